@@ -1,0 +1,31 @@
+package dev.banger.kit.config;
+
+import dev.banger.kit.state.ServiceName;
+import java.util.Map;
+
+/**
+ * The whole of {@code /etc/banger/config.toml} this build understands. Later issues add their
+ * sections here; unknown keys are rejected so a typo never silently falls back to a default.
+ *
+ * @param owner                  the user banger works for (user name or uid); in the all-in-one
+ *                               mode, the user running bangerd when unset
+ * @param shutdownGraceSeconds   how long in-flight calls may run after SIGTERM
+ * @param services               per-service socket and access settings
+ */
+public record BangerConfig(String owner, Integer shutdownGraceSeconds, Map<String, ServiceConfig> services) {
+
+  public static final int DEFAULT_SHUTDOWN_GRACE_SECONDS = 10;
+
+  public static BangerConfig defaults() {
+    return new BangerConfig(null, null, Map.of());
+  }
+
+  public ServiceConfig service(ServiceName s) {
+    ServiceConfig c = services == null ? null : services.get(s.id());
+    return c == null ? ServiceConfig.empty() : c;
+  }
+
+  public int shutdownGrace() {
+    return shutdownGraceSeconds == null ? DEFAULT_SHUTDOWN_GRACE_SECONDS : shutdownGraceSeconds;
+  }
+}

@@ -1,0 +1,69 @@
+package dev.banger.kit.db;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.List;
+import javax.sql.DataSource;
+import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.output.MigrateResult;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.sqlite.SQLiteConfig;
+import org.sqlite.SQLiteDataSource;
+
+/**
+ * A service's own SQLite database: WAL journal, a busy timeout instead of instant SQLITE_BUSY,
+ * foreign keys enforced, and Flyway migrations applied at start-up (forward only).
+ *
+ * <p>Migrations live in {@code db/migration/kit} (shared tables, versions {@code V0_*}) and
+ * {@code db/migration/<service>} (versions {@code V1+}); per-service folders keep four services
+ * in one JVM from seeing each other's scripts.
+ */
+public final class SqliteDatabase {
+
+  private static final Logger log = LoggerFactory.getLogger(SqliteDatabase.class);
+  public static final int BUSY_TIMEOUT_MS = 5000;
+
+  private final Path file;
+  private final DataSource dataSource;
+
+  private SqliteDatabase(Path file, DataSource dataSource) {
+    this.file = file;
+    this.dataSource = dataSource;
+  }
+
+  /** Opens (creating if needed) and migrates the database for {@code serviceId}. */
+  public static SqliteDatabase open(Path file, String serviceId) {
+    SQLiteConfig cfg = new SQLiteConfig();
+    cfg.setJournalMode(SQLiteConfig.JournalMode.WAL);
+    cfg.setSynchronous(SQLiteConfig.SynchronousMode.NORMAL);
+    cfg.setBusyTimeout(BUSY_TIMEOUT_MS);
+    cfg.enforceForeignKeys(true);
+    SQLiteDataSource ds = new SQLiteDataSource(cfg);
+    ds.setUrl("jdbc:sqlite:" + file);
+    long t0 = System.nanoTime();
+    MigrateResult r = Flyway.configure(SqliteDatabase.class.getClassLoader())
+        .dataSource(ds)
+        .locations(List.of("classpath:db/migration/kit", "classpath:db/migration/" + serviceId).toArray(String[]::new))
+        .failOnMissingLocations(true)
+        .loggers("slf4j")
+        .load()
+        .migrate();
+    log.info("db={} schema version {} ({} migrations applied, {} ms)", file, r.targetSchemaVersion,
+        r.migrationsExecuted, (System.nanoTime() - t0) / 1_000_000);
+    return new SqliteDatabase(file, ds);
+  }
+
+  public Path file() {
+    return file;
+  }
+
+  public DataSource dataSource() {
+    return dataSource;
+  }
+
+  public Connection connection() throws SQLException {
+    return dataSource.getConnection();
+  }
+}

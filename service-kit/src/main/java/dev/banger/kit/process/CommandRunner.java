@@ -1,0 +1,32 @@
+package dev.banger.kit.process;
+
+/**
+ * The one way banger code runs host programs. Implementations: {@link HostCommandRunner} (real
+ * processes) and {@link ScriptedCommandRunner} (a test double that answers from a script and
+ * records what was asked).
+ */
+public interface CommandRunner {
+
+  /**
+   * Runs the command to completion.
+   *
+   * @return the result; its exit code may be non-zero
+   * @throws CommandFailedException when it cannot start, times out or is interrupted
+   */
+  CommandResult run(Command command) throws CommandFailedException;
+
+  /** Runs the command and insists on exit status 0. */
+  default CommandResult check(Command command) throws CommandFailedException {
+    CommandResult r = run(command);
+    if (!r.succeeded()) {
+      throw new CommandFailedException(CommandFailedException.Kind.NON_ZERO_EXIT, command, r, null, null);
+    }
+    return r;
+  }
+
+  /**
+   * Starts a long-running program (a VMM, a daemon under test) without waiting for it.
+   * Its stdout and stderr go to the given log file, appended.
+   */
+  RunningProcess start(Command command, java.nio.file.Path logFile) throws CommandFailedException;
+}

@@ -1,0 +1,23 @@
+package dev.banger.kit.service;
+
+import dev.banger.kit.state.ServiceName;
+import io.grpc.BindableService;
+import java.util.List;
+
+/**
+ * One of the four services, as the {@link ServiceHost} sees it. A Guice module contributes it
+ * to the set of services; the host gives it a database, an operation registry and a socket.
+ */
+public interface BangerService {
+
+  ServiceName name();
+
+  /**
+   * Prepares the service (its database is open and migrated) and returns the gRPC services it
+   * serves. Throwing stops the start-up of the whole process with the message.
+   */
+  List<BindableService> start(ServiceContext context) throws Exception;
+
+  /** Releases what {@link #start} took; the socket is already closed. */
+  default void stop() {}
+}

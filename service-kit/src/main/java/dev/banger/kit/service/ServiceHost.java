@@ -1,0 +1,157 @@
+package dev.banger.kit.service;
+
+import com.google.inject.Inject;
+import dev.banger.kit.auth.AccessPolicy;
+import dev.banger.kit.auth.UserDirectory;
+import dev.banger.kit.config.BangerConfig;
+import dev.banger.kit.config.ConfigException;
+import dev.banger.kit.config.PolicyFactory;
+import dev.banger.kit.config.ServiceConfig;
+import dev.banger.kit.db.SqliteDatabase;
+import dev.banger.kit.grpc.KitServer;
+import dev.banger.kit.grpc.SocketSpec;
+import dev.banger.kit.ops.OperationRegistry;
+import dev.banger.kit.ops.OperationsServiceImpl;
+import dev.banger.kit.process.CommandRunner;
+import dev.banger.kit.state.HostIdentity;
+import dev.banger.kit.state.ServiceName;
+import dev.banger.kit.state.StateLayout;
+import io.grpc.BindableService;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs a set of services in this process, each on its own socket with its own database and
+ * policy. Start-up is all or nothing: if one service cannot start, the ones already up are
+ * stopped and the error is thrown, so no half-started process lingers.
+ */
+public final class ServiceHost implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(ServiceHost.class);
+  /** Default socket mode: owner and group only; the peer check then narrows to the allow list. */
+  public static final int DEFAULT_SOCKET_MODE = 0660;
+
+  private final Set<BangerService> services;
+  private final BangerConfig config;
+  private final StateLayout layout;
+  private final CommandRunner commands;
+  private final UserDirectory directory;
+  private final boolean allInOne;
+  private final List<Running> running = new ArrayList<>();
+
+  private record Running(BangerService service, KitServer server) {}
+
+  @Inject
+  public ServiceHost(Set<BangerService> services, BangerConfig config, StateLayout layout, CommandRunner commands,
+      UserDirectory directory, @AllInOne boolean allInOne) {
+    this.services = services;
+    this.config = config;
+    this.layout = layout;
+    this.commands = commands;
+    this.directory = directory;
+    this.allInOne = allInOne;
+  }
+
+  /** Starts every service in parallel; all of them are serving when this returns. */
+  public synchronized List<KitServer> start() throws Exception {
+    int self = HostIdentity.currentUid();
+    int owner = PolicyFactory.ownerUid(config, directory, allInOne, self);
+    List<BangerService> ordered = services.stream().sorted(Comparator.comparing(BangerService::name)).toList();
+    List<CompletableFuture<Running>> starts = new ArrayList<>();
+    try (ExecutorService ex = Executors.newVirtualThreadPerTaskExecutor()) {
+      for (BangerService s : ordered) {
+        starts.add(CompletableFuture.supplyAsync(() -> {
+          try {
+            return startOne(s, self, owner);
+          } catch (Exception e) {
+            throw new CompletionException(e);
+          }
+        }, ex));
+      }
+    }
+    Exception first = null;
+    for (CompletableFuture<Running> f : starts) {
+      try {
+        running.add(f.join());
+      } catch (CompletionException e) {
+        Exception cause = e.getCause() instanceof Exception c ? c : e;
+        if (first == null) {
+          first = cause;
+        } else {
+          first.addSuppressed(cause);
+        }
+      }
+    }
+    if (first != null) {
+      close();
+      throw first;
+    }
+    return running.stream().map(Running::server).toList();
+  }
+
+  private Running startOne(BangerService s, int self, int owner) throws Exception {
+    ServiceName name = s.name();
+    layout.ensureFor(name);
+    SqliteDatabase db = SqliteDatabase.open(layout.database(name), name.id());
+    OperationRegistry ops = new OperationRegistry();
+    List<BindableService> grpc = new ArrayList<>(s.start(new ServiceContext(name, config, layout, db, ops, commands)));
+    grpc.add(new OperationsServiceImpl(ops));
+    AccessPolicy policy = PolicyFactory.build(config, name, directory, self, owner);
+    KitServer.Builder b = KitServer.builder(name.id() + "-service")
+        .unixSocket(socketSpec(name))
+        .policy(policy)
+        .shutdownGrace(Duration.ofSeconds(config.shutdownGrace()));
+    grpc.forEach(b::addService);
+    try {
+      return new Running(s, b.start());
+    } catch (Exception e) {
+      s.stop();
+      throw e;
+    }
+  }
+
+  SocketSpec socketSpec(ServiceName name) throws ConfigException {
+    ServiceConfig sc = config.service(name);
+    Path path = sc.socket() != null ? Path.of(sc.socket()) : layout.socket(name);
+    int mode = sc.socketMode() != null ? SocketSpec.parseMode(sc.socketMode()) : DEFAULT_SOCKET_MODE;
+    try {
+      return new SocketSpec(path, mode, sc.socketOwner(), sc.socketGroup());
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException("services." + name.id() + ": " + e.getMessage());
+    }
+  }
+
+  /** Stops every running service: sockets first (in-flight calls drain), then the services. */
+  @Override
+  public synchronized void close() {
+    List<Thread> stops = new ArrayList<>();
+    for (Running r : running) {
+      stops.add(Thread.ofVirtual().start(() -> {
+        r.server().shutdown();
+        try {
+          r.service().stop();
+        } catch (RuntimeException e) {
+          log.warn("service={} stop failed: {}", r.service().name().id(), e.toString());
+        }
+      }));
+    }
+    for (Thread t : stops) {
+      try {
+        t.join();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    running.clear();
+  }
+}
