@@ -67,12 +67,22 @@ public final class HostCommandRunner implements CommandRunner {
     try {
       return pb.start();
     } catch (IOException e) {
-      // The JDK reports a missing program as "error=2, No such file or directory".
-      boolean missing = String.valueOf(e.getMessage()).contains("error=2,");
+      boolean missing = isNoSuchFile(e);
       throw new CommandFailedException(
           missing ? CommandFailedException.Kind.NOT_FOUND : CommandFailedException.Kind.START_FAILED,
           command, null, missing ? null : e.getMessage(), e);
     }
+  }
+
+  /** ENOENT from exec, worded differently across JDK versions ("error=2", "error: 2 (No such file…)"). */
+  private static boolean isNoSuchFile(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      String m = String.valueOf(t.getMessage());
+      if (m.contains("error=2,") || m.contains("No such file or directory")) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static void feed(OutputStream stdin, byte[] bytes) {

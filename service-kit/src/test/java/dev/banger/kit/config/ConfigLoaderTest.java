@@ -1,0 +1,93 @@
+package dev.banger.kit.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.banger.kit.auth.PeerCredentials;
+import dev.banger.kit.auth.UserDirectory;
+import dev.banger.kit.state.ServiceName;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class ConfigLoaderTest {
+
+  @Test
+  void fullExampleParses() throws Exception {
+    BangerConfig c = ConfigLoader.parse("""
+        owner = "1000"
+        shutdown_grace_seconds = 3
+
+        [services.net]
+        socket_mode = "0666"
+        socket_group = "banger"
+        allow = ["root", "owner"]
+
+        [services.net.methods]
+        "grpc.health.v1.Health/*" = ["any"]
+        """, "test");
+    assertEquals(3, c.shutdownGrace());
+    assertEquals("0666", c.service(ServiceName.NET).socketMode());
+    assertEquals(List.of("root", "owner"), c.service(ServiceName.NET).allow());
+    assertNull(c.service(ServiceName.VM).allow());
+  }
+
+  @Test
+  void emptyFileMeansDefaults() throws Exception {
+    BangerConfig c = ConfigLoader.parse("", "test");
+    assertEquals(BangerConfig.DEFAULT_SHUTDOWN_GRACE_SECONDS, c.shutdownGrace());
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(delimiter = '|', textBlock = """
+      shutdown_grace = 3                                     | unknown key "shutdown_grace"
+      [services.vm]\\nsocket_mod = "0600"                    | unknown key "services.vm.socket_mod"
+      [services.dns]\\nallow = ["root"]                      | unknown service "dns"
+      [services.vm]\\nsocket_mode = "rw-rw----"              | is not an octal mode
+      [services.vm]\\nsocket_mode = "0999"                   | is not an octal mode
+      [services.vm]\\nallow = ["admins"]                     | principal "admins"
+      [services.vm]\\nallow = ["user:$(id)"]                 | is not a valid user or group name
+      [services.vm.methods]\\n"NoSlash" = ["root"]           | must look like package.Service/Method
+      [services.vm]\\nsocket = "relative.sock"               | must be an absolute path
+      shutdown_grace_seconds = 9000                          | shutdown_grace_seconds must be 0..600
+      owner = "bad owner"                                    | is not a user name or uid
+      owner = [                                              | test
+      """)
+  void badConfigIsRejectedNamingTheKey(String toml, String expected) {
+    ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.parse(toml.replace("\\n", "\n"), "test"));
+    assertTrue(e.getMessage().contains(expected), e.getMessage());
+    assertTrue(e.getMessage().startsWith("test"), "names the file: " + e.getMessage());
+  }
+
+  @Test
+  void explicitConfigMustExistDefaultMayBeAbsent(@TempDir Path dir) {
+    ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(dir.resolve("nope.toml")));
+    assertTrue(e.getMessage().contains("does not exist"), e.getMessage());
+  }
+
+  @Test
+  void defaultPoliciesFollowTheDesignTable() throws Exception {
+    BangerConfig c = ConfigLoader.parse("", "test");
+    UserDirectory users = new UserDirectory();
+    var net = PolicyFactory.build(c, ServiceName.NET, users, 4000, 1000);
+    assertTrue(net.decide(new PeerCredentials(1, 0, 0), "banger.net.v1.NetService/LeaseIp").allowed());
+    assertTrue(net.decide(new PeerCredentials(1, 1000, 1000), "banger.net.v1.NetService/LeaseIp").allowed());
+    assertTrue(net.decide(new PeerCredentials(1, 4000, 4000), "banger.net.v1.NetService/LeaseIp").allowed());
+    assertEquals(false, net.decide(new PeerCredentials(1, 65534, 65534), "grpc.health.v1.Health/Check").allowed());
+  }
+
+  @Test
+  void ownerDefaultsToSelfOnlyInAllInOneMode() throws Exception {
+    BangerConfig c = BangerConfig.defaults();
+    assertEquals(77, PolicyFactory.ownerUid(c, new UserDirectory(), true, 77));
+    assertEquals(-1, PolicyFactory.ownerUid(c, new UserDirectory(), false, 77));
+    assertEquals(0, PolicyFactory.ownerUid(ConfigLoader.parse("owner = \"root\"", "t"), new UserDirectory(), false, 77));
+    assertThrows(ConfigException.class,
+        () -> PolicyFactory.ownerUid(ConfigLoader.parse("owner = \"no-such-user-x\"", "t"), new UserDirectory(), false, 77));
+  }
+}
