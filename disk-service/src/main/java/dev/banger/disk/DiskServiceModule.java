@@ -1,0 +1,13 @@
+package dev.banger.disk;
+
+import com.google.inject.AbstractModule;
+import com.google.inject.multibindings.Multibinder;
+import dev.banger.kit.service.BangerService;
+
+/** Installs disk-service into a bangerd process; usable alone or beside the other three. */
+public final class DiskServiceModule extends AbstractModule {
+  @Override
+  protected void configure() {
+    Multibinder.newSetBinder(binder(), BangerService.class).addBinding().to(DiskService.class);
+  }
+}

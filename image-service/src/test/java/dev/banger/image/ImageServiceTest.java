@@ -1,0 +1,31 @@
+package dev.banger.image;
+
+import static dev.banger.kit.testing.ServiceHarness.assertPending;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.banger.api.image.v1.ImageServiceGrpc;
+import dev.banger.api.image.v1.ListKernelsRequest;
+import dev.banger.api.image.v1.PullImageRequest;
+import dev.banger.kit.state.ServiceName;
+import dev.banger.kit.testing.ServiceHarness;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ImageServiceTest {
+
+  @Test
+  void servesHealthMigratesItsSchemaAndIsHonestAboutWhatIsNotBuilt(@TempDir Path dir) throws Exception {
+    try (ServiceHarness h = ServiceHarness.start(dir, new ImageServiceModule())) {
+      assertEquals(ServingStatus.SERVING, h.health(ServiceName.IMAGE, "banger.image.v1.ImageService"));
+      assertTrue(h.tables(ServiceName.IMAGE).containsAll(java.util.List.of("images", "kernels", "request_log")));
+      assertTrue(Files.isDirectory(h.layout().ociCache()), "image-service lays out its OCI cache");
+      var stub = ImageServiceGrpc.newBlockingStub(h.channel(ServiceName.IMAGE));
+      assertPending(() -> stub.pullImage(PullImageRequest.getDefaultInstance()).next(), "banger.image.v1.ImageService/PullImage", "issue #4");
+      assertPending(() -> stub.listKernels(ListKernelsRequest.getDefaultInstance()), "banger.image.v1.ImageService/ListKernels", "issue #4");
+    }
+  }
+}
