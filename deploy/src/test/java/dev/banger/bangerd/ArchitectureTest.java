@@ -1,0 +1,61 @@
+package dev.banger.bangerd;
+
+import static com.tngtech.archunit.core.domain.JavaCall.Predicates.target;
+import static com.tngtech.archunit.core.domain.properties.HasName.Predicates.name;
+import static com.tngtech.archunit.core.domain.properties.HasOwner.Predicates.With.owner;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import com.tngtech.archunit.core.domain.JavaClass;
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import com.tngtech.archunit.lang.ArchRule;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Layering rules over every banger module (this module depends on all of them). Only
+ * service-kit's process package may start host processes (DESIGN.md §1).
+ */
+class ArchitectureTest {
+
+  static final ArchRule ONLY_THE_KIT_STARTS_PROCESSES = noClasses()
+      .that().resideOutsideOfPackage("dev.banger.kit.process..")
+      .should().accessClassesThat().areAssignableTo(ProcessBuilder.class)
+      .orShould().callMethodWhere(target(owner(JavaClass.Predicates.assignableTo(Runtime.class))).and(target(name("exec"))))
+      .because("only service-kit's CommandRunner may start host processes: argument vectors, no shell, timeouts");
+
+  static final ArchRule SERVICES_DO_NOT_REACH_INTO_EACH_OTHER = noClasses()
+      .that().resideInAnyPackage("dev.banger.image..", "dev.banger.net..", "dev.banger.disk..")
+      .should().dependOnClassesThat().resideInAnyPackage("dev.banger.vm..", "dev.banger.cli..", "dev.banger.bangerd..")
+      .because("services talk through their gRPC APIs, never through each other's classes");
+
+  @Test
+  void onlyTheKitStartsProcesses() {
+    JavaClasses production = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+        .importPackages("dev.banger");
+    ONLY_THE_KIT_STARTS_PROCESSES.check(production);
+  }
+
+  @Test
+  void servicesDoNotReachIntoEachOther() {
+    JavaClasses production = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+        .importPackages("dev.banger");
+    SERVICES_DO_NOT_REACH_INTO_EACH_OTHER.check(production);
+  }
+
+  @Test
+  void theProcessRuleCatchesAViolation() {
+    JavaClasses offender = new ClassFileImporter().importClasses(Offender.class);
+    assertThrows(AssertionError.class, () -> ONLY_THE_KIT_STARTS_PROCESSES.check(offender));
+  }
+
+  /** A class that breaks the rule, to prove the rule can fail. Never run. */
+  static final class Offender {
+    @SuppressWarnings("unused")
+    void shellOut() throws java.io.IOException {
+      Runtime.getRuntime().exec(new String[] {"true"});
+      new ProcessBuilder("true").start();
+    }
+  }
+}

@@ -1,0 +1,60 @@
+package dev.banger.cli;
+
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The {@code banger} command. Exit codes: 0 success, 1 an operation failed, 2 usage error.
+ * Later issues add vm, image, kernel, doctor, ssh-config and completion.
+ */
+@Command(
+    name = "banger",
+    mixinStandardHelpOptions = true,
+    versionProvider = VersionCommand.Provider.class,
+    description = "One-command development sandboxes on microVMs.",
+    subcommands = {VersionCommand.class, StatusCommand.class, CommandLine.HelpCommand.class})
+public final class Banger implements Runnable {
+
+  @Option(names = "--state-dir", paramLabel = "DIR",
+      description = "All-in-one state directory (bangerd --all --state-dir DIR); sockets are DIR/run/*.sock. "
+          + "Default: $BANGER_STATE_DIR, else the system sockets under /run/banger.")
+  java.nio.file.Path stateDir;
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    // "banger" alone: show what there is to do.
+    spec.commandLine().usage(spec.commandLine().getOut());
+  }
+
+  /** Where the service sockets are, by flag, environment, then the production layout. */
+  Sockets sockets() {
+    if (stateDir != null) {
+      return Sockets.under(stateDir);
+    }
+    String env = System.getenv("BANGER_STATE_DIR");
+    return env != null && !env.isBlank() ? Sockets.under(java.nio.file.Path.of(env)) : Sockets.production();
+  }
+
+  public static CommandLine commandLine() {
+    return new CommandLine(new Banger())
+        .setExecutionExceptionHandler((ex, cmd, parsed) -> {
+          cmd.getErr().println("banger: " + ex.getMessage());
+          return 1;
+        });
+  }
+
+  public static int run(String[] args, PrintWriter out, PrintWriter err) {
+    CommandLine cl = commandLine();
+    cl.setOut(out);
+    cl.setErr(err);
+    return cl.execute(args);
+  }
+
+  public static void main(String[] args) {
+    System.exit(commandLine().execute(args));
+  }
+}
