@@ -55,7 +55,10 @@ public final class AccessPolicy {
       allowed = defaults;
     }
     if (peer == null) {
-      return new Decision(false, rule + " (no peer credentials)");
+      // Without kernel credentials only "any" can match: it asks for no identity at all.
+      return allowed.stream().anyMatch(p -> p instanceof Principal.Any)
+          ? new Decision(true, rule + " allows any (peer without credentials)")
+          : new Decision(false, rule + " (no peer credentials)");
     }
     for (Principal p : allowed) {
       if (matches(p, peer)) {
