@@ -26,9 +26,12 @@ public record StateLayout(Path libDir, Path cacheDir, Path runDir) {
     return runDir.resolve(s.id() + ".sock");
   }
 
-  /** Each service owns its own database file; no service opens another's. */
+  /**
+   * Each service owns its own database, in a directory of its own ({@code db/<name>/}, 0700)
+   * so that in production, where each service is a different user, none can open another's.
+   */
   public Path database(ServiceName s) {
-    return libDir.resolve("db").resolve(s.id() + ".db");
+    return libDir.resolve("db").resolve(s.id()).resolve(s.id() + ".db");
   }
 
   public Path images() {
@@ -53,6 +56,7 @@ public record StateLayout(Path libDir, Path cacheDir, Path runDir) {
    */
   public void ensureFor(ServiceName s) throws IOException {
     mkdirs(runDir, "rwxr-xr-x");
+    mkdirs(database(s).getParent().getParent(), "rwxr-xr-x");
     mkdirs(database(s).getParent(), "rwx------");
     switch (s) {
       case IMAGE -> {
