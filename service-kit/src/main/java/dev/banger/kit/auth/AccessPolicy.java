@@ -41,6 +41,11 @@ public final class AccessPolicy {
     return new AccessPolicy(List.of(), Map.of(), new UserDirectory(), -1, -1);
   }
 
+  /** The method and service names rules were written for (checked against what is served). */
+  public java.util.Set<String> ruleNames() {
+    return java.util.Collections.unmodifiableSet(perMethod.keySet());
+  }
+
   /** Decides for a full method name such as {@code grpc.health.v1.Health/Check}. */
   public Decision decide(PeerCredentials peer, String fullMethodName) {
     String rule = fullMethodName;

@@ -5,6 +5,7 @@ import dev.banger.kit.auth.PeerAuthorizationInterceptor;
 import io.grpc.BindableService;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.InternalNettyServerCredentials;
 import io.grpc.netty.NettyServerBuilder;
@@ -25,6 +26,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.attribute.UserPrincipalLookupService;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -40,9 +42,11 @@ import org.slf4j.LoggerFactory;
  * One banger service's gRPC server: Netty epoll on a Unix domain socket, every call passed
  * through the peer-credential check, plus {@code grpc.health.v1.Health} and server reflection.
  *
- * <p>The socket appears only when it is ready and has its final mode and owner: it is bound
- * under a temporary name in the same directory, chmod/chown'ed, then renamed into place, so no
- * client ever sees it with the umask's permissions.
+ * <p>The socket path appears only when the server is ready and the socket has its final mode
+ * and owner: it is bound inside a private 0700 directory of random name beside it (where no
+ * one else can connect or plant a link), chmod/chown'ed there, then renamed into place.
+ *
+ * <p>Failure at any step releases everything taken so far: lock, temporary socket, threads.
  */
 public final class KitServer implements AutoCloseable {
 
@@ -201,14 +205,26 @@ public final class KitServer implements AutoCloseable {
       if (!Epoll.isAvailable()) {
         throw new IOException("netty epoll is unavailable on this host: " + Epoll.unavailabilityCause());
       }
-      SocketLock lock = socket == null ? null : prepareSocketPath(socket.path());
-      Path bindPath = socket == null ? null : temporaryBindPath(socket.path());
-      EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
-      EventLoopGroup workers = new MultiThreadIoEventLoopGroup(workerThreads, EpollIoHandler.newFactory());
-      // Service code may block (host tools, SQLite): a virtual thread per call keeps that cheap.
-      ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
-      HealthStatusManager health = new HealthStatusManager();
+      List<ServerServiceDefinition> definitions = definitions();
+      checkPolicyNamesExist(definitions);
+      // Everything acquired is released on any failure below: nothing half-started remains.
+      SocketLock lock = null;
+      Path bindPath = null;
+      boolean published = false;
+      Server server = null;
+      EventLoopGroup boss = null;
+      EventLoopGroup workers = null;
+      ExecutorService executor = null;
       try {
+        if (socket != null) {
+          lock = prepareSocketPath(socket.path());
+          bindPath = temporaryBindPath(socket.path());
+        }
+        boss = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
+        workers = new MultiThreadIoEventLoopGroup(workerThreads, EpollIoHandler.newFactory());
+        // Service code may block (host tools, SQLite): a virtual thread per call keeps that cheap.
+        executor = Executors.newVirtualThreadPerTaskExecutor();
+        HealthStatusManager health = new HealthStatusManager();
         NettyServerBuilder nb = socket != null
             ? NettyServerBuilder.forAddress(new DomainSocketAddress(bindPath.toString()),
                 InternalNettyServerCredentials.create(new PeerCredentialsNegotiator()))
@@ -216,18 +232,16 @@ public final class KitServer implements AutoCloseable {
             : NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), tcpPort))
                 .channelType(EpollServerSocketChannel.class);
         nb.bossEventLoopGroup(boss).workerEventLoopGroup(workers).executor(executor);
+        // Every service on the socket, health and reflection included, passes the peer check.
         PeerAuthorizationInterceptor auth = new PeerAuthorizationInterceptor(name, policy);
-        for (BindableService s : services) {
-          nb.addService(ServerInterceptors.intercept(s, auth));
+        for (ServerServiceDefinition d : definitions) {
+          nb.addService(ServerInterceptors.intercept(d, auth));
         }
         nb.addService(ServerInterceptors.intercept(health.getHealthService(), auth));
-        nb.addService(ServerInterceptors.intercept(ProtoReflectionServiceV1.newInstance(), auth));
-        @SuppressWarnings("deprecation") // v1alpha: what most grpcurl builds still ask for
-        BindableService reflectionAlpha = io.grpc.protobuf.services.ProtoReflectionService.newInstance();
-        nb.addService(ServerInterceptors.intercept(reflectionAlpha, auth));
-        Server server = nb.build().start();
+        server = nb.build().start();
         if (socket != null) {
           publish(bindPath, socket);
+          published = true;
         }
         for (BindableService s : services) {
           health.setStatus(s.bindService().getServiceDescriptor().getName(), ServingStatus.SERVING);
@@ -239,16 +253,81 @@ public final class KitServer implements AutoCloseable {
             socket != null ? "0" + Integer.toOctalString(socket.mode()) : "tcp", ks.serviceNames());
         return ks;
       } catch (IOException | RuntimeException e) {
-        executor.shutdownNow();
-        boss.shutdownGracefully(0, 0, TimeUnit.SECONDS);
-        workers.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+        if (server != null) {
+          server.shutdownNow();
+        }
+        if (executor != null) {
+          executor.shutdownNow();
+        }
+        if (boss != null) {
+          boss.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+        }
+        if (workers != null) {
+          workers.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+        }
         if (bindPath != null) {
-          Files.deleteIfExists(bindPath);
+          try {
+            deletePrivateBindDir(bindPath);
+          } catch (IOException suppressed) {
+            e.addSuppressed(suppressed);
+          }
+        }
+        if (published) {
+          deleteQuietly(socket.path(), e);
         }
         if (lock != null) {
-          lock.close();
+          try {
+            lock.close();
+          } catch (IOException suppressed) {
+            e.addSuppressed(suppressed);
+          }
         }
         throw e;
+      }
+    }
+
+    /** The services as served: the caller's, then reflection (v1, and v1alpha for older grpcurl). */
+    private List<ServerServiceDefinition> definitions() {
+      List<ServerServiceDefinition> defs = new ArrayList<>();
+      for (BindableService s : services) {
+        defs.add(s.bindService());
+      }
+      defs.add(ProtoReflectionServiceV1.newInstance().bindService());
+      @SuppressWarnings("deprecation")
+      BindableService reflectionAlpha = io.grpc.protobuf.services.ProtoReflectionService.newInstance();
+      defs.add(reflectionAlpha.bindService());
+      return defs;
+    }
+
+    /**
+     * A per-method rule naming a method or service that does not exist would never match, and
+     * the broader default would apply: a typo that fails open. Refuse it at start-up.
+     */
+    private void checkPolicyNamesExist(List<ServerServiceDefinition> defs) {
+      java.util.Set<String> known = new java.util.HashSet<>();
+      for (ServerServiceDefinition d : defs) {
+        known.add(d.getServiceDescriptor().getName() + "/*");
+        d.getMethods().forEach(m -> known.add(m.getMethodDescriptor().getFullMethodName()));
+      }
+      io.grpc.health.v1.HealthGrpc.getServiceDescriptor().getMethods()
+          .forEach(m -> known.add(m.getFullMethodName()));
+      known.add(io.grpc.health.v1.HealthGrpc.SERVICE_NAME + "/*");
+      for (String rule : policy.ruleNames()) {
+        if (!known.contains(rule)) {
+          throw new IllegalArgumentException(name + ": access rule for \"" + rule
+              + "\" names no method or service served here (known: " + new java.util.TreeSet<>(known) + ")");
+        }
+      }
+    }
+
+    private static void deleteQuietly(Path p, Exception into) {
+      if (p == null) {
+        return;
+      }
+      try {
+        Files.deleteIfExists(p);
+      } catch (IOException suppressed) {
+        into.addSuppressed(suppressed);
       }
     }
 
@@ -257,14 +336,18 @@ public final class KitServer implements AutoCloseable {
       Files.createDirectories(path.getParent());
       SocketLock lock = SocketLock.acquire(path);
       try {
+        checkDirectoryIsNotOpenToAll(path.getParent());
         if (Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
-          int mode = (Integer) Files.getAttribute(path, "unix:mode", LinkOption.NOFOLLOW_LINKS);
-          if ((mode & S_IFMT) != S_IFSOCK) {
+          if (!isSocket(path)) {
             throw new IOException(path + " exists and is not a socket; refusing to replace it");
+          }
+          if (somethingListens(path)) {
+            throw new IOException(path + " is a socket another program is listening on; refusing to replace it");
           }
           log.info("service={} removing stale socket {} (no live server holds its lock)", name, path);
           Files.delete(path);
         }
+        removeDeadTemporaryBinds(path);
         return lock;
       } catch (IOException | RuntimeException e) {
         lock.close();
@@ -272,23 +355,94 @@ public final class KitServer implements AutoCloseable {
       }
     }
 
+    /**
+     * A run directory anyone may write to, without the sticky bit, lets anyone replace our
+     * socket: refuse it. (Group-writable is fine: that is the shared {@code banger} group.)
+     */
+    private static void checkDirectoryIsNotOpenToAll(Path dir) throws IOException {
+      int mode = (Integer) Files.getAttribute(dir, "unix:mode");
+      boolean otherWritable = (mode & 0002) != 0;
+      boolean sticky = (mode & 01000) != 0;
+      if (otherWritable && !sticky) {
+        throw new IOException(dir + " is writable by everyone without the sticky bit (mode 0"
+            + Integer.toOctalString(mode & 07777) + "); refusing to serve a socket there");
+      }
+    }
+
+    private static boolean somethingListens(Path path) {
+      try (var ch = java.nio.channels.SocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+        ch.connect(java.net.UnixDomainSocketAddress.of(path));
+        return true;
+      } catch (IOException e) {
+        return false; // ECONNREFUSED: a dead socket file
+      }
+    }
+
+    private static final String BIND_NAME = "s";
+
+    /**
+     * Private bind directories ({@code .vm.sock.<random>/}) of servers that died before
+     * publishing. Ours to remove because we hold this socket's lock.
+     */
+    private void removeDeadTemporaryBinds(Path path) throws IOException {
+      String prefix = "." + path.getFileName() + ".";
+      try (var siblings = Files.newDirectoryStream(path.getParent(),
+          p -> p.getFileName().toString().startsWith(prefix) && Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS))) {
+        for (Path d : siblings) {
+          log.info("service={} removing {} left by a server that died while starting", name, d);
+          deletePrivateBindDir(d.resolve(BIND_NAME));
+        }
+      }
+    }
+
+    private static boolean isSocket(Path p) throws IOException {
+      int mode = (Integer) Files.getAttribute(p, "unix:mode", LinkOption.NOFOLLOW_LINKS);
+      return (mode & S_IFMT) == S_IFSOCK;
+    }
+
+    /**
+     * A fresh private directory (0700, random name) beside the final socket to bind in: nobody
+     * else can enter it, so chmod there cannot be redirected through a planted link, and no
+     * client can connect before the socket has its final mode.
+     */
     private static Path temporaryBindPath(Path path) throws IOException {
-      Path tmp = path.resolveSibling("." + path.getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
-      Files.deleteIfExists(tmp);
-      return tmp;
+      String rnd = Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong() & 0xffffffffL);
+      Path dir = path.resolveSibling("." + path.getFileName() + "." + rnd);
+      Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+      Path bind = dir.resolve(BIND_NAME);
+      if (bind.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length > SocketSpec.MAX_PATH_BYTES) {
+        Files.delete(dir);
+        throw new IOException("socket path " + path + " leaves no room for its temporary bind name (kernel limit "
+            + SocketSpec.MAX_PATH_BYTES + " bytes); choose a shorter --state-dir");
+      }
+      return bind;
+    }
+
+    private static void deletePrivateBindDir(Path bound) throws IOException {
+      Files.deleteIfExists(bound);
+      Files.deleteIfExists(bound.getParent());
     }
 
     private static void publish(Path bound, SocketSpec spec) throws IOException {
       Files.setPosixFilePermissions(bound, spec.permissions());
       PosixFileAttributeView view = Files.getFileAttributeView(bound, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS);
       UserPrincipalLookupService users = bound.getFileSystem().getUserPrincipalLookupService();
-      if (spec.owner() != null) {
-        view.setOwner(users.lookupPrincipalByName(spec.owner()));
+      try {
+        if (spec.owner() != null) {
+          view.setOwner(users.lookupPrincipalByName(spec.owner()));
+        }
+      } catch (java.nio.file.attribute.UserPrincipalNotFoundException e) {
+        throw new IOException("socket_owner \"" + spec.owner() + "\" is not a user on this host", e);
       }
-      if (spec.group() != null) {
-        view.setGroup(users.lookupPrincipalByGroupName(spec.group()));
+      try {
+        if (spec.group() != null) {
+          view.setGroup(users.lookupPrincipalByGroupName(spec.group()));
+        }
+      } catch (java.nio.file.attribute.UserPrincipalNotFoundException e) {
+        throw new IOException("socket_group \"" + spec.group() + "\" is not a group on this host", e);
       }
       Files.move(bound, spec.path(), StandardCopyOption.ATOMIC_MOVE);
+      Files.delete(bound.getParent());
     }
   }
 }

@@ -24,7 +24,7 @@ import org.slf4j.LoggerFactory;
  * (grpc/grpc-java#2646) and Netty's epoll channel classes are final, so the protocol
  * negotiator — reached through grpc-netty's {@code Internal*} accessors — is the one place that
  * sees the channel before the transport's attributes are fixed. Pinned by the tests of
- * {@code UnixSocketServerTest}; a grpc upgrade that breaks it fails them, never silently.
+ * {@code KitServerTest}; a grpc upgrade that breaks it fails them, never silently.
  */
 final class PeerCredentialsNegotiator implements InternalProtocolNegotiator.ProtocolNegotiator {
 

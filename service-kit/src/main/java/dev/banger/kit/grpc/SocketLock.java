@@ -5,17 +5,30 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * An exclusive lock beside a socket ({@code vm.sock.lock}) held for the server's whole life.
  * It is how a second server on the same socket is refused, and how a socket file left by a
  * crashed server is told apart from a live one: if we hold the lock, nobody serves that socket.
  * The kernel drops the lock when the holder dies, so a kill -9 never leaves it stuck.
+ *
+ * <p>Two rules keep it sound:
+ * <ul>
+ *   <li>The lock file is never deleted. Deleting before releasing lets a process that opened
+ *       the old file lock it while a third locks a new file at the same path: two owners.
+ *       It is a few bytes in the run directory and holds only the last holder's pid.
+ *   <li>A JVM never opens a second channel on a lock file it already holds: these are POSIX
+ *       record locks ({@link FileChannel#tryLock}), and closing <em>any</em> channel of the
+ *       process on that file would release the lock. Locks held here are tracked in-process.
+ * </ul>
  */
 final class SocketLock implements AutoCloseable {
+
+  private static final Set<Path> HELD_HERE = ConcurrentHashMap.newKeySet();
 
   private final Path lockPath;
   private final FileChannel channel;
@@ -27,28 +40,37 @@ final class SocketLock implements AutoCloseable {
     this.lock = lock;
   }
 
+  static Path lockPathOf(Path socket) {
+    return socket.resolveSibling(socket.getFileName() + ".lock");
+  }
+
   static SocketLock acquire(Path socket) throws IOException, SocketInUseException {
-    Path lockPath = socket.resolveSibling(socket.getFileName() + ".lock");
-    FileChannel ch = FileChannel.open(lockPath, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
-    FileLock lock;
+    Path lockPath = lockPathOf(socket).toAbsolutePath().normalize();
+    if (!HELD_HERE.add(lockPath)) {
+      throw new SocketInUseException(socket, Long.toString(ProcessHandle.current().pid()));
+    }
+    FileChannel ch = null;
     try {
-      lock = ch.tryLock();
-    } catch (java.nio.channels.OverlappingFileLockException e) {
-      // This very process already serves it (two services configured onto one socket).
-      lock = null;
-    } catch (IOException | RuntimeException e) {
-      ch.close();
+      ch = FileChannel.open(lockPath, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+      FileLock lock = ch.tryLock();
+      if (lock == null) {
+        throw new SocketInUseException(socket, readHolder(ch));
+      }
+      ch.truncate(0);
+      ch.write(ByteBuffer.wrap((ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.US_ASCII)), 0);
+      ch.force(false);
+      return new SocketLock(lockPath, ch, lock);
+    } catch (IOException | SocketInUseException | RuntimeException e) {
+      if (ch != null) {
+        try {
+          ch.close(); // also drops the lock if we got it
+        } catch (IOException suppressed) {
+          e.addSuppressed(suppressed);
+        }
+      }
+      HELD_HERE.remove(lockPath);
       throw e;
     }
-    if (lock == null) {
-      String holder = readHolder(ch);
-      ch.close();
-      throw new SocketInUseException(socket, holder);
-    }
-    ch.truncate(0);
-    ch.write(ByteBuffer.wrap((ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.US_ASCII)), 0);
-    ch.force(false);
-    return new SocketLock(lockPath, ch, lock);
   }
 
   private static String readHolder(FileChannel ch) {
@@ -61,14 +83,13 @@ final class SocketLock implements AutoCloseable {
     }
   }
 
-  /** Removes the lock file, then lets go: a waiting server then creates a fresh one. */
+  /** Lets go of the lock; the file stays (see the class comment). */
   @Override
   public void close() throws IOException {
     try {
-      Files.deleteIfExists(lockPath);
+      channel.close(); // releases the lock
     } finally {
-      lock.release();
-      channel.close();
+      HELD_HERE.remove(lockPath);
     }
   }
 }

@@ -158,7 +158,87 @@ class KitServerTest {
     IOException e = assertThrows(IOException.class, () -> start(sock, allowOnly(new Principal.Self())));
     assertTrue(e.getMessage().contains("not a socket"), e.getMessage());
     assertEquals("precious", Files.readString(sock));
-    assertFalse(Files.exists(dir.resolve("file.sock.lock")), "lock released and removed on failure");
+    assertTrue(lockIsFree(sock), "lock released on failure");
+  }
+
+  @Test
+  void aSecondAttemptInTheSameJvmKeepsTheFirstServersLock() throws Exception {
+    Path sock = dir.resolve("same.sock");
+    server = start(sock, allowOnly(new Principal.Self()));
+    assertThrows(SocketInUseException.class, () -> start(sock, allowOnly(new Principal.Self())));
+    assertFalse(lockIsFree(sock), "another process must still see the lock held");
+    assertEquals(HealthCheckResponse.ServingStatus.SERVING, check(sock));
+  }
+
+  @Test
+  void aPolicyRuleNamingNoServedMethodIsRefusedAndNothingRemains() throws Exception {
+    Path sock = dir.resolve("typo.sock");
+    AccessPolicy typo = new AccessPolicy(List.of(new Principal.Uid(0)),
+        Map.of("grpc.health.v1.Health/Chek", List.of(new Principal.Any())), new UserDirectory(), 0, -1);
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> start(sock, typo));
+    assertTrue(e.getMessage().contains("\"grpc.health.v1.Health/Chek\" names no method"), e.getMessage());
+    assertLeftNothingBut(sock);
+  }
+
+  @Test
+  void aFailedPublishLeavesNoSocketNoTemporaryFileAndAFreeLock() throws Exception {
+    Path sock = dir.resolve("pub.sock");
+    IOException e = assertThrows(IOException.class, () -> KitServer.builder("test")
+        .unixSocket(new SocketSpec(sock, 0660, null, "no-such-group-banger")).policy(AccessPolicy.denyAll()).start());
+    assertTrue(e.toString().contains("no-such-group-banger"), e.toString());
+    assertLeftNothingBut(sock);
+    server = start(sock, allowOnly(new Principal.Self()));
+    assertEquals(HealthCheckResponse.ServingStatus.SERVING, check(sock));
+  }
+
+  @Test
+  void temporaryBindsOfAServerThatDiedWhileStartingAreRemoved() throws Exception {
+    Path sock = dir.resolve("t.sock");
+    Path orphan = Files.createDirectory(dir.resolve(".t.sock.0b5e7c1e"));
+    try (ServerSocketChannel ch = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+      ch.bind(UnixDomainSocketAddress.of(orphan.resolve("s")));
+    }
+    server = start(sock, allowOnly(new Principal.Self()));
+    assertFalse(Files.exists(orphan));
+  }
+
+  @Test
+  void aSocketAnotherProgramListensOnIsNotStolen() throws Exception {
+    Path sock = dir.resolve("busy.sock");
+    try (ServerSocketChannel ch = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+      ch.bind(UnixDomainSocketAddress.of(sock));
+      IOException e = assertThrows(IOException.class, () -> start(sock, allowOnly(new Principal.Self())));
+      assertTrue(e.getMessage().contains("another program is listening"), e.getMessage());
+      assertTrue(Files.exists(sock));
+    }
+  }
+
+  @Test
+  void aDirectoryEveryoneMayWriteWithoutStickyBitIsRefused() throws Exception {
+    Path open = Files.createDirectory(dir.resolve("open"));
+    Files.setPosixFilePermissions(open, PosixFilePermissions.fromString("rwxrwxrwx"));
+    IOException e = assertThrows(IOException.class, () -> start(open.resolve("o.sock"), allowOnly(new Principal.Self())));
+    assertTrue(e.getMessage().contains("writable by everyone"), e.getMessage());
+  }
+
+  /** After a failed start: at most the (free) lock file remains beside where the socket was to be. */
+  private void assertLeftNothingBut(Path sock) throws Exception {
+    try (var files = Files.list(sock.getParent())) {
+      List<String> left = files.map(p -> p.getFileName().toString()).filter(n -> n.contains(sock.getFileName().toString())).toList();
+      assertTrue(left.isEmpty() || left.equals(List.of(sock.getFileName() + ".lock")), left.toString());
+    }
+    assertTrue(lockIsFree(sock), "lock released");
+  }
+
+  /** Asks another process (POSIX lockf, the same lock family as FileChannel.tryLock) whether the lock is free. */
+  static boolean lockIsFree(Path sock) throws Exception {
+    Path lock = sock.resolveSibling(sock.getFileName() + ".lock");
+    if (!Files.exists(lock)) {
+      return true;
+    }
+    return new dev.banger.kit.process.HostCommandRunner().run(dev.banger.kit.process.Command.of("/usr/bin/python3", "-c",
+        "import fcntl,sys; fcntl.lockf(open(sys.argv[1], 'r+'), fcntl.LOCK_EX | fcntl.LOCK_NB)", lock.toString()).build())
+        .succeeded();
   }
 
   @Test
@@ -169,7 +249,7 @@ class KitServerTest {
   }
 
   @Test
-  void shutdownLetsAnInFlightCallFinishThenRemovesSocketAndLock() throws Exception {
+  void shutdownLetsAnInFlightCallFinishThenRemovesTheSocketAndFreesTheLock() throws Exception {
     Path sock = dir.resolve("g.sock");
     CountDownLatch inCall = new CountDownLatch(1);
     server = start(sock, allowOnly(new Principal.Self()), echo(req -> {
@@ -183,7 +263,7 @@ class KitServerTest {
     server.shutdown();
     assertEquals("slow-done", reply.get(10, TimeUnit.SECONDS));
     assertFalse(Files.exists(sock));
-    assertFalse(Files.exists(dir.resolve("g.sock.lock")));
+    assertTrue(lockIsFree(sock), "lock released (its file stays: deleting it would race)");
   }
 
   @Test
