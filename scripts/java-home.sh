@@ -1,6 +1,7 @@
-# Sourced by banger's scripts: points JAVA_HOME at a JDK 25 or newer.
+# Sourced by banger's scripts: points JAVA_HOME at a Java 25 or newer.
 # Order: an existing JAVA_HOME that is new enough, then /usr/lib/jvm/*, then java on PATH.
-# Prints nothing on success; on failure says what it looked at and returns 1.
+# Build scripts need a JDK (javac); the installed launchers set BANGER_JAVA_RUNTIME_ONLY=1
+# and accept a JRE. Prints nothing on success; on failure says what it looked at and returns 1.
 
 banger_java_major() {
   # "openjdk version "25.0.3" ..." -> 25 ; old style "1.8.0" -> 8
@@ -13,14 +14,15 @@ banger_java_major() {
 banger_find_java_home() {
   local want=25 c major
   for c in "${JAVA_HOME:-}" /usr/lib/jvm/* "$(dirname "$(dirname "$(readlink -f "$(command -v java 2>/dev/null || echo /nonexistent)")")")"; do
-    [ -n "$c" ] && [ -x "$c/bin/java" ] && [ -x "$c/bin/javac" ] || continue
+    [ -n "$c" ] && [ -x "$c/bin/java" ] || continue
+    [ -n "${BANGER_JAVA_RUNTIME_ONLY:-}" ] || [ -x "$c/bin/javac" ] || continue
     major=$(banger_java_major "$c")
     if [ -n "$major" ] && [ "$major" -ge "$want" ] 2>/dev/null; then
       echo "$c"
       return 0
     fi
   done
-  echo "banger: no JDK $want or newer found (looked at \$JAVA_HOME, /usr/lib/jvm/*, java on PATH); install one, e.g. apt-get install temurin-25-jdk" >&2
+  echo "banger: no Java $want or newer found (looked at \$JAVA_HOME, /usr/lib/jvm/*, java on PATH); install one, e.g. apt-get install temurin-25-jdk" >&2
   return 1
 }
 

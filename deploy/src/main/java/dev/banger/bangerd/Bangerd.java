@@ -96,24 +96,30 @@ public final class Bangerd implements Callable<Integer> {
     modules.add(new KitModule(cfg, layout, which.all));
 
     ServiceHost host = Guice.createInjector(modules).getInstance(ServiceHost.class);
-    List<KitServer> servers;
-    try {
-      servers = host.start();
-    } catch (SocketInUseException e) {
-      spec.commandLine().getErr().println("bangerd: " + e.getMessage());
-      return EXIT_SOCKET_IN_USE;
-    } catch (Exception e) {
-      log.error("start-up failed", e);
-      spec.commandLine().getErr().println("bangerd: could not start: " + e.getMessage());
-      return EXIT_START_FAILED;
-    }
     CountDownLatch stopped = new CountDownLatch(1);
     // SIGTERM/SIGINT run shutdown hooks: drain in-flight calls (bounded), remove sockets.
+    // Registered before start-up, so a signal during migrations still cleans up.
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       log.info("stopping");
       host.close();
       stopped.countDown();
     }, "bangerd-shutdown"));
+    List<KitServer> servers;
+    try {
+      servers = host.start();
+    } catch (ConfigException e) {
+      spec.commandLine().getErr().println("bangerd: " + e.getMessage());
+      return EXIT_START_FAILED;
+    } catch (Exception e) {
+      SocketInUseException inUse = findSocketInUse(e);
+      if (inUse != null) {
+        spec.commandLine().getErr().println("bangerd: " + inUse.getMessage());
+        return EXIT_SOCKET_IN_USE;
+      }
+      log.error("start-up failed", e);
+      spec.commandLine().getErr().println("bangerd: could not start: " + e.getMessage());
+      return EXIT_START_FAILED;
+    }
     long ms = (System.nanoTime() - t0) / 1_000_000;
     // The one line scripts wait for; everything else goes to the log.
     spec.commandLine().getOut().printf("bangerd: serving %s in %d ms (pid %d)%n",
@@ -122,6 +128,19 @@ public final class Bangerd implements Callable<Integer> {
     spec.commandLine().getOut().flush();
     stopped.await();
     return 0;
+  }
+
+  /** Services start in parallel: the socket conflict may be the error or a suppressed one. */
+  private static SocketInUseException findSocketInUse(Throwable t) {
+    if (t instanceof SocketInUseException s) {
+      return s;
+    }
+    for (Throwable sup : t.getSuppressed()) {
+      if (sup instanceof SocketInUseException s) {
+        return s;
+      }
+    }
+    return t.getCause() == null || t.getCause() == t ? null : findSocketInUse(t.getCause());
   }
 
   static final class Version implements CommandLine.IVersionProvider {

@@ -5,7 +5,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 
 /**
  * Looks up users and groups in the host's passwd/group files (the same files NSS "files"
@@ -61,7 +60,8 @@ public class UserDirectory {
     if (name.isEmpty() || f.length < 4 || f[3].isEmpty()) {
       return false;
     }
-    return Set.of(f[3].split(",")).contains(name.get());
+    // A list, not Set.of: /etc/group may name a member twice.
+    return java.util.Arrays.asList(f[3].split(",")).contains(name.get());
   }
 
   private Optional<String[]> groupEntry(String name) {

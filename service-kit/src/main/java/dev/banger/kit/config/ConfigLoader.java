@@ -18,8 +18,10 @@ import java.util.stream.Collectors;
 
 /**
  * Reads config.toml. The default file may be absent (built-in defaults apply); a file named
- * with {@code --config} must exist. Every value is checked here, at start-up, so a bad config
- * stops the service with a sentence naming the key instead of failing on the first call.
+ * with {@code --config} must exist. Values are checked here, at start-up, so a bad config
+ * stops the service with a sentence naming the key instead of failing on the first call. What
+ * needs the host (owner and socket user/group names, method names in rules) is checked when
+ * the services start, with the same kind of sentence.
  */
 public final class ConfigLoader {
 

@@ -52,7 +52,11 @@ public final class PolicyFactory {
       return allInOne ? selfUid : -1;
     }
     if (cfg.owner().matches("[0-9]+")) {
-      return Integer.parseInt(cfg.owner());
+      long uid = Long.parseLong(cfg.owner());
+      if (uid > Integer.MAX_VALUE) {
+        throw new ConfigException("config owner uid " + cfg.owner() + " is out of range");
+      }
+      return (int) uid;
     }
     return directory.uidOf(cfg.owner())
         .orElseThrow(() -> new ConfigException("config owner \"" + cfg.owner() + "\" is not a user on this host"));

@@ -33,8 +33,13 @@ public final class SqliteDatabase {
     this.dataSource = dataSource;
   }
 
-  /** Opens (creating if needed) and migrates the database for {@code serviceId}. */
+  /** Opens (creating if needed) and migrates the database of the service whose id is {@code serviceId}. */
   public static SqliteDatabase open(Path file, String serviceId) {
+    return open(file, serviceId, "db/migration/" + serviceId);
+  }
+
+  /** Opens and migrates with the kit's shared migrations plus those under {@code migrations}. */
+  public static SqliteDatabase open(Path file, String serviceId, String migrations) {
     SQLiteConfig cfg = new SQLiteConfig();
     cfg.setJournalMode(SQLiteConfig.JournalMode.WAL);
     cfg.setSynchronous(SQLiteConfig.SynchronousMode.NORMAL);
@@ -45,12 +50,12 @@ public final class SqliteDatabase {
     long t0 = System.nanoTime();
     MigrateResult r = Flyway.configure(SqliteDatabase.class.getClassLoader())
         .dataSource(ds)
-        .locations(List.of("classpath:db/migration/kit", "classpath:db/migration/" + serviceId).toArray(String[]::new))
+        .locations(List.of("classpath:db/migration/kit", "classpath:" + migrations).toArray(String[]::new))
         .failOnMissingLocations(true)
         .loggers("slf4j")
         .load()
         .migrate();
-    log.info("db={} schema version {} ({} migrations applied, {} ms)", file, r.targetSchemaVersion,
+    log.info("service={} db={} schema version {} ({} migrations applied, {} ms)", serviceId, file, r.targetSchemaVersion,
         r.migrationsExecuted, (System.nanoTime() - t0) / 1_000_000);
     return new SqliteDatabase(file, ds);
   }

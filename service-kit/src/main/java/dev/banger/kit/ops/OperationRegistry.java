@@ -15,7 +15,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 
 /**
@@ -34,8 +33,10 @@ public final class OperationRegistry {
   /** Handle the work uses to report on itself. */
   public final class Handle {
     private final String id;
-    private volatile boolean cancelRequested;
-    private final List<Runnable> onCancel = new CopyOnWriteArrayList<>();
+    // Guarded by the registry's monitor, so a callback registered while cancel() runs is run
+    // exactly once: either in cancel()'s snapshot or by onCancel() seeing the flag.
+    private boolean cancelRequested;
+    private final List<Runnable> onCancel = new ArrayList<>();
 
     private Handle(String id) {
       this.id = id;
@@ -46,19 +47,25 @@ public final class OperationRegistry {
     }
 
     public boolean cancelRequested() {
-      return cancelRequested;
-    }
-
-    /** Runs {@code r} when cancellation is requested (at once if it already was). */
-    public void onCancel(Runnable r) {
-      onCancel.add(r);
-      if (cancelRequested) {
-        r.run();
+      synchronized (OperationRegistry.this) {
+        return cancelRequested;
       }
     }
 
+    /** Runs {@code r} once when cancellation is requested (at once if it already was). */
+    public void onCancel(Runnable r) {
+      synchronized (OperationRegistry.this) {
+        if (!cancelRequested) {
+          onCancel.add(r);
+          return;
+        }
+      }
+      r.run();
+    }
+
     public void progress(Progress p) {
-      update(id, b -> b.setLastProgress(p.toBuilder().setOperationId(id).setTime(now())), p.toBuilder().setOperationId(id).build());
+      Progress stamped = p.toBuilder().setOperationId(id).setTime(now()).build();
+      update(id, b -> b.setLastProgress(stamped), stamped);
     }
 
     public void succeed(Message result) {
@@ -99,74 +106,88 @@ public final class OperationRegistry {
 
   /**
    * Subscribes to an operation: {@code sink} receives {@link Progress} events and, last, the
-   * final {@link Operation}. Returns false for an unknown id. A finished operation delivers
-   * its final state at once.
+   * final {@link Operation}, in the order they happened. Returns false for an unknown id. A
+   * finished operation delivers its final state at once. A sink that throws is dropped.
    */
-  public boolean watch(String id, Consumer<Object> sink) {
-    Operation finished;
-    synchronized (this) {
-      Entry e = entries.get(id);
-      if (e == null) {
-        return false;
-      }
-      if (e.op().getState() == OperationState.OPERATION_STATE_RUNNING) {
-        e.watchers().add(sink);
-        return true;
-      }
-      finished = e.op().build();
+  public synchronized boolean watch(String id, Consumer<Object> sink) {
+    Entry e = entries.get(id);
+    if (e == null) {
+      return false;
     }
-    sink.accept(finished);
+    if (e.op().getState() == OperationState.OPERATION_STATE_RUNNING) {
+      e.watchers().add(sink);
+    } else {
+      deliver(List.of(sink), e.op().build(), null);
+    }
     return true;
   }
 
-  /** Requests cancellation; returns the operation as it now stands, empty for an unknown id. */
+  /** Stops delivering to {@code sink} (its client went away). */
+  public synchronized void unwatch(String id, Consumer<Object> sink) {
+    Entry e = entries.get(id);
+    if (e != null) {
+      e.watchers().remove(sink);
+    }
+  }
+
+  /**
+   * Requests cancellation; returns the operation as it now stands, empty for an unknown id.
+   * Only the first request runs the cancel callbacks, each once.
+   */
   public Optional<Operation> cancel(String id) {
-    Handle h;
+    List<Runnable> callbacks;
     synchronized (this) {
       Entry e = entries.get(id);
       if (e == null) {
         return Optional.empty();
       }
-      h = e.handle();
-      if (e.op().getState() != OperationState.OPERATION_STATE_RUNNING) {
+      Handle h = e.handle();
+      if (e.op().getState() != OperationState.OPERATION_STATE_RUNNING || h.cancelRequested) {
         return Optional.of(e.op().build());
       }
       h.cancelRequested = true;
+      callbacks = List.copyOf(h.onCancel);
+      h.onCancel.clear();
     }
-    h.onCancel.forEach(Runnable::run);
+    callbacks.forEach(Runnable::run);
     return get(id);
   }
 
-  private void update(String id, Consumer<Operation.Builder> change, Object event) {
-    List<Consumer<Object>> targets;
-    synchronized (this) {
-      Entry e = entries.get(id);
-      if (e == null || e.op().getState() != OperationState.OPERATION_STATE_RUNNING) {
-        return;
-      }
-      change.accept(e.op());
-      e.op().setUpdateTime(now());
-      targets = List.copyOf(e.watchers());
+  // Events are delivered while holding the monitor, so watchers see them in the order they
+  // happened. Sinks only enqueue (gRPC onNext buffers), so holding it is brief.
+  private synchronized void update(String id, Consumer<Operation.Builder> change, Object event) {
+    Entry e = entries.get(id);
+    if (e == null || e.op().getState() != OperationState.OPERATION_STATE_RUNNING) {
+      return;
     }
-    targets.forEach(t -> t.accept(event));
+    change.accept(e.op());
+    e.op().setUpdateTime(now());
+    deliver(e.watchers(), event, e);
   }
 
-  private void finish(String id, Consumer<Operation.Builder> change) {
-    List<Consumer<Object>> targets;
-    Operation done;
-    synchronized (this) {
-      Entry e = entries.get(id);
-      if (e == null || e.op().getState() != OperationState.OPERATION_STATE_RUNNING) {
-        return;
-      }
-      change.accept(e.op());
-      e.op().setUpdateTime(now());
-      done = e.op().build();
-      targets = List.copyOf(e.watchers());
-      e.watchers().clear();
-      trimFinished();
+  private synchronized void finish(String id, Consumer<Operation.Builder> change) {
+    Entry e = entries.get(id);
+    if (e == null || e.op().getState() != OperationState.OPERATION_STATE_RUNNING) {
+      return;
     }
-    targets.forEach(t -> t.accept(done));
+    change.accept(e.op());
+    e.op().setUpdateTime(now());
+    deliver(e.watchers(), e.op().build(), e);
+    e.watchers().clear();
+    trimFinished();
+  }
+
+  private static void deliver(List<Consumer<Object>> sinks, Object event, Entry owner) {
+    for (Consumer<Object> sink : List.copyOf(sinks)) {
+      try {
+        sink.accept(event);
+      } catch (RuntimeException ex) {
+        // A broken watcher (its client vanished) must not break the work or other watchers.
+        if (owner != null) {
+          owner.watchers().remove(sink);
+        }
+      }
+    }
   }
 
   private void trimFinished() {

@@ -49,21 +49,21 @@ public final class OperationsServiceImpl extends OperationsServiceGrpc.Operation
   @Override
   public void watchOperation(WatchOperationRequest req, StreamObserver<WatchOperationResponse> out) {
     ServerCallStreamObserver<WatchOperationResponse> call = (ServerCallStreamObserver<WatchOperationResponse>) out;
-    Object lock = new Object();
-    boolean known = registry.watch(requireId(req.getId()), event -> {
-      synchronized (lock) {
-        if (call.isCancelled()) {
-          return;
-        }
-        if (event instanceof Progress p) {
-          out.onNext(WatchOperationResponse.newBuilder().setProgress(p).build());
-        } else if (event instanceof Operation op) {
-          out.onNext(WatchOperationResponse.newBuilder().setDone(op).build());
-          out.onCompleted();
-        }
+    String id = requireId(req.getId());
+    // The registry delivers in order, one event at a time; a gone client unsubscribes.
+    java.util.function.Consumer<Object> sink = event -> {
+      if (call.isCancelled()) {
+        return;
       }
-    });
-    if (!known) {
+      if (event instanceof Progress p) {
+        out.onNext(WatchOperationResponse.newBuilder().setProgress(p).build());
+      } else if (event instanceof Operation op) {
+        out.onNext(WatchOperationResponse.newBuilder().setDone(op).build());
+        out.onCompleted();
+      }
+    };
+    call.setOnCancelHandler(() -> registry.unwatch(id, sink));
+    if (!registry.watch(id, sink)) {
       throw Errors.notFound("operation", req.getId());
     }
   }

@@ -28,8 +28,8 @@ public final class HostCommandRunner implements CommandRunner {
   public CommandResult run(Command command) throws CommandFailedException {
     Process process = spawn(command, ProcessBuilder.Redirect.PIPE, null);
     long started = System.nanoTime();
-    CompletableFuture<byte[]> out = drain(process.getInputStream());
-    CompletableFuture<byte[]> err = drain(process.getErrorStream());
+    Drain out = drain(process.getInputStream());
+    Drain err = drain(process.getErrorStream());
     feed(process.getOutputStream(), command.stdin());
     try {
       if (!process.waitFor(command.timeout().toMillis(), TimeUnit.MILLISECONDS)) {
@@ -95,40 +95,64 @@ public final class HostCommandRunner implements CommandRunner {
     });
   }
 
-  private static CompletableFuture<byte[]> drain(InputStream in) {
-    CompletableFuture<byte[]> f = new CompletableFuture<>();
+  /** One output stream being read; what was read so far stays available even if it never ends. */
+  private record Drain(ByteArrayOutputStream buffer, CompletableFuture<Void> done) {}
+
+  private static Drain drain(InputStream in) {
+    ByteArrayOutputStream buf = new ByteArrayOutputStream();
+    CompletableFuture<Void> done = new CompletableFuture<>();
     Thread.ofVirtual().name("cmd-drain").start(() -> {
+      byte[] chunk = new byte[8192];
       try (in) {
-        ByteArrayOutputStream buf = new ByteArrayOutputStream();
-        in.transferTo(buf);
-        f.complete(buf.toByteArray());
+        int n;
+        while ((n = in.read(chunk)) > 0) {
+          synchronized (buf) {
+            buf.write(chunk, 0, n);
+          }
+        }
       } catch (IOException e) {
-        f.complete(new byte[0]);
+        // Closed under us (process killed): keep what was read.
+      } finally {
+        done.complete(null);
       }
     });
-    return f;
+    return new Drain(buf, done);
   }
 
-  private static byte[] collect(CompletableFuture<byte[]> f) {
+  /**
+   * Waits briefly for the stream to end, then takes what was read. A daemonised grandchild may
+   * hold the pipe open forever; its output so far is still reported, and the reader thread ends
+   * when that grandchild does.
+   */
+  private static byte[] collect(Drain d) {
     try {
-      return f.get(5, TimeUnit.SECONDS);
+      d.done().get(2, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      return new byte[0];
     } catch (ExecutionException | TimeoutException e) {
-      // A grandchild may still hold the pipe open; what we have is what we report.
-      return new byte[0];
+      // Report what we have.
+    }
+    synchronized (d.buffer()) {
+      return d.buffer().toByteArray();
     }
   }
 
+  /**
+   * Kills the process and its descendants, in passes, so a child forked while we were killing
+   * is caught by the next pass. (A child that already re-parented itself to init is out of
+   * reach without cgroups; the VMM driver will run its processes in a scope of their own.)
+   */
   private static void killTree(Process p) {
-    p.descendants().forEach(ProcessHandle::destroyForcibly);
-    p.destroyForcibly();
+    for (int pass = 0; pass < 3; pass++) {
+      p.descendants().forEach(ProcessHandle::destroyForcibly);
+      p.destroyForcibly();
+    }
     try {
       p.waitFor(5, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    p.descendants().forEach(ProcessHandle::destroyForcibly);
   }
 
   private record HostRunningProcess(Process process) implements RunningProcess {

@@ -12,6 +12,11 @@ public interface BangerService {
 
   ServiceName name();
 
+  /** Classpath folder of this service's Flyway migrations (besides the kit's shared ones). */
+  default String migrations() {
+    return "db/migration/" + name().id();
+  }
+
   /**
    * Prepares the service (its database is open and migrated) and returns the gRPC services it
    * serves. Throwing stops the start-up of the whole process with the message.

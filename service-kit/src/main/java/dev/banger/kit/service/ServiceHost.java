@@ -67,6 +67,15 @@ public final class ServiceHost implements AutoCloseable {
     int self = HostIdentity.currentUid();
     int owner = PolicyFactory.ownerUid(config, directory, allInOne, self);
     List<BangerService> ordered = services.stream().sorted(Comparator.comparing(BangerService::name)).toList();
+    java.util.Map<Path, ServiceName> claimed = new java.util.HashMap<>();
+    for (BangerService s : ordered) {
+      Path sock = socketSpec(s.name()).path().toAbsolutePath().normalize();
+      ServiceName other = claimed.putIfAbsent(sock, s.name());
+      if (other != null) {
+        throw new ConfigException("services." + other.id() + " and services." + s.name().id()
+            + " are both configured on socket " + sock + "; each service needs its own");
+      }
+    }
     List<CompletableFuture<Running>> starts = new ArrayList<>();
     try (ExecutorService ex = Executors.newVirtualThreadPerTaskExecutor()) {
       for (BangerService s : ordered) {
@@ -102,7 +111,7 @@ public final class ServiceHost implements AutoCloseable {
   private Running startOne(BangerService s, int self, int owner) throws Exception {
     ServiceName name = s.name();
     layout.ensureFor(name);
-    SqliteDatabase db = SqliteDatabase.open(layout.database(name), name.id());
+    SqliteDatabase db = SqliteDatabase.open(layout.database(name), name.id(), s.migrations());
     OperationRegistry ops = new OperationRegistry();
     List<BindableService> grpc = new ArrayList<>(s.start(new ServiceContext(name, config, layout, db, ops, commands)));
     grpc.add(new OperationsServiceImpl(ops));

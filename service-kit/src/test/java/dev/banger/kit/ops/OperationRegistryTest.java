@@ -57,6 +57,44 @@ class OperationRegistryTest {
   }
 
   @Test
+  void cancelCallbacksRunOnceEvenWhenCancelledTwiceOrRegisteredLate() {
+    var h = reg.start("k", "t", "");
+    java.util.concurrent.atomic.AtomicInteger runs = new java.util.concurrent.atomic.AtomicInteger();
+    h.onCancel(runs::incrementAndGet);
+    reg.cancel(h.id());
+    reg.cancel(h.id());
+    h.onCancel(runs::incrementAndGet);
+    assertEquals(2, runs.get(), "first callback once, late one once");
+  }
+
+  @Test
+  void aThrowingWatcherIsDroppedAndOthersStillGetEverythingInOrder() {
+    var h = reg.start("k", "t", "");
+    List<Object> good = new ArrayList<>();
+    reg.watch(h.id(), e -> {
+      throw new IllegalStateException("client gone");
+    });
+    reg.watch(h.id(), good::add);
+    h.progress(Progress.newBuilder().setStage("a").build());
+    h.progress(Progress.newBuilder().setStage("b").build());
+    h.succeed(StringValue.of("done"));
+    assertEquals(List.of("a", "b"), good.subList(0, 2).stream().map(o -> ((Progress) o).getStage()).toList());
+    assertTrue(((Progress) good.getFirst()).hasTime(), "watchers get timestamped progress");
+    assertEquals(OperationState.OPERATION_STATE_SUCCEEDED, ((Operation) good.get(2)).getState());
+  }
+
+  @Test
+  void unwatchStopsDelivery() {
+    var h = reg.start("k", "t", "");
+    List<Object> seen = new ArrayList<>();
+    java.util.function.Consumer<Object> sink = seen::add;
+    reg.watch(h.id(), sink);
+    reg.unwatch(h.id(), sink);
+    h.progress(Progress.newBuilder().setStage("a").build());
+    assertEquals(List.of(), seen);
+  }
+
+  @Test
   void unknownIdsAreReported() {
     assertFalse(reg.watch("00000000-0000-0000-0000-000000000000", o -> { }));
     assertTrue(reg.cancel("00000000-0000-0000-0000-000000000000").isEmpty());

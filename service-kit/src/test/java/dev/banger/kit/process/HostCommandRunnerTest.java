@@ -61,6 +61,22 @@ class HostCommandRunnerTest {
   }
 
   @Test
+  void outputAlreadyWrittenIsKeptWhenADaemonisedChildHoldsThePipe() throws Exception {
+    long t0 = System.nanoTime();
+    CommandResult r = runner.run(Command.of("sh", "-c", "echo visible; (sleep 6 &) ; exit 4").build());
+    assertEquals(4, r.exitCode());
+    assertEquals("visible\n", r.stdoutText());
+    assertTrue(Duration.ofNanos(System.nanoTime() - t0).toSeconds() < 15, "did not wait for the grandchild");
+  }
+
+  @Test
+  void timedOutCommandStillReportsItsOutputSoFar() {
+    CommandFailedException e = assertThrows(CommandFailedException.class, () -> runner.run(
+        Command.of("sh", "-c", "echo progress-line >&2; sleep 10").timeout(Duration.ofMillis(500)).build()));
+    assertTrue(e.getMessage().contains("progress-line"), e.getMessage());
+  }
+
+  @Test
   void missingProgramIsNamed() {
     CommandFailedException e = assertThrows(CommandFailedException.class,
         () -> runner.run(Command.of("banger-no-such-tool-xyz").build()));
