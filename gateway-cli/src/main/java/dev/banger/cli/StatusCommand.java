@@ -45,11 +45,15 @@ final class StatusCommand implements java.util.concurrent.Callable<Integer> {
       throw new CommandLine.ParameterException(spec.commandLine(), "--output must be table or json, got \"" + output + "\"");
     }
     Sockets sockets = parent.sockets();
-    List<CompletableFuture<Row>> probes = new ArrayList<>();
-    for (ServiceName s : ServiceName.values()) {
-      probes.add(CompletableFuture.supplyAsync(() -> probe(s, sockets.of(s))));
+    List<Row> rows;
+    // All four at once (the common pool has one thread on a 2-core machine).
+    try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+      List<CompletableFuture<Row>> probes = new ArrayList<>();
+      for (ServiceName s : ServiceName.values()) {
+        probes.add(CompletableFuture.supplyAsync(() -> probe(s, sockets.of(s)), pool));
+      }
+      rows = probes.stream().map(CompletableFuture::join).toList();
     }
-    List<Row> rows = probes.stream().map(CompletableFuture::join).toList();
     PrintWriter out = spec.commandLine().getOut();
     if (output.equals("json")) {
       List<Map<String, Object>> json = new ArrayList<>();

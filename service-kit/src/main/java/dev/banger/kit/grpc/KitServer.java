@@ -72,7 +72,7 @@ public final class KitServer implements AutoCloseable {
     this.name = b.name;
     this.server = server;
     this.health = health;
-    this.serviceNames = b.services.stream().map(s -> s.bindService().getServiceDescriptor().getName()).toList();
+    this.serviceNames = b.serviceNames;
     this.boss = boss;
     this.workers = workers;
     this.executor = executor;
@@ -157,6 +157,7 @@ public final class KitServer implements AutoCloseable {
     private int tcpPort = -1;
     private AccessPolicy policy = AccessPolicy.denyAll();
     private final List<BindableService> services = new ArrayList<>();
+    private List<String> serviceNames = List.of();
     private Duration shutdownGrace = Duration.ofSeconds(10);
     private int workerThreads = 2;
 
@@ -243,8 +244,8 @@ public final class KitServer implements AutoCloseable {
           publish(bindPath, socket);
           published = true;
         }
-        for (BindableService s : services) {
-          health.setStatus(s.bindService().getServiceDescriptor().getName(), ServingStatus.SERVING);
+        for (String service : serviceNames) {
+          health.setStatus(service, ServingStatus.SERVING);
         }
         health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.SERVING);
         KitServer ks = new KitServer(this, server, health, boss, workers, executor, lock);
@@ -286,12 +287,16 @@ public final class KitServer implements AutoCloseable {
       }
     }
 
-    /** The services as served: the caller's, then reflection (v1, and v1alpha for older grpcurl). */
+    /**
+     * The services as served: the caller's (each bound once; their names feed health), then
+     * reflection (v1, and v1alpha for older grpcurl).
+     */
     private List<ServerServiceDefinition> definitions() {
       List<ServerServiceDefinition> defs = new ArrayList<>();
       for (BindableService s : services) {
         defs.add(s.bindService());
       }
+      serviceNames = defs.stream().map(d -> d.getServiceDescriptor().getName()).toList();
       defs.add(ProtoReflectionServiceV1.newInstance().bindService());
       @SuppressWarnings("deprecation")
       BindableService reflectionAlpha = io.grpc.protobuf.services.ProtoReflectionService.newInstance();

@@ -5,7 +5,6 @@ import io.grpc.MethodDescriptor;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.ServiceDescriptor;
-import java.util.Map;
 import java.util.Set;
 
 /**
@@ -61,8 +60,7 @@ public final class PendingService implements BindableService {
 
   private <Q, R> void addUnimplemented(ServerServiceDefinition.Builder b, MethodDescriptor<Q, R> m) {
     ServerCallHandler<Q, R> handler = (call, headers) -> {
-      Errors.close(call, Errors.unimplemented(m.getFullMethodName(), detail).getStatus(),
-          "NOT_YET_IMPLEMENTED", Map.of("method", m.getFullMethodName()));
+      Errors.close(call, Errors.unimplemented(m.getFullMethodName(), detail));
       return new io.grpc.ServerCall.Listener<>() {};
     };
     b.addMethod(m, handler);
