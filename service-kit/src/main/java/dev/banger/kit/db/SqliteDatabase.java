@@ -33,12 +33,10 @@ public final class SqliteDatabase {
     this.dataSource = dataSource;
   }
 
-  /** Opens (creating if needed) and migrates the database of the service whose id is {@code serviceId}. */
-  public static SqliteDatabase open(Path file, String serviceId) {
-    return open(file, serviceId, "db/migration/" + serviceId);
-  }
-
-  /** Opens and migrates with the kit's shared migrations plus those under {@code migrations}. */
+  /**
+   * Opens (creating if needed) and migrates a service's database: the kit's shared migrations
+   * plus those under {@code migrations} (see {@code BangerService.migrations()}).
+   */
   public static SqliteDatabase open(Path file, String serviceId, String migrations) {
     SQLiteConfig cfg = new SQLiteConfig();
     cfg.setJournalMode(SQLiteConfig.JournalMode.WAL);

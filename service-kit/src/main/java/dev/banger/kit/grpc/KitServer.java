@@ -67,12 +67,12 @@ public final class KitServer implements AutoCloseable {
   private final Duration shutdownGrace;
   private boolean stopped;
 
-  private KitServer(Builder b, Server server, HealthStatusManager health, EventLoopGroup boss,
-      EventLoopGroup workers, ExecutorService executor, SocketLock lock) {
+  private KitServer(Builder b, List<String> serviceNames, Server server, HealthStatusManager health,
+      EventLoopGroup boss, EventLoopGroup workers, ExecutorService executor, SocketLock lock) {
     this.name = b.name;
     this.server = server;
     this.health = health;
-    this.serviceNames = b.serviceNames;
+    this.serviceNames = serviceNames;
     this.boss = boss;
     this.workers = workers;
     this.executor = executor;
@@ -157,7 +157,6 @@ public final class KitServer implements AutoCloseable {
     private int tcpPort = -1;
     private AccessPolicy policy = AccessPolicy.denyAll();
     private final List<BindableService> services = new ArrayList<>();
-    private List<String> serviceNames = List.of();
     private Duration shutdownGrace = Duration.ofSeconds(10);
     private int workerThreads = 2;
 
@@ -206,7 +205,11 @@ public final class KitServer implements AutoCloseable {
       if (!Epoll.isAvailable()) {
         throw new IOException("netty epoll is unavailable on this host: " + Epoll.unavailabilityCause());
       }
-      List<ServerServiceDefinition> definitions = definitions();
+      HealthStatusManager health = new HealthStatusManager();
+      List<ServerServiceDefinition> definitions = definitions(health);
+      // The caller's services come first; their names are what health reports.
+      List<String> serviceNames = definitions.subList(0, services.size()).stream()
+          .map(d -> d.getServiceDescriptor().getName()).toList();
       checkPolicyNamesExist(definitions);
       // Everything acquired is released on any failure below: nothing half-started remains.
       SocketLock lock = null;
@@ -225,7 +228,6 @@ public final class KitServer implements AutoCloseable {
         workers = new MultiThreadIoEventLoopGroup(workerThreads, EpollIoHandler.newFactory());
         // Service code may block (host tools, SQLite): a virtual thread per call keeps that cheap.
         executor = Executors.newVirtualThreadPerTaskExecutor();
-        HealthStatusManager health = new HealthStatusManager();
         NettyServerBuilder nb = socket != null
             ? NettyServerBuilder.forAddress(new DomainSocketAddress(bindPath.toString()),
                 InternalNettyServerCredentials.create(new PeerCredentialsNegotiator()))
@@ -238,7 +240,6 @@ public final class KitServer implements AutoCloseable {
         for (ServerServiceDefinition d : definitions) {
           nb.addService(ServerInterceptors.intercept(d, auth));
         }
-        nb.addService(ServerInterceptors.intercept(health.getHealthService(), auth));
         server = nb.build().start();
         if (socket != null) {
           publish(bindPath, socket);
@@ -248,7 +249,7 @@ public final class KitServer implements AutoCloseable {
           health.setStatus(service, ServingStatus.SERVING);
         }
         health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.SERVING);
-        KitServer ks = new KitServer(this, server, health, boss, workers, executor, lock);
+        KitServer ks = new KitServer(this, serviceNames, server, health, boss, workers, executor, lock);
         log.info("service={} listening on {} (mode {}, services {})", name,
             socket != null ? socket.path() : "127.0.0.1:" + server.getPort(),
             socket != null ? "0" + Integer.toOctalString(socket.mode()) : "tcp", ks.serviceNames());
@@ -266,37 +267,25 @@ public final class KitServer implements AutoCloseable {
         if (workers != null) {
           workers.shutdownGracefully(0, 0, TimeUnit.SECONDS);
         }
-        if (bindPath != null) {
-          try {
-            deletePrivateBindDir(bindPath);
-          } catch (IOException suppressed) {
-            e.addSuppressed(suppressed);
-          }
-        }
-        if (published) {
-          deleteQuietly(socket.path(), e);
-        }
-        if (lock != null) {
-          try {
-            lock.close();
-          } catch (IOException suppressed) {
-            e.addSuppressed(suppressed);
-          }
-        }
+        Path bound = bindPath;
+        SocketLock held = lock;
+        undo(bound != null, () -> deletePrivateBindDir(bound), e);
+        undo(published, () -> Files.deleteIfExists(socket.path()), e);
+        undo(held != null, () -> held.close(), e);
         throw e;
       }
     }
 
     /**
-     * The services as served: the caller's (each bound once; their names feed health), then
-     * reflection (v1, and v1alpha for older grpcurl).
+     * The services as served, each bound once: the caller's first, then health and reflection
+     * (v1, and v1alpha for older grpcurl).
      */
-    private List<ServerServiceDefinition> definitions() {
+    private List<ServerServiceDefinition> definitions(HealthStatusManager health) {
       List<ServerServiceDefinition> defs = new ArrayList<>();
       for (BindableService s : services) {
         defs.add(s.bindService());
       }
-      serviceNames = defs.stream().map(d -> d.getServiceDescriptor().getName()).toList();
+      defs.add(health.getHealthService().bindService());
       defs.add(ProtoReflectionServiceV1.newInstance().bindService());
       @SuppressWarnings("deprecation")
       BindableService reflectionAlpha = io.grpc.protobuf.services.ProtoReflectionService.newInstance();
@@ -314,9 +303,6 @@ public final class KitServer implements AutoCloseable {
         known.add(d.getServiceDescriptor().getName() + "/*");
         d.getMethods().forEach(m -> known.add(m.getMethodDescriptor().getFullMethodName()));
       }
-      io.grpc.health.v1.HealthGrpc.getServiceDescriptor().getMethods()
-          .forEach(m -> known.add(m.getFullMethodName()));
-      known.add(io.grpc.health.v1.HealthGrpc.SERVICE_NAME + "/*");
       for (String rule : policy.ruleNames()) {
         if (!known.contains(rule)) {
           throw new IllegalArgumentException(name + ": access rule for \"" + rule
@@ -325,12 +311,17 @@ public final class KitServer implements AutoCloseable {
       }
     }
 
-    private static void deleteQuietly(Path p, Exception into) {
-      if (p == null) {
+    /** One clean-up step of a failed start: its own failure is attached, never thrown. */
+    private interface IoStep {
+      void run() throws IOException;
+    }
+
+    private static void undo(boolean needed, IoStep step, Exception into) {
+      if (!needed) {
         return;
       }
       try {
-        Files.deleteIfExists(p);
+        step.run();
       } catch (IOException suppressed) {
         into.addSuppressed(suppressed);
       }

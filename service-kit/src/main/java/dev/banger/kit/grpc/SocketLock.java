@@ -3,7 +3,6 @@ package dev.banger.kit.grpc;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -31,35 +30,29 @@ final class SocketLock implements AutoCloseable {
   private static final Set<Path> HELD_HERE = ConcurrentHashMap.newKeySet();
 
   private final Path lockPath;
+  // Owns the lock: closing it releases the lock.
   private final FileChannel channel;
-  private final FileLock lock;
 
-  private SocketLock(Path lockPath, FileChannel channel, FileLock lock) {
+  private SocketLock(Path lockPath, FileChannel channel) {
     this.lockPath = lockPath;
     this.channel = channel;
-    this.lock = lock;
-  }
-
-  static Path lockPathOf(Path socket) {
-    return socket.resolveSibling(socket.getFileName() + ".lock");
   }
 
   static SocketLock acquire(Path socket) throws IOException, SocketInUseException {
-    Path lockPath = lockPathOf(socket).toAbsolutePath().normalize();
+    Path lockPath = socket.resolveSibling(socket.getFileName() + ".lock").toAbsolutePath().normalize();
     if (!HELD_HERE.add(lockPath)) {
       throw new SocketInUseException(socket, Long.toString(ProcessHandle.current().pid()));
     }
     FileChannel ch = null;
     try {
       ch = FileChannel.open(lockPath, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
-      FileLock lock = ch.tryLock();
-      if (lock == null) {
+      if (ch.tryLock() == null) {
         throw new SocketInUseException(socket, readHolder(ch));
       }
       ch.truncate(0);
       ch.write(ByteBuffer.wrap((ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.US_ASCII)), 0);
       ch.force(false);
-      return new SocketLock(lockPath, ch, lock);
+      return new SocketLock(lockPath, ch);
     } catch (IOException | SocketInUseException | RuntimeException e) {
       if (ch != null) {
         try {

@@ -152,7 +152,6 @@ public final class HostCommandRunner implements CommandRunner {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    p.descendants().forEach(ProcessHandle::destroyForcibly);
   }
 
   private record HostRunningProcess(Process process) implements RunningProcess {

@@ -67,13 +67,15 @@ public final class ServiceHost implements AutoCloseable {
     int self = HostIdentity.currentUid();
     int owner = PolicyFactory.ownerUid(config, directory, allInOne, self);
     List<BangerService> ordered = services.stream().sorted(Comparator.comparing(BangerService::name)).toList();
+    java.util.Map<ServiceName, SocketSpec> sockets = new java.util.EnumMap<>(ServiceName.class);
     java.util.Map<Path, ServiceName> claimed = new java.util.HashMap<>();
     for (BangerService s : ordered) {
-      Path sock = socketSpec(s.name()).path().toAbsolutePath().normalize();
-      ServiceName other = claimed.putIfAbsent(sock, s.name());
+      SocketSpec spec = socketSpec(s.name());
+      sockets.put(s.name(), spec);
+      ServiceName other = claimed.putIfAbsent(spec.path().toAbsolutePath().normalize(), s.name());
       if (other != null) {
         throw new ConfigException("services." + other.id() + " and services." + s.name().id()
-            + " are both configured on socket " + sock + "; each service needs its own");
+            + " are both configured on socket " + spec.path() + "; each service needs its own");
       }
     }
     List<CompletableFuture<Running>> starts = new ArrayList<>();
@@ -81,7 +83,7 @@ public final class ServiceHost implements AutoCloseable {
       for (BangerService s : ordered) {
         starts.add(CompletableFuture.supplyAsync(() -> {
           try {
-            return startOne(s, self, owner);
+            return startOne(s, sockets.get(s.name()), self, owner);
           } catch (Exception e) {
             throw new CompletionException(e);
           }
@@ -108,7 +110,7 @@ public final class ServiceHost implements AutoCloseable {
     return running.stream().map(Running::server).toList();
   }
 
-  private Running startOne(BangerService s, int self, int owner) throws Exception {
+  private Running startOne(BangerService s, SocketSpec socket, int self, int owner) throws Exception {
     ServiceName name = s.name();
     layout.ensureFor(name);
     SqliteDatabase db = SqliteDatabase.open(layout.database(name), name.id(), s.migrations());
@@ -117,7 +119,7 @@ public final class ServiceHost implements AutoCloseable {
     grpc.add(new OperationsServiceImpl(ops));
     AccessPolicy policy = PolicyFactory.build(config, name, directory, self, owner);
     KitServer.Builder b = KitServer.builder(name.id() + "-service")
-        .unixSocket(socketSpec(name))
+        .unixSocket(socket)
         .policy(policy)
         .shutdownGrace(Duration.ofSeconds(config.shutdownGrace()));
     grpc.forEach(b::addService);

@@ -14,6 +14,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 class SqliteDatabaseTest {
 
+  private static final String TESTSVC = "db/migration/testsvc";
+
   @TempDir Path dir;
 
   private static String pragma(Connection c, String name) throws SQLException {
@@ -25,7 +27,7 @@ class SqliteDatabaseTest {
 
   @Test
   void opensWithWalBusyTimeoutAndForeignKeysAndMigrates() throws Exception {
-    SqliteDatabase db = SqliteDatabase.open(dir.resolve("t.db"), "testsvc");
+    SqliteDatabase db = SqliteDatabase.open(dir.resolve("t.db"), "testsvc", TESTSVC);
     try (Connection c = db.connection()) {
       assertEquals("wal", pragma(c, "journal_mode"));
       assertEquals("1", pragma(c, "foreign_keys"));
@@ -41,10 +43,10 @@ class SqliteDatabaseTest {
   @Test
   void reopeningAppliesNothingTwiceAndKeepsData() throws Exception {
     Path f = dir.resolve("t.db");
-    try (Connection c = SqliteDatabase.open(f, "testsvc").connection(); Statement s = c.createStatement()) {
+    try (Connection c = SqliteDatabase.open(f, "testsvc", TESTSVC).connection(); Statement s = c.createStatement()) {
       s.executeUpdate("INSERT INTO parent(id) VALUES (7)");
     }
-    try (Connection c = SqliteDatabase.open(f, "testsvc").connection(); Statement s = c.createStatement();
+    try (Connection c = SqliteDatabase.open(f, "testsvc", TESTSVC).connection(); Statement s = c.createStatement();
         ResultSet rs = s.executeQuery("SELECT count(*) FROM flyway_schema_history WHERE success = 1")) {
       rs.next();
       assertEquals(2, rs.getInt(1), "kit V0_1 + testsvc V1");
@@ -57,7 +59,7 @@ class SqliteDatabaseTest {
 
   @Test
   void unknownServiceHasNoMigrationsAndFailsLoudly() {
-    Exception e = assertThrows(Exception.class, () -> SqliteDatabase.open(dir.resolve("x.db"), "no-such-service"));
+    Exception e = assertThrows(Exception.class, () -> SqliteDatabase.open(dir.resolve("x.db"), "no-such-service", "db/migration/no-such-service"));
     assertTrue(String.valueOf(e.getMessage()).contains("no-such-service"), e.getMessage());
   }
 }
