@@ -68,23 +68,13 @@ public final class Bangerd implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     long t0 = System.nanoTime();
-    List<Module> modules = new ArrayList<>();
-    if (which.all) {
-      modules.addAll(List.of(new ImageServiceModule(), new VmServiceModule(), new NetServiceModule(), new DiskServiceModule()));
-    } else {
-      ServiceName s;
-      try {
-        s = ServiceName.parse(which.service);
-      } catch (IllegalArgumentException e) {
-        throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
-      }
-      modules.add(switch (s) {
-        case IMAGE -> new ImageServiceModule();
-        case VM -> new VmServiceModule();
-        case NET -> new NetServiceModule();
-        case DISK -> new DiskServiceModule();
-      });
+    List<ServiceName> chosen;
+    try {
+      chosen = which.all ? List.of(ServiceName.values()) : List.of(ServiceName.parse(which.service));
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
     }
+    List<Module> modules = new ArrayList<>(chosen.stream().map(Bangerd::moduleOf).toList());
     BangerConfig cfg;
     try {
       cfg = ConfigLoader.load(config);
@@ -128,6 +118,15 @@ public final class Bangerd implements Callable<Integer> {
     spec.commandLine().getOut().flush();
     stopped.await();
     return 0;
+  }
+
+  private static Module moduleOf(ServiceName s) {
+    return switch (s) {
+      case IMAGE -> new ImageServiceModule();
+      case VM -> new VmServiceModule();
+      case NET -> new NetServiceModule();
+      case DISK -> new DiskServiceModule();
+    };
   }
 
   /** Services start in parallel: the socket conflict may be the error or a suppressed one. */

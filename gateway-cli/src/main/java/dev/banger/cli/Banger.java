@@ -1,5 +1,6 @@
 package dev.banger.cli;
 
+import dev.banger.kit.state.StateLayout;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -30,13 +31,15 @@ public final class Banger implements Runnable {
     spec.commandLine().usage(spec.commandLine().getOut());
   }
 
-  /** Where the service sockets are, by flag, environment, then the production layout. */
-  Sockets sockets() {
+  /** Where the services are (bangerd's layout), by flag, environment, then production. */
+  StateLayout layout() {
     if (stateDir != null) {
-      return Sockets.under(stateDir);
+      return StateLayout.under(stateDir);
     }
     String env = System.getenv("BANGER_STATE_DIR");
-    return env != null && !env.isBlank() ? Sockets.under(java.nio.file.Path.of(env)) : Sockets.production();
+    return env != null && !env.isBlank()
+        ? StateLayout.under(java.nio.file.Path.of(env))
+        : StateLayout.production();
   }
 
   public static CommandLine commandLine() {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.banger.kit.grpc.UnixChannels;
 import dev.banger.kit.state.ServiceName;
+import dev.banger.kit.state.StateLayout;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckRequest;
@@ -12,9 +13,7 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine;
@@ -37,36 +36,27 @@ final class StatusCommand implements java.util.concurrent.Callable<Integer> {
   @Option(names = "--timeout", defaultValue = "2", paramLabel = "SECONDS", description = "Per-service deadline (default ${DEFAULT-VALUE}).")
   int timeoutSeconds;
 
-  record Row(String service, String state, String socket, String detail, long millis) {}
+  record Row(String service, String state, String socket, String detail,
+      @com.fasterxml.jackson.annotation.JsonProperty("latency_ms") long millis) {}
 
   @Override
   public Integer call() throws Exception {
     if (!output.equals("table") && !output.equals("json")) {
       throw new CommandLine.ParameterException(spec.commandLine(), "--output must be table or json, got \"" + output + "\"");
     }
-    Sockets sockets = parent.sockets();
+    StateLayout layout = parent.layout();
     List<Row> rows;
     // All four at once (the common pool has one thread on a 2-core machine).
     try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
       List<CompletableFuture<Row>> probes = new ArrayList<>();
       for (ServiceName s : ServiceName.values()) {
-        probes.add(CompletableFuture.supplyAsync(() -> probe(s, sockets.of(s)), pool));
+        probes.add(CompletableFuture.supplyAsync(() -> probe(s, layout.socket(s)), pool));
       }
       rows = probes.stream().map(CompletableFuture::join).toList();
     }
     PrintWriter out = spec.commandLine().getOut();
     if (output.equals("json")) {
-      List<Map<String, Object>> json = new ArrayList<>();
-      for (Row r : rows) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("service", r.service());
-        m.put("state", r.state());
-        m.put("socket", r.socket());
-        m.put("detail", r.detail());
-        m.put("latency_ms", r.millis());
-        json.add(m);
-      }
-      out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(json));
+      out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(rows));
     } else {
       for (Row r : rows) {
         out.printf("%-6s %-12s %s%s%n", r.service(), r.state(), r.socket(),
