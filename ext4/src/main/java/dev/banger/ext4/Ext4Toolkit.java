@@ -1,0 +1,308 @@
+package dev.banger.ext4;
+
+import dev.banger.kit.process.CommandRunner;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The sudoless ext4 toolkit (seed 000, DESIGN.md §5): reads and edits ext4 images offline
+ * through batched debugfs scripts, no mount and no root for regular image files.
+ *
+ * <p>A write is planned from one read-only probe (what exists, with which type) and then
+ * applied in one {@code debugfs -w} batch whose every line is expected to succeed; the type
+ * checks and the free-space check run before the batch, so a refused request leaves the image
+ * untouched.
+ */
+public final class Ext4Toolkit {
+
+  private static final Logger LOG = LoggerFactory.getLogger(Ext4Toolkit.class);
+  /** Per-entry overhead assumed by the free-space check (an inode block and a directory block). */
+  private static final long ENTRY_OVERHEAD = 8192;
+
+  private final Debugfs debugfs;
+  private final E2fsTools tools;
+  private final BlockDevicePolicy policy;
+  private final Path scratch;
+
+  /**
+   * @param scratch where host-side temporary files (file contents to write, dumps) are made,
+   *     each operation in a private 0700 directory removed when it ends
+   */
+  public Ext4Toolkit(CommandRunner runner, BlockDevicePolicy policy, Path scratch) {
+    this.debugfs = new Debugfs(runner);
+    this.tools = new E2fsTools(runner);
+    this.policy = policy;
+    this.scratch = scratch;
+  }
+
+  public E2fsTools tools() {
+    return tools;
+  }
+
+  /** Checks {@code path} holds an ext4 filesystem this process may edit. */
+  public Ext4Image open(Path path) {
+    return Ext4Image.open(path, policy);
+  }
+
+  /** Which of {@code paths} exist, with their inode facts; missing paths are absent from the map. */
+  public Map<GuestPath, InodeInfo> stat(Ext4Image image, Collection<GuestPath> paths) {
+    List<GuestPath> order = List.copyOf(new LinkedHashSet<>(paths));
+    Map<GuestPath, InodeInfo> found = new LinkedHashMap<>();
+    if (order.isEmpty()) {
+      return found;
+    }
+    List<String> script = order.stream().map(p -> "stat " + p.quoted()).toList();
+    Debugfs.Transcript t = debugfs.run(image, false, script).requireOpened(image);
+    for (int i = 0; i < order.size(); i++) {
+      InodeInfo info = DebugfsParsers.stat(order.get(i), t.block(i));
+      if (info != null) {
+        found.put(order.get(i), info);
+      }
+    }
+    return found;
+  }
+
+  /** Result of {@link #apply}. */
+  public record EditResult(int filesWritten, int directoriesCreated, int directoriesReset, int parentsCreated) {}
+
+  /** Applies {@code edit}: one read-only probe, then one write batch. */
+  public EditResult apply(Ext4Image image, Ext4Edit edit) {
+    if (edit.isEmpty()) {
+      return new EditResult(0, 0, 0, 0);
+    }
+    Set<GuestPath> probe = new LinkedHashSet<>();
+    Set<GuestPath> editDirs = new LinkedHashSet<>();
+    for (Ext4Edit.Dir d : edit.dirs()) {
+      probe.addAll(d.path().ancestors());
+      probe.add(d.path());
+      editDirs.add(d.path());
+    }
+    for (Ext4Edit.File f : edit.files()) {
+      probe.addAll(f.path().ancestors());
+      probe.add(f.path());
+    }
+    Map<GuestPath, InodeInfo> existing = stat(image, probe);
+
+    // Parents the caller did not list: made root:root 0755, shallowest first.
+    Set<GuestPath> parents = new TreeSet<>(Comparator.comparingInt(GuestPath::depth).thenComparing(p -> p));
+    for (GuestPath p : probe) {
+      InodeInfo info = existing.get(p);
+      boolean isTarget = editDirs.contains(p) || edit.files().stream().anyMatch(f -> f.path().equals(p));
+      if (isTarget) {
+        continue;
+      }
+      if (info == null) {
+        parents.add(p);
+      } else if (info.type() != FileType.DIRECTORY && info.type() != FileType.SYMLINK) {
+        throw wrongType(image, p, info, "a directory");
+      }
+    }
+    for (Ext4Edit.Dir d : edit.dirs()) {
+      InodeInfo info = existing.get(d.path());
+      if (info != null && !info.isDirectory()) {
+        throw wrongType(image, d.path(), info, "a directory");
+      }
+    }
+    long bytes = 0;
+    for (Ext4Edit.File f : edit.files()) {
+      InodeInfo info = existing.get(f.path());
+      if (info != null && info.isDirectory()) {
+        throw wrongType(image, f.path(), info, "a file");
+      }
+      bytes += f.content().length + ENTRY_OVERHEAD;
+    }
+    bytes += (parents.size() + edit.dirs().size()) * ENTRY_OVERHEAD;
+    if (bytes > image.superblock().freeBytes()) {
+      throw new Ext4Exception(Ext4Exception.Kind.OUT_OF_RANGE, image.path() + " has "
+          + image.superblock().freeBytes() + " bytes free; this edit needs about " + bytes);
+    }
+    if (image.superblock().needsRecovery()) {
+      LOG.info("replaying the journal of {} before editing it", image.path());
+      tools.replayJournal(image.path());
+    }
+
+    Path tmp = privateScratch();
+    try {
+      List<String> script = new ArrayList<>();
+      for (GuestPath p : parents) {
+        script.add("mkdir " + p.quoted());
+        setOwner(script, p.quoted(), 0, 0, FileType.DIRECTORY.bits() | 0755);
+      }
+      int created = 0;
+      List<Ext4Edit.Dir> dirs = new ArrayList<>(edit.dirs());
+      dirs.sort(Comparator.comparingInt(d -> d.path().depth()));
+      for (Ext4Edit.Dir d : dirs) {
+        if (!existing.containsKey(d.path())) {
+          script.add("mkdir " + d.path().quoted());
+          created++;
+        }
+        setOwner(script, d.path().quoted(), d.uid(), d.gid(), FileType.DIRECTORY.bits() | d.permissions());
+      }
+      int n = 0;
+      for (Ext4Edit.File f : edit.files()) {
+        Path host = tmp.resolve("f" + n++);
+        Files.write(host, f.content());
+        if (existing.containsKey(f.path())) {
+          script.add("rm " + f.path().quoted());
+        }
+        script.add("write " + quoteHost(host) + " " + f.path().quoted());
+        setOwner(script, f.path().quoted(), f.uid(), f.gid(), FileType.REGULAR.bits() | f.permissions());
+      }
+      if (edit.root() != null) {
+        Ext4Edit.Root r = edit.root();
+        setOwner(script, "<2>", r.uid(), r.gid(), FileType.DIRECTORY.bits() | r.permissions());
+      }
+      debugfs.run(image, true, script).requireClean(image, "editing");
+      return new EditResult(edit.files().size(), created, dirs.size() - created, parents.size());
+    } catch (IOException e) {
+      throw new Ext4Exception(Ext4Exception.Kind.TOOL_FAILED, "cannot stage files for " + image.path() + ": " + e, e);
+    } finally {
+      deleteTree(tmp);
+    }
+  }
+
+  /** Stamps owner and full mode on existing inodes in one batch (no probe: modes carry their type). */
+  public void setOwnership(Ext4Image image, List<Ownership> entries) {
+    if (entries.isEmpty()) {
+      return;
+    }
+    if (image.superblock().needsRecovery()) {
+      tools.replayJournal(image.path());
+    }
+    List<String> script = new ArrayList<>(entries.size() * 3);
+    for (Ownership o : entries) {
+      setOwner(script, o.path().isRoot() ? "<2>" : o.path().quoted(), o.uid(), o.gid(), o.mode());
+    }
+    debugfs.run(image, true, script).requireClean(image, "setting ownership of " + entries.size() + " inodes");
+  }
+
+  /** Reads a regular file, refusing ones larger than {@code maxBytes}. */
+  public byte[] readFile(Ext4Image image, GuestPath path, long maxBytes) {
+    InodeInfo info = require(image, path);
+    if (info.type() != FileType.REGULAR) {
+      throw wrongType(image, path, info, "a regular file");
+    }
+    if (info.size() > maxBytes) {
+      throw new Ext4Exception(Ext4Exception.Kind.OUT_OF_RANGE,
+          path + " in " + image.path() + " is " + info.size() + " bytes, over the " + maxBytes + " byte limit");
+    }
+    Path tmp = privateScratch();
+    try {
+      Path out = tmp.resolve("read");
+      debugfs.run(image, false, List.of("dump " + path.quoted() + " " + quoteHost(out)))
+          .requireClean(image, "reading " + path);
+      return Files.readAllBytes(out);
+    } catch (IOException e) {
+      throw new Ext4Exception(Ext4Exception.Kind.TOOL_FAILED, "cannot read dump of " + path + ": " + e, e);
+    } finally {
+      deleteTree(tmp);
+    }
+  }
+
+  /** Lists one directory (stat and ls in one batch). */
+  public List<DirEntry> list(Ext4Image image, GuestPath dir) {
+    return listAll(image, List.of(dir)).get(dir);
+  }
+
+  /** Lists several directories in one batch; every one must exist and be a directory. */
+  public Map<GuestPath, List<DirEntry>> listAll(Ext4Image image, Collection<GuestPath> dirs) {
+    List<GuestPath> order = List.copyOf(new LinkedHashSet<>(dirs));
+    List<String> script = new ArrayList<>();
+    for (GuestPath d : order) {
+      script.add("stat " + d.quoted());
+      script.add("ls -p " + d.quoted());
+    }
+    Debugfs.Transcript t = debugfs.run(image, false, script).requireOpened(image);
+    Map<GuestPath, List<DirEntry>> out = new LinkedHashMap<>();
+    for (int i = 0; i < order.size(); i++) {
+      GuestPath d = order.get(i);
+      InodeInfo info = DebugfsParsers.stat(d, t.block(2 * i));
+      if (info == null) {
+        throw notFound(image, d);
+      }
+      if (!info.isDirectory()) {
+        throw wrongType(image, d, info, "a directory");
+      }
+      out.put(d, DebugfsParsers.list(d, t.block(2 * i + 1)));
+    }
+    return out;
+  }
+
+  /**
+   * Extracts a directory subtree to {@code hostDir} with {@code rdump}: it lands as
+   * {@code hostDir/<name>}, modes kept (owners too when running as root); symlinks are
+   * recreated as links, device nodes and FIFOs are skipped by debugfs.
+   */
+  public Path extract(Ext4Image image, GuestPath dir, Path hostDir) {
+    InodeInfo info = require(image, dir);
+    if (!info.isDirectory()) {
+      throw wrongType(image, dir, info, "a directory");
+    }
+    debugfs.run(image, false, List.of("rdump " + dir.quoted() + " " + quoteHost(hostDir)))
+        .requireClean(image, "extracting " + dir);
+    return hostDir.resolve(dir.isRoot() ? "" : dir.name());
+  }
+
+  private InodeInfo require(Ext4Image image, GuestPath path) {
+    InodeInfo info = stat(image, List.of(path)).get(path);
+    if (info == null) {
+      throw notFound(image, path);
+    }
+    return info;
+  }
+
+  private static void setOwner(List<String> script, String target, long uid, long gid, int fullMode) {
+    script.add("sif " + target + " uid " + uid);
+    script.add("sif " + target + " gid " + gid);
+    script.add("sif " + target + " mode 0" + Integer.toOctalString(fullMode));
+  }
+
+  /** Host paths go through the same quoting rules as guest paths. */
+  static String quoteHost(Path host) {
+    return GuestPath.of(host.toAbsolutePath().toString()).quoted();
+  }
+
+  private Path privateScratch() {
+    try {
+      Files.createDirectories(scratch);
+      return Files.createTempDirectory(scratch, "ext4-");
+    } catch (IOException e) {
+      throw new Ext4Exception(Ext4Exception.Kind.TOOL_FAILED, "cannot make a scratch directory in " + scratch, e);
+    }
+  }
+
+  static void deleteTree(Path dir) {
+    if (dir == null || !Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+      return;
+    }
+    try (var walk = Files.walk(dir)) {
+      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot remove " + dir, e);
+    }
+  }
+
+  private static Ext4Exception notFound(Ext4Image image, GuestPath p) {
+    return new Ext4Exception(Ext4Exception.Kind.NOT_FOUND, p + " does not exist in " + image.path());
+  }
+
+  private static Ext4Exception wrongType(Ext4Image image, GuestPath p, InodeInfo info, String wanted) {
+    return new Ext4Exception(Ext4Exception.Kind.WRONG_TYPE,
+        p + " in " + image.path() + " is a " + info.type().name().toLowerCase() + ", not " + wanted);
+  }
+}

@@ -1,0 +1,267 @@
+package dev.banger.ext4;
+
+import static dev.banger.ext4.RealImages.assertFsckClean;
+import static dev.banger.ext4.RealImages.stat;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.banger.kit.process.Command;
+import dev.banger.kit.process.CommandRunner;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class Ext4ToolkitTest {
+
+  @TempDir Path dir;
+  Path image;
+  Ext4Toolkit kit;
+  final AtomicInteger debugfsCalls = new AtomicInteger();
+
+  @BeforeEach
+  void setUp() {
+    image = RealImages.mkfs(dir, "img.ext4", 64);
+    CommandRunner counting = new CommandRunner() {
+      @Override
+      public dev.banger.kit.process.CommandResult run(Command c) {
+        if (c.program().equals("debugfs")) {
+          debugfsCalls.incrementAndGet();
+        }
+        return RealImages.run(c);
+      }
+
+      @Override
+      public dev.banger.kit.process.RunningProcess start(Command c, Path log) {
+        throw new UnsupportedOperationException();
+      }
+    };
+    kit = new Ext4Toolkit(counting, BlockDevicePolicy.never(), dir.resolve("scratch"));
+  }
+
+  private static byte[] utf8(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void writesFilesWithOwnerAndModeInOneBatchAndMakesParents() {
+    Ext4Edit edit = new Ext4Edit()
+        .write("/etc/hostname", utf8("vm1\n"), 0, 0, 0644)
+        .write("/etc/ssh/sshd_config.d/99-banger.conf", utf8("PermitRootLogin prohibit-password\n"), 0, 0, 0600)
+        .write("/home/dev/a b $(id);'x'", utf8("odd name\n"), 1000, 1001, 04755)
+        .mkdir("/root/.ssh", 0, 0, 0700);
+    Ext4Toolkit.EditResult r = kit.apply(kit.open(image), edit);
+
+    assertEquals(3, r.filesWritten());
+    assertEquals(1, r.directoriesCreated());
+    assertEquals(6, r.parentsCreated(), "/etc /etc/ssh /etc/ssh/sshd_config.d /home /home/dev /root: " + r);
+    assertEquals(2, debugfsCalls.get(), "one probe + one write batch");
+    assertFsckClean(image);
+    assertEquals(new RealImages.Stat("regular", 0644, 0, 0, 4), stat(image, "/etc/hostname"));
+    assertEquals(new RealImages.Stat("regular", 0600, 0, 0, 34), stat(image, "/etc/ssh/sshd_config.d/99-banger.conf"));
+    assertEquals(new RealImages.Stat("regular", 04755, 1000, 1001, 9), stat(image, "/home/dev/a b $(id);'x'"));
+    assertEquals(new RealImages.Stat("directory", 0700, 0, 0, 1024), stat(image, "/root/.ssh"));
+    assertEquals(new RealImages.Stat("directory", 0755, 0, 0, 1024), stat(image, "/etc/ssh"));
+    assertEquals("odd name\n", RealImages.cat(image, "/home/dev/a b $(id);'x'"));
+  }
+
+  @Test
+  void rewritingReplacesContentOwnerAndModeAndMkdirIsIdempotent() {
+    Ext4Image img = kit.open(image);
+    kit.apply(img, new Ext4Edit().write("/etc/motd", utf8("first version, longer\n"), 5, 5, 0666)
+        .mkdir("/srv", 7, 7, 0777));
+    kit.apply(kit.open(image), new Ext4Edit().write("/etc/motd", utf8("second\n"), 0, 0, 0644)
+        .mkdir("/srv", 0, 0, 0750));
+    Ext4Toolkit.EditResult again = kit.apply(kit.open(image), new Ext4Edit().mkdir("/srv", 0, 0, 0750));
+    assertEquals(0, again.directoriesCreated());
+    assertEquals(1, again.directoriesReset());
+    assertFsckClean(image);
+    assertEquals("second\n", RealImages.cat(image, "/etc/motd"));
+    assertEquals(new RealImages.Stat("regular", 0644, 0, 0, 7), stat(image, "/etc/motd"));
+    assertEquals(new RealImages.Stat("directory", 0750, 0, 0, 1024), stat(image, "/srv"));
+  }
+
+  @Test
+  void replacesASymlinkWithAFile() {
+    RealImages.check(Command.of("debugfs", "-w", "-R", "symlink /resolv.conf /run/stub", image.toString()).build());
+    assertEquals("symlink", stat(image, "/resolv.conf").type());
+    kit.apply(kit.open(image), new Ext4Edit().write("/resolv.conf", utf8("nameserver 172.16.0.1\n"), 0, 0, 0644));
+    assertEquals("regular", stat(image, "/resolv.conf").type());
+    assertFsckClean(image);
+  }
+
+  @Test
+  void rootInodeKeepsDirectoryType() {
+    kit.apply(kit.open(image), new Ext4Edit().rootInode(0, 0, 0755));
+    assertEquals(new RealImages.Stat("directory", 0755, 0, 0, 1024), stat(image, "/"));
+    assertFsckClean(image);
+    kit.apply(kit.open(image), new Ext4Edit().rootInode(1000, 1000, 0700));
+    assertEquals(new RealImages.Stat("directory", 0700, 1000, 1000, 1024), stat(image, "/"));
+    assertFsckClean(image);
+  }
+
+  @Test
+  void theSeedsRootInodeBugIsRealAndOwnershipRefusesItsInput() {
+    // Proves the fsck assertion above can fail: bare permission bits on <2> corrupt the fs.
+    Path other = RealImages.mkfs(dir, "bug.ext4", 32);
+    RealImages.check(Command.of("debugfs", "-w", "-R", "sif <2> mode 0755", other.toString()).build());
+    assertFalse(RealImages.fsckClean(other));
+    Ext4Exception e = assertThrows(Ext4Exception.class, () -> new Ownership(GuestPath.ROOT, 0, 0, 0755));
+    assertTrue(e.getMessage().contains("no valid file type bits"), e.getMessage());
+  }
+
+  @Test
+  void setOwnershipStampsExistingInodesInOneCall() {
+    kit.apply(kit.open(image), new Ext4Edit().write("/usr/bin/sudo", utf8("#!/bin/true\n"), 1000, 1000, 0755)
+        .mkdir("/var/spool", 1000, 1000, 0755));
+    RealImages.check(Command.of("debugfs", "-w", "-R", "symlink /usr/bin/link sudo", image.toString()).build());
+    int before = debugfsCalls.get();
+    kit.setOwnership(kit.open(image), List.of(
+        new Ownership(GuestPath.of("/usr/bin/sudo"), 0, 0, 0104755),
+        new Ownership(GuestPath.of("/var/spool"), 0, 1, 041777),
+        new Ownership(GuestPath.of("/usr/bin/link"), 0, 0, 0120777)));
+    assertEquals(before + 1, debugfsCalls.get());
+    assertEquals(new RealImages.Stat("regular", 04755, 0, 0, 12), stat(image, "/usr/bin/sudo"));
+    assertEquals(new RealImages.Stat("directory", 01777, 0, 1, 1024), stat(image, "/var/spool"));
+    assertEquals("symlink", stat(image, "/usr/bin/link").type());
+    assertFsckClean(image);
+  }
+
+  @Test
+  void setOwnershipOfAMissingPathFailsNamingDebugfsError() {
+    Ext4Exception e = assertThrows(Ext4Exception.class, () -> kit.setOwnership(kit.open(image),
+        List.of(new Ownership(GuestPath.of("/nope"), 0, 0, 0100644))));
+    assertEquals(Ext4Exception.Kind.TOOL_FAILED, e.kind());
+    assertTrue(e.getMessage().contains("/nope"), e.getMessage());
+  }
+
+  @Test
+  void probeReadAndList() {
+    byte[] binary = new byte[70_000];
+    for (int i = 0; i < binary.length; i++) {
+      binary[i] = (byte) (i * 31);
+    }
+    kit.apply(kit.open(image), new Ext4Edit().write("/data/blob", binary, 3, 4, 0640)
+        .write("/data/x y", utf8("y"), 0, 0, 0644).mkdir("/data/sub", 0, 0, 0711));
+    Ext4Image img = kit.open(image);
+    Map<GuestPath, InodeInfo> probe = kit.stat(img,
+        List.of(GuestPath.of("/data/blob"), GuestPath.of("/missing"), GuestPath.of("/data")));
+    assertEquals(2, probe.size());
+    InodeInfo blob = probe.get(GuestPath.of("/data/blob"));
+    assertEquals(0100640, blob.mode());
+    assertEquals(3, blob.uid());
+    assertEquals(70_000, blob.size());
+    assertArrayEquals(binary, kit.readFile(img, GuestPath.of("/data/blob"), 1 << 20));
+
+    List<DirEntry> entries = new ArrayList<>(kit.list(img, GuestPath.of("/data")));
+    entries.sort((a, b) -> a.name().compareTo(b.name()));
+    assertEquals(List.of("blob", "sub", "x y"), entries.stream().map(DirEntry::name).toList());
+    assertEquals(FileType.DIRECTORY, entries.get(1).type());
+    assertEquals(040711, entries.get(1).mode());
+    assertEquals(1, entries.get(2).size());
+  }
+
+  @Test
+  void readRefusesMissingDirectoriesAndOversize() {
+    kit.apply(kit.open(image), new Ext4Edit().write("/big", new byte[5000], 0, 0, 0644));
+    Ext4Image img = kit.open(image);
+    assertEquals(Ext4Exception.Kind.NOT_FOUND,
+        assertThrows(Ext4Exception.class, () -> kit.readFile(img, GuestPath.of("/nope"), 100)).kind());
+    assertEquals(Ext4Exception.Kind.WRONG_TYPE,
+        assertThrows(Ext4Exception.class, () -> kit.readFile(img, GuestPath.of("/lost+found"), 100)).kind());
+    assertEquals(Ext4Exception.Kind.OUT_OF_RANGE,
+        assertThrows(Ext4Exception.class, () -> kit.readFile(img, GuestPath.of("/big"), 4999)).kind());
+    assertEquals(Ext4Exception.Kind.WRONG_TYPE,
+        assertThrows(Ext4Exception.class, () -> kit.list(img, GuestPath.of("/big"))).kind());
+    assertEquals(Ext4Exception.Kind.NOT_FOUND,
+        assertThrows(Ext4Exception.class, () -> kit.list(img, GuestPath.of("/nope"))).kind());
+  }
+
+  @Test
+  void extractsASubtreeWithModes() throws Exception {
+    kit.apply(kit.open(image), new Ext4Edit().write("/root/.bashrc", utf8("PS1=x\n"), 0, 0, 0644)
+        .write("/root/bin/tool", utf8("#!/bin/sh\n"), 0, 0, 0755).mkdir("/root/empty", 0, 0, 0700));
+    Path out = dir.resolve("out");
+    Files.createDirectories(out);
+    Path root = kit.extract(kit.open(image), GuestPath.of("/root"), out);
+    assertEquals(out.resolve("root"), root);
+    assertEquals("PS1=x\n", Files.readString(root.resolve(".bashrc")));
+    assertTrue(Files.isExecutable(root.resolve("bin/tool")));
+    assertTrue(Files.isDirectory(root.resolve("empty")));
+  }
+
+  @Test
+  void typeConflictsAreRefusedBeforeAnyWrite() throws Exception {
+    kit.apply(kit.open(image), new Ext4Edit().write("/etc/file", utf8("x"), 0, 0, 0644));
+    byte[] before = Files.readAllBytes(image);
+    Ext4Exception e1 = assertThrows(Ext4Exception.class,
+        () -> kit.apply(kit.open(image), new Ext4Edit().write("/a", utf8("a"), 0, 0, 0644).mkdir("/etc/file", 0, 0, 0755)));
+    assertEquals(Ext4Exception.Kind.WRONG_TYPE, e1.kind());
+    Ext4Exception e2 = assertThrows(Ext4Exception.class,
+        () -> kit.apply(kit.open(image), new Ext4Edit().write("/etc/file/child", utf8("a"), 0, 0, 0644)));
+    assertEquals(Ext4Exception.Kind.WRONG_TYPE, e2.kind());
+    Ext4Exception e3 = assertThrows(Ext4Exception.class,
+        () -> kit.apply(kit.open(image), new Ext4Edit().write("/etc", utf8("a"), 0, 0, 0644)));
+    assertEquals(Ext4Exception.Kind.WRONG_TYPE, e3.kind());
+    Ext4Exception e4 = assertThrows(Ext4Exception.class,
+        () -> kit.apply(kit.open(image), new Ext4Edit().write("/huge", new byte[80 << 20], 0, 0, 0644)));
+    assertEquals(Ext4Exception.Kind.OUT_OF_RANGE, e4.kind());
+    assertArrayEquals(before, Files.readAllBytes(image), "a refused edit must not change the image");
+    assertTrue(Files.list(dir.resolve("scratch")).findAny().isEmpty(), "scratch files are removed");
+  }
+
+  @Test
+  void editValidationRejectsBadIdsModesAndDuplicates() {
+    assertThrows(Ext4Exception.class, () -> new Ext4Edit().write("/a", new byte[0], -1, 0, 0644));
+    assertThrows(Ext4Exception.class, () -> new Ext4Edit().write("/a", new byte[0], 0, 0xFFFF_FFFFL, 0644));
+    assertThrows(Ext4Exception.class, () -> new Ext4Edit().write("/a", new byte[0], 0, 0, 0100644));
+    assertThrows(Ext4Exception.class, () -> new Ext4Edit().mkdir("/a", 0, 0, 010000));
+    assertThrows(Ext4Exception.class, () -> new Ext4Edit().write("/a", new byte[0], 0, 0, 0644).mkdir("/a", 0, 0, 0755));
+    assertThrows(Ext4Exception.class, () -> new Ext4Edit().mkdir("/", 0, 0, 0755));
+    assertThrows(Ext4Exception.class, () -> new Ext4Edit().rootInode(0, 0, 0755).rootInode(0, 0, 0700));
+  }
+
+  @Test
+  void imagesThatAreNotExt4AreRefused() throws Exception {
+    Path text = Files.writeString(dir.resolve("text"), "hello");
+    Path zeros = dir.resolve("zeros");
+    Files.write(zeros, new byte[8192]);
+    Path truncated = dir.resolve("trunc.ext4");
+    Files.copy(image, truncated);
+    try (var ch = java.nio.channels.FileChannel.open(truncated, java.nio.file.StandardOpenOption.WRITE)) {
+      ch.truncate(8 << 20);
+    }
+    Path link = Files.createSymbolicLink(dir.resolve("link.ext4"), image);
+    for (Path p : List.of(text, zeros, truncated, dir, link, dir.resolve("missing"))) {
+      Ext4Exception e = assertThrows(Ext4Exception.class, () -> kit.open(p), p.toString());
+      assertEquals(Ext4Exception.Kind.NOT_AN_IMAGE, e.kind(), e.getMessage());
+    }
+    assertTrue(assertThrows(Ext4Exception.class, () -> kit.open(truncated)).getMessage().contains("truncated"));
+    assertNotNull(kit.open(image));
+  }
+
+  @Test
+  void blockDevicesNeedTheCapability() {
+    Path dev = Path.of("/dev/loop-control").toFile().exists() ? Path.of("/dev/loop0") : null;
+    org.junit.jupiter.api.Assumptions.assumeTrue(dev != null && Files.exists(dev), "no /dev/loop0 on this host");
+    Ext4Exception e = assertThrows(Ext4Exception.class, () -> kit.open(dev));
+    assertEquals(Ext4Exception.Kind.PERMISSION, e.kind());
+    assertTrue(e.getMessage().contains("CAP_SYS_ADMIN"), e.getMessage());
+  }
+
+  @Test
+  void missingInodeStatIsNull() {
+    assertNull(stat(image, "/nothing"));
+  }
+}
