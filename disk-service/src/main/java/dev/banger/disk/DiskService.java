@@ -1,21 +1,26 @@
 package dev.banger.disk;
 
-import dev.banger.api.disk.v1.DiskServiceGrpc;
-import dev.banger.kit.grpc.PendingService;
+import dev.banger.disk.copy.FileCloner;
+import dev.banger.ext4.BlockDevicePolicy;
+import dev.banger.ext4.Ext4Toolkit;
 import dev.banger.kit.service.BangerService;
 import dev.banger.kit.service.ServiceContext;
 import dev.banger.kit.state.ServiceName;
 import io.grpc.BindableService;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * disk-service as of the foundation: its database is migrated and its socket serves health,
- * reflection and operations; every DiskServiceGrpc method answers UNIMPLEMENTED with what will provide it.
+ * disk-service (DESIGN.md §5): the ext4 toolkit, work-seeds, work disks, rootfs overlays and
+ * guest file patching, over files confined to the images and VMs directories.
  */
 public final class DiskService implements BangerService {
 
-  /** Told to callers of methods not built yet. */
-  static final String PENDING = "the ext4 toolkit, overlays and work disks are not built in this release (issue #3)";
+  private static final Logger LOG = LoggerFactory.getLogger(DiskService.class);
 
   @Override
   public ServiceName name() {
@@ -23,7 +28,28 @@ public final class DiskService implements BangerService {
   }
 
   @Override
-  public List<BindableService> start(ServiceContext context) {
-    return List.of(PendingService.of(DiskServiceGrpc.getServiceDescriptor(), PENDING));
+  public List<BindableService> start(ServiceContext context) throws IOException {
+    Path scratch = context.layout().libDir().resolve("tmp").resolve("disk");
+    Files.createDirectories(scratch);
+    cleanScratch(scratch);
+    Ext4Toolkit kit = new Ext4Toolkit(context.commands(), BlockDevicePolicy.fromProcess(), scratch);
+    PathGuard guard = new PathGuard(context.layout());
+    FileCloner cloner = new FileCloner();
+    LOG.info("overlay strategy on {}: {} (device-mapper snapshots are not built in this release)",
+        guard.vmsRoot(), cloner.reflinkSupported(guard.vmsRoot()) ? "reflink" : "sparse copy");
+    VmDisks disks = new VmDisks(guard, new DiskObjects(context.database()), kit, cloner);
+    return List.of(new DiskGrpcService(guard, kit, disks, new WorkSeedBuilder(guard, kit, scratch),
+        new GuestFilePatcher(guard, kit)));
+  }
+
+  /** Scratch left by a process that died mid-operation is removed at start-up. */
+  private static void cleanScratch(Path scratch) throws IOException {
+    try (var walk = Files.walk(scratch)) {
+      for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        if (!p.equals(scratch)) {
+          Files.deleteIfExists(p);
+        }
+      }
+    }
   }
 }

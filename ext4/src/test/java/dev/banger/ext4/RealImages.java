@@ -14,16 +14,16 @@ import java.util.regex.Pattern;
  * Independent checks on real images: each reads the image back with a fresh
  * {@code debugfs -R} or {@code e2fsck -fn} call and its own parsing, never the toolkit's.
  */
-final class RealImages {
+public final class RealImages {
 
-  static final HostCommandRunner RUNNER = new HostCommandRunner();
+  public static final HostCommandRunner RUNNER = new HostCommandRunner();
 
   private RealImages() {}
 
   /** What {@code debugfs -R "stat PATH"} says: type word, octal mode, uid, gid; null if missing. */
-  record Stat(String type, int mode, long uid, long gid, long size) {}
+  public record Stat(String type, int mode, long uid, long gid, long size) {}
 
-  static Stat stat(Path image, String path) {
+  public static Stat stat(Path image, String path) {
     CommandResult r = run(Command.of("debugfs", "-R", "stat \"" + path + "\"", image.toString()).build());
     String out = r.stdoutText();
     Matcher t = Pattern.compile("Type: (\\S+(?: special)?)\\s+Mode:\\s+(\\d+)").matcher(out);
@@ -35,21 +35,21 @@ final class RealImages {
         Long.parseLong(u.group(2)), Long.parseLong(u.group(3)));
   }
 
-  static String cat(Path image, String path) {
+  public static String cat(Path image, String path) {
     return run(Command.of("debugfs", "-R", "cat \"" + path + "\"", image.toString()).build()).stdoutText();
   }
 
-  static void assertFsckClean(Path image) {
+  public static void assertFsckClean(Path image) {
     CommandResult r = run(Command.of("e2fsck", "-fn", image.toString()).build());
     assertTrue(r.exitCode() == 0, "e2fsck -fn " + image + " exit " + r.exitCode() + ":\n" + r.stdoutText() + r.stderrText());
   }
 
-  static boolean fsckClean(Path image) {
+  public static boolean fsckClean(Path image) {
     return run(Command.of("e2fsck", "-fn", image.toString()).build()).exitCode() == 0;
   }
 
   /** Runs a command, failing the test when it cannot start. */
-  static CommandResult run(Command c) {
+  public static CommandResult run(Command c) {
     try {
       return RUNNER.run(c);
     } catch (CommandFailedException e) {
@@ -58,13 +58,13 @@ final class RealImages {
   }
 
   /** Runs a command that must succeed. */
-  static CommandResult check(Command c) {
+  public static CommandResult check(Command c) {
     CommandResult r = run(c);
     assertTrue(r.succeeded(), c.display() + ": " + r.stderrText());
     return r;
   }
 
-  static Path mkfs(Path dir, String name, long mib) {
+  public static Path mkfs(Path dir, String name, long mib) {
     Path p = dir.resolve(name);
     new E2fsTools(RUNNER).mkfs(p, mib << 20, null);
     return p;

@@ -1,0 +1,141 @@
+package dev.banger.disk;
+
+import dev.banger.kit.grpc.Errors;
+import dev.banger.kit.state.StateLayout;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.util.List;
+import java.util.regex.Pattern;
+
+/**
+ * Confines every path a caller names to banger's own state (DESIGN.md §1): the argument is
+ * resolved with {@code toRealPath} (every symlink followed) and the result must lie inside the
+ * images or VMs directory, themselves resolved the same way. Checking after resolution is what
+ * stops a symlink planted under the state directory from pointing the service at
+ * {@code /etc/shadow} or a host disk.
+ */
+final class PathGuard {
+
+  /** VM ids are UUIDs (DESIGN.md §10); lower case, canonical form only. */
+  private static final Pattern VM_ID =
+      Pattern.compile("^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$");
+  static final int MAX_PATH_CHARS = 4096;
+
+  private final StateLayout layout;
+
+  PathGuard(StateLayout layout) {
+    this.layout = layout;
+  }
+
+  Path imagesRoot() throws IOException {
+    Files.createDirectories(layout.images());
+    return layout.images().toRealPath();
+  }
+
+  Path vmsRoot() throws IOException {
+    Files.createDirectories(layout.vms());
+    return layout.vms().toRealPath();
+  }
+
+  /** An existing file under the images directory (rootfs, work-seed). */
+  Path existingImageFile(String field, String raw) {
+    return existing(field, raw, List.of(Root.IMAGES));
+  }
+
+  /** An existing file under the images or VMs directory (what WriteGuestFiles and the probes may read). */
+  Path existingStateFile(String field, String raw) {
+    return existing(field, raw, List.of(Root.IMAGES, Root.VMS));
+  }
+
+  private enum Root { IMAGES, VMS }
+
+  private Path existing(String field, String raw, List<Root> roots) {
+    if (raw == null || raw.isEmpty()) {
+      throw Errors.invalidArgument(field, field + " is required");
+    }
+    if (raw.length() > MAX_PATH_CHARS || raw.indexOf('\0') >= 0) {
+      throw Errors.invalidArgument(field, field + " is not a usable path (too long or contains NUL)");
+    }
+    Path p = Path.of(raw);
+    if (!p.isAbsolute()) {
+      throw Errors.invalidArgument(field, field + " \"" + raw + "\" must be an absolute path");
+    }
+    Path real;
+    try {
+      real = p.toRealPath();
+    } catch (NoSuchFileException e) {
+      throw Errors.invalidArgument(field, field + " \"" + raw + "\" does not exist");
+    } catch (IOException e) {
+      throw Errors.invalidArgument(field, field + " \"" + raw + "\" cannot be resolved: " + e.getMessage());
+    }
+    try {
+      for (Root r : roots) {
+        Path root = r == Root.IMAGES ? imagesRoot() : vmsRoot();
+        if (real.startsWith(root) && !real.equals(root)) {
+          if (!Files.isRegularFile(real, LinkOption.NOFOLLOW_LINKS)) {
+            throw Errors.invalidArgument(field, field + " \"" + raw + "\" is not a regular file");
+          }
+          return real;
+        }
+      }
+    } catch (IOException e) {
+      throw Errors.invalidArgument(field, "cannot resolve the state directory: " + e.getMessage());
+    }
+    String where = roots.size() == 1 ? layout.images().toString() : layout.images() + " or " + layout.vms();
+    throw Errors.invalidArgument(field, field + " \"" + raw + "\""
+        + (real.toString().equals(raw) ? "" : " (resolves to " + real + ")") + " is outside " + where);
+  }
+
+  /** Validates a VM id. */
+  static String vmId(String raw) {
+    if (raw == null || !VM_ID.matcher(raw).matches()) {
+      throw Errors.invalidArgument("vm_id", "vm_id \"" + (raw == null ? "" : printable(raw))
+          + "\" is not a lower-case UUID");
+    }
+    return raw;
+  }
+
+  /**
+   * The VM's directory, created when missing. It takes the owner of the VMs directory (the
+   * vm-service user) so the VMM, which runs as that user, can open what disk-service puts there.
+   */
+  Path vmDir(String vmId) throws IOException {
+    Path root = vmsRoot();
+    Path dir = root.resolve(vmId(vmId));
+    if (Files.isSymbolicLink(dir)) {
+      throw Errors.invalidArgument("vm_id", "the directory of VM " + vmId + " is a symlink; refusing to use it");
+    }
+    if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+      Files.createDirectories(dir);
+      giveToOwnerOf(root, dir);
+    }
+    return dir;
+  }
+
+  /** Gives {@code file} the owner and group of {@code dir}; a no-op when they already match. */
+  static void giveToOwnerOf(Path dir, Path file) throws IOException {
+    PosixFileAttributeView want = Files.getFileAttributeView(dir, PosixFileAttributeView.class);
+    PosixFileAttributeView have = Files.getFileAttributeView(file, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS);
+    var wantAttrs = want.readAttributes();
+    var haveAttrs = have.readAttributes();
+    if (!haveAttrs.owner().equals(wantAttrs.owner())) {
+      have.setOwner(wantAttrs.owner());
+    }
+    if (!haveAttrs.group().equals(wantAttrs.group())) {
+      have.setGroup(wantAttrs.group());
+    }
+  }
+
+  static String printable(String s) {
+    StringBuilder b = new StringBuilder();
+    for (int i = 0; i < Math.min(s.length(), 80); i++) {
+      char c = s.charAt(i);
+      b.append(c < 0x20 || c == 0x7f ? String.format("\\x%02x", (int) c) : String.valueOf(c));
+    }
+    return s.length() > 80 ? b + "…" : b.toString();
+  }
+}

@@ -1,0 +1,243 @@
+package dev.banger.disk;
+
+import dev.banger.api.disk.v1.Overlay;
+import dev.banger.api.disk.v1.OverlayStrategy;
+import dev.banger.api.disk.v1.WorkDisk;
+import dev.banger.disk.copy.FileCloner;
+import dev.banger.ext4.Ext4Image;
+import dev.banger.ext4.Ext4Toolkit;
+import dev.banger.kit.grpc.Errors;
+import io.grpc.Status;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Per-VM disks: the rootfs overlay and the work disk. Each is built under a hidden
+ * {@code .partial} name, renamed into place, then recorded; a create that finds its own finished
+ * record returns it (idempotent retry), and one that finds half-made state (a partial, a file
+ * without a record, a record without a file) clears it and starts over. Removal is idempotent.
+ */
+final class VmDisks {
+
+  private static final Logger LOG = LoggerFactory.getLogger(VmDisks.class);
+  static final long MAX_DISK_BYTES = 1L << 40;
+  static final String OVERLAY_FILE = "rootfs.ext4";
+  static final String WORK_FILE = "work.ext4";
+
+  private final PathGuard guard;
+  private final DiskObjects store;
+  private final Ext4Toolkit kit;
+  private final FileCloner cloner;
+  private final Map<String, ReentrantLock> locks = new ConcurrentHashMap<>();
+
+  VmDisks(PathGuard guard, DiskObjects store, Ext4Toolkit kit, FileCloner cloner) {
+    this.guard = guard;
+    this.store = store;
+    this.kit = kit;
+    this.cloner = cloner;
+  }
+
+  Overlay createOverlay(String rawVmId, String rawBase, long requested) throws IOException {
+    String vmId = PathGuard.vmId(rawVmId);
+    Path base = guard.existingImageFile("base_path", rawBase);
+    Ext4Image baseImage = kit.open(base);
+    long baseSize = Files.size(base);
+    long size = requested == 0 ? baseSize : checkSize("size_bytes", requested);
+    if (size < baseSize) {
+      throw Errors.invalidArgument("size_bytes", "size_bytes " + size + " is smaller than the base rootfs ("
+          + baseSize + " bytes); ask for at least " + baseSize + " or 0 for the base's size");
+    }
+    return locked(vmId, () -> {
+      Optional<DiskObjects.Row> done = reuse(vmId, DiskObjects.Kind.OVERLAY, base, size);
+      if (done.isPresent()) {
+        return overlay(done.get());
+      }
+      Path dir = guard.vmDir(vmId);
+      FileCloner.Result copy = build(dir, OVERLAY_FILE, partial -> {
+        FileCloner.Result r = cloner.copy(baseImage.path(), partial, true);
+        kit.tools().grow(partial, size);
+        return r;
+      });
+      DiskObjects.Row row = new DiskObjects.Row(vmId, DiskObjects.Kind.OVERLAY, dir.resolve(OVERLAY_FILE).toString(),
+          strategyColumn(copy.method()), size, base.toString());
+      record(row);
+      LOG.info("rootfs overlay of VM {} made by {} from {} ({} bytes copied)", vmId, copy.method(), base,
+          copy.bytesCopied());
+      return overlay(row);
+    });
+  }
+
+  WorkDisk createWorkDisk(String rawVmId, String rawSeed, long requested) throws IOException {
+    String vmId = PathGuard.vmId(rawVmId);
+    if (requested == 0) {
+      throw Errors.invalidArgument("size_bytes", "size_bytes is required for a work disk");
+    }
+    long size = checkSize("size_bytes", requested);
+    Path seed = rawSeed.isEmpty() ? null : guard.existingImageFile("seed_path", rawSeed);
+    Ext4Image seedImage = seed == null ? null : kit.open(seed);
+    if (seed != null && Files.size(seed) > size) {
+      throw Errors.invalidArgument("size_bytes", "size_bytes " + size + " is smaller than the work-seed "
+          + seed + " (" + Files.size(seed) + " bytes); ask for at least " + Files.size(seed));
+    }
+    return locked(vmId, () -> {
+      Optional<DiskObjects.Row> done = reuse(vmId, DiskObjects.Kind.WORK_DISK, seed, size);
+      if (done.isPresent()) {
+        return workDisk(done.get());
+      }
+      Path dir = guard.vmDir(vmId);
+      FileCloner.Result copy = build(dir, WORK_FILE, partial -> {
+        if (seedImage == null) {
+          kit.tools().mkfs(partial, size, null);
+          return null;
+        }
+        FileCloner.Result r = cloner.copy(seedImage.path(), partial, true);
+        kit.tools().grow(partial, size);
+        return r;
+      });
+      DiskObjects.Row row = new DiskObjects.Row(vmId, DiskObjects.Kind.WORK_DISK, dir.resolve(WORK_FILE).toString(),
+          copy == null ? "mkfs" : strategyColumn(copy.method()), size, seed == null ? null : seed.toString());
+      record(row);
+      LOG.info("work disk of VM {} ({} bytes) made by {}", vmId, size, row.strategy());
+      return workDisk(row);
+    });
+  }
+
+  void removeOverlay(String rawVmId) throws IOException {
+    remove(PathGuard.vmId(rawVmId), DiskObjects.Kind.OVERLAY, OVERLAY_FILE);
+  }
+
+  void removeWorkDisk(String rawVmId) throws IOException {
+    remove(PathGuard.vmId(rawVmId), DiskObjects.Kind.WORK_DISK, WORK_FILE);
+  }
+
+  private void remove(String vmId, DiskObjects.Kind kind, String file) throws IOException {
+    locked(vmId, () -> {
+      Path dir = guard.vmsRoot().resolve(vmId);
+      if (!Files.isSymbolicLink(dir)) {
+        Files.deleteIfExists(dir.resolve(file));
+        Files.deleteIfExists(dir.resolve("." + file + ".partial"));
+      }
+      store.delete(vmId, kind);
+      return null;
+    });
+  }
+
+  /** The finished object when it exists and matches the request; clears any half-made state. */
+  private Optional<DiskObjects.Row> reuse(String vmId, DiskObjects.Kind kind, Path source, long size)
+      throws IOException {
+    Optional<DiskObjects.Row> row = store.find(vmId, kind);
+    if (row.isPresent() && Files.isRegularFile(Path.of(row.get().path()))) {
+      DiskObjects.Row r = row.get();
+      String src = source == null ? null : source.toString();
+      if (java.util.Objects.equals(r.sourcePath(), src) && r.sizeBytes() == size) {
+        return row;
+      }
+      throw Errors.of(Status.ALREADY_EXISTS.withDescription("VM " + vmId + " already has a " + kind.column
+          + " made from " + (r.sourcePath() == null ? "nothing (empty)" : r.sourcePath()) + " at " + r.sizeBytes()
+          + " bytes; remove it first"), "DISK_EXISTS", Map.of("vm_id", vmId));
+    }
+    if (row.isPresent()) {
+      LOG.warn("{} of VM {} is recorded but its file is gone; making it again", kind.column, vmId);
+      store.delete(vmId, kind);
+    }
+    return Optional.empty();
+  }
+
+  @FunctionalInterface
+  private interface Builder {
+    FileCloner.Result build(Path partial) throws IOException;
+  }
+
+  /** Builds {@code dir/name} through {@code dir/.name.partial}; nothing is left behind on failure. */
+  private static FileCloner.Result build(Path dir, String name, Builder b) throws IOException {
+    Path partial = dir.resolve("." + name + ".partial");
+    Path target = dir.resolve(name);
+    Files.deleteIfExists(partial);
+    if (Files.exists(target, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+      LOG.warn("{} exists without a record (an interrupted create); replacing it", target);
+      Files.delete(target);
+    }
+    boolean ok = false;
+    try {
+      FileCloner.Result r = b.build(partial);
+      PathGuard.giveToOwnerOf(dir, partial);
+      Files.move(partial, target, StandardCopyOption.ATOMIC_MOVE);
+      ok = true;
+      return r;
+    } finally {
+      if (!ok) {
+        Files.deleteIfExists(partial);
+      }
+    }
+  }
+
+  private void record(DiskObjects.Row row) throws IOException {
+    try {
+      store.insert(row);
+    } catch (RuntimeException e) {
+      Files.deleteIfExists(Path.of(row.path()));
+      throw e;
+    }
+  }
+
+  static long checkSize(String field, long size) {
+    if (size < 0 || size > MAX_DISK_BYTES) {
+      throw Errors.invalidArgument(field, field + " " + Long.toUnsignedString(size) + " is out of range (at most "
+          + MAX_DISK_BYTES + " bytes)");
+    }
+    if (size % 4096 != 0) {
+      throw Errors.invalidArgument(field, field + " " + size + " is not a multiple of 4096");
+    }
+    if (size < dev.banger.ext4.E2fsTools.MIN_FS_BYTES) {
+      throw Errors.invalidArgument(field, field + " " + size + " is below the 16 MiB minimum");
+    }
+    return size;
+  }
+
+  private static String strategyColumn(FileCloner.Method m) {
+    return m == FileCloner.Method.REFLINK ? "reflink" : "sparse_copy";
+  }
+
+  private static OverlayStrategy strategy(String column) {
+    return switch (column) {
+      case "reflink" -> OverlayStrategy.OVERLAY_STRATEGY_REFLINK;
+      case "sparse_copy" -> OverlayStrategy.OVERLAY_STRATEGY_SPARSE_COPY;
+      case "dm_snapshot" -> OverlayStrategy.OVERLAY_STRATEGY_DM_SNAPSHOT;
+      default -> OverlayStrategy.OVERLAY_STRATEGY_UNSPECIFIED;
+    };
+  }
+
+  private static Overlay overlay(DiskObjects.Row r) {
+    return Overlay.newBuilder().setVmId(r.vmId()).setPath(r.path()).setStrategy(strategy(r.strategy()))
+        .setSizeBytes(r.sizeBytes()).build();
+  }
+
+  private static WorkDisk workDisk(DiskObjects.Row r) {
+    return WorkDisk.newBuilder().setVmId(r.vmId()).setPath(r.path()).setSizeBytes(r.sizeBytes())
+        .setFromSeed(r.sourcePath() != null).setCloneStrategy(strategy(r.strategy())).build();
+  }
+
+  @FunctionalInterface
+  private interface Locked<T> {
+    T run() throws IOException;
+  }
+
+  private <T> T locked(String vmId, Locked<T> body) throws IOException {
+    ReentrantLock lock = locks.computeIfAbsent(vmId, k -> new ReentrantLock());
+    lock.lock();
+    try {
+      return body.run();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+}
