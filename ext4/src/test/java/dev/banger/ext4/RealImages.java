@@ -21,7 +21,12 @@ public final class RealImages {
   private RealImages() {}
 
   /** What {@code debugfs -R "stat PATH"} says: type word, octal mode, uid, gid; null if missing. */
-  public record Stat(String type, int mode, long uid, long gid, long size) {}
+  public record Stat(String type, int mode, long uid, long gid, long size) {
+    /** For directories, whose size depends on the block size mke2fs picked. */
+    public Stat ignoringSize() {
+      return new Stat(type, mode, uid, gid, -1);
+    }
+  }
 
   public static Stat stat(Path image, String path) {
     CommandResult r = run(Command.of("debugfs", "-R", "stat \"" + path + "\"", image.toString()).build());
