@@ -30,6 +30,19 @@ class ArchitectureTest {
       .should().dependOnClassesThat().resideInAnyPackage("dev.banger.vm..", "dev.banger.cli..", "dev.banger.bangerd..")
       .because("services talk through their gRPC APIs, never through each other's classes");
 
+  static final ArchRule THE_EXT4_LIBRARY_KNOWS_NO_SERVICE = noClasses()
+      .that().resideInAPackage("dev.banger.ext4..")
+      .should().dependOnClassesThat().resideInAnyPackage("dev.banger.disk..", "dev.banger.image..",
+          "dev.banger.vm..", "dev.banger.net..", "dev.banger.cli..", "dev.banger.bangerd..", "dev.banger.api..")
+      .because("the ext4 toolkit is one library shared by disk-service and image-service");
+
+  @Test
+  void theExt4LibraryKnowsNoService() {
+    JavaClasses production = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+        .importPackages("dev.banger");
+    THE_EXT4_LIBRARY_KNOWS_NO_SERVICE.check(production);
+  }
+
   @Test
   void onlyTheKitStartsProcesses() {
     JavaClasses production = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
