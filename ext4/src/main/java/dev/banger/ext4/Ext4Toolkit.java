@@ -94,16 +94,77 @@ public final class Ext4Toolkit {
       probe.addAll(f.path().ancestors());
       probe.add(f.path());
     }
-    Map<GuestPath, InodeInfo> existing = stat(image, probe);
+    if (image.superblock().needsRecovery()) {
+      LOG.info("replaying the journal of {} before editing it", image.path());
+      tools.replayJournal(image.path());
+    }
+    try (Debugfs.Session session = debugfs.session(image)) {
+      List<GuestPath> order = List.copyOf(probe);
+      List<List<String>> blocks = session.probe(order);
+      Map<GuestPath, InodeInfo> existing = new LinkedHashMap<>();
+      for (int i = 0; i < order.size(); i++) {
+        InodeInfo info = DebugfsParsers.stat(order.get(i), blocks.get(i));
+        if (info != null) {
+          existing.put(order.get(i), info);
+        }
+      }
+      Plan plan = plan(image, edit, probe, editDirs, existing);
+      Path tmp = privateScratch();
+      try {
+        session.write(plan.script(edit, existing, tmp), "editing");
+        return plan.result;
+      } catch (IOException e) {
+        throw new Ext4Exception(Ext4Exception.Kind.TOOL_FAILED, "cannot stage files for " + image.path() + ": " + e, e);
+      } finally {
+        deleteTree(tmp);
+      }
+    }
+  }
 
+  /** What an edit will do, checked against what exists before anything is written. */
+  private record Plan(Set<GuestPath> parents, List<Ext4Edit.Dir> dirs, EditResult result) {
+
+    List<String> script(Ext4Edit edit, Map<GuestPath, InodeInfo> existing, Path tmp) throws IOException {
+      List<String> script = new ArrayList<>();
+      for (GuestPath p : parents) {
+        script.add("mkdir " + p.quoted());
+        setOwner(script, p.quoted(), 0, 0, FileType.DIRECTORY.bits() | 0755);
+      }
+      for (Ext4Edit.Dir d : dirs) {
+        if (!existing.containsKey(d.path())) {
+          script.add("mkdir " + d.path().quoted());
+        }
+        setOwner(script, d.path().quoted(), d.uid(), d.gid(), FileType.DIRECTORY.bits() | d.permissions());
+      }
+      int n = 0;
+      for (Ext4Edit.File f : edit.files()) {
+        Path host = tmp.resolve("f" + n++);
+        Files.write(host, f.content());
+        if (existing.containsKey(f.path())) {
+          script.add("rm " + f.path().quoted());
+        }
+        script.add("write " + quoteHost(host) + " " + f.path().quoted());
+        setOwner(script, f.path().quoted(), f.uid(), f.gid(), FileType.REGULAR.bits() | f.permissions());
+      }
+      if (edit.root() != null) {
+        Ext4Edit.Root r = edit.root();
+        setOwner(script, "<2>", r.uid(), r.gid(), FileType.DIRECTORY.bits() | r.permissions());
+      }
+      return script;
+    }
+  }
+
+  private static Plan plan(Ext4Image image, Ext4Edit edit, Set<GuestPath> probe, Set<GuestPath> editDirs,
+      Map<GuestPath, InodeInfo> existing) {
+    Set<GuestPath> fileTargets = new java.util.HashSet<>();
+    edit.files().forEach(f -> fileTargets.add(f.path()));
     // Parents the caller did not list: made root:root 0755, shallowest first.
     Set<GuestPath> parents = new TreeSet<>(Comparator.comparingInt(GuestPath::depth).thenComparing(p -> p));
     for (GuestPath p : probe) {
-      InodeInfo info = existing.get(p);
-      boolean isTarget = editDirs.contains(p) || edit.files().stream().anyMatch(f -> f.path().equals(p));
-      if (isTarget) {
+      if (editDirs.contains(p) || fileTargets.contains(p)) {
         continue;
       }
+      InodeInfo info = existing.get(p);
       if (info == null) {
         parents.add(p);
       } else if (info.type() != FileType.DIRECTORY && info.type() != FileType.SYMLINK) {
@@ -129,49 +190,10 @@ public final class Ext4Toolkit {
       throw new Ext4Exception(Ext4Exception.Kind.OUT_OF_RANGE, image.path() + " has "
           + image.superblock().freeBytes() + " bytes free; this edit needs about " + bytes);
     }
-    if (image.superblock().needsRecovery()) {
-      LOG.info("replaying the journal of {} before editing it", image.path());
-      tools.replayJournal(image.path());
-    }
-
-    Path tmp = privateScratch();
-    try {
-      List<String> script = new ArrayList<>();
-      for (GuestPath p : parents) {
-        script.add("mkdir " + p.quoted());
-        setOwner(script, p.quoted(), 0, 0, FileType.DIRECTORY.bits() | 0755);
-      }
-      int created = 0;
-      List<Ext4Edit.Dir> dirs = new ArrayList<>(edit.dirs());
-      dirs.sort(Comparator.comparingInt(d -> d.path().depth()));
-      for (Ext4Edit.Dir d : dirs) {
-        if (!existing.containsKey(d.path())) {
-          script.add("mkdir " + d.path().quoted());
-          created++;
-        }
-        setOwner(script, d.path().quoted(), d.uid(), d.gid(), FileType.DIRECTORY.bits() | d.permissions());
-      }
-      int n = 0;
-      for (Ext4Edit.File f : edit.files()) {
-        Path host = tmp.resolve("f" + n++);
-        Files.write(host, f.content());
-        if (existing.containsKey(f.path())) {
-          script.add("rm " + f.path().quoted());
-        }
-        script.add("write " + quoteHost(host) + " " + f.path().quoted());
-        setOwner(script, f.path().quoted(), f.uid(), f.gid(), FileType.REGULAR.bits() | f.permissions());
-      }
-      if (edit.root() != null) {
-        Ext4Edit.Root r = edit.root();
-        setOwner(script, "<2>", r.uid(), r.gid(), FileType.DIRECTORY.bits() | r.permissions());
-      }
-      debugfs.run(image, true, script).requireClean(image, "editing");
-      return new EditResult(edit.files().size(), created, dirs.size() - created, parents.size());
-    } catch (IOException e) {
-      throw new Ext4Exception(Ext4Exception.Kind.TOOL_FAILED, "cannot stage files for " + image.path() + ": " + e, e);
-    } finally {
-      deleteTree(tmp);
-    }
+    List<Ext4Edit.Dir> dirs = new ArrayList<>(edit.dirs());
+    dirs.sort(Comparator.comparingInt(d -> d.path().depth()));
+    int created = (int) dirs.stream().filter(d -> !existing.containsKey(d.path())).count();
+    return new Plan(parents, dirs, new EditResult(edit.files().size(), created, dirs.size() - created, parents.size()));
   }
 
   /** Stamps owner and full mode on existing inodes in one batch (no probe: modes carry their type). */

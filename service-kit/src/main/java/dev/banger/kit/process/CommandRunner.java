@@ -29,4 +29,12 @@ public interface CommandRunner {
    * Its stdout and stderr go to the given log file, appended.
    */
   RunningProcess start(Command command, java.nio.file.Path logFile) throws CommandFailedException;
+
+  /**
+   * Starts a program to converse with over its pipes. {@code command.stdin()} is ignored: use
+   * {@link Conversation#send}. Runners that cannot (test doubles) say so.
+   */
+  default Conversation converse(Command command) throws CommandFailedException {
+    throw new UnsupportedOperationException(getClass().getSimpleName() + " cannot converse: " + command.display());
+  }
 }

@@ -48,6 +48,116 @@ public final class HostCommandRunner implements CommandRunner {
   }
 
   @Override
+  public Conversation converse(Command command) throws CommandFailedException {
+    Process process = spawn(command, ProcessBuilder.Redirect.PIPE, null);
+    return new HostConversation(command, process, drain(process.getErrorStream()));
+  }
+
+  /** stdout is read line by line by a virtual thread into a queue, so reads can have a deadline. */
+  private static final class HostConversation implements Conversation {
+    private static final String EOF = new String("<eof>");
+    private final Command command;
+    private final Process process;
+    private final Drain err;
+    private final java.util.concurrent.BlockingQueue<String> lines = new java.util.concurrent.LinkedBlockingQueue<>();
+    private final OutputStream stdin;
+    private boolean ended;
+
+    HostConversation(Command command, Process process, Drain err) {
+      this.command = command;
+      this.process = process;
+      this.err = err;
+      this.stdin = process.getOutputStream();
+      Thread.ofVirtual().name("cmd-lines").start(() -> {
+        try (var r = new java.io.BufferedReader(new java.io.InputStreamReader(process.getInputStream(),
+            java.nio.charset.StandardCharsets.UTF_8))) {
+          for (String l; (l = r.readLine()) != null; ) {
+            lines.add(l);
+          }
+        } catch (IOException e) {
+          // Killed under us: the reader sees EOF.
+        } finally {
+          lines.add(EOF);
+        }
+      });
+    }
+
+    @Override
+    public void send(String text) throws CommandFailedException {
+      try {
+        stdin.write(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        stdin.flush();
+      } catch (IOException e) {
+        throw new CommandFailedException(CommandFailedException.Kind.START_FAILED, command, null,
+            "its stdin closed: " + e.getMessage(), e);
+      }
+    }
+
+    @Override
+    public String readLine(java.time.Duration timeout) throws CommandFailedException {
+      if (ended) {
+        return null;
+      }
+      try {
+        String l = lines.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        if (l == null) {
+          killTree(process);
+          throw new CommandFailedException(CommandFailedException.Kind.TIMED_OUT, command, null, null, null);
+        }
+        if (l == EOF) {
+          ended = true;
+          return null;
+        }
+        return l;
+      } catch (InterruptedException e) {
+        killTree(process);
+        Thread.currentThread().interrupt();
+        throw new CommandFailedException(CommandFailedException.Kind.INTERRUPTED, command, null, null, e);
+      }
+    }
+
+    @Override
+    public String stderrSoFar() {
+      synchronized (err.buffer()) {
+        return err.buffer().toString(java.nio.charset.StandardCharsets.UTF_8);
+      }
+    }
+
+    @Override
+    public CommandResult finish(java.time.Duration timeout) throws CommandFailedException {
+      try {
+        stdin.close();
+      } catch (IOException e) {
+        // Already gone; the exit status tells.
+      }
+      StringBuilder rest = new StringBuilder();
+      long deadline = System.nanoTime() + timeout.toNanos();
+      for (String l; (l = readLine(java.time.Duration.ofNanos(Math.max(1, deadline - System.nanoTime())))) != null; ) {
+        rest.append(l).append('\n');
+      }
+      try {
+        if (!process.waitFor(Math.max(1, (deadline - System.nanoTime()) / 1_000_000), TimeUnit.MILLISECONDS)) {
+          killTree(process);
+          throw new CommandFailedException(CommandFailedException.Kind.TIMED_OUT, command, null, null, null);
+        }
+      } catch (InterruptedException e) {
+        killTree(process);
+        Thread.currentThread().interrupt();
+        throw new CommandFailedException(CommandFailedException.Kind.INTERRUPTED, command, null, null, e);
+      }
+      return new CommandResult(command, process.exitValue(),
+          rest.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8), collect(err));
+    }
+
+    @Override
+    public void close() {
+      if (process.isAlive()) {
+        killTree(process);
+      }
+    }
+  }
+
+  @Override
   public RunningProcess start(Command command, Path logFile) throws CommandFailedException {
     ProcessBuilder.Redirect to = ProcessBuilder.Redirect.appendTo(logFile.toFile());
     Process process = spawn(command, to, to);
