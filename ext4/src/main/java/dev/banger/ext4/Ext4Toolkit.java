@@ -5,6 +5,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
@@ -144,7 +146,7 @@ public final class Ext4Toolkit {
           script.add("rm " + f.path().quoted());
         }
         script.add("write " + quoteHost(host) + " " + f.path().quoted());
-        setOwner(script, f.path().quoted(), f.uid(), f.gid(), FileType.REGULAR.bits() | f.permissions());
+        stampFile(script, host, f);
       }
       if (edit.root() != null) {
         Ext4Edit.Root r = edit.root();
@@ -152,6 +154,42 @@ public final class Ext4Toolkit {
       }
       return script;
     }
+  }
+
+  /**
+   * debugfs {@code write} takes the host file's permission bits, and leaves the new inode
+   * either with the host file's owner or with 0:0 depending on the e2fsprogs version. So the
+   * staged file is given the wanted permissions first, and {@code sif} lines are emitted only
+   * for what that cannot carry: setuid/setgid/sticky bits, and an owner that differs from the
+   * staged file's (when both readings of {@code write} agree, i.e. the staged file is already
+   * owned as wanted, the line is redundant). For root-owned guest config written by root that
+   * is one line per file instead of four.
+   */
+  private static void stampFile(List<String> script, Path host, Ext4Edit.File f) throws IOException {
+    boolean plainPerms = (f.permissions() & ~0777) == 0;
+    if (plainPerms) {
+      Files.setPosixFilePermissions(host, posix(f.permissions()));
+    }
+    int hostUid = (Integer) Files.getAttribute(host, "unix:uid");
+    int hostGid = (Integer) Files.getAttribute(host, "unix:gid");
+    String target = f.path().quoted();
+    if (f.uid() != 0 || hostUid != 0) {
+      script.add("sif " + target + " uid " + f.uid());
+    }
+    if (f.gid() != 0 || hostGid != 0) {
+      script.add("sif " + target + " gid " + f.gid());
+    }
+    if (!plainPerms) {
+      script.add("sif " + target + " mode 0" + Integer.toOctalString(FileType.REGULAR.bits() | f.permissions()));
+    }
+  }
+
+  private static Set<PosixFilePermission> posix(int bits) {
+    StringBuilder b = new StringBuilder();
+    for (int i = 0; i < 9; i++) {
+      b.append((bits & (1 << (8 - i))) != 0 ? "rwxrwxrwx".charAt(i) : '-');
+    }
+    return PosixFilePermissions.fromString(b.toString());
   }
 
   private static Plan plan(Ext4Image image, Ext4Edit edit, Set<GuestPath> probe, Set<GuestPath> editDirs,
