@@ -128,10 +128,15 @@ final class Debugfs {
       List<String> out = new ArrayList<>();
       try {
         conv.send(text.toString());
-        for (String l; !(l = conv.readLine(Duration.ofSeconds(60))).equals("debugfs: " + sentinel); ) {
+        for (String l = conv.readLine(Duration.ofSeconds(60)); !("debugfs: " + sentinel).equals(l);
+            l = conv.readLine(Duration.ofSeconds(60))) {
+          if (l == null) {
+            throw new Ext4Exception(Ext4Exception.Kind.TOOL_FAILED,
+                "debugfs on " + image.path() + " exited during the probe: " + conv.stderrSoFar().strip());
+          }
           out.add(l);
         }
-      } catch (CommandFailedException | NullPointerException e) {
+      } catch (CommandFailedException e) {
         throw new Ext4Exception(Ext4Exception.Kind.TOOL_FAILED,
             "debugfs on " + image.path() + " stopped answering: " + conv.stderrSoFar().strip(), e);
       }

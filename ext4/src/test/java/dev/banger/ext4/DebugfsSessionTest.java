@@ -28,7 +28,7 @@ class DebugfsSessionTest {
   @TempDir Path dir;
 
   /** Answers stat lines like debugfs: an inode for "/etc", nothing for other paths. */
-  static final class FakeDebugfs implements Conversation {
+  static class FakeDebugfs implements Conversation {
     final Deque<String> out = new ArrayDeque<>();
     final String stderr;
 
@@ -70,6 +70,10 @@ class DebugfsSessionTest {
   }
 
   Debugfs.Session session(String stderr) {
+    return session(new FakeDebugfs(stderr));
+  }
+
+  Debugfs.Session session(Conversation fake) {
     CommandRunner runner = new CommandRunner() {
       @Override
       public CommandResult run(Command c) {
@@ -83,7 +87,7 @@ class DebugfsSessionTest {
 
       @Override
       public Conversation converse(Command c) {
-        return new FakeDebugfs(stderr);
+        return fake;
       }
     };
     Path img = RealImages.mkfs(dir, "i.ext4", 16);
@@ -120,6 +124,22 @@ class DebugfsSessionTest {
     try (Debugfs.Session s = session(BANNER + "/etc/new: File not found by ext2_lookup \n")) {
       s.probe(List.of(GuestPath.of("/etc"), GuestPath.of("/etc/new")));
       s.write(List.of("write /h \"/etc/new\""), "editing");
+    }
+  }
+
+  @Test
+  void debugfsExitingDuringTheProbeFailsClearly() {
+    Conversation dead = new FakeDebugfs(BANNER + "debugfs: Bad magic number in super-block while opening filesystem\n") {
+      @Override
+      public String readLine(Duration timeout) {
+        return null;
+      }
+    };
+    try (Debugfs.Session s = session(dead)) {
+      Ext4Exception e = assertThrows(Ext4Exception.class, () -> s.probe(List.of(GuestPath.of("/etc"))));
+      assertEquals(Ext4Exception.Kind.TOOL_FAILED, e.kind());
+      assertTrue(e.getMessage().contains("exited during the probe") && e.getMessage().contains("Bad magic"),
+          e.getMessage());
     }
   }
 
