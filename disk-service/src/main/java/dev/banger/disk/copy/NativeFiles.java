@@ -55,6 +55,8 @@ final class NativeFiles {
 
   private NativeFiles() {}
 
+  // Restricted by design (FFM): the launchers and surefire pass --enable-native-access.
+  @SuppressWarnings("restricted")
   private static MethodHandle handle(String name, FunctionDescriptor fd, Linker.Option... opts) {
     MemorySegment sym = LINKER.defaultLookup().find(name)
         .orElseThrow(() -> new IllegalStateException("libc has no " + name));
