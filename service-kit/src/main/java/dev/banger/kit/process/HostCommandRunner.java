@@ -41,10 +41,15 @@ public final class HostCommandRunner implements CommandRunner {
       log.debug("ran {} -> {} in {} ms", command.display(), r.exitCode(), (System.nanoTime() - started) / 1_000_000);
       return r;
     } catch (InterruptedException e) {
-      killTree(process);
-      Thread.currentThread().interrupt();
-      throw new CommandFailedException(CommandFailedException.Kind.INTERRUPTED, command, null, null, e);
+      throw interrupted(process, command, e);
     }
+  }
+
+  /** Kills the tree, keeps the interrupt flag set, and says the command was interrupted. */
+  private static CommandFailedException interrupted(Process process, Command command, InterruptedException e) {
+    killTree(process);
+    Thread.currentThread().interrupt();
+    return new CommandFailedException(CommandFailedException.Kind.INTERRUPTED, command, null, null, e);
   }
 
   @Override
@@ -110,9 +115,7 @@ public final class HostCommandRunner implements CommandRunner {
         }
         return l;
       } catch (InterruptedException e) {
-        killTree(process);
-        Thread.currentThread().interrupt();
-        throw new CommandFailedException(CommandFailedException.Kind.INTERRUPTED, command, null, null, e);
+        throw interrupted(process, command, e);
       }
     }
 
@@ -141,9 +144,7 @@ public final class HostCommandRunner implements CommandRunner {
           throw new CommandFailedException(CommandFailedException.Kind.TIMED_OUT, command, null, null, null);
         }
       } catch (InterruptedException e) {
-        killTree(process);
-        Thread.currentThread().interrupt();
-        throw new CommandFailedException(CommandFailedException.Kind.INTERRUPTED, command, null, null, e);
+        throw interrupted(process, command, e);
       }
       return new CommandResult(command, process.exitValue(),
           rest.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8), collect(err));
