@@ -5,6 +5,7 @@ import dev.banger.ext4.BlockDevicePolicy;
 import dev.banger.ext4.Ext4Toolkit;
 import dev.banger.kit.service.BangerService;
 import dev.banger.kit.service.ServiceContext;
+import dev.banger.kit.state.DirectoryTrees;
 import dev.banger.kit.state.ServiceName;
 import io.grpc.BindableService;
 import java.io.IOException;
@@ -31,7 +32,7 @@ public final class DiskService implements BangerService {
   public List<BindableService> start(ServiceContext context) throws IOException {
     Path scratch = context.layout().libDir().resolve("tmp").resolve("disk");
     Files.createDirectories(scratch);
-    cleanScratch(scratch);
+    DirectoryTrees.empty(scratch); // scratch of a process that died mid-operation
     Ext4Toolkit kit = new Ext4Toolkit(context.commands(), BlockDevicePolicy.fromProcess(), scratch);
     PathGuard guard = new PathGuard(context.layout());
     FileCloner cloner = new FileCloner();
@@ -40,16 +41,5 @@ public final class DiskService implements BangerService {
     VmDisks disks = new VmDisks(guard, new DiskObjects(context.database()), kit, cloner);
     return List.of(new DiskGrpcService(guard, kit, disks, new WorkSeedBuilder(guard, kit, scratch),
         new GuestFilePatcher(guard, kit)));
-  }
-
-  /** Scratch left by a process that died mid-operation is removed at start-up. */
-  private static void cleanScratch(Path scratch) throws IOException {
-    try (var walk = Files.walk(scratch)) {
-      for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
-        if (!p.equals(scratch)) {
-          Files.deleteIfExists(p);
-        }
-      }
-    }
   }
 }

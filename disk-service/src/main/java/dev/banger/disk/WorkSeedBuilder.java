@@ -9,6 +9,7 @@ import dev.banger.ext4.FileType;
 import dev.banger.ext4.GuestPath;
 import dev.banger.ext4.InodeInfo;
 import dev.banger.ext4.Ownership;
+import dev.banger.kit.state.DirectoryTrees;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -101,7 +102,7 @@ final class WorkSeedBuilder {
           .setFilesCopied(tree.files).setSymlinksSkipped(tree.symlinks).setSpecialFilesSkipped(tree.specials).build();
     } finally {
       Files.deleteIfExists(partial);
-      deleteTree(stage);
+      DirectoryTrees.delete(stage);
     }
   }
 
@@ -156,16 +157,5 @@ final class WorkSeedBuilder {
 
   private static GuestPath inSeed(GuestPath p) {
     return GuestPath.of(p.toString().substring(ROOT_HOME.toString().length()));
-  }
-
-  private static void deleteTree(Path dir) throws IOException {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (var walk = Files.walk(dir)) {
-      for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
-    }
   }
 }

@@ -1,6 +1,7 @@
 package dev.banger.ext4;
 
 import dev.banger.kit.process.CommandRunner;
+import dev.banger.kit.state.DirectoryTrees;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -344,14 +345,9 @@ public final class Ext4Toolkit {
     }
   }
 
-  static void deleteTree(Path dir) {
-    if (dir == null || !Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-      return;
-    }
-    try (var walk = Files.walk(dir)) {
-      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
+  private static void deleteTree(Path dir) {
+    try {
+      DirectoryTrees.delete(dir);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot remove " + dir, e);
     }
