@@ -8,6 +8,7 @@ import dev.banger.kit.process.Conversation;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Runs one debugfs script over stdin ({@code debugfs [-w] -f - IMAGE}): the toolkit's only way
@@ -29,7 +30,7 @@ final class Debugfs {
   }
 
   /** Output of a script: one stdout block per script line, and the error lines. */
-  record Transcript(List<String> lines, List<List<String>> blocks, List<String> errors) {
+  record Transcript(List<List<String>> blocks, List<String> errors) {
 
     List<String> block(int i) {
       return blocks.get(i);
@@ -37,10 +38,7 @@ final class Debugfs {
 
     /** Fails with TOOL_FAILED when debugfs reported any error. */
     Transcript requireClean(Ext4Image image, String what) {
-      if (!errors.isEmpty()) {
-        throw new Ext4Exception(Ext4Exception.Kind.TOOL_FAILED,
-            what + " on " + image.path() + " failed: debugfs said: " + summarize(errors));
-      }
+      failOnErrors(errors, image, what);
       return this;
     }
 
@@ -57,6 +55,48 @@ final class Debugfs {
     }
   }
 
+  private static void failOnErrors(List<String> errors, Ext4Image image, String what) {
+    if (!errors.isEmpty()) {
+      throw new Ext4Exception(Ext4Exception.Kind.TOOL_FAILED,
+          what + " on " + image.path() + " failed: debugfs said: " + summarize(errors));
+    }
+  }
+
+  /** GuestPath makes a line break impossible; checked again because one would start a second command. */
+  private static void requireSingleLines(List<String> script) {
+    for (String line : script) {
+      if (line.indexOf('\n') >= 0 || line.indexOf('\r') >= 0) {
+        throw new IllegalArgumentException("debugfs script line contains a line break");
+      }
+    }
+  }
+
+  /**
+   * The error lines of a finished debugfs: stderr without the version banner, less one line per
+   * {@code expectedPrefixes} entry (a second line with the same prefix is an error), plus the
+   * exit status when it failed silently.
+   */
+  private static List<String> errorsOf(CommandResult r, List<String> expectedPrefixes) {
+    List<String> errors = new ArrayList<>();
+    List<String> expected = new ArrayList<>(expectedPrefixes);
+    for (String l : r.stderrText().split("\n")) {
+      String t = l.strip();
+      if (t.isEmpty() || t.startsWith("debugfs ")) {
+        continue;
+      }
+      String match = expected.stream().filter(t::startsWith).findFirst().orElse(null);
+      if (match == null) {
+        errors.add(t);
+      } else {
+        expected.remove(match);
+      }
+    }
+    if (r.exitCode() != 0 && errors.isEmpty()) {
+      errors.add("exit status " + r.exitCode());
+    }
+    return errors;
+  }
+
   static String summarize(List<String> errors) {
     List<String> head = errors.subList(0, Math.min(errors.size(), 5));
     String s = String.join("; ", head);
@@ -64,12 +104,7 @@ final class Debugfs {
   }
 
   Transcript run(Ext4Image image, boolean write, List<String> script) {
-    for (String line : script) {
-      if (line.indexOf('\n') >= 0 || line.indexOf('\r') >= 0) {
-        // GuestPath makes this impossible; checked again because a newline here would be a second command.
-        throw new IllegalArgumentException("debugfs script line contains a line break");
-      }
-    }
+    requireSingleLines(script);
     Command.Builder cmd = Command.of("debugfs");
     if (write) {
       cmd.arg("-w");
@@ -83,16 +118,7 @@ final class Debugfs {
     } catch (CommandFailedException e) {
       throw new Ext4Exception(Ext4Exception.Kind.TOOL_FAILED, "debugfs on " + image.path() + ": " + e.getMessage(), e);
     }
-    List<String> errors = new ArrayList<>();
-    for (String l : r.stderrText().split("\n")) {
-      if (!l.isBlank() && !l.startsWith("debugfs ")) {
-        errors.add(l.strip());
-      }
-    }
-    if (r.exitCode() != 0 && errors.isEmpty()) {
-      errors.add("exit status " + r.exitCode());
-    }
-    return new Transcript(script, split(script, r.stdoutText()), errors);
+    return new Transcript(split(script, r.stdoutText()), errorsOf(r, List.of()));
   }
 
   /**
@@ -114,8 +140,8 @@ final class Debugfs {
       this.conv = conv;
     }
 
-    /** Sends read-only {@code stat} lines and returns one stdout block per line. */
-    List<List<String>> probe(List<GuestPath> paths) {
+    /** Stats {@code paths}; the ones that exist, with their inode facts. */
+    Map<GuestPath, InodeInfo> probe(List<GuestPath> paths) {
       List<String> script = new ArrayList<>();
       for (GuestPath p : paths) {
         script.add("stat " + p.quoted());
@@ -140,23 +166,19 @@ final class Debugfs {
         throw new Ext4Exception(Ext4Exception.Kind.TOOL_FAILED,
             "debugfs on " + image.path() + " stopped answering: " + conv.stderrSoFar().strip(), e);
       }
-      List<List<String>> blocks = split(script, String.join("\n", out));
-      for (int i = 0; i < paths.size(); i++) {
-        if (blocks.get(i).stream().noneMatch(l -> l.startsWith("Inode:"))) {
-          expectedErrors.add(paths.get(i) + ": ");
+      Map<GuestPath, InodeInfo> found = DebugfsParsers.stats(paths, split(script, String.join("\n", out)));
+      for (GuestPath p : paths) {
+        if (!found.containsKey(p)) {
+          expectedErrors.add(p + ": ");
         }
       }
       expectedErrors.add(sentinel.substring(6, sentinel.length() - 1) + ": ");
-      return blocks;
+      return found;
     }
 
     /** Sends the write lines, ends debugfs, and fails on any error other than the probe's misses. */
     void write(List<String> script, String what) {
-      for (String line : script) {
-        if (line.indexOf('\n') >= 0 || line.indexOf('\r') >= 0) {
-          throw new IllegalArgumentException("debugfs script line contains a line break");
-        }
-      }
+      requireSingleLines(script);
       CommandResult r;
       try {
         conv.send(script.isEmpty() ? "" : String.join("\n", script) + "\n");
@@ -166,24 +188,7 @@ final class Debugfs {
       }
       // Each probe miss explains exactly one stderr line ("<path>: File not found…"); a second
       // line about the same path came from a write and is an error.
-      List<String> errors = new ArrayList<>();
-      List<String> expected = new ArrayList<>(expectedErrors);
-      for (String l : r.stderrText().split("\n")) {
-        String t = l.strip();
-        if (t.isEmpty() || t.startsWith("debugfs ")) {
-          continue;
-        }
-        String match = expected.stream().filter(t::startsWith).findFirst().orElse(null);
-        if (match == null) {
-          errors.add(t);
-        } else {
-          expected.remove(match);
-        }
-      }
-      if (r.exitCode() != 0 && errors.isEmpty()) {
-        errors.add("exit status " + r.exitCode());
-      }
-      new Transcript(script, List.of(), errors).requireClean(image, what);
+      failOnErrors(errorsOf(r, expectedErrors), image, what);
     }
 
     @Override

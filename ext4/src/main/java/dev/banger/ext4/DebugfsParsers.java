@@ -1,7 +1,9 @@
 package dev.banger.ext4;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -40,6 +42,18 @@ final class DebugfsParsers {
     int perm = Integer.parseInt(inode.group(3), 8) & 07777;
     return new InodeInfo(path, Long.parseLong(inode.group(1)), type, type.bits() | perm,
         Long.parseLong(owner.group(1)), Long.parseLong(owner.group(2)), Long.parseLong(owner.group(3)));
+  }
+
+  /** The inodes of {@code paths} found in their {@code stat} blocks (same order); missing ones are absent. */
+  static Map<GuestPath, InodeInfo> stats(List<GuestPath> paths, List<List<String>> blocks) {
+    Map<GuestPath, InodeInfo> found = new LinkedHashMap<>();
+    for (int i = 0; i < paths.size(); i++) {
+      InodeInfo info = stat(paths.get(i), blocks.get(i));
+      if (info != null) {
+        found.put(paths.get(i), info);
+      }
+    }
+    return found;
   }
 
   /**

@@ -24,10 +24,9 @@ import org.slf4j.LoggerFactory;
  * The sudoless ext4 toolkit (seed 000, DESIGN.md §5): reads and edits ext4 images offline
  * through batched debugfs scripts, no mount and no root for regular image files.
  *
- * <p>A write is planned from one read-only probe (what exists, with which type) and then
- * applied in one {@code debugfs -w} batch whose every line is expected to succeed; the type
- * checks and the free-space check run before the batch, so a refused request leaves the image
- * untouched.
+ * <p>An edit runs in one debugfs process: a probe (what exists, with which type), then a write
+ * batch planned from it whose every line is expected to succeed. The type checks and the
+ * free-space check run between the two, so a refused edit leaves the image untouched.
  */
 public final class Ext4Toolkit {
 
@@ -63,55 +62,34 @@ public final class Ext4Toolkit {
   /** Which of {@code paths} exist, with their inode facts; missing paths are absent from the map. */
   public Map<GuestPath, InodeInfo> stat(Ext4Image image, Collection<GuestPath> paths) {
     List<GuestPath> order = List.copyOf(new LinkedHashSet<>(paths));
-    Map<GuestPath, InodeInfo> found = new LinkedHashMap<>();
     if (order.isEmpty()) {
-      return found;
+      return new LinkedHashMap<>();
     }
     List<String> script = order.stream().map(p -> "stat " + p.quoted()).toList();
-    Debugfs.Transcript t = debugfs.run(image, false, script).requireOpened(image);
-    for (int i = 0; i < order.size(); i++) {
-      InodeInfo info = DebugfsParsers.stat(order.get(i), t.block(i));
-      if (info != null) {
-        found.put(order.get(i), info);
-      }
-    }
-    return found;
+    return DebugfsParsers.stats(order, debugfs.run(image, false, script).requireOpened(image).blocks());
   }
 
   /** Result of {@link #apply}. */
   public record EditResult(int filesWritten, int directoriesCreated, int directoriesReset, int parentsCreated) {}
 
-  /** Applies {@code edit}: one read-only probe, then one write batch. */
+  /** Applies {@code edit}: a probe, then one write batch, in one debugfs process. */
   public EditResult apply(Ext4Image image, Ext4Edit edit) {
     if (edit.isEmpty()) {
       return new EditResult(0, 0, 0, 0);
     }
     Set<GuestPath> probe = new LinkedHashSet<>();
-    Set<GuestPath> editDirs = new LinkedHashSet<>();
     for (Ext4Edit.Dir d : edit.dirs()) {
       probe.addAll(d.path().ancestors());
       probe.add(d.path());
-      editDirs.add(d.path());
     }
     for (Ext4Edit.File f : edit.files()) {
       probe.addAll(f.path().ancestors());
       probe.add(f.path());
     }
-    if (image.superblock().needsRecovery()) {
-      LOG.info("replaying the journal of {} before editing it", image.path());
-      tools.replayJournal(image.path());
-    }
+    replayJournalIfNeeded(image);
     try (Debugfs.Session session = debugfs.session(image)) {
-      List<GuestPath> order = List.copyOf(probe);
-      List<List<String>> blocks = session.probe(order);
-      Map<GuestPath, InodeInfo> existing = new LinkedHashMap<>();
-      for (int i = 0; i < order.size(); i++) {
-        InodeInfo info = DebugfsParsers.stat(order.get(i), blocks.get(i));
-        if (info != null) {
-          existing.put(order.get(i), info);
-        }
-      }
-      Plan plan = plan(image, edit, probe, editDirs, existing);
+      Map<GuestPath, InodeInfo> existing = session.probe(List.copyOf(probe));
+      Plan plan = plan(image, edit, probe, existing);
       Path tmp = privateScratch();
       try {
         session.write(plan.script(edit, existing, tmp), "editing");
@@ -193,14 +171,14 @@ public final class Ext4Toolkit {
     return PosixFilePermissions.fromString(b.toString());
   }
 
-  private static Plan plan(Ext4Image image, Ext4Edit edit, Set<GuestPath> probe, Set<GuestPath> editDirs,
-      Map<GuestPath, InodeInfo> existing) {
-    Set<GuestPath> fileTargets = new java.util.HashSet<>();
-    edit.files().forEach(f -> fileTargets.add(f.path()));
+  private static Plan plan(Ext4Image image, Ext4Edit edit, Set<GuestPath> probe, Map<GuestPath, InodeInfo> existing) {
+    Set<GuestPath> targets = new java.util.HashSet<>();
+    edit.dirs().forEach(d -> targets.add(d.path()));
+    edit.files().forEach(f -> targets.add(f.path()));
     // Parents the caller did not list: made root:root 0755, shallowest first.
     Set<GuestPath> parents = new TreeSet<>(Comparator.comparingInt(GuestPath::depth).thenComparing(p -> p));
     for (GuestPath p : probe) {
-      if (editDirs.contains(p) || fileTargets.contains(p)) {
+      if (targets.contains(p)) {
         continue;
       }
       InodeInfo info = existing.get(p);
@@ -240,9 +218,7 @@ public final class Ext4Toolkit {
     if (entries.isEmpty()) {
       return;
     }
-    if (image.superblock().needsRecovery()) {
-      tools.replayJournal(image.path());
-    }
+    replayJournalIfNeeded(image);
     List<String> script = new ArrayList<>(entries.size() * 3);
     for (Ownership o : entries) {
       setOwner(script, o.path().isRoot() ? "<2>" : o.path().quoted(), o.uid(), o.gid(), o.mode());
@@ -315,6 +291,14 @@ public final class Ext4Toolkit {
     debugfs.run(image, false, List.of("rdump " + dir.quoted() + " " + quoteHost(hostDir)))
         .requireClean(image, "extracting " + dir);
     return hostDir.resolve(dir.isRoot() ? "" : dir.name());
+  }
+
+  /** DESIGN.md §8: debugfs writes on an unreplayed journal are lost at the next replay. */
+  private void replayJournalIfNeeded(Ext4Image image) {
+    if (image.superblock().needsRecovery()) {
+      LOG.info("replaying the journal of {} before editing it", image.path());
+      tools.replayJournal(image.path());
+    }
   }
 
   private InodeInfo require(Ext4Image image, GuestPath path) {

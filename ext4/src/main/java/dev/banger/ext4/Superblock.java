@@ -12,13 +12,12 @@ import java.nio.file.StandardOpenOption;
  * magic, geometry (to refuse truncated images), free space, and whether the journal needs
  * recovery (DESIGN.md §8: debugfs writes to an unreplayed journal are silently lost).
  */
-public record Superblock(long blocksCount, int blockSize, long freeBlocks, boolean needsRecovery, boolean hasJournal) {
+public record Superblock(long blocksCount, int blockSize, long freeBlocks, boolean needsRecovery) {
 
   static final int OFFSET = 1024;
   static final int MAGIC = 0xEF53;
   private static final int INCOMPAT_RECOVER = 0x4;
   private static final int INCOMPAT_64BIT = 0x80;
-  private static final int COMPAT_HAS_JOURNAL = 0x4;
 
   public long fsBytes() {
     return blocksCount * blockSize;
@@ -61,8 +60,7 @@ public record Superblock(long blocksCount, int blockSize, long freeBlocks, boole
     if (blocks == 0) {
       throw notImage(file, "has a corrupt superblock (0 blocks)");
     }
-    return new Superblock(blocks, 1024 << logBlock, free, (incompat & INCOMPAT_RECOVER) != 0,
-        (b.getInt(0x5C) & COMPAT_HAS_JOURNAL) != 0);
+    return new Superblock(blocks, 1024 << logBlock, free, (incompat & INCOMPAT_RECOVER) != 0);
   }
 
   private static Ext4Exception notImage(Path file, String why) {

@@ -100,9 +100,10 @@ class DebugfsSessionTest {
   void probeBlocksAndAnotherSessionsSentinelIsNotExpected() {
     try (Debugfs.Session s = session(BANNER + "/etc/new: File not found by ext2_lookup \n"
         + "/.banger-sync-x: File not found by ext2_lookup \n".replace("x", "ANY"))) {
-      List<List<String>> blocks = s.probe(List.of(GuestPath.of("/etc"), GuestPath.of("/etc/new")));
-      assertEquals(2, blocks.get(0).size());
-      assertTrue(blocks.get(1).isEmpty());
+      var found = s.probe(List.of(GuestPath.of("/etc"), GuestPath.of("/etc/new")));
+      assertEquals(java.util.Set.of(GuestPath.of("/etc")), found.keySet());
+      assertEquals(12, found.get(GuestPath.of("/etc")).inode());
+      assertEquals(040755, found.get(GuestPath.of("/etc")).mode());
       // The sentinel's name is random; its line matches only its own prefix, so this one fails.
       Ext4Exception e = assertThrows(Ext4Exception.class, () -> s.write(List.of("write /h \"/etc/new\""), "editing"));
       assertTrue(e.getMessage().contains("banger-sync-ANY"), e.getMessage());
