@@ -142,13 +142,10 @@ final class DiskGrpcService extends DiskServiceGrpc.DiskServiceImplBase {
     answer(out, "image_path", () -> {
       GuestPath p = GuestPath.of(req.getPath());
       Ext4Image image = open(req.getImagePath());
-      InodeInfo info = kit.stat(image, List.of(p)).get(p);
-      byte[] content = kit.readFile(image, p, MAX_READ_BYTES);
-      ReadExt4FileResponse.Builder b = ReadExt4FileResponse.newBuilder().setContent(ByteString.copyFrom(content));
-      if (info != null) {
-        b.setEntry(entry(p, info.mode(), info.uid(), info.gid(), info.size()));
-      }
-      return b.build();
+      Ext4Toolkit.FileRead read = kit.read(image, p, MAX_READ_BYTES);
+      InodeInfo info = read.info();
+      return ReadExt4FileResponse.newBuilder().setContent(ByteString.copyFrom(read.content()))
+          .setEntry(entry(p, info.mode(), info.uid(), info.gid(), info.size())).build();
     });
   }
 

@@ -226,8 +226,16 @@ public final class Ext4Toolkit {
     debugfs.run(image, true, script).requireClean(image, "setting ownership of " + entries.size() + " inodes");
   }
 
+  /** A file's inode facts and its bytes. */
+  public record FileRead(InodeInfo info, byte[] content) {}
+
   /** Reads a regular file, refusing ones larger than {@code maxBytes}. */
   public byte[] readFile(Ext4Image image, GuestPath path, long maxBytes) {
+    return read(image, path, maxBytes).content();
+  }
+
+  /** Reads a regular file with its inode facts, refusing ones larger than {@code maxBytes}. */
+  public FileRead read(Ext4Image image, GuestPath path, long maxBytes) {
     InodeInfo info = require(image, path);
     if (info.type() != FileType.REGULAR) {
       throw wrongType(image, path, info, "a regular file");
@@ -241,7 +249,7 @@ public final class Ext4Toolkit {
       Path out = tmp.resolve("read");
       debugfs.run(image, false, List.of("dump " + path.quoted() + " " + quoteHost(out)))
           .requireClean(image, "reading " + path);
-      return Files.readAllBytes(out);
+      return new FileRead(info, Files.readAllBytes(out));
     } catch (IOException e) {
       throw new Ext4Exception(Ext4Exception.Kind.TOOL_FAILED, "cannot read dump of " + path + ": " + e, e);
     } finally {
