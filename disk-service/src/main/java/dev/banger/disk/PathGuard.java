@@ -26,19 +26,18 @@ final class PathGuard {
   static final int MAX_PATH_CHARS = 4096;
 
   private final StateLayout layout;
+  private final Path imagesRoot;
+  private final Path vmsRoot;
 
-  PathGuard(StateLayout layout) {
+  /** Creates the images and VMs directories if needed and resolves them once, at start-up. */
+  PathGuard(StateLayout layout) throws IOException {
     this.layout = layout;
+    this.imagesRoot = Files.createDirectories(layout.images()).toRealPath();
+    this.vmsRoot = Files.createDirectories(layout.vms()).toRealPath();
   }
 
-  Path imagesRoot() throws IOException {
-    Files.createDirectories(layout.images());
-    return layout.images().toRealPath();
-  }
-
-  Path vmsRoot() throws IOException {
-    Files.createDirectories(layout.vms());
-    return layout.vms().toRealPath();
+  Path vmsRoot() {
+    return vmsRoot;
   }
 
   /** An existing file under the images directory (rootfs, work-seed). */
@@ -72,18 +71,14 @@ final class PathGuard {
     } catch (IOException e) {
       throw Errors.invalidArgument(field, field + " \"" + raw + "\" cannot be resolved: " + e.getMessage());
     }
-    try {
-      for (Root r : roots) {
-        Path root = r == Root.IMAGES ? imagesRoot() : vmsRoot();
-        if (real.startsWith(root) && !real.equals(root)) {
-          if (!Files.isRegularFile(real, LinkOption.NOFOLLOW_LINKS)) {
-            throw Errors.invalidArgument(field, field + " \"" + raw + "\" is not a regular file");
-          }
-          return real;
+    for (Root r : roots) {
+      Path root = r == Root.IMAGES ? imagesRoot : vmsRoot;
+      if (real.startsWith(root) && !real.equals(root)) {
+        if (!Files.isRegularFile(real, LinkOption.NOFOLLOW_LINKS)) {
+          throw Errors.invalidArgument(field, field + " \"" + raw + "\" is not a regular file");
         }
+        return real;
       }
-    } catch (IOException e) {
-      throw Errors.invalidArgument(field, "cannot resolve the state directory: " + e.getMessage());
     }
     String where = roots.size() == 1 ? layout.images().toString() : layout.images() + " or " + layout.vms();
     throw Errors.invalidArgument(field, field + " \"" + raw + "\""
@@ -104,14 +99,13 @@ final class PathGuard {
    * vm-service user) so the VMM, which runs as that user, can open what disk-service puts there.
    */
   Path vmDir(String vmId) throws IOException {
-    Path root = vmsRoot();
-    Path dir = root.resolve(vmId(vmId));
+    Path dir = vmsRoot.resolve(vmId(vmId));
     if (Files.isSymbolicLink(dir)) {
       throw Errors.invalidArgument("vm_id", "the directory of VM " + vmId + " is a symlink; refusing to use it");
     }
     if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
       Files.createDirectories(dir);
-      giveToOwnerOf(root, dir);
+      giveToOwnerOf(vmsRoot, dir);
     }
     return dir;
   }

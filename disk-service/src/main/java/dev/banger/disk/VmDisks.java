@@ -55,24 +55,11 @@ final class VmDisks {
       throw Errors.invalidArgument("size_bytes", "size_bytes " + size + " is smaller than the base rootfs ("
           + baseSize + " bytes); ask for at least " + baseSize + " or 0 for the base's size");
     }
-    return locked(vmId, () -> {
-      Optional<DiskObjects.Row> done = reuse(vmId, DiskObjects.Kind.OVERLAY, base, size);
-      if (done.isPresent()) {
-        return overlay(done.get());
-      }
-      Path dir = guard.vmDir(vmId);
-      FileCloner.Result copy = build(dir, OVERLAY_FILE, partial -> {
-        FileCloner.Result r = cloner.copy(baseImage.path(), partial, true);
-        kit.tools().grow(partial, size);
-        return r;
-      });
-      DiskObjects.Row row = new DiskObjects.Row(vmId, DiskObjects.Kind.OVERLAY, dir.resolve(OVERLAY_FILE).toString(),
-          strategyColumn(copy.method()), size, base.toString());
-      record(row);
-      LOG.info("rootfs overlay of VM {} made by {} from {} ({} bytes copied)", vmId, copy.method(), base,
-          copy.bytesCopied());
-      return overlay(row);
-    });
+    return overlay(create(vmId, DiskObjects.Kind.OVERLAY, OVERLAY_FILE, base, size, partial -> {
+      FileCloner.Result r = cloner.copy(baseImage.path(), partial, true);
+      kit.tools().grow(partial, size);
+      return r;
+    }));
   }
 
   WorkDisk createWorkDisk(String rawVmId, String rawSeed, long requested) throws IOException {
@@ -83,30 +70,42 @@ final class VmDisks {
     long size = checkSize("size_bytes", requested);
     Path seed = rawSeed.isEmpty() ? null : guard.existingImageFile("seed_path", rawSeed);
     Ext4Image seedImage = seed == null ? null : kit.open(seed);
-    if (seed != null && Files.size(seed) > size) {
+    long seedSize = seed == null ? 0 : Files.size(seed);
+    if (seedSize > size) {
       throw Errors.invalidArgument("size_bytes", "size_bytes " + size + " is smaller than the work-seed "
-          + seed + " (" + Files.size(seed) + " bytes); ask for at least " + Files.size(seed));
+          + seed + " (" + seedSize + " bytes); ask for at least " + seedSize);
     }
+    return workDisk(create(vmId, DiskObjects.Kind.WORK_DISK, WORK_FILE, seed, size, partial -> {
+      if (seedImage == null) {
+        kit.tools().mkfs(partial, size, null);
+        return null;
+      }
+      FileCloner.Result r = cloner.copy(seedImage.path(), partial, true);
+      kit.tools().grow(partial, size);
+      return r;
+    }));
+  }
+
+  /**
+   * The one create flow of both kinds: under the VM's lock, reuse a finished object or build
+   * {@code vms/<id>/<file>} (a null builder result means made by mkfs), then record it.
+   */
+  private DiskObjects.Row create(String vmId, DiskObjects.Kind kind, String file, Path source, long size, Builder b)
+      throws IOException {
     return locked(vmId, () -> {
-      Optional<DiskObjects.Row> done = reuse(vmId, DiskObjects.Kind.WORK_DISK, seed, size);
+      Optional<DiskObjects.Row> done = reuse(vmId, kind, source, size);
       if (done.isPresent()) {
-        return workDisk(done.get());
+        return done.get();
       }
       Path dir = guard.vmDir(vmId);
-      FileCloner.Result copy = build(dir, WORK_FILE, partial -> {
-        if (seedImage == null) {
-          kit.tools().mkfs(partial, size, null);
-          return null;
-        }
-        FileCloner.Result r = cloner.copy(seedImage.path(), partial, true);
-        kit.tools().grow(partial, size);
-        return r;
-      });
-      DiskObjects.Row row = new DiskObjects.Row(vmId, DiskObjects.Kind.WORK_DISK, dir.resolve(WORK_FILE).toString(),
-          copy == null ? "mkfs" : strategyColumn(copy.method()), size, seed == null ? null : seed.toString());
+      FileCloner.Result copy = build(dir, file, b);
+      String strategy = copy == null ? "mkfs" : strategyColumn(copy.method());
+      DiskObjects.Row row = new DiskObjects.Row(vmId, kind, dir.resolve(file).toString(), strategy, size,
+          source == null ? null : source.toString());
       record(row);
-      LOG.info("work disk of VM {} ({} bytes) made by {}", vmId, size, row.strategy());
-      return workDisk(row);
+      LOG.info("{} of VM {} ({} bytes) made by {} from {} ({} bytes copied)", kind.column, vmId, size, strategy,
+          source == null ? "nothing" : source, copy == null ? 0 : copy.bytesCopied());
+      return row;
     });
   }
 
