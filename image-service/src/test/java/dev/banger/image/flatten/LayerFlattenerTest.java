@@ -1,0 +1,198 @@
+package dev.banger.image.flatten;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.github.luben.zstd.ZstdOutputStream;
+import dev.banger.ext4.FileType;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.zip.GZIPOutputStream;
+import org.apache.commons.compress.archivers.tar.TarConstants;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class LayerFlattenerTest {
+
+  @TempDir
+  Path dir;
+  Path root;
+  LayerFlattener f;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    root = Files.createDirectory(dir.resolve("root"));
+    f = new LayerFlattener(root, FlattenLimits.defaults(), 1000, 1000);
+  }
+
+  private void apply(RawTar layer) throws Exception {
+    f.apply(layer.stream(), "test");
+  }
+
+  @Test
+  void keepsEachEntrysHeaderFactsAndStagesContent() throws Exception {
+    apply(RawTar.layer()
+        .dir("usr/bin", 0755)
+        .file("usr/bin/sudo", "sudo!".getBytes(), 04755, 0, 0)
+        .file("etc/shadow", "s".getBytes(), 0640, 0, 42)
+        .symlink("bin", "usr/bin")
+        .hardlink("usr/bin/sudoedit", "usr/bin/sudo")
+        .device("dev/null", TarConstants.LF_CHR, 1, 3, 0666)
+        .device("run/fifo", TarConstants.LF_FIFO, 0, 0, 0600));
+    FlattenResult r = f.finish();
+
+    EntryMeta sudo = r.entries().get("usr/bin/sudo");
+    assertEquals(new EntryMeta(FileType.REGULAR, 0, 0, 04755, sudo.mtime(), 0, 0), sudo);
+    assertEquals(0100000 | 04755, sudo.mode());
+    assertEquals("sudo!", Files.readString(root.resolve("usr/bin/sudo")));
+    assertEquals(42, r.entries().get("etc/shadow").gid());
+    assertEquals(FileType.DIRECTORY, r.entries().get("etc").type(), "implicit parent recorded");
+    assertEquals(0755, r.entries().get("etc").perm());
+    assertTrue(Files.isSymbolicLink(root.resolve("bin")));
+    assertEquals("usr/bin", Files.readSymbolicLink(root.resolve("bin")).toString());
+    assertEquals(Files.readAttributes(root.resolve("usr/bin/sudo"), "unix:ino").get("ino"),
+        Files.readAttributes(root.resolve("usr/bin/sudoedit"), "unix:ino").get("ino"), "a real hard link");
+    EntryMeta nul = r.entries().get("dev/null");
+    assertEquals(FileType.CHAR_DEVICE, nul.type());
+    assertEquals(1, nul.devMajor());
+    assertEquals(3, nul.devMinor());
+    assertFalse(Files.exists(root.resolve("dev/null"), LinkOption.NOFOLLOW_LINKS), "devices are metadata only");
+    assertEquals(FileType.FIFO, r.entries().get("run/fifo").type());
+    assertEquals(5 + 1, r.contentBytes());
+  }
+
+  @Test
+  void stagesFilesOwnerReadableAndKnowsWhichNeedTheOwnershipPass() throws Exception {
+    f = new LayerFlattener(root, FlattenLimits.defaults(), 0, 0);
+    apply(RawTar.layer()
+        .file("plain", "x".getBytes(), 0644, 0, 0)
+        .file("exec", "x".getBytes(), 0755, 0, 0)
+        .file("locked", "x".getBytes(), 0000, 0, 0)
+        .file("suid", "x".getBytes(), 04755, 0, 0)
+        .file("theirs", "x".getBytes(), 0644, 1000, 1000)
+        .dir("tmp", 01777));
+    FlattenResult r = f.finish();
+    assertEquals("rw-------", perms("locked"), "staged readable so mkfs -d can copy it");
+    assertTrue(r.stagedAsIs(r.entries().get("plain")));
+    assertTrue(r.stagedAsIs(r.entries().get("exec")));
+    assertFalse(r.stagedAsIs(r.entries().get("locked")));
+    assertFalse(r.stagedAsIs(r.entries().get("suid")));
+    assertFalse(r.stagedAsIs(r.entries().get("theirs")));
+    assertFalse(r.stagedAsIs(r.entries().get("tmp")));
+  }
+
+  private String perms(String rel) throws Exception {
+    return java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(root.resolve(rel)));
+  }
+
+  @Test
+  void whiteoutRemovesTheVictimAndItsMetadata() throws Exception {
+    apply(RawTar.layer().file("a/b", "1").file("a/c", "2").file("a/d/e", "3"));
+    apply(RawTar.layer().file("a/.wh.b", "").file("a/.wh.d", ""));
+    FlattenResult r = f.finish();
+    assertFalse(Files.exists(root.resolve("a/b")));
+    assertFalse(Files.exists(root.resolve("a/d")));
+    assertTrue(Files.exists(root.resolve("a/c")));
+    assertNull(r.entries().get("a/b"));
+    assertNull(r.entries().get("a/d/e"));
+    assertFalse(Files.exists(root.resolve("a/.wh.b")), "whiteout markers are not staged");
+  }
+
+  @Test
+  void opaqueDirectoryHidesLowerLayersButKeepsItsOwnLayersEntries() throws Exception {
+    apply(RawTar.layer().file("d/x", "lower").file("d/y/z", "lower").file("keep/me", "k"));
+    apply(RawTar.layer().file("d/y/w", "upper").file("d/.wh..wh..opq", "").file("d/new", "upper"));
+    FlattenResult r = f.finish();
+    assertFalse(Files.exists(root.resolve("d/x")));
+    assertFalse(Files.exists(root.resolve("d/y/z")));
+    assertNull(r.entries().get("d/y/z"));
+    assertEquals("upper", Files.readString(root.resolve("d/y/w")));
+    assertEquals("upper", Files.readString(root.resolve("d/new")));
+    assertTrue(Files.exists(root.resolve("keep/me")));
+  }
+
+  @Test
+  void whiteoutOfAnEntryOfTheSameLayerIsIgnored() throws Exception {
+    apply(RawTar.layer().file("a/b", "same layer").file("a/.wh.b", ""));
+    assertEquals("same layer", Files.readString(root.resolve("a/b")));
+  }
+
+  @Test
+  void laterEntriesReplaceEarlierOnesWhateverTheirType() throws Exception {
+    apply(RawTar.layer().file("p", "file").dir("q", 0700).file("q/child", "c").file("r", "first"));
+    apply(RawTar.layer().dir("p", 0711).file("q", "now a file").file("r", "second").symlink("s", "r"));
+    apply(RawTar.layer().file("s", "file over symlink"));
+    FlattenResult r = f.finish();
+    assertTrue(Files.isDirectory(root.resolve("p")));
+    assertEquals(0711, r.entries().get("p").perm());
+    assertEquals("now a file", Files.readString(root.resolve("q")));
+    assertNull(r.entries().get("q/child"));
+    assertEquals("second", Files.readString(root.resolve("r")));
+    assertFalse(Files.isSymbolicLink(root.resolve("s")));
+    assertEquals("second", Files.readString(root.resolve("r")), "writing s did not write through the old link");
+  }
+
+  @Test
+  void directoryOverDirectoryKeepsChildrenAndTakesTheNewMetadata() throws Exception {
+    apply(RawTar.layer().dir("d", 0700).file("d/kid", "k"));
+    apply(RawTar.layer().dir("d", 0755));
+    assertEquals(0755, f.finish().entries().get("d").perm());
+    assertTrue(Files.exists(root.resolve("d/kid")));
+  }
+
+  @Test
+  void entriesThroughSymlinkedParentsLandOnTheLinksTargetInsideTheRoot() throws Exception {
+    apply(RawTar.layer().dir("usr/bin", 0755).dir("usr/lib", 0755).symlink("bin", "usr/bin").symlink("lib", "/usr/lib"));
+    apply(RawTar.layer().file("bin/tool", "t").file("lib/libx.so", "l"));
+    FlattenResult r = f.finish();
+    assertEquals("t", Files.readString(root.resolve("usr/bin/tool")));
+    assertEquals("l", Files.readString(root.resolve("usr/lib/libx.so")));
+    assertTrue(r.entries().containsKey("usr/bin/tool"), "metadata is keyed by the real path");
+    assertFalse(r.entries().containsKey("bin/tool"));
+  }
+
+  @Test
+  void zeroBlocksBecomeHoles() throws Exception {
+    byte[] big = new byte[32 << 20];
+    big[big.length - 1] = 1;
+    apply(RawTar.layer().file("sparse", big, 0644, 0, 0));
+    Path p = root.resolve("sparse");
+    assertEquals(big.length, Files.size(p));
+    long blocks = 512 * Long.parseLong(dev.banger.ext4.RealImages.check(
+        dev.banger.kit.process.Command.of("stat", "-c", "%b", p.toString()).build()).stdoutText().strip());
+    assertTrue(blocks < (1 << 20), "allocated " + blocks + " bytes for a 32 MiB mostly-zero file");
+    assertEquals(1, Files.readAllBytes(p)[big.length - 1]);
+  }
+
+  @Test
+  void gzipAndZstdLayersAreRecognisedByTheirBytes() throws Exception {
+    byte[] tar = RawTar.layer().file("g", "gz").bytes();
+    ByteArrayOutputStream gz = new ByteArrayOutputStream();
+    try (GZIPOutputStream o = new GZIPOutputStream(gz)) {
+      o.write(tar);
+    }
+    f.apply(LayerStreams.open(new ByteArrayInputStream(gz.toByteArray())), "gz");
+    byte[] tar2 = RawTar.layer().file("z", "zstd").bytes();
+    ByteArrayOutputStream zs = new ByteArrayOutputStream();
+    try (ZstdOutputStream o = new ZstdOutputStream(zs)) {
+      o.write(tar2);
+    }
+    f.apply(LayerStreams.open(new ByteArrayInputStream(zs.toByteArray())), "zstd");
+    f.apply(LayerStreams.open(RawTar.layer().file("p", "plain").stream()), "plain");
+    assertEquals("gz", Files.readString(root.resolve("g")));
+    assertEquals("zstd", Files.readString(root.resolve("z")));
+    assertEquals("plain", Files.readString(root.resolve("p")));
+  }
+
+  @Test
+  void rootEntrySetsTheRootsMetadata() throws Exception {
+    apply(RawTar.layer().dir("./", 0700));
+    assertEquals(0700, f.finish().entries().get("").perm());
+  }
+}
