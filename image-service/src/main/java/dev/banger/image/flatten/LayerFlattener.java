@@ -17,6 +17,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.apache.commons.compress.archivers.tar.TarConstants;
 
 /**
  * Applies image layers, oldest first, into a staging directory and keeps what each path's tar
@@ -71,7 +72,7 @@ public final class LayerFlattener {
     touched.clear();
     try (TarArchiveInputStream tar = new TarArchiveInputStream(tarStream, "UTF-8")) {
       TarArchiveEntry e;
-      while ((e = tar.getNextEntry()) != null) {
+      while ((e = nextEntry(tar)) != null) {
         if (++entries > limits.maxEntries()) {
           throw new LayerRejectedException(e.getName(), "the image has more than " + limits.maxEntries() + " entries");
         }
@@ -79,6 +80,15 @@ public final class LayerFlattener {
       }
     } catch (UncheckedIOException u) {
       throw u.getCause();
+    }
+  }
+
+  /** A header commons-compress cannot parse is the layer's fault, not the disk's: say so. */
+  private TarArchiveEntry nextEntry(TarArchiveInputStream tar) {
+    try {
+      return tar.getNextEntry();
+    } catch (IOException | IllegalArgumentException e) {
+      throw new LayerRejectedException("(next header)", "the layer's tar headers are malformed: " + e.getMessage());
     }
   }
 
@@ -126,6 +136,12 @@ public final class LayerFlattener {
   }
 
   private static FileType typeOf(TarArchiveEntry e) {
+    byte flag = e.getLinkFlag();
+    boolean known = flag == TarConstants.LF_OLDNORM || (flag >= TarConstants.LF_NORMAL && flag <= TarConstants.LF_CONTIG)
+        || flag == TarConstants.LF_GNUTYPE_SPARSE;
+    if (!known) {
+      throw new LayerRejectedException(e.getName(), "tar entry type '" + (char) flag + "' is not supported");
+    }
     if (e.isDirectory()) {
       return FileType.DIRECTORY;
     } else if (e.isSymbolicLink()) {
