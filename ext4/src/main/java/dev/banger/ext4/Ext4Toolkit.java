@@ -215,15 +215,31 @@ public final class Ext4Toolkit {
 
   /** Stamps owner and full mode on existing inodes in one batch (no probe: modes carry their type). */
   public void setOwnership(Ext4Image image, List<Ownership> entries) {
-    if (entries.isEmpty()) {
+    setOwnership(image, List.of(), entries);
+  }
+
+  /**
+   * Creates {@code nodes} (their parents must exist) and then stamps owner and full mode on
+   * {@code entries}, all in one debugfs process. Give each node an {@link Ownership} too: mknod
+   * leaves it root-owned with no permissions.
+   */
+  public void setOwnership(Ext4Image image, List<SpecialNode> nodes, List<Ownership> entries) {
+    if (entries.isEmpty() && nodes.isEmpty()) {
       return;
     }
     replayJournalIfNeeded(image);
-    List<String> script = new ArrayList<>(entries.size() * 3);
+    List<String> script = new ArrayList<>(nodes.size() + entries.size() * 3);
+    for (SpecialNode n : nodes) {
+      script.addAll(n.mknodCommands());
+    }
+    if (!nodes.isEmpty()) {
+      script.add("cd /");
+    }
     for (Ownership o : entries) {
       setOwner(script, o.path().isRoot() ? "<2>" : o.path().quoted(), o.uid(), o.gid(), o.mode());
     }
-    debugfs.run(image, true, script).requireClean(image, "setting ownership of " + entries.size() + " inodes");
+    debugfs.run(image, true, script).requireClean(image, "making " + nodes.size()
+        + " device nodes and setting ownership of " + entries.size() + " inodes");
   }
 
   /** A file's inode facts and its bytes. */

@@ -147,6 +147,35 @@ class Ext4ToolkitTest {
   }
 
   @Test
+  void setOwnershipMakesDeviceNodesAndFifosInTheSameCall() {
+    kit.apply(kit.open(image), new Ext4Edit().mkdir("/dev", 0, 0, 0755));
+    int before = debugfsCalls.get();
+    GuestPath nul = GuestPath.of("/dev/null");
+    GuestPath sda = GuestPath.of("/dev/sda");
+    GuestPath fifo = GuestPath.of("/dev/initctl");
+    kit.setOwnership(kit.open(image),
+        List.of(new SpecialNode(nul, FileType.CHAR_DEVICE, 1, 3), new SpecialNode(sda, FileType.BLOCK_DEVICE, 8, 0),
+            new SpecialNode(fifo, FileType.FIFO, 0, 0)),
+        List.of(new Ownership(nul, 0, 0, 020666), new Ownership(sda, 0, 6, 060660), new Ownership(fifo, 0, 0, 010600)));
+    assertEquals(before + 1, debugfsCalls.get());
+    assertEquals(new RealImages.Stat("character special", 0666, 0, 0, 0), stat(image, "/dev/null"));
+    assertEquals(new RealImages.Stat("block special", 0660, 0, 6, 0), stat(image, "/dev/sda"));
+    assertEquals(new RealImages.Stat("FIFO", 0600, 0, 0, 0), stat(image, "/dev/initctl"));
+    String raw = RealImages.check(Command.of("debugfs", "-R", "stat /dev/null", image.toString()).build()).stdoutText();
+    assertTrue(raw.contains("Device major/minor number: 01:03"), raw);
+    assertFsckClean(image);
+  }
+
+  @Test
+  void specialNodesRefuseOtherTypesAndOutOfRangeNumbers() {
+    GuestPath p = GuestPath.of("/dev/x");
+    assertThrows(Ext4Exception.class, () -> new SpecialNode(p, FileType.REGULAR, 0, 0));
+    assertThrows(Ext4Exception.class, () -> new SpecialNode(p, FileType.CHAR_DEVICE, 4096, 0));
+    assertThrows(Ext4Exception.class, () -> new SpecialNode(p, FileType.CHAR_DEVICE, 1, -1));
+    assertThrows(Ext4Exception.class, () -> new SpecialNode(GuestPath.ROOT, FileType.FIFO, 0, 0));
+  }
+
+  @Test
   void setOwnershipOfAMissingPathFailsNamingDebugfsError() {
     Ext4Exception e = assertThrows(Ext4Exception.class, () -> kit.setOwnership(kit.open(image),
         List.of(new Ownership(GuestPath.of("/nope"), 0, 0, 0100644))));
