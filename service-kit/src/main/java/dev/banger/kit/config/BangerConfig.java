@@ -25,6 +25,12 @@ public record BangerConfig(String owner, Integer shutdownGraceSeconds, Map<Strin
     return c == null ? ServiceConfig.empty() : c;
   }
 
+  /** Where service {@code s} listens: its configured socket, else the layout's default. */
+  public java.nio.file.Path socketPath(ServiceName s, dev.banger.kit.state.StateLayout layout) {
+    String configured = service(s).socket();
+    return configured != null ? java.nio.file.Path.of(configured) : layout.socket(s);
+  }
+
   public int shutdownGrace() {
     return shutdownGraceSeconds == null ? DEFAULT_SHUTDOWN_GRACE_SECONDS : shutdownGraceSeconds;
   }

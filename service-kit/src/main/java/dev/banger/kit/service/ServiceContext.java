@@ -14,4 +14,13 @@ public record ServiceContext(
     StateLayout layout,
     SqliteDatabase database,
     OperationRegistry operations,
-    CommandRunner commands) {}
+    CommandRunner commands) {
+
+  /**
+   * A client channel to another banger service (image-service asks disk-service for work-seeds).
+   * Lazy: nothing connects until the first call, so services may start in any order.
+   */
+  public io.grpc.ManagedChannel channelTo(ServiceName other) {
+    return dev.banger.kit.grpc.UnixChannels.forSocket(config.socketPath(other, layout));
+  }
+}

@@ -133,7 +133,7 @@ public final class ServiceHost implements AutoCloseable {
 
   SocketSpec socketSpec(ServiceName name) throws ConfigException {
     ServiceConfig sc = config.service(name);
-    Path path = sc.socket() != null ? Path.of(sc.socket()) : layout.socket(name);
+    Path path = config.socketPath(name, layout);
     int mode = sc.socketMode() != null ? SocketSpec.parseMode(sc.socketMode()) : DEFAULT_SOCKET_MODE;
     try {
       return new SocketSpec(path, mode, sc.socketOwner(), sc.socketGroup());
