@@ -1,0 +1,234 @@
+package dev.banger.image.oci;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.ProxySelector;
+import java.net.http.HttpClient;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Objects;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * An OCI distribution client on the JDK HttpClient: ping, manifests (resolved to linux/amd64)
+ * and blobs. Thread-safe; one instance shares connections and cached tokens across pulls. Blobs
+ * are opened here but stored and verified by {@link BlobCache}.
+ */
+public final class RegistryClient implements AutoCloseable {
+
+  private static final Pattern CONTENT_RANGE = Pattern.compile("bytes (\\d+)-(\\d+)/(\\d+|\\*)");
+
+  private final HttpClient http;
+  private final RegistryHttp registryHttp;
+
+  private RegistryClient(Builder b) {
+    HttpClient.Builder hb = HttpClient.newBuilder()
+        .followRedirects(HttpClient.Redirect.NEVER)
+        .connectTimeout(b.connectTimeout);
+    if (b.proxySelector != null) {
+      hb.proxy(b.proxySelector);
+    }
+    this.http = hb.build();
+    this.registryHttp = new RegistryHttp(http, b.transport, b.credentials, b.requestTimeout);
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * Checks that {@code registry} speaks the distribution API: {@code GET /v2/} answering 200,
+   * or 401 (alive, wants authentication, which the real requests will do per scope).
+   */
+  public void ping(String registry) throws RegistryException {
+    HttpResponse<InputStream> r = registryHttp.exchange(
+        registryHttp.policy().registryBase(registry).resolve("/v2/"), Map.of(), null, "the API root");
+    int s = r.statusCode();
+    if (s == 200 || s == 401) {
+      Bodies.discard(r);
+      return;
+    }
+    throw registryHttp.failure(r, "the API root /v2/");
+  }
+
+  /**
+   * Fetches the manifest the reference names, as bytes, verified against the reference's digest
+   * when it has one. Schema 1 is refused.
+   */
+  public Manifests.Fetched fetchManifest(ImageReference ref) throws RegistryException {
+    String what = "manifest " + ref.canonical();
+    HttpResponse<InputStream> r = registryHttp.call(ref.registry(), "/v2/" + ref.repository() + "/manifests/"
+        + ref.reference(), scope(ref), Map.of("Accept", String.join(", ", MediaTypes.MANIFEST_ACCEPT)), what);
+    if (r.statusCode() != 200) {
+      throw registryHttp.failure(r, what);
+    }
+    byte[] bytes;
+    try {
+      bytes = Bodies.read(r, Bodies.MAX_MANIFEST);
+    } catch (Bodies.TooLarge e) {
+      throw new RegistryException(RegistryException.Kind.PROTOCOL, what + " is larger than 4 MiB; refusing it", e);
+    } catch (IOException e) {
+      throw new RegistryException(RegistryException.Kind.NETWORK,
+          "reading " + what + " failed: " + RegistryHttp.describe(e), e);
+    }
+    Digest digest = verify(ref, bytes, r.headers().firstValue("Docker-Content-Digest").orElse(null), what);
+    String mediaType = Manifests.mediaType(r.headers().firstValue("Content-Type").orElse(null), bytes, what);
+    if (MediaTypes.isSchema1(mediaType)) {
+      throw new RegistryException(RegistryException.Kind.UNSUPPORTED,
+          what + " is a Docker schema 1 manifest, which banger does not support; rebuild or re-push the image");
+    }
+    if (!MediaTypes.isIndex(mediaType) && !MediaTypes.isImageManifest(mediaType)) {
+      throw new RegistryException(RegistryException.Kind.UNSUPPORTED,
+          what + " has media type " + Texts.quote(mediaType) + ", which is neither an image nor an index");
+    }
+    return new Manifests.Fetched(bytes, mediaType, digest);
+  }
+
+  /**
+   * Resolves a reference to its linux/amd64 image: through the index if it names one, then the
+   * image manifest's config and layers.
+   */
+  public ResolvedImage resolve(ImageReference ref) throws RegistryException {
+    Manifests.Fetched top = fetchManifest(ref);
+    if (!MediaTypes.isIndex(top.mediaType())) {
+      Manifests.ImageManifest m = Manifests.image(top.bytes(), "manifest " + ref.canonical());
+      return new ResolvedImage(ref, top.digest(), m.config(), m.layers(), Manifests.WANTED_PLATFORM, null);
+    }
+    String where = "index " + ref.canonical();
+    Descriptor entry = Manifests.pickPlatform(Manifests.indexEntries(top.bytes(), where), where);
+    ImageReference child = ref.withDigest(entry.digest());
+    Manifests.Fetched platform = fetchManifest(child);
+    if (!MediaTypes.isImageManifest(platform.mediaType())) {
+      throw new RegistryException(RegistryException.Kind.UNSUPPORTED,
+          where + " points " + entry.platform() + " at another index; nested indexes are not supported");
+    }
+    Manifests.ImageManifest m = Manifests.image(platform.bytes(), "manifest " + child.canonical());
+    return new ResolvedImage(ref, platform.digest(), m.config(), m.layers(), entry.platform(), top.digest());
+  }
+
+  /** The blobs of the reference's repository, for {@link BlobCache#fetch}. */
+  public BlobSource blobs(ImageReference ref) {
+    Objects.requireNonNull(ref, "ref");
+    return new BlobSource() {
+      @Override
+      public Body open(Descriptor blob, long offset) throws RegistryException {
+        return openBlob(ref, blob, offset);
+      }
+
+      @Override
+      public String describe() {
+        return ref.repositoryDisplay();
+      }
+    };
+  }
+
+  private BlobSource.Body openBlob(ImageReference ref, Descriptor blob, long offset) throws RegistryException {
+    String what = "blob " + blob.digest() + " of " + ref.repositoryDisplay();
+    String path = "/v2/" + ref.repository() + "/blobs/" + blob.digest();
+    Map<String, String> headers = offset > 0 ? Map.of("Range", "bytes=" + offset + "-") : Map.of();
+    HttpResponse<InputStream> r = registryHttp.call(ref.registry(), path, scope(ref), headers, what);
+    if (r.statusCode() == 416 && offset > 0) {
+      // Our partial file and the server disagree about the blob; start over from byte 0.
+      Bodies.discard(r);
+      r = registryHttp.call(ref.registry(), path, scope(ref), Map.of(), what);
+    }
+    return switch (r.statusCode()) {
+      case 200 -> new BlobSource.Body(r.body(), 0);
+      case 206 -> new BlobSource.Body(r.body(), rangeStart(r, offset, what));
+      default -> throw registryHttp.failure(r, what);
+    };
+  }
+
+  private static long rangeStart(HttpResponse<InputStream> r, long asked, String what) throws RegistryException {
+    String header = r.headers().firstValue("Content-Range").orElse("");
+    Matcher m = CONTENT_RANGE.matcher(header.trim());
+    if (!m.matches() || Long.parseLong(m.group(1)) != asked) {
+      Bodies.discard(r);
+      throw new RegistryException(RegistryException.Kind.PROTOCOL, r.uri().getAuthority() + " answered a request for "
+          + what + " from byte " + asked + " with Content-Range " + Texts.quote(header));
+    }
+    return asked;
+  }
+
+  /**
+   * The digest of manifest bytes. Pulled by digest, the bytes must hash to it; pulled by tag,
+   * a Docker-Content-Digest header must match them too (else it is computed as sha256).
+   */
+  private static Digest verify(ImageReference ref, byte[] bytes, String header, String what) throws RegistryException {
+    if (ref.digest() != null) {
+      if (!ref.digest().matches(bytes)) {
+        throw new RegistryException(RegistryException.Kind.DIGEST_MISMATCH, what + " does not hash to the digest it was"
+            + " pulled by: expected " + ref.digest() + ", got " + Digest.sha256(bytes));
+      }
+      return ref.digest();
+    }
+    if (header != null) {
+      Digest claimed;
+      try {
+        claimed = Digest.parse(header.trim());
+      } catch (IllegalArgumentException e) {
+        throw new RegistryException(RegistryException.Kind.PROTOCOL, what + " came with a malformed Docker-Content-Digest "
+            + Texts.quote(header));
+      }
+      if (!claimed.matches(bytes)) {
+        throw new RegistryException(RegistryException.Kind.DIGEST_MISMATCH, what + " does not hash to its"
+            + " Docker-Content-Digest: expected " + claimed + ", got " + Digest.sha256(bytes));
+      }
+      return claimed;
+    }
+    return Digest.sha256(bytes);
+  }
+
+  private static String scope(ImageReference ref) {
+    return "repository:" + ref.repository() + ":pull";
+  }
+
+  @Override
+  public void close() {
+    http.close();
+  }
+
+  /** Settings; every one has a production default. */
+  public static final class Builder {
+    private RegistryCredentials credentials = RegistryCredentials.none();
+    private TransportPolicy transport = TransportPolicy.secure();
+    private ProxySelector proxySelector;
+    private Duration connectTimeout = Duration.ofSeconds(20);
+    private Duration requestTimeout = Duration.ofSeconds(60);
+
+    private Builder() {}
+
+    public Builder credentials(RegistryCredentials c) {
+      this.credentials = Objects.requireNonNull(c);
+      return this;
+    }
+
+    public Builder transport(TransportPolicy t) {
+      this.transport = Objects.requireNonNull(t);
+      return this;
+    }
+
+    /** Proxies for the JDK client; tests pass one that only lets loopback through. */
+    public Builder proxySelector(ProxySelector p) {
+      this.proxySelector = p;
+      return this;
+    }
+
+    public Builder connectTimeout(Duration d) {
+      this.connectTimeout = Objects.requireNonNull(d);
+      return this;
+    }
+
+    /** How long to wait for response headers; bodies stream without a deadline. */
+    public Builder requestTimeout(Duration d) {
+      this.requestTimeout = Objects.requireNonNull(d);
+      return this;
+    }
+
+    public RegistryClient build() {
+      return new RegistryClient(this);
+    }
+  }
+}

@@ -1,0 +1,34 @@
+package dev.banger.image.oci;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * An image reference resolved to one linux/amd64 image manifest: its config and layers, oldest
+ * layer first (the order to apply them in).
+ *
+ * @param manifestDigest digest of the platform's image manifest
+ * @param platform {@code linux/amd64}, or as the config/index said
+ * @param indexDigest digest of the index the reference named, or null when it named the manifest
+ */
+public record ResolvedImage(
+    ImageReference ref, Digest manifestDigest, Descriptor config, List<Descriptor> layers, String platform,
+    Digest indexDigest) {
+
+  public ResolvedImage {
+    Objects.requireNonNull(ref, "ref");
+    Objects.requireNonNull(manifestDigest, "manifestDigest");
+    Objects.requireNonNull(config, "config");
+    layers = List.copyOf(layers);
+  }
+
+  /** What the reference itself resolved to: the index when there was one, else the manifest. */
+  public Digest referenceDigest() {
+    return indexDigest != null ? indexDigest : manifestDigest;
+  }
+
+  /** Sum of the compressed layer sizes: what a pull downloads at most. */
+  public long downloadSize() {
+    return layers.stream().mapToLong(Descriptor::size).sum();
+  }
+}
