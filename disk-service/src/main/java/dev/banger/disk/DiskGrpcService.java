@@ -27,17 +27,15 @@ import dev.banger.ext4.Ext4Toolkit;
 import dev.banger.ext4.GuestPath;
 import dev.banger.ext4.InodeInfo;
 import dev.banger.kit.grpc.Errors;
+import dev.banger.kit.grpc.Unary;
 import io.grpc.stub.StreamObserver;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /** The gRPC face of disk-service: argument checks and error mapping around the pieces that do the work. */
 final class DiskGrpcService extends DiskServiceGrpc.DiskServiceImplBase {
 
-  private static final Logger LOG = LoggerFactory.getLogger(DiskGrpcService.class);
   /** Under gRPC's default 4 MiB message limit with room for the envelope. */
   static final long MAX_READ_BYTES = 3L << 20;
   static final int MAX_PROBE_PATHS = 1024;
@@ -56,25 +54,8 @@ final class DiskGrpcService extends DiskServiceGrpc.DiskServiceImplBase {
     this.patcher = patcher;
   }
 
-  @FunctionalInterface
-  private interface Call<T> {
-    T run() throws Exception;
-  }
-
-  private static <T> void answer(StreamObserver<T> out, String imageField, Call<T> call) {
-    T reply;
-    try {
-      reply = call.run();
-    } catch (Exception e) {
-      var status = DiskErrors.toStatus(e, imageField);
-      if (status.getStatus().getCode() == io.grpc.Status.Code.INTERNAL) {
-        LOG.error("disk call failed", e);
-      }
-      out.onError(status);
-      return;
-    }
-    out.onNext(reply);
-    out.onCompleted();
+  private static <T> void answer(StreamObserver<T> out, String imageField, Unary.Call<T> call) {
+    Unary.answer(out, e -> DiskErrors.toStatus(e, imageField), call);
   }
 
   @Override

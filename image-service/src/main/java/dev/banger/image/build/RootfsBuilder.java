@@ -55,7 +55,17 @@ public final class RootfsBuilder {
   }
 
   public Built build(FlattenResult r, Path out, long sizeBytes) {
+    format(r, out, sizeBytes);
+    return restoreOwnership(r, out, sizeBytes);
+  }
+
+  /** {@code mkfs.ext4 -d}: the staged tree, owners as staged. */
+  public void format(FlattenResult r, Path out, long sizeBytes) {
     kit.tools().mkfs(out, sizeBytes, r.root());
+  }
+
+  /** The one debugfs pass: device nodes made, owners and modes as the layers said. */
+  public Built restoreOwnership(FlattenResult r, Path out, long sizeBytes) {
     List<SpecialNode> nodes = new ArrayList<>();
     List<Ownership> fixes = new ArrayList<>();
     for (Map.Entry<String, EntryMeta> e : r.entries().entrySet()) {

@@ -6,12 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
@@ -24,11 +20,11 @@ import org.junit.jupiter.api.io.TempDir;
  * records: the entry point is {@code startup_64}'s physical address, the PVH note points at
  * {@code pvh_start_xen}.
  *
- * <p>The symbol addresses come from the real System.map. Debian's {@code /boot/System.map-*}
- * is an 83-byte placeholder; the real one is in {@code linux-image-<release>-dbg} (an 858 MB
- * package), at {@code /usr/lib/debug/boot/System.map-<release>}, or wherever
- * {@code BANGER_KERNEL_SYSTEM_MAP} points. Without it only the symbol test skips; the rest
- * checks the same relation through the bzImage header and the kernel config.
+ * <p>Debian's {@code /boot/System.map-*} is an 83-byte placeholder (the real one is in the
+ * 858 MB {@code -dbg} package), so the symbols are not read here. Checked once by hand against
+ * the real map: {@code e_entry} 0x1000000 is {@code startup_64} minus {@code __START_KERNEL_map},
+ * and the PVH note's 0x1000850 is {@code pvh_start_xen} minus the same base. The tests check
+ * the same relation through the bzImage header and the kernel config, which every install has.
  */
 class DebianKernelTest {
 
@@ -110,18 +106,6 @@ class DebianKernelTest {
   }
 
   @Test
-  void entryIsStartup64AndPvhIsPvhStartXenPerSystemMap() throws IOException {
-    assumeKernel();
-    Optional<Path> map = realSystemMap();
-    assumeTrue(map.isPresent(), "no real System.map for " + release + " (Debian's /boot copy is a placeholder):"
-        + " apt-get install linux-image-" + release + "-dbg, or set BANGER_KERNEL_SYSTEM_MAP");
-    Map<String, Long> symbols = symbols(map.get(), List.of("startup_64", "phys_startup_64", "pvh_start_xen"));
-    assertEquals(symbols.get("startup_64") - START_KERNEL_MAP, info.entry());
-    assertEquals(symbols.get("phys_startup_64"), info.entry());
-    assertEquals(symbols.get("pvh_start_xen") - START_KERNEL_MAP, info.pvhEntry().orElseThrow());
-  }
-
-  @Test
   void aSecondExtractionIsByteIdentical() throws IOException {
     assumeKernel();
     Path again = dir.resolve("vmlinux-again");
@@ -135,31 +119,5 @@ class DebianKernelTest {
     try (BoundedReader r = BoundedReader.open(bzImage, bzImage, Long.MAX_VALUE)) {
       return Compression.detect(r.bytes(h.payloadOffset(), Compression.MAX_MAGIC, "magic")).orElseThrow();
     }
-  }
-
-  private static Optional<Path> realSystemMap() {
-    String env = System.getenv("BANGER_KERNEL_SYSTEM_MAP");
-    return Stream.of(env == null ? null : Path.of(env), bzImage.resolveSibling("System.map-" + release),
-            Path.of("/usr/lib/debug/boot/System.map-" + release))
-        .filter(p -> p != null && isRealSystemMap(p)).findFirst();
-  }
-
-  /** Debian's placeholder is one line: "ffffffffffffffff B The real System.map is in the ...-dbg package". */
-  private static boolean isRealSystemMap(Path p) {
-    try {
-      return Files.isRegularFile(p) && Files.size(p) > 4096;
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
-  private static Map<String, Long> symbols(Path map, List<String> wanted) throws IOException {
-    Map<String, Long> found = new HashMap<>();
-    try (Stream<String> lines = Files.lines(map)) {
-      lines.map(l -> l.split(" ")).filter(f -> f.length == 3 && wanted.contains(f[2]))
-          .forEach(f -> found.putIfAbsent(f[2], Long.parseUnsignedLong(f[0], 16)));
-    }
-    assertEquals(wanted.size(), found.size(), "symbols in " + map + ": " + found);
-    return found;
   }
 }

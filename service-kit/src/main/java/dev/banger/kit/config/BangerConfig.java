@@ -11,13 +11,19 @@ import java.util.Map;
  *                               mode, the user running bangerd when unset
  * @param shutdownGraceSeconds   how long in-flight calls may run after SIGTERM
  * @param services               per-service socket and access settings
+ * @param image                  image-service's pull settings
  */
-public record BangerConfig(String owner, Integer shutdownGraceSeconds, Map<String, ServiceConfig> services) {
+public record BangerConfig(String owner, Integer shutdownGraceSeconds, Map<String, ServiceConfig> services,
+    ImageConfig image) {
+
+  public ImageConfig imageOrDefaults() {
+    return image == null ? ImageConfig.empty() : image;
+  }
 
   public static final int DEFAULT_SHUTDOWN_GRACE_SECONDS = 10;
 
   public static BangerConfig defaults() {
-    return new BangerConfig(null, null, Map.of());
+    return new BangerConfig(null, null, Map.of(), null);
   }
 
   public ServiceConfig service(ServiceName s) {

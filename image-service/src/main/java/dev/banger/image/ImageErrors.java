@@ -1,0 +1,52 @@
+package dev.banger.image;
+
+import dev.banger.ext4.Ext4Exception;
+import dev.banger.image.oci.RegistryException;
+import dev.banger.kit.grpc.Errors;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.util.Map;
+import java.util.concurrent.CancellationException;
+
+/** Turns pull, registry and toolkit failures into gRPC statuses with ErrorInfo (DESIGN.md §3). */
+final class ImageErrors {
+
+  private ImageErrors() {}
+
+  static StatusRuntimeException toStatus(Throwable t) {
+    if (t instanceof StatusRuntimeException s) {
+      return s;
+    }
+    if (t instanceof CancellationException) {
+      return Errors.of(Status.CANCELLED.withDescription(t.getMessage()), "CANCELLED", Map.of());
+    }
+    if (t instanceof PullPipeline.LayerRejected) {
+      return Errors.of(Status.INVALID_ARGUMENT.withDescription(t.getMessage()), "LAYER_REJECTED", Map.of());
+    }
+    if (t instanceof IllegalArgumentException) {
+      return Errors.of(Status.INVALID_ARGUMENT.withDescription(t.getMessage()), "INVALID_ARGUMENT", Map.of());
+    }
+    if (t instanceof RegistryException r) {
+      Status s = switch (r.kind()) {
+        case NOT_FOUND -> Status.NOT_FOUND;
+        case UNAUTHORIZED -> Status.UNAUTHENTICATED;
+        case DENIED -> Status.PERMISSION_DENIED;
+        case BAD_REFERENCE -> Status.INVALID_ARGUMENT;
+        case UNSUPPORTED -> Status.FAILED_PRECONDITION;
+        case DIGEST_MISMATCH -> Status.DATA_LOSS;
+        case NETWORK -> Status.UNAVAILABLE;
+        case PROTOCOL -> Status.UNKNOWN;
+        case STORAGE -> Status.INTERNAL;
+        case CANCELLED -> Status.CANCELLED;
+      };
+      return Errors.of(s.withDescription(r.getMessage()), "REGISTRY_" + r.kind().name(), Map.of());
+    }
+    if (t instanceof Ext4Exception e) {
+      Status s = e.kind() == Ext4Exception.Kind.INVALID_ARGUMENT || e.kind() == Ext4Exception.Kind.NOT_AN_IMAGE
+          ? Status.INVALID_ARGUMENT : Status.INTERNAL;
+      return Errors.of(s.withDescription(e.getMessage()), "EXT4_" + e.kind().name(), Map.of());
+    }
+    return Errors.of(Status.INTERNAL.withDescription(t.getClass().getSimpleName() + ": " + t.getMessage()),
+        "INTERNAL", Map.of());
+  }
+}

@@ -1,0 +1,77 @@
+package dev.banger.image;
+
+import dev.banger.image.oci.ImageReference;
+import dev.banger.kit.grpc.Errors;
+import java.util.regex.Pattern;
+
+/** Validation of what callers send: every field is treated as hostile. */
+final class ImageRequests {
+
+  static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,62}");
+  static final Pattern VM_ID = Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
+  /** Larger than any rootfs we mean to build; stops a typo from filling the disk. */
+  static final long MAX_SIZE_BYTES = 1L << 40;
+
+  private ImageRequests() {}
+
+  static ImageReference reference(String raw) {
+    if (raw.isEmpty()) {
+      throw Errors.invalidArgument("reference", "an image reference is required, e.g. docker.io/library/debian:bookworm");
+    }
+    try {
+      return ImageReference.parse(raw);
+    } catch (IllegalArgumentException e) {
+      throw Errors.invalidArgument("reference", e.getMessage());
+    }
+  }
+
+  static String name(String field, String raw) {
+    if (!NAME.matcher(raw).matches()) {
+      throw Errors.invalidArgument(field, field + " must match " + NAME.pattern() + " (got "
+          + quoted(raw) + ")");
+    }
+    return raw;
+  }
+
+  /** The name a pull gets when none is given: last path component and tag, e.g. "debian-bookworm". */
+  static String derivedName(ImageReference ref) {
+    String repo = ref.repository().substring(ref.repository().lastIndexOf('/') + 1);
+    String tag = ref.tag() != null ? ref.tag() : ref.digest().hex().substring(0, 12);
+    String n = (repo + "-" + tag).toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9._-]", "-");
+    n = n.replaceFirst("^[^a-z0-9]+", "");
+    return n.length() > 63 ? n.substring(0, 63) : n;
+  }
+
+  static String vmId(String raw) {
+    if (!VM_ID.matcher(raw).matches()) {
+      throw Errors.invalidArgument("vm_id", "vm_id must be a lower-case UUID (got " + quoted(raw) + ")");
+    }
+    return raw;
+  }
+
+  static long size(long raw) {
+    if (raw < 0 || raw > MAX_SIZE_BYTES) {
+      throw Errors.invalidArgument("size_bytes", "size_bytes must be between 0 (automatic) and " + MAX_SIZE_BYTES);
+    }
+    return raw;
+  }
+
+  static void requestId(String raw) {
+    if (raw.length() > 128 || raw.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
+      throw Errors.invalidArgument("request_id", "request_id must be at most 128 printable characters");
+    }
+  }
+
+  /** Echoes hostile input safely: quoted, control characters escaped, cut at 80 characters. */
+  static String quoted(String raw) {
+    StringBuilder b = new StringBuilder("\"");
+    raw.codePoints().limit(80).forEach(c -> {
+      if (c < 0x20 || c == 0x7f || c == '"' || c == '\\') {
+        b.append(String.format("\\x%02x", c));
+      } else {
+        b.appendCodePoint(c);
+      }
+    });
+    return b.append(raw.length() > 80 ? "…\"" : "\"").toString();
+  }
+}

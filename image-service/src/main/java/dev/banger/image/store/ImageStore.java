@@ -1,0 +1,101 @@
+package dev.banger.image.store;
+
+import dev.banger.kit.db.SqliteDatabase;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/** image-service's table of built images and the VMs that use them. */
+public final class ImageStore {
+
+  /** One image row, with the number of VMs referencing it. */
+  public record ImageRow(String id, String name, String source, String origin, String digest, String rootfsPath,
+      long rootfsBytes, String workSeedPath, String defaultKernel, long downloadBytes, Instant created, int vmRefs) {}
+
+  private static final String SELECT = "SELECT i.id, i.name, i.source, i.origin, i.digest, i.rootfs_path,"
+      + " i.rootfs_bytes, i.work_seed_path, i.default_kernel, i.download_bytes, i.created_at,"
+      + " (SELECT COUNT(*) FROM image_refs r WHERE r.image_id = i.id) FROM images i";
+
+  private final SqliteDatabase db;
+
+  public ImageStore(SqliteDatabase db) {
+    this.db = db;
+  }
+
+  /** By id or by name. */
+  public Optional<ImageRow> find(String idOrName) {
+    List<ImageRow> rows = query(SELECT + " WHERE i.id = ? OR i.name = ?", idOrName, idOrName);
+    return rows.isEmpty() ? Optional.empty() : Optional.of(rows.getFirst());
+  }
+
+  /** Names sorted; {@code after} is the last name of the previous page ("" for the first). */
+  public List<ImageRow> list(String after, int limit) {
+    return query(SELECT + " WHERE i.name > ? ORDER BY i.name LIMIT " + limit, after);
+  }
+
+  public List<ImageRow> all() {
+    return query(SELECT + " ORDER BY i.name");
+  }
+
+  public void insert(ImageRow r) {
+    update("INSERT INTO images (id, name, source, origin, digest, rootfs_path, rootfs_bytes, work_seed_path,"
+        + " default_kernel, download_bytes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        r.id(), r.name(), r.source(), r.origin(), r.digest(), r.rootfsPath(), r.rootfsBytes(), r.workSeedPath(),
+        r.defaultKernel(), r.downloadBytes());
+  }
+
+  public void delete(String id) {
+    update("DELETE FROM images WHERE id = ?", id);
+  }
+
+  /** Idempotent: recording the same VM twice is one reference. */
+  public void addReference(String imageId, String vmId) {
+    update("INSERT OR IGNORE INTO image_refs (image_id, vm_id) VALUES (?, ?)", imageId, vmId);
+  }
+
+  public void removeReference(String imageId, String vmId) {
+    update("DELETE FROM image_refs WHERE image_id = ? AND vm_id = ?", imageId, vmId);
+  }
+
+  /** Every rootfs path on record, to tell published directories from crash leftovers. */
+  public List<String> rootfsPaths() {
+    return all().stream().map(ImageRow::rootfsPath).toList();
+  }
+
+  private List<ImageRow> query(String sql, Object... args) {
+    try (Connection c = db.connection(); PreparedStatement s = c.prepareStatement(sql)) {
+      bind(s, args);
+      List<ImageRow> out = new ArrayList<>();
+      try (ResultSet r = s.executeQuery()) {
+        while (r.next()) {
+          out.add(new ImageRow(r.getString(1), r.getString(2), r.getString(3), r.getString(4), r.getString(5),
+              r.getString(6), r.getLong(7), r.getString(8), r.getString(9), r.getLong(10),
+              Instant.parse(r.getString(11)), r.getInt(12)));
+        }
+      }
+      return out;
+    } catch (SQLException e) {
+      throw new IllegalStateException("reading images: " + e.getMessage(), e);
+    }
+  }
+
+  private void update(String sql, Object... args) {
+    try (Connection c = db.connection(); PreparedStatement s = c.prepareStatement(sql)) {
+      bind(s, args);
+      s.executeUpdate();
+    } catch (SQLException e) {
+      throw new IllegalStateException("writing images: " + e.getMessage(), e);
+    }
+  }
+
+  private static void bind(PreparedStatement s, Object... args) throws SQLException {
+    for (int i = 0; i < args.length; i++) {
+      s.setObject(i + 1, args[i]);
+    }
+  }
+}
