@@ -19,6 +19,7 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CancellationException;
@@ -77,7 +78,10 @@ final class PullPipeline {
     check(cancelled);
 
     String id = UUID.randomUUID().toString();
-    Path staging = Files.createDirectories(imagesDir.resolve(".staging").resolve(id));
+    Files.createDirectories(imagesDir.resolve(".staging"));
+    // Private while the image's files (its /etc/shadow among them) lie unpacked in it.
+    Path staging = Files.createDirectory(imagesDir.resolve(".staging").resolve(id),
+        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
     try {
       Path tree = Files.createDirectory(staging.resolve("tree"));
       long uid = (Integer) Files.getAttribute(tree, "unix:uid");
@@ -113,6 +117,7 @@ final class PullPipeline {
       l.stage("publish", built.ownershipFixes() + " owners restored, " + built.specialNodes() + " device nodes made", 0, 0);
       Path finalDir = imagesDir.resolve(id);
       Files.move(staging, finalDir, StandardCopyOption.ATOMIC_MOVE);
+      Files.setPosixFilePermissions(finalDir, PosixFilePermissions.fromString("rwxr-xr-x"));
       ImageStore.ImageRow row = new ImageStore.ImageRow(id, req.name(), "oci", req.ref().canonical(),
           image.manifestDigest().toString(), finalDir.resolve("rootfs.ext4").toString(), size,
           finalDir.resolve(seed.getFileName()).toString(), null, image.downloadSize(), java.time.Instant.now(), 0);
