@@ -205,6 +205,21 @@ class LayerFetcherTest {
     assertOnlyPartialsAndNothingStillWriting();
   }
 
+  @Test
+  void theFirstFailingLayerStopsTheOthersWithoutWaitingForThem() throws Exception {
+    front.slowBodies(8 << 10, Duration.ofMillis(30));
+    front.cutBlobOnce(image.layers().get(2).digest(), 10_000);
+    long t0 = System.nanoTime();
+    RegistryException e = org.junit.jupiter.api.Assertions.assertThrows(RegistryException.class,
+        () -> new LayerFetcher(cache, 3).fetch(image, client.blobs(image.ref()), LayerFetcher.Listener.NONE));
+    long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+    assertEquals(RegistryException.Kind.NETWORK, e.kind(), e.getMessage());
+    assertTrue(e.getMessage().contains(image.layers().get(2).digest().toString()), e.getMessage());
+    // Layers 0 and 1 need over a second at this pace; the failure of layer 2 must not wait for them.
+    assertTrue(ms < 900, "failed after " + ms + " ms");
+    assertOnlyPartialsAndNothingStillWriting();
+  }
+
   private void assertOnlyPartialsAndNothingStillWriting() throws Exception {
     List<Long> sizes = new ArrayList<>();
     int partials = 0;
