@@ -30,11 +30,23 @@ public record ImageReference(String registry, String repository, String tag, Dig
   private static final Pattern DOMAIN_COMPONENT = Pattern.compile("[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]");
   private static final Pattern IPV6 = Pattern.compile("[0-9a-fA-F:.]+");
 
+  /**
+   * Checks the parts again when built directly (from a database row, say): the repository and
+   * tag go into URL paths, so they must never be anything the grammar does not allow.
+   */
   public ImageReference {
     Objects.requireNonNull(registry, "registry");
     Objects.requireNonNull(repository, "repository");
     if (tag == null && digest == null) {
       throw new IllegalArgumentException("an image reference needs a tag or a digest");
+    }
+    String display = registry + "/" + repository;
+    if (!registry.equals(registryHost(display, registry))) {
+      throw bad(display, "registry " + Texts.quote(registry) + " is not a lowercase API host");
+    }
+    validatePath(display, repository, registry);
+    if (tag != null && !TAG.matcher(tag).matches()) {
+      throw bad(display, "tag " + Texts.quote(tag) + " must match [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}");
     }
   }
 

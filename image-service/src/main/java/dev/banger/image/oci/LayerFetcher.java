@@ -4,13 +4,11 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -81,6 +79,7 @@ public final class LayerFetcher {
     List<Descriptor> layers = image.layers();
     Object serial = new Object();
     Semaphore slots = new Semaphore(parallelism);
+    Semaphore finished = new Semaphore(0);
     List<Future<Path>> futures = new ArrayList<>();
     ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor();
     try {
@@ -88,48 +87,65 @@ public final class LayerFetcher {
         Descriptor layer = layers.get(i);
         Reporter reporter = new Reporter(listener, serial, i, layers.size(), layer);
         futures.add(pool.submit(() -> {
-          slots.acquire();
           try {
-            Path p = cache.fetch(layer, source, reporter::bytes);
-            reporter.complete();
-            return p;
+            slots.acquire();
+            try {
+              Path p = cache.fetch(layer, source, reporter::bytes);
+              reporter.complete();
+              return p;
+            } finally {
+              slots.release();
+            }
           } finally {
-            slots.release();
+            finished.release();
           }
         }));
       }
-      List<Path> paths = new ArrayList<>();
-      for (Future<Path> f : futures) {
-        paths.add(await(f, cancelled, image));
-      }
-      return new FetchedImage(image, config, paths);
+      return new FetchedImage(image, config, await(futures, finished, cancelled, image));
     } finally {
       stop(pool);
     }
   }
 
-  private static Path await(Future<Path> f, BooleanSupplier cancelled, ResolvedImage image) throws RegistryException {
+  /**
+   * Waits for every layer, watching all of them: the first failure (in time, not in layer
+   * order) ends the wait, as does the cancel flag or an interrupt.
+   */
+  private static List<Path> await(List<Future<Path>> futures, Semaphore finished, BooleanSupplier cancelled,
+      ResolvedImage image) throws RegistryException {
     while (true) {
       if (cancelled.getAsBoolean()) {
         throw new RegistryException(RegistryException.Kind.CANCELLED, "the pull of " + image.ref() + " was cancelled");
       }
+      boolean all = true;
+      for (Future<Path> f : futures) {
+        switch (f.state()) {
+          case FAILED -> throw failure(f.exceptionNow(), image);
+          case CANCELLED -> throw new RegistryException(RegistryException.Kind.CANCELLED,
+              "the pull of " + image.ref() + " was cancelled");
+          case RUNNING -> all = false;
+          case SUCCESS -> { }
+        }
+      }
+      if (all) {
+        return futures.stream().map(Future::resultNow).toList();
+      }
       try {
-        return f.get(POLL_MS, TimeUnit.MILLISECONDS);
-      } catch (TimeoutException e) {
-        // Poll the flag again.
+        finished.tryAcquire(POLL_MS, TimeUnit.MILLISECONDS);
       } catch (InterruptedException e) {
         throw RegistryException.interrupted("the pull of " + image.ref(), e);
-      } catch (ExecutionException e) {
-        Throwable c = e.getCause();
-        if (c instanceof RegistryException re) {
-          throw new RegistryException(re.kind(), re.getMessage(), re);
-        }
-        if (c instanceof InterruptedException) {
-          throw new RegistryException(RegistryException.Kind.CANCELLED, "the pull of " + image.ref() + " was cancelled", c);
-        }
-        throw new IllegalStateException("fetching a layer of " + image.ref() + " failed unexpectedly", c);
       }
     }
+  }
+
+  private static RegistryException failure(Throwable c, ResolvedImage image) {
+    if (c instanceof RegistryException re) {
+      return new RegistryException(re.kind(), re.getMessage(), re);
+    }
+    if (c instanceof InterruptedException) {
+      return new RegistryException(RegistryException.Kind.CANCELLED, "the pull of " + image.ref() + " was cancelled", c);
+    }
+    throw new IllegalStateException("fetching a layer of " + image.ref() + " failed unexpectedly", c);
   }
 
   /**

@@ -53,11 +53,10 @@ final class RegistryHttp {
     if (r.statusCode() != 401) {
       return r;
     }
+    Bodies.discard(r);
     String retryWith = auth.answerChallenge(registry, scope, r.headers().allValues("WWW-Authenticate"),
         authorization, what);
-    Bodies.discard(r);
-    r = exchange(uri, headers, retryWith, what);
-    return r;
+    return exchange(uri, headers, retryWith, what);
   }
 
   /**

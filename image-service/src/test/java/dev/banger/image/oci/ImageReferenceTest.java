@@ -125,4 +125,15 @@ class ImageReferenceTest {
     assertNull(tagged.digest());
     assertFalse(tagged.withDigest(Digest.parse("sha256:" + HEX)).reference().equals("t"));
   }
+
+  @Test
+  void directConstructionIsCheckedToo() {
+    assertEquals("127.0.0.1:5000/a:t", new ImageReference("127.0.0.1:5000", "a", "t", null).canonical());
+    assertThrows(IllegalArgumentException.class, () -> new ImageReference("127.0.0.1:5000", "a/../../x", "t", null));
+    assertThrows(IllegalArgumentException.class, () -> new ImageReference("127.0.0.1:5000", "a", "t/../x", null));
+    assertThrows(IllegalArgumentException.class, () -> new ImageReference("docker.io", "library/a", "t", null));
+    assertThrows(IllegalArgumentException.class, () -> new ImageReference("Host:1", "a", "t", null));
+    assertThrows(IllegalArgumentException.class, () -> new ImageReference("h/x", "a", "t", null));
+    assertThrows(IllegalArgumentException.class, () -> new ImageReference("h", "a", null, null));
+  }
 }
