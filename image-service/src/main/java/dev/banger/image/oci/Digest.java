@@ -42,9 +42,7 @@ public record Digest(String algorithm, String hex) {
   }
 
   public static Digest sha256(byte[] bytes) {
-    Hasher h = newHasher("sha256");
-    h.update(bytes, 0, bytes.length);
-    return h.digest();
+    return newHasher("sha256").digestOf(bytes);
   }
 
   /** A hasher for the same algorithm as this digest, to verify content against it. */
@@ -61,9 +59,7 @@ public record Digest(String algorithm, String hex) {
 
   /** The same content under this digest's algorithm: true when {@code bytes} hash to it. */
   public boolean matches(byte[] bytes) {
-    Hasher h = newHasher();
-    h.update(bytes, 0, bytes.length);
-    return h.digest().equals(this);
+    return newHasher().digestOf(bytes).equals(this);
   }
 
   @Override
@@ -109,6 +105,12 @@ public record Digest(String algorithm, String hex) {
 
     public long count() {
       return count;
+    }
+
+    /** Feeds {@code bytes} and returns the digest: for content already in memory. */
+    public Digest digestOf(byte[] bytes) {
+      update(bytes, 0, bytes.length);
+      return digest();
     }
 
     /** The digest of everything fed so far. Ends this hasher. */

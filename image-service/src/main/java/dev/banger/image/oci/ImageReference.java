@@ -109,6 +109,15 @@ public record ImageReference(String registry, String repository, String tag, Dig
     return new ImageReference(registry, path, tag, digest);
   }
 
+  /** {@link #parse}, reporting a bad reference as {@link RegistryException.Kind#BAD_REFERENCE}. */
+  public static ImageReference parseChecked(String input) throws RegistryException {
+    try {
+      return parse(input);
+    } catch (IllegalArgumentException e) {
+      throw new RegistryException(RegistryException.Kind.BAD_REFERENCE, e.getMessage(), e);
+    }
+  }
+
   /** The digest when pinned, else the tag: what goes after {@code /manifests/}. */
   public String reference() {
     return digest != null ? digest.toString() : tag;

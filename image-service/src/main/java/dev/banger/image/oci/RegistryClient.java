@@ -88,24 +88,68 @@ public final class RegistryClient implements AutoCloseable {
 
   /**
    * Resolves a reference to its linux/amd64 image: through the index if it names one, then the
-   * image manifest's config and layers.
+   * image manifest's config and layers. The config is read too (it is small), to check the
+   * platform a plain manifest was built for and to return the layers' diff_ids.
    */
   public ResolvedImage resolve(ImageReference ref) throws RegistryException {
     Manifests.Fetched top = fetchManifest(ref);
-    if (!MediaTypes.isIndex(top.mediaType())) {
-      Manifests.ImageManifest m = Manifests.image(top.bytes(), "manifest " + ref.canonical());
-      return new ResolvedImage(ref, top.digest(), m.config(), m.layers(), Manifests.WANTED_PLATFORM, null);
+    Descriptor entry = null;
+    ImageReference manifestRef = ref;
+    Manifests.Fetched manifest = top;
+    if (MediaTypes.isIndex(top.mediaType())) {
+      String where = "index " + ref.canonical();
+      entry = Manifests.pickPlatform(Manifests.indexEntries(top.bytes(), where), where);
+      manifestRef = ref.withDigest(entry.digest());
+      manifest = fetchManifest(manifestRef);
+      if (!MediaTypes.isImageManifest(manifest.mediaType())) {
+        throw new RegistryException(RegistryException.Kind.UNSUPPORTED,
+            where + " points " + entry.platform() + " at another index; nested indexes are not supported");
+      }
     }
-    String where = "index " + ref.canonical();
-    Descriptor entry = Manifests.pickPlatform(Manifests.indexEntries(top.bytes(), where), where);
-    ImageReference child = ref.withDigest(entry.digest());
-    Manifests.Fetched platform = fetchManifest(child);
-    if (!MediaTypes.isImageManifest(platform.mediaType())) {
-      throw new RegistryException(RegistryException.Kind.UNSUPPORTED,
-          where + " points " + entry.platform() + " at another index; nested indexes are not supported");
+    String where = "manifest " + manifestRef.canonical();
+    Manifests.ImageManifest m = Manifests.image(manifest.bytes(), where);
+    ImageConfig config = fetchConfig(ref, m.config(), "the config of " + where);
+    checkPlatform(config, m, where);
+    return new ResolvedImage(ref, manifest.digest(), m.config(), m.layers(),
+        entry != null ? entry.platform() : Manifests.WANTED_PLATFORM, entry != null ? top.digest() : null,
+        config.diffIds());
+  }
+
+  /**
+   * Refuses an image built for another platform (a plain manifest has no index to say so), and
+   * a config whose diff_ids do not pair up with the layers. A config that leaves out os or
+   * architecture is taken at its word that it is for us.
+   */
+  private static void checkPlatform(ImageConfig c, Manifests.ImageManifest m, String where) throws RegistryException {
+    if (c.os() != null && !c.os().equals("linux") || c.architecture() != null && !c.architecture().equals("amd64")) {
+      throw new RegistryException(RegistryException.Kind.UNSUPPORTED, where + " is a " + Texts.quote(c.platform())
+          + " image; banger runs " + Manifests.WANTED_PLATFORM + " images");
     }
-    Manifests.ImageManifest m = Manifests.image(platform.bytes(), "manifest " + child.canonical());
-    return new ResolvedImage(ref, platform.digest(), m.config(), m.layers(), entry.platform(), top.digest());
+    if (!c.diffIds().isEmpty() && c.diffIds().size() != m.layers().size()) {
+      throw new RegistryException(RegistryException.Kind.PROTOCOL, where + " has " + m.layers().size()
+          + " layers but its config lists " + c.diffIds().size() + " diff_ids");
+    }
+  }
+
+  /** Reads a config blob into memory (bounded, verified), without the cache. */
+  private ImageConfig fetchConfig(ImageReference ref, Descriptor config, String what) throws RegistryException {
+    if (config.size() > Bodies.MAX_MANIFEST) {
+      throw new RegistryException(RegistryException.Kind.PROTOCOL,
+          what + " claims " + config.size() + " bytes; refusing a config over 4 MiB");
+    }
+    byte[] bytes;
+    try (BlobSource.Body body = openBlob(ref, config, 0)) {
+      bytes = body.stream().readNBytes((int) config.size() + 1);
+    } catch (IOException e) {
+      throw new RegistryException(RegistryException.Kind.NETWORK,
+          "reading " + what + " failed: " + RegistryHttp.describe(e), e);
+    }
+    if (bytes.length != config.size() || !config.digest().matches(bytes)) {
+      throw new RegistryException(RegistryException.Kind.DIGEST_MISMATCH, what + " does not match its descriptor:"
+          + " expected " + config.digest() + " (" + config.size() + " bytes), got " + Digest.newHasher(
+          config.digest().algorithm()).digestOf(bytes) + " (" + bytes.length + " bytes)");
+    }
+    return ImageConfig.parse(bytes, what);
   }
 
   /** The blobs of the reference's repository, for {@link BlobCache#fetch}. */

@@ -10,16 +10,19 @@ import java.util.Objects;
  * @param manifestDigest digest of the platform's image manifest
  * @param platform {@code linux/amd64}, or as the config/index said
  * @param indexDigest digest of the index the reference named, or null when it named the manifest
+ * @param diffIds the config's {@code rootfs.diff_ids}: each layer's digest uncompressed, in
+ *     layer order (empty only if the config has none)
  */
 public record ResolvedImage(
     ImageReference ref, Digest manifestDigest, Descriptor config, List<Descriptor> layers, String platform,
-    Digest indexDigest) {
+    Digest indexDigest, List<Digest> diffIds) {
 
   public ResolvedImage {
     Objects.requireNonNull(ref, "ref");
     Objects.requireNonNull(manifestDigest, "manifestDigest");
     Objects.requireNonNull(config, "config");
     layers = List.copyOf(layers);
+    diffIds = List.copyOf(diffIds);
   }
 
   /** What the reference itself resolved to: the index when there was one, else the manifest. */

@@ -148,7 +148,8 @@ final class TokenAuth {
       return new Token(token, System.nanoTime() + usable * 1_000_000_000L);
     } catch (IOException e) {
       throw new RegistryException(RegistryException.Kind.PROTOCOL,
-          "the token service " + tokenUri.getAuthority() + " answered with unreadable JSON: " + Texts.quote(RegistryHttp.describe(e)), e);
+          "the token service " + tokenUri.getAuthority() + " answered with unreadable JSON: "
+          + Texts.quote(RegistryHttp.describe(e)), e);
     }
   }
 

@@ -116,6 +116,14 @@ class ImageReferenceTest {
   }
 
   @Test
+  void parseCheckedReportsABadReferenceKind() throws Exception {
+    RegistryException e = assertThrows(RegistryException.class, () -> ImageReference.parseChecked("Bad Ref"));
+    assertEquals(RegistryException.Kind.BAD_REFERENCE, e.kind());
+    assertTrue(e.getMessage().startsWith("image reference \"Bad Ref\" is invalid"), e.getMessage());
+    assertEquals(ImageReference.parse("debian"), ImageReference.parseChecked("debian"));
+  }
+
+  @Test
   void referenceIsTheDigestWhenPinned() {
     ImageReference r = ImageReference.parse("a/b:t@sha256:" + HEX);
     assertEquals("sha256:" + HEX, r.reference());

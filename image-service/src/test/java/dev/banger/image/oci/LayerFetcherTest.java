@@ -177,7 +177,7 @@ class LayerFetcherTest {
     RegistryException e = outcome.get(10, TimeUnit.SECONDS);
     assertEquals(RegistryException.Kind.CANCELLED, e.kind());
     assertEquals("the pull of " + image.ref() + " was cancelled", e.getMessage());
-    assertOnlyPartialsAndNothingStillWriting();
+    assertOnlyPartialsAndNothingStillWriting(3);
     resumesAfterwards();
   }
 
@@ -202,7 +202,7 @@ class LayerFetcherTest {
     assertTrue(t.join(Duration.ofSeconds(10)));
     assertEquals(RegistryException.Kind.CANCELLED, failures.getFirst().kind());
     assertTrue(flagKept.get(), "the interrupt flag stays set for the caller's caller");
-    assertOnlyPartialsAndNothingStillWriting();
+    assertOnlyPartialsAndNothingStillWriting(3);
   }
 
   @Test
@@ -216,11 +216,12 @@ class LayerFetcherTest {
     assertEquals(RegistryException.Kind.NETWORK, e.kind(), e.getMessage());
     assertTrue(e.getMessage().contains(image.layers().get(2).digest().toString()), e.getMessage());
     // Layers 0 and 1 need over a second at this pace; the failure of layer 2 must not wait for them.
-    assertTrue(ms < 900, "failed after " + ms + " ms");
-    assertOnlyPartialsAndNothingStillWriting();
+    assertTrue(ms < 1000, "failed after " + ms + " ms");
+    // Layer 2's slot freed when it failed, so layer 3 may have started before the stop.
+    assertOnlyPartialsAndNothingStillWriting(4);
   }
 
-  private void assertOnlyPartialsAndNothingStillWriting() throws Exception {
+  private void assertOnlyPartialsAndNothingStillWriting(int maxPartials) throws Exception {
     List<Long> sizes = new ArrayList<>();
     int partials = 0;
     for (Descriptor l : image.layers()) {
@@ -229,7 +230,7 @@ class LayerFetcherTest {
       sizes.add(Files.exists(p) ? Files.size(p) : -1);
       partials += Files.exists(p) ? 1 : 0;
     }
-    assertTrue(partials >= 1 && partials <= 3, "only the layers that had started have partial files: " + sizes);
+    assertTrue(partials >= 1 && partials <= maxPartials, "only the layers that had started have partial files: " + sizes);
     Thread.sleep(300);
     for (int i = 0; i < image.layers().size(); i++) {
       Path p = cache.partialPath(image.layers().get(i).digest());
@@ -237,7 +238,8 @@ class LayerFetcherTest {
     }
     try (var files = Files.list(cache.path(image.config().digest()).getParent())) {
       List<String> names = files.map(p -> p.getFileName().toString()).toList();
-      assertTrue(names.stream().allMatch(n -> n.endsWith(".partial") || n.equals(image.config().digest().hex())), names.toString());
+      String config = image.config().digest().hex();
+      assertTrue(names.stream().allMatch(n -> n.endsWith(".partial") || n.equals(config)), names.toString());
     }
   }
 

@@ -67,6 +67,7 @@ class PullTest {
     assertEquals("linux/amd64", img.platform());
     assertEquals(MediaTypes.OCI_CONFIG, img.config().mediaType());
     assertEquals(List.of(new Descriptor(MediaTypes.OCI_LAYER_GZIP, Digest.sha256(l), l.length)), img.layers());
+    assertEquals(List.of(Digest.sha256(TarLayers.decompress(l, Compression.GZIP))), img.diffIds());
 
     LayerFetcher.FetchedImage f = new LayerFetcher(new BlobCache(dir.resolve("cache-single")))
         .fetch(img, client.blobs(img.ref()), LayerFetcher.Listener.NONE);
@@ -152,6 +153,15 @@ class PullTest {
   }
 
   @Test
+  void aPlainManifestForAnotherPlatformIsRefusedByItsConfig() {
+    reg.pushImage("arm/plain", "v1", "linux/arm64", List.of(layer("a", Compression.GZIP)), Compression.GZIP.mediaType());
+    RegistryException e = assertThrows(RegistryException.class, () -> client.resolve(ref("arm/plain:v1")));
+    assertEquals(RegistryException.Kind.UNSUPPORTED, e.kind());
+    assertEquals("manifest " + reg.host() + "/arm/plain:v1 is a \"linux/arm64\" image; banger runs linux/amd64 images",
+        e.getMessage());
+  }
+
+  @Test
   void missingTagsAndRepositoriesAreNotFound() {
     RegistryException tag = assertThrows(RegistryException.class, () -> client.resolve(ref("single/gzip:nope")));
     assertEquals(RegistryException.Kind.NOT_FOUND, tag.kind());
@@ -181,6 +191,29 @@ class PullTest {
       assertEquals(RegistryException.Kind.UNSUPPORTED, e.kind(), e.getMessage());
       assertTrue(e.getMessage().contains(c[2]), e.getMessage());
     }
+  }
+
+  @Test
+  void aConfigThatDoesNotMatchItsDescriptorOrItsLayersIsRefused() throws Exception {
+    byte[] l = layer("y", Compression.NONE);
+    Digest layerDigest = reg.pushBlob("odd/config", l);
+    byte[] twoDiffIds = ("{\"architecture\":\"amd64\",\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\","
+        + "\"diff_ids\":[\"" + layerDigest + "\",\"" + layerDigest + "\"]}}").getBytes(StandardCharsets.UTF_8);
+    Digest config = reg.pushBlob("odd/config", twoDiffIds);
+    String manifest = """
+        {"schemaVersion":2,"mediaType":"%s","config":{"mediaType":"%s","digest":"%s","size":%d},
+         "layers":[{"mediaType":"%s","digest":"%s","size":%d}]}""";
+    reg.pushManifest("odd/config", "wrong-size", MediaTypes.OCI_MANIFEST, manifest.formatted(MediaTypes.OCI_MANIFEST,
+        MediaTypes.OCI_CONFIG, config, twoDiffIds.length - 1, MediaTypes.OCI_LAYER_TAR, layerDigest, l.length)
+        .getBytes(StandardCharsets.UTF_8));
+    RegistryException size = assertThrows(RegistryException.class, () -> client.resolve(ref("odd/config:wrong-size")));
+    assertEquals(RegistryException.Kind.DIGEST_MISMATCH, size.kind(), size.getMessage());
+    reg.pushManifest("odd/config", "two-diff-ids", MediaTypes.OCI_MANIFEST, manifest.formatted(MediaTypes.OCI_MANIFEST,
+        MediaTypes.OCI_CONFIG, config, twoDiffIds.length, MediaTypes.OCI_LAYER_TAR, layerDigest, l.length)
+        .getBytes(StandardCharsets.UTF_8));
+    RegistryException count = assertThrows(RegistryException.class, () -> client.resolve(ref("odd/config:two-diff-ids")));
+    assertEquals(RegistryException.Kind.PROTOCOL, count.kind());
+    assertTrue(count.getMessage().endsWith("has 1 layers but its config lists 2 diff_ids"), count.getMessage());
   }
 
   @Test
