@@ -2,6 +2,7 @@ package dev.banger.disk;
 
 import dev.banger.kit.grpc.Errors;
 import dev.banger.kit.state.StateLayout;
+import dev.banger.kit.text.Printable;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -125,11 +126,7 @@ final class PathGuard {
   }
 
   static String printable(String s) {
-    StringBuilder b = new StringBuilder();
-    for (int i = 0; i < Math.min(s.length(), 80); i++) {
-      char c = s.charAt(i);
-      b.append(c < 0x20 || c == 0x7f ? String.format("\\x%02x", (int) c) : String.valueOf(c));
-    }
-    return s.length() > 80 ? b + "…" : b.toString();
+    return Printable.bare(s, 80);
   }
+
 }

@@ -1,5 +1,7 @@
 package dev.banger.ext4;
 
+import dev.banger.kit.text.Printable;
+
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -91,22 +93,9 @@ public final class GuestPath implements Comparable<GuestPath> {
     return i > 0 && Character.isHighSurrogate(s.charAt(i - 1));
   }
 
-  /** For error messages: quotes and shows control characters as escapes. */
+  /** For error messages: quoted, control characters shown as escapes. */
   static String printable(String raw) {
-    if (raw == null) {
-      return "(null)";
-    }
-    StringBuilder b = new StringBuilder("\"");
-    int shown = Math.min(raw.length(), 120);
-    for (int i = 0; i < shown; i++) {
-      char c = raw.charAt(i);
-      if (c < 0x20 || c == 0x7f) {
-        b.append(String.format("\\x%02x", (int) c));
-      } else {
-        b.append(c);
-      }
-    }
-    return b.append(raw.length() > shown ? "…\"" : "\"").toString();
+    return Printable.quoted(raw, 120);
   }
 
   /** The path as debugfs reads it: always double-quoted. */

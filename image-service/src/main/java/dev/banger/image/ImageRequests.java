@@ -2,6 +2,7 @@ package dev.banger.image;
 
 import dev.banger.image.oci.ImageReference;
 import dev.banger.kit.grpc.Errors;
+import dev.banger.kit.text.Printable;
 import java.util.regex.Pattern;
 
 /** Validation of what callers send: every field is treated as hostile. */
@@ -64,14 +65,6 @@ final class ImageRequests {
 
   /** Echoes hostile input safely: quoted, control characters escaped, cut at 80 characters. */
   static String quoted(String raw) {
-    StringBuilder b = new StringBuilder("\"");
-    raw.codePoints().limit(80).forEach(c -> {
-      if (c < 0x20 || c == 0x7f || c == '"' || c == '\\') {
-        b.append(String.format("\\x%02x", c));
-      } else {
-        b.appendCodePoint(c);
-      }
-    });
-    return b.append(raw.length() > 80 ? "…\"" : "\"").toString();
+    return Printable.quoted(raw, 80);
   }
 }

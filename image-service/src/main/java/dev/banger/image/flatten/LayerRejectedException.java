@@ -1,5 +1,7 @@
 package dev.banger.image.flatten;
 
+import dev.banger.kit.text.Printable;
+
 /** A layer entry the flattener refuses; the message names the entry and the rule it broke. */
 public final class LayerRejectedException extends RuntimeException {
 
@@ -12,20 +14,22 @@ public final class LayerRejectedException extends RuntimeException {
     this.entry = entry;
   }
 
+  private LayerRejectedException(String message, String entry, LayerRejectedException cause) {
+    super(message, cause);
+    this.entry = entry;
+  }
+
+  /** The same refusal, saying which layer held the entry. */
+  LayerRejectedException inLayer(String layer) {
+    return new LayerRejectedException(layer + " was refused: " + getMessage(), entry, this);
+  }
+
   public String entry() {
     return entry;
   }
 
   /** Entry names are hostile: never echo a control character into a log or terminal. */
   static String printable(String s) {
-    StringBuilder b = new StringBuilder();
-    s.codePoints().limit(300).forEach(c -> {
-      if (c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0)) {
-        b.append(String.format("\\x%02x", c));
-      } else {
-        b.appendCodePoint(c);
-      }
-    });
-    return s.length() > 300 ? b + "…" : b.toString();
+    return Printable.bare(s, 300);
   }
 }
