@@ -1,6 +1,7 @@
 package dev.banger.image;
 
 import dev.banger.ext4.Ext4Exception;
+import dev.banger.image.flatten.LayerRejectedException;
 import dev.banger.image.oci.RegistryException;
 import dev.banger.kit.grpc.Errors;
 import io.grpc.Status;
@@ -20,7 +21,7 @@ final class ImageErrors {
     if (t instanceof CancellationException) {
       return Errors.of(Status.CANCELLED.withDescription(t.getMessage()), "CANCELLED", Map.of());
     }
-    if (t instanceof PullPipeline.LayerRejected) {
+    if (t instanceof LayerRejectedException) {
       return Errors.of(Status.INVALID_ARGUMENT.withDescription(t.getMessage()), "LAYER_REJECTED", Map.of());
     }
     if (t instanceof IllegalArgumentException) {

@@ -34,7 +34,7 @@ final class PullPipeline {
 
   static final String[] STAGES = {"resolve", "fetch", "flatten", "build", "ownership", "seed", "publish"};
 
-  /** Where a pull reports to; {@code index} is 1-based among {@link #STAGES}. */
+  /** Where a pull reports to; {@code stage} is one of {@link #STAGES}. */
   interface Listener {
     void stage(String stage, String message, long done, long total);
   }
@@ -93,8 +93,6 @@ final class PullPipeline {
         l.stage("flatten", "applying " + layerName, i, n);
         try (InputStream in = LayerStreams.open(Files.newInputStream(layers.get(i)))) {
           flattener.apply(in, layerName);
-        } catch (dev.banger.image.flatten.LayerRejectedException e) {
-          throw new LayerRejected(layerName, e);
         }
         check(cancelled);
       }
@@ -136,15 +134,6 @@ final class PullPipeline {
   private static void check(BooleanSupplier cancelled) {
     if (cancelled.getAsBoolean() || Thread.currentThread().isInterrupted()) {
       throw new CancellationException("the pull was cancelled");
-    }
-  }
-
-  /** A layer the flattener refused, with which layer it was. */
-  static final class LayerRejected extends RuntimeException {
-    private static final long serialVersionUID = 1L;
-
-    LayerRejected(String layer, RuntimeException cause) {
-      super(layer + " was refused: " + cause.getMessage(), cause);
     }
   }
 }

@@ -52,7 +52,6 @@ public final class LayerFlattener {
   private long entries;
   private long contentBytes;
   private int xattrsDropped;
-  private String layer = "layer";
 
   /**
    * @param root       an empty directory that becomes the image root
@@ -66,9 +65,8 @@ public final class LayerFlattener {
     meta.put("", EntryMeta.implicitDirectory(0));
   }
 
-  /** Applies one uncompressed tar layer on top of what is there. */
+  /** Applies one uncompressed tar layer on top of what is there; a refusal names {@code layerName}. */
   public void apply(InputStream tarStream, String layerName) throws IOException {
-    this.layer = layerName;
     touched.clear();
     try (TarArchiveInputStream tar = new TarArchiveInputStream(tarStream, "UTF-8")) {
       TarArchiveEntry e;
@@ -80,6 +78,8 @@ public final class LayerFlattener {
       }
     } catch (UncheckedIOException u) {
       throw u.getCause();
+    } catch (LayerRejectedException e) {
+      throw e.inLayer(layerName);
     }
   }
 
@@ -339,10 +339,5 @@ public final class LayerFlattener {
     }
     return new FlattenResult(tree.root(), Collections.unmodifiableNavigableMap(new TreeMap<>(meta)), contentBytes,
         entries, xattrsDropped, stagingUid, stagingGid);
-  }
-
-  /** Name of the layer being applied, for messages. */
-  public String currentLayer() {
-    return layer;
   }
 }
