@@ -228,21 +228,11 @@ final class ImageGrpcService extends ImageServiceGrpc.ImageServiceImplBase {
         throw Errors.of(Status.FAILED_PRECONDITION.withDescription("a pull is under way; prune the cache when it ends"),
             "PULL_IN_PROGRESS", Map.of());
       }
-      int before = blobCount();
-      long freed = cache.prune(java.util.Set.of());
-      return PruneCacheResponse.newBuilder().setBytesFreed(freed).setBlobsRemoved(Math.max(0, before - blobCount())).build();
+      BlobCache.Pruned r = cache.prune(java.util.Set.of());
+      return PruneCacheResponse.newBuilder().setBytesFreed(r.bytesFreed()).setBlobsRemoved(r.filesRemoved()).build();
     });
   }
 
-  private int blobCount() throws java.io.IOException {
-    Path blobs = cache.directory().resolve("blobs").resolve("sha256");
-    if (!java.nio.file.Files.isDirectory(blobs)) {
-      return 0;
-    }
-    try (var s = java.nio.file.Files.list(blobs)) {
-      return (int) s.count();
-    }
-  }
 
   /** Told to callers of what this release does not serve yet. */
   static final String NOT_YET = "is not built in this release: image-service serves OCI pulls, the image store and the"

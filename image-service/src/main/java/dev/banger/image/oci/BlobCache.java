@@ -120,29 +120,38 @@ public final class BlobCache {
    * Deletes every finished blob not in {@code keep}, and every partial download not in
    * progress right now. Files that are not named like blobs are left alone.
    *
-   * @return bytes freed
+   * @return bytes freed and files (blobs and partial downloads) removed
    */
-  public long prune(Set<Digest> keep) throws IOException {
+  public Pruned prune(Set<Digest> keep) throws IOException {
     Path blobs = dir.resolve("blobs");
     if (!Files.isDirectory(blobs)) {
-      return 0;
+      return new Pruned(0, 0);
     }
     long freed = 0;
+    int removed = 0;
     try (DirectoryStream<Path> algorithms = Files.newDirectoryStream(blobs, Files::isDirectory)) {
       for (Path algDir : algorithms) {
         try (DirectoryStream<Path> files = Files.newDirectoryStream(algDir)) {
           for (Path f : files) {
-            freed += pruneOne(algDir.getFileName().toString(), f, keep);
+            long size = pruneOne(algDir.getFileName().toString(), f, keep);
+            if (size >= 0) {
+              freed += size;
+              removed++;
+            }
           }
         }
       }
     }
-    return freed;
+    return new Pruned(freed, removed);
   }
 
+  /** What {@link #prune} did. */
+  public record Pruned(long bytesFreed, int filesRemoved) {}
+
+  /** Bytes freed by deleting {@code f}, or -1 when it is kept (or was not ours, or is gone). */
   private long pruneOne(String algorithm, Path f, Set<Digest> keep) throws IOException {
     if (!Files.isRegularFile(f, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-      return 0;
+      return -1;
     }
     String name = f.getFileName().toString();
     boolean partial = name.endsWith(PARTIAL);
@@ -150,17 +159,17 @@ public final class BlobCache {
     try {
       d = new Digest(algorithm, partial ? name.substring(0, name.length() - PARTIAL.length()) : name);
     } catch (IllegalArgumentException e) {
-      return 0;
+      return -1;
     }
     if (partial ? inFlight.containsKey(d) : keep.contains(d)) {
-      return 0;
+      return -1;
     }
     try {
       long size = Files.size(f);
       Files.delete(f);
       return size;
     } catch (NoSuchFileException e) {
-      return 0;
+      return -1;
     }
   }
 }

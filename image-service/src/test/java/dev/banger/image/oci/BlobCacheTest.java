@@ -229,13 +229,13 @@ class BlobCacheTest {
     Path unrelated = dir.resolve("oci/blobs/sha256/README");
     Files.writeString(unrelated, "not a blob");
 
-    assertEquals(20_000 + 30_000 + 777, cache.prune(Set.of(keep.digest())));
+    assertEquals(20_000 + 30_000 + 777, cache.prune(Set.of(keep.digest())).bytesFreed());
     assertTrue(cache.contains(keep.digest()));
     assertFalse(cache.contains(drop1.digest()));
     assertFalse(cache.contains(drop2.digest()));
     assertFalse(Files.exists(cache.partialPath(stale)));
     assertTrue(Files.exists(unrelated), "files not named like blobs are left alone");
-    assertEquals(0, cache.prune(Set.of(keep.digest())));
-    assertEquals(0, new BlobCache(dir.resolve("never-made")).prune(Set.of()));
+    assertEquals(0, cache.prune(Set.of(keep.digest())).bytesFreed());
+    assertEquals(0, new BlobCache(dir.resolve("never-made")).prune(Set.of()).bytesFreed());
   }
 }
