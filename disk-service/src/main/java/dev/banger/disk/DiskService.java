@@ -5,11 +5,9 @@ import dev.banger.ext4.BlockDevicePolicy;
 import dev.banger.ext4.Ext4Toolkit;
 import dev.banger.kit.service.BangerService;
 import dev.banger.kit.service.ServiceContext;
-import dev.banger.kit.state.DirectoryTrees;
 import dev.banger.kit.state.ServiceName;
 import io.grpc.BindableService;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.slf4j.Logger;
@@ -30,9 +28,7 @@ public final class DiskService implements BangerService {
 
   @Override
   public List<BindableService> start(ServiceContext context) throws IOException {
-    Path scratch = context.layout().libDir().resolve("tmp").resolve("disk");
-    Files.createDirectories(scratch);
-    DirectoryTrees.empty(scratch); // scratch of a process that died mid-operation
+    Path scratch = context.layout().freshScratch(ServiceName.DISK);
     Ext4Toolkit kit = new Ext4Toolkit(context.commands(), BlockDevicePolicy.fromProcess(), scratch);
     PathGuard guard = new PathGuard(context.layout());
     FileCloner cloner = new FileCloner();

@@ -55,9 +55,7 @@ public final class ImageService implements BangerService {
     Path images = context.layout().images();
     ImageStore store = new ImageStore(context.database());
     clearLeftovers(images, store);
-    Path scratch = context.layout().libDir().resolve("tmp").resolve("image");
-    Files.createDirectories(scratch);
-    DirectoryTrees.empty(scratch);
+    Path scratch = context.layout().freshScratch(ServiceName.IMAGE);
 
     Ext4Toolkit kit = new Ext4Toolkit(context.commands(), BlockDevicePolicy.fromProcess(), scratch);
     FlattenLimits defaults = FlattenLimits.defaults();

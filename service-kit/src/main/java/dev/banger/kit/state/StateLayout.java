@@ -46,6 +46,17 @@ public record StateLayout(Path libDir, Path cacheDir, Path runDir) {
     return libDir.resolve("vms");
   }
 
+  /**
+   * A service's scratch directory ({@code lib/tmp/<name>}), made if missing and emptied: what is
+   * in it belonged to a process that died mid-operation.
+   */
+  public Path freshScratch(ServiceName s) throws IOException {
+    Path scratch = libDir.resolve("tmp").resolve(s.id());
+    Files.createDirectories(scratch);
+    DirectoryTrees.empty(scratch);
+    return scratch;
+  }
+
   public Path ociCache() {
     return cacheDir.resolve("oci");
   }
