@@ -12,16 +12,13 @@ import dev.banger.ext4.RealImages;
 import dev.banger.image.flatten.FlattenLimits;
 import dev.banger.image.flatten.FlattenResult;
 import dev.banger.image.flatten.LayerFlattener;
+import dev.banger.image.testing.TarLayers;
 import dev.banger.kit.process.Command;
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.stream.Stream;
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
-import org.apache.commons.compress.archivers.tar.TarConstants;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -70,7 +67,7 @@ class RootfsBuilderTest {
   void sizeIsContentAndAHalfOrWhatWasAskedButNeverLessThanTheContent() throws Exception {
     Path root = Files.createDirectory(dir.resolve("tree"));
     LayerFlattener f = new LayerFlattener(root, FlattenLimits.defaults(), 0, 0);
-    f.apply(new ByteArrayInputStream(tar(t -> entry(t, "big", new byte[40 << 20], 0644, 0, 0))), "l");
+    f.apply(TarLayers.layer().file("big", new byte[40 << 20], 0644, 0, 0).stream(), "l");
     FlattenResult r = f.finish();
     RootfsBuilder b = new RootfsBuilder(null, 16L << 20);
     long auto = b.sizeFor(r, 0);
@@ -79,64 +76,18 @@ class RootfsBuilderTest {
     assertThrows(IllegalArgumentException.class, () -> b.sizeFor(r, 1L << 20));
   }
 
-  private static byte[] layer() throws Exception {
-    return tar(t -> {
-      dirEntry(t, "usr/bin", 0755);
-      entry(t, "usr/bin/sudo", "sudo!".getBytes(), 04755, 0, 0);
-      TarArchiveEntry hl = new TarArchiveEntry("usr/bin/sudoedit", TarConstants.LF_LINK);
-      hl.setLinkName("usr/bin/sudo");
-      put(t, hl, null);
-      TarArchiveEntry sl = new TarArchiveEntry("bin", TarConstants.LF_SYMLINK);
-      sl.setLinkName("usr/bin");
-      put(t, sl, null);
-      entry(t, "etc/shadow", "s".getBytes(), 0640, 0, 42);
-      entry(t, "home/svc/own", "o".getBytes(), 0600, SERVICE_UID, SERVICE_UID);
-      dirEntry(t, "tmp", 01777);
-      TarArchiveEntry nul = new TarArchiveEntry("dev/null", TarConstants.LF_CHR);
-      nul.setDevMajor(1);
-      nul.setDevMinor(3);
-      nul.setMode(0666);
-      put(t, nul, null);
-      TarArchiveEntry fifo = new TarArchiveEntry("run/initctl", TarConstants.LF_FIFO);
-      fifo.setMode(0620);
-      fifo.setGroupId(5);
-      put(t, fifo, null);
-    });
-  }
-
-  interface TarBody {
-    void write(TarArchiveOutputStream t) throws Exception;
-  }
-
-  static byte[] tar(TarBody body) throws Exception {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    try (TarArchiveOutputStream t = new TarArchiveOutputStream(out, "UTF-8")) {
-      body.write(t);
-    }
-    return out.toByteArray();
-  }
-
-  static void entry(TarArchiveOutputStream t, String name, byte[] data, int mode, long uid, long gid) throws Exception {
-    TarArchiveEntry e = new TarArchiveEntry(name);
-    e.setSize(data.length);
-    e.setMode(mode);
-    e.setUserId(uid);
-    e.setGroupId(gid);
-    put(t, e, data);
-  }
-
-  static void dirEntry(TarArchiveOutputStream t, String name, int mode) throws Exception {
-    TarArchiveEntry e = new TarArchiveEntry(name + "/");
-    e.setMode(mode);
-    put(t, e, null);
-  }
-
-  static void put(TarArchiveOutputStream t, TarArchiveEntry e, byte[] data) throws Exception {
-    t.putArchiveEntry(e);
-    if (data != null) {
-      t.write(data);
-    }
-    t.closeArchiveEntry();
+  private static byte[] layer() {
+    return TarLayers.layer()
+        .dir("usr/bin", 0755)
+        .file("usr/bin/sudo", "sudo!", 04755, 0, 0)
+        .hardlink("usr/bin/sudoedit", "usr/bin/sudo")
+        .symlink("bin", "usr/bin")
+        .file("etc/shadow", "s", 0640, 0, 42)
+        .file("home/svc/own", "o", 0600, SERVICE_UID, SERVICE_UID)
+        .dir("tmp", 01777)
+        .charDevice("dev/null", 1, 3, 0666)
+        .fifo("run/initctl", 0620, 0, 5)
+        .build(TarLayers.Compression.NONE);
   }
 
   /** What the tree looks like when banger-image (not root) stages it. */

@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.zip.GZIPOutputStream;
+import dev.banger.image.testing.TarLayers;
 import org.apache.commons.compress.archivers.tar.TarConstants;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -31,20 +32,20 @@ class LayerFlattenerTest {
     f = new LayerFlattener(root, FlattenLimits.defaults(), 1000, 1000);
   }
 
-  private void apply(RawTar layer) throws Exception {
+  private void apply(TarLayers layer) throws Exception {
     f.apply(layer.stream(), "test");
   }
 
   @Test
   void keepsEachEntrysHeaderFactsAndStagesContent() throws Exception {
-    apply(RawTar.layer()
+    apply(TarLayers.layer()
         .dir("usr/bin", 0755)
         .file("usr/bin/sudo", "sudo!".getBytes(), 04755, 0, 0)
         .file("etc/shadow", "s".getBytes(), 0640, 0, 42)
         .symlink("bin", "usr/bin")
         .hardlink("usr/bin/sudoedit", "usr/bin/sudo")
-        .device("dev/null", TarConstants.LF_CHR, 1, 3, 0666)
-        .device("run/fifo", TarConstants.LF_FIFO, 0, 0, 0600));
+        .charDevice("dev/null", 1, 3, 0666)
+        .fifo("run/fifo", 0600));
     FlattenResult r = f.finish();
 
     EntryMeta sudo = r.entries().get("usr/bin/sudo");
@@ -70,7 +71,7 @@ class LayerFlattenerTest {
   @Test
   void stagesFilesOwnerReadableAndKnowsWhichNeedTheOwnershipPass() throws Exception {
     f = new LayerFlattener(root, FlattenLimits.defaults(), 0, 0);
-    apply(RawTar.layer()
+    apply(TarLayers.layer()
         .file("plain", "x".getBytes(), 0644, 0, 0)
         .file("exec", "x".getBytes(), 0755, 0, 0)
         .file("locked", "x".getBytes(), 0000, 0, 0)
@@ -93,8 +94,8 @@ class LayerFlattenerTest {
 
   @Test
   void whiteoutRemovesTheVictimAndItsMetadata() throws Exception {
-    apply(RawTar.layer().file("a/b", "1").file("a/c", "2").file("a/d/e", "3"));
-    apply(RawTar.layer().file("a/.wh.b", "").file("a/.wh.d", ""));
+    apply(TarLayers.layer().file("a/b", "1").file("a/c", "2").file("a/d/e", "3"));
+    apply(TarLayers.layer().file("a/.wh.b", "").file("a/.wh.d", ""));
     FlattenResult r = f.finish();
     assertFalse(Files.exists(root.resolve("a/b")));
     assertFalse(Files.exists(root.resolve("a/d")));
@@ -106,8 +107,8 @@ class LayerFlattenerTest {
 
   @Test
   void opaqueDirectoryHidesLowerLayersButKeepsItsOwnLayersEntries() throws Exception {
-    apply(RawTar.layer().file("d/x", "lower").file("d/y/z", "lower").file("keep/me", "k"));
-    apply(RawTar.layer().file("d/y/w", "upper").file("d/.wh..wh..opq", "").file("d/new", "upper"));
+    apply(TarLayers.layer().file("d/x", "lower").file("d/y/z", "lower").file("keep/me", "k"));
+    apply(TarLayers.layer().file("d/y/w", "upper").file("d/.wh..wh..opq", "").file("d/new", "upper"));
     FlattenResult r = f.finish();
     assertFalse(Files.exists(root.resolve("d/x")));
     assertFalse(Files.exists(root.resolve("d/y/z")));
@@ -119,15 +120,15 @@ class LayerFlattenerTest {
 
   @Test
   void whiteoutOfAnEntryOfTheSameLayerIsIgnored() throws Exception {
-    apply(RawTar.layer().file("a/b", "same layer").file("a/.wh.b", ""));
+    apply(TarLayers.layer().file("a/b", "same layer").file("a/.wh.b", ""));
     assertEquals("same layer", Files.readString(root.resolve("a/b")));
   }
 
   @Test
   void laterEntriesReplaceEarlierOnesWhateverTheirType() throws Exception {
-    apply(RawTar.layer().file("p", "file").dir("q", 0700).file("q/child", "c").file("r", "first"));
-    apply(RawTar.layer().dir("p", 0711).file("q", "now a file").file("r", "second").symlink("s", "r"));
-    apply(RawTar.layer().file("s", "file over symlink"));
+    apply(TarLayers.layer().file("p", "file").dir("q", 0700).file("q/child", "c").file("r", "first"));
+    apply(TarLayers.layer().dir("p", 0711).file("q", "now a file").file("r", "second").symlink("s", "r"));
+    apply(TarLayers.layer().file("s", "file over symlink"));
     FlattenResult r = f.finish();
     assertTrue(Files.isDirectory(root.resolve("p")));
     assertEquals(0711, r.entries().get("p").perm());
@@ -140,16 +141,16 @@ class LayerFlattenerTest {
 
   @Test
   void directoryOverDirectoryKeepsChildrenAndTakesTheNewMetadata() throws Exception {
-    apply(RawTar.layer().dir("d", 0700).file("d/kid", "k"));
-    apply(RawTar.layer().dir("d", 0755));
+    apply(TarLayers.layer().dir("d", 0700).file("d/kid", "k"));
+    apply(TarLayers.layer().dir("d", 0755));
     assertEquals(0755, f.finish().entries().get("d").perm());
     assertTrue(Files.exists(root.resolve("d/kid")));
   }
 
   @Test
   void entriesThroughSymlinkedParentsLandOnTheLinksTargetInsideTheRoot() throws Exception {
-    apply(RawTar.layer().dir("usr/bin", 0755).dir("usr/lib", 0755).symlink("bin", "usr/bin").symlink("lib", "/usr/lib"));
-    apply(RawTar.layer().file("bin/tool", "t").file("lib/libx.so", "l"));
+    apply(TarLayers.layer().dir("usr/bin", 0755).dir("usr/lib", 0755).symlink("bin", "usr/bin").symlink("lib", "/usr/lib"));
+    apply(TarLayers.layer().file("bin/tool", "t").file("lib/libx.so", "l"));
     FlattenResult r = f.finish();
     assertEquals("t", Files.readString(root.resolve("usr/bin/tool")));
     assertEquals("l", Files.readString(root.resolve("usr/lib/libx.so")));
@@ -161,7 +162,7 @@ class LayerFlattenerTest {
   void zeroBlocksBecomeHoles() throws Exception {
     byte[] big = new byte[32 << 20];
     big[big.length - 1] = 1;
-    apply(RawTar.layer().file("sparse", big, 0644, 0, 0));
+    apply(TarLayers.layer().file("sparse", big, 0644, 0, 0));
     Path p = root.resolve("sparse");
     assertEquals(big.length, Files.size(p));
     long blocks = 512 * Long.parseLong(dev.banger.ext4.RealImages.check(
@@ -172,19 +173,19 @@ class LayerFlattenerTest {
 
   @Test
   void gzipAndZstdLayersAreRecognisedByTheirBytes() throws Exception {
-    byte[] tar = RawTar.layer().file("g", "gz").bytes();
+    byte[] tar = TarLayers.layer().file("g", "gz").build(TarLayers.Compression.NONE);
     ByteArrayOutputStream gz = new ByteArrayOutputStream();
     try (GZIPOutputStream o = new GZIPOutputStream(gz)) {
       o.write(tar);
     }
     f.apply(LayerStreams.open(new ByteArrayInputStream(gz.toByteArray())), "gz");
-    byte[] tar2 = RawTar.layer().file("z", "zstd").bytes();
+    byte[] tar2 = TarLayers.layer().file("z", "zstd").build(TarLayers.Compression.NONE);
     ByteArrayOutputStream zs = new ByteArrayOutputStream();
     try (ZstdOutputStream o = new ZstdOutputStream(zs)) {
       o.write(tar2);
     }
     f.apply(LayerStreams.open(new ByteArrayInputStream(zs.toByteArray())), "zstd");
-    f.apply(LayerStreams.open(RawTar.layer().file("p", "plain").stream()), "plain");
+    f.apply(LayerStreams.open(TarLayers.layer().file("p", "plain").stream()), "plain");
     assertEquals("gz", Files.readString(root.resolve("g")));
     assertEquals("zstd", Files.readString(root.resolve("z")));
     assertEquals("plain", Files.readString(root.resolve("p")));
@@ -192,7 +193,7 @@ class LayerFlattenerTest {
 
   @Test
   void rootEntrySetsTheRootsMetadata() throws Exception {
-    apply(RawTar.layer().dir("./", 0700));
+    apply(TarLayers.layer().dir("./", 0700));
     assertEquals(0700, f.finish().entries().get("").perm());
   }
 }

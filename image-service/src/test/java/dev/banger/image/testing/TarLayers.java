@@ -52,11 +52,17 @@ public final class TarLayers {
   private record Item(TarArchiveEntry entry, byte[] content) {}
 
   private final List<Item> items = new ArrayList<>();
+  private boolean latin1Names;
 
   private TarLayers() {}
 
   public static TarLayers layer() {
     return new TarLayers();
+  }
+
+  /** A root-owned 0644 file. */
+  public TarLayers file(String path, String content) {
+    return file(path, content, 0644, 0, 0);
   }
 
   public TarLayers file(String path, String content, int mode, long uid, long gid) {
@@ -100,7 +106,20 @@ public final class TarLayers {
   }
 
   public TarLayers fifo(String path, int mode) {
-    return add(entry(path, TarConstants.LF_FIFO, mode, 0, 0), null);
+    return fifo(path, mode, 0, 0);
+  }
+
+  public TarLayers fifo(String path, int mode, long uid, long gid) {
+    return add(entry(path, TarConstants.LF_FIFO, mode, uid, gid), null);
+  }
+
+  /**
+   * Writes names in ISO-8859-1 with no PAX path header, so a character below U+0100 becomes
+   * one raw byte: a name that is not valid UTF-8, as old tools write them.
+   */
+  public TarLayers latin1Names() {
+    latin1Names = true;
+    return this;
   }
 
   /** An overlay whiteout: deletes {@code path} from lower layers. */
@@ -138,13 +157,19 @@ public final class TarLayers {
     return this;
   }
 
+  /** The uncompressed tar as a stream, for feeding a flattener directly. */
+  public java.io.InputStream stream() {
+    return new ByteArrayInputStream(build(Compression.NONE));
+  }
+
   /** The tar bytes, compressed. */
   public byte[] build(Compression compression) {
     ByteArrayOutputStream tar = new ByteArrayOutputStream();
-    try (TarArchiveOutputStream out = new TarArchiveOutputStream(tar, StandardCharsets.UTF_8.name())) {
+    String encoding = latin1Names ? StandardCharsets.ISO_8859_1.name() : StandardCharsets.UTF_8.name();
+    try (TarArchiveOutputStream out = new TarArchiveOutputStream(tar, encoding)) {
       out.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
       out.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
-      out.setAddPaxHeadersForNonAsciiNames(true);
+      out.setAddPaxHeadersForNonAsciiNames(!latin1Names);
       for (Item i : items) {
         out.putArchiveEntry(i.entry());
         if (i.content() != null) {
@@ -193,7 +218,8 @@ public final class TarLayers {
   }
 
   private static TarArchiveEntry entry(String path, byte type, int mode, long uid, long gid) {
-    TarArchiveEntry e = new TarArchiveEntry(path, type);
+    // Names go out as given: absolute names and ".." survive, for tests of hostile layers.
+    TarArchiveEntry e = new TarArchiveEntry(path, type, true);
     e.setMode(mode & 07777);
     e.setUserId(uid);
     e.setGroupId(gid);
