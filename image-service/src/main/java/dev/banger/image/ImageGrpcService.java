@@ -1,7 +1,6 @@
 package dev.banger.image;
 
 import com.google.protobuf.Timestamp;
-import dev.banger.api.common.v1.Progress;
 import dev.banger.api.image.v1.AddImageReferenceRequest;
 import dev.banger.api.image.v1.AddImageReferenceResponse;
 import dev.banger.api.image.v1.DeleteImageRequest;
@@ -13,10 +12,14 @@ import dev.banger.api.image.v1.ImageServiceGrpc;
 import dev.banger.api.image.v1.ImageSource;
 import dev.banger.api.image.v1.ListImagesRequest;
 import dev.banger.api.image.v1.ListImagesResponse;
+import dev.banger.api.image.v1.PromoteImageRequest;
+import dev.banger.api.image.v1.PromoteImageResponse;
 import dev.banger.api.image.v1.PruneCacheRequest;
 import dev.banger.api.image.v1.PruneCacheResponse;
 import dev.banger.api.image.v1.PullImageRequest;
 import dev.banger.api.image.v1.PullImageResponse;
+import dev.banger.api.image.v1.RegisterImageRequest;
+import dev.banger.api.image.v1.RegisterImageResponse;
 import dev.banger.api.image.v1.RemoveImageReferenceRequest;
 import dev.banger.api.image.v1.RemoveImageReferenceResponse;
 import dev.banger.image.oci.BlobCache;
@@ -28,14 +31,11 @@ import dev.banger.kit.grpc.Unary;
 import dev.banger.kit.ops.OperationRegistry;
 import dev.banger.kit.state.DirectoryTrees;
 import io.grpc.Status;
-import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -52,12 +52,16 @@ final class ImageGrpcService extends ImageServiceGrpc.ImageServiceImplBase {
   private final Function<String, RegistryClient> clients;
   private final BlobCache cache;
   private final OperationRegistry ops;
+  private final ImageRegistrar registrar;
+  private final ImagePromoter promoter;
   private final Map<String, ReentrantLock> nameLocks = new ConcurrentHashMap<>();
   private final java.util.concurrent.atomic.AtomicInteger pullsUnderWay = new java.util.concurrent.atomic.AtomicInteger();
 
   /** @param clients a registry client per pull, given the request's credentials override ("" for none) */
   ImageGrpcService(ImageStore store, PullPipeline pipeline, Function<String, RegistryClient> clients, BlobCache cache,
-      OperationRegistry ops) {
+      OperationRegistry ops, ImageRegistrar registrar, ImagePromoter promoter) {
+    this.registrar = registrar;
+    this.promoter = promoter;
     this.store = store;
     this.pipeline = pipeline;
     this.clients = clients;
@@ -67,7 +71,6 @@ final class ImageGrpcService extends ImageServiceGrpc.ImageServiceImplBase {
 
   @Override
   public void pullImage(PullImageRequest req, StreamObserver<PullImageResponse> obs) {
-    ServerCallStreamObserver<PullImageResponse> call = (ServerCallStreamObserver<PullImageResponse>) obs;
     ImageReference ref;
     String name;
     long size;
@@ -83,71 +86,50 @@ final class ImageGrpcService extends ImageServiceGrpc.ImageServiceImplBase {
       obs.onError(ImageErrors.toStatus(e));
       return;
     }
-    AtomicBoolean cancelled = new AtomicBoolean();
-    OperationRegistry.Handle op = ops.start(ImageServiceGrpc.getPullImageMethod().getFullMethodName(), "images/" + name,
-        req.getRequestId());
-    op.onCancel(() -> cancelled.set(true));
-    call.setOnCancelHandler(() -> ops.cancel(op.id()));
-    ReentrantLock lock = nameLocks.computeIfAbsent(name, n -> new ReentrantLock());
+    ProgressCall<PullImageResponse> progress = new ProgressCall<>(ops,
+        ImageServiceGrpc.getPullImageMethod().getFullMethodName(), "images/" + name, req.getRequestId(), obs,
+        PullPipeline.STAGES, p -> PullImageResponse.newBuilder().setProgress(p).build());
+    ReentrantLock lock = lockFor(name);
     lock.lock();
     pullsUnderWay.incrementAndGet();
     try (RegistryClient client = clients.apply(req.getCredentials())) {
       var existing = store.find(name);
       if (existing.isPresent()) {
         if (!req.getForce() && existing.get().origin().equals(ref.canonical())) {
-          finish(op, obs, existing.get()); // a retry, or a second pull of the same thing
+          finish(progress, existing.get()); // a retry, or a second pull of the same thing
           return;
         }
         if (!req.getForce()) {
-          throw Errors.of(Status.ALREADY_EXISTS.withDescription("image \"" + name + "\" exists (from "
-              + existing.get().origin() + "); pass force to replace it or choose another name"), "IMAGE_EXISTS",
-              Map.of("name", name));
+          throw exists(existing.get());
         }
         if (existing.get().vmRefs() > 0) {
           throw inUse(existing.get());
         }
       }
-      PullPipeline.Listener listener = (stage, message, done, total) -> {
-        Progress p = Progress.newBuilder().setStage(stage).setMessage(message).setBytesDone(done).setBytesTotal(total)
-            .setStageIndex(1 + Arrays.asList(PullPipeline.STAGES).indexOf(stage))
-            .setStageCount(PullPipeline.STAGES.length).setPercent(-1).build();
-        op.progress(p);
-        synchronized (obs) {
-          if (!call.isCancelled()) {
-            obs.onNext(PullImageResponse.newBuilder().setProgress(p.toBuilder().setOperationId(op.id())).build());
-          }
-        }
-      };
-      ImageStore.ImageRow row = pipeline.pull(new PullPipeline.Request(ref, name, size), client, listener, cancelled::get);
+      ImageStore.ImageRow row = pipeline.pull(new PullPipeline.Request(ref, name, size), client,
+          progress.listener()::stage, progress.cancelled());
       existing.ifPresent(old -> {
         if (!old.id().equals(row.id())) {
           remove(old); // force: the new one is published, the old one goes
         }
       });
       LOG.info("pulled {} as {} ({}): {} bytes", ref.canonical(), name, row.id(), row.rootfsBytes());
-      finish(op, obs, row);
+      finish(progress, row);
     } catch (Throwable t) {
-      var s = ImageErrors.toStatus(t);
-      if (s.getStatus().getCode() == Status.Code.INTERNAL) {
-        LOG.warn("pull of {} failed", ref.canonical(), t);
-      }
-      op.fail(s.getStatus().getCode().value(), s.getStatus().getDescription(), Errors.errorInfo(s).map(i -> i.getReason()).orElse(""));
-      synchronized (obs) {
-        obs.onError(s);
-      }
+      progress.fail(t, LOG, "pull of " + ref.canonical());
     } finally {
       pullsUnderWay.decrementAndGet();
       lock.unlock();
     }
   }
 
-  private void finish(OperationRegistry.Handle op, StreamObserver<PullImageResponse> obs, ImageStore.ImageRow row) {
+  private static void finish(ProgressCall<PullImageResponse> progress, ImageStore.ImageRow row) {
     Image image = toProto(row);
-    op.succeed(image);
-    synchronized (obs) {
-      obs.onNext(PullImageResponse.newBuilder().setImage(image).build());
-      obs.onCompleted();
-    }
+    progress.succeed(image, PullImageResponse.newBuilder().setImage(image).build());
+  }
+
+  private ReentrantLock lockFor(String name) {
+    return nameLocks.computeIfAbsent(name, n -> new ReentrantLock());
   }
 
   @Override
@@ -184,7 +166,7 @@ final class ImageGrpcService extends ImageServiceGrpc.ImageServiceImplBase {
     }
     var row = store.find(req.getImage());
     if (row.isPresent()) { // deleting what is gone already is a successful retry
-      ReentrantLock lock = nameLocks.computeIfAbsent(row.get().name(), n -> new ReentrantLock());
+      ReentrantLock lock = lockFor(row.get().name());
       lock.lock();
       try {
         var now = store.find(req.getImage());
@@ -202,10 +184,61 @@ final class ImageGrpcService extends ImageServiceGrpc.ImageServiceImplBase {
   }
 
   @Override
+  public void registerImage(RegisterImageRequest req, StreamObserver<RegisterImageResponse> obs) {
+    Unary.answer(obs, ImageErrors::toStatus, () -> {
+      ImageRequests.requestId(req.getRequestId());
+      var r = new ImageRegistrar.Request(ImageRequests.name("name", req.getName()),
+          ImageRequests.hostPath("rootfs_path", req.getRootfsPath()), req.getDefaultKernel());
+      ReentrantLock lock = lockFor(r.name());
+      lock.lock();
+      try {
+        ImageStore.ImageRow row = registrar.register(r);
+        LOG.info("registered {} as {} ({})", row.rootfsPath(), row.name(), row.id());
+        return RegisterImageResponse.newBuilder().setImage(toProto(row)).build();
+      } finally {
+        lock.unlock();
+      }
+    });
+  }
+
+  @Override
+  public void promoteImage(PromoteImageRequest req, StreamObserver<PromoteImageResponse> obs) {
+    ImageStore.ImageRow row;
+    try {
+      ImageRequests.requestId(req.getRequestId());
+      row = find(req.getImage());
+    } catch (RuntimeException e) {
+      obs.onError(ImageErrors.toStatus(e));
+      return;
+    }
+    ProgressCall<PromoteImageResponse> progress = new ProgressCall<>(ops,
+        ImageServiceGrpc.getPromoteImageMethod().getFullMethodName(), "images/" + row.name(), req.getRequestId(), obs,
+        ImagePromoter.STAGES, p -> PromoteImageResponse.newBuilder().setProgress(p).build());
+    ReentrantLock lock = lockFor(row.name());
+    lock.lock();
+    try {
+      ImageStore.ImageRow now = store.find(row.id()).orElseThrow(() -> Errors.notFound("image", req.getImage()));
+      ImageStore.ImageRow done = promoter.promote(now, progress.listener(), progress.cancelled());
+      LOG.info("promoted {} ({}) into {}", done.name(), done.id(), done.rootfsPath());
+      Image image = toProto(done);
+      progress.succeed(image, PromoteImageResponse.newBuilder().setImage(image).build());
+    } catch (Throwable t) {
+      progress.fail(t, LOG, "promote of " + row.name());
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  @Override
   public void addImageReference(AddImageReferenceRequest req, StreamObserver<AddImageReferenceResponse> obs) {
     Unary.answer(obs, ImageErrors::toStatus, () -> {
       String vm = ImageRequests.vmId(req.getVmId());
       ImageStore.ImageRow row = find(req.getImage());
+      if (!row.managed()) { // disk-service builds overlays only on bases inside banger's state
+        throw Errors.of(Status.FAILED_PRECONDITION.withDescription("image \"" + row.name() + "\" is registered from "
+            + row.rootfsPath() + " and not promoted; promote it (banger image promote " + row.name()
+            + ") before a VM uses it"), "IMAGE_NOT_PROMOTED", Map.of("name", row.name()));
+      }
       store.addReference(row.id(), vm);
       return AddImageReferenceResponse.newBuilder().setImage(toProto(store.find(row.id()).orElseThrow())).build();
     });
@@ -236,18 +269,13 @@ final class ImageGrpcService extends ImageServiceGrpc.ImageServiceImplBase {
 
   /** Told to callers of what this release does not serve yet. */
   static final String NOT_YET = "is not built in this release: image-service serves OCI pulls, the image store and the"
-      + " blob cache; kernel import (the bzImage-to-vmlinux extractor exists, its RPCs do not), image registration,"
+      + " blob cache and registered images; kernel import (the bzImage-to-vmlinux extractor exists, its RPCs do not),"
       + " the catalog and the mmdebstrap default image come next (issue #4)";
 
   private static void notYet(io.grpc.MethodDescriptor<?, ?> m, StreamObserver<?> obs) {
     obs.onError(Errors.unimplemented(m.getFullMethodName(), NOT_YET));
   }
 
-  @Override
-  public void registerImage(dev.banger.api.image.v1.RegisterImageRequest req,
-      StreamObserver<dev.banger.api.image.v1.RegisterImageResponse> obs) {
-    notYet(ImageServiceGrpc.getRegisterImageMethod(), obs);
-  }
 
   @Override
   public void importKernel(dev.banger.api.image.v1.ImportKernelRequest req,
@@ -280,14 +308,26 @@ final class ImageGrpcService extends ImageServiceGrpc.ImageServiceImplBase {
     return store.find(idOrName).orElseThrow(() -> Errors.notFound("image", idOrName));
   }
 
+  static io.grpc.StatusRuntimeException exists(ImageStore.ImageRow row) {
+    return Errors.of(Status.ALREADY_EXISTS.withDescription("image \"" + row.name() + "\" exists (from "
+        + row.origin() + "); pass force to replace it or choose another name"), "IMAGE_EXISTS",
+        Map.of("name", row.name()));
+  }
+
   private static io.grpc.StatusRuntimeException inUse(ImageStore.ImageRow row) {
     return Errors.of(Status.FAILED_PRECONDITION.withDescription("image \"" + row.name() + "\" is used by " + row.vmRefs()
         + " VM(s); delete them first or pass force"), "IMAGE_IN_USE", Map.of("name", row.name()));
   }
 
-  /** Row first, then files: a crash in between leaves a directory start-up removes, never a row without files. */
+  /**
+   * Row first, then files: a crash in between leaves a directory start-up removes, never a row
+   * without files. A registered (unmanaged) image's file is the user's: only the row goes.
+   */
   private void remove(ImageStore.ImageRow row) {
     store.delete(row.id());
+    if (!row.managed()) {
+      return;
+    }
     try {
       DirectoryTrees.delete(Path.of(row.rootfsPath()).getParent());
     } catch (java.io.IOException e) {
@@ -302,7 +342,7 @@ final class ImageGrpcService extends ImageServiceGrpc.ImageServiceImplBase {
       case "debian" -> ImageSource.IMAGE_SOURCE_DEBIAN;
       default -> ImageSource.IMAGE_SOURCE_REGISTERED;
     }).setOrigin(r.origin()).setDigest(r.digest()).setRootfsSizeBytes(r.rootfsBytes()).setRootfsPath(r.rootfsPath())
-        .setVmReferences(r.vmRefs()).setDownloadBytes(r.downloadBytes())
+        .setVmReferences(r.vmRefs()).setDownloadBytes(r.downloadBytes()).setManaged(r.managed())
         .setCreateTime(Timestamp.newBuilder().setSeconds(r.created().getEpochSecond()).setNanos(r.created().getNano()));
     if (r.workSeedPath() != null) {
       b.setWorkSeedPath(r.workSeedPath());

@@ -57,6 +57,27 @@ final class ImageRequests {
     return raw;
   }
 
+  /**
+   * A file the caller names on the host: absolute, already normal (no ".", ".." or "//"), no
+   * NUL, at most 4096 characters. Whether it exists and what it is are checked by the caller,
+   * after resolving symlinks.
+   */
+  static java.nio.file.Path hostPath(String field, String raw) {
+    if (raw.isEmpty()) {
+      throw Errors.invalidArgument(field, field + " is required");
+    }
+    if (raw.length() > 4096 || raw.indexOf('\0') >= 0 || !raw.startsWith("/")) {
+      throw Errors.invalidArgument(field, field + " must be an absolute path of at most 4096 characters (got "
+          + quoted(raw) + ")");
+    }
+    java.nio.file.Path p = java.nio.file.Path.of(raw);
+    if (!p.normalize().toString().equals(raw)) {
+      throw Errors.invalidArgument(field, field + " must be a normal path without \".\", \"..\", \"//\" or a"
+          + " trailing \"/\" (got " + quoted(raw) + ")");
+    }
+    return p;
+  }
+
   static void requestId(String raw) {
     if (raw.length() > 128 || raw.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
       throw Errors.invalidArgument("request_id", "request_id must be at most 128 printable characters");

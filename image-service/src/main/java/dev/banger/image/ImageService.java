@@ -36,7 +36,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * image-service (DESIGN.md §7): OCI pulls into ext4 rootfs images, the image store, and the
- * OCI blob cache. Kernels and the mmdebstrap/catalog sources are not served yet.
+ * OCI blob cache, registered images and their promotion. Kernels and the mmdebstrap/catalog
+ * sources are not served yet.
  */
 public final class ImageService implements BangerService {
 
@@ -84,8 +85,16 @@ public final class ImageService implements BangerService {
     PullPipeline pipeline = new PullPipeline(images, limits, builder, fetcher, seeder, store);
     TransportPolicy transport = TransportPolicy.withInsecureRegistries(
         cfg.insecureRegistries() == null ? Set.of() : new HashSet<>(cfg.insecureRegistries()));
+    List<Path> stateRoots = new java.util.ArrayList<>();
+    for (Path p : List.of(context.layout().libDir(), context.layout().cacheDir(), context.layout().runDir())) {
+      if (Files.exists(p)) {
+        stateRoots.add(p.toRealPath());
+      }
+    }
+    ImageRegistrar registrar = new ImageRegistrar(store, kit, stateRoots);
+    ImagePromoter promoter = new ImagePromoter(images, kit, seeder, store);
     return List.of(new ImageGrpcService(store, pipeline, creds -> client(cfg, transport, creds), cache,
-        context.operations()));
+        context.operations(), registrar, promoter));
   }
 
   private static RegistryClient client(ImageConfig cfg, TransportPolicy transport, String override) {

@@ -14,12 +14,25 @@ import java.util.Optional;
 public final class ImageStore {
 
   /** One image row, with the number of VMs referencing it. */
+  /**
+   * One image row, with the number of VMs referencing it. {@code managed} is false for a
+   * registered image whose rootfs lies outside banger's state (the user's file, never deleted).
+   */
   public record ImageRow(String id, String name, String source, String origin, String digest, String rootfsPath,
-      long rootfsBytes, String workSeedPath, String defaultKernel, long downloadBytes, Instant created, int vmRefs) {}
+      long rootfsBytes, String workSeedPath, String defaultKernel, long downloadBytes, Instant created, int vmRefs,
+      boolean managed) {
+
+    /** A managed image: its files live under images/ and go with it. */
+    public ImageRow(String id, String name, String source, String origin, String digest, String rootfsPath,
+        long rootfsBytes, String workSeedPath, String defaultKernel, long downloadBytes, Instant created, int vmRefs) {
+      this(id, name, source, origin, digest, rootfsPath, rootfsBytes, workSeedPath, defaultKernel, downloadBytes,
+          created, vmRefs, true);
+    }
+  }
 
   private static final String SELECT = "SELECT i.id, i.name, i.source, i.origin, i.digest, i.rootfs_path,"
       + " i.rootfs_bytes, i.work_seed_path, i.default_kernel, i.download_bytes, i.created_at,"
-      + " (SELECT COUNT(*) FROM image_refs r WHERE r.image_id = i.id) FROM images i";
+      + " (SELECT COUNT(*) FROM image_refs r WHERE r.image_id = i.id), i.managed FROM images i";
 
   private final SqliteDatabase db;
 
@@ -44,9 +57,33 @@ public final class ImageStore {
 
   public void insert(ImageRow r) {
     update("INSERT INTO images (id, name, source, origin, digest, rootfs_path, rootfs_bytes, work_seed_path,"
-        + " default_kernel, download_bytes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        + " default_kernel, download_bytes, managed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         r.id(), r.name(), r.source(), r.origin(), r.digest(), r.rootfsPath(), r.rootfsBytes(), r.workSeedPath(),
-        r.defaultKernel(), r.downloadBytes());
+        r.defaultKernel(), r.downloadBytes(), r.managed() ? 1 : 0);
+  }
+
+  /**
+   * PromoteImage's commit: the row now names the copy under images/ and its work-seed. Only an
+   * unmanaged row changes, so a promote racing a delete or a second promote changes nothing.
+   *
+   * @return false when the row is gone or already managed
+   */
+  public boolean markPromoted(String id, String rootfsPath, long rootfsBytes, String workSeedPath) {
+    return update("UPDATE images SET rootfs_path = ?, rootfs_bytes = ?, work_seed_path = ?, managed = 1"
+        + " WHERE id = ? AND managed = 0", rootfsPath, rootfsBytes, workSeedPath, id) == 1;
+  }
+
+  /** A kernel's id by id or name, for pairing an image with it. */
+  public Optional<String> kernelId(String idOrName) {
+    try (Connection c = db.connection();
+        PreparedStatement s = c.prepareStatement("SELECT id FROM kernels WHERE id = ? OR name = ?")) {
+      bind(s, idOrName, idOrName);
+      try (ResultSet r = s.executeQuery()) {
+        return r.next() ? Optional.of(r.getString(1)) : Optional.empty();
+      }
+    } catch (SQLException e) {
+      throw new IllegalStateException("reading kernels: " + e.getMessage(), e);
+    }
   }
 
   public void delete(String id) {
@@ -62,9 +99,9 @@ public final class ImageStore {
     update("DELETE FROM image_refs WHERE image_id = ? AND vm_id = ?", imageId, vmId);
   }
 
-  /** Every rootfs path on record, to tell published directories from crash leftovers. */
+  /** Every managed rootfs path on record, to tell published directories from crash leftovers. */
   public List<String> rootfsPaths() {
-    return all().stream().map(ImageRow::rootfsPath).toList();
+    return all().stream().filter(ImageRow::managed).map(ImageRow::rootfsPath).toList();
   }
 
   private List<ImageRow> query(String sql, Object... args) {
@@ -75,7 +112,7 @@ public final class ImageStore {
         while (r.next()) {
           out.add(new ImageRow(r.getString(1), r.getString(2), r.getString(3), r.getString(4), r.getString(5),
               r.getString(6), r.getLong(7), r.getString(8), r.getString(9), r.getLong(10),
-              Instant.parse(r.getString(11)), r.getInt(12)));
+              Instant.parse(r.getString(11)), r.getInt(12), r.getInt(13) == 1));
         }
       }
       return out;
@@ -84,10 +121,10 @@ public final class ImageStore {
     }
   }
 
-  private void update(String sql, Object... args) {
+  private int update(String sql, Object... args) {
     try (Connection c = db.connection(); PreparedStatement s = c.prepareStatement(sql)) {
       bind(s, args);
-      s.executeUpdate();
+      return s.executeUpdate();
     } catch (SQLException e) {
       throw new IllegalStateException("writing images: " + e.getMessage(), e);
     }

@@ -1,0 +1,100 @@
+package dev.banger.image;
+
+import dev.banger.ext4.Ext4Toolkit;
+import dev.banger.image.build.SparseCopy;
+import dev.banger.image.store.ImageStore;
+import dev.banger.kit.grpc.Errors;
+import dev.banger.kit.state.DirectoryTrees;
+import io.grpc.Status;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Map;
+import java.util.concurrent.CancellationException;
+import java.util.function.BooleanSupplier;
+
+/**
+ * PromoteImage: copies a registered image's rootfs into {@code images/<id>/}, checks the copy,
+ * builds its work-seed, then flips the row to managed. Like a pull, everything happens in
+ * {@code images/.staging/<id>/} and appears by one rename and one row update, or not at all;
+ * the user's file is only ever read.
+ */
+final class ImagePromoter {
+
+  static final String[] STAGES = {"copy", "check", "seed", "publish"};
+
+  private final Path imagesDir;
+  private final Ext4Toolkit kit;
+  private final PullPipeline.Seeder seeder;
+  private final ImageStore store;
+
+  ImagePromoter(Path imagesDir, Ext4Toolkit kit, PullPipeline.Seeder seeder, ImageStore store) {
+    this.imagesDir = imagesDir;
+    this.kit = kit;
+    this.seeder = seeder;
+    this.store = store;
+  }
+
+  /** Called under the image name's lock; a managed image is returned as it is (a retry). */
+  ImageStore.ImageRow promote(ImageStore.ImageRow row, ProgressCall.Listener l, BooleanSupplier cancelled)
+      throws IOException {
+    if (row.managed()) {
+      return row;
+    }
+    Path source = Path.of(row.rootfsPath());
+    FileTime before = modified(source);
+    Path staging = imagesDir.resolve(".staging").resolve(row.id());
+    Files.createDirectories(staging.getParent());
+    DirectoryTrees.delete(staging);
+    Files.createDirectory(staging, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+    try {
+      Path copy = staging.resolve("rootfs.ext4");
+      l.stage("copy", "copying " + source, 0, row.rootfsBytes());
+      long data = SparseCopy.copy(source, copy, (done, total) -> l.stage("copy", "copying " + source, done, total),
+          cancelled);
+      if (!modified(source).equals(before)) {
+        throw Errors.of(Status.ABORTED.withDescription(source + " changed while it was being copied; stop what"
+            + " writes to it and promote again"), "ROOTFS_CHANGED", Map.of("path", source.toString()));
+      }
+      l.stage("check", "e2fsck -fn on the copy (" + data + " bytes of data)", 0, 0);
+      if (!kit.tools().isClean(copy)) {
+        throw Errors.of(Status.FAILED_PRECONDITION.withDescription("the copy of " + source + " is not a clean ext4"
+            + " filesystem (was it changed since it was registered?); run 'e2fsck -fp " + source
+            + "' and promote again"), "ROOTFS_NOT_CLEAN", Map.of("path", source.toString()));
+      }
+      check(cancelled);
+      l.stage("seed", "building the work-seed (disk-service)", 0, 0);
+      Path seed = seeder.seed(copy);
+      check(cancelled);
+
+      l.stage("publish", "moving the copy into the store", 0, 0);
+      Path finalDir = imagesDir.resolve(row.id());
+      DirectoryTrees.delete(finalDir); // a leftover of a promote that died before its row update
+      Files.move(staging, finalDir, StandardCopyOption.ATOMIC_MOVE);
+      Files.setPosixFilePermissions(finalDir, PosixFilePermissions.fromString("rwxr-xr-x"));
+      long bytes = Files.size(finalDir.resolve("rootfs.ext4"));
+      if (!store.markPromoted(row.id(), finalDir.resolve("rootfs.ext4").toString(), bytes,
+          finalDir.resolve(seed.getFileName()).toString())) {
+        DirectoryTrees.delete(finalDir); // deleted (or promoted) meanwhile: the copy is nobody's
+        throw Errors.of(Status.ABORTED.withDescription("image \"" + row.name() + "\" changed while it was being"
+            + " promoted; look at it again"), "IMAGE_CHANGED", Map.of("name", row.name()));
+      }
+      return store.find(row.id()).orElseThrow();
+    } finally {
+      DirectoryTrees.delete(staging); // gone already when published
+    }
+  }
+
+  private static FileTime modified(Path p) throws IOException {
+    return Files.getLastModifiedTime(p);
+  }
+
+  private static void check(BooleanSupplier cancelled) {
+    if (cancelled.getAsBoolean() || Thread.currentThread().isInterrupted()) {
+      throw new CancellationException("the promote was cancelled");
+    }
+  }
+}

@@ -1,0 +1,118 @@
+package dev.banger.image;
+
+import dev.banger.ext4.Ext4Image;
+import dev.banger.ext4.Ext4Toolkit;
+import dev.banger.ext4.GuestPath;
+import dev.banger.image.store.ImageStore;
+import dev.banger.kit.grpc.Errors;
+import io.grpc.Status;
+import java.io.IOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * RegisterImage: records a rootfs file the user keeps, by reference (docs/image-service.md,
+ * "Registered images"). The file is checked the way a VM start would need it — a regular file
+ * holding a clean ext4 filesystem with an init — so a bad file is refused now, with the reason,
+ * rather than at the first boot. Nothing is copied and banger never deletes the file.
+ */
+final class ImageRegistrar {
+
+  /** Any one of these makes a rootfs bootable by the kernel's default init search. */
+  static final List<GuestPath> INITS = List.of(GuestPath.of("/sbin/init"), GuestPath.of("/usr/sbin/init"),
+      GuestPath.of("/lib/systemd/systemd"), GuestPath.of("/usr/lib/systemd/systemd"));
+
+  private final ImageStore store;
+  private final Ext4Toolkit kit;
+  private final List<Path> stateRoots;
+
+  /** @param stateRoots banger's state and cache directories, resolved: nothing inside them may be registered */
+  ImageRegistrar(ImageStore store, Ext4Toolkit kit, List<Path> stateRoots) {
+    this.store = store;
+    this.kit = kit;
+    this.stateRoots = List.copyOf(stateRoots);
+  }
+
+  /** What a registration was asked for, validated. */
+  record Request(String name, Path rootfs, String kernel) {}
+
+  /**
+   * Registers, or returns the existing row when the same name already names the same file (a
+   * retry). Called under the image name's lock.
+   */
+  ImageStore.ImageRow register(Request req) {
+    Path real = resolve(req.rootfs());
+    var existing = store.find(req.name());
+    if (existing.isPresent()) {
+      if (!existing.get().managed() && existing.get().origin().equals(real.toString())) {
+        return existing.get();
+      }
+      throw ImageGrpcService.exists(existing.get());
+    }
+    String kernelId = null;
+    if (!req.kernel().isEmpty()) {
+      kernelId = store.kernelId(req.kernel()).orElseThrow(() -> Errors.notFound("kernel", req.kernel()));
+    }
+    Ext4Image image = kit.open(real);
+    if (image.superblock().needsRecovery() || !kit.tools().isClean(real)) {
+      throw Errors.of(Status.FAILED_PRECONDITION.withDescription(real + " holds an ext4 filesystem that is not clean"
+          + " (unreplayed journal or errors); run 'e2fsck -fp " + real + "' and register it again"),
+          "ROOTFS_NOT_CLEAN", Map.of("path", real.toString()));
+    }
+    if (kit.stat(image, INITS).isEmpty()) {
+      throw Errors.of(Status.FAILED_PRECONDITION.withDescription(real + " has no init (none of /sbin/init,"
+          + " /usr/sbin/init, /lib/systemd/systemd, /usr/lib/systemd/systemd), so no VM could boot it"),
+          "ROOTFS_NO_INIT", Map.of("path", real.toString()));
+    }
+    long bytes;
+    try {
+      bytes = Files.size(real);
+    } catch (IOException e) {
+      throw unreadable(real, e);
+    }
+    ImageStore.ImageRow row = new ImageStore.ImageRow(UUID.randomUUID().toString(), req.name(), "registered",
+        real.toString(), "", real.toString(), bytes, null, kernelId, 0, Instant.now(), 0, false);
+    store.insert(row);
+    return store.find(row.id()).orElseThrow();
+  }
+
+  /** Follows every symlink; the result must be a regular file outside banger's state. */
+  private Path resolve(Path raw) {
+    Path real;
+    try {
+      real = raw.toRealPath();
+    } catch (NoSuchFileException e) {
+      throw Errors.of(Status.NOT_FOUND.withDescription("rootfs_path " + ImageRequests.quoted(raw.toString())
+          + " does not exist"), "ROOTFS_NOT_FOUND", Map.of());
+    } catch (IOException e) {
+      throw unreadable(raw, e);
+    }
+    if (!Files.isRegularFile(real)) {
+      throw Errors.invalidArgument("rootfs_path", "rootfs_path " + ImageRequests.quoted(real.toString())
+          + " is not a regular file (an ext4 image file is expected)");
+    }
+    for (Path root : stateRoots) {
+      if (real.startsWith(root)) {
+        throw Errors.invalidArgument("rootfs_path", "rootfs_path " + ImageRequests.quoted(real.toString())
+            + " lies inside banger's state directory " + root + "; register a file of your own");
+      }
+    }
+    if (!Files.isReadable(real)) {
+      throw unreadable(real, new AccessDeniedException(real.toString()));
+    }
+    return real;
+  }
+
+  /** The service runs as its own user: say whose permission is missing. */
+  private static RuntimeException unreadable(Path p, IOException e) {
+    return Errors.of(Status.PERMISSION_DENIED.withDescription("cannot read " + ImageRequests.quoted(p.toString())
+        + " as user " + System.getProperty("user.name") + " (image-service): " + e.getClass().getSimpleName()
+        + "; make it readable to that user"), "ROOTFS_UNREADABLE", Map.of());
+  }
+}

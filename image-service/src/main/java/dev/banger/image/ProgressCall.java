@@ -1,0 +1,86 @@
+package dev.banger.image;
+
+import com.google.protobuf.Message;
+import dev.banger.api.common.v1.Progress;
+import dev.banger.kit.grpc.Errors;
+import dev.banger.kit.ops.OperationRegistry;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
+import java.util.function.Function;
+import org.slf4j.Logger;
+
+/**
+ * One long server-streaming call (pull, promote, kernel import): the operation's entry in the
+ * registry, cancellation from either side (the client going away or Operations.Cancel), each
+ * stage as a {@link Progress} event on the stream and in the registry, then the result or the
+ * error. The stream is written under one lock because progress may come from worker threads.
+ *
+ * @param <R> the RPC's response message: a oneof of progress and the result
+ */
+final class ProgressCall<R> {
+
+  /** Where work reports a stage; {@code stage} is one of the call's stages. */
+  interface Listener {
+    void stage(String stage, String message, long done, long total);
+  }
+
+  private final OperationRegistry.Handle op;
+  private final ServerCallStreamObserver<R> call;
+  private final List<String> stages;
+  private final Function<Progress, R> progressMessage;
+  private final AtomicBoolean cancelled = new AtomicBoolean();
+
+  ProgressCall(OperationRegistry ops, String method, String target, String requestId, StreamObserver<R> obs,
+      String[] stages, Function<Progress, R> progressMessage) {
+    this.call = (ServerCallStreamObserver<R>) obs;
+    this.stages = Arrays.asList(stages);
+    this.progressMessage = progressMessage;
+    this.op = ops.start(method, target, requestId);
+    op.onCancel(() -> cancelled.set(true));
+    call.setOnCancelHandler(() -> ops.cancel(op.id()));
+  }
+
+  BooleanSupplier cancelled() {
+    return cancelled::get;
+  }
+
+  Listener listener() {
+    return (stage, message, done, total) -> {
+      Progress p = Progress.newBuilder().setStage(stage).setMessage(message).setBytesDone(done).setBytesTotal(total)
+          .setStageIndex(1 + stages.indexOf(stage)).setStageCount(stages.size()).setPercent(-1).build();
+      op.progress(p);
+      synchronized (this) {
+        if (!call.isCancelled()) {
+          call.onNext(progressMessage.apply(p.toBuilder().setOperationId(op.id()).build()));
+        }
+      }
+    };
+  }
+
+  void succeed(Message result, R last) {
+    op.succeed(result);
+    synchronized (this) {
+      call.onNext(last);
+      call.onCompleted();
+    }
+  }
+
+  /** Ends the call with {@code t} as a status; unexpected (INTERNAL) failures are logged with their stack. */
+  void fail(Throwable t, Logger log, String what) {
+    StatusRuntimeException s = ImageErrors.toStatus(t);
+    if (s.getStatus().getCode() == Status.Code.INTERNAL) {
+      log.warn("{} failed", what, t);
+    }
+    op.fail(s.getStatus().getCode().value(), s.getStatus().getDescription(),
+        Errors.errorInfo(s).map(i -> i.getReason()).orElse(""));
+    synchronized (this) {
+      call.onError(s);
+    }
+  }
+}
