@@ -1,0 +1,108 @@
+package dev.banger.vm.driver;
+
+import dev.banger.kit.process.Command;
+import dev.banger.kit.process.CommandFailedException;
+import dev.banger.kit.process.CommandRunner;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Launches QEMU {@code -M microvm} (see {@link QemuArgs}) through the command runner: QEMU
+ * daemonizes once its devices are set up, so a refused configuration (a missing disk, a tap it
+ * cannot open) comes back as QEMU's own stderr and exit status, and success leaves a pid file
+ * and a QMP socket in the VM's run directory.
+ */
+public final class QemuDriver implements VmmDriver {
+
+  /** Device setup takes well under a second; a bound keeps a wedged QEMU from holding a start. */
+  static final Duration LAUNCH_TIMEOUT = Duration.ofSeconds(30);
+  static final Duration QMP_TIMEOUT = Duration.ofSeconds(5);
+
+  private final CommandRunner runner;
+  private final Accelerator accel;
+  private final long tscKhz;
+
+  public QemuDriver(CommandRunner runner, Accelerator accel) {
+    this(runner, accel, HostTsc.khz());
+  }
+
+  QemuDriver(CommandRunner runner, Accelerator accel, long tscKhz) {
+    this.runner = runner;
+    this.accel = accel;
+    this.tscKhz = tscKhz;
+  }
+
+  @Override
+  public String name() {
+    return "qemu";
+  }
+
+  @Override
+  public RunningVm launch(LaunchSpec spec) throws DriverException {
+    requireFile("kernel", spec.kernel());
+    if (spec.initrd().isPresent()) {
+      requireFile("initrd", spec.initrd().get());
+    }
+    requireFile("root disk", spec.rootDisk());
+    if (spec.workDisk().isPresent()) {
+      requireFile("work disk", spec.workDisk().get());
+    }
+    List<String> argv;
+    try {
+      argv = QemuArgs.build(spec, accel, tscKhz);
+      Files.createDirectories(spec.runDir(),
+          PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+      Files.deleteIfExists(QemuArgs.pidFile(spec));
+      Files.deleteIfExists(QemuArgs.qmpSocket(spec));
+    } catch (IllegalArgumentException | IOException e) {
+      throw new DriverException("cannot prepare VM " + spec.vmId() + ": " + e.getMessage(), e);
+    }
+    try {
+      runner.check(Command.of(argv).timeout(LAUNCH_TIMEOUT).build());
+    } catch (CommandFailedException e) {
+      killFromPidFile(spec); // a timed-out QEMU may have daemonized anyway
+      throw new DriverException("QEMU refused to start VM " + spec.vmId() + ": " + qemuSays(e), e);
+    }
+    long pid;
+    try {
+      pid = Long.parseLong(Files.readString(QemuArgs.pidFile(spec)).strip());
+    } catch (IOException | NumberFormatException e) {
+      throw new DriverException("QEMU started VM " + spec.vmId() + " but wrote no usable pid file", e);
+    }
+    return new QemuVm(pid, QemuArgs.qmpSocket(spec), QMP_TIMEOUT);
+  }
+
+  private static void requireFile(String what, Path p) throws DriverException {
+    if (!Files.isRegularFile(p)) {
+      throw new DriverException(what + " " + p + " does not exist or is not a regular file");
+    }
+    if (!Files.isReadable(p)) {
+      throw new DriverException(what + " " + p + " is not readable by " + System.getProperty("user.name"));
+    }
+  }
+
+  private static void killFromPidFile(LaunchSpec spec) {
+    try {
+      long pid = Long.parseLong(Files.readString(QemuArgs.pidFile(spec)).strip());
+      ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+    } catch (IOException | NumberFormatException e) {
+      // no pid file: nothing daemonized
+    }
+  }
+
+  /** QEMU's stderr carries the reason ("Could not open 'x': Permission denied"); keep its last line. */
+  private static String qemuSays(CommandFailedException e) {
+    if (e.result() != null) {
+      String err = e.result().stderrText().strip();
+      if (!err.isEmpty()) {
+        String[] lines = err.split("\n");
+        return lines[lines.length - 1];
+      }
+    }
+    return e.getMessage();
+  }
+}

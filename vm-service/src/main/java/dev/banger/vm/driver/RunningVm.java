@@ -1,0 +1,23 @@
+package dev.banger.vm.driver;
+
+import java.time.Duration;
+
+/** A launched VMM process, however it is controlled. */
+public interface RunningVm {
+
+  long pid();
+
+  boolean alive();
+
+  /** The VMM's view of the guest, e.g. "running", "paused", "shutdown". */
+  String status() throws DriverException;
+
+  /** Asks the guest to power off (ACPI power button); the guest may ignore it. */
+  void requestPowerdown() throws DriverException;
+
+  /** Ends the VMM at once (SIGKILL); the guest's disks may need journal recovery afterwards. */
+  void kill();
+
+  /** @return true when the VMM exited within {@code timeout} */
+  boolean awaitExit(Duration timeout) throws InterruptedException;
+}

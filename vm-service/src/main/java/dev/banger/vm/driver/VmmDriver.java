@@ -1,0 +1,18 @@
+package dev.banger.vm.driver;
+
+/**
+ * A virtual machine monitor banger can drive (DESIGN.md §4): QEMU here; Firecracker behind the
+ * same interface later. A driver launches a VMM for a validated {@link LaunchSpec} and hands back
+ * a {@link RunningVm}; readiness (SSH) and the steps around it belong to vm-service.
+ */
+public interface VmmDriver {
+
+  /** "qemu" or "firecracker", as config and doctor name it. */
+  String name();
+
+  /**
+   * Starts the VMM and returns once it runs the guest. On failure nothing is left running and the
+   * exception says why (the VMM's own words when it refused the configuration).
+   */
+  RunningVm launch(LaunchSpec spec) throws DriverException;
+}
