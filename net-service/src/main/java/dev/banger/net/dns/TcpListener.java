@@ -67,7 +67,9 @@ final class TcpListener implements AutoCloseable {
         s = server.accept();
       } catch (IOException e) {
         if (!closed) {
+          // e.g. out of file descriptors: back off rather than spin on a failing accept
           log.warn("DNS TCP accept on {} failed: {}", server.getLocalSocketAddress(), e.toString());
+          pause();
         }
         continue;
       }
@@ -136,6 +138,14 @@ final class TcpListener implements AutoCloseable {
           }
         });
       }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private void pause() {
+    try {
+      stopped.await(100, TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }

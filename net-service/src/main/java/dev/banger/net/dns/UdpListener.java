@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,6 +48,7 @@ final class UdpListener implements AutoCloseable {
       } catch (IOException e) {
         if (!socket.isClosed()) {
           log.warn("DNS UDP receive on {} failed: {}", socket.getLocalSocketAddress(), e.toString());
+          LockSupport.parkNanos(100_000_000L); // back off rather than spin on a failing socket
         }
         continue;
       }
