@@ -1,0 +1,102 @@
+package dev.banger.net.host;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.banger.kit.auth.UserDirectory;
+import dev.banger.kit.net.Ipv4Cidr;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Reads iproute2's {@code -json} output. Only the fields banger acts on are read, and anything
+ * unexpected is an error rather than a guess: a misread link could be deleted.
+ */
+final class IpJson {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final UserDirectory users;
+
+  IpJson(UserDirectory users) {
+    this.users = users;
+  }
+
+  List<LinkInfo> links(String json) throws IOException {
+    List<LinkInfo> out = new ArrayList<>();
+    for (JsonNode l : array(json)) {
+      JsonNode info = l.path("linkinfo");
+      JsonNode data = info.path("info_data");
+      String kind = info.path("info_kind").asText("");
+      List<String> flags = new ArrayList<>();
+      l.path("flags").forEach(f -> flags.add(f.asText()));
+      String name = l.path("ifname").asText("");
+      if (name.isEmpty()) {
+        throw new IOException("ip printed a link without a name: " + l);
+      }
+      out.add(new LinkInfo(name, kind, "tun".equals(kind) ? data.path("type").asText("") : "",
+          "tun".equals(kind) ? owner(data.path("user")) : -1, l.path("master").asText(""),
+          l.path("ifalias").asText(""), flags.contains("UP"), flags));
+    }
+    return out;
+  }
+
+  /** ip prints a tun owner as a user name when the host knows one, else as the number. */
+  private long owner(JsonNode user) throws IOException {
+    if (user.isMissingNode() || user.isNull()) {
+      return -1;
+    }
+    if (user.isNumber()) {
+      return user.asLong();
+    }
+    String text = user.asText();
+    if (text.matches("[0-9]{1,10}")) {
+      return Long.parseLong(text);
+    }
+    return users.uidOf(text).map(Integer::longValue)
+        .orElseThrow(() -> new IOException("ip names tap owner \"" + text + "\", which is not in /etc/passwd"));
+  }
+
+  /** IPv4 addresses per link in {@code ip -j -4 addr show [dev X]}, in ip's order. */
+  Map<String, List<Ipv4Cidr>> ipv4Addresses(String json) throws IOException {
+    Map<String, List<Ipv4Cidr>> out = new LinkedHashMap<>();
+    for (JsonNode l : array(json)) {
+      List<Ipv4Cidr> mine = out.computeIfAbsent(l.path("ifname").asText(""), k -> new ArrayList<>());
+      for (JsonNode a : l.path("addr_info")) {
+        if ("inet".equals(a.path("family").asText())) {
+          try {
+            mine.add(new Ipv4Cidr(Ipv4Cidr.parseAddress(a.path("local").asText()), a.path("prefixlen").asInt()));
+          } catch (IllegalArgumentException e) {
+            throw new IOException("ip printed an address banger cannot read: " + a, e);
+          }
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Devices of {@code ip -j -4 route show default}, in the kernel's order. */
+  List<String> routeDevices(String json) throws IOException {
+    List<String> out = new ArrayList<>();
+    for (JsonNode r : array(json)) {
+      if (r.hasNonNull("dev")) {
+        out.add(r.get("dev").asText());
+      }
+    }
+    return out;
+  }
+
+  private static JsonNode array(String json) throws IOException {
+    String text = json.strip();
+    if (text.isEmpty()) {
+      return JSON.createArrayNode();
+    }
+    JsonNode root = JSON.readTree(text);
+    if (!root.isArray()) {
+      throw new IOException("ip -json printed something other than an array");
+    }
+    return root;
+  }
+}
