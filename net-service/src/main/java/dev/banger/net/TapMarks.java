@@ -1,7 +1,6 @@
 package dev.banger.net;
 
 import java.util.List;
-import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -62,14 +61,5 @@ final class TapMarks {
       return new NotOurs();
     }
     return m.group(3) != null ? new PoolTap() : new VmTap(m.group(2));
-  }
-
-  /** Whether the alias is some banger installation's mark (ours or another's). */
-  static boolean anyBangerMark(String alias) {
-    return alias != null && MARK.matcher(alias).matches();
-  }
-
-  Optional<String> installId() {
-    return Optional.of(installId);
   }
 }

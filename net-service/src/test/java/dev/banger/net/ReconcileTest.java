@@ -38,7 +38,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -48,6 +51,7 @@ import org.junit.jupiter.api.io.TempDir;
  * table matches the leases. Then the interrupted work completes on retry, and releasing it all
  * leaves the namespace as it began.
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ReconcileTest {
 
   static final int POOL = 3;
@@ -100,6 +104,7 @@ class ReconcileTest {
   }
 
   @Test
+  @Order(1)
   void killNineMidStormThenRestartReconciles() throws Exception {
     NetNamespace.State start = ns.state();
     String foreignTap = ns.link("tb-foreign").toString();
@@ -212,6 +217,48 @@ class ReconcileTest {
     assertTrue(svc.stub().removeBridge(RemoveBridgeRequest.getDefaultInstance()).getDeleted());
     assertEquals(start, ns.state(), "nothing left behind");
     assertFalse(svc.log().contains(" ERROR "), "no step of reconcile failed");
+  }
+
+  @Test
+  @Order(2)
+  void aRebootLosesBridgeAndTapsAndStartUpMakesTheBridgeAgain() throws Exception {
+    NetNamespace.State start = ns.state();
+    svc.stub().ensureBridge(EnsureBridgeRequest.getDefaultInstance());
+    String vm = UUID.randomUUID().toString();
+    Lease lease = svc.stub().leaseIp(LeaseIpRequest.newBuilder().setVmId(vm).setVmName("survivor").build()).getLease();
+    Tap tap = svc.stub().acquireTap(AcquireTapRequest.newBuilder().setVmId(vm).setOwnerUid(1000).build()).getTap();
+    svc.stop();
+    // What a reboot does to runtime state: every link banger made is gone.
+    for (String l : ns.linksWithAlias("banger:" + installId() + ":")) {
+      ns.ip("link", "del", "dev", l);
+    }
+    ns.ip("link", "del", "dev", "br-banger");
+    svc.restart();
+    JsonNode br = ns.link("br-banger");
+    assertNotNull(br, "the recorded bridge is made again");
+    assertTrue(NetLifecycleTest.flags(br).contains("UP"));
+    assertTrue(ns.ip("-4", "addr", "show", "dev", "br-banger").contains("172.16.0.1/24"));
+    assertEquals(List.of(lease), svc.stub().listLeases(ListLeasesRequest.getDefaultInstance()).getLeasesList(),
+        "the lease is a durable fact");
+    assertEquals(0, svc.stub().listTaps(ListTapsRequest.getDefaultInstance()).getTapsCount());
+    Tap again = svc.stub().acquireTap(AcquireTapRequest.newBuilder().setVmId(vm).setOwnerUid(1000).build()).getTap();
+    assertEquals(tap.getName(), again.getName(), "the same name for the same VM");
+
+    // No default route and no [net] uplink: NAT is refused and nothing changes.
+    ns.ip("route", "del", "default");
+    String rules = ns.ruleset();
+    io.grpc.StatusRuntimeException e = org.junit.jupiter.api.Assertions.assertThrows(io.grpc.StatusRuntimeException.class,
+        () -> svc.stub().enableNat(EnableNatRequest.newBuilder().setVmId(vm).build()));
+    assertEquals("NO_UPLINK", dev.banger.kit.grpc.Errors.errorInfo(e).orElseThrow().getReason());
+    assertFalse(svc.stub().listLeases(ListLeasesRequest.getDefaultInstance()).getLeases(0).getNat());
+    assertEquals(rules, ns.ruleset());
+    assertEquals("0", ns.ipForward());
+    ns.ip("route", "add", "default", "dev", "bu-up0");
+
+    assertTrue(svc.stub().releaseIp(ReleaseIpRequest.newBuilder().setVmId(vm).build()).getExisted());
+    assertNull(ns.link(again.getName()), "releasing the lease takes the tap with it");
+    assertTrue(svc.stub().removeBridge(RemoveBridgeRequest.getDefaultInstance()).getDeleted());
+    assertEquals(start, ns.state());
   }
 
   static String installId() throws Exception {
