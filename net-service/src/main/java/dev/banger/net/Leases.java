@@ -39,7 +39,15 @@ final class Leases {
 
   record Leased(Lease lease, boolean created) {}
 
-  Leased lease(String vmId, String vmName, String bridge) throws SQLException {
+  Leased lease(String vmId, String vmName, String bridge) throws Exception {
+    Leased l = store.work(() -> leaseInOneConnection(vmId, vmName, bridge));
+    if (l.created()) {
+      events.leased(l.lease());
+    }
+    return l;
+  }
+
+  private Leased leaseInOneConnection(String vmId, String vmName, String bridge) throws SQLException {
     Optional<Lease> existing = store.find(vmId);
     if (existing.isPresent()) {
       Lease l = existing.get();
@@ -69,7 +77,6 @@ final class Leases {
       store.insert(made);
     }
     LOG.info("leased vm={} name={} ip={} mac={} bridge={}", vmId, vmName, made.ip(), made.mac(), bridge);
-    events.leased(made);
     return new Leased(made, true);
   }
 
