@@ -22,6 +22,7 @@ import dev.banger.kit.process.CommandResult;
 import dev.banger.kit.process.HostCommandRunner;
 import dev.banger.net.testing.ChildNetService;
 import dev.banger.net.testing.NetNamespace;
+import dev.banger.net.testing.NetProbes;
 import dev.banger.net.testing.RootNamespaceGuard;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -86,8 +87,7 @@ class HostileInputTest {
     svc.stub().acquireTap(AcquireTapRequest.newBuilder().setVmId(VM).setOwnerUid(1000).build());
     assertEquals("bu-up0", svc.stub().enableNat(EnableNatRequest.newBuilder().setVmId(VM).build()).getUplink(),
         "the configured uplink, with no default route in the namespace");
-    NetLifecycleTest.ns = ns;
-    NetLifecycleTest.awaitPool(1);
+    NetProbes.awaitPool(ns, 1);
   }
 
   @AfterAll

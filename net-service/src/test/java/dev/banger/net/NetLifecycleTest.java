@@ -9,7 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.banger.api.net.v1.AcquireTapRequest;
 import dev.banger.api.net.v1.DisableNatRequest;
 import dev.banger.api.net.v1.DnsRecord;
@@ -33,6 +32,7 @@ import dev.banger.kit.grpc.Errors;
 import dev.banger.kit.testing.ServiceHarness;
 import dev.banger.net.testing.ChildNetService;
 import dev.banger.net.testing.NetNamespace;
+import dev.banger.net.testing.NetProbes;
 import dev.banger.net.testing.RootNamespaceGuard;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -47,7 +47,6 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
-import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -59,7 +58,6 @@ import org.junit.jupiter.api.io.TempDir;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class NetLifecycleTest {
 
-  static final ObjectMapper JSON = new ObjectMapper();
   static final int POOL = 3;
   static final String OWNER = "1000";
 
@@ -147,15 +145,15 @@ class NetLifecycleTest {
     assertEquals("172.16.0.1/24", again.getBridge().getCidr());
     JsonNode br = ns.link("br-banger");
     assertEquals("bridge", br.path("linkinfo").path("info_kind").asText());
-    assertTrue(flags(br).contains("UP"));
+    assertTrue(NetProbes.flags(br).contains("UP"));
     assertTrue(ns.ip("-4", "addr", "show", "dev", "br-banger").contains("inet 172.16.0.1/24"));
-    List<String> warm = awaitPool(POOL);
+    List<String> warm = NetProbes.awaitPool(ns, POOL);
     for (String t : warm) {
       JsonNode l = ns.link(t);
       assertEquals("tap", l.path("linkinfo").path("info_data").path("type").asText());
       assertEquals(1000, NetNamespace.tapOwner(l));
       assertFalse(l.has("master"), "warm taps hang on no bridge");
-      assertFalse(flags(l).contains("UP"), "warm taps are down (so they can be renamed)");
+      assertFalse(NetProbes.flags(l).contains("UP"), "warm taps are down (so they can be renamed)");
     }
   }
 
@@ -197,10 +195,10 @@ class NetLifecycleTest {
     assertEquals(first.getName(), again.getName());
     JsonNode l = ns.link(first.getName());
     assertEquals("br-banger", l.path("master").asText());
-    assertTrue(flags(l).contains("UP"));
+    assertTrue(NetProbes.flags(l).contains("UP"));
     assertEquals(alias + "vm:" + VM_A, l.path("ifalias").asText());
     assertEquals("tap", l.path("linkinfo").path("info_data").path("type").asText());
-    awaitPool(POOL);
+    NetProbes.awaitPool(ns, POOL);
     // Another owner than the pool's: made cold, owned by that uid.
     Tap cold = acquire(VM_B, 1001);
     assertFalse(cold.getFromPool());
@@ -242,16 +240,16 @@ class NetLifecycleTest {
     assertEquals(on, onAgain);
     assertTrue(onAgain.getLease().getNat());
     assertEquals("1", ns.ipForward());
-    assertEquals(Set.of("172.16.0.2"), masqueraded());
+    assertEquals(Set.of("172.16.0.2"), NetProbes.masqueraded(ns));
     svc.stub().enableNat(EnableNatRequest.newBuilder().setVmId(VM_B).build());
-    assertEquals(Set.of("172.16.0.2", "172.16.0.3"), masqueraded());
+    assertEquals(Set.of("172.16.0.2", "172.16.0.3"), NetProbes.masqueraded(ns));
     String table = ns.exec("nft", "list", "table", "ip", "banger");
     assertTrue(table.contains("iifname \"br-banger\" oifname \"bu-up0\" ip saddr 172.16.0.2 accept"), table);
     assertTrue(table.contains("iifname \"bu-up0\" oifname \"br-banger\" ip daddr 172.16.0.2 ct state established,related accept"),
         table);
     assertEquals(foreignBefore, foreignTables(), "other tables survive byte for byte");
     svc.stub().disableNat(DisableNatRequest.newBuilder().setVmId(VM_A).build());
-    assertEquals(Set.of("172.16.0.3"), masqueraded());
+    assertEquals(Set.of("172.16.0.3"), NetProbes.masqueraded(ns));
     assertEquals("1", ns.ipForward());
     assertFalse(svc.stub().disableNat(DisableNatRequest.newBuilder().setVmId(VM_B).build()).getLease().getNat());
     svc.stub().disableNat(DisableNatRequest.newBuilder().setVmId(VM_B).build());
@@ -375,66 +373,10 @@ class NetLifecycleTest {
     return svc.stub().acquireTap(tap(vm, owner)).getTap();
   }
 
-  static List<String> flags(JsonNode link) {
-    return java.util.stream.StreamSupport.stream(link.path("flags").spliterator(), false).map(JsonNode::asText).toList();
-  }
-
   /** banger's tap alias prefix for this installation, read from a warm tap. */
   static String aliasPrefix() throws Exception {
-    List<String> warm = ns.linksWithAlias("banger:");
-    String alias = ns.link(warm.getFirst()).path("ifalias").asText();
+    String alias = ns.link(NetProbes.awaitPool(ns, POOL).getFirst()).path("ifalias").asText();
     return alias.substring(0, "banger:".length() + 9);
-  }
-
-  /** Waits until the pool holds {@code n} warm taps, and returns their names. */
-  static List<String> awaitPool(int n) throws Exception {
-    long deadline = System.nanoTime() + 20_000_000_000L;
-    while (true) {
-      List<String> warm = ns.linksWithAlias("banger:").stream()
-          .filter(t -> ns_alias(t).endsWith(":pool")).toList();
-      if (warm.size() == n) {
-        return warm;
-      }
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("pool has " + warm + ", expected " + n);
-      }
-      Thread.sleep(50);
-    }
-  }
-
-  private static String ns_alias(String link) {
-    try {
-      return ns.link(link).path("ifalias").asText();
-    } catch (Exception e) {
-      return "";
-    }
-  }
-
-  /** Source addresses of the masquerade rules in table ip banger, read back as JSON. */
-  static Set<String> masqueraded() throws Exception {
-    Set<String> out = new HashSet<>();
-    JsonNode root = JSON.readTree(ns.exec("nft", "-j", "list", "table", "ip", "banger"));
-    for (JsonNode item : root.path("nftables")) {
-      JsonNode rule = item.path("rule");
-      if (rule.isMissingNode() || !rule.path("chain").asText().equals("postrouting")) {
-        continue;
-      }
-      boolean masq = false;
-      String saddr = null;
-      for (JsonNode ex : rule.path("expr")) {
-        if (ex.has("masquerade")) {
-          masq = true;
-        }
-        JsonNode m = ex.path("match");
-        if (m.path("left").path("payload").path("field").asText().equals("saddr")) {
-          saddr = m.path("right").asText();
-        }
-      }
-      if (masq && saddr != null) {
-        out.add(saddr);
-      }
-    }
-    return out;
   }
 
   /** Every table but banger's, as nft prints them. */
@@ -442,8 +384,4 @@ class NetLifecycleTest {
     return ns.exec("nft", "list", "table", "inet", "other") + ns.exec("nft", "list", "table", "ip", "banger_like");
   }
 
-  static void assertCode(Status.Code code, Executable call) {
-    StatusRuntimeException e = assertThrows(StatusRuntimeException.class, call);
-    assertEquals(code, e.getStatus().getCode(), e.toString());
-  }
 }

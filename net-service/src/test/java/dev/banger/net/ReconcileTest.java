@@ -19,6 +19,7 @@ import dev.banger.api.net.v1.RemoveBridgeRequest;
 import dev.banger.api.net.v1.Tap;
 import dev.banger.net.testing.ChildNetService;
 import dev.banger.net.testing.NetNamespace;
+import dev.banger.net.testing.NetProbes;
 import dev.banger.net.testing.RootNamespaceGuard;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -68,7 +69,6 @@ class ReconcileTest {
   static void up() throws Exception {
     root = RootNamespaceGuard.capture();
     ns = NetNamespace.create();
-    NetLifecycleTest.ns = ns;
     ns.ip("link", "add", "bu-up0", "type", "veth", "peer", "name", "bu-up1");
     ns.ip("link", "set", "bu-up0", "up");
     ns.ip("link", "set", "bu-up1", "up");
@@ -180,7 +180,7 @@ class ReconcileTest {
       assertNotNull(now, "running VM's tap kept: " + before.path("ifname"));
       assertEquals(before.path("ifindex").asInt(), now.path("ifindex").asInt(), "the same link, not a new one");
       assertEquals("br-banger", now.path("master").asText(), "attached (re-attached if it had lost the bridge)");
-      assertTrue(NetLifecycleTest.flags(now).contains("UP"));
+      assertTrue(NetProbes.flags(now).contains("UP"));
     }
     assertNull(ns.link(stray), "a tap marked ours without a lease is deleted");
     assertNull(ns.link("tbp-0badc0de"), "a warm tap with the wrong owner is deleted");
@@ -195,10 +195,10 @@ class ReconcileTest {
     Set<String> listed = new HashSet<>();
     svc.stub().listTaps(ListTapsRequest.getDefaultInstance()).getTapsList().forEach(t -> listed.add(t.getVmId()));
     assertEquals(markedVms, listed, "ListTaps is what the host has");
-    NetLifecycleTest.awaitPool(POOL);
+    NetProbes.awaitPool(ns, POOL);
     Set<String> natted = new HashSet<>();
     leases.values().stream().filter(Lease::getNat).forEach(l -> natted.add(l.getIpAddress()));
-    assertEquals(natted, NetLifecycleTest.masqueraded(), "NAT table rebuilt from the leases");
+    assertEquals(natted, NetProbes.masqueraded(ns), "NAT table rebuilt from the leases");
     assertEquals("1", ns.ipForward());
 
     // Retry the storm: everything completes, each VM with its own tap.
@@ -236,7 +236,7 @@ class ReconcileTest {
     svc.restart();
     JsonNode br = ns.link("br-banger");
     assertNotNull(br, "the recorded bridge is made again");
-    assertTrue(NetLifecycleTest.flags(br).contains("UP"));
+    assertTrue(NetProbes.flags(br).contains("UP"));
     assertTrue(ns.ip("-4", "addr", "show", "dev", "br-banger").contains("172.16.0.1/24"));
     assertEquals(List.of(lease), svc.stub().listLeases(ListLeasesRequest.getDefaultInstance()).getLeasesList(),
         "the lease is a durable fact");

@@ -7,6 +7,7 @@ import dev.banger.kit.process.CommandFailedException;
 import dev.banger.kit.process.CommandResult;
 import dev.banger.kit.process.CommandRunner;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,7 +34,7 @@ public final class Ip {
 
   public Ip(CommandRunner runner, UserDirectory users) {
     this.runner = runner;
-    this.json = new IpJson(users);
+    this.json = new IpJson(users, Path.of("/sys/class/net"));
   }
 
   /** Every link with details. */

@@ -5,6 +5,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.banger.kit.auth.UserDirectory;
 import dev.banger.kit.net.Ipv4Cidr;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -19,9 +22,15 @@ final class IpJson {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final UserDirectory users;
+  private final Path sysClassNet;
 
-  IpJson(UserDirectory users) {
+  /**
+   * @param sysClassNet where the kernel shows each link's tun owner as a number
+   *                    ({@code /sys/class/net/<link>/owner}); read when ip printed a name
+   */
+  IpJson(UserDirectory users, Path sysClassNet) {
     this.users = users;
+    this.sysClassNet = sysClassNet;
   }
 
   List<LinkInfo> links(String json) throws IOException {
@@ -37,14 +46,18 @@ final class IpJson {
         throw new IOException("ip printed a link without a name: " + l);
       }
       out.add(new LinkInfo(name, kind, "tun".equals(kind) ? data.path("type").asText("") : "",
-          "tun".equals(kind) ? owner(data.path("user")) : -1, l.path("master").asText(""),
+          "tun".equals(kind) ? owner(name, data.path("user")) : -1, l.path("master").asText(""),
           l.path("ifalias").asText(""), flags.contains("UP"), flags));
     }
     return out;
   }
 
-  /** ip prints a tun owner as a user name when the host knows one, else as the number. */
-  private long owner(JsonNode user) throws IOException {
+  /**
+   * ip prints a tun owner as a user name when NSS knows one (LDAP included), else as the
+   * number. The number is what banger compares, so a name is turned back into it: from sysfs,
+   * which always has the number, else from /etc/passwd. Unknown stays -2, never a guess.
+   */
+  private long owner(String link, JsonNode user) {
     if (user.isMissingNode() || user.isNull()) {
       return -1;
     }
@@ -55,9 +68,21 @@ final class IpJson {
     if (text.matches("[0-9]{1,10}")) {
       return Long.parseLong(text);
     }
-    return users.uidOf(text).map(Integer::longValue)
-        .orElseThrow(() -> new IOException("ip names tap owner \"" + text + "\", which is not in /etc/passwd"));
+    if (link.matches("[A-Za-z0-9_.:@+-]{1,15}")) {
+      try {
+        String n = Files.readString(sysClassNet.resolve(link).resolve("owner"), StandardCharsets.US_ASCII).strip();
+        if (n.matches("[0-9]{1,10}")) {
+          return Long.parseLong(n);
+        }
+      } catch (IOException e) {
+        // Not there (another namespace's sysfs, a link gone meanwhile): try the passwd file.
+      }
+    }
+    return users.uidOf(text).map(Integer::longValue).orElse(UNKNOWN_OWNER);
   }
+
+  /** A tun owner ip named but banger could not turn into a uid; matches no real uid. */
+  static final long UNKNOWN_OWNER = -2;
 
   /** IPv4 addresses per link in {@code ip -j -4 addr show [dev X]}, in ip's order. */
   Map<String, List<Ipv4Cidr>> ipv4Addresses(String json) throws IOException {

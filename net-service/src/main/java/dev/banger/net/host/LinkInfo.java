@@ -9,7 +9,8 @@ import java.util.List;
  * @param name      interface name
  * @param kind      {@code linkinfo.info_kind}: "bridge", "tun", "veth"…; empty for plain devices
  * @param tunType   for kind "tun": "tap" or "tun"; empty otherwise
- * @param ownerUid  for tun devices with an owner: its uid; -1 when none or not a tun device
+ * @param ownerUid  for tun devices with an owner: its uid; -1 when none or not a tun device, -2
+ *                  when ip named a user banger could not map back to a uid
  * @param master    the bridge it is attached to; empty when none
  * @param alias     the link alias ({@code ifalias}); empty when none. banger marks its taps here
  * @param up        administratively up (flag UP)

@@ -38,7 +38,10 @@ class IpJsonTest {
     Files.writeString(passwd, "alice:x:1000:1000::/home/alice:/bin/sh\n");
     Path group = dir.resolve("group");
     Files.writeString(group, "");
-    return new IpJson(new UserDirectory(passwd, group));
+    Path sys = dir.resolve("sys-class-net");
+    Files.createDirectories(sys.resolve("tbp-ldap"));
+    Files.writeString(sys.resolve("tbp-ldap").resolve("owner"), "5005\n");
+    return new IpJson(new UserDirectory(passwd, group), sys);
   }
 
   @Test
@@ -60,8 +63,14 @@ class IpJsonTest {
   }
 
   @Test
-  void anOwnerNameNotInPasswdIsAnErrorNotAGuess(@TempDir Path dir) {
-    assertThrows(IOException.class, () -> json(dir).links(TAP.replace("\"alice\"", "\"mallory\"")));
+  void anOwnerNameIsMappedBackThroughSysfsAndNeverGuessed(@TempDir Path dir) throws Exception {
+    String ldap = """
+        [{"ifname":"tbp-ldap","flags":[],"linkinfo":{"info_kind":"tun","info_data":{"type":"tap","user":"ldapuser"}}},
+         {"ifname":"tbp-gone","flags":[],"linkinfo":{"info_kind":"tun","info_data":{"type":"tap","user":"mallory"}}}]
+        """;
+    List<LinkInfo> l = json(dir).links(ldap);
+    assertEquals(5005, l.get(0).ownerUid(), "a name only NSS knows: sysfs has the number");
+    assertEquals(IpJson.UNKNOWN_OWNER, l.get(1).ownerUid(), "nowhere to be found: unknown, matching no uid");
     assertThrows(IOException.class, () -> json(dir).links("{\"not\":\"an array\"}"));
   }
 
