@@ -131,10 +131,6 @@ final class Bridges {
     return new Removed(true, deleted);
   }
 
-  Optional<BridgeRecord> find(String name) throws SQLException {
-    return store.find(name);
-  }
-
   List<BridgeRecord> all() throws SQLException {
     return store.all();
   }

@@ -1,6 +1,5 @@
 package dev.banger.net;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.banger.kit.config.NetConfig;
 import dev.banger.kit.process.CommandFailedException;
 import dev.banger.net.host.Ip;
@@ -89,10 +88,5 @@ final class Nat {
     }
     LOG.info("nat table rebuilt: {} VM(s) out of {}", natted.size(), up);
     return Optional.of(up);
-  }
-
-  /** banger's table as nft reads it back, or empty when it is absent. */
-  Optional<JsonNode> table() throws CommandFailedException, IOException {
-    return nft.table(NatRuleset.FAMILY, NatRuleset.TABLE);
   }
 }

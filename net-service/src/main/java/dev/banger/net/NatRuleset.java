@@ -12,9 +12,6 @@ import java.util.List;
  */
 final class NatRuleset {
 
-  static final String FAMILY = "ip";
-  static final String TABLE = "banger";
-
   private NatRuleset() {}
 
   static String render(List<Lease> natted, String uplink) {

@@ -4,7 +4,6 @@ import dev.banger.kit.process.CommandFailedException;
 import dev.banger.net.host.Ip;
 import dev.banger.net.host.IpBatch;
 import java.security.SecureRandom;
-import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
@@ -88,10 +87,6 @@ final class TapPool implements AutoCloseable {
     ready.addFirst(name);
   }
 
-  int readyCount() {
-    return ready.size();
-  }
-
   /** Stops filling and deletes every warm tap. */
   void drain() throws CommandFailedException {
     active = false;
@@ -145,11 +140,6 @@ final class TapPool implements AutoCloseable {
       }
       ready.add(name);
     }
-  }
-
-  /** Names of the warm taps, for reconcile and tests. */
-  List<String> readyNames() {
-    return new ArrayList<>(ready);
   }
 
   @Override
