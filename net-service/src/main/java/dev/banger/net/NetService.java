@@ -1,21 +1,45 @@
 package dev.banger.net;
 
-import dev.banger.api.net.v1.NetServiceGrpc;
+import com.google.inject.Inject;
+import dev.banger.kit.auth.UserDirectory;
+import dev.banger.kit.config.ConfigException;
+import dev.banger.kit.config.NetConfig;
 import dev.banger.kit.grpc.PendingService;
 import dev.banger.kit.service.BangerService;
 import dev.banger.kit.service.ServiceContext;
+import dev.banger.kit.state.HostIdentity;
 import dev.banger.kit.state.ServiceName;
+import dev.banger.net.host.Ip;
+import dev.banger.net.host.IpForwarding;
+import dev.banger.net.host.Nft;
 import io.grpc.BindableService;
+import java.time.Clock;
 import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * net-service as of the foundation: its database is migrated and its socket serves health,
- * reflection and operations; every NetServiceGrpc method answers UNIMPLEMENTED with what will provide it.
+ * net-service (DESIGN.md §6, docs/net-service.md): bridge, taps and warm pool, IPv4 leases,
+ * per-VM NAT in banger's own nftables table. Reconciles the host at start-up. The .vm DNS
+ * methods answer UNIMPLEMENTED until the DNS server is wired in; it will follow the leases
+ * through {@link LeaseEvents}.
  */
 public final class NetService implements BangerService {
 
-  /** Told to callers of methods not built yet. */
-  static final String PENDING = "bridge, taps, leases, NAT and DNS are not built in this release (issue #5)";
+  private static final Logger LOG = LoggerFactory.getLogger(NetService.class);
+
+  /** Told to callers of the DNS methods. */
+  static final String DNS_PENDING = "the .vm DNS server is not wired into net-service yet (issue #5, DNS part)";
+
+  private final LeaseEvents events;
+  private final UserDirectory users;
+  private TapPool pool;
+
+  @Inject
+  public NetService(LeaseEvents events, UserDirectory users) {
+    this.events = events;
+    this.users = users;
+  }
 
   @Override
   public ServiceName name() {
@@ -23,7 +47,56 @@ public final class NetService implements BangerService {
   }
 
   @Override
-  public List<BindableService> start(ServiceContext context) {
-    return List.of(PendingService.of(NetServiceGrpc.getServiceDescriptor(), PENDING));
+  public List<BindableService> start(ServiceContext context) throws Exception {
+    NetConfig cfg = context.config().netOrDefaults();
+    Ip ip = new Ip(context.commands(), users);
+    HostSettings settings = new HostSettings(context.database());
+    TapMarks marks = new TapMarks(settings.installId());
+    BridgeStore bridgeStore = new BridgeStore(context.database());
+    LeaseStore leaseStore = new LeaseStore(context.database());
+    Bridges bridges = new Bridges(ip, bridgeStore, cfg.bridgeOrDefault(), cfg.cidrOrDefault());
+    Leases leases = new Leases(leaseStore, bridgeStore, events, Clock.systemUTC(), cfg.leaseQuarantine());
+    events.source(() -> {
+      try {
+        return leaseStore.all();
+      } catch (java.sql.SQLException e) {
+        throw new IllegalStateException("cannot read leases: " + e.getMessage(), e);
+      }
+    });
+    pool = new TapPool(ip, marks, cfg.tapPoolSizeOrDefault(), poolOwner(context));
+    Taps taps = new Taps(ip, marks, pool);
+    Nat nat = new Nat(new Nft(context.commands()), ip, new IpForwarding(IpForwarding.PROC), settings,
+        cfg.uplinkOverride());
+    VmNetworking net = new VmNetworking(bridges, leases, taps, pool, nat);
+    try {
+      new Reconciler(ip, marks, bridges, leases, taps, pool, net).run();
+    } catch (Exception e) {
+      pool.close();
+      throw e;
+    }
+    LOG.info("net-service: bridge {} {}, tap pool {} for uid {}, install id {}", cfg.bridgeOrDefault(),
+        cfg.cidrOrDefault(), cfg.tapPoolSizeOrDefault(), pool.ownerUid(), settings.installId());
+    return List.of(PendingService.partially(new NetGrpcService(net, cfg.bridgeOrDefault()),
+        NetGrpcService.IMPLEMENTED, DNS_PENDING));
+  }
+
+  /** Warm taps are made for the owner (vm-service's user): config's owner, else this process's uid. */
+  private long poolOwner(ServiceContext context) throws ConfigException {
+    String owner = context.config().owner();
+    if (owner == null) {
+      return HostIdentity.currentUid();
+    }
+    if (owner.matches("[0-9]{1,10}")) {
+      return Long.parseLong(owner);
+    }
+    return users.uidOf(owner).orElseThrow(() -> new ConfigException("config owner \"" + owner
+        + "\" is not a user on this host"));
+  }
+
+  @Override
+  public void stop() {
+    if (pool != null) {
+      pool.close();
+    }
   }
 }

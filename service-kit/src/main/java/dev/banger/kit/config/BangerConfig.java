@@ -12,18 +12,23 @@ import java.util.Map;
  * @param shutdownGraceSeconds   how long in-flight calls may run after SIGTERM
  * @param services               per-service socket and access settings
  * @param image                  image-service's pull settings
+ * @param net                    net-service's bridge, tap pool, leases and NAT
  */
 public record BangerConfig(String owner, Integer shutdownGraceSeconds, Map<String, ServiceConfig> services,
-    ImageConfig image) {
+    ImageConfig image, NetConfig net) {
 
   public ImageConfig imageOrDefaults() {
     return image == null ? ImageConfig.empty() : image;
   }
 
+  public NetConfig netOrDefaults() {
+    return net == null ? NetConfig.empty() : net;
+  }
+
   public static final int DEFAULT_SHUTDOWN_GRACE_SECONDS = 10;
 
   public static BangerConfig defaults() {
-    return new BangerConfig(null, null, Map.of(), null);
+    return new BangerConfig(null, null, Map.of(), null, null);
   }
 
   public ServiceConfig service(ServiceName s) {

@@ -3,8 +3,11 @@ package dev.banger.kit.grpc;
 import io.grpc.BindableService;
 import io.grpc.MethodDescriptor;
 import io.grpc.ServerCallHandler;
+import io.grpc.ServerMethodDefinition;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.ServiceDescriptor;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -16,9 +19,9 @@ public final class PendingService implements BindableService {
 
   private final ServiceDescriptor descriptor;
   private final String detail;
-  private final ServerServiceDefinition implemented;
+  private final Map<String, ServerMethodDefinition<?, ?>> implemented;
 
-  private PendingService(ServiceDescriptor descriptor, String detail, ServerServiceDefinition implemented) {
+  private PendingService(ServiceDescriptor descriptor, String detail, Map<String, ServerMethodDefinition<?, ?>> implemented) {
     this.descriptor = descriptor;
     this.detail = detail;
     this.implemented = implemented;
@@ -26,7 +29,7 @@ public final class PendingService implements BindableService {
 
   /** Every method of {@code descriptor} answers UNIMPLEMENTED with {@code detail}. */
   public static PendingService of(ServiceDescriptor descriptor, String detail) {
-    return new PendingService(descriptor, detail, null);
+    return new PendingService(descriptor, detail, Map.of());
   }
 
   /**
@@ -35,20 +38,21 @@ public final class PendingService implements BindableService {
    */
   public static PendingService partially(BindableService partial, Set<String> implementedMethodNames, String detail) {
     ServerServiceDefinition def = partial.bindService();
-    ServerServiceDefinition.Builder only = ServerServiceDefinition.builder(def.getServiceDescriptor());
-    for (var m : def.getMethods()) {
+    // Kept as a map, not a ServerServiceDefinition: a definition must bind every method of its descriptor.
+    Map<String, ServerMethodDefinition<?, ?>> only = new HashMap<>();
+    for (ServerMethodDefinition<?, ?> m : def.getMethods()) {
       if (implementedMethodNames.contains(m.getMethodDescriptor().getBareMethodName())) {
-        only.addMethod(m);
+        only.put(m.getMethodDescriptor().getFullMethodName(), m);
       }
     }
-    return new PendingService(def.getServiceDescriptor(), detail, only.build());
+    return new PendingService(def.getServiceDescriptor(), detail, Map.copyOf(only));
   }
 
   @Override
   public ServerServiceDefinition bindService() {
     ServerServiceDefinition.Builder b = ServerServiceDefinition.builder(descriptor);
     for (MethodDescriptor<?, ?> m : descriptor.getMethods()) {
-      var existing = implemented == null ? null : implemented.getMethod(m.getFullMethodName());
+      ServerMethodDefinition<?, ?> existing = implemented.get(m.getFullMethodName());
       if (existing != null) {
         b.addMethod(existing);
       } else {

@@ -38,6 +38,28 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void netSectionParsesAndDefaults() throws Exception {
+    BangerConfig c = ConfigLoader.parse("""
+        [net]
+        bridge = "br-banger-t1"
+        cidr = "10.99.0.1/16"
+        tap_pool_size = 0
+        uplink = "enp0s31f6"
+        lease_quarantine_seconds = 60
+        """, "test");
+    assertEquals("br-banger-t1", c.netOrDefaults().bridgeOrDefault());
+    assertEquals("10.99.0.0/16", c.netOrDefaults().cidrOrDefault().networkText());
+    assertEquals(0, c.netOrDefaults().tapPoolSizeOrDefault());
+    assertEquals("enp0s31f6", c.netOrDefaults().uplinkOverride().orElseThrow());
+    assertEquals(60, c.netOrDefaults().leaseQuarantine().toSeconds());
+    NetConfig d = ConfigLoader.parse("", "test").netOrDefaults();
+    assertEquals("br-banger", d.bridgeOrDefault());
+    assertEquals("172.16.0.1/24", d.cidrOrDefault().toString());
+    assertEquals(NetConfig.DEFAULT_TAP_POOL_SIZE, d.tapPoolSizeOrDefault());
+    assertTrue(d.uplinkOverride().isEmpty());
+  }
+
+  @Test
   void emptyFileMeansDefaults() throws Exception {
     BangerConfig c = ConfigLoader.parse("", "test");
     assertEquals(BangerConfig.DEFAULT_SHUTDOWN_GRACE_SECONDS, c.shutdownGrace());
@@ -57,6 +79,23 @@ class ConfigLoaderTest {
       shutdown_grace_seconds = 9000                          | shutdown_grace_seconds must be 0..600
       owner = "bad owner"                                    | is not a user name or uid
       owner = [                                              | test
+      [net]\\nbridge = "eth0"                                 | bridge name must match
+      [net]\\nbridge = "br-banger-abcdefgh"                   | at most 15 characters
+      [net]\\nbridge = "br-banger;reboot"                     | bridge name must match
+      [net]\\ncidr = "172.16.0.1"                             | is not an IPv4 address with a prefix length
+      [net]\\ncidr = "172.16.0.1/31"                          | prefix length must be 8..30
+      [net]\\ncidr = "10.0.0.1/7"                             | prefix length must be 8..30
+      [net]\\ncidr = "172.16.0.0/24"                          | not the network address
+      [net]\\ncidr = "172.16.0.255/24"                        | not the broadcast address
+      [net]\\ncidr = "172.016.0.1/24"                         | leading zero
+      [net]\\ncidr = "300.16.0.1/24"                          | octet over 255
+      [net]\\ncidr = "127.0.0.1/8"                            | unicast address outside
+      [net]\\ntap_pool_size = 65                              | tap_pool_size must be 0..64
+      [net]\\ntap_pool_size = -1                              | tap_pool_size must be 0..64
+      [net]\\nuplink = "eth0 oifname lo"                      | interface name must be
+      [net]\\nuplink = "waytoolonginterface0"                 | interface name must be
+      [net]\\nlease_quarantine_seconds = -5                   | lease_quarantine_seconds must be
+      [net]\\nbridges = "br-banger"                           | unknown key "net.bridges"
       """)
   void badConfigIsRejectedNamingTheKey(String toml, String expected) {
     ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.parse(toml.replace("\\n", "\n"), "test"));

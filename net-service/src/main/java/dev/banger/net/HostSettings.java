@@ -1,0 +1,67 @@
+package dev.banger.net;
+
+import dev.banger.kit.db.SqliteDatabase;
+import java.security.SecureRandom;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.HexFormat;
+import java.util.Optional;
+
+/** The {@code host_settings} table: this installation's id, and what banger changed on the host. */
+final class HostSettings {
+
+  static final String INSTALL_ID = "install_id";
+  /** Present (value "1") while banger is the one that switched net.ipv4.ip_forward on. */
+  static final String IP_FORWARD_SET = "ip_forward_set_by_banger";
+
+  private final SqliteDatabase db;
+
+  HostSettings(SqliteDatabase db) {
+    this.db = db;
+  }
+
+  /**
+   * A random 8-hex-digit id made on first start. It is part of every tap mark, so two
+   * installations sharing a host (two state directories) never reconcile away each other's taps.
+   */
+  synchronized String installId() throws SQLException {
+    Optional<String> id = get(INSTALL_ID);
+    if (id.isPresent()) {
+      return id.get();
+    }
+    byte[] b = new byte[4];
+    new SecureRandom().nextBytes(b);
+    String fresh = HexFormat.of().formatHex(b);
+    put(INSTALL_ID, fresh);
+    return fresh;
+  }
+
+  Optional<String> get(String key) throws SQLException {
+    try (Connection c = db.connection();
+        PreparedStatement s = c.prepareStatement("SELECT value FROM host_settings WHERE key = ?")) {
+      s.setString(1, key);
+      try (ResultSet rs = s.executeQuery()) {
+        return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
+      }
+    }
+  }
+
+  void put(String key, String value) throws SQLException {
+    try (Connection c = db.connection(); PreparedStatement s = c.prepareStatement(
+        "INSERT INTO host_settings(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value")) {
+      s.setString(1, key);
+      s.setString(2, value);
+      s.executeUpdate();
+    }
+  }
+
+  void remove(String key) throws SQLException {
+    try (Connection c = db.connection();
+        PreparedStatement s = c.prepareStatement("DELETE FROM host_settings WHERE key = ?")) {
+      s.setString(1, key);
+      s.executeUpdate();
+    }
+  }
+}
