@@ -28,24 +28,40 @@ import dev.banger.kit.auth.PeerCredentials;
 import dev.banger.kit.grpc.Unary;
 import io.grpc.stub.StreamObserver;
 import java.util.Set;
+import dev.banger.api.net.v1.DnsRecord;
+import dev.banger.api.net.v1.ListDnsRecordsRequest;
+import dev.banger.api.net.v1.ListDnsRecordsResponse;
+import dev.banger.net.dns.VmZone;
 
 /**
  * The gRPC face of net-service: every argument is checked (NetArgs) before VmNetworking runs.
- * The DNS methods are not here; {@link NetService} serves them as UNIMPLEMENTED until the .vm
- * DNS server is wired in.
+ * The .vm records follow the leases (LeaseIp, RenameLease, ReleaseIp); ListDnsRecords shows them.
+ * SetDnsRecord and DeleteDnsRecord are not here: {@link NetService} answers them UNIMPLEMENTED.
  */
 final class NetGrpcService extends NetServiceGrpc.NetServiceImplBase {
 
   /** Methods this class implements; the others answer UNIMPLEMENTED. */
   static final Set<String> IMPLEMENTED = Set.of("EnsureBridge", "RemoveBridge", "AcquireTap", "ReleaseTap", "ListTaps",
-      "LeaseIp", "RenameLease", "ReleaseIp", "ListLeases", "EnableNat", "DisableNat");
+      "LeaseIp", "RenameLease", "ReleaseIp", "ListLeases", "EnableNat", "DisableNat", "ListDnsRecords");
 
   private final VmNetworking net;
   private final String configuredBridge;
+  private final VmZone zone;
 
-  NetGrpcService(VmNetworking net, String configuredBridge) {
+  NetGrpcService(VmNetworking net, String configuredBridge, VmZone zone) {
+    this.zone = zone;
     this.net = net;
     this.configuredBridge = configuredBridge;
+  }
+
+  @Override
+  public void listDnsRecords(ListDnsRecordsRequest req, StreamObserver<ListDnsRecordsResponse> out) {
+    answer(out, () -> {
+      ListDnsRecordsResponse.Builder b = ListDnsRecordsResponse.newBuilder();
+      new java.util.TreeMap<>(zone.snapshot()).forEach((name, ip) -> b.addRecords(
+          DnsRecord.newBuilder().setName(name).setIpAddress(ip.getHostAddress())));
+      return b.build();
+    });
   }
 
   private static <T> void answer(StreamObserver<T> out, Unary.Call<T> call) {

@@ -20,20 +20,21 @@ import org.slf4j.LoggerFactory;
 
 /**
  * net-service (DESIGN.md §6, docs/net-service.md): bridge, taps and warm pool, IPv4 leases,
- * per-VM NAT in banger's own nftables table. Reconciles the host at start-up. The .vm DNS
- * methods answer UNIMPLEMENTED until the DNS server is wired in; it will follow the leases
- * through {@link LeaseEvents}.
+ * per-VM NAT in banger's own nftables table, and the .vm DNS server ({@link VmDns}), whose
+ * records follow the leases through {@link LeaseEvents}. Reconciles the host at start-up.
  */
 public final class NetService implements BangerService {
 
   private static final Logger LOG = LoggerFactory.getLogger(NetService.class);
 
-  /** Told to callers of the DNS methods. */
-  static final String DNS_PENDING = "the .vm DNS server is not wired into net-service yet (issue #5, DNS part)";
+  /** Told to callers of SetDnsRecord and DeleteDnsRecord. */
+  static final String DNS_PENDING = ".vm records follow the leases (LeaseIp, RenameLease, ReleaseIp); records set by"
+      + " hand are not supported in this release";
 
   private final LeaseEvents events;
   private final UserDirectory users;
   private TapPool pool;
+  private VmDns dns;
 
   @Inject
   public NetService(LeaseEvents events, UserDirectory users) {
@@ -67,16 +68,22 @@ public final class NetService implements BangerService {
     Taps taps = new Taps(ip, marks, pool);
     Nat nat = new Nat(new Nft(context.commands()), ip, new IpForwarding(IpForwarding.PROC), settings,
         cfg.uplinkOverride());
-    VmNetworking net = new VmNetworking(bridges, leases, taps, pool, nat);
+    dns = new VmDns(cfg.dnsPortOrDefault());
+    VmNetworking net = new VmNetworking(bridges, leases, taps, pool, nat, dns);
     try {
       new Reconciler(ip, marks, bridges, leases, taps, pool, net).run();
+      events.subscribe(dns); // replays every lease into the zone
+      dns.listen(cfg.dnsListenAddresses());
+      for (BridgeRecord b : bridges.all()) {
+        dns.bridgeUp(b.name(), b.cidr());
+      }
     } catch (Exception e) {
-      pool.close();
+      stop();
       throw e;
     }
     LOG.info("net-service: bridge {} {}, tap pool {} for uid {}, install id {}", cfg.bridgeOrDefault(),
         cfg.cidrOrDefault(), cfg.tapPoolSizeOrDefault(), pool.ownerUid(), settings.installId());
-    return List.of(PendingService.partially(new NetGrpcService(net, cfg.bridgeOrDefault()),
+    return List.of(PendingService.partially(new NetGrpcService(net, cfg.bridgeOrDefault(), dns.zone()),
         NetGrpcService.IMPLEMENTED, DNS_PENDING));
   }
 
@@ -95,6 +102,10 @@ public final class NetService implements BangerService {
 
   @Override
   public void stop() {
+    if (dns != null) {
+      events.unsubscribe(dns);
+      dns.close();
+    }
     if (pool != null) {
       pool.close();
     }

@@ -18,8 +18,17 @@ final class VmNetworking {
   private final Nat nat;
   private final KeyedLocks locks = new KeyedLocks();
   private final Nat.Source natSource;
+  private final BridgeWatcher watcher;
 
-  VmNetworking(Bridges bridges, Leases leases, Taps taps, TapPool pool, Nat nat) {
+  /** Told when a bridge is up (ensured) or gone; the .vm DNS server listens on each bridge's address. */
+  interface BridgeWatcher {
+    void bridgeUp(String name, Ipv4Cidr cidr);
+
+    void bridgeDown(String name);
+  }
+
+  VmNetworking(Bridges bridges, Leases leases, Taps taps, TapPool pool, Nat nat, BridgeWatcher watcher) {
+    this.watcher = watcher;
     this.bridges = bridges;
     this.leases = leases;
     this.taps = taps;
@@ -42,6 +51,7 @@ final class VmNetworking {
     return locks.with("bridge:" + name, () -> {
       Bridges.Ensured e = bridges.ensure(name, bridges.addressFor(name, asked));
       pool.activate();
+      watcher.bridgeUp(e.bridge().name(), e.bridge().cidr());
       return e;
     });
   }
@@ -52,6 +62,9 @@ final class VmNetworking {
         throw NetArgs.failedPrecondition("BRIDGE_IN_USE", "bridge " + name + " still has leases; release them first");
       }
       Bridges.Removed r = bridges.remove(name);
+      if (r.existed()) {
+        watcher.bridgeDown(name);
+      }
       if (r.existed() && bridges.all().isEmpty()) {
         pool.drain(); // no network left to serve: leave the host as banger found it
         nat.rebuild(natSource);

@@ -41,7 +41,7 @@ class NetServiceTest {
       assertEquals(Status.Code.FAILED_PRECONDITION, e.getStatus().getCode());
       assertTrue(e.getStatus().getDescription().contains("EnsureBridge"), e.getStatus().getDescription());
       assertPending(() -> stub.deleteDnsRecord(DeleteDnsRecordRequest.newBuilder().setName("a").build()),
-          "banger.net.v1.NetService/DeleteDnsRecord", "DNS");
+          "banger.net.v1.NetService/DeleteDnsRecord", "follow the leases");
     }
     root.assertUnchanged();
   }

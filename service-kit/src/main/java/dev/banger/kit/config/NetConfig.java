@@ -1,8 +1,12 @@
 package dev.banger.kit.config;
 
 import dev.banger.kit.net.Ipv4Cidr;
+import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -16,8 +20,16 @@ import java.util.regex.Pattern;
  * @param tapPoolSize             taps kept ready, 0..64 (default 4)
  * @param uplink                  interface NAT masquerades out of (default: the default route's device)
  * @param leaseQuarantineSeconds  how long a released address is kept out of reuse (default 3600)
+ * @param dnsPort                 the port the .vm DNS server listens on at each bridge's address
+ *                                (default 53, which needs CAP_NET_BIND_SERVICE; 0 turns it off)
+ * @param dnsListen               further {@code "ipv4:port"} addresses for the .vm DNS server, e.g.
+ *                                {@code "127.0.0.1:5354"} for the host's own resolver (default none)
  */
-public record NetConfig(String bridge, String cidr, Integer tapPoolSize, String uplink, Long leaseQuarantineSeconds) {
+public record NetConfig(String bridge, String cidr, Integer tapPoolSize, String uplink, Long leaseQuarantineSeconds,
+    Integer dnsPort, List<String> dnsListen) {
+
+  public static final int DEFAULT_DNS_PORT = 53;
+  private static final Pattern LISTEN = Pattern.compile("([0-9]{1,3}(?:\\.[0-9]{1,3}){3}):([0-9]{1,5})");
 
   public static final String DEFAULT_BRIDGE = "br-banger";
   public static final String DEFAULT_CIDR = "172.16.0.1/24";
@@ -32,7 +44,7 @@ public record NetConfig(String bridge, String cidr, Integer tapPoolSize, String 
   private static final Pattern LINK = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,14}");
 
   public static NetConfig empty() {
-    return new NetConfig(null, null, null, null, null);
+    return new NetConfig(null, null, null, null, null, null, null);
   }
 
   public String bridgeOrDefault() {
@@ -51,6 +63,39 @@ public record NetConfig(String bridge, String cidr, Integer tapPoolSize, String 
     return Optional.ofNullable(uplink);
   }
 
+  public int dnsPortOrDefault() {
+    return dnsPort == null ? DEFAULT_DNS_PORT : dnsPort;
+  }
+
+  /** The extra DNS addresses, parsed (checked at load, so this does not throw for a loaded config). */
+  public List<InetSocketAddress> dnsListenAddresses() {
+    List<InetSocketAddress> out = new ArrayList<>();
+    for (String l : dnsListen == null ? List.<String>of() : dnsListen) {
+      out.add(listenAddress(l));
+    }
+    return out;
+  }
+
+  /** {@code "a.b.c.d:port"}, IPv4 in dotted form, port 1..65535. */
+  public static InetSocketAddress listenAddress(String text) {
+    Matcher m = LISTEN.matcher(text == null ? "" : text);
+    if (!m.matches()) {
+      throw new IllegalArgumentException("dns_listen entries must be \"ipv4:port\", e.g. \"127.0.0.1:5354\" (got "
+          + dev.banger.kit.text.Printable.quoted(String.valueOf(text), 60) + ")");
+    }
+    int port = Integer.parseInt(m.group(2));
+    if (port < 1 || port > 65535) {
+      throw new IllegalArgumentException("dns_listen port must be 1..65535, got " + port);
+    }
+    int address;
+    try {
+      address = Ipv4Cidr.parseAddress(m.group(1));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("dns_listen address " + m.group(1) + " " + e.getMessage());
+    }
+    return new InetSocketAddress(Ipv4Cidr.format(address), port);
+  }
+
   public Duration leaseQuarantine() {
     return Duration.ofSeconds(leaseQuarantineSeconds == null ? DEFAULT_QUARANTINE_SECONDS : leaseQuarantineSeconds);
   }
@@ -67,11 +112,15 @@ public record NetConfig(String bridge, String cidr, Integer tapPoolSize, String 
       if (uplink != null) {
         linkName(uplink);
       }
+      dnsListenAddresses();
     } catch (IllegalArgumentException e) {
       throw new ConfigException(origin + ": [net]: " + e.getMessage());
     }
     if (tapPoolSize != null && (tapPoolSize < 0 || tapPoolSize > MAX_TAP_POOL_SIZE)) {
       throw new ConfigException(origin + ": [net]: tap_pool_size must be 0.." + MAX_TAP_POOL_SIZE + ", got " + tapPoolSize);
+    }
+    if (dnsPort != null && (dnsPort < 0 || dnsPort > 65535)) {
+      throw new ConfigException(origin + ": [net]: dns_port must be 0 (off)..65535, got " + dnsPort);
     }
     if (leaseQuarantineSeconds != null && (leaseQuarantineSeconds < 0 || leaseQuarantineSeconds > MAX_QUARANTINE_SECONDS)) {
       throw new ConfigException(origin + ": [net]: lease_quarantine_seconds must be 0.." + MAX_QUARANTINE_SECONDS

@@ -46,7 +46,11 @@ class ConfigLoaderTest {
         tap_pool_size = 0
         uplink = "enp0s31f6"
         lease_quarantine_seconds = 60
+        dns_port = 0
+        dns_listen = ["127.0.0.1:5354"]
         """, "test");
+    assertEquals(0, c.netOrDefaults().dnsPortOrDefault());
+    assertEquals(List.of(new java.net.InetSocketAddress("127.0.0.1", 5354)), c.netOrDefaults().dnsListenAddresses());
     assertEquals("br-banger-t1", c.netOrDefaults().bridgeOrDefault());
     assertEquals("10.99.0.0/16", c.netOrDefaults().cidrOrDefault().networkText());
     assertEquals(0, c.netOrDefaults().tapPoolSizeOrDefault());
@@ -57,6 +61,8 @@ class ConfigLoaderTest {
     assertEquals("172.16.0.1/24", d.cidrOrDefault().toString());
     assertEquals(NetConfig.DEFAULT_TAP_POOL_SIZE, d.tapPoolSizeOrDefault());
     assertTrue(d.uplinkOverride().isEmpty());
+    assertEquals(53, d.dnsPortOrDefault());
+    assertTrue(d.dnsListenAddresses().isEmpty());
   }
 
   @Test
@@ -93,6 +99,11 @@ class ConfigLoaderTest {
       [net]\\ntap_pool_size = 65                              | tap_pool_size must be 0..64
       [net]\\ntap_pool_size = -1                              | tap_pool_size must be 0..64
       [net]\\nuplink = "eth0 oifname lo"                      | interface name must be
+      [net]\\ndns_port = 70000                               | dns_port must be 0 (off)..65535
+      [net]\\ndns_listen = ["localhost:53"]                  | dns_listen entries must be "ipv4:port"
+      [net]\\ndns_listen = ["127.0.0.1:0"]                   | dns_listen port must be 1..65535
+      [net]\\ndns_listen = ["127.0.0.1:53;x"]                | dns_listen entries must be "ipv4:port"
+      [net]\\ndns_listen = ["300.0.0.1:53"]                  | dns_listen address 300.0.0.1
       [net]\\nuplink = "waytoolonginterface0"                 | interface name must be
       [net]\\nlease_quarantine_seconds = -5                   | lease_quarantine_seconds must be
       [net]\\nbridges = "br-banger"                           | unknown key "net.bridges"
