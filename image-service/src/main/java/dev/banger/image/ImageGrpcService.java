@@ -5,14 +5,22 @@ import dev.banger.api.common.v1.Progress;
 import dev.banger.api.image.v1.AddImageReferenceRequest;
 import dev.banger.api.image.v1.AddImageReferenceResponse;
 import dev.banger.api.image.v1.DeleteImageRequest;
+import dev.banger.api.image.v1.DeleteKernelRequest;
+import dev.banger.api.image.v1.DeleteKernelResponse;
 import dev.banger.api.image.v1.DeleteImageResponse;
 import dev.banger.api.image.v1.GetImageRequest;
 import dev.banger.api.image.v1.GetImageResponse;
+import dev.banger.api.image.v1.GetKernelRequest;
+import dev.banger.api.image.v1.GetKernelResponse;
 import dev.banger.api.image.v1.Image;
 import dev.banger.api.image.v1.ImageServiceGrpc;
 import dev.banger.api.image.v1.ImageSource;
+import dev.banger.api.image.v1.ImportKernelRequest;
+import dev.banger.api.image.v1.ImportKernelResponse;
 import dev.banger.api.image.v1.ListImagesRequest;
 import dev.banger.api.image.v1.ListImagesResponse;
+import dev.banger.api.image.v1.ListKernelsRequest;
+import dev.banger.api.image.v1.ListKernelsResponse;
 import dev.banger.api.image.v1.PruneCacheRequest;
 import dev.banger.api.image.v1.PruneCacheResponse;
 import dev.banger.api.image.v1.PullImageRequest;
@@ -41,7 +49,10 @@ import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** ImageService over gRPC: validation, one lock per image name, progress streaming. */
+/**
+ * ImageService over gRPC: validation, one lock per image name, progress streaming. The kernel
+ * RPCs, and the hold a pull takes on the kernel it pairs with, are {@link KernelRpcs}.
+ */
 final class ImageGrpcService extends ImageServiceGrpc.ImageServiceImplBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(ImageGrpcService.class);
@@ -52,12 +63,14 @@ final class ImageGrpcService extends ImageServiceGrpc.ImageServiceImplBase {
   private final Function<String, RegistryClient> clients;
   private final BlobCache cache;
   private final OperationRegistry ops;
+  private final KernelRpcs kernels;
   private final Map<String, ReentrantLock> nameLocks = new ConcurrentHashMap<>();
   private final java.util.concurrent.atomic.AtomicInteger pullsUnderWay = new java.util.concurrent.atomic.AtomicInteger();
 
   /** @param clients a registry client per pull, given the request's credentials override ("" for none) */
   ImageGrpcService(ImageStore store, PullPipeline pipeline, Function<String, RegistryClient> clients, BlobCache cache,
-      OperationRegistry ops) {
+      OperationRegistry ops, KernelRpcs kernels) {
+    this.kernels = kernels;
     this.store = store;
     this.pipeline = pipeline;
     this.clients = clients;
@@ -91,10 +104,11 @@ final class ImageGrpcService extends ImageServiceGrpc.ImageServiceImplBase {
     ReentrantLock lock = nameLocks.computeIfAbsent(name, n -> new ReentrantLock());
     lock.lock();
     pullsUnderWay.incrementAndGet();
-    try (RegistryClient client = clients.apply(req.getCredentials())) {
+    try (KernelRpcs.Pairing paired = kernels.pair(req.getKernel());
+        RegistryClient client = clients.apply(req.getCredentials())) {
       var existing = store.find(name);
       if (existing.isPresent()) {
-        if (!req.getForce() && existing.get().origin().equals(ref.canonical())) {
+        if (!req.getForce() && existing.get().origin().equals(ref.canonical()) && samePairing(existing.get(), paired)) {
           finish(op, obs, existing.get()); // a retry, or a second pull of the same thing
           return;
         }
@@ -118,7 +132,7 @@ final class ImageGrpcService extends ImageServiceGrpc.ImageServiceImplBase {
           }
         }
       };
-      ImageStore.ImageRow row = pipeline.pull(new PullPipeline.Request(ref, name, size), client, listener, cancelled::get);
+      ImageStore.ImageRow row = pipeline.pull(new PullPipeline.Request(ref, name, size, paired.kernel()), client, listener, cancelled::get);
       existing.ifPresent(old -> {
         if (!old.id().equals(row.id())) {
           remove(old); // force: the new one is published, the old one goes
@@ -139,6 +153,11 @@ final class ImageGrpcService extends ImageServiceGrpc.ImageServiceImplBase {
       pullsUnderWay.decrementAndGet();
       lock.unlock();
     }
+  }
+
+  /** A repeated pull is "the same" when it names no kernel or the one the image already has. */
+  private static boolean samePairing(ImageStore.ImageRow image, KernelRpcs.Pairing paired) {
+    return paired.kernel() == null || paired.kernel().id().equals(image.defaultKernel());
   }
 
   private void finish(OperationRegistry.Handle op, StreamObserver<PullImageResponse> obs, ImageStore.ImageRow row) {
@@ -235,9 +254,9 @@ final class ImageGrpcService extends ImageServiceGrpc.ImageServiceImplBase {
 
 
   /** Told to callers of what this release does not serve yet. */
-  static final String NOT_YET = "is not built in this release: image-service serves OCI pulls, the image store and the"
-      + " blob cache; kernel import (the bzImage-to-vmlinux extractor exists, its RPCs do not), image registration,"
-      + " the catalog and the mmdebstrap default image come next (issue #4)";
+  static final String NOT_YET = "is not built in this release: image-service serves OCI pulls, the image store,"
+      + " kernels and the blob cache; image registration, the catalog and the mmdebstrap default image come next"
+      + " (issue #4)";
 
   private static void notYet(io.grpc.MethodDescriptor<?, ?> m, StreamObserver<?> obs) {
     obs.onError(Errors.unimplemented(m.getFullMethodName(), NOT_YET));
@@ -250,27 +269,23 @@ final class ImageGrpcService extends ImageServiceGrpc.ImageServiceImplBase {
   }
 
   @Override
-  public void importKernel(dev.banger.api.image.v1.ImportKernelRequest req,
-      StreamObserver<dev.banger.api.image.v1.ImportKernelResponse> obs) {
-    notYet(ImageServiceGrpc.getImportKernelMethod(), obs);
+  public void importKernel(ImportKernelRequest req, StreamObserver<ImportKernelResponse> obs) {
+    kernels.importKernel(req, obs);
   }
 
   @Override
-  public void listKernels(dev.banger.api.image.v1.ListKernelsRequest req,
-      StreamObserver<dev.banger.api.image.v1.ListKernelsResponse> obs) {
-    notYet(ImageServiceGrpc.getListKernelsMethod(), obs);
+  public void listKernels(ListKernelsRequest req, StreamObserver<ListKernelsResponse> obs) {
+    Unary.answer(obs, ImageErrors::toStatus, () -> kernels.list(req));
   }
 
   @Override
-  public void getKernel(dev.banger.api.image.v1.GetKernelRequest req,
-      StreamObserver<dev.banger.api.image.v1.GetKernelResponse> obs) {
-    notYet(ImageServiceGrpc.getGetKernelMethod(), obs);
+  public void getKernel(GetKernelRequest req, StreamObserver<GetKernelResponse> obs) {
+    Unary.answer(obs, ImageErrors::toStatus, () -> kernels.get(req));
   }
 
   @Override
-  public void deleteKernel(dev.banger.api.image.v1.DeleteKernelRequest req,
-      StreamObserver<dev.banger.api.image.v1.DeleteKernelResponse> obs) {
-    notYet(ImageServiceGrpc.getDeleteKernelMethod(), obs);
+  public void deleteKernel(DeleteKernelRequest req, StreamObserver<DeleteKernelResponse> obs) {
+    Unary.answer(obs, ImageErrors::toStatus, () -> kernels.delete(req));
   }
 
   private ImageStore.ImageRow find(String idOrName) {
