@@ -100,7 +100,8 @@ final class ImageGrpcService extends ImageServiceGrpc.ImageServiceImplBase {
     OperationRegistry.Handle op = ops.start(ImageServiceGrpc.getPullImageMethod().getFullMethodName(), "images/" + name,
         req.getRequestId());
     op.onCancel(() -> cancelled.set(true));
-    call.setOnCancelHandler(() -> ops.cancel(op.id()));
+    // The call's Context, not setOnCancelHandler: that runs on the executor this method occupies.
+    io.grpc.Context.current().addListener(c -> ops.cancel(op.id()), Runnable::run);
     ReentrantLock lock = nameLocks.computeIfAbsent(name, n -> new ReentrantLock());
     lock.lock();
     pullsUnderWay.incrementAndGet();

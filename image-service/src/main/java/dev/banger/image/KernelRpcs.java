@@ -16,6 +16,7 @@ import dev.banger.image.store.KernelStore;
 import dev.banger.kit.grpc.Errors;
 import dev.banger.kit.ops.OperationRegistry;
 import dev.banger.kit.state.DirectoryTrees;
+import io.grpc.Context;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
@@ -74,7 +75,9 @@ final class KernelRpcs {
     OperationRegistry.Handle op = ops.start(ImageServiceGrpc.getImportKernelMethod().getFullMethodName(),
         "kernels/" + request.name(), req.getRequestId());
     op.onCancel(() -> cancelled.set(true));
-    call.setOnCancelHandler(() -> ops.cancel(op.id()));
+    // Not setOnCancelHandler: gRPC runs that on this call's executor, which this method occupies
+    // until it returns. The call's Context is cancelled at once, from another thread.
+    Context.current().addListener(c -> ops.cancel(op.id()), Runnable::run);
     Lock lock = lock(request.name()).writeLock();
     lock.lock();
     try {

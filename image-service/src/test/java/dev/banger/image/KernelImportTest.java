@@ -192,6 +192,53 @@ class KernelImportTest {
   }
 
   @Test
+  void cancellingTheCallMidImportLeavesNothing() throws Exception {
+    assumeKernel();
+    assumeTrue(Files.isDirectory(Path.of("/lib/modules", release)), "no /lib/modules/" + release + " to copy");
+    io.grpc.Context.CancellableContext ctx = io.grpc.Context.current().withCancellation();
+    List<String> stages = new ArrayList<>();
+    StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> ctx.run(() -> {
+      var it = stub.importKernel(ImportKernelRequest.newBuilder().setFromHost(true).setHostRelease(release)
+          .setName("cancelled").build());
+      while (it.hasNext()) {
+        ImportKernelResponse r = it.next();
+        stages.add(r.getProgress().getStage());
+        if (r.getProgress().getStage().equals("modules")) {
+          ctx.cancel(null); // the client hangs up while hundreds of MiB are being copied
+        }
+      }
+    }));
+    assertEquals(Status.Code.CANCELLED, e.getStatus().getCode());
+    assertTrue(stages.contains("modules") && !stages.contains("publish"), stages.toString());
+    long deadline = System.nanoTime() + 20_000_000_000L;
+    while (!leftovers().isEmpty() && System.nanoTime() < deadline) {
+      Thread.sleep(100); // the server notices at its next check, then removes staging
+    }
+    assertEquals(List.of(), leftovers());
+    assertThrows(StatusRuntimeException.class,
+        () -> stub.getKernel(GetKernelRequest.newBuilder().setKernel("cancelled").build()));
+  }
+
+  /** Anything in kernels/ but the (empty) staging directory and the kernels other tests keep. */
+  private static List<Path> leftovers() throws IOException {
+    List<String> kept = stub.listKernels(ListKernelsRequest.getDefaultInstance()).getKernelsList().stream()
+        .map(k -> Path.of(k.getVmlinuxPath()).getParent().getFileName().toString()).toList();
+    List<Path> out = new ArrayList<>();
+    try (Stream<Path> s = Files.list(h.layout().kernels())) {
+      for (Path p : s.toList()) {
+        if (p.getFileName().toString().equals(".staging")) {
+          try (Stream<Path> st = Files.list(p)) {
+            out.addAll(st.toList());
+          }
+        } else if (!kept.contains(p.getFileName().toString())) {
+          out.add(p);
+        }
+      }
+    }
+    return out;
+  }
+
+  @Test
   void listPagesByName() throws Exception {
     Path k = Files.write(dir.resolve("paging-bz"), dev.banger.image.kernel.TestKernels.bzImage("6.1.0-test-amd64"));
     for (String n : List.of("page-c", "page-a", "page-b")) {
