@@ -153,9 +153,19 @@ class KernelImportTest {
     assumeKernel();
     Path hostModules = Path.of("/lib/modules", release);
     long start = System.nanoTime();
-    Kernel k = importKernel(ImportKernelRequest.newBuilder().setFromHost(true).setHostRelease(release).build())
-        .getLast().getKernel();
+    java.util.Map<String, Long> firstSeen = new java.util.LinkedHashMap<>();
+    Kernel k = null;
+    var it = stub.importKernel(ImportKernelRequest.newBuilder().setFromHost(true).setHostRelease(release).build());
+    while (it.hasNext()) {
+      ImportKernelResponse r = it.next();
+      if (r.hasProgress()) {
+        firstSeen.putIfAbsent(r.getProgress().getStage(), (System.nanoTime() - start) / 1_000_000);
+      } else {
+        k = r.getKernel();
+      }
+    }
     long ms = (System.nanoTime() - start) / 1_000_000;
+    System.out.println("from_host stages began at (ms): " + firstSeen);
     assertEquals(KernelRequests.defaultName(release), k.getName());
     assertEquals("host-" + release, k.getName());
     assertEquals(release, k.getVersion());
