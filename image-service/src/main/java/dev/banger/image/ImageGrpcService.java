@@ -5,9 +5,9 @@ import dev.banger.api.common.v1.Progress;
 import dev.banger.api.image.v1.AddImageReferenceRequest;
 import dev.banger.api.image.v1.AddImageReferenceResponse;
 import dev.banger.api.image.v1.DeleteImageRequest;
+import dev.banger.api.image.v1.DeleteImageResponse;
 import dev.banger.api.image.v1.DeleteKernelRequest;
 import dev.banger.api.image.v1.DeleteKernelResponse;
-import dev.banger.api.image.v1.DeleteImageResponse;
 import dev.banger.api.image.v1.GetImageRequest;
 import dev.banger.api.image.v1.GetImageResponse;
 import dev.banger.api.image.v1.GetKernelRequest;
@@ -133,7 +133,8 @@ final class ImageGrpcService extends ImageServiceGrpc.ImageServiceImplBase {
           }
         }
       };
-      ImageStore.ImageRow row = pipeline.pull(new PullPipeline.Request(ref, name, size, paired.kernel()), client, listener, cancelled::get);
+      ImageStore.ImageRow row = pipeline.pull(new PullPipeline.Request(ref, name, size, paired.kernel()), client,
+          listener, cancelled::get);
       existing.ifPresent(old -> {
         if (!old.id().equals(row.id())) {
           remove(old); // force: the new one is published, the old one goes

@@ -64,11 +64,7 @@ final class PullPipeline {
   }
 
   /** What a pull was asked to do; {@code kernel} (may be null) becomes the default kernel, its modules go in. */
-  record Request(ImageReference ref, String name, long sizeBytes, KernelStore.KernelRow kernel) {
-    Request(ImageReference ref, String name, long sizeBytes) {
-      this(ref, name, sizeBytes, null);
-    }
-  }
+  record Request(ImageReference ref, String name, long sizeBytes, KernelStore.KernelRow kernel) {}
 
   ImageStore.ImageRow pull(Request req, RegistryClient client, Listener l, BooleanSupplier cancelled)
       throws RegistryException, IOException {
