@@ -2,14 +2,17 @@ package dev.banger.image;
 
 import dev.banger.ext4.Ext4Exception;
 import dev.banger.image.flatten.LayerRejectedException;
+import dev.banger.image.kernel.KernelFormatException;
+import dev.banger.image.kernel.KernelSourceException;
 import dev.banger.image.oci.RegistryException;
 import dev.banger.kit.grpc.Errors;
+import dev.banger.kit.text.Printable;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.util.Map;
 import java.util.concurrent.CancellationException;
 
-/** Turns pull, registry and toolkit failures into gRPC statuses with ErrorInfo (DESIGN.md §3). */
+/** Turns pull, kernel import, registry and toolkit failures into gRPC statuses with ErrorInfo (DESIGN.md §3). */
 final class ImageErrors {
 
   private ImageErrors() {}
@@ -23,6 +26,17 @@ final class ImageErrors {
     }
     if (t instanceof LayerRejectedException) {
       return Errors.of(Status.INVALID_ARGUMENT.withDescription(t.getMessage()), "LAYER_REJECTED", Map.of());
+    }
+    if (t instanceof KernelFormatException k) {
+      return Errors.of(Status.INVALID_ARGUMENT.withDescription("kernel_path " + Printable.quoted(k.file().toString(), 200)
+          + ": " + k.detail()), "KERNEL_" + k.problem().name(), Map.of("field", "kernel_path"));
+    }
+    if (t instanceof KernelSourceException k) {
+      return k.kind() == KernelSourceException.Kind.UNREADABLE
+          ? Errors.of(Status.FAILED_PRECONDITION.withDescription(k.getMessage()), "SOURCE_UNREADABLE",
+              Map.of("field", k.field()))
+          : Errors.of(Status.INVALID_ARGUMENT.withDescription(k.getMessage()), "SOURCE_REJECTED",
+              Map.of("field", k.field()));
     }
     if (t instanceof IllegalArgumentException) {
       return Errors.of(Status.INVALID_ARGUMENT.withDescription(t.getMessage()), "INVALID_ARGUMENT", Map.of());

@@ -5,15 +5,23 @@ import dev.banger.api.image.v1.AddImageReferenceRequest;
 import dev.banger.api.image.v1.AddImageReferenceResponse;
 import dev.banger.api.image.v1.DeleteImageRequest;
 import dev.banger.api.image.v1.DeleteImageResponse;
+import dev.banger.api.image.v1.DeleteKernelRequest;
+import dev.banger.api.image.v1.DeleteKernelResponse;
 import dev.banger.api.image.v1.GetImageRequest;
 import dev.banger.api.image.v1.GetImageResponse;
+import dev.banger.api.image.v1.GetKernelRequest;
+import dev.banger.api.image.v1.GetKernelResponse;
 import dev.banger.api.image.v1.Image;
 import dev.banger.api.image.v1.ImageServiceGrpc;
 import dev.banger.api.image.v1.ImageSource;
+import dev.banger.api.image.v1.ImportKernelRequest;
+import dev.banger.api.image.v1.ImportKernelResponse;
 import dev.banger.api.image.v1.ListImagesRequest;
 import dev.banger.api.image.v1.ListImagesResponse;
 import dev.banger.api.image.v1.PromoteImageRequest;
 import dev.banger.api.image.v1.PromoteImageResponse;
+import dev.banger.api.image.v1.ListKernelsRequest;
+import dev.banger.api.image.v1.ListKernelsResponse;
 import dev.banger.api.image.v1.PruneCacheRequest;
 import dev.banger.api.image.v1.PruneCacheResponse;
 import dev.banger.api.image.v1.PullImageRequest;
@@ -41,7 +49,10 @@ import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** ImageService over gRPC: validation, one lock per image name, progress streaming. */
+/**
+ * ImageService over gRPC: validation, one lock per image name, progress streaming. The kernel
+ * RPCs, and the hold a pull takes on the kernel it pairs with, are {@link KernelRpcs}.
+ */
 final class ImageGrpcService extends ImageServiceGrpc.ImageServiceImplBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(ImageGrpcService.class);
@@ -54,12 +65,14 @@ final class ImageGrpcService extends ImageServiceGrpc.ImageServiceImplBase {
   private final OperationRegistry ops;
   private final ImageRegistrar registrar;
   private final ImagePromoter promoter;
+  private final KernelRpcs kernels;
   private final Map<String, ReentrantLock> nameLocks = new ConcurrentHashMap<>();
   private final java.util.concurrent.atomic.AtomicInteger pullsUnderWay = new java.util.concurrent.atomic.AtomicInteger();
 
   /** @param clients a registry client per pull, given the request's credentials override ("" for none) */
   ImageGrpcService(ImageStore store, PullPipeline pipeline, Function<String, RegistryClient> clients, BlobCache cache,
-      OperationRegistry ops, ImageRegistrar registrar, ImagePromoter promoter) {
+      OperationRegistry ops, KernelRpcs kernels, ImageRegistrar registrar, ImagePromoter promoter) {
+    this.kernels = kernels;
     this.registrar = registrar;
     this.promoter = promoter;
     this.store = store;
@@ -92,10 +105,11 @@ final class ImageGrpcService extends ImageServiceGrpc.ImageServiceImplBase {
     ReentrantLock lock = lockFor(name);
     lock.lock();
     pullsUnderWay.incrementAndGet();
-    try (RegistryClient client = clients.apply(req.getCredentials())) {
+    try (KernelRpcs.Pairing paired = kernels.pair(req.getKernel());
+        RegistryClient client = clients.apply(req.getCredentials())) {
       var existing = store.find(name);
       if (existing.isPresent()) {
-        if (!req.getForce() && existing.get().origin().equals(ref.canonical())) {
+        if (!req.getForce() && existing.get().origin().equals(ref.canonical()) && samePairing(existing.get(), paired)) {
           finish(progress, existing.get()); // a retry, or a second pull of the same thing
           return;
         }
@@ -106,7 +120,7 @@ final class ImageGrpcService extends ImageServiceGrpc.ImageServiceImplBase {
           throw inUse(existing.get());
         }
       }
-      ImageStore.ImageRow row = pipeline.pull(new PullPipeline.Request(ref, name, size), client,
+      ImageStore.ImageRow row = pipeline.pull(new PullPipeline.Request(ref, name, size, paired.kernel()), client,
           progress.listener()::stage, progress.cancelled());
       existing.ifPresent(old -> {
         if (!old.id().equals(row.id())) {
@@ -121,6 +135,11 @@ final class ImageGrpcService extends ImageServiceGrpc.ImageServiceImplBase {
       pullsUnderWay.decrementAndGet();
       lock.unlock();
     }
+  }
+
+  /** A repeated pull is "the same" when it names no kernel or the one the image already has. */
+  private static boolean samePairing(ImageStore.ImageRow image, KernelRpcs.Pairing paired) {
+    return paired.kernel() == null || paired.kernel().id().equals(image.defaultKernel());
   }
 
   private static void finish(ProgressCall<PullImageResponse> progress, ImageStore.ImageRow row) {
@@ -267,38 +286,26 @@ final class ImageGrpcService extends ImageServiceGrpc.ImageServiceImplBase {
   }
 
 
-  /** Told to callers of what this release does not serve yet. */
-  static final String NOT_YET = "is not built in this release: image-service serves OCI pulls, the image store and the"
-      + " blob cache and registered images; kernel import (the bzImage-to-vmlinux extractor exists, its RPCs do not),"
-      + " the catalog and the mmdebstrap default image come next (issue #4)";
-
-  private static void notYet(io.grpc.MethodDescriptor<?, ?> m, StreamObserver<?> obs) {
-    obs.onError(Errors.unimplemented(m.getFullMethodName(), NOT_YET));
-  }
 
 
   @Override
-  public void importKernel(dev.banger.api.image.v1.ImportKernelRequest req,
-      StreamObserver<dev.banger.api.image.v1.ImportKernelResponse> obs) {
-    notYet(ImageServiceGrpc.getImportKernelMethod(), obs);
+  public void importKernel(ImportKernelRequest req, StreamObserver<ImportKernelResponse> obs) {
+    kernels.importKernel(req, obs);
   }
 
   @Override
-  public void listKernels(dev.banger.api.image.v1.ListKernelsRequest req,
-      StreamObserver<dev.banger.api.image.v1.ListKernelsResponse> obs) {
-    notYet(ImageServiceGrpc.getListKernelsMethod(), obs);
+  public void listKernels(ListKernelsRequest req, StreamObserver<ListKernelsResponse> obs) {
+    Unary.answer(obs, ImageErrors::toStatus, () -> kernels.list(req));
   }
 
   @Override
-  public void getKernel(dev.banger.api.image.v1.GetKernelRequest req,
-      StreamObserver<dev.banger.api.image.v1.GetKernelResponse> obs) {
-    notYet(ImageServiceGrpc.getGetKernelMethod(), obs);
+  public void getKernel(GetKernelRequest req, StreamObserver<GetKernelResponse> obs) {
+    Unary.answer(obs, ImageErrors::toStatus, () -> kernels.get(req));
   }
 
   @Override
-  public void deleteKernel(dev.banger.api.image.v1.DeleteKernelRequest req,
-      StreamObserver<dev.banger.api.image.v1.DeleteKernelResponse> obs) {
-    notYet(ImageServiceGrpc.getDeleteKernelMethod(), obs);
+  public void deleteKernel(DeleteKernelRequest req, StreamObserver<DeleteKernelResponse> obs) {
+    Unary.answer(obs, ImageErrors::toStatus, () -> kernels.delete(req));
   }
 
   private ImageStore.ImageRow find(String idOrName) {

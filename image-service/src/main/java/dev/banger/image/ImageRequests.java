@@ -88,4 +88,9 @@ final class ImageRequests {
   static String quoted(String raw) {
     return Printable.quoted(raw, 80);
   }
+
+  /** The same without quotes, for messages that quote it themselves. */
+  static String bare(String raw) {
+    return Printable.bare(raw, 80);
+  }
 }

@@ -11,13 +11,16 @@ import dev.banger.image.oci.LayerFetcher;
 import dev.banger.image.oci.RegistryClient;
 import dev.banger.image.oci.RegistryCredentials;
 import dev.banger.image.oci.TransportPolicy;
+import dev.banger.image.kernel.SourceFiles;
 import dev.banger.image.store.ImageStore;
+import dev.banger.image.store.KernelStore;
 import dev.banger.kit.config.ImageConfig;
 import dev.banger.kit.grpc.Errors;
 import dev.banger.kit.service.BangerService;
 import dev.banger.kit.service.ServiceContext;
 import dev.banger.kit.state.DirectoryTrees;
 import dev.banger.kit.state.ServiceName;
+import dev.banger.kit.state.StateLayout;
 import io.grpc.BindableService;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
@@ -35,9 +38,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * image-service (DESIGN.md §7): OCI pulls into ext4 rootfs images, the image store, and the
- * OCI blob cache, registered images and their promotion. Kernels and the mmdebstrap/catalog
- * sources are not served yet.
+ * image-service (DESIGN.md §7): OCI pulls into ext4 rootfs images, the image store, kernel
+ * imports ({@code kernels/}, docs/kernels.md), registered images and their promotion, and the
+ * OCI blob cache. The mmdebstrap/catalog sources are not served yet.
  */
 public final class ImageService implements BangerService {
 
@@ -55,7 +58,11 @@ public final class ImageService implements BangerService {
     ImageConfig cfg = context.config().imageOrDefaults();
     Path images = context.layout().images();
     ImageStore store = new ImageStore(context.database());
-    clearLeftovers(images, store);
+    clearLeftovers(images, store.rootfsPaths(), "image rootfs", "pull");
+    KernelStore kernelStore = new KernelStore(context.database());
+    Path kernelsDir = context.layout().kernels();
+    clearLeftovers(kernelsDir, kernelStore.all().stream().map(KernelStore.KernelRow::vmlinuxPath).toList(), "kernel",
+        "kernel import");
     Path scratch = context.layout().freshScratch(ServiceName.IMAGE);
 
     Ext4Toolkit kit = new Ext4Toolkit(context.commands(), BlockDevicePolicy.fromProcess(), scratch);
@@ -85,16 +92,24 @@ public final class ImageService implements BangerService {
     PullPipeline pipeline = new PullPipeline(images, limits, builder, fetcher, seeder, store);
     TransportPolicy transport = TransportPolicy.withInsecureRegistries(
         cfg.insecureRegistries() == null ? Set.of() : new HashSet<>(cfg.insecureRegistries()));
-    List<Path> stateRoots = new java.util.ArrayList<>();
-    for (Path p : List.of(context.layout().libDir(), context.layout().cacheDir(), context.layout().runDir())) {
-      if (Files.exists(p)) {
-        stateRoots.add(p.toRealPath());
-      }
-    }
+    List<Path> stateRoots = ownState(context.layout());
+    SourceFiles sources = new SourceFiles(stateRoots, System.getProperty("user.name"));
+    KernelRpcs kernels = new KernelRpcs(kernelStore,
+        new KernelImport(kernelsDir, sources, KernelImport.Limits.DEFAULT, kernelStore), KernelRequests.Host.SYSTEM,
+        context.operations());
     ImageRegistrar registrar = new ImageRegistrar(store, kit, stateRoots);
     ImagePromoter promoter = new ImagePromoter(images, kit, seeder, store);
     return List.of(new ImageGrpcService(store, pipeline, creds -> client(cfg, transport, creds), cache,
-        context.operations(), registrar, promoter));
+        context.operations(), kernels, registrar, promoter));
+  }
+
+  /** banger's own directories: a kernel import never reads from them, nothing in them may be registered. */
+  private static List<Path> ownState(StateLayout layout) throws IOException {
+    List<Path> out = new java.util.ArrayList<>();
+    for (Path p : List.of(layout.libDir(), layout.cacheDir(), layout.runDir())) {
+      out.add(Files.exists(p) ? p.toRealPath() : p.toAbsolutePath().normalize());
+    }
+    return out;
   }
 
   private static RegistryClient client(ImageConfig cfg, TransportPolicy transport, String override) {
@@ -118,24 +133,28 @@ public final class ImageService implements BangerService {
   }
 
   /**
-   * A pull killed mid-way leaves {@code .staging/}; one killed between publish and record leaves
-   * a directory no row names. Both go. Rows whose files vanished are kept and logged: deleting a
-   * record behind an operator's back would hide the problem.
+   * A pull or import killed mid-way leaves {@code .staging/}; one killed between publish and
+   * record leaves a directory no row names. Both go. Rows whose files vanished are kept and
+   * logged: deleting a record behind an operator's back would hide the problem.
+   *
+   * @param recorded a file of each recorded image or kernel, directly inside its directory
+   * @param writer   what publishes there, for the log
    */
-  private static void clearLeftovers(Path images, ImageStore store) throws IOException {
-    DirectoryTrees.delete(images.resolve(".staging"));
+  private static void clearLeftovers(Path dir, List<String> recorded, String what, String writer)
+      throws IOException {
+    DirectoryTrees.delete(dir.resolve(".staging"));
     Set<Path> known = new HashSet<>();
-    for (String p : store.rootfsPaths()) {
+    for (String p : recorded) {
       known.add(Path.of(p).getParent());
       if (!Files.exists(Path.of(p))) {
-        LOG.warn("image rootfs {} is on record but missing", p);
+        LOG.warn("{} {} is on record but missing", what, p);
       }
     }
-    try (Stream<Path> s = Files.list(images)) {
+    try (Stream<Path> s = Files.list(dir)) {
       for (Path d : s.toList()) {
-        boolean pullDir = d.getFileName().toString().matches("[0-9a-f-]{36}");
-        if (pullDir && Files.isDirectory(d) && !known.contains(d)) {
-          LOG.info("removing {}: published by a pull that died before recording it", d);
+        boolean ours = d.getFileName().toString().matches("[0-9a-f-]{36}");
+        if (ours && Files.isDirectory(d, java.nio.file.LinkOption.NOFOLLOW_LINKS) && !known.contains(d)) {
+          LOG.info("removing {}: published by a {} that died before recording it", d, writer);
           DirectoryTrees.delete(d);
         }
       }

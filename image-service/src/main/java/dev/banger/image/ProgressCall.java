@@ -4,6 +4,7 @@ import com.google.protobuf.Message;
 import dev.banger.api.common.v1.Progress;
 import dev.banger.kit.grpc.Errors;
 import dev.banger.kit.ops.OperationRegistry;
+import io.grpc.Context;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
@@ -43,7 +44,9 @@ final class ProgressCall<R> {
     this.progressMessage = progressMessage;
     this.op = ops.start(method, target, requestId);
     op.onCancel(() -> cancelled.set(true));
-    call.setOnCancelHandler(() -> ops.cancel(op.id()));
+    // The call's Context, not setOnCancelHandler: gRPC runs that handler on the call's executor,
+    // which the method occupies until it returns. The Context is cancelled at once, from another thread.
+    Context.current().addListener(c -> ops.cancel(op.id()), Runnable::run);
   }
 
   BooleanSupplier cancelled() {

@@ -1,6 +1,7 @@
 package dev.banger.image;
 
 import dev.banger.image.build.GuestPieces;
+import dev.banger.image.build.ModulesLayer;
 import dev.banger.image.build.RootfsBuilder;
 import dev.banger.image.flatten.FlattenLimits;
 import dev.banger.image.flatten.FlattenResult;
@@ -12,6 +13,7 @@ import dev.banger.image.oci.RegistryClient;
 import dev.banger.image.oci.RegistryException;
 import dev.banger.image.oci.ResolvedImage;
 import dev.banger.image.store.ImageStore;
+import dev.banger.image.store.KernelStore;
 import dev.banger.kit.state.DirectoryTrees;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -61,8 +63,8 @@ final class PullPipeline {
     this.store = store;
   }
 
-  /** What a pull was asked to do. */
-  record Request(ImageReference ref, String name, long sizeBytes) {}
+  /** What a pull was asked to do; {@code kernel} (may be null) becomes the default kernel, its modules go in. */
+  record Request(ImageReference ref, String name, long sizeBytes, KernelStore.KernelRow kernel) {}
 
   ImageStore.ImageRow pull(Request req, RegistryClient client, Listener l, BooleanSupplier cancelled)
       throws RegistryException, IOException {
@@ -96,6 +98,13 @@ final class PullPipeline {
         }
         check(cancelled);
       }
+      if (req.kernel() != null && req.kernel().modulesTree().isPresent()) {
+        l.stage("flatten", "adding the modules of kernel " + req.kernel().name(), n, n);
+        try (InputStream in = ModulesLayer.open(req.kernel().modulesTree().get(), req.kernel().version())) {
+          flattener.apply(in, "modules of kernel " + req.kernel().name());
+        }
+        check(cancelled);
+      }
       flattener.apply(new ByteArrayInputStream(GuestPieces.layer()), "banger guest pieces");
       FlattenResult flat = flattener.finish();
 
@@ -116,9 +125,10 @@ final class PullPipeline {
       Path finalDir = imagesDir.resolve(id);
       Files.move(staging, finalDir, StandardCopyOption.ATOMIC_MOVE);
       Files.setPosixFilePermissions(finalDir, PosixFilePermissions.fromString("rwxr-xr-x"));
+      String kernelId = req.kernel() == null ? null : req.kernel().id();
       ImageStore.ImageRow row = new ImageStore.ImageRow(id, req.name(), "oci", req.ref().canonical(),
           image.manifestDigest().toString(), finalDir.resolve("rootfs.ext4").toString(), size,
-          finalDir.resolve(seed.getFileName()).toString(), null, image.downloadSize(), java.time.Instant.now(), 0);
+          finalDir.resolve(seed.getFileName()).toString(), kernelId, image.downloadSize(), java.time.Instant.now(), 0);
       try {
         store.insert(row);
       } catch (RuntimeException e) {

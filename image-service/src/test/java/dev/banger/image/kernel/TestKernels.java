@@ -19,13 +19,34 @@ import org.tukaani.xz.XZOutputStream;
  * with knobs to break each field the parsers check. Layouts follow the real ones (boot.rst, the
  * ELF spec) closely enough that the Debian kernel and these take the same code paths.
  */
-final class TestKernels {
+public final class TestKernels {
 
   static final long ENTRY = 0x1000000L;
   static final long PVH_ENTRY = 0x1000850L;
   static final long KERNEL_MAP = 0xffffffff80000000L;
 
   private TestKernels() {}
+
+  /** A small, valid bzImage (gzip payload around a minimal vmlinux) whose header states {@code release}. */
+  public static byte[] bzImage(String release) {
+    BzImage b = new BzImage();
+    b.version = release + " (builder@example) #1 SMP PREEMPT_DYNAMIC";
+    return b.payload(gzip(new Elf().build())).build();
+  }
+
+  /** A minimal valid vmlinux with no {@code linux_banner}, so no release. */
+  public static byte[] vmlinux() {
+    return new Elf().build();
+  }
+
+  /** A minimal vmlinux whose code holds {@code "Linux version <release> (…"}, as the real linux_banner. */
+  public static byte[] vmlinux(String release) {
+    Elf e = new Elf();
+    byte[] banner = ("Linux version " + release + " (builder@example) #1 SMP\n\0").getBytes(StandardCharsets.ISO_8859_1);
+    byte[] b = e.build();
+    System.arraycopy(banner, 0, b, b.length - e.codeBytes + 100, banner.length);
+    return b;
+  }
 
   /** A minimal ELF: header, PT_LOAD + PT_NOTE program headers, a Xen PVH note, some "code". */
   static final class Elf {

@@ -1,0 +1,112 @@
+package dev.banger.image.store;
+
+import dev.banger.kit.db.SqliteDatabase;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/** image-service's table of imported kernels (docs/kernels.md, "Import"). */
+public final class KernelStore {
+
+  /**
+   * One kernel. {@code bzImagePath}, {@code initrdPath} and {@code modulesPath} are null when the
+   * import had none; {@code modulesPath} is the directory holding {@code lib/modules/<version>}.
+   */
+  public record KernelRow(String id, String name, String version, String vmlinuxPath, String bzImagePath,
+      String initrdPath, String modulesPath, Instant created) {
+
+    /** {@code <modulesPath>/lib/modules/<version>}, when the kernel has modules. */
+    public Optional<java.nio.file.Path> modulesTree() {
+      return modulesPath == null ? Optional.empty()
+          : Optional.of(java.nio.file.Path.of(modulesPath, "lib", "modules", version));
+    }
+  }
+
+  private static final String SELECT = "SELECT id, name, version, vmlinux_path, bzimage_path, initrd_path,"
+      + " modules_path, created_at FROM kernels";
+
+  private final SqliteDatabase db;
+
+  public KernelStore(SqliteDatabase db) {
+    this.db = db;
+  }
+
+  /** By id or by name. */
+  public Optional<KernelRow> find(String idOrName) {
+    List<KernelRow> rows = query(SELECT + " WHERE id = ? OR name = ?", idOrName, idOrName);
+    return rows.isEmpty() ? Optional.empty() : Optional.of(rows.getFirst());
+  }
+
+  /** Names sorted; {@code after} is the last name of the previous page ("" for the first). */
+  public List<KernelRow> list(String after, int limit) {
+    return query(SELECT + " WHERE name > ? ORDER BY name LIMIT " + limit, after);
+  }
+
+  public List<KernelRow> all() {
+    return query(SELECT + " ORDER BY name");
+  }
+
+  public void insert(KernelRow r) {
+    update("INSERT INTO kernels (id, name, version, vmlinux_path, bzimage_path, initrd_path, modules_path)"
+        + " VALUES (?, ?, ?, ?, ?, ?, ?)", r.id(), r.name(), r.version(), r.vmlinuxPath(), r.bzImagePath(),
+        r.initrdPath(), r.modulesPath());
+  }
+
+  /** Images that name this kernel as their default lose it ({@code ON DELETE SET NULL}). */
+  public void delete(String id) {
+    update("DELETE FROM kernels WHERE id = ?", id);
+  }
+
+  /** Names of the images whose default kernel this is, sorted. */
+  public List<String> imagesUsing(String kernelId) {
+    try (Connection c = db.connection();
+        PreparedStatement s = c.prepareStatement("SELECT name FROM images WHERE default_kernel = ? ORDER BY name")) {
+      s.setString(1, kernelId);
+      List<String> out = new ArrayList<>();
+      try (ResultSet r = s.executeQuery()) {
+        while (r.next()) {
+          out.add(r.getString(1));
+        }
+      }
+      return out;
+    } catch (SQLException e) {
+      throw new IllegalStateException("reading images: " + e.getMessage(), e);
+    }
+  }
+
+  private List<KernelRow> query(String sql, Object... args) {
+    try (Connection c = db.connection(); PreparedStatement s = c.prepareStatement(sql)) {
+      bind(s, args);
+      List<KernelRow> out = new ArrayList<>();
+      try (ResultSet r = s.executeQuery()) {
+        while (r.next()) {
+          out.add(new KernelRow(r.getString(1), r.getString(2), r.getString(3), r.getString(4), r.getString(5),
+              r.getString(6), r.getString(7), Instant.parse(r.getString(8))));
+        }
+      }
+      return out;
+    } catch (SQLException e) {
+      throw new IllegalStateException("reading kernels: " + e.getMessage(), e);
+    }
+  }
+
+  private void update(String sql, Object... args) {
+    try (Connection c = db.connection(); PreparedStatement s = c.prepareStatement(sql)) {
+      bind(s, args);
+      s.executeUpdate();
+    } catch (SQLException e) {
+      throw new IllegalStateException("writing kernels: " + e.getMessage(), e);
+    }
+  }
+
+  private static void bind(PreparedStatement s, Object... args) throws SQLException {
+    for (int i = 0; i < args.length; i++) {
+      s.setObject(i + 1, args[i]);
+    }
+  }
+}
