@@ -20,8 +20,8 @@ import dev.banger.api.image.v1.PullImageResponse;
 import dev.banger.api.image.v1.RemoveImageReferenceRequest;
 import dev.banger.api.image.v1.RemoveImageReferenceResponse;
 import dev.banger.image.oci.BlobCache;
-import dev.banger.image.oci.ImageReference;
-import dev.banger.image.oci.RegistryClient;
+import dev.banger.image.source.PullProgress;
+import dev.banger.image.source.RootfsSource;
 import dev.banger.image.store.ImageStore;
 import dev.banger.kit.grpc.Errors;
 import dev.banger.kit.grpc.Unary;
@@ -31,13 +31,11 @@ import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,18 +47,17 @@ final class ImageGrpcService extends ImageServiceGrpc.ImageServiceImplBase {
 
   private final ImageStore store;
   private final PullPipeline pipeline;
-  private final Function<String, RegistryClient> clients;
+  private final PullSources sources;
   private final BlobCache cache;
   private final OperationRegistry ops;
   private final Map<String, ReentrantLock> nameLocks = new ConcurrentHashMap<>();
   private final java.util.concurrent.atomic.AtomicInteger pullsUnderWay = new java.util.concurrent.atomic.AtomicInteger();
 
-  /** @param clients a registry client per pull, given the request's credentials override ("" for none) */
-  ImageGrpcService(ImageStore store, PullPipeline pipeline, Function<String, RegistryClient> clients, BlobCache cache,
+  ImageGrpcService(ImageStore store, PullPipeline pipeline, PullSources sources, BlobCache cache,
       OperationRegistry ops) {
     this.store = store;
     this.pipeline = pipeline;
-    this.clients = clients;
+    this.sources = sources;
     this.cache = cache;
     this.ops = ops;
   }
@@ -68,13 +65,13 @@ final class ImageGrpcService extends ImageServiceGrpc.ImageServiceImplBase {
   @Override
   public void pullImage(PullImageRequest req, StreamObserver<PullImageResponse> obs) {
     ServerCallStreamObserver<PullImageResponse> call = (ServerCallStreamObserver<PullImageResponse>) obs;
-    ImageReference ref;
+    PullSources.Opened opened;
     String name;
     long size;
     try {
       ImageRequests.requestId(req.getRequestId());
-      ref = ImageRequests.reference(req.getReference());
-      name = req.getName().isEmpty() ? ImageRequests.derivedName(ref) : ImageRequests.name("name", req.getName());
+      opened = sources.open(req.getReference(), req.getCredentials());
+      name = req.getName().isEmpty() ? opened.defaultName() : ImageRequests.name("name", req.getName());
       size = ImageRequests.size(req.getSizeBytes());
       if (!req.getCredentials().isEmpty() && req.getCredentials().indexOf(':') < 1) {
         throw Errors.invalidArgument("credentials", "credentials must be user:password");
@@ -91,10 +88,10 @@ final class ImageGrpcService extends ImageServiceGrpc.ImageServiceImplBase {
     ReentrantLock lock = nameLocks.computeIfAbsent(name, n -> new ReentrantLock());
     lock.lock();
     pullsUnderWay.incrementAndGet();
-    try (RegistryClient client = clients.apply(req.getCredentials())) {
+    try (RootfsSource source = opened.source()) {
       var existing = store.find(name);
       if (existing.isPresent()) {
-        if (!req.getForce() && existing.get().origin().equals(ref.canonical())) {
+        if (!req.getForce() && existing.get().origin().equals(source.origin())) {
           finish(op, obs, existing.get()); // a retry, or a second pull of the same thing
           return;
         }
@@ -107,10 +104,10 @@ final class ImageGrpcService extends ImageServiceGrpc.ImageServiceImplBase {
           throw inUse(existing.get());
         }
       }
-      PullPipeline.Listener listener = (stage, message, done, total) -> {
+      List<String> stages = PullPipeline.stages(source);
+      PullProgress listener = (stage, message, done, total) -> {
         Progress p = Progress.newBuilder().setStage(stage).setMessage(message).setBytesDone(done).setBytesTotal(total)
-            .setStageIndex(1 + Arrays.asList(PullPipeline.STAGES).indexOf(stage))
-            .setStageCount(PullPipeline.STAGES.length).setPercent(-1).build();
+            .setStageIndex(1 + stages.indexOf(stage)).setStageCount(stages.size()).setPercent(-1).build();
         op.progress(p);
         synchronized (obs) {
           if (!call.isCancelled()) {
@@ -118,18 +115,18 @@ final class ImageGrpcService extends ImageServiceGrpc.ImageServiceImplBase {
           }
         }
       };
-      ImageStore.ImageRow row = pipeline.pull(new PullPipeline.Request(ref, name, size), client, listener, cancelled::get);
+      ImageStore.ImageRow row = pipeline.pull(new PullPipeline.Request(source, name, size), listener, cancelled::get);
       existing.ifPresent(old -> {
         if (!old.id().equals(row.id())) {
           remove(old); // force: the new one is published, the old one goes
         }
       });
-      LOG.info("pulled {} as {} ({}): {} bytes", ref.canonical(), name, row.id(), row.rootfsBytes());
+      LOG.info("pulled {} as {} ({}): {} bytes", source.origin(), name, row.id(), row.rootfsBytes());
       finish(op, obs, row);
     } catch (Throwable t) {
       var s = ImageErrors.toStatus(t);
       if (s.getStatus().getCode() == Status.Code.INTERNAL) {
-        LOG.warn("pull of {} failed", ref.canonical(), t);
+        LOG.warn("pull of {} failed", opened.source().origin(), t);
       }
       op.fail(s.getStatus().getCode().value(), s.getStatus().getDescription(), Errors.errorInfo(s).map(i -> i.getReason()).orElse(""));
       synchronized (obs) {
@@ -235,9 +232,9 @@ final class ImageGrpcService extends ImageServiceGrpc.ImageServiceImplBase {
 
 
   /** Told to callers of what this release does not serve yet. */
-  static final String NOT_YET = "is not built in this release: image-service serves OCI pulls, the image store and the"
-      + " blob cache; kernel import (the bzImage-to-vmlinux extractor exists, its RPCs do not), image registration,"
-      + " the catalog and the mmdebstrap default image come next (issue #4)";
+  static final String NOT_YET = "is not built in this release: image-service serves OCI and catalog pulls, the image"
+      + " store and the blob cache; kernel import (the bzImage-to-vmlinux extractor exists, its RPCs do not) and image"
+      + " registration come next (issue #4)";
 
   private static void notYet(io.grpc.MethodDescriptor<?, ?> m, StreamObserver<?> obs) {
     obs.onError(Errors.unimplemented(m.getFullMethodName(), NOT_YET));

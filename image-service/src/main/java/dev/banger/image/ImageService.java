@@ -5,6 +5,7 @@ import dev.banger.api.disk.v1.DiskServiceGrpc;
 import dev.banger.ext4.BlockDevicePolicy;
 import dev.banger.ext4.Ext4Toolkit;
 import dev.banger.image.build.RootfsBuilder;
+import dev.banger.image.catalog.Catalog;
 import dev.banger.image.flatten.FlattenLimits;
 import dev.banger.image.oci.BlobCache;
 import dev.banger.image.oci.LayerFetcher;
@@ -12,6 +13,7 @@ import dev.banger.image.oci.RegistryClient;
 import dev.banger.image.oci.RegistryCredentials;
 import dev.banger.image.oci.TransportPolicy;
 import dev.banger.image.store.ImageStore;
+import dev.banger.kit.config.ConfigException;
 import dev.banger.kit.config.ImageConfig;
 import dev.banger.kit.grpc.Errors;
 import dev.banger.kit.service.BangerService;
@@ -35,8 +37,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * image-service (DESIGN.md §7): OCI pulls into ext4 rootfs images, the image store, and the
- * OCI blob cache. Kernels and the mmdebstrap/catalog sources are not served yet.
+ * image-service (DESIGN.md §7): pulls into ext4 rootfs images (OCI images, and the catalog's
+ * mmdebstrap recipes and bundles), the image store, and the blob cache. Kernels are not served yet.
  */
 public final class ImageService implements BangerService {
 
@@ -50,7 +52,7 @@ public final class ImageService implements BangerService {
   }
 
   @Override
-  public List<BindableService> start(ServiceContext context) throws IOException {
+  public List<BindableService> start(ServiceContext context) throws IOException, ConfigException {
     ImageConfig cfg = context.config().imageOrDefaults();
     Path images = context.layout().images();
     ImageStore store = new ImageStore(context.database());
@@ -81,11 +83,14 @@ public final class ImageService implements BangerService {
         throw e;
       }
     };
-    PullPipeline pipeline = new PullPipeline(images, limits, builder, fetcher, seeder, store);
+    PullPipeline pipeline = new PullPipeline(images, limits, builder, seeder, store);
     TransportPolicy transport = TransportPolicy.withInsecureRegistries(
         cfg.insecureRegistries() == null ? Set.of() : new HashSet<>(cfg.insecureRegistries()));
-    return List.of(new ImageGrpcService(store, pipeline, creds -> client(cfg, transport, creds), cache,
-        context.operations()));
+    Catalog catalog = Catalog.load(cfg.catalog(), transport);
+    LOG.info("image catalog: {}", String.join(", ", catalog.names()));
+    PullSources sources = new PullSources(catalog, creds -> client(cfg, transport, creds), fetcher, cache,
+        context.commands(), limits.maxTotalBytes());
+    return List.of(new ImageGrpcService(store, pipeline, sources, cache, context.operations()));
   }
 
   private static RegistryClient client(ImageConfig cfg, TransportPolicy transport, String override) {
