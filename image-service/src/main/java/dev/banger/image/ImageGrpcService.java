@@ -84,7 +84,9 @@ final class ImageGrpcService extends ImageServiceGrpc.ImageServiceImplBase {
     OperationRegistry.Handle op = ops.start(ImageServiceGrpc.getPullImageMethod().getFullMethodName(), "images/" + name,
         req.getRequestId());
     op.onCancel(() -> cancelled.set(true));
-    call.setOnCancelHandler(() -> ops.cancel(op.id()));
+    // The call's Context, not setOnCancelHandler: grpc runs that handler only after this method
+    // returns (call callbacks are serialised), but cancels the Context at once.
+    io.grpc.Context.current().addListener(c -> ops.cancel(op.id()), Runnable::run);
     ReentrantLock lock = nameLocks.computeIfAbsent(name, n -> new ReentrantLock());
     lock.lock();
     pullsUnderWay.incrementAndGet();

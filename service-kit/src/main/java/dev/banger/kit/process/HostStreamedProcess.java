@@ -18,6 +18,7 @@ final class HostStreamedProcess implements StreamedProcess {
   /** stderr kept for the result: the tail is where programs explain a failure. */
   static final int KEPT_LINES = 40;
   static final Duration CLOSE_GRACE = Duration.ofSeconds(30);
+  static final long SWEEP_MS = 100;
 
   private final Command command;
   private final Process process;
@@ -110,14 +111,23 @@ final class HostStreamedProcess implements StreamedProcess {
     if (!process.isAlive()) {
       return;
     }
-    process.descendants().forEach(ProcessHandle::destroy);
-    process.destroy();
+    // One SIGTERM per process, swept again every SWEEP_MS: a tool that forks a short-lived child
+    // per item (mmdebstrap runs dpkg-deb once per package) would otherwise carry on with the next
+    // child, which never got the signal.
+    java.util.Set<Long> signalled = new java.util.HashSet<>();
+    long deadline = System.nanoTime() + grace.toNanos();
     try {
-      if (process.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS)) {
-        // The program is gone; a descendant that outlived it (re-parented to init) still goes.
-        process.descendants().forEach(ProcessHandle::destroyForcibly);
-        return;
-      }
+      do {
+        process.descendants().filter(h -> signalled.add(h.pid())).forEach(ProcessHandle::destroy);
+        if (signalled.add(process.pid())) {
+          process.destroy();
+        }
+        if (process.waitFor(SWEEP_MS, TimeUnit.MILLISECONDS)) {
+          // The program is gone; a descendant that outlived it (re-parented to init) still goes.
+          process.descendants().forEach(ProcessHandle::destroyForcibly);
+          return;
+        }
+      } while (System.nanoTime() < deadline);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }

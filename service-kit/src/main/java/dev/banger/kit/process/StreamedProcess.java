@@ -27,9 +27,10 @@ public interface StreamedProcess extends AutoCloseable {
   CommandResult finish(Duration timeout) throws CommandFailedException;
 
   /**
-   * Stops the whole process tree: SIGTERM to the program and every descendant at once (as a
-   * terminal's Ctrl-C reaches a whole job, so each cleans up after itself), then, for whatever
-   * still runs after {@code grace}, SIGKILL. Returns when the program has exited.
+   * Stops the whole process tree: SIGTERM to the program and every descendant (as a terminal's
+   * Ctrl-C reaches a whole job, so each cleans up after itself), again to every process forked
+   * since, until the program exits or {@code grace} passes; then SIGKILL to what is left.
+   * Returns when the program has exited.
    */
   void stop(Duration grace);
 

@@ -50,6 +50,24 @@ class StreamedProcessTest {
   }
 
   @Test
+  void childrenForkedWhileStoppingGetTheSignalToo(@TempDir Path dir) throws Exception {
+    // Like mmdebstrap extracting: a parent that waits out TERM and forks one short-lived child per item.
+    String child = "trap 'touch " + dir + "/caught-$$; exit 1' TERM; sleep 0.3 & wait";
+    StreamedProcess p = runner.stream(Command.of("sh", "-c",
+        "trap 'echo ignoring TERM >&2' TERM; while true; do sh -c \"$0\"; done", child).build(), l -> { });
+    waitFor(() -> ProcessHandle.of(p.pid()).orElseThrow().descendants().count() >= 1);
+    long started = System.currentTimeMillis();
+    p.stop(Duration.ofSeconds(2));
+    try (var s = Files.list(dir)) {
+      List<Path> caught = s.toList();
+      assertTrue(caught.size() >= 3, "children born during the grace period were each signalled once: " + caught);
+      for (Path c : caught) {
+        assertTrue(Files.getLastModifiedTime(c).toMillis() >= started - 1000);
+      }
+    }
+  }
+
+  @Test
   void whatIgnoresTermIsKilledAfterTheGrace() throws Exception {
     StreamedProcess p = runner.stream(Command.of("sh", "-c", "trap '' TERM; sleep 300 & wait").build(), l -> { });
     waitFor(() -> ProcessHandle.of(p.pid()).orElseThrow().descendants().count() >= 1);
