@@ -83,8 +83,12 @@ class DebianBootstrapTest {
   void theDefaultImageIsBuiltFromDebiansMirrorWithTrueOwnersAndBangersPieces() throws Exception {
     long t0 = System.nanoTime();
     List<PullImageResponse> events = new ArrayList<>();
+    java.util.Map<String, Long> stageStart = new java.util.LinkedHashMap<>();
     stub.withDeadlineAfter(20, TimeUnit.MINUTES).pullImage(PullImageRequest.newBuilder()
-        .setReference("debian-bookworm").build()).forEachRemaining(events::add);
+        .setReference("debian-bookworm").build()).forEachRemaining(e -> {
+          events.add(e);
+          stageStart.putIfAbsent(e.hasProgress() ? e.getProgress().getStage() : "done", System.nanoTime());
+        });
     long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - t0);
 
     var stages = new LinkedHashSet<String>();
@@ -113,7 +117,7 @@ class DebianBootstrapTest {
     assertTrue(RealImages.cat(rootfs, "/etc/ssh/sshd_config.d/99-banger.conf").contains("AuthorizedKeysFile"));
     assertEquals(0755, stat(rootfs, "/usr/local/lib/banger/first-boot").mode() & 07777);
     assertEquals("symlink", stat(rootfs, "/etc/systemd/system/multi-user.target.wants/banger-first-boot.service").type());
-    assertTrue(RealImages.cat(rootfs, "/etc/os-release").contains("bookworm"));
+    assertTrue(RealImages.cat(rootfs, "/usr/lib/os-release").contains("bookworm"), "os-release (/etc/os-release links to it)");
     assertFsckClean(rootfs);
     assertTrue(Files.exists(Path.of(image.getWorkSeedPath())));
     assertStagingEmpty();
@@ -124,9 +128,18 @@ class DebianBootstrapTest {
 
     String fs = RealImages.check(Command.of("dumpe2fs", "-h", rootfs.toString()).build()).stdoutText();
     long blocks = field(fs, "Block count"), free = field(fs, "Free blocks"), bs = field(fs, "Block size");
-    System.out.printf("MEASURED debian-bookworm: %d s end to end (mmdebstrap, flatten, mkfs, ownership, seed);"
-        + " rootfs %d MiB, %d MiB used, %d MiB allocated on the host%n", seconds, image.getRootfsSizeBytes() >> 20,
-        ((blocks - free) * bs) >> 20, ((Number) Files.getAttribute(rootfs, "unix:size")).longValue() >> 20);
+    long allocatedKib = Long.parseLong(RealImages.check(Command.of("du", "-k", rootfs.toString()).build())
+        .stdoutText().split("\\s+")[0]);
+    List<String> names = List.copyOf(stageStart.keySet());
+    StringBuilder perStage = new StringBuilder();
+    for (int i = 0; i + 1 < names.size(); i++) {
+      perStage.append(names.get(i)).append(' ')
+          .append(TimeUnit.NANOSECONDS.toMillis(stageStart.get(names.get(i + 1)) - stageStart.get(names.get(i))))
+          .append(" ms; ");
+    }
+    System.out.printf("MEASURED debian-bookworm: %d s end to end (%s); rootfs %d MiB, %d MiB used in it, %d MiB"
+        + " allocated on the host%n", seconds, perStage, image.getRootfsSizeBytes() >> 20, ((blocks - free) * bs) >> 20,
+        allocatedKib >> 10);
   }
 
   @Test

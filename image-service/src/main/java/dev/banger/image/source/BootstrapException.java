@@ -47,7 +47,10 @@ public final class BootstrapException extends Exception {
     String all = stderr.toLowerCase(Locale.ROOT);
     Kind kind;
     String hint;
-    if (all.contains("unable to locate package") || all.contains("has no installation candidate")
+    if (exit == 127 && all.contains("failed to execute mmdebstrap")) {
+      kind = Kind.MISSING; // setsid ran, mmdebstrap is not there
+      hint = "mmdebstrap is not installed (apt-get install mmdebstrap uidmap)";
+    } else if (all.contains("unable to locate package") || all.contains("has no installation candidate")
         || all.contains("does not have a release file") || all.contains("couldn't find any package")) {
       kind = Kind.BAD_RECIPE;
       hint = "check the entry's suite, components and packages";

@@ -62,9 +62,14 @@ public final class DebianSource implements RootfsSource {
     return List.of("resolve", "bootstrap");
   }
 
-  /** mmdebstrap's argument vector: every value comes from a checked catalog entry (CatalogRules). */
+  /**
+   * mmdebstrap's argument vector: every value comes from a checked catalog entry (CatalogRules).
+   * It runs under {@code setsid}: when writing its tarball fails (a cancel, a refused entry),
+   * mmdebstrap sends SIGHUP to its whole process group, which would otherwise be the JVM's.
+   */
   static List<String> argv(CatalogEntry.Debian r) {
-    List<String> argv = new ArrayList<>(List.of("mmdebstrap", "--mode=unshare", "--variant=" + r.variant(),
+    List<String> argv = new ArrayList<>(List.of("setsid", "--wait", "mmdebstrap", "--mode=unshare",
+        "--variant=" + r.variant(),
         "--format=tar", "--components=" + String.join(",", r.components())));
     if (!r.packages().isEmpty()) {
       argv.add("--include=" + String.join(",", r.packages()));

@@ -16,7 +16,7 @@ class DebianSourceTest {
   @Test
   void theDefaultRecipeBecomesThisArgumentVector() throws Exception {
     var d = (CatalogEntry.Debian) Catalog.load(null, TransportPolicy.secure()).find("debian-bookworm").orElseThrow();
-    assertEquals(List.of("mmdebstrap", "--mode=unshare", "--variant=apt", "--format=tar", "--components=main",
+    assertEquals(List.of("setsid", "--wait", "mmdebstrap", "--mode=unshare", "--variant=apt", "--format=tar", "--components=main",
         "--include=" + String.join(",", d.packages()), "--", "bookworm", "-", "http://deb.debian.org/debian"),
         DebianSource.argv(d));
   }
@@ -25,7 +25,7 @@ class DebianSourceTest {
   void aRecipeWithoutPackagesHasNoInclude() {
     var d = new CatalogEntry.Debian("x", "trixie", java.net.URI.create("https://m.example/debian"), "essential",
         List.of("main", "contrib"), List.of());
-    assertEquals(List.of("mmdebstrap", "--mode=unshare", "--variant=essential", "--format=tar",
+    assertEquals(List.of("setsid", "--wait", "mmdebstrap", "--mode=unshare", "--variant=essential", "--format=tar",
         "--components=main,contrib", "--", "trixie", "-", "https://m.example/debian"), DebianSource.argv(d));
   }
 
@@ -39,6 +39,8 @@ class DebianSourceTest {
         "Err:1 http://deb.debian.org/debian bookworm InRelease\n  Temporary failure resolving 'deb.debian.org'\n").kind());
     assertEquals(BootstrapException.Kind.NO_USER_NAMESPACE, BootstrapException.fromFailure("x", 1,
         "W: /etc/subuid is empty\nE: failed to parse /etc/subuid and /etc/subgid\n").kind());
+    assertEquals(BootstrapException.Kind.MISSING, BootstrapException.fromFailure("x", 127,
+        "setsid: failed to execute mmdebstrap: No such file or directory\n").kind());
     var other = BootstrapException.fromFailure("x", 25, "E: something \u001b[31mred\u001b[0m\n");
     assertEquals(BootstrapException.Kind.FAILED, other.kind());
     assertTrue(other.getMessage().contains("\\x1b[31mred"), "escape sequences are escaped: " + other.getMessage());
