@@ -10,8 +10,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A static file server on 127.0.0.1 for catalog bundle tests: exact bytes per path, redirects,
- * and a count of GETs per path (to prove the blob cache spared a download).
+ * A static file server on 127.0.0.1 for catalog bundle tests: exact bytes per path, {@code Range:
+ * bytes=N-} requests, redirects, and a count of GETs per path (to prove the blob cache spared a
+ * download).
  */
 public final class BundleServer implements AutoCloseable {
 
@@ -19,6 +20,7 @@ public final class BundleServer implements AutoCloseable {
   private final Map<String, byte[]> files = new ConcurrentHashMap<>();
   private final Map<String, String> redirects = new ConcurrentHashMap<>();
   private final Map<String, AtomicInteger> gets = new ConcurrentHashMap<>();
+  private final java.util.List<String> ranges = new java.util.concurrent.CopyOnWriteArrayList<>();
 
   private BundleServer(HttpServer server) {
     this.server = server;
@@ -42,9 +44,22 @@ public final class BundleServer implements AutoCloseable {
           ex.sendResponseHeaders(404, -1);
           return;
         }
-        ex.sendResponseHeaders(200, body.length);
+        String range = ex.getRequestHeaders().getFirst("Range");
+        int from = 0;
+        if (range != null && range.matches("bytes=\\d+-")) {
+          b.ranges.add(path + " " + range);
+          from = Integer.parseInt(range.substring(6, range.length() - 1));
+          if (from >= body.length) {
+            ex.sendResponseHeaders(416, -1);
+            return;
+          }
+          ex.getResponseHeaders().add("Content-Range", "bytes " + from + "-" + (body.length - 1) + "/" + body.length);
+          ex.sendResponseHeaders(206, body.length - from);
+        } else {
+          ex.sendResponseHeaders(200, body.length);
+        }
         try (OutputStream out = ex.getResponseBody()) {
-          out.write(body);
+          out.write(body, from, body.length - from);
         }
       }
     });
@@ -71,6 +86,11 @@ public final class BundleServer implements AutoCloseable {
   public int gets(String path) {
     AtomicInteger n = gets.get(path);
     return n == null ? 0 : n.get();
+  }
+
+  /** {@code "<path> bytes=N-"} for every Range request served, in order. */
+  public java.util.List<String> ranges() {
+    return java.util.List.copyOf(ranges);
   }
 
   @Override
