@@ -57,10 +57,11 @@ class StreamedProcessTest {
         "trap 'echo ignoring TERM >&2' TERM; while true; do sh -c \"$0\"; done", child).build(), l -> { });
     waitFor(() -> ProcessHandle.of(p.pid()).orElseThrow().descendants().count() >= 1);
     long started = System.currentTimeMillis();
-    p.stop(Duration.ofSeconds(2));
+    p.stop(Duration.ofSeconds(3));
     try (var s = Files.list(dir)) {
       List<Path> caught = s.toList();
-      assertTrue(caught.size() >= 3, "children born during the grace period were each signalled once: " + caught);
+      // A single TERM (the old way) reaches one child; the parent then forks the next, unsignalled.
+      assertTrue(caught.size() >= 2, "children born during the grace period were each signalled once: " + caught);
       for (Path c : caught) {
         assertTrue(Files.getLastModifiedTime(c).toMillis() >= started - 1000);
       }
@@ -83,7 +84,7 @@ class StreamedProcessTest {
   @Test
   void theCommandTimeoutStopsTheTreeAndFinishSaysSo() throws Exception {
     try (StreamedProcess p = runner.stream(Command.of("sh", "-c", "echo going >&2; sleep 300")
-        .timeout(Duration.ofMillis(400)).build(), l -> { })) {
+        .timeout(Duration.ofMillis(1500)).build(), l -> { })) {
       p.stdout().transferTo(java.io.OutputStream.nullOutputStream()); // EOF once the tree is stopped
       CommandFailedException e = assertThrows(CommandFailedException.class, () -> p.finish(Duration.ofSeconds(20)));
       assertEquals(CommandFailedException.Kind.TIMED_OUT, e.kind());
