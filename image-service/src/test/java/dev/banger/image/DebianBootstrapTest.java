@@ -146,6 +146,7 @@ class DebianBootstrapTest {
   void cancellingMidBootstrapStopsMmdebstrapAndEverythingBelowItAndLeavesNothing() throws Exception {
     List<String> before = imageDirs();
     List<ProcessHandle> tree = new CopyOnWriteArrayList<>();
+    List<Long> groups = new CopyOnWriteArrayList<>();
     CompletableFuture<Status> ended = new CompletableFuture<>();
     Context.CancellableContext ctx = Context.current().withCancellation();
     ctx.run(() -> ImageServiceGrpc.newStub(h.channel(ServiceName.IMAGE)).pullImage(
@@ -155,6 +156,7 @@ class DebianBootstrapTest {
             String m = r.getProgress().getMessage();
             if (tree.isEmpty() && (m.startsWith("I: extracting") || m.startsWith("I: installing"))) {
               tree.addAll(bootstrapProcesses());
+              groups.addAll(tree.stream().map(DebianBootstrapTest::processGroup).toList());
               ctx.cancel(null);
             }
           }
@@ -172,6 +174,9 @@ class DebianBootstrapTest {
     assertEquals(Status.Code.CANCELLED, ended.get(5, TimeUnit.MINUTES).getCode());
     assertTrue(tree.stream().anyMatch(p -> p.info().commandLine().orElse("").contains("mmdebstrap")),
         "mmdebstrap was running when the pull was cancelled: " + tree);
+    // mmdebstrap SIGHUPs its process group when writing the tar fails: it must not be ours.
+    assertTrue(!groups.isEmpty() && !groups.contains(processGroup(ProcessHandle.current())),
+        "mmdebstrap runs in a process group of its own: " + groups);
     long cancelledAt = System.nanoTime();
     long deadline = cancelledAt + Duration.ofSeconds(90).toNanos();
     while (System.nanoTime() < deadline && (tree.stream().anyMatch(ProcessHandle::isAlive)
@@ -203,6 +208,35 @@ class DebianBootstrapTest {
   }
 
   /**
+   * The flattener stops reading mid-tar. mmdebstrap then fails to write and SIGHUPs its whole
+   * process group: it runs in a session of its own, so this JVM (the service) survives it.
+   */
+  @Test
+  void aTarTheFlattenerRefusesMidStreamStopsMmdebstrapAndLeavesNothing(@TempDir Path other) throws Exception {
+    try (ServiceHarness small = ServiceHarness.start(other, ConfigLoader.parse("""
+        [image]
+        max_entries = 300
+        [image.catalog.tiny.debian]
+        suite = "bookworm"
+        variant = "essential"
+        """, "test config"), new ImageServiceModule(), new DiskServiceModule())) {
+      var s = ImageServiceGrpc.newBlockingStub(small.channel(ServiceName.IMAGE));
+      StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> s.withDeadlineAfter(10,
+          TimeUnit.MINUTES).pullImage(PullImageRequest.newBuilder().setReference("tiny").build()).forEachRemaining(r -> { }));
+      assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode(), e.getStatus().toString());
+      assertEquals("LAYER_REJECTED", Errors.errorInfo(e).orElseThrow().getReason());
+      assertTrue(e.getStatus().getDescription().contains("more than 300 entries"), e.getStatus().getDescription());
+      assertEquals(List.of(), bootstrapProcesses(), "mmdebstrap and its children are gone when the pull fails");
+      Path staging = small.layout().images().resolve(".staging");
+      try (Stream<Path> st = Files.walk(staging)) {
+        assertEquals(List.of(staging), st.toList(), "nothing staged is left");
+      }
+      assertEquals(dev.banger.api.image.v1.ListImagesResponse.getDefaultInstance(),
+          s.listImages(dev.banger.api.image.v1.ListImagesRequest.getDefaultInstance()));
+    }
+  }
+
+  /**
    * mmdebstrap (a perl script: its command is perl, its command line names it) and what it forked
    * (apt, dpkg, tar…), as seen from this JVM, which runs the service.
    */
@@ -210,6 +244,16 @@ class DebianBootstrapTest {
     return ProcessHandle.current().children()
         .filter(p -> p.info().commandLine().orElse("").contains("mmdebstrap"))
         .flatMap(p -> Stream.concat(Stream.of(p), p.descendants())).toList();
+  }
+
+  /** Field 5 of /proc/<pid>/stat (after the parenthesised command name, which may hold spaces). */
+  private static long processGroup(ProcessHandle p) {
+    try {
+      String stat = Files.readString(Path.of("/proc", Long.toString(p.pid()), "stat"));
+      return Long.parseLong(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[2]);
+    } catch (java.io.IOException e) {
+      return -1; // gone already
+    }
   }
 
   private static boolean stagingHasSomething() throws Exception {

@@ -111,6 +111,12 @@ final class HostStreamedProcess implements StreamedProcess {
     if (!process.isAlive()) {
       return;
     }
+    try {
+      // Nobody reads after a stop; a program blocked writing to a full pipe sees EPIPE at once.
+      process.getInputStream().close();
+    } catch (IOException e) {
+      // Closed already.
+    }
     // One SIGTERM per process, swept again every SWEEP_MS: a tool that forks a short-lived child
     // per item (mmdebstrap runs dpkg-deb once per package) would otherwise carry on with the next
     // child, which never got the signal.

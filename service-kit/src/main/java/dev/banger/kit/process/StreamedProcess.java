@@ -27,7 +27,8 @@ public interface StreamedProcess extends AutoCloseable {
   CommandResult finish(Duration timeout) throws CommandFailedException;
 
   /**
-   * Stops the whole process tree: SIGTERM to the program and every descendant (as a terminal's
+   * Stops the whole process tree. Our end of stdout is closed first (a program blocked writing
+   * to it gets EPIPE), then SIGTERM goes to the program and every descendant (as a terminal's
    * Ctrl-C reaches a whole job, so each cleans up after itself), again to every process forked
    * since, until the program exits or {@code grace} passes; then SIGKILL to what is left.
    * Returns when the program has exited.

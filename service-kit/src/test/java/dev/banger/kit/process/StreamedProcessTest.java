@@ -69,6 +69,18 @@ class StreamedProcessTest {
   }
 
   @Test
+  void aWriterBlockedOnAFullPipeIsFreedByClosingOurEnd() throws Exception {
+    // head ignores TERM (inherited) and blocks writing: only EPIPE (SIGPIPE) can end it before the grace.
+    StreamedProcess p = runner.stream(Command.of("sh", "-c", "trap '' TERM; head -c 50000000 /dev/zero").build(),
+        l -> { });
+    p.stdout().readNBytes(10); // it is writing
+    long t0 = System.nanoTime();
+    p.stop(Duration.ofSeconds(20));
+    assertTrue(Duration.ofNanos(System.nanoTime() - t0).toSeconds() < 10, "did not wait out the grace");
+    assertFalse(ProcessHandle.of(p.pid()).map(ProcessHandle::isAlive).orElse(false));
+  }
+
+  @Test
   void whatIgnoresTermIsKilledAfterTheGrace() throws Exception {
     StreamedProcess p = runner.stream(Command.of("sh", "-c", "trap '' TERM; sleep 300 & wait").build(), l -> { });
     waitFor(() -> ProcessHandle.of(p.pid()).orElseThrow().descendants().count() >= 1);
@@ -85,7 +97,11 @@ class StreamedProcessTest {
   void theCommandTimeoutStopsTheTreeAndFinishSaysSo() throws Exception {
     try (StreamedProcess p = runner.stream(Command.of("sh", "-c", "echo going >&2; sleep 300")
         .timeout(Duration.ofMillis(1500)).build(), l -> { })) {
-      p.stdout().transferTo(java.io.OutputStream.nullOutputStream()); // EOF once the tree is stopped
+      try {
+        p.stdout().transferTo(java.io.OutputStream.nullOutputStream()); // ends once the tree is stopped
+      } catch (java.io.IOException e) {
+        // stop() closed the stream under us: the same end.
+      }
       CommandFailedException e = assertThrows(CommandFailedException.class, () -> p.finish(Duration.ofSeconds(20)));
       assertEquals(CommandFailedException.Kind.TIMED_OUT, e.kind());
       assertTrue(e.getMessage().contains("going"), e.getMessage());
