@@ -84,8 +84,9 @@ final class ImageGrpcService extends ImageServiceGrpc.ImageServiceImplBase {
     OperationRegistry.Handle op = ops.start(ImageServiceGrpc.getPullImageMethod().getFullMethodName(), "images/" + name,
         req.getRequestId());
     op.onCancel(() -> cancelled.set(true));
-    // The call's Context, not setOnCancelHandler: grpc runs that handler only after this method
-    // returns (call callbacks are serialised), but cancels the Context at once.
+    call.setOnCancelHandler(() -> ops.cancel(op.id()));
+    // grpc runs that handler only after this method returns (a call's callbacks are serialised);
+    // the call's Context is cancelled at once, so the pull hears of it while it runs.
     io.grpc.Context.current().addListener(c -> ops.cancel(op.id()), Runnable::run);
     ReentrantLock lock = nameLocks.computeIfAbsent(name, n -> new ReentrantLock());
     lock.lock();
