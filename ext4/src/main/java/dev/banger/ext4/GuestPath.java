@@ -10,9 +10,11 @@ import java.util.List;
  * An absolute path inside an ext4 image, validated so it can be handed to debugfs safely.
  *
  * <p>debugfs's command parser splits on whitespace and understands double quotes but has no
- * reliable escape for {@code "} or {@code \}, and a newline ends a script line. So a path is
- * always emitted double-quoted (spaces and shell metacharacters are then plain bytes), and
- * anything the quoting cannot carry is refused rather than guessed at: {@code "}, {@code \},
+ * reliable escape for {@code "}, and a newline ends a script line. A backslash is no escape to
+ * it: it is an ordinary byte, inside quotes too (systemd's unit names, {@code
+ * system-systemd\x2dcryptsetup.slice}, rely on that; Ext4ToolkitTest checks every operation).
+ * So a path is always emitted double-quoted (spaces and shell metacharacters are then plain
+ * bytes), and anything the quoting cannot carry is refused rather than guessed at: {@code "},
  * every control character, relative paths, empty, {@code .} and {@code ..} components, and
  * names longer than ext4 allows. Refusing {@code ..} is not about escaping the image (debugfs
  * never touches host paths) but about writing the inode the caller meant.
@@ -55,8 +57,8 @@ public final class GuestPath implements Comparable<GuestPath> {
       if (c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0)) {
         return String.format("contains control character U+%04X at index %d", (int) c, i);
       }
-      if (c == '"' || c == '\\') {
-        return "contains " + c + " at index " + i + ", which debugfs cannot quote";
+      if (c == '"') {
+        return "contains \" at index " + i + ", which debugfs cannot quote";
       }
       if (Character.isSurrogate(c) && !validSurrogateAt(raw, i)) {
         return "contains an unpaired surrogate at index " + i;

@@ -209,6 +209,38 @@ class Ext4ToolkitTest {
     assertEquals(1, entries.get(2).size());
   }
 
+  /**
+   * systemd escapes unit names with backslashes ({@code system-systemd\x2dcryptsetup.slice}), so
+   * every Debian image with systemd has them: debugfs takes a backslash literally, inside double
+   * quotes too, and each toolkit operation must carry it unchanged.
+   */
+  @Test
+  void backslashesInNamesAreCarriedLiterallyByEveryOperation() throws Exception {
+    String unit = "/lib/systemd/system/system-systemd\\x2dcryptsetup.slice";
+    String trailing = "/lib/odd\\";
+    String dirWithBackslash = "/lib/a\\\\b";
+    kit.apply(kit.open(image), new Ext4Edit().write(unit, utf8("[Unit]\n"), 1000, 1000, 0644)
+        .write(trailing, utf8("t"), 1000, 1000, 0644).mkdir(dirWithBackslash, 1000, 1000, 0755)
+        .mkdir("/dev", 0, 0, 0755));
+    GuestPath node = GuestPath.of("/dev/x\\y");
+    kit.setOwnership(kit.open(image), List.of(new SpecialNode(node, FileType.CHAR_DEVICE, 1, 3)), List.of(
+        new Ownership(GuestPath.of(unit), 0, 0, 0100600), new Ownership(GuestPath.of(trailing), 0, 5, 0104755),
+        new Ownership(GuestPath.of(dirWithBackslash), 0, 0, 040700), new Ownership(node, 0, 0, 020666)));
+    assertEquals(new RealImages.Stat("regular", 0600, 0, 0, 7), stat(image, unit));
+    assertEquals(new RealImages.Stat("regular", 04755, 0, 5, 1), stat(image, trailing));
+    assertEquals(new RealImages.Stat("directory", 0700, 0, 0, -1), stat(image, dirWithBackslash).ignoringSize());
+    assertEquals(new RealImages.Stat("character special", 0666, 0, 0, 0), stat(image, "/dev/x\\y"));
+    Ext4Image img = kit.open(image);
+    assertEquals("[Unit]\n", new String(kit.readFile(img, GuestPath.of(unit), 100), StandardCharsets.UTF_8));
+    assertEquals(List.of("a\\\\b", "odd\\", "systemd"), kit.list(img, GuestPath.of("/lib")).stream()
+        .map(DirEntry::name).sorted().toList());
+    Path out = Files.createDirectories(dir.resolve("out"));
+    Path lib = kit.extract(img, GuestPath.of("/lib"), out);
+    assertEquals("[Unit]\n", Files.readString(lib.resolve("systemd/system/system-systemd\\x2dcryptsetup.slice")));
+    assertTrue(Files.isDirectory(lib.resolve("a\\\\b")));
+    assertFsckClean(image);
+  }
+
   @Test
   void readRefusesMissingDirectoriesAndOversize() {
     kit.apply(kit.open(image), new Ext4Edit().write("/big", new byte[5000], 0, 0, 0644));

@@ -30,7 +30,6 @@ class GuestPathTest {
         Arguments.of("/etc//hosts", "empty component"),
         Arguments.of("/etc/", "empty component"),
         Arguments.of("/a\"b", "contains \""),
-        Arguments.of("/a\\b", "contains \\"),
         Arguments.of("/a\nrm /etc/passwd", "U+000A"),
         Arguments.of("/a\rb", "U+000D"),
         Arguments.of("/a\tb", "U+0009"),
@@ -60,7 +59,7 @@ class GuestPathTest {
 
   @ParameterizedTest
   @ValueSource(strings = {"/", "/etc", "/etc/a b", "/x#y$z;'q", "/$(reboot)", "/`id`", "/a|b&c>d<e",
-      "/ünï/кириллица", "/-rf", "/<2>", "/.hidden", "/a..b", "/...", "/😀"})
+      "/ünï/кириллица", "/-rf", "/<2>", "/.hidden", "/a..b", "/...", "/😀", "/a\\x2db.slice", "/trailing\\"})
   void acceptsAndQuotes(String raw) {
     GuestPath p = GuestPath.of(raw);
     assertEquals('"' + raw + '"', p.quoted());

@@ -5,6 +5,7 @@ import dev.banger.image.flatten.LayerRejectedException;
 import dev.banger.image.kernel.KernelFormatException;
 import dev.banger.image.kernel.KernelSourceException;
 import dev.banger.image.oci.RegistryException;
+import dev.banger.image.source.BootstrapException;
 import dev.banger.kit.grpc.Errors;
 import dev.banger.kit.text.Printable;
 import io.grpc.Status;
@@ -55,6 +56,15 @@ final class ImageErrors {
         case CANCELLED -> Status.CANCELLED;
       };
       return Errors.of(s.withDescription(r.getMessage()), "REGISTRY_" + r.kind().name(), Map.of());
+    }
+    if (t instanceof BootstrapException b) {
+      Status s = switch (b.kind()) {
+        case MISSING, BAD_RECIPE, NO_USER_NAMESPACE -> Status.FAILED_PRECONDITION;
+        case NETWORK -> Status.UNAVAILABLE;
+        case TIMED_OUT -> Status.DEADLINE_EXCEEDED;
+        case FAILED -> Status.UNKNOWN;
+      };
+      return Errors.of(s.withDescription(b.getMessage()), "BOOTSTRAP_" + b.kind().name(), Map.of());
     }
     if (t instanceof Ext4Exception e) {
       Status s = e.kind() == Ext4Exception.Kind.INVALID_ARGUMENT || e.kind() == Ext4Exception.Kind.NOT_AN_IMAGE

@@ -31,8 +31,8 @@ import dev.banger.api.image.v1.RegisterImageResponse;
 import dev.banger.api.image.v1.RemoveImageReferenceRequest;
 import dev.banger.api.image.v1.RemoveImageReferenceResponse;
 import dev.banger.image.oci.BlobCache;
-import dev.banger.image.oci.ImageReference;
-import dev.banger.image.oci.RegistryClient;
+import dev.banger.image.source.PullProgress;
+import dev.banger.image.source.RootfsSource;
 import dev.banger.image.store.ImageStore;
 import dev.banger.kit.grpc.Errors;
 import dev.banger.kit.grpc.Unary;
@@ -45,7 +45,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -60,7 +59,7 @@ final class ImageGrpcService extends ImageServiceGrpc.ImageServiceImplBase {
 
   private final ImageStore store;
   private final PullPipeline pipeline;
-  private final Function<String, RegistryClient> clients;
+  private final PullSources sources;
   private final BlobCache cache;
   private final OperationRegistry ops;
   private final ImageRegistrar registrar;
@@ -69,28 +68,27 @@ final class ImageGrpcService extends ImageServiceGrpc.ImageServiceImplBase {
   private final Map<String, ReentrantLock> nameLocks = new ConcurrentHashMap<>();
   private final java.util.concurrent.atomic.AtomicInteger pullsUnderWay = new java.util.concurrent.atomic.AtomicInteger();
 
-  /** @param clients a registry client per pull, given the request's credentials override ("" for none) */
-  ImageGrpcService(ImageStore store, PullPipeline pipeline, Function<String, RegistryClient> clients, BlobCache cache,
+  ImageGrpcService(ImageStore store, PullPipeline pipeline, PullSources sources, BlobCache cache,
       OperationRegistry ops, KernelRpcs kernels, ImageRegistrar registrar, ImagePromoter promoter) {
     this.kernels = kernels;
     this.registrar = registrar;
     this.promoter = promoter;
     this.store = store;
     this.pipeline = pipeline;
-    this.clients = clients;
+    this.sources = sources;
     this.cache = cache;
     this.ops = ops;
   }
 
   @Override
   public void pullImage(PullImageRequest req, StreamObserver<PullImageResponse> obs) {
-    ImageReference ref;
+    PullSources.Opened opened;
     String name;
     long size;
     try {
       ImageRequests.requestId(req.getRequestId());
-      ref = ImageRequests.reference(req.getReference());
-      name = req.getName().isEmpty() ? ImageRequests.derivedName(ref) : ImageRequests.name("name", req.getName());
+      opened = sources.open(req.getReference(), req.getCredentials());
+      name = req.getName().isEmpty() ? opened.defaultName() : ImageRequests.name("name", req.getName());
       size = ImageRequests.size(req.getSizeBytes());
       if (!req.getCredentials().isEmpty() && req.getCredentials().indexOf(':') < 1) {
         throw Errors.invalidArgument("credentials", "credentials must be user:password");
@@ -101,15 +99,15 @@ final class ImageGrpcService extends ImageServiceGrpc.ImageServiceImplBase {
     }
     ProgressCall<PullImageResponse> progress = new ProgressCall<>(ops,
         ImageServiceGrpc.getPullImageMethod().getFullMethodName(), "images/" + name, req.getRequestId(), obs,
-        PullPipeline.STAGES, p -> PullImageResponse.newBuilder().setProgress(p).build());
+        PullPipeline.stages(opened.source()).toArray(String[]::new),
+        p -> PullImageResponse.newBuilder().setProgress(p).build());
     ReentrantLock lock = lockFor(name);
     lock.lock();
     pullsUnderWay.incrementAndGet();
-    try (KernelRpcs.Pairing paired = kernels.pair(req.getKernel());
-        RegistryClient client = clients.apply(req.getCredentials())) {
+    try (KernelRpcs.Pairing paired = kernels.pair(req.getKernel()); RootfsSource source = opened.source()) {
       var existing = store.find(name);
       if (existing.isPresent()) {
-        if (!req.getForce() && existing.get().origin().equals(ref.canonical()) && samePairing(existing.get(), paired)) {
+        if (!req.getForce() && existing.get().origin().equals(source.origin()) && samePairing(existing.get(), paired)) {
           finish(progress, existing.get()); // a retry, or a second pull of the same thing
           return;
         }
@@ -120,17 +118,17 @@ final class ImageGrpcService extends ImageServiceGrpc.ImageServiceImplBase {
           throw inUse(existing.get());
         }
       }
-      ImageStore.ImageRow row = pipeline.pull(new PullPipeline.Request(ref, name, size, paired.kernel()), client,
+      ImageStore.ImageRow row = pipeline.pull(new PullPipeline.Request(source, name, size, paired.kernel()),
           progress.listener()::stage, progress.cancelled());
       existing.ifPresent(old -> {
         if (!old.id().equals(row.id())) {
           remove(old); // force: the new one is published, the old one goes
         }
       });
-      LOG.info("pulled {} as {} ({}): {} bytes", ref.canonical(), name, row.id(), row.rootfsBytes());
+      LOG.info("pulled {} as {} ({}): {} bytes", source.origin(), name, row.id(), row.rootfsBytes());
       finish(progress, row);
     } catch (Throwable t) {
-      progress.fail(t, LOG, "pull of " + ref.canonical());
+      progress.fail(t, LOG, "pull of " + opened.source().origin());
     } finally {
       pullsUnderWay.decrementAndGet();
       lock.unlock();

@@ -5,6 +5,7 @@ import dev.banger.api.disk.v1.DiskServiceGrpc;
 import dev.banger.ext4.BlockDevicePolicy;
 import dev.banger.ext4.Ext4Toolkit;
 import dev.banger.image.build.RootfsBuilder;
+import dev.banger.image.catalog.Catalog;
 import dev.banger.image.flatten.FlattenLimits;
 import dev.banger.image.oci.BlobCache;
 import dev.banger.image.oci.LayerFetcher;
@@ -14,6 +15,7 @@ import dev.banger.image.oci.TransportPolicy;
 import dev.banger.image.kernel.SourceFiles;
 import dev.banger.image.store.ImageStore;
 import dev.banger.image.store.KernelStore;
+import dev.banger.kit.config.ConfigException;
 import dev.banger.kit.config.ImageConfig;
 import dev.banger.kit.grpc.Errors;
 import dev.banger.kit.service.BangerService;
@@ -38,9 +40,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * image-service (DESIGN.md §7): OCI pulls into ext4 rootfs images, the image store, kernel
- * imports ({@code kernels/}, docs/kernels.md), registered images and their promotion, and the
- * OCI blob cache. The mmdebstrap/catalog sources are not served yet.
+ * image-service (DESIGN.md §7): pulls into ext4 rootfs images (OCI images, and the catalog's
+ * mmdebstrap recipes and bundles), the image store, kernel imports ({@code kernels/},
+ * docs/kernels.md), registered images and their promotion, and the blob cache.
  */
 public final class ImageService implements BangerService {
 
@@ -54,7 +56,7 @@ public final class ImageService implements BangerService {
   }
 
   @Override
-  public List<BindableService> start(ServiceContext context) throws IOException {
+  public List<BindableService> start(ServiceContext context) throws IOException, ConfigException {
     ImageConfig cfg = context.config().imageOrDefaults();
     Path images = context.layout().images();
     ImageStore store = new ImageStore(context.database());
@@ -89,9 +91,13 @@ public final class ImageService implements BangerService {
         throw e;
       }
     };
-    PullPipeline pipeline = new PullPipeline(images, limits, builder, fetcher, seeder, store);
+    PullPipeline pipeline = new PullPipeline(images, limits, builder, seeder, store);
     TransportPolicy transport = TransportPolicy.withInsecureRegistries(
         cfg.insecureRegistries() == null ? Set.of() : new HashSet<>(cfg.insecureRegistries()));
+    Catalog catalog = Catalog.load(cfg.catalog(), transport);
+    LOG.info("image catalog: {}", String.join(", ", catalog.names()));
+    PullSources pullSources = new PullSources(catalog, creds -> client(cfg, transport, creds), fetcher, cache,
+        context.commands(), limits.maxTotalBytes());
     List<Path> stateRoots = ownState(context.layout());
     SourceFiles sources = new SourceFiles(stateRoots, System.getProperty("user.name"));
     KernelRpcs kernels = new KernelRpcs(kernelStore,
@@ -99,8 +105,8 @@ public final class ImageService implements BangerService {
         context.operations());
     ImageRegistrar registrar = new ImageRegistrar(store, kit, stateRoots);
     ImagePromoter promoter = new ImagePromoter(images, kit, seeder, store);
-    return List.of(new ImageGrpcService(store, pipeline, creds -> client(cfg, transport, creds), cache,
-        context.operations(), kernels, registrar, promoter));
+    return List.of(new ImageGrpcService(store, pipeline, pullSources, cache, context.operations(), kernels, registrar,
+        promoter));
   }
 
   /** banger's own directories: a kernel import never reads from them, nothing in them may be registered. */

@@ -47,6 +47,7 @@ final class ProgressCall<R> {
     // The call's Context, not setOnCancelHandler: gRPC runs that handler on the call's executor,
     // which the method occupies until it returns. The Context is cancelled at once, from another thread.
     Context.current().addListener(c -> ops.cancel(op.id()), Runnable::run);
+    call.setOnCancelHandler(() -> ops.cancel(op.id())); // also set: without one, a cancelled onNext throws
   }
 
   BooleanSupplier cancelled() {

@@ -6,40 +6,33 @@ import dev.banger.image.build.RootfsBuilder;
 import dev.banger.image.flatten.FlattenLimits;
 import dev.banger.image.flatten.FlattenResult;
 import dev.banger.image.flatten.LayerFlattener;
-import dev.banger.image.flatten.LayerStreams;
-import dev.banger.image.oci.ImageReference;
-import dev.banger.image.oci.LayerFetcher;
-import dev.banger.image.oci.RegistryClient;
-import dev.banger.image.oci.RegistryException;
-import dev.banger.image.oci.ResolvedImage;
+import dev.banger.image.source.PullProgress;
+import dev.banger.image.source.RootfsSource;
 import dev.banger.image.store.ImageStore;
 import dev.banger.image.store.KernelStore;
 import dev.banger.kit.state.DirectoryTrees;
 import java.io.ByteArrayInputStream;
-import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CancellationException;
 import java.util.function.BooleanSupplier;
 
 /**
- * One OCI pull, start to finish: resolve, fetch, flatten, build, ownership, seed, publish
- * (docs/image-service.md). Everything happens in {@code images/.staging/<id>/}; the image
- * appears by one rename and one row, or not at all.
+ * One pull, start to finish: the source's own stages (resolve and fetch, or resolve and
+ * bootstrap), then flatten, build, ownership, seed, publish, the same for every source
+ * (docs/image-service.md). Everything happens in {@code images/.staging/<id>/}; the image appears
+ * by one rename and one row, or not at all.
  */
 final class PullPipeline {
 
-  static final String[] STAGES = {"resolve", "fetch", "flatten", "build", "ownership", "seed", "publish"};
-
-  /** Where a pull reports to; {@code stage} is one of {@link #STAGES}. */
-  interface Listener {
-    void stage(String stage, String message, long done, long total);
-  }
+  /** The stages after the source's own, the same for every source. */
+  static final List<String> SHARED_STAGES = List.of("flatten", "build", "ownership", "seed", "publish");
 
   /** Builds the work-seed next to a rootfs (disk-service in production). */
   interface Seeder {
@@ -49,57 +42,50 @@ final class PullPipeline {
   private final Path imagesDir;
   private final FlattenLimits limits;
   private final RootfsBuilder builder;
-  private final LayerFetcher fetcher;
   private final Seeder seeder;
   private final ImageStore store;
 
-  PullPipeline(Path imagesDir, FlattenLimits limits, RootfsBuilder builder, LayerFetcher fetcher, Seeder seeder,
-      ImageStore store) {
+  PullPipeline(Path imagesDir, FlattenLimits limits, RootfsBuilder builder, Seeder seeder, ImageStore store) {
     this.imagesDir = imagesDir;
     this.limits = limits;
     this.builder = builder;
-    this.fetcher = fetcher;
     this.seeder = seeder;
     this.store = store;
   }
 
   /** What a pull was asked to do; {@code kernel} (may be null) becomes the default kernel, its modules go in. */
-  record Request(ImageReference ref, String name, long sizeBytes, KernelStore.KernelRow kernel) {}
+  record Request(RootfsSource source, String name, long sizeBytes, KernelStore.KernelRow kernel) {}
 
-  ImageStore.ImageRow pull(Request req, RegistryClient client, Listener l, BooleanSupplier cancelled)
-      throws RegistryException, IOException {
-    l.stage("resolve", "resolving " + req.ref().canonical(), 0, 0);
-    ResolvedImage image = client.resolve(req.ref());
-    check(cancelled);
-    int n = image.layers().size();
-    l.stage("fetch", "fetching " + n + " layer" + (n == 1 ? "" : "s") + " (" + image.downloadSize() + " bytes)",
-        0, image.downloadSize());
-    LayerFetcher.FetchedImage fetched = fetcher.fetch(image, client.blobs(req.ref()),
-        (i, count, d, done, total) -> l.stage("fetch", "layer " + (i + 1) + "/" + count + " " + d.shortHex(),
-            done, total), cancelled);
+  /** Every stage a pull from {@code source} reports, in order. */
+  static List<String> stages(RootfsSource source) {
+    List<String> all = new ArrayList<>(source.stages());
+    all.addAll(SHARED_STAGES);
+    return List.copyOf(all);
+  }
+
+  ImageStore.ImageRow pull(Request req, PullProgress l, BooleanSupplier cancelled) throws Exception {
+    RootfsSource.Fetched fetched = req.source().fetch(l, cancelled);
     check(cancelled);
 
     String id = UUID.randomUUID().toString();
-    Files.createDirectories(imagesDir.resolve(".staging"));
+    Path stagingRoot = Files.createDirectories(imagesDir.resolve(".staging"));
     // Private while the image's files (its /etc/shadow among them) lie unpacked in it.
-    Path staging = Files.createDirectory(imagesDir.resolve(".staging").resolve(id),
+    Path staging = Files.createDirectory(stagingRoot.resolve(id),
         PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+    Path work = null;
     try {
+      // Beside the private directory, not in it: mmdebstrap's unshared root (a subuid) must reach it.
+      work = Files.createDirectory(stagingRoot.resolve(id + ".work"));
+      Files.setPosixFilePermissions(work, PosixFilePermissions.fromString("rwx--x--x"));
       Path tree = Files.createDirectory(staging.resolve("tree"));
       long uid = (Integer) Files.getAttribute(tree, "unix:uid");
       long gid = (Integer) Files.getAttribute(tree, "unix:gid");
       LayerFlattener flattener = new LayerFlattener(tree, limits, uid, gid);
-      List<Path> layers = fetched.layers();
-      for (int i = 0; i < layers.size(); i++) {
-        String layerName = "layer " + (i + 1) + "/" + n + " (" + image.layers().get(i).digest() + ")";
-        l.stage("flatten", "applying " + layerName, i, n);
-        try (InputStream in = LayerStreams.open(Files.newInputStream(layers.get(i)))) {
-          flattener.apply(in, layerName);
-        }
-        check(cancelled);
-      }
+      fetched.applyTo(flattener, work, l, cancelled);
+      check(cancelled);
+      DirectoryTrees.delete(work);
       if (req.kernel() != null && req.kernel().modulesTree().isPresent()) {
-        l.stage("flatten", "adding the modules of kernel " + req.kernel().name(), n, n);
+        l.stage("flatten", "adding the modules of kernel " + req.kernel().name(), 0, 0);
         try (InputStream in = ModulesLayer.open(req.kernel().modulesTree().get(), req.kernel().version())) {
           flattener.apply(in, "modules of kernel " + req.kernel().name());
         }
@@ -126,9 +112,9 @@ final class PullPipeline {
       Files.move(staging, finalDir, StandardCopyOption.ATOMIC_MOVE);
       Files.setPosixFilePermissions(finalDir, PosixFilePermissions.fromString("rwxr-xr-x"));
       String kernelId = req.kernel() == null ? null : req.kernel().id();
-      ImageStore.ImageRow row = new ImageStore.ImageRow(id, req.name(), "oci", req.ref().canonical(),
-          image.manifestDigest().toString(), finalDir.resolve("rootfs.ext4").toString(), size,
-          finalDir.resolve(seed.getFileName()).toString(), kernelId, image.downloadSize(), java.time.Instant.now(), 0);
+      ImageStore.ImageRow row = new ImageStore.ImageRow(id, req.name(), req.source().kind(), req.source().origin(),
+          fetched.digest(), finalDir.resolve("rootfs.ext4").toString(), size,
+          finalDir.resolve(seed.getFileName()).toString(), kernelId, fetched.downloadBytes(), java.time.Instant.now(), 0);
       try {
         store.insert(row);
       } catch (RuntimeException e) {
@@ -138,6 +124,7 @@ final class PullPipeline {
       return store.find(id).orElseThrow();
     } finally {
       DirectoryTrees.delete(staging); // gone already when published
+      DirectoryTrees.delete(work);
     }
   }
 

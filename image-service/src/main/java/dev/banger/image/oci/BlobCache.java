@@ -60,20 +60,35 @@ public final class BlobCache {
    *     (partial kept for resume), CANCELLED (partial kept), or the source's own errors
    */
   public Path fetch(Descriptor blob, BlobSource source, Progress progress) throws RegistryException {
+    return fetch(blob, true, source, progress);
+  }
+
+  /**
+   * The same for a blob whose size is not known in advance (a catalog bundle pinned by URL and
+   * digest only): the download stops with DIGEST_MISMATCH, and the partial file goes, once it
+   * passes {@code maxBytes}. Progress reports a total of 0 (unknown) until the end.
+   */
+  public Path fetchUpTo(Digest digest, long maxBytes, BlobSource source, Progress progress) throws RegistryException {
+    return fetch(new Descriptor("application/octet-stream", digest, maxBytes), false, source, progress);
+  }
+
+  private Path fetch(Descriptor blob, boolean exactSize, BlobSource source, Progress progress) throws RegistryException {
     Path target = path(blob.digest());
     while (true) {
       if (Files.isRegularFile(target)) {
-        progress.bytes(blob.size(), blob.size());
+        long size = exactSize ? blob.size() : sizeOf(target);
+        progress.bytes(size, size);
         return target;
       }
       CompletableFuture<Path> mine = new CompletableFuture<>();
       CompletableFuture<Path> running = inFlight.putIfAbsent(blob.digest(), mine);
       if (running == null) {
-        return download(blob, source, progress, target, mine);
+        return download(blob, exactSize, source, progress, target, mine);
       }
       try {
         Path p = running.get();
-        progress.bytes(blob.size(), blob.size());
+        long size = exactSize ? blob.size() : sizeOf(p);
+        progress.bytes(size, size);
         return p;
       } catch (InterruptedException e) {
         throw RegistryException.interrupted("waiting for " + blob.digest(), e);
@@ -89,11 +104,19 @@ public final class BlobCache {
     }
   }
 
-  private Path download(Descriptor blob, BlobSource source, Progress progress, Path target, CompletableFuture<Path> mine)
-      throws RegistryException {
+  private static long sizeOf(Path p) {
+    try {
+      return Files.size(p);
+    } catch (IOException e) {
+      return 0;
+    }
+  }
+
+  private Path download(Descriptor blob, boolean exactSize, BlobSource source, Progress progress, Path target,
+      CompletableFuture<Path> mine) throws RegistryException {
     try {
       Files.createDirectories(target.getParent());
-      new BlobDownload(blob, source, partialPath(blob.digest()), target, progress).run();
+      new BlobDownload(blob, exactSize, source, partialPath(blob.digest()), target, progress).run();
       // Removed before completing, so a caller arriving now sees either the future or the file.
       inFlight.remove(blob.digest(), mine);
       mine.complete(target);

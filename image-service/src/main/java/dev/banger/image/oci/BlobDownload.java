@@ -18,19 +18,26 @@ import java.nio.file.StandardOpenOption;
  * <p>What is kept on failure is deliberate: a dropped connection or a cancel keeps the partial
  * file (the next attempt resumes it with a Range request, re-hashing the bytes already there);
  * wrong content (too many bytes, wrong digest) deletes it, since nothing in it can be trusted.
+ *
+ * <p>A blob of unknown size ({@code exactSize} false: a catalog bundle) takes the descriptor's
+ * size as a ceiling instead: the download ends at the end of the body, and a body that stops
+ * early is caught by the digest.
  */
 final class BlobDownload {
 
   static final int CHUNK = 64 << 10;
 
   private final Descriptor blob;
+  private final boolean exactSize;
   private final BlobSource source;
   private final Path partial;
   private final Path target;
   private final BlobCache.Progress progress;
 
-  BlobDownload(Descriptor blob, BlobSource source, Path partial, Path target, BlobCache.Progress progress) {
+  BlobDownload(Descriptor blob, boolean exactSize, BlobSource source, Path partial, Path target,
+      BlobCache.Progress progress) {
     this.blob = blob;
+    this.exactSize = exactSize;
     this.source = source;
     this.partial = partial;
     this.target = target;
@@ -43,10 +50,10 @@ final class BlobDownload {
   void run() throws RegistryException {
     long size = blob.size();
     resume();
-    if (have < size) {
+    if (have < size || !exactSize) {
       receive();
     }
-    if (have < size) {
+    if (exactSize && have < size) {
       throw new RegistryException(RegistryException.Kind.NETWORK, "the download of " + what() + " ended after "
           + have + " of " + size + " bytes; the next pull resumes it");
     }
@@ -78,7 +85,7 @@ final class BlobDownload {
         }
       }
       have = hasher.count();
-      progress.bytes(have, blob.size());
+      progress.bytes(have, total());
     } catch (IOException e) {
       throw storage("reading the partial download " + partial, e);
     }
@@ -129,8 +136,9 @@ final class BlobDownload {
         if (have + n > size) {
           out.close();
           deletePartial();
-          throw new RegistryException(RegistryException.Kind.DIGEST_MISMATCH,
-              what() + " is longer than the " + size + " bytes its descriptor says");
+          throw new RegistryException(RegistryException.Kind.DIGEST_MISMATCH, exactSize
+              ? what() + " is longer than the " + size + " bytes its descriptor says"
+              : what() + " is larger than the " + size + "-byte limit (image.max_total_bytes)");
         }
         ByteBuffer chunk = ByteBuffer.wrap(buf, 0, n);
         while (chunk.hasRemaining()) {
@@ -138,7 +146,7 @@ final class BlobDownload {
         }
         hasher.update(buf, 0, n);
         have += n;
-        progress.bytes(have, size);
+        progress.bytes(have, total());
       }
       out.force(true);
     } catch (ClosedByInterruptException e) {
@@ -174,6 +182,11 @@ final class BlobDownload {
     } catch (IOException e) {
       // Left for prune(); it cannot be mistaken for a finished blob.
     }
+  }
+
+  /** What progress reports as the total: unknown (0) for a blob of unknown size. */
+  private long total() {
+    return exactSize ? blob.size() : 0;
   }
 
   private String what() {

@@ -178,10 +178,40 @@ public final class RegistryClient implements AutoCloseable {
       Bodies.discard(r);
       r = registryHttp.call(ref.registry(), path, scope(ref), Map.of(), what);
     }
+    return body(r, offset, what);
+  }
+
+  private BlobSource.Body body(HttpResponse<InputStream> r, long offset, String what) throws RegistryException {
     return switch (r.statusCode()) {
       case 200 -> new BlobSource.Body(r.body(), 0);
       case 206 -> new BlobSource.Body(r.body(), rangeStart(r, offset, what));
       default -> throw registryHttp.failure(r, what);
+    };
+  }
+
+  /**
+   * A plain URL as a blob source (a catalog bundle): no registry auth, but the same transport
+   * policy (https, or plain http to loopback and insecure hosts only) for it and every redirect.
+   */
+  public BlobSource url(java.net.URI uri) {
+    Objects.requireNonNull(uri, "uri");
+    String what = "bundle " + Texts.quote(uri.toString());
+    return new BlobSource() {
+      @Override
+      public Body open(Descriptor blob, long offset) throws RegistryException {
+        Map<String, String> headers = offset > 0 ? Map.of("Range", "bytes=" + offset + "-") : Map.of();
+        HttpResponse<InputStream> r = registryHttp.exchange(uri, headers, null, what);
+        if (r.statusCode() == 416 && offset > 0) {
+          Bodies.discard(r);
+          r = registryHttp.exchange(uri, Map.of(), null, what);
+        }
+        return body(r, offset, what);
+      }
+
+      @Override
+      public String describe() {
+        return Texts.quote(uri.toString());
+      }
     };
   }
 

@@ -172,7 +172,7 @@ class LayerFlattenerTest {
   }
 
   @Test
-  void gzipAndZstdLayersAreRecognisedByTheirBytes() throws Exception {
+  void gzipZstdAndXzLayersAreRecognisedByTheirBytes() throws Exception {
     byte[] tar = TarLayers.layer().file("g", "gz").build(TarLayers.Compression.NONE);
     ByteArrayOutputStream gz = new ByteArrayOutputStream();
     try (GZIPOutputStream o = new GZIPOutputStream(gz)) {
@@ -186,6 +186,12 @@ class LayerFlattenerTest {
     }
     f.apply(LayerStreams.open(new ByteArrayInputStream(zs.toByteArray())), "zstd");
     f.apply(LayerStreams.open(TarLayers.layer().file("p", "plain").stream()), "plain");
+    // xz by the xz tool itself, as a bundle would be made.
+    byte[] tar3 = TarLayers.layer().file("x", "xz").build(TarLayers.Compression.NONE);
+    byte[] xz = dev.banger.ext4.RealImages.run(dev.banger.kit.process.Command.of("xz", "-c", "-9").stdin(tar3).build())
+        .stdout();
+    f.apply(LayerStreams.open(new ByteArrayInputStream(xz)), "xz");
+    assertEquals("xz", Files.readString(root.resolve("x")));
     assertEquals("gz", Files.readString(root.resolve("g")));
     assertEquals("zstd", Files.readString(root.resolve("z")));
     assertEquals("plain", Files.readString(root.resolve("p")));

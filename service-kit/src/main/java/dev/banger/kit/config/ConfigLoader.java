@@ -82,6 +82,13 @@ public final class ConfigLoader {
     if (cfg.owner() != null && !cfg.owner().matches("[0-9]{1,10}") && !Principal.NAME.matcher(cfg.owner()).matches()) {
       throw new ConfigException(origin + ": owner \"" + cfg.owner() + "\" is not a user name or uid");
     }
+    if (cfg.image() != null) {
+      try {
+        CatalogRules.check(cfg.image().catalog());
+      } catch (IllegalArgumentException ex) {
+        throw new ConfigException(origin + ": " + ex.getMessage());
+      }
+    }
     if (cfg.net() != null) {
       cfg.net().validate(origin);
     }

@@ -1,6 +1,7 @@
 package dev.banger.kit.config;
 
 import java.util.List;
+import java.util.Map;
 
 /**
  * {@code [image]} in config.toml: image-service's pull settings. Every field is optional.
@@ -14,6 +15,8 @@ import java.util.List;
  * @param maxTotalBytes       all files of an image together (default 64 GiB)
  * @param maxEntries          tar entries of an image together (default 2,000,000)
  * @param parallelDownloads   layers fetched at once (default 3)
+ * @param catalog             {@code [image.catalog.<name>]}: catalog entries added to the embedded
+ *                            ones, or replacing those of the same name (docs/catalog.md)
  */
 public record ImageConfig(
     List<String> insecureRegistries,
@@ -22,9 +25,10 @@ public record ImageConfig(
     Long maxEntryBytes,
     Long maxTotalBytes,
     Long maxEntries,
-    Integer parallelDownloads) {
+    Integer parallelDownloads,
+    Map<String, CatalogEntryConfig> catalog) {
 
   public static ImageConfig empty() {
-    return new ImageConfig(null, null, null, null, null, null, null);
+    return new ImageConfig(null, null, null, null, null, null, null, null);
   }
 }

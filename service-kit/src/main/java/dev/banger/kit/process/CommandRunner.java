@@ -31,6 +31,16 @@ public interface CommandRunner {
   RunningProcess start(Command command, java.nio.file.Path logFile) throws CommandFailedException;
 
   /**
+   * Starts a program whose stdout is read as a stream while it runs; each stderr line goes to
+   * {@code stderrLines} (on a reader thread). {@code command.stdin()} is ignored. Runners that
+   * cannot (test doubles) say so.
+   */
+  default StreamedProcess stream(Command command, java.util.function.Consumer<String> stderrLines)
+      throws CommandFailedException {
+    throw new UnsupportedOperationException(getClass().getSimpleName() + " cannot stream: " + command.display());
+  }
+
+  /**
    * Starts a program to converse with over its pipes. {@code command.stdin()} is ignored: use
    * {@link Conversation#send}. Runners that cannot (test doubles) say so.
    */

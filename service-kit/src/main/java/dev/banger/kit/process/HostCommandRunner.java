@@ -159,6 +159,12 @@ public final class HostCommandRunner implements CommandRunner {
   }
 
   @Override
+  public StreamedProcess stream(Command command, java.util.function.Consumer<String> stderrLines)
+      throws CommandFailedException {
+    return new HostStreamedProcess(command, spawn(command, ProcessBuilder.Redirect.PIPE, null), stderrLines);
+  }
+
+  @Override
   public RunningProcess start(Command command, Path logFile) throws CommandFailedException {
     ProcessBuilder.Redirect to = ProcessBuilder.Redirect.appendTo(logFile.toFile());
     Process process = spawn(command, to, to);
@@ -253,7 +259,7 @@ public final class HostCommandRunner implements CommandRunner {
    * is caught by the next pass. (A child that already re-parented itself to init is out of
    * reach without cgroups; the VMM driver will run its processes in a scope of their own.)
    */
-  private static void killTree(Process p) {
+  static void killTree(Process p) {
     for (int pass = 0; pass < 3; pass++) {
       p.descendants().forEach(ProcessHandle::destroyForcibly);
       p.destroyForcibly();

@@ -115,6 +115,83 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void catalogEntriesParseWithOneSourceEach() throws Exception {
+    BangerConfig c = ConfigLoader.parse("""
+        [image.catalog.debian-trixie.debian]
+        suite = "trixie"
+        mirror = "https://deb.debian.org/debian"
+        variant = "minbase"
+        packages = ["systemd-sysv", "openssh-server", "g++", "libstdc++6"]
+        components = ["main", "non-free-firmware"]
+
+        [image.catalog.alpine]
+        oci = "docker.io/library/alpine:3.20"
+
+        [image.catalog."pinned.v1"]
+        bundle = { url = "https://example.org/rootfs.tar.zst?sig=1", sha256 = "%s" }
+        """.formatted("ab".repeat(32)), "test");
+    var catalog = c.imageOrDefaults().catalog();
+    assertEquals(List.of("systemd-sysv", "openssh-server", "g++", "libstdc++6"),
+        catalog.get("debian-trixie").debian().packages());
+    assertEquals("docker.io/library/alpine:3.20", catalog.get("alpine").oci());
+    assertEquals("ab".repeat(32), catalog.get("pinned.v1").bundle().sha256());
+  }
+
+  static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> hostileCatalogEntries() {
+    String sha = "0".repeat(64);
+    return java.util.stream.Stream.of(
+        new String[] {"[image.catalog.Bad_Name]\noci = \"a:b\"", "catalog names must match"},
+        new String[] {"[image.catalog.\"../x\"]\noci = \"a:b\"", "catalog names must match"},
+        new String[] {"[image.catalog.x]\noci = \"a:b\"\nbundle = { url = \"https://h/x\", sha256 = \"" + sha + "\" }",
+            "image.catalog.x has 2 sources"},
+        new String[] {"[image.catalog.x.debian]\nsuite = \"bookworm\"\n[image.catalog.x.bundle]\nurl = \"https://h/\"",
+            "image.catalog.x has 2 sources"},
+        new String[] {"[image.catalog.x]\noci = \"a b\"", "image.catalog.x.oci"},
+        new String[] {"[image.catalog.x]\noci = \"$(reboot)\"", "is not an OCI reference"},
+        new String[] {"[image.catalog.x.debian]\npackages = [\"git\"]", "image.catalog.x.debian.suite"},
+        new String[] {"[image.catalog.x.debian]\nsuite = \"--help\"", "image.catalog.x.debian.suite"},
+        new String[] {"[image.catalog.x.debian]\nsuite = \"bookworm\"\npackages = [\"git\", \"--root\"]",
+            "image.catalog.x.debian.packages[1]"},
+        new String[] {"[image.catalog.x.debian]\nsuite = \"bookworm\"\npackages = [\"git,curl\"]",
+            "is not a Debian package name"},
+        new String[] {"[image.catalog.x.debian]\nsuite = \"bookworm\"\npackages = [\"Git\"]", "packages[0]"},
+        new String[] {"[image.catalog.x.debian]\nsuite = \"bookworm\"\npackages = [\"git\", \"git\"]", "lists git twice"},
+        new String[] {"[image.catalog.x.debian]\nsuite = \"bookworm\"\nvariant = \"fat\"", "variant \"fat\" is not one of"},
+        new String[] {"[image.catalog.x.debian]\nsuite = \"bookworm\"\nmirror = \"ftp://m/debian\"",
+            "image.catalog.x.debian.mirror"},
+        new String[] {"[image.catalog.x.debian]\nsuite = \"bookworm\"\nmirror = \"file:///srv/debian\"",
+            "must be an http:// or https:// URL"},
+        new String[] {"[image.catalog.x.debian]\nsuite = \"bookworm\"\nmirror = \"http://m/debian?x=1\"",
+            "must not have a ?query"},
+        new String[] {"[image.catalog.x.debian]\nsuite = \"bookworm\"\nmirror = \"deb http://m/ bookworm main\"",
+            "without spaces"},
+        new String[] {"[image.catalog.x.debian]\nsuite = \"bookworm\"\ncomponents = [\"main\", \"Main\"]",
+            "components[1]"},
+        new String[] {"[image.catalog.x.debian]\nsuite = \"bookworm\"\ncomponents = []", "components is empty"},
+        new String[] {"[image.catalog.x.bundle]\nurl = \"https://h/r.tar\"\nsha256 = \"xyz\"",
+            "image.catalog.x.bundle.sha256"},
+        new String[] {"[image.catalog.x.bundle]\nurl = \"https://h/r.tar\"\nsha256 = \"" + sha.toUpperCase() + "A\"",
+            "64 lower-case hex"},
+        new String[] {"[image.catalog.x.bundle]\nurl = \"https://user:pw@h/r.tar\"\nsha256 = \"" + sha + "\"",
+            "must not carry user info"},
+        new String[] {"[image.catalog.x.bundle]\nurl = \"javascript:alert(1)\"\nsha256 = \"" + sha + "\"",
+            "image.catalog.x.bundle.url"},
+        new String[] {"[image.catalog.x.bundle]\nsha256 = \"" + sha + "\"", "image.catalog.x.bundle.url is missing"},
+        new String[] {"[image.catalog.x.bundle]\nurl = \"https://h/r\"\nsha256 = \"" + sha + "\"\nsize = 3",
+            "unknown key \"image.catalog.x.bundle.size\""},
+        new String[] {"[image.catalog.x]\ndescription = \"d\"", "unknown key \"image.catalog.x.description\""}
+    ).map(a -> org.junit.jupiter.params.provider.Arguments.of(a[0], a[1]));
+  }
+
+  @ParameterizedTest(name = "{1}")
+  @org.junit.jupiter.params.provider.MethodSource("hostileCatalogEntries")
+  void hostileCatalogEntriesAreRejectedNamingTheKey(String toml, String expected) {
+    ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.parse(toml.replace("\\n", "\n"), "test"));
+    assertTrue(e.getMessage().contains(expected), e.getMessage());
+    assertTrue(e.getMessage().startsWith("test"), "names the file: " + e.getMessage());
+  }
+
+  @Test
   void explicitConfigMustExistDefaultMayBeAbsent(@TempDir Path dir) {
     ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(dir.resolve("nope.toml")));
     assertTrue(e.getMessage().contains("does not exist"), e.getMessage());

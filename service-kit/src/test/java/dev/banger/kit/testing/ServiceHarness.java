@@ -42,9 +42,14 @@ public final class ServiceHarness implements AutoCloseable {
   }
 
   public static ServiceHarness start(Path stateDir, Module... serviceModules) throws Exception {
+    return start(stateDir, BangerConfig.defaults(), serviceModules);
+  }
+
+  /** The same with a config, as if read from config.toml (e.g. parsed by ConfigLoader.parse). */
+  public static ServiceHarness start(Path stateDir, BangerConfig config, Module... serviceModules) throws Exception {
     StateLayout layout = StateLayout.under(stateDir);
     List<Module> modules = new ArrayList<>(List.of(serviceModules));
-    modules.add(new KitModule(BangerConfig.defaults(), layout, true));
+    modules.add(new KitModule(config, layout, true));
     ServiceHost host = Guice.createInjector(modules).getInstance(ServiceHost.class);
     host.start();
     return new ServiceHarness(layout, host);

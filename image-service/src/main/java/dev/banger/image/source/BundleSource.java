@@ -1,0 +1,136 @@
+package dev.banger.image.source;
+
+import dev.banger.image.catalog.CatalogEntry;
+import dev.banger.image.flatten.LayerFlattener;
+import dev.banger.image.flatten.LayerStreams;
+import dev.banger.image.oci.BlobCache;
+import dev.banger.image.oci.RegistryClient;
+import dev.banger.image.oci.RegistryException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+
+/**
+ * A catalog bundle: one rootfs tarball at a pinned URL. It is downloaded into the blob cache under
+ * its SHA-256, exactly like a layer (hashed while it streams, published only when the digest
+ * matches, resumed after an interruption, pruned by PruneCache), and only then read: nothing of a
+ * tarball that fails its digest is ever unpacked. The compression is read from its bytes.
+ */
+public final class BundleSource implements RootfsSource {
+
+  static final long REPORT_INTERVAL_MS = 100;
+
+  private final CatalogEntry.Bundle bundle;
+  private final Supplier<RegistryClient> clients;
+  private final BlobCache cache;
+  private final long maxBytes;
+  private RegistryClient client;
+
+  /** @param maxBytes the largest tarball accepted (image.max_total_bytes) */
+  public BundleSource(CatalogEntry.Bundle bundle, Supplier<RegistryClient> clients, BlobCache cache, long maxBytes) {
+    this.bundle = bundle;
+    this.clients = clients;
+    this.cache = cache;
+    this.maxBytes = maxBytes;
+  }
+
+  @Override
+  public String kind() {
+    return "catalog";
+  }
+
+  @Override
+  public String origin() {
+    return bundle.origin();
+  }
+
+  @Override
+  public List<String> stages() {
+    return List.of("resolve", "fetch");
+  }
+
+  @Override
+  public Fetched fetch(PullProgress l, BooleanSupplier cancelled) throws Exception {
+    client = clients.get();
+    l.stage("resolve", "catalog bundle " + bundle.name() + ": " + bundle.url() + " (" + bundle.sha256() + ")", 0, 0);
+    long[] lastReport = {0};
+    BlobCache.Progress progress = (done, total) -> {
+      long now = System.nanoTime();
+      if (now - lastReport[0] >= TimeUnit.MILLISECONDS.toNanos(REPORT_INTERVAL_MS)) {
+        lastReport[0] = now;
+        l.stage("fetch", "downloading " + bundle.url().getHost() + ": " + done + " bytes", done, total);
+      }
+    };
+    Path tarball = download(progress, cancelled);
+    long size = Files.size(tarball);
+    l.stage("fetch", "bundle verified: " + size + " bytes, " + bundle.sha256(), size, size);
+    return new Fetched() {
+      @Override
+      public String digest() {
+        return bundle.sha256().toString();
+      }
+
+      @Override
+      public long downloadBytes() {
+        return size;
+      }
+
+      @Override
+      public void applyTo(LayerFlattener flattener, Path work, PullProgress p, BooleanSupplier cancel) throws Exception {
+        p.stage("flatten", "applying bundle " + bundle.name(), 0, 1);
+        try (InputStream in = LayerStreams.open(Files.newInputStream(tarball))) {
+          flattener.apply(in, "bundle " + bundle.name() + " (" + bundle.sha256() + ")");
+        }
+        OciSource.check(cancel);
+      }
+    };
+  }
+
+  /** The download runs on its own thread so a cancel can interrupt it; the partial file stays for resume. */
+  private Path download(BlobCache.Progress progress, BooleanSupplier cancelled) throws Exception {
+    CompletableFuture<Path> done = new CompletableFuture<>();
+    Thread t = Thread.ofVirtual().name("bundle-" + bundle.name()).start(() -> {
+      try {
+        done.complete(cache.fetchUpTo(bundle.sha256(), maxBytes, client.url(bundle.url()), progress));
+      } catch (Throwable e) {
+        done.completeExceptionally(e);
+      }
+    });
+    while (true) {
+      if (cancelled.getAsBoolean() || Thread.currentThread().isInterrupted()) {
+        t.interrupt();
+        t.join(TimeUnit.SECONDS.toMillis(30));
+        throw new CancellationException("the pull was cancelled");
+      }
+      try {
+        return done.get(50, TimeUnit.MILLISECONDS);
+      } catch (TimeoutException e) {
+        // poll the cancel flag again
+      } catch (InterruptedException e) {
+        t.interrupt();
+        Thread.currentThread().interrupt();
+        throw new CancellationException("the pull was interrupted");
+      } catch (ExecutionException e) {
+        if (e.getCause() instanceof RegistryException r) {
+          throw new RegistryException(r.kind(), r.getMessage(), r);
+        }
+        throw e.getCause() instanceof Exception x ? x : new IllegalStateException(e.getCause());
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    if (client != null) {
+      client.close();
+    }
+  }
+}

@@ -1,0 +1,99 @@
+package dev.banger.image.source;
+
+import dev.banger.image.flatten.LayerFlattener;
+import dev.banger.image.flatten.LayerStreams;
+import dev.banger.image.oci.ImageReference;
+import dev.banger.image.oci.LayerFetcher;
+import dev.banger.image.oci.RegistryClient;
+import dev.banger.image.oci.ResolvedImage;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CancellationException;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+
+/** An OCI image: resolve the manifest, fetch the layers into the blob cache, apply them oldest first. */
+public final class OciSource implements RootfsSource {
+
+  private final ImageReference ref;
+  private final Supplier<RegistryClient> clients;
+  private final LayerFetcher fetcher;
+  private RegistryClient client;
+
+  /** @param clients opens the registry client for this pull (credentials, transport policy) */
+  public OciSource(ImageReference ref, Supplier<RegistryClient> clients, LayerFetcher fetcher) {
+    this.ref = ref;
+    this.clients = clients;
+    this.fetcher = fetcher;
+  }
+
+  @Override
+  public String kind() {
+    return "oci";
+  }
+
+  @Override
+  public String origin() {
+    return ref.canonical();
+  }
+
+  @Override
+  public List<String> stages() {
+    return List.of("resolve", "fetch");
+  }
+
+  @Override
+  public Fetched fetch(PullProgress l, BooleanSupplier cancelled) throws Exception {
+    client = clients.get();
+    l.stage("resolve", "resolving " + ref.canonical(), 0, 0);
+    ResolvedImage image = client.resolve(ref);
+    check(cancelled);
+    int n = image.layers().size();
+    l.stage("fetch", "fetching " + n + " layer" + (n == 1 ? "" : "s") + " (" + image.downloadSize() + " bytes)",
+        0, image.downloadSize());
+    LayerFetcher.FetchedImage fetched = fetcher.fetch(image, client.blobs(ref),
+        (i, count, d, done, total) -> l.stage("fetch", "layer " + (i + 1) + "/" + count + " " + d.shortHex(),
+            done, total), cancelled);
+    check(cancelled);
+    return new Fetched() {
+      @Override
+      public String digest() {
+        return image.manifestDigest().toString();
+      }
+
+      @Override
+      public long downloadBytes() {
+        return image.downloadSize();
+      }
+
+      @Override
+      public void applyTo(LayerFlattener flattener, Path work, PullProgress progress, BooleanSupplier cancel)
+          throws Exception {
+        List<Path> layers = fetched.layers();
+        for (int i = 0; i < layers.size(); i++) {
+          String layerName = "layer " + (i + 1) + "/" + n + " (" + image.layers().get(i).digest() + ")";
+          progress.stage("flatten", "applying " + layerName, i, n);
+          try (InputStream in = LayerStreams.open(Files.newInputStream(layers.get(i)))) {
+            flattener.apply(in, layerName);
+          }
+          check(cancel);
+        }
+      }
+    };
+  }
+
+  static void check(BooleanSupplier cancelled) {
+    if (cancelled.getAsBoolean() || Thread.currentThread().isInterrupted()) {
+      throw new CancellationException("the pull was cancelled");
+    }
+  }
+
+  @Override
+  public void close() {
+    if (client != null) {
+      client.close();
+    }
+  }
+}

@@ -1,0 +1,39 @@
+package dev.banger.image.source;
+
+import dev.banger.kit.text.Printable;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * mmdebstrap's stderr as {@code bootstrap} progress. Its own status lines ({@code I:}, {@code W:},
+ * {@code E:}: a dozen per build) all go through; anything else (apt and dpkg chatter, thousands
+ * of lines with --verbose) at most one every {@value #INTERVAL_MS} ms. Lines are escaped and cut:
+ * they carry text from the mirror. Once the tarball flows, the lines that follow (mmdebstrap
+ * cleaning up) are reported under {@code flatten}, so stages never go backwards.
+ */
+final class StderrRelay {
+
+  static final long INTERVAL_MS = 500;
+  static final int MAX_LINE = 200;
+
+  private final PullProgress progress;
+  private long last;
+  private String stage = "bootstrap";
+
+  StderrRelay(PullProgress progress) {
+    this.progress = progress;
+  }
+
+  synchronized void switchTo(String next) {
+    stage = next;
+  }
+
+  synchronized void line(String raw) {
+    boolean status = raw.startsWith("I: ") || raw.startsWith("W: ") || raw.startsWith("E: ");
+    long now = System.nanoTime();
+    if (!status && now - last < TimeUnit.MILLISECONDS.toNanos(INTERVAL_MS)) {
+      return;
+    }
+    last = now;
+    progress.stage(stage, Printable.bare(raw.strip(), MAX_LINE), 0, 0);
+  }
+}
