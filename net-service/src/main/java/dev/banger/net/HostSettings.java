@@ -57,6 +57,22 @@ final class HostSettings {
     }
   }
 
+  /** Keys starting with {@code prefix}, in order. */
+  java.util.List<String> keysWithPrefix(String prefix) throws SQLException {
+    try (Connection c = db.connection();
+        PreparedStatement s = c.prepareStatement("SELECT key FROM host_settings WHERE substr(key, 1, ?) = ? ORDER BY key")) {
+      s.setInt(1, prefix.length());
+      s.setString(2, prefix);
+      java.util.List<String> out = new java.util.ArrayList<>();
+      try (ResultSet rs = s.executeQuery()) {
+        while (rs.next()) {
+          out.add(rs.getString(1));
+        }
+      }
+      return out;
+    }
+  }
+
   void remove(String key) throws SQLException {
     try (Connection c = db.connection();
         PreparedStatement s = c.prepareStatement("DELETE FROM host_settings WHERE key = ?")) {

@@ -64,8 +64,10 @@ public final class NetService implements BangerService {
         throw new IllegalStateException("cannot read leases: " + e.getMessage(), e);
       }
     });
-    pool = new TapPool(ip, marks, cfg.tapPoolSizeOrDefault(), poolOwner(context));
-    Taps taps = new Taps(ip, marks, pool);
+    PendingLinks pending = new PendingLinks(settings);
+    pending.clearLeftovers(ip); // before reconcile, which leaves unmarked links alone
+    pool = new TapPool(ip, marks, cfg.tapPoolSizeOrDefault(), poolOwner(context), pending);
+    Taps taps = new Taps(ip, marks, pool, pending);
     Nat nat = new Nat(new Nft(context.commands()), ip, new IpForwarding(IpForwarding.PROC), settings,
         cfg.uplinkOverride());
     dns = new VmDns(cfg.dnsPortOrDefault());

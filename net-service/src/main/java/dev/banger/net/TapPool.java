@@ -39,7 +39,10 @@ final class TapPool implements AutoCloseable {
   private volatile boolean closed;
   private Thread filler;
 
-  TapPool(Ip ip, TapMarks marks, int size, long ownerUid) {
+  private final PendingLinks pending;
+
+  TapPool(Ip ip, TapMarks marks, int size, long ownerUid, PendingLinks pending) {
+    this.pending = pending;
     this.ip = ip;
     this.marks = marks;
     this.size = size;
@@ -130,6 +133,7 @@ final class TapPool implements AutoCloseable {
       IpBatch make = new IpBatch()
           .line("tuntap", "add", "dev", name, "mode", "tap", "user", Long.toString(ownerUid))
           .line("link", "set", "dev", name, "alias", marks.poolMark());
+      pending.begin(name);
       try {
         ip.apply(make);
       } catch (CommandFailedException e) {
@@ -137,6 +141,8 @@ final class TapPool implements AutoCloseable {
           ip.deleteLink(name);
         }
         throw e;
+      } finally {
+        pending.end(name);
       }
       ready.add(name);
     }

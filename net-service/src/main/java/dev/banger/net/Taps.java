@@ -30,7 +30,10 @@ final class Taps {
   private final TapPool pool;
   private final Map<String, TapRecord> byVm = new ConcurrentHashMap<>();
 
-  Taps(Ip ip, TapMarks marks, TapPool pool) {
+  private final PendingLinks pending;
+
+  Taps(Ip ip, TapMarks marks, TapPool pool, PendingLinks pending) {
+    this.pending = pending;
     this.ip = ip;
     this.marks = marks;
     this.pool = pool;
@@ -109,6 +112,7 @@ final class Taps {
     }
     IpBatch b = new IpBatch().line("tuntap", "add", "dev", name, "mode", "tap", "user", Long.toString(owner))
         .line("link", "set", "dev", name, "master", bridge, "alias", marks.vmMark(vmId), "up");
+    pending.begin(name);
     try {
       ip.apply(b);
       return Optional.of(new TapRecord(name, vmId, owner, bridge, false));
@@ -121,6 +125,8 @@ final class Taps {
         return Optional.empty();
       }
       throw e;
+    } finally {
+      pending.end(name);
     }
   }
 

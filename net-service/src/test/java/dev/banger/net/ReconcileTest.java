@@ -261,6 +261,31 @@ class ReconcileTest {
     assertEquals(start, ns.state());
   }
 
+  @Test
+  @Order(3)
+  void aTapLeftUnmarkedByACrashIsDeletedButAStrangersIsNot() throws Exception {
+    NetNamespace.State start = ns.state();
+    svc.stop();
+    // A crash between "tuntap add" and "link set alias": the tap exists, unmarked, its name recorded.
+    ns.ip("tuntap", "add", "dev", "tbp-deadbeef", "mode", "tap");
+    ns.ip("tuntap", "add", "dev", "tbp-cafecafe", "mode", "tap"); // same look, but nobody recorded it
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + svc.database())) {
+      c.createStatement().executeUpdate(
+          "INSERT INTO host_settings(key, value) VALUES ('pending_link:tbp-deadbeef', '1')");
+    }
+    svc.restart();
+    assertNull(ns.link("tbp-deadbeef"), "the half-made tap is gone");
+    assertNotNull(ns.link("tbp-cafecafe"), "an unrecorded link is a stranger's, left alone");
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + svc.database());
+        ResultSet rs = c.createStatement().executeQuery(
+            "SELECT COUNT(*) FROM host_settings WHERE key LIKE 'pending_link:%'")) {
+      assertTrue(rs.next());
+      assertEquals(0, rs.getInt(1), "the record is cleared");
+    }
+    ns.ip("link", "del", "dev", "tbp-cafecafe");
+    assertEquals(start, ns.state());
+  }
+
   static String installId() throws Exception {
     try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + svc.database());
         ResultSet rs = c.createStatement().executeQuery("SELECT value FROM host_settings WHERE key = 'install_id'")) {
