@@ -15,6 +15,7 @@ import dev.banger.kit.process.Command;
 import dev.banger.kit.process.HostCommandRunner;
 import dev.banger.net.testing.ChildNetService;
 import dev.banger.net.testing.NetNamespace;
+import dev.banger.net.testing.NetTestTeardown;
 import dev.banger.net.testing.RootNamespaceGuard;
 import java.nio.file.Path;
 import java.util.List;
@@ -56,18 +57,7 @@ class DnsWiringTest {
 
   @AfterAll
   static void down() throws Exception {
-    try {
-      if (svc != null) {
-        svc.close();
-      }
-      if (ns != null) {
-        ns.close();
-      }
-    } finally {
-      if (root != null) {
-        root.assertUnchanged();
-      }
-    }
+    NetTestTeardown.close(svc, ns, root);
   }
 
   /** dig's answer section and status, from inside the namespace. */

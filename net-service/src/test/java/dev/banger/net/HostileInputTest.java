@@ -22,6 +22,7 @@ import dev.banger.kit.process.CommandResult;
 import dev.banger.kit.process.HostCommandRunner;
 import dev.banger.net.testing.ChildNetService;
 import dev.banger.net.testing.NetNamespace;
+import dev.banger.net.testing.NetTestTeardown;
 import dev.banger.net.testing.NetProbes;
 import dev.banger.net.testing.RootNamespaceGuard;
 import io.grpc.Status;
@@ -92,19 +93,7 @@ class HostileInputTest {
 
   @AfterAll
   static void down() throws Exception {
-    try {
-      if (svc != null) {
-        svc.close();
-        System.out.println("---- net-service child log ----\n" + svc.log());
-      }
-      if (ns != null) {
-        ns.close();
-      }
-    } finally {
-      if (root != null) {
-        root.assertUnchanged();
-      }
-    }
+    NetTestTeardown.close(svc, ns, root);
   }
 
   record Hostile(String field, Consumer<NetServiceBlockingStub> call) {}

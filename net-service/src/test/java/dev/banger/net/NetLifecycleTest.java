@@ -32,6 +32,7 @@ import dev.banger.kit.grpc.Errors;
 import dev.banger.kit.testing.ServiceHarness;
 import dev.banger.net.testing.ChildNetService;
 import dev.banger.net.testing.NetNamespace;
+import dev.banger.net.testing.NetTestTeardown;
 import dev.banger.net.testing.NetProbes;
 import dev.banger.net.testing.RootNamespaceGuard;
 import io.grpc.Status;
@@ -103,19 +104,7 @@ class NetLifecycleTest {
 
   @AfterAll
   static void down() throws Exception {
-    try {
-      if (svc != null) {
-        svc.close();
-        System.out.println("---- net-service child log ----\n" + svc.log());
-      }
-      if (ns != null) {
-        ns.close();
-      }
-    } finally {
-      if (root != null) {
-        root.assertUnchanged();
-      }
-    }
+    NetTestTeardown.close(svc, ns, root);
   }
 
   @Test

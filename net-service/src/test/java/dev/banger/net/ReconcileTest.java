@@ -19,6 +19,7 @@ import dev.banger.api.net.v1.RemoveBridgeRequest;
 import dev.banger.api.net.v1.Tap;
 import dev.banger.net.testing.ChildNetService;
 import dev.banger.net.testing.NetNamespace;
+import dev.banger.net.testing.NetTestTeardown;
 import dev.banger.net.testing.NetProbes;
 import dev.banger.net.testing.RootNamespaceGuard;
 import java.nio.file.Path;
@@ -88,19 +89,7 @@ class ReconcileTest {
 
   @AfterAll
   static void down() throws Exception {
-    try {
-      if (svc != null) {
-        svc.close();
-        System.out.println("---- net-service child log ----\n" + svc.log());
-      }
-      if (ns != null) {
-        ns.close();
-      }
-    } finally {
-      if (root != null) {
-        root.assertUnchanged();
-      }
-    }
+    NetTestTeardown.close(svc, ns, root);
   }
 
   @Test
