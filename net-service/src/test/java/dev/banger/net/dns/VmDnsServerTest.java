@@ -196,7 +196,18 @@ class VmDnsServerTest {
         s.send(new java.net.DatagramPacket(junk, junk.length, server.boundAddresses().getFirst()));
       }
     }
-    assertEquals(ip("172.16.0.5"), answer(c.ask("web.vm.", Type.A, false)), "still answering after junk");
+    // The junk may still fill the socket's receive buffer, where the kernel drops what does not
+    // fit; a resolver retries then, and so does this one (the answer must still come).
+    Message after = null;
+    for (int attempt = 0; attempt < 4 && after == null; attempt++) {
+      try {
+        after = c.ask("web.vm.", Type.A, false);
+      } catch (java.io.IOException timedOut) {
+        // dropped by a full buffer: ask again
+      }
+    }
+    assertNotNull(after, "no answer after junk in 4 tries");
+    assertEquals(ip("172.16.0.5"), answer(after), "still answering after junk");
     assertTrue(server.counters().malformed() >= 3, server.counters().toString());
     assertTrue(server.counters().dropped() >= 1, server.counters().toString());
   }
