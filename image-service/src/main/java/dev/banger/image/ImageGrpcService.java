@@ -31,8 +31,8 @@ import dev.banger.api.image.v1.RegisterImageResponse;
 import dev.banger.api.image.v1.RemoveImageReferenceRequest;
 import dev.banger.api.image.v1.RemoveImageReferenceResponse;
 import dev.banger.image.oci.BlobCache;
-import dev.banger.image.source.PullProgress;
 import dev.banger.image.source.RootfsSource;
+import dev.banger.image.source.StageProgress;
 import dev.banger.image.store.ImageStore;
 import dev.banger.kit.grpc.Errors;
 import dev.banger.kit.grpc.Unary;
@@ -119,7 +119,7 @@ final class ImageGrpcService extends ImageServiceGrpc.ImageServiceImplBase {
         }
       }
       ImageStore.ImageRow row = pipeline.pull(new PullPipeline.Request(source, name, size, paired.kernel()),
-          progress.listener()::stage, progress.cancelled());
+          progress.listener(), progress.cancelled());
       existing.ifPresent(old -> {
         if (!old.id().equals(row.id())) {
           remove(old); // force: the new one is published, the old one goes

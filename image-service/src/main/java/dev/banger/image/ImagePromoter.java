@@ -2,6 +2,7 @@ package dev.banger.image;
 
 import dev.banger.ext4.Ext4Toolkit;
 import dev.banger.image.build.SparseCopy;
+import dev.banger.image.source.StageProgress;
 import dev.banger.image.store.ImageStore;
 import dev.banger.kit.grpc.Errors;
 import dev.banger.kit.state.DirectoryTrees;
@@ -39,7 +40,7 @@ final class ImagePromoter {
   }
 
   /** Called under the image name's lock; a managed image is returned as it is (a retry). */
-  ImageStore.ImageRow promote(ImageStore.ImageRow row, ProgressCall.Listener l, BooleanSupplier cancelled)
+  ImageStore.ImageRow promote(ImageStore.ImageRow row, StageProgress l, BooleanSupplier cancelled)
       throws IOException {
     if (row.managed()) {
       return row;

@@ -8,6 +8,7 @@ import dev.banger.image.kernel.KernelRelease;
 import dev.banger.image.kernel.ModulesTree;
 import dev.banger.image.kernel.SourceFiles;
 import dev.banger.image.kernel.VmlinuxExtractor;
+import dev.banger.image.source.StageProgress;
 import dev.banger.image.store.KernelStore;
 import dev.banger.kit.state.DirectoryTrees;
 import java.io.IOException;
@@ -30,11 +31,6 @@ import java.util.function.BooleanSupplier;
 final class KernelImport {
 
   static final String[] STAGES = {"inspect", "extract", "initrd", "modules", "publish"};
-
-  /** Where an import reports to; {@code stage} is one of {@link #STAGES}. */
-  interface Listener {
-    void stage(String stage, String message, long done, long total);
-  }
 
   /** What to import; the paths are absolute and free of {@code ..} (see {@link KernelRequests}). */
   record Request(String name, Path kernel, Path initrd, Path modules) {}
@@ -59,7 +55,7 @@ final class KernelImport {
     this.store = store;
   }
 
-  KernelStore.KernelRow run(Request req, Listener l, BooleanSupplier cancelled) throws IOException {
+  KernelStore.KernelRow run(Request req, StageProgress l, BooleanSupplier cancelled) throws IOException {
     // Every path resolved first: a typo in the last one fails before anything is copied.
     Path kernelReal = files.resolve("kernel_path", req.kernel());
     Path initrdReal = req.initrd() == null ? null : files.resolve("initrd_path", req.initrd());

@@ -71,7 +71,7 @@ final class KernelRpcs {
     lock.lock();
     try {
       refuseExisting(request.name()); // an import of the same name may have finished while we waited
-      KernelStore.KernelRow row = importer.run(request, progress.listener()::stage, progress.cancelled());
+      KernelStore.KernelRow row = importer.run(request, progress.listener(), progress.cancelled());
       LOG.info("imported kernel {} ({}, {}) from {}", row.name(), row.version(), row.id(), request.kernel());
       Kernel kernel = toProto(row);
       progress.succeed(kernel, ImportKernelResponse.newBuilder().setKernel(kernel).build());

@@ -2,6 +2,7 @@ package dev.banger.image;
 
 import com.google.protobuf.Message;
 import dev.banger.api.common.v1.Progress;
+import dev.banger.image.source.StageProgress;
 import dev.banger.kit.grpc.Errors;
 import dev.banger.kit.ops.OperationRegistry;
 import io.grpc.Context;
@@ -26,11 +27,6 @@ import org.slf4j.Logger;
  */
 final class ProgressCall<R> {
 
-  /** Where work reports a stage; {@code stage} is one of the call's stages. */
-  interface Listener {
-    void stage(String stage, String message, long done, long total);
-  }
-
   private final OperationRegistry.Handle op;
   private final ServerCallStreamObserver<R> call;
   private final List<String> stages;
@@ -54,7 +50,7 @@ final class ProgressCall<R> {
     return cancelled::get;
   }
 
-  Listener listener() {
+  StageProgress listener() {
     return (stage, message, done, total) -> {
       Progress p = Progress.newBuilder().setStage(stage).setMessage(message).setBytesDone(done).setBytesTotal(total)
           .setStageIndex(1 + stages.indexOf(stage)).setStageCount(stages.size()).setPercent(-1).build();

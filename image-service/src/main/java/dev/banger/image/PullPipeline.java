@@ -6,8 +6,8 @@ import dev.banger.image.build.RootfsBuilder;
 import dev.banger.image.flatten.FlattenLimits;
 import dev.banger.image.flatten.FlattenResult;
 import dev.banger.image.flatten.LayerFlattener;
-import dev.banger.image.source.PullProgress;
 import dev.banger.image.source.RootfsSource;
+import dev.banger.image.source.StageProgress;
 import dev.banger.image.store.ImageStore;
 import dev.banger.image.store.KernelStore;
 import dev.banger.kit.state.DirectoryTrees;
@@ -63,7 +63,7 @@ final class PullPipeline {
     return List.copyOf(all);
   }
 
-  ImageStore.ImageRow pull(Request req, PullProgress l, BooleanSupplier cancelled) throws Exception {
+  ImageStore.ImageRow pull(Request req, StageProgress l, BooleanSupplier cancelled) throws Exception {
     RootfsSource.Fetched fetched = req.source().fetch(l, cancelled);
     check(cancelled);
 

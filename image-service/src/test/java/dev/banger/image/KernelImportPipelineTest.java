@@ -9,6 +9,7 @@ import dev.banger.image.kernel.KernelSourceException;
 import dev.banger.image.kernel.ModulesTree;
 import dev.banger.image.kernel.SourceFiles;
 import dev.banger.image.kernel.TestKernels;
+import dev.banger.image.source.StageProgress;
 import dev.banger.image.store.KernelStore;
 import dev.banger.image.testing.ModulesDirs;
 import dev.banger.kit.db.SqliteDatabase;
@@ -67,7 +68,7 @@ class KernelImportPipelineTest {
     Path modules = modulesWith(40, 1 << 20); // 40 MiB: past the 32 MiB progress step, so the listener fires mid-copy
     AtomicBoolean cancel = new AtomicBoolean();
     List<String> seen = new java.util.ArrayList<>();
-    KernelImport.Listener listener = (stage, message, done, total) -> {
+    StageProgress listener = (stage, message, done, total) -> {
       seen.add(stage + ":" + done);
       if (stage.equals("modules") && done > 0) {
         cancel.set(true); // what the gRPC cancel handler does
@@ -83,7 +84,7 @@ class KernelImportPipelineTest {
   @Test
   void cancellingBeforeExtractionLeavesNothing() throws Exception {
     AtomicBoolean cancel = new AtomicBoolean();
-    KernelImport.Listener listener = (stage, message, done, total) -> cancel.set(true);
+    StageProgress listener = (stage, message, done, total) -> cancel.set(true);
     assertThrows(CancellationException.class, () -> importer(KernelImport.Limits.DEFAULT)
         .run(new KernelImport.Request("k", bzImage(), null, null), listener, cancel::get));
     assertNothingLeft();

@@ -58,7 +58,7 @@ public final class BundleSource implements RootfsSource {
   }
 
   @Override
-  public Fetched fetch(PullProgress l, BooleanSupplier cancelled) throws Exception {
+  public Fetched fetch(StageProgress l, BooleanSupplier cancelled) throws Exception {
     client = clients.get();
     l.stage("resolve", "catalog bundle " + bundle.name() + ": " + bundle.url() + " (" + bundle.sha256() + ")", 0, 0);
     long[] lastReport = {0};
@@ -84,7 +84,7 @@ public final class BundleSource implements RootfsSource {
       }
 
       @Override
-      public void applyTo(LayerFlattener flattener, Path work, PullProgress p, BooleanSupplier cancel) throws Exception {
+      public void applyTo(LayerFlattener flattener, Path work, StageProgress p, BooleanSupplier cancel) throws Exception {
         p.stage("flatten", "applying bundle " + bundle.name(), 0, 1);
         try (InputStream in = LayerStreams.open(Files.newInputStream(tarball))) {
           flattener.apply(in, "bundle " + bundle.name() + " (" + bundle.sha256() + ")");

@@ -80,7 +80,7 @@ public final class DebianSource implements RootfsSource {
   }
 
   @Override
-  public Fetched fetch(PullProgress l, BooleanSupplier cancelled) {
+  public Fetched fetch(StageProgress l, BooleanSupplier cancelled) {
     l.stage("resolve", "catalog recipe " + recipe.name() + ": " + recipe.describe() + " (" + recipe.digest() + ")",
         0, 0);
     return new Fetched() {
@@ -95,13 +95,13 @@ public final class DebianSource implements RootfsSource {
       }
 
       @Override
-      public void applyTo(LayerFlattener flattener, Path work, PullProgress p, BooleanSupplier cancel) throws Exception {
+      public void applyTo(LayerFlattener flattener, Path work, StageProgress p, BooleanSupplier cancel) throws Exception {
         build(flattener, work, p, cancel);
       }
     };
   }
 
-  private void build(LayerFlattener flattener, Path work, PullProgress p, BooleanSupplier cancelled) throws Exception {
+  private void build(LayerFlattener flattener, Path work, StageProgress p, BooleanSupplier cancelled) throws Exception {
     Command cmd = Command.of(argv(recipe)).env("TMPDIR", work.toString()).timeout(timeout).build();
     p.stage("bootstrap", "mmdebstrap " + recipe.describe(), 0, 0);
     StderrRelay relay = new StderrRelay(p);

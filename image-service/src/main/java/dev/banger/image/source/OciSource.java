@@ -45,7 +45,7 @@ public final class OciSource implements RootfsSource {
   }
 
   @Override
-  public Fetched fetch(PullProgress l, BooleanSupplier cancelled) throws Exception {
+  public Fetched fetch(StageProgress l, BooleanSupplier cancelled) throws Exception {
     client = clients.get();
     l.stage("resolve", "resolving " + ref.canonical(), 0, 0);
     ResolvedImage image = client.resolve(ref);
@@ -69,7 +69,7 @@ public final class OciSource implements RootfsSource {
       }
 
       @Override
-      public void applyTo(LayerFlattener flattener, Path work, PullProgress progress, BooleanSupplier cancel)
+      public void applyTo(LayerFlattener flattener, Path work, StageProgress progress, BooleanSupplier cancel)
           throws Exception {
         List<Path> layers = fetched.layers();
         for (int i = 0; i < layers.size(); i++) {

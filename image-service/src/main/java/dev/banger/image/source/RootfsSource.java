@@ -25,7 +25,7 @@ public interface RootfsSource extends AutoCloseable {
   List<String> stages();
 
   /** Resolves and downloads what can be had before anything is staged. */
-  Fetched fetch(PullProgress progress, BooleanSupplier cancelled) throws Exception;
+  Fetched fetch(StageProgress progress, BooleanSupplier cancelled) throws Exception;
 
   /** What {@link #fetch} got, ready to be applied. */
   interface Fetched {
@@ -44,7 +44,7 @@ public interface RootfsSource extends AutoCloseable {
      *     under another uid, mmdebstrap's unshared root, can reach what it makes there),
      *     removed with the staging directory
      */
-    void applyTo(LayerFlattener flattener, Path work, PullProgress progress, BooleanSupplier cancelled)
+    void applyTo(LayerFlattener flattener, Path work, StageProgress progress, BooleanSupplier cancelled)
         throws Exception;
   }
 

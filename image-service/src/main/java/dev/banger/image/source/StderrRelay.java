@@ -15,11 +15,11 @@ final class StderrRelay {
   static final long INTERVAL_MS = 500;
   static final int MAX_LINE = 200;
 
-  private final PullProgress progress;
+  private final StageProgress progress;
   private long last;
   private String stage = "bootstrap";
 
-  StderrRelay(PullProgress progress) {
+  StderrRelay(StageProgress progress) {
     this.progress = progress;
   }
 
