@@ -5,6 +5,7 @@ import dev.banger.image.build.SparseCopy;
 import dev.banger.image.source.StageProgress;
 import dev.banger.image.store.ImageStore;
 import dev.banger.kit.grpc.Errors;
+import dev.banger.kit.ops.Cancellation;
 import dev.banger.kit.state.DirectoryTrees;
 import io.grpc.Status;
 import java.io.IOException;
@@ -14,7 +15,6 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Map;
-import java.util.concurrent.CancellationException;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -94,8 +94,6 @@ final class ImagePromoter {
   }
 
   private static void check(BooleanSupplier cancelled) {
-    if (cancelled.getAsBoolean() || Thread.currentThread().isInterrupted()) {
-      throw new CancellationException("the promote was cancelled");
-    }
+    Cancellation.check(cancelled, "the promote was cancelled");
   }
 }

@@ -10,6 +10,7 @@ import dev.banger.image.kernel.SourceFiles;
 import dev.banger.image.kernel.VmlinuxExtractor;
 import dev.banger.image.source.StageProgress;
 import dev.banger.image.store.KernelStore;
+import dev.banger.kit.ops.Cancellation;
 import dev.banger.kit.state.DirectoryTrees;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -19,7 +20,6 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.CancellationException;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -168,8 +168,6 @@ final class KernelImport {
   }
 
   private static void check(BooleanSupplier cancelled) {
-    if (cancelled.getAsBoolean() || Thread.currentThread().isInterrupted()) {
-      throw new CancellationException("the import was cancelled");
-    }
+    Cancellation.check(cancelled, "the import was cancelled");
   }
 }

@@ -10,6 +10,7 @@ import dev.banger.image.source.RootfsSource;
 import dev.banger.image.source.StageProgress;
 import dev.banger.image.store.ImageStore;
 import dev.banger.image.store.KernelStore;
+import dev.banger.kit.ops.Cancellation;
 import dev.banger.kit.state.DirectoryTrees;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
@@ -20,7 +21,6 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.CancellationException;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -129,8 +129,6 @@ final class PullPipeline {
   }
 
   private static void check(BooleanSupplier cancelled) {
-    if (cancelled.getAsBoolean() || Thread.currentThread().isInterrupted()) {
-      throw new CancellationException("the pull was cancelled");
-    }
+    Cancellation.check(cancelled, "the pull was cancelled");
   }
 }

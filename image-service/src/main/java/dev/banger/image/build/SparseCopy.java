@@ -1,5 +1,6 @@
 package dev.banger.image.build;
 
+import dev.banger.kit.ops.Cancellation;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -62,9 +63,7 @@ public final class SparseCopy {
         if (pos - lastReport >= 64L << 20 || pos == total) {
           progress.copied(pos, total);
           lastReport = pos;
-          if (cancelled.getAsBoolean() || Thread.currentThread().isInterrupted()) {
-            throw new CancellationException("cancelled while copying " + from);
-          }
+          Cancellation.check(cancelled, "cancelled while copying " + from);
         }
       }
       if (pos != total) {

@@ -6,6 +6,7 @@ import dev.banger.image.flatten.LayerStreams;
 import dev.banger.image.oci.BlobCache;
 import dev.banger.image.oci.RegistryClient;
 import dev.banger.image.oci.RegistryException;
+import dev.banger.kit.ops.Cancellation;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -105,7 +106,7 @@ public final class BundleSource implements RootfsSource {
       }
     });
     while (true) {
-      if (cancelled.getAsBoolean() || Thread.currentThread().isInterrupted()) {
+      if (Cancellation.requested(cancelled)) {
         t.interrupt();
         t.join(TimeUnit.SECONDS.toMillis(30));
         throw new CancellationException("the pull was cancelled");

@@ -6,11 +6,11 @@ import dev.banger.image.oci.ImageReference;
 import dev.banger.image.oci.LayerFetcher;
 import dev.banger.image.oci.RegistryClient;
 import dev.banger.image.oci.ResolvedImage;
+import dev.banger.kit.ops.Cancellation;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.CancellationException;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
@@ -85,9 +85,7 @@ public final class OciSource implements RootfsSource {
   }
 
   static void check(BooleanSupplier cancelled) {
-    if (cancelled.getAsBoolean() || Thread.currentThread().isInterrupted()) {
-      throw new CancellationException("the pull was cancelled");
-    }
+    Cancellation.check(cancelled, "the pull was cancelled");
   }
 
   @Override

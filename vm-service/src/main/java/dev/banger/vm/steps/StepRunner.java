@@ -1,5 +1,6 @@
 package dev.banger.vm.steps;
 
+import dev.banger.kit.ops.Cancellation;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -50,7 +51,7 @@ public final class StepRunner {
 
       @Override
       public boolean cancelled() {
-        return cancelled.getAsBoolean() || Thread.currentThread().isInterrupted();
+        return Cancellation.requested(cancelled);
       }
     };
     for (int i = 0; i < plan.size(); i++) {
