@@ -4,6 +4,7 @@ import dev.banger.ext4.Ext4Image;
 import dev.banger.ext4.Ext4Toolkit;
 import dev.banger.ext4.GuestPath;
 import dev.banger.image.store.ImageStore;
+import dev.banger.image.store.KernelStore;
 import dev.banger.kit.grpc.Errors;
 import io.grpc.Status;
 import java.io.IOException;
@@ -29,12 +30,14 @@ final class ImageRegistrar {
       GuestPath.of("/lib/systemd/systemd"), GuestPath.of("/usr/lib/systemd/systemd"));
 
   private final ImageStore store;
+  private final KernelStore kernels;
   private final Ext4Toolkit kit;
   private final List<Path> stateRoots;
 
   /** @param stateRoots banger's state and cache directories, resolved: nothing inside them may be registered */
-  ImageRegistrar(ImageStore store, Ext4Toolkit kit, List<Path> stateRoots) {
+  ImageRegistrar(ImageStore store, KernelStore kernels, Ext4Toolkit kit, List<Path> stateRoots) {
     this.store = store;
+    this.kernels = kernels;
     this.kit = kit;
     this.stateRoots = List.copyOf(stateRoots);
   }
@@ -57,7 +60,7 @@ final class ImageRegistrar {
     }
     String kernelId = null;
     if (!req.kernel().isEmpty()) {
-      kernelId = store.kernelId(req.kernel()).orElseThrow(() -> Errors.notFound("kernel", req.kernel()));
+      kernelId = kernels.find(req.kernel()).orElseThrow(() -> Errors.notFound("kernel", req.kernel())).id();
     }
     Ext4Image image = kit.open(real);
     if (image.superblock().needsRecovery() || !kit.tools().isClean(real)) {

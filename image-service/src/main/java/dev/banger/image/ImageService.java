@@ -103,7 +103,7 @@ public final class ImageService implements BangerService {
     KernelRpcs kernels = new KernelRpcs(kernelStore,
         new KernelImport(kernelsDir, sources, KernelImport.Limits.DEFAULT, kernelStore), KernelRequests.Host.SYSTEM,
         context.operations());
-    ImageRegistrar registrar = new ImageRegistrar(store, kit, stateRoots);
+    ImageRegistrar registrar = new ImageRegistrar(store, kernelStore, kit, stateRoots);
     ImagePromoter promoter = new ImagePromoter(images, kit, seeder, store);
     return List.of(new ImageGrpcService(store, pipeline, pullSources, cache, context.operations(), kernels, registrar,
         promoter));

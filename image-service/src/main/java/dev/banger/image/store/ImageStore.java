@@ -1,12 +1,8 @@
 package dev.banger.image.store;
 
 import dev.banger.kit.db.SqliteDatabase;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
@@ -73,19 +69,6 @@ public final class ImageStore {
         + " WHERE id = ? AND managed = 0", rootfsPath, rootfsBytes, workSeedPath, id) == 1;
   }
 
-  /** A kernel's id by id or name, for pairing an image with it. */
-  public Optional<String> kernelId(String idOrName) {
-    try (Connection c = db.connection();
-        PreparedStatement s = c.prepareStatement("SELECT id FROM kernels WHERE id = ? OR name = ?")) {
-      bind(s, idOrName, idOrName);
-      try (ResultSet r = s.executeQuery()) {
-        return r.next() ? Optional.of(r.getString(1)) : Optional.empty();
-      }
-    } catch (SQLException e) {
-      throw new IllegalStateException("reading kernels: " + e.getMessage(), e);
-    }
-  }
-
   public void delete(String id) {
     update("DELETE FROM images WHERE id = ?", id);
   }
@@ -105,34 +88,20 @@ public final class ImageStore {
   }
 
   private List<ImageRow> query(String sql, Object... args) {
-    try (Connection c = db.connection(); PreparedStatement s = c.prepareStatement(sql)) {
-      bind(s, args);
-      List<ImageRow> out = new ArrayList<>();
-      try (ResultSet r = s.executeQuery()) {
-        while (r.next()) {
-          out.add(new ImageRow(r.getString(1), r.getString(2), r.getString(3), r.getString(4), r.getString(5),
-              r.getString(6), r.getLong(7), r.getString(8), r.getString(9), r.getLong(10),
-              Instant.parse(r.getString(11)), r.getInt(12), r.getInt(13) == 1));
-        }
-      }
-      return out;
+    try {
+      return db.query(sql, r -> new ImageRow(r.getString(1), r.getString(2), r.getString(3), r.getString(4),
+          r.getString(5), r.getString(6), r.getLong(7), r.getString(8), r.getString(9), r.getLong(10),
+          Instant.parse(r.getString(11)), r.getInt(12), r.getInt(13) == 1), args);
     } catch (SQLException e) {
       throw new IllegalStateException("reading images: " + e.getMessage(), e);
     }
   }
 
   private int update(String sql, Object... args) {
-    try (Connection c = db.connection(); PreparedStatement s = c.prepareStatement(sql)) {
-      bind(s, args);
-      return s.executeUpdate();
+    try {
+      return db.update(sql, args);
     } catch (SQLException e) {
       throw new IllegalStateException("writing images: " + e.getMessage(), e);
-    }
-  }
-
-  private static void bind(PreparedStatement s, Object... args) throws SQLException {
-    for (int i = 0; i < args.length; i++) {
-      s.setObject(i + 1, args[i]);
     }
   }
 }

@@ -1,12 +1,8 @@
 package dev.banger.image.store;
 
 import dev.banger.kit.db.SqliteDatabase;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
@@ -64,49 +60,27 @@ public final class KernelStore {
 
   /** Names of the images whose default kernel this is, sorted. */
   public List<String> imagesUsing(String kernelId) {
-    try (Connection c = db.connection();
-        PreparedStatement s = c.prepareStatement("SELECT name FROM images WHERE default_kernel = ? ORDER BY name")) {
-      s.setString(1, kernelId);
-      List<String> out = new ArrayList<>();
-      try (ResultSet r = s.executeQuery()) {
-        while (r.next()) {
-          out.add(r.getString(1));
-        }
-      }
-      return out;
+    try {
+      return db.query("SELECT name FROM images WHERE default_kernel = ? ORDER BY name", r -> r.getString(1), kernelId);
     } catch (SQLException e) {
       throw new IllegalStateException("reading images: " + e.getMessage(), e);
     }
   }
 
   private List<KernelRow> query(String sql, Object... args) {
-    try (Connection c = db.connection(); PreparedStatement s = c.prepareStatement(sql)) {
-      bind(s, args);
-      List<KernelRow> out = new ArrayList<>();
-      try (ResultSet r = s.executeQuery()) {
-        while (r.next()) {
-          out.add(new KernelRow(r.getString(1), r.getString(2), r.getString(3), r.getString(4), r.getString(5),
-              r.getString(6), r.getString(7), Instant.parse(r.getString(8))));
-        }
-      }
-      return out;
+    try {
+      return db.query(sql, r -> new KernelRow(r.getString(1), r.getString(2), r.getString(3), r.getString(4),
+          r.getString(5), r.getString(6), r.getString(7), Instant.parse(r.getString(8))), args);
     } catch (SQLException e) {
       throw new IllegalStateException("reading kernels: " + e.getMessage(), e);
     }
   }
 
   private void update(String sql, Object... args) {
-    try (Connection c = db.connection(); PreparedStatement s = c.prepareStatement(sql)) {
-      bind(s, args);
-      s.executeUpdate();
+    try {
+      db.update(sql, args);
     } catch (SQLException e) {
       throw new IllegalStateException("writing kernels: " + e.getMessage(), e);
-    }
-  }
-
-  private static void bind(PreparedStatement s, Object... args) throws SQLException {
-    for (int i = 0; i < args.length; i++) {
-      s.setObject(i + 1, args[i]);
     }
   }
 }

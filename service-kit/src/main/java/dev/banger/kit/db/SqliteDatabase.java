@@ -2,7 +2,10 @@ package dev.banger.kit.db;
 
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.ArrayList;
 import java.util.List;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
@@ -68,5 +71,39 @@ public final class SqliteDatabase {
 
   public Connection connection() throws SQLException {
     return dataSource.getConnection();
+  }
+
+  /** Reads one row of a result into a value. */
+  @FunctionalInterface
+  public interface RowMapper<T> {
+    T map(ResultSet row) throws SQLException;
+  }
+
+  /** Every row of {@code sql} with {@code args} bound in order, each through {@code mapper}, on a connection of its own. */
+  public <T> List<T> query(String sql, RowMapper<T> mapper, Object... args) throws SQLException {
+    try (Connection c = connection(); PreparedStatement s = c.prepareStatement(sql)) {
+      bind(s, args);
+      List<T> out = new ArrayList<>();
+      try (ResultSet r = s.executeQuery()) {
+        while (r.next()) {
+          out.add(mapper.map(r));
+        }
+      }
+      return out;
+    }
+  }
+
+  /** Runs a statement with {@code args} bound in order; the rows it changed. */
+  public int update(String sql, Object... args) throws SQLException {
+    try (Connection c = connection(); PreparedStatement s = c.prepareStatement(sql)) {
+      bind(s, args);
+      return s.executeUpdate();
+    }
+  }
+
+  private static void bind(PreparedStatement s, Object... args) throws SQLException {
+    for (int i = 0; i < args.length; i++) {
+      s.setObject(i + 1, args[i]);
+    }
   }
 }

@@ -41,6 +41,17 @@ class SqliteDatabaseTest {
   }
 
   @Test
+  void queryAndUpdateBindArgumentsInOrder() throws Exception {
+    SqliteDatabase db = SqliteDatabase.open(dir.resolve("t.db"), "testsvc", TESTSVC);
+    assertEquals(1, db.update("INSERT INTO parent(id) VALUES (?)", 3));
+    assertEquals(1, db.update("INSERT INTO parent(id) VALUES (?)", 9));
+    assertEquals(java.util.List.of(3, 9), db.query("SELECT id FROM parent ORDER BY id", r -> r.getInt(1)));
+    assertEquals(java.util.List.of(9), db.query("SELECT id FROM parent WHERE id > ? AND id < ?", r -> r.getInt(1), 4, 10));
+    assertEquals(0, db.update("DELETE FROM parent WHERE id = ?", 42), "the rows changed: none");
+    assertThrows(SQLException.class, () -> db.update("INSERT INTO child(id, parent_id) VALUES (?, ?)", 1, 42));
+  }
+
+  @Test
   void reopeningAppliesNothingTwiceAndKeepsData() throws Exception {
     Path f = dir.resolve("t.db");
     try (Connection c = SqliteDatabase.open(f, "testsvc", TESTSVC).connection(); Statement s = c.createStatement()) {
