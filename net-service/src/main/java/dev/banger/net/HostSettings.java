@@ -2,11 +2,9 @@ package dev.banger.net;
 
 import dev.banger.kit.db.SqliteDatabase;
 import java.security.SecureRandom;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Optional;
 
 /** The {@code host_settings} table: this installation's id, and what banger changed on the host. */
@@ -39,45 +37,21 @@ final class HostSettings {
   }
 
   Optional<String> get(String key) throws SQLException {
-    try (Connection c = db.connection();
-        PreparedStatement s = c.prepareStatement("SELECT value FROM host_settings WHERE key = ?")) {
-      s.setString(1, key);
-      try (ResultSet rs = s.executeQuery()) {
-        return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
-      }
-    }
+    return db.query("SELECT value FROM host_settings WHERE key = ?", r -> r.getString(1), key).stream().findFirst();
   }
 
   void put(String key, String value) throws SQLException {
-    try (Connection c = db.connection(); PreparedStatement s = c.prepareStatement(
-        "INSERT INTO host_settings(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value")) {
-      s.setString(1, key);
-      s.setString(2, value);
-      s.executeUpdate();
-    }
+    db.update("INSERT INTO host_settings(key, value) VALUES (?, ?)"
+        + " ON CONFLICT(key) DO UPDATE SET value = excluded.value", key, value);
   }
 
   /** Keys starting with {@code prefix}, in order. */
-  java.util.List<String> keysWithPrefix(String prefix) throws SQLException {
-    try (Connection c = db.connection();
-        PreparedStatement s = c.prepareStatement("SELECT key FROM host_settings WHERE substr(key, 1, ?) = ? ORDER BY key")) {
-      s.setInt(1, prefix.length());
-      s.setString(2, prefix);
-      java.util.List<String> out = new java.util.ArrayList<>();
-      try (ResultSet rs = s.executeQuery()) {
-        while (rs.next()) {
-          out.add(rs.getString(1));
-        }
-      }
-      return out;
-    }
+  List<String> keysWithPrefix(String prefix) throws SQLException {
+    return db.query("SELECT key FROM host_settings WHERE substr(key, 1, ?) = ? ORDER BY key", r -> r.getString(1),
+        prefix.length(), prefix);
   }
 
   void remove(String key) throws SQLException {
-    try (Connection c = db.connection();
-        PreparedStatement s = c.prepareStatement("DELETE FROM host_settings WHERE key = ?")) {
-      s.setString(1, key);
-      s.executeUpdate();
-    }
+    db.update("DELETE FROM host_settings WHERE key = ?", key);
   }
 }
