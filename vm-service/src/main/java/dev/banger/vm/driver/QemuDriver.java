@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Launches QEMU {@code -M microvm} (see {@link QemuArgs}) through the command runner: QEMU
@@ -73,7 +74,18 @@ public final class QemuDriver implements VmmDriver {
     } catch (IOException | NumberFormatException e) {
       throw new DriverException("QEMU started VM " + spec.vmId() + " but wrote no usable pid file", e);
     }
-    return new QemuVm(pid, QemuArgs.qmpSocket(spec), QMP_TIMEOUT);
+    VmmHandle handle = VmmHandle.of(name(), pid, QemuArgs.qmpSocket(spec), spec.runDir())
+        .orElseThrow(() -> new DriverException("QEMU of VM " + spec.vmId() + " exited right after starting; see "
+            + spec.consoleLog()));
+    return new QemuVm(handle, QMP_TIMEOUT);
+  }
+
+  @Override
+  public Optional<RunningVm> adopt(VmmHandle handle) {
+    if (!name().equals(handle.driver()) || handle.liveProcess().isEmpty()) {
+      return Optional.empty();
+    }
+    return Optional.of(new QemuVm(handle, QMP_TIMEOUT));
   }
 
   private static void requireFile(String what, Path p) throws DriverException {

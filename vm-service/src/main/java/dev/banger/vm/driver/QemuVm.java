@@ -11,24 +11,29 @@ import java.util.concurrent.TimeoutException;
 /** A daemonized QEMU, known by its pid and controlled over QMP (one short session per command). */
 final class QemuVm implements RunningVm {
 
-  private final long pid;
+  private final VmmHandle handle;
   private final Path qmpSocket;
   private final Duration qmpTimeout;
 
-  QemuVm(long pid, Path qmpSocket, Duration qmpTimeout) {
-    this.pid = pid;
-    this.qmpSocket = qmpSocket;
+  QemuVm(VmmHandle handle, Duration qmpTimeout) {
+    this.handle = handle;
+    this.qmpSocket = handle.controlSocket();
     this.qmpTimeout = qmpTimeout;
   }
 
   @Override
   public long pid() {
-    return pid;
+    return handle.pid();
+  }
+
+  @Override
+  public VmmHandle handle() {
+    return handle;
   }
 
   @Override
   public boolean alive() {
-    return handle().map(ProcessHandle::isAlive).orElse(false);
+    return process().isPresent();
   }
 
   @Override
@@ -54,12 +59,12 @@ final class QemuVm implements RunningVm {
 
   @Override
   public void kill() {
-    handle().ifPresent(ProcessHandle::destroyForcibly);
+    process().ifPresent(ProcessHandle::destroyForcibly);
   }
 
   @Override
   public boolean awaitExit(Duration timeout) throws InterruptedException {
-    Optional<ProcessHandle> h = handle();
+    Optional<ProcessHandle> h = process();
     if (h.isEmpty()) {
       return true;
     }
@@ -73,8 +78,9 @@ final class QemuVm implements RunningVm {
     }
   }
 
-  private Optional<ProcessHandle> handle() {
-    return ProcessHandle.of(pid);
+  /** The process, only while it is still the QEMU launched: a reused pid is never signalled. */
+  private Optional<ProcessHandle> process() {
+    return handle.liveProcess();
   }
 
   private com.fasterxml.jackson.databind.JsonNode qmp(String command) throws DriverException {

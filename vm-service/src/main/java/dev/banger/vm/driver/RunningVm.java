@@ -7,6 +7,9 @@ public interface RunningVm {
 
   long pid();
 
+  /** What vm-service records to find this VMM again after a restart. */
+  VmmHandle handle();
+
   boolean alive();
 
   /** The VMM's view of the guest, e.g. "running", "paused", "shutdown". */

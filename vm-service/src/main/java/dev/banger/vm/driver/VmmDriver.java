@@ -15,4 +15,10 @@ public interface VmmDriver {
    * exception says why (the VMM's own words when it refused the configuration).
    */
   RunningVm launch(LaunchSpec spec) throws DriverException;
+
+  /**
+   * Re-attaches to a VMM this driver launched before (vm-service restarted while it ran). Empty
+   * when that process is gone or is no longer the one launched ({@link VmmHandle#liveProcess}).
+   */
+  java.util.Optional<RunningVm> adopt(VmmHandle handle);
 }
