@@ -32,8 +32,9 @@ import dev.banger.api.image.v1.RemoveImageReferenceRequest;
 import dev.banger.api.image.v1.RemoveImageReferenceResponse;
 import dev.banger.image.oci.BlobCache;
 import dev.banger.image.source.RootfsSource;
-import dev.banger.image.source.StageProgress;
+import dev.banger.kit.ops.StageProgress;
 import dev.banger.image.store.ImageStore;
+import dev.banger.kit.ops.ProgressCall;
 import dev.banger.kit.grpc.Errors;
 import dev.banger.kit.grpc.Unary;
 import dev.banger.kit.ops.OperationRegistry;
@@ -100,7 +101,7 @@ final class ImageGrpcService extends ImageServiceGrpc.ImageServiceImplBase {
     ProgressCall<PullImageResponse> progress = new ProgressCall<>(ops,
         ImageServiceGrpc.getPullImageMethod().getFullMethodName(), "images/" + name, req.getRequestId(), obs,
         PullPipeline.stages(opened.source()).toArray(String[]::new),
-        p -> PullImageResponse.newBuilder().setProgress(p).build());
+        p -> PullImageResponse.newBuilder().setProgress(p).build(), ImageErrors::toStatus);
     ReentrantLock lock = lockFor(name);
     lock.lock();
     pullsUnderWay.incrementAndGet();
@@ -230,7 +231,7 @@ final class ImageGrpcService extends ImageServiceGrpc.ImageServiceImplBase {
     }
     ProgressCall<PromoteImageResponse> progress = new ProgressCall<>(ops,
         ImageServiceGrpc.getPromoteImageMethod().getFullMethodName(), "images/" + row.name(), req.getRequestId(), obs,
-        ImagePromoter.STAGES, p -> PromoteImageResponse.newBuilder().setProgress(p).build());
+        ImagePromoter.STAGES, p -> PromoteImageResponse.newBuilder().setProgress(p).build(), ImageErrors::toStatus);
     ReentrantLock lock = lockFor(row.name());
     lock.lock();
     try {

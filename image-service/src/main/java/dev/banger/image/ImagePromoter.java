@@ -2,7 +2,7 @@ package dev.banger.image;
 
 import dev.banger.ext4.Ext4Toolkit;
 import dev.banger.image.build.SparseCopy;
-import dev.banger.image.source.StageProgress;
+import dev.banger.kit.ops.StageProgress;
 import dev.banger.image.store.ImageStore;
 import dev.banger.kit.grpc.Errors;
 import dev.banger.kit.ops.Cancellation;

@@ -8,7 +8,7 @@ import dev.banger.image.kernel.KernelRelease;
 import dev.banger.image.kernel.ModulesTree;
 import dev.banger.image.kernel.SourceFiles;
 import dev.banger.image.kernel.VmlinuxExtractor;
-import dev.banger.image.source.StageProgress;
+import dev.banger.kit.ops.StageProgress;
 import dev.banger.image.store.KernelStore;
 import dev.banger.kit.ops.Cancellation;
 import dev.banger.kit.state.DirectoryTrees;

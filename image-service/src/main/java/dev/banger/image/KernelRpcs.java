@@ -12,6 +12,7 @@ import dev.banger.api.image.v1.Kernel;
 import dev.banger.api.image.v1.ListKernelsRequest;
 import dev.banger.api.image.v1.ListKernelsResponse;
 import dev.banger.image.store.KernelStore;
+import dev.banger.kit.ops.ProgressCall;
 import dev.banger.kit.grpc.Errors;
 import dev.banger.kit.ops.OperationRegistry;
 import dev.banger.kit.state.DirectoryTrees;
@@ -66,7 +67,7 @@ final class KernelRpcs {
     }
     ProgressCall<ImportKernelResponse> progress = new ProgressCall<>(ops,
         ImageServiceGrpc.getImportKernelMethod().getFullMethodName(), "kernels/" + request.name(), req.getRequestId(),
-        obs, KernelImport.STAGES, p -> ImportKernelResponse.newBuilder().setProgress(p).build());
+        obs, KernelImport.STAGES, p -> ImportKernelResponse.newBuilder().setProgress(p).build(), ImageErrors::toStatus);
     Lock lock = lock(request.name()).writeLock();
     lock.lock();
     try {

@@ -9,7 +9,7 @@ import dev.banger.image.kernel.KernelSourceException;
 import dev.banger.image.kernel.ModulesTree;
 import dev.banger.image.kernel.SourceFiles;
 import dev.banger.image.kernel.TestKernels;
-import dev.banger.image.source.StageProgress;
+import dev.banger.kit.ops.StageProgress;
 import dev.banger.image.store.KernelStore;
 import dev.banger.image.testing.ModulesDirs;
 import dev.banger.kit.db.SqliteDatabase;

@@ -1,5 +1,6 @@
 package dev.banger.net;
 
+import dev.banger.kit.concurrent.KeyedLocks;
 import dev.banger.kit.net.Ipv4Cidr;
 import java.util.List;
 import java.util.Optional;

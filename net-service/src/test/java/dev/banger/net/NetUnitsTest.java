@@ -1,5 +1,6 @@
 package dev.banger.net;
 
+import dev.banger.kit.concurrent.KeyedLocks;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;

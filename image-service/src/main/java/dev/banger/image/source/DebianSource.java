@@ -1,5 +1,6 @@
 package dev.banger.image.source;
 
+import dev.banger.kit.ops.StageProgress;
 import dev.banger.image.catalog.CatalogEntry;
 import dev.banger.image.flatten.LayerFlattener;
 import dev.banger.kit.process.Command;

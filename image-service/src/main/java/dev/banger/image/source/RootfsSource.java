@@ -1,5 +1,6 @@
 package dev.banger.image.source;
 
+import dev.banger.kit.ops.StageProgress;
 import dev.banger.image.flatten.LayerFlattener;
 import java.nio.file.Path;
 import java.util.List;

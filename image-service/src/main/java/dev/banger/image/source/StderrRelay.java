@@ -1,5 +1,6 @@
 package dev.banger.image.source;
 
+import dev.banger.kit.ops.StageProgress;
 import dev.banger.kit.text.Printable;
 import java.util.concurrent.TimeUnit;
 

@@ -13,9 +13,14 @@ import java.util.Map;
  * @param services               per-service socket and access settings
  * @param image                  image-service's pull settings
  * @param net                    net-service's bridge, tap pool, leases and NAT
+ * @param vm                     vm-service's defaults, driver and timeouts
  */
 public record BangerConfig(String owner, Integer shutdownGraceSeconds, Map<String, ServiceConfig> services,
-    ImageConfig image, NetConfig net) {
+    ImageConfig image, NetConfig net, VmConfig vm) {
+
+  public VmConfig vmOrDefaults() {
+    return vm == null ? VmConfig.empty() : vm;
+  }
 
   public ImageConfig imageOrDefaults() {
     return image == null ? ImageConfig.empty() : image;
@@ -28,7 +33,7 @@ public record BangerConfig(String owner, Integer shutdownGraceSeconds, Map<Strin
   public static final int DEFAULT_SHUTDOWN_GRACE_SECONDS = 10;
 
   public static BangerConfig defaults() {
-    return new BangerConfig(null, null, Map.of(), null, null);
+    return new BangerConfig(null, null, Map.of(), null, null, null);
   }
 
   public ServiceConfig service(ServiceName s) {

@@ -92,6 +92,9 @@ public final class ConfigLoader {
     if (cfg.net() != null) {
       cfg.net().validate(origin);
     }
+    if (cfg.vm() != null) {
+      cfg.vm().validate(origin);
+    }
     Map<String, ServiceConfig> services = cfg.services() == null ? Map.of() : cfg.services();
     for (var e : services.entrySet()) {
       String key = "services." + e.getKey();

@@ -1,4 +1,4 @@
-package dev.banger.image.source;
+package dev.banger.kit.ops;
 
 /**
  * Where long work reports a stage (a pull, a kernel import, a promote): the stage's name (see

@@ -1,4 +1,4 @@
-package dev.banger.net;
+package dev.banger.kit.concurrent;
 
 import java.util.HashMap;
 import java.util.Map;
@@ -8,10 +8,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * One lock per key (a VM id, a bridge name), made on first use and dropped when nobody holds or
  * waits for it, so work on different VMs runs in parallel and the map does not grow forever.
  */
-final class KeyedLocks {
+public final class KeyedLocks {
 
   @FunctionalInterface
-  interface Body<T> {
+  public interface Body<T> {
     T run() throws Exception;
   }
 
@@ -22,7 +22,7 @@ final class KeyedLocks {
 
   private final Map<String, Entry> locks = new HashMap<>();
 
-  <T> T with(String key, Body<T> body) throws Exception {
+  public <T> T with(String key, Body<T> body) throws Exception {
     Entry e;
     synchronized (locks) {
       e = locks.computeIfAbsent(key, k -> new Entry());
@@ -42,7 +42,7 @@ final class KeyedLocks {
   }
 
   /** Keys currently held or awaited (for tests). */
-  int size() {
+  public int size() {
     synchronized (locks) {
       return locks.size();
     }

@@ -1,10 +1,9 @@
-package dev.banger.image;
+package dev.banger.kit.ops;
 
 import com.google.protobuf.Message;
 import dev.banger.api.common.v1.Progress;
-import dev.banger.image.source.StageProgress;
+import dev.banger.kit.ops.StageProgress;
 import dev.banger.kit.grpc.Errors;
-import dev.banger.kit.ops.OperationRegistry;
 import io.grpc.Context;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -18,23 +17,26 @@ import java.util.function.Function;
 import org.slf4j.Logger;
 
 /**
- * One long server-streaming call (pull, promote, kernel import): the operation's entry in the
+ * One long server-streaming call (image pull, promote, kernel import, VM create and start): the operation's entry in the
  * registry, cancellation from either side (the client going away or Operations.Cancel), each
  * stage as a {@link Progress} event on the stream and in the registry, then the result or the
  * error. The stream is written under one lock because progress may come from worker threads.
  *
  * @param <R> the RPC's response message: a oneof of progress and the result
  */
-final class ProgressCall<R> {
+public final class ProgressCall<R> {
 
   private final OperationRegistry.Handle op;
   private final ServerCallStreamObserver<R> call;
   private final List<String> stages;
   private final Function<Progress, R> progressMessage;
+  private final Function<Throwable, StatusRuntimeException> errors;
   private final AtomicBoolean cancelled = new AtomicBoolean();
 
-  ProgressCall(OperationRegistry ops, String method, String target, String requestId, StreamObserver<R> obs,
-      String[] stages, Function<Progress, R> progressMessage) {
+  /** @param errors the service's mapping of failures to statuses */
+  public ProgressCall(OperationRegistry ops, String method, String target, String requestId, StreamObserver<R> obs,
+      String[] stages, Function<Progress, R> progressMessage, Function<Throwable, StatusRuntimeException> errors) {
+    this.errors = errors;
     this.call = (ServerCallStreamObserver<R>) obs;
     this.stages = Arrays.asList(stages);
     this.progressMessage = progressMessage;
@@ -46,11 +48,15 @@ final class ProgressCall<R> {
     call.setOnCancelHandler(() -> ops.cancel(op.id())); // also set: without one, a cancelled onNext throws
   }
 
-  BooleanSupplier cancelled() {
+  public String operationId() {
+    return op.id();
+  }
+
+  public BooleanSupplier cancelled() {
     return cancelled::get;
   }
 
-  StageProgress listener() {
+  public StageProgress listener() {
     return (stage, message, done, total) -> {
       Progress p = Progress.newBuilder().setStage(stage).setMessage(message).setBytesDone(done).setBytesTotal(total)
           .setStageIndex(1 + stages.indexOf(stage)).setStageCount(stages.size()).setPercent(-1).build();
@@ -63,7 +69,7 @@ final class ProgressCall<R> {
     };
   }
 
-  void succeed(Message result, R last) {
+  public void succeed(Message result, R last) {
     op.succeed(result);
     synchronized (this) {
       call.onNext(last);
@@ -72,8 +78,8 @@ final class ProgressCall<R> {
   }
 
   /** Ends the call with {@code t} as a status; unexpected (INTERNAL) failures are logged with their stack. */
-  void fail(Throwable t, Logger log, String what) {
-    StatusRuntimeException s = ImageErrors.toStatus(t);
+  public void fail(Throwable t, Logger log, String what) {
+    StatusRuntimeException s = errors.apply(t);
     if (s.getStatus().getCode() == Status.Code.INTERNAL) {
       log.warn("{} failed", what, t);
     }

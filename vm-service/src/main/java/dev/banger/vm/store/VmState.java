@@ -1,0 +1,23 @@
+package dev.banger.vm.store;
+
+/** A VM's lifecycle state as stored (the {@code vms.state} column) and as the API names it. */
+public enum VmState {
+  CREATED, STARTING, RUNNING, STOPPING, STOPPED, ERROR;
+
+  public String column() {
+    return name().toLowerCase(java.util.Locale.ROOT);
+  }
+
+  public static VmState ofColumn(String s) {
+    return valueOf(s.toUpperCase(java.util.Locale.ROOT));
+  }
+
+  public dev.banger.api.vm.v1.VmState api() {
+    return dev.banger.api.vm.v1.VmState.forNumber(ordinal() + 1);
+  }
+
+  /** States in which no VMM should be running. */
+  public boolean atRest() {
+    return this == CREATED || this == STOPPED || this == ERROR;
+  }
+}

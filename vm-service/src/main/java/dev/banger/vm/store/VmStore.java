@@ -1,0 +1,85 @@
+package dev.banger.vm.store;
+
+import dev.banger.kit.db.SqliteDatabase;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * vm-service's table of VMs. Every write is one statement, so a crash leaves a row either as it
+ * was or as it became; runtime handles are not here (see {@code HandlesFile}).
+ */
+public final class VmStore {
+
+  private static final String COLUMNS = "id, name, image, kernel, vcpu, memory_mib, work_disk_bytes,"
+      + " system_overlay_bytes, nat, driver, state, state_reason, last_workspace, ip_address, mac_address,"
+      + " create_request_id, created_at, updated_at, started_at";
+  private static final String SELECT = "SELECT " + COLUMNS + " FROM vms";
+  private static final String NOW = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
+
+  private final SqliteDatabase db;
+
+  public VmStore(SqliteDatabase db) {
+    this.db = db;
+  }
+
+  /** By id or by name: the two never collide, because {@link dev.banger.vm.VmNames} refuses names shaped like a UUID. */
+  public Optional<VmRecord> find(String idOrName) throws SQLException {
+    return db.query(SELECT + " WHERE id = ? OR name = ?", VmStore::row, idOrName, idOrName).stream().findFirst();
+  }
+
+  public Optional<VmRecord> byCreateRequest(String requestId) throws SQLException {
+    return db.query(SELECT + " WHERE create_request_id = ?", VmStore::row, requestId).stream().findFirst();
+  }
+
+  public List<VmRecord> list() throws SQLException {
+    return db.query(SELECT + " ORDER BY name", VmStore::row);
+  }
+
+  public List<VmRecord> inStates(VmState... states) throws SQLException {
+    return list().stream().filter(v -> List.of(states).contains(v.state())).toList();
+  }
+
+  public boolean nameTaken(String name) throws SQLException {
+    return !db.query("SELECT 1 FROM vms WHERE name = ?", r -> 1, name).isEmpty();
+  }
+
+  /** Inserts a new VM; a taken name or request id surfaces as the SQLite constraint error. */
+  public void insert(VmRecord v) throws SQLException {
+    db.update("INSERT INTO vms (id, name, image, kernel, vcpu, memory_mib, work_disk_bytes, system_overlay_bytes,"
+        + " nat, driver, state, create_request_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", v.id(), v.name(),
+        v.image(), v.kernel(), v.vcpu(), v.memoryMib(), v.workDiskBytes(), v.systemOverlayBytes(), v.nat() ? 1 : 0,
+        v.driver(), v.state().column(), v.createRequestId());
+  }
+
+  public void setState(String id, VmState state, String reason) throws SQLException {
+    db.update("UPDATE vms SET state = ?, state_reason = ?, updated_at = " + NOW
+        + (state == VmState.RUNNING ? ", started_at = " + NOW : "") + " WHERE id = ?", state.column(), reason, id);
+  }
+
+  public void setNetwork(String id, String ip, String mac) throws SQLException {
+    db.update("UPDATE vms SET ip_address = ?, mac_address = ?, updated_at = " + NOW + " WHERE id = ?", ip, mac, id);
+  }
+
+  public void setSpec(String id, int vcpu, int memoryMib, long workDiskBytes) throws SQLException {
+    db.update("UPDATE vms SET vcpu = ?, memory_mib = ?, work_disk_bytes = ?, updated_at = " + NOW + " WHERE id = ?",
+        vcpu, memoryMib, workDiskBytes, id);
+  }
+
+  public void delete(String id) throws SQLException {
+    db.update("DELETE FROM vms WHERE id = ?", id);
+  }
+
+  private static VmRecord row(ResultSet r) throws SQLException {
+    return new VmRecord(r.getString(1), r.getString(2), r.getString(3), r.getString(4), r.getInt(5), r.getInt(6),
+        r.getLong(7), r.getLong(8), r.getInt(9) == 1, r.getString(10), VmState.ofColumn(r.getString(11)),
+        r.getString(12), r.getString(13), r.getString(14), r.getString(15), r.getString(16), instant(r.getString(17)),
+        instant(r.getString(18)), instant(r.getString(19)));
+  }
+
+  private static Instant instant(String s) {
+    return s == null ? null : Instant.parse(s);
+  }
+}
