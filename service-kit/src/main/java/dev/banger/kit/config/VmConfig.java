@@ -7,7 +7,6 @@ package dev.banger.kit.config;
  * @param driver               VMM driver: "qemu" (default) or "firecracker"
  * @param accel                QEMU accelerator: "auto" (default: KVM only when a probe showed it
  *                             boots our kernel, else TCG), "tcg" or "kvm"
- * @param qemuBinary           QEMU program (default {@code qemu-system-x86_64} on PATH)
  * @param firecrackerBinary    Firecracker program (default {@code firecracker} on PATH)
  * @param defaultImage         image of VMs created without one (default {@code debian-bookworm})
  * @param defaultKernel        kernel of VMs whose image names none (default: the newest imported)
@@ -18,7 +17,7 @@ package dev.banger.kit.config;
  * @param bootTimeoutSeconds   how long a start waits for SSH readiness (default 180: TCG is slow)
  * @param stopTimeoutSeconds   how long a stop waits for the guest to power off (default 30)
  */
-public record VmConfig(String driver, String accel, String qemuBinary, String firecrackerBinary, String defaultImage,
+public record VmConfig(String driver, String accel, String firecrackerBinary, String defaultImage,
     String defaultKernel, Integer vcpu, Integer memoryMib, Long workDiskBytes, Long systemOverlayBytes,
     Integer bootTimeoutSeconds, Integer stopTimeoutSeconds) {
 
@@ -33,7 +32,7 @@ public record VmConfig(String driver, String accel, String qemuBinary, String fi
   public static final long MAX_DISK_BYTES = 1L << 40;
 
   public static VmConfig empty() {
-    return new VmConfig(null, null, null, null, null, null, null, null, null, null, null, null);
+    return new VmConfig(null, null, null, null, null, null, null, null, null, null, null);
   }
 
   public String driverOrDefault() {
@@ -42,10 +41,6 @@ public record VmConfig(String driver, String accel, String qemuBinary, String fi
 
   public String accelOrDefault() {
     return accel == null ? "auto" : accel;
-  }
-
-  public String qemuBinaryOrDefault() {
-    return qemuBinary == null ? "qemu-system-x86_64" : qemuBinary;
   }
 
   public String firecrackerBinaryOrDefault() {
@@ -107,10 +102,8 @@ public record VmConfig(String driver, String accel, String qemuBinary, String fi
       if (!accelOrDefault().matches("auto|tcg|kvm")) {
         throw new IllegalArgumentException("accel must be \"auto\", \"tcg\" or \"kvm\", got \"" + accel + "\"");
       }
-      for (String[] b : new String[][] {{"qemu_binary", qemuBinary}, {"firecracker_binary", firecrackerBinary}}) {
-        if (b[1] != null && !b[1].matches("[A-Za-z0-9_./+-]{1,4096}")) {
-          throw new IllegalArgumentException(b[0] + " must be a program name or path without spaces or quotes");
-        }
+      if (firecrackerBinary != null && !firecrackerBinary.matches("[A-Za-z0-9_./+-]{1,4096}")) {
+        throw new IllegalArgumentException("firecracker_binary must be a program name or path without spaces or quotes");
       }
       for (String[] n : new String[][] {{"default_image", defaultImage}, {"default_kernel", defaultKernel}}) {
         if (n[1] != null && !n[1].matches("[a-z0-9][a-z0-9._-]{0,127}")) {

@@ -1,0 +1,67 @@
+package dev.banger.vm;
+
+import dev.banger.kit.grpc.Errors;
+import dev.banger.vm.driver.DriverException;
+import dev.banger.vm.steps.StepFailedException;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.util.Map;
+import java.util.concurrent.CancellationException;
+
+/** vm-service's failures as gRPC statuses (DESIGN.md §3): one sentence, a reason, the VM named. */
+final class VmErrors {
+
+  private VmErrors() {}
+
+  static StatusRuntimeException notFound(String ref) {
+    return Errors.of(Status.NOT_FOUND.withDescription("vm \"" + ref + "\" not found"), "VM_NOT_FOUND",
+        Map.of("vm", ref));
+  }
+
+  static StatusRuntimeException wrongState(String name, String state, String sentence) {
+    return Errors.of(Status.FAILED_PRECONDITION.withDescription("vm \"" + name + "\" is " + state + ": " + sentence),
+        "VM_WRONG_STATE", Map.of("vm", name, "state", state));
+  }
+
+  static StatusRuntimeException alreadyExists(String name) {
+    return Errors.of(Status.ALREADY_EXISTS.withDescription("vm \"" + name + "\" already exists"), "VM_EXISTS",
+        Map.of("vm", name));
+  }
+
+  static StatusRuntimeException toStatus(Throwable t) {
+    if (t instanceof StatusRuntimeException s) {
+      return s;
+    }
+    if (t instanceof StepFailedException f) {
+      if (f.cancelled()) {
+        return Errors.of(Status.CANCELLED.withDescription(f.getMessage()), "CANCELLED", Map.of("step", f.step()));
+      }
+      Throwable cause = f.getCause();
+      Status.Code code = cause instanceof StatusRuntimeException s ? s.getStatus().getCode() : Status.Code.UNAVAILABLE;
+      if (code == Status.Code.UNKNOWN || code == Status.Code.OK) {
+        code = Status.Code.INTERNAL;
+      }
+      return Errors.of(Status.fromCode(code).withDescription(f.getMessage()), "VM_START_FAILED",
+          Map.of("step", f.step()));
+    }
+    if (t instanceof CancellationException || t instanceof InterruptedException) {
+      return Errors.of(Status.CANCELLED.withDescription("cancelled: " + t.getMessage()), "CANCELLED", Map.of());
+    }
+    if (t instanceof DriverException) {
+      return Errors.of(Status.UNAVAILABLE.withDescription(t.getMessage()), "VMM_FAILED", Map.of());
+    }
+    if (t instanceof IllegalArgumentException) {
+      return Errors.of(Status.INVALID_ARGUMENT.withDescription(t.getMessage()), "INVALID_ARGUMENT", Map.of());
+    }
+    return Errors.of(Status.INTERNAL.withDescription(t.toString()), "INTERNAL", Map.of());
+  }
+
+  /** A peer's status as one sentence ("disk-service: …"), for the reason stored with an error state. */
+  static String sentence(Throwable t) {
+    if (t instanceof StatusRuntimeException s) {
+      return s.getStatus().getDescription() == null ? s.getStatus().getCode().toString()
+          : s.getStatus().getDescription();
+    }
+    return t.getMessage() == null ? t.toString() : t.getMessage();
+  }
+}
