@@ -1,0 +1,116 @@
+package dev.banger.vm;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.banger.api.disk.v1.WriteGuestFilesRequest;
+import dev.banger.api.net.v1.Lease;
+import dev.banger.vm.driver.VmmHandle;
+import dev.banger.vm.runtime.Handles;
+import dev.banger.vm.runtime.HandlesFile;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The small pieces of the lifecycle whose mistakes would be silent: names, guest files, handles, log tails. */
+class VmPiecesTest {
+
+  @TempDir Path dir;
+
+  @Test
+  void namesAreDnsLabelsThatNeverLookLikeIds() {
+    for (String ok : List.of("a", "dev-box", "x1", "a".repeat(63))) {
+      assertNull(VmNames.problem(ok), ok);
+    }
+    for (String bad : List.of("", "-a", "a-", "A", "a_b", "a.b", "a b", "a".repeat(64), "a\nb", "ünï",
+        "3f0c2a1e-0000-4000-8000-000000000001")) {
+      assertNotNull(VmNames.problem(bad), bad);
+    }
+    assertTrue(VmNames.problem("a\u001b[31mb").contains("\\x1b"), "escapes are shown, not sent to the terminal");
+    Set<String> taken = new HashSet<>();
+    for (int i = 0; i < 200; i++) {
+      String n = VmNames.generate(taken::contains);
+      assertNull(VmNames.problem(n), n);
+      assertTrue(taken.add(n), "never a taken name: " + n);
+    }
+  }
+
+  @Test
+  void guestConfigCarriesTheLeaseAndMountsTheWorkDiskAtRoot() {
+    Lease lease = Lease.newBuilder().setIpAddress("172.16.0.7").setPrefixLength(24).setGateway("172.16.0.1")
+        .setDnsServer("172.16.0.1").setMacAddress("02:00:00:00:00:07").build();
+    WriteGuestFilesRequest o = GuestConfig.overlay("r1", "/s/vms/x/rootfs.ext4", "dev-box", lease);
+    assertEquals("ADDRESS=172.16.0.7/24\nGATEWAY=172.16.0.1\nDNS=172.16.0.1\n", content(o, "/etc/banger/network.env"));
+    assertEquals("dev-box\n", content(o, "/etc/hostname"));
+    assertTrue(content(o, "/etc/hosts").contains("127.0.1.1\tdev-box dev-box.vm\n"));
+    assertEquals("nameserver 172.16.0.1\nsearch vm\n", content(o, "/etc/resolv.conf"));
+    assertTrue(o.getFstabAddList().stream().anyMatch(m -> m.getSource().equals("/dev/vdb")
+        && m.getTarget().equals("/root") && m.getFsType().equals("ext4")));
+    assertTrue(o.getFstabDropTargetsList().containsAll(List.of("/root", "/run", "/tmp")));
+    o.getFilesList().forEach(f -> assertEquals(0, f.getUid() | f.getGid(), f.getPath() + " is root's"));
+
+    WriteGuestFilesRequest w = GuestConfig.workDisk("r2", "/s/vms/x/work.ext4", "ssh-ed25519 AAAA banger\n");
+    assertEquals("ssh-ed25519 AAAA banger\n", content(w, "/.ssh/authorized_keys"));
+    assertEquals(0600, w.getFiles(0).getMode());
+    assertEquals(0700, w.getDirectories(0).getMode(), "sshd's StrictModes");
+  }
+
+  private static String content(WriteGuestFilesRequest r, String path) {
+    return r.getFilesList().stream().filter(f -> f.getPath().equals(path)).findFirst().orElseThrow()
+        .getContent().toString(StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void handlesRoundTripAndAForeignFileIsRefused() throws Exception {
+    Handles h = new Handles(new VmmHandle("qemu", 4242, Instant.parse("2026-12-01T10:00:00.12Z"),
+        Path.of("/run/banger/vms/x/qmp.sock"), Path.of("/run/banger/vms/x")), "tb-0123abcd", "172.16.0.9");
+    HandlesFile.write(dir, h);
+    assertEquals(h, HandlesFile.read(dir).orElseThrow());
+    assertEquals(List.of("handles.json"), Files.list(dir).map(p -> p.getFileName().toString()).toList(),
+        "no temp file left");
+    HandlesFile.remove(dir);
+    assertTrue(HandlesFile.read(dir).isEmpty());
+    Files.writeString(dir.resolve("handles.json"), "{\"pid\": 1, \"evil\": true}");
+    IOException e = assertThrows(IOException.class, () -> HandlesFile.read(dir));
+    assertTrue(e.getMessage().contains("not a handles file banger wrote"), e.getMessage());
+  }
+
+  @Test
+  void aHandleOfAProcessWithAnotherStartTimeIsNotThatProcess() {
+    ProcessHandle self = ProcessHandle.current();
+    Instant started = self.info().startInstant().orElseThrow();
+    Path runDir = Path.of(System.getProperty("java.class.path").split(":")[0]);
+    VmmHandle same = new VmmHandle("qemu", self.pid(), started, Path.of("/x"), runDir);
+    assertTrue(same.liveProcess().isPresent(), "alive, same start, run dir in its arguments");
+    assertTrue(new VmmHandle("qemu", self.pid(), started.minusSeconds(5), Path.of("/x"), runDir).liveProcess()
+        .isEmpty(), "a reused pid");
+    assertTrue(new VmmHandle("qemu", self.pid(), started, Path.of("/x"), Path.of("/elsewhere/vm")).liveProcess()
+        .isEmpty(), "not this VM's process");
+  }
+
+  @Test
+  void logTailsCountLinesFromTheEnd() throws Exception {
+    Path log = Files.writeString(dir.resolve("console.log"), "one\ntwo\nthree\n");
+    assertEquals("three\n", Files.readString(log).substring((int) VmInspect.tailOffset(log, 1)));
+    assertEquals("two\nthree\n", Files.readString(log).substring((int) VmInspect.tailOffset(log, 2)));
+    assertEquals(0, VmInspect.tailOffset(log, 10));
+    Files.writeString(log, "a\nno newline at end");
+    assertEquals("no newline at end", Files.readString(log).substring((int) VmInspect.tailOffset(log, 1)));
+    StringBuilder big = new StringBuilder();
+    for (int i = 0; i < 5000; i++) {
+      big.append("line ").append(i).append('\n');
+    }
+    Files.writeString(log, big);
+    assertEquals("line 4998\nline 4999\n", Files.readString(log).substring((int) VmInspect.tailOffset(log, 2)));
+  }
+}
