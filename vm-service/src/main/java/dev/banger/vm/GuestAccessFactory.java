@@ -1,13 +1,67 @@
 package dev.banger.vm;
 
+import dev.banger.vm.ssh.GuestSsh;
+import dev.banger.vm.ssh.KnownHosts;
+import dev.banger.vm.ssh.SshIdentity;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.function.BooleanSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
-/** Opens vm-service's way into guests (SSH with banger's own key and known_hosts under {@code dir}). */
+/**
+ * vm-service's way into guests: SSH as root on port 22 with the owner's key
+ * ({@code <dir>/id_ed25519}) and banger's own {@code <dir>/known_hosts}, where each guest's host
+ * key is pinned under its address and {@code <name>.vm}. The CLI uses the same two files with
+ * the system's OpenSSH client.
+ */
 final class GuestAccessFactory {
+
+  static final int PORT = 22;
+  static final Duration POWEROFF_TIMEOUT = Duration.ofSeconds(15);
+  private static final Logger LOG = LoggerFactory.getLogger(GuestAccessFactory.class);
 
   private GuestAccessFactory() {}
 
   static GuestAccess open(Path dir) throws Exception {
-    throw new UnsupportedOperationException("SSH guest access is not merged yet");
+    SshIdentity identity = SshIdentity.loadOrCreate(dir);
+    KnownHosts known = new KnownHosts(dir.resolve("known_hosts"));
+    return new Ssh(identity, known, new GuestSsh(identity, known));
+  }
+
+  private record Ssh(SshIdentity identity, KnownHosts known, GuestSsh ssh) implements GuestAccess, AutoCloseable {
+
+    @Override
+    public String authorizedKeysLine() {
+      return identity.authorizedKeysLine();
+    }
+
+    @Override
+    public void awaitReady(String ip, String name, Duration timeout, BooleanSupplier cancelled) throws Exception {
+      GuestSsh.Readiness r = ssh.awaitReady(ip, PORT, name + ".vm", timeout, cancelled);
+      LOG.info("VM {} ({}) answered SSH after {} attempt(s) in {} ms", name, ip, r.attempts(), r.elapsed().toMillis());
+    }
+
+    @Override
+    public boolean poweroff(String ip, String name) {
+      try {
+        ssh.poweroff(ip, PORT, name + ".vm", POWEROFF_TIMEOUT);
+        return true;
+      } catch (Exception e) {
+        LOG.info("VM {}: poweroff over SSH not delivered: {}", name, e.getMessage());
+        return false;
+      }
+    }
+
+    @Override
+    public void forget(String ip, String name) throws Exception {
+      known.remove(List.of(ip, name + ".vm"));
+    }
+
+    @Override
+    public void close() {
+      ssh.close();
+    }
   }
 }
