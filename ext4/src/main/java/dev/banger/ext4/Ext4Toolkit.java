@@ -317,11 +317,17 @@ public final class Ext4Toolkit {
     return hostDir.resolve(dir.isRoot() ? "" : dir.name());
   }
 
-  /** DESIGN.md §8: debugfs writes on an unreplayed journal are lost at the next replay. */
+  /**
+   * DESIGN.md §8: debugfs writes on an unreplayed journal are lost at the next replay. A journal
+   * that needs recovery also means the guest did not shut down cleanly, which can leave block
+   * bitmap checksums stale (debugfs then refuses the image: "Block bitmap checksum does not
+   * match"), so the replay is followed by {@code e2fsck -fp}.
+   */
   private void replayJournalIfNeeded(Ext4Image image) {
     if (image.superblock().needsRecovery()) {
-      LOG.info("replaying the journal of {} before editing it", image.path());
+      LOG.info("replaying the journal of {} and preening it before editing it", image.path());
       tools.replayJournal(image.path());
+      tools.checkAndRepair(image.path());
     }
   }
 

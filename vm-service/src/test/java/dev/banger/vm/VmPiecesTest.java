@@ -89,7 +89,8 @@ class VmPiecesTest {
   void aHandleOfAProcessWithAnotherStartTimeIsNotThatProcess() {
     ProcessHandle self = ProcessHandle.current();
     Instant started = self.info().startInstant().orElseThrow();
-    Path runDir = Path.of(System.getProperty("java.class.path").split(":")[0]);
+    // Any text of this JVM's own arguments stands in for the run directory QEMU's arguments name.
+    Path runDir = Path.of(self.info().arguments().orElseThrow()[0]);
     VmmHandle same = new VmmHandle("qemu", self.pid(), started, Path.of("/x"), runDir);
     assertTrue(same.liveProcess().isPresent(), "alive, same start, run dir in its arguments");
     assertTrue(new VmmHandle("qemu", self.pid(), started.minusSeconds(5), Path.of("/x"), runDir).liveProcess()

@@ -40,19 +40,19 @@ class VmServiceTest {
       assertEquals(0, stub.listVms(ListVmsRequest.getDefaultInstance()).getVmsCount());
 
       refused(Status.Code.INVALID_ARGUMENT, "must be 1-63 of a-z",
-          () -> stub.createVm(CreateVmRequest.newBuilder().setName("Bad_Name").build()).next());
+          () -> stub.createVm(CreateVmRequest.newBuilder().setName("Bad_Name").build()).forEachRemaining(r -> {}));
       refused(Status.Code.INVALID_ARGUMENT, "looks like a VM id", () -> stub.createVm(CreateVmRequest.newBuilder()
-          .setName("3f0c2a1e-0000-4000-8000-000000000001").build()).next());
+          .setName("3f0c2a1e-0000-4000-8000-000000000001").build()).forEachRemaining(r -> {}));
       refused(Status.Code.INVALID_ARGUMENT, "vcpu must be 1..64, got 99", () -> stub.createVm(CreateVmRequest
-          .newBuilder().setName("ok").setSpec(VmSpec.newBuilder().setVcpu(99)).build()).next());
+          .newBuilder().setName("ok").setSpec(VmSpec.newBuilder().setVcpu(99)).build()).forEachRemaining(r -> {}));
       refused(Status.Code.INVALID_ARGUMENT, "work_disk_bytes must be", () -> stub.createVm(CreateVmRequest
-          .newBuilder().setName("ok").setSpec(VmSpec.newBuilder().setWorkDiskBytes(4096)).build()).next());
+          .newBuilder().setName("ok").setSpec(VmSpec.newBuilder().setWorkDiskBytes(4096)).build()).forEachRemaining(r -> {}));
       refused(Status.Code.INVALID_ARGUMENT, "is not the one this host runs", () -> stub.createVm(CreateVmRequest
-          .newBuilder().setName("ok").setSpec(VmSpec.newBuilder().setDriver("xen")).build()).next());
+          .newBuilder().setName("ok").setSpec(VmSpec.newBuilder().setDriver("xen")).build()).forEachRemaining(r -> {}));
       refused(Status.Code.NOT_FOUND, "image \"nope\" not found; pull it with 'banger image pull nope'",
-          () -> stub.createVm(CreateVmRequest.newBuilder().setName("ok").setImage("nope").build()).next());
+          () -> stub.createVm(CreateVmRequest.newBuilder().setName("ok").setImage("nope").build()).forEachRemaining(r -> {}));
       refused(Status.Code.NOT_FOUND, "image \"debian-bookworm\" not found",
-          () -> stub.createVm(CreateVmRequest.newBuilder().setName("ok").build()).next());
+          () -> stub.createVm(CreateVmRequest.newBuilder().setName("ok").build()).forEachRemaining(r -> {}));
       refused(Status.Code.NOT_FOUND, "vm \"ghost\" not found",
           () -> stub.getVm(GetVmRequest.newBuilder().setVm("ghost").build()));
       refused(Status.Code.NOT_FOUND, "vm \"ghost\" not found",
