@@ -1,0 +1,242 @@
+package dev.banger.bench;
+
+import dev.banger.api.image.v1.ImageServiceGrpc;
+import dev.banger.api.image.v1.ImportKernelRequest;
+import dev.banger.api.image.v1.PullImageRequest;
+import dev.banger.api.vm.v1.CreateVmRequest;
+import dev.banger.api.vm.v1.CreateVmResponse;
+import dev.banger.api.vm.v1.DeleteVmRequest;
+import dev.banger.api.vm.v1.StartVmRequest;
+import dev.banger.api.vm.v1.StartVmResponse;
+import dev.banger.api.vm.v1.StopVmRequest;
+import dev.banger.api.vm.v1.Vm;
+import dev.banger.api.vm.v1.VmServiceGrpc;
+import dev.banger.kit.grpc.UnixChannels;
+import dev.banger.kit.process.Command;
+import dev.banger.kit.process.HostCommandRunner;
+import dev.banger.kit.process.RunningProcess;
+import dev.banger.net.testing.NetNamespace;
+import io.grpc.ManagedChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * vm-service's figures (issue #6): the assembled {@code bangerd --all} inside a network namespace
+ * of its own, Debian's kernel and the debian-bookworm image, QEMU TCG. Per round:
+ * <ol>
+ *   <li>CreateVm to SSH-ready (first boot: disks made, host keys generated), with each stage's time;
+ *   <li>StartVm of the stopped VM to SSH-ready (a later boot, the orchestration on a warm VM);
+ *   <li>baseline: the very QEMU command line banger ran, on the same disks, with a tap made by hand,
+ *       from exec to the first {@code ssh true} that succeeds (OpenSSH polling every 100 ms).
+ * </ol>
+ * The ratio StartVm / raw boot is the orchestration overhead (target ≤ 1.10). Usage: VmBench [rounds]
+ */
+public final class VmBench {
+
+  static final HostCommandRunner RUN = new HostCommandRunner();
+  static final Path DIST = Path.of("deploy/target/dist");
+
+  public static void main(String[] args) throws Exception {
+    int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 3;
+    Path state = Files.createTempDirectory(Path.of("/tmp"), "bgr-vm-bench-");
+    Path cfg = Files.writeString(state.resolve("config.toml"), """
+        [net]
+        tap_pool_size = 0
+        [vm]
+        work_disk_bytes = 536870912
+        system_overlay_bytes = 1073741824
+        boot_timeout_seconds = 300
+        """);
+    try (NetNamespace ns = NetNamespace.create()) {
+      prepare(state, cfg);
+      RunningProcess all = bangerd(state, cfg, ns.name(), "--all");
+      ManagedChannel ch = UnixChannels.forSocket(state.resolve("run/vm.sock"));
+      try {
+        run(VmServiceGrpc.newBlockingStub(ch), ns, state, rounds);
+      } finally {
+        ch.shutdownNow();
+        all.terminate();
+        all.waitFor(Duration.ofSeconds(30));
+      }
+    } finally {
+      RUN.run(Command.of("pkill", "-9", "-f", state.toString()).build());
+      RUN.run(Command.of("rm", "-rf", "--one-file-system", state.toString()).build());
+    }
+  }
+
+  /** Kernel and image, made outside the namespace (mmdebstrap needs Debian's mirror). */
+  static void prepare(Path state, Path cfg) throws Exception {
+    RunningProcess disk = bangerd(state, cfg, null, "--service", "disk");
+    RunningProcess image = bangerd(state, cfg, null, "--service", "image");
+    ManagedChannel ch = UnixChannels.forSocket(state.resolve("run/image.sock"));
+    try {
+      var images = ImageServiceGrpc.newBlockingStub(ch).withDeadlineAfter(20, TimeUnit.MINUTES);
+      String release;
+      try (Stream<Path> s = Files.list(Path.of("/boot"))) {
+        release = s.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("vmlinuz-")).sorted()
+            .reduce((a, b) -> b).orElseThrow(() -> new IllegalStateException("no /boot/vmlinuz-*"))
+            .substring("vmlinuz-".length());
+      }
+      String kernel = last(images.importKernel(ImportKernelRequest.newBuilder().setFromHost(true)
+          .setHostRelease(release).build())).getKernel().getName();
+      long t0 = System.nanoTime();
+      last(images.pullImage(PullImageRequest.newBuilder().setReference("debian-bookworm").setKernel(kernel).build()));
+      System.out.printf("image debian-bookworm built in %.1f s (kernel %s)%n", (System.nanoTime() - t0) / 1e9, release);
+    } finally {
+      ch.shutdownNow();
+      for (RunningProcess p : List.of(image, disk)) {
+        p.terminate();
+        p.waitFor(Duration.ofSeconds(30));
+      }
+    }
+  }
+
+  static RunningProcess bangerd(Path state, Path cfg, String netns, String... which) throws Exception {
+    List<String> argv = new ArrayList<>();
+    if (netns != null) {
+      argv.addAll(List.of("ip", "netns", "exec", netns));
+    }
+    argv.add(DIST.resolve("bin/bangerd").toAbsolutePath().toString());
+    argv.addAll(List.of(which));
+    argv.addAll(List.of("--state-dir", state.toString(), "--config", cfg.toString()));
+    Path log = state.resolve("bangerd-" + String.join("", which).replace("-", "") + ".log");
+    RunningProcess p = RUN.start(Command.of(argv).build(), log);
+    long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+    while (!(Files.exists(log) && Files.readString(log).contains("bangerd: serving"))) {
+      if (!p.isAlive() || System.nanoTime() > deadline) {
+        throw new IllegalStateException("bangerd " + Arrays.toString(which) + " did not start:\n" + Files.readString(log));
+      }
+      Thread.sleep(50);
+    }
+    return p;
+  }
+
+  static void run(VmServiceGrpc.VmServiceBlockingStub vms, NetNamespace ns, Path state, int rounds) throws Exception {
+    List<Double> create = new ArrayList<>();
+    List<Double> start = new ArrayList<>();
+    List<Double> raw = new ArrayList<>();
+    Map<String, List<Double>> stages = new LinkedHashMap<>();
+    for (int r = 0; r < rounds; r++) {
+      String name = "bench-" + r;
+      var stub = vms.withDeadlineAfter(10, TimeUnit.MINUTES);
+      long t0 = System.nanoTime();
+      Vm vm = null;
+      String stage = null;
+      long stageT = t0;
+      for (Iterator<CreateVmResponse> it = stub.createVm(CreateVmRequest.newBuilder().setName(name).build());
+          it.hasNext(); ) {
+        CreateVmResponse e = it.next();
+        long now = System.nanoTime();
+        if (e.hasProgress() && !e.getProgress().getStage().equals(stage)) {
+          if (stage != null) {
+            stages.computeIfAbsent(stage, k -> new ArrayList<>()).add((now - stageT) / 1e6);
+          }
+          stage = e.getProgress().getStage();
+          stageT = now;
+        }
+        if (e.hasVm()) {
+          vm = e.getVm();
+          stages.computeIfAbsent(stage, k -> new ArrayList<>()).add((now - stageT) / 1e6);
+        }
+      }
+      create.add((System.nanoTime() - t0) / 1e6);
+      List<String> argv = qemuArgv(state, vm.getId());
+      String tap = argv.stream().filter(a -> a.startsWith("tap,")).findFirst().orElseThrow();
+      vms.stopVm(StopVmRequest.newBuilder().setVm(name).build());
+
+      long t1 = System.nanoTime();
+      last(stub.startVm(StartVmRequest.newBuilder().setVm(name).build()));
+      start.add((System.nanoTime() - t1) / 1e6);
+      vms.stopVm(StopVmRequest.newBuilder().setVm(name).build());
+
+      raw.add(rawBoot(ns, state, vm, argv, tap));
+      vms.withDeadlineAfter(2, TimeUnit.MINUTES).deleteVm(DeleteVmRequest.newBuilder().setVm(name).build());
+      System.out.printf("round %d: create+start %.0f ms, start %.0f ms, raw QEMU %.0f ms%n", r + 1, create.getLast(),
+          start.getLast(), raw.getLast());
+    }
+    System.out.println("stage medians (create):");
+    stages.forEach((k, v) -> System.out.printf("  %-15s %8.0f ms%n", k, median(v)));
+    double c = median(create);
+    double s = median(start);
+    double b = median(raw);
+    System.out.printf("median over %d rounds: create+start %.0f ms, start %.0f ms, raw QEMU boot %.0f ms%n", rounds,
+        c, s, b);
+    System.out.printf("ratio start / raw = %.2f (target <= 1.10); create+start / raw = %.2f%n", s / b, c / b);
+  }
+
+  /** The command line of the VM's QEMU, read from /proc while it runs. */
+  static List<String> qemuArgv(Path state, String vmId) throws Exception {
+    String pid = RUN.check(Command.of("pgrep", "-f", "banger-" + vmId).build()).stdoutText().lines().findFirst()
+        .orElseThrow().strip();
+    String cmdline = Files.readString(Path.of("/proc/" + pid + "/cmdline"), StandardCharsets.UTF_8);
+    return List.of(cmdline.split("\0"));
+  }
+
+  /** The same QEMU command line on the same disks, with a hand-made tap and its own run dir. */
+  static double rawBoot(NetNamespace ns, Path state, Vm vm, List<String> argv, String tapOpt) throws Exception {
+    Path runDir = state.resolve("run/vms/" + vm.getId());
+    Path rawDir = Files.createDirectories(state.resolve("run/raw"));
+    String tap = "tbraw0";
+    ns.ip("tuntap", "add", tap, "mode", "tap");
+    ns.ip("link", "set", tap, "master", "br-banger");
+    ns.ip("link", "set", tap, "up");
+    String oldTap = tapOpt.split("ifname=")[1].split(",")[0];
+    List<String> raw = new ArrayList<>(List.of("ip", "netns", "exec", ns.name()));
+    for (String a : argv) {
+      raw.add(a.replace(runDir.toString(), rawDir.toString()).replace("ifname=" + oldTap, "ifname=" + tap)
+          .replace("banger-" + vm.getId(), "raw-" + vm.getId()));
+    }
+    Path key = state.resolve("lib/ssh/id_ed25519");
+    Path known = state.resolve("lib/ssh/known_hosts");
+    long t0 = System.nanoTime();
+    RUN.check(Command.of(raw).build());
+    double ms;
+    while (true) {
+      var r = RUN.run(Command.of("ip", "netns", "exec", ns.name(), "ssh", "-F", "/dev/null", "-i", key.toString(),
+          "-o", "IdentitiesOnly=yes", "-o", "UserKnownHostsFile=" + known, "-o", "StrictHostKeyChecking=yes", "-o",
+          "BatchMode=yes", "-o", "ConnectTimeout=2", "root@" + vm.getIpAddress(), "true").build());
+      if (r.succeeded()) {
+        ms = (System.nanoTime() - t0) / 1e6;
+        break;
+      }
+      if (System.nanoTime() - t0 > Duration.ofMinutes(5).toNanos()) {
+        throw new IllegalStateException("raw QEMU boot not reachable over SSH in 5 min: " + r.stderrText());
+      }
+      Thread.sleep(100);
+    }
+    RUN.run(Command.of("ip", "netns", "exec", ns.name(), "ssh", "-F", "/dev/null", "-i", key.toString(), "-o",
+        "IdentitiesOnly=yes", "-o", "UserKnownHostsFile=" + known, "-o", "BatchMode=yes", "root@" + vm.getIpAddress(),
+        "systemctl poweroff").build());
+    String pid = Files.readString(rawDir.resolve("qemu.pid")).strip();
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    while (Files.exists(Path.of("/proc/" + pid)) && System.nanoTime() < deadline) {
+      Thread.sleep(100);
+    }
+    RUN.run(Command.of("kill", "-9", pid).build());
+    ns.ip("link", "del", tap);
+    return ms;
+  }
+
+  static <T> T last(Iterator<T> it) {
+    T t = null;
+    while (it.hasNext()) {
+      t = it.next();
+    }
+    return t;
+  }
+
+  static double median(List<Double> v) {
+    List<Double> s = v.stream().sorted().toList();
+    return s.isEmpty() ? 0 : s.get(s.size() / 2);
+  }
+}
