@@ -58,10 +58,18 @@ final class FirecrackerVm implements RunningVm {
     api.put("/actions", Map.of("action_type", "SendCtrlAltDel"));
   }
 
-  /** SIGKILL, and the API socket goes with it (Firecracker cannot remove it when killed). */
+  /**
+   * SIGKILL, and the API socket goes with it (Firecracker cannot remove it when killed). Only
+   * when this handle's process was there to kill: a stale handle must not unlink the socket of a
+   * newer Firecracker of the same VM.
+   */
   @Override
   public void kill() {
-    handle.liveProcess().ifPresent(ProcessHandle::destroyForcibly);
+    Optional<ProcessHandle> p = handle.liveProcess();
+    if (p.isEmpty()) {
+      return;
+    }
+    p.get().destroyForcibly();
     try {
       Files.deleteIfExists(handle.controlSocket());
     } catch (IOException e) {
