@@ -75,8 +75,8 @@ class FirecrackerDriverTest {
 
   /** The argv that starts the stub in place of {@code firecracker}. */
   List<String> stub(String... properties) {
-    // the class path goes in an @argfile: the JDK reports no arguments for a process whose
-    // command line is longer than a page, and adoption matches on the arguments
+    // the class path goes in an @argfile: with the whole test class path on its command line the
+    // JDK reported no arguments for the stub (seen here), and adoption matches on the arguments
     Path argfile = dir.resolve("stub.args");
     try {
       Files.writeString(argfile, "-cp \"" + System.getProperty("java.class.path").replace("\\", "\\\\") + "\"\n");
