@@ -117,8 +117,18 @@ public final class FirecrackerApi {
       ScheduledFuture<?> timer = TIMER.schedule(() -> closeQuietly(ch), timeout.toMillis(), TimeUnit.MILLISECONDS);
       try {
         ch.connect(UnixDomainSocketAddress.of(socket));
-        writeAll(ch, ByteBuffer.wrap(headBytes));
-        writeAll(ch, ByteBuffer.wrap(payload));
+        try {
+          writeAll(ch, ByteBuffer.wrap(headBytes));
+          writeAll(ch, ByteBuffer.wrap(payload));
+        } catch (IOException writeFailed) {
+          // a server may answer and close before taking the whole body (413): read its answer
+          try {
+            return read(ch, method);
+          } catch (IOException noAnswer) {
+            writeFailed.addSuppressed(noAnswer);
+            throw writeFailed;
+          }
+        }
         return read(ch, method);
       } catch (IOException e) {
         if (!ch.isOpen()) {
