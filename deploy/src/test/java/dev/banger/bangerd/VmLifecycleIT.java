@@ -1,7 +1,6 @@
 package dev.banger.bangerd;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -16,7 +15,10 @@ import dev.banger.api.net.v1.NetServiceGrpc;
 import dev.banger.api.vm.v1.CreateVmRequest;
 import dev.banger.api.vm.v1.CreateVmResponse;
 import dev.banger.api.vm.v1.DeleteVmRequest;
+import dev.banger.api.vm.v1.GetVmLogsRequest;
 import dev.banger.api.vm.v1.GetVmRequest;
+import dev.banger.api.vm.v1.GetVmStatsRequest;
+import dev.banger.api.vm.v1.GetVmStatsResponse;
 import dev.banger.api.vm.v1.ListVmsRequest;
 import dev.banger.api.vm.v1.StartVmRequest;
 import dev.banger.api.vm.v1.StopVmRequest;
@@ -26,6 +28,7 @@ import dev.banger.api.vm.v1.VmState;
 import dev.banger.kit.process.Command;
 import dev.banger.kit.process.CommandResult;
 import dev.banger.kit.state.ServiceName;
+import io.grpc.Context;
 import io.grpc.StatusRuntimeException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -214,6 +217,36 @@ class VmLifecycleIT {
 
   @Test
   @Order(2)
+  void aCancelledCreateRollsBackToo() throws Exception {
+    Context.CancellableContext ctx = Context.current().withCancellation();
+    List<String> seen = new ArrayList<>();
+    StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> ctx.run(() -> {
+      Iterator<CreateVmResponse> it = vms().createVm(CreateVmRequest.newBuilder().setName("cancelled").build());
+      while (it.hasNext()) {
+        CreateVmResponse r = it.next();
+        if (r.hasProgress()) {
+          seen.add(r.getProgress().getStage());
+          if (r.getProgress().getStage().equals("ssh-ready")) {
+            ctx.cancel(null); // the client goes away while the guest boots
+          }
+        }
+      }
+    }));
+    assertEquals(io.grpc.Status.Code.CANCELLED, e.getStatus().getCode(), e.toString());
+    assertTrue(seen.contains("launch-vmm"), seen.toString());
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    while (get("cancelled").getState() != VmState.VM_STATE_ERROR && System.nanoTime() < deadline) {
+      Thread.sleep(200);
+    }
+    Vm vm = get("cancelled");
+    assertEquals(VmState.VM_STATE_ERROR, vm.getState());
+    assertTrue(vm.getStateReason().contains("cancelled"), vm.getStateReason());
+    assertEquals(EMPTY, host(), "a cancel undoes the VMM, tap, disks and lease");
+    vms().deleteVm(DeleteVmRequest.newBuilder().setVm("cancelled").build());
+  }
+
+  @Test
+  @Order(3)
   void createRunsOverSshSurvivesStopStartAndDeleteLeavesNothing() throws Exception {
     List<String> stages = new ArrayList<>();
     long t0 = System.nanoTime();
@@ -228,6 +261,14 @@ class VmLifecycleIT {
     assertTrue(uname.stdoutText().contains("Linux e2e-one"), uname.stdoutText());
     assertTrue(uname.stdoutText().lines().anyMatch("e2e-one"::equals), uname.stdoutText());
     assertEquals(0, stack.ssh(ip, "echo kept > /root/marker && sync").exitCode());
+    StringBuilder console = new StringBuilder();
+    vms().getVmLogs(GetVmLogsRequest.newBuilder().setVm("e2e-one").build())
+        .forEachRemaining(c -> console.append(c.getData().toStringUtf8()));
+    assertTrue(console.contains("banger-network: "), "the serial console reaches the log: " + console.length());
+    GetVmStatsResponse stats = vms().getVmStats(GetVmStatsRequest.newBuilder().setVm("e2e-one").build());
+    assertTrue(stats.getCpuSeconds() > 1 && stats.getMemoryRssBytes() > 64 << 20, stats.toString());
+    assertTrue(stats.getWorkDiskUsedBytes() > 0 && stats.getOverlayUsedBytes() > stats.getWorkDiskUsedBytes(),
+        stats.toString());
     HostState running = host();
     assertEquals(1, running.taps().size());
     assertEquals(1, running.qemus().size());
@@ -248,7 +289,7 @@ class VmLifecycleIT {
   }
 
   @Test
-  @Order(3)
+  @Order(4)
   void aKilledVmServiceAdoptsItsVmAndAKilledVmmIsReconciled() throws Exception {
     Vm before = get("e2e-one");
     assertEquals(VmState.VM_STATE_RUNNING, before.getState());
@@ -282,7 +323,7 @@ class VmLifecycleIT {
   }
 
   @Test
-  @Order(4)
+  @Order(5)
   void deleteGivesEverythingBack() throws Exception {
     vms().deleteVm(DeleteVmRequest.newBuilder().setVm("e2e-one").build());
     assertThrows(StatusRuntimeException.class, () -> get("e2e-one"));

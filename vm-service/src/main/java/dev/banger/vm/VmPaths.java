@@ -18,6 +18,14 @@ record VmPaths(StateLayout layout) {
     return layout.runDir().resolve("vms").resolve(id);
   }
 
+  Path libDir() {
+    return layout.libDir();
+  }
+
+  Path runRoot() {
+    return layout.runDir();
+  }
+
   Path sshDir() {
     return layout.libDir().resolve("ssh");
   }

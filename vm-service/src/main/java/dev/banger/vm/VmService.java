@@ -7,8 +7,11 @@ import dev.banger.kit.service.BangerService;
 import dev.banger.kit.service.ServiceContext;
 import dev.banger.kit.state.ServiceName;
 import dev.banger.vm.driver.Accelerator;
+import dev.banger.vm.driver.DriverException;
+import dev.banger.vm.driver.KvmProbe;
 import dev.banger.vm.driver.QemuDriver;
 import dev.banger.vm.driver.VmmDriver;
+import dev.banger.vm.driver.firecracker.FirecrackerDriver;
 import dev.banger.vm.store.VmStore;
 import io.grpc.BindableService;
 import java.time.Duration;
@@ -49,7 +52,7 @@ public final class VmService implements BangerService {
     peers = new Peers(context.channelTo(ServiceName.DISK), context.channelTo(ServiceName.NET),
         context.channelTo(ServiceName.IMAGE));
     access = GuestAccessFactory.open(paths.sshDir());
-    VmmDriver driver = driver(context, config);
+    VmmDriver driver = driver(context, config, paths);
     VmStore store = new VmStore(context.database());
     KeyedLocks locks = new KeyedLocks();
     VmRuntime runtime = new VmRuntime(paths);
@@ -65,15 +68,34 @@ public final class VmService implements BangerService {
     return List.of(new VmGrpcService(store, lifecycle, control, inspect, context.operations()));
   }
 
-  private static VmmDriver driver(ServiceContext context, VmConfig config) {
+  private static VmmDriver driver(ServiceContext context, VmConfig config, VmPaths paths) {
     if (config.driverOrDefault().equals("firecracker")) {
-      throw new IllegalStateException("[vm] driver = \"firecracker\" is not wired in this build yet");
+      // Untested against a real Firecracker here (docs/vm-service.md): the stub is the contract.
+      return new FirecrackerDriver(context.commands(), List.of(config.firecrackerBinaryOrDefault()));
     }
-    // "auto": KVM only once a probe shows it boots our kernel (DESIGN.md §8: /dev/kvm here hangs
-    // stock kernels). The probe is not built yet, so auto means TCG.
-    Accelerator accel = config.accelOrDefault().equals("kvm") ? Accelerator.KVM : Accelerator.TCG;
-    LOG.info("vm-service: QEMU with {} (accel = \"{}\")", accel, config.accelOrDefault());
-    return new QemuDriver(context.commands(), accel);
+    switch (config.accelOrDefault()) {
+      case "kvm":
+        return new QemuDriver(context.commands(), Accelerator.KVM);
+      case "tcg":
+        return new QemuDriver(context.commands(), Accelerator.TCG);
+      default:
+        // "auto": KVM only where a probe saw it boot the kernel (DESIGN.md §8: /dev/kvm on our
+        // machines hangs stock kernels); the verdict is cached per kernel file.
+        KvmProbe probe = new KvmProbe(context.commands(), paths.libDir().resolve("kvm-probe.json"),
+            paths.runRoot().resolve("probe"));
+        return new QemuDriver(context.commands(), kernel -> {
+          try {
+            KvmProbe.Verdict v = probe.verdict(kernel);
+            LOG.info("QEMU accelerator for {}: {} ({})", kernel.getFileName(), v.accel(), v.reason());
+            return v.accel();
+          } catch (java.io.IOException e) {
+            throw new DriverException("KVM probe of " + kernel + " failed: " + e.getMessage(), e);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new DriverException("KVM probe of " + kernel + " interrupted", e);
+          }
+        });
+    }
   }
 
   @Override

@@ -23,15 +23,25 @@ public final class QemuDriver implements VmmDriver {
   static final Duration LAUNCH_TIMEOUT = Duration.ofSeconds(30);
   static final Duration QMP_TIMEOUT = Duration.ofSeconds(5);
 
+  /** Picks the accelerator for a kernel: fixed by config, or the {@link KvmProbe}'s verdict. */
+  @FunctionalInterface
+  public interface AccelChooser {
+    Accelerator choose(Path kernel) throws DriverException;
+  }
+
   private final CommandRunner runner;
-  private final Accelerator accel;
+  private final AccelChooser accel;
   private final long tscKhz;
 
   public QemuDriver(CommandRunner runner, Accelerator accel) {
+    this(runner, kernel -> accel);
+  }
+
+  public QemuDriver(CommandRunner runner, AccelChooser accel) {
     this(runner, accel, HostTsc.khz());
   }
 
-  QemuDriver(CommandRunner runner, Accelerator accel, long tscKhz) {
+  QemuDriver(CommandRunner runner, AccelChooser accel, long tscKhz) {
     this.runner = runner;
     this.accel = accel;
     this.tscKhz = tscKhz;
@@ -53,8 +63,9 @@ public final class QemuDriver implements VmmDriver {
       requireFile("work disk", spec.workDisk().get());
     }
     List<String> argv;
+    Accelerator a = accel.choose(spec.kernel());
     try {
-      argv = QemuArgs.build(spec, accel, tscKhz);
+      argv = QemuArgs.build(spec, a, tscKhz);
       Files.createDirectories(spec.runDir(),
           PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
       Files.deleteIfExists(QemuArgs.pidFile(spec));
