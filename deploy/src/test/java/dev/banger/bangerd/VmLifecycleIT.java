@@ -264,7 +264,7 @@ class VmLifecycleIT {
     StringBuilder console = new StringBuilder();
     vms().getVmLogs(GetVmLogsRequest.newBuilder().setVm("e2e-one").build())
         .forEachRemaining(c -> console.append(c.getData().toStringUtf8()));
-    assertTrue(console.contains("banger-network: "), "the serial console reaches the log: " + console.length());
+    assertTrue(console.toString().contains("banger-network: "), "the serial console reaches the log: " + console.length());
     GetVmStatsResponse stats = vms().getVmStats(GetVmStatsRequest.newBuilder().setVm("e2e-one").build());
     assertTrue(stats.getCpuSeconds() > 1 && stats.getMemoryRssBytes() > 64 << 20, stats.toString());
     assertTrue(stats.getWorkDiskUsedBytes() > 0 && stats.getOverlayUsedBytes() > stats.getWorkDiskUsedBytes(),

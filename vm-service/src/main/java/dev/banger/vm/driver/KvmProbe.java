@@ -90,8 +90,10 @@ public final class KvmProbe {
     long t0 = System.nanoTime();
     String outcome;
     try {
-      runner.run(Command.of(argv).timeout(BOUND).build());
-      outcome = null;
+      var r = runner.run(Command.of(argv).timeout(BOUND).build());
+      String err = r.stderrText().strip();
+      outcome = "QEMU exited " + r.exitCode() + (err.isEmpty() ? " without the kernel's output"
+          : ": " + err.lines().reduce((a, b) -> b).orElse(""));
     } catch (CommandFailedException e) {
       if (e.kind() == CommandFailedException.Kind.INTERRUPTED) {
         throw new InterruptedException("KVM probe interrupted");
@@ -105,6 +107,6 @@ public final class KvmProbe {
       return new Verdict(Accelerator.KVM, "KVM booted " + kernel.getFileName() + " to its root mount in " + ms + " ms");
     }
     return new Verdict(Accelerator.TCG, "KVM did not boot " + kernel.getFileName() + " ("
-        + (outcome != null ? outcome : "QEMU exited without the kernel's output") + "); using TCG");
+        + outcome + "); using TCG");
   }
 }
