@@ -35,6 +35,7 @@ import dev.banger.kit.ops.ProgressCall;
 import dev.banger.vm.store.VmRecord;
 import dev.banger.vm.store.VmState;
 import dev.banger.vm.store.VmStore;
+import io.grpc.Context;
 import io.grpc.stub.StreamObserver;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -67,7 +68,7 @@ final class VmGrpcService extends VmServiceGrpc.VmServiceImplBase {
         "vms/" + (req.getName().isEmpty() ? "(generated)" : req.getName()), req.getRequestId(), obs,
         VmLifecycle.createStages(), p -> CreateVmResponse.newBuilder().setProgress(p).build(), VmErrors::toStatus);
     try {
-      Vm vm = toProto(lifecycle.create(req, call.listener(), call.cancelled()));
+      Vm vm = toProto(detached(() -> lifecycle.create(req, call.listener(), call.cancelled())));
       call.succeed(vm, CreateVmResponse.newBuilder().setVm(vm).build());
     } catch (Throwable t) {
       call.fail(t, LOG, "create of VM " + req.getName());
@@ -80,7 +81,7 @@ final class VmGrpcService extends VmServiceGrpc.VmServiceImplBase {
         "vms/" + req.getVm(), req.getRequestId(), obs, StartPlan.STAGES,
         p -> StartVmResponse.newBuilder().setProgress(p).build(), VmErrors::toStatus);
     try {
-      Vm vm = toProto(lifecycle.start(req.getVm(), call.listener(), call.cancelled()));
+      Vm vm = toProto(detached(() -> lifecycle.start(req.getVm(), call.listener(), call.cancelled())));
       call.succeed(vm, StartVmResponse.newBuilder().setVm(vm).build());
     } catch (Throwable t) {
       call.fail(t, LOG, "start of VM " + req.getVm());
@@ -93,8 +94,10 @@ final class VmGrpcService extends VmServiceGrpc.VmServiceImplBase {
         VmServiceGrpc.getRestartVmMethod().getFullMethodName(), "vms/" + req.getVm(), req.getRequestId(), obs,
         StartPlan.STAGES, p -> RestartVmResponse.newBuilder().setProgress(p).build(), VmErrors::toStatus);
     try {
-      control.stop(req.getVm(), req.getTimeoutSeconds());
-      Vm vm = toProto(lifecycle.start(req.getVm(), call.listener(), call.cancelled()));
+      Vm vm = toProto(detached(() -> {
+        control.stop(req.getVm(), req.getTimeoutSeconds());
+        return lifecycle.start(req.getVm(), call.listener(), call.cancelled());
+      }));
       call.succeed(vm, RestartVmResponse.newBuilder().setVm(vm).build());
     } catch (Throwable t) {
       call.fail(t, LOG, "restart of VM " + req.getVm());
@@ -104,21 +107,21 @@ final class VmGrpcService extends VmServiceGrpc.VmServiceImplBase {
   @Override
   public void stopVm(StopVmRequest req, StreamObserver<StopVmResponse> obs) {
     Unary.answer(obs, VmErrors::toStatus, () -> StopVmResponse.newBuilder()
-        .setVm(toProto(control.stop(req.getVm(), req.getTimeoutSeconds()))).build());
+        .setVm(toProto(detached(() -> control.stop(req.getVm(), req.getTimeoutSeconds())))).build());
   }
 
   @Override
   public void killVm(KillVmRequest req, StreamObserver<KillVmResponse> obs) {
     Unary.answer(obs, VmErrors::toStatus, () -> KillVmResponse.newBuilder()
-        .setVm(toProto(control.kill(req.getVm()))).build());
+        .setVm(toProto(detached(() -> control.kill(req.getVm())))).build());
   }
 
   @Override
   public void deleteVm(DeleteVmRequest req, StreamObserver<DeleteVmResponse> obs) {
-    Unary.answer(obs, VmErrors::toStatus, () -> {
+    Unary.answer(obs, VmErrors::toStatus, () -> detached(() -> {
       control.delete(req.getVm(), req.getForce());
       return DeleteVmResponse.getDefaultInstance();
-    });
+    }));
   }
 
   @Override
@@ -183,6 +186,15 @@ final class VmGrpcService extends VmServiceGrpc.VmServiceImplBase {
   @Override
   public void getVmStats(GetVmStatsRequest req, StreamObserver<GetVmStatsResponse> obs) {
     Unary.answer(obs, VmErrors::toStatus, () -> inspect.stats(control.refresh(lifecycle.find(req.getVm()))));
+  }
+
+  /**
+   * Runs VM work in a context of its own: the calls it makes to the other services must not be
+   * cancelled with the client's call, or a cancelled create could not run its undos and a delete
+   * could stop half-way. The client's cancel reaches the work through {@code cancelled()} instead.
+   */
+  private static <T> T detached(java.util.concurrent.Callable<T> work) throws Exception {
+    return Context.current().fork().call(work);
   }
 
   static Vm toProto(VmRecord v) {

@@ -3,37 +3,17 @@ package dev.banger.vm.driver;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Optional;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /** A daemonized QEMU, known by its pid and controlled over QMP (one short session per command). */
-final class QemuVm implements RunningVm {
+final class QemuVm extends VmmProcess {
 
-  private final VmmHandle handle;
   private final Path qmpSocket;
   private final Duration qmpTimeout;
 
   QemuVm(VmmHandle handle, Duration qmpTimeout) {
-    this.handle = handle;
+    super(handle);
     this.qmpSocket = handle.controlSocket();
     this.qmpTimeout = qmpTimeout;
-  }
-
-  @Override
-  public long pid() {
-    return handle.pid();
-  }
-
-  @Override
-  public VmmHandle handle() {
-    return handle;
-  }
-
-  @Override
-  public boolean alive() {
-    return process().isPresent();
   }
 
   @Override
@@ -55,32 +35,6 @@ final class QemuVm implements RunningVm {
         throw e;
       }
     }
-  }
-
-  @Override
-  public void kill() {
-    process().ifPresent(ProcessHandle::destroyForcibly);
-  }
-
-  @Override
-  public boolean awaitExit(Duration timeout) throws InterruptedException {
-    Optional<ProcessHandle> h = process();
-    if (h.isEmpty()) {
-      return true;
-    }
-    try {
-      h.get().onExit().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-      return true;
-    } catch (TimeoutException e) {
-      return false;
-    } catch (ExecutionException e) {
-      return !h.get().isAlive();
-    }
-  }
-
-  /** The process, only while it is still the QEMU launched: a reused pid is never signalled. */
-  private Optional<ProcessHandle> process() {
-    return handle.liveProcess();
   }
 
   private com.fasterxml.jackson.databind.JsonNode qmp(String command) throws DriverException {
