@@ -7,21 +7,27 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * The {@code banger} command. Exit codes: 0 success, 1 an operation failed, 2 usage error.
- * Later issues add vm, image, kernel, doctor, ssh-config and completion.
+ * The {@code banger} command. Exit codes: 0 success, 1 an operation failed, 2 usage error, and
+ * in command mode ({@code vm run -- cmd}, {@code vm ssh NAME -- cmd}) the guest command's own
+ * status (255 when ssh itself failed). Later issues add image, kernel, doctor, ssh-config and
+ * completion.
  */
 @Command(
     name = "banger",
     mixinStandardHelpOptions = true,
     versionProvider = VersionCommand.Provider.class,
     description = "One-command development sandboxes on microVMs.",
-    subcommands = {VersionCommand.class, StatusCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {VmCommand.class, VersionCommand.class, StatusCommand.class, CommandLine.HelpCommand.class})
 public final class Banger implements Runnable {
 
   @Option(names = "--state-dir", paramLabel = "DIR",
       description = "All-in-one state directory (bangerd --all --state-dir DIR); sockets are DIR/run/*.sock. "
           + "Default: $BANGER_STATE_DIR, else the system sockets under /run/banger.")
   java.nio.file.Path stateDir;
+
+  @Option(names = "--debug", description = "On errors, also show the gRPC status, reason and metadata.",
+      scope = CommandLine.ScopeType.INHERIT)
+  boolean debug;
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -45,8 +51,14 @@ public final class Banger implements Runnable {
   public static CommandLine commandLine() {
     return new CommandLine(new Banger())
         .setExecutionExceptionHandler((ex, cmd, parsed) -> {
-          cmd.getErr().println("banger: " + ex.getMessage());
-          return 1;
+          CliException e = ex instanceof io.grpc.StatusRuntimeException s ? CliErrors.of(s)
+              : ex instanceof CliException c ? c : new CliException(String.valueOf(ex.getMessage()));
+          cmd.getErr().println("banger: " + e.getMessage());
+          Banger root = cmd.getCommandSpec().root().userObject() instanceof Banger b ? b : null;
+          if (root != null && root.debug && e.debug != null) {
+            cmd.getErr().println("  " + e.debug);
+          }
+          return e.exitCode;
         });
   }
 

@@ -28,6 +28,13 @@ final class VmErrors {
         Map.of("vm", name));
   }
 
+  /** A start that failed at a step and was rolled back: the step's status, the VM and step named. */
+  static StatusRuntimeException startFailed(String name, StepFailedException f) {
+    StatusRuntimeException s = toStatus(f);
+    return Errors.of(s.getStatus().withDescription("vm \"" + name + "\": " + s.getStatus().getDescription()),
+        f.cancelled() ? "CANCELLED" : "VM_START_FAILED", Map.of("step", f.step(), "vm", name));
+  }
+
   static StatusRuntimeException toStatus(Throwable t) {
     if (t instanceof StatusRuntimeException s) {
       return s;

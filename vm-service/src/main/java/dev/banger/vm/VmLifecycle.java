@@ -148,7 +148,7 @@ final class VmLifecycle {
         LOG.info("started VM {} in {} ms: {}", v.name(), (System.nanoTime() - t0) / 1_000_000, timings);
       } catch (StepFailedException e) {
         store.setState(v.id(), VmState.ERROR, e.getMessage());
-        throw e;
+        throw VmErrors.startFailed(v.name(), e);
       } catch (Exception | Error e) {
         store.setState(v.id(), VmState.ERROR, "start failed: " + e);
         throw e;

@@ -47,4 +47,14 @@ public interface CommandRunner {
   default Conversation converse(Command command) throws CommandFailedException {
     throw new UnsupportedOperationException(getClass().getSimpleName() + " cannot converse: " + command.display());
   }
+
+  /**
+   * Runs a program on this process's own terminal (stdin, stdout and stderr inherited: the CLI's
+   * {@code ssh} into a guest) and returns its exit status once it ends. No timeout: the user
+   * ends it. Runners that cannot (test doubles) say so.
+   */
+  default int interactive(Command command) throws CommandFailedException, InterruptedException {
+    throw new UnsupportedOperationException(getClass().getSimpleName() + " cannot hand over the terminal: "
+        + command.display());
+  }
 }

@@ -172,9 +172,29 @@ public final class HostCommandRunner implements CommandRunner {
     return new HostRunningProcess(process);
   }
 
+  @Override
+  public int interactive(Command command) throws CommandFailedException, InterruptedException {
+    Process process = spawn(command, ProcessBuilder.Redirect.INHERIT, ProcessBuilder.Redirect.INHERIT, true);
+    try {
+      return process.waitFor();
+    } catch (InterruptedException e) {
+      killTree(process);
+      throw e;
+    }
+  }
+
   private static Process spawn(Command command, ProcessBuilder.Redirect out, ProcessBuilder.Redirect err)
       throws CommandFailedException {
+    return spawn(command, out, err, false);
+  }
+
+  private static Process spawn(Command command, ProcessBuilder.Redirect out, ProcessBuilder.Redirect err,
+      boolean inheritStdin)
+      throws CommandFailedException {
     ProcessBuilder pb = new ProcessBuilder(command.argv());
+    if (inheritStdin) {
+      pb.redirectInput(ProcessBuilder.Redirect.INHERIT);
+    }
     pb.redirectOutput(out);
     pb.redirectError(err == null ? ProcessBuilder.Redirect.PIPE : err);
     if (command.workingDirectory() != null) {

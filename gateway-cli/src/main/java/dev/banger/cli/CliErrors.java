@@ -1,0 +1,40 @@
+package dev.banger.cli;
+
+import com.google.rpc.ErrorInfo;
+import dev.banger.kit.grpc.Errors;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.util.Optional;
+
+/**
+ * gRPC statuses as the one sentence a user reads (DESIGN.md §3), with the fix where there is
+ * one: {@code vm "x" not found — see 'banger vm list'}. The code, reason and metadata are kept for
+ * {@code --debug}.
+ */
+final class CliErrors {
+
+  private CliErrors() {}
+
+  static CliException of(StatusRuntimeException e) {
+    Status s = e.getStatus();
+    String what = s.getDescription() == null ? s.getCode().toString() : s.getDescription();
+    Optional<ErrorInfo> info = Errors.errorInfo(e);
+    String reason = info.map(ErrorInfo::getReason).orElse("");
+    String hint = switch (reason) {
+      case "VM_NOT_FOUND" -> " — see 'banger vm list'";
+      case "VM_EXISTS" -> " — pick another --name, or 'banger vm delete' it first";
+      case "VM_WRONG_STATE" -> "";
+      case "KERNEL_NOT_FOUND", "NO_KERNEL", "IMAGE_NOT_FOUND" -> "";
+      default -> switch (s.getCode()) {
+        case UNAVAILABLE -> what.contains("connect") || what.contains("io exception")
+            ? " — is bangerd running? see 'banger status'" : "";
+        case PERMISSION_DENIED -> " — ask the administrator to add you to the service's allow list";
+        case DEADLINE_EXCEEDED -> " — the service did not answer in time";
+        default -> "";
+      };
+    };
+    String debug = "status " + s.getCode() + (reason.isEmpty() ? "" : ", reason " + reason)
+        + info.map(i -> ", metadata " + i.getMetadataMap()).orElse("");
+    return new CliException(what + hint, 1, debug);
+  }
+}

@@ -1,0 +1,49 @@
+package dev.banger.cli;
+
+import dev.banger.kit.process.Command;
+import dev.banger.kit.process.CommandFailedException;
+import dev.banger.kit.process.HostCommandRunner;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The system's OpenSSH client into a guest, with banger's own key and known_hosts (the guest's
+ * host key was pinned by vm-service at first contact; a changed key is refused by ssh itself)
+ * and none of the user's ssh config. The terminal is handed over; ssh's exit status is the
+ * remote command's (255 when ssh itself failed).
+ */
+final class GuestShell {
+
+  private GuestShell() {}
+
+  static List<String> argv(Services s, String ip, boolean tty, List<String> command) {
+    if (!Files.isReadable(s.sshKey())) {
+      throw new CliException("banger's SSH key " + s.sshKey() + " is missing or unreadable — is this the user"
+          + " vm-service runs as?");
+    }
+    List<String> a = new ArrayList<>(List.of("ssh", "-F", "/dev/null", "-i", s.sshKey().toString(),
+        "-o", "IdentitiesOnly=yes", "-o", "UserKnownHostsFile=" + s.knownHosts(), "-o", "StrictHostKeyChecking=yes",
+        "-o", "BatchMode=yes", "-o", "LogLevel=ERROR", "-o", "ConnectTimeout=15"));
+    a.add(tty ? "-t" : "-T");
+    a.add("root@" + ip);
+    if (!command.isEmpty()) {
+      a.add("--");
+      a.add(ShellQuote.join(command));
+    }
+    return a;
+  }
+
+  static int run(Services s, String ip, List<String> command) {
+    boolean tty = command.isEmpty() && System.console() != null && System.console().isTerminal();
+    try {
+      return new HostCommandRunner().interactive(Command.of(argv(s, ip, tty, command)).build());
+    } catch (CommandFailedException e) {
+      throw new CliException(e.kind() == CommandFailedException.Kind.NOT_FOUND
+          ? "ssh is not installed (apt-get install openssh-client)" : "cannot run ssh: " + e.getMessage());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return 130;
+    }
+  }
+}

@@ -1,0 +1,61 @@
+package dev.banger.cli;
+
+import dev.banger.api.common.v1.Progress;
+import java.io.PrintWriter;
+
+/**
+ * The server's {@code Progress} stream on the user's screen: on a terminal one line redrawn in
+ * place ("[3/8] rootfs-overlay …"), when not a terminal one plain line per stage, with {@code -q}
+ * nothing. Goes to stderr, so stdout stays the result (a name, JSON) for scripts.
+ */
+final class ProgressPrinter {
+
+  private final PrintWriter err;
+  private final boolean tty;
+  private final boolean quiet;
+  private String lastStage = "";
+  private int width;
+
+  ProgressPrinter(PrintWriter err, boolean tty, boolean quiet) {
+    this.err = err;
+    this.tty = tty;
+    this.quiet = quiet;
+  }
+
+  static boolean stderrIsTerminal() {
+    java.io.Console c = System.console();
+    return c != null && c.isTerminal() && System.getenv("TERM") != null && !"dumb".equals(System.getenv("TERM"));
+  }
+
+  void show(Progress p) {
+    if (quiet) {
+      return;
+    }
+    String step = p.getStageCount() > 0 ? "[" + p.getStageIndex() + "/" + p.getStageCount() + "] " : "";
+    String bytes = p.getBytesTotal() > 0 ? String.format(" %d/%d MiB", p.getBytesDone() >> 20, p.getBytesTotal() >> 20)
+        : "";
+    String line = step + p.getMessage() + bytes;
+    if (tty) {
+      String pad = " ".repeat(Math.max(0, width - line.length()));
+      err.print("\r" + line + pad);
+      width = line.length();
+      err.flush();
+    } else if (!p.getStage().equals(lastStage) || p.getBytesTotal() == 0) {
+      if (!line.equals(lastLine)) {
+        err.println(line);
+        lastLine = line;
+      }
+    }
+    lastStage = p.getStage();
+  }
+
+  private String lastLine = "";
+
+  /** Ends the redrawn line, so what follows starts on its own. */
+  void done() {
+    if (tty && !quiet && width > 0) {
+      err.println();
+      width = 0;
+    }
+  }
+}

@@ -1,0 +1,190 @@
+package dev.banger.cli;
+
+import dev.banger.api.vm.v1.DeleteVmRequest;
+import dev.banger.api.vm.v1.KillVmRequest;
+import dev.banger.api.vm.v1.PruneVmsRequest;
+import dev.banger.api.vm.v1.PruneVmsResponse;
+import dev.banger.api.vm.v1.RestartVmRequest;
+import dev.banger.api.vm.v1.SetVmRequest;
+import dev.banger.api.vm.v1.StopVmRequest;
+import dev.banger.api.vm.v1.Vm;
+import io.grpc.StatusRuntimeException;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * The commands that act on one or more VMs by name: each VM is its own call, all at once (the
+ * service serialises per VM, never across VMs). Each VM's outcome is one line; the exit code is
+ * 1 when any failed.
+ */
+final class VmActions {
+
+  private VmActions() {}
+
+  /** Fans {@link #act} out over the names given. */
+  abstract static class Many implements Callable<Integer> {
+    @CommandLine.ParentCommand VmCommand vm;
+
+    @Parameters(arity = "1..*", paramLabel = "VM", description = "VM names or ids.")
+    List<String> refs;
+
+    @Option(names = {"-q", "--quiet"}, description = "No progress.")
+    boolean quiet;
+
+    /** Does the work for one VM; returns what to print for it. */
+    abstract String act(Services s, String ref);
+
+    @Override
+    public Integer call() throws Exception {
+      PrintWriter out = vm.spec.commandLine().getOut();
+      PrintWriter err = vm.err();
+      int failed = 0;
+      try (Services s = vm.services(); ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+        List<Future<String>> results = new ArrayList<>();
+        for (String ref : refs) {
+          results.add(pool.submit(() -> act(s, ref)));
+        }
+        for (int i = 0; i < refs.size(); i++) {
+          try {
+            out.println(results.get(i).get());
+          } catch (java.util.concurrent.ExecutionException e) {
+            failed++;
+            Throwable c = e.getCause();
+            CliException ce = c instanceof StatusRuntimeException sre ? CliErrors.of(sre)
+                : c instanceof CliException x ? x : new CliException(String.valueOf(c));
+            err.println("banger: " + ce.getMessage());
+            if (vm.parent.debug && ce.debug != null) {
+              err.println("  " + ce.debug);
+            }
+          }
+        }
+      }
+      return failed == 0 ? 0 : 1;
+    }
+  }
+
+  @Command(name = "start", description = "Start stopped VMs.", mixinStandardHelpOptions = true)
+  static final class Start extends Many {
+    @Override
+    String act(Services s, String ref) {
+      boolean one = refs.size() == 1;
+      Vm v = VmCommand.start(s, ref, new ProgressPrinter(vm.err(), one && ProgressPrinter.stderrIsTerminal(),
+          quiet || !one));
+      return v.getName() + " running at " + v.getIpAddress();
+    }
+  }
+
+  @Command(name = "stop", description = "Power VMs off (guest poweroff, then the power button, then kill).",
+      mixinStandardHelpOptions = true)
+  static final class Stop extends Many {
+    @Option(names = "--timeout", paramLabel = "SECONDS", description = "Wait this long for the guest before killing it.")
+    int timeout;
+
+    @Override
+    String act(Services s, String ref) {
+      Vm v = s.vmLong().stopVm(StopVmRequest.newBuilder().setVm(ref).setTimeoutSeconds(timeout)
+          .setRequestId(UUID.randomUUID().toString()).build()).getVm();
+      return v.getName() + " " + VmCommand.state(v);
+    }
+  }
+
+  @Command(name = "restart", description = "Stop then start VMs.", mixinStandardHelpOptions = true)
+  static final class Restart extends Many {
+    @Override
+    String act(Services s, String ref) {
+      Vm v = null;
+      for (var it = s.vmLong().restartVm(RestartVmRequest.newBuilder().setVm(ref)
+          .setRequestId(UUID.randomUUID().toString()).build()); it.hasNext(); ) {
+        var r = it.next();
+        if (r.hasVm()) {
+          v = r.getVm();
+        }
+      }
+      return v.getName() + " running at " + v.getIpAddress();
+    }
+  }
+
+  @Command(name = "kill", description = "Kill VMs at once (the guest gets no chance to sync).",
+      mixinStandardHelpOptions = true)
+  static final class Kill extends Many {
+    @Override
+    String act(Services s, String ref) {
+      Vm v = s.vm().killVm(KillVmRequest.newBuilder().setVm(ref).setRequestId(UUID.randomUUID().toString())
+          .build()).getVm();
+      return v.getName() + " " + VmCommand.state(v);
+    }
+  }
+
+  @Command(name = "delete", aliases = "rm", description = "Delete VMs and everything they hold.",
+      mixinStandardHelpOptions = true)
+  static final class Delete extends Many {
+    @Option(names = {"-f", "--force"}, description = "Delete running VMs too (they are killed).")
+    boolean force;
+
+    @Override
+    String act(Services s, String ref) {
+      s.vmLong().deleteVm(DeleteVmRequest.newBuilder().setVm(ref).setForce(force)
+          .setRequestId(UUID.randomUUID().toString()).build());
+      return ref + " deleted";
+    }
+  }
+
+  @Command(name = "prune", description = "Delete every VM that is not running.", mixinStandardHelpOptions = true)
+  static final class Prune implements Callable<Integer> {
+    @CommandLine.ParentCommand VmCommand vm;
+
+    @Override
+    public Integer call() {
+      try (Services s = vm.services()) {
+        PruneVmsResponse r = s.vmLong().pruneVms(PruneVmsRequest.newBuilder()
+            .setRequestId(UUID.randomUUID().toString()).build());
+        r.getDeletedList().forEach(n -> vm.spec.commandLine().getOut().println(n + " deleted"));
+        return 0;
+      }
+    }
+  }
+
+  @Command(name = "set", description = "Change a stopped VM's vCPUs or memory.", mixinStandardHelpOptions = true)
+  static final class Set implements Callable<Integer> {
+    @CommandLine.ParentCommand VmCommand vm;
+
+    @Parameters(index = "0", paramLabel = "VM")
+    String ref;
+
+    @Option(names = "--vcpu")
+    Integer vcpu;
+
+    @Option(names = "--memory", paramLabel = "SIZE", description = "e.g. 2G; a plain number is MiB.")
+    String memory;
+
+    @Override
+    public Integer call() {
+      if (vcpu == null && memory == null) {
+        throw new CliException("say what to change: --vcpu and/or --memory", 2, null);
+      }
+      SetVmRequest.Builder b = SetVmRequest.newBuilder().setVm(ref).setRequestId(UUID.randomUUID().toString());
+      if (vcpu != null) {
+        b.setVcpu(vcpu);
+      }
+      if (memory != null) {
+        b.setMemoryMib((int) (Sizes.bytes("--memory", memory.matches("[0-9]+") ? memory + "M" : memory) >> 20));
+      }
+      try (Services s = vm.services()) {
+        Vm v = s.vm().setVm(b.build()).getVm();
+        vm.spec.commandLine().getOut().printf("%s: %d vCPU, %s%n", v.getName(), v.getSpec().getVcpu(),
+            Sizes.human((long) v.getSpec().getMemoryMib() << 20));
+        return 0;
+      }
+    }
+  }
+}

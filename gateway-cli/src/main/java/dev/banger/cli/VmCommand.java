@@ -1,0 +1,103 @@
+package dev.banger.cli;
+
+import dev.banger.api.vm.v1.CreateVmRequest;
+import dev.banger.api.vm.v1.CreateVmResponse;
+import dev.banger.api.vm.v1.GetVmRequest;
+import dev.banger.api.vm.v1.StartVmRequest;
+import dev.banger.api.vm.v1.StartVmResponse;
+import dev.banger.api.vm.v1.Vm;
+import dev.banger.api.vm.v1.VmState;
+import java.io.PrintWriter;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code banger vm …}: the VM commands, and the calls several of them share. */
+@Command(name = "vm", description = "Create, run and manage VMs.", mixinStandardHelpOptions = true,
+    subcommands = {VmRunCommand.class, VmCreateCommand.class, VmActions.Start.class, VmActions.Stop.class,
+        VmActions.Restart.class, VmActions.Kill.class, VmActions.Delete.class, VmActions.Prune.class,
+        VmActions.Set.class, VmListCommand.class, VmShowCommand.class, VmLogsCommand.class, VmStatsCommand.class,
+        VmSshCommand.class})
+final class VmCommand implements Runnable {
+
+  @CommandLine.ParentCommand Banger parent;
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(spec.commandLine().getOut());
+  }
+
+  Services services() {
+    return new Services(parent.layout());
+  }
+
+  PrintWriter err() {
+    return spec.commandLine().getErr();
+  }
+
+  /** CreateVm with its progress shown; the VM as the service returned it. */
+  static Vm create(Services s, CreateVmRequest req, ProgressPrinter progress) {
+    Vm vm = null;
+    try {
+      for (Iterator<CreateVmResponse> it = s.vmLong().createVm(req); it.hasNext(); ) {
+        CreateVmResponse r = it.next();
+        if (r.hasProgress()) {
+          progress.show(r.getProgress());
+        } else if (r.hasVm()) {
+          vm = r.getVm();
+        }
+      }
+    } finally {
+      progress.done();
+    }
+    return vm;
+  }
+
+  static Vm start(Services s, String ref, ProgressPrinter progress) {
+    Vm vm = null;
+    try {
+      for (Iterator<StartVmResponse> it = s.vmLong().startVm(StartVmRequest.newBuilder().setVm(ref)
+          .setRequestId(java.util.UUID.randomUUID().toString()).build()); it.hasNext(); ) {
+        StartVmResponse r = it.next();
+        if (r.hasProgress()) {
+          progress.show(r.getProgress());
+        } else if (r.hasVm()) {
+          vm = r.getVm();
+        }
+      }
+    } finally {
+      progress.done();
+    }
+    return vm;
+  }
+
+  static Vm get(Services s, String ref) {
+    return s.vm().getVm(GetVmRequest.newBuilder().setVm(ref).build()).getVm();
+  }
+
+  /** A running VM's address, or a sentence saying why there is none to reach. */
+  static String reachable(Vm vm) {
+    if (vm.getState() != VmState.VM_STATE_RUNNING || vm.getIpAddress().isEmpty()) {
+      throw new CliException("vm \"" + vm.getName() + "\" is " + state(vm) + " — start it with 'banger vm start "
+          + vm.getName() + "'");
+    }
+    return vm.getIpAddress();
+  }
+
+  static String state(Vm vm) {
+    return vm.getState().name().substring("VM_STATE_".length()).toLowerCase(Locale.ROOT);
+  }
+
+  static void table(PrintWriter out, List<Vm> vms) {
+    out.printf("%-24s %-9s %-15s %4s %8s %9s  %s%n", "NAME", "STATE", "IP", "VCPU", "MEMORY", "DISK", "ID");
+    for (Vm v : vms) {
+      out.printf("%-24s %-9s %-15s %4d %8s %9s  %s%n", v.getName(), state(v),
+          v.getIpAddress().isEmpty() ? "-" : v.getIpAddress(), v.getSpec().getVcpu(),
+          Sizes.human((long) v.getSpec().getMemoryMib() << 20), Sizes.human(v.getSpec().getWorkDiskBytes()),
+          v.getId().substring(0, 8));
+    }
+  }
+}

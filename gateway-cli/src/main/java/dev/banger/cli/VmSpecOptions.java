@@ -1,0 +1,55 @@
+package dev.banger.cli;
+
+import dev.banger.api.vm.v1.CreateVmRequest;
+import dev.banger.api.vm.v1.VmSpec;
+import picocli.CommandLine.Option;
+
+/** What a new VM is made of: the options of {@code vm create} and {@code vm run}. Unset → the service's defaults. */
+final class VmSpecOptions {
+
+  @Option(names = "--name", description = "VM name (a DNS label; <name>.vm). Default: a generated adjective-noun.")
+  String name;
+
+  @Option(names = "--image", description = "Image name or id. Default: the configured default image.")
+  String image;
+
+  @Option(names = "--kernel", description = "Kernel name or id. Default: the image's, else the newest.")
+  String kernel;
+
+  @Option(names = "--vcpu", description = "vCPUs (1-64).")
+  Integer vcpu;
+
+  @Option(names = "--memory", paramLabel = "SIZE", description = "Memory, e.g. 1G or 512M.")
+  String memory;
+
+  @Option(names = "--disk-size", paramLabel = "SIZE", description = "Work disk (/root) size, e.g. 8G.")
+  String diskSize;
+
+  @Option(names = "--nat", description = "Let the VM reach the outside through the host (off by default).")
+  boolean nat;
+
+  CreateVmRequest.Builder request() {
+    CreateVmRequest.Builder b = CreateVmRequest.newBuilder().setRequestId(java.util.UUID.randomUUID().toString());
+    if (name != null) {
+      b.setName(name);
+    }
+    if (image != null) {
+      b.setImage(image);
+    }
+    if (kernel != null) {
+      b.setKernel(kernel);
+    }
+    VmSpec.Builder s = VmSpec.newBuilder().setNat(nat);
+    if (vcpu != null) {
+      s.setVcpu(vcpu);
+    }
+    if (memory != null) {
+      long mib = Sizes.bytes("--memory", memory.matches("[0-9]+") ? memory + "M" : memory) >> 20;
+      s.setMemoryMib((int) Math.min(mib, Integer.MAX_VALUE));
+    }
+    if (diskSize != null) {
+      s.setWorkDiskBytes(Sizes.bytes("--disk-size", diskSize));
+    }
+    return b.setSpec(s);
+  }
+}
