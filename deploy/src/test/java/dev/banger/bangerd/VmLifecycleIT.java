@@ -331,4 +331,46 @@ class VmLifecycleIT {
     assertThrows(StatusRuntimeException.class, () -> get("e2e-one"));
     assertEquals(EMPTY, host(), "no taps, leases, disks, QEMU or pinned host keys left");
   }
+
+  /** The real {@code banger} binary, run inside the namespace (ssh reaches the guests only there). */
+  static CommandResult banger(String... args) throws Exception {
+    List<String> a = new ArrayList<>(List.of(Path.of(System.getProperty("banger.dist", "target/dist"))
+        .resolve("bin/banger").toAbsolutePath().toString(), "--state-dir", state.toString()));
+    a.addAll(List.of(args));
+    return stack.inNetns(Duration.ofMinutes(10), a.toArray(String[]::new));
+  }
+
+  @Test
+  @Order(6)
+  void theCliRunsACommandInAFreshVmAndManagesADetachedOne() throws Exception {
+    long t0 = System.nanoTime();
+    CommandResult run = banger("vm", "run", "--rm", "--name", "cli-once", "--", "sh", "-c",
+        "echo hi from $(hostname); exit 7");
+    System.out.printf("[VmLifecycleIT] banger vm run --rm -- sh -c '...; exit 7': %d ms%n",
+        (System.nanoTime() - t0) / 1_000_000);
+    assertEquals(7, run.exitCode(), "the guest command's status is banger's: " + run.stderrText());
+    assertEquals("hi from cli-once\n", run.stdoutText());
+    assertTrue(run.stderrText().contains("ssh-ready"), "progress lines on stderr: " + run.stderrText());
+    assertEquals(EMPTY, host(), "--rm deleted it");
+
+    CommandResult detached = banger("vm", "run", "-d", "-q", "--name", "cli-bg");
+    assertEquals(0, detached.exitCode(), detached.stderrText());
+    assertEquals("cli-bg\n", detached.stdoutText());
+    assertEquals("", detached.stderrText(), "-q: nothing on stderr");
+    CommandResult ssh = banger("vm", "ssh", "cli-bg", "--", "cat", "/etc/hostname");
+    assertEquals(0, ssh.exitCode(), ssh.stderrText());
+    assertEquals("cli-bg\n", ssh.stdoutText());
+    var list = new com.fasterxml.jackson.databind.ObjectMapper().readTree(banger("vm", "list", "-o", "json")
+        .stdoutText());
+    assertEquals(1, list.size());
+    assertEquals("VM_STATE_RUNNING", list.get(0).get("state").asText());
+    assertTrue(banger("vm", "logs", "cli-bg").stdoutText().contains("Linux version"));
+    CommandResult stop = banger("vm", "stop", "cli-bg");
+    assertEquals("cli-bg stopped\n", stop.stdoutText(), stop.stderrText());
+    CommandResult missing = banger("vm", "ssh", "nope", "--", "true");
+    assertEquals(1, missing.exitCode());
+    assertEquals("banger: vm \"nope\" not found — see 'banger vm list'\n", missing.stderrText());
+    assertEquals(0, banger("vm", "delete", "cli-bg").exitCode());
+    assertEquals(EMPTY, host());
+  }
 }
