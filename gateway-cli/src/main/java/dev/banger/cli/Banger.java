@@ -51,8 +51,7 @@ public final class Banger implements Runnable {
   public static CommandLine commandLine() {
     return new CommandLine(new Banger())
         .setExecutionExceptionHandler((ex, cmd, parsed) -> {
-          CliException e = ex instanceof io.grpc.StatusRuntimeException s ? CliErrors.of(s)
-              : ex instanceof CliException c ? c : new CliException(String.valueOf(ex.getMessage()));
+          CliException e = CliErrors.from(ex);
           cmd.getErr().println("banger: " + e.getMessage());
           Banger root = cmd.getCommandSpec().root().userObject() instanceof Banger b ? b : null;
           if (root != null && root.debug && e.debug != null) {
