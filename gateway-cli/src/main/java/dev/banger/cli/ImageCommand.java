@@ -57,10 +57,10 @@ final class ImageCommand implements Runnable {
   }
 
   static void table(PrintWriter out, List<Image> images) {
-    out.printf("%-24s %-10s %9s %-20s %3s  %-20s  %s%n", "NAME", "SOURCE", "SIZE", "KERNEL", "VMS", "CREATED",
+    out.printf("%-24s %-11s %9s %-20s %3s  %-20s  %s%n", "NAME", "SOURCE", "SIZE", "KERNEL", "VMS", "CREATED",
         "ORIGIN");
     for (Image i : images) {
-      out.printf("%-24s %-10s %9s %-20s %3d  %-20s  %s%n", i.getName(),
+      out.printf("%-24s %-11s %9s %-20s %3d  %-20s  %s%n", i.getName(),
           source(i) + (i.getManaged() ? "" : "*"), Sizes.human(i.getRootfsSizeBytes()),
           i.getDefaultKernel().isEmpty() ? "-" : i.getDefaultKernel(), i.getVmReferences(), created(i.getCreateTime()),
           i.getOrigin());
