@@ -9,15 +9,15 @@ import picocli.CommandLine.Option;
 /**
  * The {@code banger} command. Exit codes: 0 success, 1 an operation failed, 2 usage error, and
  * in command mode ({@code vm run -- cmd}, {@code vm ssh NAME -- cmd}) the guest command's own
- * status (255 when ssh itself failed). Later issues add doctor, ssh-config and completion.
+ * status (255 when ssh itself failed).
  */
 @Command(
     name = "banger",
     mixinStandardHelpOptions = true,
     versionProvider = VersionCommand.Provider.class,
     description = "One-command development sandboxes on microVMs.",
-    subcommands = {VmCommand.class, ImageCommand.class, KernelCommand.class, StatusCommand.class,
-        VersionCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {VmCommand.class, ImageCommand.class, KernelCommand.class, StatusCommand.class, DoctorCommand.class,
+        SshConfigCommand.class, CompletionCommand.class, VersionCommand.class, CommandLine.HelpCommand.class})
 public final class Banger implements Runnable {
 
   @Option(names = "--state-dir", paramLabel = "DIR",
