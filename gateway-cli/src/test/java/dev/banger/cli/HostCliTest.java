@@ -126,6 +126,25 @@ class HostCliTest {
   }
 
   @Test
+  void kvmPassesOnlyWhereTheProbeBootedAKernel() throws Exception {
+    Path kvm = Files.createFile(dir.resolve("kvm"));
+    Path probe = dir.resolve("kvm-probe.json");
+    HostChecks host = new HostChecks(java.util.List.of(), kvm, new dev.banger.kit.process.ScriptedCommandRunner());
+    assertEquals(HostChecks.Status.WARN, host.kvm(probe, "auto").status(), "openable is not enough");
+    Files.writeString(probe, "{\"kernel\":\"/k/vmlinux\",\"size\":1,\"mtime\":2,\"kvm\":true,"
+        + "\"reason\":\"KVM booted vmlinux to its root mount in 900 ms\"}");
+    HostChecks.Check ok = host.kvm(probe, "auto");
+    assertEquals(HostChecks.Status.PASS, ok.status());
+    assertTrue(ok.detail().endsWith("the probe booted vmlinux under KVM: KVM booted vmlinux to its root mount in 900 ms"),
+        ok.detail());
+    assertEquals(HostChecks.Status.PASS, host.kvm(dir.resolve("none.json"), "tcg").status(), "TCG by config");
+    Files.setPosixFilePermissions(kvm, PosixFilePermissions.fromString("---------"));
+    if (!"root".equals(System.getProperty("user.name"))) { // root opens any file
+      assertTrue(host.kvm(probe, "auto").fix().contains("kvm group"));
+    }
+  }
+
+  @Test
   void sshConfigPrintsInstallsOnceAndUninstallsExactly() throws Exception {
     System.setProperty("banger.home", home.toString());
     CliHarness.Result print = CliHarness.run(dir, "ssh-config");
