@@ -9,15 +9,15 @@ import picocli.CommandLine.Option;
 /**
  * The {@code banger} command. Exit codes: 0 success, 1 an operation failed, 2 usage error, and
  * in command mode ({@code vm run -- cmd}, {@code vm ssh NAME -- cmd}) the guest command's own
- * status (255 when ssh itself failed). Later issues add image, kernel, doctor, ssh-config and
- * completion.
+ * status (255 when ssh itself failed).
  */
 @Command(
     name = "banger",
     mixinStandardHelpOptions = true,
     versionProvider = VersionCommand.Provider.class,
     description = "One-command development sandboxes on microVMs.",
-    subcommands = {VmCommand.class, VersionCommand.class, StatusCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {VmCommand.class, ImageCommand.class, KernelCommand.class, StatusCommand.class, DoctorCommand.class,
+        SshConfigCommand.class, CompletionCommand.class, VersionCommand.class, CommandLine.HelpCommand.class})
 public final class Banger implements Runnable {
 
   @Option(names = "--state-dir", paramLabel = "DIR",
@@ -51,8 +51,7 @@ public final class Banger implements Runnable {
   public static CommandLine commandLine() {
     return new CommandLine(new Banger())
         .setExecutionExceptionHandler((ex, cmd, parsed) -> {
-          CliException e = ex instanceof io.grpc.StatusRuntimeException s ? CliErrors.of(s)
-              : ex instanceof CliException c ? c : new CliException(String.valueOf(ex.getMessage()));
+          CliException e = CliErrors.from(ex);
           cmd.getErr().println("banger: " + e.getMessage());
           Banger root = cmd.getCommandSpec().root().userObject() instanceof Banger b ? b : null;
           if (root != null && root.debug && e.debug != null) {

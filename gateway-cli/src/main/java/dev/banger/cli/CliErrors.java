@@ -24,7 +24,16 @@ final class CliErrors {
       case "VM_NOT_FOUND" -> " — see 'banger vm list'";
       case "VM_EXISTS" -> " — pick another --name, or 'banger vm delete' it first";
       case "VM_WRONG_STATE" -> "";
-      case "KERNEL_NOT_FOUND", "NO_KERNEL", "IMAGE_NOT_FOUND" -> "";
+      // vm-service's NOT_FOUND sentences already name the fix; image-service's are bare.
+      case "IMAGE_NOT_FOUND" -> what.contains("'banger ") ? "" : " — see 'banger image list'";
+      case "KERNEL_NOT_FOUND" -> what.contains("'banger ") ? "" : " — see 'banger kernel list'";
+      case "NO_KERNEL" -> "";
+      // image-service speaks of request fields; say which flag that is.
+      case "IMAGE_EXISTS" -> " (the CLI's --force, or --name)";
+      case "IMAGE_IN_USE", "KERNEL_IN_USE" -> " (the CLI's -f)";
+      case "IMAGE_NOT_PROMOTED", "CATALOG_ENTRY_NOT_FOUND" -> ""; // their sentences name the fix
+      case "HOST_KERNEL_MISSING" -> " (the CLI's --release, or --kernel PATH)";
+      case "KERNEL_EXISTS" -> " (the CLI's 'banger kernel rm', or --name)";
       default -> switch (s.getCode()) {
         case UNAVAILABLE -> what.contains("connect") || what.contains("io exception")
             ? " — is bangerd running? see 'banger status'" : "";
@@ -36,5 +45,11 @@ final class CliErrors {
     String debug = "status " + s.getCode() + (reason.isEmpty() ? "" : ", reason " + reason)
         + info.map(i -> ", metadata " + i.getMetadataMap()).orElse("");
     return new CliException(what + hint, 1, debug);
+  }
+
+  /** Any failure of a command as the sentence it is reported with. */
+  static CliException from(Throwable t) {
+    return t instanceof StatusRuntimeException s ? of(s)
+        : t instanceof CliException c ? c : new CliException(String.valueOf(t.getMessage()));
   }
 }

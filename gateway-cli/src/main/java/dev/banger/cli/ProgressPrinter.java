@@ -2,6 +2,8 @@ package dev.banger.cli;
 
 import dev.banger.api.common.v1.Progress;
 import java.io.PrintWriter;
+import java.util.Iterator;
+import java.util.function.Function;
 
 /**
  * The server's {@code Progress} stream on the user's screen: on a terminal one line redrawn in
@@ -57,5 +59,31 @@ final class ProgressPrinter {
       err.println();
       width = 0;
     }
+  }
+
+  /**
+   * Drains a stream of progress-then-result events (VM create and start, pull, promote, kernel import): progress to
+   * the printer, the result returned. {@code progressOf} answers null for the result event.
+   */
+  static <E, R> R drain(Iterator<E> events, Function<E, Progress> progressOf, Function<E, R> resultOf,
+      ProgressPrinter progress) {
+    R result = null;
+    try {
+      while (events.hasNext()) {
+        E e = events.next();
+        Progress p = progressOf.apply(e);
+        if (p != null) {
+          progress.show(p);
+        } else {
+          result = resultOf.apply(e);
+        }
+      }
+    } finally {
+      progress.done();
+    }
+    if (result == null) {
+      throw new CliException("the service ended the stream without a result — see 'banger status'");
+    }
+    return result;
   }
 }

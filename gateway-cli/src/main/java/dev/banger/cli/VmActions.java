@@ -8,24 +8,17 @@ import dev.banger.api.vm.v1.RestartVmRequest;
 import dev.banger.api.vm.v1.SetVmRequest;
 import dev.banger.api.vm.v1.StopVmRequest;
 import dev.banger.api.vm.v1.Vm;
-import io.grpc.StatusRuntimeException;
-import java.io.PrintWriter;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * The commands that act on one or more VMs by name: each VM is its own call, all at once (the
- * service serialises per VM, never across VMs). Each VM's outcome is one line; the exit code is
- * 1 when any failed.
+ * The commands that act on one or more VMs by name, through {@link FanOut}: each VM its own
+ * call, all at once, one line each, exit 1 when any failed.
  */
 final class VmActions {
 
@@ -45,31 +38,10 @@ final class VmActions {
     abstract String act(Services s, String ref);
 
     @Override
-    public Integer call() throws Exception {
-      PrintWriter out = vm.spec.commandLine().getOut();
-      PrintWriter err = vm.err();
-      int failed = 0;
-      try (Services s = vm.services(); ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
-        List<Future<String>> results = new ArrayList<>();
-        for (String ref : refs) {
-          results.add(pool.submit(() -> act(s, ref)));
-        }
-        for (int i = 0; i < refs.size(); i++) {
-          try {
-            out.println(results.get(i).get());
-          } catch (java.util.concurrent.ExecutionException e) {
-            failed++;
-            Throwable c = e.getCause();
-            CliException ce = c instanceof StatusRuntimeException sre ? CliErrors.of(sre)
-                : c instanceof CliException x ? x : new CliException(String.valueOf(c));
-            err.println("banger: " + ce.getMessage());
-            if (vm.parent.debug && ce.debug != null) {
-              err.println("  " + ce.debug);
-            }
-          }
-        }
+    public Integer call() {
+      try (Services s = vm.services()) {
+        return FanOut.each(refs, ref -> act(s, ref), vm.spec.commandLine().getOut(), vm.err(), vm.parent.debug);
       }
-      return failed == 0 ? 0 : 1;
     }
   }
 

@@ -8,7 +8,6 @@ import dev.banger.api.vm.v1.StartVmResponse;
 import dev.banger.api.vm.v1.Vm;
 import dev.banger.api.vm.v1.VmState;
 import java.io.PrintWriter;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import picocli.CommandLine;
@@ -40,38 +39,14 @@ final class VmCommand implements Runnable {
 
   /** CreateVm with its progress shown; the VM as the service returned it. */
   static Vm create(Services s, CreateVmRequest req, ProgressPrinter progress) {
-    Vm vm = null;
-    try {
-      for (Iterator<CreateVmResponse> it = s.vmLong().createVm(req); it.hasNext(); ) {
-        CreateVmResponse r = it.next();
-        if (r.hasProgress()) {
-          progress.show(r.getProgress());
-        } else if (r.hasVm()) {
-          vm = r.getVm();
-        }
-      }
-    } finally {
-      progress.done();
-    }
-    return vm;
+    return ProgressPrinter.drain(s.vmLong().createVm(req), r -> r.hasProgress() ? r.getProgress() : null,
+        CreateVmResponse::getVm, progress);
   }
 
   static Vm start(Services s, String ref, ProgressPrinter progress) {
-    Vm vm = null;
-    try {
-      for (Iterator<StartVmResponse> it = s.vmLong().startVm(StartVmRequest.newBuilder().setVm(ref)
-          .setRequestId(java.util.UUID.randomUUID().toString()).build()); it.hasNext(); ) {
-        StartVmResponse r = it.next();
-        if (r.hasProgress()) {
-          progress.show(r.getProgress());
-        } else if (r.hasVm()) {
-          vm = r.getVm();
-        }
-      }
-    } finally {
-      progress.done();
-    }
-    return vm;
+    return ProgressPrinter.drain(s.vmLong().startVm(StartVmRequest.newBuilder().setVm(ref)
+        .setRequestId(java.util.UUID.randomUUID().toString()).build()), r -> r.hasProgress() ? r.getProgress() : null,
+        StartVmResponse::getVm, progress);
   }
 
   static Vm get(Services s, String ref) {

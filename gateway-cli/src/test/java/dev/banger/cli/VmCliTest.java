@@ -10,18 +10,9 @@ import dev.banger.api.vm.v1.CreateVmRequest;
 import dev.banger.api.vm.v1.ListVmsRequest;
 import dev.banger.api.vm.v1.StopVmRequest;
 import dev.banger.api.vm.v1.VmState;
-import dev.banger.kit.auth.AccessPolicy;
-import dev.banger.kit.auth.Principal;
-import dev.banger.kit.auth.UserDirectory;
 import dev.banger.kit.grpc.KitServer;
-import dev.banger.kit.grpc.SocketSpec;
-import dev.banger.kit.state.HostIdentity;
-import java.io.PrintWriter;
-import java.io.StringWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -34,16 +25,10 @@ class VmCliTest {
   FakeVmService fake;
   KitServer server;
 
-  record Result(int code, String out, String err) {}
-
   @BeforeEach
   void serve() throws Exception {
     fake = new FakeVmService();
-    Files.createDirectories(dir.resolve("run"));
-    server = KitServer.builder("vm").unixSocket(new SocketSpec(dir.resolve("run/vm.sock"), 0600, null, null))
-        .policy(new AccessPolicy(List.of(new Principal.Self()), Map.of(), new UserDirectory(),
-            HostIdentity.currentUid(), -1))
-        .addService(fake).start();
+    server = CliHarness.serve(dir, "vm", fake);
   }
 
   @AfterEach
@@ -51,20 +36,13 @@ class VmCliTest {
     server.close();
   }
 
-  Result run(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    String[] all = new String[args.length + 2];
-    all[0] = "--state-dir";
-    all[1] = dir.toString();
-    System.arraycopy(args, 0, all, 2, args.length);
-    int code = Banger.run(all, new PrintWriter(out, true), new PrintWriter(err, true));
-    return new Result(code, out.toString(), err.toString());
+  CliHarness.Result run(String... args) {
+    return CliHarness.run(dir, args);
   }
 
   @Test
   void createSendsTheSpecShowsProgressAsLinesAndPrintsTheName() {
-    Result r = run("vm", "create", "--name", "dev", "--vcpu", "4", "--memory", "2G", "--disk-size", "16G",
+    CliHarness.Result r = run("vm", "create", "--name", "dev", "--vcpu", "4", "--memory", "2G", "--disk-size", "16G",
         "--image", "debian-bookworm");
     assertEquals(0, r.code(), r.err());
     assertEquals("dev\n", r.out());
@@ -83,7 +61,7 @@ class VmCliTest {
   void listAndShowInTableAndJson() throws Exception {
     fake.vms.put("a", FakeVmService.vm("a", VmState.VM_STATE_RUNNING, "172.16.0.2"));
     fake.vms.put("b", FakeVmService.vm("b", VmState.VM_STATE_STOPPED, ""));
-    Result table = run("vm", "ps");
+    CliHarness.Result table = run("vm", "ps");
     assertEquals(0, table.code(), table.err());
     assertTrue(table.out().lines().findFirst().orElseThrow().matches("NAME\\s+STATE\\s+IP\\s+VCPU\\s+MEMORY\\s+DISK\\s+ID"),
         table.out());
@@ -99,17 +77,17 @@ class VmCliTest {
     assertEquals(VmState.VM_STATE_STOPPED, ((ListVmsRequest) fake.requests.getLast()).getState());
     assertEquals(2, run("vm", "ls", "--state", "sleepy").code());
     assertEquals(2, run("vm", "ls", "-o", "yaml").code());
-    Result show = run("vm", "show", "a");
+    CliHarness.Result show = run("vm", "show", "a");
     assertTrue(show.out().contains("state:    running") && show.out().contains("(a.vm)"), show.out());
     assertEquals("b", new ObjectMapper().readTree(run("vm", "show", "b", "-o", "json").out()).get("name").asText());
   }
 
   @Test
   void errorsAreOneSentenceWithTheFixAndExitOne() {
-    Result r = run("vm", "show", "ghost");
+    CliHarness.Result r = run("vm", "show", "ghost");
     assertEquals(1, r.code());
     assertEquals("banger: vm \"ghost\" not found — see 'banger vm list'\n", r.err());
-    Result debug = run("--debug", "vm", "show", "ghost");
+    CliHarness.Result debug = run("--debug", "vm", "show", "ghost");
     assertTrue(debug.err().contains("status NOT_FOUND, reason VM_NOT_FOUND"), debug.err());
     assertEquals(2, run("vm", "show").code(), "a missing argument is a usage error");
     assertEquals(2, run("vm", "create", "--disk-size", "lots").code());
@@ -119,41 +97,41 @@ class VmCliTest {
   void manyNamesFanOutAndEachFailureIsReported() {
     fake.vms.put("a", FakeVmService.vm("a", VmState.VM_STATE_RUNNING, "172.16.0.2"));
     fake.vms.put("b", FakeVmService.vm("b", VmState.VM_STATE_RUNNING, "172.16.0.3"));
-    Result r = run("vm", "stop", "a", "ghost", "b", "--timeout", "5");
+    CliHarness.Result r = run("vm", "stop", "a", "ghost", "b", "--timeout", "5");
     assertEquals(1, r.code(), "one of three failed");
     assertEquals("a stopped\nb stopped\n", r.out());
     assertTrue(r.err().contains("vm \"ghost\" not found"), r.err());
     assertEquals(3, fake.requests.stream().filter(StopVmRequest.class::isInstance).count());
     assertTrue(fake.requests.stream().filter(StopVmRequest.class::isInstance)
         .allMatch(q -> ((StopVmRequest) q).getTimeoutSeconds() == 5));
-    Result rm = run("vm", "rm", "a", "b");
+    CliHarness.Result rm = run("vm", "rm", "a", "b");
     assertEquals(0, rm.code(), rm.err());
     assertTrue(fake.vms.isEmpty());
   }
 
   @Test
   void runRefusesAPathUntilWorkspacesExistAndKeepsAFailedVm() {
-    Result path = run("vm", "run", "./repo", "--", "make", "test");
+    CliHarness.Result path = run("vm", "run", "./repo", "--", "make", "test");
     assertEquals(2, path.code());
     assertTrue(path.err().contains("workspace mode") && path.err().contains("issue #8"), path.err());
     assertTrue(fake.requests.isEmpty(), "nothing was created");
-    Result detachedWithCommand = run("vm", "run", "-d", "--", "true");
+    CliHarness.Result detachedWithCommand = run("vm", "run", "-d", "--", "true");
     assertEquals(2, detachedWithCommand.code());
-    Result failed = run("vm", "run", "--rm", "--name", "broken", "--", "true");
+    CliHarness.Result failed = run("vm", "run", "--rm", "--name", "broken", "--", "true");
     assertEquals(1, failed.code());
     assertTrue(failed.err().contains("kept vm \"broken\" for inspection: 'banger vm logs broken'"), failed.err());
     assertTrue(fake.vms.containsKey("broken"), "--rm does not delete a VM whose start failed");
-    Result detached = run("vm", "run", "-d", "-q", "--name", "bg");
+    CliHarness.Result detached = run("vm", "run", "-d", "-q", "--name", "bg");
     assertEquals("bg\n", detached.out());
   }
 
   @Test
   void logsStreamTheConsoleAndSshNeedsARunningVm() {
     fake.vms.put("a", FakeVmService.vm("a", VmState.VM_STATE_STOPPED, ""));
-    Result logs = run("vm", "logs", "a", "--tail", "50");
+    CliHarness.Result logs = run("vm", "logs", "a", "--tail", "50");
     assertEquals("Linux version 6.1\n", logs.out(), logs.err());
     assertEquals(50, ((dev.banger.api.vm.v1.GetVmLogsRequest) fake.requests.getLast()).getTailLines());
-    Result ssh = run("vm", "ssh", "a", "--", "true");
+    CliHarness.Result ssh = run("vm", "ssh", "a", "--", "true");
     assertEquals(1, ssh.code());
     assertEquals("banger: vm \"a\" is stopped — start it with 'banger vm start a'\n", ssh.err());
   }

@@ -1,0 +1,126 @@
+package dev.banger.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.banger.api.image.v1.GetImageRequest;
+import dev.banger.api.image.v1.GetKernelRequest;
+import dev.banger.api.image.v1.Image;
+import dev.banger.api.image.v1.ListKernelsRequest;
+import dev.banger.cli.HostChecks.Check;
+import dev.banger.cli.HostChecks.Status;
+import dev.banger.kit.config.ConfigException;
+import dev.banger.kit.config.ConfigLoader;
+import dev.banger.kit.config.VmConfig;
+import dev.banger.kit.state.StateLayout;
+import io.grpc.StatusRuntimeException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code banger doctor}: what this host has and lacks for banger, each check PASS, WARN or FAIL
+ * with a one-line fix. Exit 1 when any check FAILs, so a provisioning script can stop on it.
+ */
+@Command(name = "doctor", description = "Check this host: KVM, VMMs, tools, services, image, kernel, disk.",
+    mixinStandardHelpOptions = true)
+final class DoctorCommand implements Callable<Integer> {
+
+  @CommandLine.ParentCommand Banger parent;
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+  @Mixin Output output;
+
+  @Option(names = "--config", paramLabel = "FILE",
+      description = "bangerd's config, for [vm] default_image, driver and accel (default: /etc/banger/config.toml if present).")
+  Path config;
+
+  @Override
+  public Integer call() throws Exception {
+    boolean json = output.json();
+    StateLayout layout = parent.layout();
+    List<Check> checks = new ArrayList<>();
+    VmConfig vm = VmConfig.empty();
+    try {
+      vm = ConfigLoader.load(config).vmOrDefaults();
+    } catch (ConfigException e) {
+      checks.add(new Check("config", Status.WARN, e.getMessage() + "; defaults assumed", "fix the file bangerd reads"));
+    }
+    HostChecks host = HostChecks.fromSystem();
+    checks.add(host.kvm(layout.libDir().resolve("kvm-probe.json"), vm.accelOrDefault()));
+    checks.addAll(host.vmms(vm));
+    checks.addAll(host.tools());
+    List<ServiceHealth.Row> health = ServiceHealth.probeAll(layout, 2);
+    for (ServiceHealth.Row r : health) {
+      checks.add(r.serving() ? Check.pass(r.service() + "-service", r.socket() + " (" + r.detail() + ")")
+          : new Check(r.service() + "-service", Status.FAIL, r.state() + " at " + r.socket()
+              + (r.detail().startsWith("no socket") ? " (no socket)" : ": " + r.detail()),
+              r.state().equals("DENIED") ? "ask the administrator to allow your user"
+                  : "start bangerd: 'bangerd --all --state-dir DIR', or its systemd units"));
+    }
+    boolean imageUp = health.stream().anyMatch(r -> r.service().equals("image") && r.serving());
+    try (Services s = new Services(layout)) {
+      checks.add(imageUp ? defaultImage(s, vm.defaultImageOrDefault()) : notChecked("default-image"));
+      checks.add(imageUp ? kernel(s, vm.defaultKernel()) : notChecked("kernel"));
+    }
+    checks.add(HostChecks.writable(layout.libDir(), layout.equals(StateLayout.production())));
+    checks.add(HostChecks.freeSpace(layout.libDir()));
+    print(spec.commandLine().getOut(), checks, json);
+    return checks.stream().anyMatch(c -> c.status() == Status.FAIL) ? 1 : 0;
+  }
+
+  private static Check notChecked(String check) {
+    return new Check(check, Status.WARN, "not checked: image-service is not serving", "see the image-service line");
+  }
+
+  private static Check defaultImage(Services s, String name) {
+    try {
+      Image i = s.image().getImage(GetImageRequest.newBuilder().setImage(name).build()).getImage();
+      return i.getManaged() ? Check.pass("default-image", name + " (" + Sizes.human(i.getRootfsSizeBytes()) + ")")
+          : new Check("default-image", Status.WARN, name + " is registered but not promoted, so VMs cannot use it",
+              "banger image promote " + name);
+    } catch (StatusRuntimeException e) {
+      return e.getStatus().getCode() == io.grpc.Status.Code.NOT_FOUND
+          ? new Check("default-image", Status.FAIL, name + " is not pulled", "banger image pull " + name)
+          : new Check("default-image", Status.FAIL, "cannot ask for " + name + ": " + CliErrors.of(e).getMessage(), "");
+    }
+  }
+
+  private static Check kernel(Services s, String configured) {
+    try {
+      if (configured != null) {
+        var k = s.image().getKernel(GetKernelRequest.newBuilder().setKernel(configured).build()).getKernel();
+        return Check.pass("kernel", k.getName() + " (" + k.getVersion() + "), [vm] default_kernel");
+      }
+      var ks = s.image().listKernels(ListKernelsRequest.newBuilder().setPageSize(1).build());
+      return ks.getKernelsCount() == 0
+          ? new Check("kernel", Status.FAIL, "no kernel is imported", "banger kernel import --from-host")
+          : Check.pass("kernel", ks.getKernels(0).getName() + (ks.getNextPageToken().isEmpty() ? "" : " and more"));
+    } catch (StatusRuntimeException e) {
+      return e.getStatus().getCode() == io.grpc.Status.Code.NOT_FOUND
+          ? new Check("kernel", Status.FAIL, "[vm] default_kernel " + configured + " is not imported",
+              "banger kernel import --name " + configured + " …, or change the config")
+          : new Check("kernel", Status.FAIL, "cannot list kernels: " + CliErrors.of(e).getMessage(), "");
+    }
+  }
+
+  private static void print(PrintWriter out, List<Check> checks, boolean json) throws Exception {
+    if (json) {
+      out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(checks));
+      return;
+    }
+    for (Check c : checks) {
+      out.printf("%-4s  %-15s %s%n", c.status(), c.check(), c.detail());
+      if (!c.fix().isEmpty() && c.status() != Status.PASS) {
+        out.printf("      %-15s fix: %s%n", "", c.fix());
+      }
+    }
+    long fails = checks.stream().filter(c -> c.status() == Status.FAIL).count();
+    long warns = checks.stream().filter(c -> c.status() == Status.WARN).count();
+    out.printf("%n%d checks: %d failed, %d warnings%n", checks.size(), fails, warns);
+  }
+}
