@@ -4,9 +4,15 @@
 # and accept a JRE. Prints nothing on success; on failure says what it looked at and returns 1.
 
 banger_java_major() {
-  # "openjdk version "25.0.3" ..." -> 25 ; old style "1.8.0" -> 8
-  local v
-  v=$("$1/bin/java" -XshowSettings:properties -version 2>&1 | awk -F' = ' '/java.specification.version/ {print $2; exit}')
+  # "25.0.3" -> 25 ; old style "1.8.0" -> 8. The JDK's release file says it without starting a
+  # JVM (every banger command runs this; a JVM start here would double the CLI's start-up time).
+  local v=""
+  if [ -r "$1/release" ]; then
+    v=$(sed -n 's/^JAVA_VERSION="\([^"]*\)".*/\1/p' "$1/release")
+  fi
+  if [ -z "$v" ]; then
+    v=$("$1/bin/java" -XshowSettings:properties -version 2>&1 | awk -F' = ' '/java.specification.version/ {print $2; exit}')
+  fi
   case "$v" in 1.*) v=${v#1.} ;; esac
   echo "${v%%.*}"
 }
