@@ -26,6 +26,17 @@ class HostCommandRunnerTest {
   }
 
   @Test
+  void interactiveHandsOverTheTerminalAndReturnsTheExitStatus(@TempDir Path dir) throws Exception {
+    // The child writes where this JVM's own stdout goes (inherited, not piped), and its status comes back.
+    Path marker = dir.resolve("ran");
+    assertEquals(7, runner.interactive(Command.of("sh", "-c", "touch \"$0\"; exit 7", marker.toString()).build()));
+    assertTrue(Files.exists(marker));
+    CommandFailedException e = assertThrows(CommandFailedException.class,
+        () -> runner.interactive(Command.of("/nonexistent/banger-no-such-program").build()));
+    assertEquals(CommandFailedException.Kind.NOT_FOUND, e.kind());
+  }
+
+  @Test
   void stdinIsFedAndLargeOutputDoesNotDeadlock() throws Exception {
     byte[] big = new byte[4 * 1024 * 1024];
     new Random(7).nextBytes(big);
