@@ -15,27 +15,7 @@ import picocli.CommandLine.Command;
 @Command(name = "image", description = "Pull, list and manage rootfs images.", mixinStandardHelpOptions = true,
     subcommands = {ImagePullCommand.class, ImageActions.ListImages.class, ImageActions.Show.class,
         ImageActions.Delete.class, ImageActions.Register.class, ImageActions.Promote.class, ImageActions.Cache.class})
-final class ImageCommand implements Runnable {
-
-  @CommandLine.ParentCommand Banger parent;
-  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
-
-  @Override
-  public void run() {
-    spec.commandLine().usage(spec.commandLine().getOut());
-  }
-
-  Services services() {
-    return new Services(parent.layout());
-  }
-
-  PrintWriter out() {
-    return spec.commandLine().getOut();
-  }
-
-  PrintWriter err() {
-    return spec.commandLine().getErr();
-  }
+final class ImageCommand extends CommandGroup {
 
   static List<Image> all(Services s) {
     List<Image> all = new ArrayList<>();

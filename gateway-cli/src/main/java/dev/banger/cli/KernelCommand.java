@@ -24,23 +24,7 @@ import picocli.CommandLine.Parameters;
 @Command(name = "kernel", description = "Import, list and delete guest kernels.", mixinStandardHelpOptions = true,
     subcommands = {KernelCommand.Import.class, KernelCommand.ListKernels.class, KernelCommand.Show.class,
         KernelCommand.Delete.class})
-final class KernelCommand implements Runnable {
-
-  @CommandLine.ParentCommand Banger parent;
-  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
-
-  @Override
-  public void run() {
-    spec.commandLine().usage(spec.commandLine().getOut());
-  }
-
-  Services services() {
-    return new Services(parent.layout());
-  }
-
-  PrintWriter out() {
-    return spec.commandLine().getOut();
-  }
+final class KernelCommand extends CommandGroup {
 
   static String orDash(String s) {
     return s.isEmpty() ? "-" : s;

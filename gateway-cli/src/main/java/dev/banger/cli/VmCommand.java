@@ -19,23 +19,7 @@ import picocli.CommandLine.Command;
         VmActions.Restart.class, VmActions.Kill.class, VmActions.Delete.class, VmActions.Prune.class,
         VmActions.Set.class, VmListCommand.class, VmShowCommand.class, VmLogsCommand.class, VmStatsCommand.class,
         VmSshCommand.class})
-final class VmCommand implements Runnable {
-
-  @CommandLine.ParentCommand Banger parent;
-  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
-
-  @Override
-  public void run() {
-    spec.commandLine().usage(spec.commandLine().getOut());
-  }
-
-  Services services() {
-    return new Services(parent.layout());
-  }
-
-  PrintWriter err() {
-    return spec.commandLine().getErr();
-  }
+final class VmCommand extends CommandGroup {
 
   /** CreateVm with its progress shown; the VM as the service returned it. */
   static Vm create(Services s, CreateVmRequest req, ProgressPrinter progress) {
