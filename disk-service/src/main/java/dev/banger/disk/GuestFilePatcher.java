@@ -78,7 +78,8 @@ final class GuestFilePatcher {
         edit.write(f.getPath(), f.getContent().toByteArray(), Integer.toUnsignedLong(f.getUid()),
             Integer.toUnsignedLong(f.getGid()), f.getMode());
       }
-      Ext4Image image = kit.open(guard.existingStateFile("image_path", req.getImagePath()));
+      // A disk a killed guest left behind is repaired before fstab is read from it.
+      Ext4Image image = kit.recoverForEdit(kit.open(guard.existingStateFile("image_path", req.getImagePath())));
       if (fstabEdits) {
         String current = currentFstab(image);
         String rendered = Fstab.render(current, req.getFstabDropTargetsList(), mounts);

@@ -318,6 +318,21 @@ public final class Ext4Toolkit {
   }
 
   /**
+   * Makes an image a guest may have left mid-write fit for offline reads and edits: the journal
+   * replayed and the filesystem repaired (see below), before anything reads it with debugfs,
+   * which refuses an image whose bitmap checksums are stale. Only for images no guest is using.
+   *
+   * @return the image with its superblock read again (unchanged when nothing needed doing)
+   */
+  public Ext4Image recoverForEdit(Ext4Image image) {
+    if (!image.superblock().needsRecovery()) {
+      return image;
+    }
+    replayJournalIfNeeded(image);
+    return image.reread();
+  }
+
+  /**
    * DESIGN.md §8: debugfs writes on an unreplayed journal are lost at the next replay. A journal
    * that needs recovery also means the guest did not shut down cleanly, which can leave block
    * bitmap checksums stale (debugfs then refuses the image: "Block bitmap checksum does not

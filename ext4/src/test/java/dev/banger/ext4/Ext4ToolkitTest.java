@@ -85,6 +85,29 @@ class Ext4ToolkitTest {
   }
 
   @Test
+  void aDiskAKilledGuestLeftIsRepairedBeforeItIsRead() {
+    // What a SIGKILLed guest leaves: the journal flagged for recovery and a block bitmap whose
+    // checksum no longer matches, which makes debugfs refuse to open the image at all.
+    kit.apply(kit.open(image), new Ext4Edit().write("/etc/fstab", utf8("# fstab\n"), 0, 0, 0644));
+    RealImages.check(dev.banger.kit.process.Command.of("debugfs", "-w", "-R", "feature needs_recovery",
+        image.toString()).build());
+    RealImages.check(dev.banger.kit.process.Command.of("debugfs", "-w", "-R", "set_bg 0 block_bitmap_csum 0x1234",
+        image.toString()).build());
+    Ext4Image killed = kit.open(image);
+    assertTrue(killed.superblock().needsRecovery());
+    Ext4Exception refused = assertThrows(Ext4Exception.class, () -> kit.readFile(killed, GuestPath.of("/etc/fstab"),
+        1024));
+    assertTrue(refused.getMessage().contains("checksum"), refused.getMessage());
+
+    Ext4Image recovered = kit.recoverForEdit(killed);
+    assertFalse(recovered.superblock().needsRecovery());
+    assertEquals("# fstab\n", new String(kit.readFile(recovered, GuestPath.of("/etc/fstab"), 1024),
+        StandardCharsets.UTF_8));
+    assertFsckClean(image);
+    assertEquals(recovered, kit.recoverForEdit(recovered), "a clean image is left as it is");
+  }
+
+  @Test
   void rewritingReplacesContentOwnerAndModeAndMkdirIsIdempotent() {
     Ext4Image img = kit.open(image);
     kit.apply(img, new Ext4Edit().write("/etc/motd", utf8("first version, longer\n"), 5, 5, 0666)
