@@ -16,6 +16,7 @@ final class ProgressPrinter {
   private final boolean tty;
   private final boolean quiet;
   private String lastStage = "";
+  private String lastLine = "";
   private int width;
 
   ProgressPrinter(PrintWriter err, boolean tty, boolean quiet) {
@@ -42,16 +43,17 @@ final class ProgressPrinter {
       err.print("\r" + line + pad);
       width = line.length();
       err.flush();
-    } else if (!p.getStage().equals(lastStage) || p.getBytesTotal() == 0) {
-      if (!line.equals(lastLine)) {
+    } else {
+      // Plain lines: a byte count only where its stage begins (a log is not a progress bar), and
+      // never the same line twice.
+      boolean byteUpdate = p.getBytesTotal() > 0 && p.getStage().equals(lastStage);
+      if (!byteUpdate && !line.equals(lastLine)) {
         err.println(line);
         lastLine = line;
       }
     }
     lastStage = p.getStage();
   }
-
-  private String lastLine = "";
 
   /** Ends the redrawn line, so what follows starts on its own. */
   void done() {

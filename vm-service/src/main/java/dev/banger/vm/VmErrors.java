@@ -62,13 +62,4 @@ final class VmErrors {
     }
     return Errors.of(Status.INTERNAL.withDescription(t.toString()), "INTERNAL", Map.of());
   }
-
-  /** A peer's status as one sentence ("disk-service: …"), for the reason stored with an error state. */
-  static String sentence(Throwable t) {
-    if (t instanceof StatusRuntimeException s) {
-      return s.getStatus().getDescription() == null ? s.getStatus().getCode().toString()
-          : s.getStatus().getDescription();
-    }
-    return t.getMessage() == null ? t.toString() : t.getMessage();
-  }
 }

@@ -10,10 +10,4 @@ import java.time.Instant;
 public record VmRecord(String id, String name, String image, String kernel, int vcpu, int memoryMib,
     long workDiskBytes, long systemOverlayBytes, boolean nat, String driver, VmState state, String stateReason,
     String lastWorkspace, String ipAddress, String macAddress, String createRequestId, Instant createdAt,
-    Instant updatedAt, Instant startedAt) {
-
-  public VmRecord withState(VmState s, String reason) {
-    return new VmRecord(id, name, image, kernel, vcpu, memoryMib, workDiskBytes, systemOverlayBytes, nat, driver, s,
-        reason, lastWorkspace, ipAddress, macAddress, createRequestId, createdAt, updatedAt, startedAt);
-  }
-}
+    Instant updatedAt, Instant startedAt) {}
