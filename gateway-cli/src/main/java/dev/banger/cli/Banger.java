@@ -15,9 +15,7 @@ import picocli.CommandLine.Option;
     name = "banger",
     mixinStandardHelpOptions = true,
     versionProvider = VersionCommand.Provider.class,
-    description = "One-command development sandboxes on microVMs.",
-    subcommands = {VmCommand.class, ImageCommand.class, KernelCommand.class, StatusCommand.class, DoctorCommand.class,
-        SshConfigCommand.class, CompletionCommand.class, VersionCommand.class, CommandLine.HelpCommand.class})
+    description = "One-command development sandboxes on microVMs.")
 public final class Banger implements Runnable {
 
   @Option(names = "--state-dir", paramLabel = "DIR",
@@ -48,8 +46,8 @@ public final class Banger implements Runnable {
         : StateLayout.production();
   }
 
-  public static CommandLine commandLine() {
-    return new CommandLine(new Banger())
+  public static CommandLine commandLine(String[] args) {
+    return CommandTree.forArgs(args)
         .setExecutionExceptionHandler((ex, cmd, parsed) -> {
           CliException e = CliErrors.from(ex);
           cmd.getErr().println("banger: " + e.getMessage());
@@ -62,13 +60,13 @@ public final class Banger implements Runnable {
   }
 
   public static int run(String[] args, PrintWriter out, PrintWriter err) {
-    CommandLine cl = commandLine();
+    CommandLine cl = commandLine(args);
     cl.setOut(out);
     cl.setErr(err);
     return cl.execute(args);
   }
 
   public static void main(String[] args) {
-    System.exit(commandLine().execute(args));
+    System.exit(commandLine(args).execute(args));
   }
 }

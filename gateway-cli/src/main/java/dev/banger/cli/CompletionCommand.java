@@ -27,7 +27,8 @@ final class CompletionCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    CommandLine root = spec.root().commandLine();
+    // The whole tree: this run built only the branch that leads here (CommandTree).
+    CommandLine root = CommandTree.full();
     String script = switch (shell) {
       case "bash" -> AutoComplete.bash("banger", root);
       // picocli's script turns on bashcompinit under zsh itself (and runs compinit only when

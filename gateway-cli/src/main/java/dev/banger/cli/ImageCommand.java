@@ -12,9 +12,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** {@code banger image …}: rootfs images (image-service), and what its subcommands share. */
-@Command(name = "image", description = "Pull, list and manage rootfs images.", mixinStandardHelpOptions = true,
-    subcommands = {ImagePullCommand.class, ImageActions.ListImages.class, ImageActions.Show.class,
-        ImageActions.Delete.class, ImageActions.Register.class, ImageActions.Promote.class, ImageActions.Cache.class})
+@Command(name = "image", description = "Pull, list and manage rootfs images.", mixinStandardHelpOptions = true)
 final class ImageCommand extends CommandGroup {
 
   static List<Image> all(Services s) {

@@ -21,9 +21,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code banger kernel …}: guest kernels (image-service). */
-@Command(name = "kernel", description = "Import, list and delete guest kernels.", mixinStandardHelpOptions = true,
-    subcommands = {KernelCommand.Import.class, KernelCommand.ListKernels.class, KernelCommand.Show.class,
-        KernelCommand.Delete.class})
+@Command(name = "kernel", description = "Import, list and delete guest kernels.", mixinStandardHelpOptions = true)
 final class KernelCommand extends CommandGroup {
 
   static String orDash(String s) {

@@ -14,11 +14,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** {@code banger vm …}: the VM commands, and the calls several of them share. */
-@Command(name = "vm", description = "Create, run and manage VMs.", mixinStandardHelpOptions = true,
-    subcommands = {VmRunCommand.class, VmCreateCommand.class, VmActions.Start.class, VmActions.Stop.class,
-        VmActions.Restart.class, VmActions.Kill.class, VmActions.Delete.class, VmActions.Prune.class,
-        VmActions.Set.class, VmListCommand.class, VmShowCommand.class, VmLogsCommand.class, VmStatsCommand.class,
-        VmSshCommand.class})
+@Command(name = "vm", description = "Create, run and manage VMs.", mixinStandardHelpOptions = true)
 final class VmCommand extends CommandGroup {
 
   /** CreateVm with its progress shown; the VM as the service returned it. */

@@ -1,0 +1,105 @@
+package dev.banger.cli;
+
+import java.util.List;
+import java.util.Map;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The command tree of {@code banger}, and the building of only the part of it a command line
+ * names.
+ *
+ * <p>Why: picocli reads every command's annotations by reflection when a {@link CommandLine} is
+ * made, so a tree declared in {@code @Command(subcommands = …)} costs the whole tree on every run,
+ * even for {@code banger version} (docs/cli.md, "Start-up"). Here the tree is data, and
+ * {@link #forArgs} adds, at each level, only the subcommand the arguments name; when they name none
+ * that exists (no word, {@code --help}, {@code help}, a typo) the level gets all its subcommands,
+ * so usage, help and picocli's "did you mean" see everything.
+ */
+final class CommandTree {
+
+  /** Each group's subcommands, in the order usage lists them. */
+  private static final Map<Class<?>, List<Class<?>>> CHILDREN = Map.of(
+      Banger.class, List.of(VmCommand.class, ImageCommand.class, KernelCommand.class, StatusCommand.class,
+          DoctorCommand.class, SshConfigCommand.class, CompletionCommand.class, VersionCommand.class,
+          CommandLine.HelpCommand.class),
+      VmCommand.class, List.of(VmRunCommand.class, VmCreateCommand.class, VmActions.Start.class,
+          VmActions.Stop.class, VmActions.Restart.class, VmActions.Kill.class, VmActions.Delete.class,
+          VmActions.Prune.class, VmActions.Set.class, VmListCommand.class, VmShowCommand.class,
+          VmLogsCommand.class, VmStatsCommand.class, VmSshCommand.class),
+      ImageCommand.class, List.of(ImagePullCommand.class, ImageActions.ListImages.class, ImageActions.Show.class,
+          ImageActions.Delete.class, ImageActions.Register.class, ImageActions.Promote.class,
+          ImageActions.Cache.class),
+      KernelCommand.class, List.of(KernelCommand.Import.class, KernelCommand.ListKernels.class,
+          KernelCommand.Show.class, KernelCommand.Delete.class));
+
+  /** Options of {@code banger} itself that take a value, so the value is not taken for a command name. */
+  private static final List<String> VALUE_OPTIONS = List.of("--state-dir");
+
+  private CommandTree() {}
+
+  /** The whole tree (completion scripts, tests). */
+  static CommandLine full() {
+    return build(new Banger(), null, 0);
+  }
+
+  /** The root and, level by level, only what {@code args} name. */
+  static CommandLine forArgs(String[] args) {
+    return build(new Banger(), args, 0);
+  }
+
+  private static CommandLine build(Object command, String[] args, int from) {
+    CommandLine cl = new CommandLine(command);
+    List<Class<?>> children = CHILDREN.getOrDefault(command.getClass(), List.of());
+    if (children.isEmpty()) {
+      return cl;
+    }
+    int at = args == null ? -1 : firstWord(args, from);
+    Class<?> named = at < 0 ? null : named(children, args[at]);
+    if (named == CommandLine.HelpCommand.class) {
+      named = null; // 'banger help vm' looks its topic up among the siblings
+    }
+    for (Class<?> c : children) {
+      if (named == null || c == named) {
+        cl.addSubcommand(build(instance(c), named == null ? null : args, at + 1));
+      }
+    }
+    return cl;
+  }
+
+  /** Index of the first argument at or after {@code from} that is not an option, or -1. */
+  private static int firstWord(String[] args, int from) {
+    for (int i = from; i < args.length; i++) {
+      String a = args[i];
+      if (a.equals("--")) {
+        return -1;
+      }
+      if (VALUE_OPTIONS.contains(a)) {
+        i++;
+      } else if (!a.startsWith("-")) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  private static Class<?> named(List<Class<?>> children, String word) {
+    for (Class<?> c : children) {
+      Command a = c.getAnnotation(Command.class);
+      if (a.name().equals(word) || List.of(a.aliases()).contains(word)) {
+        return c;
+      }
+    }
+    return null;
+  }
+
+  private static Object instance(Class<?> c) {
+    try {
+      var ctor = c.getDeclaredConstructor();
+      ctor.setAccessible(true);
+      return ctor.newInstance();
+    } catch (ReflectiveOperationException e) {
+      throw new IllegalStateException("cannot make command " + c.getName(), e);
+    }
+  }
+}
