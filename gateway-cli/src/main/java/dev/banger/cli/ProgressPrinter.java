@@ -1,7 +1,10 @@
 package dev.banger.cli;
 
 import dev.banger.api.common.v1.Progress;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Iterator;
 import java.util.function.Function;
 
@@ -25,9 +28,25 @@ final class ProgressPrinter {
     this.quiet = quiet;
   }
 
+  /**
+   * Whether stderr, where progress goes, is a terminal. Not {@code System.console()}: that asks
+   * about stdin and stdout, so {@code banger image pull X 2>pull.log} at a prompt would write
+   * redrawn lines ({@code \r}) into the log, and {@code name=$(banger image pull X)} would get plain lines on
+   * the screen. fd 2 itself is looked at, through {@code /proc/self/fd/2} (banger runs on Linux).
+   */
   static boolean stderrIsTerminal() {
-    java.io.Console c = System.console();
-    return c != null && c.isTerminal() && System.getenv("TERM") != null && !"dumb".equals(System.getenv("TERM"));
+    String term = System.getenv("TERM");
+    return term != null && !term.equals("dumb") && isTerminal(Path.of("/proc/self/fd/2"));
+  }
+
+  /** Whether the descriptor link {@code fd} ({@code /proc/self/fd/N}) names a terminal device. */
+  static boolean isTerminal(Path fd) {
+    try {
+      String target = Files.readSymbolicLink(fd).toString();
+      return target.startsWith("/dev/pts/") || target.startsWith("/dev/tty") || target.equals("/dev/console");
+    } catch (IOException | UnsupportedOperationException | SecurityException e) {
+      return false; // no /proc: plain lines, which are right anywhere
+    }
   }
 
   void show(Progress p) {
@@ -35,7 +54,8 @@ final class ProgressPrinter {
       return;
     }
     String step = p.getStageCount() > 0 ? "[" + p.getStageIndex() + "/" + p.getStageCount() + "] " : "";
-    String bytes = p.getBytesTotal() > 0 ? String.format(" %d/%d MiB", p.getBytesDone() >> 20, p.getBytesTotal() >> 20)
+    // Each side in its own unit: a 3 MiB download is "1.2 MiB/3.0 MiB", a small one "0 B/900 KiB", never "0/0 MiB".
+    String bytes = p.getBytesTotal() > 0 ? " " + Sizes.human(p.getBytesDone()) + "/" + Sizes.human(p.getBytesTotal())
         : "";
     String line = step + p.getMessage() + bytes;
     if (tty) {

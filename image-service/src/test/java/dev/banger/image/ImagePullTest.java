@@ -95,6 +95,13 @@ class ImagePullTest {
     Set<String> stages = new LinkedHashSet<>();
     events.stream().filter(PullImageResponse::hasProgress).forEach(e -> stages.add(e.getProgress().getStage()));
     assertEquals(List.of("resolve", "fetch", "flatten", "build", "ownership", "seed", "publish"), List.copyOf(stages));
+    // Bytes are for transfers only (common.proto): flatten's "layer i/n" is in its message, not in bytes_done/total,
+    // which the CLI would print as a byte count and, off a terminal, drop as an update (issue #7's e2e found it).
+    List<dev.banger.api.common.v1.Progress> flatten = events.stream().filter(PullImageResponse::hasProgress)
+        .map(PullImageResponse::getProgress).filter(p -> p.getStage().equals("flatten")).toList();
+    assertEquals(List.of("applying layer 1/2", "applying layer 2/2"),
+        flatten.stream().map(p -> p.getMessage().replaceAll(" \\(.*", "")).toList());
+    assertTrue(flatten.stream().allMatch(p -> p.getBytesDone() == 0 && p.getBytesTotal() == 0), flatten.toString());
     assertTrue(events.stream().filter(PullImageResponse::hasProgress)
         .allMatch(e -> !e.getProgress().getOperationId().isEmpty()), "each event names its operation");
     Image image = events.getLast().getImage();

@@ -87,7 +87,7 @@ public final class BundleSource implements RootfsSource {
 
       @Override
       public void applyTo(LayerFlattener flattener, Path work, StageProgress p, BooleanSupplier cancel) throws Exception {
-        p.stage("flatten", "applying bundle " + bundle.name(), 0, 1);
+        p.stage("flatten", "applying bundle " + bundle.name(), 0, 0);
         try (InputStream in = LayerStreams.open(Files.newInputStream(tarball))) {
           flattener.apply(in, "bundle " + bundle.name() + " (" + bundle.sha256() + ")");
         }

@@ -75,7 +75,7 @@ public final class OciSource implements RootfsSource {
         List<Path> layers = fetched.layers();
         for (int i = 0; i < layers.size(); i++) {
           String layerName = "layer " + (i + 1) + "/" + n + " (" + image.layers().get(i).digest() + ")";
-          progress.stage("flatten", "applying " + layerName, i, n);
+          progress.stage("flatten", "applying " + layerName, 0, 0); // a count, not bytes: the message has it
           try (InputStream in = LayerStreams.open(Files.newInputStream(layers.get(i)))) {
             flattener.apply(in, layerName);
           }
