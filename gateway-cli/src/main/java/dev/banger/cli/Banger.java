@@ -47,7 +47,13 @@ public final class Banger implements Runnable {
   }
 
   public static CommandLine commandLine(String[] args) {
-    return CommandTree.forArgs(args)
+    CommandLine cl = CommandTree.forArgs(args);
+    // https://no-color.org: set to anything non-empty, no ANSI colours in help and usage.
+    String noColor = System.getenv("NO_COLOR");
+    if (noColor != null && !noColor.isEmpty()) {
+      cl.setColorScheme(CommandLine.Help.defaultColorScheme(CommandLine.Help.Ansi.OFF));
+    }
+    return cl
         .setExecutionExceptionHandler((ex, cmd, parsed) -> {
           CliException e = CliErrors.from(ex);
           cmd.getErr().println("banger: " + e.getMessage());
@@ -67,6 +73,9 @@ public final class Banger implements Runnable {
   }
 
   public static void main(String[] args) {
-    System.exit(commandLine(args).execute(args));
+    int code = commandLine(args).execute(args);
+    // Channels are closed by the commands; their event loop thread would make the exit wait.
+    dev.banger.kit.grpc.UnixChannels.shutdownClientLoop(200, java.util.concurrent.TimeUnit.MILLISECONDS);
+    System.exit(code);
   }
 }
