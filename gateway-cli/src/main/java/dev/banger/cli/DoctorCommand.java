@@ -69,6 +69,10 @@ final class DoctorCommand implements Callable<Integer> {
     }
     checks.add(HostChecks.writable(layout.libDir(), layout.equals(StateLayout.production())));
     checks.add(HostChecks.freeSpace(layout.libDir()));
+    String home = System.getProperty("banger.install");   // set by bin/banger; absent when embedded
+    if (home != null) {
+      checks.add(HostChecks.startupCache(Path.of(home)));
+    }
     print(spec.commandLine().getOut(), checks, json);
     return checks.stream().anyMatch(c -> c.status() == Status.FAIL) ? 1 : 0;
   }

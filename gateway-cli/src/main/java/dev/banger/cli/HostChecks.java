@@ -167,6 +167,39 @@ final class HostChecks {
     }
   }
 
+  /**
+   * The CLI's AOT cache (bin/banger-aot-train): present and newer than every jar beside it. The
+   * JVM ignores a stale cache without a word, so this is where a user learns why banger got slow.
+   */
+  static Check startupCache(Path home) {
+    Path lib = home.resolve("lib");
+    Path cache = lib.resolve("banger-cli.aot");
+    String fix = home.resolve("bin/banger-aot-train") + " --state-dir DIR (again after a JDK update)";
+    try {
+      if (!Files.isRegularFile(cache)) {
+        return new Check("cli-start-up", Status.WARN, "no AOT cache " + cache + ": every banger command starts slower",
+            fix);
+      }
+      java.nio.file.attribute.FileTime built = Files.getLastModifiedTime(cache);
+      try (var jars = Files.list(lib)) {
+        var newer = jars.filter(j -> j.toString().endsWith(".jar")).filter(j -> {
+          try {
+            return Files.getLastModifiedTime(j).compareTo(built) > 0;
+          } catch (java.io.IOException e) {
+            return true;
+          }
+        }).findFirst();
+        if (newer.isPresent()) {
+          return new Check("cli-start-up", Status.WARN, "AOT cache " + cache + " is older than "
+              + newer.get().getFileName() + ", so the JVM ignores it", fix);
+        }
+      }
+      return Check.pass("cli-start-up", "AOT cache " + cache + " (" + Sizes.human(Files.size(cache)) + ")");
+    } catch (java.io.IOException e) {
+      return new Check("cli-start-up", Status.WARN, "cannot read " + lib + ": " + e.getMessage(), fix);
+    }
+  }
+
   static Check freeSpace(Path dir) {
     Path p = dir.toAbsolutePath();
     while (p != null && !Files.exists(p)) {

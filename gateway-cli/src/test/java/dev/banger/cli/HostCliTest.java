@@ -202,4 +202,26 @@ class HostCliTest {
     assertTrue(fish.out().contains("-n '__fish_seen_subcommand_from image' -a pull"), fish.out());
     assertEquals(2, CliHarness.run(dir, "completion", "tcsh").code());
   }
+
+  @Test
+  void startupCacheIsCheckedAgainstTheJarsBesideIt() throws Exception {
+    Path lib = Files.createDirectories(dir.resolve("install/lib"));
+    Path jar = Files.writeString(lib.resolve("a.jar"), "jar");
+    HostChecks.Check none = HostChecks.startupCache(dir.resolve("install"));
+    assertEquals(HostChecks.Status.WARN, none.status());
+    assertTrue(none.detail().startsWith("no AOT cache"), none.detail());
+    assertTrue(none.fix().contains("bin/banger-aot-train"), none.fix());
+
+    Path cache = Files.writeString(lib.resolve("banger-cli.aot"), "x".repeat(2048));
+    Files.setLastModifiedTime(jar, java.nio.file.attribute.FileTime.fromMillis(1_000_000));
+    Files.setLastModifiedTime(cache, java.nio.file.attribute.FileTime.fromMillis(2_000_000));
+    HostChecks.Check fresh = HostChecks.startupCache(dir.resolve("install"));
+    assertEquals(HostChecks.Status.PASS, fresh.status(), fresh.detail());
+    assertTrue(fresh.detail().endsWith("(2.0 KiB)"), fresh.detail());
+
+    Files.setLastModifiedTime(jar, java.nio.file.attribute.FileTime.fromMillis(3_000_000));
+    HostChecks.Check stale = HostChecks.startupCache(dir.resolve("install"));
+    assertEquals(HostChecks.Status.WARN, stale.status());
+    assertTrue(stale.detail().contains("older than a.jar"), stale.detail());
+  }
 }
