@@ -16,7 +16,7 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     versionProvider = VersionCommand.Provider.class,
     description = "One-command development sandboxes on microVMs.",
-    subcommands = {VmCommand.class, ImageCommand.class, KernelCommand.class, StatusCommand.class, DoctorCommand.class,
+    subcommands = {VmCommand.class, ImageCommand.class, KernelCommand.class, SystemCommand.class, StatusCommand.class, DoctorCommand.class,
         SshConfigCommand.class, CompletionCommand.class, VersionCommand.class, CommandLine.HelpCommand.class})
 public final class Banger implements Runnable {
 
