@@ -20,7 +20,8 @@ final class CommandTree {
 
   /** Each group's subcommands, in the order usage lists them. */
   private static final Map<Class<?>, List<Class<?>>> CHILDREN = Map.of(
-      Banger.class, List.of(VmCommand.class, ImageCommand.class, KernelCommand.class, StatusCommand.class,
+      Banger.class, List.of(VmCommand.class, ImageCommand.class, KernelCommand.class, SystemCommand.class,
+          StatusCommand.class,
           DoctorCommand.class, SshConfigCommand.class, CompletionCommand.class, VersionCommand.class,
           CommandLine.HelpCommand.class),
       VmCommand.class, List.of(VmRunCommand.class, VmCreateCommand.class, VmActions.Start.class,
@@ -30,6 +31,8 @@ final class CommandTree {
       ImageCommand.class, List.of(ImagePullCommand.class, ImageActions.ListImages.class, ImageActions.Show.class,
           ImageActions.Delete.class, ImageActions.Register.class, ImageActions.Promote.class,
           ImageActions.Cache.class),
+      SystemCommand.class, List.of(SystemInstallCommand.class, SystemStatusCommand.class, SystemCommand.Restart.class,
+          SystemUninstallCommand.class),
       KernelCommand.class, List.of(KernelCommand.Import.class, KernelCommand.ListKernels.class,
           KernelCommand.Show.class, KernelCommand.Delete.class));
 

@@ -69,7 +69,7 @@ final class DoctorCommand implements Callable<Integer> {
     }
     checks.add(HostChecks.writable(layout.libDir(), layout.equals(StateLayout.production())));
     checks.add(HostChecks.freeSpace(layout.libDir()));
-    String home = System.getProperty("banger.install");   // set by bin/banger; absent when embedded
+    String home = System.getProperty("banger.home");   // bin/banger: its installation; absent when embedded
     if (home != null) {
       checks.add(HostChecks.startupCache(Path.of(home)));
     }

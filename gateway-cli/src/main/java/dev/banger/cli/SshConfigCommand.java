@@ -39,7 +39,7 @@ final class SshConfigCommand implements Callable<Integer> {
 
   /** The home directory; a system property so tests can use a scratch one. */
   static Path home() {
-    return Path.of(System.getProperty("banger.home", System.getProperty("user.home")));
+    return Path.of(System.getProperty("banger.user.home", System.getProperty("user.home")));
   }
 
   static String block(Services s) {

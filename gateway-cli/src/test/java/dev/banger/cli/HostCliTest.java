@@ -28,7 +28,7 @@ class HostCliTest {
   void clearProperties() {
     System.clearProperty("banger.path");
     System.clearProperty("banger.kvm.device");
-    System.clearProperty("banger.home");
+    System.clearProperty("banger.user.home");
   }
 
   private Path bin(String... programs) throws Exception {
@@ -146,7 +146,7 @@ class HostCliTest {
 
   @Test
   void sshConfigPrintsInstallsOnceAndUninstallsExactly() throws Exception {
-    System.setProperty("banger.home", home.toString());
+    System.setProperty("banger.user.home", home.toString());
     CliHarness.Result print = CliHarness.run(dir, "ssh-config");
     assertEquals(0, print.code(), print.err());
     assertTrue(print.out().contains("Host *.vm\n  User root\n  IdentityFile " + dir.resolve("lib/ssh/id_ed25519")
@@ -179,7 +179,7 @@ class HostCliTest {
 
   @Test
   void sshConfigInstallCreatesAPrivateConfig() throws Exception {
-    System.setProperty("banger.home", home.toString());
+    System.setProperty("banger.user.home", home.toString());
     assertEquals(0, CliHarness.run(dir, "ssh-config", "--install").code());
     Path sshConfig = home.resolve(".ssh/config");
     assertEquals("Include " + home.resolve(".config/banger/ssh_config") + "\n", Files.readString(sshConfig));
