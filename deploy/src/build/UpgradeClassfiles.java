@@ -10,7 +10,6 @@ import java.net.URLClassLoader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.jar.JarFile;
@@ -20,31 +19,33 @@ import java.util.zip.ZipOutputStream;
 /**
  * Build step of the dist tree (run by deploy/pom.xml with the JDK that runs Maven, as a
  * single-file program): rewrites every class older than Java 6 (class-file version < 50) in the
- * jars of a lib/ directory to version 52 with generated stack maps, the same bytecode otherwise.
+ * jars it is given to version 52 with generated stack maps, the same bytecode otherwise.
  *
  * <p>Why: the JVM cannot put a pre-Java-6 class into a CDS archive or an AOT cache ("Old class
  * has been linked"), because such classes are verified by the old type-inferring verifier at
  * link time. picocli 4.7 ships as Java 5 class files, and it is the bulk of what {@code banger}
  * loads before it does anything, so without this step the CLI's AOT cache leaves out exactly the
- * classes it needs most (docs/cli.md, "Start-up"). Jars with no old class are left untouched;
- * signed jars are refused (a rewrite would break their signature).
+ * classes it needs most (docs/cli.md, "Start-up"). Only the jars named are touched (the pom names
+ * picocli's: the services' jars stay as Maven Central has them); a jar with no old class is left
+ * as it is, its mode is kept, and a signed one is refused (a rewrite would break its signature).
  *
- * <p>Usage: {@code java UpgradeClassfiles.java LIB_DIR}
+ * <p>Usage: {@code java UpgradeClassfiles.java JAR...}
  */
 public final class UpgradeClassfiles {
 
   private static final int OLD = 50;
 
   public static void main(String[] args) throws IOException {
-    if (args.length != 1) {
-      System.err.println("usage: java UpgradeClassfiles.java LIB_DIR");
+    if (args.length == 0) {
+      System.err.println("usage: java UpgradeClassfiles.java JAR...");
       System.exit(2);
     }
-    List<Path> jars = new ArrayList<>();
-    try (var s = Files.list(Path.of(args[0]))) {
-      s.filter(p -> p.toString().endsWith(".jar")).sorted().forEach(jars::add);
-    }
-    for (Path jar : jars) {
+    for (String a : args) {
+      Path jar = Path.of(a);
+      if (!Files.isRegularFile(jar)) {
+        System.err.println("UpgradeClassfiles: no such jar " + jar);
+        System.exit(1);
+      }
       int n = upgrade(jar);
       if (n > 0) {
         System.out.println("upgraded " + n + " pre-Java-6 classes of " + jar.getFileName() + " to class-file version 52");
@@ -104,6 +105,7 @@ public final class UpgradeClassfiles {
               out.closeEntry();
             }
           }
+          Files.setPosixFilePermissions(tmp, Files.getPosixFilePermissions(jar));
           Files.move(tmp, jar, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } finally {
           Files.deleteIfExists(tmp);
