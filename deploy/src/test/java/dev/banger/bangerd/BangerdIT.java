@@ -63,15 +63,7 @@ class BangerdIT {
         socket_mode = "0666"
         """);
     log = state.resolve("bangerd.log");
-    bangerd = RUN.start(Command.of(DIST.resolve("bin/bangerd").toString(), "--all", "--state-dir", state.toString(),
-        "--config", cfg.toString()).build(), log);
-    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-    while (!Files.readString(log).contains("bangerd: serving")) {
-      if (!bangerd.isAlive() || System.nanoTime() > deadline) {
-        throw new AssertionError("bangerd did not come up; its log:\n" + Files.readString(log));
-      }
-      Thread.sleep(50);
-    }
+    bangerd = DistBangerd.startAll(RUN, state, cfg, log);
     System.out.println("[BangerdIT] " + Files.readString(log).lines().filter(l -> l.startsWith("bangerd: serving")).findFirst().orElse(""));
   }
 

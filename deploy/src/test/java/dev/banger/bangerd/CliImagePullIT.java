@@ -88,15 +88,7 @@ class CliImagePullIT {
     Path cfg = state.resolve("config.toml");
     Files.writeString(cfg, "shutdown_grace_seconds = 5\n");
     log = state.resolve("bangerd.log");
-    bangerd = RUN.start(Command.of(DIST.resolve("bin/bangerd").toString(), "--all", "--state-dir", state.toString(),
-        "--config", cfg.toString()).build(), log);
-    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-    while (!Files.readString(log).contains("bangerd: serving")) {
-      if (!bangerd.isAlive() || System.nanoTime() > deadline) {
-        throw new AssertionError("bangerd did not come up; its log:\n" + Files.readString(log));
-      }
-      Thread.sleep(50);
-    }
+    bangerd = DistBangerd.startAll(RUN, state, cfg, log);
   }
 
   @AfterAll
