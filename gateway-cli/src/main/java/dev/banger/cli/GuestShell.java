@@ -18,6 +18,11 @@ final class GuestShell {
   private GuestShell() {}
 
   static List<String> argv(Services s, String ip, boolean tty, List<String> command) {
+    return argvRemote(s, ip, tty, command.isEmpty() ? null : ShellQuote.join(command));
+  }
+
+  /** {@code remote}: the one string the guest's shell runs, or null for a login shell. */
+  static List<String> argvRemote(Services s, String ip, boolean tty, String remote) {
     if (!Files.isReadable(s.sshKey())) {
       throw new CliException("banger's SSH key " + s.sshKey() + " is missing or unreadable — is this the user"
           + " vm-service runs as?");
@@ -27,17 +32,35 @@ final class GuestShell {
         "-o", "BatchMode=yes", "-o", "LogLevel=ERROR", "-o", "ConnectTimeout=15"));
     a.add(tty ? "-t" : "-T");
     a.add("root@" + ip);
-    if (!command.isEmpty()) {
+    if (remote != null) {
       a.add("--");
-      a.add(ShellQuote.join(command));
+      a.add(remote);
     }
     return a;
   }
 
   static int run(Services s, String ip, List<String> command) {
     boolean tty = command.isEmpty() && System.console() != null && System.console().isTerminal();
+    return interactive(argv(s, ip, tty, command));
+  }
+
+  /**
+   * {@code command} (or, without one, a login shell) in directory {@code dir} of the guest: the
+   * workspace commands' way in. The directory is quoted like the command's words.
+   */
+  static int runIn(Services s, String ip, String dir, List<String> command) {
+    boolean tty = command.isEmpty() && System.console() != null && System.console().isTerminal();
+    return interactive(argvRemote(s, ip, tty, remoteIn(dir, command)));
+  }
+
+  static String remoteIn(String dir, List<String> command) {
+    return "cd -- " + ShellQuote.quote(dir) + " && "
+        + (command.isEmpty() ? "exec \"${SHELL:-/bin/sh}\" -l" : ShellQuote.join(command));
+  }
+
+  private static int interactive(List<String> argv) {
     try {
-      return new HostCommandRunner().interactive(Command.of(argv(s, ip, tty, command)).build());
+      return new HostCommandRunner().interactive(Command.of(argv).build());
     } catch (CommandFailedException e) {
       throw new CliException(e.kind() == CommandFailedException.Kind.NOT_FOUND
           ? "ssh is not installed (apt-get install openssh-client)" : "cannot run ssh: " + e.getMessage());

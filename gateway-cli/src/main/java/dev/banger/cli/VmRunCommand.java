@@ -1,6 +1,7 @@
 package dev.banger.cli;
 
 import dev.banger.api.vm.v1.DeleteVmRequest;
+import dev.banger.api.vm.v1.PrepareWorkspaceResult;
 import dev.banger.api.vm.v1.Vm;
 import dev.banger.api.vm.v1.VmState;
 import io.grpc.StatusRuntimeException;
@@ -15,9 +16,11 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code banger vm run [-- cmd…]}: a fresh VM, then a shell in it (bare), or one command whose
- * exit status becomes banger's; {@code --rm} deletes the VM afterwards, {@code -d} returns once
- * it is ready. Workspace mode ({@code vm run ./repo}) is issue #8 and refused for now.
+ * {@code banger vm run [PATH] [-- cmd…]}: a fresh VM, then a shell in it (bare), or one command
+ * whose exit status becomes banger's; {@code --rm} deletes the VM afterwards, {@code -d} returns
+ * once it is ready. With PATH (workspace mode, docs/workspaces.md) the git checkout there is
+ * copied in first and the shell or command runs in it; the checkout is checked (a dry run of the
+ * prepare) before any VM is made, so a bad PATH leaves nothing behind.
  */
 @Command(name = "run", description = "Create and start a VM, then open a shell or run a command in it.",
     mixinStandardHelpOptions = true)
@@ -36,23 +39,40 @@ final class VmRunCommand implements Callable<Integer> {
   @Option(names = {"-q", "--quiet"}, description = "No progress.")
   boolean quiet;
 
-  @Parameters(paramLabel = "CMD", description = "Command to run in the VM, after --.")
+  @Parameters(paramLabel = "[PATH] CMD", description = "A git checkout to copy in (before --), and the command to"
+      + " run in the VM (after --).")
   List<String> words = List.of();
+
+  @Option(names = "--guest-path", paramLabel = "P", description = "With PATH: where in the guest (default /root/<repo>).")
+  String guestPath;
+
+  @Option(names = "--include-untracked", description = "With PATH: also untracked files (ignored ones never).")
+  boolean untracked;
 
   @Override
   public Integer call() {
     List<String> original = spec.commandLine().getParseResult().originalArgs();
     int dashes = original.indexOf("--");
     int beforeDashes = dashes < 0 ? words.size() : words.size() - (original.size() - dashes - 1);
-    if (beforeDashes > 0) {
-      throw new CliException("workspace mode ('banger vm run PATH') is not built yet (issue #8); to run a command,"
-          + " put it after --: banger vm run -- " + String.join(" ", words), 2, null);
+    if (beforeDashes > 1) {
+      throw new CliException("vm run takes one PATH before --, got " + beforeDashes + " words; put the command after"
+          + " --: banger vm run " + words.get(0) + " -- " + String.join(" ", words.subList(1, words.size())), 2, null);
     }
-    if (detach && (rm || !words.isEmpty())) {
+    java.nio.file.Path path = beforeDashes == 1 ? java.nio.file.Path.of(words.get(0)) : null;
+    List<String> command = words.subList(beforeDashes, words.size());
+    if (detach && (rm || !command.isEmpty())) {
       throw new CliException("-d returns once the VM is ready: it takes neither --rm nor a command", 2, null);
+    }
+    if (path == null && (guestPath != null || untracked)) {
+      throw new CliException("--guest-path and --include-untracked go with a PATH to copy in", 2, null);
     }
     PrintWriter err = vm.err();
     try (Services s = vm.services()) {
+      if (path != null) {
+        // The checkout is checked before a VM exists: a bad PATH costs no VM.
+        VmWorkspaceCommand.prepare(s, VmWorkspaceCommand.request(null, path, guestPath, untracked).setDryRun(true)
+            .build(), new ProgressPrinter(err, false, true));
+      }
       Vm created;
       try {
         created = VmCommand.create(s, specOptions.request().build(),
@@ -61,21 +81,39 @@ final class VmRunCommand implements Callable<Integer> {
         keptForInspection(s, err, e);
         throw e;
       }
-      if (detach) {
-        vm.spec.commandLine().getOut().println(created.getName());
-        return 0;
-      }
       int status;
       try {
-        status = GuestShell.run(s, VmCommand.reachable(created), words);
-      } finally {
-        if (rm) {
-          s.vmLong().deleteVm(DeleteVmRequest.newBuilder().setVm(created.getId()).setForce(true)
-              .setRequestId(UUID.randomUUID().toString()).build());
+        String dir = null;
+        if (path != null) {
+          PrepareWorkspaceResult r = VmWorkspaceCommand.prepare(s, VmWorkspaceCommand.request(created.getId(), path,
+              guestPath, untracked).build(), new ProgressPrinter(err, ProgressPrinter.stderrIsTerminal(), quiet));
+          if (!quiet) {
+            VmWorkspaceCommand.summary(err, created.getName(), r);
+          }
+          dir = r.getWorkspace().getGuestPath();
         }
+        if (detach) {
+          vm.spec.commandLine().getOut().println(created.getName());
+          return 0;
+        }
+        String ip = VmCommand.reachable(created);
+        status = dir == null ? GuestShell.run(s, ip, command) : GuestShell.runIn(s, ip, dir, command);
+      } catch (RuntimeException e) {
+        if (rm) {
+          delete(s, created);
+        }
+        throw e;
+      }
+      if (rm) {
+        delete(s, created);
       }
       return status;
     }
+  }
+
+  private static void delete(Services s, Vm created) {
+    s.vmLong().deleteVm(DeleteVmRequest.newBuilder().setVm(created.getId()).setForce(true)
+        .setRequestId(UUID.randomUUID().toString()).build());
   }
 
   /** A VM whose start failed stays for 'banger vm logs', even with --rm; say so. */

@@ -122,4 +122,26 @@ final class FakeVmService extends VmServiceGrpc.VmServiceImplBase {
         .build());
     obs.onCompleted();
   }
+
+  /** Dry runs list two paths; a host path with "bad" in it is refused as the service would. */
+  @Override
+  public void prepareWorkspace(dev.banger.api.vm.v1.PrepareWorkspaceRequest req,
+      StreamObserver<dev.banger.api.vm.v1.PrepareWorkspaceResponse> obs) {
+    requests.add(req);
+    if (req.getHostPath().contains("bad")) {
+      obs.onError(io.grpc.Status.INVALID_ARGUMENT.withDescription(req.getHostPath() + " is not inside a git work tree")
+          .asRuntimeException());
+      return;
+    }
+    var ws = dev.banger.api.vm.v1.Workspace.newBuilder().setHostPath(req.getHostPath()).setGuestPath(
+        req.getGuestPath().isEmpty() ? "/root/repo" : req.getGuestPath()).setHeadCommit("0123456789abcdef0123");
+    var result = dev.banger.api.vm.v1.PrepareWorkspaceResult.newBuilder().setWorkspace(ws).setEntries(2).setBytes(10);
+    if (req.getDryRun()) {
+      result.addPaths(".git").addPaths("README");
+    } else {
+      find(req.getVm());
+    }
+    obs.onNext(dev.banger.api.vm.v1.PrepareWorkspaceResponse.newBuilder().setResult(result).build());
+    obs.onCompleted();
+  }
 }

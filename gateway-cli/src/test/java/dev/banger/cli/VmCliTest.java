@@ -110,11 +110,38 @@ class VmCliTest {
   }
 
   @Test
-  void runRefusesAPathUntilWorkspacesExistAndKeepsAFailedVm() {
-    CliHarness.Result path = run("vm", "run", "./repo", "--", "make", "test");
-    assertEquals(2, path.code());
-    assertTrue(path.err().contains("workspace mode") && path.err().contains("issue #8"), path.err());
-    assertTrue(fake.requests.isEmpty(), "nothing was created");
+  void workspacePrepareAndExecParseAndSayWhatIsMissing() throws Exception {
+    java.nio.file.Files.createDirectories(dir.resolve("repo"));
+    CliHarness.Result dry = run("vm", "workspace", "prepare", "dev", dir.resolve("repo").toString(), "--dry-run");
+    assertEquals(0, dry.code(), dry.err());
+    assertEquals(".git\nREADME\n", dry.out());
+    assertTrue(dry.err().contains("2 entries, 10 B would go to /root/repo"), dry.err());
+    var req = (dev.banger.api.vm.v1.PrepareWorkspaceRequest) fake.requests.getLast();
+    assertEquals(dir.resolve("repo").toString(), req.getHostPath(), "made absolute for the service");
+    assertEquals(2, run("vm", "exec", "dev").code(), "exec needs a command");
+    assertEquals(1, run("vm", "exec", "ghost", "--", "true").code());
+    assertEquals(0, run("vm", "create", "-q", "--name", "dev").code());
+    CliHarness.Result none = run("vm", "exec", "dev", "--", "true");
+    assertEquals(1, none.code());
+    assertTrue(none.err().contains("vm \"dev\" has no workspace — copy one in with 'banger vm workspace prepare dev"
+        + " PATH'"), none.err());
+  }
+
+  @Test
+  void runChecksItsPathBeforeAnyVmAndKeepsAFailedVm() throws Exception {
+    CliHarness.Result missing = run("vm", "run", dir.resolve("nope").toString(), "--", "make", "test");
+    assertEquals(2, missing.code());
+    assertTrue(missing.err().contains("workspace path " + dir.resolve("nope") + " does not exist"), missing.err());
+    assertTrue(fake.requests.isEmpty(), "nothing was asked");
+    java.nio.file.Files.createDirectories(dir.resolve("bad"));
+    CliHarness.Result notGit = run("vm", "run", dir.resolve("bad").toString(), "--", "true");
+    assertEquals(1, notGit.code());
+    assertTrue(notGit.err().contains("is not inside a git work tree"), notGit.err());
+    assertTrue(fake.requests.stream().noneMatch(CreateVmRequest.class::isInstance), "the dry run came first: no VM");
+    CliHarness.Result twoPaths = run("vm", "run", "a", "b", "--", "true");
+    assertEquals(2, twoPaths.code());
+    assertTrue(twoPaths.err().contains("vm run takes one PATH before --"), twoPaths.err());
+    assertEquals(2, run("vm", "run", "--guest-path", "/root/x", "--", "true").code(), "--guest-path needs a PATH");
     CliHarness.Result detachedWithCommand = run("vm", "run", "-d", "--", "true");
     assertEquals(2, detachedWithCommand.code());
     CliHarness.Result failed = run("vm", "run", "--rm", "--name", "broken", "--", "true");

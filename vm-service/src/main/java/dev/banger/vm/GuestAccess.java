@@ -22,6 +22,13 @@ interface GuestAccess {
   /** Asks the guest to power off; false when it could not be asked (no SSH). */
   boolean poweroff(String ip, String name);
 
+  /**
+   * Runs {@code command} in the guest as root with {@code input} on its stdin, stdout and stderr
+   * copied to the streams; returns its exit status.
+   */
+  int run(String ip, String name, String command, Duration timeout, dev.banger.vm.ssh.GuestSsh.Input input,
+      java.io.OutputStream out, java.io.OutputStream err, BooleanSupplier cancelled) throws Exception;
+
   /** Drops the VM's pinned host key (the VM is deleted; its address may be reused). */
   void forget(String ip, String name) throws Exception;
 }

@@ -55,6 +55,12 @@ final class GuestAccessFactory {
     }
 
     @Override
+    public int run(String ip, String name, String command, Duration timeout, GuestSsh.Input input,
+        java.io.OutputStream out, java.io.OutputStream err, BooleanSupplier cancelled) throws Exception {
+      return ssh.exec(ip, PORT, name + ".vm", command, timeout, input, out, err, cancelled);
+    }
+
+    @Override
     public void forget(String ip, String name) throws Exception {
       known.remove(List.of(ip, name + ".vm"));
     }

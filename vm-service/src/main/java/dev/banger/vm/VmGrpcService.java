@@ -4,6 +4,10 @@ import com.google.protobuf.Timestamp;
 import dev.banger.api.vm.v1.CreateVmRequest;
 import dev.banger.api.vm.v1.CreateVmResponse;
 import dev.banger.api.vm.v1.DeleteVmRequest;
+import dev.banger.api.vm.v1.PrepareWorkspaceRequest;
+import dev.banger.api.vm.v1.PrepareWorkspaceResponse;
+import dev.banger.api.vm.v1.PrepareWorkspaceResult;
+import dev.banger.api.vm.v1.Workspace;
 import dev.banger.api.vm.v1.DeleteVmResponse;
 import dev.banger.api.vm.v1.GetVmLogsRequest;
 import dev.banger.api.vm.v1.GetVmLogsResponse;
@@ -52,9 +56,12 @@ final class VmGrpcService extends VmServiceGrpc.VmServiceImplBase {
   private final VmLifecycle lifecycle;
   private final VmControl control;
   private final VmInspect inspect;
+  private final VmWorkspaces workspaces;
   private final OperationRegistry ops;
 
-  VmGrpcService(VmStore store, VmLifecycle lifecycle, VmControl control, VmInspect inspect, OperationRegistry ops) {
+  VmGrpcService(VmStore store, VmLifecycle lifecycle, VmControl control, VmInspect inspect, VmWorkspaces workspaces,
+      OperationRegistry ops) {
+    this.workspaces = workspaces;
     this.store = store;
     this.lifecycle = lifecycle;
     this.control = control;
@@ -72,6 +79,20 @@ final class VmGrpcService extends VmServiceGrpc.VmServiceImplBase {
       call.succeed(vm, CreateVmResponse.newBuilder().setVm(vm).build());
     } catch (Throwable t) {
       call.fail(t, LOG, "create of VM " + req.getName());
+    }
+  }
+
+  @Override
+  public void prepareWorkspace(PrepareWorkspaceRequest req, StreamObserver<PrepareWorkspaceResponse> obs) {
+    ProgressCall<PrepareWorkspaceResponse> call = new ProgressCall<>(ops,
+        VmServiceGrpc.getPrepareWorkspaceMethod().getFullMethodName(), "vms/" + req.getVm() + "/workspace",
+        req.getRequestId(), obs, VmWorkspaces.STAGES, p -> PrepareWorkspaceResponse.newBuilder().setProgress(p).build(),
+        VmErrors::toStatus);
+    try {
+      PrepareWorkspaceResult r = detached(() -> workspaces.prepare(req, call.listener(), call.cancelled()));
+      call.succeed(r, PrepareWorkspaceResponse.newBuilder().setResult(r).build());
+    } catch (Throwable t) {
+      call.fail(t, LOG, "workspace prepare of VM " + req.getVm());
     }
   }
 
@@ -216,6 +237,12 @@ final class VmGrpcService extends VmServiceGrpc.VmServiceImplBase {
     }
     if (v.startedAt() != null && v.state() == VmState.RUNNING) {
       b.setStartTime(ts(v.startedAt()));
+    }
+    if (v.lastWorkspace() != null) {
+      Workspace w = VmWorkspaces.toProto(v.lastWorkspace());
+      if (w != null) {
+        b.setWorkspace(w);
+      }
     }
     return b.build();
   }

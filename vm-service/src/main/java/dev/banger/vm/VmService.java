@@ -65,7 +65,8 @@ public final class VmService implements BangerService {
     LOG.info("vm-service: driver {}, {} VM(s) adopted {}, {} marked stopped {}", driver.name(), r.adopted().size(),
         r.adopted(), r.stopped().size(), r.stopped());
     VmInspect inspect = new VmInspect(store, lifecycle, runtime, locks, context.commands());
-    return List.of(new VmGrpcService(store, lifecycle, control, inspect, context.operations()));
+    VmWorkspaces workspaces = new VmWorkspaces(store, lifecycle, access, locks, context.commands());
+    return List.of(new VmGrpcService(store, lifecycle, control, inspect, workspaces, context.operations()));
   }
 
   private static VmmDriver driver(ServiceContext context, VmConfig config, VmPaths paths) {

@@ -9,13 +9,13 @@ import java.util.Arrays;
  * prints without end cannot exhaust the daemon's heap. MINA writes from its I/O threads, hence
  * the synchronisation.
  */
-final class BoundedBuffer extends OutputStream {
+public final class BoundedBuffer extends OutputStream {
 
   private final int limit;
   private final ByteArrayOutputStream kept = new ByteArrayOutputStream();
   private boolean truncated;
 
-  BoundedBuffer(int limit) {
+  public BoundedBuffer(int limit) {
     this.limit = limit;
   }
 
@@ -33,11 +33,11 @@ final class BoundedBuffer extends OutputStream {
     kept.write(b, off, Math.max(0, Math.min(len, room)));
   }
 
-  synchronized byte[] bytes() {
+  public synchronized byte[] bytes() {
     return Arrays.copyOf(kept.toByteArray(), kept.size());
   }
 
-  synchronized boolean truncated() {
+  public synchronized boolean truncated() {
     return truncated;
   }
 }

@@ -191,6 +191,37 @@ public final class GuestSsh implements AutoCloseable {
     }
   }
 
+  /** What feeds a command's stdin; it is closed (end of file) after {@link #writeTo} returns. */
+  public interface Input {
+    void writeTo(OutputStream stdin) throws IOException;
+  }
+
+  /**
+   * Runs {@code command} with {@code input} written to its stdin (in this thread, at the
+   * channel's pace), its stdout and stderr copied to {@code out} and {@code err}.
+   *
+   * @return the command's exit status
+   * @throws CancellationException when {@code cancelled} turns true (the channel is closed)
+   */
+  public int exec(String ip, int port, String pinAlias, String command, Duration timeout, Input input,
+      OutputStream out, OutputStream err, BooleanSupplier cancelled) throws GuestSshException {
+    PinningVerifier.Target t = target(ip, port, pinAlias);
+    String where = ip + ":" + port;
+    long deadline = System.nanoTime() + timeout.toNanos();
+    try (ClientSession s = open(t, deadline, CONNECT, cancelled)) {
+      ChannelOutcome o = new ChannelOutcome();
+      o.input = input;
+      Integer status = run(s, command, deadline, out, err, cancelled, where, o);
+      if (status == null) {
+        throw new GuestSshException("`" + display(command) + "` on " + where + " ended without an exit status"
+            + (o.signal == null ? " (the connection closed)" : " (signal " + o.signal + ")"));
+      }
+      return status;
+    } catch (IOException e) {
+      throw new GuestSshException("ssh to " + where + ": " + reason(e), e);
+    }
+  }
+
   /**
    * Asks the guest to power off ({@value #POWEROFF_COMMAND}). The guest closing the connection
    * before an exit status comes back is the expected success, not an error.
@@ -298,6 +329,7 @@ public final class GuestSsh implements AutoCloseable {
   /** What a finished channel said besides its exit status. */
   private static final class ChannelOutcome {
     String signal;
+    Input input;
   }
 
   private static Integer run(ClientSession s, String command, long deadline, OutputStream out, OutputStream err,
@@ -316,8 +348,14 @@ public final class GuestSsh implements AutoCloseable {
       if (!of.isOpened()) {
         throw new Unreachable(where, "cannot run a command: " + reason(of.getException()), of.getException());
       }
-      // Nothing feeds guest commands: end of file on stdin, so one that reads it finishes.
-      ch.getInvertedIn().close();
+      if (outcome.input != null) {
+        try (OutputStream stdin = ch.getInvertedIn()) {
+          outcome.input.writeTo(stdin);
+        }
+      } else {
+        // Nothing feeds guest commands: end of file on stdin, so one that reads it finishes.
+        ch.getInvertedIn().close();
+      }
       while (!ch.waitFor(EnumSet.of(ClientChannelEvent.CLOSED), POLL_MS).contains(ClientChannelEvent.CLOSED)) {
         checkCancel(cancelled, where);
         if (System.nanoTime() - deadline >= 0) {

@@ -68,6 +68,11 @@ public final class VmStore {
         vcpu, memoryMib, workDiskBytes, id);
   }
 
+  /** The last prepared workspace, as vm-service's JSON (VmWorkspaces.Recorded). */
+  public void setWorkspace(String id, String json) throws SQLException {
+    db.update("UPDATE vms SET last_workspace = ?, updated_at = " + NOW + " WHERE id = ?", json, id);
+  }
+
   public void delete(String id) throws SQLException {
     db.update("DELETE FROM vms WHERE id = ?", id);
   }

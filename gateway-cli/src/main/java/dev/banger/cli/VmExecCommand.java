@@ -1,0 +1,94 @@
+package dev.banger.cli;
+
+import dev.banger.api.vm.v1.PrepareWorkspaceResult;
+import dev.banger.api.vm.v1.Vm;
+import dev.banger.api.vm.v1.Workspace;
+import dev.banger.kit.process.Command;
+import dev.banger.kit.process.CommandFailedException;
+import dev.banger.kit.process.CommandResult;
+import dev.banger.kit.process.HostCommandRunner;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code banger vm exec VM -- CMD…}: CMD in the VM's workspace (the last prepare's guest path),
+ * its exit status banger's. The host checkout's HEAD is compared with the one prepared: when it
+ * moved, a warning says the guest has the older tree, and {@code --auto-prepare} copies it again.
+ */
+@CommandLine.Command(name = "exec", description = "Run a command in a VM's workspace.", mixinStandardHelpOptions = true)
+final class VmExecCommand implements Callable<Integer> {
+
+  @CommandLine.ParentCommand VmCommand vm;
+
+  @Parameters(index = "0", paramLabel = "VM", description = "VM name or id (running).")
+  String vmRef;
+
+  @Parameters(index = "1..*", paramLabel = "CMD", description = "The command, after --.")
+  List<String> command = List.of();
+
+  @Option(names = "--guest-path", paramLabel = "P", description = "Run there instead of the recorded workspace.")
+  String guestPath;
+
+  @Option(names = "--auto-prepare", description = "Copy the checkout again first when its HEAD moved since the prepare.")
+  boolean autoPrepare;
+
+  @Option(names = {"-q", "--quiet"}, description = "No progress, no warning.")
+  boolean quiet;
+
+  @Override
+  public Integer call() {
+    if (command.isEmpty()) {
+      throw new CliException("a command is required after --: banger vm exec " + vmRef + " -- make test", 2, null);
+    }
+    PrintWriter err = vm.err();
+    try (Services s = vm.services()) {
+      Vm v = VmCommand.get(s, vmRef);
+      String ip = VmCommand.reachable(v);
+      String dir = guestPath;
+      if (dir == null) {
+        if (!v.hasWorkspace()) {
+          throw new CliException("vm \"" + v.getName() + "\" has no workspace — copy one in with 'banger vm workspace"
+              + " prepare " + v.getName() + " PATH', or give --guest-path");
+        }
+        Workspace w = v.getWorkspace();
+        dir = w.getGuestPath();
+        String now = hostHead(Path.of(w.getHostPath()));
+        if (now != null && !now.equals(w.getHeadCommit())) {
+          if (autoPrepare) {
+            PrepareWorkspaceResult r = VmWorkspaceCommand.prepare(s, VmWorkspaceCommand.request(v.getId(),
+                Path.of(w.getHostPath()), w.getGuestPath(), w.getIncludeUntracked()).build(),
+                new ProgressPrinter(err, ProgressPrinter.stderrIsTerminal(), quiet));
+            if (!quiet) {
+              VmWorkspaceCommand.summary(err, v.getName(), r);
+            }
+          } else if (!quiet) {
+            err.println("banger: warning: " + w.getHostPath() + " is at " + shortId(now) + ", but " + v.getName() + ":"
+                + dir + " was prepared at " + shortId(w.getHeadCommit()) + " — --auto-prepare copies it again");
+          }
+        }
+      }
+      return GuestShell.runIn(s, ip, dir, command);
+    }
+  }
+
+  /** The host checkout's HEAD now, or null when it cannot be read (moved away, no git): no warning then. */
+  static String hostHead(Path root) {
+    try {
+      CommandResult r = new HostCommandRunner().run(Command.of("git", "-C", root.toString(), "rev-parse", "--verify",
+          "-q", "HEAD").timeout(Duration.ofSeconds(20)).build());
+      return r.succeeded() ? r.stdoutText().strip() : null;
+    } catch (CommandFailedException e) {
+      return null;
+    }
+  }
+
+  private static String shortId(String commit) {
+    return commit.isEmpty() ? "(no commit)" : commit.substring(0, Math.min(12, commit.length()));
+  }
+}

@@ -1,0 +1,176 @@
+package dev.banger.vm;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.banger.api.vm.v1.PrepareWorkspaceRequest;
+import dev.banger.api.vm.v1.PrepareWorkspaceResult;
+import dev.banger.api.vm.v1.Workspace;
+import dev.banger.kit.concurrent.KeyedLocks;
+import dev.banger.kit.grpc.Errors;
+import dev.banger.kit.ops.StageProgress;
+import dev.banger.kit.process.CommandRunner;
+import dev.banger.vm.ssh.BoundedBuffer;
+import dev.banger.vm.store.VmRecord;
+import dev.banger.vm.store.VmState;
+import dev.banger.vm.store.VmStore;
+import dev.banger.vm.workspace.WorkspaceException;
+import dev.banger.vm.workspace.WorkspaceLister;
+import dev.banger.vm.workspace.WorkspaceSource;
+import dev.banger.vm.workspace.WorkspaceTar;
+import io.grpc.Status;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.CancellationException;
+import java.util.function.BooleanSupplier;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * PrepareWorkspace (docs/workspaces.md): a host checkout listed by {@link WorkspaceLister},
+ * streamed as one tar by {@link WorkspaceTar} into {@code tar -x} in the guest over SSH, and
+ * recorded on the VM for {@code vm exec}.
+ */
+final class VmWorkspaces {
+
+  static final String LIST = "list";
+  static final String SEND = "send";
+  static final String[] STAGES = {LIST, SEND};
+  /** Under /root (the work disk, which survives restarts); plain components, no "." or "..". */
+  static final Pattern GUEST_PATH = Pattern.compile("/root(/[A-Za-z0-9_][A-Za-z0-9._-]{0,127}){1,16}");
+  private static final Pattern COMPONENT = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9._-]{0,127}");
+  private static final Duration SEND_TIMEOUT = Duration.ofHours(1);
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Logger LOG = LoggerFactory.getLogger(VmWorkspaces.class);
+
+  private final VmStore store;
+  private final VmLifecycle lifecycle;
+  private final GuestAccess access;
+  private final KeyedLocks locks;
+  private final WorkspaceLister lister;
+
+  VmWorkspaces(VmStore store, VmLifecycle lifecycle, GuestAccess access, KeyedLocks locks, CommandRunner commands) {
+    this.store = store;
+    this.lifecycle = lifecycle;
+    this.access = access;
+    this.locks = locks;
+    this.lister = new WorkspaceLister(commands);
+  }
+
+  /** What {@code last_workspace} holds, as JSON. */
+  record Recorded(String hostPath, String guestPath, String headCommit, String preparedAt, boolean includeUntracked) {}
+
+  PrepareWorkspaceResult prepare(PrepareWorkspaceRequest req, StageProgress progress, BooleanSupplier cancelled)
+      throws Exception {
+    if (req.getHostPath().isEmpty() || !Path.of(req.getHostPath()).isAbsolute()) {
+      throw Errors.invalidArgument("host_path", "host_path must be an absolute path, got \"" + req.getHostPath() + "\"");
+    }
+    if (!req.getGuestPath().isEmpty()) {
+      checkGuestPath(req.getGuestPath());
+    }
+    // The VM first (unless dry_run), so a typo in its name fails before any git runs.
+    VmRecord vm = req.getDryRun() && req.getVm().isEmpty() ? null : lifecycle.find(req.getVm());
+    progress.stage(LIST, "listing " + req.getHostPath(), 0, 0);
+    WorkspaceSource src;
+    try {
+      src = lister.list(Path.of(req.getHostPath()), req.getIncludeUntracked());
+    } catch (WorkspaceException e) {
+      throw Errors.of(Status.INVALID_ARGUMENT.withDescription(e.getMessage()), "WORKSPACE_INVALID",
+          Map.of("host_path", req.getHostPath()));
+    }
+    String guestPath = req.getGuestPath().isEmpty() ? defaultGuestPath(src.root()) : req.getGuestPath();
+    long total = fileBytes(src);
+    if (req.getDryRun()) {
+      return PrepareWorkspaceResult.newBuilder().setWorkspace(workspace(src, guestPath, req.getIncludeUntracked(), null))
+          .setEntries(src.paths().size()).setBytes(total).addAllPaths(src.paths()).build();
+    }
+    return locks.with(vm.id(), () -> {
+      VmRecord v = lifecycle.find(vm.id());
+      if (v.state() != VmState.RUNNING || v.ipAddress() == null) {
+        throw VmErrors.wrongState(v.name(), v.state().name().toLowerCase(java.util.Locale.ROOT),
+            "start it first ('banger vm start " + v.name() + "')");
+      }
+      progress.stage(SEND, "sending " + src.paths().size() + " entries to " + v.name() + ":" + guestPath, 0, total);
+      WorkspaceTar.Written[] written = new WorkspaceTar.Written[1];
+      BoundedBuffer err = new BoundedBuffer(64 * 1024);
+      long t0 = System.nanoTime();
+      int status = access.run(v.ipAddress(), v.name(), receiveCommand(guestPath), SEND_TIMEOUT,
+          stdin -> written[0] = WorkspaceTar.write(src, stdin, done -> {
+            if (cancelled.getAsBoolean()) {
+              throw new CancellationException("prepare of " + v.name() + " cancelled");
+            }
+            progress.stage(SEND, "sent", done, total);
+          }), OutputStream.nullOutputStream(), err, cancelled);
+      if (status != 0) {
+        String why = new String(err.bytes(), StandardCharsets.UTF_8).strip();
+        throw Errors.of(Status.INTERNAL.withDescription("unpacking the workspace in " + v.name() + ":" + guestPath
+            + " failed (tar exited " + status + (why.isEmpty() ? "" : ": " + why.lines().findFirst().orElse("")) + ")"),
+            "WORKSPACE_UNPACK_FAILED", Map.of("vm", v.name()));
+      }
+      Instant now = Instant.now();
+      Workspace ws = workspace(src, guestPath, req.getIncludeUntracked(), now);
+      store.setWorkspace(v.id(), JSON.writeValueAsString(new Recorded(ws.getHostPath(), guestPath, src.head(),
+          now.toString(), req.getIncludeUntracked())));
+      LOG.info("workspace {} -> {}:{}: {} entries, {} bytes in {} ms", src.root(), v.name(), guestPath,
+          written[0].files(), written[0].bytes(), (System.nanoTime() - t0) / 1_000_000);
+      return PrepareWorkspaceResult.newBuilder().setWorkspace(ws).setEntries(written[0].files())
+          .setBytes(written[0].bytes()).build();
+    });
+  }
+
+  /** The one command the guest runs: the path is checked against {@link #GUEST_PATH}, and quoted anyway. */
+  static String receiveCommand(String guestPath) {
+    String q = "'" + guestPath + "'";
+    return "rm -rf -- " + q + " && mkdir -p -- " + q + " && tar -x -p -f - -C " + q;
+  }
+
+  static void checkGuestPath(String p) {
+    if (!GUEST_PATH.matcher(p).matches() || p.contains("/../") || p.endsWith("/..") || p.contains("/./")
+        || p.endsWith("/.")) {
+      throw Errors.invalidArgument("guest_path", "guest_path \"" + dev.banger.kit.text.Printable.bare(p, 200)
+          + "\" must be below /root (the work disk), made of letters, digits, '.', '_' and '-', e.g. /root/repo");
+    }
+  }
+
+  static String defaultGuestPath(Path root) {
+    String name = root.getFileName() == null ? "" : root.getFileName().toString();
+    return "/root/" + (COMPONENT.matcher(name).matches() && !name.equals("..") ? name : "workspace");
+  }
+
+  static Workspace toProto(String json) {
+    try {
+      Recorded r = JSON.readValue(json, Recorded.class);
+      Instant at = Instant.parse(r.preparedAt());
+      return Workspace.newBuilder().setHostPath(r.hostPath()).setGuestPath(r.guestPath()).setHeadCommit(r.headCommit())
+          .setIncludeUntracked(r.includeUntracked()).setPrepareTime(VmGrpcService.ts(at)).build();
+    } catch (Exception e) {
+      LOG.warn("unreadable last_workspace {}: {}", json, e.getMessage());
+      return null;
+    }
+  }
+
+  private static Workspace workspace(WorkspaceSource src, String guestPath, boolean untracked, Instant at) {
+    Workspace.Builder b = Workspace.newBuilder().setHostPath(src.root().toString()).setGuestPath(guestPath)
+        .setHeadCommit(src.head()).setIncludeUntracked(untracked);
+    if (at != null) {
+      b.setPrepareTime(VmGrpcService.ts(at));
+    }
+    return b.build();
+  }
+
+  private static long fileBytes(WorkspaceSource src) throws java.io.IOException {
+    long n = 0;
+    for (String p : src.paths()) {
+      Path f = src.root().resolve(p);
+      if (Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS)) {
+        n += Files.size(f);
+      }
+    }
+    return n;
+  }
+}
