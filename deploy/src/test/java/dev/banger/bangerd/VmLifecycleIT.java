@@ -46,7 +46,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
 /**
- * The whole VM path on real parts (issue #6): Debian's kernel imported from the host, the
+ * The whole VM path on real parts (issue #6), on a {@link BootedStack}: Debian's kernel imported from the host, the
  * debian-bookworm image built from Debian's mirror with mmdebstrap and paired with it, then all
  * four services (bangerd --all) inside a network namespace this test made, booting guests under
  * QEMU TCG that are reached over SSH. Every phase ends by checking the host holds exactly what
@@ -56,93 +56,26 @@ import org.junit.jupiter.api.TestMethodOrder;
 class VmLifecycleIT {
 
   static final String NETNS = "bgvm-" + ProcessHandle.current().pid();
+  static BootedStack booted;
   static VmStack stack;
   static Path state;
 
   @BeforeAll
   static void setUp() throws Exception {
-    assumeTrue("root".equals(System.getProperty("user.name")), "SKIPPED LOUDLY: needs root (netns, bridge, taps)");
-    for (String tool : List.of("qemu-system-x86_64", "ip", "nft", "mmdebstrap", "ssh", "mkfs.ext4", "debugfs")) {
-      assumeTrue(VmStack.RUN.run(Command.of("sh", "-c", "PATH=$PATH:/sbin:/usr/sbin command -v " + tool).build())
-          .succeeded(), "SKIPPED LOUDLY: " + tool + " is missing (.ci/run installs it)");
-    }
-    String release = hostKernelRelease();
-    assumeTrue(release != null, "SKIPPED LOUDLY: no /boot/vmlinuz-* (apt-get install linux-image-amd64)");
-    state = Files.createTempDirectory(Path.of("/tmp"), "bgvm-");
-    stack = new VmStack(NETNS, state, """
-        shutdown_grace_seconds = 5
-        [net]
-        tap_pool_size = 0
-        [vm]
-        vcpu = 2
-        memory_mib = 1024
-        work_disk_bytes = 536870912
-        system_overlay_bytes = 1073741824
-        boot_timeout_seconds = 300
-        stop_timeout_seconds = 60
-        """);
-    // The image is built outside the namespace: mmdebstrap needs Debian's mirror, and only
-    // image-service and disk-service run there (no bridge, no taps in the host's namespace).
-    long t0 = System.nanoTime();
-    try (VmStack prep = new VmStack(NETNS, state, Files.readString(stack.config))) {
-      prep.start(false, "--service", "disk");
-      VmStack img = new VmStack(NETNS, state, Files.readString(stack.config));
-      img.start(false, "--service", "image");
-      try {
-        var images = ImageServiceGrpc.newBlockingStub(img.channel(ServiceName.IMAGE));
-        Kernel k = last(images.withDeadlineAfter(5, TimeUnit.MINUTES).importKernel(ImportKernelRequest.newBuilder()
-            .setFromHost(true).setHostRelease(release).build())).getKernel();
-        long t1 = System.nanoTime();
-        var pulled = last(images.withDeadlineAfter(15, TimeUnit.MINUTES).pullImage(PullImageRequest.newBuilder()
-            .setReference("debian-bookworm").setKernel(k.getName()).build()));
-        System.out.printf("[VmLifecycleIT] kernel %s imported in %d ms; image %s built in %d ms%n", k.getVersion(),
-            (t1 - t0) / 1_000_000, pulled.getImage().getName(), (System.nanoTime() - t1) / 1_000_000);
-      } finally {
-        img.stop();
-      }
-    }
-    VmStack.createNetns(NETNS);
-    stack.start(true, "--all");
+    booted = BootedStack.start(NETNS, "VmLifecycleIT");
+    stack = booted.stack;
+    state = booted.state;
   }
 
   @AfterAll
   static void tearDown() throws Exception {
-    try {
-      if (stack != null) {
-        try {
-          for (Vm v : vms().listVms(ListVmsRequest.getDefaultInstance()).getVmsList()) {
-            vms().deleteVm(DeleteVmRequest.newBuilder().setVm(v.getId()).setForce(true).build());
-          }
-        } catch (StatusRuntimeException e) {
-          System.out.println("[VmLifecycleIT] cleanup: " + e.getStatus());
-        }
-        stack.stop();
-      }
-    } finally {
-      // Whatever a failed test left: QEMU processes of this state dir, then the namespace.
-      if (state != null) {
-        VmStack.RUN.run(Command.of("pkill", "-9", "-f", state.toString()).build());
-      }
-      VmStack.deleteNetns(NETNS);
-      if (state != null) {
-        VmStack.RUN.run(Command.of("rm", "-rf", "--one-file-system", state.toString()).build());
-      }
-    }
-  }
-
-  static String hostKernelRelease() throws Exception {
-    try (Stream<Path> s = Files.list(Path.of("/boot"))) {
-      return s.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("vmlinuz-")).sorted()
-          .reduce((a, b) -> b).map(n -> n.substring("vmlinuz-".length())).orElse(null);
+    if (booted != null) {
+      booted.close();
     }
   }
 
   static <T> T last(Iterator<T> it) {
-    T t = null;
-    while (it.hasNext()) {
-      t = it.next();
-    }
-    return t;
+    return BootedStack.last(it);
   }
 
   static VmServiceGrpc.VmServiceBlockingStub vms() {
@@ -332,12 +265,8 @@ class VmLifecycleIT {
     assertEquals(EMPTY, host(), "no taps, leases, disks, QEMU or pinned host keys left");
   }
 
-  /** The real {@code banger} binary, run inside the namespace (ssh reaches the guests only there). */
   static CommandResult banger(String... args) throws Exception {
-    List<String> a = new ArrayList<>(List.of(Path.of(System.getProperty("banger.dist", "target/dist"))
-        .resolve("bin/banger").toAbsolutePath().toString(), "--state-dir", state.toString()));
-    a.addAll(List.of(args));
-    return stack.inNetns(Duration.ofMinutes(10), a.toArray(String[]::new));
+    return booted.banger(args);
   }
 
   @Test

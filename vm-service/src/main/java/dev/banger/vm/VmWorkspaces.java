@@ -73,8 +73,8 @@ final class VmWorkspaces {
     if (!req.getGuestPath().isEmpty()) {
       checkGuestPath(req.getGuestPath());
     }
-    // The VM first (unless dry_run), so a typo in its name fails before any git runs.
-    VmRecord vm = req.getDryRun() && req.getVm().isEmpty() ? null : lifecycle.find(req.getVm());
+    // The VM first, so a typo in its name fails before any git runs; a dry run needs none.
+    VmRecord vm = req.getDryRun() ? null : lifecycle.find(req.getVm());
     progress.stage(LIST, "listing " + req.getHostPath(), 0, 0);
     WorkspaceSource src;
     try {
