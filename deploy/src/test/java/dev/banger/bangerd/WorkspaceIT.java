@@ -1,0 +1,160 @@
+package dev.banger.bangerd;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.banger.api.vm.v1.ListVmsRequest;
+import dev.banger.kit.process.Command;
+import dev.banger.kit.process.CommandResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * Workspaces end to end (issue #8), the real {@code banger} against real guests under TCG in a
+ * namespace of the test's own: a checkout with tracked, untracked, ignored, executable,
+ * symlinked and edited files goes into a VM with {@code vm run PATH}, {@code vm workspace
+ * prepare} and {@code vm exec}; bad input leaves no VM.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class WorkspaceIT {
+
+  static final String NETNS = "bgws-" + ProcessHandle.current().pid();
+  static BootedStack booted;
+  static Path repo;
+
+  @BeforeAll
+  static void setUp() throws Exception {
+    booted = BootedStack.start(NETNS, "WorkspaceIT");
+    repo = booted.state.resolve("checkout/repo");
+    Files.createDirectories(repo.resolve("src"));
+    git("init", "-q");
+    Files.writeString(repo.resolve("README"), "committed\n");
+    Files.writeString(repo.resolve(".gitignore"), "*.log\n");
+    Path run = Files.writeString(repo.resolve("src/run.sh"), "#!/bin/sh\necho ran in $(pwd)\n");
+    Files.setPosixFilePermissions(run, PosixFilePermissions.fromString("rwxr-xr-x"));
+    Files.createSymbolicLink(repo.resolve("link"), Path.of("README"));
+    git("add", "-A");
+    git("commit", "-q", "-m", "one");
+    Files.writeString(repo.resolve("README"), "committed\nedited on the host\n");
+    Files.writeString(repo.resolve("notes.txt"), "untracked\n");
+    Files.writeString(repo.resolve("debug.log"), "ignored\n");
+  }
+
+  @AfterAll
+  static void tearDown() throws Exception {
+    if (booted != null) {
+      booted.close();
+    }
+  }
+
+  static CommandResult git(String... args) throws Exception {
+    List<String> a = new ArrayList<>(List.of("git", "-C", repo.toString(), "-c", "user.name=t", "-c",
+        "user.email=t@example.org", "-c", "init.defaultBranch=main"));
+    a.addAll(List.of(args));
+    CommandResult r = VmStack.RUN.run(Command.of(a).build());
+    assertTrue(r.succeeded(), r.stderrText());
+    return r;
+  }
+
+  static int vmCount() {
+    return booted.vms().listVms(ListVmsRequest.getDefaultInstance()).getVmsCount();
+  }
+
+  @Test
+  @Order(1)
+  void runCopiesTheCheckoutAndExitsWithTheGuestCommandsStatus() throws Exception {
+    long t0 = System.nanoTime();
+    CommandResult r = booted.banger("vm", "run", repo.toString(), "--rm", "--name", "ws-run", "--", "sh", "-c",
+        "git status --porcelain; stat -c '%a %F %n' src/run.sh README link; readlink link; ./src/run.sh;"
+            + " git rev-parse HEAD; ls -a; exit 3");
+    System.out.printf("[WorkspaceIT] vm run PATH --rm -- ...: %d ms%n", (System.nanoTime() - t0) / 1_000_000);
+    assertEquals(3, r.exitCode(), r.stdoutText() + r.stderrText());
+    String out = r.stdoutText();
+    List<String> lines = out.lines().toList();
+    assertEquals(" M README", lines.get(0), "only the host's uncommitted edit shows in the guest: " + out);
+    assertEquals(List.of("755 regular file src/run.sh", "644 regular file README", "777 symbolic link link", "README"),
+        lines.subList(1, 5), "modes kept, the link a link: " + out);
+    assertFalse(out.contains("notes.txt") || out.contains("debug.log"), "untracked and ignored stay home: " + out);
+    assertTrue(out.contains("ran in /root/repo\n"), "the command runs in the workspace, executable kept: " + out);
+    assertTrue(out.contains(git("rev-parse", "HEAD").stdoutText()), "the guest's HEAD is the host's: " + out);
+    assertTrue(r.stderrText().contains("ws-run:/root/repo holds " + repo), r.stderrText());
+    assertEquals(0, vmCount(), "--rm deleted it");
+  }
+
+  @Test
+  @Order(2)
+  void dryRunListsExactlyWhatWouldGoAndMakesNoVm() throws Exception {
+    CommandResult tracked = booted.banger("vm", "workspace", "prepare", "none", repo.toString(), "--dry-run");
+    assertEquals(0, tracked.exitCode(), tracked.stderrText());
+    assertEquals(List.of(".gitignore", "README", "link", "src/run.sh"), workTree(tracked.stdoutText()));
+    CommandResult all = booted.banger("vm", "workspace", "prepare", "none", repo.toString(), "--dry-run",
+        "--include-untracked");
+    assertEquals(List.of(".gitignore", "README", "link", "notes.txt", "src/run.sh"), workTree(all.stdoutText()));
+    assertEquals(0, vmCount());
+  }
+
+  private static List<String> workTree(String listing) {
+    return listing.lines().filter(l -> !l.equals(".git") && !l.startsWith(".git/")).sorted().toList();
+  }
+
+  @Test
+  @Order(3)
+  void execRunsInTheRecordedWorkspaceAndSaysWhenTheHostMoved() throws Exception {
+    assertEquals(0, booted.banger("vm", "run", "-d", "-q", "--name", "ws-exec").exitCode());
+    CommandResult prep = booted.banger("vm", "workspace", "prepare", "ws-exec", repo.toString(), "--include-untracked",
+        "--guest-path", "/root/work/app");
+    assertEquals(0, prep.exitCode(), prep.stderrText());
+    assertEquals("/root/work/app\n", prep.stdoutText());
+    CommandResult exec = booted.banger("vm", "exec", "ws-exec", "--", "sh", "-c", "pwd; git status --porcelain");
+    assertEquals(0, exec.exitCode(), exec.stderrText());
+    assertEquals("/root/work/app\n M README\n?? notes.txt\n", exec.stdoutText());
+    assertEquals(5, booted.banger("vm", "exec", "ws-exec", "--", "sh", "-c", "exit 5").exitCode());
+
+    git("commit", "-q", "-am", "two");
+    CommandResult stale = booted.banger("vm", "exec", "ws-exec", "--", "git", "log", "--format=%s");
+    assertEquals("one\n", stale.stdoutText());
+    assertTrue(stale.stderrText().contains("warning: " + repo + " is at"), stale.stderrText());
+    CommandResult fresh = booted.banger("vm", "exec", "ws-exec", "--auto-prepare", "--", "git", "log", "--format=%s");
+    assertEquals("two\none\n", fresh.stdoutText(), fresh.stderrText());
+    assertEquals(0, booted.banger("vm", "delete", "--force", "ws-exec").exitCode());
+  }
+
+  @Test
+  @Order(4)
+  void badInputIsOneSentenceAndLeavesNoVm() throws Exception {
+    Path plain = Files.createDirectories(booted.state.resolve("checkout/plain"));
+    Path bare = booted.state.resolve("checkout/bare.git");
+    VmStack.RUN.check(Command.of("git", "init", "-q", "--bare", bare.toString()).build());
+    Path sub = Files.createDirectories(booted.state.resolve("checkout/sub"));
+    VmStack.RUN.check(Command.of("git", "-C", sub.toString(), "init", "-q").build());
+    Files.writeString(sub.resolve(".gitmodules"), "[submodule \"x\"]\n\tpath = x\n\turl = ../x\n");
+    record Case(List<String> args, int code, String says) {}
+    List<Case> cases = List.of(
+        new Case(List.of(booted.state.resolve("checkout/missing").toString()), 2, "does not exist"),
+        new Case(List.of(plain.toString()), 1, "is not inside a git work tree"),
+        new Case(List.of(bare.toString()), 1, "is a bare git repository"),
+        new Case(List.of(sub.toString()), 1, "has git submodules"),
+        new Case(List.of(repo.toString(), "--guest-path", "/etc/x"), 1, "must be below /root"),
+        new Case(List.of(repo.toString(), "--guest-path", "/root/../etc"), 1, "must be below /root"));
+    for (Case c : cases) {
+      List<String> argv = new ArrayList<>(List.of("vm", "run"));
+      argv.addAll(c.args());
+      argv.addAll(List.of("--rm", "--", "true"));
+      CommandResult r = booted.banger(argv.toArray(String[]::new));
+      assertEquals(c.code(), r.exitCode(), c + ": " + r.stderrText());
+      assertTrue(r.stderrText().contains(c.says()), c + ": " + r.stderrText());
+      assertEquals(1, r.stderrText().lines().filter(l -> l.startsWith("banger: ")).count(), r.stderrText());
+    }
+    assertEquals(0, vmCount(), "no VM was made for bad input");
+  }
+}
