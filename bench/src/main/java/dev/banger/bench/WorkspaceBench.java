@@ -1,0 +1,144 @@
+package dev.banger.bench;
+
+import dev.banger.api.vm.v1.CreateVmRequest;
+import dev.banger.api.vm.v1.PrepareWorkspaceRequest;
+import dev.banger.api.vm.v1.PrepareWorkspaceResponse;
+import dev.banger.api.vm.v1.PrepareWorkspaceResult;
+import dev.banger.api.vm.v1.Vm;
+import dev.banger.api.vm.v1.VmServiceGrpc;
+import dev.banger.kit.grpc.UnixChannels;
+import dev.banger.kit.process.Command;
+import dev.banger.kit.process.CommandResult;
+import dev.banger.kit.process.RunningProcess;
+import dev.banger.net.testing.NetNamespace;
+import io.grpc.ManagedChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Workspace prepare (issue #8): a 5,000-file, 100 MB git checkout (random bytes, committed and
+ * packed, so .git holds another ~100 MB) into a running VM under QEMU TCG, in a namespace of its
+ * own. Baseline, in the same run against the same VM: the same paths (.git and the tracked
+ * files) by hand, {@code tar c | ssh tar x} with the system's OpenSSH and banger's key. Rounds
+ * alternate which goes first. Target: prepare ≤ 1.1× by hand. Usage: WorkspaceBench [rounds]
+ */
+public final class WorkspaceBench {
+
+  static final int FILES = 5000;
+  static final int FILE_BYTES = 20_000;
+
+  public static void main(String[] args) throws Exception {
+    int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 3;
+    Path state = Files.createTempDirectory(Path.of("/tmp"), "bgr-ws-bench-");
+    Path cfg = Files.writeString(state.resolve("config.toml"), """
+        [net]
+        tap_pool_size = 0
+        [vm]
+        work_disk_bytes = 4294967296
+        system_overlay_bytes = 1073741824
+        boot_timeout_seconds = 300
+        """);
+    try (NetNamespace ns = NetNamespace.create()) {
+      Path repo = checkout(state.resolve("repo"));
+      VmBench.prepare(state, cfg);
+      RunningProcess all = VmBench.bangerd(state, cfg, ns.name(), "--all");
+      ManagedChannel ch = UnixChannels.forSocket(state.resolve("run/vm.sock"));
+      try {
+        run(VmServiceGrpc.newBlockingStub(ch), ns, state, repo, rounds);
+      } finally {
+        ch.shutdownNow();
+        all.terminate();
+        all.waitFor(Duration.ofSeconds(30));
+      }
+    } finally {
+      VmBench.RUN.run(Command.of("pkill", "-9", "-f", state.toString()).build());
+      VmBench.RUN.run(Command.of("rm", "-rf", "--one-file-system", state.toString()).build());
+    }
+  }
+
+  static Path checkout(Path repo) throws Exception {
+    long t0 = System.nanoTime();
+    Random rnd = new Random(42);
+    byte[] buf = new byte[FILE_BYTES];
+    for (int i = 0; i < FILES; i++) {
+      Path f = repo.resolve("d" + (i % 50)).resolve("f" + i + ".bin");
+      Files.createDirectories(f.getParent());
+      rnd.nextBytes(buf);
+      Files.write(f, buf);
+    }
+    git(repo, "init", "-q");
+    git(repo, "add", "-A");
+    git(repo, "commit", "-q", "-m", "bench");
+    git(repo, "gc", "-q");
+    System.out.printf("checkout: %d files, %d MB in the work tree, made in %.1f s%n", FILES,
+        (long) FILES * FILE_BYTES / 1_000_000, (System.nanoTime() - t0) / 1e9);
+    return repo;
+  }
+
+  static void git(Path repo, String... args) throws Exception {
+    List<String> a = new ArrayList<>(List.of("git", "-C", repo.toString(), "-c", "user.name=b", "-c",
+        "user.email=b@example.org"));
+    a.addAll(List.of(args));
+    VmBench.RUN.check(Command.of(a).timeout(Duration.ofMinutes(10)).build());
+  }
+
+  static void run(VmServiceGrpc.VmServiceBlockingStub vms, NetNamespace ns, Path state, Path repo, int rounds)
+      throws Exception {
+    Vm vm = VmBench.last(vms.withDeadlineAfter(10, TimeUnit.MINUTES).createVm(CreateVmRequest.newBuilder()
+        .setName("ws-bench").build())).getVm();
+    Path key = state.resolve("lib/ssh/id_ed25519");
+    List<String> ssh = List.of("ssh", "-F", "/dev/null", "-i", key.toString(), "-o", "IdentitiesOnly=yes",
+        "-o", "UserKnownHostsFile=" + state.resolve("lib/ssh/known_hosts"), "-o", "StrictHostKeyChecking=yes",
+        "-o", "BatchMode=yes", "root@" + vm.getIpAddress());
+    // By hand: the same list of paths, tar'd by GNU tar and unpacked the way prepare does.
+    String byHand = "cd " + repo + " && { printf '.git\\0'; git ls-files -z; } | tar --null -T - -c -f - | "
+        + String.join(" ", ssh) + " 'rm -rf /root/byhand && mkdir -p /root/byhand && tar -x -p -f - -C /root/byhand'";
+    List<Double> prep = new ArrayList<>();
+    List<Double> hand = new ArrayList<>();
+    long bytes = 0;
+    for (int r = 0; r < rounds; r++) {
+      for (int k = 0; k < 2; k++) {
+        boolean prepareNow = (r + k) % 2 == 0;
+        long t0 = System.nanoTime();
+        if (prepareNow) {
+          PrepareWorkspaceResult res = null;
+          for (var it = vms.withDeadlineAfter(30, TimeUnit.MINUTES).prepareWorkspace(PrepareWorkspaceRequest.newBuilder()
+              .setRequestId(UUID.randomUUID().toString()).setVm(vm.getId()).setHostPath(repo.toString()).build());
+              it.hasNext(); ) {
+            PrepareWorkspaceResponse x = it.next();
+            if (x.hasResult()) {
+              res = x.getResult();
+            }
+          }
+          bytes = res.getBytes();
+          prep.add((System.nanoTime() - t0) / 1e9);
+        } else {
+          CommandResult c = VmBench.RUN.run(Command.of("ip", "netns", "exec", ns.name(), "sh", "-c", byHand)
+              .timeout(Duration.ofMinutes(30)).build());
+          if (!c.succeeded()) {
+            throw new IllegalStateException("by hand failed: " + c.stderrText());
+          }
+          hand.add((System.nanoTime() - t0) / 1e9);
+        }
+      }
+    }
+    CommandResult du = VmBench.RUN.run(Command.of(List.of("ip", "netns", "exec", ns.name(), "sh", "-c",
+        String.join(" ", ssh) + " 'du -sm /root/repo /root/byhand; find /root/repo | wc -l; find /root/byhand | wc -l'"))
+        .build());
+    double p = VmBench.median(prep);
+    double h = VmBench.median(hand);
+    System.out.printf("prepare (vm-service, tar over MINA SSH): %s s, median %.2f s, %.1f MB/s%n", prep, p,
+        bytes / 1e6 / p);
+    System.out.printf("by hand (tar c | ssh tar x):             %s s, median %.2f s, %.1f MB/s%n", hand, h,
+        bytes / 1e6 / h);
+    System.out.printf("file bytes sent per copy: %d (%.0f MB); in the guest: %s%n", bytes, bytes / 1e6,
+        du.stdoutText().replace('\n', ' ').strip());
+    System.out.printf("ratio prepare / by hand (median): %.2f (target <= 1.10)%n", p / h);
+  }
+}
