@@ -126,11 +126,73 @@ class WorkspaceIT {
     assertTrue(stale.stderrText().contains("warning: " + repo + " is at"), stale.stderrText());
     CommandResult fresh = booted.banger("vm", "exec", "ws-exec", "--auto-prepare", "--", "git", "log", "--format=%s");
     assertEquals("two\none\n", fresh.stdoutText(), fresh.stderrText());
+  }
+
+  /** What a file listing with checksums says of a tree, .git left out. */
+  static final String TREE = "find . -path ./.git -prune -o \\( -type f -o -type l \\) -print | LC_ALL=C sort"
+      + " | while read -r f; do if [ -L \"$f\" ]; then echo \"link $f $(readlink \"$f\")\"; else echo"
+      + " \"$(stat -c %a \"$f\") $(sha256sum < \"$f\" | cut -c1-16) $f\"; fi; done";
+
+  @Test
+  @Order(4)
+  void exportIsAPatchThatGitApplyTurnsTheHostTreeIntoTheGuests() throws Exception {
+    CommandResult edit = booted.banger("vm", "exec", "ws-exec", "--", "sh", "-c", "printf 'guest edit\\n' >> README;"
+        + " head -c 3000 /dev/urandom > blob.bin; rm src/run.sh; printf '#!/bin/sh\\n' > tool.sh; chmod +x tool.sh;"
+        + " git diff --cached --name-only");
+    assertEquals(0, edit.exitCode(), edit.stderrText());
+    assertEquals("", edit.stdoutText(), "nothing staged in the guest");
+    Path patch = booted.state.resolve("checkout/guest.patch");
+    CommandResult export = booted.banger("vm", "workspace", "export", "ws-exec", "-o", patch.toString());
+    assertEquals(0, export.exitCode(), export.stderrText());
+    assertTrue(Files.readString(patch, java.nio.charset.StandardCharsets.ISO_8859_1).contains("GIT binary patch"),
+        "binary-safe: the random file is in it");
+    CommandResult staged = booted.banger("vm", "exec", "ws-exec", "--", "git", "diff", "--cached", "--name-only");
+    assertEquals("", staged.stdoutText(), "export did not touch the guest's index");
+
+    Path clone = booted.state.resolve("checkout/clone");
+    VmStack.RUN.check(Command.of("git", "clone", "-q", repo.toString(), clone.toString()).build());
+    CommandResult apply = VmStack.RUN.run(Command.of("git", "-C", clone.toString(), "apply", "--binary",
+        patch.toString()).build());
+    assertEquals(0, apply.exitCode(), apply.stderrText());
+    String host = VmStack.RUN.run(Command.of("sh", "-c", TREE).workingDirectory(clone).build()).stdoutText();
+    String guest = booted.banger("vm", "exec", "ws-exec", "--", "sh", "-c", TREE).stdoutText();
+    assertEquals(guest, host, "the host's tree after git apply is the guest's");
+    assertTrue(host.contains("755 ") && host.contains(" ./tool.sh") && !host.contains("run.sh"), host);
+  }
+
+  @Test
+  @Order(5)
+  void portsListsWhatTheGuestListensOnAndLinksHttp() throws Exception {
+    String server = "nohup perl -MIO::Socket::INET -e '$s = IO::Socket::INET->new(LocalPort => 8080, Listen => 5,"
+        + " ReuseAddr => 1) or die; while ($c = $s->accept) { <$c>; print $c \"HTTP/1.0 200 OK\\r\\n\\r\\nhi\\n\"; close $c }'"
+        + " >/dev/null 2>&1 < /dev/null & sleep 1";
+    assertEquals(0, booted.banger("vm", "exec", "ws-exec", "--", "sh", "-c", server).exitCode());
+    CommandResult ports = booted.banger("vm", "ports", "ws-exec", "-o", "json");
+    assertEquals(0, ports.exitCode(), ports.stderrText());
+    var rows = new com.fasterxml.jackson.databind.ObjectMapper().readTree(ports.stdoutText());
+    boolean ssh = false;
+    boolean http = false;
+    for (var r : rows) {
+      if (r.get("port").asInt() == 22 && r.get("proto").asText().equals("tcp")) {
+        ssh = true;
+        assertEquals("", r.get("url").asText(), "sshd does not speak HTTP");
+        assertEquals("ws-exec.vm:22", r.get("endpoint").asText());
+      }
+      if (r.get("port").asInt() == 8080) {
+        http = true;
+        assertEquals("http://ws-exec.vm:8080/", r.get("url").asText());
+        assertEquals("perl", r.get("process").asText());
+      }
+    }
+    assertTrue(ssh && http, ports.stdoutText());
+    CommandResult table = booted.banger("vm", "ports", "ws-exec");
+    assertTrue(table.stdoutText().contains("ws-exec.vm:8080") && table.stdoutText().contains("http://ws-exec.vm:8080/"),
+        table.stdoutText());
     assertEquals(0, booted.banger("vm", "delete", "--force", "ws-exec").exitCode());
   }
 
   @Test
-  @Order(4)
+  @Order(6)
   void badInputIsOneSentenceAndLeavesNoVm() throws Exception {
     Path plain = Files.createDirectories(booted.state.resolve("checkout/plain"));
     Path bare = booted.state.resolve("checkout/bare.git");

@@ -1,0 +1,85 @@
+package dev.banger.cli;
+
+import dev.banger.api.vm.v1.Vm;
+import dev.banger.kit.process.Command;
+import dev.banger.kit.process.CommandFailedException;
+import dev.banger.kit.process.CommandResult;
+import dev.banger.kit.process.HostCommandRunner;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code banger vm ports VM…}: the TCP and UDP sockets listening in each guest ({@code ss} over
+ * SSH), as {@code <name>.vm:<port>}, with an {@code http://} link for a TCP port that answers
+ * HTTP (asked from here, so only ports the host can reach).
+ */
+@CommandLine.Command(name = "ports", description = "List the ports VMs listen on.", mixinStandardHelpOptions = true)
+final class VmPortsCommand implements Callable<Integer> {
+
+  @CommandLine.ParentCommand VmCommand vm;
+  @Mixin Output output;
+
+  @Parameters(arity = "1..*", paramLabel = "VM")
+  List<String> refs;
+
+  @Override
+  public Integer call() throws Exception {
+    List<Map<String, Object>> rows = new ArrayList<>();
+    try (Services s = vm.services()) {
+      for (String ref : refs) {
+        Vm v = VmCommand.get(s, ref);
+        String ip = VmCommand.reachable(v);
+        for (GuestPorts.Port p : GuestPorts.parse(ss(s, ip, v.getName()))) {
+          Map<String, Object> row = new LinkedHashMap<>();
+          row.put("vm", v.getName());
+          row.put("proto", p.proto());
+          row.put("address", p.address());
+          row.put("port", p.port());
+          row.put("endpoint", v.getName() + ".vm:" + p.port());
+          row.put("process", p.process());
+          boolean http = p.proto().equals("tcp") && !p.loopbackOnly() && GuestPorts.speaksHttp(ip, p.port());
+          row.put("url", http ? "http://" + v.getName() + ".vm:" + p.port() + "/" : "");
+          rows.add(row);
+        }
+      }
+    }
+    PrintWriter out = vm.spec.commandLine().getOut();
+    if (output.json()) {
+      out.println(new com.fasterxml.jackson.databind.ObjectMapper()
+          .enable(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT).writeValueAsString(rows));
+      return 0;
+    }
+    out.printf("%-16s %-5s %-24s %-12s %s%n", "VM", "PROTO", "ENDPOINT", "PROCESS", "URL");
+    for (Map<String, Object> r : rows) {
+      String endpoint = (String) r.get("endpoint");
+      String addr = (String) r.get("address");
+      if (addr.startsWith("127.") || addr.equals("[::1]")) {
+        endpoint += " (guest only)";
+      }
+      out.printf("%-16s %-5s %-24s %-12s %s%n", r.get("vm"), r.get("proto"), endpoint, r.get("process"), r.get("url"));
+    }
+    return 0;
+  }
+
+  private static String ss(Services s, String ip, String name) {
+    try {
+      CommandResult r = new HostCommandRunner().run(Command.of(GuestShell.argvRemote(s, ip, false, GuestPorts.SS))
+          .timeout(Duration.ofSeconds(60)).build());
+      if (!r.succeeded()) {
+        throw new CliException("cannot list the ports of vm \"" + name + "\": ssh exited " + r.exitCode() + " "
+            + r.stderrText().strip());
+      }
+      return r.stdoutText();
+    } catch (CommandFailedException e) {
+      throw new CliException("cannot run ssh: " + e.getMessage());
+    }
+  }
+}
