@@ -76,6 +76,7 @@ final class VmWorkspaces {
     // The VM first, so a typo in its name fails before any git runs; a dry run needs none.
     VmRecord vm = req.getDryRun() ? null : lifecycle.find(req.getVm());
     progress.stage(LIST, "listing " + req.getHostPath(), 0, 0);
+    long listStart = System.nanoTime();
     WorkspaceSource src;
     try {
       src = lister.list(Path.of(req.getHostPath()), req.getIncludeUntracked());
@@ -85,6 +86,7 @@ final class VmWorkspaces {
     }
     String guestPath = req.getGuestPath().isEmpty() ? defaultGuestPath(src.root()) : req.getGuestPath();
     long total = fileBytes(src);
+    long listMs = (System.nanoTime() - listStart) / 1_000_000;
     if (req.getDryRun()) {
       return PrepareWorkspaceResult.newBuilder().setWorkspace(workspace(src, guestPath, req.getIncludeUntracked(), null))
           .setEntries(src.paths().size()).setBytes(total).addAllPaths(src.paths()).build();
@@ -116,8 +118,8 @@ final class VmWorkspaces {
       Workspace ws = workspace(src, guestPath, req.getIncludeUntracked(), now);
       store.setWorkspace(v.id(), JSON.writeValueAsString(new Recorded(ws.getHostPath(), guestPath, src.head(),
           now.toString(), req.getIncludeUntracked())));
-      LOG.info("workspace {} -> {}:{}: {} entries, {} bytes in {} ms", src.root(), v.name(), guestPath,
-          written[0].files(), written[0].bytes(), (System.nanoTime() - t0) / 1_000_000);
+      LOG.info("workspace {} -> {}:{}: {} entries, {} bytes; listed in {} ms, sent and unpacked in {} ms", src.root(),
+          v.name(), guestPath, written[0].files(), written[0].bytes(), listMs, (System.nanoTime() - t0) / 1_000_000);
       return PrepareWorkspaceResult.newBuilder().setWorkspace(ws).setEntries(written[0].files())
           .setBytes(written[0].bytes()).build();
     });
