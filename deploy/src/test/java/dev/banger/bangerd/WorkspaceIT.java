@@ -188,11 +188,33 @@ class WorkspaceIT {
     CommandResult table = booted.banger("vm", "ports", "ws-exec");
     assertTrue(table.stdoutText().contains("ws-exec.vm:8080") && table.stdoutText().contains("http://ws-exec.vm:8080/"),
         table.stdoutText());
-    assertEquals(0, booted.banger("vm", "delete", "--force", "ws-exec").exitCode());
   }
 
   @Test
   @Order(6)
+  void cpCopiesBothWaysRecursivelyWithModes() throws Exception {
+    Path up = Files.createDirectories(booted.state.resolve("checkout/up/tree/sub"));
+    Path tool = Files.writeString(up.resolve("tool"), "#!/bin/sh\necho tool\n");
+    Files.setPosixFilePermissions(tool, PosixFilePermissions.fromString("rwxr-x---"));
+    Files.writeString(up.resolve("../plain.txt"), "plain\n");
+    CommandResult put = booted.banger("vm", "cp", booted.state.resolve("checkout/up/tree").toString(), "ws-exec:/root/in");
+    assertEquals(0, put.exitCode(), put.stderrText());
+    CommandResult there = booted.banger("vm", "exec", "ws-exec", "--guest-path", "/root/in", "--", "sh", "-c",
+        "stat -c '%a %n' plain.txt sub/tool; sub/tool");
+    assertEquals("644 plain.txt\n750 sub/tool\ntool\n", there.stdoutText(), there.stderrText());
+
+    Path down = Files.createDirectories(booted.state.resolve("checkout/down"));
+    CommandResult get = booted.banger("vm", "cp", "ws-exec:/root/in/sub", "ws-exec:/etc/hostname", down.toString());
+    assertEquals(0, get.exitCode(), get.stderrText());
+    assertEquals("ws-exec\n", Files.readString(down.resolve("hostname")));
+    assertEquals("rwxr-x---", PosixFilePermissions.toString(Files.getPosixFilePermissions(down.resolve("sub/tool"))));
+    CommandResult both = booted.banger("vm", "cp", "ws-exec:/etc/hostname", "ws-exec:/root/x");
+    assertEquals(2, both.exitCode(), "one side must be the host");
+    assertEquals(0, booted.banger("vm", "delete", "--force", "ws-exec").exitCode());
+  }
+
+  @Test
+  @Order(7)
   void badInputIsOneSentenceAndLeavesNoVm() throws Exception {
     Path plain = Files.createDirectories(booted.state.resolve("checkout/plain"));
     Path bare = booted.state.resolve("checkout/bare.git");

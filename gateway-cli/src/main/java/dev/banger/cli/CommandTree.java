@@ -28,7 +28,7 @@ final class CommandTree {
           VmActions.Stop.class, VmActions.Restart.class, VmActions.Kill.class, VmActions.Delete.class,
           VmActions.Prune.class, VmActions.Set.class, VmListCommand.class, VmShowCommand.class,
           VmLogsCommand.class, VmStatsCommand.class, VmSshCommand.class, VmExecCommand.class, VmWorkspaceCommand.class,
-          VmPortsCommand.class),
+          VmPortsCommand.class, VmCpCommand.class),
       VmWorkspaceCommand.class, List.of(VmWorkspaceCommand.Prepare.class, VmWorkspaceExport.class),
       ImageCommand.class, List.of(ImagePullCommand.class, ImageActions.ListImages.class, ImageActions.Show.class,
           ImageActions.Delete.class, ImageActions.Register.class, ImageActions.Promote.class,

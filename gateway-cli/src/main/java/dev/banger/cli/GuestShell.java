@@ -23,13 +23,8 @@ final class GuestShell {
 
   /** {@code remote}: the one string the guest's shell runs, or null for a login shell. */
   static List<String> argvRemote(Services s, String ip, boolean tty, String remote) {
-    if (!Files.isReadable(s.sshKey())) {
-      throw new CliException("banger's SSH key " + s.sshKey() + " is missing or unreadable — is this the user"
-          + " vm-service runs as?");
-    }
-    List<String> a = new ArrayList<>(List.of("ssh", "-F", "/dev/null", "-i", s.sshKey().toString(),
-        "-o", "IdentitiesOnly=yes", "-o", "UserKnownHostsFile=" + s.knownHosts(), "-o", "StrictHostKeyChecking=yes",
-        "-o", "BatchMode=yes", "-o", "LogLevel=ERROR", "-o", "ConnectTimeout=15"));
+    List<String> a = new ArrayList<>(List.of("ssh"));
+    a.addAll(options(s));
     a.add(tty ? "-t" : "-T");
     a.add("root@" + ip);
     if (remote != null) {
@@ -37,6 +32,17 @@ final class GuestShell {
       a.add(remote);
     }
     return a;
+  }
+
+  /** What ssh and scp both take: banger's key and known_hosts, none of the user's config, no prompts. */
+  static List<String> options(Services s) {
+    if (!Files.isReadable(s.sshKey())) {
+      throw new CliException("banger's SSH key " + s.sshKey() + " is missing or unreadable — is this the user"
+          + " vm-service runs as?");
+    }
+    return List.of("-F", "/dev/null", "-i", s.sshKey().toString(), "-o", "IdentitiesOnly=yes",
+        "-o", "UserKnownHostsFile=" + s.knownHosts(), "-o", "StrictHostKeyChecking=yes", "-o", "BatchMode=yes",
+        "-o", "LogLevel=ERROR", "-o", "ConnectTimeout=15");
   }
 
   static int run(Services s, String ip, List<String> command) {
@@ -58,12 +64,13 @@ final class GuestShell {
         + (command.isEmpty() ? "exec \"${SHELL:-/bin/sh}\" -l" : ShellQuote.join(command));
   }
 
-  private static int interactive(List<String> argv) {
+  static int interactive(List<String> argv) {
     try {
       return new HostCommandRunner().interactive(Command.of(argv).build());
     } catch (CommandFailedException e) {
       throw new CliException(e.kind() == CommandFailedException.Kind.NOT_FOUND
-          ? "ssh is not installed (apt-get install openssh-client)" : "cannot run ssh: " + e.getMessage());
+          ? argv.getFirst() + " is not installed (apt-get install openssh-client)"
+          : "cannot run " + argv.getFirst() + ": " + e.getMessage());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return 130;

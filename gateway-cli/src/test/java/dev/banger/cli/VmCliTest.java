@@ -128,6 +128,21 @@ class VmCliTest {
   }
 
   @Test
+  void cpNeedsTheHostOnExactlyOneSide() {
+    assertEquals(new VmCpCommand.Side("dev", "/root/a:b"), VmCpCommand.side("dev:/root/a:b"));
+    assertEquals(new VmCpCommand.Side(null, "./dev:x"), VmCpCommand.side("./dev:x"), "a host path with a colon");
+    assertEquals(new VmCpCommand.Side(null, "dev:relative"), VmCpCommand.side("dev:relative"), "guest paths are absolute");
+    CliHarness.Result hostOnly = run("vm", "cp", "a", "b");
+    assertEquals(2, hostOnly.code());
+    assertTrue(hostOnly.err().contains("copies between the host and one VM"), hostOnly.err());
+    assertEquals(2, run("vm", "cp", "x:/a", "y:/b").code());
+    assertEquals(2, run("vm", "cp", "x:/a", "y:/b", "./here").code(), "sources from one VM");
+    CliHarness.Result ghost = run("vm", "cp", "ghost:/etc/hostname", dir.toString());
+    assertEquals(1, ghost.code());
+    assertTrue(ghost.err().contains("vm \"ghost\" not found"), ghost.err());
+  }
+
+  @Test
   void runChecksItsPathBeforeAnyVmAndKeepsAFailedVm() throws Exception {
     CliHarness.Result missing = run("vm", "run", dir.resolve("nope").toString(), "--", "make", "test");
     assertEquals(2, missing.code());

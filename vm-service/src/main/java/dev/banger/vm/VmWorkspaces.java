@@ -12,6 +12,7 @@ import dev.banger.vm.ssh.BoundedBuffer;
 import dev.banger.vm.store.VmRecord;
 import dev.banger.vm.store.VmState;
 import dev.banger.vm.store.VmStore;
+import dev.banger.vm.workspace.ChunkPipe;
 import dev.banger.vm.workspace.WorkspaceException;
 import dev.banger.vm.workspace.WorkspaceLister;
 import dev.banger.vm.workspace.WorkspaceSource;
@@ -102,12 +103,13 @@ final class VmWorkspaces {
       BoundedBuffer err = new BoundedBuffer(64 * 1024);
       long t0 = System.nanoTime();
       int status = access.run(v.ipAddress(), v.name(), receiveCommand(guestPath), SEND_TIMEOUT,
-          stdin -> written[0] = WorkspaceTar.write(src, stdin, done -> {
+          // The tar is written on a thread of its own while this one encrypts and sends (ChunkPipe).
+          stdin -> ChunkPipe.run(out -> written[0] = WorkspaceTar.write(src, out, done -> {
             if (cancelled.getAsBoolean()) {
               throw new CancellationException("prepare of " + v.name() + " cancelled");
             }
             progress.stage(SEND, "sent", done, total);
-          }), OutputStream.nullOutputStream(), err, cancelled);
+          }), stdin), OutputStream.nullOutputStream(), err, cancelled);
       if (status != 0) {
         String why = new String(err.bytes(), StandardCharsets.UTF_8).strip();
         throw Errors.of(Status.INTERNAL.withDescription("unpacking the workspace in " + v.name() + ":" + guestPath
