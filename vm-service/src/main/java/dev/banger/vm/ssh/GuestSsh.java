@@ -174,21 +174,7 @@ public final class GuestSsh implements AutoCloseable {
    */
   public int exec(String ip, int port, String pinAlias, String command, Duration timeout, OutputStream out,
       OutputStream err) throws GuestSshException {
-    PinningVerifier.Target t = target(ip, port, pinAlias);
-    String where = ip + ":" + port;
-    long deadline = System.nanoTime() + timeout.toNanos();
-    BooleanSupplier never = () -> false;
-    try (ClientSession s = open(t, deadline, CONNECT, never)) {
-      ChannelOutcome o = new ChannelOutcome();
-      Integer status = run(s, command, deadline, out, err, never, where, o);
-      if (status == null) {
-        throw new GuestSshException("`" + display(command) + "` on " + where + " ended without an exit status"
-            + (o.signal == null ? " (the connection closed)" : " (signal " + o.signal + ")"));
-      }
-      return status;
-    } catch (IOException e) {
-      throw new GuestSshException("ssh to " + where + ": " + reason(e), e);
-    }
+    return exec(ip, port, pinAlias, command, timeout, null, out, err, () -> false);
   }
 
   /** What feeds a command's stdin; it is closed (end of file) after {@link #writeTo} returns. */
@@ -198,7 +184,8 @@ public final class GuestSsh implements AutoCloseable {
 
   /**
    * Runs {@code command} with {@code input} written to its stdin (in this thread, at the
-   * channel's pace), its stdout and stderr copied to {@code out} and {@code err}.
+   * channel's pace; null: end of file at once), its stdout and stderr copied to {@code out} and
+   * {@code err}.
    *
    * @return the command's exit status
    * @throws CancellationException when {@code cancelled} turns true (the channel is closed)
