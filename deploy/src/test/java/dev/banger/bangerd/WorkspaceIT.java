@@ -112,20 +112,26 @@ class WorkspaceIT {
   void execRunsInTheRecordedWorkspaceAndSaysWhenTheHostMoved() throws Exception {
     assertEquals(0, booted.banger("vm", "run", "-d", "-q", "--name", "ws-exec").exitCode());
     CommandResult prep = booted.banger("vm", "workspace", "prepare", "ws-exec", repo.toString(), "--include-untracked",
-        "--guest-path", "/root/work/app");
+        "--guest-path", "/root/work/app", "--branch", "try/one");
     assertEquals(0, prep.exitCode(), prep.stderrText());
     assertEquals("/root/work/app\n", prep.stdoutText());
-    CommandResult exec = booted.banger("vm", "exec", "ws-exec", "--", "sh", "-c", "pwd; git status --porcelain");
+    assertTrue(prep.stderrText().contains("on branch try/one"), prep.stderrText());
+    CommandResult exec = booted.banger("vm", "exec", "ws-exec", "--", "sh", "-c",
+        "pwd; git status --porcelain; git rev-parse --abbrev-ref HEAD");
     assertEquals(0, exec.exitCode(), exec.stderrText());
-    assertEquals("/root/work/app\n M README\n?? notes.txt\n", exec.stdoutText());
+    assertEquals("/root/work/app\n M README\n?? notes.txt\ntry/one\n", exec.stdoutText(),
+        "a guest-only branch at the copied HEAD, the host's changes kept");
+    assertEquals("", git("branch", "--list", "try/one").stdoutText(), "the branch is the guest's only");
     assertEquals(5, booted.banger("vm", "exec", "ws-exec", "--", "sh", "-c", "exit 5").exitCode());
 
     git("commit", "-q", "-am", "two");
     CommandResult stale = booted.banger("vm", "exec", "ws-exec", "--", "git", "log", "--format=%s");
     assertEquals("one\n", stale.stdoutText());
     assertTrue(stale.stderrText().contains("warning: " + repo + " is at"), stale.stderrText());
-    CommandResult fresh = booted.banger("vm", "exec", "ws-exec", "--auto-prepare", "--", "git", "log", "--format=%s");
-    assertEquals("two\none\n", fresh.stdoutText(), fresh.stderrText());
+    CommandResult fresh = booted.banger("vm", "exec", "ws-exec", "--auto-prepare", "--", "sh", "-c",
+        "git log --format=%s; git rev-parse --abbrev-ref HEAD");
+    assertEquals("two\none\ntry/one\n", fresh.stdoutText(), "copied again, on the same guest branch: "
+        + fresh.stderrText());
   }
 
   /** What a file listing with checksums says of a tree, .git left out. */
@@ -229,7 +235,9 @@ class WorkspaceIT {
         new Case(List.of(bare.toString()), 1, "is a bare git repository"),
         new Case(List.of(sub.toString()), 1, "has git submodules"),
         new Case(List.of(repo.toString(), "--guest-path", "/etc/x"), 1, "must be below /root"),
-        new Case(List.of(repo.toString(), "--guest-path", "/root/../etc"), 1, "must be below /root"));
+        new Case(List.of(repo.toString(), "--guest-path", "/root/../etc"), 1, "must be below /root"),
+        new Case(List.of(repo.toString(), "--branch", "a;b"), 1, "is not a branch name"),
+        new Case(List.of(repo.toString(), "--from", "main"), 2, "--from REF needs --branch NAME"));
     for (Case c : cases) {
       List<String> argv = new ArrayList<>(List.of("vm", "run"));
       argv.addAll(c.args());

@@ -61,8 +61,10 @@ final class VmExecCommand implements Callable<Integer> {
         String now = hostHead(Path.of(w.getHostPath()));
         if (now != null && !now.equals(w.getHeadCommit())) {
           if (autoPrepare) {
-            PrepareWorkspaceResult r = VmWorkspaceCommand.prepare(s, VmWorkspaceCommand.request(v.getId(),
-                Path.of(w.getHostPath()), w.getGuestPath(), w.getIncludeUntracked()).build(),
+            // Again as it was made: the same path, untracked files or not, the same guest branch.
+            PrepareWorkspaceResult r = VmWorkspaceCommand.prepare(s, VmWorkspaceCommand.branch(
+                VmWorkspaceCommand.request(v.getId(), Path.of(w.getHostPath()), w.getGuestPath(),
+                w.getIncludeUntracked()), w.getBranch().isEmpty() ? null : w.getBranch(), null).build(),
                 new ProgressPrinter(err, ProgressPrinter.stderrIsTerminal(), quiet));
             if (!quiet) {
               VmWorkspaceCommand.summary(err, v.getName(), r);

@@ -49,6 +49,12 @@ final class VmRunCommand implements Callable<Integer> {
   @Option(names = "--include-untracked", description = "With PATH: also untracked files (ignored ones never).")
   boolean untracked;
 
+  @Option(names = "--branch", paramLabel = "NAME", description = "With PATH: a guest-only branch NAME, checked out.")
+  String branch;
+
+  @Option(names = "--from", paramLabel = "REF", description = "With --branch: start it at REF.")
+  String from;
+
   @Override
   public Integer call() {
     List<String> original = spec.commandLine().getParseResult().originalArgs();
@@ -63,15 +69,16 @@ final class VmRunCommand implements Callable<Integer> {
     if (detach && (rm || !command.isEmpty())) {
       throw new CliException("-d returns once the VM is ready: it takes neither --rm nor a command", 2, null);
     }
-    if (path == null && (guestPath != null || untracked)) {
-      throw new CliException("--guest-path and --include-untracked go with a PATH to copy in", 2, null);
+    if (path == null && (guestPath != null || untracked || branch != null || from != null)) {
+      throw new CliException("--guest-path, --include-untracked, --branch and --from go with a PATH to copy in", 2,
+          null);
     }
     PrintWriter err = vm.err();
     try (Services s = vm.services()) {
       if (path != null) {
         // The checkout is checked before a VM exists: a bad PATH costs no VM.
-        VmWorkspaceCommand.prepare(s, VmWorkspaceCommand.request(null, path, guestPath, untracked).setDryRun(true)
-            .build(), new ProgressPrinter(err, false, true));
+        VmWorkspaceCommand.prepare(s, VmWorkspaceCommand.branch(VmWorkspaceCommand.request(null, path, guestPath,
+            untracked), branch, from).setDryRun(true).build(), new ProgressPrinter(err, false, true));
       }
       Vm created;
       try {
@@ -85,8 +92,9 @@ final class VmRunCommand implements Callable<Integer> {
       try {
         String dir = null;
         if (path != null) {
-          PrepareWorkspaceResult r = VmWorkspaceCommand.prepare(s, VmWorkspaceCommand.request(created.getId(), path,
-              guestPath, untracked).build(), new ProgressPrinter(err, ProgressPrinter.stderrIsTerminal(), quiet));
+          PrepareWorkspaceResult r = VmWorkspaceCommand.prepare(s, VmWorkspaceCommand.branch(VmWorkspaceCommand.request(
+              created.getId(), path, guestPath, untracked), branch, from).build(),
+              new ProgressPrinter(err, ProgressPrinter.stderrIsTerminal(), quiet));
           if (!quiet) {
             VmWorkspaceCommand.summary(err, created.getName(), r);
           }

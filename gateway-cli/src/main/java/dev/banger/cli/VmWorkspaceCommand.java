@@ -42,12 +42,26 @@ final class VmWorkspaceCommand implements Runnable {
     return b;
   }
 
+  static PrepareWorkspaceRequest.Builder branch(PrepareWorkspaceRequest.Builder b, String branch, String from) {
+    if (from != null && branch == null) {
+      throw new CliException("--from REF needs --branch NAME: the branch it starts", 2, null);
+    }
+    if (branch != null) {
+      b.setBranch(branch);
+    }
+    if (from != null) {
+      b.setFromRef(from);
+    }
+    return b;
+  }
+
   /** The one line a prepare ends with, on stderr. */
   static void summary(PrintWriter err, String vmName, PrepareWorkspaceResult r) {
     String head = r.getWorkspace().getHeadCommit();
     err.println("banger: " + vmName + ":" + r.getWorkspace().getGuestPath() + " holds " + r.getWorkspace().getHostPath()
         + " (" + r.getEntries() + " entries, " + Sizes.human(r.getBytes())
-        + (head.isEmpty() ? ", no commit yet" : ", HEAD " + head.substring(0, Math.min(12, head.length()))) + ")");
+        + (head.isEmpty() ? ", no commit yet" : ", HEAD " + head.substring(0, Math.min(12, head.length())))
+        + (r.getWorkspace().getBranch().isEmpty() ? "" : ", on branch " + r.getWorkspace().getBranch()) + ")");
   }
 
   /** {@code banger vm workspace prepare VM PATH}. */
@@ -72,6 +86,12 @@ final class VmWorkspaceCommand implements Runnable {
     @Option(names = "--dry-run", description = "List what would be copied, one path per line; copy nothing.")
     boolean dryRun;
 
+    @Option(names = "--branch", paramLabel = "NAME", description = "Then create and check out a guest-only branch NAME.")
+    String branch;
+
+    @Option(names = "--from", paramLabel = "REF", description = "With --branch: start it at REF (default: the copied HEAD).")
+    String from;
+
     @Option(names = {"-q", "--quiet"}, description = "No progress.")
     boolean quiet;
 
@@ -79,7 +99,8 @@ final class VmWorkspaceCommand implements Runnable {
     public Integer call() {
       PrintWriter err = ws.vm.err();
       try (Services s = ws.vm.services()) {
-        PrepareWorkspaceRequest req = request(vmRef, path, guestPath, untracked).setDryRun(dryRun).build();
+        PrepareWorkspaceRequest req = branch(request(vmRef, path, guestPath, untracked), branch, from).setDryRun(dryRun)
+            .build();
         PrepareWorkspaceResult r = prepare(s, req, new ProgressPrinter(err, ProgressPrinter.stderrIsTerminal(),
             quiet || dryRun));
         if (dryRun) {

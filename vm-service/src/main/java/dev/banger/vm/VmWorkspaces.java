@@ -43,8 +43,12 @@ final class VmWorkspaces {
   static final String SEND = "send";
   static final String[] STAGES = {LIST, SEND};
   /** Under /root (the work disk, which survives restarts); plain components, no "." or "..". */
-  static final Pattern GUEST_PATH = Pattern.compile("/root(/[A-Za-z0-9_][A-Za-z0-9._-]{0,127}){1,16}");
+  static final Pattern GUEST_PATH = Pattern.compile("/root(/[A-Za-z0-9_.][A-Za-z0-9._-]{0,127}){1,16}");
   private static final Pattern COMPONENT = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9._-]{0,127}");
+  /** A branch name git accepts and a shell word needs no care for (stricter than git-check-ref-format). */
+  static final Pattern BRANCH = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9._/-]{0,99}");
+  /** A commit id or ref name; never an option. */
+  static final Pattern REF = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9._/^~-]{0,199}");
   private static final Duration SEND_TIMEOUT = Duration.ofHours(1);
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Logger LOG = LoggerFactory.getLogger(VmWorkspaces.class);
@@ -64,7 +68,8 @@ final class VmWorkspaces {
   }
 
   /** What {@code last_workspace} holds, as JSON. */
-  record Recorded(String hostPath, String guestPath, String headCommit, String preparedAt, boolean includeUntracked) {}
+  record Recorded(String hostPath, String guestPath, String headCommit, String preparedAt, boolean includeUntracked,
+      String branch) {}
 
   PrepareWorkspaceResult prepare(PrepareWorkspaceRequest req, StageProgress progress, BooleanSupplier cancelled)
       throws Exception {
@@ -74,6 +79,7 @@ final class VmWorkspaces {
     if (!req.getGuestPath().isEmpty()) {
       checkGuestPath(req.getGuestPath());
     }
+    checkBranch(req.getBranch(), req.getFromRef());
     // The VM first, so a typo in its name fails before any git runs; a dry run needs none.
     VmRecord vm = req.getDryRun() ? null : lifecycle.find(req.getVm());
     progress.stage(LIST, "listing " + req.getHostPath(), 0, 0);
@@ -102,7 +108,8 @@ final class VmWorkspaces {
       WorkspaceTar.Written[] written = new WorkspaceTar.Written[1];
       BoundedBuffer err = new BoundedBuffer(64 * 1024);
       long t0 = System.nanoTime();
-      int status = access.run(v.ipAddress(), v.name(), receiveCommand(guestPath), SEND_TIMEOUT,
+      int status = access.run(v.ipAddress(), v.name(), receiveCommand(guestPath, req.getBranch(), req.getFromRef()),
+          SEND_TIMEOUT,
           // The tar is written on a thread of its own while this one encrypts and sends (ChunkPipe).
           stdin -> ChunkPipe.run(out -> written[0] = WorkspaceTar.write(src, out, done -> {
             if (cancelled.getAsBoolean()) {
@@ -113,13 +120,15 @@ final class VmWorkspaces {
       if (status != 0) {
         String why = new String(err.bytes(), StandardCharsets.UTF_8).strip();
         throw Errors.of(Status.INTERNAL.withDescription("unpacking the workspace in " + v.name() + ":" + guestPath
-            + " failed (tar exited " + status + (why.isEmpty() ? "" : ": " + why.lines().findFirst().orElse("")) + ")"),
+            + (req.getBranch().isEmpty() ? "" : " or checking out branch " + req.getBranch()) + " failed (exit "
+            + status + (why.isEmpty() ? "" : ": " + why.lines().findFirst().orElse("")) + ")"),
             "WORKSPACE_UNPACK_FAILED", Map.of("vm", v.name()));
       }
       Instant now = Instant.now();
-      Workspace ws = workspace(src, guestPath, req.getIncludeUntracked(), now);
+      Workspace ws = workspace(src, guestPath, req.getIncludeUntracked(), now).toBuilder().setBranch(req.getBranch())
+          .build();
       store.setWorkspace(v.id(), JSON.writeValueAsString(new Recorded(ws.getHostPath(), guestPath, src.head(),
-          now.toString(), req.getIncludeUntracked())));
+          now.toString(), req.getIncludeUntracked(), req.getBranch())));
       LOG.info("workspace {} -> {}:{}: {} entries, {} bytes; listed in {} ms, sent and unpacked in {} ms", src.root(),
           v.name(), guestPath, written[0].files(), written[0].bytes(), listMs, (System.nanoTime() - t0) / 1_000_000);
       return PrepareWorkspaceResult.newBuilder().setWorkspace(ws).setEntries(written[0].files())
@@ -127,10 +136,32 @@ final class VmWorkspaces {
     });
   }
 
-  /** The one command the guest runs: the path is checked against {@link #GUEST_PATH}, and quoted anyway. */
-  static String receiveCommand(String guestPath) {
+  /**
+   * The one command the guest runs; every piece is checked against a pattern that admits no shell
+   * character ({@link #GUEST_PATH}, {@link #BRANCH}, {@link #REF}), and quoted anyway.
+   */
+  static String receiveCommand(String guestPath, String branch, String fromRef) {
     String q = "'" + guestPath + "'";
-    return "rm -rf -- " + q + " && mkdir -p -- " + q + " && tar -x -p -f - -C " + q;
+    String cmd = "rm -rf -- " + q + " && mkdir -p -- " + q + " && tar -x -p -f - -C " + q;
+    if (!branch.isEmpty()) {
+      cmd += " && git -C " + q + " checkout -q -b '" + branch + "'" + (fromRef.isEmpty() ? "" : " '" + fromRef + "'");
+    }
+    return cmd;
+  }
+
+  static void checkBranch(String branch, String fromRef) {
+    if (!fromRef.isEmpty() && branch.isEmpty()) {
+      throw Errors.invalidArgument("from_ref", "from_ref needs a branch to start: give branch too");
+    }
+    if (!branch.isEmpty() && (!BRANCH.matcher(branch).matches() || branch.contains("..") || branch.contains("//")
+        || branch.endsWith("/") || branch.endsWith(".lock") || branch.endsWith("."))) {
+      throw Errors.invalidArgument("branch", "branch \"" + dev.banger.kit.text.Printable.bare(branch, 100)
+          + "\" is not a branch name banger accepts (letters, digits, '.', '_', '-', '/')");
+    }
+    if (!fromRef.isEmpty() && (!REF.matcher(fromRef).matches() || fromRef.contains(".."))) {
+      throw Errors.invalidArgument("from_ref", "from_ref \"" + dev.banger.kit.text.Printable.bare(fromRef, 100)
+          + "\" is not a commit id or ref name");
+    }
   }
 
   static void checkGuestPath(String p) {
@@ -151,7 +182,8 @@ final class VmWorkspaces {
       Recorded r = JSON.readValue(json, Recorded.class);
       Instant at = Instant.parse(r.preparedAt());
       return Workspace.newBuilder().setHostPath(r.hostPath()).setGuestPath(r.guestPath()).setHeadCommit(r.headCommit())
-          .setIncludeUntracked(r.includeUntracked()).setPrepareTime(VmGrpcService.ts(at)).build();
+          .setIncludeUntracked(r.includeUntracked()).setBranch(r.branch() == null ? "" : r.branch())
+          .setPrepareTime(VmGrpcService.ts(at)).build();
     } catch (Exception e) {
       LOG.warn("unreadable last_workspace {}: {}", json, e.getMessage());
       return null;
