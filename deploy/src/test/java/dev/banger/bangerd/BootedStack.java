@@ -59,6 +59,11 @@ final class BootedStack implements AutoCloseable {
 
   /** Skips (loudly) without root or a tool the tests need; else builds and starts it all. */
   static BootedStack start(String netns, String label) throws Exception {
+    return start(netns, label, "");
+  }
+
+  /** {@code extraConfig}: TOML put before CONFIG's tables (top-level keys and [[arrays]]). */
+  static BootedStack start(String netns, String label, String extraConfig) throws Exception {
     assumeTrue("root".equals(System.getProperty("user.name")), "SKIPPED LOUDLY: needs root (netns, bridge, taps)");
     for (String tool : List.of("qemu-system-x86_64", "ip", "nft", "mmdebstrap", "ssh", "mkfs.ext4", "debugfs", "git")) {
       assumeTrue(VmStack.RUN.run(Command.of("sh", "-c", "PATH=$PATH:/sbin:/usr/sbin command -v " + tool).build())
@@ -67,13 +72,14 @@ final class BootedStack implements AutoCloseable {
     String release = hostKernelRelease();
     assumeTrue(release != null, "SKIPPED LOUDLY: no /boot/vmlinuz-* (apt-get install linux-image-amd64)");
     Path state = Files.createTempDirectory(Path.of("/tmp"), "bgvm-");
-    VmStack stack = new VmStack(netns, state, CONFIG);
+    String config = extraConfig + "\n" + CONFIG;
+    VmStack stack = new VmStack(netns, state, config);
     BootedStack b = new BootedStack(netns, state, stack, label);
     try {
       long t0 = System.nanoTime();
-      try (VmStack prep = new VmStack(netns, state, CONFIG)) {
+      try (VmStack prep = new VmStack(netns, state, config)) {
         prep.start(false, "--service", "disk");
-        VmStack img = new VmStack(netns, state, CONFIG);
+        VmStack img = new VmStack(netns, state, config);
         img.start(false, "--service", "image");
         try {
           var images = ImageServiceGrpc.newBlockingStub(img.channel(ServiceName.IMAGE));

@@ -31,10 +31,19 @@ class WorkspaceIT {
   static final String NETNS = "bgws-" + ProcessHandle.current().pid();
   static BootedStack booted;
   static Path repo;
+  static Path syncSrc;
 
   @BeforeAll
   static void setUp() throws Exception {
-    booted = BootedStack.start(NETNS, "WorkspaceIT");
+    // [[file_sync]]: a file, a tree with its own mode, and a host path that is not there.
+    syncSrc = Files.createTempDirectory(Path.of("/tmp"), "bgsync-");
+    Files.writeString(syncSrc.resolve("gitconfig"), "[user]\n\tname = banger test\n");
+    Files.createDirectories(syncSrc.resolve("tools/bin"));
+    Files.writeString(syncSrc.resolve("tools/bin/run"), "#!/bin/sh\necho synced\n");
+    booted = BootedStack.start(NETNS, "WorkspaceIT", "[[file_sync]]\nhost = \"" + syncSrc.resolve("gitconfig")
+        + "\"\nguest = \"/root/.gitconfig\"\n\n[[file_sync]]\nhost = \"" + syncSrc.resolve("tools")
+        + "\"\nguest = \"/root/tools\"\nmode = \"0755\"\n\n[[file_sync]]\nhost = \"" + syncSrc.resolve("missing")
+        + "\"\nguest = \"/root/missing\"\n");
     repo = booted.state.resolve("checkout/repo");
     Files.createDirectories(repo.resolve("src"));
     git("init", "-q");
@@ -54,6 +63,9 @@ class WorkspaceIT {
   static void tearDown() throws Exception {
     if (booted != null) {
       booted.close();
+    }
+    if (syncSrc != null) {
+      VmStack.RUN.run(Command.of("rm", "-rf", syncSrc.toString()).build());
     }
   }
 
@@ -132,6 +144,14 @@ class WorkspaceIT {
         "git log --format=%s; git rev-parse --abbrev-ref HEAD");
     assertEquals("two\none\ntry/one\n", fresh.stdoutText(), "copied again, on the same guest branch: "
         + fresh.stderrText());
+
+    // [[file_sync]] wrote its files onto the work disk at start; the missing one is a warning.
+    CommandResult synced = booted.banger("vm", "exec", "ws-exec", "--guest-path", "/root", "--", "sh", "-c",
+        "cat .gitconfig; stat -c '%a %n' .gitconfig tools tools/bin/run; tools/bin/run; test -e missing || echo absent");
+    assertEquals("[user]\n\tname = banger test\n600 .gitconfig\n700 tools\n755 tools/bin/run\nsynced\nabsent\n",
+        synced.stdoutText(), synced.stderrText());
+    assertTrue(booted.stack.log().contains("file_sync: " + syncSrc.resolve("missing") + " does not exist"),
+        "a missing host path is a warning in vm-service's log");
   }
 
   /** What a file listing with checksums says of a tree, .git left out. */

@@ -15,6 +15,7 @@ import dev.banger.api.net.v1.LeaseIpResponse;
 import dev.banger.api.net.v1.ReleaseIpRequest;
 import dev.banger.api.net.v1.ReleaseTapRequest;
 import dev.banger.api.net.v1.Tap;
+import dev.banger.kit.config.FileSyncEntry;
 import dev.banger.vm.driver.LaunchSpec;
 import dev.banger.vm.driver.RunningVm;
 import dev.banger.vm.driver.VmmDriver;
@@ -65,9 +66,12 @@ final class StartPlan {
   private final StepFaults faults;
   private final VmPaths paths;
   private final Duration bootTimeout;
+  private final List<FileSyncEntry> fileSync;
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(StartPlan.class);
 
   StartPlan(Peers peers, VmmDriver driver, GuestAccess access, StepFaults faults, VmPaths paths,
-      Duration bootTimeout) {
+      Duration bootTimeout, List<FileSyncEntry> fileSync) {
+    this.fileSync = fileSync;
     this.peers = peers;
     this.driver = driver;
     this.access = access;
@@ -115,6 +119,14 @@ final class StartPlan {
             RemoveWorkDiskRequest.newBuilder().setRequestId(rid()).setVmId(id).build()));
       }
       peers.disk().writeGuestFiles(GuestConfig.workDisk(rid(), out.workDisk.getPath(), access.authorizedKeysLine()));
+      if (!fileSync.isEmpty()) {
+        FileSync.Plan sync = FileSync.plan(fileSync, out.workDisk.getPath(), Path.of(System.getProperty("user.home")),
+            StartPlan::rid);
+        sync.warnings().forEach(w -> LOG.warn("VM {}: {}", vm.name(), w));
+        for (var req : sync.requests()) {
+          peers.disk().writeGuestFiles(req);
+        }
+      }
     }));
     plan.add(step(TAP, ctx -> {
       out.tap = peers.net().acquireTap(AcquireTapRequest.newBuilder().setRequestId(rid()).setVmId(id).build()).getTap();

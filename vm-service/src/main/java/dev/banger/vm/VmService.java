@@ -57,7 +57,7 @@ public final class VmService implements BangerService {
     KeyedLocks locks = new KeyedLocks();
     VmRuntime runtime = new VmRuntime(paths);
     StartPlan plan = new StartPlan(peers, driver, access, faults, paths,
-        Duration.ofSeconds(config.bootTimeoutSecondsOrDefault()));
+        Duration.ofSeconds(config.bootTimeoutSecondsOrDefault()), context.config().fileSyncOrEmpty());
     VmLifecycle lifecycle = new VmLifecycle(store, peers, new VmResolver(peers, config), plan, runtime, config,
         driver.name(), locks);
     VmControl control = new VmControl(store, peers, runtime, lifecycle, access, config, locks);

@@ -14,9 +14,15 @@ import java.util.Map;
  * @param image                  image-service's pull settings
  * @param net                    net-service's bridge, tap pool, leases and NAT
  * @param vm                     vm-service's defaults, driver and timeouts
+ * @param fileSync               {@code [[file_sync]]}: host files copied onto every VM's work disk at start
  */
 public record BangerConfig(String owner, Integer shutdownGraceSeconds, Map<String, ServiceConfig> services,
-    ImageConfig image, NetConfig net, VmConfig vm) {
+    ImageConfig image, NetConfig net, VmConfig vm, java.util.List<FileSyncEntry> fileSync) {
+
+  public java.util.List<FileSyncEntry> fileSyncOrEmpty() {
+    return fileSync == null ? java.util.List.of() : fileSync;
+  }
+
 
   public VmConfig vmOrDefaults() {
     return vm == null ? VmConfig.empty() : vm;
@@ -33,7 +39,7 @@ public record BangerConfig(String owner, Integer shutdownGraceSeconds, Map<Strin
   public static final int DEFAULT_SHUTDOWN_GRACE_SECONDS = 10;
 
   public static BangerConfig defaults() {
-    return new BangerConfig(null, null, Map.of(), null, null, null);
+    return new BangerConfig(null, null, Map.of(), null, null, null, null);
   }
 
   public ServiceConfig service(ServiceName s) {

@@ -95,6 +95,7 @@ public final class ConfigLoader {
     if (cfg.vm() != null) {
       cfg.vm().validate(origin);
     }
+    FileSyncEntry.check(cfg.fileSync(), origin);
     Map<String, ServiceConfig> services = cfg.services() == null ? Map.of() : cfg.services();
     for (var e : services.entrySet()) {
       String key = "services." + e.getKey();

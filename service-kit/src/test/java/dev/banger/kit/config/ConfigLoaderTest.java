@@ -107,6 +107,15 @@ class ConfigLoaderTest {
       [net]\\nuplink = "waytoolonginterface0"                 | interface name must be
       [net]\\nlease_quarantine_seconds = -5                   | lease_quarantine_seconds must be
       [net]\\nbridges = "br-banger"                           | unknown key "net.bridges"
+      [[file_sync]]\\nguest = "/root/x"                        | file_sync[0].host is required
+      [[file_sync]]\\nhost = "rel/x"\\nguest = "/root/x"       | must be absolute or start with ~/
+      [[file_sync]]\\nhost = "/h"\\nguest = "/etc/passwd"      | file_sync[0].guest "/etc/passwd" must be below /root/
+      [[file_sync]]\\nhost = "/h"\\nguest = "/root"            | must be below /root/
+      [[file_sync]]\\nhost = "/h"\\nguest = "/root/../etc/x"   | no '.' or '..'
+      [[file_sync]]\\nhost = "/h"\\nguest = "/root/a//b"       | no empty parts
+      [[file_sync]]\\nhost = "/h"\\nguest = "/root/a b"        | plain names
+      [[file_sync]]\\nhost = "/h"\\nguest = "/root/x"\\nmode = "0999" | must be octal permission bits
+      [[file_sync]]\\nhost = "/h"\\nguest = "/root/x"\\nowner = "x" | unknown key "file_sync.[0].owner"
       """)
   void badConfigIsRejectedNamingTheKey(String toml, String expected) {
     ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.parse(toml.replace("\\n", "\n"), "test"));
@@ -216,5 +225,24 @@ class ConfigLoaderTest {
     assertEquals(0, PolicyFactory.ownerUid(ConfigLoader.parse("owner = \"root\"", "t"), new UserDirectory(), false, 77));
     assertThrows(ConfigException.class,
         () -> PolicyFactory.ownerUid(ConfigLoader.parse("owner = \"no-such-user-x\"", "t"), new UserDirectory(), false, 77));
+  }
+
+  @Test
+  void fileSyncEntriesParseWithTheirDefaults() throws Exception {
+    BangerConfig c = ConfigLoader.parse("""
+        [[file_sync]]
+        host = "~/.gitconfig"
+        guest = "/root/.gitconfig"
+
+        [[file_sync]]
+        host = "/etc/team/tools"
+        guest = "/root/tools"
+        mode = "0755"
+        """, "test");
+    assertEquals(2, c.fileSyncOrEmpty().size());
+    assertEquals(0600, c.fileSyncOrEmpty().get(0).modeOrDefault());
+    assertEquals("/.gitconfig", c.fileSyncOrEmpty().get(0).workDiskPath());
+    assertEquals(0755, c.fileSyncOrEmpty().get(1).modeOrDefault());
+    assertTrue(ConfigLoader.parse("", "test").fileSyncOrEmpty().isEmpty());
   }
 }
