@@ -45,8 +45,10 @@ final class DoctorCommand implements Callable<Integer> {
     StateLayout layout = parent.layout();
     List<Check> checks = new ArrayList<>();
     VmConfig vm = VmConfig.empty();
+    dev.banger.kit.config.BangerConfig full = dev.banger.kit.config.BangerConfig.defaults();
     try {
-      vm = ConfigLoader.load(config).vmOrDefaults();
+      full = ConfigLoader.load(config);
+      vm = full.vmOrDefaults();
     } catch (ConfigException e) {
       checks.add(new Check("config", Status.WARN, e.getMessage() + "; defaults assumed", "fix the file bangerd reads"));
     }
@@ -67,6 +69,7 @@ final class DoctorCommand implements Callable<Integer> {
       checks.add(imageUp ? defaultImage(s, vm.defaultImageOrDefault()) : notChecked("default-image"));
       checks.add(imageUp ? kernel(s, vm.defaultKernel()) : notChecked("kernel"));
     }
+    checks.add(vmDefaults(full.vmSizing(dev.banger.kit.config.VmSizing.Host.probe())));
     checks.add(HostChecks.writable(layout.libDir(), layout.equals(StateLayout.production())));
     checks.add(HostChecks.freeSpace(layout.libDir()));
     String home = System.getProperty("banger.home");   // bin/banger: its installation; absent when embedded
@@ -75,6 +78,13 @@ final class DoctorCommand implements Callable<Integer> {
     }
     print(spec.commandLine().getOut(), checks, json);
     return checks.stream().anyMatch(c -> c.status() == Status.FAIL) ? 1 : 0;
+  }
+
+  /** What a VM gets when its create names no size, and from where ([vm_defaults], [vm], host, floor). */
+  static Check vmDefaults(dev.banger.kit.config.VmSizing.Resolved r) {
+    return Check.pass("vm-defaults", r.vcpu().value() + " vCPU (" + r.vcpu().source() + "), " + r.memoryMib().value()
+        + " MiB (" + r.memoryMib().source() + "), " + Sizes.human(r.workDiskBytes().value()) + " disk ("
+        + r.workDiskBytes().source() + ")");
   }
 
   private static Check notChecked(String check) {

@@ -7,6 +7,7 @@ import dev.banger.api.vm.v1.CreateVmRequest;
 import dev.banger.api.vm.v1.VmSpec;
 import dev.banger.kit.concurrent.KeyedLocks;
 import dev.banger.kit.config.VmConfig;
+import dev.banger.kit.config.VmSizing;
 import dev.banger.kit.grpc.Errors;
 import dev.banger.kit.ops.StageProgress;
 import dev.banger.vm.driver.RunningVm;
@@ -42,8 +43,11 @@ final class VmLifecycle {
   private final String driverName;
   private final KeyedLocks locks;
 
+  private final VmSizing.Resolved sizing;
+
   VmLifecycle(VmStore store, Peers peers, VmResolver resolver, StartPlan plan, VmRuntime runtime, VmConfig config,
-      String driverName, KeyedLocks locks) {
+      VmSizing.Resolved sizing, String driverName, KeyedLocks locks) {
+    this.sizing = sizing;
     this.store = store;
     this.peers = peers;
     this.resolver = resolver;
@@ -78,9 +82,10 @@ final class VmLifecycle {
       throw VmErrors.alreadyExists(name);
     }
     VmSpec spec = req.getSpec();
-    int vcpu = spec.getVcpu() == 0 ? config.vcpuOrDefault() : spec.getVcpu();
-    int mem = spec.getMemoryMib() == 0 ? config.memoryMibOrDefault() : spec.getMemoryMib();
-    long work = spec.getWorkDiskBytes() == 0 ? config.workDiskBytesOrDefault() : spec.getWorkDiskBytes();
+    // Zero: the size resolved from [vm_defaults], [vm], the host and the floors (VmSizing).
+    int vcpu = spec.getVcpu() == 0 ? (int) sizing.vcpu().value() : spec.getVcpu();
+    int mem = spec.getMemoryMib() == 0 ? (int) sizing.memoryMib().value() : spec.getMemoryMib();
+    long work = spec.getWorkDiskBytes() == 0 ? sizing.workDiskBytes().value() : spec.getWorkDiskBytes();
     long overlay = spec.getSystemOverlayBytes() == 0 ? config.systemOverlayBytesOrDefault()
         : spec.getSystemOverlayBytes();
     try {

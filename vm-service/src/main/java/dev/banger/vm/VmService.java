@@ -58,8 +58,12 @@ public final class VmService implements BangerService {
     VmRuntime runtime = new VmRuntime(paths);
     StartPlan plan = new StartPlan(peers, driver, access, faults, paths,
         Duration.ofSeconds(config.bootTimeoutSecondsOrDefault()), context.config().fileSyncOrEmpty());
+    var sizing = context.config().vmSizing(dev.banger.kit.config.VmSizing.Host.probe());
+    LOG.info("default VM size: {} vCPU ({}), {} MiB ({}), work disk {} bytes ({})", sizing.vcpu().value(),
+        sizing.vcpu().source(), sizing.memoryMib().value(), sizing.memoryMib().source(),
+        sizing.workDiskBytes().value(), sizing.workDiskBytes().source());
     VmLifecycle lifecycle = new VmLifecycle(store, peers, new VmResolver(peers, config), plan, runtime, config,
-        driver.name(), locks);
+        sizing, driver.name(), locks);
     VmControl control = new VmControl(store, peers, runtime, lifecycle, access, config, locks);
     VmReconciler.Report r = new VmReconciler(store, runtime, driver, lifecycle).run();
     LOG.info("vm-service: driver {}, {} VM(s) adopted {}, {} marked stopped {}", driver.name(), r.adopted().size(),

@@ -15,9 +15,16 @@ import java.util.Map;
  * @param net                    net-service's bridge, tap pool, leases and NAT
  * @param vm                     vm-service's defaults, driver and timeouts
  * @param fileSync               {@code [[file_sync]]}: host files copied onto every VM's work disk at start
+ * @param vmDefaults             {@code [vm_defaults]}: a VM's size when its create gives none (VmSizing)
  */
 public record BangerConfig(String owner, Integer shutdownGraceSeconds, Map<String, ServiceConfig> services,
-    ImageConfig image, NetConfig net, VmConfig vm, java.util.List<FileSyncEntry> fileSync) {
+    ImageConfig image, NetConfig net, VmConfig vm, java.util.List<FileSyncEntry> fileSync, VmDefaults vmDefaults) {
+
+  /** The default VM size on this host, and where each part of it came from. */
+  public VmSizing.Resolved vmSizing(VmSizing.Host host) {
+    return VmSizing.resolve(vmDefaults, vm, host);
+  }
+
 
   public java.util.List<FileSyncEntry> fileSyncOrEmpty() {
     return fileSync == null ? java.util.List.of() : fileSync;
@@ -39,7 +46,7 @@ public record BangerConfig(String owner, Integer shutdownGraceSeconds, Map<Strin
   public static final int DEFAULT_SHUTDOWN_GRACE_SECONDS = 10;
 
   public static BangerConfig defaults() {
-    return new BangerConfig(null, null, Map.of(), null, null, null, null);
+    return new BangerConfig(null, null, Map.of(), null, null, null, null, null);
   }
 
   public ServiceConfig service(ServiceName s) {

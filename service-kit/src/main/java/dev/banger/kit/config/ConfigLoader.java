@@ -96,6 +96,9 @@ public final class ConfigLoader {
       cfg.vm().validate(origin);
     }
     FileSyncEntry.check(cfg.fileSync(), origin);
+    if (cfg.vmDefaults() != null) {
+      cfg.vmDefaults().validate(origin);
+    }
     Map<String, ServiceConfig> services = cfg.services() == null ? Map.of() : cfg.services();
     for (var e : services.entrySet()) {
       String key = "services." + e.getKey();
