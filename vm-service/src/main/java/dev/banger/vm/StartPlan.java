@@ -58,6 +58,7 @@ final class StartPlan {
     Tap tap;
     RunningVm vmm;
     Handles handles;
+    LaunchSpec launch;
   }
 
   private final Peers peers;
@@ -138,6 +139,7 @@ final class StartPlan {
       LaunchSpec spec = new LaunchSpec(id, vm.vcpu(), vm.memoryMib(), kernelFile(r), initrd(r), "",
           Path.of(out.overlay.getPath()), Optional.of(Path.of(out.workDisk.getPath())),
           Optional.of(new LaunchSpec.Nic(out.tap.getName(), out.lease.getMacAddress())), runDir);
+      out.launch = spec;
       out.vmm = driver.launch(spec);
       ctx.onUndo("VMM process " + out.vmm.pid(), () -> {
         out.vmm.kill();
@@ -147,7 +149,18 @@ final class StartPlan {
       out.handles = new Handles(out.vmm.handle(), out.tap.getName(), out.lease.getIpAddress());
       HandlesFile.write(paths.vmDir(id), out.handles);
     }));
-    plan.add(step(READY, ctx -> access.awaitReady(out.lease.getIpAddress(), vm.name(), bootTimeout, ctx::cancelled)));
+    plan.add(step(READY, ctx -> {
+      Path console = paths.runDir(id).resolve("console.log");
+      new BootWatch(BootWatch.STALL, () -> console.toFile().length(), System::nanoTime).await(vm.name(), bootTimeout,
+          ctx::cancelled, (timeout, stop) -> access.awaitReady(out.lease.getIpAddress(), vm.name(), timeout, stop),
+          () -> {
+            out.vmm.kill();
+            out.vmm.awaitExit(Duration.ofSeconds(10));
+            out.vmm = driver.launch(out.launch);
+            out.handles = new Handles(out.vmm.handle(), out.tap.getName(), out.lease.getIpAddress());
+            HandlesFile.write(paths.vmDir(id), out.handles);
+          });
+    }));
     return plan;
   }
 
