@@ -62,7 +62,10 @@ final class BootedStack implements AutoCloseable {
     return start(netns, label, "");
   }
 
-  /** {@code extraConfig}: TOML put before CONFIG's tables (top-level keys and [[arrays]]). */
+  /**
+   * {@code extraConfig}: TOML after CONFIG, so it may only open tables of its own ({@code [[file_sync]]}):
+   * a top-level key there would land in CONFIG's last table.
+   */
   static BootedStack start(String netns, String label, String extraConfig) throws Exception {
     assumeTrue("root".equals(System.getProperty("user.name")), "SKIPPED LOUDLY: needs root (netns, bridge, taps)");
     for (String tool : List.of("qemu-system-x86_64", "ip", "nft", "mmdebstrap", "ssh", "mkfs.ext4", "debugfs", "git")) {
@@ -72,7 +75,7 @@ final class BootedStack implements AutoCloseable {
     String release = hostKernelRelease();
     assumeTrue(release != null, "SKIPPED LOUDLY: no /boot/vmlinuz-* (apt-get install linux-image-amd64)");
     Path state = Files.createTempDirectory(Path.of("/tmp"), "bgvm-");
-    String config = extraConfig + "\n" + CONFIG;
+    String config = CONFIG + "\n" + extraConfig;
     VmStack stack = new VmStack(netns, state, config);
     BootedStack b = new BootedStack(netns, state, stack, label);
     try {
