@@ -68,12 +68,17 @@ final class GuestShell {
     try {
       return new HostCommandRunner().interactive(Command.of(argv).build());
     } catch (CommandFailedException e) {
-      throw new CliException(e.kind() == CommandFailedException.Kind.NOT_FOUND
-          ? argv.getFirst() + " is not installed (apt-get install openssh-client)"
-          : "cannot run " + argv.getFirst() + ": " + e.getMessage());
+      throw cannotRun(argv, e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return 130;
     }
+  }
+
+  /** ssh or scp could not be run at all: one sentence, with the package to install when it is missing. */
+  static CliException cannotRun(List<String> argv, CommandFailedException e) {
+    return new CliException(e.kind() == CommandFailedException.Kind.NOT_FOUND
+        ? argv.getFirst() + " is not installed (apt-get install openssh-client)"
+        : "cannot run " + argv.getFirst() + ": " + e.getMessage());
   }
 }

@@ -62,9 +62,8 @@ final class VmExecCommand implements Callable<Integer> {
         if (now != null && !now.equals(w.getHeadCommit())) {
           if (autoPrepare) {
             // Again as it was made: the same path, untracked files or not, the same guest branch.
-            PrepareWorkspaceResult r = VmWorkspaceCommand.prepare(s, VmWorkspaceCommand.branch(
-                VmWorkspaceCommand.request(v.getId(), Path.of(w.getHostPath()), w.getGuestPath(),
-                w.getIncludeUntracked()), w.getBranch().isEmpty() ? null : w.getBranch(), null).build(),
+            PrepareWorkspaceResult r = VmWorkspaceCommand.prepare(s, WorkspaceOptions.of(w.getGuestPath(),
+                w.getIncludeUntracked(), w.getBranch()).request(v.getId(), Path.of(w.getHostPath())).build(),
                 new ProgressPrinter(err, ProgressPrinter.stderrIsTerminal(), quiet));
             if (!quiet) {
               VmWorkspaceCommand.summary(err, v.getName(), r);

@@ -33,6 +33,7 @@ final class VmPortsCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     List<Map<String, Object>> rows = new ArrayList<>();
+    List<GuestPorts.Port> ports = new ArrayList<>();   // beside rows, for the table's "guest only" mark
     try (Services s = vm.services()) {
       for (String ref : refs) {
         Vm v = VmCommand.get(s, ref);
@@ -48,6 +49,7 @@ final class VmPortsCommand implements Callable<Integer> {
           boolean http = p.proto().equals("tcp") && !p.loopbackOnly() && GuestPorts.speaksHttp(ip, p.port());
           row.put("url", http ? "http://" + v.getName() + ".vm:" + p.port() + "/" : "");
           rows.add(row);
+          ports.add(p);
         }
       }
     }
@@ -58,28 +60,25 @@ final class VmPortsCommand implements Callable<Integer> {
       return 0;
     }
     out.printf("%-16s %-5s %-24s %-12s %s%n", "VM", "PROTO", "ENDPOINT", "PROCESS", "URL");
-    for (Map<String, Object> r : rows) {
-      String endpoint = (String) r.get("endpoint");
-      String addr = (String) r.get("address");
-      if (addr.startsWith("127.") || addr.equals("[::1]")) {
-        endpoint += " (guest only)";
-      }
+    for (int i = 0; i < rows.size(); i++) {
+      Map<String, Object> r = rows.get(i);
+      String endpoint = r.get("endpoint") + (ports.get(i).loopbackOnly() ? " (guest only)" : "");
       out.printf("%-16s %-5s %-24s %-12s %s%n", r.get("vm"), r.get("proto"), endpoint, r.get("process"), r.get("url"));
     }
     return 0;
   }
 
   private static String ss(Services s, String ip, String name) {
+    List<String> argv = GuestShell.argvRemote(s, ip, false, GuestPorts.SS);
     try {
-      CommandResult r = new HostCommandRunner().run(Command.of(GuestShell.argvRemote(s, ip, false, GuestPorts.SS))
-          .timeout(Duration.ofSeconds(60)).build());
+      CommandResult r = new HostCommandRunner().run(Command.of(argv).timeout(Duration.ofSeconds(60)).build());
       if (!r.succeeded()) {
         throw new CliException("cannot list the ports of vm \"" + name + "\": ssh exited " + r.exitCode() + " "
             + r.stderrText().strip());
       }
       return r.stdoutText();
     } catch (CommandFailedException e) {
-      throw new CliException("cannot run ssh: " + e.getMessage());
+      throw GuestShell.cannotRun(argv, e);
     }
   }
 }

@@ -43,17 +43,7 @@ final class VmRunCommand implements Callable<Integer> {
       + " run in the VM (after --).")
   List<String> words = List.of();
 
-  @Option(names = "--guest-path", paramLabel = "P", description = "With PATH: where in the guest (default /root/<repo>).")
-  String guestPath;
-
-  @Option(names = "--include-untracked", description = "With PATH: also untracked files (ignored ones never).")
-  boolean untracked;
-
-  @Option(names = "--branch", paramLabel = "NAME", description = "With PATH: a guest-only branch NAME, checked out.")
-  String branch;
-
-  @Option(names = "--from", paramLabel = "REF", description = "With --branch: start it at REF.")
-  String from;
+  @CommandLine.Mixin WorkspaceOptions workspace;
 
   @Override
   public Integer call() {
@@ -69,7 +59,7 @@ final class VmRunCommand implements Callable<Integer> {
     if (detach && (rm || !command.isEmpty())) {
       throw new CliException("-d returns once the VM is ready: it takes neither --rm nor a command", 2, null);
     }
-    if (path == null && (guestPath != null || untracked || branch != null || from != null)) {
+    if (path == null && workspace.given()) {
       throw new CliException("--guest-path, --include-untracked, --branch and --from go with a PATH to copy in", 2,
           null);
     }
@@ -77,8 +67,8 @@ final class VmRunCommand implements Callable<Integer> {
     try (Services s = vm.services()) {
       if (path != null) {
         // The checkout is checked before a VM exists: a bad PATH costs no VM.
-        VmWorkspaceCommand.prepare(s, VmWorkspaceCommand.branch(VmWorkspaceCommand.request(null, path, guestPath,
-            untracked), branch, from).setDryRun(true).build(), new ProgressPrinter(err, false, true));
+        VmWorkspaceCommand.prepare(s, workspace.request(null, path).setDryRun(true).build(),
+            new ProgressPrinter(err, false, true));
       }
       Vm created;
       try {
@@ -92,8 +82,7 @@ final class VmRunCommand implements Callable<Integer> {
       try {
         String dir = null;
         if (path != null) {
-          PrepareWorkspaceResult r = VmWorkspaceCommand.prepare(s, VmWorkspaceCommand.branch(VmWorkspaceCommand.request(
-              created.getId(), path, guestPath, untracked), branch, from).build(),
+          PrepareWorkspaceResult r = VmWorkspaceCommand.prepare(s, workspace.request(created.getId(), path).build(),
               new ProgressPrinter(err, ProgressPrinter.stderrIsTerminal(), quiet));
           if (!quiet) {
             VmWorkspaceCommand.summary(err, created.getName(), r);
@@ -106,14 +95,10 @@ final class VmRunCommand implements Callable<Integer> {
         }
         String ip = VmCommand.reachable(created);
         status = dir == null ? GuestShell.run(s, ip, command) : GuestShell.runIn(s, ip, dir, command);
-      } catch (RuntimeException e) {
+      } finally {
         if (rm) {
           delete(s, created);
         }
-        throw e;
-      }
-      if (rm) {
-        delete(s, created);
       }
       return status;
     }

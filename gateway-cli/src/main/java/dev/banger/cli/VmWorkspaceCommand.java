@@ -5,7 +5,6 @@ import dev.banger.api.vm.v1.PrepareWorkspaceResponse;
 import dev.banger.api.vm.v1.PrepareWorkspaceResult;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.UUID;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -30,31 +29,6 @@ final class VmWorkspaceCommand implements Runnable {
         PrepareWorkspaceResponse::getResult, progress);
   }
 
-  static PrepareWorkspaceRequest.Builder request(String vmRef, Path hostPath, String guestPath, boolean untracked) {
-    PrepareWorkspaceRequest.Builder b = PrepareWorkspaceRequest.newBuilder().setRequestId(UUID.randomUUID().toString())
-        .setHostPath(CliPaths.existing("workspace path", hostPath)).setIncludeUntracked(untracked);
-    if (vmRef != null) {
-      b.setVm(vmRef);
-    }
-    if (guestPath != null) {
-      b.setGuestPath(guestPath);
-    }
-    return b;
-  }
-
-  static PrepareWorkspaceRequest.Builder branch(PrepareWorkspaceRequest.Builder b, String branch, String from) {
-    if (from != null && branch == null) {
-      throw new CliException("--from REF needs --branch NAME: the branch it starts", 2, null);
-    }
-    if (branch != null) {
-      b.setBranch(branch);
-    }
-    if (from != null) {
-      b.setFromRef(from);
-    }
-    return b;
-  }
-
   /** The one line a prepare ends with, on stderr. */
   static void summary(PrintWriter err, String vmName, PrepareWorkspaceResult r) {
     String head = r.getWorkspace().getHeadCommit();
@@ -77,20 +51,10 @@ final class VmWorkspaceCommand implements Runnable {
     @Parameters(index = "1", paramLabel = "PATH", description = "A directory inside a git work tree.")
     Path path;
 
-    @Option(names = "--guest-path", paramLabel = "P", description = "Where in the guest (below /root; default /root/<repo>).")
-    String guestPath;
-
-    @Option(names = "--include-untracked", description = "Also untracked files (ignored ones never).")
-    boolean untracked;
+    @CommandLine.Mixin WorkspaceOptions options;
 
     @Option(names = "--dry-run", description = "List what would be copied, one path per line; copy nothing.")
     boolean dryRun;
-
-    @Option(names = "--branch", paramLabel = "NAME", description = "Then create and check out a guest-only branch NAME.")
-    String branch;
-
-    @Option(names = "--from", paramLabel = "REF", description = "With --branch: start it at REF (default: the copied HEAD).")
-    String from;
 
     @Option(names = {"-q", "--quiet"}, description = "No progress.")
     boolean quiet;
@@ -99,8 +63,7 @@ final class VmWorkspaceCommand implements Runnable {
     public Integer call() {
       PrintWriter err = ws.vm.err();
       try (Services s = ws.vm.services()) {
-        PrepareWorkspaceRequest req = branch(request(vmRef, path, guestPath, untracked), branch, from).setDryRun(dryRun)
-            .build();
+        PrepareWorkspaceRequest req = options.request(vmRef, path).setDryRun(dryRun).build();
         PrepareWorkspaceResult r = prepare(s, req, new ProgressPrinter(err, ProgressPrinter.stderrIsTerminal(),
             quiet || dryRun));
         if (dryRun) {

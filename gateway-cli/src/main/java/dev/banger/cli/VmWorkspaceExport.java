@@ -110,8 +110,7 @@ final class VmWorkspaceExport implements Callable<Integer> {
       }
       return 0;
     } catch (CommandFailedException e) {
-      throw new CliException(e.kind() == CommandFailedException.Kind.NOT_FOUND
-          ? "ssh is not installed (apt-get install openssh-client)" : "cannot run ssh: " + e.getMessage());
+      throw GuestShell.cannotRun(argv, e);
     }
   }
 }
