@@ -58,7 +58,8 @@ final class SshClients {
         // emulated CPU under TCG, where chacha20-poly1305 costs it least (a 200 MB prepare: 1.17x
         // OpenSSH by hand with it, 1.84x with aes128-gcm first; docs/benchmarks.md, "Workspaces").
         .cipherFactories(List.<NamedFactory<org.apache.sshd.common.cipher.Cipher>>of(
-            org.apache.sshd.common.cipher.BuiltinCiphers.cc20p1305_openssh,
+            // OpenSSH's chacha20-poly1305 on the JDK's intrinsic ChaCha20 (JdkChaCha20Poly1305).
+            JdkChaCha20Poly1305.FACTORY,
             org.apache.sshd.common.cipher.BuiltinCiphers.aes128gcm, org.apache.sshd.common.cipher.BuiltinCiphers.aes256gcm,
             org.apache.sshd.common.cipher.BuiltinCiphers.aes128ctr, org.apache.sshd.common.cipher.BuiltinCiphers.aes256ctr))
         .build();
