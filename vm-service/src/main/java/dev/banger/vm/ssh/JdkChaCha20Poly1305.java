@@ -1,13 +1,13 @@
 package dev.banger.vm.ssh;
 
 import java.security.GeneralSecurityException;
-import java.security.MessageDigest;
 import java.util.Arrays;
 import javax.crypto.AEADBadTagException;
 import javax.crypto.spec.ChaCha20ParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
 import org.apache.sshd.common.NamedFactory;
 import org.apache.sshd.common.cipher.Cipher;
+import org.apache.sshd.common.mac.Mac;
 import org.apache.sshd.common.mac.Poly1305Mac;
 
 /**
@@ -130,7 +130,8 @@ public final class JdkChaCha20Poly1305 implements Cipher {
     if (mode == Mode.Decrypt) {
       mac.update(input, inputOffset, inputLen);
       mac.doFinal(tag, 0);
-      if (!MessageDigest.isEqual(tag, Arrays.copyOfRange(input, inputOffset + inputLen, inputOffset + inputLen + TAG_BYTES))) {
+      // MINA's constant-time compare, in place: no copy of the received tag per packet.
+      if (!Mac.equals(input, inputOffset + inputLen, tag, 0, TAG_BYTES)) {
         throw new AEADBadTagException("Tag mismatch");
       }
     }

@@ -31,7 +31,6 @@ class JdkChaCha20Poly1305Test {
     return b;
   }
 
-  /** A packet as MINA lays it out: 4-byte length, payload, 16 bytes for the tag. */
   /** MINA's IV: the 32-bit packet sequence number, widened to 64 bits. */
   private byte[] sequenceNumber() {
     byte[] iv = new byte[8];
@@ -39,11 +38,17 @@ class JdkChaCha20Poly1305Test {
     return iv;
   }
 
+  /** A packet as MINA lays it out: 4-byte length, payload, 16 bytes for the tag. */
   private byte[] packet(int payload) {
     byte[] p = new byte[4 + payload + 16];
     byte[] body = bytes(4 + payload);
     System.arraycopy(body, 0, p, 0, body.length);
     return p;
+  }
+
+  private static Cipher init(Cipher c, Mode mode, byte[] key, byte[] iv) throws Exception {
+    c.init(mode, key, iv);
+    return c;
   }
 
   /** As MINA's session calls a cipher, sealing or opening: the length, then the payload. */
@@ -56,10 +61,8 @@ class JdkChaCha20Poly1305Test {
   void encryptsExactlyAsMinasChaCha20CipherPacketAfterPacket() throws Exception {
     byte[] key = bytes(64);
     byte[] iv = {0, 0, 0, 0, 0, 0, 0, 3};
-    Cipher ours = new JdkChaCha20Poly1305();
-    Cipher mina = new ChaCha20Cipher();
-    ours.init(Mode.Encrypt, key, iv);
-    mina.init(Mode.Encrypt, key, iv);
+    Cipher ours = init(new JdkChaCha20Poly1305(), Mode.Encrypt, key, iv);
+    Cipher mina = init(new ChaCha20Cipher(), Mode.Encrypt, key, iv);
     for (int size : SIZES) {
       byte[] a = packet(size);
       byte[] b = a.clone();
@@ -75,14 +78,10 @@ class JdkChaCha20Poly1305Test {
   void eachDecryptsTheOthersPackets() throws Exception {
     byte[] key = bytes(64);
     byte[] iv = sequenceNumber();
-    Cipher oursOut = new JdkChaCha20Poly1305();
-    Cipher minaIn = new ChaCha20Cipher();
-    Cipher minaOut = new ChaCha20Cipher();
-    Cipher oursIn = new JdkChaCha20Poly1305();
-    oursOut.init(Mode.Encrypt, key, iv);
-    minaIn.init(Mode.Decrypt, key, iv);
-    minaOut.init(Mode.Encrypt, key, iv);
-    oursIn.init(Mode.Decrypt, key, iv);
+    Cipher oursOut = init(new JdkChaCha20Poly1305(), Mode.Encrypt, key, iv);
+    Cipher minaIn = init(new ChaCha20Cipher(), Mode.Decrypt, key, iv);
+    Cipher minaOut = init(new ChaCha20Cipher(), Mode.Encrypt, key, iv);
+    Cipher oursIn = init(new JdkChaCha20Poly1305(), Mode.Decrypt, key, iv);
     for (int size : SIZES) {
       byte[] plain = packet(size);
       byte[] a = plain.clone();
@@ -101,10 +100,8 @@ class JdkChaCha20Poly1305Test {
     byte[] key = bytes(64);
     byte[] iv = sequenceNumber();
     for (int flip : new int[] {0, 3, 4, 500, 4 + 1000, 4 + 1000 + 15}) {
-      Cipher out = new JdkChaCha20Poly1305();
-      Cipher in = new JdkChaCha20Poly1305();
-      out.init(Mode.Encrypt, key, iv);
-      in.init(Mode.Decrypt, key, iv);
+      Cipher out = init(new JdkChaCha20Poly1305(), Mode.Encrypt, key, iv);
+      Cipher in = init(new JdkChaCha20Poly1305(), Mode.Decrypt, key, iv);
       byte[] p = packet(1000);
       crypt(out, p);
       p[flip] ^= 1;
@@ -116,10 +113,8 @@ class JdkChaCha20Poly1305Test {
   void aPacketOutOfOrderIsRefused() throws Exception {
     byte[] key = bytes(64);
     byte[] iv = sequenceNumber();
-    Cipher out = new JdkChaCha20Poly1305();
-    Cipher in = new JdkChaCha20Poly1305();
-    out.init(Mode.Encrypt, key, iv);
-    in.init(Mode.Decrypt, key, iv);
+    Cipher out = init(new JdkChaCha20Poly1305(), Mode.Encrypt, key, iv);
+    Cipher in = init(new JdkChaCha20Poly1305(), Mode.Decrypt, key, iv);
     byte[] first = packet(100);
     byte[] second = packet(100);
     crypt(out, first);
