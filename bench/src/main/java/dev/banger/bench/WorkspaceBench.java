@@ -87,6 +87,27 @@ public final class WorkspaceBench {
     return repo;
   }
 
+  /** The one process whose command line matches {@code regex} (pgrep -f). */
+  static long pid(String regex) throws Exception {
+    CommandResult c = VmBench.RUN.run(Command.of("pgrep", "-f", regex).build());
+    List<String> lines = c.stdoutText().strip().lines().toList();
+    if (lines.size() != 1) {
+      throw new IllegalStateException("pgrep -f " + regex + ": " + lines);
+    }
+    return Long.parseLong(lines.getFirst());
+  }
+
+  /** User + system seconds of the children, the last line of bash's {@code times} ("0m1.5s 0m0.2s"). */
+  static double childrenSeconds(String timesOutput) {
+    String[] f = timesOutput.strip().lines().reduce((a, b) -> b).orElseThrow().trim().split("\\s+");
+    double s = 0;
+    for (String t : f) {
+      int m = t.indexOf('m');
+      s += Integer.parseInt(t.substring(0, m)) * 60 + Double.parseDouble(t.substring(m + 1, t.length() - 1));
+    }
+    return s;
+  }
+
   static void git(Path repo, String... args) throws Exception {
     List<String> a = new ArrayList<>(List.of("git", "-C", repo.toString(), "-c", "user.name=b", "-c",
         "user.email=b@example.org"));
@@ -103,14 +124,26 @@ public final class WorkspaceBench {
         "-o", "UserKnownHostsFile=" + state.resolve("lib/ssh/known_hosts"), "-o", "StrictHostKeyChecking=yes",
         "-o", "BatchMode=yes", "root@" + vm.getIpAddress());
     // By hand: the same list of paths, tar'd by GNU tar and unpacked the way prepare does.
+    // bash's `times` ends with the CPU time of the pipeline's processes (git, tar, ssh).
     String byHand = "cd " + repo + " && { printf '.git\\0'; git ls-files -z; } | tar --null -T - -c -f - | "
-        + String.join(" ", ssh) + " 'rm -rf /root/byhand && mkdir -p /root/byhand && tar -x -p -f - -C /root/byhand'";
+        + String.join(" ", ssh) + " 'rm -rf /root/byhand && mkdir -p /root/byhand && tar -x -p -f - -C /root/byhand'"
+        + "; times";
+    // Host CPU per copy: banger's side (the bangerd JVM, or the by-hand pipeline) and QEMU's.
+    List<Long> pids = List.of(pid("java.*--state-dir " + state), pid("qemu-system.*" + state));
+    List<Double> prepCpu = new ArrayList<>();
+    List<Double> handCpu = new ArrayList<>();
+    List<Double> prepQemu = new ArrayList<>();
+    List<Double> handQemu = new ArrayList<>();
+    List<Double> prepBusy = new ArrayList<>();
+    List<Double> handBusy = new ArrayList<>();
+    int cores = Runtime.getRuntime().availableProcessors();
     List<Double> prep = new ArrayList<>();
     List<Double> hand = new ArrayList<>();
     long bytes = 0;
     for (int r = 0; r < rounds; r++) {
       for (int k = 0; k < 2; k++) {
         boolean prepareNow = (r + k) % 2 == 0;
+        CpuSample c0 = CpuSample.now(pids);
         long t0 = System.nanoTime();
         if (prepareNow) {
           PrepareWorkspaceResult res = null;
@@ -124,13 +157,21 @@ public final class WorkspaceBench {
           }
           bytes = res.getBytes();
           prep.add((System.nanoTime() - t0) / 1e9);
+          CpuSample c1 = CpuSample.now(pids);
+          prepCpu.add(c1.processSecondsSince(c0, 0));
+          prepQemu.add(c1.processSecondsSince(c0, 1));
+          prepBusy.add(c1.coresBusySince(c0, cores));
         } else {
-          CommandResult c = VmBench.RUN.run(Command.of("ip", "netns", "exec", ns.name(), "sh", "-c", byHand)
+          CommandResult c = VmBench.RUN.run(Command.of("ip", "netns", "exec", ns.name(), "bash", "-c", byHand)
               .timeout(Duration.ofMinutes(30)).build());
           if (!c.succeeded()) {
             throw new IllegalStateException("by hand failed: " + c.stderrText());
           }
           hand.add((System.nanoTime() - t0) / 1e9);
+          CpuSample c1 = CpuSample.now(pids);
+          handCpu.add(childrenSeconds(c.stdoutText()));
+          handQemu.add(c1.processSecondsSince(c0, 1));
+          handBusy.add(c1.coresBusySince(c0, cores));
         }
       }
     }
@@ -145,6 +186,9 @@ public final class WorkspaceBench {
         bytes / 1e6 / h);
     System.out.printf("file bytes sent per copy: %d (%.0f MB); in the guest: %s%n", bytes, bytes / 1e6,
         du.stdoutText().replace('\n', ' ').strip());
+    System.out.printf("host CPU s, banger's side: prepare (bangerd JVM) %s, by hand (git+tar+ssh) %s%n", prepCpu, handCpu);
+    System.out.printf("host CPU s, QEMU:          prepare %s, by hand %s%n", prepQemu, handQemu);
+    System.out.printf("host cores busy (of %d):    prepare %s, by hand %s%n", cores, prepBusy, handBusy);
     System.out.printf("ratio prepare / by hand (median): %.2f (target <= 1.10)%n", p / h);
   }
 }

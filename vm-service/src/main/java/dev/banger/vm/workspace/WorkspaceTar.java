@@ -6,9 +6,11 @@ import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.function.LongConsumer;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
@@ -63,7 +65,9 @@ public final class WorkspaceTar {
         continue;
       }
       e.setMode(e.getMode() & ~07777 | mode(a.permissions()));
-      e.setModTime(a.lastModifiedTime());
+      // Whole seconds, as GNU tar stores them: a sub-second time makes commons-compress add a PAX
+      // header before every entry, which the guest's tar (on an emulated CPU) then has to parse.
+      e.setModTime(FileTime.from(a.lastModifiedTime().to(TimeUnit.SECONDS), TimeUnit.SECONDS));
       e.setIds(0, 0);
       e.setNames("root", "root");
       tar.putArchiveEntry(e);

@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.junit.jupiter.api.BeforeEach;
@@ -111,6 +112,25 @@ class WorkspaceSourceTest {
     assertEquals(0, entries.get("README").getLongUserId());
     assertFalse(entries.containsKey("gone.txt") || entries.containsKey("notes.txt"));
     assertEquals(w.bytes(), (long) progress.get(progress.size() - 1));
+    assertEquals(Files.getLastModifiedTime(repo.resolve("README")).to(TimeUnit.SECONDS),
+        entries.get("README").getLastModifiedTime().to(TimeUnit.SECONDS));
+  }
+
+  @Test
+  void plainEntriesCarryNoPaxHeaders() throws Exception {
+    // Whole-second times: commons-compress would otherwise put a PAX header (a second 512-byte
+    // record and a parse in the guest) before every entry, for its sub-second mtime.
+    WorkspaceSource s = lister.list(repo, false);
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    WorkspaceTar.write(s, out, b -> {});
+    try (TarArchiveInputStream in = new TarArchiveInputStream(new ByteArrayInputStream(out.toByteArray()))) {
+      for (TarArchiveEntry e = in.getNextEntry(); e != null; e = in.getNextEntry()) {
+        assertEquals(Map.of(), e.getExtraPaxHeaders(), e.getName());
+        assertEquals(0, e.getLastModifiedTime().toInstant().getNano(), e.getName());
+      }
+    }
+    String raw = out.toString(StandardCharsets.ISO_8859_1);
+    assertFalse(raw.contains("PaxHeaders"), "no PAX header records in the stream");
   }
 
   @Test
