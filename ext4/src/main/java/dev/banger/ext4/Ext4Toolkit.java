@@ -163,7 +163,7 @@ public final class Ext4Toolkit {
     }
   }
 
-  private static Set<PosixFilePermission> posix(int bits) {
+  static Set<PosixFilePermission> posix(int bits) {
     StringBuilder b = new StringBuilder();
     for (int i = 0; i < 9; i++) {
       b.append((bits & (1 << (8 - i))) != 0 ? "rwxrwxrwx".charAt(i) : '-');
@@ -211,6 +211,17 @@ public final class Ext4Toolkit {
     dirs.sort(Comparator.comparingInt(d -> d.path().depth()));
     int created = (int) dirs.stream().filter(d -> !existing.containsKey(d.path())).count();
     return new Plan(parents, dirs, new EditResult(edit.files().size(), created, dirs.size() - created, parents.size()));
+  }
+
+  /**
+   * Writes a whole tree (see {@link Ext4Tree}) at {@code root}, which must not exist yet; its
+   * missing parents are made root:root 0755. Everything is checked first (names, the parents
+   * on the image, free space and inodes), then written by one debugfs process.
+   */
+  public Ext4Tree.Result writeTree(Ext4Image image, GuestPath root, List<Ext4Tree.Entry> entries) {
+    Ext4Tree.Plan plan = Ext4Tree.plan(root, entries);
+    replayJournalIfNeeded(image);
+    return Ext4Tree.write(debugfs, image.reread(), plan, ENTRY_OVERHEAD);
   }
 
   /** Stamps owner and full mode on existing inodes in one batch (no probe: modes carry their type). */
@@ -354,7 +365,7 @@ public final class Ext4Toolkit {
     return info;
   }
 
-  private static void setOwner(List<String> script, String target, long uid, long gid, int fullMode) {
+  static void setOwner(List<String> script, String target, long uid, long gid, int fullMode) {
     script.add("sif " + target + " uid " + uid);
     script.add("sif " + target + " gid " + gid);
     script.add("sif " + target + " mode 0" + Integer.toOctalString(fullMode));
@@ -386,7 +397,7 @@ public final class Ext4Toolkit {
     return new Ext4Exception(Ext4Exception.Kind.NOT_FOUND, p + " does not exist in " + image.path());
   }
 
-  private static Ext4Exception wrongType(Ext4Image image, GuestPath p, InodeInfo info, String wanted) {
+  static Ext4Exception wrongType(Ext4Image image, GuestPath p, InodeInfo info, String wanted) {
     return new Ext4Exception(Ext4Exception.Kind.WRONG_TYPE,
         p + " in " + image.path() + " is a " + info.type().name().toLowerCase() + ", not " + wanted);
   }

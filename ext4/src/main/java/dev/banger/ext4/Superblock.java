@@ -9,10 +9,10 @@ import java.nio.file.StandardOpenOption;
 
 /**
  * The few ext2/3/4 superblock fields the toolkit checks before it lets debugfs near a file:
- * magic, geometry (to refuse truncated images), free space, and whether the journal needs
+ * magic, geometry (to refuse truncated images), free space and inodes, and whether the journal needs
  * recovery (DESIGN.md §8: debugfs writes to an unreplayed journal are silently lost).
  */
-public record Superblock(long blocksCount, int blockSize, long freeBlocks, boolean needsRecovery) {
+public record Superblock(long blocksCount, int blockSize, long freeBlocks, long freeInodes, boolean needsRecovery) {
 
   static final int OFFSET = 1024;
   static final int MAGIC = 0xEF53;
@@ -60,7 +60,8 @@ public record Superblock(long blocksCount, int blockSize, long freeBlocks, boole
     if (blocks == 0) {
       throw notImage(file, "has a corrupt superblock (0 blocks)");
     }
-    return new Superblock(blocks, 1024 << logBlock, free, (incompat & INCOMPAT_RECOVER) != 0);
+    long freeInodes = Integer.toUnsignedLong(b.getInt(0x10));
+    return new Superblock(blocks, 1024 << logBlock, free, freeInodes, (incompat & INCOMPAT_RECOVER) != 0);
   }
 
   private static Ext4Exception notImage(Path file, String why) {
