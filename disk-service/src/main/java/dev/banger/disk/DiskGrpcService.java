@@ -21,6 +21,8 @@ import dev.banger.api.disk.v1.RemoveWorkDiskRequest;
 import dev.banger.api.disk.v1.RemoveWorkDiskResponse;
 import dev.banger.api.disk.v1.WriteGuestFilesRequest;
 import dev.banger.api.disk.v1.WriteGuestFilesResponse;
+import dev.banger.api.disk.v1.WriteWorkDiskTreeRequest;
+import dev.banger.api.disk.v1.WriteWorkDiskTreeResponse;
 import dev.banger.ext4.DirEntry;
 import dev.banger.ext4.Ext4Image;
 import dev.banger.ext4.Ext4Toolkit;
@@ -45,8 +47,11 @@ final class DiskGrpcService extends DiskServiceGrpc.DiskServiceImplBase {
   private final VmDisks disks;
   private final WorkSeedBuilder seeds;
   private final GuestFilePatcher patcher;
+  private final WorkDiskTreeWriter trees;
 
-  DiskGrpcService(PathGuard guard, Ext4Toolkit kit, VmDisks disks, WorkSeedBuilder seeds, GuestFilePatcher patcher) {
+  DiskGrpcService(PathGuard guard, Ext4Toolkit kit, VmDisks disks, WorkSeedBuilder seeds, GuestFilePatcher patcher,
+      WorkDiskTreeWriter trees) {
+    this.trees = trees;
     this.guard = guard;
     this.kit = kit;
     this.disks = disks;
@@ -89,6 +94,11 @@ final class DiskGrpcService extends DiskServiceGrpc.DiskServiceImplBase {
   @Override
   public void writeGuestFiles(WriteGuestFilesRequest req, StreamObserver<WriteGuestFilesResponse> out) {
     answer(out, "image_path", () -> patcher.apply(req));
+  }
+
+  @Override
+  public StreamObserver<WriteWorkDiskTreeRequest> writeWorkDiskTree(StreamObserver<WriteWorkDiskTreeResponse> out) {
+    return trees.open(out);
   }
 
   @Override

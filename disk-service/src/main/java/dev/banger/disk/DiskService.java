@@ -36,6 +36,6 @@ public final class DiskService implements BangerService {
         guard.vmsRoot(), cloner.reflinkSupported(guard.vmsRoot()) ? "reflink" : "sparse copy");
     VmDisks disks = new VmDisks(guard, new DiskObjects(context.database()), kit, cloner);
     return List.of(new DiskGrpcService(guard, kit, disks, new WorkSeedBuilder(guard, kit, scratch),
-        new GuestFilePatcher(guard, kit)));
+        new GuestFilePatcher(guard, kit), new WorkDiskTreeWriter(disks, kit, scratch)));
   }
 }

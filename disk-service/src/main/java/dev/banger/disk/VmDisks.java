@@ -117,6 +117,26 @@ final class VmDisks {
     remove(PathGuard.vmId(rawVmId), DiskObjects.Kind.WORK_DISK, WORK_FILE);
   }
 
+  /** What runs on a VM's work disk while it is held. */
+  @FunctionalInterface
+  interface OnWorkDisk<T> {
+    T run(Path workDisk) throws IOException;
+  }
+
+  /**
+   * Runs {@code body} on the recorded work disk of a VM, under that VM's lock, so the disk is
+   * neither removed nor made again meanwhile. NOT_FOUND when the VM has no work disk yet.
+   */
+  <T> T withWorkDisk(String rawVmId, OnWorkDisk<T> body) throws IOException {
+    String vmId = PathGuard.vmId(rawVmId);
+    return locked(vmId, () -> {
+      DiskObjects.Row row = store.find(vmId, DiskObjects.Kind.WORK_DISK)
+          .orElseThrow(() -> Errors.of(io.grpc.Status.NOT_FOUND.withDescription("VM " + vmId
+              + " has no work disk yet"), "WORK_DISK_NOT_FOUND", java.util.Map.of("vm_id", vmId)));
+      return body.run(Path.of(row.path()));
+    });
+  }
+
   private void remove(String vmId, DiskObjects.Kind kind, String file) throws IOException {
     locked(vmId, () -> {
       Path dir = guard.vmsRoot().resolve(vmId);
