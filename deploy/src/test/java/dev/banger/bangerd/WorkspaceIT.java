@@ -100,6 +100,8 @@ class WorkspaceIT {
     assertTrue(out.contains("ran in /root/repo\n"), "the command runs in the workspace, executable kept: " + out);
     assertTrue(out.contains(git("rev-parse", "HEAD").stdoutText()), "the guest's HEAD is the host's: " + out);
     assertTrue(r.stderrText().contains("ws-run:/root/repo holds " + repo), r.stderrText());
+    assertTrue(r.stderrText().contains("written onto its work disk before boot"),
+        "a fresh VM gets its workspace offline, before it boots: " + r.stderrText());
     assertEquals(0, vmCount(), "--rm deleted it");
   }
 
@@ -113,6 +115,17 @@ class WorkspaceIT {
         "--include-untracked");
     assertEquals(List.of(".gitignore", "README", "link", "notes.txt", "src/run.sh"), workTree(all.stdoutText()));
     assertEquals(0, vmCount());
+  }
+
+  @Test
+  @Order(2)
+  void aVmNotStartedTakesNoBranchOfflineAndSaysWhatToDo() throws Exception {
+    assertEquals(0, booted.banger("vm", "create", "--no-start", "--name", "ws-cold").exitCode());
+    CommandResult r = booted.banger("vm", "workspace", "prepare", "ws-cold", repo.toString(), "--branch", "b1");
+    assertEquals(1, r.exitCode(), r.stderrText());
+    assertTrue(r.stderrText().contains("VM ws-cold has not started, and its workspace cannot be written onto its work "
+        + "disk offline (a branch is made by git in the guest); start it and prepare again"), r.stderrText());
+    assertEquals(0, booted.banger("vm", "delete", "ws-cold").exitCode());
   }
 
   private static List<String> workTree(String listing) {

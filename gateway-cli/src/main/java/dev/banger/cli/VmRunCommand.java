@@ -70,20 +70,35 @@ final class VmRunCommand implements Callable<Integer> {
         VmWorkspaceCommand.prepare(s, workspace.request(null, path).setDryRun(true).build(),
             new ProgressPrinter(err, false, true));
       }
+      // A fresh VM gets its workspace written onto its work disk before it boots (no SSH, no
+      // guest CPU); a branch needs git in the guest, so then it is copied after the start.
+      boolean offline = path != null && (workspace.branch == null || workspace.branch.isEmpty());
+      ProgressPrinter shown = new ProgressPrinter(err, ProgressPrinter.stderrIsTerminal(), quiet);
       Vm created;
       try {
-        created = VmCommand.create(s, specOptions.request().build(),
-            new ProgressPrinter(err, ProgressPrinter.stderrIsTerminal(), quiet));
+        created = VmCommand.create(s, specOptions.request().setNoStart(offline).build(), shown);
       } catch (StatusRuntimeException e) {
         keptForInspection(s, err, e);
         throw e;
       }
       int status;
+      boolean keep = false;
       try {
         String dir = null;
+        PrepareWorkspaceResult r = null;
+        if (offline) {
+          r = prepareOffline(s, created, path, shown);
+          try {
+            created = VmCommand.start(s, created.getId(), shown);
+          } catch (StatusRuntimeException e) {
+            keep = keptForInspection(s, err, e, created.getName());
+            throw e;
+          }
+        }
         if (path != null) {
-          PrepareWorkspaceResult r = VmWorkspaceCommand.prepare(s, workspace.request(created.getId(), path).build(),
-              new ProgressPrinter(err, ProgressPrinter.stderrIsTerminal(), quiet));
+          if (r == null) {
+            r = VmWorkspaceCommand.prepare(s, workspace.request(created.getId(), path).build(), shown);
+          }
           if (!quiet) {
             VmWorkspaceCommand.summary(err, created.getName(), r);
           }
@@ -96,7 +111,7 @@ final class VmRunCommand implements Callable<Integer> {
         String ip = VmCommand.reachable(created);
         status = dir == null ? GuestShell.run(s, ip, command) : GuestShell.runIn(s, ip, dir, command);
       } finally {
-        if (rm) {
+        if (rm && !keep) {
           delete(s, created);
         }
       }
@@ -109,21 +124,45 @@ final class VmRunCommand implements Callable<Integer> {
         .setRequestId(UUID.randomUUID().toString()).build());
   }
 
+  /**
+   * The workspace onto the work disk of the VM not started yet; null when the service says it
+   * must go over SSH after all (a name debugfs cannot carry), which the caller then does.
+   */
+  private PrepareWorkspaceResult prepareOffline(Services s, Vm created, java.nio.file.Path path,
+      ProgressPrinter shown) {
+    try {
+      return VmWorkspaceCommand.prepare(s, workspace.request(created.getId(), path).build(), shown);
+    } catch (StatusRuntimeException e) {
+      if (dev.banger.kit.grpc.Errors.errorInfo(e).map(i -> i.getReason()).orElse("")
+          .equals("WORKSPACE_NEEDS_RUNNING_VM")) {
+        return null;
+      }
+      throw e;
+    }
+  }
+
   /** A VM whose start failed stays for 'banger vm logs', even with --rm; say so. */
   private void keptForInspection(Services s, PrintWriter err, StatusRuntimeException failure) {
     String name = specOptions.name != null ? specOptions.name
         : dev.banger.kit.grpc.Errors.errorInfo(failure).map(i -> i.getMetadataOrDefault("vm", "")).orElse("");
+    keptForInspection(s, err, failure, name);
+  }
+
+  /** True when the VM is kept (its start failed: state error), said on stderr. */
+  private static boolean keptForInspection(Services s, PrintWriter err, StatusRuntimeException failure, String name) {
     if (name.isEmpty()) {
-      return; // refused before a VM was recorded
+      return false; // refused before a VM was recorded
     }
     try {
       Vm v = VmCommand.get(s, name);
       if (v.getState() == VmState.VM_STATE_ERROR) {
         err.println("banger: kept vm \"" + v.getName() + "\" for inspection: 'banger vm logs " + v.getName()
             + "', then 'banger vm delete " + v.getName() + "'");
+        return true;
       }
     } catch (StatusRuntimeException ignored) {
       // not recorded: nothing was kept
     }
+    return false;
   }
 }

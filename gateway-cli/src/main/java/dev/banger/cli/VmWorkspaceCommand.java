@@ -35,7 +35,8 @@ final class VmWorkspaceCommand implements Runnable {
     err.println("banger: " + vmName + ":" + r.getWorkspace().getGuestPath() + " holds " + r.getWorkspace().getHostPath()
         + " (" + r.getEntries() + " entries, " + Sizes.human(r.getBytes())
         + (head.isEmpty() ? ", no commit yet" : ", HEAD " + head.substring(0, Math.min(12, head.length())))
-        + (r.getWorkspace().getBranch().isEmpty() ? "" : ", on branch " + r.getWorkspace().getBranch()) + ")");
+        + (r.getWorkspace().getBranch().isEmpty() ? "" : ", on branch " + r.getWorkspace().getBranch())
+        + (r.getOffline() ? ", written onto its work disk before boot" : "") + ")");
   }
 
   /** {@code banger vm workspace prepare VM PATH}. */

@@ -30,6 +30,11 @@ final class Peers implements AutoCloseable {
     return DiskServiceGrpc.newBlockingStub(disk).withDeadlineAfter(DISK_DEADLINE_SECONDS, TimeUnit.SECONDS);
   }
 
+  /** For the client-streamed WriteWorkDiskTree: bounded by the caller's own send timeout. */
+  DiskServiceGrpc.DiskServiceStub diskStreaming(long seconds) {
+    return DiskServiceGrpc.newStub(disk).withDeadlineAfter(seconds, TimeUnit.SECONDS);
+  }
+
   NetServiceGrpc.NetServiceBlockingStub net() {
     return NetServiceGrpc.newBlockingStub(net).withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS);
   }

@@ -62,14 +62,16 @@ public final class VmService implements BangerService {
     LOG.info("default VM size: {} vCPU ({}), {} MiB ({}), work disk {} bytes ({})", sizing.vcpu().value(),
         sizing.vcpu().source(), sizing.memoryMib().value(), sizing.memoryMib().source(),
         sizing.workDiskBytes().value(), sizing.workDiskBytes().source());
-    VmLifecycle lifecycle = new VmLifecycle(store, peers, new VmResolver(peers, config), plan, runtime, config,
+    VmResolver resolver = new VmResolver(peers, config);
+    VmLifecycle lifecycle = new VmLifecycle(store, peers, resolver, plan, runtime, config,
         sizing, driver.name(), locks);
     VmControl control = new VmControl(store, peers, runtime, lifecycle, access, config, locks);
     VmReconciler.Report r = new VmReconciler(store, runtime, driver, lifecycle).run();
     LOG.info("vm-service: driver {}, {} VM(s) adopted {}, {} marked stopped {}", driver.name(), r.adopted().size(),
         r.adopted(), r.stopped().size(), r.stopped());
     VmInspect inspect = new VmInspect(store, lifecycle, runtime, locks, context.commands());
-    VmWorkspaces workspaces = new VmWorkspaces(store, lifecycle, access, locks, context.commands());
+    VmWorkspaces workspaces = new VmWorkspaces(store, lifecycle, access, locks, context.commands(),
+        new OfflineWorkspace(peers, resolver, Duration.ofHours(1)));
     return List.of(new VmGrpcService(store, lifecycle, control, inspect, workspaces, context.operations()));
   }
 

@@ -28,6 +28,7 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.CancellationException;
 import java.util.function.BooleanSupplier;
+import java.util.function.LongConsumer;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -58,8 +59,11 @@ final class VmWorkspaces {
   private final GuestAccess access;
   private final KeyedLocks locks;
   private final WorkspaceLister lister;
+  private final OfflineWorkspace offline;
 
-  VmWorkspaces(VmStore store, VmLifecycle lifecycle, GuestAccess access, KeyedLocks locks, CommandRunner commands) {
+  VmWorkspaces(VmStore store, VmLifecycle lifecycle, GuestAccess access, KeyedLocks locks, CommandRunner commands,
+      OfflineWorkspace offline) {
+    this.offline = offline;
     this.store = store;
     this.lifecycle = lifecycle;
     this.access = access;
@@ -100,40 +104,65 @@ final class VmWorkspaces {
     }
     return locks.with(vm.id(), () -> {
       VmRecord v = lifecycle.find(vm.id());
-      if (v.state() != VmState.RUNNING || v.ipAddress() == null) {
+      boolean neverStarted = v.state() == VmState.CREATED && v.startedAt() == null;
+      if (!neverStarted && (v.state() != VmState.RUNNING || v.ipAddress() == null)) {
         throw VmErrors.wrongState(v.name(), v.state().name().toLowerCase(java.util.Locale.ROOT),
             "start it first ('banger vm start " + v.name() + "')");
       }
-      progress.stage(SEND, "sending " + src.paths().size() + " entries to " + v.name() + ":" + guestPath, 0, total);
-      WorkspaceTar.Written[] written = new WorkspaceTar.Written[1];
-      BoundedBuffer err = new BoundedBuffer(64 * 1024);
       long t0 = System.nanoTime();
-      int status = access.run(v.ipAddress(), v.name(), receiveCommand(guestPath, req.getBranch(), req.getFromRef()),
-          SEND_TIMEOUT,
-          // The tar is written on a thread of its own while this one encrypts and sends (ChunkPipe).
-          stdin -> ChunkPipe.run(out -> written[0] = WorkspaceTar.write(src, out, done -> {
-            if (cancelled.getAsBoolean()) {
-              throw new CancellationException("prepare of " + v.name() + " cancelled");
-            }
-            progress.stage(SEND, "sent", done, total);
-          }), stdin), OutputStream.nullOutputStream(), err, cancelled);
-      if (status != 0) {
-        String why = new String(err.bytes(), StandardCharsets.UTF_8).strip();
-        throw Errors.of(Status.INTERNAL.withDescription("unpacking the workspace in " + v.name() + ":" + guestPath
-            + (req.getBranch().isEmpty() ? "" : " or checking out branch " + req.getBranch()) + " failed (exit "
-            + status + (why.isEmpty() ? "" : ": " + why.lines().findFirst().orElse("")) + ")"),
-            "WORKSPACE_UNPACK_FAILED", Map.of("vm", v.name()));
+      LongConsumer sent = done -> {
+        if (cancelled.getAsBoolean()) {
+          throw new CancellationException("prepare of " + v.name() + " cancelled");
+        }
+        progress.stage(SEND, "sent", done, total);
+      };
+      WorkspaceTar.Written written;
+      if (neverStarted) {
+        String why = !req.getBranch().isEmpty() ? "a branch is made by git in the guest"
+            : OfflineWorkspace.problem(src, guestPath);
+        if (why != null) {
+          throw Errors.of(Status.FAILED_PRECONDITION.withDescription("VM " + v.name() + " has not started, and its "
+              + "workspace cannot be written onto its work disk offline (" + why + "); start it and prepare again"),
+              "WORKSPACE_NEEDS_RUNNING_VM", Map.of("vm", v.name()));
+        }
+        progress.stage(SEND, "writing " + src.paths().size() + " entries onto the work disk of " + v.name() + " ("
+            + guestPath + ")", 0, total);
+        written = offline.write(v, src, guestPath, sent);
+      } else {
+        progress.stage(SEND, "sending " + src.paths().size() + " entries to " + v.name() + ":" + guestPath, 0, total);
+        written = overSsh(v, req, src, guestPath, sent, cancelled);
       }
+      LOG.info("workspace {} -> {}:{} ({}): {} entries, {} bytes; listed in {} ms, {} in {} ms", src.root(), v.name(),
+          guestPath, neverStarted ? "offline, onto the work disk" : "over SSH", written.files(), written.bytes(), listMs,
+          neverStarted ? "written" : "sent and unpacked", (System.nanoTime() - t0) / 1_000_000);
       Instant now = Instant.now();
       Workspace ws = workspace(src, guestPath, req.getIncludeUntracked(), now).toBuilder().setBranch(req.getBranch())
           .build();
       store.setWorkspace(v.id(), JSON.writeValueAsString(new Recorded(ws.getHostPath(), guestPath, src.head(),
           now.toString(), req.getIncludeUntracked(), req.getBranch())));
-      LOG.info("workspace {} -> {}:{}: {} entries, {} bytes; listed in {} ms, sent and unpacked in {} ms", src.root(),
-          v.name(), guestPath, written[0].files(), written[0].bytes(), listMs, (System.nanoTime() - t0) / 1_000_000);
-      return PrepareWorkspaceResult.newBuilder().setWorkspace(ws).setEntries(written[0].files())
-          .setBytes(written[0].bytes()).build();
+      return PrepareWorkspaceResult.newBuilder().setWorkspace(ws).setEntries(written.files())
+          .setBytes(written.bytes()).setOffline(neverStarted).build();
     });
+  }
+
+  /** Streams the tar into {@code tar -x} in the running guest, over the SSH connection readiness made. */
+  private WorkspaceTar.Written overSsh(VmRecord v, PrepareWorkspaceRequest req, WorkspaceSource src, String guestPath,
+      LongConsumer sent, BooleanSupplier cancelled) throws Exception {
+    WorkspaceTar.Written[] written = new WorkspaceTar.Written[1];
+    BoundedBuffer err = new BoundedBuffer(64 * 1024);
+    int status = access.run(v.ipAddress(), v.name(), receiveCommand(guestPath, req.getBranch(), req.getFromRef()),
+        SEND_TIMEOUT,
+        // The tar is written on a thread of its own while this one encrypts and sends (ChunkPipe).
+        stdin -> ChunkPipe.run(out -> written[0] = WorkspaceTar.write(src, out, sent), stdin),
+        OutputStream.nullOutputStream(), err, cancelled);
+    if (status != 0) {
+      String why = new String(err.bytes(), StandardCharsets.UTF_8).strip();
+      throw Errors.of(Status.INTERNAL.withDescription("unpacking the workspace in " + v.name() + ":" + guestPath
+          + (req.getBranch().isEmpty() ? "" : " or checking out branch " + req.getBranch()) + " failed (exit "
+          + status + (why.isEmpty() ? "" : ": " + why.lines().findFirst().orElse("")) + ")"),
+          "WORKSPACE_UNPACK_FAILED", Map.of("vm", v.name()));
+    }
+    return written[0];
   }
 
   /**

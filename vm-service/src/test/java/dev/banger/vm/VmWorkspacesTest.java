@@ -26,6 +26,21 @@ class VmWorkspacesTest {
   }
 
   @Test
+  void theOfflinePathMapsGuestPathsOntoTheWorkDiskAndNamesWhatDebugfsCannotCarry() {
+    assertEquals("/repo", OfflineWorkspace.diskPath("/root/repo"));
+    assertEquals("/work/app", OfflineWorkspace.diskPath("/root/work/app"));
+    var fine = new dev.banger.vm.workspace.WorkspaceSource(Path.of("/tmp/r"), "",
+        List.of(".git", ".git/HEAD", "a b/c $(d)\\e.txt", "ünï.txt"));
+    assertEquals(null, OfflineWorkspace.problem(fine, "/root/repo"));
+    var quote = new dev.banger.vm.workspace.WorkspaceSource(Path.of("/tmp/r"), "", List.of("ok", "say \"hi\".txt"));
+    String why = OfflineWorkspace.problem(quote, "/root/repo");
+    assertEquals(true, why.startsWith("the path ") && why.contains("say") && why.endsWith("which debugfs cannot quote"),
+        why);
+    var newline = new dev.banger.vm.workspace.WorkspaceSource(Path.of("/tmp/r"), "", List.of("a\nb"));
+    assertEquals(true, OfflineWorkspace.problem(newline, "/root/repo").contains("control character U+000A"));
+  }
+
+  @Test
   void branchesAndRefsAdmitNoShellCharacter() {
     assertDoesNotThrow(() -> VmWorkspaces.checkBranch("", ""));
     assertDoesNotThrow(() -> VmWorkspaces.checkBranch("feature/x-1.2", "HEAD~2"));

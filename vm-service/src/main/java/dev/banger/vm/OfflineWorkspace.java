@@ -1,0 +1,79 @@
+package dev.banger.vm;
+
+import dev.banger.api.disk.v1.CreateWorkDiskRequest;
+import dev.banger.api.disk.v1.WriteWorkDiskTreeResponse;
+import dev.banger.ext4.Ext4Tree;
+import dev.banger.ext4.GuestPath;
+import dev.banger.vm.store.VmRecord;
+import dev.banger.vm.workspace.ChunkPipe;
+import dev.banger.vm.workspace.TreeUpload;
+import dev.banger.vm.workspace.WorkspaceSource;
+import dev.banger.vm.workspace.WorkspaceTar;
+import io.grpc.StatusRuntimeException;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.UUID;
+import java.util.function.LongConsumer;
+
+/**
+ * The offline prepare (docs/workspaces.md): a VM that has never started gets its workspace
+ * written onto its work disk by disk-service (WriteWorkDiskTree: one debugfs batch), with no
+ * guest running, no SSH and no encryption. The work disk is made here exactly as the first start
+ * would make it (same seed, same size), so that start finds it and keeps it.
+ */
+final class OfflineWorkspace {
+
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(OfflineWorkspace.class);
+
+  private final Peers peers;
+  private final VmResolver resolver;
+  private final Duration timeout;
+
+  OfflineWorkspace(Peers peers, VmResolver resolver, Duration timeout) {
+    this.peers = peers;
+    this.resolver = resolver;
+    this.timeout = timeout;
+  }
+
+  /** The work disk is mounted at /root: the guest's /root/repo is the disk's /repo. */
+  static String diskPath(String guestPath) {
+    return guestPath.substring("/root".length());
+  }
+
+  /** Why {@code src} cannot go through debugfs (a name it cannot carry), or null when it can. */
+  static String problem(WorkspaceSource src, String guestPath) {
+    GuestPath root = GuestPath.of(diskPath(guestPath));
+    for (String rel : src.paths()) {
+      String why = Ext4Tree.problem(root, rel, null);
+      if (why != null) {
+        return "the path " + dev.banger.kit.text.Printable.quoted(rel, 120) + " " + why;
+      }
+    }
+    return null;
+  }
+
+  WorkspaceTar.Written write(VmRecord v, WorkspaceSource src, String guestPath, LongConsumer progress)
+      throws IOException, InterruptedException {
+    VmResolver.Resolved r = resolver.resolve(v.image(), v.kernel());
+    String id = v.id();
+    peers.disk().createWorkDisk(CreateWorkDiskRequest.newBuilder().setRequestId(UUID.randomUUID().toString())
+        .setVmId(id).setSeedPath(r.image().getWorkSeedPath()).setSizeBytes(v.workDiskBytes()).build());
+    TreeUpload up = new TreeUpload(peers.diskStreaming(timeout.toSeconds()), id, diskPath(guestPath),
+        UUID.randomUUID().toString());
+    WorkspaceTar.Written[] written = new WorkspaceTar.Written[1];
+    try {
+      // The tar is written on a thread of its own while this one hands it to gRPC (ChunkPipe).
+      ChunkPipe.run(out -> written[0] = WorkspaceTar.write(src, out, progress), up);
+    } catch (IOException | RuntimeException e) {
+      StatusRuntimeException refused = up.refusal();
+      up.abort(e);
+      if (refused != null) {
+        throw refused;
+      }
+      throw e;
+    }
+    WriteWorkDiskTreeResponse res = up.finish();
+    LOG.info("workspace of {} written offline to its work disk: {}", v.name(), res.toString().replace('\n', ' '));
+    return written[0];
+  }
+}
