@@ -64,7 +64,8 @@ public final class WorkspaceBench {
       // vm-service's own account of each prepare (listing, then the send), for where the time went.
       try (var logs = Files.list(state)) {
         for (Path log : logs.filter(p -> p.getFileName().toString().startsWith("bangerd-all")).toList()) {
-          Files.readAllLines(log).stream().filter(l -> l.contains("workspace ")).forEach(System.out::println);
+          Files.readAllLines(log).stream().filter(l -> l.contains("workspace ") || l.contains("on the work disk of VM"))
+              .forEach(System.out::println);
         }
       }
       VmBench.RUN.run(Command.of("pkill", "-9", "-f", state.toString()).build());

@@ -63,6 +63,7 @@ public final class Ext4Tree {
     seen.put(root, FileType.DIRECTORY);
     List<GuestPath> paths = new ArrayList<>();
     Set<GuestPath> implicit = new HashSet<>();
+    Map<GuestPath, Entry> listedLate = new HashMap<>();
     int dirs = 0;
     int files = 0;
     int links = 0;
@@ -72,6 +73,14 @@ public final class Ext4Tree {
         throw invalid("entry " + GuestPath.printable(e.relative()) + " is not a relative path");
       }
       GuestPath p = GuestPath.of(root + "/" + e.relative());
+      if (e.mtimeSeconds() < 0 || e.mtimeSeconds() > MAX_MTIME) {
+        throw invalid("entry " + p + " has a time (" + e.mtimeSeconds() + ") outside ext4's range");
+      }
+      if (e.type() == FileType.DIRECTORY && implicit.contains(p) && !listedLate.containsKey(p)) {
+        // A directory listed after its contents (legal in tar): it keeps its place, gets its mode and time.
+        listedLate.put(p, e);
+        continue;
+      }
       if (seen.containsKey(p)) {
         throw invalid("entry " + GuestPath.printable(e.relative()) + " appears twice");
       }
@@ -92,9 +101,6 @@ public final class Ext4Tree {
         seen.put(a, FileType.DIRECTORY);
         implicit.add(a);
         paths.add(a);
-      }
-      if (e.mtimeSeconds() < 0 || e.mtimeSeconds() > MAX_MTIME) {
-        throw invalid("entry " + p + " has a time (" + e.mtimeSeconds() + ") outside ext4's range");
       }
       switch (e.type()) {
         case DIRECTORY -> dirs++;
@@ -123,7 +129,8 @@ public final class Ext4Tree {
     int k = 0;
     for (GuestPath p : paths) {
       if (implicit.contains(p)) {
-        all.add(Entry.directory(p.toString().substring(root.toString().length() + 1), 0755, 0));
+        all.add(listedLate.getOrDefault(p, Entry.directory(p.toString().substring(root.toString().length() + 1),
+            0755, 0)));
       } else {
         all.add(entries.get(k++));
       }

@@ -88,6 +88,17 @@ class Ext4TreeTest {
   }
 
   @Test
+  void aDirectoryListedAfterItsContentsGetsItsModeAndTime() throws Exception {
+    List<Ext4Tree.Entry> entries = List.of(file("d/f", 0644, "x"), Ext4Tree.Entry.directory("d", 0700, 1_500_000_000L));
+    Ext4Tree.Result r = kit.writeTree(kit.open(image), GuestPath.of("/late"), entries);
+    assertEquals(1, r.directories());
+    assertEquals(new RealImages.Stat("directory", 0700, 0, 0, -1), stat(image, "/late/d").ignoringSize());
+    assertEquals(1_500_000_000L, mtime(image, "/late/d"));
+    assertEquals("x", cat(image, "/late/d/f"));
+    assertFsckClean(image);
+  }
+
+  @Test
   void refusesBeforeWritingAnything() throws Exception {
     Ext4Tree.Entry ok = file("ok", 0644, "x");
     assertRefused("appears twice", List.of(ok, file("ok", 0644, "y")));

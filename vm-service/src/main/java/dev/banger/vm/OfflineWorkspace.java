@@ -56,8 +56,10 @@ final class OfflineWorkspace {
       throws IOException, InterruptedException {
     VmResolver.Resolved r = resolver.resolve(v.image(), v.kernel());
     String id = v.id();
+    long t0 = System.nanoTime();
     peers.disk().createWorkDisk(CreateWorkDiskRequest.newBuilder().setRequestId(UUID.randomUUID().toString())
         .setVmId(id).setSeedPath(r.image().getWorkSeedPath()).setSizeBytes(v.workDiskBytes()).build());
+    LOG.info("work disk of {} made for its workspace in {} ms", v.name(), (System.nanoTime() - t0) / 1_000_000);
     TreeUpload up = new TreeUpload(peers.diskStreaming(timeout.toSeconds()), id, diskPath(guestPath),
         UUID.randomUUID().toString());
     WorkspaceTar.Written[] written = new WorkspaceTar.Written[1];

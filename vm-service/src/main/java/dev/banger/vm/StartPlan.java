@@ -115,7 +115,9 @@ final class StartPlan {
     plan.add(step(WORK_DISK, ctx -> {
       out.workDisk = peers.disk().createWorkDisk(CreateWorkDiskRequest.newBuilder().setRequestId(rid()).setVmId(id)
           .setSeedPath(r.image().getWorkSeedPath()).setSizeBytes(vm.workDiskBytes()).build()).getWorkDisk();
-      if (firstStart) {
+      // A workspace written offline before this first start is on this disk: a failed start
+      // keeps it (the VM is kept in error for inspection; a later start boots it as it is).
+      if (firstStart && vm.lastWorkspace() == null) {
         ctx.onUndo("work disk " + out.workDisk.getPath(), () -> peers.disk().removeWorkDisk(
             RemoveWorkDiskRequest.newBuilder().setRequestId(rid()).setVmId(id).build()));
       }
