@@ -29,6 +29,7 @@ public final class DiskService implements BangerService {
   @Override
   public List<BindableService> start(ServiceContext context) throws IOException {
     Path scratch = context.layout().freshScratch(ServiceName.DISK);
+    WorkDiskTreeWriter.removeShmLeftovers();
     Ext4Toolkit kit = new Ext4Toolkit(context.commands(), BlockDevicePolicy.fromProcess(), scratch);
     PathGuard guard = new PathGuard(context.layout());
     FileCloner cloner = new FileCloner();

@@ -45,6 +45,11 @@ final class WorkDiskTreeWriter {
   static final int MAX_ENTRIES = 1_000_000;
   /** End-of-archive records and block padding after the last entry; anything beyond is refused. */
   static final long MAX_TRAILER = 1 << 20;
+  static final String SHM = "/dev/shm";
+  static final String SHM_PREFIX = "banger-disk-tree-";
+  private static final java.nio.file.attribute.FileAttribute<?> PRIVATE =
+      java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+          java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
 
   private final VmDisks disks;
   private final Ext4Toolkit kit;
@@ -106,10 +111,15 @@ final class WorkDiskTreeWriter {
       }
       WriteWorkDiskTreeResponse r = disks.withWorkDisk(h.getVmId(), disk -> {
         Ext4Image image = kit.recoverForEdit(kit.open(disk));
-        Files.createDirectories(scratch);
-        Path stage = Files.createTempDirectory(scratch, "tree-");
+        long free = image.superblock().freeBytes();
+        if (h.getFileBytes() > free) {
+          throw new Ext4Exception(Ext4Exception.Kind.OUT_OF_RANGE, "the tree's " + h.getFileBytes()
+              + " bytes of files are more than the work disk's free space (" + free + " bytes)");
+        }
+        Path stage = stagingDir(h.getFileBytes());
         try {
-          List<Ext4Tree.Entry> entries = unpack(inbound, stage, image.superblock().freeBytes());
+          List<Ext4Tree.Entry> entries = unpack(inbound, stage, h.getFileBytes() > 0 ? h.getFileBytes() : free,
+              h.getFileBytes() > 0 ? "the header's file_bytes" : "the work disk's free space");
           long t1 = System.nanoTime();
           Ext4Tree.Result res = kit.writeTree(image, root, entries);
           LOG.info("tree {} on the work disk of VM {}: {} directories, {} files, {} links, {} bytes; received and "
@@ -134,7 +144,51 @@ final class WorkDiskTreeWriter {
   }
 
   /** Reads the whole archive: file bytes to numbered staged files, everything else into the entry list. */
-  static List<Ext4Tree.Entry> unpack(TarInbound inbound, Path stage, long freeBytes) throws IOException {
+  /**
+   * A private directory (0700, random name) for the staged contents: in {@value #SHM} when the
+   * sender said how much comes and a quarter of its free space holds it, else in disk-service's
+   * scratch directory. Leftovers of a crash in {@value #SHM} are removed at start-up.
+   */
+  private Path stagingDir(long fileBytes) throws IOException {
+    Path shm = Path.of(SHM);
+    if (fileBytes > 0 && Files.isDirectory(shm)) {
+      try {
+        if (Files.getFileStore(shm).getUsableSpace() / 4 > fileBytes) {
+          return Files.createTempDirectory(shm, SHM_PREFIX, PRIVATE);
+        }
+      } catch (IOException e) {
+        LOG.debug("cannot stage in {}: {}", SHM, e.toString());
+      }
+    }
+    Files.createDirectories(scratch);
+    return Files.createTempDirectory(scratch, "tree-", PRIVATE);
+  }
+
+  /** Removes staging directories a killed disk-service left in /dev/shm (its own only). */
+  static void removeShmLeftovers() {
+    Path shm = Path.of(SHM);
+    if (!Files.isDirectory(shm)) {
+      return;
+    }
+    try (var dirs = Files.newDirectoryStream(shm, SHM_PREFIX + "*")) {
+      for (Path d : dirs) {
+        try {
+          if (Files.isDirectory(d, java.nio.file.LinkOption.NOFOLLOW_LINKS)
+              && Files.getOwner(d, java.nio.file.LinkOption.NOFOLLOW_LINKS).getName()
+                  .equals(System.getProperty("user.name"))) {
+            DirectoryTrees.delete(d);
+          }
+        } catch (IOException e) {
+          LOG.warn("cannot remove the leftover staging directory {}: {}", d, e.toString());
+        }
+      }
+    } catch (IOException e) {
+      LOG.warn("cannot list {}: {}", SHM, e.toString());
+    }
+  }
+
+  static List<Ext4Tree.Entry> unpack(TarInbound inbound, Path stage, long limit, String limitName)
+      throws IOException {
     List<Ext4Tree.Entry> entries = new ArrayList<>();
     long bytes = 0;
     TarArchiveInputStream tar = new TarArchiveInputStream(inbound);
@@ -152,9 +206,9 @@ final class WorkDiskTreeWriter {
             e.getMode(), mtime));
       } else if (regular(e)) {
         bytes += e.getSize();
-        if (bytes > freeBytes) {
+        if (bytes > limit) {
           throw new Ext4Exception(Ext4Exception.Kind.OUT_OF_RANGE, "the archive's files (" + bytes
-              + " bytes so far) are larger than the work disk's free space (" + freeBytes + " bytes)");
+              + " bytes so far) are more than " + limitName + " (" + limit + " bytes)");
         }
         Path staged = stage.resolve(Integer.toString(entries.size()));
         long n;

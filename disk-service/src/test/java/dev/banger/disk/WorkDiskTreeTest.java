@@ -46,15 +46,20 @@ class WorkDiskTreeTest {
   DiskServiceGrpc.DiskServiceStub async;
   String vm;
   Path disk;
+  long fileBytes;  // the header's hint; 0: unknown
 
   @BeforeEach
   void start() throws Exception {
+    startWith(1L << 30);
+  }
+
+  void startWith(long size) throws Exception {
     h = ServiceHarness.start(dir, new DiskServiceModule());
     var channel = h.channel(dev.banger.kit.state.ServiceName.DISK);
     async = DiskServiceGrpc.newStub(channel);
     vm = UUID.randomUUID().toString();
     disk = Path.of(DiskServiceGrpc.newBlockingStub(channel).createWorkDisk(CreateWorkDiskRequest.newBuilder()
-        .setVmId(vm).setSizeBytes(256L << 20).build()).getWorkDisk().getPath());
+        .setVmId(vm).setSizeBytes(size).build()).getWorkDisk().getPath());
   }
 
   @AfterEach
@@ -113,7 +118,7 @@ class WorkDiskTreeTest {
       }
     });
     req.onNext(WriteWorkDiskTreeRequest.newBuilder().setHeader(WorkDiskTreeHeader.newBuilder().setVmId(vm)
-        .setPath(path)).build());
+        .setPath(path).setFileBytes(fileBytes)).build());
     for (int off = 0; off < upTo; off += chunk) {
       req.onNext(WriteWorkDiskTreeRequest.newBuilder().setTar(ByteString.copyFrom(archive, off,
           Math.min(chunk, upTo - off))).build());
@@ -207,6 +212,25 @@ class WorkDiskTreeTest {
 
     send("/t", archive, 8192, 100_000, true);
     assertNothingLeft("/t");
+  }
+
+  @Test
+  void theHeadersFileBytesBoundTheArchiveAndStagingInShmLeavesNothing() throws Exception {
+    byte[] archive = tar("a", TarConstants.LF_NORMAL, 0644, new byte[5000], "b", TarConstants.LF_NORMAL, 0644,
+        new byte[5000]);
+    fileBytes = 10_000;
+    assertEquals(10_000, send("/fits", archive).getBytes());
+    try (var s = Files.newDirectoryStream(Path.of("/dev/shm"), "banger-disk-tree-*")) {
+      assertEquals(false, s.iterator().hasNext(), "the /dev/shm staging is removed");
+    }
+    fileBytes = 6000;
+    StatusRuntimeException more = assertThrows(StatusRuntimeException.class, () -> send("/more", archive));
+    assertTrue(more.getMessage().contains("more than the header's file_bytes (6000 bytes)"), more.getMessage());
+    assertNothingLeft("/more");
+    fileBytes = 1L << 40;
+    StatusRuntimeException huge = assertThrows(StatusRuntimeException.class, () -> send("/huge", archive));
+    assertEquals(Status.Code.INVALID_ARGUMENT, huge.getStatus().getCode());
+    assertTrue(huge.getMessage().contains("more than the work disk's free space"), huge.getMessage());
   }
 
   @Test

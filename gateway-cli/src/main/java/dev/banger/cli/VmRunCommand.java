@@ -91,7 +91,7 @@ final class VmRunCommand implements Callable<Integer> {
           try {
             created = VmCommand.start(s, created.getId(), shown);
           } catch (StatusRuntimeException e) {
-            keep = keptForInspection(s, err, e, created.getName());
+            keep = keptForInspection(s, err, created.getName());
             throw e;
           }
         }
@@ -145,11 +145,11 @@ final class VmRunCommand implements Callable<Integer> {
   private void keptForInspection(Services s, PrintWriter err, StatusRuntimeException failure) {
     String name = specOptions.name != null ? specOptions.name
         : dev.banger.kit.grpc.Errors.errorInfo(failure).map(i -> i.getMetadataOrDefault("vm", "")).orElse("");
-    keptForInspection(s, err, failure, name);
+    keptForInspection(s, err, name);
   }
 
   /** True when the VM is kept (its start failed: state error), said on stderr. */
-  private static boolean keptForInspection(Services s, PrintWriter err, StatusRuntimeException failure, String name) {
+  private static boolean keptForInspection(Services s, PrintWriter err, String name) {
     if (name.isEmpty()) {
       return false; // refused before a VM was recorded
     }

@@ -52,7 +52,8 @@ final class OfflineWorkspace {
     return null;
   }
 
-  WorkspaceTar.Written write(VmRecord v, WorkspaceSource src, String guestPath, LongConsumer progress)
+  WorkspaceTar.Written write(VmRecord v, WorkspaceSource src, long fileBytes, String guestPath,
+      LongConsumer progress)
       throws IOException, InterruptedException {
     VmResolver.Resolved r = resolver.resolve(v.image(), v.kernel());
     String id = v.id();
@@ -60,7 +61,9 @@ final class OfflineWorkspace {
     peers.disk().createWorkDisk(CreateWorkDiskRequest.newBuilder().setRequestId(UUID.randomUUID().toString())
         .setVmId(id).setSeedPath(r.image().getWorkSeedPath()).setSizeBytes(v.workDiskBytes()).build());
     LOG.info("work disk of {} made for its workspace in {} ms", v.name(), (System.nanoTime() - t0) / 1_000_000);
-    TreeUpload up = new TreeUpload(peers.diskStreaming(timeout.toSeconds()), id, diskPath(guestPath),
+    // What the listing counted, with room for files that grow before they are read.
+    long hint = fileBytes + fileBytes / 8 + (1 << 20);
+    TreeUpload up = new TreeUpload(peers.diskStreaming(timeout.toSeconds()), id, diskPath(guestPath), hint,
         UUID.randomUUID().toString());
     WorkspaceTar.Written[] written = new WorkspaceTar.Written[1];
     try {

@@ -127,7 +127,7 @@ final class VmWorkspaces {
         }
         progress.stage(SEND, "writing " + src.paths().size() + " entries onto the work disk of " + v.name() + " ("
             + guestPath + ")", 0, total);
-        written = offline.write(v, src, guestPath, sent);
+        written = offline.write(v, src, total, guestPath, sent);
       } else {
         progress.stage(SEND, "sending " + src.paths().size() + " entries to " + v.name() + ":" + guestPath, 0, total);
         written = overSsh(v, req, src, guestPath, sent, cancelled);

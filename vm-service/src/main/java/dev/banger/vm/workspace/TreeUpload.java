@@ -31,7 +31,8 @@ public final class TreeUpload extends OutputStream {
   private final Object ready = new Object();
 
   @SuppressWarnings("unchecked")
-  public TreeUpload(DiskServiceGrpc.DiskServiceStub stub, String vmId, String diskPath, String requestId) {
+  public TreeUpload(DiskServiceGrpc.DiskServiceStub stub, String vmId, String diskPath, long fileBytes,
+      String requestId) {
     ClientCallStreamObserver<WriteWorkDiskTreeRequest>[] call = new ClientCallStreamObserver[1];
     stub.writeWorkDiskTree(new ClientResponseObserver<WriteWorkDiskTreeRequest, WriteWorkDiskTreeResponse>() {
       private WriteWorkDiskTreeResponse last;
@@ -66,7 +67,7 @@ public final class TreeUpload extends OutputStream {
     });
     this.stream = call[0];
     stream.onNext(WriteWorkDiskTreeRequest.newBuilder().setHeader(WorkDiskTreeHeader.newBuilder()
-        .setRequestId(requestId).setVmId(vmId).setPath(diskPath)).build());
+        .setRequestId(requestId).setVmId(vmId).setPath(diskPath).setFileBytes(fileBytes)).build());
   }
 
   @Override
