@@ -4,7 +4,6 @@ import dev.banger.api.vm.v1.CreateVmRequest;
 import dev.banger.api.vm.v1.DeleteVmRequest;
 import dev.banger.api.vm.v1.StartVmRequest;
 import dev.banger.api.vm.v1.PrepareWorkspaceRequest;
-import dev.banger.api.vm.v1.PrepareWorkspaceResponse;
 import dev.banger.api.vm.v1.PrepareWorkspaceResult;
 import dev.banger.api.vm.v1.Vm;
 import dev.banger.api.vm.v1.VmServiceGrpc;
@@ -93,31 +92,20 @@ public final class WorkspaceBench {
   }
 
   static PrepareWorkspaceResult prepare(VmServiceGrpc.VmServiceBlockingStub vms, String vm, Path repo) {
-    PrepareWorkspaceResult res = null;
-    for (var it = vms.withDeadlineAfter(30, TimeUnit.MINUTES).prepareWorkspace(PrepareWorkspaceRequest.newBuilder()
-        .setRequestId(UUID.randomUUID().toString()).setVm(vm).setHostPath(repo.toString()).build()); it.hasNext(); ) {
-      PrepareWorkspaceResponse x = it.next();
-      if (x.hasResult()) {
-        res = x.getResult();
-      }
-    }
-    return res;
+    return prepare(vms, PrepareWorkspaceRequest.newBuilder().setRequestId(UUID.randomUUID().toString()).setVm(vm)
+        .setHostPath(repo.toString()).build());
+  }
+
+  /** The result, the stream's last message (progress comes before it). */
+  static PrepareWorkspaceResult prepare(VmServiceGrpc.VmServiceBlockingStub vms, PrepareWorkspaceRequest req) {
+    return VmBench.last(vms.withDeadlineAfter(30, TimeUnit.MINUTES).prepareWorkspace(req)).getResult();
   }
 
   /** The file bytes of the checkout (a dry run) when no SSH copy has run yet. */
-  static long bytesOf(VmServiceGrpc.VmServiceBlockingStub vms, Vm vm, Path repo, long known) {
-    if (known > 0) {
-      return known;
-    }
-    PrepareWorkspaceResult res = null;
-    for (var it = vms.prepareWorkspace(PrepareWorkspaceRequest.newBuilder().setHostPath(repo.toString())
-        .setDryRun(true).build()); it.hasNext(); ) {
-      PrepareWorkspaceResponse x = it.next();
-      if (x.hasResult()) {
-        res = x.getResult();
-      }
-    }
-    return res.getBytes();
+  static long bytesOf(VmServiceGrpc.VmServiceBlockingStub vms, Path repo, long known) {
+    return known > 0 ? known
+        : prepare(vms, PrepareWorkspaceRequest.newBuilder().setHostPath(repo.toString()).setDryRun(true).build())
+            .getBytes();
   }
 
   /** The one process whose command line matches {@code regex} (pgrep -f). */
@@ -188,7 +176,7 @@ public final class WorkspaceBench {
           long t0 = System.nanoTime();
           PrepareWorkspaceResult res = prepare(vms, lastCold, repo);
           cold.add((System.nanoTime() - t0) / 1e9);
-          if (!res.getOffline() || res.getBytes() != bytesOf(vms, vm, repo, bytes)) {
+          if (!res.getOffline() || res.getBytes() != bytesOf(vms, repo, bytes)) {
             throw new IllegalStateException("offline prepare did not write offline: " + res);
           }
           continue;

@@ -125,7 +125,7 @@ public final class Ext4Toolkit {
           script.add("rm " + f.path().quoted());
         }
         script.add("write " + quoteHost(host) + " " + f.path().quoted());
-        stampFile(script, host, f);
+        stampFile(script, host, f.path(), f.uid(), f.gid(), f.permissions());
       }
       if (edit.root() != null) {
         Ext4Edit.Root r = edit.root();
@@ -144,26 +144,27 @@ public final class Ext4Toolkit {
    * owned as wanted, the line is redundant). For root-owned guest config written by root that
    * is one line per file instead of four.
    */
-  private static void stampFile(List<String> script, Path host, Ext4Edit.File f) throws IOException {
-    boolean plainPerms = (f.permissions() & ~0777) == 0;
+  static void stampFile(List<String> script, Path host, GuestPath path, long uid, long gid, int permissions)
+      throws IOException {
+    boolean plainPerms = (permissions & ~0777) == 0;
     if (plainPerms) {
-      Files.setPosixFilePermissions(host, posix(f.permissions()));
+      Files.setPosixFilePermissions(host, posix(permissions));
     }
     int hostUid = (Integer) Files.getAttribute(host, "unix:uid");
     int hostGid = (Integer) Files.getAttribute(host, "unix:gid");
-    String target = f.path().quoted();
-    if (f.uid() != 0 || hostUid != 0) {
-      script.add("sif " + target + " uid " + f.uid());
+    String target = path.quoted();
+    if (uid != 0 || hostUid != 0) {
+      script.add("sif " + target + " uid " + uid);
     }
-    if (f.gid() != 0 || hostGid != 0) {
-      script.add("sif " + target + " gid " + f.gid());
+    if (gid != 0 || hostGid != 0) {
+      script.add("sif " + target + " gid " + gid);
     }
     if (!plainPerms) {
-      script.add("sif " + target + " mode 0" + Integer.toOctalString(FileType.REGULAR.bits() | f.permissions()));
+      script.add("sif " + target + " mode 0" + Integer.toOctalString(FileType.REGULAR.bits() | permissions));
     }
   }
 
-  static Set<PosixFilePermission> posix(int bits) {
+  private static Set<PosixFilePermission> posix(int bits) {
     StringBuilder b = new StringBuilder();
     for (int i = 0; i < 9; i++) {
       b.append((bits & (1 << (8 - i))) != 0 ? "rwxrwxrwx".charAt(i) : '-');

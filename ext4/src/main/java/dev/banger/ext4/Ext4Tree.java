@@ -2,7 +2,6 @@ package dev.banger.ext4;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -203,14 +202,8 @@ public final class Ext4Tree {
           }
         }
         case REGULAR -> {
-          Files.setPosixFilePermissions(e.staged(), Ext4Toolkit.posix(perms));
           script.add("write " + Ext4Toolkit.quoteHost(e.staged()) + " " + q);
-          if ((Integer) Files.getAttribute(e.staged(), "unix:uid") != 0) {
-            script.add("sif " + q + " uid 0");
-          }
-          if ((Integer) Files.getAttribute(e.staged(), "unix:gid") != 0) {
-            script.add("sif " + q + " gid 0");
-          }
+          Ext4Toolkit.stampFile(script, e.staged(), p, 0, 0, perms);
           script.add("sif " + q + " mtime @" + e.mtimeSeconds());
         }
         case SYMLINK -> {
@@ -250,13 +243,9 @@ public final class Ext4Tree {
     return '"' + target + '"';
   }
 
-  /** Whether every name and link target of an archive can go through debugfs (else: copy it another way). */
-  public static String problem(GuestPath root, String relative, String linkTarget) {
-    String why = GuestPath.problem(root + "/" + relative);
-    if (why == null && linkTarget != null) {
-      why = linkTargetProblem(linkTarget);
-    }
-    return why;
+  /** Why debugfs cannot carry the name of entry {@code relative} below {@code root}, or null (else: copy it another way). */
+  public static String problem(GuestPath root, String relative) {
+    return GuestPath.problem(root + "/" + relative);
   }
 
   private static Ext4Exception invalid(String message) {

@@ -1,6 +1,5 @@
 package dev.banger.vm;
 
-import dev.banger.api.disk.v1.CreateWorkDiskRequest;
 import dev.banger.api.disk.v1.WriteWorkDiskTreeResponse;
 import dev.banger.ext4.Ext4Tree;
 import dev.banger.ext4.GuestPath;
@@ -44,7 +43,7 @@ final class OfflineWorkspace {
   static String problem(WorkspaceSource src, String guestPath) {
     GuestPath root = GuestPath.of(diskPath(guestPath));
     for (String rel : src.paths()) {
-      String why = Ext4Tree.problem(root, rel, null);
+      String why = Ext4Tree.problem(root, rel);
       if (why != null) {
         return "the path " + dev.banger.kit.text.Printable.quoted(rel, 120) + " " + why;
       }
@@ -55,11 +54,9 @@ final class OfflineWorkspace {
   WorkspaceTar.Written write(VmRecord v, WorkspaceSource src, long fileBytes, String guestPath,
       LongConsumer progress)
       throws IOException, InterruptedException {
-    VmResolver.Resolved r = resolver.resolve(v.image(), v.kernel());
     String id = v.id();
     long t0 = System.nanoTime();
-    peers.disk().createWorkDisk(CreateWorkDiskRequest.newBuilder().setRequestId(UUID.randomUUID().toString())
-        .setVmId(id).setSeedPath(r.image().getWorkSeedPath()).setSizeBytes(v.workDiskBytes()).build());
+    peers.disk().createWorkDisk(StartPlan.workDiskRequest(v, resolver.resolve(v.image(), v.kernel())));
     LOG.info("work disk of {} made for its workspace in {} ms", v.name(), (System.nanoTime() - t0) / 1_000_000);
     // What the listing counted, with room for files that grow before they are read.
     long hint = fileBytes + fileBytes / 8 + (1 << 20);

@@ -113,8 +113,7 @@ final class StartPlan {
     plan.add(step(GUEST_CONFIG, ctx -> peers.disk().writeGuestFiles(
         GuestConfig.overlay(rid(), out.overlay.getPath(), vm.name(), out.lease))));
     plan.add(step(WORK_DISK, ctx -> {
-      out.workDisk = peers.disk().createWorkDisk(CreateWorkDiskRequest.newBuilder().setRequestId(rid()).setVmId(id)
-          .setSeedPath(r.image().getWorkSeedPath()).setSizeBytes(vm.workDiskBytes()).build()).getWorkDisk();
+      out.workDisk = peers.disk().createWorkDisk(workDiskRequest(vm, r)).getWorkDisk();
       // A workspace written offline before this first start is on this disk: a failed start
       // keeps it (the VM is kept in error for inspection; a later start boots it as it is).
       if (firstStart && vm.lastWorkspace() == null) {
@@ -166,7 +165,16 @@ final class StartPlan {
     return plan;
   }
 
-  private Step step(String name, Step.Body body) {
+  /**
+   * The one request for a VM's work disk: the first start and an offline prepare before it
+   * (OfflineWorkspace) must ask for the same seed and size, or the start would not reuse the disk.
+   */
+  static CreateWorkDiskRequest workDiskRequest(VmRecord vm, VmResolver.Resolved r) {
+    return CreateWorkDiskRequest.newBuilder().setRequestId(rid()).setVmId(vm.id())
+        .setSeedPath(r.image().getWorkSeedPath()).setSizeBytes(vm.workDiskBytes()).build();
+  }
+
+    private Step step(String name, Step.Body body) {
     return Step.of(name, ctx -> {
       faults.before(name);
       body.run(ctx);
