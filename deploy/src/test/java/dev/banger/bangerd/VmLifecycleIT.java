@@ -30,14 +30,18 @@ import dev.banger.kit.process.CommandResult;
 import dev.banger.kit.state.ServiceName;
 import io.grpc.Context;
 import io.grpc.StatusRuntimeException;
+import java.io.IOException;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -109,18 +113,41 @@ class VmLifecycleIT {
         .map(l -> l.split(": ")[1].split("@")[0]).filter(n -> n.startsWith("tb")).sorted().toList();
     int leases = NetServiceGrpc.newBlockingStub(stack.channel(ServiceName.NET)).withDeadlineAfter(30, TimeUnit.SECONDS)
         .listLeases(ListLeasesRequest.getDefaultInstance()).getLeasesCount();
-    List<String> disks = new ArrayList<>();
-    Path vmsDir = state.resolve("lib/vms");
-    if (Files.isDirectory(vmsDir)) {
-      try (Stream<Path> s = Files.walk(vmsDir)) {
-        s.filter(Files::isRegularFile).forEach(p -> disks.add(vmsDir.relativize(p).toString()));
-      }
-    }
+    List<String> disks = filesUnder(state.resolve("lib/vms"));
     List<String> qemus = VmStack.RUN.run(Command.of("pgrep", "-f", "qemu-system-x86_64.*" + state).build())
         .stdoutText().lines().toList();
     Path known = state.resolve("lib/ssh/known_hosts");
     long pinned = Files.exists(known) ? Files.readAllLines(known).stream().filter(l -> !l.isBlank()).count() : 0;
-    return new HostState(taps, leases, disks.stream().sorted().toList(), qemus, pinned);
+    return new HostState(taps, leases, disks, qemus, pinned);
+  }
+
+  /**
+   * Regular files below {@code dir}, relative to it. vm-service may remove a file while this walks (reconcile deletes a
+   * dead VM's handles.json), so a file that vanished between listing and reading is simply not there.
+   */
+  static List<String> filesUnder(Path dir) throws IOException {
+    List<String> files = new ArrayList<>();
+    if (!Files.isDirectory(dir)) {
+      return files;
+    }
+    Files.walkFileTree(dir, new SimpleFileVisitor<>() {
+      @Override
+      public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+        if (attrs.isRegularFile()) {
+          files.add(dir.relativize(file).toString());
+        }
+        return FileVisitResult.CONTINUE;
+      }
+
+      @Override
+      public FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
+        if (e instanceof NoSuchFileException) {
+          return FileVisitResult.CONTINUE;
+        }
+        throw e;
+      }
+    });
+    return files.stream().sorted().toList();
   }
 
   static final HostState EMPTY = new HostState(List.of(), 0, List.of(), List.of(), 0);
