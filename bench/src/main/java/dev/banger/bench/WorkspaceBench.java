@@ -220,13 +220,13 @@ public final class WorkspaceBench {
         .build());
     double p = VmBench.median(prep);
     double h = VmBench.median(hand);
-    System.out.printf("prepare (vm-service, tar over MINA SSH): %s s, median %.2f s, %.1f MB/s%n", prep, p,
+    System.out.printf("prepare (vm-service, tar over SSH):       %s s, median %.2f s, %.1f MB/s%n", prep, p,
         bytes / 1e6 / p);
     System.out.printf("by hand (tar c | ssh tar x):             %s s, median %.2f s, %.1f MB/s%n", hand, h,
         bytes / 1e6 / h);
     System.out.printf("file bytes sent per copy: %d (%.0f MB); in the guest: %s%n", bytes, bytes / 1e6,
         du.stdoutText().replace('\n', ' ').strip());
-    System.out.printf("host CPU s, banger's side: prepare (bangerd JVM) %s, by hand (git+tar+ssh) %s%n", prepCpu, handCpu);
+    System.out.printf("host CPU s, banger's side: prepare (bangerd JVM + its ssh) %s, by hand (git+tar+ssh) %s%n", prepCpu, handCpu);
     System.out.printf("host CPU s, QEMU:          prepare %s, by hand %s%n", prepQemu, handQemu);
     System.out.printf("host cores busy (of %d):    prepare %s, by hand %s%n", cores, prepBusy, handBusy);
     double o = VmBench.median(cold);

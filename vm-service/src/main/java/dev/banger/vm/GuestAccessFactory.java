@@ -2,6 +2,8 @@ package dev.banger.vm;
 
 import dev.banger.vm.ssh.GuestSsh;
 import dev.banger.vm.ssh.KnownHosts;
+import dev.banger.vm.ssh.OpenSshExec;
+import dev.banger.vm.workspace.ChunkPipe;
 import dev.banger.vm.ssh.SshIdentity;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -13,8 +15,9 @@ import org.slf4j.LoggerFactory;
 /**
  * vm-service's way into guests: SSH as root on port 22 with the owner's key
  * ({@code <dir>/id_ed25519}) and banger's own {@code <dir>/known_hosts}, where each guest's host
- * key is pinned under its address and {@code <name>.vm}. The CLI uses the same two files with
- * the system's OpenSSH client.
+ * key is pinned under its address and {@code <name>.vm}. MINA is the client, except for the
+ * bulk bytes of a workspace copy, which go through the host's OpenSSH client when it has one
+ * ({@link OpenSshExec}); the CLI uses the same two files with OpenSSH too.
  */
 final class GuestAccessFactory {
 
@@ -27,10 +30,19 @@ final class GuestAccessFactory {
   static GuestAccess open(Path dir) throws Exception {
     SshIdentity identity = SshIdentity.loadOrCreate(dir);
     KnownHosts known = new KnownHosts(dir.resolve("known_hosts"));
-    return new Ssh(identity, known, new GuestSsh(identity, known));
+    Path ssh = OpenSshExec.locate();
+    if (ssh != null) {
+      LOG.info("workspace copies into running VMs go through the host's OpenSSH client, {}", ssh);
+    } else {
+      LOG.warn("the host has no OpenSSH client (apt-get install openssh-client): workspace copies go through "
+          + "vm-service's own SSH client, which costs the host about three times the CPU");
+    }
+    OpenSshExec bulk = ssh == null ? null : new OpenSshExec(ssh, identity.privateKeyFile(), known.file());
+    return new Ssh(identity, known, new GuestSsh(identity, known), bulk);
   }
 
-  private record Ssh(SshIdentity identity, KnownHosts known, GuestSsh ssh) implements GuestAccess, AutoCloseable {
+  private record Ssh(SshIdentity identity, KnownHosts known, GuestSsh ssh, OpenSshExec bulk)
+      implements GuestAccess, AutoCloseable {
 
     @Override
     public String authorizedKeysLine() {
@@ -58,6 +70,18 @@ final class GuestAccessFactory {
     public int run(String ip, String name, String command, Duration timeout, GuestSsh.Input input,
         java.io.OutputStream out, java.io.OutputStream err, BooleanSupplier cancelled) throws Exception {
       return ssh.exec(ip, PORT, name + ".vm", command, timeout, input, out, err, cancelled);
+    }
+
+    @Override
+    public int send(String ip, String name, String command, Duration timeout, GuestSsh.Input input,
+        java.io.OutputStream err, BooleanSupplier cancelled) throws Exception {
+      if (bulk != null) {
+        return bulk.exec(ip, PORT, command, timeout, input, java.io.OutputStream.nullOutputStream(), err, cancelled);
+      }
+      // The input is produced on a thread of its own while this one encrypts and sends, the way
+      // `tar c | ssh` is two processes (ChunkPipe).
+      return ssh.exec(ip, PORT, name + ".vm", command, timeout, stdin -> ChunkPipe.run(input::writeTo, stdin),
+          java.io.OutputStream.nullOutputStream(), err, cancelled);
     }
 
     @Override

@@ -12,13 +12,11 @@ import dev.banger.vm.ssh.BoundedBuffer;
 import dev.banger.vm.store.VmRecord;
 import dev.banger.vm.store.VmState;
 import dev.banger.vm.store.VmStore;
-import dev.banger.vm.workspace.ChunkPipe;
 import dev.banger.vm.workspace.WorkspaceException;
 import dev.banger.vm.workspace.WorkspaceLister;
 import dev.banger.vm.workspace.WorkspaceSource;
 import dev.banger.vm.workspace.WorkspaceTar;
 import io.grpc.Status;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -35,7 +33,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * PrepareWorkspace (docs/workspaces.md): a host checkout listed by {@link WorkspaceLister},
- * streamed as one tar by {@link WorkspaceTar} into {@code tar -x} in the guest over SSH, and
+ * streamed as one tar by {@link WorkspaceTar} into {@code tar -x} in the guest over SSH (the host's
+ * OpenSSH client when it has one, {@link GuestAccess#send}), and
  * recorded on the VM for {@code vm exec}.
  */
 final class VmWorkspaces {
@@ -150,11 +149,8 @@ final class VmWorkspaces {
       LongConsumer sent, BooleanSupplier cancelled) throws Exception {
     WorkspaceTar.Written[] written = new WorkspaceTar.Written[1];
     BoundedBuffer err = new BoundedBuffer(64 * 1024);
-    int status = access.run(v.ipAddress(), v.name(), receiveCommand(guestPath, req.getBranch(), req.getFromRef()),
-        SEND_TIMEOUT,
-        // The tar is written on a thread of its own while this one encrypts and sends (ChunkPipe).
-        stdin -> ChunkPipe.run(out -> written[0] = WorkspaceTar.write(src, out, sent), stdin),
-        OutputStream.nullOutputStream(), err, cancelled);
+    int status = access.send(v.ipAddress(), v.name(), receiveCommand(guestPath, req.getBranch(), req.getFromRef()),
+        SEND_TIMEOUT, stdin -> written[0] = WorkspaceTar.write(src, stdin, sent), err, cancelled);
     if (status != 0) {
       String why = new String(err.bytes(), StandardCharsets.UTF_8).strip();
       throw Errors.of(Status.INTERNAL.withDescription("unpacking the workspace in " + v.name() + ":" + guestPath

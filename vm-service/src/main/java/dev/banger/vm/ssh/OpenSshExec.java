@@ -1,0 +1,177 @@
+package dev.banger.vm.ssh;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.regex.Pattern;
+
+/**
+ * Runs one command in a guest through the host's OpenSSH client ({@code ssh}) with banger's key
+ * and known_hosts, for the one call that pushes bulk bytes into a guest: a workspace's tar.
+ *
+ * <p>Why not MINA, vm-service's SSH client for everything else: under TCG the guest decrypts on
+ * an emulated CPU and every host cycle vm-service spends is taken from QEMU's vCPU threads, and
+ * byte for byte the JVM's SSH transport costs about three times the CPU of OpenSSH's C (a 200 MB
+ * workspace: 2.8–5 s of JVM CPU against 1 s for git + tar + ssh; docs/benchmarks.md,
+ * "Workspaces"). The key, the pins and the trust rules are the same files MINA uses; OpenSSH
+ * only reads them.
+ *
+ * <p>Nothing goes through a shell on the host: the argv is fixed options, the guest address
+ * (checked to be a dotted IPv4 address, so it cannot be read as an option) and the command,
+ * which the guest's shell runs, as with MINA. The user's and the system's ssh configuration are
+ * ignored ({@code -F /dev/null}), no agent, no forwarding, no multiplexing, and the environment is
+ * emptied but for PATH.
+ */
+public final class OpenSshExec {
+
+  private static final Pattern IPV4 =
+      Pattern.compile("(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){3}");
+  /** OpenSSH's own status for its failures (connection, authentication, host key). */
+  static final int SSH_FAILED = 255;
+  private static final long POLL_MS = 50;
+
+  private final Path ssh;
+  private final Path key;
+  private final Path knownHosts;
+
+  public OpenSshExec(Path ssh, Path key, Path knownHosts) {
+    this.ssh = ssh;
+    this.key = key;
+    this.knownHosts = knownHosts;
+  }
+
+  /** The host's {@code ssh}, or null when it has none (then MINA carries bulk bytes too). */
+  public static Path locate() {
+    for (String dir : List.of("/usr/bin", "/bin", "/usr/local/bin")) {
+      Path p = Path.of(dir, "ssh");
+      if (Files.isExecutable(p)) {
+        return p;
+      }
+    }
+    return null;
+  }
+
+  /** The whole command line; no element comes from anything but checked values. */
+  List<String> argv(String ip, int port, String command) {
+    if (!IPV4.matcher(ip).matches()) {
+      throw new IllegalArgumentException("not an IPv4 address: \"" + dev.banger.kit.text.Printable.bare(ip, 60) + "\"");
+    }
+    if (port < 1 || port > 65535) {
+      throw new IllegalArgumentException("port out of range: " + port);
+    }
+    List<String> a = new ArrayList<>(List.of(ssh.toString(), "-F", "/dev/null", "-T", "-x", "-a",
+        "-p", Integer.toString(port),
+        "-i", key.toString(),
+        "-o", "IdentitiesOnly=yes",
+        "-o", "IdentityAgent=none",
+        "-o", "UserKnownHostsFile=" + knownHosts,
+        "-o", "GlobalKnownHostsFile=/dev/null",
+        "-o", "StrictHostKeyChecking=yes",
+        "-o", "UpdateHostKeys=no",
+        "-o", "HostKeyAlgorithms=ssh-ed25519",
+        "-o", "BatchMode=yes",
+        "-o", "ControlMaster=no",
+        "-o", "ControlPath=none",
+        "-o", "ClearAllForwardings=yes",
+        "-o", "PermitLocalCommand=no",
+        "-o", "ProxyCommand=none",
+        "-o", "ConnectTimeout=" + GuestSsh.CONNECT.toSeconds(),
+        "-o", "ServerAliveInterval=15",
+        "-o", "ServerAliveCountMax=4",
+        "-o", "LogLevel=ERROR",
+        "-l", GuestSsh.USER, ip));
+    a.add(command);
+    return a;
+  }
+
+  /**
+   * Runs {@code command} with {@code input} written to its stdin (in this thread; end of file
+   * after it returns), stdout to {@code out} and stderr to {@code err}.
+   *
+   * @return the command's exit status
+   * @throws GuestSshException when ssh itself fails (status 255: unreachable, refused, host key)
+   *     or {@code timeout} passes; the process is gone either way
+   * @throws CancellationException when {@code cancelled} turns true (or {@code input} throws it)
+   */
+  public int exec(String ip, int port, String command, Duration timeout, GuestSsh.Input input, OutputStream out,
+      OutputStream err, BooleanSupplier cancelled) throws GuestSshException, InterruptedException {
+    String where = ip + ":" + port;
+    ProcessBuilder pb = new ProcessBuilder(argv(ip, port, command));
+    pb.environment().clear();
+    pb.environment().put("PATH", "/usr/bin:/bin");
+    Process p;
+    try {
+      p = pb.start();
+    } catch (IOException e) {
+      throw new GuestSshException("cannot run " + ssh + ": " + e.getMessage(), e);
+    }
+    long deadline = System.nanoTime() + timeout.toNanos();
+    BoundedBuffer errKept = new BoundedBuffer(8192);
+    Thread outCopy = copy(p.getInputStream(), out, null, "ssh-out");
+    Thread errCopy = copy(p.getErrorStream(), err, errKept, "ssh-err");
+    try {
+      IOException writeFailure = null;
+      try (OutputStream stdin = p.getOutputStream()) {
+        input.writeTo(stdin);
+      } catch (IOException e) {
+        // Usually a broken pipe: ssh is gone, and its status and stderr say why.
+        writeFailure = e;
+      }
+      while (!p.waitFor(POLL_MS, TimeUnit.MILLISECONDS)) {
+        if (cancelled.getAsBoolean()) {
+          throw new CancellationException("`" + command + "` on " + where + " cancelled");
+        }
+        if (System.nanoTime() - deadline > 0) {
+          throw new GuestSshException("`" + command + "` on " + where + " timed out after " + timeout.toSeconds() + " s");
+        }
+      }
+      outCopy.join();
+      errCopy.join();
+      int status = p.exitValue();
+      if (status == SSH_FAILED) {
+        String why = new String(errKept.bytes(), StandardCharsets.UTF_8).strip();
+        throw new GuestSshException("ssh to " + where + " failed" + (why.isEmpty() ? "" : ": "
+            + why.lines().reduce((a, b) -> b).orElse("")));
+      }
+      if (writeFailure != null && status == 0) {
+        throw new GuestSshException("ssh to " + where + ": writing the command's input failed: "
+            + writeFailure.getMessage(), writeFailure);
+      }
+      return status;
+    } finally {
+      if (p.isAlive()) {
+        p.destroy();
+        if (!p.waitFor(2, TimeUnit.SECONDS)) {
+          p.destroyForcibly();
+          p.waitFor(5, TimeUnit.SECONDS);
+        }
+      }
+    }
+  }
+
+  private static Thread copy(InputStream from, OutputStream to, OutputStream kept, String name) {
+    return Thread.ofPlatform().daemon().name(name).start(() -> {
+      byte[] buf = new byte[8192];
+      try (from) {
+        int n;
+        while ((n = from.read(buf)) > 0) {
+          to.write(buf, 0, n);
+          if (kept != null) {
+            kept.write(buf, 0, n);
+          }
+        }
+      } catch (IOException ignored) {
+        // the process ended or was killed; what was read so far is what there is
+      }
+    });
+  }
+}
