@@ -141,6 +141,9 @@ class WorkspaceIT {
     assertEquals(0, prep.exitCode(), prep.stderrText());
     assertEquals("/root/work/app\n", prep.stdoutText());
     assertTrue(prep.stderrText().contains("on branch try/one"), prep.stderrText());
+    // Into a running VM the tar goes through the host's OpenSSH client (.ci/run installs it).
+    assertTrue(booted.stack.log().contains("workspace copies into running VMs go through the host's OpenSSH client"),
+        "vm-service found /usr/bin/ssh for bulk copies");
     CommandResult exec = booted.banger("vm", "exec", "ws-exec", "--", "sh", "-c",
         "pwd; git status --porcelain; git rev-parse --abbrev-ref HEAD");
     assertEquals(0, exec.exitCode(), exec.stderrText());

@@ -1,5 +1,6 @@
 package dev.banger.vm;
 
+import dev.banger.kit.process.CommandRunner;
 import dev.banger.vm.ssh.GuestSsh;
 import dev.banger.vm.ssh.KnownHosts;
 import dev.banger.vm.ssh.OpenSshExec;
@@ -27,7 +28,7 @@ final class GuestAccessFactory {
 
   private GuestAccessFactory() {}
 
-  static GuestAccess open(Path dir) throws Exception {
+  static GuestAccess open(Path dir, CommandRunner commands) throws Exception {
     SshIdentity identity = SshIdentity.loadOrCreate(dir);
     KnownHosts known = new KnownHosts(dir.resolve("known_hosts"));
     Path ssh = OpenSshExec.locate();
@@ -37,7 +38,7 @@ final class GuestAccessFactory {
       LOG.warn("the host has no OpenSSH client (apt-get install openssh-client): workspace copies go through "
           + "vm-service's own SSH client, which costs the host about three times the CPU");
     }
-    OpenSshExec bulk = ssh == null ? null : new OpenSshExec(ssh, identity.privateKeyFile(), known.file());
+    OpenSshExec bulk = ssh == null ? null : new OpenSshExec(commands, ssh, identity.privateKeyFile(), known.file());
     return new Ssh(identity, known, new GuestSsh(identity, known), bulk);
   }
 

@@ -51,7 +51,7 @@ public final class VmService implements BangerService {
     VmPaths paths = new VmPaths(context.layout());
     peers = new Peers(context.channelTo(ServiceName.DISK), context.channelTo(ServiceName.NET),
         context.channelTo(ServiceName.IMAGE));
-    access = GuestAccessFactory.open(paths.sshDir());
+    access = GuestAccessFactory.open(paths.sshDir(), context.commands());
     VmmDriver driver = driver(context, config, paths);
     VmStore store = new VmStore(context.database());
     KeyedLocks locks = new KeyedLocks();

@@ -49,6 +49,15 @@ public interface CommandRunner {
   }
 
   /**
+   * Starts a program whose stdin the caller writes while it runs (bulk bytes, not lines: use
+   * {@link #converse} for a dialogue). {@code command.stdin()} and its timeout are ignored: the
+   * caller bounds the run and stops it. Runners that cannot (test doubles) say so.
+   */
+  default PipedProcess pipe(Command command) throws CommandFailedException {
+    throw new UnsupportedOperationException(getClass().getSimpleName() + " cannot pipe: " + command.display());
+  }
+
+  /**
    * Runs a program on this process's own terminal (stdin, stdout and stderr inherited: the CLI's
    * {@code ssh} into a guest) and returns its exit status once it ends. No timeout: the user
    * ends it. Runners that cannot (test doubles) say so.

@@ -53,6 +53,11 @@ public final class HostCommandRunner implements CommandRunner {
   }
 
   @Override
+  public PipedProcess pipe(Command command) throws CommandFailedException {
+    return new HostPipedProcess(spawn(command, ProcessBuilder.Redirect.PIPE, null));
+  }
+
+  @Override
   public Conversation converse(Command command) throws CommandFailedException {
     Process process = spawn(command, ProcessBuilder.Redirect.PIPE, null);
     return new HostConversation(command, process, drain(process.getErrorStream()));

@@ -1,5 +1,9 @@
 package dev.banger.vm.ssh;
 
+import dev.banger.kit.process.Command;
+import dev.banger.kit.process.CommandFailedException;
+import dev.banger.kit.process.CommandRunner;
+import dev.banger.kit.process.PipedProcess;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -10,7 +14,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CancellationException;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 import java.util.regex.Pattern;
 
@@ -28,8 +32,9 @@ import java.util.regex.Pattern;
  * <p>Nothing goes through a shell on the host: the argv is fixed options, the guest address
  * (checked to be a dotted IPv4 address, so it cannot be read as an option) and the command,
  * which the guest's shell runs, as with MINA. The user's and the system's ssh configuration are
- * ignored ({@code -F /dev/null}), no agent, no forwarding, no multiplexing, and the environment is
- * emptied but for PATH.
+ * ignored ({@code -F /dev/null}), no agent ({@code IdentityAgent=none}: SSH_AUTH_SOCK is not
+ * used), no forwarding, no multiplexing, no askpass ({@code BatchMode}). The process is started
+ * by service-kit's CommandRunner, like every host program.
  */
 public final class OpenSshExec {
 
@@ -37,13 +42,16 @@ public final class OpenSshExec {
       Pattern.compile("(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){3}");
   /** OpenSSH's own status for its failures (connection, authentication, host key). */
   static final int SSH_FAILED = 255;
-  private static final long POLL_MS = 50;
+  private static final Duration POLL = Duration.ofMillis(50);
+  private static final Duration STOP_GRACE = Duration.ofSeconds(2);
 
+  private final CommandRunner runner;
   private final Path ssh;
   private final Path key;
   private final Path knownHosts;
 
-  public OpenSshExec(Path ssh, Path key, Path knownHosts) {
+  public OpenSshExec(CommandRunner runner, Path ssh, Path key, Path knownHosts) {
+    this.runner = runner;
     this.ssh = ssh;
     this.key = key;
     this.knownHosts = knownHosts;
@@ -105,34 +113,51 @@ public final class OpenSshExec {
   public int exec(String ip, int port, String command, Duration timeout, GuestSsh.Input input, OutputStream out,
       OutputStream err, BooleanSupplier cancelled) throws GuestSshException, InterruptedException {
     String where = ip + ":" + port;
-    ProcessBuilder pb = new ProcessBuilder(argv(ip, port, command));
-    pb.environment().clear();
-    pb.environment().put("PATH", "/usr/bin:/bin");
-    Process p;
+    PipedProcess p;
     try {
-      p = pb.start();
-    } catch (IOException e) {
+      p = runner.pipe(Command.of(argv(ip, port, command)).build());
+    } catch (CommandFailedException e) {
       throw new GuestSshException("cannot run " + ssh + ": " + e.getMessage(), e);
     }
     long deadline = System.nanoTime() + timeout.toNanos();
     BoundedBuffer errKept = new BoundedBuffer(8192);
-    Thread outCopy = copy(p.getInputStream(), out, null, "ssh-out");
-    Thread errCopy = copy(p.getErrorStream(), err, errKept, "ssh-err");
+    Thread outCopy = copy(p.stdout(), out, null, "ssh-out");
+    Thread errCopy = copy(p.stderr(), err, errKept, "ssh-err");
+    // Watches the cancel flag and the deadline while this thread may be blocked writing stdin (a
+    // stalled guest stops reading): it ends the process, which unblocks the write.
+    AtomicReference<String> stopped = new AtomicReference<>();
+    Thread watchdog = Thread.ofVirtual().name("ssh-watchdog").start(() -> {
+      try {
+        while (!p.waitFor(POLL)) {
+          String why = cancelled.getAsBoolean() ? "cancelled"
+              : System.nanoTime() - deadline > 0 ? "timed out after " + timeout.toSeconds() + " s" : null;
+          if (why != null) {
+            stopped.set(why);
+            p.stop(STOP_GRACE);
+            return;
+          }
+        }
+      } catch (InterruptedException e) {
+        // the call is over
+      }
+    });
     try {
       IOException writeFailure = null;
-      try (OutputStream stdin = p.getOutputStream()) {
+      try (OutputStream stdin = p.stdin()) {
         input.writeTo(stdin);
       } catch (IOException e) {
-        // Usually a broken pipe: ssh is gone, and its status and stderr say why.
+        // Usually a broken pipe: ssh is gone, and its status, its stderr or the watchdog say why.
         writeFailure = e;
       }
-      while (!p.waitFor(POLL_MS, TimeUnit.MILLISECONDS)) {
-        if (cancelled.getAsBoolean()) {
-          throw new CancellationException("`" + command + "` on " + where + " cancelled");
-        }
-        if (System.nanoTime() - deadline > 0) {
-          throw new GuestSshException("`" + command + "` on " + where + " timed out after " + timeout.toSeconds() + " s");
-        }
+      while (!p.waitFor(POLL)) {
+        // the watchdog ends it at the deadline
+      }
+      String stop = stopped.get();
+      if ("cancelled".equals(stop)) {
+        throw new CancellationException("`" + command + "` on " + where + " cancelled");
+      }
+      if (stop != null) {
+        throw new GuestSshException("`" + command + "` on " + where + " " + stop);
       }
       outCopy.join();
       errCopy.join();
@@ -148,13 +173,8 @@ public final class OpenSshExec {
       }
       return status;
     } finally {
-      if (p.isAlive()) {
-        p.destroy();
-        if (!p.waitFor(2, TimeUnit.SECONDS)) {
-          p.destroyForcibly();
-          p.waitFor(5, TimeUnit.SECONDS);
-        }
-      }
+      watchdog.interrupt();
+      p.stop(STOP_GRACE);
     }
   }
 

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.banger.kit.process.HostCommandRunner;
 import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
@@ -48,7 +49,7 @@ class OpenSshExecTest {
       mina.awaitReady("127.0.0.1", server.port(), null, Duration.ofSeconds(10), () -> false);  // pins the key
     }
     server.commands.clear();
-    exec = new OpenSshExec(ssh, identity.privateKeyFile(), knownHosts.file());
+    exec = new OpenSshExec(new HostCommandRunner(), ssh, identity.privateKeyFile(), knownHosts.file());
   }
 
   @AfterEach
@@ -86,7 +87,7 @@ class OpenSshExecTest {
   @Test
   void anUnpinnedHostKeyIsRefusedBeforeAuthenticating() throws Exception {
     Path empty = Files.createFile(tmp.resolve("empty_known_hosts"));
-    OpenSshExec unpinned = new OpenSshExec(OpenSshExec.locate(), identity.privateKeyFile(), empty);
+    OpenSshExec unpinned = new OpenSshExec(new HostCommandRunner(), OpenSshExec.locate(), identity.privateKeyFile(), empty);
     int before = server.authentications.get();
     GuestSshException e = assertThrows(GuestSshException.class, () -> unpinned.exec("127.0.0.1", server.port(),
         "true", T, stdin -> {}, OutputStream.nullOutputStream(), OutputStream.nullOutputStream(), () -> false));
@@ -117,8 +118,22 @@ class OpenSshExecTest {
       cancel.set(true);
     });
     long t0 = System.nanoTime();
+    // The guest never reads its stdin, so the write blocks once the SSH window is full: the cancel
+    // must get through a blocked write, not only between writes.
     assertThrows(CancellationException.class, () -> exec.exec("127.0.0.1", server.port(), "sleep 60000", T,
-        stdin -> {}, OutputStream.nullOutputStream(), OutputStream.nullOutputStream(), cancel::get));
+        stdin -> stdin.write(new byte[64 << 20]), OutputStream.nullOutputStream(), OutputStream.nullOutputStream(),
+        cancel::get));
+    assertTrue(System.nanoTime() - t0 < Duration.ofSeconds(20).toNanos(), "well before the guest's 60 s");
+    assertEquals(List.of(), ourSshProcesses());
+  }
+
+  @Test
+  void aStalledGuestTimesOutAndLeavesNoProcess() throws Exception {
+    long t0 = System.nanoTime();
+    GuestSshException e = assertThrows(GuestSshException.class, () -> exec.exec("127.0.0.1", server.port(),
+        "sleep 60000", Duration.ofSeconds(2), stdin -> stdin.write(new byte[64 << 20]), OutputStream.nullOutputStream(),
+        OutputStream.nullOutputStream(), () -> false));
+    assertTrue(e.getMessage().contains("timed out after 2 s"), e.getMessage());
     assertTrue(System.nanoTime() - t0 < Duration.ofSeconds(20).toNanos(), "well before the guest's 60 s");
     assertEquals(List.of(), ourSshProcesses());
   }
