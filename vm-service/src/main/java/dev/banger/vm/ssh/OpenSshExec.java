@@ -143,10 +143,15 @@ public final class OpenSshExec {
     });
     try {
       IOException writeFailure = null;
-      try (OutputStream stdin = p.stdin()) {
+      PipeEnd stdin = new PipeEnd(p.stdin());
+      try (stdin) {
         input.writeTo(stdin);
       } catch (IOException e) {
-        // Usually a broken pipe: ssh is gone, and its status, its stderr or the watchdog say why.
+        if (!stdin.failed) {
+          // The producer's own failure (a file that shrank while it was read): say that, as MINA's path does.
+          throw new GuestSshException("ssh to " + where + ": " + e.getMessage(), e);
+        }
+        // A broken pipe: ssh is gone, and its status, its stderr or the watchdog say why.
         writeFailure = e;
       }
       while (!p.waitFor(POLL)) {
@@ -175,6 +180,50 @@ public final class OpenSshExec {
     } finally {
       watchdog.interrupt();
       p.stop(STOP_GRACE);
+    }
+  }
+
+  /** ssh's stdin, remembering whether a write to the pipe itself failed (ssh gone) or the producer did. */
+  private static final class PipeEnd extends java.io.FilterOutputStream {
+    boolean failed;
+
+    PipeEnd(OutputStream pipe) {
+      super(pipe);
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+      try {
+        out.write(b, off, len);
+      } catch (IOException e) {
+        failed = true;
+        throw e;
+      }
+    }
+
+    @Override
+    public void write(int b) throws IOException {
+      write(new byte[] {(byte) b}, 0, 1);
+    }
+
+    @Override
+    public void flush() throws IOException {
+      try {
+        out.flush();
+      } catch (IOException e) {
+        failed = true;
+        throw e;
+      }
+    }
+
+    @Override
+    public void close() throws IOException {
+      try {
+        out.close();
+      } catch (IOException e) {
+        failed = true;
+        throw e;
+      }
     }
   }
 

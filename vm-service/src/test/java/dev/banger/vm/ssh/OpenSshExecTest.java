@@ -149,6 +149,17 @@ class OpenSshExecTest {
   }
 
   @Test
+  void aProducersOwnFailureIsTheErrorNotTheGuestsStatus() throws Exception {
+    GuestSshException e = assertThrows(GuestSshException.class, () -> run("cat", stdin -> {
+      stdin.write(new byte[1 << 16]);
+      throw new java.io.IOException("/repo/big.bin shrank while it was being sent; prepare again");
+    }, OutputStream.nullOutputStream(), OutputStream.nullOutputStream()));
+    assertEquals("ssh to 127.0.0.1:" + server.port() + ": /repo/big.bin shrank while it was being sent; prepare again",
+        e.getMessage());
+    assertEquals(List.of(), ourSshProcesses());
+  }
+
+  @Test
   void theCommandLineTakesOnlyCheckedValues() {
     List<String> argv = exec.argv("10.0.0.7", 22, "tar -x -f - -C '/root/repo'");
     assertEquals(List.of("-l", "root", "10.0.0.7", "tar -x -f - -C '/root/repo'"),
