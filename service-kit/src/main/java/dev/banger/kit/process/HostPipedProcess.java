@@ -50,18 +50,7 @@ final class HostPipedProcess implements PipedProcess {
     if (!process.isAlive()) {
       return;
     }
-    process.descendants().forEach(ProcessHandle::destroy);
-    process.destroy();
-    try {
-      if (process.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS)) {
-        // The program is gone; a descendant that outlived it (re-parented to init) still goes.
-        process.descendants().forEach(ProcessHandle::destroyForcibly);
-        return;
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-    HostCommandRunner.killTree(process);
+    HostStreamedProcess.terminateTree(process, grace);
   }
 
   @Override

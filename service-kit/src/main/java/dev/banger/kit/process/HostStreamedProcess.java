@@ -117,6 +117,14 @@ final class HostStreamedProcess implements StreamedProcess {
     } catch (IOException e) {
       // Closed already.
     }
+    terminateTree(process, grace);
+  }
+
+  /**
+   * SIGTERM to the program and every descendant, then SIGKILL to what is left after {@code grace};
+   * returns when the program has exited. Shared with {@link HostPipedProcess}.
+   */
+  static void terminateTree(Process process, Duration grace) {
     // One SIGTERM per process, swept again every SWEEP_MS: a tool that forks a short-lived child
     // per item (mmdebstrap runs dpkg-deb once per package) would otherwise carry on with the next
     // child, which never got the signal.
