@@ -16,7 +16,6 @@ import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
-import java.util.regex.Pattern;
 
 /**
  * Runs one command in a guest through the host's OpenSSH client ({@code ssh}) with banger's key
@@ -38,8 +37,6 @@ import java.util.regex.Pattern;
  */
 public final class OpenSshExec {
 
-  private static final Pattern IPV4 =
-      Pattern.compile("(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){3}");
   /** OpenSSH's own status for its failures (connection, authentication, host key). */
   static final int SSH_FAILED = 255;
   private static final Duration POLL = Duration.ofMillis(50);
@@ -70,12 +67,9 @@ public final class OpenSshExec {
 
   /** The whole command line; no element comes from anything but checked values. */
   List<String> argv(String ip, int port, String command) {
-    if (!IPV4.matcher(ip).matches()) {
-      throw new IllegalArgumentException("not an IPv4 address: \"" + dev.banger.kit.text.Printable.bare(ip, 60) + "\"");
-    }
-    if (port < 1 || port > 65535) {
-      throw new IllegalArgumentException("port out of range: " + port);
-    }
+    // The checks GuestSsh (MINA) makes of the same values.
+    String checkedIp = HostNames.checkIpv4(ip);
+    HostNames.checkPort(port);
     List<String> a = new ArrayList<>(List.of(ssh.toString(), "-F", "/dev/null", "-T", "-x", "-a",
         "-p", Integer.toString(port),
         "-i", key.toString(),
@@ -96,7 +90,7 @@ public final class OpenSshExec {
         "-o", "ServerAliveInterval=15",
         "-o", "ServerAliveCountMax=4",
         "-o", "LogLevel=ERROR",
-        "-l", GuestSsh.USER, ip));
+        "-l", GuestSsh.USER, checkedIp));
     a.add(command);
     return a;
   }
