@@ -65,9 +65,6 @@ public final class Bangerd implements Callable<Integer> {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-  /** Modules added to the services' (tests bind failure injection through vm-service's StepFaults). */
-  List<Module> extraModules = List.of();
-
   @Override
   public Integer call() throws Exception {
     long t0 = System.nanoTime();
@@ -87,7 +84,6 @@ public final class Bangerd implements Callable<Integer> {
     }
     StateLayout layout = stateDir != null ? StateLayout.under(stateDir) : StateLayout.production();
     modules.add(new KitModule(cfg, layout, which.all));
-    modules.addAll(extraModules);
 
     ServiceHost host = Guice.createInjector(modules).getInstance(ServiceHost.class);
     CountDownLatch stopped = new CountDownLatch(1);

@@ -36,6 +36,13 @@ class ArchitectureTest {
           "dev.banger.vm..", "dev.banger.net..", "dev.banger.cli..", "dev.banger.bangerd..", "dev.banger.api..")
       .because("the ext4 toolkit is one library shared by disk-service and image-service");
 
+  static final ArchRule VM_USE_CASES_KNOW_NO_TRANSPORT = noClasses()
+      .that().resideInAnyPackage("dev.banger.vm.app..", "dev.banger.vm.ports..")
+      .should().dependOnClassesThat().resideInAnyPackage("io.grpc..", "dev.banger.api..", "com.google.protobuf..",
+          "dev.banger.vm.peers..", "dev.banger.vm")
+      .because("vm-service's use cases work on plain records through its ports (docs/architecture.md): gRPC,"
+          + " generated protos and the adapters stay in api (dev.banger.vm) and peers");
+
   /**
    * banger's production classes: neither test classes nor another module's test-jar
    * ({@code image-service-*-tests.jar}, CliImagePullIT's registry fixture), whose tests may start
@@ -63,6 +70,11 @@ class ArchitectureTest {
   void servicesDoNotReachIntoEachOther() {
     JavaClasses production = production();
     SERVICES_DO_NOT_REACH_INTO_EACH_OTHER.check(production);
+  }
+
+  @Test
+  void vmUseCasesKnowNoTransport() {
+    VM_USE_CASES_KNOW_NO_TRANSPORT.check(production());
   }
 
   @Test

@@ -16,8 +16,8 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * banger's four services for end-to-end VM tests: bangerd (with failure injection, see
- * {@link FaultyBangerd}) in a child JVM inside a network namespace the test made, so the bridge,
+ * banger's four services for end-to-end VM tests: bangerd in a child JVM inside a network
+ * namespace the test made, so the bridge,
  * taps, DNS and guests exist only there. The sockets are plain files, reachable from outside.
  */
 final class VmStack implements AutoCloseable {
@@ -27,7 +27,6 @@ final class VmStack implements AutoCloseable {
   final String netns;
   final Path state;
   final Path config;
-  final Path faultFile;
   private final Path log;
   private final Map<ServiceName, ManagedChannel> channels = new ConcurrentHashMap<>();
   private RunningProcess bangerd;
@@ -36,7 +35,6 @@ final class VmStack implements AutoCloseable {
     this.netns = netns;
     this.state = state;
     this.config = state.resolve("config.toml");
-    this.faultFile = state.resolve("fail-step");
     this.log = state.resolve("bangerd.log");
     Files.createDirectories(state);
     Files.writeString(config, configToml);
@@ -61,8 +59,7 @@ final class VmStack implements AutoCloseable {
     }
     argv.addAll(List.of(java, "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xshare:auto",
         "--enable-native-access=ALL-UNNAMED", "-Dguice_bytecode_gen_option=DISABLED",
-        "-Dbanger.test.fault-file=" + faultFile, "-cp", System.getProperty("java.class.path"),
-        FaultyBangerd.class.getName()));
+        "-cp", System.getProperty("java.class.path"), Bangerd.class.getName()));
     argv.addAll(List.of(args));
     argv.addAll(List.of("--state-dir", state.toString(), "--config", config.toString()));
     bangerd = RUN.start(Command.of(argv).build(), log);

@@ -36,6 +36,7 @@ public final class DiskService implements BangerService {
     LOG.info("overlay strategy on {}: {} (device-mapper snapshots are not built in this release)",
         guard.vmsRoot(), cloner.reflinkSupported(guard.vmsRoot()) ? "reflink" : "sparse copy");
     VmDisks disks = new VmDisks(guard, new DiskObjects(context.database()), kit, cloner);
+    disks.removePartials();
     return List.of(new DiskGrpcService(guard, kit, disks, new WorkSeedBuilder(guard, kit, scratch),
         new GuestFilePatcher(guard, kit), new WorkDiskTreeWriter(disks, kit, scratch)));
   }

@@ -79,7 +79,9 @@ final class GuestFilePatcher {
             Integer.toUnsignedLong(f.getGid()), f.getMode());
       }
       // A disk a killed guest left behind is repaired before fstab is read from it.
-      Ext4Image image = kit.recoverForEdit(kit.open(guard.existingStateFile("image_path", req.getImagePath())));
+      java.nio.file.Path file = guard.existingStateFile("image_path", req.getImagePath());
+      DiskInUse.refuseIfOpen(file, "image");
+      Ext4Image image = kit.recoverForEdit(kit.open(file));
       if (fstabEdits) {
         String current = currentFstab(image);
         String rendered = Fstab.render(current, req.getFstabDropTargetsList(), mounts);

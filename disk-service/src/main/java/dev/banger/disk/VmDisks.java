@@ -141,6 +141,7 @@ final class VmDisks {
     locked(vmId, () -> {
       Path dir = guard.vmsRoot().resolve(vmId);
       if (!Files.isSymbolicLink(dir)) {
+        DiskInUse.refuseIfOpen(dir.resolve(file), kind == DiskObjects.Kind.OVERLAY ? "rootfs overlay" : "work disk");
         Files.deleteIfExists(dir.resolve(file));
         Files.deleteIfExists(dir.resolve("." + file + ".partial"));
       }
@@ -196,6 +197,35 @@ final class VmDisks {
         Files.deleteIfExists(partial);
       }
     }
+  }
+
+  /**
+   * Removes the {@code .partial} files a killed disk-service left in VM directories: no create
+   * is under way at start-up, so each is a half-made disk nobody will finish.
+   *
+   * @return how many were removed
+   */
+  int removePartials() throws IOException {
+    Path root = guard.vmsRoot();
+    if (!Files.isDirectory(root)) {
+      return 0;
+    }
+    int removed = 0;
+    try (var dirs = Files.newDirectoryStream(root)) {
+      for (Path dir : dirs) {
+        if (Files.isSymbolicLink(dir) || !Files.isDirectory(dir)) {
+          continue;
+        }
+        for (String name : new String[] {OVERLAY_FILE, WORK_FILE}) {
+          Path partial = dir.resolve("." + name + ".partial");
+          if (Files.deleteIfExists(partial)) {
+            LOG.info("removed {}, left by an interrupted create", partial);
+            removed++;
+          }
+        }
+      }
+    }
+    return removed;
   }
 
   private void record(DiskObjects.Row row) throws IOException {

@@ -110,6 +110,7 @@ final class WorkDiskTreeWriter {
         throw Errors.invalidArgument("path", "path must be a directory below the work disk's root, not / itself");
       }
       WriteWorkDiskTreeResponse r = disks.withWorkDisk(h.getVmId(), disk -> {
+        DiskInUse.refuseIfOpen(disk, "work disk");
         Ext4Image image = kit.recoverForEdit(kit.open(disk));
         long free = image.superblock().freeBytes();
         if (h.getFileBytes() > free) {

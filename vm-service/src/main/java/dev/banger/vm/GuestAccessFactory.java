@@ -1,5 +1,6 @@
 package dev.banger.vm;
 
+import dev.banger.vm.ports.GuestAccess;
 import dev.banger.kit.process.CommandRunner;
 import dev.banger.vm.ssh.GuestSsh;
 import dev.banger.vm.ssh.KnownHosts;

@@ -1,5 +1,9 @@
 package dev.banger.vm;
 
+import dev.banger.vm.ports.ImagePort;
+import dev.banger.vm.ports.DiskPort;
+import dev.banger.vm.peers.PeerChannels;
+import dev.banger.vm.app.start.WorkDiskStep;
 import dev.banger.api.disk.v1.WriteWorkDiskTreeResponse;
 import dev.banger.ext4.Ext4Tree;
 import dev.banger.ext4.GuestPath;
@@ -24,13 +28,15 @@ final class OfflineWorkspace {
 
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(OfflineWorkspace.class);
 
-  private final Peers peers;
-  private final VmResolver resolver;
+  private final PeerChannels peers;
+  private final DiskPort disk;
+  private final ImagePort images;
   private final Duration timeout;
 
-  OfflineWorkspace(Peers peers, VmResolver resolver, Duration timeout) {
+  OfflineWorkspace(PeerChannels peers, DiskPort disk, ImagePort images, Duration timeout) {
     this.peers = peers;
-    this.resolver = resolver;
+    this.disk = disk;
+    this.images = images;
     this.timeout = timeout;
   }
 
@@ -56,7 +62,7 @@ final class OfflineWorkspace {
       throws IOException, InterruptedException {
     String id = v.id();
     long t0 = System.nanoTime();
-    peers.disk().createWorkDisk(StartPlan.workDiskRequest(v, resolver.resolve(v.image(), v.kernel())));
+    WorkDiskStep.make(disk, v, images.resolve(v.image(), v.kernel()));
     LOG.info("work disk of {} made for its workspace in {} ms", v.name(), (System.nanoTime() - t0) / 1_000_000);
     // What the listing counted, with room for files that grow before they are read.
     long hint = fileBytes + fileBytes / 8 + (1 << 20);

@@ -1,6 +1,8 @@
 package dev.banger.vm;
 
 import dev.banger.kit.grpc.Errors;
+import dev.banger.vm.app.StartFailed;
+import dev.banger.vm.app.VmProblem;
 import dev.banger.vm.driver.DriverException;
 import dev.banger.vm.steps.StepFailedException;
 import io.grpc.Status;
@@ -13,21 +15,6 @@ final class VmErrors {
 
   private VmErrors() {}
 
-  static StatusRuntimeException notFound(String ref) {
-    return Errors.of(Status.NOT_FOUND.withDescription("vm \"" + ref + "\" not found"), "VM_NOT_FOUND",
-        Map.of("vm", ref));
-  }
-
-  static StatusRuntimeException wrongState(String name, String state, String sentence) {
-    return Errors.of(Status.FAILED_PRECONDITION.withDescription("vm \"" + name + "\" is " + state + ": " + sentence),
-        "VM_WRONG_STATE", Map.of("vm", name, "state", state));
-  }
-
-  static StatusRuntimeException alreadyExists(String name) {
-    return Errors.of(Status.ALREADY_EXISTS.withDescription("vm \"" + name + "\" already exists"), "VM_EXISTS",
-        Map.of("vm", name));
-  }
-
   /** A start that failed at a step and was rolled back: the step's status, the VM and step named. */
   static StatusRuntimeException startFailed(String name, StepFailedException f) {
     StatusRuntimeException s = toStatus(f);
@@ -38,6 +25,19 @@ final class VmErrors {
   static StatusRuntimeException toStatus(Throwable t) {
     if (t instanceof StatusRuntimeException s) {
       return s;
+    }
+    if (t instanceof VmProblem p) {
+      Status.Code code = switch (p.kind()) {
+        case INVALID_ARGUMENT -> Status.Code.INVALID_ARGUMENT;
+        case NOT_FOUND -> Status.Code.NOT_FOUND;
+        case ALREADY_EXISTS -> Status.Code.ALREADY_EXISTS;
+        case FAILED_PRECONDITION -> Status.Code.FAILED_PRECONDITION;
+        case UNAVAILABLE -> Status.Code.UNAVAILABLE;
+      };
+      return Errors.of(Status.fromCode(code).withDescription(p.getMessage()), p.reason(), p.metadata());
+    }
+    if (t instanceof StartFailed f) {
+      return startFailed(f.vm(), f.failure());
     }
     if (t instanceof StepFailedException f) {
       if (f.cancelled()) {

@@ -32,6 +32,10 @@ import dev.banger.api.vm.v1.StopVmResponse;
 import dev.banger.api.vm.v1.Vm;
 import dev.banger.api.vm.v1.VmServiceGrpc;
 import dev.banger.api.vm.v1.VmSpec;
+import dev.banger.vm.app.CreateRequest;
+import dev.banger.vm.app.VmControl;
+import dev.banger.vm.app.VmLifecycle;
+import dev.banger.vm.app.start.StartPlan;
 import dev.banger.kit.grpc.Errors;
 import dev.banger.kit.grpc.Unary;
 import dev.banger.kit.ops.OperationRegistry;
@@ -75,7 +79,8 @@ final class VmGrpcService extends VmServiceGrpc.VmServiceImplBase {
         "vms/" + (req.getName().isEmpty() ? "(generated)" : req.getName()), req.getRequestId(), obs,
         VmLifecycle.createStages(), p -> CreateVmResponse.newBuilder().setProgress(p).build(), VmErrors::toStatus);
     try {
-      Vm vm = toProto(detached(() -> lifecycle.create(req, call.listener(), call.cancelled())));
+      CreateRequest domain = createRequest(req);
+      Vm vm = toProto(detached(() -> lifecycle.create(domain, call.listener(), call.cancelled())));
       call.succeed(vm, CreateVmResponse.newBuilder().setVm(vm).build());
     } catch (Throwable t) {
       call.fail(t, LOG, "create of VM " + req.getName());
@@ -207,6 +212,14 @@ final class VmGrpcService extends VmServiceGrpc.VmServiceImplBase {
   @Override
   public void getVmStats(GetVmStatsRequest req, StreamObserver<GetVmStatsResponse> obs) {
     Unary.answer(obs, VmErrors::toStatus, () -> inspect.stats(control.refresh(lifecycle.find(req.getVm()))));
+  }
+
+  /** The proto request as the use case takes it; the use case checks every field. */
+  static CreateRequest createRequest(CreateVmRequest req) {
+    VmSpec s = req.getSpec();
+    return new CreateRequest(req.getRequestId(), req.getName(), req.getImage(), req.getKernel(), s.getVcpu(),
+        s.getMemoryMib(), s.getWorkDiskBytes(), s.getSystemOverlayBytes(), s.getNat(), s.getDriver(), req.getNoStart(),
+        req.getKeepFailed());
   }
 
   /**

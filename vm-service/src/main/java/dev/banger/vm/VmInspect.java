@@ -1,5 +1,8 @@
 package dev.banger.vm;
 
+import dev.banger.vm.runtime.VmRuntime;
+import dev.banger.vm.app.VmProblems;
+import dev.banger.vm.app.VmLifecycle;
 import com.google.protobuf.ByteString;
 import dev.banger.api.vm.v1.GetVmLogsRequest;
 import dev.banger.api.vm.v1.GetVmLogsResponse;
@@ -154,7 +157,7 @@ final class VmInspect {
     return locks.with(vm.id(), () -> {
       VmRecord v = lifecycle.find(vm.id());
       if (!v.state().atRest() && v.state() != VmState.ERROR) {
-        throw VmErrors.wrongState(v.name(), v.state().column(), "stop it before changing its spec");
+        throw VmProblems.wrongState(v.name(), v.state().column(), "stop it before changing its spec");
       }
       if (req.getWorkDiskBytes() != 0 && req.getWorkDiskBytes() != v.workDiskBytes()) {
         throw Errors.of(Status.UNIMPLEMENTED.withDescription("growing the work disk of an existing VM is not built"

@@ -12,7 +12,27 @@ import dev.banger.vm.driver.KvmProbe;
 import dev.banger.vm.driver.QemuDriver;
 import dev.banger.vm.driver.VmmDriver;
 import dev.banger.vm.driver.firecracker.FirecrackerDriver;
+import dev.banger.vm.app.BootRelease;
+import dev.banger.vm.app.Draining;
+import dev.banger.vm.app.VmControl;
+import dev.banger.vm.app.VmLifecycle;
+import dev.banger.vm.app.VmReconciler;
+import dev.banger.vm.app.VmRemoval;
+import dev.banger.vm.app.start.BootWatch;
+import dev.banger.vm.app.start.StartPlan;
+import dev.banger.vm.peers.GrpcDiskPort;
+import dev.banger.vm.peers.GrpcImagePort;
+import dev.banger.vm.peers.GrpcNetPort;
+import dev.banger.vm.peers.PeerChannels;
+import dev.banger.vm.ports.DiskPort;
+import dev.banger.vm.ports.GuestAccess;
+import dev.banger.vm.ports.ImagePort;
+import dev.banger.vm.ports.NetPort;
+import dev.banger.vm.runtime.VmPaths;
+import dev.banger.vm.runtime.VmRuntime;
+import dev.banger.vm.runtime.VmmScan;
 import dev.banger.vm.store.VmStore;
+import java.nio.file.Path;
 import io.grpc.BindableService;
 import java.time.Duration;
 import java.util.List;
@@ -27,18 +47,15 @@ public final class VmService implements BangerService {
 
   private static final Logger LOG = LoggerFactory.getLogger(VmService.class);
 
-  private final StepFaults faults;
-  private Peers peers;
+  private PeerChannels peers;
   private GuestAccess access;
+  private final Draining draining = new Draining();
+
+  /** How long a graceful stop waits for in-flight starts to roll back before closing the peers. */
+  static final Duration DRAIN_WAIT = Duration.ofSeconds(60);
 
   @Inject
-  public VmService(StepFaults faults) {
-    this.faults = faults;
-  }
-
-  public VmService() {
-    this(StepFaults.NONE);
-  }
+  public VmService() {}
 
   @Override
   public ServiceName name() {
@@ -49,29 +66,37 @@ public final class VmService implements BangerService {
   public List<BindableService> start(ServiceContext context) throws Exception {
     VmConfig config = context.config().vmOrDefaults();
     VmPaths paths = new VmPaths(context.layout());
-    peers = new Peers(context.channelTo(ServiceName.DISK), context.channelTo(ServiceName.NET),
+    peers = new PeerChannels(context.channelTo(ServiceName.DISK), context.channelTo(ServiceName.NET),
         context.channelTo(ServiceName.IMAGE));
+    NetPort net = new GrpcNetPort(peers);
+    DiskPort disk = new GrpcDiskPort(peers, Path.of(System.getProperty("user.home")));
+    ImagePort images = new GrpcImagePort(peers, config);
     access = GuestAccessFactory.open(paths.sshDir(), context.commands());
     VmmDriver driver = driver(context, config, paths);
     VmStore store = new VmStore(context.database());
     KeyedLocks locks = new KeyedLocks();
     VmRuntime runtime = new VmRuntime(paths);
-    StartPlan plan = new StartPlan(peers, driver, access, faults, paths,
-        Duration.ofSeconds(config.bootTimeoutSecondsOrDefault()), context.config().fileSyncOrEmpty());
+    VmmScan scan = new VmmScan(paths);
+    StartPlan plan = StartPlan.standard(net, disk, access, driver, paths,
+        Duration.ofSeconds(config.bootTimeoutSecondsOrDefault()), BootWatch.Settings.DEFAULT,
+        context.config().fileSyncOrEmpty());
     var sizing = context.config().vmSizing(dev.banger.kit.config.VmSizing.Host.probe());
     LOG.info("default VM size: {} vCPU ({}), {} MiB ({}), work disk {} bytes ({})", sizing.vcpu().value(),
         sizing.vcpu().source(), sizing.memoryMib().value(), sizing.memoryMib().source(),
         sizing.workDiskBytes().value(), sizing.workDiskBytes().source());
-    VmResolver resolver = new VmResolver(peers, config);
-    VmLifecycle lifecycle = new VmLifecycle(store, peers, resolver, plan, runtime, config,
-        sizing, driver.name(), locks);
-    VmControl control = new VmControl(store, peers, runtime, lifecycle, access, config, locks);
-    VmReconciler.Report r = new VmReconciler(store, runtime, driver, lifecycle).run();
-    LOG.info("vm-service: driver {}, {} VM(s) adopted {}, {} marked stopped {}", driver.name(), r.adopted().size(),
-        r.adopted(), r.stopped().size(), r.stopped());
+    BootRelease release = new BootRelease(runtime, net, scan);
+    VmRemoval removal = new VmRemoval(store, net, disk, images, access, paths);
+    VmLifecycle lifecycle = new VmLifecycle(new VmLifecycle.Parts(store, images, plan, runtime, config, sizing,
+        driver.name(), locks, removal, draining));
+    VmControl control = new VmControl(new VmControl.Parts(store, runtime, lifecycle, release, removal, access,
+        config, locks));
+    VmReconciler.Report r = new VmReconciler(store, runtime, driver, release, scan, locks)
+        .run(task -> Thread.ofVirtual().name("vm-reconcile").start(task));
+    LOG.info("vm-service: driver {}, {} VM(s) adopted {}, boot resources released of {}, VMMs stopped of {}",
+        driver.name(), r.adopted().size(), r.adopted(), r.released(), r.vmmsStopped());
     VmInspect inspect = new VmInspect(store, lifecycle, runtime, locks, context.commands());
     VmWorkspaces workspaces = new VmWorkspaces(store, lifecycle, access, locks, context.commands(),
-        new OfflineWorkspace(peers, resolver, Duration.ofHours(1)));
+        new OfflineWorkspace(peers, disk, images, Duration.ofHours(1)));
     return List.of(new VmGrpcService(store, lifecycle, control, inspect, workspaces, context.operations()));
   }
 
@@ -102,6 +127,29 @@ public final class VmService implements BangerService {
             throw new DriverException("KVM probe of " + kernel + " interrupted", e);
           }
         });
+    }
+  }
+
+  /**
+   * Graceful stop, first half: starts under way see themselves cancelled and roll back while the
+   * peer channels are still open; their callers are told UNAVAILABLE with what became of each
+   * VM. New operations are refused meanwhile.
+   */
+  @Override
+  public void drain() {
+    draining.begin();
+    int running = draining.running();
+    if (running == 0) {
+      return;
+    }
+    LOG.info("vm-service stopping: rolling back {} operation(s) under way", running);
+    try {
+      if (!draining.awaitIdle(DRAIN_WAIT)) {
+        LOG.warn("vm-service stopping: {} operation(s) still under way after {} s", draining.running(),
+            DRAIN_WAIT.toSeconds());
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 

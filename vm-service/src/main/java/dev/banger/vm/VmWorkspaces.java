@@ -1,5 +1,8 @@
 package dev.banger.vm;
 
+import dev.banger.vm.ports.GuestAccess;
+import dev.banger.vm.app.VmProblems;
+import dev.banger.vm.app.VmLifecycle;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.banger.api.vm.v1.PrepareWorkspaceRequest;
 import dev.banger.api.vm.v1.PrepareWorkspaceResult;
@@ -105,7 +108,7 @@ final class VmWorkspaces {
       VmRecord v = lifecycle.find(vm.id());
       boolean neverStarted = v.state() == VmState.CREATED && v.startedAt() == null;
       if (!neverStarted && (v.state() != VmState.RUNNING || v.ipAddress() == null)) {
-        throw VmErrors.wrongState(v.name(), v.state().name().toLowerCase(java.util.Locale.ROOT),
+        throw VmProblems.wrongState(v.name(), v.state().name().toLowerCase(java.util.Locale.ROOT),
             "start it first ('banger vm start " + v.name() + "')");
       }
       long t0 = System.nanoTime();

@@ -113,8 +113,7 @@ public final class KitServer implements AutoCloseable {
       return;
     }
     stopped = true;
-    health.enterTerminalState();
-    server.shutdown();
+    stopAccepting();
     try {
       if (!server.awaitTermination(shutdownGrace.toMillis(), TimeUnit.MILLISECONDS)) {
         log.warn("service={} calls still running after {} ms; cancelling them", name, shutdownGrace.toMillis());
@@ -143,6 +142,15 @@ public final class KitServer implements AutoCloseable {
       }
     }
     log.info("service={} stopped", name);
+  }
+
+  /**
+   * Takes no new calls (health says NOT_SERVING) and lets the ones under way run; {@link
+   * #shutdown()} then waits for them. Idempotent.
+   */
+  public void stopAccepting() {
+    health.enterTerminalState();
+    server.shutdown();
   }
 
   @Override

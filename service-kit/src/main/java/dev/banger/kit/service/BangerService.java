@@ -23,6 +23,13 @@ public interface BangerService {
    */
   List<BindableService> start(ServiceContext context) throws Exception;
 
+  /**
+   * Graceful stop, first half: the socket takes no new calls, in-flight ones still run. Long work
+   * should give up here and roll back while the services it calls are still up (the host stops
+   * services that call others before the ones they call). Returns when that work is done.
+   */
+  default void drain() {}
+
   /** Releases what {@link #start} took; the socket is already closed. */
   default void stop() {}
 }

@@ -131,6 +131,18 @@ public final class ServiceHost implements AutoCloseable {
     }
   }
 
+  /** vm calls image, net and disk; image calls disk: each wave only calls waves after it. */
+  private List<List<Running>> stopWaves() {
+    List<ServiceName> first = List.of(ServiceName.VM);
+    List<ServiceName> second = List.of(ServiceName.IMAGE);
+    List<List<Running>> waves = new ArrayList<>();
+    waves.add(running.stream().filter(r -> first.contains(r.service().name())).toList());
+    waves.add(running.stream().filter(r -> second.contains(r.service().name())).toList());
+    waves.add(running.stream()
+        .filter(r -> !first.contains(r.service().name()) && !second.contains(r.service().name())).toList());
+    return waves;
+  }
+
   SocketSpec socketSpec(ServiceName name) throws ConfigException {
     ServiceConfig sc = config.service(name);
     Path path = config.socketPath(name, layout);
@@ -142,25 +154,37 @@ public final class ServiceHost implements AutoCloseable {
     }
   }
 
-  /** Stops every running service: sockets first (in-flight calls drain), then the services. */
+  /**
+   * Stops every running service, callers before the services they call (vm, then image, then net
+   * and disk), so the undos of work cut short still reach their peers. Each: no new calls, drain
+   * (long work rolls back), in-flight calls finish within the grace period, then the service stops.
+   */
   @Override
   public synchronized void close() {
-    List<Thread> stops = new ArrayList<>();
-    for (Running r : running) {
-      stops.add(Thread.ofVirtual().start(() -> {
-        r.server().shutdown();
+    for (List<Running> wave : stopWaves()) {
+      List<Thread> stops = new ArrayList<>();
+      for (Running r : wave) {
+        stops.add(Thread.ofVirtual().start(() -> {
+          r.server().stopAccepting();
+          try {
+            r.service().drain();
+          } catch (RuntimeException e) {
+            log.warn("service={} drain failed: {}", r.service().name().id(), e.toString());
+          }
+          r.server().shutdown();
+          try {
+            r.service().stop();
+          } catch (RuntimeException e) {
+            log.warn("service={} stop failed: {}", r.service().name().id(), e.toString());
+          }
+        }));
+      }
+      for (Thread t : stops) {
         try {
-          r.service().stop();
-        } catch (RuntimeException e) {
-          log.warn("service={} stop failed: {}", r.service().name().id(), e.toString());
+          t.join();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
         }
-      }));
-    }
-    for (Thread t : stops) {
-      try {
-        t.join();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
       }
     }
     running.clear();

@@ -25,9 +25,20 @@ public final class VmStore {
     this.db = db;
   }
 
-  /** By id or by name: the two never collide, because {@link dev.banger.vm.VmNames} refuses names shaped like a UUID. */
+  /** By id or by name: the two never collide, because {@link dev.banger.vm.app.VmNames} refuses names shaped like a UUID. */
   public Optional<VmRecord> find(String idOrName) throws SQLException {
     return db.query(SELECT + " WHERE id = ? OR name = ?", VmStore::row, idOrName, idOrName).stream().findFirst();
+  }
+
+  /** What a create with this request id asked for ({@code CreateRequest.canonical}), if any VM has it. */
+  public Optional<String> createRequestOf(String requestId) throws SQLException {
+    return db.query("SELECT create_request FROM vms WHERE create_request_id = ?", r -> r.getString(1), requestId)
+        .stream().filter(java.util.Objects::nonNull).findFirst();
+  }
+
+  /** Records what the create that made this VM asked for, to tell a retry from a reuse of its id. */
+  public void setCreateRequest(String id, String canonical) throws SQLException {
+    db.update("UPDATE vms SET create_request = ? WHERE id = ?", canonical, id);
   }
 
   public Optional<VmRecord> byCreateRequest(String requestId) throws SQLException {
@@ -78,10 +89,13 @@ public final class VmStore {
   }
 
   private static VmRecord row(ResultSet r) throws SQLException {
-    return new VmRecord(r.getString(1), r.getString(2), r.getString(3), r.getString(4), r.getInt(5), r.getInt(6),
-        r.getLong(7), r.getLong(8), r.getInt(9) == 1, r.getString(10), VmState.ofColumn(r.getString(11)),
-        r.getString(12), r.getString(13), r.getString(14), r.getString(15), r.getString(16), instant(r.getString(17)),
-        instant(r.getString(18)), instant(r.getString(19)));
+    return VmRecord.builder().id(r.getString(1)).name(r.getString(2)).image(r.getString(3))
+        .kernel(r.getString(4)).vcpu(r.getInt(5)).memoryMib(r.getInt(6)).workDiskBytes(r.getLong(7))
+        .systemOverlayBytes(r.getLong(8)).nat(r.getInt(9) == 1).driver(r.getString(10))
+        .state(VmState.ofColumn(r.getString(11))).stateReason(r.getString(12)).lastWorkspace(r.getString(13))
+        .ipAddress(r.getString(14)).macAddress(r.getString(15)).createRequestId(r.getString(16))
+        .createdAt(instant(r.getString(17))).updatedAt(instant(r.getString(18))).startedAt(instant(r.getString(19)))
+        .build();
   }
 
   private static Instant instant(String s) {

@@ -1,0 +1,68 @@
+package dev.banger.disk;
+
+import dev.banger.kit.grpc.Errors;
+import io.grpc.Status;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Map;
+
+/**
+ * Refuses to edit or remove a disk image a running VMM has open. QEMU locks the images it opens
+ * (open file description locks on bytes 100-299, one byte per permission it takes or refuses to
+ * share), and on Linux such locks conflict with the POSIX record lock taken here: when the test
+ * lock over those bytes is refused, a QEMU holds the image. This works across users without
+ * reading other processes' {@code /proc/<pid>/fd}, which disk-service's capability set does not
+ * allow. A guest that has the disk mounted must never have it edited underneath it (the journal
+ * replay and debugfs writes would corrupt both).
+ */
+final class DiskInUse {
+
+  /** The byte range QEMU's image locking uses (its permission and shared-permission bytes). */
+  static final long LOCK_START = 100;
+
+  static final long LOCK_LENGTH = 200;
+
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(DiskInUse.class);
+
+  private DiskInUse() {}
+
+  /** FAILED_PRECONDITION naming the disk when a VMM holds it; nothing when it is free or absent. */
+  static void refuseIfOpen(Path image, String what) {
+    if (held(image)) {
+      throw Errors.of(
+          Status.FAILED_PRECONDITION.withDescription(
+              what + " " + image + " is open by a running VMM; stop its VM first (it is not edited"
+                  + " or removed while a guest may have it mounted)"),
+          "DISK_IN_USE",
+          Map.of("path", image.toString()));
+    }
+  }
+
+  /**
+   * True when another process holds a lock on QEMU's lock bytes of {@code image}. A file that
+   * cannot be opened for writing is reported free: the edit that follows opens it the same way
+   * and fails with its own, clearer error.
+   */
+  static boolean held(Path image) {
+    try (FileChannel c = FileChannel.open(image, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+      FileLock l = c.tryLock(LOCK_START, LOCK_LENGTH, false);
+      if (l == null) {
+        return true;
+      }
+      l.release();
+      return false;
+    } catch (NoSuchFileException e) {
+      return false;
+    } catch (OverlappingFileLockException e) {
+      return false; // this process is checking the same file on another thread: not a VMM
+    } catch (IOException e) {
+      LOG.warn("could not check whether {} is in use: {}", image, e.toString());
+      return false;
+    }
+  }
+}

@@ -1,0 +1,30 @@
+package dev.banger.vm.app;
+
+import java.util.Map;
+
+/** The VM failures every use case reports, worded once. */
+public final class VmProblems {
+
+  private VmProblems() {}
+
+  public static VmProblem notFound(String ref) {
+    return new VmProblem(
+        VmProblem.Kind.NOT_FOUND, "VM_NOT_FOUND", "vm \"" + ref + "\" not found", Map.of("vm", ref));
+  }
+
+  public static VmProblem wrongState(String name, String state, String sentence) {
+    return new VmProblem(
+        VmProblem.Kind.FAILED_PRECONDITION,
+        "VM_WRONG_STATE",
+        "vm \"" + name + "\" is " + state + ": " + sentence,
+        Map.of("vm", name, "state", state));
+  }
+
+  public static VmProblem alreadyExists(String name) {
+    return new VmProblem(
+        VmProblem.Kind.ALREADY_EXISTS,
+        "VM_EXISTS",
+        "vm \"" + name + "\" already exists",
+        Map.of("vm", name));
+  }
+}

@@ -1,0 +1,76 @@
+package dev.banger.vm.app.start;
+
+import dev.banger.vm.driver.LaunchSpec;
+import dev.banger.vm.driver.RunningVm;
+import dev.banger.vm.driver.VmmDriver;
+import dev.banger.vm.runtime.Handles;
+import dev.banger.vm.runtime.HandlesFile;
+import dev.banger.vm.runtime.VmPaths;
+import dev.banger.vm.steps.StepContext;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * Launches the VMM on the disks and tap, then records its handles. There is no crash window
+ * between the two: the VMM's run directory is derived from the VM id and named in its argv, and
+ * the VM is durably {@code starting} before this step runs, so a restart that finds a VMM of this
+ * state directory without handles ({@link dev.banger.vm.runtime.VmmScan}) knows whose it is and
+ * stops it.
+ */
+public final class LaunchStep implements StartStep {
+
+  public static final String NAME = "launch-vmm";
+  static final Duration EXIT_WAIT = Duration.ofSeconds(10);
+  private final VmmDriver driver;
+  private final VmPaths paths;
+
+  public LaunchStep(VmmDriver driver, VmPaths paths) {
+    this.driver = driver;
+    this.paths = paths;
+  }
+
+  @Override
+  public String name() {
+    return NAME;
+  }
+
+  @Override
+  public void run(StartState s, StepContext ctx) throws Exception {
+    String id = s.vm().id();
+    LaunchSpec spec =
+        new LaunchSpec(
+            id,
+            s.vm().vcpu(),
+            s.vm().memoryMib(),
+            s.image().kernelFile(),
+            s.image().initrd(),
+            "",
+            Path.of(s.overlayPath()),
+            Optional.of(Path.of(s.workDiskPath())),
+            Optional.of(new LaunchSpec.Nic(s.tap(), s.lease().mac())),
+            paths.runDir(id));
+    s.launch(spec);
+    RunningVm vmm = driver.launch(spec);
+    s.vmm(vmm);
+    ctx.onUndo("VMM process " + vmm.pid(), () -> stop(s));
+    record(s, paths);
+  }
+
+  /** Ends the start's current VMM (the relaunched one, if the boot was restarted). */
+  private void stop(StartState s) throws Exception {
+    RunningVm vmm = s.vmm();
+    vmm.kill();
+    if (!vmm.awaitExit(EXIT_WAIT)) {
+      throw new IllegalStateException("VMM pid " + vmm.pid() + " did not exit after SIGKILL");
+    }
+    HandlesFile.remove(paths.vmDir(s.vm().id()));
+  }
+
+  /** Writes the handles of the state's VMM, atomically, where reconcile reads them. */
+  static void record(StartState s, VmPaths paths) throws java.io.IOException {
+    Handles h = new Handles(s.vmm().handle(), s.tap(), s.lease().ip());
+    s.handles(h);
+    HandlesFile.write(paths.vmDir(s.vm().id()), h);
+  }
+}

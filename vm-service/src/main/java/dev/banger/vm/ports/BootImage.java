@@ -1,0 +1,22 @@
+package dev.banger.vm.ports;
+
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * The image and kernel a VM boots, as image-service resolved them.
+ *
+ * @param kernelFile the uncompressed vmlinux when there is one (its PVH entry boots 2-3 s faster
+ *     under TCG), else the bzImage
+ * @param workSeedPath the image's work-seed, or empty
+ */
+public record BootImage(
+    String imageId,
+    String imageName,
+    String rootfsPath,
+    long rootfsSizeBytes,
+    String workSeedPath,
+    String kernelId,
+    String kernelName,
+    Path kernelFile,
+    Optional<Path> initrd) {}

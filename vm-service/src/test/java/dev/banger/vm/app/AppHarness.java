@@ -1,0 +1,77 @@
+package dev.banger.vm.app;
+
+import dev.banger.kit.concurrent.KeyedLocks;
+import dev.banger.kit.config.VmConfig;
+import dev.banger.kit.config.VmSizing;
+import dev.banger.kit.db.SqliteDatabase;
+import dev.banger.kit.state.StateLayout;
+import dev.banger.vm.app.start.BootWatch;
+import dev.banger.vm.app.start.StartPlan;
+import dev.banger.vm.fakes.FakeDisk;
+import dev.banger.vm.fakes.FakeDriver;
+import dev.banger.vm.fakes.FakeGuest;
+import dev.banger.vm.fakes.FakeHost;
+import dev.banger.vm.fakes.FakeImages;
+import dev.banger.vm.fakes.FakeNet;
+import dev.banger.vm.runtime.VmPaths;
+import dev.banger.vm.runtime.VmRuntime;
+import dev.banger.vm.runtime.VmmScan;
+import dev.banger.vm.store.VmStore;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/** vm-service's use cases wired to fake ports, a real SQLite store and real process scanning. */
+final class AppHarness {
+
+  final FakeHost host = new FakeHost();
+  final FakeNet net = new FakeNet(host);
+  final FakeImages images = new FakeImages(host);
+  final FakeDriver driver = new FakeDriver(host);
+  final FakeGuest guest = new FakeGuest(host);
+  final VmPaths paths;
+  final SqliteDatabase db;
+  final VmStore store;
+  final VmRuntime runtime;
+  final VmmScan scan;
+  final KeyedLocks locks = new KeyedLocks();
+  final Draining draining = new Draining();
+  final BootRelease release;
+  final VmLifecycle lifecycle;
+  final VmControl control;
+
+  AppHarness(Path dir) throws Exception {
+    StateLayout layout = StateLayout.under(dir.resolve("state"));
+    paths = new VmPaths(layout);
+    Files.createDirectories(dir.resolve("disks"));
+    Files.createDirectories(dir.resolve("db"));
+    db = SqliteDatabase.open(dir.resolve("db/vm.db"), "vm", "db/migration/vm");
+    store = new VmStore(db);
+    runtime = new VmRuntime(paths);
+    scan = new VmmScan(paths);
+    FakeDisk disk = new FakeDisk(host, dir.resolve("disks"));
+    StartPlan plan = StartPlan.standard(net, disk, guest, driver, paths, Duration.ofSeconds(30),
+        BootWatch.Settings.DEFAULT, List.of());
+    VmSizing.Resolved sizing = new VmSizing.Resolved(new VmSizing.Value(1, "test"),
+        new VmSizing.Value(512, "test"), new VmSizing.Value(1L << 30, "test"));
+    release = new BootRelease(runtime, net, scan);
+    VmRemoval removal = new VmRemoval(store, net, disk, images, guest, paths);
+    lifecycle = new VmLifecycle(new VmLifecycle.Parts(store, images, plan, runtime, VmConfig.empty(), sizing,
+        "qemu", locks, removal, draining));
+    control = new VmControl(new VmControl.Parts(store, runtime, lifecycle, release, removal, guest,
+        VmConfig.empty(), locks));
+  }
+
+  VmReconciler reconciler() {
+    return new VmReconciler(store, runtime, driver, release, scan, locks);
+  }
+
+  static CreateRequest create(String name) {
+    return new CreateRequest("", name, "", "", 0, 0, 0, 0, false, "", false, false);
+  }
+
+  static CreateRequest create(String requestId, String name, int vcpu) {
+    return new CreateRequest(requestId, name, "", "", vcpu, 0, 0, 0, false, "", false, false);
+  }
+}

@@ -1,0 +1,90 @@
+package dev.banger.vm.fakes;
+
+import dev.banger.vm.driver.DriverException;
+import dev.banger.vm.driver.LaunchSpec;
+import dev.banger.vm.driver.RunningVm;
+import dev.banger.vm.driver.VmmDriver;
+import dev.banger.vm.driver.VmmHandle;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A VMM driver whose VMMs are entries in the host's set. It checks a launch as the QEMU driver
+ * does (the disks must exist) so a step that hands it a wrong path fails here too.
+ */
+public final class FakeDriver implements VmmDriver {
+
+  private final FakeHost host;
+  private final AtomicLong pids = new AtomicLong(1000);
+
+  public FakeDriver(FakeHost host) {
+    this.host = host;
+  }
+
+  @Override
+  public String name() {
+    return "qemu";
+  }
+
+  @Override
+  public RunningVm launch(LaunchSpec spec) throws DriverException {
+    host.call("launch");
+    if (!Files.isRegularFile(spec.rootDisk()) || !Files.isRegularFile(spec.workDisk().orElseThrow())) {
+      throw new DriverException("a disk of VM " + spec.vmId() + " does not exist");
+    }
+    long pid = pids.incrementAndGet();
+    host.vmms.add(pid);
+    return new Vm(new VmmHandle("qemu", pid, Instant.EPOCH, spec.runDir().resolve("qmp.sock"),
+        spec.runDir()));
+  }
+
+  @Override
+  public Optional<RunningVm> adopt(VmmHandle handle) {
+    return host.vmms.contains(handle.pid()) ? Optional.of(new Vm(handle)) : Optional.empty();
+  }
+
+  private final class Vm implements RunningVm {
+    private final VmmHandle handle;
+
+    Vm(VmmHandle handle) {
+      this.handle = handle;
+    }
+
+    @Override
+    public long pid() {
+      return handle.pid();
+    }
+
+    @Override
+    public VmmHandle handle() {
+      return handle;
+    }
+
+    @Override
+    public boolean alive() {
+      return host.vmms.contains(handle.pid());
+    }
+
+    @Override
+    public String status() {
+      return alive() ? "running" : "shutdown";
+    }
+
+    @Override
+    public void requestPowerdown() {}
+
+    @Override
+    public void kill() {
+      host.call("kill");
+      host.vmms.remove(handle.pid());
+    }
+
+    @Override
+    public boolean awaitExit(Duration timeout) {
+      return !alive();
+    }
+  }
+}

@@ -1,0 +1,62 @@
+package dev.banger.vm.fakes;
+
+import dev.banger.vm.ports.GuestAccess;
+import dev.banger.vm.ssh.GuestSsh;
+import java.io.OutputStream;
+import java.time.Duration;
+import java.util.concurrent.CancellationException;
+import java.util.function.BooleanSupplier;
+
+/** A guest that answers SSH at once, unless the host was told to fail or cancel awaitReady. */
+public final class FakeGuest implements GuestAccess {
+
+  private final FakeHost host;
+
+  public FakeGuest(FakeHost host) {
+    this.host = host;
+  }
+
+  @Override
+  public String authorizedKeysLine() {
+    return "ssh-ed25519 AAAA banger";
+  }
+
+  @Override
+  public void awaitReady(String ip, String name, Duration timeout, BooleanSupplier cancelled) {
+    host.call("awaitReady");
+    while (host.hangs("awaitReady") && !cancelled.getAsBoolean()) {
+      try {
+        Thread.sleep(10);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new CancellationException("interrupted");
+      }
+    }
+    if (cancelled.getAsBoolean()) {
+      throw new CancellationException("cancelled while waiting for SSH");
+    }
+  }
+
+  @Override
+  public boolean poweroff(String ip, String name) {
+    host.call("poweroff");
+    return false;
+  }
+
+  @Override
+  public int run(String ip, String name, String command, Duration timeout, GuestSsh.Input input,
+      OutputStream out, OutputStream err, BooleanSupplier cancelled) {
+    throw new UnsupportedOperationException("not used by the start plan");
+  }
+
+  @Override
+  public int send(String ip, String name, String command, Duration timeout, GuestSsh.Input input,
+      OutputStream err, BooleanSupplier cancelled) {
+    throw new UnsupportedOperationException("not used by the start plan");
+  }
+
+  @Override
+  public void forget(String ip, String name) {
+    host.call("forget");
+  }
+}

@@ -1,0 +1,50 @@
+package dev.banger.vm.fakes;
+
+import dev.banger.vm.ports.Lease;
+import dev.banger.vm.ports.NetPort;
+
+/** net-service as a set of leases and taps; every call idempotent, as the real one. */
+public final class FakeNet implements NetPort {
+
+  private final FakeHost host;
+
+  public FakeNet(FakeHost host) {
+    this.host = host;
+  }
+
+  @Override
+  public void ensureBridge() {
+    host.call("ensureBridge");
+  }
+
+  @Override
+  public Lease leaseIp(String vmId, String vmName) {
+    host.call("leaseIp");
+    boolean created = host.leases.add(vmId);
+    return new Lease("172.16.0.9", 24, "172.16.0.1", "172.16.0.1", "02:00:00:00:00:09", created);
+  }
+
+  @Override
+  public void releaseIp(String vmId) {
+    host.call("releaseIp");
+    host.leases.remove(vmId);
+  }
+
+  @Override
+  public void enableNat(String vmId) {
+    host.call("enableNat");
+  }
+
+  @Override
+  public String acquireTap(String vmId) {
+    host.call("acquireTap");
+    host.taps.add(vmId);
+    return "tb-" + vmId.substring(0, 8);
+  }
+
+  @Override
+  public void releaseTap(String vmId) {
+    host.call("releaseTap");
+    host.taps.remove(vmId);
+  }
+}
