@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Layering rules over every banger module (this module depends on all of them). Only
- * service-kit's process package may start host processes (DESIGN.md §1).
+ * service-kit's process package may start host processes (docs/architecture.md §1).
  */
 class ArchitectureTest {
 

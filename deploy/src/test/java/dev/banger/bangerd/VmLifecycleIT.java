@@ -468,4 +468,31 @@ class VmLifecycleIT {
     assertEquals(0, banger("vm", "delete", "cli-bg").exitCode());
     assertEquals(EMPTY, host());
   }
+
+  /**
+   * Ctrl-C while {@code vm run} boots its VM: the CLI says what it undid, exits 130, and the name
+   * is free again with nothing left behind.
+   */
+  @Test
+  @Order(8)
+  void ctrlCDuringVmRunUndoesTheVmAndSaysSo() throws Exception {
+    Path out = state.resolve("ctrlc.log");
+    List<String> argv = new ArrayList<>(List.of("ip", "netns", "exec", NETNS,
+        DistBangerd.DIST.resolve("bin/banger").toAbsolutePath().toString(), "--state-dir", state.toString(),
+        "vm", "run", "--name", "ctrlc", "--", "true"));
+    var cli = VmStack.RUN.start(Command.of(argv).build(), out);
+    long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
+    while (!(Files.exists(out) && Files.readString(out).contains("ssh-ready"))) {
+      assertTrue(cli.isAlive() && System.nanoTime() < deadline, "vm run reached ssh-ready: " + Files.readString(out));
+      Thread.sleep(100);
+    }
+    VmStack.RUN.check(Command.of("kill", "-INT", Long.toString(cli.pid())).build());
+    var exit = cli.waitFor(Duration.ofSeconds(90));
+    assertEquals(130, exit.orElseThrow(), Files.readString(out));
+    assertTrue(Files.readString(out).contains("banger: cancelled; vm \"ctrlc\" rolled back and deleted, nothing"
+        + " left behind"), Files.readString(out));
+    assertThrows(StatusRuntimeException.class, () -> get("ctrlc"), "the name is free");
+    awaitNoTaps();
+    assertEquals(EMPTY, host());
+  }
 }

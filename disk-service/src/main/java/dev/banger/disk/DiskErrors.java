@@ -6,7 +6,7 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.util.Map;
 
-/** Turns toolkit and I/O failures into gRPC statuses with ErrorInfo (DESIGN.md §3). */
+/** Turns toolkit and I/O failures into gRPC statuses with ErrorInfo (docs/architecture.md §3). */
 final class DiskErrors {
 
   private DiskErrors() {}

@@ -14,7 +14,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * disk-service (DESIGN.md §5): the ext4 toolkit, work-seeds, work disks, rootfs overlays and
+ * disk-service (docs/architecture.md §5): the ext4 toolkit, work-seeds, work disks, rootfs overlays and
  * guest file patching, over files confined to the images and VMs directories.
  */
 public final class DiskService implements BangerService {

@@ -13,7 +13,7 @@ import java.util.List;
 import java.util.regex.Pattern;
 
 /**
- * Confines every path a caller names to banger's own state (DESIGN.md §1): the argument is
+ * Confines every path a caller names to banger's own state (docs/architecture.md §1): the argument is
  * resolved with {@code toRealPath} (every symlink followed) and the result must lie inside the
  * images or VMs directory, themselves resolved the same way. Checking after resolution is what
  * stops a symlink planted under the state directory from pointing the service at
@@ -21,7 +21,7 @@ import java.util.regex.Pattern;
  */
 final class PathGuard {
 
-  /** VM ids are UUIDs (DESIGN.md §10); lower case, canonical form only. */
+  /** VM ids are UUIDs (docs/architecture.md §10); lower case, canonical form only. */
   private static final Pattern VM_ID =
       Pattern.compile("^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$");
   static final int MAX_PATH_CHARS = 4096;

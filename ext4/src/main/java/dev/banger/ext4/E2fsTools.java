@@ -67,7 +67,7 @@ public final class E2fsTools {
   }
 
   /**
-   * Replays the journal of an image a guest has used (DESIGN.md §8: debugfs writes on an
+   * Replays the journal of an image a guest has used (docs/architecture.md §8: debugfs writes on an
    * unreplayed journal are silently lost at the next replay). About 7 ms.
    */
   public void replayJournal(Path file) {

@@ -21,7 +21,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The sudoless ext4 toolkit (seed 000, DESIGN.md §5): reads and edits ext4 images offline
+ * The sudoless ext4 toolkit (seed 000, docs/architecture.md §5): reads and edits ext4 images offline
  * through batched debugfs scripts, no mount and no root for regular image files.
  *
  * <p>An edit runs in one debugfs process: a probe (what exists, with which type), then a write
@@ -345,7 +345,7 @@ public final class Ext4Toolkit {
   }
 
   /**
-   * DESIGN.md §8: debugfs writes on an unreplayed journal are lost at the next replay. A journal
+   * docs/architecture.md §8: debugfs writes on an unreplayed journal are lost at the next replay. A journal
    * that needs recovery also means the guest did not shut down cleanly, which can leave block
    * bitmap checksums stale (debugfs then refuses the image: "Block bitmap checksum does not
    * match"), so the replay is followed by {@code e2fsck -fp}.

@@ -10,7 +10,7 @@ import java.nio.file.StandardOpenOption;
 /**
  * The few ext2/3/4 superblock fields the toolkit checks before it lets debugfs near a file:
  * magic, geometry (to refuse truncated images), free space and inodes, and whether the journal needs
- * recovery (DESIGN.md §8: debugfs writes to an unreplayed journal are silently lost).
+ * recovery (docs/architecture.md §8: debugfs writes to an unreplayed journal are silently lost).
  */
 public record Superblock(long blocksCount, int blockSize, long freeBlocks, long freeInodes, boolean needsRecovery) {
 

@@ -7,7 +7,7 @@ import io.grpc.StatusRuntimeException;
 import java.util.Optional;
 
 /**
- * gRPC statuses as the one sentence a user reads (DESIGN.md §3), with the fix where there is
+ * gRPC statuses as the one sentence a user reads (docs/architecture.md §3), with the fix where there is
  * one: {@code vm "x" not found — see 'banger vm list'}. The code, reason and metadata are kept for
  * {@code --debug}.
  */
@@ -35,7 +35,8 @@ final class CliErrors {
       case "HOST_KERNEL_MISSING" -> " (the CLI's --release, or --kernel PATH)";
       case "KERNEL_EXISTS" -> " (the CLI's 'banger kernel rm', or --name)";
       default -> switch (s.getCode()) {
-        case UNAVAILABLE -> what.contains("connect") || what.contains("io exception")
+        case UNAVAILABLE -> what.contains(" is not running (nothing listens on ")
+            || what.contains(" did not answer") && !what.contains(" refused ")
             ? " — is bangerd running? see 'banger status'" : "";
         case PERMISSION_DENIED -> " — ask the administrator to add you to the service's allow list";
         case DEADLINE_EXCEEDED -> " — the service did not answer in time";

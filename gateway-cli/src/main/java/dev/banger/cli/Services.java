@@ -26,8 +26,8 @@ final class Services implements AutoCloseable {
     this.layout = layout;
   }
 
-  synchronized ManagedChannel channel(ServiceName s) {
-    return channels.computeIfAbsent(s, k -> {
+  synchronized io.grpc.Channel channel(ServiceName s) {
+    ManagedChannel c = channels.computeIfAbsent(s, k -> {
       Path socket = layout.socket(k);
       if (!Files.exists(socket)) {
         throw new CliException("banger's " + k.id() + " service is not running (no " + socket
@@ -35,6 +35,7 @@ final class Services implements AutoCloseable {
       }
       return UnixChannels.forSocket(socket);
     });
+    return io.grpc.ClientInterceptors.intercept(c, new SocketNaming(s.id() + "-service", layout.socket(s)));
   }
 
   VmServiceGrpc.VmServiceBlockingStub vm() {

@@ -74,13 +74,17 @@ final class VmRunCommand implements Callable<Integer> {
       // guest CPU); a branch needs git in the guest, so then it is copied after the start.
       boolean offline = path != null && (workspace.branch == null || workspace.branch.isEmpty());
       ProgressPrinter shown = new ProgressPrinter(err, ProgressPrinter.stderrIsTerminal(), quiet);
+      // Recorded first, started second: the CLI knows the VM before its boot, so Ctrl-C can undo it.
+      BootInterrupt interrupt = BootInterrupt.install(s, err, specOptions.keepFailed);
       Vm created;
       try {
-        created = VmCommand.create(s, specOptions.request().setNoStart(offline).build(), shown);
+        created = VmCommand.create(s, specOptions.request().setNoStart(true).build(), shown);
       } catch (StatusRuntimeException e) {
+        interrupt.remove();
         keptForInspection(s, err, e);
         throw e;
       }
+      interrupt.made(created);
       int status;
       boolean keep = false;
       try {
@@ -88,12 +92,13 @@ final class VmRunCommand implements Callable<Integer> {
         PrepareWorkspaceResult r = null;
         if (offline) {
           r = prepareOffline(s, created, path, shown);
-          try {
-            created = VmCommand.start(s, created.getId(), shown);
-          } catch (StatusRuntimeException e) {
-            keep = keptForInspection(s, err, created.getName());
-            throw e;
-          }
+        }
+        try {
+          created = VmCommand.start(s, created.getId(), shown);
+        } catch (StatusRuntimeException e) {
+          interrupt.remove();
+          keep = keptForInspection(s, err, created.getName());
+          throw e;
         }
         if (path != null) {
           if (r == null) {
@@ -104,6 +109,8 @@ final class VmRunCommand implements Callable<Integer> {
           }
           dir = r.getWorkspace().getGuestPath();
         }
+        // From here Ctrl-C belongs to the guest's command or shell (or ends a detached run).
+        interrupt.remove();
         if (detach) {
           vm.spec.commandLine().getOut().println(created.getName());
           return 0;

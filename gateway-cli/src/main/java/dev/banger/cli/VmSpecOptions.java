@@ -28,8 +28,13 @@ final class VmSpecOptions {
   @Option(names = "--nat", description = "Let the VM reach the outside through the host (off by default).")
   boolean nat;
 
+  @Option(names = "--keep-failed", description = "Keep the VM (state error, for 'banger vm logs') when its first"
+      + " start is cancelled; by default a cancelled create leaves nothing. A failed start is always kept.")
+  boolean keepFailed;
+
   CreateVmRequest.Builder request() {
-    CreateVmRequest.Builder b = CreateVmRequest.newBuilder().setRequestId(java.util.UUID.randomUUID().toString());
+    CreateVmRequest.Builder b = CreateVmRequest.newBuilder().setRequestId(java.util.UUID.randomUUID().toString())
+        .setKeepFailed(keepFailed);
     if (name != null) {
       b.setName(name);
     }

@@ -51,7 +51,7 @@ final class FakeVmService extends VmServiceGrpc.VmServiceImplBase {
   @Override
   public void createVm(CreateVmRequest req, StreamObserver<CreateVmResponse> obs) {
     requests.add(req);
-    if (req.getName().equals("broken")) {
+    if (req.getName().equals("broken") && !req.getNoStart()) {
       vms.put("broken", vm("broken", VmState.VM_STATE_ERROR, ""));
       obs.onError(Errors.of(Status.UNAVAILABLE.withDescription("step ssh-ready failed: no answer (rolled back)"),
           "VM_START_FAILED", Map.of("step", "ssh-ready", "vm", "broken")));
@@ -66,6 +66,34 @@ final class FakeVmService extends VmServiceGrpc.VmServiceImplBase {
         req.getNoStart() ? "" : "172.16.0.2");
     vms.put(name, v);
     obs.onNext(CreateVmResponse.newBuilder().setVm(v).build());
+    obs.onCompleted();
+  }
+
+  /** As the real one: "broken" fails at ssh-ready and is kept in error; others come up running. */
+  @Override
+  public void startVm(dev.banger.api.vm.v1.StartVmRequest req,
+      StreamObserver<dev.banger.api.vm.v1.StartVmResponse> obs) {
+    requests.add(req);
+    Vm v;
+    try {
+      v = find(req.getVm());
+    } catch (RuntimeException e) {
+      obs.onError(e);
+      return;
+    }
+    if (v.getName().equals("broken")) {
+      vms.put("broken", vm("broken", VmState.VM_STATE_ERROR, ""));
+      obs.onError(Errors.of(Status.UNAVAILABLE.withDescription("step ssh-ready failed: no answer (rolled back)"),
+          "VM_START_FAILED", Map.of("step", "ssh-ready", "vm", "broken")));
+      return;
+    }
+    for (String stage : List.of("ip-lease", "ssh-ready")) {
+      obs.onNext(dev.banger.api.vm.v1.StartVmResponse.newBuilder().setProgress(Progress.newBuilder().setStage(stage)
+          .setMessage(stage).setStageIndex(1).setStageCount(2)).build());
+    }
+    Vm running = vm(v.getName(), VmState.VM_STATE_RUNNING, "172.16.0.2");
+    vms.put(v.getName(), running);
+    obs.onNext(dev.banger.api.vm.v1.StartVmResponse.newBuilder().setVm(running).build());
     obs.onCompleted();
   }
 

@@ -13,7 +13,7 @@ import io.grpc.StatusRuntimeException;
 import java.util.Map;
 import java.util.concurrent.CancellationException;
 
-/** Turns pull, kernel import, registry and toolkit failures into gRPC statuses with ErrorInfo (DESIGN.md §3). */
+/** Turns pull, kernel import, registry and toolkit failures into gRPC statuses with ErrorInfo (docs/architecture.md §3). */
 final class ImageErrors {
 
   private ImageErrors() {}

@@ -40,7 +40,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * image-service (DESIGN.md §7): pulls into ext4 rootfs images (OCI images, and the catalog's
+ * image-service (docs/architecture.md §7): pulls into ext4 rootfs images (OCI images, and the catalog's
  * mmdebstrap recipes and bundles), the image store, kernel imports ({@code kernels/},
  * docs/kernels.md), registered images and their promotion, and the blob cache.
  */

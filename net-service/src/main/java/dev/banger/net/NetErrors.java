@@ -7,7 +7,7 @@ import io.grpc.StatusRuntimeException;
 import java.sql.SQLException;
 import java.util.Map;
 
-/** Turns host-tool, database and other failures into gRPC statuses with ErrorInfo (DESIGN.md §3). */
+/** Turns host-tool, database and other failures into gRPC statuses with ErrorInfo (docs/architecture.md §3). */
 final class NetErrors {
 
   private NetErrors() {}

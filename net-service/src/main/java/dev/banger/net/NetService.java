@@ -19,7 +19,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * net-service (DESIGN.md §6, docs/net-service.md): bridge, taps and warm pool, IPv4 leases,
+ * net-service (docs/architecture.md §6, docs/net-service.md): bridge, taps and warm pool, IPv4 leases,
  * per-VM NAT in banger's own nftables table, and the .vm DNS server ({@link VmDns}), whose
  * records follow the leases through {@link LeaseEvents}. Reconciles the host at start-up.
  */

@@ -10,7 +10,7 @@ import io.grpc.StatusRuntimeException;
 import java.util.Map;
 import java.util.concurrent.CancellationException;
 
-/** vm-service's failures as gRPC statuses (DESIGN.md §3): one sentence, a reason, the VM named. */
+/** vm-service's failures as gRPC statuses (docs/architecture.md §3): one sentence, a reason, the VM named. */
 final class VmErrors {
 
   private VmErrors() {}

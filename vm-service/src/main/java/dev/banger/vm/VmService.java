@@ -40,7 +40,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * vm-service: VM records and their lifecycle (DESIGN.md §4). It owns the VMM processes, which
+ * vm-service: VM records and their lifecycle (docs/architecture.md §4). It owns the VMM processes, which
  * outlive it (daemonized, their own session); at start-up it re-adopts the ones still running.
  */
 public final class VmService implements BangerService {
@@ -111,7 +111,7 @@ public final class VmService implements BangerService {
       case "tcg":
         return new QemuDriver(context.commands(), Accelerator.TCG);
       default:
-        // "auto": KVM only where a probe saw it boot the kernel (DESIGN.md §8: /dev/kvm on our
+        // "auto": KVM only where a probe saw it boot the kernel (docs/architecture.md §8: /dev/kvm on our
         // machines hangs stock kernels); the verdict is cached per kernel file.
         KvmProbe probe = new KvmProbe(context.commands(), paths.libDir().resolve("kvm-probe.json"),
             paths.runRoot().resolve("probe"));

@@ -41,6 +41,12 @@ class VmServiceTest {
 
       refused(Status.Code.INVALID_ARGUMENT, "must be 1-63 of a-z",
           () -> stub.createVm(CreateVmRequest.newBuilder().setName("Bad_Name").build()).forEachRemaining(r -> {}));
+      refused(Status.Code.INVALID_ARGUMENT, "request_id is 200 characters; at most 128 are allowed",
+          () -> stub.createVm(CreateVmRequest.newBuilder().setName("ok").setRequestId("r".repeat(200)).build())
+              .forEachRemaining(r -> {}));
+      refused(Status.Code.INVALID_ARGUMENT, "request_id may hold only printable ASCII without spaces; character 2"
+          + " is U+0000", () -> stub.createVm(CreateVmRequest.newBuilder().setName("ok").setRequestId("a\u0000b")
+              .build()).forEachRemaining(r -> {}));
       refused(Status.Code.INVALID_ARGUMENT, "looks like a VM id", () -> stub.createVm(CreateVmRequest.newBuilder()
           .setName("3f0c2a1e-0000-4000-8000-000000000001").build()).forEachRemaining(r -> {}));
       refused(Status.Code.INVALID_ARGUMENT, "vcpu must be 1..64, got 99", () -> stub.createVm(CreateVmRequest

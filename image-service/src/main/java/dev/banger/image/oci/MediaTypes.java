@@ -28,7 +28,7 @@ public final class MediaTypes {
   /**
    * Every manifest type we can read, always sent together: docker-registry answers an OCI
    * manifest only if the OCI type is listed, and down-converts Docker v2 manifests to schema 1
-   * when the Docker type is missing (DESIGN.md §8).
+   * when the Docker type is missing (docs/architecture.md §8).
    */
   public static final List<String> MANIFEST_ACCEPT = List.of(OCI_INDEX, OCI_MANIFEST, DOCKER_LIST, DOCKER_MANIFEST);
 

@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Builds a service's {@link AccessPolicy} from config over the defaults of DESIGN.md §1:
+ * Builds a service's {@link AccessPolicy} from config over the defaults of docs/architecture.md §1:
  *
  * <pre>
  *   image  owner, vm-service, root        -> root, self, owner

@@ -10,7 +10,7 @@ import io.grpc.protobuf.StatusProto;
 import java.util.Map;
 
 /**
- * gRPC errors the banger way (DESIGN.md §3): a canonical status code, one clear sentence, and
+ * gRPC errors the banger way (docs/architecture.md §3): a canonical status code, one clear sentence, and
  * a {@code google.rpc.ErrorInfo} detail with a machine-readable reason, domain "banger.dev"
  * and metadata (the offending field, the name that was not found…).
  */

@@ -18,7 +18,7 @@ import java.util.UUID;
 import java.util.function.Consumer;
 
 /**
- * The long-running work of one service, addressable by id (DESIGN.md §3). Work registers an
+ * The long-running work of one service, addressable by id (docs/architecture.md §3). Work registers an
  * operation, reports progress and ends it; watchers attach at any time and get every later
  * event, then the final state. Cancelling flips a flag the work checks and runs its undo.
  *

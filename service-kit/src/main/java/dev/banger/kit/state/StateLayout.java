@@ -6,7 +6,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 
 /**
- * Where banger keeps things (DESIGN.md §2). Production spreads over the FHS
+ * Where banger keeps things (docs/architecture.md §2). Production spreads over the FHS
  * ({@code /var/lib/banger}, {@code /var/cache/banger}, {@code /run/banger}); the all-in-one
  * dev mode puts the same tree under one {@code --state-dir}.
  */

@@ -8,7 +8,7 @@ import java.util.regex.Pattern;
 
 /**
  * The host's TSC rate in kHz, for {@code tsc_early_khz}. Under TCG the guest's TSC runs at the
- * host's rate, so telling the guest skips a calibration loop that can hang (DESIGN.md §8).
+ * host's rate, so telling the guest skips a calibration loop that can hang (docs/architecture.md §8).
  * Read from sysfs when the kernel exports it, else from {@code cpu MHz} in /proc/cpuinfo.
  */
 final class HostTsc {

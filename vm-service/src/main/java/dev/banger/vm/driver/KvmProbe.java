@@ -14,7 +14,7 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Decides whether QEMU may use KVM for a kernel (DESIGN.md §8: on our machines /dev/kvm exists but
+ * Decides whether QEMU may use KVM for a kernel (docs/architecture.md §8: on our machines /dev/kvm exists but
  * a stock kernel hangs under it). The probe boots the kernel under {@code -accel kvm} with no
  * root disk: a kernel that runs reaches "VFS: Unable to mount root fs" and panics within a
  * second or two, and {@code -no-reboot} then ends QEMU. No such line within the bound means KVM

@@ -29,7 +29,7 @@ final class QemuArgs {
 
   /**
    * @param tscKhz the host TSC rate: passed as {@code tsc_early_khz} so the guest skips early
-   *     TSC calibration, which under TCG can hang forever on a busy host (DESIGN.md §8); 0 omits it
+   *     TSC calibration, which under TCG can hang forever on a busy host (docs/architecture.md §8); 0 omits it
    */
   static List<String> build(LaunchSpec s, Accelerator accel, long tscKhz) {
     List<String> a = new ArrayList<>(List.of(BINARY,

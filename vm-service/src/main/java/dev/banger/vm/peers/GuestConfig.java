@@ -9,7 +9,7 @@ import dev.banger.vm.ports.Lease;
 import java.nio.charset.StandardCharsets;
 
 /**
- * The per-VM files written before each boot (DESIGN.md §4), as disk-service requests: one batch
+ * The per-VM files written before each boot (docs/architecture.md §4), as disk-service requests: one batch
  * for the rootfs overlay (name, resolver, the leased address for banger's network bootstrap,
  * mounts) and one for the work disk ({@code /root}: the owner's SSH key). The sshd drop-in is
  * part of every image banger builds ({@code /etc/ssh/sshd_config.d/99-banger.conf}, with its

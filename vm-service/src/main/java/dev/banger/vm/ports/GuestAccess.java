@@ -5,7 +5,7 @@ import java.util.function.BooleanSupplier;
 
 /**
  * How vm-service reaches inside a guest: over SSH as root with the owner's key, the guest's host
- * key pinned trust-on-first-use in banger's own known_hosts (DESIGN.md §4).
+ * key pinned trust-on-first-use in banger's own known_hosts (docs/architecture.md §4).
  */
 public interface GuestAccess {
 

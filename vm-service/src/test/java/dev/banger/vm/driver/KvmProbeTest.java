@@ -14,7 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The KVM probe on this host's real QEMU and Debian kernel. Where KVM boots the kernel the
- * verdict is KVM; where it hangs (our machines, DESIGN.md §8) the bound ends it and the verdict
+ * verdict is KVM; where it hangs (our machines, docs/architecture.md §8) the bound ends it and the verdict
  * is TCG. Either way it says why, and the second ask is answered from the cache at once.
  */
 class KvmProbeTest {

@@ -13,7 +13,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 
 /**
- * The start plan's shape (DESIGN.md §4) over a fake host: each step acquires named resources
+ * The start plan's shape (docs/architecture.md §4) over a fake host: each step acquires named resources
  * into {@link #host}, and the test injects a failure at every point to prove the host always
  * ends as it started.
  */
