@@ -6,20 +6,21 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 /**
- * The image {@link ImageBench} pulls: three gzip layers built deterministically (fixed seed,
- * fixed mtimes, so the same bytes and digests every run). Sizes are of the uncompressed tars;
- * file contents are half pseudo-random, half repeated text, so gzip gets about half of it.
+ * The image {@link ImageBench} pulls: three gzip layers built deterministically (fixed seed, fixed
+ * mtimes, so the same bytes and digests every run). Sizes are of the uncompressed tars; file
+ * contents are half pseudo-random, half repeated text, so gzip gets about half of it.
+ *
  * <ol>
- *   <li>~120 MiB: 300 directories, ~3000 files of 1–80 KiB; every 7th file and every 10th
- *       directory owned by 1000:1000; 40 setuid-root programs (04755) in {@code usr/bin};
- *       a few symlinks;
+ *   <li>~120 MiB: 300 directories, ~3000 files of 1–80 KiB; every 7th file and every 10th directory
+ *       owned by 1000:1000; 40 setuid-root programs (04755) in {@code usr/bin}; a few symlinks;
  *   <li>~60 MiB: new files under {@code opt/app} (every 5th owned by 100:101) and 200 files of
  *       layer 1 overwritten;
- *   <li>~20 MiB: whiteouts of 100 layer-1 files and one whole directory, an opaque directory,
- *       and new files.
+ *   <li>~20 MiB: whiteouts of 100 layer-1 files and one whole directory, an opaque directory, and
+ *       new files.
  * </ol>
- * No device nodes: {@code umoci unpack --rootless} could not make them, so the baseline would
- * be doing less work than banger's pass.
+ *
+ * No device nodes: {@code umoci unpack --rootless} could not make them, so the baseline would be
+ * doing less work than banger's pass.
  */
 final class BenchImage {
 
@@ -61,7 +62,12 @@ final class BenchImage {
     while (total < 120L << 20) {
       int size = 1024 + rnd.nextInt(80 << 10);
       boolean user = n % 7 == 0;
-      l.file(file(n % DIRS, n / DIRS), content(rnd, size), user ? 0640 : 0644, user ? 1000 : 0, user ? 1000 : 0);
+      l.file(
+          file(n % DIRS, n / DIRS),
+          content(rnd, size),
+          user ? 0640 : 0644,
+          user ? 1000 : 0,
+          user ? 1000 : 0);
       total += size;
       n++;
     }
@@ -89,7 +95,12 @@ final class BenchImage {
     for (int n = 0; total < 60L << 20; n++) {
       int size = 4096 + rnd.nextInt(100 << 10);
       boolean app = n % 5 == 0;
-      l.file("opt/app/mod" + (n % 20) + "/data" + n, content(rnd, size), 0644, app ? 100 : 0, app ? 101 : 0);
+      l.file(
+          "opt/app/mod" + (n % 20) + "/data" + n,
+          content(rnd, size),
+          0644,
+          app ? 100 : 0,
+          app ? 101 : 0);
       total += size;
     }
     return l;
@@ -104,7 +115,11 @@ final class BenchImage {
     long total = 0;
     for (int n = 0; total < 20L << 20; n++) {
       int size = 4096 + rnd.nextInt(80 << 10);
-      l.file((n % 2 == 0 ? "opt/app/mod3/new" : "var/cache/c") + n, content(rnd, size), 0644, n % 3 == 0 ? 1000 : 0,
+      l.file(
+          (n % 2 == 0 ? "opt/app/mod3/new" : "var/cache/c") + n,
+          content(rnd, size),
+          0644,
+          n % 3 == 0 ? 1000 : 0,
           n % 3 == 0 ? 1000 : 0);
       total += size;
     }
@@ -114,7 +129,8 @@ final class BenchImage {
   /** Alternating 4 KiB blocks: pseudo-random bytes, then a repeated line (compressible). */
   private static byte[] content(SplittableRandom rnd, int size) {
     byte[] b = new byte[size];
-    byte[] text = ("line " + rnd.nextInt(1000) + " of some compressible benchmark content\n").getBytes();
+    byte[] text =
+        ("line " + rnd.nextInt(1000) + " of some compressible benchmark content\n").getBytes();
     for (int i = 0; i < size; i++) {
       if ((i >> 12) % 2 == 0) {
         if ((i & 7) == 0) {

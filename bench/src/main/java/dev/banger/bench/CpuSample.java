@@ -8,9 +8,9 @@ import java.util.List;
 
 /**
  * Host CPU at one instant, for where a copy's time went: the whole host's busy and total time
- * ({@code /proc/stat}) and the CPU time of chosen processes ({@code /proc/PID/stat} utime +
- * stime, plus cutime + cstime: the children it has waited for, such as the ssh client vm-service
- * runs for a workspace), in clock ticks (100 per second on Linux).
+ * ({@code /proc/stat}) and the CPU time of chosen processes ({@code /proc/PID/stat} utime + stime,
+ * plus cutime + cstime: the children it has waited for, such as the ssh client vm-service runs for
+ * a workspace), in clock ticks (100 per second on Linux).
  */
 record CpuSample(long hostBusy, long hostTotal, List<Long> processes) {
 
@@ -20,7 +20,7 @@ record CpuSample(long hostBusy, long hostTotal, List<Long> processes) {
     String[] f = Files.readAllLines(Path.of("/proc/stat")).getFirst().trim().split("\\s+");
     long total = 0;
     long idle = 0;
-    for (int i = 1; i < f.length && i <= 8; i++) {  // user nice system idle iowait irq softirq steal
+    for (int i = 1; i < f.length && i <= 8; i++) { // user nice system idle iowait irq softirq steal
       long v = Long.parseLong(f[i]);
       total += v;
       if (i == 4 || i == 5) {
@@ -34,7 +34,10 @@ record CpuSample(long hostBusy, long hostTotal, List<Long> processes) {
     return new CpuSample(total - idle, total, procs);
   }
 
-  /** utime + stime of one process (all its threads) and of its waited-for children; 0 once it is gone. */
+  /**
+   * utime + stime of one process (all its threads) and of its waited-for children; 0 once it is
+   * gone.
+   */
   static long processTicks(long pid) throws IOException {
     Path stat = Path.of("/proc", Long.toString(pid), "stat");
     if (!Files.exists(stat)) {
@@ -44,7 +47,10 @@ record CpuSample(long hostBusy, long hostTotal, List<Long> processes) {
     // Fields after the command name, which is in parentheses and may hold spaces.
     String[] f = s.substring(s.lastIndexOf(')') + 2).split(" ");
     // fields 14-17 of stat(5): utime, stime, cutime, cstime
-    return Long.parseLong(f[11]) + Long.parseLong(f[12]) + Long.parseLong(f[13]) + Long.parseLong(f[14]);
+    return Long.parseLong(f[11])
+        + Long.parseLong(f[12])
+        + Long.parseLong(f[13])
+        + Long.parseLong(f[14]);
   }
 
   /** Host cores busy on average between {@code before} and this sample. */

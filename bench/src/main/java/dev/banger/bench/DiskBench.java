@@ -19,6 +19,7 @@ import java.util.SplittableRandom;
 
 /**
  * disk-service's figures (issue #3), each beside a baseline measured in the same run:
+ *
  * <ol>
  *   <li>work disk from a 512 MiB work-seed grown to 8 GiB (clone + e2fsck -fp + resize2fs) —
  *       baseline: {@code mkfs.ext4} of an empty 8 GiB work disk (the no-seed path);
@@ -27,8 +28,9 @@ import java.util.SplittableRandom;
  *       device-mapper exists (it does not on our machines);
  *   <li>10 guest files patched in one batch (probe + write) vs. 10 separate debugfs calls.
  * </ol>
- * The calls are the library calls VmDisks/GuestFilePatcher make, without the RPC hop (a unary
- * round trip is ~0.1 ms, see UnaryRoundTripBench).
+ *
+ * The calls are the library calls VmDisks/GuestFilePatcher make, without the RPC hop (a unary round
+ * trip is ~0.1 ms, see UnaryRoundTripBench).
  *
  * <p>Usage: DiskBench [repetitions]
  */
@@ -61,7 +63,8 @@ public final class DiskBench {
     Files.createDirectories(rootStage.resolve("etc"));
     Path rootfs = dir.resolve("rootfs.ext4");
     tools.mkfs(rootfs, 1L << 30, rootStage);
-    System.out.printf("fixtures: seed 512 MiB (%d MiB allocated), rootfs 1 GiB (%d MiB allocated), %d reps%n",
+    System.out.printf(
+        "fixtures: seed 512 MiB (%d MiB allocated), rootfs 1 GiB (%d MiB allocated), %d reps%n",
         allocatedMiB(seed), allocatedMiB(rootfs), reps);
 
     System.out.println("== 1. work disk from a 512 MiB seed, grown to 8 GiB ==");
@@ -105,9 +108,10 @@ public final class DiskBench {
     report("baseline: cp --sparse=always", cp);
     ratio("sparse copy / cp (target <= 1.2)", sparse, cp);
     reflink(dir, rootfs, cloner, reps);
-    System.out.println(Files.exists(Path.of("/dev/mapper/control"))
-        ? "dm-snapshot: device-mapper present, but the dm strategy is not built in this release"
-        : "dm-snapshot: not measured — no device-mapper in this kernel (/dev/mapper/control missing)");
+    System.out.println(
+        Files.exists(Path.of("/dev/mapper/control"))
+            ? "dm-snapshot: device-mapper present, but the dm strategy is not built in this release"
+            : "dm-snapshot: not measured — no device-mapper in this kernel (/dev/mapper/control missing)");
 
     System.out.println("== 3. patch 10 guest files ==");
     Path overlay = dir.resolve("patch.ext4");
@@ -135,9 +139,21 @@ public final class DiskBench {
         Path host = dir.resolve("host-" + f);
         Files.write(host, contents.get(f));
         String g = "/etc/sep-" + (i + warm) + "-" + f;
-        check(Command.of("debugfs", "-w", "-f", "-", overlay.toString())
-            .stdin("write " + host + " " + g + "\nsif " + g + " uid 0\nsif " + g + " gid 0\nsif " + g + " mode 0100644\n")
-            .build());
+        check(
+            Command.of("debugfs", "-w", "-f", "-", overlay.toString())
+                .stdin(
+                    "write "
+                        + host
+                        + " "
+                        + g
+                        + "\nsif "
+                        + g
+                        + " uid 0\nsif "
+                        + g
+                        + " gid 0\nsif "
+                        + g
+                        + " mode 0100644\n")
+                .build());
       }
       double sep = ms(t0);
       if (i >= 0) {
@@ -148,14 +164,19 @@ public final class DiskBench {
     report("one batch (probe + write)", batch);
     report("baseline: 10 separate debugfs calls", separate);
     ratio("separate / batch (target >= 5)", separate, batch);
-    System.out.println(tools.isClean(overlay) ? "patched overlay: e2fsck -fn clean" : "patched overlay: NOT CLEAN");
+    System.out.println(
+        tools.isClean(overlay)
+            ? "patched overlay: e2fsck -fn clean"
+            : "patched overlay: NOT CLEAN");
   }
 
   static void reflink(Path dir, Path rootfs, FileCloner cloner, int reps) throws Exception {
     Path img = dir.resolve("xfs.img");
     Path mnt = Files.createDirectories(dir.resolve("xfs"));
-    if (!Files.isExecutable(Path.of("/sbin/mkfs.xfs")) || !"root".equals(System.getProperty("user.name"))) {
-      System.out.println("reflink: not measured — needs root and mkfs.xfs (xfsprogs) for a loop-mounted XFS");
+    if (!Files.isExecutable(Path.of("/sbin/mkfs.xfs"))
+        || !"root".equals(System.getProperty("user.name"))) {
+      System.out.println(
+          "reflink: not measured — needs root and mkfs.xfs (xfsprogs) for a loop-mounted XFS");
       return;
     }
     check(Command.of("truncate", "-s", "3G", img.toString()).build());
@@ -197,7 +218,9 @@ public final class DiskBench {
     }
   }
 
-  /** Best effort: makes copies read from disk rather than the page cache for both contenders alike. */
+  /**
+   * Best effort: makes copies read from disk rather than the page cache for both contenders alike.
+   */
   static void dropCaches() {
     try {
       RUN.run(Command.of("sync").build());
@@ -208,7 +231,10 @@ public final class DiskBench {
   }
 
   static long allocatedMiB(Path p) throws Exception {
-    return Long.parseLong(check(Command.of("stat", "-c", "%b", p.toString()).build()).stdoutText().strip()) * 512 >> 20;
+    return Long.parseLong(
+                check(Command.of("stat", "-c", "%b", p.toString()).build()).stdoutText().strip())
+            * 512
+        >> 20;
   }
 
   static CommandResult check(Command c) throws Exception {
@@ -232,7 +258,8 @@ public final class DiskBench {
   static void report(String what, double[] xs) {
     double[] s = xs.clone();
     Arrays.sort(s);
-    System.out.printf("%-45s median %8.1f ms  (min %.1f, max %.1f)%n", what, median(xs), s[0], s[s.length - 1]);
+    System.out.printf(
+        "%-45s median %8.1f ms  (min %.1f, max %.1f)%n", what, median(xs), s[0], s[s.length - 1]);
   }
 
   static void ratio(String what, double[] a, double[] b) {

@@ -30,18 +30,20 @@ import java.util.Set;
 /**
  * image-service's pull (issue #4): a 3-layer gzip image (~200 MiB of tar, see {@link BenchImage})
  * from a {@code docker-registry} on 127.0.0.1 to a finished rootfs ext4 with true owners.
+ *
  * <ul>
  *   <li><b>banger</b>: the library calls of {@code PullPipeline} (resolve, fetch into the blob
  *       cache, flatten, guest pieces, {@code mkfs.ext4 -d}, one debugfs ownership pass), built as
- *       {@code ImageService.start} builds them. Not run: the work-seed (a disk-service RPC) and
- *       the publish (rename + SQLite row). Cold = empty blob cache; warm = blobs cached.
- *   <li><b>baseline</b> ({@link ShellPipeline}): {@code skopeo copy} to an OCI layout,
- *       {@code umoci unpack --rootless}, {@code mkfs.ext4 -d} of the same size and options, and
- *       one {@code debugfs -w -f script} restoring owners. Cold = fresh OCI dir; warm = the OCI
- *       dir already holds the blobs.
+ *       {@code ImageService.start} builds them. Not run: the work-seed (a disk-service RPC) and the
+ *       publish (rename + SQLite row). Cold = empty blob cache; warm = blobs cached.
+ *   <li><b>baseline</b> ({@link ShellPipeline}): {@code skopeo copy} to an OCI layout, {@code umoci
+ *       unpack --rootless}, {@code mkfs.ext4 -d} of the same size and options, and one {@code
+ *       debugfs -w -f script} restoring owners. Cold = fresh OCI dir; warm = the OCI dir already
+ *       holds the blobs.
  * </ul>
- * Each round runs banger cold, banger warm, baseline cold, baseline warm; medians are printed.
- * The page cache is not dropped: the registry's blobs are hot for both sides alike.
+ *
+ * Each round runs banger cold, banger warm, baseline cold, baseline warm; medians are printed. The
+ * page cache is not dropped: the registry's blobs are hot for both sides alike.
  *
  * <p>Usage: ImageBench [rounds]
  */
@@ -60,7 +62,8 @@ public final class ImageBench {
       try (TestRegistry reg = TestRegistry.start(dir.resolve("registry"))) {
         reg.pushImage(REPO, TAG, layers, TarLayers.Compression.GZIP.mediaType());
         layers = null; // let the heap go before timing
-        System.out.printf("image: 3 gzip layers, %d MiB compressed, built and pushed to %s in %.1f s; %d rounds%n",
+        System.out.printf(
+            "image: 3 gzip layers, %d MiB compressed, built and pushed to %s in %.1f s; %d rounds%n",
             compressed >> 20, reg.host(), DiskBench.ms(t0) / 1000, rounds);
         run(dir, reg.host(), rounds);
       }
@@ -71,8 +74,11 @@ public final class ImageBench {
 
   static void run(Path dir, String host, int rounds) throws Exception {
     ImageReference ref = ImageReference.parse(host + "/" + REPO + ":" + TAG);
-    Ext4Toolkit kit = new Ext4Toolkit(DiskBench.RUN, BlockDevicePolicy.fromProcess(),
-        Files.createDirectories(dir.resolve("scratch")));
+    Ext4Toolkit kit =
+        new Ext4Toolkit(
+            DiskBench.RUN,
+            BlockDevicePolicy.fromProcess(),
+            Files.createDirectories(dir.resolve("scratch")));
     ShellPipeline shell = new ShellPipeline(new E2fsTools(DiskBench.RUN));
     double[] bCold = new double[rounds];
     double[] bWarm = new double[rounds];
@@ -87,8 +93,11 @@ public final class ImageBench {
       Pulled warm = banger(kit, host, ref, cache, dir.resolve("b-warm" + i));
       bWarm[i] = DiskBench.ms(t0);
       if (i == 0) {
-        System.out.printf("banger rootfs: %d MiB, %d owners/modes restored; e2fsck -fn %s; owners as the layers say: %s%n",
-            cold.size >> 20, cold.fixes, kit.tools().isClean(cold.rootfs) ? "clean" : "NOT CLEAN",
+        System.out.printf(
+            "banger rootfs: %d MiB, %d owners/modes restored; e2fsck -fn %s; owners as the layers say: %s%n",
+            cold.size >> 20,
+            cold.fixes,
+            kit.tools().isClean(cold.rootfs) ? "clean" : "NOT CLEAN",
             shell.sameOwners(cold.rootfs, cold.owners));
       }
       Files.delete(cold.rootfs);
@@ -103,14 +112,19 @@ public final class ImageBench {
       ShellPipeline.Result pw = shell.pull(host, oci, dir.resolve("p-warm" + i), cold.size);
       pWarm[i] = DiskBench.ms(t0);
       if (i == 0) {
-        System.out.printf("baseline rootfs: %d debugfs owner lines (%d entries); e2fsck -fn %s; "
-                + "same owners and modes as banger's: %s%n", pc.scriptLines(), pc.entries(),
-            kit.tools().isClean(pc.rootfs()) ? "clean" : "NOT CLEAN", shell.sameOwners(pc.rootfs(), warm.owners));
+        System.out.printf(
+            "baseline rootfs: %d debugfs owner lines (%d entries); e2fsck -fn %s; "
+                + "same owners and modes as banger's: %s%n",
+            pc.scriptLines(),
+            pc.entries(),
+            kit.tools().isClean(pc.rootfs()) ? "clean" : "NOT CLEAN",
+            shell.sameOwners(pc.rootfs(), warm.owners));
       }
       shell.clean(pc);
       shell.clean(pw);
       DiskBench.RUN.run(Command.of("rm", "-rf", oci.toString()).build());
-      System.out.printf("round %d: banger cold %.0f ms, warm %.0f ms; baseline cold %.0f ms, warm %.0f ms%n",
+      System.out.printf(
+          "round %d: banger cold %.0f ms, warm %.0f ms; baseline cold %.0f ms, warm %.0f ms%n",
           i + 1, bCold[i], bWarm[i], pCold[i], pWarm[i]);
     }
     DiskBench.report("banger pull, cold cache", bCold);
@@ -121,18 +135,28 @@ public final class ImageBench {
     DiskBench.ratio("banger / baseline, warm", bWarm, pWarm);
   }
 
-  /** A rootfs built by banger's pipeline, with the owners it was asked to restore (for the check). */
+  /**
+   * A rootfs built by banger's pipeline, with the owners it was asked to restore (for the check).
+   */
   record Pulled(Path rootfs, long size, int fixes, FlattenResult owners) {}
 
-  /** resolve, fetch, flatten, guest pieces, mkfs.ext4 -d, ownership: PullPipeline.pull without seed and publish. */
-  static Pulled banger(Ext4Toolkit kit, String host, ImageReference ref, Path cacheDir, Path work) throws Exception {
+  /**
+   * resolve, fetch, flatten, guest pieces, mkfs.ext4 -d, ownership: PullPipeline.pull without seed
+   * and publish.
+   */
+  static Pulled banger(Ext4Toolkit kit, String host, ImageReference ref, Path cacheDir, Path work)
+      throws Exception {
     BlobCache cache = new BlobCache(cacheDir);
     LayerFetcher fetcher = new LayerFetcher(cache, 3);
     RootfsBuilder builder = new RootfsBuilder(kit, 1L << 30);
-    try (RegistryClient client = RegistryClient.builder().transport(TransportPolicy.withInsecureRegistries(Set.of(host)))
-        .proxySelector(ProxySelector.of(null)).build()) {
+    try (RegistryClient client =
+        RegistryClient.builder()
+            .transport(TransportPolicy.withInsecureRegistries(Set.of(host)))
+            .proxySelector(ProxySelector.of(null))
+            .build()) {
       ResolvedImage image = client.resolve(ref);
-      LayerFetcher.FetchedImage fetched = fetcher.fetch(image, client.blobs(ref), LayerFetcher.Listener.NONE);
+      LayerFetcher.FetchedImage fetched =
+          fetcher.fetch(image, client.blobs(ref), LayerFetcher.Listener.NONE);
       Path tree = Files.createDirectories(work.resolve("tree"));
       long uid = (Integer) Files.getAttribute(tree, "unix:uid");
       long gid = (Integer) Files.getAttribute(tree, "unix:gid");

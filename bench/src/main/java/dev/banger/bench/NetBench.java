@@ -25,13 +25,15 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * net-service's figures (issue #5), inside a network namespace of its own with net-service in a
  * child JVM (as its tests run it), over the Unix socket:
+ *
  * <ol>
  *   <li>AcquireTap from the warm pool vs. made cold (owner other than the pool's), RPC round trip,
- *       the pool refilled before each warm call; and the same two ip batches run directly
- *       (rename + attach vs. tuntap add + attach), to show what the kernel and ip cost without banger;
+ *       the pool refilled before each warm call; and the same two ip batches run directly (rename +
+ *       attach vs. tuntap add + attach), to show what the kernel and ip cost without banger;
  *   <li>50 concurrent LeaseIp + AcquireTap (one VM each, pool of 8), per-VM latency p50/p99 and
  *       wall time; baseline: the same 50 one after another.
  * </ol>
+ *
  * Usage: NetBench [reps] [rounds]
  */
 public final class NetBench {
@@ -45,11 +47,16 @@ public final class NetBench {
     int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 3;
     Path dir = Files.createTempDirectory("bgr-net-bench-");
     try (NetNamespace ns = NetNamespace.create();
-        ChildNetService svc = ChildNetService.start(ns, dir, """
+        ChildNetService svc =
+            ChildNetService.start(
+                ns,
+                dir,
+                """
             owner = "%d"
             [net]
             tap_pool_size = %d
-            """.formatted(POOL_OWNER, POOL))) {
+            """
+                    .formatted(POOL_OWNER, POOL))) {
       svc.stub().ensureBridge(EnsureBridgeRequest.getDefaultInstance());
       tapWarmVsCold(ns, svc, reps);
       concurrent(ns, svc, rounds);
@@ -68,22 +75,39 @@ public final class NetBench {
       awaitPool(ns, POOL);
       String a = leased(svc, "w" + (i + 3));
       long t0 = System.nanoTime();
-      Tap tw = svc.stub().acquireTap(AcquireTapRequest.newBuilder().setVmId(a).setOwnerUid(POOL_OWNER).build()).getTap();
+      Tap tw =
+          svc.stub()
+              .acquireTap(AcquireTapRequest.newBuilder().setVmId(a).setOwnerUid(POOL_OWNER).build())
+              .getTap();
       long t1 = System.nanoTime();
       String b = leased(svc, "c" + (i + 3));
       long t2 = System.nanoTime();
-      Tap tc = svc.stub().acquireTap(AcquireTapRequest.newBuilder().setVmId(b).setOwnerUid(POOL_OWNER + 1).build()).getTap();
+      Tap tc =
+          svc.stub()
+              .acquireTap(
+                  AcquireTapRequest.newBuilder().setVmId(b).setOwnerUid(POOL_OWNER + 1).build())
+              .getTap();
       long t3 = System.nanoTime();
       if (!tw.getFromPool() || tc.getFromPool()) {
-        throw new IllegalStateException("expected one warm and one cold tap, got " + tw + " / " + tc);
+        throw new IllegalStateException(
+            "expected one warm and one cold tap, got " + tw + " / " + tc);
       }
       // The same two batches by hand, on taps outside banger's marks.
       ns.ip("tuntap", "add", "dev", "bench-p", "mode", "tap", "user", Integer.toString(POOL_OWNER));
       long r0 = System.nanoTime();
-      ns.execWithStdin("link set dev bench-p name bench-r\nlink set dev bench-r master br-banger up\n", "ip", "-batch", "-");
+      ns.execWithStdin(
+          "link set dev bench-p name bench-r\nlink set dev bench-r master br-banger up\n",
+          "ip",
+          "-batch",
+          "-");
       long r1 = System.nanoTime();
-      ns.execWithStdin("tuntap add dev bench-c mode tap user " + POOL_OWNER + "\nlink set dev bench-c master br-banger up\n",
-          "ip", "-batch", "-");
+      ns.execWithStdin(
+          "tuntap add dev bench-c mode tap user "
+              + POOL_OWNER
+              + "\nlink set dev bench-c master br-banger up\n",
+          "ip",
+          "-batch",
+          "-");
       long r2 = System.nanoTime();
       ns.ip("link", "del", "dev", "bench-r");
       ns.ip("link", "del", "dev", "bench-c");
@@ -99,8 +123,10 @@ public final class NetBench {
     System.out.printf("AcquireTap RPC, warm pool : %s%n", stats(warm));
     System.out.printf("AcquireTap RPC, made cold : %s%n", stats(cold));
     System.out.printf("ratio cold/warm (median)  : %.2f%n", median(cold) / median(warm));
-    System.out.printf("ip batch by hand (ip netns exec + ip), rename+attach: %s%n", stats(rawRename));
-    System.out.printf("ip batch by hand (ip netns exec + ip), create+attach: %s%n", stats(rawCreate));
+    System.out.printf(
+        "ip batch by hand (ip netns exec + ip), rename+attach: %s%n", stats(rawRename));
+    System.out.printf(
+        "ip batch by hand (ip netns exec + ip), create+attach: %s%n", stats(rawCreate));
   }
 
   static void concurrent(NetNamespace ns, ChildNetService svc, int rounds) throws Exception {
@@ -113,17 +139,27 @@ public final class NetBench {
         List<Future<?>> fs = new ArrayList<>();
         for (int i = 0; i < 50; i++) {
           String name = "p" + round + "-" + i;
-          fs.add(ex.submit(() -> {
-            String vm = UUID.randomUUID().toString();
-            long t0 = System.nanoTime();
-            svc.stub().leaseIp(LeaseIpRequest.newBuilder().setVmId(vm).setVmName(name).build());
-            Tap t = svc.stub().acquireTap(AcquireTapRequest.newBuilder().setVmId(vm).setOwnerUid(POOL_OWNER).build()).getTap();
-            lat.add((System.nanoTime() - t0) / 1e6);
-            if (t.getFromPool()) {
-              warm.incrementAndGet();
-            }
-            return null;
-          }));
+          fs.add(
+              ex.submit(
+                  () -> {
+                    String vm = UUID.randomUUID().toString();
+                    long t0 = System.nanoTime();
+                    svc.stub()
+                        .leaseIp(LeaseIpRequest.newBuilder().setVmId(vm).setVmName(name).build());
+                    Tap t =
+                        svc.stub()
+                            .acquireTap(
+                                AcquireTapRequest.newBuilder()
+                                    .setVmId(vm)
+                                    .setOwnerUid(POOL_OWNER)
+                                    .build())
+                            .getTap();
+                    lat.add((System.nanoTime() - t0) / 1e6);
+                    if (t.getFromPool()) {
+                      warm.incrementAndGet();
+                    }
+                    return null;
+                  }));
         }
         for (Future<?> f : fs) {
           f.get();
@@ -138,16 +174,22 @@ public final class NetBench {
       for (int i = 0; i < 50; i++) {
         String vm = UUID.randomUUID().toString();
         long t0 = System.nanoTime();
-        svc.stub().leaseIp(LeaseIpRequest.newBuilder().setVmId(vm).setVmName("s" + round + "-" + i).build());
+        svc.stub()
+            .leaseIp(
+                LeaseIpRequest.newBuilder().setVmId(vm).setVmName("s" + round + "-" + i).build());
         seqLease.add((System.nanoTime() - t0) / 1e6);
-        svc.stub().acquireTap(AcquireTapRequest.newBuilder().setVmId(vm).setOwnerUid(POOL_OWNER).build());
+        svc.stub()
+            .acquireTap(AcquireTapRequest.newBuilder().setVmId(vm).setOwnerUid(POOL_OWNER).build());
         seq.add((System.nanoTime() - t0) / 1e6);
       }
       double seqWall = (System.nanoTime() - s0) / 1e6;
       releaseAll(svc);
-      System.out.printf("round %d: 50 concurrent lease+tap: %s; wall %.0f ms; %d from the pool%n", round, stats(lat),
-          wall, warm.get());
-      System.out.printf("round %d: 50 sequential lease+tap (baseline): %s; wall %.0f ms%n", round, stats(seq), seqWall);
+      System.out.printf(
+          "round %d: 50 concurrent lease+tap: %s; wall %.0f ms; %d from the pool%n",
+          round, stats(lat), wall, warm.get());
+      System.out.printf(
+          "round %d: 50 sequential lease+tap (baseline): %s; wall %.0f ms%n",
+          round, stats(seq), seqWall);
       System.out.printf("round %d:   of which LeaseIp alone: %s%n", round, stats(seqLease));
     }
   }
@@ -159,8 +201,11 @@ public final class NetBench {
   }
 
   static void releaseAll(ChildNetService svc) {
-    svc.stub().listLeases(ListLeasesRequest.getDefaultInstance()).getLeasesList()
-        .forEach(l -> svc.stub().releaseIp(ReleaseIpRequest.newBuilder().setVmId(l.getVmId()).build()));
+    svc.stub()
+        .listLeases(ListLeasesRequest.getDefaultInstance())
+        .getLeasesList()
+        .forEach(
+            l -> svc.stub().releaseIp(ReleaseIpRequest.newBuilder().setVmId(l.getVmId()).build()));
   }
 
   static void awaitPool(NetNamespace ns, int n) throws Exception {
@@ -185,7 +230,8 @@ public final class NetBench {
   }
 
   static String stats(List<Double> xs) {
-    return String.format("p50 %.1f ms, p99 %.1f ms, min %.1f, max %.1f (n=%d)", pct(xs, 50), pct(xs, 99),
-        Collections.min(xs), Collections.max(xs), xs.size());
+    return String.format(
+        "p50 %.1f ms, p99 %.1f ms, min %.1f, max %.1f (n=%d)",
+        pct(xs, 50), pct(xs, 99), Collections.min(xs), Collections.max(xs), xs.size());
   }
 }

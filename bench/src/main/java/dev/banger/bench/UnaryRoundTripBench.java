@@ -11,9 +11,9 @@ import io.grpc.ManagedChannel;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.netty.NettyChannelBuilder;
-import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollSocketChannel;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
@@ -25,8 +25,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Unary RPC round trip (grpc.health.v1.Health/Check, through the full kit stack: peer policy
- * interceptor, virtual-thread executor) over the Unix socket vs. over TCP loopback, measured in
- * the same run, interleaved round by round so machine drift hits both alike.
+ * interceptor, virtual-thread executor) over the Unix socket vs. over TCP loopback, measured in the
+ * same run, interleaved round by round so machine drift hits both alike.
  *
  * <p>Usage: UnaryRoundTripBench [calls-per-round] [rounds]
  */
@@ -39,15 +39,27 @@ public final class UnaryRoundTripBench {
     int self = HostIdentity.currentUid();
     // UDS: the production policy shape (self allowed by SO_PEERCRED). TCP has no credentials,
     // so its policy says "any": the interceptor still runs, only the credential match differs.
-    AccessPolicy uds = new AccessPolicy(List.of(new Principal.Self()), Map.of(), new UserDirectory(), self, -1);
-    AccessPolicy tcp = new AccessPolicy(List.of(new Principal.Any()), Map.of(), new UserDirectory(), self, -1);
+    AccessPolicy uds =
+        new AccessPolicy(List.of(new Principal.Self()), Map.of(), new UserDirectory(), self, -1);
+    AccessPolicy tcp =
+        new AccessPolicy(List.of(new Principal.Any()), Map.of(), new UserDirectory(), self, -1);
     var loop = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
-    try (KitServer udsServer = KitServer.builder("bench-uds").unixSocket(new SocketSpec(dir.resolve("b.sock"), 0600, null, null)).policy(uds).start();
+    try (KitServer udsServer =
+            KitServer.builder("bench-uds")
+                .unixSocket(new SocketSpec(dir.resolve("b.sock"), 0600, null, null))
+                .policy(uds)
+                .start();
         KitServer tcpServer = KitServer.builder("bench-tcp").tcpLoopback(0).policy(tcp).start()) {
       ManagedChannel udsCh = UnixChannels.forSocket(dir.resolve("b.sock"));
-      ManagedChannel tcpCh = NettyChannelBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), tcpServer.port()))
-          .eventLoopGroup(loop).channelType(EpollSocketChannel.class).usePlaintext().build();
-      System.out.printf("unary round trip, Health/Check, %d calls x %d rounds each, sequential, one channel, %d cores%n",
+      ManagedChannel tcpCh =
+          NettyChannelBuilder.forAddress(
+                  new InetSocketAddress(InetAddress.getLoopbackAddress(), tcpServer.port()))
+              .eventLoopGroup(loop)
+              .channelType(EpollSocketChannel.class)
+              .usePlaintext()
+              .build();
+      System.out.printf(
+          "unary round trip, Health/Check, %d calls x %d rounds each, sequential, one channel, %d cores%n",
           calls, rounds, Runtime.getRuntime().availableProcessors());
       // Warm-up: JIT both paths before anything counts.
       measure(udsCh, calls);
@@ -60,9 +72,15 @@ public final class UnaryRoundTripBench {
       }
       Stats u = Stats.of(udsAll);
       Stats t = Stats.of(tcpAll);
-      System.out.printf("%-22s p50 %7.1f us   p99 %7.1f us   mean %7.1f us   %8.0f calls/s%n", "unix socket (+peercred)", u.p50, u.p99, u.mean, 1e6 / u.mean);
-      System.out.printf("%-22s p50 %7.1f us   p99 %7.1f us   mean %7.1f us   %8.0f calls/s%n", "tcp loopback (baseline)", t.p50, t.p99, t.mean, 1e6 / t.mean);
-      System.out.printf("ratio unix/tcp          p50 %.2f        p99 %.2f        mean %.2f%n", u.p50 / t.p50, u.p99 / t.p99, u.mean / t.mean);
+      System.out.printf(
+          "%-22s p50 %7.1f us   p99 %7.1f us   mean %7.1f us   %8.0f calls/s%n",
+          "unix socket (+peercred)", u.p50, u.p99, u.mean, 1e6 / u.mean);
+      System.out.printf(
+          "%-22s p50 %7.1f us   p99 %7.1f us   mean %7.1f us   %8.0f calls/s%n",
+          "tcp loopback (baseline)", t.p50, t.p99, t.mean, 1e6 / t.mean);
+      System.out.printf(
+          "ratio unix/tcp          p50 %.2f        p99 %.2f        mean %.2f%n",
+          u.p50 / t.p50, u.p99 / t.p99, u.mean / t.mean);
       udsCh.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
       tcpCh.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     } finally {

@@ -33,6 +33,7 @@ import java.util.stream.Stream;
 /**
  * vm-service's figures (issue #6): the assembled {@code bangerd --all} inside a network namespace
  * of its own, Debian's kernel and the debian-bookworm image, QEMU TCG. Per round:
+ *
  * <ol>
  *   <li>CreateVm to SSH-ready (first boot: disks made, host key generated), with each stage's time;
  *       baseline: the very QEMU command line banger ran, with a tap made by hand, on copies of the
@@ -41,6 +42,7 @@ import java.util.stream.Stream;
  *   <li>StartVm of the stopped VM to SSH-ready (a later boot); baseline: the same command line on
  *       the same disks.
  * </ol>
+ *
  * The ratios are the orchestration overhead (target ≤ 1.10). Usage: VmBench [rounds]
  */
 public final class VmBench {
@@ -51,7 +53,10 @@ public final class VmBench {
   public static void main(String[] args) throws Exception {
     int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 3;
     Path state = Files.createTempDirectory(Path.of("/tmp"), "bgr-vm-bench-");
-    Path cfg = Files.writeString(state.resolve("config.toml"), """
+    Path cfg =
+        Files.writeString(
+            state.resolve("config.toml"),
+            """
         [net]
         tap_pool_size = 0
         [vm]
@@ -85,15 +90,32 @@ public final class VmBench {
       var images = ImageServiceGrpc.newBlockingStub(ch).withDeadlineAfter(20, TimeUnit.MINUTES);
       String release;
       try (Stream<Path> s = Files.list(Path.of("/boot"))) {
-        release = s.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("vmlinuz-")).sorted()
-            .reduce((a, b) -> b).orElseThrow(() -> new IllegalStateException("no /boot/vmlinuz-*"))
-            .substring("vmlinuz-".length());
+        release =
+            s.map(p -> p.getFileName().toString())
+                .filter(n -> n.startsWith("vmlinuz-"))
+                .sorted()
+                .reduce((a, b) -> b)
+                .orElseThrow(() -> new IllegalStateException("no /boot/vmlinuz-*"))
+                .substring("vmlinuz-".length());
       }
-      String kernel = last(images.importKernel(ImportKernelRequest.newBuilder().setFromHost(true)
-          .setHostRelease(release).build())).getKernel().getName();
+      String kernel =
+          last(images.importKernel(
+                  ImportKernelRequest.newBuilder()
+                      .setFromHost(true)
+                      .setHostRelease(release)
+                      .build()))
+              .getKernel()
+              .getName();
       long t0 = System.nanoTime();
-      last(images.pullImage(PullImageRequest.newBuilder().setReference("debian-bookworm").setKernel(kernel).build()));
-      System.out.printf("image debian-bookworm built in %.1f s (kernel %s)%n", (System.nanoTime() - t0) / 1e9, release);
+      last(
+          images.pullImage(
+              PullImageRequest.newBuilder()
+                  .setReference("debian-bookworm")
+                  .setKernel(kernel)
+                  .build()));
+      System.out.printf(
+          "image debian-bookworm built in %.1f s (kernel %s)%n",
+          (System.nanoTime() - t0) / 1e9, release);
     } finally {
       ch.shutdownNow();
       for (RunningProcess p : List.of(image, disk)) {
@@ -103,7 +125,8 @@ public final class VmBench {
     }
   }
 
-  static RunningProcess bangerd(Path state, Path cfg, String netns, String... which) throws Exception {
+  static RunningProcess bangerd(Path state, Path cfg, String netns, String... which)
+      throws Exception {
     List<String> argv = new ArrayList<>();
     if (netns != null) {
       argv.addAll(List.of("ip", "netns", "exec", netns));
@@ -116,14 +139,16 @@ public final class VmBench {
     long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
     while (!(Files.exists(log) && Files.readString(log).contains("bangerd: serving"))) {
       if (!p.isAlive() || System.nanoTime() > deadline) {
-        throw new IllegalStateException("bangerd " + Arrays.toString(which) + " did not start:\n" + Files.readString(log));
+        throw new IllegalStateException(
+            "bangerd " + Arrays.toString(which) + " did not start:\n" + Files.readString(log));
       }
       Thread.sleep(50);
     }
     return p;
   }
 
-  static void run(VmServiceGrpc.VmServiceBlockingStub vms, NetNamespace ns, Path state, int rounds) throws Exception {
+  static void run(VmServiceGrpc.VmServiceBlockingStub vms, NetNamespace ns, Path state, int rounds)
+      throws Exception {
     List<Double> create = new ArrayList<>();
     List<Double> start = new ArrayList<>();
     List<Double> raw = new ArrayList<>();
@@ -137,7 +162,8 @@ public final class VmBench {
       Vm vm = null;
       String stage = null;
       long stageT = t0;
-      for (Iterator<CreateVmResponse> it = stub.createVm(CreateVmRequest.newBuilder().setName(name).build());
+      for (Iterator<CreateVmResponse> it =
+              stub.createVm(CreateVmRequest.newBuilder().setName(name).build());
           it.hasNext(); ) {
         CreateVmResponse e = it.next();
         long now = System.nanoTime();
@@ -162,7 +188,8 @@ public final class VmBench {
       long t1 = System.nanoTime();
       String sStage = null;
       long sT = t1;
-      for (Iterator<StartVmResponse> it = stub.startVm(StartVmRequest.newBuilder().setVm(name).build());
+      for (Iterator<StartVmResponse> it =
+              stub.startVm(StartVmRequest.newBuilder().setVm(name).build());
           it.hasNext(); ) {
         StartVmResponse e = it.next();
         long now = System.nanoTime();
@@ -178,38 +205,59 @@ public final class VmBench {
       vms.stopVm(StopVmRequest.newBuilder().setVm(name).build());
 
       raw.add(rawBoot(ns, state, vm, argv, tap, false));
-      vms.withDeadlineAfter(2, TimeUnit.MINUTES).deleteVm(DeleteVmRequest.newBuilder().setVm(name).build());
-      System.out.printf("round %d: create+start %.0f ms vs raw first boot %.0f ms (%.2f); start %.0f ms vs raw"
-          + " later boot %.0f ms (%.2f)%n", r + 1, create.getLast(), rawFirst.getLast(),
-          create.getLast() / rawFirst.getLast(), start.getLast(), raw.getLast(), start.getLast() / raw.getLast());
+      vms.withDeadlineAfter(2, TimeUnit.MINUTES)
+          .deleteVm(DeleteVmRequest.newBuilder().setVm(name).build());
+      System.out.printf(
+          "round %d: create+start %.0f ms vs raw first boot %.0f ms (%.2f); start %.0f ms vs raw"
+              + " later boot %.0f ms (%.2f)%n",
+          r + 1,
+          create.getLast(),
+          rawFirst.getLast(),
+          create.getLast() / rawFirst.getLast(),
+          start.getLast(),
+          raw.getLast(),
+          start.getLast() / raw.getLast());
     }
-    System.out.println("stage medians, from the client's view of the progress stream: create | start");
-    stages.forEach((k, v) -> System.out.printf("  %-15s %8.0f ms | %8.0f ms%n", k, median(v),
-        median(startStages.getOrDefault(k, List.of()))));
+    System.out.println(
+        "stage medians, from the client's view of the progress stream: create | start");
+    stages.forEach(
+        (k, v) ->
+            System.out.printf(
+                "  %-15s %8.0f ms | %8.0f ms%n",
+                k, median(v), median(startStages.getOrDefault(k, List.of()))));
     double c = median(create);
     double cf = median(rawFirst);
     double s = median(start);
     double b = median(raw);
-    System.out.printf("medians over %d rounds: create+start %.0f ms, raw first boot %.0f ms; start %.0f ms, raw"
-        + " later boot %.0f ms%n", rounds, c, cf, s, b);
-    System.out.printf("ratio create+start / raw first boot = %.2f; start / raw later boot = %.2f (target <= 1.10)%n",
+    System.out.printf(
+        "medians over %d rounds: create+start %.0f ms, raw first boot %.0f ms; start %.0f ms, raw"
+            + " later boot %.0f ms%n",
+        rounds, c, cf, s, b);
+    System.out.printf(
+        "ratio create+start / raw first boot = %.2f; start / raw later boot = %.2f (target <= 1.10)%n",
         c / cf, s / b);
   }
 
   /** The command line of the VM's QEMU, read from /proc while it runs. */
   static List<String> qemuArgv(Path state, String vmId) throws Exception {
-    String pid = RUN.check(Command.of("pgrep", "-f", "banger-" + vmId).build()).stdoutText().lines().findFirst()
-        .orElseThrow().strip();
+    String pid =
+        RUN.check(Command.of("pgrep", "-f", "banger-" + vmId).build())
+            .stdoutText()
+            .lines()
+            .findFirst()
+            .orElseThrow()
+            .strip();
     String cmdline = Files.readString(Path.of("/proc/" + pid + "/cmdline"), StandardCharsets.UTF_8);
     return List.of(cmdline.split("\0"));
   }
 
   /**
-   * The same QEMU command line with a hand-made tap and its own run dir: on the same disks (a
-   * later boot), or, for {@code firstBoot}, on sparse copies whose first-boot marker and SSH host
-   * keys are removed, so the guest does its first boot again as banger's create did.
+   * The same QEMU command line with a hand-made tap and its own run dir: on the same disks (a later
+   * boot), or, for {@code firstBoot}, on sparse copies whose first-boot marker and SSH host keys
+   * are removed, so the guest does its first boot again as banger's create did.
    */
-  static double rawBoot(NetNamespace ns, Path state, Vm vm, List<String> argv, String tapOpt, boolean firstBoot)
+  static double rawBoot(
+      NetNamespace ns, Path state, Vm vm, List<String> argv, String tapOpt, boolean firstBoot)
       throws Exception {
     Path runDir = state.resolve("run/vms/" + vm.getId());
     Path rawDir = Files.createDirectories(state.resolve("run/raw"));
@@ -219,12 +267,16 @@ public final class VmBench {
     if (firstBoot) {
       for (String disk : List.of("rootfs.ext4", "work.ext4")) {
         Path copy = rawDir.resolve(disk);
-        RUN.check(Command.of("cp", "--sparse=always", vmDir.resolve(disk).toString(), copy.toString()).build());
+        RUN.check(
+            Command.of("cp", "--sparse=always", vmDir.resolve(disk).toString(), copy.toString())
+                .build());
         disks.put(vmDir.resolve(disk).toString(), copy.toString());
       }
-      RUN.check(Command.of("debugfs", "-w", "-f", "-", rawDir.resolve("rootfs.ext4").toString()).stdin(
-          "rm /var/lib/banger/first-boot.done\nrm /etc/ssh/ssh_host_ed25519_key\nrm /etc/ssh/ssh_host_ed25519_key.pub\n")
-          .build());
+      RUN.check(
+          Command.of("debugfs", "-w", "-f", "-", rawDir.resolve("rootfs.ext4").toString())
+              .stdin(
+                  "rm /var/lib/banger/first-boot.done\nrm /etc/ssh/ssh_host_ed25519_key\nrm /etc/ssh/ssh_host_ed25519_key.pub\n")
+              .build());
       known = rawDir.resolve("known_hosts");
       Files.deleteIfExists(known);
     }
@@ -235,8 +287,10 @@ public final class VmBench {
     String oldTap = tapOpt.split("ifname=")[1].split(",")[0];
     List<String> raw = new ArrayList<>(List.of("ip", "netns", "exec", ns.name()));
     for (String a : argv) {
-      String x = a.replace(runDir.toString(), rawDir.toString()).replace("ifname=" + oldTap, "ifname=" + tap)
-          .replace("banger-" + vm.getId(), "raw-" + vm.getId());
+      String x =
+          a.replace(runDir.toString(), rawDir.toString())
+              .replace("ifname=" + oldTap, "ifname=" + tap)
+              .replace("banger-" + vm.getId(), "raw-" + vm.getId());
       for (var d : disks.entrySet()) {
         x = x.replace(d.getKey(), d.getValue());
       }
@@ -248,21 +302,63 @@ public final class VmBench {
     RUN.check(Command.of(raw).build());
     double ms;
     while (true) {
-      var r = RUN.run(Command.of("ip", "netns", "exec", ns.name(), "ssh", "-F", "/dev/null", "-i", key.toString(),
-          "-o", "IdentitiesOnly=yes", "-o", "UserKnownHostsFile=" + known, "-o", checking, "-o",
-          "BatchMode=yes", "-o", "ConnectTimeout=2", "root@" + vm.getIpAddress(), "true").build());
+      var r =
+          RUN.run(
+              Command.of(
+                      "ip",
+                      "netns",
+                      "exec",
+                      ns.name(),
+                      "ssh",
+                      "-F",
+                      "/dev/null",
+                      "-i",
+                      key.toString(),
+                      "-o",
+                      "IdentitiesOnly=yes",
+                      "-o",
+                      "UserKnownHostsFile=" + known,
+                      "-o",
+                      checking,
+                      "-o",
+                      "BatchMode=yes",
+                      "-o",
+                      "ConnectTimeout=2",
+                      "root@" + vm.getIpAddress(),
+                      "true")
+                  .build());
       if (r.succeeded()) {
         ms = (System.nanoTime() - t0) / 1e6;
         break;
       }
       if (System.nanoTime() - t0 > Duration.ofMinutes(5).toNanos()) {
-        throw new IllegalStateException("raw QEMU boot not reachable over SSH in 5 min: " + r.stderrText());
+        throw new IllegalStateException(
+            "raw QEMU boot not reachable over SSH in 5 min: " + r.stderrText());
       }
       Thread.sleep(100);
     }
-    RUN.run(Command.of("ip", "netns", "exec", ns.name(), "ssh", "-F", "/dev/null", "-i", key.toString(), "-o",
-        "IdentitiesOnly=yes", "-o", "UserKnownHostsFile=" + known, "-o", checking, "-o", "BatchMode=yes",
-        "root@" + vm.getIpAddress(), "systemctl poweroff").build());
+    RUN.run(
+        Command.of(
+                "ip",
+                "netns",
+                "exec",
+                ns.name(),
+                "ssh",
+                "-F",
+                "/dev/null",
+                "-i",
+                key.toString(),
+                "-o",
+                "IdentitiesOnly=yes",
+                "-o",
+                "UserKnownHostsFile=" + known,
+                "-o",
+                checking,
+                "-o",
+                "BatchMode=yes",
+                "root@" + vm.getIpAddress(),
+                "systemctl poweroff")
+            .build());
     String pid = Files.readString(rawDir.resolve("qemu.pid")).strip();
     long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
     while (Files.exists(Path.of("/proc/" + pid)) && System.nanoTime() < deadline) {

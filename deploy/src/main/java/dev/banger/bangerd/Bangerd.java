@@ -18,8 +18,8 @@ import dev.banger.vm.VmServiceModule;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -28,15 +28,17 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * The one launcher for banger's services: {@code bangerd --service vm} runs one (production,
- * one systemd unit per service), {@code bangerd --all --state-dir DIR} runs all four in this
- * JVM, each on its own socket under {@code DIR/run}. Same code, sockets and checks either way.
+ * The one launcher for banger's services: {@code bangerd --service vm} runs one (production, one
+ * systemd unit per service), {@code bangerd --all --state-dir DIR} runs all four in this JVM, each
+ * on its own socket under {@code DIR/run}. Same code, sockets and checks either way.
  *
- * <p>Exit codes: 143 (128+SIGTERM, the JVM's convention) after a clean stop on SIGTERM,
- * 130 on SIGINT, 1 could not start (message on stderr), 2 usage error, 3 another bangerd
- * already serves one of the sockets.
+ * <p>Exit codes: 143 (128+SIGTERM, the JVM's convention) after a clean stop on SIGTERM, 130 on
+ * SIGINT, 1 could not start (message on stderr), 2 usage error, 3 another bangerd already serves
+ * one of the sockets.
  */
-@Command(name = "bangerd", mixinStandardHelpOptions = true,
+@Command(
+    name = "bangerd",
+    mixinStandardHelpOptions = true,
     versionProvider = Bangerd.Version.class,
     description = "Runs banger's gRPC services on their Unix sockets.")
 public final class Bangerd implements Callable<Integer> {
@@ -46,7 +48,10 @@ public final class Bangerd implements Callable<Integer> {
   private static final Logger log = LoggerFactory.getLogger(Bangerd.class);
 
   static final class Which {
-    @Option(names = "--service", paramLabel = "NAME", description = "Run one service: image, vm, net or disk.")
+    @Option(
+        names = "--service",
+        paramLabel = "NAME",
+        description = "Run one service: image, vm, net or disk.")
     String service;
 
     @Option(names = "--all", description = "Run all four services in this process.")
@@ -56,11 +61,17 @@ public final class Bangerd implements Callable<Integer> {
   @ArgGroup(exclusive = true, multiplicity = "1")
   Which which;
 
-  @Option(names = "--state-dir", paramLabel = "DIR",
-      description = "Keep everything under DIR (lib/, cache/, run/) instead of /var/lib, /var/cache and /run.")
+  @Option(
+      names = "--state-dir",
+      paramLabel = "DIR",
+      description =
+          "Keep everything under DIR (lib/, cache/, run/) instead of /var/lib, /var/cache and /run.")
   Path stateDir;
 
-  @Option(names = "--config", paramLabel = "FILE", description = "Config file (default: /etc/banger/config.toml if present).")
+  @Option(
+      names = "--config",
+      paramLabel = "FILE",
+      description = "Config file (default: /etc/banger/config.toml if present).")
   Path config;
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -70,7 +81,8 @@ public final class Bangerd implements Callable<Integer> {
     long t0 = System.nanoTime();
     List<ServiceName> chosen;
     try {
-      chosen = which.all ? List.of(ServiceName.values()) : List.of(ServiceName.parse(which.service));
+      chosen =
+          which.all ? List.of(ServiceName.values()) : List.of(ServiceName.parse(which.service));
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
     }
@@ -89,11 +101,15 @@ public final class Bangerd implements Callable<Integer> {
     CountDownLatch stopped = new CountDownLatch(1);
     // SIGTERM/SIGINT run shutdown hooks: drain in-flight calls (bounded), remove sockets.
     // Registered before start-up, so a signal during migrations still cleans up.
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      log.info("stopping");
-      host.close();
-      stopped.countDown();
-    }, "bangerd-shutdown"));
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  log.info("stopping");
+                  host.close();
+                  stopped.countDown();
+                },
+                "bangerd-shutdown"));
     List<KitServer> servers;
     try {
       servers = host.start();
@@ -112,9 +128,14 @@ public final class Bangerd implements Callable<Integer> {
     }
     long ms = (System.nanoTime() - t0) / 1_000_000;
     // The one line scripts wait for; everything else goes to the log.
-    spec.commandLine().getOut().printf("bangerd: serving %s in %d ms (pid %d)%n",
-        String.join(", ", servers.stream().map(k -> k.name() + " on " + k.socketPath()).toList()), ms,
-        ProcessHandle.current().pid());
+    spec.commandLine()
+        .getOut()
+        .printf(
+            "bangerd: serving %s in %d ms (pid %d)%n",
+            String.join(
+                ", ", servers.stream().map(k -> k.name() + " on " + k.socketPath()).toList()),
+            ms,
+            ProcessHandle.current().pid());
     spec.commandLine().getOut().flush();
     stopped.await();
     return 0;

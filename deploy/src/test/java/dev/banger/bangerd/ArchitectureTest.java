@@ -14,42 +14,74 @@ import com.tngtech.archunit.lang.ArchRule;
 import org.junit.jupiter.api.Test;
 
 /**
- * Layering rules over every banger module (this module depends on all of them). Only
- * service-kit's process package may start host processes (docs/architecture.md §1).
+ * Layering rules over every banger module (this module depends on all of them). Only service-kit's
+ * process package may start host processes (docs/architecture.md §1).
  */
 class ArchitectureTest {
 
-  static final ArchRule ONLY_THE_KIT_STARTS_PROCESSES = noClasses()
-      .that().resideOutsideOfPackage("dev.banger.kit.process..")
-      .should().accessClassesThat().areAssignableTo(ProcessBuilder.class)
-      .orShould().callMethodWhere(target(owner(JavaClass.Predicates.assignableTo(Runtime.class))).and(target(name("exec"))))
-      .because("only service-kit's CommandRunner may start host processes: argument vectors, no shell, timeouts");
+  static final ArchRule ONLY_THE_KIT_STARTS_PROCESSES =
+      noClasses()
+          .that()
+          .resideOutsideOfPackage("dev.banger.kit.process..")
+          .should()
+          .accessClassesThat()
+          .areAssignableTo(ProcessBuilder.class)
+          .orShould()
+          .callMethodWhere(
+              target(owner(JavaClass.Predicates.assignableTo(Runtime.class)))
+                  .and(target(name("exec"))))
+          .because(
+              "only service-kit's CommandRunner may start host processes: argument vectors, no shell, timeouts");
 
-  static final ArchRule SERVICES_DO_NOT_REACH_INTO_EACH_OTHER = noClasses()
-      .that().resideInAnyPackage("dev.banger.image..", "dev.banger.net..", "dev.banger.disk..")
-      .should().dependOnClassesThat().resideInAnyPackage("dev.banger.vm..", "dev.banger.cli..", "dev.banger.bangerd..")
-      .because("services talk through their gRPC APIs, never through each other's classes");
+  static final ArchRule SERVICES_DO_NOT_REACH_INTO_EACH_OTHER =
+      noClasses()
+          .that()
+          .resideInAnyPackage("dev.banger.image..", "dev.banger.net..", "dev.banger.disk..")
+          .should()
+          .dependOnClassesThat()
+          .resideInAnyPackage("dev.banger.vm..", "dev.banger.cli..", "dev.banger.bangerd..")
+          .because("services talk through their gRPC APIs, never through each other's classes");
 
-  static final ArchRule THE_EXT4_LIBRARY_KNOWS_NO_SERVICE = noClasses()
-      .that().resideInAPackage("dev.banger.ext4..")
-      .should().dependOnClassesThat().resideInAnyPackage("dev.banger.disk..", "dev.banger.image..",
-          "dev.banger.vm..", "dev.banger.net..", "dev.banger.cli..", "dev.banger.bangerd..", "dev.banger.api..")
-      .because("the ext4 toolkit is one library shared by disk-service and image-service");
+  static final ArchRule THE_EXT4_LIBRARY_KNOWS_NO_SERVICE =
+      noClasses()
+          .that()
+          .resideInAPackage("dev.banger.ext4..")
+          .should()
+          .dependOnClassesThat()
+          .resideInAnyPackage(
+              "dev.banger.disk..",
+              "dev.banger.image..",
+              "dev.banger.vm..",
+              "dev.banger.net..",
+              "dev.banger.cli..",
+              "dev.banger.bangerd..",
+              "dev.banger.api..")
+          .because("the ext4 toolkit is one library shared by disk-service and image-service");
 
-  static final ArchRule VM_USE_CASES_KNOW_NO_TRANSPORT = noClasses()
-      .that().resideInAnyPackage("dev.banger.vm.app..", "dev.banger.vm.ports..")
-      .should().dependOnClassesThat().resideInAnyPackage("io.grpc..", "dev.banger.api..", "com.google.protobuf..",
-          "dev.banger.vm.peers..", "dev.banger.vm")
-      .because("vm-service's use cases work on plain records through its ports (docs/architecture.md): gRPC,"
-          + " generated protos and the adapters stay in api (dev.banger.vm) and peers");
+  static final ArchRule VM_USE_CASES_KNOW_NO_TRANSPORT =
+      noClasses()
+          .that()
+          .resideInAnyPackage("dev.banger.vm.app..", "dev.banger.vm.ports..")
+          .should()
+          .dependOnClassesThat()
+          .resideInAnyPackage(
+              "io.grpc..",
+              "dev.banger.api..",
+              "com.google.protobuf..",
+              "dev.banger.vm.peers..",
+              "dev.banger.vm")
+          .because(
+              "vm-service's use cases work on plain records through its ports (docs/architecture.md): gRPC,"
+                  + " generated protos and the adapters stay in api (dev.banger.vm) and peers");
 
   /**
-   * banger's production classes: neither test classes nor another module's test-jar
-   * ({@code image-service-*-tests.jar}, CliImagePullIT's registry fixture), whose tests may start
-   * processes their own way.
+   * banger's production classes: neither test classes nor another module's test-jar ({@code
+   * image-service-*-tests.jar}, CliImagePullIT's registry fixture), whose tests may start processes
+   * their own way.
    */
   static JavaClasses production() {
-    return new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+    return new ClassFileImporter()
+        .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
         .withImportOption(location -> !location.contains("-tests.jar"))
         .importPackages("dev.banger");
   }

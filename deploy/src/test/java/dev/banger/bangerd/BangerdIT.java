@@ -34,9 +34,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
 /**
- * The assembled launcher as a user runs it: {@code bin/bangerd --all --state-dir DIR} in its
- * own process, probed by Python's grpcio (as root and as nobody), by reflection, by the
- * {@code banger} CLI and by a second bangerd; then stopped with SIGTERM.
+ * The assembled launcher as a user runs it: {@code bin/bangerd --all --state-dir DIR} in its own
+ * process, probed by Python's grpcio (as root and as nobody), by reflection, by the {@code banger}
+ * CLI and by a second bangerd; then stopped with SIGTERM.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class BangerdIT {
@@ -55,7 +55,9 @@ class BangerdIT {
     // Traversable by other users, so only socket modes and the peer check decide.
     Files.setPosixFilePermissions(state, PosixFilePermissions.fromString("rwxr-xr-x"));
     Path cfg = state.resolve("config.toml");
-    Files.writeString(cfg, """
+    Files.writeString(
+        cfg,
+        """
         shutdown_grace_seconds = 5
 
         # Let anyone connect to net.sock, so the peer-credential check alone refuses strangers.
@@ -64,7 +66,13 @@ class BangerdIT {
         """);
     log = state.resolve("bangerd.log");
     bangerd = DistBangerd.startAll(RUN, state, cfg, log);
-    System.out.println("[BangerdIT] " + Files.readString(log).lines().filter(l -> l.startsWith("bangerd: serving")).findFirst().orElse(""));
+    System.out.println(
+        "[BangerdIT] "
+            + Files.readString(log)
+                .lines()
+                .filter(l -> l.startsWith("bangerd: serving"))
+                .findFirst()
+                .orElse(""));
   }
 
   @AfterAll
@@ -82,17 +90,30 @@ class BangerdIT {
   }
 
   private static void requirePythonGrpc() throws Exception {
-    boolean ok = Files.isExecutable(PYTHON)
-        && RUN.run(Command.of(PYTHON.toString(), "-c", "import grpc").build()).succeeded();
-    Assumptions.assumeTrue(ok, "SKIPPED LOUDLY: /usr/bin/python3 with python3-grpcio is missing "
-        + "(apt-get install python3-grpcio; .ci/run installs it)");
+    boolean ok =
+        Files.isExecutable(PYTHON)
+            && RUN.run(Command.of(PYTHON.toString(), "-c", "import grpc").build()).succeeded();
+    Assumptions.assumeTrue(
+        ok,
+        "SKIPPED LOUDLY: /usr/bin/python3 with python3-grpcio is missing "
+            + "(apt-get install python3-grpcio; .ci/run installs it)");
   }
 
   private static CommandResult probe(Path socket, String... asUser) throws Exception {
-    Command.Builder c = asUser.length == 0 ? Command.of(PYTHON.toString())
-        : Command.of("setpriv", "--reuid=" + asUser[0], "--regid=" + asUser[0], "--clear-groups", PYTHON.toString());
-    return RUN.run(c.arg(DIST.resolve("bin/banger-health-probe").toString()).arg("unix://" + socket)
-        .timeout(Duration.ofSeconds(30)).build());
+    Command.Builder c =
+        asUser.length == 0
+            ? Command.of(PYTHON.toString())
+            : Command.of(
+                "setpriv",
+                "--reuid=" + asUser[0],
+                "--regid=" + asUser[0],
+                "--clear-groups",
+                PYTHON.toString());
+    return RUN.run(
+        c.arg(DIST.resolve("bin/banger-health-probe").toString())
+            .arg("unix://" + socket)
+            .timeout(Duration.ofSeconds(30))
+            .build());
   }
 
   @Test
@@ -110,13 +131,18 @@ class BangerdIT {
   @Order(2)
   void nobodyIsRefusedByThePeerCheckNotByTheSocketMode() throws Exception {
     requirePythonGrpc();
-    assertEquals("rw-rw-rw-", PosixFilePermissions.toString(Files.getPosixFilePermissions(socket(ServiceName.NET))));
+    assertEquals(
+        "rw-rw-rw-",
+        PosixFilePermissions.toString(Files.getPosixFilePermissions(socket(ServiceName.NET))));
     CommandResult r = probe(socket(ServiceName.NET), "65534");
     assertEquals(2, r.exitCode(), r.stdoutText() + r.stderrText());
     String out = r.stdoutText().strip();
     assertTrue(out.startsWith("ERROR PERMISSION_DENIED: "), out);
     assertTrue(out.contains("uid 65534"), out);
-    assertTrue(Files.readString(log).contains("denied service=net-service method=grpc.health.v1.Health/Check peer=uid 65534"),
+    assertTrue(
+        Files.readString(log)
+            .contains(
+                "denied service=net-service method=grpc.health.v1.Health/Check peer=uid 65534"),
         "refusal is logged");
   }
 
@@ -124,7 +150,9 @@ class BangerdIT {
   @Order(3)
   void aSocketWithTheDefaultModeKeepsStrangersOutAtConnect() throws Exception {
     requirePythonGrpc();
-    assertEquals("rw-rw----", PosixFilePermissions.toString(Files.getPosixFilePermissions(socket(ServiceName.VM))));
+    assertEquals(
+        "rw-rw----",
+        PosixFilePermissions.toString(Files.getPosixFilePermissions(socket(ServiceName.VM))));
     CommandResult r = probe(socket(ServiceName.VM), "65534");
     assertEquals(2, r.exitCode(), r.stdoutText() + r.stderrText());
     assertTrue(r.stdoutText().startsWith("ERROR UNAVAILABLE"), r.stdoutText());
@@ -141,31 +169,66 @@ class BangerdIT {
       assertTrue(names.contains("grpc.reflection.v1.ServerReflection"), names.toString());
       all.addAll(names);
     }
-    assertTrue(all.containsAll(List.of("banger.image.v1.ImageService", "banger.vm.v1.VmService",
-        "banger.net.v1.NetService", "banger.disk.v1.DiskService")), all.toString());
+    assertTrue(
+        all.containsAll(
+            List.of(
+                "banger.image.v1.ImageService",
+                "banger.vm.v1.VmService",
+                "banger.net.v1.NetService",
+                "banger.disk.v1.DiskService")),
+        all.toString());
   }
 
   @Test
   @Order(5)
   void bangerStatusShowsFourServingLines() throws Exception {
-    CommandResult r = RUN.run(Command.of(DIST.resolve("bin/banger").toString(), "--state-dir", state.toString(), "status").build());
+    CommandResult r =
+        RUN.run(
+            Command.of(
+                    DIST.resolve("bin/banger").toString(),
+                    "--state-dir",
+                    state.toString(),
+                    "status")
+                .build());
     assertEquals(0, r.exitCode(), r.stdoutText() + r.stderrText());
-    assertEquals(4, r.stdoutText().lines().filter(l -> l.matches("(image|vm|net|disk)\\s+SERVING\\s.*")).count(), r.stdoutText());
+    assertEquals(
+        4,
+        r.stdoutText()
+            .lines()
+            .filter(l -> l.matches("(image|vm|net|disk)\\s+SERVING\\s.*"))
+            .count(),
+        r.stdoutText());
   }
 
   @Test
   @Order(6)
   void aSecondBangerdOnTheSameStateDirFailsFastAndStealsNothing() throws Exception {
     long t0 = System.nanoTime();
-    CommandResult r = RUN.run(Command.of(DIST.resolve("bin/bangerd").toString(), "--all", "--state-dir", state.toString())
-        .timeout(Duration.ofSeconds(60)).build());
+    CommandResult r =
+        RUN.run(
+            Command.of(
+                    DIST.resolve("bin/bangerd").toString(),
+                    "--all",
+                    "--state-dir",
+                    state.toString())
+                .timeout(Duration.ofSeconds(60))
+                .build());
     long ms = (System.nanoTime() - t0) / 1_000_000;
     assertEquals(Bangerd.EXIT_SOCKET_IN_USE, r.exitCode(), r.stderrText());
-    assertTrue(r.stderrText().contains("is already serving " + state.resolve("run")), r.stderrText());
+    assertTrue(
+        r.stderrText().contains("is already serving " + state.resolve("run")), r.stderrText());
     assertTrue(r.stderrText().contains("pid " + bangerd.pid()), r.stderrText());
     System.out.println("[BangerdIT] second bangerd refused in " + ms + " ms");
-    CommandResult status = RUN.run(Command.of(DIST.resolve("bin/banger").toString(), "--state-dir", state.toString(), "status").build());
-    assertEquals(0, status.exitCode(), "first bangerd still serves all four: " + status.stdoutText());
+    CommandResult status =
+        RUN.run(
+            Command.of(
+                    DIST.resolve("bin/banger").toString(),
+                    "--state-dir",
+                    state.toString(),
+                    "status")
+                .build());
+    assertEquals(
+        0, status.exitCode(), "first bangerd still serves all four: " + status.stdoutText());
   }
 
   @Test
@@ -174,13 +237,27 @@ class BangerdIT {
     String bin = DIST.resolve("bin/bangerd").toString();
     CommandResult none = RUN.run(Command.of(bin).build());
     assertEquals(2, none.exitCode());
-    assertTrue(none.stderrText().contains("--service") && none.stderrText().contains("--all"), none.stderrText());
-    CommandResult bad = RUN.run(Command.of(bin, "--service", "dns", "--state-dir", state.toString()).build());
+    assertTrue(
+        none.stderrText().contains("--service") && none.stderrText().contains("--all"),
+        none.stderrText());
+    CommandResult bad =
+        RUN.run(Command.of(bin, "--service", "dns", "--state-dir", state.toString()).build());
     assertEquals(2, bad.exitCode());
     assertTrue(bad.stderrText().contains("unknown service \"dns\""), bad.stderrText());
-    CommandResult cfg = RUN.run(Command.of(bin, "--all", "--state-dir", state.toString(), "--config", "/nonexistent/b.toml").build());
+    CommandResult cfg =
+        RUN.run(
+            Command.of(
+                    bin,
+                    "--all",
+                    "--state-dir",
+                    state.toString(),
+                    "--config",
+                    "/nonexistent/b.toml")
+                .build());
     assertEquals(1, cfg.exitCode());
-    assertTrue(cfg.stderrText().contains("config file /nonexistent/b.toml does not exist"), cfg.stderrText());
+    assertTrue(
+        cfg.stderrText().contains("config file /nonexistent/b.toml does not exist"),
+        cfg.stderrText());
   }
 
   @Test
@@ -192,7 +269,8 @@ class BangerdIT {
     assertEquals(143, code.get(), Files.readString(log));
     try (var left = Files.list(state.resolve("run"))) {
       // Only the lock files stay (never deleted: that would race); no socket, no temp bind.
-      assertEquals(List.of("disk.sock.lock", "image.sock.lock", "net.sock.lock", "vm.sock.lock"),
+      assertEquals(
+          List.of("disk.sock.lock", "image.sock.lock", "net.sock.lock", "vm.sock.lock"),
           left.map(p -> p.getFileName().toString()).sorted().toList());
     }
     assertFalse(Files.readString(log).contains("ERROR"), Files.readString(log));
@@ -202,21 +280,28 @@ class BangerdIT {
     ManagedChannel ch = UnixChannels.forSocket(sock);
     try {
       CompletableFuture<Set<String>> names = new CompletableFuture<>();
-      StreamObserver<ServerReflectionRequest> req = ServerReflectionGrpc.newStub(ch).withDeadlineAfter(10, TimeUnit.SECONDS)
-          .serverReflectionInfo(new StreamObserver<>() {
-            @Override
-            public void onNext(ServerReflectionResponse r) {
-              names.complete(new TreeSet<>(r.getListServicesResponse().getServiceList().stream().map(ServiceResponse::getName).toList()));
-            }
+      StreamObserver<ServerReflectionRequest> req =
+          ServerReflectionGrpc.newStub(ch)
+              .withDeadlineAfter(10, TimeUnit.SECONDS)
+              .serverReflectionInfo(
+                  new StreamObserver<>() {
+                    @Override
+                    public void onNext(ServerReflectionResponse r) {
+                      names.complete(
+                          new TreeSet<>(
+                              r.getListServicesResponse().getServiceList().stream()
+                                  .map(ServiceResponse::getName)
+                                  .toList()));
+                    }
 
-            @Override
-            public void onError(Throwable t) {
-              names.completeExceptionally(t);
-            }
+                    @Override
+                    public void onError(Throwable t) {
+                      names.completeExceptionally(t);
+                    }
 
-            @Override
-            public void onCompleted() {}
-          });
+                    @Override
+                    public void onCompleted() {}
+                  });
       req.onNext(ServerReflectionRequest.newBuilder().setListServices("*").build());
       Set<String> result = names.get(10, TimeUnit.SECONDS);
       req.onCompleted();

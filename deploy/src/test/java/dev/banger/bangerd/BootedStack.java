@@ -32,7 +32,8 @@ import java.util.stream.Stream;
  */
 final class BootedStack implements AutoCloseable {
 
-  static final String CONFIG = """
+  static final String CONFIG =
+      """
       shutdown_grace_seconds = 5
       [net]
       tap_pool_size = 0
@@ -63,17 +64,32 @@ final class BootedStack implements AutoCloseable {
   }
 
   /**
-   * {@code extraConfig}: TOML after CONFIG, so it may only open tables of its own ({@code [[file_sync]]}):
-   * a top-level key there would land in CONFIG's last table.
+   * {@code extraConfig}: TOML after CONFIG, so it may only open tables of its own ({@code
+   * [[file_sync]]}): a top-level key there would land in CONFIG's last table.
    */
   static BootedStack start(String netns, String label, String extraConfig) throws Exception {
-    assumeTrue("root".equals(System.getProperty("user.name")), "SKIPPED LOUDLY: needs root (netns, bridge, taps)");
-    for (String tool : List.of("qemu-system-x86_64", "ip", "nft", "mmdebstrap", "ssh", "mkfs.ext4", "debugfs", "git")) {
-      assumeTrue(VmStack.RUN.run(Command.of("sh", "-c", "PATH=$PATH:/sbin:/usr/sbin command -v " + tool).build())
-          .succeeded(), "SKIPPED LOUDLY: " + tool + " is missing (.ci/run installs it)");
+    assumeTrue(
+        "root".equals(System.getProperty("user.name")),
+        "SKIPPED LOUDLY: needs root (netns, bridge, taps)");
+    for (String tool :
+        List.of(
+            "qemu-system-x86_64",
+            "ip",
+            "nft",
+            "mmdebstrap",
+            "ssh",
+            "mkfs.ext4",
+            "debugfs",
+            "git")) {
+      assumeTrue(
+          VmStack.RUN
+              .run(Command.of("sh", "-c", "PATH=$PATH:/sbin:/usr/sbin command -v " + tool).build())
+              .succeeded(),
+          "SKIPPED LOUDLY: " + tool + " is missing (.ci/run installs it)");
     }
     String release = hostKernelRelease();
-    assumeTrue(release != null, "SKIPPED LOUDLY: no /boot/vmlinuz-* (apt-get install linux-image-amd64)");
+    assumeTrue(
+        release != null, "SKIPPED LOUDLY: no /boot/vmlinuz-* (apt-get install linux-image-amd64)");
     Path state = Files.createTempDirectory(Path.of("/tmp"), "bgvm-");
     String config = CONFIG + "\n" + extraConfig;
     VmStack stack = new VmStack(netns, state, config);
@@ -86,13 +102,32 @@ final class BootedStack implements AutoCloseable {
         img.start(false, "--service", "image");
         try {
           var images = ImageServiceGrpc.newBlockingStub(img.channel(ServiceName.IMAGE));
-          Kernel k = last(images.withDeadlineAfter(5, TimeUnit.MINUTES).importKernel(ImportKernelRequest.newBuilder()
-              .setFromHost(true).setHostRelease(release).build())).getKernel();
+          Kernel k =
+              last(images
+                      .withDeadlineAfter(5, TimeUnit.MINUTES)
+                      .importKernel(
+                          ImportKernelRequest.newBuilder()
+                              .setFromHost(true)
+                              .setHostRelease(release)
+                              .build()))
+                  .getKernel();
           long t1 = System.nanoTime();
-          var pulled = last(images.withDeadlineAfter(15, TimeUnit.MINUTES).pullImage(PullImageRequest.newBuilder()
-              .setReference("debian-bookworm").setKernel(k.getName()).build()));
-          System.out.printf("[%s] kernel %s imported in %d ms; image %s built in %d ms%n", label, k.getVersion(),
-              (t1 - t0) / 1_000_000, pulled.getImage().getName(), (System.nanoTime() - t1) / 1_000_000);
+          var pulled =
+              last(
+                  images
+                      .withDeadlineAfter(15, TimeUnit.MINUTES)
+                      .pullImage(
+                          PullImageRequest.newBuilder()
+                              .setReference("debian-bookworm")
+                              .setKernel(k.getName())
+                              .build()));
+          System.out.printf(
+              "[%s] kernel %s imported in %d ms; image %s built in %d ms%n",
+              label,
+              k.getVersion(),
+              (t1 - t0) / 1_000_000,
+              pulled.getImage().getName(),
+              (System.nanoTime() - t1) / 1_000_000);
         } finally {
           img.stop();
         }
@@ -108,8 +143,12 @@ final class BootedStack implements AutoCloseable {
 
   static String hostKernelRelease() throws Exception {
     try (Stream<Path> s = Files.list(Path.of("/boot"))) {
-      return s.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("vmlinuz-")).sorted()
-          .reduce((a, b) -> b).map(n -> n.substring("vmlinuz-".length())).orElse(null);
+      return s.map(p -> p.getFileName().toString())
+          .filter(n -> n.startsWith("vmlinuz-"))
+          .sorted()
+          .reduce((a, b) -> b)
+          .map(n -> n.substring("vmlinuz-".length()))
+          .orElse(null);
     }
   }
 
@@ -122,13 +161,20 @@ final class BootedStack implements AutoCloseable {
   }
 
   VmServiceGrpc.VmServiceBlockingStub vms() {
-    return VmServiceGrpc.newBlockingStub(stack.channel(ServiceName.VM)).withDeadlineAfter(10, TimeUnit.MINUTES);
+    return VmServiceGrpc.newBlockingStub(stack.channel(ServiceName.VM))
+        .withDeadlineAfter(10, TimeUnit.MINUTES);
   }
 
-  /** The real {@code banger} binary, run inside the namespace (ssh reaches the guests only there). */
+  /**
+   * The real {@code banger} binary, run inside the namespace (ssh reaches the guests only there).
+   */
   CommandResult banger(String... args) throws Exception {
-    List<String> a = new ArrayList<>(List.of(DistBangerd.DIST.resolve("bin/banger").toAbsolutePath().toString(),
-        "--state-dir", state.toString()));
+    List<String> a =
+        new ArrayList<>(
+            List.of(
+                DistBangerd.DIST.resolve("bin/banger").toAbsolutePath().toString(),
+                "--state-dir",
+                state.toString()));
     a.addAll(List.of(args));
     return stack.inNetns(Duration.ofMinutes(10), a.toArray(String[]::new));
   }

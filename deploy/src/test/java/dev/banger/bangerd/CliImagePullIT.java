@@ -36,11 +36,11 @@ import org.junit.jupiter.api.TestMethodOrder;
 /**
  * {@code banger image pull} end to end, as a user runs it: the assembled {@code bin/bangerd --all}
  * in its own process, a real {@code docker-registry} on loopback holding a two-layer image this
- * test built (a setuid file, a device node, a whiteout, an opaque directory, a non-root owner),
- * and the real {@code bin/banger} with stdout and stderr on pipes (no terminal). Checks the
- * progress lines, the image as {@code image list -o json} and {@code image show} report it, the
- * rootfs itself, {@code -q}, a missing tag and {@code image delete}; then stops bangerd and
- * checks nothing it started is left running.
+ * test built (a setuid file, a device node, a whiteout, an opaque directory, a non-root owner), and
+ * the real {@code bin/banger} with stdout and stderr on pipes (no terminal). Checks the progress
+ * lines, the image as {@code image list -o json} and {@code image show} report it, the rootfs
+ * itself, {@code -q}, a missing tag and {@code image delete}; then stops bangerd and checks nothing
+ * it started is left running.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class CliImagePullIT {
@@ -67,21 +67,33 @@ class CliImagePullIT {
 
     byte[] blob = new byte[3 << 20]; // incompressible, so the download has a size worth printing
     new Random(7).nextBytes(blob);
-    byte[] base = TarLayers.layer()
-        .dir("usr/bin", 0755).file("usr/bin/tool", "#!/bin/sh\n", 04755, 0, 0)
-        .file("etc/shadow", "root:*:", 0640, 0, 42).dir("dev", 0755).charDevice("dev/null", 1, 3, 0666)
-        .file("etc/gone", "removed by the top layer", 0644, 0, 0)
-        .dir("opt/app", 0755).file("opt/app/old", "old", 0644, 0, 0)
-        .dir("srv", 0755).file("srv/blob.bin", blob, 0600, 0, 0)
-        .build(TarLayers.Compression.GZIP);
-    byte[] top = TarLayers.layer().whiteout("etc/gone").opaque("opt/app")
-        .file("opt/app/new", "new", 0640, 1000, 1000)
-        .build(TarLayers.Compression.GZIP);
+    byte[] base =
+        TarLayers.layer()
+            .dir("usr/bin", 0755)
+            .file("usr/bin/tool", "#!/bin/sh\n", 04755, 0, 0)
+            .file("etc/shadow", "root:*:", 0640, 0, 42)
+            .dir("dev", 0755)
+            .charDevice("dev/null", 1, 3, 0666)
+            .file("etc/gone", "removed by the top layer", 0644, 0, 0)
+            .dir("opt/app", 0755)
+            .file("opt/app/old", "old", 0644, 0, 0)
+            .dir("srv", 0755)
+            .file("srv/blob.bin", blob, 0600, 0, 0)
+            .build(TarLayers.Compression.GZIP);
+    byte[] top =
+        TarLayers.layer()
+            .whiteout("etc/gone")
+            .opaque("opt/app")
+            .file("opt/app/new", "new", 0640, 1000, 1000)
+            .build(TarLayers.Compression.GZIP);
     layerBytes = base.length + top.length;
     layerDigests.add(Digest.sha256(base).toString());
     layerDigests.add(Digest.sha256(top).toString());
-    manifestDigest = registry.pushImage("test/pull", "v1", List.of(base, top), TarLayers.Compression.GZIP.mediaType())
-        .toString();
+    manifestDigest =
+        registry
+            .pushImage(
+                "test/pull", "v1", List.of(base, top), TarLayers.Compression.GZIP.mediaType())
+            .toString();
     ref = registry.host() + "/test/pull:v1";
 
     state = Files.createDirectory(root.resolve("state"));
@@ -109,11 +121,13 @@ class CliImagePullIT {
   }
 
   /**
-   * The real CLI with stdout and stderr on pipes. {@code TERM} is set as a terminal's would be,
-   * so the plain lines prove the printer looks at the stream, not at the variable.
+   * The real CLI with stdout and stderr on pipes. {@code TERM} is set as a terminal's would be, so
+   * the plain lines prove the printer looks at the stream, not at the variable.
    */
   private static CommandResult banger(String... args) throws Exception {
-    List<String> argv = new ArrayList<>(List.of(DIST.resolve("bin/banger").toString(), "--state-dir", state.toString()));
+    List<String> argv =
+        new ArrayList<>(
+            List.of(DIST.resolve("bin/banger").toString(), "--state-dir", state.toString()));
     argv.addAll(List.of(args));
     return RUN.run(Command.of(argv).env("TERM", "xterm-256color").timeout(PULL_TIMEOUT).build());
   }
@@ -135,12 +149,18 @@ class CliImagePullIT {
   }
 
   private static JsonObject image(String name) throws Exception {
-    return images().stream().filter(i -> i.get("name").getAsString().equals(name)).findFirst().orElse(null);
+    return images().stream()
+        .filter(i -> i.get("name").getAsString().equals(name))
+        .findFirst()
+        .orElse(null);
   }
 
   private static String debugfsStat(Path rootfs, String path) throws Exception {
-    String debugfs = Stream.of("/usr/sbin/debugfs", "/sbin/debugfs").filter(p -> Files.isExecutable(Path.of(p)))
-        .findFirst().orElse("debugfs");
+    String debugfs =
+        Stream.of("/usr/sbin/debugfs", "/sbin/debugfs")
+            .filter(p -> Files.isExecutable(Path.of(p)))
+            .findFirst()
+            .orElse("debugfs");
     CommandResult r = RUN.run(Command.of(debugfs, "-R", "stat " + path, rootfs.toString()).build());
     return r.stdoutText() + r.stderrText();
   }
@@ -155,27 +175,45 @@ class CliImagePullIT {
   @Order(1)
   void pullPrintsOnePlainLinePerStepAndTheNameOnStdout() throws Exception {
     CommandResult r = banger("image", "pull", ref, "--name", "pulled");
-    System.out.println("[CliImagePullIT] banger image pull " + ref + " --name pulled\n" + r.stderrText().indent(2)
-        + "  (stdout) " + r.stdoutText().strip());
+    System.out.println(
+        "[CliImagePullIT] banger image pull "
+            + ref
+            + " --name pulled\n"
+            + r.stderrText().indent(2)
+            + "  (stdout) "
+            + r.stdoutText().strip());
     assertEquals(0, r.exitCode(), both(r));
     assertEquals("pulled\n", r.stdoutText(), "stdout is the result alone");
     String err = r.stderrText();
     assertFalse(err.contains("\r"), "no redrawn line when stderr is not a terminal:\n" + err);
     String any = "[^\\n]*";
-    List<String> expected = List.of(
-        "\\[1/7\\] resolving " + Pattern.quote(ref),
-        "\\[2/7\\] fetching 2 layers \\(" + layerBytes + " bytes\\) 0 B/" + Pattern.quote(human(layerBytes)),
-        "\\[3/7\\] applying layer 1/2 \\(" + Pattern.quote(layerDigests.get(0)) + "\\)",
-        "\\[3/7\\] applying layer 2/2 \\(" + Pattern.quote(layerDigests.get(1)) + "\\)",
-        "\\[4/7\\] mkfs\\.ext4 -d: \\d+ entries, 1073741824 bytes",
-        "\\[5/7\\] restoring owners and modes",
-        "\\[6/7\\] building the work-seed \\(disk-service\\)",
-        "\\[7/7\\] \\d+ owners restored, 1 device node" + any);
+    List<String> expected =
+        List.of(
+            "\\[1/7\\] resolving " + Pattern.quote(ref),
+            "\\[2/7\\] fetching 2 layers \\("
+                + layerBytes
+                + " bytes\\) 0 B/"
+                + Pattern.quote(human(layerBytes)),
+            "\\[3/7\\] applying layer 1/2 \\(" + Pattern.quote(layerDigests.get(0)) + "\\)",
+            "\\[3/7\\] applying layer 2/2 \\(" + Pattern.quote(layerDigests.get(1)) + "\\)",
+            "\\[4/7\\] mkfs\\.ext4 -d: \\d+ entries, 1073741824 bytes",
+            "\\[5/7\\] restoring owners and modes",
+            "\\[6/7\\] building the work-seed \\(disk-service\\)",
+            "\\[7/7\\] \\d+ owners restored, 1 device node" + any);
     List<String> lines = err.lines().toList();
-    assertEquals(expected.size(), lines.size(), "one line per step, no byte-count updates:\n" + err);
+    assertEquals(
+        expected.size(), lines.size(), "one line per step, no byte-count updates:\n" + err);
     for (int i = 0; i < expected.size(); i++) {
-      assertTrue(lines.get(i).matches(expected.get(i)), "line " + (i + 1) + " is " + lines.get(i) + ", expected /"
-          + expected.get(i) + "/\n" + err);
+      assertTrue(
+          lines.get(i).matches(expected.get(i)),
+          "line "
+              + (i + 1)
+              + " is "
+              + lines.get(i)
+              + ", expected /"
+              + expected.get(i)
+              + "/\n"
+              + err);
     }
   }
 
@@ -186,19 +224,28 @@ class CliImagePullIT {
     assertNotNull(img, "image list -o json has it: " + images());
     assertEquals("IMAGE_SOURCE_OCI", img.get("source").getAsString());
     assertEquals(ref, img.get("origin").getAsString());
-    assertEquals(manifestDigest, img.get("digest").getAsString(), "the manifest digest the registry holds");
-    assertEquals(1L << 30, img.get("rootfs_size_bytes").getAsLong(), "a small image gets the 1 GiB minimum");
+    assertEquals(
+        manifestDigest, img.get("digest").getAsString(), "the manifest digest the registry holds");
+    assertEquals(
+        1L << 30, img.get("rootfs_size_bytes").getAsLong(), "a small image gets the 1 GiB minimum");
     assertEquals(layerBytes, img.get("download_bytes").getAsLong(), "the two gzip layers' bytes");
     assertTrue(img.get("managed").getAsBoolean());
     assertEquals(0, img.get("vm_references").getAsInt());
     Path rootfs = Path.of(img.get("rootfs_path").getAsString());
     assertTrue(rootfs.startsWith(state), rootfs + " is under the state directory");
-    assertTrue(Files.isRegularFile(rootfs) && Files.isRegularFile(Path.of(img.get("work_seed_path").getAsString())));
+    assertTrue(
+        Files.isRegularFile(rootfs)
+            && Files.isRegularFile(Path.of(img.get("work_seed_path").getAsString())));
 
     CommandResult table = banger("image", "list");
     assertEquals(0, table.exitCode(), both(table));
-    assertTrue(table.stdoutText().lines().anyMatch(l -> l.matches("pulled\\s+oci\\s+1\\.0 GiB\\s+-\\s+0\\s+.*"
-        + Pattern.quote(ref))), table.stdoutText());
+    assertTrue(
+        table
+            .stdoutText()
+            .lines()
+            .anyMatch(
+                l -> l.matches("pulled\\s+oci\\s+1\\.0 GiB\\s+-\\s+0\\s+.*" + Pattern.quote(ref))),
+        table.stdoutText());
 
     CommandResult show = banger("image", "show", "pulled");
     assertEquals(0, show.exitCode(), both(show));
@@ -211,7 +258,8 @@ class CliImagePullIT {
     assertTrue(s.contains("download: " + human(layerBytes) + "\n"), s);
     CommandResult byId = banger("image", "show", img.get("id").getAsString(), "-o", "json");
     assertEquals(0, byId.exitCode(), both(byId));
-    assertEquals(img, JsonParser.parseString(byId.stdoutText()), "show -o json by id is the list's record");
+    assertEquals(
+        img, JsonParser.parseString(byId.stdoutText()), "show -o json by id is the list's record");
   }
 
   @Test
@@ -229,9 +277,13 @@ class CliImagePullIT {
     String app = debugfsStat(rootfs, "/opt/app/new");
     assertEquals("1000", field(app, "User:\\s+(\\d+)"), app);
     assertEquals("0640", field(app, "Mode:\\s+(\\d+)"), app);
-    assertTrue(debugfsStat(rootfs, "/etc/gone").contains("not found"), "the whiteout removed /etc/gone");
-    assertTrue(debugfsStat(rootfs, "/opt/app/old").contains("not found"), "the opaque directory hid /opt/app/old");
-    assertEquals(String.valueOf(3 << 20), field(debugfsStat(rootfs, "/srv/blob.bin"), "Size:\\s+(\\d+)"));
+    assertTrue(
+        debugfsStat(rootfs, "/etc/gone").contains("not found"), "the whiteout removed /etc/gone");
+    assertTrue(
+        debugfsStat(rootfs, "/opt/app/old").contains("not found"),
+        "the opaque directory hid /opt/app/old");
+    assertEquals(
+        String.valueOf(3 << 20), field(debugfsStat(rootfs, "/srv/blob.bin"), "Size:\\s+(\\d+)"));
   }
 
   @Test
@@ -259,12 +311,23 @@ class CliImagePullIT {
   @Test
   @Order(5)
   void onATerminalTheLineIsRedrawnAndStderrToAFileStillGetsPlainLines() throws Exception {
-    assumeTrue(Files.isExecutable(Path.of("/usr/bin/script")), "SKIPPED LOUDLY: /usr/bin/script (bsdutils) is missing");
-    String cli = "'" + DIST.resolve("bin/banger") + "' --state-dir '" + state + "' image pull '" + ref + "' --name ";
+    assumeTrue(
+        Files.isExecutable(Path.of("/usr/bin/script")),
+        "SKIPPED LOUDLY: /usr/bin/script (bsdutils) is missing");
+    String cli =
+        "'"
+            + DIST.resolve("bin/banger")
+            + "' --state-dir '"
+            + state
+            + "' image pull '"
+            + ref
+            + "' --name ";
     Path errFile = root.resolve("pull-stderr.log");
     CommandResult toFile = underPty(cli + "tty-log 2>'" + errFile + "'");
     assertEquals(0, toFile.exitCode(), both(toFile));
-    assertTrue(toFile.stdoutText().contains("tty-log"), "the name on the terminal: " + toFile.stdoutText());
+    assertTrue(
+        toFile.stdoutText().contains("tty-log"),
+        "the name on the terminal: " + toFile.stdoutText());
     String logged = Files.readString(errFile);
     assertFalse(logged.contains("\r"), "a log file gets no redrawn line:\n" + logged);
     assertEquals(8, logged.lines().count(), logged);
@@ -273,19 +336,31 @@ class CliImagePullIT {
     CommandResult screen = underPty(cli + "tty-screen");
     assertEquals(0, screen.exitCode(), both(screen));
     String tty = screen.stdoutText();
-    System.out.println("[CliImagePullIT] on a terminal: " + tty.replace("\r", "\\r").replace("\n", "\\n"));
-    assertTrue(tty.contains("\r[1/7] resolving " + ref + "\r[2/7] fetching 2 layers"), "redrawn in place: " + tty);
+    System.out.println(
+        "[CliImagePullIT] on a terminal: " + tty.replace("\r", "\\r").replace("\n", "\\n"));
+    assertTrue(
+        tty.contains("\r[1/7] resolving " + ref + "\r[2/7] fetching 2 layers"),
+        "redrawn in place: " + tty);
     assertTrue(tty.contains("\r[7/7] "), tty);
-    assertEquals(2, tty.chars().filter(c -> c == '\n').count(), "the progress line ended once, then the name: " + tty);
+    assertEquals(
+        2,
+        tty.chars().filter(c -> c == '\n').count(),
+        "the progress line ended once, then the name: " + tty);
     assertTrue(tty.endsWith("tty-screen\r\n"), tty);
     CommandResult rm = banger("image", "rm", "tty-log", "tty-screen");
     assertEquals(0, rm.exitCode(), both(rm));
   }
 
-  /** Runs a shell command line with a pty as its terminal (stdin, stdout, stderr); its screen comes back as stdout. */
+  /**
+   * Runs a shell command line with a pty as its terminal (stdin, stdout, stderr); its screen comes
+   * back as stdout.
+   */
   private static CommandResult underPty(String commandLine) throws Exception {
-    return RUN.run(Command.of("/usr/bin/script", "-qec", commandLine, "/dev/null").env("TERM", "xterm-256color")
-        .timeout(PULL_TIMEOUT).build());
+    return RUN.run(
+        Command.of("/usr/bin/script", "-qec", commandLine, "/dev/null")
+            .env("TERM", "xterm-256color")
+            .timeout(PULL_TIMEOUT)
+            .build());
   }
 
   @Test
@@ -293,18 +368,21 @@ class CliImagePullIT {
   void aMissingTagFailsWithOneSentenceNamingTheReferenceAndLeavesNoImage() throws Exception {
     String missing = registry.host() + "/test/pull:nope";
     CommandResult r = banger("image", "pull", missing, "--name", "ghost");
-    System.out.println("[CliImagePullIT] banger image pull " + missing + "\n" + r.stderrText().indent(2));
+    System.out.println(
+        "[CliImagePullIT] banger image pull " + missing + "\n" + r.stderrText().indent(2));
     assertEquals(1, r.exitCode(), both(r));
     assertEquals("", r.stdoutText(), "no name on stdout when the pull failed");
     List<String> errors = r.stderrText().lines().filter(l -> l.startsWith("banger: ")).toList();
     assertEquals(1, errors.size(), r.stderrText());
     String sentence = errors.getFirst();
-    assertEquals(sentence, r.stderrText().lines().toList().getLast(), "the error is the last thing printed");
+    assertEquals(
+        sentence, r.stderrText().lines().toList().getLast(), "the error is the last thing printed");
     assertTrue(sentence.contains(missing), "names the reference: " + sentence);
     assertTrue(sentence.contains("not found"), sentence);
     assertFalse(sentence.contains("Exception") || sentence.contains("\tat "), sentence);
     assertNull(image("ghost"), "no image row for a failed pull");
-    assertEquals(List.of("pulled"), images().stream().map(i -> i.get("name").getAsString()).toList());
+    assertEquals(
+        List.of("pulled"), images().stream().map(i -> i.get("name").getAsString()).toList());
     Path staging = state.resolve("lib/images/.staging");
     if (Files.isDirectory(staging)) {
       try (Stream<Path> s = Files.list(staging)) {
@@ -325,15 +403,21 @@ class CliImagePullIT {
     assertFalse(Files.exists(dir), dir + " is gone");
     CommandResult show = banger("image", "show", "pulled");
     assertEquals(1, show.exitCode(), both(show));
-    assertTrue(show.stderrText().startsWith("banger: ") && show.stderrText().contains("pulled")
-        && show.stderrText().contains("'banger image list'"), show.stderrText());
+    assertTrue(
+        show.stderrText().startsWith("banger: ")
+            && show.stderrText().contains("pulled")
+            && show.stderrText().contains("'banger image list'"),
+        show.stderrText());
   }
 
   @Test
   @Order(8)
   void bangerdStopsOnSigtermAndLeavesNoProcess() throws Exception {
-    List<ProcessHandle> children = ProcessHandle.of(bangerd.pid()).map(p -> p.descendants().toList()).orElse(List.of());
-    assertEquals(List.of(), children.stream().filter(ProcessHandle::isAlive).map(ProcessHandle::pid).toList(),
+    List<ProcessHandle> children =
+        ProcessHandle.of(bangerd.pid()).map(p -> p.descendants().toList()).orElse(List.of());
+    assertEquals(
+        List.of(),
+        children.stream().filter(ProcessHandle::isAlive).map(ProcessHandle::pid).toList(),
         "no mkfs, debugfs or other child outlives its pull");
     bangerd.terminate();
     var code = bangerd.waitFor(Duration.ofSeconds(30));
@@ -343,7 +427,9 @@ class CliImagePullIT {
     assertEquals("", left.stdoutText(), "processes still naming the state directory");
   }
 
-  /** The CLI's own rendering of a size (Sizes.human), repeated here so the test reads on its own. */
+  /**
+   * The CLI's own rendering of a size (Sizes.human), repeated here so the test reads on its own.
+   */
   private static String human(long bytes) {
     String[] units = {"B", "KiB", "MiB", "GiB"};
     double v = bytes;
@@ -352,6 +438,8 @@ class CliImagePullIT {
       v /= 1024;
       u++;
     }
-    return u == 0 ? bytes + " B" : String.format(java.util.Locale.ROOT, v >= 10 ? "%.0f %s" : "%.1f %s", v, units[u]);
+    return u == 0
+        ? bytes + " B"
+        : String.format(java.util.Locale.ROOT, v >= 10 ? "%.0f %s" : "%.1f %s", v, units[u]);
   }
 }

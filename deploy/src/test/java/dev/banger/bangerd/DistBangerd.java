@@ -14,10 +14,22 @@ final class DistBangerd {
 
   private DistBangerd() {}
 
-  /** Starts it on {@code state} with {@code config}, logging to {@code log}; returns once it serves. */
-  static RunningProcess startAll(HostCommandRunner run, Path state, Path config, Path log) throws Exception {
-    RunningProcess p = run.start(Command.of(DIST.resolve("bin/bangerd").toString(), "--all", "--state-dir",
-        state.toString(), "--config", config.toString()).build(), log);
+  /**
+   * Starts it on {@code state} with {@code config}, logging to {@code log}; returns once it serves.
+   */
+  static RunningProcess startAll(HostCommandRunner run, Path state, Path config, Path log)
+      throws Exception {
+    RunningProcess p =
+        run.start(
+            Command.of(
+                    DIST.resolve("bin/bangerd").toString(),
+                    "--all",
+                    "--state-dir",
+                    state.toString(),
+                    "--config",
+                    config.toString())
+                .build(),
+            log);
     long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
     while (!Files.readString(log).contains("bangerd: serving")) {
       if (!p.isAlive() || System.nanoTime() > deadline) {

@@ -4,12 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.banger.api.image.v1.ImageServiceGrpc;
-import dev.banger.api.image.v1.ImportKernelRequest;
-import dev.banger.api.image.v1.Kernel;
-import dev.banger.api.image.v1.PullImageRequest;
 import dev.banger.api.net.v1.ListLeasesRequest;
 import dev.banger.api.net.v1.NetServiceGrpc;
 import dev.banger.api.vm.v1.CreateVmRequest;
@@ -50,11 +45,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
 /**
- * The whole VM path on real parts (issue #6), on a {@link BootedStack}: Debian's kernel imported from the host, the
- * debian-bookworm image built from Debian's mirror with mmdebstrap and paired with it, then all
- * four services (bangerd --all) inside a network namespace this test made, booting guests under
- * QEMU TCG that are reached over SSH. Every phase ends by checking the host holds exactly what
- * the VMs that should exist hold: taps, leases, disk files, QEMU processes, known_hosts lines.
+ * The whole VM path on real parts (issue #6), on a {@link BootedStack}: Debian's kernel imported
+ * from the host, the debian-bookworm image built from Debian's mirror with mmdebstrap and paired
+ * with it, then all four services (bangerd --all) inside a network namespace this test made,
+ * booting guests under QEMU TCG that are reached over SSH. Every phase ends by checking the host
+ * holds exactly what the VMs that should exist hold: taps, leases, disk files, QEMU processes,
+ * known_hosts lines.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class VmLifecycleIT {
@@ -83,11 +79,13 @@ class VmLifecycleIT {
   }
 
   static VmServiceGrpc.VmServiceBlockingStub vms() {
-    return VmServiceGrpc.newBlockingStub(stack.channel(ServiceName.VM)).withDeadlineAfter(10, TimeUnit.MINUTES);
+    return VmServiceGrpc.newBlockingStub(stack.channel(ServiceName.VM))
+        .withDeadlineAfter(10, TimeUnit.MINUTES);
   }
 
   static Vm create(String name, List<String> stages) {
-    Iterator<CreateVmResponse> it = vms().createVm(CreateVmRequest.newBuilder().setName(name).build());
+    Iterator<CreateVmResponse> it =
+        vms().createVm(CreateVmRequest.newBuilder().setName(name).build());
     Vm vm = null;
     while (it.hasNext()) {
       CreateVmResponse r = it.next();
@@ -106,47 +104,72 @@ class VmLifecycleIT {
   }
 
   /** What the host holds for VMs, to compare with what should exist. */
-  record HostState(List<String> taps, int leases, List<String> diskFiles, List<String> qemus, long pinnedHosts) {}
+  record HostState(
+      List<String> taps,
+      int leases,
+      List<String> diskFiles,
+      List<String> qemus,
+      long pinnedHosts) {}
 
   static HostState host() throws Exception {
-    List<String> taps = stack.inNetns(Duration.ofSeconds(10), "ip", "-o", "link", "show").stdoutText().lines()
-        .map(l -> l.split(": ")[1].split("@")[0]).filter(n -> n.startsWith("tb")).sorted().toList();
-    int leases = NetServiceGrpc.newBlockingStub(stack.channel(ServiceName.NET)).withDeadlineAfter(30, TimeUnit.SECONDS)
-        .listLeases(ListLeasesRequest.getDefaultInstance()).getLeasesCount();
+    List<String> taps =
+        stack
+            .inNetns(Duration.ofSeconds(10), "ip", "-o", "link", "show")
+            .stdoutText()
+            .lines()
+            .map(l -> l.split(": ")[1].split("@")[0])
+            .filter(n -> n.startsWith("tb"))
+            .sorted()
+            .toList();
+    int leases =
+        NetServiceGrpc.newBlockingStub(stack.channel(ServiceName.NET))
+            .withDeadlineAfter(30, TimeUnit.SECONDS)
+            .listLeases(ListLeasesRequest.getDefaultInstance())
+            .getLeasesCount();
     List<String> disks = filesUnder(state.resolve("lib/vms"));
-    List<String> qemus = VmStack.RUN.run(Command.of("pgrep", "-f", "qemu-system-x86_64.*" + state).build())
-        .stdoutText().lines().toList();
+    List<String> qemus =
+        VmStack.RUN
+            .run(Command.of("pgrep", "-f", "qemu-system-x86_64.*" + state).build())
+            .stdoutText()
+            .lines()
+            .toList();
     Path known = state.resolve("lib/ssh/known_hosts");
-    long pinned = Files.exists(known) ? Files.readAllLines(known).stream().filter(l -> !l.isBlank()).count() : 0;
+    long pinned =
+        Files.exists(known)
+            ? Files.readAllLines(known).stream().filter(l -> !l.isBlank()).count()
+            : 0;
     return new HostState(taps, leases, disks, qemus, pinned);
   }
 
   /**
-   * Regular files below {@code dir}, relative to it. vm-service may remove a file while this walks (reconcile deletes a
-   * dead VM's handles.json), so a file that vanished between listing and reading is simply not there.
+   * Regular files below {@code dir}, relative to it. vm-service may remove a file while this walks
+   * (reconcile deletes a dead VM's handles.json), so a file that vanished between listing and
+   * reading is simply not there.
    */
   static List<String> filesUnder(Path dir) throws IOException {
     List<String> files = new ArrayList<>();
     if (!Files.isDirectory(dir)) {
       return files;
     }
-    Files.walkFileTree(dir, new SimpleFileVisitor<>() {
-      @Override
-      public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
-        if (attrs.isRegularFile()) {
-          files.add(dir.relativize(file).toString());
-        }
-        return FileVisitResult.CONTINUE;
-      }
+    Files.walkFileTree(
+        dir,
+        new SimpleFileVisitor<>() {
+          @Override
+          public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+            if (attrs.isRegularFile()) {
+              files.add(dir.relativize(file).toString());
+            }
+            return FileVisitResult.CONTINUE;
+          }
 
-      @Override
-      public FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
-        if (e instanceof NoSuchFileException) {
-          return FileVisitResult.CONTINUE;
-        }
-        throw e;
-      }
-    });
+          @Override
+          public FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
+            if (e instanceof NoSuchFileException) {
+              return FileVisitResult.CONTINUE;
+            }
+            throw e;
+          }
+        });
     return files.stream().sorted().toList();
   }
 
@@ -154,21 +177,30 @@ class VmLifecycleIT {
 
   /**
    * The crash matrix: bangerd (all four services) is killed with SIGKILL the moment vm-service
-   * reports each start step begun, then restarted. After each restart no VMM of the VM runs and
-   * no {@code .partial} disk is left; the VM is then deleted to nothing. At ssh-ready the VM's
-   * handles file is also removed before the restart, which is exactly the state a crash between
-   * the VMM's launch and the handle write leaves (QEMU running, vm-service holding no record of
-   * it): reconcile must find that VMM through the kernel and stop it; that VM is then started
-   * again to prove it usable.
+   * reports each start step begun, then restarted. After each restart no VMM of the VM runs and no
+   * {@code .partial} disk is left; the VM is then deleted to nothing. At ssh-ready the VM's handles
+   * file is also removed before the restart, which is exactly the state a crash between the VMM's
+   * launch and the handle write leaves (QEMU running, vm-service holding no record of it):
+   * reconcile must find that VMM through the kernel and stop it; that VM is then started again to
+   * prove it usable.
    */
   @Test
   @Order(1)
   void aCrashAtEveryStartStepLeavesAVmThatIsUsableOrDeletableToNothing() throws Exception {
     assertEquals(EMPTY, host(), "nothing before the first VM");
-    List<String> steps = List.of("resolve-image", "ip-lease", "rootfs-overlay", "guest-config", "work-disk", "tap",
-        "launch-vmm", "ssh-ready");
+    List<String> steps =
+        List.of(
+            "resolve-image",
+            "ip-lease",
+            "rootfs-overlay",
+            "guest-config",
+            "work-disk",
+            "tap",
+            "launch-vmm",
+            "ssh-ready");
     for (String step : steps) {
-      String name = "crash-" + step.replace("ip-", "").replace("rootfs-", "").replace("resolve-", "");
+      String name =
+          "crash-" + step.replace("ip-", "").replace("rootfs-", "").replace("resolve-", "");
       long t0 = System.nanoTime();
       Thread client = createUntil(name, step);
       stack.kill9();
@@ -178,8 +210,11 @@ class VmLifecycleIT {
         Files.deleteIfExists(vmDir.resolve("handles.json"));
       }
       stack.start(true, "--all");
-      assertEquals(List.of(), host().qemus(), "after a crash at " + step + ": reconcile stopped the VMM");
-      assertEquals(List.of(), filesUnder(state.resolve("lib")).stream().filter(f -> f.contains(".partial")).toList(),
+      assertEquals(
+          List.of(), host().qemus(), "after a crash at " + step + ": reconcile stopped the VMM");
+      assertEquals(
+          List.of(),
+          filesUnder(state.resolve("lib")).stream().filter(f -> f.contains(".partial")).toList(),
           "after a crash at " + step + ": disk-service removed its half-made disks");
       List<Vm> vms = vms().listVms(ListVmsRequest.getDefaultInstance()).getVmsList();
       for (Vm v : vms) {
@@ -187,7 +222,8 @@ class VmLifecycleIT {
       }
       if (step.equals("ssh-ready")) {
         Vm started = last(vms().startVm(StartVmRequest.newBuilder().setVm(name).build())).getVm();
-        assertEquals(VmState.VM_STATE_RUNNING, started.getState(), "usable after the crash: " + started);
+        assertEquals(
+            VmState.VM_STATE_RUNNING, started.getState(), "usable after the crash: " + started);
         assertEquals(0, stack.ssh(started.getIpAddress(), "true").exitCode());
       }
       for (Vm v : vms) {
@@ -195,29 +231,41 @@ class VmLifecycleIT {
       }
       awaitNoTaps();
       assertEquals(EMPTY, host(), "after a crash at " + step + " and a delete");
-      System.out.printf("[VmLifecycleIT] crash at %s: %d VM(s) recorded, reconciled, deleted to nothing in %d ms%n",
+      System.out.printf(
+          "[VmLifecycleIT] crash at %s: %d VM(s) recorded, reconciled, deleted to nothing in %d ms%n",
           step, vms.size(), (System.nanoTime() - t0) / 1_000_000);
     }
   }
 
-  /** Starts a create of {@code name} on a thread; returns once vm-service says {@code step} began. */
+  /**
+   * Starts a create of {@code name} on a thread; returns once vm-service says {@code step} began.
+   */
   static Thread createUntil(String name, String step) throws Exception {
+    return createUntil(vms(), name, step);
+  }
+
+  static Thread createUntil(VmServiceGrpc.VmServiceBlockingStub vm, String name, String step)
+      throws Exception {
     java.util.concurrent.CountDownLatch reached = new java.util.concurrent.CountDownLatch(1);
-    Thread t = Thread.ofPlatform().start(() -> {
-      try {
-        Iterator<CreateVmResponse> it = vms().createVm(CreateVmRequest.newBuilder().setName(name).build());
-        while (it.hasNext()) {
-          CreateVmResponse r = it.next();
-          if (r.hasProgress() && r.getProgress().getStage().equals(step)) {
-            reached.countDown();
-          }
-        }
-      } catch (StatusRuntimeException e) {
-        // the service went away under the call: expected
-      } finally {
-        reached.countDown();
-      }
-    });
+    Thread t =
+        Thread.ofPlatform()
+            .start(
+                () -> {
+                  try {
+                    Iterator<CreateVmResponse> it =
+                        vm.createVm(CreateVmRequest.newBuilder().setName(name).build());
+                    while (it.hasNext()) {
+                      CreateVmResponse r = it.next();
+                      if (r.hasProgress() && r.getProgress().getStage().equals(step)) {
+                        reached.countDown();
+                      }
+                    }
+                  } catch (StatusRuntimeException e) {
+                    // the service went away under the call: expected
+                  } finally {
+                    reached.countDown();
+                  }
+                });
     assertTrue(reached.await(5, TimeUnit.MINUTES), "create reached " + step);
     return t;
   }
@@ -242,9 +290,9 @@ class VmLifecycleIT {
   }
 
   /**
-   * A graceful stop with five creates in flight: every one is rolled back while the peer
-   * services are still up, each client is told UNAVAILABLE with what became of its VM, and after
-   * a restart the host holds nothing (a create cut short is undone entirely, as if never asked).
+   * A graceful stop with five creates in flight: every one is rolled back while the peer services
+   * are still up, each client is told UNAVAILABLE with what became of its VM, and after a restart
+   * the host holds nothing (a create cut short is undone entirely, as if never asked).
    */
   @Test
   @Order(2)
@@ -255,39 +303,49 @@ class VmLifecycleIT {
     List<Thread> clients = new ArrayList<>();
     for (int i = 0; i < n; i++) {
       String name = "sigterm-" + i;
-      clients.add(Thread.ofPlatform().start(() -> {
-        boolean counted = false;
-        try {
-          Iterator<CreateVmResponse> it = vms().createVm(CreateVmRequest.newBuilder().setName(name).build());
-          while (it.hasNext()) {
-            CreateVmResponse r = it.next();
-            if (!counted && r.hasProgress() && List.of("tap", "launch-vmm", "ssh-ready")
-                .contains(r.getProgress().getStage())) {
-              counted = true;
-              atTap.countDown();
-            }
-          }
-        } catch (StatusRuntimeException e) {
-          told.add(e);
-        } finally {
-          if (!counted) {
-            atTap.countDown();
-          }
-        }
-      }));
+      clients.add(
+          Thread.ofPlatform()
+              .start(
+                  () -> {
+                    boolean counted = false;
+                    try {
+                      Iterator<CreateVmResponse> it =
+                          vms().createVm(CreateVmRequest.newBuilder().setName(name).build());
+                      while (it.hasNext()) {
+                        CreateVmResponse r = it.next();
+                        if (!counted
+                            && r.hasProgress()
+                            && List.of("tap", "launch-vmm", "ssh-ready")
+                                .contains(r.getProgress().getStage())) {
+                          counted = true;
+                          atTap.countDown();
+                        }
+                      }
+                    } catch (StatusRuntimeException e) {
+                      told.add(e);
+                    } finally {
+                      if (!counted) {
+                        atTap.countDown();
+                      }
+                    }
+                  }));
     }
     assertTrue(atTap.await(5, TimeUnit.MINUTES));
     long t0 = System.nanoTime();
     stack.stop();
-    System.out.printf("[VmLifecycleIT] SIGTERM with %d creates in flight: stopped in %d ms%n", n,
-        (System.nanoTime() - t0) / 1_000_000);
+    System.out.printf(
+        "[VmLifecycleIT] SIGTERM with %d creates in flight: stopped in %d ms%n",
+        n, (System.nanoTime() - t0) / 1_000_000);
     for (Thread c : clients) {
       c.join(60_000);
     }
     assertEquals(n, told.size(), "every client got an answer: " + told);
     for (StatusRuntimeException e : told) {
       assertEquals(io.grpc.Status.Code.UNAVAILABLE, e.getStatus().getCode(), e.toString());
-      assertTrue(e.getStatus().getDescription().matches("vm-service is stopping; VM sigterm-\\d rolled back"),
+      assertTrue(
+          e.getStatus()
+              .getDescription()
+              .matches("vm-service is stopping; VM sigterm-\\d rolled back"),
           e.getStatus().getDescription());
     }
     stack.start(true, "--all");
@@ -301,38 +359,55 @@ class VmLifecycleIT {
   void aCancelledCreateRollsBackToo() throws Exception {
     Context.CancellableContext ctx = Context.current().withCancellation();
     List<String> seen = new ArrayList<>();
-    StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> ctx.run(() -> {
-      Iterator<CreateVmResponse> it = vms().createVm(CreateVmRequest.newBuilder().setName("cancelled").build());
-      while (it.hasNext()) {
-        CreateVmResponse r = it.next();
-        if (r.hasProgress()) {
-          seen.add(r.getProgress().getStage());
-          if (r.getProgress().getStage().equals("ssh-ready")) {
-            ctx.cancel(null); // the client goes away while the guest boots
-          }
-        }
-      }
-    }));
+    StatusRuntimeException e =
+        assertThrows(
+            StatusRuntimeException.class,
+            () ->
+                ctx.run(
+                    () -> {
+                      Iterator<CreateVmResponse> it =
+                          vms().createVm(CreateVmRequest.newBuilder().setName("cancelled").build());
+                      while (it.hasNext()) {
+                        CreateVmResponse r = it.next();
+                        if (r.hasProgress()) {
+                          seen.add(r.getProgress().getStage());
+                          if (r.getProgress().getStage().equals("ssh-ready")) {
+                            ctx.cancel(null); // the client goes away while the guest boots
+                          }
+                        }
+                      }
+                    }));
     assertEquals(io.grpc.Status.Code.CANCELLED, e.getStatus().getCode(), e.toString());
     assertTrue(seen.contains("launch-vmm"), seen.toString());
     long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-    while (vms().listVms(ListVmsRequest.getDefaultInstance()).getVmsCount() > 0 && System.nanoTime() < deadline) {
+    while (vms().listVms(ListVmsRequest.getDefaultInstance()).getVmsCount() > 0
+        && System.nanoTime() < deadline) {
       Thread.sleep(200);
     }
-    assertThrows(StatusRuntimeException.class, () -> get("cancelled"), "as if never asked: the VM is gone");
+    assertThrows(
+        StatusRuntimeException.class, () -> get("cancelled"), "as if never asked: the VM is gone");
     assertEquals(EMPTY, host(), "a cancel undoes the VMM, tap, disks, lease and record");
 
     // keep_failed: the same cancel keeps the VM in error, for inspection.
     Context.CancellableContext keep = Context.current().withCancellation();
-    assertThrows(StatusRuntimeException.class, () -> keep.run(() -> {
-      Iterator<CreateVmResponse> it = vms().createVm(CreateVmRequest.newBuilder().setName("kept")
-          .setKeepFailed(true).build());
-      while (it.hasNext()) {
-        if (it.next().getProgress().getStage().equals("tap")) {
-          keep.cancel(null);
-        }
-      }
-    }));
+    assertThrows(
+        StatusRuntimeException.class,
+        () ->
+            keep.run(
+                () -> {
+                  Iterator<CreateVmResponse> it =
+                      vms()
+                          .createVm(
+                              CreateVmRequest.newBuilder()
+                                  .setName("kept")
+                                  .setKeepFailed(true)
+                                  .build());
+                  while (it.hasNext()) {
+                    if (it.next().getProgress().getStage().equals("tap")) {
+                      keep.cancel(null);
+                    }
+                  }
+                }));
     deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
     while (get("kept").getState() != VmState.VM_STATE_ERROR && System.nanoTime() < deadline) {
       Thread.sleep(200);
@@ -350,10 +425,20 @@ class VmLifecycleIT {
     List<String> stages = new ArrayList<>();
     long t0 = System.nanoTime();
     Vm vm = create("e2e-one", stages);
-    System.out.printf("[VmLifecycleIT] create+start to SSH-ready: %d ms%n", (System.nanoTime() - t0) / 1_000_000);
+    System.out.printf(
+        "[VmLifecycleIT] create+start to SSH-ready: %d ms%n", (System.nanoTime() - t0) / 1_000_000);
     assertEquals(VmState.VM_STATE_RUNNING, vm.getState(), vm.toString());
-    assertEquals(List.of("resolve-image", "ip-lease", "rootfs-overlay", "guest-config", "work-disk", "tap",
-        "launch-vmm", "ssh-ready"), stages);
+    assertEquals(
+        List.of(
+            "resolve-image",
+            "ip-lease",
+            "rootfs-overlay",
+            "guest-config",
+            "work-disk",
+            "tap",
+            "launch-vmm",
+            "ssh-ready"),
+        stages);
     String ip = vm.getIpAddress();
     CommandResult uname = stack.ssh(ip, "uname -a; cat /etc/hostname");
     assertEquals(0, uname.exitCode(), uname.stderrText());
@@ -361,14 +446,19 @@ class VmLifecycleIT {
     assertTrue(uname.stdoutText().lines().anyMatch("e2e-one"::equals), uname.stdoutText());
     assertEquals(0, stack.ssh(ip, "echo kept > /root/marker && sync").exitCode());
     StringBuilder console = new StringBuilder();
-    vms().getVmLogs(GetVmLogsRequest.newBuilder().setVm("e2e-one").build())
+    vms()
+        .getVmLogs(GetVmLogsRequest.newBuilder().setVm("e2e-one").build())
         .forEachRemaining(c -> console.append(c.getData().toStringUtf8()));
-    assertTrue(console.toString().contains("Linux version") && console.toString().contains("Welcome to "),
+    assertTrue(
+        console.toString().contains("Linux version") && console.toString().contains("Welcome to "),
         "the serial console, the kernel's first line and systemd's welcome; its tail: "
             + console.substring(Math.max(0, console.length() - 400)));
-    GetVmStatsResponse stats = vms().getVmStats(GetVmStatsRequest.newBuilder().setVm("e2e-one").build());
+    GetVmStatsResponse stats =
+        vms().getVmStats(GetVmStatsRequest.newBuilder().setVm("e2e-one").build());
     assertTrue(stats.getCpuSeconds() > 1 && stats.getMemoryRssBytes() > 64 << 20, stats.toString());
-    assertTrue(stats.getWorkDiskUsedBytes() > 0 && stats.getOverlayUsedBytes() > stats.getWorkDiskUsedBytes(),
+    assertTrue(
+        stats.getWorkDiskUsedBytes() > 0
+            && stats.getOverlayUsedBytes() > stats.getWorkDiskUsedBytes(),
         stats.toString());
     HostState running = host();
     assertEquals(1, running.taps().size());
@@ -396,7 +486,9 @@ class VmLifecycleIT {
     assertEquals(VmState.VM_STATE_RUNNING, before.getState());
     long qemu = Long.parseLong(host().qemus().getFirst().strip());
     stack.kill9();
-    assertTrue(ProcessHandle.of(qemu).map(ProcessHandle::isAlive).orElse(false), "the VMM outlives vm-service");
+    assertTrue(
+        ProcessHandle.of(qemu).map(ProcessHandle::isAlive).orElse(false),
+        "the VMM outlives vm-service");
     stack.start(true, "--all");
     assertTrue(stack.log().contains("adopted running VM e2e-one"), "adopted on restart");
     assertEquals(VmState.VM_STATE_RUNNING, get("e2e-one").getState());
@@ -439,13 +531,24 @@ class VmLifecycleIT {
   @Order(7)
   void theCliRunsACommandInAFreshVmAndManagesADetachedOne() throws Exception {
     long t0 = System.nanoTime();
-    CommandResult run = banger("vm", "run", "--rm", "--name", "cli-once", "--", "sh", "-c",
-        "echo hi from $(hostname); exit 7");
-    System.out.printf("[VmLifecycleIT] banger vm run --rm -- sh -c '...; exit 7': %d ms%n",
+    CommandResult run =
+        banger(
+            "vm",
+            "run",
+            "--rm",
+            "--name",
+            "cli-once",
+            "--",
+            "sh",
+            "-c",
+            "echo hi from $(hostname); exit 7");
+    System.out.printf(
+        "[VmLifecycleIT] banger vm run --rm -- sh -c '...; exit 7': %d ms%n",
         (System.nanoTime() - t0) / 1_000_000);
     assertEquals(7, run.exitCode(), "the guest command's status is banger's: " + run.stderrText());
     assertEquals("hi from cli-once\n", run.stdoutText());
-    assertTrue(run.stderrText().contains("ssh-ready"), "progress lines on stderr: " + run.stderrText());
+    assertTrue(
+        run.stderrText().contains("ssh-ready"), "progress lines on stderr: " + run.stderrText());
     assertEquals(EMPTY, host(), "--rm deleted it");
 
     CommandResult detached = banger("vm", "run", "-d", "-q", "--name", "cli-bg");
@@ -455,8 +558,9 @@ class VmLifecycleIT {
     CommandResult ssh = banger("vm", "ssh", "cli-bg", "--", "cat", "/etc/hostname");
     assertEquals(0, ssh.exitCode(), ssh.stderrText());
     assertEquals("cli-bg\n", ssh.stdoutText());
-    var list = new com.fasterxml.jackson.databind.ObjectMapper().readTree(banger("vm", "list", "-o", "json")
-        .stdoutText());
+    var list =
+        new com.fasterxml.jackson.databind.ObjectMapper()
+            .readTree(banger("vm", "list", "-o", "json").stdoutText());
     assertEquals(1, list.size());
     assertEquals("VM_STATE_RUNNING", list.get(0).get("state").asText());
     assertTrue(banger("vm", "logs", "cli-bg").stdoutText().contains("Linux version"));
@@ -477,22 +581,134 @@ class VmLifecycleIT {
   @Order(8)
   void ctrlCDuringVmRunUndoesTheVmAndSaysSo() throws Exception {
     Path out = state.resolve("ctrlc.log");
-    List<String> argv = new ArrayList<>(List.of("ip", "netns", "exec", NETNS,
-        DistBangerd.DIST.resolve("bin/banger").toAbsolutePath().toString(), "--state-dir", state.toString(),
-        "vm", "run", "--name", "ctrlc", "--", "true"));
+    List<String> argv =
+        new ArrayList<>(
+            List.of(
+                "ip",
+                "netns",
+                "exec",
+                NETNS,
+                DistBangerd.DIST.resolve("bin/banger").toAbsolutePath().toString(),
+                "--state-dir",
+                state.toString(),
+                "vm",
+                "run",
+                "--name",
+                "ctrlc",
+                "--",
+                "true"));
     var cli = VmStack.RUN.start(Command.of(argv).build(), out);
     long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
     while (!(Files.exists(out) && Files.readString(out).contains("ssh-ready"))) {
-      assertTrue(cli.isAlive() && System.nanoTime() < deadline, "vm run reached ssh-ready: " + Files.readString(out));
+      assertTrue(
+          cli.isAlive() && System.nanoTime() < deadline,
+          "vm run reached ssh-ready: " + Files.readString(out));
       Thread.sleep(100);
     }
     VmStack.RUN.check(Command.of("kill", "-INT", Long.toString(cli.pid())).build());
     var exit = cli.waitFor(Duration.ofSeconds(90));
     assertEquals(130, exit.orElseThrow(), Files.readString(out));
-    assertTrue(Files.readString(out).contains("banger: cancelled; vm \"ctrlc\" rolled back and deleted, nothing"
-        + " left behind"), Files.readString(out));
+    assertTrue(
+        Files.readString(out)
+            .contains(
+                "banger: cancelled; vm \"ctrlc\" rolled back and deleted, nothing"
+                    + " left behind"),
+        Files.readString(out));
     assertThrows(StatusRuntimeException.class, () -> get("ctrlc"), "the name is free");
     awaitNoTaps();
     assertEquals(EMPTY, host());
+  }
+
+  /**
+   * The services as production runs them, one process each (still in the test's namespace), and one
+   * killed alone: vm-service killed with its VM's QEMU up leaves no QEMU once it is back;
+   * disk-service killed in the middle of the overlay copy fails that step, and the undos wait for
+   * disk-service's restart instead of failing, so the VM is rolled back completely.
+   */
+  @Test
+  @Order(9)
+  void servicesKilledOneAtATimeInTheirOwnProcessesLeaveNothingBehind() throws Exception {
+    stack.stop();
+    java.util.Map<ServiceName, VmStack> split = new java.util.EnumMap<>(ServiceName.class);
+    try {
+      for (ServiceName s :
+          List.of(ServiceName.DISK, ServiceName.NET, ServiceName.IMAGE, ServiceName.VM)) {
+        VmStack one = new VmStack(NETNS, state, BootedStack.CONFIG, s.id() + ".log");
+        one.start(true, "--service", s.id());
+        split.put(s, one);
+      }
+      VmServiceGrpc.VmServiceBlockingStub vm =
+          VmServiceGrpc.newBlockingStub(split.get(ServiceName.VM).channel(ServiceName.VM))
+              .withDeadlineAfter(10, TimeUnit.MINUTES);
+
+      // vm-service alone, with the guest booting.
+      Thread client = createUntil(vm, "split-vm", "ssh-ready");
+      assertEquals(1, host().qemus().size(), "QEMU is up");
+      split.get(ServiceName.VM).kill9();
+      client.join(60_000);
+      split.get(ServiceName.VM).start(true, "--service", "vm");
+      vm =
+          VmServiceGrpc.newBlockingStub(split.get(ServiceName.VM).channel(ServiceName.VM))
+              .withDeadlineAfter(10, TimeUnit.MINUTES);
+      assertEquals(List.of(), host().qemus(), "the restarted vm-service stopped the orphaned QEMU");
+      assertEquals(
+          VmState.VM_STATE_ERROR,
+          vm.getVm(GetVmRequest.newBuilder().setVm("split-vm").build()).getVm().getState());
+      vm.deleteVm(DeleteVmRequest.newBuilder().setVm("split-vm").setForce(true).build());
+      awaitNoTaps();
+      assertEquals(EMPTY, host(), "after vm-service alone was killed, and a delete");
+
+      // disk-service alone, in the middle of the overlay copy; back two seconds later.
+      VmStack disk = split.get(ServiceName.DISK);
+      java.util.concurrent.atomic.AtomicReference<StatusRuntimeException> told =
+          new java.util.concurrent.atomic.AtomicReference<>();
+      VmServiceGrpc.VmServiceBlockingStub vmNow = vm;
+      java.util.concurrent.CountDownLatch atOverlay = new java.util.concurrent.CountDownLatch(1);
+      Thread creating =
+          Thread.ofPlatform()
+              .start(
+                  () -> {
+                    try {
+                      Iterator<CreateVmResponse> it =
+                          vmNow.createVm(
+                              CreateVmRequest.newBuilder().setName("split-disk").build());
+                      while (it.hasNext()) {
+                        if (it.next().getProgress().getStage().equals("rootfs-overlay")) {
+                          atOverlay.countDown();
+                        }
+                      }
+                    } catch (StatusRuntimeException e) {
+                      told.set(e);
+                    } finally {
+                      atOverlay.countDown();
+                    }
+                  });
+      assertTrue(atOverlay.await(5, TimeUnit.MINUTES));
+      disk.kill9();
+      Thread.sleep(2000);
+      disk.start(true, "--service", "disk");
+      creating.join(120_000);
+      StatusRuntimeException e = told.get();
+      assertTrue(e != null, "the create failed at its overlay step");
+      // The kill lands in the overlay copy (or, on a fast disk, the next disk call): the step
+      // fails, and its undos, which need disk-service too, wait for it to come back.
+      assertTrue(
+          e.getStatus()
+              .getDescription()
+              .matches(
+                  "(?s).*step (rootfs-overlay|guest-config|work-disk) failed: .*\\(rolled back\\)"),
+          e.getStatus().getDescription());
+      assertEquals(
+          List.of(),
+          filesUnder(state.resolve("lib")).stream().filter(f -> f.contains(".partial")).toList());
+      vm.deleteVm(DeleteVmRequest.newBuilder().setVm("split-disk").setForce(true).build());
+      awaitNoTaps();
+      assertEquals(EMPTY, host(), "after disk-service alone was killed, and a delete");
+    } finally {
+      for (VmStack one : split.values()) {
+        one.stop();
+      }
+      stack.start(true, "--all");
+    }
   }
 }

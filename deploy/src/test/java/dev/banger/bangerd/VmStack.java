@@ -16,9 +16,9 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * banger's four services for end-to-end VM tests: bangerd in a child JVM inside a network
- * namespace the test made, so the bridge,
- * taps, DNS and guests exist only there. The sockets are plain files, reachable from outside.
+ * banger's four services for end-to-end VM tests: bangerd in a child JVM inside a network namespace
+ * the test made, so the bridge, taps, DNS and guests exist only there. The sockets are plain files,
+ * reachable from outside.
  */
 final class VmStack implements AutoCloseable {
 
@@ -32,10 +32,17 @@ final class VmStack implements AutoCloseable {
   private RunningProcess bangerd;
 
   VmStack(String netns, Path state, String configToml) throws Exception {
+    this(netns, state, configToml, "bangerd.log");
+  }
+
+  /**
+   * @param logName the log file under {@code state}: one per process when services run apart
+   */
+  VmStack(String netns, Path state, String configToml, String logName) throws Exception {
     this.netns = netns;
     this.state = state;
     this.config = state.resolve("config.toml");
-    this.log = state.resolve("bangerd.log");
+    this.log = state.resolve(logName);
     Files.createDirectories(state);
     Files.writeString(config, configToml);
   }
@@ -49,7 +56,10 @@ final class VmStack implements AutoCloseable {
     RUN.run(Command.of("ip", "netns", "del", name).build());
   }
 
-  /** Starts bangerd with {@code args} (e.g. "--all"), inside the namespace when {@code inNetns}; returns once it serves. */
+  /**
+   * Starts bangerd with {@code args} (e.g. "--all"), inside the namespace when {@code inNetns};
+   * returns once it serves.
+   */
   void start(boolean inNetns, String... args) throws Exception {
     long mark = Files.exists(log) ? Files.size(log) : 0;
     String java = ProcessHandle.current().info().command().orElseThrow();
@@ -57,9 +67,17 @@ final class VmStack implements AutoCloseable {
     if (inNetns) {
       argv.addAll(List.of("ip", "netns", "exec", netns));
     }
-    argv.addAll(List.of(java, "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xshare:auto",
-        "--enable-native-access=ALL-UNNAMED", "-Dguice_bytecode_gen_option=DISABLED",
-        "-cp", System.getProperty("java.class.path"), Bangerd.class.getName()));
+    argv.addAll(
+        List.of(
+            java,
+            "-XX:+UseSerialGC",
+            "-XX:TieredStopAtLevel=1",
+            "-Xshare:auto",
+            "--enable-native-access=ALL-UNNAMED",
+            "-Dguice_bytecode_gen_option=DISABLED",
+            "-cp",
+            System.getProperty("java.class.path"),
+            Bangerd.class.getName()));
     argv.addAll(List.of(args));
     argv.addAll(List.of("--state-dir", state.toString(), "--config", config.toString()));
     bangerd = RUN.start(Command.of(argv).build(), log);
@@ -98,13 +116,17 @@ final class VmStack implements AutoCloseable {
     dropChannels();
   }
 
-  /** The JVM's pid: under {@code ip netns exec} the started process execs into java, so it is the same. */
+  /**
+   * The JVM's pid: under {@code ip netns exec} the started process execs into java, so it is the
+   * same.
+   */
   private long javaPid() {
     return bangerd.pid();
   }
 
   ManagedChannel channel(ServiceName s) {
-    return channels.computeIfAbsent(s, k -> UnixChannels.forSocket(state.resolve("run").resolve(k.id() + ".sock")));
+    return channels.computeIfAbsent(
+        s, k -> UnixChannels.forSocket(state.resolve("run").resolve(k.id() + ".sock")));
   }
 
   private void dropChannels() {
@@ -126,9 +148,25 @@ final class VmStack implements AutoCloseable {
   /** ssh to the guest with banger's own key and known_hosts, from inside the namespace. */
   CommandResult ssh(String ip, String command) throws Exception {
     Path ssh = state.resolve("lib/ssh");
-    return inNetns(Duration.ofSeconds(60), "ssh", "-F", "/dev/null", "-i", ssh.resolve("id_ed25519").toString(),
-        "-o", "IdentitiesOnly=yes", "-o", "UserKnownHostsFile=" + ssh.resolve("known_hosts"), "-o",
-        "StrictHostKeyChecking=yes", "-o", "BatchMode=yes", "-o", "ConnectTimeout=15", "root@" + ip, command);
+    return inNetns(
+        Duration.ofSeconds(60),
+        "ssh",
+        "-F",
+        "/dev/null",
+        "-i",
+        ssh.resolve("id_ed25519").toString(),
+        "-o",
+        "IdentitiesOnly=yes",
+        "-o",
+        "UserKnownHostsFile=" + ssh.resolve("known_hosts"),
+        "-o",
+        "StrictHostKeyChecking=yes",
+        "-o",
+        "BatchMode=yes",
+        "-o",
+        "ConnectTimeout=15",
+        "root@" + ip,
+        command);
   }
 
   @Override

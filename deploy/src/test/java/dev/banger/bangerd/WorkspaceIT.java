@@ -21,9 +21,9 @@ import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * Workspaces end to end (issue #8), the real {@code banger} against real guests under TCG in a
- * namespace of the test's own: a checkout with tracked, untracked, ignored, executable,
- * symlinked and edited files goes into a VM with {@code vm run PATH}, {@code vm workspace
- * prepare} and {@code vm exec}; bad input leaves no VM.
+ * namespace of the test's own: a checkout with tracked, untracked, ignored, executable, symlinked
+ * and edited files goes into a VM with {@code vm run PATH}, {@code vm workspace prepare} and {@code
+ * vm exec}; bad input leaves no VM.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class WorkspaceIT {
@@ -40,10 +40,17 @@ class WorkspaceIT {
     Files.writeString(syncSrc.resolve("gitconfig"), "[user]\n\tname = banger test\n");
     Files.createDirectories(syncSrc.resolve("tools/bin"));
     Files.writeString(syncSrc.resolve("tools/bin/run"), "#!/bin/sh\necho synced\n");
-    booted = BootedStack.start(NETNS, "WorkspaceIT", "[[file_sync]]\nhost = \"" + syncSrc.resolve("gitconfig")
-        + "\"\nguest = \"/root/.gitconfig\"\n\n[[file_sync]]\nhost = \"" + syncSrc.resolve("tools")
-        + "\"\nguest = \"/root/tools\"\nmode = \"0755\"\n\n[[file_sync]]\nhost = \"" + syncSrc.resolve("missing")
-        + "\"\nguest = \"/root/missing\"\n");
+    booted =
+        BootedStack.start(
+            NETNS,
+            "WorkspaceIT",
+            "[[file_sync]]\nhost = \""
+                + syncSrc.resolve("gitconfig")
+                + "\"\nguest = \"/root/.gitconfig\"\n\n[[file_sync]]\nhost = \""
+                + syncSrc.resolve("tools")
+                + "\"\nguest = \"/root/tools\"\nmode = \"0755\"\n\n[[file_sync]]\nhost = \""
+                + syncSrc.resolve("missing")
+                + "\"\nguest = \"/root/missing\"\n");
     repo = booted.state.resolve("checkout/repo");
     Files.createDirectories(repo.resolve("src"));
     git("init", "-q");
@@ -70,8 +77,18 @@ class WorkspaceIT {
   }
 
   static CommandResult git(String... args) throws Exception {
-    List<String> a = new ArrayList<>(List.of("git", "-C", repo.toString(), "-c", "user.name=t", "-c",
-        "user.email=t@example.org", "-c", "init.defaultBranch=main"));
+    List<String> a =
+        new ArrayList<>(
+            List.of(
+                "git",
+                "-C",
+                repo.toString(),
+                "-c",
+                "user.name=t",
+                "-c",
+                "user.email=t@example.org",
+                "-c",
+                "init.defaultBranch=main"));
     a.addAll(List.of(args));
     CommandResult r = VmStack.RUN.run(Command.of(a).build());
     assertTrue(r.succeeded(), r.stderrText());
@@ -86,21 +103,46 @@ class WorkspaceIT {
   @Order(1)
   void runCopiesTheCheckoutAndExitsWithTheGuestCommandsStatus() throws Exception {
     long t0 = System.nanoTime();
-    CommandResult r = booted.banger("vm", "run", repo.toString(), "--rm", "--name", "ws-run", "--", "sh", "-c",
-        "git status --porcelain; stat -c '%a %F %n' src/run.sh README link; readlink link; ./src/run.sh;"
-            + " git rev-parse HEAD; ls -a; exit 3");
-    System.out.printf("[WorkspaceIT] vm run PATH --rm -- ...: %d ms%n", (System.nanoTime() - t0) / 1_000_000);
+    CommandResult r =
+        booted.banger(
+            "vm",
+            "run",
+            repo.toString(),
+            "--rm",
+            "--name",
+            "ws-run",
+            "--",
+            "sh",
+            "-c",
+            "git status --porcelain; stat -c '%a %F %n' src/run.sh README link; readlink link; ./src/run.sh;"
+                + " git rev-parse HEAD; ls -a; exit 3");
+    System.out.printf(
+        "[WorkspaceIT] vm run PATH --rm -- ...: %d ms%n", (System.nanoTime() - t0) / 1_000_000);
     assertEquals(3, r.exitCode(), r.stdoutText() + r.stderrText());
     String out = r.stdoutText();
     List<String> lines = out.lines().toList();
-    assertEquals(" M README", lines.get(0), "only the host's uncommitted edit shows in the guest: " + out);
-    assertEquals(List.of("755 regular file src/run.sh", "644 regular file README", "777 symbolic link link", "README"),
-        lines.subList(1, 5), "modes kept, the link a link: " + out);
-    assertFalse(out.contains("notes.txt") || out.contains("debug.log"), "untracked and ignored stay home: " + out);
-    assertTrue(out.contains("ran in /root/repo\n"), "the command runs in the workspace, executable kept: " + out);
-    assertTrue(out.contains(git("rev-parse", "HEAD").stdoutText()), "the guest's HEAD is the host's: " + out);
+    assertEquals(
+        " M README", lines.get(0), "only the host's uncommitted edit shows in the guest: " + out);
+    assertEquals(
+        List.of(
+            "755 regular file src/run.sh",
+            "644 regular file README",
+            "777 symbolic link link",
+            "README"),
+        lines.subList(1, 5),
+        "modes kept, the link a link: " + out);
+    assertFalse(
+        out.contains("notes.txt") || out.contains("debug.log"),
+        "untracked and ignored stay home: " + out);
+    assertTrue(
+        out.contains("ran in /root/repo\n"),
+        "the command runs in the workspace, executable kept: " + out);
+    assertTrue(
+        out.contains(git("rev-parse", "HEAD").stdoutText()),
+        "the guest's HEAD is the host's: " + out);
     assertTrue(r.stderrText().contains("ws-run:/root/repo holds " + repo), r.stderrText());
-    assertTrue(r.stderrText().contains("written onto its work disk before boot"),
+    assertTrue(
+        r.stderrText().contains("written onto its work disk before boot"),
         "a fresh VM gets its workspace offline, before it boots: " + r.stderrText());
     assertEquals(0, vmCount(), "--rm deleted it");
   }
@@ -108,12 +150,23 @@ class WorkspaceIT {
   @Test
   @Order(2)
   void dryRunListsExactlyWhatWouldGoAndMakesNoVm() throws Exception {
-    CommandResult tracked = booted.banger("vm", "workspace", "prepare", "none", repo.toString(), "--dry-run");
+    CommandResult tracked =
+        booted.banger("vm", "workspace", "prepare", "none", repo.toString(), "--dry-run");
     assertEquals(0, tracked.exitCode(), tracked.stderrText());
-    assertEquals(List.of(".gitignore", "README", "link", "src/run.sh"), workTree(tracked.stdoutText()));
-    CommandResult all = booted.banger("vm", "workspace", "prepare", "none", repo.toString(), "--dry-run",
-        "--include-untracked");
-    assertEquals(List.of(".gitignore", "README", "link", "notes.txt", "src/run.sh"), workTree(all.stdoutText()));
+    assertEquals(
+        List.of(".gitignore", "README", "link", "src/run.sh"), workTree(tracked.stdoutText()));
+    CommandResult all =
+        booted.banger(
+            "vm",
+            "workspace",
+            "prepare",
+            "none",
+            repo.toString(),
+            "--dry-run",
+            "--include-untracked");
+    assertEquals(
+        List.of(".gitignore", "README", "link", "notes.txt", "src/run.sh"),
+        workTree(all.stdoutText()));
     assertEquals(0, vmCount());
   }
 
@@ -121,93 +174,166 @@ class WorkspaceIT {
   @Order(2)
   void aVmNotStartedTakesNoBranchOfflineAndSaysWhatToDo() throws Exception {
     assertEquals(0, booted.banger("vm", "create", "--no-start", "--name", "ws-cold").exitCode());
-    CommandResult r = booted.banger("vm", "workspace", "prepare", "ws-cold", repo.toString(), "--branch", "b1");
+    CommandResult r =
+        booted.banger("vm", "workspace", "prepare", "ws-cold", repo.toString(), "--branch", "b1");
     assertEquals(1, r.exitCode(), r.stderrText());
-    assertTrue(r.stderrText().contains("VM ws-cold has not started, and its workspace cannot be written onto its work "
-        + "disk offline (a branch is made by git in the guest); start it and prepare again"), r.stderrText());
+    assertTrue(
+        r.stderrText()
+            .contains(
+                "VM ws-cold has not started, and its workspace cannot be written onto its work "
+                    + "disk offline (a branch is made by git in the guest); start it and prepare again"),
+        r.stderrText());
     assertEquals(0, booted.banger("vm", "delete", "ws-cold").exitCode());
   }
 
   private static List<String> workTree(String listing) {
-    return listing.lines().filter(l -> !l.equals(".git") && !l.startsWith(".git/")).sorted().toList();
+    return listing
+        .lines()
+        .filter(l -> !l.equals(".git") && !l.startsWith(".git/"))
+        .sorted()
+        .toList();
   }
 
   @Test
   @Order(3)
   void execRunsInTheRecordedWorkspaceAndSaysWhenTheHostMoved() throws Exception {
     assertEquals(0, booted.banger("vm", "run", "-d", "-q", "--name", "ws-exec").exitCode());
-    CommandResult prep = booted.banger("vm", "workspace", "prepare", "ws-exec", repo.toString(), "--include-untracked",
-        "--guest-path", "/root/work/app", "--branch", "try/one");
+    CommandResult prep =
+        booted.banger(
+            "vm",
+            "workspace",
+            "prepare",
+            "ws-exec",
+            repo.toString(),
+            "--include-untracked",
+            "--guest-path",
+            "/root/work/app",
+            "--branch",
+            "try/one");
     assertEquals(0, prep.exitCode(), prep.stderrText());
     assertEquals("/root/work/app\n", prep.stdoutText());
     assertTrue(prep.stderrText().contains("on branch try/one"), prep.stderrText());
     // Into a running VM the tar goes through the host's OpenSSH client (.ci/run installs it).
-    assertTrue(booted.stack.log().contains("workspace copies into running VMs go through the host's OpenSSH client"),
+    assertTrue(
+        booted
+            .stack
+            .log()
+            .contains("workspace copies into running VMs go through the host's OpenSSH client"),
         "vm-service found /usr/bin/ssh for bulk copies");
-    CommandResult exec = booted.banger("vm", "exec", "ws-exec", "--", "sh", "-c",
-        "pwd; git status --porcelain; git rev-parse --abbrev-ref HEAD");
+    CommandResult exec =
+        booted.banger(
+            "vm",
+            "exec",
+            "ws-exec",
+            "--",
+            "sh",
+            "-c",
+            "pwd; git status --porcelain; git rev-parse --abbrev-ref HEAD");
     assertEquals(0, exec.exitCode(), exec.stderrText());
-    assertEquals("/root/work/app\n M README\n?? notes.txt\ntry/one\n", exec.stdoutText(),
+    assertEquals(
+        "/root/work/app\n M README\n?? notes.txt\ntry/one\n",
+        exec.stdoutText(),
         "a guest-only branch at the copied HEAD, the host's changes kept");
-    assertEquals("", git("branch", "--list", "try/one").stdoutText(), "the branch is the guest's only");
+    assertEquals(
+        "", git("branch", "--list", "try/one").stdoutText(), "the branch is the guest's only");
     assertEquals(5, booted.banger("vm", "exec", "ws-exec", "--", "sh", "-c", "exit 5").exitCode());
 
     git("commit", "-q", "-am", "two");
     CommandResult stale = booted.banger("vm", "exec", "ws-exec", "--", "git", "log", "--format=%s");
     assertEquals("one\n", stale.stdoutText());
     assertTrue(stale.stderrText().contains("warning: " + repo + " is at"), stale.stderrText());
-    CommandResult fresh = booted.banger("vm", "exec", "ws-exec", "--auto-prepare", "--", "sh", "-c",
-        "git log --format=%s; git rev-parse --abbrev-ref HEAD");
-    assertEquals("two\none\ntry/one\n", fresh.stdoutText(), "copied again, on the same guest branch: "
-        + fresh.stderrText());
+    CommandResult fresh =
+        booted.banger(
+            "vm",
+            "exec",
+            "ws-exec",
+            "--auto-prepare",
+            "--",
+            "sh",
+            "-c",
+            "git log --format=%s; git rev-parse --abbrev-ref HEAD");
+    assertEquals(
+        "two\none\ntry/one\n",
+        fresh.stdoutText(),
+        "copied again, on the same guest branch: " + fresh.stderrText());
 
     // [[file_sync]] wrote its files onto the work disk at start; the missing one is a warning.
-    CommandResult synced = booted.banger("vm", "exec", "ws-exec", "--guest-path", "/root", "--", "sh", "-c",
-        "cat .gitconfig; stat -c '%a %n' .gitconfig tools tools/bin/run; tools/bin/run; test -e missing || echo absent");
-    assertEquals("[user]\n\tname = banger test\n600 .gitconfig\n700 tools\n755 tools/bin/run\nsynced\nabsent\n",
-        synced.stdoutText(), synced.stderrText());
-    assertTrue(booted.stack.log().contains("file_sync: " + syncSrc.resolve("missing") + " does not exist"),
+    CommandResult synced =
+        booted.banger(
+            "vm",
+            "exec",
+            "ws-exec",
+            "--guest-path",
+            "/root",
+            "--",
+            "sh",
+            "-c",
+            "cat .gitconfig; stat -c '%a %n' .gitconfig tools tools/bin/run; tools/bin/run; test -e missing || echo absent");
+    assertEquals(
+        "[user]\n\tname = banger test\n600 .gitconfig\n700 tools\n755 tools/bin/run\nsynced\nabsent\n",
+        synced.stdoutText(),
+        synced.stderrText());
+    assertTrue(
+        booted.stack.log().contains("file_sync: " + syncSrc.resolve("missing") + " does not exist"),
         "a missing host path is a warning in vm-service's log");
   }
 
   /** What a file listing with checksums says of a tree, .git left out. */
-  static final String TREE = "find . -path ./.git -prune -o \\( -type f -o -type l \\) -print | LC_ALL=C sort"
-      + " | while read -r f; do if [ -L \"$f\" ]; then echo \"link $f $(readlink \"$f\")\"; else echo"
-      + " \"$(stat -c %a \"$f\") $(sha256sum < \"$f\" | cut -c1-16) $f\"; fi; done";
+  static final String TREE =
+      "find . -path ./.git -prune -o \\( -type f -o -type l \\) -print | LC_ALL=C sort"
+          + " | while read -r f; do if [ -L \"$f\" ]; then echo \"link $f $(readlink \"$f\")\"; else echo"
+          + " \"$(stat -c %a \"$f\") $(sha256sum < \"$f\" | cut -c1-16) $f\"; fi; done";
 
   @Test
   @Order(4)
   void exportIsAPatchThatGitApplyTurnsTheHostTreeIntoTheGuests() throws Exception {
-    CommandResult edit = booted.banger("vm", "exec", "ws-exec", "--", "sh", "-c", "printf 'guest edit\\n' >> README;"
-        + " head -c 3000 /dev/urandom > blob.bin; rm src/run.sh; printf '#!/bin/sh\\n' > tool.sh; chmod +x tool.sh;"
-        + " git diff --cached --name-only");
+    CommandResult edit =
+        booted.banger(
+            "vm",
+            "exec",
+            "ws-exec",
+            "--",
+            "sh",
+            "-c",
+            "printf 'guest edit\\n' >> README;"
+                + " head -c 3000 /dev/urandom > blob.bin; rm src/run.sh; printf '#!/bin/sh\\n' > tool.sh; chmod +x tool.sh;"
+                + " git diff --cached --name-only");
     assertEquals(0, edit.exitCode(), edit.stderrText());
     assertEquals("", edit.stdoutText(), "nothing staged in the guest");
     Path patch = booted.state.resolve("checkout/guest.patch");
-    CommandResult export = booted.banger("vm", "workspace", "export", "ws-exec", "-o", patch.toString());
+    CommandResult export =
+        booted.banger("vm", "workspace", "export", "ws-exec", "-o", patch.toString());
     assertEquals(0, export.exitCode(), export.stderrText());
-    assertTrue(Files.readString(patch, java.nio.charset.StandardCharsets.ISO_8859_1).contains("GIT binary patch"),
+    assertTrue(
+        Files.readString(patch, java.nio.charset.StandardCharsets.ISO_8859_1)
+            .contains("GIT binary patch"),
         "binary-safe: the random file is in it");
-    CommandResult staged = booted.banger("vm", "exec", "ws-exec", "--", "git", "diff", "--cached", "--name-only");
+    CommandResult staged =
+        booted.banger("vm", "exec", "ws-exec", "--", "git", "diff", "--cached", "--name-only");
     assertEquals("", staged.stdoutText(), "export did not touch the guest's index");
 
     Path clone = booted.state.resolve("checkout/clone");
     VmStack.RUN.check(Command.of("git", "clone", "-q", repo.toString(), clone.toString()).build());
-    CommandResult apply = VmStack.RUN.run(Command.of("git", "-C", clone.toString(), "apply", "--binary",
-        patch.toString()).build());
+    CommandResult apply =
+        VmStack.RUN.run(
+            Command.of("git", "-C", clone.toString(), "apply", "--binary", patch.toString())
+                .build());
     assertEquals(0, apply.exitCode(), apply.stderrText());
-    String host = VmStack.RUN.run(Command.of("sh", "-c", TREE).workingDirectory(clone).build()).stdoutText();
+    String host =
+        VmStack.RUN.run(Command.of("sh", "-c", TREE).workingDirectory(clone).build()).stdoutText();
     String guest = booted.banger("vm", "exec", "ws-exec", "--", "sh", "-c", TREE).stdoutText();
     assertEquals(guest, host, "the host's tree after git apply is the guest's");
-    assertTrue(host.contains("755 ") && host.contains(" ./tool.sh") && !host.contains("run.sh"), host);
+    assertTrue(
+        host.contains("755 ") && host.contains(" ./tool.sh") && !host.contains("run.sh"), host);
   }
 
   @Test
   @Order(5)
   void portsListsWhatTheGuestListensOnAndLinksHttp() throws Exception {
-    String server = "nohup perl -MIO::Socket::INET -e '$s = IO::Socket::INET->new(LocalPort => 8080, Listen => 5,"
-        + " ReuseAddr => 1) or die; while ($c = $s->accept) { <$c>; print $c \"HTTP/1.0 200 OK\\r\\n\\r\\nhi\\n\"; close $c }'"
-        + " >/dev/null 2>&1 < /dev/null & sleep 1";
+    String server =
+        "nohup perl -MIO::Socket::INET -e '$s = IO::Socket::INET->new(LocalPort => 8080, Listen => 5,"
+            + " ReuseAddr => 1) or die; while ($c = $s->accept) { <$c>; print $c \"HTTP/1.0 200 OK\\r\\n\\r\\nhi\\n\"; close $c }'"
+            + " >/dev/null 2>&1 < /dev/null & sleep 1";
     assertEquals(0, booted.banger("vm", "exec", "ws-exec", "--", "sh", "-c", server).exitCode());
     CommandResult ports = booted.banger("vm", "ports", "ws-exec", "-o", "json");
     assertEquals(0, ports.exitCode(), ports.stderrText());
@@ -228,7 +354,9 @@ class WorkspaceIT {
     }
     assertTrue(ssh && http, ports.stdoutText());
     CommandResult table = booted.banger("vm", "ports", "ws-exec");
-    assertTrue(table.stdoutText().contains("ws-exec.vm:8080") && table.stdoutText().contains("http://ws-exec.vm:8080/"),
+    assertTrue(
+        table.stdoutText().contains("ws-exec.vm:8080")
+            && table.stdoutText().contains("http://ws-exec.vm:8080/"),
         table.stdoutText());
   }
 
@@ -239,17 +367,31 @@ class WorkspaceIT {
     Path tool = Files.writeString(up.resolve("tool"), "#!/bin/sh\necho tool\n");
     Files.setPosixFilePermissions(tool, PosixFilePermissions.fromString("rwxr-x---"));
     Files.writeString(up.resolve("../plain.txt"), "plain\n");
-    CommandResult put = booted.banger("vm", "cp", booted.state.resolve("checkout/up/tree").toString(), "ws-exec:/root/in");
+    CommandResult put =
+        booted.banger(
+            "vm", "cp", booted.state.resolve("checkout/up/tree").toString(), "ws-exec:/root/in");
     assertEquals(0, put.exitCode(), put.stderrText());
-    CommandResult there = booted.banger("vm", "exec", "ws-exec", "--guest-path", "/root/in", "--", "sh", "-c",
-        "stat -c '%a %n' plain.txt sub/tool; sub/tool");
+    CommandResult there =
+        booted.banger(
+            "vm",
+            "exec",
+            "ws-exec",
+            "--guest-path",
+            "/root/in",
+            "--",
+            "sh",
+            "-c",
+            "stat -c '%a %n' plain.txt sub/tool; sub/tool");
     assertEquals("644 plain.txt\n750 sub/tool\ntool\n", there.stdoutText(), there.stderrText());
 
     Path down = Files.createDirectories(booted.state.resolve("checkout/down"));
-    CommandResult get = booted.banger("vm", "cp", "ws-exec:/root/in/sub", "ws-exec:/etc/hostname", down.toString());
+    CommandResult get =
+        booted.banger("vm", "cp", "ws-exec:/root/in/sub", "ws-exec:/etc/hostname", down.toString());
     assertEquals(0, get.exitCode(), get.stderrText());
     assertEquals("ws-exec\n", Files.readString(down.resolve("hostname")));
-    assertEquals("rwxr-x---", PosixFilePermissions.toString(Files.getPosixFilePermissions(down.resolve("sub/tool"))));
+    assertEquals(
+        "rwxr-x---",
+        PosixFilePermissions.toString(Files.getPosixFilePermissions(down.resolve("sub/tool"))));
     CommandResult both = booted.banger("vm", "cp", "ws-exec:/etc/hostname", "ws-exec:/root/x");
     assertEquals(2, both.exitCode(), "one side must be the host");
     assertEquals(0, booted.banger("vm", "delete", "--force", "ws-exec").exitCode());
@@ -265,15 +407,19 @@ class WorkspaceIT {
     VmStack.RUN.check(Command.of("git", "-C", sub.toString(), "init", "-q").build());
     Files.writeString(sub.resolve(".gitmodules"), "[submodule \"x\"]\n\tpath = x\n\turl = ../x\n");
     record Case(List<String> args, int code, String says) {}
-    List<Case> cases = List.of(
-        new Case(List.of(booted.state.resolve("checkout/missing").toString()), 2, "does not exist"),
-        new Case(List.of(plain.toString()), 1, "is not inside a git work tree"),
-        new Case(List.of(bare.toString()), 1, "is a bare git repository"),
-        new Case(List.of(sub.toString()), 1, "has git submodules"),
-        new Case(List.of(repo.toString(), "--guest-path", "/etc/x"), 1, "must be below /root"),
-        new Case(List.of(repo.toString(), "--guest-path", "/root/../etc"), 1, "must be below /root"),
-        new Case(List.of(repo.toString(), "--branch", "a;b"), 1, "is not a branch name"),
-        new Case(List.of(repo.toString(), "--from", "main"), 2, "--from REF needs --branch NAME"));
+    List<Case> cases =
+        List.of(
+            new Case(
+                List.of(booted.state.resolve("checkout/missing").toString()), 2, "does not exist"),
+            new Case(List.of(plain.toString()), 1, "is not inside a git work tree"),
+            new Case(List.of(bare.toString()), 1, "is a bare git repository"),
+            new Case(List.of(sub.toString()), 1, "has git submodules"),
+            new Case(List.of(repo.toString(), "--guest-path", "/etc/x"), 1, "must be below /root"),
+            new Case(
+                List.of(repo.toString(), "--guest-path", "/root/../etc"), 1, "must be below /root"),
+            new Case(List.of(repo.toString(), "--branch", "a;b"), 1, "is not a branch name"),
+            new Case(
+                List.of(repo.toString(), "--from", "main"), 2, "--from REF needs --branch NAME"));
     for (Case c : cases) {
       List<String> argv = new ArrayList<>(List.of("vm", "run"));
       argv.addAll(c.args());
@@ -281,7 +427,8 @@ class WorkspaceIT {
       CommandResult r = booted.banger(argv.toArray(String[]::new));
       assertEquals(c.code(), r.exitCode(), c + ": " + r.stderrText());
       assertTrue(r.stderrText().contains(c.says()), c + ": " + r.stderrText());
-      assertEquals(1, r.stderrText().lines().filter(l -> l.startsWith("banger: ")).count(), r.stderrText());
+      assertEquals(
+          1, r.stderrText().lines().filter(l -> l.startsWith("banger: ")).count(), r.stderrText());
     }
     assertEquals(0, vmCount(), "no VM was made for bad input");
   }

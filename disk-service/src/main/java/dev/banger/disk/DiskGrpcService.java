@@ -35,11 +35,15 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-/** The gRPC face of disk-service: argument checks and error mapping around the pieces that do the work. */
+/**
+ * The gRPC face of disk-service: argument checks and error mapping around the pieces that do the
+ * work.
+ */
 final class DiskGrpcService extends DiskServiceGrpc.DiskServiceImplBase {
 
   /** Under gRPC's default 4 MiB message limit with room for the envelope. */
   static final long MAX_READ_BYTES = 3L << 20;
+
   static final int MAX_PROBE_PATHS = 1024;
 
   private final PathGuard guard;
@@ -49,7 +53,12 @@ final class DiskGrpcService extends DiskServiceGrpc.DiskServiceImplBase {
   private final GuestFilePatcher patcher;
   private final WorkDiskTreeWriter trees;
 
-  DiskGrpcService(PathGuard guard, Ext4Toolkit kit, VmDisks disks, WorkSeedBuilder seeds, GuestFilePatcher patcher,
+  DiskGrpcService(
+      PathGuard guard,
+      Ext4Toolkit kit,
+      VmDisks disks,
+      WorkSeedBuilder seeds,
+      GuestFilePatcher patcher,
       WorkDiskTreeWriter trees) {
     this.trees = trees;
     this.guard = guard;
@@ -65,39 +74,61 @@ final class DiskGrpcService extends DiskServiceGrpc.DiskServiceImplBase {
 
   @Override
   public void createOverlay(CreateOverlayRequest req, StreamObserver<CreateOverlayResponse> out) {
-    answer(out, "base_path", () -> CreateOverlayResponse.newBuilder()
-        .setOverlay(disks.createOverlay(req.getVmId(), req.getBasePath(), req.getSizeBytes())).build());
+    answer(
+        out,
+        "base_path",
+        () ->
+            CreateOverlayResponse.newBuilder()
+                .setOverlay(
+                    disks.createOverlay(req.getVmId(), req.getBasePath(), req.getSizeBytes()))
+                .build());
   }
 
   @Override
   public void removeOverlay(RemoveOverlayRequest req, StreamObserver<RemoveOverlayResponse> out) {
-    answer(out, "vm_id", () -> {
-      disks.removeOverlay(req.getVmId());
-      return RemoveOverlayResponse.getDefaultInstance();
-    });
+    answer(
+        out,
+        "vm_id",
+        () -> {
+          disks.removeOverlay(req.getVmId());
+          return RemoveOverlayResponse.getDefaultInstance();
+        });
   }
 
   @Override
-  public void createWorkDisk(CreateWorkDiskRequest req, StreamObserver<CreateWorkDiskResponse> out) {
-    answer(out, "seed_path", () -> CreateWorkDiskResponse.newBuilder()
-        .setWorkDisk(disks.createWorkDisk(req.getVmId(), req.getSeedPath(), req.getSizeBytes())).build());
+  public void createWorkDisk(
+      CreateWorkDiskRequest req, StreamObserver<CreateWorkDiskResponse> out) {
+    answer(
+        out,
+        "seed_path",
+        () ->
+            CreateWorkDiskResponse.newBuilder()
+                .setWorkDisk(
+                    disks.createWorkDisk(req.getVmId(), req.getSeedPath(), req.getSizeBytes()))
+                .build());
   }
 
   @Override
-  public void removeWorkDisk(RemoveWorkDiskRequest req, StreamObserver<RemoveWorkDiskResponse> out) {
-    answer(out, "vm_id", () -> {
-      disks.removeWorkDisk(req.getVmId());
-      return RemoveWorkDiskResponse.getDefaultInstance();
-    });
+  public void removeWorkDisk(
+      RemoveWorkDiskRequest req, StreamObserver<RemoveWorkDiskResponse> out) {
+    answer(
+        out,
+        "vm_id",
+        () -> {
+          disks.removeWorkDisk(req.getVmId());
+          return RemoveWorkDiskResponse.getDefaultInstance();
+        });
   }
 
   @Override
-  public void writeGuestFiles(WriteGuestFilesRequest req, StreamObserver<WriteGuestFilesResponse> out) {
+  public void writeGuestFiles(
+      WriteGuestFilesRequest req, StreamObserver<WriteGuestFilesResponse> out) {
     answer(out, "image_path", () -> patcher.apply(req));
   }
 
   @Override
-  public StreamObserver<WriteWorkDiskTreeRequest> writeWorkDiskTree(StreamObserver<WriteWorkDiskTreeResponse> out) {
+  public StreamObserver<WriteWorkDiskTreeRequest> writeWorkDiskTree(
+      StreamObserver<WriteWorkDiskTreeResponse> out) {
     return trees.open(out);
   }
 
@@ -107,51 +138,65 @@ final class DiskGrpcService extends DiskServiceGrpc.DiskServiceImplBase {
   }
 
   @Override
-  public void probeExt4Paths(ProbeExt4PathsRequest req, StreamObserver<ProbeExt4PathsResponse> out) {
-    answer(out, "image_path", () -> {
-      if (req.getPathsCount() > MAX_PROBE_PATHS) {
-        throw Errors.invalidArgument("paths", "at most " + MAX_PROBE_PATHS + " paths per probe");
-      }
-      List<GuestPath> paths = new ArrayList<>();
-      for (String p : req.getPathsList()) {
-        paths.add(GuestPath.of(p));
-      }
-      Ext4Image image = open(req.getImagePath());
-      Map<GuestPath, InodeInfo> found = kit.stat(image, paths);
-      ProbeExt4PathsResponse.Builder b = ProbeExt4PathsResponse.newBuilder();
-      for (GuestPath p : paths) {
-        if (found.containsKey(p)) {
-          b.addExisting(p.toString());
-        }
-      }
-      return b.build();
-    });
+  public void probeExt4Paths(
+      ProbeExt4PathsRequest req, StreamObserver<ProbeExt4PathsResponse> out) {
+    answer(
+        out,
+        "image_path",
+        () -> {
+          if (req.getPathsCount() > MAX_PROBE_PATHS) {
+            throw Errors.invalidArgument(
+                "paths", "at most " + MAX_PROBE_PATHS + " paths per probe");
+          }
+          List<GuestPath> paths = new ArrayList<>();
+          for (String p : req.getPathsList()) {
+            paths.add(GuestPath.of(p));
+          }
+          Ext4Image image = open(req.getImagePath());
+          Map<GuestPath, InodeInfo> found = kit.stat(image, paths);
+          ProbeExt4PathsResponse.Builder b = ProbeExt4PathsResponse.newBuilder();
+          for (GuestPath p : paths) {
+            if (found.containsKey(p)) {
+              b.addExisting(p.toString());
+            }
+          }
+          return b.build();
+        });
   }
 
   @Override
   public void readExt4File(ReadExt4FileRequest req, StreamObserver<ReadExt4FileResponse> out) {
-    answer(out, "image_path", () -> {
-      GuestPath p = GuestPath.of(req.getPath());
-      Ext4Image image = open(req.getImagePath());
-      Ext4Toolkit.FileRead read = kit.read(image, p, MAX_READ_BYTES);
-      InodeInfo info = read.info();
-      return ReadExt4FileResponse.newBuilder().setContent(ByteString.copyFrom(read.content()))
-          .setEntry(entry(p, info.mode(), info.uid(), info.gid(), info.size())).build();
-    });
+    answer(
+        out,
+        "image_path",
+        () -> {
+          GuestPath p = GuestPath.of(req.getPath());
+          Ext4Image image = open(req.getImagePath());
+          Ext4Toolkit.FileRead read = kit.read(image, p, MAX_READ_BYTES);
+          InodeInfo info = read.info();
+          return ReadExt4FileResponse.newBuilder()
+              .setContent(ByteString.copyFrom(read.content()))
+              .setEntry(entry(p, info.mode(), info.uid(), info.gid(), info.size()))
+              .build();
+        });
   }
 
   @Override
-  public void listExt4Directory(ListExt4DirectoryRequest req, StreamObserver<ListExt4DirectoryResponse> out) {
-    answer(out, "image_path", () -> {
-      GuestPath dir = GuestPath.of(req.getPath());
-      Ext4Image image = open(req.getImagePath());
-      ListExt4DirectoryResponse.Builder b = ListExt4DirectoryResponse.newBuilder();
-      for (DirEntry e : kit.list(image, dir)) {
-        String path = dir.isRoot() ? "/" + e.name() : dir + "/" + e.name();
-        b.addEntries(entry(path, e.mode(), e.uid(), e.gid(), e.size()));
-      }
-      return b.build();
-    });
+  public void listExt4Directory(
+      ListExt4DirectoryRequest req, StreamObserver<ListExt4DirectoryResponse> out) {
+    answer(
+        out,
+        "image_path",
+        () -> {
+          GuestPath dir = GuestPath.of(req.getPath());
+          Ext4Image image = open(req.getImagePath());
+          ListExt4DirectoryResponse.Builder b = ListExt4DirectoryResponse.newBuilder();
+          for (DirEntry e : kit.list(image, dir)) {
+            String path = dir.isRoot() ? "/" + e.name() : dir + "/" + e.name();
+            b.addEntries(entry(path, e.mode(), e.uid(), e.gid(), e.size()));
+          }
+          return b.build();
+        });
   }
 
   private Ext4Image open(String raw) {
@@ -159,7 +204,12 @@ final class DiskGrpcService extends DiskServiceGrpc.DiskServiceImplBase {
   }
 
   private static Ext4Entry entry(Object path, int mode, long uid, long gid, long size) {
-    return Ext4Entry.newBuilder().setPath(path.toString()).setMode(mode).setUid((int) uid).setGid((int) gid)
-        .setSizeBytes(size).build();
+    return Ext4Entry.newBuilder()
+        .setPath(path.toString())
+        .setMode(mode)
+        .setUid((int) uid)
+        .setGid((int) gid)
+        .setSizeBytes(size)
+        .build();
   }
 }

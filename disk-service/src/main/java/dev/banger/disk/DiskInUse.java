@@ -15,10 +15,10 @@ import java.util.Map;
  * Refuses to edit or remove a disk image a running VMM has open. QEMU locks the images it opens
  * (open file description locks on bytes 100-299, one byte per permission it takes or refuses to
  * share), and on Linux such locks conflict with the POSIX record lock taken here: when the test
- * lock over those bytes is refused, a QEMU holds the image. This works across users without
- * reading other processes' {@code /proc/<pid>/fd}, which disk-service's capability set does not
- * allow. A guest that has the disk mounted must never have it edited underneath it (the journal
- * replay and debugfs writes would corrupt both).
+ * lock over those bytes is refused, a QEMU holds the image. This works across users without reading
+ * other processes' {@code /proc/<pid>/fd}, which disk-service's capability set does not allow. A
+ * guest that has the disk mounted must never have it edited underneath it (the journal replay and
+ * debugfs writes would corrupt both).
  */
 final class DiskInUse {
 
@@ -36,7 +36,10 @@ final class DiskInUse {
     if (held(image)) {
       throw Errors.of(
           Status.FAILED_PRECONDITION.withDescription(
-              what + " " + image + " is open by a running VMM; stop its VM first (it is not edited"
+              what
+                  + " "
+                  + image
+                  + " is open by a running VMM; stop its VM first (it is not edited"
                   + " or removed while a guest may have it mounted)"),
           "DISK_IN_USE",
           Map.of("path", image.toString()));
@@ -45,11 +48,12 @@ final class DiskInUse {
 
   /**
    * True when another process holds a lock on QEMU's lock bytes of {@code image}. A file that
-   * cannot be opened for writing is reported free: the edit that follows opens it the same way
-   * and fails with its own, clearer error.
+   * cannot be opened for writing is reported free: the edit that follows opens it the same way and
+   * fails with its own, clearer error.
    */
   static boolean held(Path image) {
-    try (FileChannel c = FileChannel.open(image, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+    try (FileChannel c =
+        FileChannel.open(image, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
       FileLock l = c.tryLock(LOCK_START, LOCK_LENGTH, false);
       if (l == null) {
         return true;

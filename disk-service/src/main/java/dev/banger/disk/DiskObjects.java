@@ -11,7 +11,8 @@ import java.util.Optional;
 final class DiskObjects {
 
   enum Kind {
-    OVERLAY("overlay"), WORK_DISK("work_disk");
+    OVERLAY("overlay"),
+    WORK_DISK("work_disk");
 
     final String column;
 
@@ -20,7 +21,8 @@ final class DiskObjects {
     }
   }
 
-  record Row(String vmId, Kind kind, String path, String strategy, long sizeBytes, String sourcePath) {}
+  record Row(
+      String vmId, Kind kind, String path, String strategy, long sizeBytes, String sourcePath) {}
 
   private final SqliteDatabase db;
 
@@ -30,15 +32,17 @@ final class DiskObjects {
 
   Optional<Row> find(String vmId, Kind kind) {
     try (Connection c = db.connection();
-        PreparedStatement s = c.prepareStatement(
-            "SELECT path, strategy, size_bytes, source_path FROM disk_objects WHERE vm_id = ? AND kind = ?")) {
+        PreparedStatement s =
+            c.prepareStatement(
+                "SELECT path, strategy, size_bytes, source_path FROM disk_objects WHERE vm_id = ? AND kind = ?")) {
       s.setString(1, vmId);
       s.setString(2, kind.column);
       try (ResultSet r = s.executeQuery()) {
         if (!r.next()) {
           return Optional.empty();
         }
-        return Optional.of(new Row(vmId, kind, r.getString(1), r.getString(2), r.getLong(3), r.getString(4)));
+        return Optional.of(
+            new Row(vmId, kind, r.getString(1), r.getString(2), r.getLong(3), r.getString(4)));
       }
     } catch (SQLException e) {
       throw new IllegalStateException("reading disk_objects: " + e.getMessage(), e);
@@ -47,8 +51,10 @@ final class DiskObjects {
 
   void insert(Row row) {
     try (Connection c = db.connection();
-        PreparedStatement s = c.prepareStatement("INSERT INTO disk_objects (vm_id, kind, path, strategy, size_bytes,"
-            + " source_path) VALUES (?, ?, ?, ?, ?, ?)")) {
+        PreparedStatement s =
+            c.prepareStatement(
+                "INSERT INTO disk_objects (vm_id, kind, path, strategy, size_bytes,"
+                    + " source_path) VALUES (?, ?, ?, ?, ?, ?)")) {
       s.setString(1, row.vmId());
       s.setString(2, row.kind().column);
       s.setString(3, row.path());
@@ -57,18 +63,21 @@ final class DiskObjects {
       s.setString(6, row.sourcePath());
       s.executeUpdate();
     } catch (SQLException e) {
-      throw new IllegalStateException("recording " + row.kind().column + " of " + row.vmId() + ": " + e.getMessage(), e);
+      throw new IllegalStateException(
+          "recording " + row.kind().column + " of " + row.vmId() + ": " + e.getMessage(), e);
     }
   }
 
   void delete(String vmId, Kind kind) {
     try (Connection c = db.connection();
-        PreparedStatement s = c.prepareStatement("DELETE FROM disk_objects WHERE vm_id = ? AND kind = ?")) {
+        PreparedStatement s =
+            c.prepareStatement("DELETE FROM disk_objects WHERE vm_id = ? AND kind = ?")) {
       s.setString(1, vmId);
       s.setString(2, kind.column);
       s.executeUpdate();
     } catch (SQLException e) {
-      throw new IllegalStateException("forgetting " + kind.column + " of " + vmId + ": " + e.getMessage(), e);
+      throw new IllegalStateException(
+          "forgetting " + kind.column + " of " + vmId + ": " + e.getMessage(), e);
     }
   }
 }

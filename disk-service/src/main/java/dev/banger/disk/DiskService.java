@@ -14,8 +14,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * disk-service (docs/architecture.md §5): the ext4 toolkit, work-seeds, work disks, rootfs overlays and
- * guest file patching, over files confined to the images and VMs directories.
+ * disk-service (docs/architecture.md §5): the ext4 toolkit, work-seeds, work disks, rootfs overlays
+ * and guest file patching, over files confined to the images and VMs directories.
  */
 public final class DiskService implements BangerService {
 
@@ -33,11 +33,19 @@ public final class DiskService implements BangerService {
     Ext4Toolkit kit = new Ext4Toolkit(context.commands(), BlockDevicePolicy.fromProcess(), scratch);
     PathGuard guard = new PathGuard(context.layout());
     FileCloner cloner = new FileCloner();
-    LOG.info("overlay strategy on {}: {} (device-mapper snapshots are not built in this release)",
-        guard.vmsRoot(), cloner.reflinkSupported(guard.vmsRoot()) ? "reflink" : "sparse copy");
+    LOG.info(
+        "overlay strategy on {}: {} (device-mapper snapshots are not built in this release)",
+        guard.vmsRoot(),
+        cloner.reflinkSupported(guard.vmsRoot()) ? "reflink" : "sparse copy");
     VmDisks disks = new VmDisks(guard, new DiskObjects(context.database()), kit, cloner);
     disks.removePartials();
-    return List.of(new DiskGrpcService(guard, kit, disks, new WorkSeedBuilder(guard, kit, scratch),
-        new GuestFilePatcher(guard, kit), new WorkDiskTreeWriter(disks, kit, scratch)));
+    return List.of(
+        new DiskGrpcService(
+            guard,
+            kit,
+            disks,
+            new WorkSeedBuilder(guard, kit, scratch),
+            new GuestFilePatcher(guard, kit),
+            new WorkDiskTreeWriter(disks, kit, scratch)));
   }
 }

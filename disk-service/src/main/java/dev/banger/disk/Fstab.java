@@ -28,14 +28,20 @@ final class Fstab {
       field("options", options == null || options.isEmpty() ? "defaults" : options);
       options = options == null || options.isEmpty() ? "defaults" : options;
       if (dump < 0 || dump > 1 || pass < 0 || pass > 2) {
-        throw Errors.invalidArgument("fstab_add", "fstab entry for " + target + ": dump must be 0 or 1 and pass 0..2");
+        throw Errors.invalidArgument(
+            "fstab_add", "fstab entry for " + target + ": dump must be 0 or 1 and pass 0..2");
       }
     }
 
     private static void field(String name, String v) {
       if (v == null || !FIELD.matcher(v).matches()) {
-        throw Errors.invalidArgument("fstab_add", "fstab " + name + " \"" + PathGuard.printable(v == null ? "" : v)
-            + "\" must be 1..255 printable characters without spaces or #");
+        throw Errors.invalidArgument(
+            "fstab_add",
+            "fstab "
+                + name
+                + " \""
+                + PathGuard.printable(v == null ? "" : v)
+                + "\" must be 1..255 printable characters without spaces or #");
       }
     }
 
@@ -82,13 +88,17 @@ final class Fstab {
       return null;
     }
     String target = unescape(f[1]);
-    return target.length() > 1 && target.endsWith("/") ? target.substring(0, target.length() - 1) : target;
+    return target.length() > 1 && target.endsWith("/")
+        ? target.substring(0, target.length() - 1)
+        : target;
   }
 
   private static String unescape(String s) {
     StringBuilder b = new StringBuilder();
     for (int i = 0; i < s.length(); i++) {
-      if (s.charAt(i) == '\\' && i + 3 < s.length() && s.substring(i + 1, i + 4).matches("[0-7]{3}")) {
+      if (s.charAt(i) == '\\'
+          && i + 3 < s.length()
+          && s.substring(i + 1, i + 4).matches("[0-7]{3}")) {
         b.append((char) Integer.parseInt(s.substring(i + 1, i + 4), 8));
         i += 3;
       } else {

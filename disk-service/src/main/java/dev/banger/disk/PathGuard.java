@@ -13,17 +13,18 @@ import java.util.List;
 import java.util.regex.Pattern;
 
 /**
- * Confines every path a caller names to banger's own state (docs/architecture.md §1): the argument is
- * resolved with {@code toRealPath} (every symlink followed) and the result must lie inside the
+ * Confines every path a caller names to banger's own state (docs/architecture.md §1): the argument
+ * is resolved with {@code toRealPath} (every symlink followed) and the result must lie inside the
  * images or VMs directory, themselves resolved the same way. Checking after resolution is what
- * stops a symlink planted under the state directory from pointing the service at
- * {@code /etc/shadow} or a host disk.
+ * stops a symlink planted under the state directory from pointing the service at {@code
+ * /etc/shadow} or a host disk.
  */
 final class PathGuard {
 
   /** VM ids are UUIDs (docs/architecture.md §10); lower case, canonical form only. */
   private static final Pattern VM_ID =
       Pattern.compile("^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$");
+
   static final int MAX_PATH_CHARS = 4096;
 
   private final StateLayout layout;
@@ -46,19 +47,26 @@ final class PathGuard {
     return existing(field, raw, List.of(Root.IMAGES));
   }
 
-  /** An existing file under the images or VMs directory (what WriteGuestFiles and the probes may read). */
+  /**
+   * An existing file under the images or VMs directory (what WriteGuestFiles and the probes may
+   * read).
+   */
   Path existingStateFile(String field, String raw) {
     return existing(field, raw, List.of(Root.IMAGES, Root.VMS));
   }
 
-  private enum Root { IMAGES, VMS }
+  private enum Root {
+    IMAGES,
+    VMS
+  }
 
   private Path existing(String field, String raw, List<Root> roots) {
     if (raw == null || raw.isEmpty()) {
       throw Errors.invalidArgument(field, field + " is required");
     }
     if (raw.length() > MAX_PATH_CHARS || raw.indexOf('\0') >= 0) {
-      throw Errors.invalidArgument(field, field + " is not a usable path (too long or contains NUL)");
+      throw Errors.invalidArgument(
+          field, field + " is not a usable path (too long or contains NUL)");
     }
     Path p = Path.of(raw);
     if (!p.isAbsolute()) {
@@ -70,7 +78,8 @@ final class PathGuard {
     } catch (NoSuchFileException e) {
       throw Errors.invalidArgument(field, field + " \"" + raw + "\" does not exist");
     } catch (IOException e) {
-      throw Errors.invalidArgument(field, field + " \"" + raw + "\" cannot be resolved: " + e.getMessage());
+      throw Errors.invalidArgument(
+          field, field + " \"" + raw + "\" cannot be resolved: " + e.getMessage());
     }
     for (Root r : roots) {
       Path root = r == Root.IMAGES ? imagesRoot : vmsRoot;
@@ -81,16 +90,25 @@ final class PathGuard {
         return real;
       }
     }
-    String where = roots.size() == 1 ? layout.images().toString() : layout.images() + " or " + layout.vms();
-    throw Errors.invalidArgument(field, field + " \"" + raw + "\""
-        + (real.toString().equals(raw) ? "" : " (resolves to " + real + ")") + " is outside " + where);
+    String where =
+        roots.size() == 1 ? layout.images().toString() : layout.images() + " or " + layout.vms();
+    throw Errors.invalidArgument(
+        field,
+        field
+            + " \""
+            + raw
+            + "\""
+            + (real.toString().equals(raw) ? "" : " (resolves to " + real + ")")
+            + " is outside "
+            + where);
   }
 
   /** Validates a VM id. */
   static String vmId(String raw) {
     if (raw == null || !VM_ID.matcher(raw).matches()) {
-      throw Errors.invalidArgument("vm_id", "vm_id \"" + (raw == null ? "" : printable(raw))
-          + "\" is not a lower-case UUID");
+      throw Errors.invalidArgument(
+          "vm_id",
+          "vm_id \"" + (raw == null ? "" : printable(raw)) + "\" is not a lower-case UUID");
     }
     return raw;
   }
@@ -102,7 +120,8 @@ final class PathGuard {
   Path vmDir(String vmId) throws IOException {
     Path dir = vmsRoot.resolve(vmId(vmId));
     if (Files.isSymbolicLink(dir)) {
-      throw Errors.invalidArgument("vm_id", "the directory of VM " + vmId + " is a symlink; refusing to use it");
+      throw Errors.invalidArgument(
+          "vm_id", "the directory of VM " + vmId + " is a symlink; refusing to use it");
     }
     if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
       Files.createDirectories(dir);
@@ -114,7 +133,8 @@ final class PathGuard {
   /** Gives {@code file} the owner and group of {@code dir}; a no-op when they already match. */
   static void giveToOwnerOf(Path dir, Path file) throws IOException {
     PosixFileAttributeView want = Files.getFileAttributeView(dir, PosixFileAttributeView.class);
-    PosixFileAttributeView have = Files.getFileAttributeView(file, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS);
+    PosixFileAttributeView have =
+        Files.getFileAttributeView(file, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS);
     var wantAttrs = want.readAttributes();
     var haveAttrs = have.readAttributes();
     if (!haveAttrs.owner().equals(wantAttrs.owner())) {
@@ -128,5 +148,4 @@ final class PathGuard {
   static String printable(String s) {
     return Printable.bare(s, 80);
   }
-
 }

@@ -8,12 +8,12 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.function.IntConsumer;
 
 /**
- * The bytes of a client-streamed archive as an InputStream for the thread that unpacks it.
- * gRPC's threads {@link #offer} chunks; the reader asks for the next message only as it takes
- * one ({@code request}), so at most {@value #AHEAD} chunks wait here: the client is held back by
- * gRPC's flow control rather than by memory. {@link #end} is the client's half-close (the whole
- * archive), {@link #abort} a cancel or a refused message: the reader then gets an IOException
- * and nothing is written.
+ * The bytes of a client-streamed archive as an InputStream for the thread that unpacks it. gRPC's
+ * threads {@link #offer} chunks; the reader asks for the next message only as it takes one ({@code
+ * request}), so at most {@value #AHEAD} chunks wait here: the client is held back by gRPC's flow
+ * control rather than by memory. {@link #end} is the client's half-close (the whole archive),
+ * {@link #abort} a cancel or a refused message: the reader then gets an IOException and nothing is
+ * written.
  */
 final class TarInbound extends InputStream {
 

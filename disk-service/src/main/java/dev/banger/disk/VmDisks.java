@@ -20,10 +20,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Per-VM disks: the rootfs overlay and the work disk. Each is built under a hidden
- * {@code .partial} name, renamed into place, then recorded; a create that finds its own finished
- * record returns it (idempotent retry), and one that finds half-made state (a partial, a file
- * without a record, a record without a file) clears it and starts over. Removal is idempotent.
+ * Per-VM disks: the rootfs overlay and the work disk. Each is built under a hidden {@code .partial}
+ * name, renamed into place, then recorded; a create that finds its own finished record returns it
+ * (idempotent retry), and one that finds half-made state (a partial, a file without a record, a
+ * record without a file) clears it and starts over. Removal is idempotent.
  */
 final class VmDisks {
 
@@ -52,14 +52,28 @@ final class VmDisks {
     long baseSize = Files.size(base);
     long size = requested == 0 ? baseSize : checkSize("size_bytes", requested);
     if (size < baseSize) {
-      throw Errors.invalidArgument("size_bytes", "size_bytes " + size + " is smaller than the base rootfs ("
-          + baseSize + " bytes); ask for at least " + baseSize + " or 0 for the base's size");
+      throw Errors.invalidArgument(
+          "size_bytes",
+          "size_bytes "
+              + size
+              + " is smaller than the base rootfs ("
+              + baseSize
+              + " bytes); ask for at least "
+              + baseSize
+              + " or 0 for the base's size");
     }
-    return overlay(create(vmId, DiskObjects.Kind.OVERLAY, OVERLAY_FILE, base, size, partial -> {
-      FileCloner.Result r = cloner.copy(baseImage.path(), partial, true);
-      kit.tools().grow(partial, size);
-      return r;
-    }));
+    return overlay(
+        create(
+            vmId,
+            DiskObjects.Kind.OVERLAY,
+            OVERLAY_FILE,
+            base,
+            size,
+            partial -> {
+              FileCloner.Result r = cloner.copy(baseImage.path(), partial, true);
+              kit.tools().grow(partial, size);
+              return r;
+            }));
   }
 
   WorkDisk createWorkDisk(String rawVmId, String rawSeed, long requested) throws IOException {
@@ -72,41 +86,71 @@ final class VmDisks {
     Ext4Image seedImage = seed == null ? null : kit.open(seed);
     long seedSize = seed == null ? 0 : Files.size(seed);
     if (seedSize > size) {
-      throw Errors.invalidArgument("size_bytes", "size_bytes " + size + " is smaller than the work-seed "
-          + seed + " (" + seedSize + " bytes); ask for at least " + seedSize);
+      throw Errors.invalidArgument(
+          "size_bytes",
+          "size_bytes "
+              + size
+              + " is smaller than the work-seed "
+              + seed
+              + " ("
+              + seedSize
+              + " bytes); ask for at least "
+              + seedSize);
     }
-    return workDisk(create(vmId, DiskObjects.Kind.WORK_DISK, WORK_FILE, seed, size, partial -> {
-      if (seedImage == null) {
-        kit.tools().mkfs(partial, size, null);
-        return null;
-      }
-      FileCloner.Result r = cloner.copy(seedImage.path(), partial, true);
-      kit.tools().grow(partial, size);
-      return r;
-    }));
+    return workDisk(
+        create(
+            vmId,
+            DiskObjects.Kind.WORK_DISK,
+            WORK_FILE,
+            seed,
+            size,
+            partial -> {
+              if (seedImage == null) {
+                kit.tools().mkfs(partial, size, null);
+                return null;
+              }
+              FileCloner.Result r = cloner.copy(seedImage.path(), partial, true);
+              kit.tools().grow(partial, size);
+              return r;
+            }));
   }
 
   /**
-   * The one create flow of both kinds: under the VM's lock, reuse a finished object or build
-   * {@code vms/<id>/<file>} (a null builder result means made by mkfs), then record it.
+   * The one create flow of both kinds: under the VM's lock, reuse a finished object or build {@code
+   * vms/<id>/<file>} (a null builder result means made by mkfs), then record it.
    */
-  private DiskObjects.Row create(String vmId, DiskObjects.Kind kind, String file, Path source, long size, Builder b)
+  private DiskObjects.Row create(
+      String vmId, DiskObjects.Kind kind, String file, Path source, long size, Builder b)
       throws IOException {
-    return locked(vmId, () -> {
-      Optional<DiskObjects.Row> done = reuse(vmId, kind, source, size);
-      if (done.isPresent()) {
-        return done.get();
-      }
-      Path dir = guard.vmDir(vmId);
-      FileCloner.Result copy = build(dir, file, b);
-      String strategy = copy == null ? "mkfs" : strategyColumn(copy.method());
-      DiskObjects.Row row = new DiskObjects.Row(vmId, kind, dir.resolve(file).toString(), strategy, size,
-          source == null ? null : source.toString());
-      record(row);
-      LOG.info("{} of VM {} ({} bytes) made by {} from {} ({} bytes copied)", kind.column, vmId, size, strategy,
-          source == null ? "nothing" : source, copy == null ? 0 : copy.bytesCopied());
-      return row;
-    });
+    return locked(
+        vmId,
+        () -> {
+          Optional<DiskObjects.Row> done = reuse(vmId, kind, source, size);
+          if (done.isPresent()) {
+            return done.get();
+          }
+          Path dir = guard.vmDir(vmId);
+          FileCloner.Result copy = build(dir, file, b);
+          String strategy = copy == null ? "mkfs" : strategyColumn(copy.method());
+          DiskObjects.Row row =
+              new DiskObjects.Row(
+                  vmId,
+                  kind,
+                  dir.resolve(file).toString(),
+                  strategy,
+                  size,
+                  source == null ? null : source.toString());
+          record(row);
+          LOG.info(
+              "{} of VM {} ({} bytes) made by {} from {} ({} bytes copied)",
+              kind.column,
+              vmId,
+              size,
+              strategy,
+              source == null ? "nothing" : source,
+              copy == null ? 0 : copy.bytesCopied());
+          return row;
+        });
   }
 
   void removeOverlay(String rawVmId) throws IOException {
@@ -129,30 +173,43 @@ final class VmDisks {
    */
   <T> T withWorkDisk(String rawVmId, OnWorkDisk<T> body) throws IOException {
     String vmId = PathGuard.vmId(rawVmId);
-    return locked(vmId, () -> {
-      DiskObjects.Row row = store.find(vmId, DiskObjects.Kind.WORK_DISK)
-          .orElseThrow(() -> Errors.of(io.grpc.Status.NOT_FOUND.withDescription("VM " + vmId
-              + " has no work disk yet"), "WORK_DISK_NOT_FOUND", java.util.Map.of("vm_id", vmId)));
-      return body.run(Path.of(row.path()));
-    });
+    return locked(
+        vmId,
+        () -> {
+          DiskObjects.Row row =
+              store
+                  .find(vmId, DiskObjects.Kind.WORK_DISK)
+                  .orElseThrow(
+                      () ->
+                          Errors.of(
+                              io.grpc.Status.NOT_FOUND.withDescription(
+                                  "VM " + vmId + " has no work disk yet"),
+                              "WORK_DISK_NOT_FOUND",
+                              java.util.Map.of("vm_id", vmId)));
+          return body.run(Path.of(row.path()));
+        });
   }
 
   private void remove(String vmId, DiskObjects.Kind kind, String file) throws IOException {
-    locked(vmId, () -> {
-      Path dir = guard.vmsRoot().resolve(vmId);
-      if (!Files.isSymbolicLink(dir)) {
-        DiskInUse.refuseIfOpen(dir.resolve(file), kind == DiskObjects.Kind.OVERLAY ? "rootfs overlay" : "work disk");
-        Files.deleteIfExists(dir.resolve(file));
-        Files.deleteIfExists(dir.resolve("." + file + ".partial"));
-      }
-      store.delete(vmId, kind);
-      return null;
-    });
+    locked(
+        vmId,
+        () -> {
+          Path dir = guard.vmsRoot().resolve(vmId);
+          if (!Files.isSymbolicLink(dir)) {
+            DiskInUse.refuseIfOpen(
+                dir.resolve(file),
+                kind == DiskObjects.Kind.OVERLAY ? "rootfs overlay" : "work disk");
+            Files.deleteIfExists(dir.resolve(file));
+            Files.deleteIfExists(dir.resolve("." + file + ".partial"));
+          }
+          store.delete(vmId, kind);
+          return null;
+        });
   }
 
   /** The finished object when it exists and matches the request; clears any half-made state. */
-  private Optional<DiskObjects.Row> reuse(String vmId, DiskObjects.Kind kind, Path source, long size)
-      throws IOException {
+  private Optional<DiskObjects.Row> reuse(
+      String vmId, DiskObjects.Kind kind, Path source, long size) throws IOException {
     Optional<DiskObjects.Row> row = store.find(vmId, kind);
     if (row.isPresent() && Files.isRegularFile(Path.of(row.get().path()))) {
       DiskObjects.Row r = row.get();
@@ -160,9 +217,19 @@ final class VmDisks {
       if (java.util.Objects.equals(r.sourcePath(), src) && r.sizeBytes() == size) {
         return row;
       }
-      throw Errors.of(Status.ALREADY_EXISTS.withDescription("VM " + vmId + " already has a " + kind.column
-          + " made from " + (r.sourcePath() == null ? "nothing (empty)" : r.sourcePath()) + " at " + r.sizeBytes()
-          + " bytes; remove it first"), "DISK_EXISTS", Map.of("vm_id", vmId));
+      throw Errors.of(
+          Status.ALREADY_EXISTS.withDescription(
+              "VM "
+                  + vmId
+                  + " already has a "
+                  + kind.column
+                  + " made from "
+                  + (r.sourcePath() == null ? "nothing (empty)" : r.sourcePath())
+                  + " at "
+                  + r.sizeBytes()
+                  + " bytes; remove it first"),
+          "DISK_EXISTS",
+          Map.of("vm_id", vmId));
     }
     if (row.isPresent()) {
       LOG.warn("{} of VM {} is recorded but its file is gone; making it again", kind.column, vmId);
@@ -176,7 +243,9 @@ final class VmDisks {
     FileCloner.Result build(Path partial) throws IOException;
   }
 
-  /** Builds {@code dir/name} through {@code dir/.name.partial}; nothing is left behind on failure. */
+  /**
+   * Builds {@code dir/name} through {@code dir/.name.partial}; nothing is left behind on failure.
+   */
   private static FileCloner.Result build(Path dir, String name, Builder b) throws IOException {
     Path partial = dir.resolve("." + name + ".partial");
     Path target = dir.resolve(name);
@@ -200,8 +269,8 @@ final class VmDisks {
   }
 
   /**
-   * Removes the {@code .partial} files a killed disk-service left in VM directories: no create
-   * is under way at start-up, so each is a half-made disk nobody will finish.
+   * Removes the {@code .partial} files a killed disk-service left in VM directories: no create is
+   * under way at start-up, so each is a half-made disk nobody will finish.
    *
    * @return how many were removed
    */
@@ -239,8 +308,14 @@ final class VmDisks {
 
   static long checkSize(String field, long size) {
     if (size < 0 || size > MAX_DISK_BYTES) {
-      throw Errors.invalidArgument(field, field + " " + Long.toUnsignedString(size) + " is out of range (at most "
-          + MAX_DISK_BYTES + " bytes)");
+      throw Errors.invalidArgument(
+          field,
+          field
+              + " "
+              + Long.toUnsignedString(size)
+              + " is out of range (at most "
+              + MAX_DISK_BYTES
+              + " bytes)");
     }
     if (size % 4096 != 0) {
       throw Errors.invalidArgument(field, field + " " + size + " is not a multiple of 4096");
@@ -265,13 +340,22 @@ final class VmDisks {
   }
 
   private static Overlay overlay(DiskObjects.Row r) {
-    return Overlay.newBuilder().setVmId(r.vmId()).setPath(r.path()).setStrategy(strategy(r.strategy()))
-        .setSizeBytes(r.sizeBytes()).build();
+    return Overlay.newBuilder()
+        .setVmId(r.vmId())
+        .setPath(r.path())
+        .setStrategy(strategy(r.strategy()))
+        .setSizeBytes(r.sizeBytes())
+        .build();
   }
 
   private static WorkDisk workDisk(DiskObjects.Row r) {
-    return WorkDisk.newBuilder().setVmId(r.vmId()).setPath(r.path()).setSizeBytes(r.sizeBytes())
-        .setFromSeed(r.sourcePath() != null).setCloneStrategy(strategy(r.strategy())).build();
+    return WorkDisk.newBuilder()
+        .setVmId(r.vmId())
+        .setPath(r.path())
+        .setSizeBytes(r.sizeBytes())
+        .setFromSeed(r.sourcePath() != null)
+        .setCloneStrategy(strategy(r.strategy()))
+        .build();
   }
 
   @FunctionalInterface
@@ -288,5 +372,4 @@ final class VmDisks {
       lock.unlock();
     }
   }
-
 }

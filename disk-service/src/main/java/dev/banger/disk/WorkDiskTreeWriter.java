@@ -30,21 +30,23 @@ import org.slf4j.LoggerFactory;
 
 /**
  * WriteWorkDiskTree: a tar archive streamed in by vm-service, unpacked into a private staging
- * directory (file contents only, under numbered names: no name from the archive ever touches
- * the host's filesystem), checked as a whole, then written onto the VM's work disk by
- * {@link Ext4Toolkit#writeTree} in one debugfs process. The VM's disk lock is held throughout.
- * Every byte is hostile: entry types other than directory, file and symbolic link, a chunk over
- * 1 MiB, more than {@value #MAX_ENTRIES} entries, more file bytes than the disk has free, and
- * an archive that ends inside a file are refused before anything is written; the staging
- * directory is removed whatever happens.
+ * directory (file contents only, under numbered names: no name from the archive ever touches the
+ * host's filesystem), checked as a whole, then written onto the VM's work disk by {@link
+ * Ext4Toolkit#writeTree} in one debugfs process. The VM's disk lock is held throughout. Every byte
+ * is hostile: entry types other than directory, file and symbolic link, a chunk over 1 MiB, more
+ * than {@value #MAX_ENTRIES} entries, more file bytes than the disk has free, and an archive that
+ * ends inside a file are refused before anything is written; the staging directory is removed
+ * whatever happens.
  */
 final class WorkDiskTreeWriter {
 
   private static final Logger LOG = LoggerFactory.getLogger(WorkDiskTreeWriter.class);
   static final int MAX_CHUNK = 1 << 20;
   static final int MAX_ENTRIES = 1_000_000;
+
   /** End-of-archive records and block padding after the last entry; anything beyond is refused. */
   static final long MAX_TRAILER = 1 << 20;
+
   static final String SHM = "/dev/shm";
   static final String SHM_PREFIX = "banger-disk-tree-";
   private static final java.nio.file.attribute.FileAttribute<?> PRIVATE =
@@ -61,7 +63,8 @@ final class WorkDiskTreeWriter {
     this.scratch = scratch;
   }
 
-  StreamObserver<WriteWorkDiskTreeRequest> open(StreamObserver<WriteWorkDiskTreeResponse> responses) {
+  StreamObserver<WriteWorkDiskTreeRequest> open(
+      StreamObserver<WriteWorkDiskTreeResponse> responses) {
     ServerCallStreamObserver<WriteWorkDiskTreeResponse> call =
         (ServerCallStreamObserver<WriteWorkDiskTreeResponse>) responses;
     call.disableAutoRequest();
@@ -76,7 +79,9 @@ final class WorkDiskTreeWriter {
         if (!started) {
           started = true;
           if (!req.hasHeader()) {
-            call.onError(Errors.invalidArgument("header", "the first message of WriteWorkDiskTree must be its header"));
+            call.onError(
+                Errors.invalidArgument(
+                    "header", "the first message of WriteWorkDiskTree must be its header"));
             return;
           }
           WorkDiskTreeHeader h = req.getHeader();
@@ -84,7 +89,12 @@ final class WorkDiskTreeWriter {
         } else if (req.hasHeader()) {
           inbound.abort("a second header arrived in the middle of the archive");
         } else if (req.getTar().size() > MAX_CHUNK) {
-          inbound.abort("a tar chunk of " + req.getTar().size() + " bytes is over the " + MAX_CHUNK + " byte limit");
+          inbound.abort(
+              "a tar chunk of "
+                  + req.getTar().size()
+                  + " bytes is over the "
+                  + MAX_CHUNK
+                  + " byte limit");
         } else {
           inbound.offer(req.getTar());
         }
@@ -102,49 +112,86 @@ final class WorkDiskTreeWriter {
     };
   }
 
-  private void run(WorkDiskTreeHeader h, TarInbound inbound, ServerCallStreamObserver<WriteWorkDiskTreeResponse> call) {
+  private void run(
+      WorkDiskTreeHeader h,
+      TarInbound inbound,
+      ServerCallStreamObserver<WriteWorkDiskTreeResponse> call) {
     long t0 = System.nanoTime();
     try {
       GuestPath root = GuestPath.of(h.getPath());
       if (root.isRoot()) {
-        throw Errors.invalidArgument("path", "path must be a directory below the work disk's root, not / itself");
+        throw Errors.invalidArgument(
+            "path", "path must be a directory below the work disk's root, not / itself");
       }
-      WriteWorkDiskTreeResponse r = disks.withWorkDisk(h.getVmId(), disk -> {
-        DiskInUse.refuseIfOpen(disk, "work disk");
-        Ext4Image image = kit.recoverForEdit(kit.open(disk));
-        long free = image.superblock().freeBytes();
-        if (h.getFileBytes() > free) {
-          throw new Ext4Exception(Ext4Exception.Kind.OUT_OF_RANGE, "the tree's " + h.getFileBytes()
-              + " bytes of files are more than the work disk's free space (" + free + " bytes)");
-        }
-        Path stage = stagingDir(h.getFileBytes());
-        try {
-          List<Ext4Tree.Entry> entries = unpack(inbound, stage, h.getFileBytes() > 0 ? h.getFileBytes() : free,
-              h.getFileBytes() > 0 ? "the header's file_bytes" : "the work disk's free space");
-          long t1 = System.nanoTime();
-          Ext4Tree.Result res = kit.writeTree(image, root, entries);
-          LOG.info("tree {} on the work disk of VM {}: {} directories, {} files, {} links, {} bytes; received and "
-              + "staged in {} ms, written by debugfs in {} ms", root, h.getVmId(), res.directories(), res.files(),
-              res.symlinks(), res.bytes(), (t1 - t0) / 1_000_000, (System.nanoTime() - t1) / 1_000_000);
-          return WriteWorkDiskTreeResponse.newBuilder().setDirectories(res.directories()).setFiles(res.files())
-              .setSymlinks(res.symlinks()).setBytes(res.bytes()).build();
-        } finally {
-          DirectoryTrees.delete(stage);
-        }
-      });
+      WriteWorkDiskTreeResponse r =
+          disks.withWorkDisk(
+              h.getVmId(),
+              disk -> {
+                DiskInUse.refuseIfOpen(disk, "work disk");
+                Ext4Image image = kit.recoverForEdit(kit.open(disk));
+                long free = image.superblock().freeBytes();
+                if (h.getFileBytes() > free) {
+                  throw new Ext4Exception(
+                      Ext4Exception.Kind.OUT_OF_RANGE,
+                      "the tree's "
+                          + h.getFileBytes()
+                          + " bytes of files are more than the work disk's free space ("
+                          + free
+                          + " bytes)");
+                }
+                Path stage = stagingDir(h.getFileBytes());
+                try {
+                  List<Ext4Tree.Entry> entries =
+                      unpack(
+                          inbound,
+                          stage,
+                          h.getFileBytes() > 0 ? h.getFileBytes() : free,
+                          h.getFileBytes() > 0
+                              ? "the header's file_bytes"
+                              : "the work disk's free space");
+                  long t1 = System.nanoTime();
+                  Ext4Tree.Result res = kit.writeTree(image, root, entries);
+                  LOG.info(
+                      "tree {} on the work disk of VM {}: {} directories, {} files, {} links, {} bytes; received and "
+                          + "staged in {} ms, written by debugfs in {} ms",
+                      root,
+                      h.getVmId(),
+                      res.directories(),
+                      res.files(),
+                      res.symlinks(),
+                      res.bytes(),
+                      (t1 - t0) / 1_000_000,
+                      (System.nanoTime() - t1) / 1_000_000);
+                  return WriteWorkDiskTreeResponse.newBuilder()
+                      .setDirectories(res.directories())
+                      .setFiles(res.files())
+                      .setSymlinks(res.symlinks())
+                      .setBytes(res.bytes())
+                      .build();
+                } finally {
+                  DirectoryTrees.delete(stage);
+                }
+              });
       call.onNext(r);
       call.onCompleted();
     } catch (Throwable t) {
       if (!call.isCancelled()) {
-        call.onError(t instanceof IOException io && !(t instanceof java.nio.file.FileSystemException)
-            ? Errors.of(Status.INVALID_ARGUMENT.withDescription("the archive could not be read: " + io.getMessage()),
-                "ARCHIVE_INVALID", Map.of("vm_id", h.getVmId()))
-            : DiskErrors.toStatus(t, "vm_id"));
+        call.onError(
+            t instanceof IOException io && !(t instanceof java.nio.file.FileSystemException)
+                ? Errors.of(
+                    Status.INVALID_ARGUMENT.withDescription(
+                        "the archive could not be read: " + io.getMessage()),
+                    "ARCHIVE_INVALID",
+                    Map.of("vm_id", h.getVmId()))
+                : DiskErrors.toStatus(t, "vm_id"));
       }
     }
   }
 
-  /** Reads the whole archive: file bytes to numbered staged files, everything else into the entry list. */
+  /**
+   * Reads the whole archive: file bytes to numbered staged files, everything else into the entry
+   * list.
+   */
   /**
    * A private directory (0700, random name) for the staged contents: in {@value #SHM} when the
    * sender said how much comes and a quarter of its free space holds it, else in disk-service's
@@ -175,7 +222,8 @@ final class WorkDiskTreeWriter {
       for (Path d : dirs) {
         try {
           if (Files.isDirectory(d, java.nio.file.LinkOption.NOFOLLOW_LINKS)
-              && Files.getOwner(d, java.nio.file.LinkOption.NOFOLLOW_LINKS).getName()
+              && Files.getOwner(d, java.nio.file.LinkOption.NOFOLLOW_LINKS)
+                  .getName()
                   .equals(System.getProperty("user.name"))) {
             DirectoryTrees.delete(d);
           }
@@ -195,21 +243,33 @@ final class WorkDiskTreeWriter {
     TarArchiveInputStream tar = new TarArchiveInputStream(inbound);
     for (TarArchiveEntry e = tar.getNextEntry(); e != null; e = tar.getNextEntry()) {
       if (entries.size() == MAX_ENTRIES) {
-        throw new Ext4Exception(Ext4Exception.Kind.OUT_OF_RANGE, "the archive has more than " + MAX_ENTRIES
-            + " entries");
+        throw new Ext4Exception(
+            Ext4Exception.Kind.OUT_OF_RANGE,
+            "the archive has more than " + MAX_ENTRIES + " entries");
       }
       String name = e.getName();
-      long mtime = e.getLastModifiedTime() == null ? 0 : e.getLastModifiedTime().to(TimeUnit.SECONDS);
+      long mtime =
+          e.getLastModifiedTime() == null ? 0 : e.getLastModifiedTime().to(TimeUnit.SECONDS);
       if (e.isSymbolicLink()) {
         entries.add(Ext4Tree.Entry.symlink(name, e.getLinkName(), mtime));
       } else if (e.isDirectory()) {
-        entries.add(Ext4Tree.Entry.directory(name.endsWith("/") ? name.substring(0, name.length() - 1) : name,
-            e.getMode(), mtime));
+        entries.add(
+            Ext4Tree.Entry.directory(
+                name.endsWith("/") ? name.substring(0, name.length() - 1) : name,
+                e.getMode(),
+                mtime));
       } else if (regular(e)) {
         bytes += e.getSize();
         if (bytes > limit) {
-          throw new Ext4Exception(Ext4Exception.Kind.OUT_OF_RANGE, "the archive's files (" + bytes
-              + " bytes so far) are more than " + limitName + " (" + limit + " bytes)");
+          throw new Ext4Exception(
+              Ext4Exception.Kind.OUT_OF_RANGE,
+              "the archive's files ("
+                  + bytes
+                  + " bytes so far) are more than "
+                  + limitName
+                  + " ("
+                  + limit
+                  + " bytes)");
         }
         Path staged = stage.resolve(Integer.toString(entries.size()));
         long n;
@@ -217,13 +277,24 @@ final class WorkDiskTreeWriter {
           n = tar.transferTo(out);
         }
         if (n != e.getSize()) {
-          throw new IOException("the archive ends inside " + Printable.quoted(name, 120) + " (" + n + " of "
-              + e.getSize() + " bytes)");
+          throw new IOException(
+              "the archive ends inside "
+                  + Printable.quoted(name, 120)
+                  + " ("
+                  + n
+                  + " of "
+                  + e.getSize()
+                  + " bytes)");
         }
         entries.add(Ext4Tree.Entry.file(name, e.getMode(), mtime, staged, n));
       } else {
-        throw new Ext4Exception(Ext4Exception.Kind.INVALID_ARGUMENT, "entry " + Printable.quoted(name, 120)
-            + " is a " + kind(e) + "; only directories, regular files and symbolic links are written");
+        throw new Ext4Exception(
+            Ext4Exception.Kind.INVALID_ARGUMENT,
+            "entry "
+                + Printable.quoted(name, 120)
+                + " is a "
+                + kind(e)
+                + "; only directories, regular files and symbolic links are written");
       }
     }
     // What may follow the end-of-archive records is block padding, not more data.
@@ -238,8 +309,8 @@ final class WorkDiskTreeWriter {
   }
 
   /**
-   * By its type flag alone: commons-compress's {@code isFile()} is also true for devices and
-   * FIFOs (anything that is not a directory), which must not become files here.
+   * By its type flag alone: commons-compress's {@code isFile()} is also true for devices and FIFOs
+   * (anything that is not a directory), which must not become files here.
    */
   static boolean regular(TarArchiveEntry e) {
     byte f = e.getLinkFlag();

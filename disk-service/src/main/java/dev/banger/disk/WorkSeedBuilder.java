@@ -24,9 +24,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Builds {@code <rootfs>.work-seed.ext4}: the image's {@code /root} in a small ext4 that each VM
- * clones and grows into its work disk (seed 001). No mount: the tree is walked and extracted
- * with debugfs, copied in by {@code mkfs.ext4 -d}, then every inode is stamped root:root with
- * its mode kept in one debugfs batch. Symlinks and special files are skipped and counted.
+ * clones and grows into its work disk (seed 001). No mount: the tree is walked and extracted with
+ * debugfs, copied in by {@code mkfs.ext4 -d}, then every inode is stamped root:root with its mode
+ * kept in one debugfs batch. Symlinks and special files are skipped and counted.
  *
  * <p>debugfs calls: one listing per directory level of {@code /root}, one {@code rdump}, one
  * ownership batch. Size: {@code 2 × used + 256 MiB}, at least 512 MiB, rounded up to 64 MiB.
@@ -64,7 +64,8 @@ final class WorkSeedBuilder {
   BuildWorkSeedResponse build(String rawRootfs) throws IOException {
     Path rootfs = guard.existingImageFile("rootfs_path", rawRootfs);
     if (rootfs.getFileName().toString().endsWith(".work-seed.ext4")) {
-      throw dev.banger.kit.grpc.Errors.invalidArgument("rootfs_path", rootfs + " is itself a work-seed");
+      throw dev.banger.kit.grpc.Errors.invalidArgument(
+          "rootfs_path", rootfs + " is itself a work-seed");
     }
     Ext4Image image = kit.open(rootfs);
     Path seed = seedPathFor(rootfs);
@@ -80,7 +81,8 @@ final class WorkSeedBuilder {
         for (GuestPath link : tree.skipped) {
           // rdump recreates symlinks; the seed does not carry them (they would point into the
           // guest's rootfs from the work disk's point of view).
-          Files.deleteIfExists(home.resolve(link.toString().substring(ROOT_HOME.toString().length() + 1)));
+          Files.deleteIfExists(
+              home.resolve(link.toString().substring(ROOT_HOME.toString().length() + 1)));
         }
       } else {
         Files.createDirectories(home);
@@ -93,13 +95,25 @@ final class WorkSeedBuilder {
         owners.add(new Ownership(e.getKey(), 0, 0, e.getValue()));
       }
       kit.setOwnership(made, owners);
-      kit.apply(made, new Ext4Edit().rootInode(0, 0, tree.rootMode >= 0 ? tree.rootMode & 07777 : 0700));
+      kit.apply(
+          made, new Ext4Edit().rootInode(0, 0, tree.rootMode >= 0 ? tree.rootMode & 07777 : 0700));
       PathGuard.giveToOwnerOf(rootfs, partial);
-      Files.move(partial, seed, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      LOG.info("work-seed {} built: {} bytes, {} files, {} symlinks and {} special files skipped", seed, size,
-          tree.files, tree.symlinks, tree.specials);
-      return BuildWorkSeedResponse.newBuilder().setSeedPath(seed.toString()).setSizeBytes(size)
-          .setFilesCopied(tree.files).setSymlinksSkipped(tree.symlinks).setSpecialFilesSkipped(tree.specials).build();
+      Files.move(
+          partial, seed, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      LOG.info(
+          "work-seed {} built: {} bytes, {} files, {} symlinks and {} special files skipped",
+          seed,
+          size,
+          tree.files,
+          tree.symlinks,
+          tree.specials);
+      return BuildWorkSeedResponse.newBuilder()
+          .setSeedPath(seed.toString())
+          .setSizeBytes(size)
+          .setFilesCopied(tree.files)
+          .setSymlinksSkipped(tree.symlinks)
+          .setSpecialFilesSkipped(tree.specials)
+          .build();
     } finally {
       Files.deleteIfExists(partial);
       DirectoryTrees.delete(stage);
@@ -113,9 +127,14 @@ final class WorkSeedBuilder {
     int files;
     int symlinks;
     int specials;
+
     /** Kept entries (paths inside the seed, i.e. relative to /root) with their full modes. */
     final List<Map.Entry<GuestPath, Integer>> kept = new ArrayList<>();
-    /** Guest paths of symlinks and special files, deleted from the extracted tree if rdump made them. */
+
+    /**
+     * Guest paths of symlinks and special files, deleted from the extracted tree if rdump made
+     * them.
+     */
     final List<GuestPath> skipped = new ArrayList<>();
   }
 

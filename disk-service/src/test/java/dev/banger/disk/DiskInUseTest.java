@@ -36,11 +36,25 @@ class DiskInUseTest {
 
   /** A paused QEMU (no guest code runs) with {@code image} attached as a virtio disk. */
   Process qemuHolding(Path image) throws Exception {
-    assumeTrue(Files.isExecutable(Path.of("/usr/bin/qemu-system-x86_64")),
+    assumeTrue(
+        Files.isExecutable(Path.of("/usr/bin/qemu-system-x86_64")),
         "SKIPPED LOUDLY: qemu-system-x86_64 is missing (.ci/run installs qemu-system-x86)");
-    Process p = new ProcessBuilder("qemu-system-x86_64", "-M", "microvm", "-nodefaults", "-display", "none",
-        "-S", "-drive", "file=" + image + ",format=raw,if=none,id=d", "-device", "virtio-blk-device,drive=d")
-        .redirectErrorStream(true).redirectOutput(dir.resolve("qemu.log").toFile()).start();
+    Process p =
+        new ProcessBuilder(
+                "qemu-system-x86_64",
+                "-M",
+                "microvm",
+                "-nodefaults",
+                "-display",
+                "none",
+                "-S",
+                "-drive",
+                "file=" + image + ",format=raw,if=none,id=d",
+                "-device",
+                "virtio-blk-device,drive=d")
+            .redirectErrorStream(true)
+            .redirectOutput(dir.resolve("qemu.log").toFile())
+            .start();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     while (!DiskInUse.held(image)) {
       assertTrue(p.isAlive(), "QEMU exited: " + Files.readString(dir.resolve("qemu.log")));
@@ -56,22 +70,35 @@ class DiskInUseTest {
       var disk = DiskServiceGrpc.newBlockingStub(h.channel(ServiceName.DISK));
       Path base = TestRootfs.build(h.layout().images(), "debian.ext4");
       String vm = UUID.randomUUID().toString();
-      Overlay o = disk.createOverlay(CreateOverlayRequest.newBuilder().setVmId(vm).setBasePath(base.toString())
-          .build()).getOverlay();
+      Overlay o =
+          disk.createOverlay(
+                  CreateOverlayRequest.newBuilder()
+                      .setVmId(vm)
+                      .setBasePath(base.toString())
+                      .build())
+              .getOverlay();
       Path overlay = Path.of(o.getPath());
       assertFalse(DiskInUse.held(overlay), "nobody holds a fresh overlay");
-      WriteGuestFilesRequest edit = WriteGuestFilesRequest.newBuilder().setImagePath(o.getPath())
-          .addFiles(GuestFile.newBuilder().setPath("/etc/hostname").setContent(ByteString.copyFromUtf8("x\n"))
-              .setMode(0644))
-          .build();
+      WriteGuestFilesRequest edit =
+          WriteGuestFilesRequest.newBuilder()
+              .setImagePath(o.getPath())
+              .addFiles(
+                  GuestFile.newBuilder()
+                      .setPath("/etc/hostname")
+                      .setContent(ByteString.copyFromUtf8("x\n"))
+                      .setMode(0644))
+              .build();
       byte[] before = Files.readAllBytes(overlay);
       Process qemu = qemuHolding(overlay);
       try {
-        for (Runnable call : List.<Runnable>of(() -> disk.writeGuestFiles(edit),
-            () -> disk.removeOverlay(RemoveOverlayRequest.newBuilder().setVmId(vm).build()))) {
+        for (Runnable call :
+            List.<Runnable>of(
+                () -> disk.writeGuestFiles(edit),
+                () -> disk.removeOverlay(RemoveOverlayRequest.newBuilder().setVmId(vm).build()))) {
           StatusRuntimeException e = assertThrows(StatusRuntimeException.class, call::run);
           assertEquals(Status.Code.FAILED_PRECONDITION, e.getStatus().getCode(), e.toString());
-          assertTrue(e.getStatus().getDescription().contains("is open by a running VMM"), e.toString());
+          assertTrue(
+              e.getStatus().getDescription().contains("is open by a running VMM"), e.toString());
           assertEquals("DISK_IN_USE", Errors.errorInfo(e).orElseThrow().getReason());
         }
         assertTrue(Files.exists(overlay), "not removed");

@@ -11,7 +11,8 @@ import java.nio.file.attribute.PosixFilePermissions;
 /** A small Debian-shaped rootfs made with the real {@code mkfs.ext4 -d}, for disk-service tests. */
 final class TestRootfs {
 
-  static final String FSTAB = """
+  static final String FSTAB =
+      """
       # /etc/fstab: static file system information.
       UUID=1234 / ext4 errors=remount-ro 0 1
       /dev/vdb /home ext4 defaults 0 2
@@ -21,7 +22,10 @@ final class TestRootfs {
 
   private TestRootfs() {}
 
-  /** Builds {@code images/<name>} (64 MiB) with /etc, /root (dotfiles, a symlink, a FIFO, a non-root file). */
+  /**
+   * Builds {@code images/<name>} (64 MiB) with /etc, /root (dotfiles, a symlink, a FIFO, a non-root
+   * file).
+   */
   static Path build(Path imagesDir, String name) throws IOException {
     Path stage = Files.createTempDirectory("rootfs-stage-");
     try {
@@ -37,10 +41,12 @@ final class TestRootfs {
       Files.writeString(ssh.resolve("config"), "Host *\n");
       Files.createDirectories(root.resolve("projects/deep"));
       Files.writeString(root.resolve("projects/deep/notes.txt"), "hi\n");
-      Files.setPosixFilePermissions(root.resolve("projects/deep/notes.txt"), PosixFilePermissions.fromString("rw-r-----"));
+      Files.setPosixFilePermissions(
+          root.resolve("projects/deep/notes.txt"), PosixFilePermissions.fromString("rw-r-----"));
       Files.createSymbolicLink(root.resolve("link-to-etc"), Path.of("/etc"));
       RealImages.check(Command.of("mkfifo", root.resolve("a-fifo").toString()).build());
-      RealImages.check(Command.of("chown", "1000:1000", root.resolve(".profile").toString()).build());
+      RealImages.check(
+          Command.of("chown", "1000:1000", root.resolve(".profile").toString()).build());
       Files.createDirectories(imagesDir);
       Path image = imagesDir.resolve(name);
       new E2fsTools(RealImages.RUNNER).mkfs(image, 64L << 20, stage);

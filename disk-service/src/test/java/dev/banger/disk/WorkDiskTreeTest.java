@@ -38,7 +38,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** WriteWorkDiskTree over disk-service's real socket onto a real work disk, hostile archives included. */
+/**
+ * WriteWorkDiskTree over disk-service's real socket onto a real work disk, hostile archives
+ * included.
+ */
 class WorkDiskTreeTest {
 
   @TempDir Path dir;
@@ -46,7 +49,7 @@ class WorkDiskTreeTest {
   DiskServiceGrpc.DiskServiceStub async;
   String vm;
   Path disk;
-  long fileBytes;  // the header's hint; 0: unknown
+  long fileBytes; // the header's hint; 0: unknown
 
   @BeforeEach
   void start() throws Exception {
@@ -58,8 +61,13 @@ class WorkDiskTreeTest {
     var channel = h.channel(dev.banger.kit.state.ServiceName.DISK);
     async = DiskServiceGrpc.newStub(channel);
     vm = UUID.randomUUID().toString();
-    disk = Path.of(DiskServiceGrpc.newBlockingStub(channel).createWorkDisk(CreateWorkDiskRequest.newBuilder()
-        .setVmId(vm).setSizeBytes(size).build()).getWorkDisk().getPath());
+    disk =
+        Path.of(
+            DiskServiceGrpc.newBlockingStub(channel)
+                .createWorkDisk(
+                    CreateWorkDiskRequest.newBuilder().setVmId(vm).setSizeBytes(size).build())
+                .getWorkDisk()
+                .getPath());
   }
 
   @AfterEach
@@ -96,36 +104,47 @@ class WorkDiskTreeTest {
     return s.getBytes(StandardCharsets.UTF_8);
   }
 
-  /** Streams {@code archive} (its first {@code upTo} bytes) in chunks; cancels instead of completing when asked. */
-  WriteWorkDiskTreeResponse send(String path, byte[] archive, int chunk, int upTo, boolean cancel) throws Exception {
+  /**
+   * Streams {@code archive} (its first {@code upTo} bytes) in chunks; cancels instead of completing
+   * when asked.
+   */
+  WriteWorkDiskTreeResponse send(String path, byte[] archive, int chunk, int upTo, boolean cancel)
+      throws Exception {
     CompletableFuture<WriteWorkDiskTreeResponse> done = new CompletableFuture<>();
-    StreamObserver<WriteWorkDiskTreeRequest> req = async.writeWorkDiskTree(new StreamObserver<>() {
-      WriteWorkDiskTreeResponse r;
+    StreamObserver<WriteWorkDiskTreeRequest> req =
+        async.writeWorkDiskTree(
+            new StreamObserver<>() {
+              WriteWorkDiskTreeResponse r;
 
-      @Override
-      public void onNext(WriteWorkDiskTreeResponse v) {
-        r = v;
-      }
+              @Override
+              public void onNext(WriteWorkDiskTreeResponse v) {
+                r = v;
+              }
 
-      @Override
-      public void onError(Throwable t) {
-        done.completeExceptionally(t);
-      }
+              @Override
+              public void onError(Throwable t) {
+                done.completeExceptionally(t);
+              }
 
-      @Override
-      public void onCompleted() {
-        done.complete(r);
-      }
-    });
-    req.onNext(WriteWorkDiskTreeRequest.newBuilder().setHeader(WorkDiskTreeHeader.newBuilder().setVmId(vm)
-        .setPath(path).setFileBytes(fileBytes)).build());
+              @Override
+              public void onCompleted() {
+                done.complete(r);
+              }
+            });
+    req.onNext(
+        WriteWorkDiskTreeRequest.newBuilder()
+            .setHeader(
+                WorkDiskTreeHeader.newBuilder().setVmId(vm).setPath(path).setFileBytes(fileBytes))
+            .build());
     for (int off = 0; off < upTo; off += chunk) {
-      req.onNext(WriteWorkDiskTreeRequest.newBuilder().setTar(ByteString.copyFrom(archive, off,
-          Math.min(chunk, upTo - off))).build());
+      req.onNext(
+          WriteWorkDiskTreeRequest.newBuilder()
+              .setTar(ByteString.copyFrom(archive, off, Math.min(chunk, upTo - off)))
+              .build());
     }
     if (cancel) {
       req.onError(Status.CANCELLED.withDescription("test cancels").asRuntimeException());
-      Thread.sleep(500);  // the server's abort runs on its own thread
+      Thread.sleep(500); // the server's abort runs on its own thread
       return null;
     }
     req.onCompleted();
@@ -156,25 +175,53 @@ class WorkDiskTreeTest {
   void aTreeLandsOnTheWorkDiskWithModesLinksAndTimes() throws Exception {
     byte[] big = new byte[3 << 20];
     new Random(7).nextBytes(big);
-    byte[] archive = tar(
-        ".git/", TarConstants.LF_DIR, 0755, null,
-        ".git/HEAD", TarConstants.LF_NORMAL, 0644, utf8("ref: refs/heads/main\n"),
-        "run.sh", TarConstants.LF_NORMAL, 0755, utf8("#!/bin/sh\n"),
-        "data/big.bin", TarConstants.LF_NORMAL, 0644, big,
-        "link", TarConstants.LF_SYMLINK, 0777, "data/big.bin",
-        "a name with spaces and $(x) " + "long".repeat(40), TarConstants.LF_NORMAL, 0600, utf8("long\n"));
+    byte[] archive =
+        tar(
+            ".git/",
+            TarConstants.LF_DIR,
+            0755,
+            null,
+            ".git/HEAD",
+            TarConstants.LF_NORMAL,
+            0644,
+            utf8("ref: refs/heads/main\n"),
+            "run.sh",
+            TarConstants.LF_NORMAL,
+            0755,
+            utf8("#!/bin/sh\n"),
+            "data/big.bin",
+            TarConstants.LF_NORMAL,
+            0644,
+            big,
+            "link",
+            TarConstants.LF_SYMLINK,
+            0777,
+            "data/big.bin",
+            "a name with spaces and $(x) " + "long".repeat(40),
+            TarConstants.LF_NORMAL,
+            0600,
+            utf8("long\n"));
     WriteWorkDiskTreeResponse r = send("/repo", archive);
-    assertEquals(WriteWorkDiskTreeResponse.newBuilder().setDirectories(2).setFiles(4).setSymlinks(1)
-        .setBytes(21 + 10 + big.length + 5).build(), r);
+    assertEquals(
+        WriteWorkDiskTreeResponse.newBuilder()
+            .setDirectories(2)
+            .setFiles(4)
+            .setSymlinks(1)
+            .setBytes(21 + 10 + big.length + 5)
+            .build(),
+        r);
     assertFsckClean(disk);
     assertEquals(new RealImages.Stat("regular", 0755, 0, 0, 10), stat(disk, "/repo/run.sh"));
     assertEquals("ref: refs/heads/main\n", cat(disk, "/repo/.git/HEAD"));
     assertEquals("symlink", stat(disk, "/repo/link").type());
     assertEquals(big.length, stat(disk, "/repo/data/big.bin").size());
     Path back = dir.resolve("back");
-    RealImages.check(dev.banger.kit.process.Command.of("debugfs", "-R", "dump /repo/data/big.bin " + back,
-        disk.toString()).build());
-    assertTrue(Arrays.equals(big, Files.readAllBytes(back)), "3 MiB across chunks arrive byte for byte");
+    RealImages.check(
+        dev.banger.kit.process.Command.of(
+                "debugfs", "-R", "dump /repo/data/big.bin " + back, disk.toString())
+            .build());
+    assertTrue(
+        Arrays.equals(big, Files.readAllBytes(back)), "3 MiB across chunks arrive byte for byte");
     assertEquals("long\n", cat(disk, "/repo/a name with spaces and $(x) " + "long".repeat(40)));
     try (var s = Files.list(scratch())) {
       assertEquals(0, s.count(), "staging removed");
@@ -184,18 +231,38 @@ class WorkDiskTreeTest {
   @Test
   void hostileArchivesAreRefusedAndLeaveNothing() throws Exception {
     Object[][] cases = {
-        {"hard link", new Object[] {"a", TarConstants.LF_NORMAL, 0644, utf8("x"), "b", TarConstants.LF_LINK, 0644, "a"}},
-        {"device", new Object[] {"tty", TarConstants.LF_CHR, 0666, null}},
-        {"'..' component", new Object[] {"../../etc/passwd", TarConstants.LF_NORMAL, 0644, utf8("x")}},
-        {"below /t/l, which is a symlink", new Object[] {"l", TarConstants.LF_SYMLINK, 0777, "/etc",
-            "l/passwd", TarConstants.LF_NORMAL, 0644, utf8("x")}},
-        {"contains \"", new Object[] {"a\"b", TarConstants.LF_NORMAL, 0644, utf8("x")}},
+      {
+        "hard link",
+        new Object[] {
+          "a", TarConstants.LF_NORMAL, 0644, utf8("x"), "b", TarConstants.LF_LINK, 0644, "a"
+        }
+      },
+      {"device", new Object[] {"tty", TarConstants.LF_CHR, 0666, null}},
+      {
+        "'..' component", new Object[] {"../../etc/passwd", TarConstants.LF_NORMAL, 0644, utf8("x")}
+      },
+      {
+        "below /t/l, which is a symlink",
+        new Object[] {
+          "l",
+          TarConstants.LF_SYMLINK,
+          0777,
+          "/etc",
+          "l/passwd",
+          TarConstants.LF_NORMAL,
+          0644,
+          utf8("x")
+        }
+      },
+      {"contains \"", new Object[] {"a\"b", TarConstants.LF_NORMAL, 0644, utf8("x")}},
     };
     for (Object[] c : cases) {
-      StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> send("/t", tar((Object[]) c[1])),
-          (String) c[0]);
+      StatusRuntimeException e =
+          assertThrows(
+              StatusRuntimeException.class, () -> send("/t", tar((Object[]) c[1])), (String) c[0]);
       assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode(), e.getMessage());
-      assertTrue(e.getStatus().getDescription().contains((String) c[0]), c[0] + ": " + e.getMessage());
+      assertTrue(
+          e.getStatus().getDescription().contains((String) c[0]), c[0] + ": " + e.getMessage());
       assertNothingLeft("/t");
     }
   }
@@ -204,10 +271,12 @@ class WorkDiskTreeTest {
   void aTruncatedOrCancelledStreamWritesNothing() throws Exception {
     byte[] content = new byte[200_000];
     byte[] archive = tar("f", TarConstants.LF_NORMAL, 0644, content);
-    StatusRuntimeException cut = assertThrows(StatusRuntimeException.class,
-        () -> send("/t", archive, 8192, 100_000, false));
+    StatusRuntimeException cut =
+        assertThrows(StatusRuntimeException.class, () -> send("/t", archive, 8192, 100_000, false));
     assertEquals(Status.Code.INVALID_ARGUMENT, cut.getStatus().getCode());
-    assertTrue(cut.getStatus().getDescription().matches(".*(ends inside|Truncated TAR archive).*"), cut.getMessage());
+    assertTrue(
+        cut.getStatus().getDescription().matches(".*(ends inside|Truncated TAR archive).*"),
+        cut.getMessage());
     assertNothingLeft("/t");
 
     send("/t", archive, 8192, 100_000, true);
@@ -216,42 +285,66 @@ class WorkDiskTreeTest {
 
   @Test
   void theHeadersFileBytesBoundTheArchiveAndStagingInShmLeavesNothing() throws Exception {
-    byte[] archive = tar("a", TarConstants.LF_NORMAL, 0644, new byte[5000], "b", TarConstants.LF_NORMAL, 0644,
-        new byte[5000]);
+    byte[] archive =
+        tar(
+            "a",
+            TarConstants.LF_NORMAL,
+            0644,
+            new byte[5000],
+            "b",
+            TarConstants.LF_NORMAL,
+            0644,
+            new byte[5000]);
     fileBytes = 10_000;
     assertEquals(10_000, send("/fits", archive).getBytes());
     try (var s = Files.newDirectoryStream(Path.of("/dev/shm"), "banger-disk-tree-*")) {
       assertEquals(false, s.iterator().hasNext(), "the /dev/shm staging is removed");
     }
     fileBytes = 6000;
-    StatusRuntimeException more = assertThrows(StatusRuntimeException.class, () -> send("/more", archive));
-    assertTrue(more.getMessage().contains("more than the header's file_bytes (6000 bytes)"), more.getMessage());
+    StatusRuntimeException more =
+        assertThrows(StatusRuntimeException.class, () -> send("/more", archive));
+    assertTrue(
+        more.getMessage().contains("more than the header's file_bytes (6000 bytes)"),
+        more.getMessage());
     assertNothingLeft("/more");
     fileBytes = 1L << 40;
-    StatusRuntimeException huge = assertThrows(StatusRuntimeException.class, () -> send("/huge", archive));
+    StatusRuntimeException huge =
+        assertThrows(StatusRuntimeException.class, () -> send("/huge", archive));
     assertEquals(Status.Code.INVALID_ARGUMENT, huge.getStatus().getCode());
-    assertTrue(huge.getMessage().contains("more than the work disk's free space"), huge.getMessage());
+    assertTrue(
+        huge.getMessage().contains("more than the work disk's free space"), huge.getMessage());
   }
 
   @Test
   void badRequestsAreNamed() throws Exception {
     byte[] archive = tar("f", TarConstants.LF_NORMAL, 0644, utf8("x"));
     send("/repo", archive);
-    StatusRuntimeException exists = assertThrows(StatusRuntimeException.class, () -> send("/repo", archive));
+    StatusRuntimeException exists =
+        assertThrows(StatusRuntimeException.class, () -> send("/repo", archive));
     assertEquals(Status.Code.FAILED_PRECONDITION, exists.getStatus().getCode());
     assertTrue(exists.getMessage().contains("/repo already exists"), exists.getMessage());
 
-    StatusRuntimeException root = assertThrows(StatusRuntimeException.class, () -> send("/", archive));
+    StatusRuntimeException root =
+        assertThrows(StatusRuntimeException.class, () -> send("/", archive));
     assertEquals(Status.Code.INVALID_ARGUMENT, root.getStatus().getCode());
 
     byte[] huge = new byte[(1 << 20) + 1];
-    StatusRuntimeException chunk = assertThrows(StatusRuntimeException.class,
-        () -> send("/big", tar("f", TarConstants.LF_NORMAL, 0644, huge), (1 << 20) + 512, (1 << 20) + 1024, false));
+    StatusRuntimeException chunk =
+        assertThrows(
+            StatusRuntimeException.class,
+            () ->
+                send(
+                    "/big",
+                    tar("f", TarConstants.LF_NORMAL, 0644, huge),
+                    (1 << 20) + 512,
+                    (1 << 20) + 1024,
+                    false));
     assertTrue(chunk.getMessage().contains("over the 1048576 byte limit"), chunk.getMessage());
     assertNothingLeft("/big");
 
     vm = UUID.randomUUID().toString();
-    StatusRuntimeException none = assertThrows(StatusRuntimeException.class, () -> send("/repo", archive));
+    StatusRuntimeException none =
+        assertThrows(StatusRuntimeException.class, () -> send("/repo", archive));
     assertEquals(Status.Code.NOT_FOUND, none.getStatus().getCode());
     assertTrue(none.getMessage().contains("has no work disk yet"), none.getMessage());
   }

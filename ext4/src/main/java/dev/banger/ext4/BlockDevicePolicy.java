@@ -18,10 +18,11 @@ public interface BlockDevicePolicy {
   static BlockDevicePolicy fromProcess() {
     boolean allowed;
     try {
-      allowed = Files.readAllLines(Path.of("/proc/self/status")).stream()
-          .filter(l -> l.startsWith("CapEff:"))
-          .map(l -> Long.parseUnsignedLong(l.substring(7).trim(), 16))
-          .anyMatch(caps -> (caps & (1L << 21)) != 0);
+      allowed =
+          Files.readAllLines(Path.of("/proc/self/status")).stream()
+              .filter(l -> l.startsWith("CapEff:"))
+              .map(l -> Long.parseUnsignedLong(l.substring(7).trim(), 16))
+              .anyMatch(caps -> (caps & (1L << 21)) != 0);
     } catch (IOException | NumberFormatException e) {
       allowed = false;
     }

@@ -11,15 +11,15 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Runs one debugfs script over stdin ({@code debugfs [-w] -f - IMAGE}): the toolkit's only way
- * into an image, so every logical operation costs one process however many files it touches.
+ * Runs one debugfs script over stdin ({@code debugfs [-w] -f - IMAGE}): the toolkit's only way into
+ * an image, so every logical operation costs one process however many files it touches.
  *
- * <p>debugfs exits 0 even when a command fails and reports failures on stderr without naming
- * the command. So write scripts are planned (from a read-only probe) so that every line must
- * succeed, and any stderr beyond the version banner fails the operation. Per-command output is
- * recovered from stdout, where debugfs echoes {@code "debugfs: <line>"} before each command;
- * blocks are split only on the exact echo of the next line we sent, so file content or hostile
- * names in the output cannot shift the boundaries.
+ * <p>debugfs exits 0 even when a command fails and reports failures on stderr without naming the
+ * command. So write scripts are planned (from a read-only probe) so that every line must succeed,
+ * and any stderr beyond the version banner fails the operation. Per-command output is recovered
+ * from stdout, where debugfs echoes {@code "debugfs: <line>"} before each command; blocks are split
+ * only on the exact echo of the next line we sent, so file content or hostile names in the output
+ * cannot shift the boundaries.
  */
 final class Debugfs {
 
@@ -45,9 +45,11 @@ final class Debugfs {
     /** Fails when the filesystem could not be opened at all (errors a probe cannot tolerate). */
     Transcript requireOpened(Ext4Image image) {
       for (String e : errors) {
-        if (e.contains("Filesystem not open") || e.contains("while opening filesystem")
+        if (e.contains("Filesystem not open")
+            || e.contains("while opening filesystem")
             || e.contains("while trying to open")) {
-          throw new Ext4Exception(Ext4Exception.Kind.TOOL_FAILED,
+          throw new Ext4Exception(
+              Ext4Exception.Kind.TOOL_FAILED,
               "debugfs cannot open " + image.path() + ": " + summarize(errors));
         }
       }
@@ -57,12 +59,16 @@ final class Debugfs {
 
   private static void failOnErrors(List<String> errors, Ext4Image image, String what) {
     if (!errors.isEmpty()) {
-      throw new Ext4Exception(Ext4Exception.Kind.TOOL_FAILED,
+      throw new Ext4Exception(
+          Ext4Exception.Kind.TOOL_FAILED,
           what + " on " + image.path() + " failed: debugfs said: " + summarize(errors));
     }
   }
 
-  /** GuestPath makes a line break impossible; checked again because one would start a second command. */
+  /**
+   * GuestPath makes a line break impossible; checked again because one would start a second
+   * command.
+   */
   private static void requireSingleLines(List<String> script) {
     for (String line : script) {
       if (line.indexOf('\n') >= 0 || line.indexOf('\r') >= 0) {
@@ -73,8 +79,8 @@ final class Debugfs {
 
   /**
    * The error lines of a finished debugfs: stderr without the version banner, less one line per
-   * {@code expectedPrefixes} entry (a second line with the same prefix is an error), plus the
-   * exit status when it failed silently.
+   * {@code expectedPrefixes} entry (a second line with the same prefix is an error), plus the exit
+   * status when it failed silently.
    */
   private static List<String> errorsOf(CommandResult r, List<String> expectedPrefixes) {
     List<String> errors = new ArrayList<>();
@@ -100,7 +106,9 @@ final class Debugfs {
   static String summarize(List<String> errors) {
     List<String> head = errors.subList(0, Math.min(errors.size(), 5));
     String s = String.join("; ", head);
-    return errors.size() > head.size() ? s + " (and " + (errors.size() - head.size()) + " more)" : s;
+    return errors.size() > head.size()
+        ? s + " (and " + (errors.size() - head.size()) + " more)"
+        : s;
   }
 
   Transcript run(Ext4Image image, boolean write, List<String> script) {
@@ -109,31 +117,35 @@ final class Debugfs {
     if (write) {
       cmd.arg("-w");
     }
-    cmd.arg("-f").arg("-").arg(image.path().toString())
+    cmd.arg("-f")
+        .arg("-")
+        .arg(image.path().toString())
         .stdin(String.join("\n", script) + "\n")
         .timeout(Duration.ofSeconds(60 + script.size() / 500));
     CommandResult r;
     try {
       r = runner.run(cmd.build());
     } catch (CommandFailedException e) {
-      throw new Ext4Exception(Ext4Exception.Kind.TOOL_FAILED, "debugfs on " + image.path() + ": " + e.getMessage(), e);
+      throw new Ext4Exception(
+          Ext4Exception.Kind.TOOL_FAILED, "debugfs on " + image.path() + ": " + e.getMessage(), e);
     }
     return new Transcript(split(script, r.stdoutText()), errorsOf(r, List.of()));
   }
 
   /**
-   * One debugfs process for a probe and the writes planned from it. Read-only lines are sent
-   * first, followed by a sentinel {@code stat} of a name that does not exist; once its echo
-   * comes back on stdout, every probe answer has arrived (debugfs flushes after each command).
-   * The write lines then go to the same process, which saves a second open and close of the
-   * filesystem (the dominant cost of a small edit). Probe misses print "File not found" on
-   * stderr; those lines, and only those, are expected when the writes are judged.
+   * One debugfs process for a probe and the writes planned from it. Read-only lines are sent first,
+   * followed by a sentinel {@code stat} of a name that does not exist; once its echo comes back on
+   * stdout, every probe answer has arrived (debugfs flushes after each command). The write lines
+   * then go to the same process, which saves a second open and close of the filesystem (the
+   * dominant cost of a small edit). Probe misses print "File not found" on stderr; those lines, and
+   * only those, are expected when the writes are judged.
    */
   final class Session implements AutoCloseable {
     private final Ext4Image image;
     private final Conversation conv;
     private final List<String> expectedErrors = new ArrayList<>();
-    private final String sentinel = "stat \"/.banger-sync-" + Long.toHexString(System.nanoTime()) + "\"";
+    private final String sentinel =
+        "stat \"/.banger-sync-" + Long.toHexString(System.nanoTime()) + "\"";
 
     private Session(Ext4Image image, Conversation conv) {
       this.image = image;
@@ -154,19 +166,27 @@ final class Debugfs {
       List<String> out = new ArrayList<>();
       try {
         conv.send(text.toString());
-        for (String l = conv.readLine(Duration.ofSeconds(60)); !("debugfs: " + sentinel).equals(l);
+        for (String l = conv.readLine(Duration.ofSeconds(60));
+            !("debugfs: " + sentinel).equals(l);
             l = conv.readLine(Duration.ofSeconds(60))) {
           if (l == null) {
-            throw new Ext4Exception(Ext4Exception.Kind.TOOL_FAILED,
-                "debugfs on " + image.path() + " exited during the probe: " + conv.stderrSoFar().strip());
+            throw new Ext4Exception(
+                Ext4Exception.Kind.TOOL_FAILED,
+                "debugfs on "
+                    + image.path()
+                    + " exited during the probe: "
+                    + conv.stderrSoFar().strip());
           }
           out.add(l);
         }
       } catch (CommandFailedException e) {
-        throw new Ext4Exception(Ext4Exception.Kind.TOOL_FAILED,
-            "debugfs on " + image.path() + " stopped answering: " + conv.stderrSoFar().strip(), e);
+        throw new Ext4Exception(
+            Ext4Exception.Kind.TOOL_FAILED,
+            "debugfs on " + image.path() + " stopped answering: " + conv.stderrSoFar().strip(),
+            e);
       }
-      Map<GuestPath, InodeInfo> found = DebugfsParsers.stats(paths, split(script, String.join("\n", out)));
+      Map<GuestPath, InodeInfo> found =
+          DebugfsParsers.stats(paths, split(script, String.join("\n", out)));
       for (GuestPath p : paths) {
         if (!found.containsKey(p)) {
           expectedErrors.add(p + ": ");
@@ -176,7 +196,9 @@ final class Debugfs {
       return found;
     }
 
-    /** Sends the write lines, ends debugfs, and fails on any error other than the probe's misses. */
+    /**
+     * Sends the write lines, ends debugfs, and fails on any error other than the probe's misses.
+     */
     void write(List<String> script, String what) {
       requireSingleLines(script);
       CommandResult r;
@@ -184,7 +206,10 @@ final class Debugfs {
         conv.send(script.isEmpty() ? "" : String.join("\n", script) + "\n");
         r = conv.finish(Duration.ofSeconds(60 + script.size() / 500));
       } catch (CommandFailedException e) {
-        throw new Ext4Exception(Ext4Exception.Kind.TOOL_FAILED, what + " on " + image.path() + ": " + e.getMessage(), e);
+        throw new Ext4Exception(
+            Ext4Exception.Kind.TOOL_FAILED,
+            what + " on " + image.path() + ": " + e.getMessage(),
+            e);
       }
       // Each probe miss explains exactly one stderr line ("<path>: File not found…"); a second
       // line about the same path came from a write and is an error.
@@ -200,9 +225,12 @@ final class Debugfs {
   /** Opens a read-write session on {@code image}. */
   Session session(Ext4Image image) {
     try {
-      return new Session(image, runner.converse(Command.of("debugfs", "-w", "-f", "-", image.path().toString()).build()));
+      return new Session(
+          image,
+          runner.converse(Command.of("debugfs", "-w", "-f", "-", image.path().toString()).build()));
     } catch (CommandFailedException e) {
-      throw new Ext4Exception(Ext4Exception.Kind.TOOL_FAILED, "debugfs on " + image.path() + ": " + e.getMessage(), e);
+      throw new Ext4Exception(
+          Ext4Exception.Kind.TOOL_FAILED, "debugfs on " + image.path() + ": " + e.getMessage(), e);
     }
   }
 

@@ -36,15 +36,25 @@ final class DebugfsParsers {
     }
     FileType type = FileType.ofDebugfsWord(inode.group(2));
     if (type == null) {
-      throw new Ext4Exception(Ext4Exception.Kind.TOOL_FAILED,
+      throw new Ext4Exception(
+          Ext4Exception.Kind.TOOL_FAILED,
           "inode of " + path + " has an unknown type \"" + inode.group(2) + "\"");
     }
     int perm = Integer.parseInt(inode.group(3), 8) & 07777;
-    return new InodeInfo(path, Long.parseLong(inode.group(1)), type, type.bits() | perm,
-        Long.parseLong(owner.group(1)), Long.parseLong(owner.group(2)), Long.parseLong(owner.group(3)));
+    return new InodeInfo(
+        path,
+        Long.parseLong(inode.group(1)),
+        type,
+        type.bits() | perm,
+        Long.parseLong(owner.group(1)),
+        Long.parseLong(owner.group(2)),
+        Long.parseLong(owner.group(3)));
   }
 
-  /** The inodes of {@code paths} found in their {@code stat} blocks (same order); missing ones are absent. */
+  /**
+   * The inodes of {@code paths} found in their {@code stat} blocks (same order); missing ones are
+   * absent.
+   */
   static Map<GuestPath, InodeInfo> stats(List<GuestPath> paths, List<List<String>> blocks) {
     Map<GuestPath, InodeInfo> found = new LinkedHashMap<>();
     for (int i = 0; i < paths.size(); i++) {
@@ -57,10 +67,10 @@ final class DebugfsParsers {
   }
 
   /**
-   * Entries of an {@code ls -p} block, without {@code .} and {@code ..}. Each line is
-   * {@code /inode/mode/uid/gid/name/size/}. A name with a line break splits into fragments, the
-   * first of which is always malformed, so any malformed line fails the listing rather than
-   * letting a crafted name pose as an extra entry.
+   * Entries of an {@code ls -p} block, without {@code .} and {@code ..}. Each line is {@code
+   * /inode/mode/uid/gid/name/size/}. A name with a line break splits into fragments, the first of
+   * which is always malformed, so any malformed line fails the listing rather than letting a
+   * crafted name pose as an extra entry.
    */
   static List<DirEntry> list(GuestPath dir, List<String> block) {
     List<DirEntry> out = new ArrayList<>();
@@ -70,8 +80,11 @@ final class DebugfsParsers {
       }
       String[] f = l.split("/", -1);
       if (f.length != 8 || !f[0].isEmpty() || !f[7].isEmpty()) {
-        throw new Ext4Exception(Ext4Exception.Kind.TOOL_FAILED,
-            "directory " + dir + " holds an entry whose name debugfs cannot print on one line: "
+        throw new Ext4Exception(
+            Ext4Exception.Kind.TOOL_FAILED,
+            "directory "
+                + dir
+                + " holds an entry whose name debugfs cannot print on one line: "
                 + GuestPath.printable(l));
       }
       String name = f[5];
@@ -79,11 +92,19 @@ final class DebugfsParsers {
         continue;
       }
       try {
-        out.add(new DirEntry(name, Long.parseLong(f[1]), Integer.parseInt(f[2], 8), Long.parseLong(f[3]),
-            Long.parseLong(f[4]), f[6].isEmpty() ? 0 : Long.parseLong(f[6])));
+        out.add(
+            new DirEntry(
+                name,
+                Long.parseLong(f[1]),
+                Integer.parseInt(f[2], 8),
+                Long.parseLong(f[3]),
+                Long.parseLong(f[4]),
+                f[6].isEmpty() ? 0 : Long.parseLong(f[6])));
       } catch (NumberFormatException e) {
-        throw new Ext4Exception(Ext4Exception.Kind.TOOL_FAILED,
-            "cannot read listing of " + dir + ": " + GuestPath.printable(l), e);
+        throw new Ext4Exception(
+            Ext4Exception.Kind.TOOL_FAILED,
+            "cannot read listing of " + dir + ": " + GuestPath.printable(l),
+            e);
       }
     }
     return out;

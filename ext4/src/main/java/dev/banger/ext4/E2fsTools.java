@@ -24,22 +24,34 @@ public final class E2fsTools {
 
   /**
    * Makes a sparse file of {@code sizeBytes} and an ext4 filesystem on it whose root inode is
-   * root:root (it becomes {@code /root} or {@code /} in the guest). With {@code fromDir}, the
-   * tree is copied in by {@code mkfs.ext4 -d} (owners verbatim). Inode tables and the journal
-   * are initialised lazily: a fresh sparse file reads as zeros already.
+   * root:root (it becomes {@code /root} or {@code /} in the guest). With {@code fromDir}, the tree
+   * is copied in by {@code mkfs.ext4 -d} (owners verbatim). Inode tables and the journal are
+   * initialised lazily: a fresh sparse file reads as zeros already.
    */
   public void mkfs(Path file, long sizeBytes, Path fromDir) {
     if (sizeBytes < MIN_FS_BYTES || sizeBytes % 4096 != 0) {
-      throw new Ext4Exception(Ext4Exception.Kind.OUT_OF_RANGE,
-          "filesystem size " + sizeBytes + " must be a multiple of 4096 and at least " + MIN_FS_BYTES);
+      throw new Ext4Exception(
+          Ext4Exception.Kind.OUT_OF_RANGE,
+          "filesystem size "
+              + sizeBytes
+              + " must be a multiple of 4096 and at least "
+              + MIN_FS_BYTES);
     }
     try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
       f.setLength(sizeBytes);
     } catch (IOException e) {
-      throw new Ext4Exception(Ext4Exception.Kind.TOOL_FAILED, "cannot create " + file + ": " + e.getMessage(), e);
+      throw new Ext4Exception(
+          Ext4Exception.Kind.TOOL_FAILED, "cannot create " + file + ": " + e.getMessage(), e);
     }
-    Command.Builder c = Command.of("mkfs.ext4", "-q", "-F", "-t", "ext4",
-        "-E", "root_owner=0:0,lazy_itable_init=1,lazy_journal_init=1,nodiscard");
+    Command.Builder c =
+        Command.of(
+            "mkfs.ext4",
+            "-q",
+            "-F",
+            "-t",
+            "ext4",
+            "-E",
+            "root_owner=0:0,lazy_itable_init=1,lazy_journal_init=1,nodiscard");
     if (fromDir != null) {
       c.arg("-d").arg(fromDir.toString());
     }
@@ -49,7 +61,11 @@ public final class E2fsTools {
 
   /** {@code e2fsck -fp}: a forced check that repairs what is safe; exit 1 (fixed) is success. */
   public void checkAndRepair(Path file) {
-    CommandResult r = run(Command.of("e2fsck", "-f", "-p", file.toString()).timeout(Duration.ofMinutes(10)).build());
+    CommandResult r =
+        run(
+            Command.of("e2fsck", "-f", "-p", file.toString())
+                .timeout(Duration.ofMinutes(10))
+                .build());
     if (r.exitCode() > 1) {
       throw failed("e2fsck -fp of " + file, r);
     }
@@ -57,12 +73,20 @@ public final class E2fsTools {
 
   /** {@code e2fsck -fn}: a read-only check; true when the filesystem is clean. */
   public boolean isClean(Path file) {
-    return run(Command.of("e2fsck", "-f", "-n", file.toString()).timeout(Duration.ofMinutes(10)).build()).exitCode() == 0;
+    return run(Command.of("e2fsck", "-f", "-n", file.toString())
+                .timeout(Duration.ofMinutes(10))
+                .build())
+            .exitCode()
+        == 0;
   }
 
   /** The report of {@code e2fsck -fn}, for error messages and tests. */
   public String checkReport(Path file) {
-    CommandResult r = run(Command.of("e2fsck", "-f", "-n", file.toString()).timeout(Duration.ofMinutes(10)).build());
+    CommandResult r =
+        run(
+            Command.of("e2fsck", "-f", "-n", file.toString())
+                .timeout(Duration.ofMinutes(10))
+                .build());
     return r.stdoutText() + r.stderrText();
   }
 
@@ -71,7 +95,8 @@ public final class E2fsTools {
    * unreplayed journal are silently lost at the next replay). About 7 ms.
    */
   public void replayJournal(Path file) {
-    CommandResult r = run(Command.of("e2fsck", "-E", "journal_only", "-p", file.toString()).build());
+    CommandResult r =
+        run(Command.of("e2fsck", "-E", "journal_only", "-p", file.toString()).build());
     if (r.exitCode() > 1) {
       throw failed("journal replay of " + file, r);
     }
@@ -86,14 +111,17 @@ public final class E2fsTools {
     try {
       current = Files.size(file);
     } catch (IOException e) {
-      throw new Ext4Exception(Ext4Exception.Kind.NOT_AN_IMAGE, "cannot stat " + file + ": " + e.getMessage(), e);
+      throw new Ext4Exception(
+          Ext4Exception.Kind.NOT_AN_IMAGE, "cannot stat " + file + ": " + e.getMessage(), e);
     }
     if (sizeBytes < current) {
-      throw new Ext4Exception(Ext4Exception.Kind.OUT_OF_RANGE,
+      throw new Ext4Exception(
+          Ext4Exception.Kind.OUT_OF_RANGE,
           "cannot shrink " + file + " from " + current + " to " + sizeBytes + " bytes");
     }
     if (sizeBytes % 4096 != 0) {
-      throw new Ext4Exception(Ext4Exception.Kind.OUT_OF_RANGE, "size " + sizeBytes + " is not a multiple of 4096");
+      throw new Ext4Exception(
+          Ext4Exception.Kind.OUT_OF_RANGE, "size " + sizeBytes + " is not a multiple of 4096");
     }
     if (sizeBytes == current) {
       return;
@@ -102,9 +130,13 @@ public final class E2fsTools {
     try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
       f.setLength(sizeBytes);
     } catch (IOException e) {
-      throw new Ext4Exception(Ext4Exception.Kind.TOOL_FAILED, "cannot extend " + file + ": " + e.getMessage(), e);
+      throw new Ext4Exception(
+          Ext4Exception.Kind.TOOL_FAILED, "cannot extend " + file + ": " + e.getMessage(), e);
     }
-    check(Command.of("resize2fs", file.toString(), (sizeBytes / 1024) + "K").timeout(Duration.ofMinutes(10)).build(),
+    check(
+        Command.of("resize2fs", file.toString(), (sizeBytes / 1024) + "K")
+            .timeout(Duration.ofMinutes(10))
+            .build(),
         "resize2fs of " + file);
   }
 
@@ -128,6 +160,7 @@ public final class E2fsTools {
     if (err.length() > 600) {
       err = err.substring(0, 600) + "…";
     }
-    return new Ext4Exception(Ext4Exception.Kind.TOOL_FAILED, what + " failed (exit " + r.exitCode() + "): " + err);
+    return new Ext4Exception(
+        Ext4Exception.Kind.TOOL_FAILED, what + " failed (exit " + r.exitCode() + "): " + err);
   }
 }

@@ -7,10 +7,10 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * A set of changes to apply to an image in one debugfs batch: directories to ensure (created
- * when missing, owner and mode reset either way), files to write (replacing any file or link
- * already there), and optionally the fs root inode {@code <2>}. Every value is validated as it
- * is added, so a bad request fails before anything touches the image.
+ * A set of changes to apply to an image in one debugfs batch: directories to ensure (created when
+ * missing, owner and mode reset either way), files to write (replacing any file or link already
+ * there), and optionally the fs root inode {@code <2>}. Every value is validated as it is added, so
+ * a bad request fails before anything touches the image.
  */
 public final class Ext4Edit {
 
@@ -42,20 +42,25 @@ public final class Ext4Edit {
     if (p.isRoot()) {
       throw invalid("guest path \"/\" is a directory, not a file");
     }
-    files.add(new File(p, content.clone(), id("uid", uid, p), id("gid", gid, p), perms(permissions, p)));
+    files.add(
+        new File(p, content.clone(), id("uid", uid, p), id("gid", gid, p), perms(permissions, p)));
     return this;
   }
 
   /**
-   * Sets owner and permissions of inode {@code <2>}. The {@code S_IFDIR} type bits are always
-   * kept: {@code set_inode_field <2> mode} overwrites the whole {@code i_mode} word, and writing
-   * bare permission bits turns the root into a "regular file" the kernel refuses to mount.
+   * Sets owner and permissions of inode {@code <2>}. The {@code S_IFDIR} type bits are always kept:
+   * {@code set_inode_field <2> mode} overwrites the whole {@code i_mode} word, and writing bare
+   * permission bits turns the root into a "regular file" the kernel refuses to mount.
    */
   public Ext4Edit rootInode(long uid, long gid, int permissions) {
     if (root != null) {
       throw invalid("the root inode is set twice in one edit");
     }
-    root = new Root(id("uid", uid, GuestPath.ROOT), id("gid", gid, GuestPath.ROOT), perms(permissions, GuestPath.ROOT));
+    root =
+        new Root(
+            id("uid", uid, GuestPath.ROOT),
+            id("gid", gid, GuestPath.ROOT),
+            perms(permissions, GuestPath.ROOT));
     return this;
   }
 
@@ -92,8 +97,12 @@ public final class Ext4Edit {
 
   static int perms(int v, GuestPath p) {
     if (v < 0 || v > 07777) {
-      throw invalid("mode " + Integer.toOctalString(v) + " for " + p
-          + " is not permission bits (0..07777; the type is implied)");
+      throw invalid(
+          "mode "
+              + Integer.toOctalString(v)
+              + " for "
+              + p
+              + " is not permission bits (0..07777; the type is implied)");
     }
     return v;
   }

@@ -9,7 +9,10 @@ public final class Ext4Exception extends RuntimeException {
   private static final long serialVersionUID = 1L;
 
   public enum Kind {
-    /** A guest path the toolkit will not pass to debugfs (see {@link GuestPath}), or an id or mode out of range. */
+    /**
+     * A guest path the toolkit will not pass to debugfs (see {@link GuestPath}), or an id or mode
+     * out of range.
+     */
     INVALID_ARGUMENT,
     /** The host file is not a usable ext4 image (wrong type, bad magic, truncated). */
     NOT_AN_IMAGE,

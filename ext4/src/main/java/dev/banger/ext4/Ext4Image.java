@@ -8,10 +8,10 @@ import java.nio.file.Path;
 /**
  * A host file or block device checked to hold an ext4 filesystem, ready for the toolkit.
  *
- * <p>Which privilege an edit needs is decided here, by {@code stat}, not by a caller's flag
- * (seed 000): a regular image file is edited as whatever user the process is; a block device
- * (loop, dm-snapshot) only when {@link BlockDevicePolicy} says the process holds the
- * capability. Anything else (directories, FIFOs, character devices, symlinks) is refused.
+ * <p>Which privilege an edit needs is decided here, by {@code stat}, not by a caller's flag (seed
+ * 000): a regular image file is edited as whatever user the process is; a block device (loop,
+ * dm-snapshot) only when {@link BlockDevicePolicy} says the process holds the capability. Anything
+ * else (directories, FIFOs, character devices, symlinks) is refused.
  */
 public record Ext4Image(Path path, boolean blockDevice, Superblock superblock) {
 
@@ -33,22 +33,35 @@ public record Ext4Image(Path path, boolean blockDevice, Superblock superblock) {
     } catch (java.nio.file.NoSuchFileException e) {
       throw new Ext4Exception(Ext4Exception.Kind.NOT_AN_IMAGE, path + " does not exist");
     } catch (IOException e) {
-      throw new Ext4Exception(Ext4Exception.Kind.NOT_AN_IMAGE, "cannot stat " + path + ": " + e.getMessage(), e);
+      throw new Ext4Exception(
+          Ext4Exception.Kind.NOT_AN_IMAGE, "cannot stat " + path + ": " + e.getMessage(), e);
     }
-    boolean block = switch (mode & S_IFMT) {
-      case S_IFREG -> false;
-      case S_IFBLK -> true;
-      default -> throw new Ext4Exception(Ext4Exception.Kind.NOT_AN_IMAGE,
-          path + " is neither a regular file nor a block device");
-    };
+    boolean block =
+        switch (mode & S_IFMT) {
+          case S_IFREG -> false;
+          case S_IFBLK -> true;
+          default ->
+              throw new Ext4Exception(
+                  Ext4Exception.Kind.NOT_AN_IMAGE,
+                  path + " is neither a regular file nor a block device");
+        };
     if (block && !policy.mayEditBlockDevices()) {
-      throw new Ext4Exception(Ext4Exception.Kind.PERMISSION,
-          path + " is a block device; editing it needs " + policy.requirement() + ", which this process lacks");
+      throw new Ext4Exception(
+          Ext4Exception.Kind.PERMISSION,
+          path
+              + " is a block device; editing it needs "
+              + policy.requirement()
+              + ", which this process lacks");
     }
     Superblock sb = Superblock.read(path);
     if (!block && size < sb.fsBytes()) {
-      throw new Ext4Exception(Ext4Exception.Kind.NOT_AN_IMAGE, path + " is truncated: the filesystem needs "
-          + sb.fsBytes() + " bytes but the file has " + size);
+      throw new Ext4Exception(
+          Ext4Exception.Kind.NOT_AN_IMAGE,
+          path
+              + " is truncated: the filesystem needs "
+              + sb.fsBytes()
+              + " bytes but the file has "
+              + size);
     }
     return new Ext4Image(path, block, sb);
   }

@@ -21,16 +21,17 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The sudoless ext4 toolkit (seed 000, docs/architecture.md §5): reads and edits ext4 images offline
- * through batched debugfs scripts, no mount and no root for regular image files.
+ * The sudoless ext4 toolkit (seed 000, docs/architecture.md §5): reads and edits ext4 images
+ * offline through batched debugfs scripts, no mount and no root for regular image files.
  *
  * <p>An edit runs in one debugfs process: a probe (what exists, with which type), then a write
- * batch planned from it whose every line is expected to succeed. The type checks and the
- * free-space check run between the two, so a refused edit leaves the image untouched.
+ * batch planned from it whose every line is expected to succeed. The type checks and the free-space
+ * check run between the two, so a refused edit leaves the image untouched.
  */
 public final class Ext4Toolkit {
 
   private static final Logger LOG = LoggerFactory.getLogger(Ext4Toolkit.class);
+
   /** Per-entry overhead assumed by the free-space check (an inode block and a directory block). */
   private static final long ENTRY_OVERHEAD = 8192;
 
@@ -40,8 +41,8 @@ public final class Ext4Toolkit {
   private final Path scratch;
 
   /**
-   * @param scratch where host-side temporary files (file contents to write, dumps) are made,
-   *     each operation in a private 0700 directory removed when it ends
+   * @param scratch where host-side temporary files (file contents to write, dumps) are made, each
+   *     operation in a private 0700 directory removed when it ends
    */
   public Ext4Toolkit(CommandRunner runner, BlockDevicePolicy policy, Path scratch) {
     this.debugfs = new Debugfs(runner);
@@ -59,18 +60,22 @@ public final class Ext4Toolkit {
     return Ext4Image.open(path, policy);
   }
 
-  /** Which of {@code paths} exist, with their inode facts; missing paths are absent from the map. */
+  /**
+   * Which of {@code paths} exist, with their inode facts; missing paths are absent from the map.
+   */
   public Map<GuestPath, InodeInfo> stat(Ext4Image image, Collection<GuestPath> paths) {
     List<GuestPath> order = List.copyOf(new LinkedHashSet<>(paths));
     if (order.isEmpty()) {
       return new LinkedHashMap<>();
     }
     List<String> script = order.stream().map(p -> "stat " + p.quoted()).toList();
-    return DebugfsParsers.stats(order, debugfs.run(image, false, script).requireOpened(image).blocks());
+    return DebugfsParsers.stats(
+        order, debugfs.run(image, false, script).requireOpened(image).blocks());
   }
 
   /** Result of {@link #apply}. */
-  public record EditResult(int filesWritten, int directoriesCreated, int directoriesReset, int parentsCreated) {}
+  public record EditResult(
+      int filesWritten, int directoriesCreated, int directoriesReset, int parentsCreated) {}
 
   /** Applies {@code edit}: a probe, then one write batch, in one debugfs process. */
   public EditResult apply(Ext4Image image, Ext4Edit edit) {
@@ -95,7 +100,8 @@ public final class Ext4Toolkit {
         session.write(plan.script(edit, existing, tmp), "editing");
         return plan.result;
       } catch (IOException e) {
-        throw new Ext4Exception(Ext4Exception.Kind.TOOL_FAILED, "cannot stage files for " + image.path() + ": " + e, e);
+        throw new Ext4Exception(
+            Ext4Exception.Kind.TOOL_FAILED, "cannot stage files for " + image.path() + ": " + e, e);
       } finally {
         deleteTree(tmp);
       }
@@ -105,7 +111,8 @@ public final class Ext4Toolkit {
   /** What an edit will do, checked against what exists before anything is written. */
   private record Plan(Set<GuestPath> parents, List<Ext4Edit.Dir> dirs, EditResult result) {
 
-    List<String> script(Ext4Edit edit, Map<GuestPath, InodeInfo> existing, Path tmp) throws IOException {
+    List<String> script(Ext4Edit edit, Map<GuestPath, InodeInfo> existing, Path tmp)
+        throws IOException {
       List<String> script = new ArrayList<>();
       for (GuestPath p : parents) {
         script.add("mkdir " + p.quoted());
@@ -115,7 +122,12 @@ public final class Ext4Toolkit {
         if (!existing.containsKey(d.path())) {
           script.add("mkdir " + d.path().quoted());
         }
-        setOwner(script, d.path().quoted(), d.uid(), d.gid(), FileType.DIRECTORY.bits() | d.permissions());
+        setOwner(
+            script,
+            d.path().quoted(),
+            d.uid(),
+            d.gid(),
+            FileType.DIRECTORY.bits() | d.permissions());
       }
       int n = 0;
       for (Ext4Edit.File f : edit.files()) {
@@ -136,15 +148,16 @@ public final class Ext4Toolkit {
   }
 
   /**
-   * debugfs {@code write} takes the host file's permission bits, and leaves the new inode
-   * either with the host file's owner or with 0:0 depending on the e2fsprogs version. So the
-   * staged file is given the wanted permissions first, and {@code sif} lines are emitted only
-   * for what that cannot carry: setuid/setgid/sticky bits, and an owner that differs from the
-   * staged file's (when both readings of {@code write} agree, i.e. the staged file is already
-   * owned as wanted, the line is redundant). For root-owned guest config written by root that
-   * is one line per file instead of four.
+   * debugfs {@code write} takes the host file's permission bits, and leaves the new inode either
+   * with the host file's owner or with 0:0 depending on the e2fsprogs version. So the staged file
+   * is given the wanted permissions first, and {@code sif} lines are emitted only for what that
+   * cannot carry: setuid/setgid/sticky bits, and an owner that differs from the staged file's (when
+   * both readings of {@code write} agree, i.e. the staged file is already owned as wanted, the line
+   * is redundant). For root-owned guest config written by root that is one line per file instead of
+   * four.
    */
-  static void stampFile(List<String> script, Path host, GuestPath path, long uid, long gid, int permissions)
+  static void stampFile(
+      List<String> script, Path host, GuestPath path, long uid, long gid, int permissions)
       throws IOException {
     boolean plainPerms = (permissions & ~0777) == 0;
     if (plainPerms) {
@@ -160,7 +173,11 @@ public final class Ext4Toolkit {
       script.add("sif " + target + " gid " + gid);
     }
     if (!plainPerms) {
-      script.add("sif " + target + " mode 0" + Integer.toOctalString(FileType.REGULAR.bits() | permissions));
+      script.add(
+          "sif "
+              + target
+              + " mode 0"
+              + Integer.toOctalString(FileType.REGULAR.bits() | permissions));
     }
   }
 
@@ -172,12 +189,14 @@ public final class Ext4Toolkit {
     return PosixFilePermissions.fromString(b.toString());
   }
 
-  private static Plan plan(Ext4Image image, Ext4Edit edit, Set<GuestPath> probe, Map<GuestPath, InodeInfo> existing) {
+  private static Plan plan(
+      Ext4Image image, Ext4Edit edit, Set<GuestPath> probe, Map<GuestPath, InodeInfo> existing) {
     Set<GuestPath> targets = new java.util.HashSet<>();
     edit.dirs().forEach(d -> targets.add(d.path()));
     edit.files().forEach(f -> targets.add(f.path()));
     // Parents the caller did not list: made root:root 0755, shallowest first.
-    Set<GuestPath> parents = new TreeSet<>(Comparator.comparingInt(GuestPath::depth).thenComparing(p -> p));
+    Set<GuestPath> parents =
+        new TreeSet<>(Comparator.comparingInt(GuestPath::depth).thenComparing(p -> p));
     for (GuestPath p : probe) {
       if (targets.contains(p)) {
         continue;
@@ -205,19 +224,27 @@ public final class Ext4Toolkit {
     }
     bytes += (parents.size() + edit.dirs().size()) * ENTRY_OVERHEAD;
     if (bytes > image.superblock().freeBytes()) {
-      throw new Ext4Exception(Ext4Exception.Kind.OUT_OF_RANGE, image.path() + " has "
-          + image.superblock().freeBytes() + " bytes free; this edit needs about " + bytes);
+      throw new Ext4Exception(
+          Ext4Exception.Kind.OUT_OF_RANGE,
+          image.path()
+              + " has "
+              + image.superblock().freeBytes()
+              + " bytes free; this edit needs about "
+              + bytes);
     }
     List<Ext4Edit.Dir> dirs = new ArrayList<>(edit.dirs());
     dirs.sort(Comparator.comparingInt(d -> d.path().depth()));
     int created = (int) dirs.stream().filter(d -> !existing.containsKey(d.path())).count();
-    return new Plan(parents, dirs, new EditResult(edit.files().size(), created, dirs.size() - created, parents.size()));
+    return new Plan(
+        parents,
+        dirs,
+        new EditResult(edit.files().size(), created, dirs.size() - created, parents.size()));
   }
 
   /**
    * Writes a whole tree (see {@link Ext4Tree}) at {@code root}, which must not exist yet; its
-   * missing parents are made root:root 0755. Everything is checked first (names, the parents
-   * on the image, free space and inodes), then written by one debugfs process.
+   * missing parents are made root:root 0755. Everything is checked first (names, the parents on the
+   * image, free space and inodes), then written by one debugfs process.
    */
   public Ext4Tree.Result writeTree(Ext4Image image, GuestPath root, List<Ext4Tree.Entry> entries) {
     Ext4Tree.Plan plan = Ext4Tree.plan(root, entries);
@@ -225,15 +252,17 @@ public final class Ext4Toolkit {
     return Ext4Tree.write(debugfs, image.reread(), plan, ENTRY_OVERHEAD);
   }
 
-  /** Stamps owner and full mode on existing inodes in one batch (no probe: modes carry their type). */
+  /**
+   * Stamps owner and full mode on existing inodes in one batch (no probe: modes carry their type).
+   */
   public void setOwnership(Ext4Image image, List<Ownership> entries) {
     setOwnership(image, List.of(), entries);
   }
 
   /**
-   * Creates {@code nodes} (their parents must exist) and then stamps owner and full mode on
-   * {@code entries}, all in one debugfs process. Give each node an {@link Ownership} too: mknod
-   * leaves it root-owned with no permissions.
+   * Creates {@code nodes} (their parents must exist) and then stamps owner and full mode on {@code
+   * entries}, all in one debugfs process. Give each node an {@link Ownership} too: mknod leaves it
+   * root-owned with no permissions.
    */
   public void setOwnership(Ext4Image image, List<SpecialNode> nodes, List<Ownership> entries) {
     if (entries.isEmpty() && nodes.isEmpty()) {
@@ -250,8 +279,15 @@ public final class Ext4Toolkit {
     for (Ownership o : entries) {
       setOwner(script, o.path().isRoot() ? "<2>" : o.path().quoted(), o.uid(), o.gid(), o.mode());
     }
-    debugfs.run(image, true, script).requireClean(image, "making " + nodes.size()
-        + " device nodes and setting ownership of " + entries.size() + " inodes");
+    debugfs
+        .run(image, true, script)
+        .requireClean(
+            image,
+            "making "
+                + nodes.size()
+                + " device nodes and setting ownership of "
+                + entries.size()
+                + " inodes");
   }
 
   /** A file's inode facts and its bytes. */
@@ -269,17 +305,27 @@ public final class Ext4Toolkit {
       throw wrongType(image, path, info, "a regular file");
     }
     if (info.size() > maxBytes) {
-      throw new Ext4Exception(Ext4Exception.Kind.OUT_OF_RANGE,
-          path + " in " + image.path() + " is " + info.size() + " bytes, over the " + maxBytes + " byte limit");
+      throw new Ext4Exception(
+          Ext4Exception.Kind.OUT_OF_RANGE,
+          path
+              + " in "
+              + image.path()
+              + " is "
+              + info.size()
+              + " bytes, over the "
+              + maxBytes
+              + " byte limit");
     }
     Path tmp = privateScratch();
     try {
       Path out = tmp.resolve("read");
-      debugfs.run(image, false, List.of("dump " + path.quoted() + " " + quoteHost(out)))
+      debugfs
+          .run(image, false, List.of("dump " + path.quoted() + " " + quoteHost(out)))
           .requireClean(image, "reading " + path);
       return new FileRead(info, Files.readAllBytes(out));
     } catch (IOException e) {
-      throw new Ext4Exception(Ext4Exception.Kind.TOOL_FAILED, "cannot read dump of " + path + ": " + e, e);
+      throw new Ext4Exception(
+          Ext4Exception.Kind.TOOL_FAILED, "cannot read dump of " + path + ": " + e, e);
     } finally {
       deleteTree(tmp);
     }
@@ -315,24 +361,25 @@ public final class Ext4Toolkit {
   }
 
   /**
-   * Extracts a directory subtree to {@code hostDir} with {@code rdump}: it lands as
-   * {@code hostDir/<name>}, modes kept (owners too when running as root); symlinks are
-   * recreated as links, device nodes and FIFOs are skipped by debugfs.
+   * Extracts a directory subtree to {@code hostDir} with {@code rdump}: it lands as {@code
+   * hostDir/<name>}, modes kept (owners too when running as root); symlinks are recreated as links,
+   * device nodes and FIFOs are skipped by debugfs.
    */
   public Path extract(Ext4Image image, GuestPath dir, Path hostDir) {
     InodeInfo info = require(image, dir);
     if (!info.isDirectory()) {
       throw wrongType(image, dir, info, "a directory");
     }
-    debugfs.run(image, false, List.of("rdump " + dir.quoted() + " " + quoteHost(hostDir)))
+    debugfs
+        .run(image, false, List.of("rdump " + dir.quoted() + " " + quoteHost(hostDir)))
         .requireClean(image, "extracting " + dir);
     return hostDir.resolve(dir.isRoot() ? "" : dir.name());
   }
 
   /**
    * Makes an image a guest may have left mid-write fit for offline reads and edits: the journal
-   * replayed and the filesystem repaired (see below), before anything reads it with debugfs,
-   * which refuses an image whose bitmap checksums are stale. Only for images no guest is using.
+   * replayed and the filesystem repaired (see below), before anything reads it with debugfs, which
+   * refuses an image whose bitmap checksums are stale. Only for images no guest is using.
    *
    * @return the image with its superblock read again (unchanged when nothing needed doing)
    */
@@ -345,9 +392,9 @@ public final class Ext4Toolkit {
   }
 
   /**
-   * docs/architecture.md §8: debugfs writes on an unreplayed journal are lost at the next replay. A journal
-   * that needs recovery also means the guest did not shut down cleanly, which can leave block
-   * bitmap checksums stale (debugfs then refuses the image: "Block bitmap checksum does not
+   * docs/architecture.md §8: debugfs writes on an unreplayed journal are lost at the next replay. A
+   * journal that needs recovery also means the guest did not shut down cleanly, which can leave
+   * block bitmap checksums stale (debugfs then refuses the image: "Block bitmap checksum does not
    * match"), so the replay is followed by {@code e2fsck -fp}.
    */
   private void replayJournalIfNeeded(Ext4Image image) {
@@ -382,7 +429,8 @@ public final class Ext4Toolkit {
       Files.createDirectories(scratch);
       return Files.createTempDirectory(scratch, "ext4-");
     } catch (IOException e) {
-      throw new Ext4Exception(Ext4Exception.Kind.TOOL_FAILED, "cannot make a scratch directory in " + scratch, e);
+      throw new Ext4Exception(
+          Ext4Exception.Kind.TOOL_FAILED, "cannot make a scratch directory in " + scratch, e);
     }
   }
 
@@ -395,11 +443,19 @@ public final class Ext4Toolkit {
   }
 
   private static Ext4Exception notFound(Ext4Image image, GuestPath p) {
-    return new Ext4Exception(Ext4Exception.Kind.NOT_FOUND, p + " does not exist in " + image.path());
+    return new Ext4Exception(
+        Ext4Exception.Kind.NOT_FOUND, p + " does not exist in " + image.path());
   }
 
   static Ext4Exception wrongType(Ext4Image image, GuestPath p, InodeInfo info, String wanted) {
-    return new Ext4Exception(Ext4Exception.Kind.WRONG_TYPE,
-        p + " in " + image.path() + " is a " + info.type().name().toLowerCase() + ", not " + wanted);
+    return new Ext4Exception(
+        Ext4Exception.Kind.WRONG_TYPE,
+        p
+            + " in "
+            + image.path()
+            + " is a "
+            + info.type().name().toLowerCase()
+            + ", not "
+            + wanted);
   }
 }

@@ -12,14 +12,13 @@ import java.util.Set;
 
 /**
  * A whole directory tree for {@link Ext4Toolkit#writeTree}: what {@code tar -x -p} as root would
- * make of an archive, written into an image offline instead. Every entry is owned by root
- * (0:0); permissions are the low nine bits (setuid, setgid and sticky bits are not carried: the
- * trees written are checkouts, and a hostile archive must not plant a setuid file); times are
- * whole seconds. Entries come in archive order; a parent an archive does not list is made as
- * tar makes it (0755). Refused, before anything is written: a name debugfs cannot carry
- * ({@link GuestPath}), the same name twice, an entry below a file or a link (a link is never
- * followed to put a file somewhere else), a link target debugfs cannot carry, a time outside
- * ext4's range.
+ * make of an archive, written into an image offline instead. Every entry is owned by root (0:0);
+ * permissions are the low nine bits (setuid, setgid and sticky bits are not carried: the trees
+ * written are checkouts, and a hostile archive must not plant a setuid file); times are whole
+ * seconds. Entries come in archive order; a parent an archive does not list is made as tar makes it
+ * (0755). Refused, before anything is written: a name debugfs cannot carry ({@link GuestPath}), the
+ * same name twice, an entry below a file or a link (a link is never followed to put a file
+ * somewhere else), a link target debugfs cannot carry, a time outside ext4's range.
  */
 public final class Ext4Tree {
 
@@ -33,8 +32,14 @@ public final class Ext4Tree {
    * @param staged for a regular file, the host file holding its bytes (written by the caller,
    *     private to it); null otherwise
    */
-  public record Entry(String relative, FileType type, int permissions, long mtimeSeconds, String linkTarget,
-      Path staged, long size) {
+  public record Entry(
+      String relative,
+      FileType type,
+      int permissions,
+      long mtimeSeconds,
+      String linkTarget,
+      Path staged,
+      long size) {
 
     public static Entry directory(String relative, int permissions, long mtime) {
       return new Entry(relative, FileType.DIRECTORY, permissions, mtime, null, null, 0);
@@ -54,7 +59,9 @@ public final class Ext4Tree {
 
   private Ext4Tree() {}
 
-  /** The entries resolved below {@code root} and checked as a whole; throws on the first problem. */
+  /**
+   * The entries resolved below {@code root} and checked as a whole; throws on the first problem.
+   */
   record Plan(GuestPath root, List<GuestPath> paths, List<Entry> entries, Result result) {}
 
   static Plan plan(GuestPath root, List<Entry> entries) {
@@ -76,7 +83,8 @@ public final class Ext4Tree {
         throw invalid("entry " + p + " has a time (" + e.mtimeSeconds() + ") outside ext4's range");
       }
       if (e.type() == FileType.DIRECTORY && implicit.contains(p) && !listedLate.containsKey(p)) {
-        // A directory listed after its contents (legal in tar): it keeps its place, gets its mode and time.
+        // A directory listed after its contents (legal in tar): it keeps its place, gets its mode
+        // and time.
         listedLate.put(p, e);
         continue;
       }
@@ -90,8 +98,14 @@ public final class Ext4Tree {
         if (t == null) {
           missing.addFirst(a);
         } else if (t != FileType.DIRECTORY) {
-          throw invalid("entry " + GuestPath.printable(e.relative()) + " is below " + a + ", which is a "
-              + t.name().toLowerCase() + ", not a directory");
+          throw invalid(
+              "entry "
+                  + GuestPath.printable(e.relative())
+                  + " is below "
+                  + a
+                  + ", which is a "
+                  + t.name().toLowerCase()
+                  + ", not a directory");
         } else {
           break;
         }
@@ -117,8 +131,13 @@ public final class Ext4Tree {
           }
           links++;
         }
-        default -> throw invalid("entry " + p + " is a " + e.type().name().toLowerCase()
-            + "; only directories, files and links are written");
+        default ->
+            throw invalid(
+                "entry "
+                    + p
+                    + " is a "
+                    + e.type().name().toLowerCase()
+                    + "; only directories, files and links are written");
       }
       seen.put(p, e.type());
       paths.add(p);
@@ -128,8 +147,9 @@ public final class Ext4Tree {
     int k = 0;
     for (GuestPath p : paths) {
       if (implicit.contains(p)) {
-        all.add(listedLate.getOrDefault(p, Entry.directory(p.toString().substring(root.toString().length() + 1),
-            0755, 0)));
+        all.add(
+            listedLate.getOrDefault(
+                p, Entry.directory(p.toString().substring(root.toString().length() + 1), 0755, 0)));
       } else {
         all.add(entries.get(k++));
       }
@@ -137,23 +157,39 @@ public final class Ext4Tree {
     return new Plan(root, paths, all, new Result(dirs + implicit.size(), files, links, bytes, 0));
   }
 
-  /** Checks the image against a plan (room, the root absent, its parents), then writes it in one session. */
+  /**
+   * Checks the image against a plan (room, the root absent, its parents), then writes it in one
+   * session.
+   */
   static Result write(Debugfs debugfs, Ext4Image image, Plan plan, long entryOverhead) {
     GuestPath root = plan.root();
     long bytes = plan.result().bytes() + (plan.paths().size() + 1L) * entryOverhead;
     Superblock sb = image.superblock();
     if (bytes > sb.freeBytes() || plan.paths().size() + 1L > sb.freeInodes()) {
-      throw new Ext4Exception(Ext4Exception.Kind.OUT_OF_RANGE, image.path() + " has " + sb.freeBytes()
-          + " bytes and " + sb.freeInodes() + " inodes free; this tree needs about " + bytes + " bytes and "
-          + (plan.paths().size() + 1) + " inodes");
+      throw new Ext4Exception(
+          Ext4Exception.Kind.OUT_OF_RANGE,
+          image.path()
+              + " has "
+              + sb.freeBytes()
+              + " bytes and "
+              + sb.freeInodes()
+              + " inodes free; this tree needs about "
+              + bytes
+              + " bytes and "
+              + (plan.paths().size() + 1)
+              + " inodes");
     }
     List<GuestPath> probe = new ArrayList<>(root.ancestors());
     probe.add(root);
     try (Debugfs.Session session = debugfs.session(image)) {
       Map<GuestPath, InodeInfo> existing = session.probe(probe);
       if (existing.containsKey(root)) {
-        throw new Ext4Exception(Ext4Exception.Kind.WRONG_TYPE, root + " already exists in " + image.path()
-            + "; a tree is only written where there is nothing yet");
+        throw new Ext4Exception(
+            Ext4Exception.Kind.WRONG_TYPE,
+            root
+                + " already exists in "
+                + image.path()
+                + "; a tree is only written where there is nothing yet");
       }
       List<String> script = new ArrayList<>();
       int parents = 0;
@@ -172,16 +208,18 @@ public final class Ext4Tree {
       Result r = plan.result();
       return new Result(r.directories(), r.files(), r.symlinks(), r.bytes(), parents);
     } catch (IOException e) {
-      throw new Ext4Exception(Ext4Exception.Kind.TOOL_FAILED, "cannot stage the tree for " + image.path() + ": " + e,
+      throw new Ext4Exception(
+          Ext4Exception.Kind.TOOL_FAILED,
+          "cannot stage the tree for " + image.path() + ": " + e,
           e);
     }
   }
 
   /**
-   * The debugfs lines for a plan. Files are written from their staged copies, which get the
-   * entry's permissions first (debugfs {@code write} takes the host file's); owners are stamped
-   * only when the staged file's is not root's. Directory times come last: nothing written
-   * into a directory afterwards can move them.
+   * The debugfs lines for a plan. Files are written from their staged copies, which get the entry's
+   * permissions first (debugfs {@code write} takes the host file's); owners are stamped only when
+   * the staged file's is not root's. Directory times come last: nothing written into a directory
+   * afterwards can move them.
    */
   static List<String> script(Plan plan) throws IOException {
     List<String> script = new ArrayList<>();
@@ -196,7 +234,8 @@ public final class Ext4Tree {
       switch (e.type()) {
         case DIRECTORY -> {
           script.add("mkdir " + q);
-          script.add("sif " + q + " mode 0" + Integer.toOctalString(FileType.DIRECTORY.bits() | perms));
+          script.add(
+              "sif " + q + " mode 0" + Integer.toOctalString(FileType.DIRECTORY.bits() | perms));
           if (e.mtimeSeconds() != 0) {
             dirTimes.add("sif " + q + " mtime @" + e.mtimeSeconds());
           }
@@ -218,9 +257,9 @@ public final class Ext4Tree {
   }
 
   /**
-   * Why debugfs cannot be given {@code target} as a link's target, or null. The same rules as
-   * a guest path's characters (no {@code "}, no control characters), but relative targets are
-   * links' normal case, and a target is not resolved: it is the link's bytes.
+   * Why debugfs cannot be given {@code target} as a link's target, or null. The same rules as a
+   * guest path's characters (no {@code "}, no control characters), but relative targets are links'
+   * normal case, and a target is not resolved: it is the link's bytes.
    */
   static String linkTargetProblem(String target) {
     if (target == null || target.isEmpty()) {
@@ -232,8 +271,11 @@ public final class Ext4Tree {
     for (int i = 0; i < target.length(); i++) {
       char c = target.charAt(i);
       if (c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0) || c == '"') {
-        return "has a target with " + (c == '"' ? "\"" : String.format("control character U+%04X", (int) c))
-            + " at index " + i + ", which debugfs cannot carry";
+        return "has a target with "
+            + (c == '"' ? "\"" : String.format("control character U+%04X", (int) c))
+            + " at index "
+            + i
+            + ", which debugfs cannot carry";
       }
     }
     return null;
@@ -243,7 +285,10 @@ public final class Ext4Tree {
     return '"' + target + '"';
   }
 
-  /** Why debugfs cannot carry the name of entry {@code relative} below {@code root}, or null (else: copy it another way). */
+  /**
+   * Why debugfs cannot carry the name of entry {@code relative} below {@code root}, or null (else:
+   * copy it another way).
+   */
   public static String problem(GuestPath root, String relative) {
     return GuestPath.problem(root + "/" + relative);
   }

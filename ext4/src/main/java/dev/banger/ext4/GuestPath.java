@@ -1,7 +1,6 @@
 package dev.banger.ext4;
 
 import dev.banger.kit.text.Printable;
-
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -10,19 +9,20 @@ import java.util.List;
  * An absolute path inside an ext4 image, validated so it can be handed to debugfs safely.
  *
  * <p>debugfs's command parser splits on whitespace and understands double quotes but has no
- * reliable escape for {@code "}, and a newline ends a script line. A backslash is no escape to
- * it: it is an ordinary byte, inside quotes too (systemd's unit names, {@code
- * system-systemd\x2dcryptsetup.slice}, rely on that; Ext4ToolkitTest checks every operation).
- * So a path is always emitted double-quoted (spaces and shell metacharacters are then plain
- * bytes), and anything the quoting cannot carry is refused rather than guessed at: {@code "},
- * every control character, relative paths, empty, {@code .} and {@code ..} components, and
- * names longer than ext4 allows. Refusing {@code ..} is not about escaping the image (debugfs
- * never touches host paths) but about writing the inode the caller meant.
+ * reliable escape for {@code "}, and a newline ends a script line. A backslash is no escape to it:
+ * it is an ordinary byte, inside quotes too (systemd's unit names, {@code
+ * system-systemd\x2dcryptsetup.slice}, rely on that; Ext4ToolkitTest checks every operation). So a
+ * path is always emitted double-quoted (spaces and shell metacharacters are then plain bytes), and
+ * anything the quoting cannot carry is refused rather than guessed at: {@code "}, every control
+ * character, relative paths, empty, {@code .} and {@code ..} components, and names longer than ext4
+ * allows. Refusing {@code ..} is not about escaping the image (debugfs never touches host paths)
+ * but about writing the inode the caller meant.
  */
 public final class GuestPath implements Comparable<GuestPath> {
 
   /** ext4's limit for one directory entry name, in bytes. */
   public static final int MAX_NAME_BYTES = 255;
+
   /** Linux's PATH_MAX less the terminating NUL. */
   public static final int MAX_PATH_BYTES = 4095;
 
@@ -42,7 +42,8 @@ public final class GuestPath implements Comparable<GuestPath> {
   public static GuestPath of(String raw) {
     String why = problem(raw);
     if (why != null) {
-      throw new Ext4Exception(Ext4Exception.Kind.INVALID_ARGUMENT, "guest path " + printable(raw) + " " + why);
+      throw new Ext4Exception(
+          Ext4Exception.Kind.INVALID_ARGUMENT, "guest path " + printable(raw) + " " + why);
     }
     return raw.equals("/") ? ROOT : new GuestPath(raw);
   }

@@ -5,7 +5,8 @@ package dev.banger.ext4;
  *
  * @param mode the full {@code st_mode}: type bits | permission bits
  */
-public record InodeInfo(GuestPath path, long inode, FileType type, int mode, long uid, long gid, long size) {
+public record InodeInfo(
+    GuestPath path, long inode, FileType type, int mode, long uid, long gid, long size) {
 
   public int permissions() {
     return mode & 07777;

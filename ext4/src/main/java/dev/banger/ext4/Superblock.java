@@ -8,11 +8,12 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
 /**
- * The few ext2/3/4 superblock fields the toolkit checks before it lets debugfs near a file:
- * magic, geometry (to refuse truncated images), free space and inodes, and whether the journal needs
+ * The few ext2/3/4 superblock fields the toolkit checks before it lets debugfs near a file: magic,
+ * geometry (to refuse truncated images), free space and inodes, and whether the journal needs
  * recovery (docs/architecture.md §8: debugfs writes to an unreplayed journal are silently lost).
  */
-public record Superblock(long blocksCount, int blockSize, long freeBlocks, long freeInodes, boolean needsRecovery) {
+public record Superblock(
+    long blocksCount, int blockSize, long freeBlocks, long freeInodes, boolean needsRecovery) {
 
   static final int OFFSET = 1024;
   static final int MAGIC = 0xEF53;
@@ -41,7 +42,8 @@ public record Superblock(long blocksCount, int blockSize, long freeBlocks, long 
         }
       }
     } catch (IOException e) {
-      throw new Ext4Exception(Ext4Exception.Kind.NOT_AN_IMAGE, "cannot read " + file + ": " + e.getMessage(), e);
+      throw new Ext4Exception(
+          Ext4Exception.Kind.NOT_AN_IMAGE, "cannot read " + file + ": " + e.getMessage(), e);
     }
     if ((b.getShort(0x38) & 0xffff) != MAGIC) {
       throw notImage(file, "is not an ext2/3/4 filesystem (bad superblock magic)");
@@ -61,7 +63,8 @@ public record Superblock(long blocksCount, int blockSize, long freeBlocks, long 
       throw notImage(file, "has a corrupt superblock (0 blocks)");
     }
     long freeInodes = Integer.toUnsignedLong(b.getInt(0x10));
-    return new Superblock(blocks, 1024 << logBlock, free, freeInodes, (incompat & INCOMPAT_RECOVER) != 0);
+    return new Superblock(
+        blocks, 1024 << logBlock, free, freeInodes, (incompat & INCOMPAT_RECOVER) != 0);
   }
 
   private static Ext4Exception notImage(Path file, String why) {

@@ -33,28 +33,30 @@ class Ext4ToolkitTest {
   @BeforeEach
   void setUp() {
     image = RealImages.mkfs(dir, "img.ext4", 64);
-    CommandRunner counting = new CommandRunner() {
-      @Override
-      public dev.banger.kit.process.CommandResult run(Command c) {
-        if (c.program().equals("debugfs")) {
-          debugfsCalls.incrementAndGet();
-        }
-        return RealImages.run(c);
-      }
+    CommandRunner counting =
+        new CommandRunner() {
+          @Override
+          public dev.banger.kit.process.CommandResult run(Command c) {
+            if (c.program().equals("debugfs")) {
+              debugfsCalls.incrementAndGet();
+            }
+            return RealImages.run(c);
+          }
 
-      @Override
-      public dev.banger.kit.process.Conversation converse(Command c) throws dev.banger.kit.process.CommandFailedException {
-        if (c.program().equals("debugfs")) {
-          debugfsCalls.incrementAndGet();
-        }
-        return RealImages.RUNNER.converse(c);
-      }
+          @Override
+          public dev.banger.kit.process.Conversation converse(Command c)
+              throws dev.banger.kit.process.CommandFailedException {
+            if (c.program().equals("debugfs")) {
+              debugfsCalls.incrementAndGet();
+            }
+            return RealImages.RUNNER.converse(c);
+          }
 
-      @Override
-      public dev.banger.kit.process.RunningProcess start(Command c, Path log) {
-        throw new UnsupportedOperationException();
-      }
-    };
+          @Override
+          public dev.banger.kit.process.RunningProcess start(Command c, Path log) {
+            throw new UnsupportedOperationException();
+          }
+        };
     kit = new Ext4Toolkit(counting, BlockDevicePolicy.never(), dir.resolve("scratch"));
   }
 
@@ -64,23 +66,36 @@ class Ext4ToolkitTest {
 
   @Test
   void writesFilesWithOwnerAndModeInOneBatchAndMakesParents() {
-    Ext4Edit edit = new Ext4Edit()
-        .write("/etc/hostname", utf8("vm1\n"), 0, 0, 0644)
-        .write("/etc/ssh/sshd_config.d/99-banger.conf", utf8("PermitRootLogin prohibit-password\n"), 0, 0, 0600)
-        .write("/home/dev/a b $(id);'x'", utf8("odd name\n"), 1000, 1001, 04755)
-        .mkdir("/root/.ssh", 0, 0, 0700);
+    Ext4Edit edit =
+        new Ext4Edit()
+            .write("/etc/hostname", utf8("vm1\n"), 0, 0, 0644)
+            .write(
+                "/etc/ssh/sshd_config.d/99-banger.conf",
+                utf8("PermitRootLogin prohibit-password\n"),
+                0,
+                0,
+                0600)
+            .write("/home/dev/a b $(id);'x'", utf8("odd name\n"), 1000, 1001, 04755)
+            .mkdir("/root/.ssh", 0, 0, 0700);
     Ext4Toolkit.EditResult r = kit.apply(kit.open(image), edit);
 
     assertEquals(3, r.filesWritten());
     assertEquals(1, r.directoriesCreated());
-    assertEquals(6, r.parentsCreated(), "/etc /etc/ssh /etc/ssh/sshd_config.d /home /home/dev /root: " + r);
+    assertEquals(
+        6, r.parentsCreated(), "/etc /etc/ssh /etc/ssh/sshd_config.d /home /home/dev /root: " + r);
     assertEquals(1, debugfsCalls.get(), "probe and write batch in one debugfs process");
     assertFsckClean(image);
     assertEquals(new RealImages.Stat("regular", 0644, 0, 0, 4), stat(image, "/etc/hostname"));
-    assertEquals(new RealImages.Stat("regular", 0600, 0, 0, 34), stat(image, "/etc/ssh/sshd_config.d/99-banger.conf"));
-    assertEquals(new RealImages.Stat("regular", 04755, 1000, 1001, 9), stat(image, "/home/dev/a b $(id);'x'"));
-    assertEquals(new RealImages.Stat("directory", 0700, 0, 0, -1), stat(image, "/root/.ssh").ignoringSize());
-    assertEquals(new RealImages.Stat("directory", 0755, 0, 0, -1), stat(image, "/etc/ssh").ignoringSize());
+    assertEquals(
+        new RealImages.Stat("regular", 0600, 0, 0, 34),
+        stat(image, "/etc/ssh/sshd_config.d/99-banger.conf"));
+    assertEquals(
+        new RealImages.Stat("regular", 04755, 1000, 1001, 9),
+        stat(image, "/home/dev/a b $(id);'x'"));
+    assertEquals(
+        new RealImages.Stat("directory", 0700, 0, 0, -1), stat(image, "/root/.ssh").ignoringSize());
+    assertEquals(
+        new RealImages.Stat("directory", 0755, 0, 0, -1), stat(image, "/etc/ssh").ignoringSize());
     assertEquals("odd name\n", RealImages.cat(image, "/home/dev/a b $(id);'x'"));
   }
 
@@ -89,20 +104,27 @@ class Ext4ToolkitTest {
     // What a SIGKILLed guest leaves: the journal flagged for recovery and a block bitmap whose
     // checksum no longer matches, which makes debugfs refuse to open the image at all.
     kit.apply(kit.open(image), new Ext4Edit().write("/etc/fstab", utf8("# fstab\n"), 0, 0, 0644));
-    RealImages.check(dev.banger.kit.process.Command.of("debugfs", "-w", "-R", "feature needs_recovery",
-        image.toString()).build());
-    RealImages.check(dev.banger.kit.process.Command.of("debugfs", "-w", "-R", "set_bg 0 block_bitmap_csum 0x1234",
-        image.toString()).build());
+    RealImages.check(
+        dev.banger.kit.process.Command.of(
+                "debugfs", "-w", "-R", "feature needs_recovery", image.toString())
+            .build());
+    RealImages.check(
+        dev.banger.kit.process.Command.of(
+                "debugfs", "-w", "-R", "set_bg 0 block_bitmap_csum 0x1234", image.toString())
+            .build());
     Ext4Image killed = kit.open(image);
     assertTrue(killed.superblock().needsRecovery());
-    Ext4Exception refused = assertThrows(Ext4Exception.class, () -> kit.readFile(killed, GuestPath.of("/etc/fstab"),
-        1024));
+    Ext4Exception refused =
+        assertThrows(
+            Ext4Exception.class, () -> kit.readFile(killed, GuestPath.of("/etc/fstab"), 1024));
     assertTrue(refused.getMessage().contains("checksum"), refused.getMessage());
 
     Ext4Image recovered = kit.recoverForEdit(killed);
     assertFalse(recovered.superblock().needsRecovery());
-    assertEquals("# fstab\n", new String(kit.readFile(recovered, GuestPath.of("/etc/fstab"), 1024),
-        StandardCharsets.UTF_8));
+    assertEquals(
+        "# fstab\n",
+        new String(
+            kit.readFile(recovered, GuestPath.of("/etc/fstab"), 1024), StandardCharsets.UTF_8));
     assertFsckClean(image);
     assertEquals(recovered, kit.recoverForEdit(recovered), "a clean image is left as it is");
   }
@@ -110,24 +132,34 @@ class Ext4ToolkitTest {
   @Test
   void rewritingReplacesContentOwnerAndModeAndMkdirIsIdempotent() {
     Ext4Image img = kit.open(image);
-    kit.apply(img, new Ext4Edit().write("/etc/motd", utf8("first version, longer\n"), 5, 5, 0666)
-        .mkdir("/srv", 7, 7, 0777));
-    kit.apply(kit.open(image), new Ext4Edit().write("/etc/motd", utf8("second\n"), 0, 0, 0644)
-        .mkdir("/srv", 0, 0, 0750));
-    Ext4Toolkit.EditResult again = kit.apply(kit.open(image), new Ext4Edit().mkdir("/srv", 0, 0, 0750));
+    kit.apply(
+        img,
+        new Ext4Edit()
+            .write("/etc/motd", utf8("first version, longer\n"), 5, 5, 0666)
+            .mkdir("/srv", 7, 7, 0777));
+    kit.apply(
+        kit.open(image),
+        new Ext4Edit().write("/etc/motd", utf8("second\n"), 0, 0, 0644).mkdir("/srv", 0, 0, 0750));
+    Ext4Toolkit.EditResult again =
+        kit.apply(kit.open(image), new Ext4Edit().mkdir("/srv", 0, 0, 0750));
     assertEquals(0, again.directoriesCreated());
     assertEquals(1, again.directoriesReset());
     assertFsckClean(image);
     assertEquals("second\n", RealImages.cat(image, "/etc/motd"));
     assertEquals(new RealImages.Stat("regular", 0644, 0, 0, 7), stat(image, "/etc/motd"));
-    assertEquals(new RealImages.Stat("directory", 0750, 0, 0, -1), stat(image, "/srv").ignoringSize());
+    assertEquals(
+        new RealImages.Stat("directory", 0750, 0, 0, -1), stat(image, "/srv").ignoringSize());
   }
 
   @Test
   void replacesASymlinkWithAFile() {
-    RealImages.check(Command.of("debugfs", "-w", "-R", "symlink /resolv.conf /run/stub", image.toString()).build());
+    RealImages.check(
+        Command.of("debugfs", "-w", "-R", "symlink /resolv.conf /run/stub", image.toString())
+            .build());
     assertEquals("symlink", stat(image, "/resolv.conf").type());
-    kit.apply(kit.open(image), new Ext4Edit().write("/resolv.conf", utf8("nameserver 172.16.0.1\n"), 0, 0, 0644));
+    kit.apply(
+        kit.open(image),
+        new Ext4Edit().write("/resolv.conf", utf8("nameserver 172.16.0.1\n"), 0, 0, 0644));
     assertEquals("regular", stat(image, "/resolv.conf").type());
     assertFsckClean(image);
   }
@@ -138,7 +170,8 @@ class Ext4ToolkitTest {
     assertEquals(new RealImages.Stat("directory", 0755, 0, 0, -1), stat(image, "/").ignoringSize());
     assertFsckClean(image);
     kit.apply(kit.open(image), new Ext4Edit().rootInode(1000, 1000, 0700));
-    assertEquals(new RealImages.Stat("directory", 0700, 1000, 1000, -1), stat(image, "/").ignoringSize());
+    assertEquals(
+        new RealImages.Stat("directory", 0700, 1000, 1000, -1), stat(image, "/").ignoringSize());
     assertFsckClean(image);
   }
 
@@ -146,25 +179,35 @@ class Ext4ToolkitTest {
   void theSeedsRootInodeBugIsRealAndOwnershipRefusesItsInput() {
     // Proves the fsck assertion above can fail: bare permission bits on <2> corrupt the fs.
     Path other = RealImages.mkfs(dir, "bug.ext4", 32);
-    RealImages.check(Command.of("debugfs", "-w", "-R", "sif <2> mode 0755", other.toString()).build());
+    RealImages.check(
+        Command.of("debugfs", "-w", "-R", "sif <2> mode 0755", other.toString()).build());
     assertFalse(RealImages.fsckClean(other));
-    Ext4Exception e = assertThrows(Ext4Exception.class, () -> new Ownership(GuestPath.ROOT, 0, 0, 0755));
+    Ext4Exception e =
+        assertThrows(Ext4Exception.class, () -> new Ownership(GuestPath.ROOT, 0, 0, 0755));
     assertTrue(e.getMessage().contains("no valid file type bits"), e.getMessage());
   }
 
   @Test
   void setOwnershipStampsExistingInodesInOneCall() {
-    kit.apply(kit.open(image), new Ext4Edit().write("/usr/bin/sudo", utf8("#!/bin/true\n"), 1000, 1000, 0755)
-        .mkdir("/var/spool", 1000, 1000, 0755));
-    RealImages.check(Command.of("debugfs", "-w", "-R", "symlink /usr/bin/link sudo", image.toString()).build());
+    kit.apply(
+        kit.open(image),
+        new Ext4Edit()
+            .write("/usr/bin/sudo", utf8("#!/bin/true\n"), 1000, 1000, 0755)
+            .mkdir("/var/spool", 1000, 1000, 0755));
+    RealImages.check(
+        Command.of("debugfs", "-w", "-R", "symlink /usr/bin/link sudo", image.toString()).build());
     int before = debugfsCalls.get();
-    kit.setOwnership(kit.open(image), List.of(
-        new Ownership(GuestPath.of("/usr/bin/sudo"), 0, 0, 0104755),
-        new Ownership(GuestPath.of("/var/spool"), 0, 1, 041777),
-        new Ownership(GuestPath.of("/usr/bin/link"), 0, 0, 0120777)));
+    kit.setOwnership(
+        kit.open(image),
+        List.of(
+            new Ownership(GuestPath.of("/usr/bin/sudo"), 0, 0, 0104755),
+            new Ownership(GuestPath.of("/var/spool"), 0, 1, 041777),
+            new Ownership(GuestPath.of("/usr/bin/link"), 0, 0, 0120777)));
     assertEquals(before + 1, debugfsCalls.get());
     assertEquals(new RealImages.Stat("regular", 04755, 0, 0, 12), stat(image, "/usr/bin/sudo"));
-    assertEquals(new RealImages.Stat("directory", 01777, 0, 1, -1), stat(image, "/var/spool").ignoringSize());
+    assertEquals(
+        new RealImages.Stat("directory", 01777, 0, 1, -1),
+        stat(image, "/var/spool").ignoringSize());
     assertEquals("symlink", stat(image, "/usr/bin/link").type());
     assertFsckClean(image);
   }
@@ -176,15 +219,23 @@ class Ext4ToolkitTest {
     GuestPath nul = GuestPath.of("/dev/null");
     GuestPath sda = GuestPath.of("/dev/sda");
     GuestPath fifo = GuestPath.of("/dev/initctl");
-    kit.setOwnership(kit.open(image),
-        List.of(new SpecialNode(nul, FileType.CHAR_DEVICE, 1, 3), new SpecialNode(sda, FileType.BLOCK_DEVICE, 8, 0),
+    kit.setOwnership(
+        kit.open(image),
+        List.of(
+            new SpecialNode(nul, FileType.CHAR_DEVICE, 1, 3),
+            new SpecialNode(sda, FileType.BLOCK_DEVICE, 8, 0),
             new SpecialNode(fifo, FileType.FIFO, 0, 0)),
-        List.of(new Ownership(nul, 0, 0, 020666), new Ownership(sda, 0, 6, 060660), new Ownership(fifo, 0, 0, 010600)));
+        List.of(
+            new Ownership(nul, 0, 0, 020666),
+            new Ownership(sda, 0, 6, 060660),
+            new Ownership(fifo, 0, 0, 010600)));
     assertEquals(before + 1, debugfsCalls.get());
     assertEquals(new RealImages.Stat("character special", 0666, 0, 0, 0), stat(image, "/dev/null"));
     assertEquals(new RealImages.Stat("block special", 0660, 0, 6, 0), stat(image, "/dev/sda"));
     assertEquals(new RealImages.Stat("FIFO", 0600, 0, 0, 0), stat(image, "/dev/initctl"));
-    String raw = RealImages.check(Command.of("debugfs", "-R", "stat /dev/null", image.toString()).build()).stdoutText();
+    String raw =
+        RealImages.check(Command.of("debugfs", "-R", "stat /dev/null", image.toString()).build())
+            .stdoutText();
     assertTrue(raw.contains("Device major/minor number: 01:03"), raw);
     assertFsckClean(image);
   }
@@ -200,8 +251,12 @@ class Ext4ToolkitTest {
 
   @Test
   void setOwnershipOfAMissingPathFailsNamingDebugfsError() {
-    Ext4Exception e = assertThrows(Ext4Exception.class, () -> kit.setOwnership(kit.open(image),
-        List.of(new Ownership(GuestPath.of("/nope"), 0, 0, 0100644))));
+    Ext4Exception e =
+        assertThrows(
+            Ext4Exception.class,
+            () ->
+                kit.setOwnership(
+                    kit.open(image), List.of(new Ownership(GuestPath.of("/nope"), 0, 0, 0100644))));
     assertEquals(Ext4Exception.Kind.TOOL_FAILED, e.kind());
     assertTrue(e.getMessage().contains("/nope"), e.getMessage());
   }
@@ -212,11 +267,17 @@ class Ext4ToolkitTest {
     for (int i = 0; i < binary.length; i++) {
       binary[i] = (byte) (i * 31);
     }
-    kit.apply(kit.open(image), new Ext4Edit().write("/data/blob", binary, 3, 4, 0640)
-        .write("/data/x y", utf8("y"), 0, 0, 0644).mkdir("/data/sub", 0, 0, 0711));
+    kit.apply(
+        kit.open(image),
+        new Ext4Edit()
+            .write("/data/blob", binary, 3, 4, 0640)
+            .write("/data/x y", utf8("y"), 0, 0, 0644)
+            .mkdir("/data/sub", 0, 0, 0711));
     Ext4Image img = kit.open(image);
-    Map<GuestPath, InodeInfo> probe = kit.stat(img,
-        List.of(GuestPath.of("/data/blob"), GuestPath.of("/missing"), GuestPath.of("/data")));
+    Map<GuestPath, InodeInfo> probe =
+        kit.stat(
+            img,
+            List.of(GuestPath.of("/data/blob"), GuestPath.of("/missing"), GuestPath.of("/data")));
     assertEquals(2, probe.size());
     InodeInfo blob = probe.get(GuestPath.of("/data/blob"));
     assertEquals(0100640, blob.mode());
@@ -242,24 +303,39 @@ class Ext4ToolkitTest {
     String unit = "/lib/systemd/system/system-systemd\\x2dcryptsetup.slice";
     String trailing = "/lib/odd\\";
     String dirWithBackslash = "/lib/a\\\\b";
-    kit.apply(kit.open(image), new Ext4Edit().write(unit, utf8("[Unit]\n"), 1000, 1000, 0644)
-        .write(trailing, utf8("t"), 1000, 1000, 0644).mkdir(dirWithBackslash, 1000, 1000, 0755)
-        .mkdir("/dev", 0, 0, 0755));
+    kit.apply(
+        kit.open(image),
+        new Ext4Edit()
+            .write(unit, utf8("[Unit]\n"), 1000, 1000, 0644)
+            .write(trailing, utf8("t"), 1000, 1000, 0644)
+            .mkdir(dirWithBackslash, 1000, 1000, 0755)
+            .mkdir("/dev", 0, 0, 0755));
     GuestPath node = GuestPath.of("/dev/x\\y");
-    kit.setOwnership(kit.open(image), List.of(new SpecialNode(node, FileType.CHAR_DEVICE, 1, 3)), List.of(
-        new Ownership(GuestPath.of(unit), 0, 0, 0100600), new Ownership(GuestPath.of(trailing), 0, 5, 0104755),
-        new Ownership(GuestPath.of(dirWithBackslash), 0, 0, 040700), new Ownership(node, 0, 0, 020666)));
+    kit.setOwnership(
+        kit.open(image),
+        List.of(new SpecialNode(node, FileType.CHAR_DEVICE, 1, 3)),
+        List.of(
+            new Ownership(GuestPath.of(unit), 0, 0, 0100600),
+                new Ownership(GuestPath.of(trailing), 0, 5, 0104755),
+            new Ownership(GuestPath.of(dirWithBackslash), 0, 0, 040700),
+                new Ownership(node, 0, 0, 020666)));
     assertEquals(new RealImages.Stat("regular", 0600, 0, 0, 7), stat(image, unit));
     assertEquals(new RealImages.Stat("regular", 04755, 0, 5, 1), stat(image, trailing));
-    assertEquals(new RealImages.Stat("directory", 0700, 0, 0, -1), stat(image, dirWithBackslash).ignoringSize());
+    assertEquals(
+        new RealImages.Stat("directory", 0700, 0, 0, -1),
+        stat(image, dirWithBackslash).ignoringSize());
     assertEquals(new RealImages.Stat("character special", 0666, 0, 0, 0), stat(image, "/dev/x\\y"));
     Ext4Image img = kit.open(image);
-    assertEquals("[Unit]\n", new String(kit.readFile(img, GuestPath.of(unit), 100), StandardCharsets.UTF_8));
-    assertEquals(List.of("a\\\\b", "odd\\", "systemd"), kit.list(img, GuestPath.of("/lib")).stream()
-        .map(DirEntry::name).sorted().toList());
+    assertEquals(
+        "[Unit]\n", new String(kit.readFile(img, GuestPath.of(unit), 100), StandardCharsets.UTF_8));
+    assertEquals(
+        List.of("a\\\\b", "odd\\", "systemd"),
+        kit.list(img, GuestPath.of("/lib")).stream().map(DirEntry::name).sorted().toList());
     Path out = Files.createDirectories(dir.resolve("out"));
     Path lib = kit.extract(img, GuestPath.of("/lib"), out);
-    assertEquals("[Unit]\n", Files.readString(lib.resolve("systemd/system/system-systemd\\x2dcryptsetup.slice")));
+    assertEquals(
+        "[Unit]\n",
+        Files.readString(lib.resolve("systemd/system/system-systemd\\x2dcryptsetup.slice")));
     assertTrue(Files.isDirectory(lib.resolve("a\\\\b")));
     assertFsckClean(image);
   }
@@ -268,22 +344,34 @@ class Ext4ToolkitTest {
   void readRefusesMissingDirectoriesAndOversize() {
     kit.apply(kit.open(image), new Ext4Edit().write("/big", new byte[5000], 0, 0, 0644));
     Ext4Image img = kit.open(image);
-    assertEquals(Ext4Exception.Kind.NOT_FOUND,
-        assertThrows(Ext4Exception.class, () -> kit.readFile(img, GuestPath.of("/nope"), 100)).kind());
-    assertEquals(Ext4Exception.Kind.WRONG_TYPE,
-        assertThrows(Ext4Exception.class, () -> kit.readFile(img, GuestPath.of("/lost+found"), 100)).kind());
-    assertEquals(Ext4Exception.Kind.OUT_OF_RANGE,
-        assertThrows(Ext4Exception.class, () -> kit.readFile(img, GuestPath.of("/big"), 4999)).kind());
-    assertEquals(Ext4Exception.Kind.WRONG_TYPE,
+    assertEquals(
+        Ext4Exception.Kind.NOT_FOUND,
+        assertThrows(Ext4Exception.class, () -> kit.readFile(img, GuestPath.of("/nope"), 100))
+            .kind());
+    assertEquals(
+        Ext4Exception.Kind.WRONG_TYPE,
+        assertThrows(Ext4Exception.class, () -> kit.readFile(img, GuestPath.of("/lost+found"), 100))
+            .kind());
+    assertEquals(
+        Ext4Exception.Kind.OUT_OF_RANGE,
+        assertThrows(Ext4Exception.class, () -> kit.readFile(img, GuestPath.of("/big"), 4999))
+            .kind());
+    assertEquals(
+        Ext4Exception.Kind.WRONG_TYPE,
         assertThrows(Ext4Exception.class, () -> kit.list(img, GuestPath.of("/big"))).kind());
-    assertEquals(Ext4Exception.Kind.NOT_FOUND,
+    assertEquals(
+        Ext4Exception.Kind.NOT_FOUND,
         assertThrows(Ext4Exception.class, () -> kit.list(img, GuestPath.of("/nope"))).kind());
   }
 
   @Test
   void extractsASubtreeWithModes() throws Exception {
-    kit.apply(kit.open(image), new Ext4Edit().write("/root/.bashrc", utf8("PS1=x\n"), 0, 0, 0644)
-        .write("/root/bin/tool", utf8("#!/bin/sh\n"), 0, 0, 0755).mkdir("/root/empty", 0, 0, 0700));
+    kit.apply(
+        kit.open(image),
+        new Ext4Edit()
+            .write("/root/.bashrc", utf8("PS1=x\n"), 0, 0, 0644)
+            .write("/root/bin/tool", utf8("#!/bin/sh\n"), 0, 0, 0755)
+            .mkdir("/root/empty", 0, 0, 0700));
     Path out = dir.resolve("out");
     Files.createDirectories(out);
     Path root = kit.extract(kit.open(image), GuestPath.of("/root"), out);
@@ -297,31 +385,55 @@ class Ext4ToolkitTest {
   void typeConflictsAreRefusedBeforeAnyWrite() throws Exception {
     kit.apply(kit.open(image), new Ext4Edit().write("/etc/file", utf8("x"), 0, 0, 0644));
     byte[] before = Files.readAllBytes(image);
-    Ext4Exception e1 = assertThrows(Ext4Exception.class,
-        () -> kit.apply(kit.open(image), new Ext4Edit().write("/a", utf8("a"), 0, 0, 0644).mkdir("/etc/file", 0, 0, 0755)));
+    Ext4Exception e1 =
+        assertThrows(
+            Ext4Exception.class,
+            () ->
+                kit.apply(
+                    kit.open(image),
+                    new Ext4Edit()
+                        .write("/a", utf8("a"), 0, 0, 0644)
+                        .mkdir("/etc/file", 0, 0, 0755)));
     assertEquals(Ext4Exception.Kind.WRONG_TYPE, e1.kind());
-    Ext4Exception e2 = assertThrows(Ext4Exception.class,
-        () -> kit.apply(kit.open(image), new Ext4Edit().write("/etc/file/child", utf8("a"), 0, 0, 0644)));
+    Ext4Exception e2 =
+        assertThrows(
+            Ext4Exception.class,
+            () ->
+                kit.apply(
+                    kit.open(image),
+                    new Ext4Edit().write("/etc/file/child", utf8("a"), 0, 0, 0644)));
     assertEquals(Ext4Exception.Kind.WRONG_TYPE, e2.kind());
-    Ext4Exception e3 = assertThrows(Ext4Exception.class,
-        () -> kit.apply(kit.open(image), new Ext4Edit().write("/etc", utf8("a"), 0, 0, 0644)));
+    Ext4Exception e3 =
+        assertThrows(
+            Ext4Exception.class,
+            () -> kit.apply(kit.open(image), new Ext4Edit().write("/etc", utf8("a"), 0, 0, 0644)));
     assertEquals(Ext4Exception.Kind.WRONG_TYPE, e3.kind());
-    Ext4Exception e4 = assertThrows(Ext4Exception.class,
-        () -> kit.apply(kit.open(image), new Ext4Edit().write("/huge", new byte[80 << 20], 0, 0, 0644)));
+    Ext4Exception e4 =
+        assertThrows(
+            Ext4Exception.class,
+            () ->
+                kit.apply(
+                    kit.open(image),
+                    new Ext4Edit().write("/huge", new byte[80 << 20], 0, 0, 0644)));
     assertEquals(Ext4Exception.Kind.OUT_OF_RANGE, e4.kind());
-    assertArrayEquals(before, Files.readAllBytes(image), "a refused edit must not change the image");
+    assertArrayEquals(
+        before, Files.readAllBytes(image), "a refused edit must not change the image");
     assertTrue(Files.list(dir.resolve("scratch")).findAny().isEmpty(), "scratch files are removed");
   }
 
   @Test
   void editValidationRejectsBadIdsModesAndDuplicates() {
     assertThrows(Ext4Exception.class, () -> new Ext4Edit().write("/a", new byte[0], -1, 0, 0644));
-    assertThrows(Ext4Exception.class, () -> new Ext4Edit().write("/a", new byte[0], 0, 0xFFFF_FFFFL, 0644));
+    assertThrows(
+        Ext4Exception.class, () -> new Ext4Edit().write("/a", new byte[0], 0, 0xFFFF_FFFFL, 0644));
     assertThrows(Ext4Exception.class, () -> new Ext4Edit().write("/a", new byte[0], 0, 0, 0100644));
     assertThrows(Ext4Exception.class, () -> new Ext4Edit().mkdir("/a", 0, 0, 010000));
-    assertThrows(Ext4Exception.class, () -> new Ext4Edit().write("/a", new byte[0], 0, 0, 0644).mkdir("/a", 0, 0, 0755));
+    assertThrows(
+        Ext4Exception.class,
+        () -> new Ext4Edit().write("/a", new byte[0], 0, 0, 0644).mkdir("/a", 0, 0, 0755));
     assertThrows(Ext4Exception.class, () -> new Ext4Edit().mkdir("/", 0, 0, 0755));
-    assertThrows(Ext4Exception.class, () -> new Ext4Edit().rootInode(0, 0, 0755).rootInode(0, 0, 0700));
+    assertThrows(
+        Ext4Exception.class, () -> new Ext4Edit().rootInode(0, 0, 0755).rootInode(0, 0, 0700));
   }
 
   @Test
@@ -331,7 +443,8 @@ class Ext4ToolkitTest {
     Files.write(zeros, new byte[8192]);
     Path truncated = dir.resolve("trunc.ext4");
     Files.copy(image, truncated);
-    try (var ch = java.nio.channels.FileChannel.open(truncated, java.nio.file.StandardOpenOption.WRITE)) {
+    try (var ch =
+        java.nio.channels.FileChannel.open(truncated, java.nio.file.StandardOpenOption.WRITE)) {
       ch.truncate(8 << 20);
     }
     Path link = Files.createSymbolicLink(dir.resolve("link.ext4"), image);
@@ -339,14 +452,18 @@ class Ext4ToolkitTest {
       Ext4Exception e = assertThrows(Ext4Exception.class, () -> kit.open(p), p.toString());
       assertEquals(Ext4Exception.Kind.NOT_AN_IMAGE, e.kind(), e.getMessage());
     }
-    assertTrue(assertThrows(Ext4Exception.class, () -> kit.open(truncated)).getMessage().contains("truncated"));
+    assertTrue(
+        assertThrows(Ext4Exception.class, () -> kit.open(truncated))
+            .getMessage()
+            .contains("truncated"));
     assertNotNull(kit.open(image));
   }
 
   @Test
   void blockDevicesNeedTheCapability() {
     Path dev = Path.of("/dev/loop-control").toFile().exists() ? Path.of("/dev/loop0") : null;
-    org.junit.jupiter.api.Assumptions.assumeTrue(dev != null && Files.exists(dev), "no /dev/loop0 on this host");
+    org.junit.jupiter.api.Assumptions.assumeTrue(
+        dev != null && Files.exists(dev), "no /dev/loop0 on this host");
     Ext4Exception e = assertThrows(Ext4Exception.class, () -> kit.open(dev));
     assertEquals(Ext4Exception.Kind.PERMISSION, e.kind());
     assertTrue(e.getMessage().contains("CAP_SYS_ADMIN"), e.getMessage());

@@ -17,7 +17,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Ext4Toolkit.writeTree against real images: what lands, and what is refused before anything does. */
+/**
+ * Ext4Toolkit.writeTree against real images: what lands, and what is refused before anything does.
+ */
 class Ext4TreeTest {
 
   @TempDir Path dir;
@@ -37,8 +39,10 @@ class Ext4TreeTest {
   }
 
   static long mtime(Path image, String path) {
-    String out = RealImages.run(Command.of("debugfs", "-R", "stat \"" + path + "\"", image.toString()).build())
-        .stdoutText();
+    String out =
+        RealImages.run(
+                Command.of("debugfs", "-R", "stat \"" + path + "\"", image.toString()).build())
+            .stdoutText();
     var m = java.util.regex.Pattern.compile("mtime: 0x([0-9a-f]+)").matcher(out);
     assertTrue(m.find(), out);
     return Long.parseLong(m.group(1), 16);
@@ -46,32 +50,55 @@ class Ext4TreeTest {
 
   @Test
   void writesDirectoriesFilesAndLinksAsTarWouldWithParentsMadeAndRootOwners() throws Exception {
-    List<Ext4Tree.Entry> entries = List.of(
-        Ext4Tree.Entry.directory(".git", 0755, 1_600_000_000L),
-        file(".git/HEAD", 0644, "ref: refs/heads/main\n"),
-        file("run.sh", 0755, "#!/bin/sh\necho hi\n"),
-        file("src/deep/a b\\c $(x).txt", 0600, "odd name\n"),   // parents src and src/deep not listed
-        Ext4Tree.Entry.symlink("link", "src/deep/a b\\c $(x).txt", 1_650_000_000L),
-        Ext4Tree.Entry.symlink("abs", "/etc/passwd", 1_650_000_000L),
-        file("setuid", 04755, "x"));
+    List<Ext4Tree.Entry> entries =
+        List.of(
+            Ext4Tree.Entry.directory(".git", 0755, 1_600_000_000L),
+            file(".git/HEAD", 0644, "ref: refs/heads/main\n"),
+            file("run.sh", 0755, "#!/bin/sh\necho hi\n"),
+            file(
+                "src/deep/a b\\c $(x).txt",
+                0600,
+                "odd name\n"), // parents src and src/deep not listed
+            Ext4Tree.Entry.symlink("link", "src/deep/a b\\c $(x).txt", 1_650_000_000L),
+            Ext4Tree.Entry.symlink("abs", "/etc/passwd", 1_650_000_000L),
+            file("setuid", 04755, "x"));
     Ext4Tree.Result r = kit.writeTree(kit.open(image), GuestPath.of("/work/app"), entries);
 
-    assertEquals(new Ext4Tree.Result(3, 4, 2, 21 + 18 + 9 + 1, 1), r, "src, src/deep made; /work a parent");
+    assertEquals(
+        new Ext4Tree.Result(3, 4, 2, 21 + 18 + 9 + 1, 1), r, "src, src/deep made; /work a parent");
     assertFsckClean(image);
-    assertEquals(new RealImages.Stat("directory", 0755, 0, 0, -1), stat(image, "/work/app").ignoringSize());
-    assertEquals(new RealImages.Stat("directory", 0755, 0, 0, -1), stat(image, "/work/app/src/deep").ignoringSize());
+    assertEquals(
+        new RealImages.Stat("directory", 0755, 0, 0, -1), stat(image, "/work/app").ignoringSize());
+    assertEquals(
+        new RealImages.Stat("directory", 0755, 0, 0, -1),
+        stat(image, "/work/app/src/deep").ignoringSize());
     assertEquals(new RealImages.Stat("regular", 0755, 0, 0, 18), stat(image, "/work/app/run.sh"));
-    assertEquals(new RealImages.Stat("regular", 0600, 0, 0, 9), stat(image, "/work/app/src/deep/a b\\c $(x).txt"));
-    assertEquals(new RealImages.Stat("regular", 0755, 0, 0, 1), stat(image, "/work/app/setuid"), "no setuid bit");
+    assertEquals(
+        new RealImages.Stat("regular", 0600, 0, 0, 9),
+        stat(image, "/work/app/src/deep/a b\\c $(x).txt"));
+    assertEquals(
+        new RealImages.Stat("regular", 0755, 0, 0, 1),
+        stat(image, "/work/app/setuid"),
+        "no setuid bit");
     assertEquals("odd name\n", cat(image, "/work/app/src/deep/a b\\c $(x).txt"));
     assertEquals("ref: refs/heads/main\n", cat(image, "/work/app/.git/HEAD"));
     assertEquals("symlink", stat(image, "/work/app/link").type());
-    assertEquals("/etc/passwd", RealImages.run(Command.of("debugfs", "-R", "stat \"/work/app/abs\"", image.toString())
-        .build()).stdoutText().lines().filter(l -> l.startsWith("Fast link dest:")).findFirst().orElse("")
-        .replace("Fast link dest: ", "").replace("\"", ""), "a link is written as a link, never followed");
+    assertEquals(
+        "/etc/passwd",
+        RealImages.run(
+                Command.of("debugfs", "-R", "stat \"/work/app/abs\"", image.toString()).build())
+            .stdoutText()
+            .lines()
+            .filter(l -> l.startsWith("Fast link dest:"))
+            .findFirst()
+            .orElse("")
+            .replace("Fast link dest: ", "")
+            .replace("\"", ""),
+        "a link is written as a link, never followed");
     assertEquals(1_700_000_000L, mtime(image, "/work/app/run.sh"));
     assertEquals(1_650_000_000L, mtime(image, "/work/app/link"));
-    assertEquals(1_600_000_000L, mtime(image, "/work/app/.git"), "directory times survive their children");
+    assertEquals(
+        1_600_000_000L, mtime(image, "/work/app/.git"), "directory times survive their children");
   }
 
   @Test
@@ -89,10 +116,12 @@ class Ext4TreeTest {
 
   @Test
   void aDirectoryListedAfterItsContentsGetsItsModeAndTime() throws Exception {
-    List<Ext4Tree.Entry> entries = List.of(file("d/f", 0644, "x"), Ext4Tree.Entry.directory("d", 0700, 1_500_000_000L));
+    List<Ext4Tree.Entry> entries =
+        List.of(file("d/f", 0644, "x"), Ext4Tree.Entry.directory("d", 0700, 1_500_000_000L));
     Ext4Tree.Result r = kit.writeTree(kit.open(image), GuestPath.of("/late"), entries);
     assertEquals(1, r.directories());
-    assertEquals(new RealImages.Stat("directory", 0700, 0, 0, -1), stat(image, "/late/d").ignoringSize());
+    assertEquals(
+        new RealImages.Stat("directory", 0700, 0, 0, -1), stat(image, "/late/d").ignoringSize());
     assertEquals(1_500_000_000L, mtime(image, "/late/d"));
     assertEquals("x", cat(image, "/late/d/f"));
     assertFsckClean(image);
@@ -102,9 +131,13 @@ class Ext4TreeTest {
   void refusesBeforeWritingAnything() throws Exception {
     Ext4Tree.Entry ok = file("ok", 0644, "x");
     assertRefused("appears twice", List.of(ok, file("ok", 0644, "y")));
-    assertRefused("below /t/l, which is a symlink", List.of(Ext4Tree.Entry.symlink("l", "/etc", 1), file("l/passwd",
-        0644, "root::0:0::/:/bin/sh\n")));
-    assertRefused("below /t/f, which is a regular", List.of(file("f", 0644, "x"), file("f/g", 0644, "y")));
+    assertRefused(
+        "below /t/l, which is a symlink",
+        List.of(
+            Ext4Tree.Entry.symlink("l", "/etc", 1),
+            file("l/passwd", 0644, "root::0:0::/:/bin/sh\n")));
+    assertRefused(
+        "below /t/f, which is a regular", List.of(file("f", 0644, "x"), file("f/g", 0644, "y")));
     assertRefused("contains \"", List.of(file("a\"b", 0644, "x")));
     assertRefused("contains control character U+000A", List.of(file("a\nmkdir /x", 0644, "x")));
     assertRefused("has a '..' component", List.of(file("../escape", 0644, "x")));
@@ -116,7 +149,9 @@ class Ext4TreeTest {
   }
 
   void assertRefused(String why, List<Ext4Tree.Entry> entries) {
-    Ext4Exception e = assertThrows(Ext4Exception.class, () -> kit.writeTree(kit.open(image), GuestPath.of("/t"), entries));
+    Ext4Exception e =
+        assertThrows(
+            Ext4Exception.class, () -> kit.writeTree(kit.open(image), GuestPath.of("/t"), entries));
     assertEquals(Ext4Exception.Kind.INVALID_ARGUMENT, e.kind(), e.getMessage());
     assertTrue(e.getMessage().contains(why), e.getMessage());
   }
@@ -124,11 +159,19 @@ class Ext4TreeTest {
   @Test
   void anExistingRootOrAFileAboveItIsRefused() throws Exception {
     kit.writeTree(kit.open(image), GuestPath.of("/repo"), List.of(file("f", 0644, "x")));
-    Ext4Exception exists = assertThrows(Ext4Exception.class,
-        () -> kit.writeTree(kit.open(image), GuestPath.of("/repo"), List.of(file("g", 0644, "y"))));
+    Ext4Exception exists =
+        assertThrows(
+            Ext4Exception.class,
+            () ->
+                kit.writeTree(
+                    kit.open(image), GuestPath.of("/repo"), List.of(file("g", 0644, "y"))));
     assertTrue(exists.getMessage().contains("/repo already exists"), exists.getMessage());
-    Ext4Exception under = assertThrows(Ext4Exception.class,
-        () -> kit.writeTree(kit.open(image), GuestPath.of("/repo/f/x"), List.of(file("g", 0644, "y"))));
+    Ext4Exception under =
+        assertThrows(
+            Ext4Exception.class,
+            () ->
+                kit.writeTree(
+                    kit.open(image), GuestPath.of("/repo/f/x"), List.of(file("g", 0644, "y"))));
     assertEquals(Ext4Exception.Kind.WRONG_TYPE, under.kind());
     assertNull(stat(image, "/repo/g"));
   }
@@ -136,15 +179,21 @@ class Ext4TreeTest {
   @Test
   void aTreeLargerThanTheFreeSpaceIsRefusedUpFront() throws Exception {
     Path big = dir.resolve("big");
-    try (var ch = java.nio.channels.FileChannel.open(big, java.nio.file.StandardOpenOption.CREATE,
-        java.nio.file.StandardOpenOption.WRITE)) {
+    try (var ch =
+        java.nio.channels.FileChannel.open(
+            big, java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE)) {
       ch.truncate(0);
     }
-    Ext4Tree.Entry huge = Ext4Tree.Entry.file("huge", 0644, 1, big, 200L << 20);  // declared 200 MiB on 64 MiB
-    Ext4Exception e = assertThrows(Ext4Exception.class,
-        () -> kit.writeTree(kit.open(image), GuestPath.of("/repo"), List.of(huge)));
+    Ext4Tree.Entry huge =
+        Ext4Tree.Entry.file("huge", 0644, 1, big, 200L << 20); // declared 200 MiB on 64 MiB
+    Ext4Exception e =
+        assertThrows(
+            Ext4Exception.class,
+            () -> kit.writeTree(kit.open(image), GuestPath.of("/repo"), List.of(huge)));
     assertEquals(Ext4Exception.Kind.OUT_OF_RANGE, e.kind());
-    assertTrue(e.getMessage().contains("inodes free; this tree needs about 209731584 bytes"), e.getMessage());
+    assertTrue(
+        e.getMessage().contains("inodes free; this tree needs about 209731584 bytes"),
+        e.getMessage());
     assertNull(stat(image, "/repo"));
   }
 }

@@ -58,8 +58,25 @@ class GuestPathTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"/", "/etc", "/etc/a b", "/x#y$z;'q", "/$(reboot)", "/`id`", "/a|b&c>d<e",
-      "/ünï/кириллица", "/-rf", "/<2>", "/.hidden", "/a..b", "/...", "/😀", "/a\\x2db.slice", "/trailing\\"})
+  @ValueSource(
+      strings = {
+        "/",
+        "/etc",
+        "/etc/a b",
+        "/x#y$z;'q",
+        "/$(reboot)",
+        "/`id`",
+        "/a|b&c>d<e",
+        "/ünï/кириллица",
+        "/-rf",
+        "/<2>",
+        "/.hidden",
+        "/a..b",
+        "/...",
+        "/😀",
+        "/a\\x2db.slice",
+        "/trailing\\"
+      })
   void acceptsAndQuotes(String raw) {
     GuestPath p = GuestPath.of(raw);
     assertEquals('"' + raw + '"', p.quoted());
@@ -70,7 +87,9 @@ class GuestPathTest {
     GuestPath p = GuestPath.of("/etc/ssh/sshd_config.d/99-banger.conf");
     assertEquals("99-banger.conf", p.name());
     assertEquals(GuestPath.of("/etc/ssh/sshd_config.d"), p.parent());
-    assertEquals(List.of(GuestPath.of("/etc"), GuestPath.of("/etc/ssh"), GuestPath.of("/etc/ssh/sshd_config.d")),
+    assertEquals(
+        List.of(
+            GuestPath.of("/etc"), GuestPath.of("/etc/ssh"), GuestPath.of("/etc/ssh/sshd_config.d")),
         p.ancestors());
     assertEquals(4, p.depth());
     assertEquals(GuestPath.ROOT, GuestPath.of("/etc").parent());

@@ -11,8 +11,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Independent checks on real images: each reads the image back with a fresh
- * {@code debugfs -R} or {@code e2fsck -fn} call and its own parsing, never the toolkit's.
+ * Independent checks on real images: each reads the image back with a fresh {@code debugfs -R} or
+ * {@code e2fsck -fn} call and its own parsing, never the toolkit's.
  */
 public final class RealImages {
 
@@ -29,24 +29,32 @@ public final class RealImages {
   }
 
   public static Stat stat(Path image, String path) {
-    CommandResult r = run(Command.of("debugfs", "-R", "stat \"" + path + "\"", image.toString()).build());
+    CommandResult r =
+        run(Command.of("debugfs", "-R", "stat \"" + path + "\"", image.toString()).build());
     String out = r.stdoutText();
     Matcher t = Pattern.compile("Type: (\\S+(?: special)?)\\s+Mode:\\s+(\\d+)").matcher(out);
     Matcher u = Pattern.compile("User:\\s+(\\d+)\\s+Group:\\s+(\\d+).*?Size: (\\d+)").matcher(out);
     if (!t.find() || !u.find()) {
       return null;
     }
-    return new Stat(t.group(1), Integer.parseInt(t.group(2), 8), Long.parseLong(u.group(1)),
-        Long.parseLong(u.group(2)), Long.parseLong(u.group(3)));
+    return new Stat(
+        t.group(1),
+        Integer.parseInt(t.group(2), 8),
+        Long.parseLong(u.group(1)),
+        Long.parseLong(u.group(2)),
+        Long.parseLong(u.group(3)));
   }
 
   public static String cat(Path image, String path) {
-    return run(Command.of("debugfs", "-R", "cat \"" + path + "\"", image.toString()).build()).stdoutText();
+    return run(Command.of("debugfs", "-R", "cat \"" + path + "\"", image.toString()).build())
+        .stdoutText();
   }
 
   public static void assertFsckClean(Path image) {
     CommandResult r = run(Command.of("e2fsck", "-fn", image.toString()).build());
-    assertTrue(r.exitCode() == 0, "e2fsck -fn " + image + " exit " + r.exitCode() + ":\n" + r.stdoutText() + r.stderrText());
+    assertTrue(
+        r.exitCode() == 0,
+        "e2fsck -fn " + image + " exit " + r.exitCode() + ":\n" + r.stdoutText() + r.stderrText());
   }
 
   public static boolean fsckClean(Path image) {

@@ -7,9 +7,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * The {@code banger} command. Exit codes: 0 success, 1 an operation failed, 2 usage error, and
- * in command mode ({@code vm run -- cmd}, {@code vm ssh NAME -- cmd}) the guest command's own
- * status (255 when ssh itself failed).
+ * The {@code banger} command. Exit codes: 0 success, 1 an operation failed, 2 usage error, and in
+ * command mode ({@code vm run -- cmd}, {@code vm ssh NAME -- cmd}) the guest command's own status
+ * (255 when ssh itself failed).
  */
 @Command(
     name = "banger",
@@ -18,12 +18,17 @@ import picocli.CommandLine.Option;
     description = "One-command development sandboxes on microVMs.")
 public final class Banger implements Runnable {
 
-  @Option(names = "--state-dir", paramLabel = "DIR",
-      description = "All-in-one state directory (bangerd --all --state-dir DIR); sockets are DIR/run/*.sock. "
-          + "Default: $BANGER_STATE_DIR, else the system sockets under /run/banger.")
+  @Option(
+      names = "--state-dir",
+      paramLabel = "DIR",
+      description =
+          "All-in-one state directory (bangerd --all --state-dir DIR); sockets are DIR/run/*.sock. "
+              + "Default: $BANGER_STATE_DIR, else the system sockets under /run/banger.")
   java.nio.file.Path stateDir;
 
-  @Option(names = "--debug", description = "On errors, also show the gRPC status, reason and metadata.",
+  @Option(
+      names = "--debug",
+      description = "On errors, also show the gRPC status, reason and metadata.",
       scope = CommandLine.ScopeType.INHERIT)
   boolean debug;
 
@@ -53,8 +58,8 @@ public final class Banger implements Runnable {
     if (noColor != null && !noColor.isEmpty()) {
       cl.setColorScheme(CommandLine.Help.defaultColorScheme(CommandLine.Help.Ansi.OFF));
     }
-    return cl
-        .setExecutionExceptionHandler((ex, cmd, parsed) -> {
+    return cl.setExecutionExceptionHandler(
+        (ex, cmd, parsed) -> {
           CliException e = CliErrors.from(ex);
           cmd.getErr().println("banger: " + e.getMessage());
           Banger root = cmd.getCommandSpec().root().userObject() instanceof Banger b ? b : null;
@@ -75,7 +80,8 @@ public final class Banger implements Runnable {
   public static void main(String[] args) {
     int code = commandLine(args).execute(args);
     // Channels are closed by the commands; their event loop thread would make the exit wait.
-    dev.banger.kit.grpc.UnixChannels.shutdownClientLoop(200, java.util.concurrent.TimeUnit.MILLISECONDS);
+    dev.banger.kit.grpc.UnixChannels.shutdownClientLoop(
+        200, java.util.concurrent.TimeUnit.MILLISECONDS);
     System.exit(code);
   }
 }

@@ -10,10 +10,10 @@ import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Ctrl-C while {@code vm run} makes and boots a VM: undo it, as if never asked, and say so in one
- * line. The VM is deleted with force, which makes vm-service cancel the start under way (its
- * undos run) instead of waiting for the boot; with {@code --keep-failed} it is kept in state
- * error for inspection. Installed as a shutdown hook (SIGINT, SIGTERM) only for the time before
- * the guest's command runs; after that, Ctrl-C is the guest's.
+ * line. The VM is deleted with force, which makes vm-service cancel the start under way (its undos
+ * run) instead of waiting for the boot; with {@code --keep-failed} it is kept in state error for
+ * inspection. Installed as a shutdown hook (SIGINT, SIGTERM) only for the time before the guest's
+ * command runs; after that, Ctrl-C is the guest's.
  */
 final class BootInterrupt {
 
@@ -22,7 +22,8 @@ final class BootInterrupt {
   private final PrintWriter err;
   private final boolean keepFailed;
   private final AtomicReference<Vm> made = new AtomicReference<>();
-  private final java.util.concurrent.CountDownLatch recorded = new java.util.concurrent.CountDownLatch(1);
+  private final java.util.concurrent.CountDownLatch recorded =
+      new java.util.concurrent.CountDownLatch(1);
   private final Thread hook;
 
   private BootInterrupt(Services services, PrintWriter err, boolean keepFailed) {
@@ -65,16 +66,39 @@ final class BootInterrupt {
     if (vm == null) {
       err.println("banger: cancelled before a VM was recorded; nothing was made");
     } else if (keepFailed) {
-      err.println("banger: cancelled; vm \"" + vm.getName() + "\" is kept for inspection (--keep-failed):"
-          + " 'banger vm logs " + vm.getName() + "', then 'banger vm delete " + vm.getName() + "'");
+      err.println(
+          "banger: cancelled; vm \""
+              + vm.getName()
+              + "\" is kept for inspection (--keep-failed):"
+              + " 'banger vm logs "
+              + vm.getName()
+              + "', then 'banger vm delete "
+              + vm.getName()
+              + "'");
     } else {
       try {
-        services.vm().withDeadlineAfter(DELETE_SECONDS, TimeUnit.SECONDS).deleteVm(DeleteVmRequest.newBuilder()
-            .setVm(vm.getId()).setForce(true).setRequestId(UUID.randomUUID().toString()).build());
-        err.println("banger: cancelled; vm \"" + vm.getName() + "\" rolled back and deleted, nothing left behind");
+        services
+            .vm()
+            .withDeadlineAfter(DELETE_SECONDS, TimeUnit.SECONDS)
+            .deleteVm(
+                DeleteVmRequest.newBuilder()
+                    .setVm(vm.getId())
+                    .setForce(true)
+                    .setRequestId(UUID.randomUUID().toString())
+                    .build());
+        err.println(
+            "banger: cancelled; vm \""
+                + vm.getName()
+                + "\" rolled back and deleted, nothing left behind");
       } catch (StatusRuntimeException e) {
-        err.println("banger: cancelled; vm \"" + vm.getName() + "\" could not be deleted ("
-            + CliErrors.of(e).getMessage() + "): 'banger vm delete -f " + vm.getName() + "'");
+        err.println(
+            "banger: cancelled; vm \""
+                + vm.getName()
+                + "\" could not be deleted ("
+                + CliErrors.of(e).getMessage()
+                + "): 'banger vm delete -f "
+                + vm.getName()
+                + "'");
       }
     }
     err.flush();

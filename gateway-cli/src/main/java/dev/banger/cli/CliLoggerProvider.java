@@ -4,7 +4,6 @@ import java.io.PrintStream;
 import java.util.Locale;
 import org.slf4j.ILoggerFactory;
 import org.slf4j.IMarkerFactory;
-import org.slf4j.Logger;
 import org.slf4j.Marker;
 import org.slf4j.event.Level;
 import org.slf4j.helpers.BasicMarkerFactory;
@@ -18,10 +17,10 @@ import org.slf4j.spi.SLF4JServiceProvider;
  * The CLI's SLF4J backend: a library's message at or above {@code $BANGER_LOG_LEVEL} (default
  * ERROR) becomes one {@code banger: …} line on stderr; the CLI speaks in its own sentences.
  *
- * <p>Why not logback, which the services use from the same lib/: configuring logback from XML
- * loads some 600 classes (logback and the JDK's XML parser), the largest single part of a
- * {@code banger} start (docs/cli.md, "Start-up"). bin/banger selects this provider with
- * {@code -Dslf4j.provider}; it is not registered for ServiceLoader, so bangerd never sees it.
+ * <p>Why not logback, which the services use from the same lib/: configuring logback from XML loads
+ * some 600 classes (logback and the JDK's XML parser), the largest single part of a {@code banger}
+ * start (docs/cli.md, "Start-up"). bin/banger selects this provider with {@code -Dslf4j.provider};
+ * it is not registered for ServiceLoader, so bangerd never sees it.
  */
 public final class CliLoggerProvider implements SLF4JServiceProvider {
 
@@ -83,11 +82,30 @@ public final class CliLoggerProvider implements SLF4JServiceProvider {
       return level.toInt() >= threshold.toInt();
     }
 
-    @Override public boolean isTraceEnabled() { return on(Level.TRACE); }
-    @Override public boolean isDebugEnabled() { return on(Level.DEBUG); }
-    @Override public boolean isInfoEnabled() { return on(Level.INFO); }
-    @Override public boolean isWarnEnabled() { return on(Level.WARN); }
-    @Override public boolean isErrorEnabled() { return on(Level.ERROR); }
+    @Override
+    public boolean isTraceEnabled() {
+      return on(Level.TRACE);
+    }
+
+    @Override
+    public boolean isDebugEnabled() {
+      return on(Level.DEBUG);
+    }
+
+    @Override
+    public boolean isInfoEnabled() {
+      return on(Level.INFO);
+    }
+
+    @Override
+    public boolean isWarnEnabled() {
+      return on(Level.WARN);
+    }
+
+    @Override
+    public boolean isErrorEnabled() {
+      return on(Level.ERROR);
+    }
 
     @Override
     protected String getFullyQualifiedCallerName() {
@@ -95,8 +113,8 @@ public final class CliLoggerProvider implements SLF4JServiceProvider {
     }
 
     @Override
-    protected void handleNormalizedLoggingCall(Level level, Marker marker, String pattern, Object[] args,
-        Throwable thrown) {
+    protected void handleNormalizedLoggingCall(
+        Level level, Marker marker, String pattern, Object[] args, Throwable thrown) {
       String msg = MessageFormatter.basicArrayFormat(pattern, args);
       StringBuilder line = new StringBuilder("banger: ").append(msg);
       if (thrown != null) {

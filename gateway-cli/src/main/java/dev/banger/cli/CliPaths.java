@@ -4,9 +4,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * Paths typed on the command line, for a service that may run as another user in another
- * working directory: made absolute here, and a missing one is refused before any call, as a
- * usage error naming it.
+ * Paths typed on the command line, for a service that may run as another user in another working
+ * directory: made absolute here, and a missing one is refused before any call, as a usage error
+ * naming it.
  */
 final class CliPaths {
 

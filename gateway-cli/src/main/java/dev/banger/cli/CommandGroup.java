@@ -5,8 +5,8 @@ import picocli.CommandLine;
 
 /**
  * A command that only groups subcommands ({@code vm}, {@code image}, {@code kernel}): alone it
- * prints its usage, and it gives its subcommands the services of the layout chosen on
- * {@code banger} itself, and the output streams.
+ * prints its usage, and it gives its subcommands the services of the layout chosen on {@code
+ * banger} itself, and the output streams.
  */
 abstract class CommandGroup implements Runnable {
 

@@ -6,39 +6,80 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * The command tree of {@code banger}, and the building of only the part of it a command line
- * names.
+ * The command tree of {@code banger}, and the building of only the part of it a command line names.
  *
  * <p>Why: picocli reads every command's annotations by reflection when a {@link CommandLine} is
  * made, so a tree declared in {@code @Command(subcommands = …)} costs the whole tree on every run,
- * even for {@code banger version} (docs/cli.md, "Start-up"). Here the tree is data, and
- * {@link #forArgs} adds, at each level, only the subcommand the arguments name; when they name none
- * that exists (no word, {@code --help}, {@code help}, a typo) the level gets all its subcommands,
- * so usage, help and picocli's "did you mean" see everything.
+ * even for {@code banger version} (docs/cli.md, "Start-up"). Here the tree is data, and {@link
+ * #forArgs} adds, at each level, only the subcommand the arguments name; when they name none that
+ * exists (no word, {@code --help}, {@code help}, a typo) the level gets all its subcommands, so
+ * usage, help and picocli's "did you mean" see everything.
  */
 final class CommandTree {
 
   /** Each group's subcommands, in the order usage lists them. */
-  private static final Map<Class<?>, List<Class<?>>> CHILDREN = Map.of(
-      Banger.class, List.of(VmCommand.class, ImageCommand.class, KernelCommand.class, SystemCommand.class,
-          StatusCommand.class,
-          DoctorCommand.class, SshConfigCommand.class, CompletionCommand.class, VersionCommand.class,
-          CommandLine.HelpCommand.class),
-      VmCommand.class, List.of(VmRunCommand.class, VmCreateCommand.class, VmActions.Start.class,
-          VmActions.Stop.class, VmActions.Restart.class, VmActions.Kill.class, VmActions.Delete.class,
-          VmActions.Prune.class, VmActions.Set.class, VmListCommand.class, VmShowCommand.class,
-          VmLogsCommand.class, VmStatsCommand.class, VmSshCommand.class, VmExecCommand.class, VmWorkspaceCommand.class,
-          VmPortsCommand.class, VmCpCommand.class),
-      VmWorkspaceCommand.class, List.of(VmWorkspaceCommand.Prepare.class, VmWorkspaceExport.class),
-      ImageCommand.class, List.of(ImagePullCommand.class, ImageActions.ListImages.class, ImageActions.Show.class,
-          ImageActions.Delete.class, ImageActions.Register.class, ImageActions.Promote.class,
-          ImageActions.Cache.class),
-      SystemCommand.class, List.of(SystemInstallCommand.class, SystemStatusCommand.class, SystemCommand.Restart.class,
-          SystemUninstallCommand.class),
-      KernelCommand.class, List.of(KernelCommand.Import.class, KernelCommand.ListKernels.class,
-          KernelCommand.Show.class, KernelCommand.Delete.class));
+  private static final Map<Class<?>, List<Class<?>>> CHILDREN =
+      Map.of(
+          Banger.class,
+              List.of(
+                  VmCommand.class,
+                  ImageCommand.class,
+                  KernelCommand.class,
+                  SystemCommand.class,
+                  StatusCommand.class,
+                  DoctorCommand.class,
+                  SshConfigCommand.class,
+                  CompletionCommand.class,
+                  VersionCommand.class,
+                  CommandLine.HelpCommand.class),
+          VmCommand.class,
+              List.of(
+                  VmRunCommand.class,
+                  VmCreateCommand.class,
+                  VmActions.Start.class,
+                  VmActions.Stop.class,
+                  VmActions.Restart.class,
+                  VmActions.Kill.class,
+                  VmActions.Delete.class,
+                  VmActions.Prune.class,
+                  VmActions.Set.class,
+                  VmListCommand.class,
+                  VmShowCommand.class,
+                  VmLogsCommand.class,
+                  VmStatsCommand.class,
+                  VmSshCommand.class,
+                  VmExecCommand.class,
+                  VmWorkspaceCommand.class,
+                  VmPortsCommand.class,
+                  VmCpCommand.class),
+          VmWorkspaceCommand.class,
+              List.of(VmWorkspaceCommand.Prepare.class, VmWorkspaceExport.class),
+          ImageCommand.class,
+              List.of(
+                  ImagePullCommand.class,
+                  ImageActions.ListImages.class,
+                  ImageActions.Show.class,
+                  ImageActions.Delete.class,
+                  ImageActions.Register.class,
+                  ImageActions.Promote.class,
+                  ImageActions.Cache.class),
+          SystemCommand.class,
+              List.of(
+                  SystemInstallCommand.class,
+                  SystemStatusCommand.class,
+                  SystemCommand.Restart.class,
+                  SystemUninstallCommand.class),
+          KernelCommand.class,
+              List.of(
+                  KernelCommand.Import.class,
+                  KernelCommand.ListKernels.class,
+                  KernelCommand.Show.class,
+                  KernelCommand.Delete.class));
 
-  /** Options of {@code banger} itself that take a value, so the value is not taken for a command name. */
+  /**
+   * Options of {@code banger} itself that take a value, so the value is not taken for a command
+   * name.
+   */
   private static final List<String> VALUE_OPTIONS = List.of("--state-dir");
 
   private CommandTree() {}

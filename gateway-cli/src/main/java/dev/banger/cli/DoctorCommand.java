@@ -27,7 +27,9 @@ import picocli.CommandLine.Option;
  * {@code banger doctor}: what this host has and lacks for banger, each check PASS, WARN or FAIL
  * with a one-line fix. Exit 1 when any check FAILs, so a provisioning script can stop on it.
  */
-@Command(name = "doctor", description = "Check this host: KVM, VMMs, tools, services, image, kernel, disk.",
+@Command(
+    name = "doctor",
+    description = "Check this host: KVM, VMMs, tools, services, image, kernel, disk.",
     mixinStandardHelpOptions = true)
 final class DoctorCommand implements Callable<Integer> {
 
@@ -35,8 +37,11 @@ final class DoctorCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
   @Mixin Output output;
 
-  @Option(names = "--config", paramLabel = "FILE",
-      description = "bangerd's config, for [vm] default_image, driver and accel (default: /etc/banger/config.toml if present).")
+  @Option(
+      names = "--config",
+      paramLabel = "FILE",
+      description =
+          "bangerd's config, for [vm] default_image, driver and accel (default: /etc/banger/config.toml if present).")
   Path config;
 
   @Override
@@ -50,7 +55,12 @@ final class DoctorCommand implements Callable<Integer> {
       full = ConfigLoader.load(config);
       vm = full.vmOrDefaults();
     } catch (ConfigException e) {
-      checks.add(new Check("config", Status.WARN, e.getMessage() + "; defaults assumed", "fix the file bangerd reads"));
+      checks.add(
+          new Check(
+              "config",
+              Status.WARN,
+              e.getMessage() + "; defaults assumed",
+              "fix the file bangerd reads"));
     }
     HostChecks host = HostChecks.fromSystem();
     checks.add(host.kvm(layout.libDir().resolve("kvm-probe.json"), vm.accelOrDefault()));
@@ -58,21 +68,31 @@ final class DoctorCommand implements Callable<Integer> {
     checks.addAll(host.tools());
     List<ServiceHealth.Row> health = ServiceHealth.probeAll(layout, 2);
     for (ServiceHealth.Row r : health) {
-      checks.add(r.serving() ? Check.pass(r.service() + "-service", r.socket() + " (" + r.detail() + ")")
-          : new Check(r.service() + "-service", Status.FAIL, r.state() + " at " + r.socket()
-              + (r.detail().startsWith("no socket") ? " (no socket)" : ": " + r.detail()),
-              r.state().equals("DENIED") ? "ask the administrator to allow your user"
-                  : "start bangerd: 'bangerd --all --state-dir DIR', or its systemd units"));
+      checks.add(
+          r.serving()
+              ? Check.pass(r.service() + "-service", r.socket() + " (" + r.detail() + ")")
+              : new Check(
+                  r.service() + "-service",
+                  Status.FAIL,
+                  r.state()
+                      + " at "
+                      + r.socket()
+                      + (r.detail().startsWith("no socket") ? " (no socket)" : ": " + r.detail()),
+                  r.state().equals("DENIED")
+                      ? "ask the administrator to allow your user"
+                      : "start bangerd: 'bangerd --all --state-dir DIR', or its systemd units"));
     }
     boolean imageUp = health.stream().anyMatch(r -> r.service().equals("image") && r.serving());
     try (Services s = new Services(layout)) {
-      checks.add(imageUp ? defaultImage(s, vm.defaultImageOrDefault()) : notChecked("default-image"));
+      checks.add(
+          imageUp ? defaultImage(s, vm.defaultImageOrDefault()) : notChecked("default-image"));
       checks.add(imageUp ? kernel(s, vm.defaultKernel()) : notChecked("kernel"));
     }
     checks.add(vmDefaults(full.vmSizing(dev.banger.kit.config.VmSizing.Host.probe())));
     checks.add(HostChecks.writable(layout.libDir(), layout.equals(StateLayout.production())));
     checks.add(HostChecks.freeSpace(layout.libDir()));
-    String home = System.getProperty("banger.home");   // bin/banger: its installation; absent when embedded
+    String home =
+        System.getProperty("banger.home"); // bin/banger: its installation; absent when embedded
     if (home != null) {
       checks.add(HostChecks.startupCache(Path.of(home)));
     }
@@ -80,51 +100,89 @@ final class DoctorCommand implements Callable<Integer> {
     return checks.stream().anyMatch(c -> c.status() == Status.FAIL) ? 1 : 0;
   }
 
-  /** What a VM gets when its create names no size, and from where ([vm_defaults], [vm], host, floor). */
+  /**
+   * What a VM gets when its create names no size, and from where ([vm_defaults], [vm], host,
+   * floor).
+   */
   static Check vmDefaults(dev.banger.kit.config.VmSizing.Resolved r) {
-    return Check.pass("vm-defaults", r.vcpu().value() + " vCPU (" + r.vcpu().source() + "), " + r.memoryMib().value()
-        + " MiB (" + r.memoryMib().source() + "), " + Sizes.human(r.workDiskBytes().value()) + " disk ("
-        + r.workDiskBytes().source() + ")");
+    return Check.pass(
+        "vm-defaults",
+        r.vcpu().value()
+            + " vCPU ("
+            + r.vcpu().source()
+            + "), "
+            + r.memoryMib().value()
+            + " MiB ("
+            + r.memoryMib().source()
+            + "), "
+            + Sizes.human(r.workDiskBytes().value())
+            + " disk ("
+            + r.workDiskBytes().source()
+            + ")");
   }
 
   private static Check notChecked(String check) {
-    return new Check(check, Status.WARN, "not checked: image-service is not serving", "see the image-service line");
+    return new Check(
+        check,
+        Status.WARN,
+        "not checked: image-service is not serving",
+        "see the image-service line");
   }
 
   private static Check defaultImage(Services s, String name) {
     try {
       Image i = s.image().getImage(GetImageRequest.newBuilder().setImage(name).build()).getImage();
-      return i.getManaged() ? Check.pass("default-image", name + " (" + Sizes.human(i.getRootfsSizeBytes()) + ")")
-          : new Check("default-image", Status.WARN, name + " is registered but not promoted, so VMs cannot use it",
+      return i.getManaged()
+          ? Check.pass("default-image", name + " (" + Sizes.human(i.getRootfsSizeBytes()) + ")")
+          : new Check(
+              "default-image",
+              Status.WARN,
+              name + " is registered but not promoted, so VMs cannot use it",
               "banger image promote " + name);
     } catch (StatusRuntimeException e) {
       return e.getStatus().getCode() == io.grpc.Status.Code.NOT_FOUND
-          ? new Check("default-image", Status.FAIL, name + " is not pulled", "banger image pull " + name)
-          : new Check("default-image", Status.FAIL, "cannot ask for " + name + ": " + CliErrors.of(e).getMessage(), "");
+          ? new Check(
+              "default-image", Status.FAIL, name + " is not pulled", "banger image pull " + name)
+          : new Check(
+              "default-image",
+              Status.FAIL,
+              "cannot ask for " + name + ": " + CliErrors.of(e).getMessage(),
+              "");
     }
   }
 
   private static Check kernel(Services s, String configured) {
     try {
       if (configured != null) {
-        var k = s.image().getKernel(GetKernelRequest.newBuilder().setKernel(configured).build()).getKernel();
+        var k =
+            s.image()
+                .getKernel(GetKernelRequest.newBuilder().setKernel(configured).build())
+                .getKernel();
         return Check.pass("kernel", k.getName() + " (" + k.getVersion() + "), [vm] default_kernel");
       }
       var ks = s.image().listKernels(ListKernelsRequest.newBuilder().setPageSize(1).build());
       return ks.getKernelsCount() == 0
-          ? new Check("kernel", Status.FAIL, "no kernel is imported", "banger kernel import --from-host")
-          : Check.pass("kernel", ks.getKernels(0).getName() + (ks.getNextPageToken().isEmpty() ? "" : " and more"));
+          ? new Check(
+              "kernel", Status.FAIL, "no kernel is imported", "banger kernel import --from-host")
+          : Check.pass(
+              "kernel",
+              ks.getKernels(0).getName() + (ks.getNextPageToken().isEmpty() ? "" : " and more"));
     } catch (StatusRuntimeException e) {
       return e.getStatus().getCode() == io.grpc.Status.Code.NOT_FOUND
-          ? new Check("kernel", Status.FAIL, "[vm] default_kernel " + configured + " is not imported",
+          ? new Check(
+              "kernel",
+              Status.FAIL,
+              "[vm] default_kernel " + configured + " is not imported",
               "banger kernel import --name " + configured + " …, or change the config")
-          : new Check("kernel", Status.FAIL, "cannot list kernels: " + CliErrors.of(e).getMessage(), "");
+          : new Check(
+              "kernel", Status.FAIL, "cannot list kernels: " + CliErrors.of(e).getMessage(), "");
     }
   }
 
   private static void print(PrintWriter out, List<Check> checks, boolean json) throws Exception {
     if (json) {
-      out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(checks));
+      out.println(
+          new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(checks));
       return;
     }
     for (Check c : checks) {

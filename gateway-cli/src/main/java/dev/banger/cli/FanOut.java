@@ -11,14 +11,19 @@ import java.util.function.Function;
 
 /**
  * Commands over several names ({@code vm stop a b}, {@code image rm x y}): one call per name, all
- * at once (the services serialise per name, never across names). Each outcome is one line, in
- * the order given; the exit code is 1 when any failed.
+ * at once (the services serialise per name, never across names). Each outcome is one line, in the
+ * order given; the exit code is 1 when any failed.
  */
 final class FanOut {
 
   private FanOut() {}
 
-  static int each(List<String> refs, Function<String, String> act, PrintWriter out, PrintWriter err, boolean debug) {
+  static int each(
+      List<String> refs,
+      Function<String, String> act,
+      PrintWriter out,
+      PrintWriter err,
+      boolean debug) {
     int failed = 0;
     try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
       List<Future<String>> results = new ArrayList<>();

@@ -10,7 +10,10 @@ import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** The listening sockets {@code ss -H -l -n -t -u -p} prints in a guest, and whether one speaks HTTP. */
+/**
+ * The listening sockets {@code ss -H -l -n -t -u -p} prints in a guest, and whether one speaks
+ * HTTP.
+ */
 final class GuestPorts {
 
   /** One listening socket; {@code process} may be empty (ss shows it only to root). */
@@ -41,7 +44,8 @@ final class GuestPorts {
         continue;
       }
       String addr = m.group(1);
-      int pct = addr.indexOf('%');   // 0.0.0.0%lo, [::]%eth0: the interface is not part of the address
+      int pct =
+          addr.indexOf('%'); // 0.0.0.0%lo, [::]%eth0: the interface is not part of the address
       if (pct >= 0) {
         addr = addr.substring(0, pct) + (addr.startsWith("[") && !addr.endsWith("]") ? "]" : "");
       }
@@ -54,7 +58,10 @@ final class GuestPorts {
     return out;
   }
 
-  /** True when something at ip:port answers an HTTP request with an HTTP status line within a second. */
+  /**
+   * True when something at ip:port answers an HTTP request with an HTTP status line within a
+   * second.
+   */
   static boolean speaksHttp(String ip, int port) {
     try (Socket s = new Socket()) {
       s.connect(new InetSocketAddress(ip, port), 1000);

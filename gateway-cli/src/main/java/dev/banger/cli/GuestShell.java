@@ -8,10 +8,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The system's OpenSSH client into a guest, with banger's own key and known_hosts (the guest's
- * host key was pinned by vm-service at first contact; a changed key is refused by ssh itself)
- * and none of the user's ssh config. The terminal is handed over; ssh's exit status is the
- * remote command's (255 when ssh itself failed).
+ * The system's OpenSSH client into a guest, with banger's own key and known_hosts (the guest's host
+ * key was pinned by vm-service at first contact; a changed key is refused by ssh itself) and none
+ * of the user's ssh config. The terminal is handed over; ssh's exit status is the remote command's
+ * (255 when ssh itself failed).
  */
 final class GuestShell {
 
@@ -34,15 +34,35 @@ final class GuestShell {
     return a;
   }
 
-  /** What ssh and scp both take: banger's key and known_hosts, none of the user's config, no prompts. */
+  /**
+   * What ssh and scp both take: banger's key and known_hosts, none of the user's config, no
+   * prompts.
+   */
   static List<String> options(Services s) {
     if (!Files.isReadable(s.sshKey())) {
-      throw new CliException("banger's SSH key " + s.sshKey() + " is missing or unreadable — is this the user"
-          + " vm-service runs as?");
+      throw new CliException(
+          "banger's SSH key "
+              + s.sshKey()
+              + " is missing or unreadable — is this the user"
+              + " vm-service runs as?");
     }
-    return List.of("-F", "/dev/null", "-i", s.sshKey().toString(), "-o", "IdentitiesOnly=yes",
-        "-o", "UserKnownHostsFile=" + s.knownHosts(), "-o", "StrictHostKeyChecking=yes", "-o", "BatchMode=yes",
-        "-o", "LogLevel=ERROR", "-o", "ConnectTimeout=15");
+    return List.of(
+        "-F",
+        "/dev/null",
+        "-i",
+        s.sshKey().toString(),
+        "-o",
+        "IdentitiesOnly=yes",
+        "-o",
+        "UserKnownHostsFile=" + s.knownHosts(),
+        "-o",
+        "StrictHostKeyChecking=yes",
+        "-o",
+        "BatchMode=yes",
+        "-o",
+        "LogLevel=ERROR",
+        "-o",
+        "ConnectTimeout=15");
   }
 
   static int run(Services s, String ip, List<String> command) {
@@ -60,7 +80,9 @@ final class GuestShell {
   }
 
   static String remoteIn(String dir, List<String> command) {
-    return "cd -- " + ShellQuote.quote(dir) + " && "
+    return "cd -- "
+        + ShellQuote.quote(dir)
+        + " && "
         + (command.isEmpty() ? "exec \"${SHELL:-/bin/sh}\" -l" : ShellQuote.join(command));
   }
 
@@ -75,10 +97,14 @@ final class GuestShell {
     }
   }
 
-  /** ssh or scp could not be run at all: one sentence, with the package to install when it is missing. */
+  /**
+   * ssh or scp could not be run at all: one sentence, with the package to install when it is
+   * missing.
+   */
   static CliException cannotRun(List<String> argv, CommandFailedException e) {
-    return new CliException(e.kind() == CommandFailedException.Kind.NOT_FOUND
-        ? argv.getFirst() + " is not installed (apt-get install openssh-client)"
-        : "cannot run " + argv.getFirst() + ": " + e.getMessage());
+    return new CliException(
+        e.kind() == CommandFailedException.Kind.NOT_FOUND
+            ? argv.getFirst() + " is not installed (apt-get install openssh-client)"
+            : "cannot run " + argv.getFirst() + ": " + e.getMessage());
   }
 }

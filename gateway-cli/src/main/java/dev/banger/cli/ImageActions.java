@@ -23,7 +23,11 @@ final class ImageActions {
 
   private ImageActions() {}
 
-  @Command(name = "list", aliases = "ls", description = "List images.", mixinStandardHelpOptions = true)
+  @Command(
+      name = "list",
+      aliases = "ls",
+      description = "List images.",
+      mixinStandardHelpOptions = true)
   static final class ListImages implements Callable<Integer> {
     @CommandLine.ParentCommand ImageCommand image;
     @Mixin Output output;
@@ -68,7 +72,10 @@ final class ImageActions {
     }
   }
 
-  @Command(name = "delete", aliases = "rm", description = "Delete images (a registered image's own file is kept).",
+  @Command(
+      name = "delete",
+      aliases = "rm",
+      description = "Delete images (a registered image's own file is kept).",
       mixinStandardHelpOptions = true)
   static final class Delete implements Callable<Integer> {
     @CommandLine.ParentCommand ImageCommand image;
@@ -76,23 +83,39 @@ final class ImageActions {
     @Parameters(arity = "1..*", paramLabel = "IMAGE", description = "Image names or ids.")
     List<String> refs;
 
-    @Option(names = {"-f", "--force"}, description = "Delete even while VMs use it.")
+    @Option(
+        names = {"-f", "--force"},
+        description = "Delete even while VMs use it.")
     boolean force;
 
     @Override
     public Integer call() {
       try (Services s = image.services()) {
-        return FanOut.each(refs, ref -> {
-          s.imageLong().deleteImage(DeleteImageRequest.newBuilder().setImage(ref).setForce(force)
-              .setRequestId(UUID.randomUUID().toString()).build());
-          return ref + " deleted";
-        }, image.out(), image.err(), image.parent.debug);
+        return FanOut.each(
+            refs,
+            ref -> {
+              s.imageLong()
+                  .deleteImage(
+                      DeleteImageRequest.newBuilder()
+                          .setImage(ref)
+                          .setForce(force)
+                          .setRequestId(UUID.randomUUID().toString())
+                          .build());
+              return ref + " deleted";
+            },
+            image.out(),
+            image.err(),
+            image.parent.debug);
       }
     }
   }
 
-  @Command(name = "register", description = "Record an ext4 rootfs file of your own as an image, by reference"
-      + " (checked, not copied; 'image promote' copies it in for VMs).", mixinStandardHelpOptions = true)
+  @Command(
+      name = "register",
+      description =
+          "Record an ext4 rootfs file of your own as an image, by reference"
+              + " (checked, not copied; 'image promote' copies it in for VMs).",
+      mixinStandardHelpOptions = true)
   static final class Register implements Callable<Integer> {
     @CommandLine.ParentCommand ImageCommand image;
 
@@ -107,8 +130,11 @@ final class ImageActions {
 
     @Override
     public Integer call() {
-      RegisterImageRequest.Builder req = RegisterImageRequest.newBuilder().setRequestId(UUID.randomUUID().toString())
-          .setName(name).setRootfsPath(CliPaths.existing("PATH", path));
+      RegisterImageRequest.Builder req =
+          RegisterImageRequest.newBuilder()
+              .setRequestId(UUID.randomUUID().toString())
+              .setName(name)
+              .setRootfsPath(CliPaths.existing("PATH", path));
       if (kernel != null) {
         req.setDefaultKernel(kernel);
       }
@@ -116,15 +142,23 @@ final class ImageActions {
         Image i = s.imageLong().registerImage(req.build()).getImage();
         image.out().println(i.getName());
         if (!i.getManaged()) {
-          image.err().println("registered " + i.getRootfsPath() + " by reference; 'banger image promote "
-              + i.getName() + "' before a VM can use it");
+          image
+              .err()
+              .println(
+                  "registered "
+                      + i.getRootfsPath()
+                      + " by reference; 'banger image promote "
+                      + i.getName()
+                      + "' before a VM can use it");
         }
         return 0;
       }
     }
   }
 
-  @Command(name = "promote", description = "Copy a registered image into banger's store so VMs can use it.",
+  @Command(
+      name = "promote",
+      description = "Copy a registered image into banger's store so VMs can use it.",
       mixinStandardHelpOptions = true)
   static final class Promote implements Callable<Integer> {
     @CommandLine.ParentCommand ImageCommand image;
@@ -132,23 +166,35 @@ final class ImageActions {
     @Parameters(index = "0", paramLabel = "IMAGE")
     String ref;
 
-    @Option(names = {"-q", "--quiet"}, description = "No progress.")
+    @Option(
+        names = {"-q", "--quiet"},
+        description = "No progress.")
     boolean quiet;
 
     @Override
     public Integer call() {
       try (Services s = image.services()) {
-        Image i = ProgressPrinter.drain(s.imageLong().promoteImage(PromoteImageRequest.newBuilder().setImage(ref)
-                .setRequestId(UUID.randomUUID().toString()).build()),
-            (PromoteImageResponse r) -> r.hasProgress() ? r.getProgress() : null, PromoteImageResponse::getImage,
-            new ProgressPrinter(image.err(), ProgressPrinter.stderrIsTerminal(), quiet));
+        Image i =
+            ProgressPrinter.drain(
+                s.imageLong()
+                    .promoteImage(
+                        PromoteImageRequest.newBuilder()
+                            .setImage(ref)
+                            .setRequestId(UUID.randomUUID().toString())
+                            .build()),
+                (PromoteImageResponse r) -> r.hasProgress() ? r.getProgress() : null,
+                PromoteImageResponse::getImage,
+                new ProgressPrinter(image.err(), ProgressPrinter.stderrIsTerminal(), quiet));
         image.out().println(i.getName());
         return 0;
       }
     }
   }
 
-  @Command(name = "cache", description = "The download cache.", mixinStandardHelpOptions = true,
+  @Command(
+      name = "cache",
+      description = "The download cache.",
+      mixinStandardHelpOptions = true,
       subcommands = Cache.Prune.class)
   static final class Cache implements Runnable {
     @CommandLine.ParentCommand ImageCommand image;
@@ -159,7 +205,9 @@ final class ImageActions {
       spec.commandLine().usage(spec.commandLine().getOut());
     }
 
-    @Command(name = "prune", description = "Delete cached OCI blobs (built images are unaffected).",
+    @Command(
+        name = "prune",
+        description = "Delete cached OCI blobs (built images are unaffected).",
         mixinStandardHelpOptions = true)
     static final class Prune implements Callable<Integer> {
       @CommandLine.ParentCommand Cache cache;
@@ -167,9 +215,16 @@ final class ImageActions {
       @Override
       public Integer call() {
         try (Services s = cache.image.services()) {
-          PruneCacheResponse r = s.imageLong().pruneCache(PruneCacheRequest.newBuilder()
-              .setRequestId(UUID.randomUUID().toString()).build());
-          cache.image.out().printf("freed %s (%d blobs)%n", Sizes.human(r.getBytesFreed()), r.getBlobsRemoved());
+          PruneCacheResponse r =
+              s.imageLong()
+                  .pruneCache(
+                      PruneCacheRequest.newBuilder()
+                          .setRequestId(UUID.randomUUID().toString())
+                          .build());
+          cache
+              .image
+              .out()
+              .printf("freed %s (%d blobs)%n", Sizes.human(r.getBytesFreed()), r.getBlobsRemoved());
           return 0;
         }
       }

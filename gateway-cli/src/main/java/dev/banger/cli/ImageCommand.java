@@ -8,18 +8,21 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** {@code banger image …}: rootfs images (image-service), and what its subcommands share. */
-@Command(name = "image", description = "Pull, list and manage rootfs images.", mixinStandardHelpOptions = true)
+@Command(
+    name = "image",
+    description = "Pull, list and manage rootfs images.",
+    mixinStandardHelpOptions = true)
 final class ImageCommand extends CommandGroup {
 
   static List<Image> all(Services s) {
     List<Image> all = new ArrayList<>();
     String token = "";
     do {
-      ListImagesResponse r = s.image().listImages(ListImagesRequest.newBuilder().setPageToken(token).build());
+      ListImagesResponse r =
+          s.image().listImages(ListImagesRequest.newBuilder().setPageToken(token).build());
       all.addAll(r.getImagesList());
       token = r.getNextPageToken();
     } while (!token.isEmpty());
@@ -35,12 +38,18 @@ final class ImageCommand extends CommandGroup {
   }
 
   static void table(PrintWriter out, List<Image> images) {
-    out.printf("%-24s %-11s %9s %-20s %3s  %-20s  %s%n", "NAME", "SOURCE", "SIZE", "KERNEL", "VMS", "CREATED",
-        "ORIGIN");
+    out.printf(
+        "%-24s %-11s %9s %-20s %3s  %-20s  %s%n",
+        "NAME", "SOURCE", "SIZE", "KERNEL", "VMS", "CREATED", "ORIGIN");
     for (Image i : images) {
-      out.printf("%-24s %-11s %9s %-20s %3d  %-20s  %s%n", i.getName(),
-          source(i) + (i.getManaged() ? "" : "*"), Sizes.human(i.getRootfsSizeBytes()),
-          i.getDefaultKernel().isEmpty() ? "-" : i.getDefaultKernel(), i.getVmReferences(), created(i.getCreateTime()),
+      out.printf(
+          "%-24s %-11s %9s %-20s %3d  %-20s  %s%n",
+          i.getName(),
+          source(i) + (i.getManaged() ? "" : "*"),
+          Sizes.human(i.getRootfsSizeBytes()),
+          i.getDefaultKernel().isEmpty() ? "-" : i.getDefaultKernel(),
+          i.getVmReferences(),
+          created(i.getCreateTime()),
           i.getOrigin());
     }
     if (images.stream().anyMatch(i -> !i.getManaged())) {
@@ -55,9 +64,16 @@ final class ImageCommand extends CommandGroup {
     out.printf("digest:   %s%n", i.getDigest().isEmpty() ? "-" : i.getDigest());
     out.printf("rootfs:   %s, %s%n", Sizes.human(i.getRootfsSizeBytes()), i.getRootfsPath());
     out.printf("seed:     %s%n", i.getWorkSeedPath().isEmpty() ? "-" : i.getWorkSeedPath());
-    out.printf("kernel:   %s%n", i.getDefaultKernel().isEmpty() ? "(the default kernel)" : i.getDefaultKernel());
-    out.printf("managed:  %s%n", i.getManaged() ? "yes" : "no — registered by reference; 'banger image promote "
-        + i.getName() + "' copies it in");
+    out.printf(
+        "kernel:   %s%n",
+        i.getDefaultKernel().isEmpty() ? "(the default kernel)" : i.getDefaultKernel());
+    out.printf(
+        "managed:  %s%n",
+        i.getManaged()
+            ? "yes"
+            : "no — registered by reference; 'banger image promote "
+                + i.getName()
+                + "' copies it in");
     out.printf("vms:      %d%n", i.getVmReferences());
     if (i.getDownloadBytes() > 0) {
       out.printf("download: %s%n", Sizes.human(i.getDownloadBytes()));

@@ -10,40 +10,67 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code banger image pull REF}: an OCI image or a catalog entry, built into a rootfs; prints its name. */
-@Command(name = "pull", description = "Pull an OCI image (docker.io/library/debian:bookworm) or a catalog image"
-    + " (debian-bookworm) and build its rootfs.", mixinStandardHelpOptions = true)
+/**
+ * {@code banger image pull REF}: an OCI image or a catalog entry, built into a rootfs; prints its
+ * name.
+ */
+@Command(
+    name = "pull",
+    description =
+        "Pull an OCI image (docker.io/library/debian:bookworm) or a catalog image"
+            + " (debian-bookworm) and build its rootfs.",
+    mixinStandardHelpOptions = true)
 final class ImagePullCommand implements Callable<Integer> {
 
   @CommandLine.ParentCommand ImageCommand image;
 
-  @Parameters(index = "0", paramLabel = "REF", description = "OCI reference, or a catalog name (no '/', no tag).")
+  @Parameters(
+      index = "0",
+      paramLabel = "REF",
+      description = "OCI reference, or a catalog name (no '/', no tag).")
   String reference;
 
-  @Option(names = "--name", paramLabel = "NAME", description = "Local name (default: derived from REF).")
+  @Option(
+      names = "--name",
+      paramLabel = "NAME",
+      description = "Local name (default: derived from REF).")
   String name;
 
-  @Option(names = "--size", paramLabel = "SIZE", description = "Rootfs size, e.g. 4G (default: content x 1.5).")
+  @Option(
+      names = "--size",
+      paramLabel = "SIZE",
+      description = "Rootfs size, e.g. 4G (default: content x 1.5).")
   String size;
 
   @Option(names = "--force", description = "Pull again even if an image of that name exists.")
   boolean force;
 
-  @Option(names = "--creds", paramLabel = "USER:PASS",
-      description = "Registry credentials, instead of ~/.docker/config.json (visible to 'ps': prefer the file).")
+  @Option(
+      names = "--creds",
+      paramLabel = "USER:PASS",
+      description =
+          "Registry credentials, instead of ~/.docker/config.json (visible to 'ps': prefer the file).")
   String credentials;
 
-  @Option(names = "--kernel", paramLabel = "KERNEL",
-      description = "Kernel to pair with: its modules go into the rootfs and it becomes the image's default.")
+  @Option(
+      names = "--kernel",
+      paramLabel = "KERNEL",
+      description =
+          "Kernel to pair with: its modules go into the rootfs and it becomes the image's default.")
   String kernel;
 
-  @Option(names = {"-q", "--quiet"}, description = "No progress.")
+  @Option(
+      names = {"-q", "--quiet"},
+      description = "No progress.")
   boolean quiet;
 
   @Override
   public Integer call() {
-    PullImageRequest.Builder req = PullImageRequest.newBuilder().setRequestId(UUID.randomUUID().toString())
-        .setReference(reference).setForce(force);
+    PullImageRequest.Builder req =
+        PullImageRequest.newBuilder()
+            .setRequestId(UUID.randomUUID().toString())
+            .setReference(reference)
+            .setForce(force);
     if (name != null) {
       req.setName(name);
     }
@@ -60,9 +87,12 @@ final class ImagePullCommand implements Callable<Integer> {
       req.setKernel(kernel);
     }
     try (Services s = image.services()) {
-      Image pulled = ProgressPrinter.drain(s.imageLong().pullImage(req.build()),
-          (PullImageResponse r) -> r.hasProgress() ? r.getProgress() : null, PullImageResponse::getImage,
-          new ProgressPrinter(image.err(), ProgressPrinter.stderrIsTerminal(), quiet));
+      Image pulled =
+          ProgressPrinter.drain(
+              s.imageLong().pullImage(req.build()),
+              (PullImageResponse r) -> r.hasProgress() ? r.getProgress() : null,
+              PullImageResponse::getImage,
+              new ProgressPrinter(image.err(), ProgressPrinter.stderrIsTerminal(), quiet));
       image.out().println(pulled.getName());
       return 0;
     }

@@ -15,9 +15,9 @@ import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * The files and directories one install writes, as they are written: each file atomically
- * (a temporary file beside it, renamed over it, so a running bangerd keeps the jar it has open),
- * each missing directory created 0755 and remembered. What it holds becomes the manifest.
+ * The files and directories one install writes, as they are written: each file atomically (a
+ * temporary file beside it, renamed over it, so a running bangerd keeps the jar it has open), each
+ * missing directory created 0755 and remembered. What it holds becomes the manifest.
  */
 final class InstallFiles {
 
@@ -26,7 +26,9 @@ final class InstallFiles {
 
   /** Directories an earlier install created: still install's (uninstall may remove them). */
   void adoptDirs(Collection<String> earlier) {
-    earlier.stream().filter(d -> Files.isDirectory(Path.of(d), LinkOption.NOFOLLOW_LINKS)).forEach(dirs::add);
+    earlier.stream()
+        .filter(d -> Files.isDirectory(Path.of(d), LinkOption.NOFOLLOW_LINKS))
+        .forEach(dirs::add);
   }
 
   /** A file an earlier install wrote that this one leaves as it is (the example config). */
@@ -40,7 +42,9 @@ final class InstallFiles {
 
   void mkdirs(Path dir) throws IOException {
     List<Path> missing = new ArrayList<>();
-    for (Path p = dir; p != null && !Files.exists(p, LinkOption.NOFOLLOW_LINKS); p = p.getParent()) {
+    for (Path p = dir;
+        p != null && !Files.exists(p, LinkOption.NOFOLLOW_LINKS);
+        p = p.getParent()) {
       missing.addFirst(p);
     }
     for (Path p : missing) {
@@ -60,12 +64,16 @@ final class InstallFiles {
     Files.write(tmp, bytes);
     Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString(perms));
     Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-    files.put(file.toString(), new InstallManifest.FileEntry(file.toString(), InstallManifest.sha256(file)));
+    files.put(
+        file.toString(),
+        new InstallManifest.FileEntry(file.toString(), InstallManifest.sha256(file)));
   }
 
   /** A copy with the source's execute bit as 0755, else 0644 (never group- or world-writable). */
   void copy(Path from, Path to) throws IOException {
-    boolean exec = Files.getPosixFilePermissions(from).contains(java.nio.file.attribute.PosixFilePermission.OWNER_EXECUTE);
+    boolean exec =
+        Files.getPosixFilePermissions(from)
+            .contains(java.nio.file.attribute.PosixFilePermission.OWNER_EXECUTE);
     write(to, Files.readAllBytes(from), exec ? "rwxr-xr-x" : "rw-r--r--");
   }
 
@@ -85,7 +93,12 @@ final class InstallFiles {
   }
 
   InstallManifest manifest(String owner, String prefix, List<String> units) {
-    return new InstallManifest(InstallManifest.VERSION, owner, prefix, units, List.copyOf(files.values()),
+    return new InstallManifest(
+        InstallManifest.VERSION,
+        owner,
+        prefix,
+        units,
+        List.copyOf(files.values()),
         dirs.stream().sorted(Comparator.naturalOrder()).toList());
   }
 

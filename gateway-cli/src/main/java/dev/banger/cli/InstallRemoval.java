@@ -14,15 +14,19 @@ import java.util.function.Predicate;
 
 /**
  * Removing what a manifest lists, and nothing else: files still as install wrote them (a changed
- * one is kept and named, unless {@code evenChanged}), then the directories install created,
- * deepest first, each only when empty. Used by uninstall, and by install for its own stale files.
+ * one is kept and named, unless {@code evenChanged}), then the directories install created, deepest
+ * first, each only when empty. Used by uninstall, and by install for its own stale files.
  */
 final class InstallRemoval {
 
   private InstallRemoval() {}
 
-  /** @return how many files were removed */
-  static int files(Collection<InstallManifest.FileEntry> entries, boolean evenChanged, PrintWriter out) throws IOException {
+  /**
+   * @return how many files were removed
+   */
+  static int files(
+      Collection<InstallManifest.FileEntry> entries, boolean evenChanged, PrintWriter out)
+      throws IOException {
     int removed = 0;
     for (InstallManifest.FileEntry e : entries) {
       Path p = Path.of(e.path());
@@ -41,8 +45,11 @@ final class InstallRemoval {
     return removed;
   }
 
-  /** @return the directories left (not empty, or kept by {@code keep}) */
-  static List<String> emptyDirs(Collection<String> dirs, Predicate<String> keep, PrintWriter out) throws IOException {
+  /**
+   * @return the directories left (not empty, or kept by {@code keep})
+   */
+  static List<String> emptyDirs(Collection<String> dirs, Predicate<String> keep, PrintWriter out)
+      throws IOException {
     List<String> left = new ArrayList<>();
     for (String d : dirs.stream().sorted(Comparator.reverseOrder()).toList()) {
       Path p = Path.of(d);

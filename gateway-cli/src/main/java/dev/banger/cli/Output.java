@@ -6,10 +6,16 @@ import com.google.protobuf.util.JsonFormat;
 import java.util.List;
 import picocli.CommandLine.Option;
 
-/** {@code -o table|json} of every list and show; JSON is the proto's own (snake_case field names). */
+/**
+ * {@code -o table|json} of every list and show; JSON is the proto's own (snake_case field names).
+ */
 final class Output {
 
-  @Option(names = {"-o", "--output"}, defaultValue = "table", paramLabel = "FORMAT", description = "table or json")
+  @Option(
+      names = {"-o", "--output"},
+      defaultValue = "table",
+      paramLabel = "FORMAT",
+      description = "table or json")
   String format;
 
   boolean json() {
@@ -21,7 +27,10 @@ final class Output {
 
   static String json(MessageOrBuilder m) {
     try {
-      return JsonFormat.printer().preservingProtoFieldNames().alwaysPrintFieldsWithNoPresence().print(m);
+      return JsonFormat.printer()
+          .preservingProtoFieldNames()
+          .alwaysPrintFieldsWithNoPresence()
+          .print(m);
     } catch (InvalidProtocolBufferException e) {
       throw new IllegalStateException(e);
     }

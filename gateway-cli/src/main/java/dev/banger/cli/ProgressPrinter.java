@@ -31,8 +31,9 @@ final class ProgressPrinter {
   /**
    * Whether stderr, where progress goes, is a terminal. Not {@code System.console()}: that asks
    * about stdin and stdout, so {@code banger image pull X 2>pull.log} at a prompt would write
-   * redrawn lines ({@code \r}) into the log, and {@code name=$(banger image pull X)} would get plain lines on
-   * the screen. fd 2 itself is looked at, through {@code /proc/self/fd/2} (banger runs on Linux).
+   * redrawn lines ({@code \r}) into the log, and {@code name=$(banger image pull X)} would get
+   * plain lines on the screen. fd 2 itself is looked at, through {@code /proc/self/fd/2} (banger
+   * runs on Linux).
    */
   static boolean stderrIsTerminal() {
     String term = System.getenv("TERM");
@@ -43,7 +44,9 @@ final class ProgressPrinter {
   static boolean isTerminal(Path fd) {
     try {
       String target = Files.readSymbolicLink(fd).toString();
-      return target.startsWith("/dev/pts/") || target.startsWith("/dev/tty") || target.equals("/dev/console");
+      return target.startsWith("/dev/pts/")
+          || target.startsWith("/dev/tty")
+          || target.equals("/dev/console");
     } catch (IOException | UnsupportedOperationException | SecurityException e) {
       return false; // no /proc: plain lines, which are right anywhere
     }
@@ -53,10 +56,14 @@ final class ProgressPrinter {
     if (quiet) {
       return;
     }
-    String step = p.getStageCount() > 0 ? "[" + p.getStageIndex() + "/" + p.getStageCount() + "] " : "";
-    // Each side in its own unit: a 3 MiB download is "1.2 MiB/3.0 MiB", a small one "0 B/900 KiB", never "0/0 MiB".
-    String bytes = p.getBytesTotal() > 0 ? " " + Sizes.human(p.getBytesDone()) + "/" + Sizes.human(p.getBytesTotal())
-        : "";
+    String step =
+        p.getStageCount() > 0 ? "[" + p.getStageIndex() + "/" + p.getStageCount() + "] " : "";
+    // Each side in its own unit: a 3 MiB download is "1.2 MiB/3.0 MiB", a small one "0 B/900 KiB",
+    // never "0/0 MiB".
+    String bytes =
+        p.getBytesTotal() > 0
+            ? " " + Sizes.human(p.getBytesDone()) + "/" + Sizes.human(p.getBytesTotal())
+            : "";
     String line = step + p.getMessage() + bytes;
     if (tty) {
       String pad = " ".repeat(Math.max(0, width - line.length()));
@@ -84,10 +91,14 @@ final class ProgressPrinter {
   }
 
   /**
-   * Drains a stream of progress-then-result events (VM create and start, pull, promote, kernel import): progress to
-   * the printer, the result returned. {@code progressOf} answers null for the result event.
+   * Drains a stream of progress-then-result events (VM create and start, pull, promote, kernel
+   * import): progress to the printer, the result returned. {@code progressOf} answers null for the
+   * result event.
    */
-  static <E, R> R drain(Iterator<E> events, Function<E, Progress> progressOf, Function<E, R> resultOf,
+  static <E, R> R drain(
+      Iterator<E> events,
+      Function<E, Progress> progressOf,
+      Function<E, R> resultOf,
       ProgressPrinter progress) {
     R result = null;
     try {

@@ -15,12 +15,20 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
-/** Each service's grpc.health answer on its socket: the one probe {@code status} and {@code doctor} share. */
+/**
+ * Each service's grpc.health answer on its socket: the one probe {@code status} and {@code doctor}
+ * share.
+ */
 final class ServiceHealth {
 
   private ServiceHealth() {}
 
-  record Row(String service, String state, String socket, String detail, @JsonProperty("latency_ms") long millis) {
+  record Row(
+      String service,
+      String state,
+      String socket,
+      String detail,
+      @JsonProperty("latency_ms") long millis) {
     boolean serving() {
       return state.equals("SERVING");
     }
@@ -31,7 +39,8 @@ final class ServiceHealth {
     try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
       List<CompletableFuture<Row>> probes = new ArrayList<>();
       for (ServiceName s : ServiceName.values()) {
-        probes.add(CompletableFuture.supplyAsync(() -> probe(s, layout.socket(s), timeoutSeconds), pool));
+        probes.add(
+            CompletableFuture.supplyAsync(() -> probe(s, layout.socket(s), timeoutSeconds), pool));
       }
       return probes.stream().map(CompletableFuture::join).toList();
     }
@@ -40,24 +49,37 @@ final class ServiceHealth {
   static Row probe(ServiceName s, Path socket, int timeoutSeconds) {
     long t0 = System.nanoTime();
     if (!Files.exists(socket)) {
-      return new Row(s.id(), "DOWN", socket.toString(), "no socket: is bangerd running? try 'bangerd --all --state-dir DIR'", 0);
+      return new Row(
+          s.id(),
+          "DOWN",
+          socket.toString(),
+          "no socket: is bangerd running? try 'bangerd --all --state-dir DIR'",
+          0);
     }
     ManagedChannel ch = UnixChannels.forSocket(socket);
     try {
-      var status = HealthGrpc.newBlockingStub(ch).withDeadlineAfter(timeoutSeconds, TimeUnit.SECONDS)
-          .check(HealthCheckRequest.getDefaultInstance()).getStatus();
+      var status =
+          HealthGrpc.newBlockingStub(ch)
+              .withDeadlineAfter(timeoutSeconds, TimeUnit.SECONDS)
+              .check(HealthCheckRequest.getDefaultInstance())
+              .getStatus();
       long ms = (System.nanoTime() - t0) / 1_000_000;
       return new Row(s.id(), status.name(), socket.toString(), ms + " ms", ms);
     } catch (StatusRuntimeException e) {
       long ms = (System.nanoTime() - t0) / 1_000_000;
-      String why = switch (e.getStatus().getCode()) {
-        case PERMISSION_DENIED -> "refused: " + e.getStatus().getDescription();
-        case UNAVAILABLE -> "unreachable: " + e.getStatus().getDescription();
-        case DEADLINE_EXCEEDED -> "no answer within " + timeoutSeconds + " s";
-        default -> e.getStatus().getCode() + ": " + e.getStatus().getDescription();
-      };
-      return new Row(s.id(), e.getStatus().getCode() == io.grpc.Status.Code.PERMISSION_DENIED ? "DENIED" : "DOWN",
-          socket.toString(), why, ms);
+      String why =
+          switch (e.getStatus().getCode()) {
+            case PERMISSION_DENIED -> "refused: " + e.getStatus().getDescription();
+            case UNAVAILABLE -> "unreachable: " + e.getStatus().getDescription();
+            case DEADLINE_EXCEEDED -> "no answer within " + timeoutSeconds + " s";
+            default -> e.getStatus().getCode() + ": " + e.getStatus().getDescription();
+          };
+      return new Row(
+          s.id(),
+          e.getStatus().getCode() == io.grpc.Status.Code.PERMISSION_DENIED ? "DENIED" : "DOWN",
+          socket.toString(),
+          why,
+          ms);
     } finally {
       ch.shutdownNow();
     }

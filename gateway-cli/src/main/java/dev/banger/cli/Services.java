@@ -15,8 +15,12 @@ import java.util.concurrent.TimeUnit;
 /** The CLI's channels to the services of one layout, opened on first use. */
 final class Services implements AutoCloseable {
 
-  /** Long work (a boot, a pull) streams progress; a stream that sees nothing for this long is given up. */
+  /**
+   * Long work (a boot, a pull) streams progress; a stream that sees nothing for this long is given
+   * up.
+   */
   static final long LONG_DEADLINE_MINUTES = 60;
+
   static final long SHORT_DEADLINE_SECONDS = 120;
 
   final StateLayout layout;
@@ -27,15 +31,23 @@ final class Services implements AutoCloseable {
   }
 
   synchronized io.grpc.Channel channel(ServiceName s) {
-    ManagedChannel c = channels.computeIfAbsent(s, k -> {
-      Path socket = layout.socket(k);
-      if (!Files.exists(socket)) {
-        throw new CliException("banger's " + k.id() + " service is not running (no " + socket
-            + ") — start it with 'bangerd --all' or see 'banger status'");
-      }
-      return UnixChannels.forSocket(socket);
-    });
-    return io.grpc.ClientInterceptors.intercept(c, new SocketNaming(s.id() + "-service", layout.socket(s)));
+    ManagedChannel c =
+        channels.computeIfAbsent(
+            s,
+            k -> {
+              Path socket = layout.socket(k);
+              if (!Files.exists(socket)) {
+                throw new CliException(
+                    "banger's "
+                        + k.id()
+                        + " service is not running (no "
+                        + socket
+                        + ") — start it with 'bangerd --all' or see 'banger status'");
+              }
+              return UnixChannels.forSocket(socket);
+            });
+    return io.grpc.ClientInterceptors.intercept(
+        c, new SocketNaming(s.id() + "-service", layout.socket(s)).interceptor());
   }
 
   VmServiceGrpc.VmServiceBlockingStub vm() {
@@ -44,8 +56,8 @@ final class Services implements AutoCloseable {
   }
 
   VmServiceGrpc.VmServiceBlockingStub vmLong() {
-    return VmServiceGrpc.newBlockingStub(channel(ServiceName.VM)).withDeadlineAfter(LONG_DEADLINE_MINUTES,
-        TimeUnit.MINUTES);
+    return VmServiceGrpc.newBlockingStub(channel(ServiceName.VM))
+        .withDeadlineAfter(LONG_DEADLINE_MINUTES, TimeUnit.MINUTES);
   }
 
   ImageServiceGrpc.ImageServiceBlockingStub image() {
@@ -54,11 +66,13 @@ final class Services implements AutoCloseable {
   }
 
   ImageServiceGrpc.ImageServiceBlockingStub imageLong() {
-    return ImageServiceGrpc.newBlockingStub(channel(ServiceName.IMAGE)).withDeadlineAfter(LONG_DEADLINE_MINUTES,
-        TimeUnit.MINUTES);
+    return ImageServiceGrpc.newBlockingStub(channel(ServiceName.IMAGE))
+        .withDeadlineAfter(LONG_DEADLINE_MINUTES, TimeUnit.MINUTES);
   }
 
-  /** banger's own SSH key and known_hosts (vm-service made them; the user's ~/.ssh is never used). */
+  /**
+   * banger's own SSH key and known_hosts (vm-service made them; the user's ~/.ssh is never used).
+   */
   Path sshKey() {
     return layout.libDir().resolve("ssh/id_ed25519");
   }

@@ -4,9 +4,9 @@ import java.util.List;
 import java.util.stream.Collectors;
 
 /**
- * ssh sends a remote command as one string that the guest's shell splits again, so each of
- * the user's words is quoted to arrive as the same word: {@code vm run -- sh -c 'exit 7'} runs
- * {@code sh}, {@code -c}, {@code exit 7} in the guest. Plain words stay readable.
+ * ssh sends a remote command as one string that the guest's shell splits again, so each of the
+ * user's words is quoted to arrive as the same word: {@code vm run -- sh -c 'exit 7'} runs {@code
+ * sh}, {@code -c}, {@code exit 7} in the guest. Plain words stay readable.
  */
 final class ShellQuote {
 

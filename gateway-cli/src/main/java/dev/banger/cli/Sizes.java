@@ -2,7 +2,10 @@ package dev.banger.cli;
 
 import java.util.Locale;
 
-/** Sizes as people type them: {@code 512M}, {@code 8G}, {@code 1.5G}, {@code 1073741824} (bytes), binary units. */
+/**
+ * Sizes as people type them: {@code 512M}, {@code 8G}, {@code 1.5G}, {@code 1073741824} (bytes),
+ * binary units.
+ */
 final class Sizes {
 
   private Sizes() {}
@@ -23,6 +26,8 @@ final class Sizes {
       v /= 1024;
       u++;
     }
-    return u == 0 ? bytes + " B" : String.format(Locale.ROOT, v >= 10 ? "%.0f %s" : "%.1f %s", v, units[u]);
+    return u == 0
+        ? bytes + " B"
+        : String.format(Locale.ROOT, v >= 10 ? "%.0f %s" : "%.1f %s", v, units[u]);
   }
 }

@@ -1,40 +1,21 @@
 package dev.banger.cli;
 
-import io.grpc.CallOptions;
-import io.grpc.Channel;
-import io.grpc.ClientCall;
+import dev.banger.kit.grpc.StatusRewrite;
 import io.grpc.ClientInterceptor;
-import io.grpc.ForwardingClientCall;
-import io.grpc.ForwardingClientCallListener;
-import io.grpc.Metadata;
-import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import java.nio.file.Path;
 
 /**
- * Says which service's socket a connection failure was, and why, instead of gRPC's "io
- * exception": "vm-service's socket /run/banger/vm.sock refused the connection: Permission denied
- * (you are uid 1000)". A status the service itself sent (which may name a peer of its own that is
- * down) is left as it is.
+ * Says which service's socket a connection failure was, and why, instead of gRPC's "io exception":
+ * "vm-service's socket /run/banger/vm.sock refused the connection: Permission denied (you are uid
+ * 1000)". A status the service itself sent (which may name a peer of its own that is down) is left
+ * as it is.
  */
-record SocketNaming(String service, Path socket) implements ClientInterceptor {
+record SocketNaming(String service, Path socket) {
 
-  @Override
-  public <Q, A> ClientCall<Q, A> interceptCall(
-      MethodDescriptor<Q, A> method, CallOptions options, Channel next) {
-    return new ForwardingClientCall.SimpleForwardingClientCall<>(next.newCall(method, options)) {
-      @Override
-      public void start(Listener<A> listener, Metadata headers) {
-        super.start(
-            new ForwardingClientCallListener.SimpleForwardingClientCallListener<>(listener) {
-              @Override
-              public void onClose(Status status, Metadata trailers) {
-                super.onClose(named(status), trailers);
-              }
-            },
-            headers);
-      }
-    };
+  /** This naming as an interceptor of the socket's channel. */
+  ClientInterceptor interceptor() {
+    return new StatusRewrite(this::named);
   }
 
   Status named(Status s) {
@@ -43,9 +24,15 @@ record SocketNaming(String service, Path socket) implements ClientInterceptor {
     }
     String cause = rootMessage(s.getCause());
     if (cause.contains("Permission denied")) {
-      return s.withDescription(service + "'s socket " + socket + " refused the connection: permission denied"
-          + " (you are uid " + dev.banger.kit.state.HostIdentity.currentUid() + "; the socket's group or the"
-          + " service's allow list must include you)");
+      return s.withDescription(
+          service
+              + "'s socket "
+              + socket
+              + " refused the connection: permission denied"
+              + " (you are uid "
+              + dev.banger.kit.state.HostIdentity.currentUid()
+              + "; the socket's group or the"
+              + " service's allow list must include you)");
     }
     if (cause.contains("No such file") || cause.contains("Connection refused")) {
       return s.withDescription(service + " is not running (nothing listens on " + socket + ")");

@@ -15,11 +15,13 @@ import picocli.CommandLine.Option;
 /**
  * {@code banger ssh-config}: a {@code Host *.vm} block so plain {@code ssh NAME.vm} (and scp,
  * rsync, editors' remote modes) reach VMs with banger's key and pinned known_hosts. Printed by
- * default; {@code --install} writes it to {@code ~/.config/banger/ssh_config} and puts one
- * {@code Include} line at the top of {@code ~/.ssh/config} (an Include inside a Host block would
- * apply to that block only), leaving the rest of that file byte for byte.
+ * default; {@code --install} writes it to {@code ~/.config/banger/ssh_config} and puts one {@code
+ * Include} line at the top of {@code ~/.ssh/config} (an Include inside a Host block would apply to
+ * that block only), leaving the rest of that file byte for byte.
  */
-@Command(name = "ssh-config", description = "Print (or --install) an ssh config block for NAME.vm hosts.",
+@Command(
+    name = "ssh-config",
+    description = "Print (or --install) an ssh config block for NAME.vm hosts.",
     mixinStandardHelpOptions = true)
 final class SshConfigCommand implements Callable<Integer> {
 
@@ -30,7 +32,9 @@ final class SshConfigCommand implements Callable<Integer> {
   Mode mode;
 
   static final class Mode {
-    @Option(names = "--install", description = "Write ~/.config/banger/ssh_config and Include it from ~/.ssh/config.")
+    @Option(
+        names = "--install",
+        description = "Write ~/.config/banger/ssh_config and Include it from ~/.ssh/config.")
     boolean install;
 
     @Option(names = "--uninstall", description = "Remove that Include line and the file.")
@@ -46,9 +50,13 @@ final class SshConfigCommand implements Callable<Integer> {
     return "# Written by 'banger ssh-config'; regenerate rather than edit.\n"
         + "Host *.vm\n"
         + "  User root\n"
-        + "  IdentityFile " + quoted(s.sshKey()) + "\n"
+        + "  IdentityFile "
+        + quoted(s.sshKey())
+        + "\n"
         + "  IdentitiesOnly yes\n"
-        + "  UserKnownHostsFile " + quoted(s.knownHosts()) + "\n"
+        + "  UserKnownHostsFile "
+        + quoted(s.knownHosts())
+        + "\n"
         + "  StrictHostKeyChecking yes\n";
   }
 
@@ -78,7 +86,8 @@ final class SshConfigCommand implements Callable<Integer> {
       if (!Files.exists(sshConfig)) {
         if (!Files.isDirectory(sshConfig.getParent())) {
           Files.createDirectories(sshConfig.getParent());
-          Files.setPosixFilePermissions(sshConfig.getParent(), PosixFilePermissions.fromString("rwx------"));
+          Files.setPosixFilePermissions(
+              sshConfig.getParent(), PosixFilePermissions.fromString("rwx------"));
         }
         writeAtomically(sshConfig, (include + "\n").getBytes(StandardCharsets.UTF_8), "rw-------");
         out.println("wrote " + file + " and created " + sshConfig + " including it");
@@ -104,7 +113,10 @@ final class SshConfigCommand implements Callable<Integer> {
       }
     }
     boolean removed = Files.deleteIfExists(file);
-    out.println((removed ? "removed " + file : file + " was not there") + " and its Include line from " + sshConfig);
+    out.println(
+        (removed ? "removed " + file : file + " was not there")
+            + " and its Include line from "
+            + sshConfig);
     return 0;
   }
 
@@ -136,8 +148,11 @@ final class SshConfigCommand implements Callable<Integer> {
     Path target = Files.exists(file) ? file.toRealPath() : file;
     Path tmp = target.resolveSibling("." + target.getFileName() + ".banger-tmp");
     Files.write(tmp, bytes);
-    Files.setPosixFilePermissions(tmp, Files.exists(target) && newMode == null
-        ? Files.getPosixFilePermissions(target) : PosixFilePermissions.fromString(newMode == null ? "rw-------" : newMode));
+    Files.setPosixFilePermissions(
+        tmp,
+        Files.exists(target) && newMode == null
+            ? Files.getPosixFilePermissions(target)
+            : PosixFilePermissions.fromString(newMode == null ? "rw-------" : newMode));
     Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
   }
 }

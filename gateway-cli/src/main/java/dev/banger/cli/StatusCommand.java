@@ -12,30 +12,46 @@ import picocli.CommandLine.Option;
  * {@code banger status}: one line per service, from its health endpoint ({@link ServiceHealth}).
  * Exit 0 when all four serve, 1 otherwise, so scripts can wait on it.
  */
-@Command(name = "status", description = "Show whether each banger service is up.", mixinStandardHelpOptions = true)
+@Command(
+    name = "status",
+    description = "Show whether each banger service is up.",
+    mixinStandardHelpOptions = true)
 final class StatusCommand implements java.util.concurrent.Callable<Integer> {
 
   @CommandLine.ParentCommand Banger parent;
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-  @Option(names = {"-o", "--output"}, defaultValue = "table", description = "table or json")
+  @Option(
+      names = {"-o", "--output"},
+      defaultValue = "table",
+      description = "table or json")
   String output;
 
-  @Option(names = "--timeout", defaultValue = "2", paramLabel = "SECONDS", description = "Per-service deadline (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--timeout",
+      defaultValue = "2",
+      paramLabel = "SECONDS",
+      description = "Per-service deadline (default ${DEFAULT-VALUE}).")
   int timeoutSeconds;
 
   @Override
   public Integer call() throws Exception {
     if (!output.equals("table") && !output.equals("json")) {
-      throw new CommandLine.ParameterException(spec.commandLine(), "--output must be table or json, got \"" + output + "\"");
+      throw new CommandLine.ParameterException(
+          spec.commandLine(), "--output must be table or json, got \"" + output + "\"");
     }
     List<ServiceHealth.Row> rows = ServiceHealth.probeAll(parent.layout(), timeoutSeconds);
     PrintWriter out = spec.commandLine().getOut();
     if (output.equals("json")) {
-      out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(rows));
+      out.println(
+          new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(rows));
     } else {
       for (ServiceHealth.Row r : rows) {
-        out.printf("%-6s %-12s %s%s%n", r.service(), r.state(), r.socket(),
+        out.printf(
+            "%-6s %-12s %s%s%n",
+            r.service(),
+            r.state(),
+            r.socket(),
             r.detail().isEmpty() ? "" : "  (" + r.detail() + ")");
       }
     }

@@ -8,18 +8,24 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code banger system …}: banger as systemd services (docs/deploy.md). {@code install} copies
- * this installation to a prefix and writes the units, sysusers, tmpfiles, an example config and
- * a manifest; {@code status}, {@code restart} and {@code uninstall} work from that manifest.
+ * {@code banger system …}: banger as systemd services (docs/deploy.md). {@code install} copies this
+ * installation to a prefix and writes the units, sysusers, tmpfiles, an example config and a
+ * manifest; {@code status}, {@code restart} and {@code uninstall} work from that manifest.
  */
-@Command(name = "system", description = "Install banger's services as systemd units, and manage them.",
+@Command(
+    name = "system",
+    description = "Install banger's services as systemd units, and manage them.",
     mixinStandardHelpOptions = true)
 final class SystemCommand extends CommandGroup {
 
   /** {@code --etc}, which every subcommand takes: where the units, config and manifest are. */
   static final class EtcOption {
-    @Option(names = "--etc", paramLabel = "DIR", defaultValue = "/etc",
-        description = "Where systemd/system, sysusers.d, tmpfiles.d and banger/ are (default ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--etc",
+        paramLabel = "DIR",
+        defaultValue = "/etc",
+        description =
+            "Where systemd/system, sysusers.d, tmpfiles.d and banger/ are (default ${DEFAULT-VALUE}).")
     Path etc;
 
     SystemLayout layout(Path prefix, StateLayout state) {
@@ -29,12 +35,20 @@ final class SystemCommand extends CommandGroup {
 
   /** The manifest, or the sentence that there is none. */
   static InstallManifest installed(SystemLayout layout) {
-    return InstallManifest.read(layout.manifest()).orElseThrow(() -> new CliException(
-        "banger is not installed here: no " + layout.manifest() + " — see 'banger system install --help'"));
+    return InstallManifest.read(layout.manifest())
+        .orElseThrow(
+            () ->
+                new CliException(
+                    "banger is not installed here: no "
+                        + layout.manifest()
+                        + " — see 'banger system install --help'"));
   }
 
-  @Command(name = "restart", description = "Restart the four services (running VMs survive: vm-service has"
-      + " KillMode=process).", mixinStandardHelpOptions = true)
+  @Command(
+      name = "restart",
+      description =
+          "Restart the four services (running VMs survive: vm-service has" + " KillMode=process).",
+      mixinStandardHelpOptions = true)
   static final class Restart implements Callable<Integer> {
     @CommandLine.ParentCommand SystemCommand system;
     @CommandLine.Mixin EtcOption etc;
@@ -48,7 +62,8 @@ final class SystemCommand extends CommandGroup {
       if (!host.systemd()) {
         throw new CliException(host.noSystemd() + ": nothing to restart");
       }
-      new Systemd(host.runner(), system.out()).runAll(java.util.List.of(Systemd.systemctl("restart", null, m.units())));
+      new Systemd(host.runner(), system.out())
+          .runAll(java.util.List.of(Systemd.systemctl("restart", null, m.units())));
       system.out().println("restarted " + String.join(", ", m.units()));
       return 0;
     }

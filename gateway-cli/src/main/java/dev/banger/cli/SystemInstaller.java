@@ -24,9 +24,9 @@ import java.util.stream.Stream;
 
 /**
  * The file half of {@code banger system install}: the installation copied to PREFIX, the units,
- * sysusers and tmpfiles rendered into ETC, an example config if there is none, files of an
- * earlier install that this one no longer writes removed, and the manifest. Starting the
- * services is {@link Systemd}'s. Everything is checked ({@link #preflight}) before anything is written.
+ * sysusers and tmpfiles rendered into ETC, an example config if there is none, files of an earlier
+ * install that this one no longer writes removed, and the manifest. Starting the services is {@link
+ * Systemd}'s. Everything is checked ({@link #preflight}) before anything is written.
  */
 final class SystemInstaller {
 
@@ -41,9 +41,11 @@ final class SystemInstaller {
    * the JDK it was trained with (they name the jars' paths), and the quickstart's build stamp.
    * Never copied; the cache is trained afresh in PREFIX.
    */
-  static final Set<String> DERIVED = Set.of("lib/banger-cli.aot", "lib/banger-cli.jdk", "lib/.built");
+  static final Set<String> DERIVED =
+      Set.of("lib/banger-cli.aot", "lib/banger-cli.jdk", "lib/.built");
 
-  SystemInstaller(SystemLayout layout, Path home, String owner, PrintWriter out, CommandRunner runner) {
+  SystemInstaller(
+      SystemLayout layout, Path home, String owner, PrintWriter out, CommandRunner runner) {
     this.layout = layout;
     this.home = home;
     this.owner = owner;
@@ -53,22 +55,33 @@ final class SystemInstaller {
 
   /** The installation being copied has what install needs; PREFIX and it are not nested. */
   void preflight() throws IOException {
-    for (String f : Stream.concat(SystemLayout.UNIT_TEMPLATES.stream(),
-        Stream.of(SystemLayout.SYSUSERS_TEMPLATE, SystemLayout.TMPFILES_TEMPLATE)).toList()) {
+    for (String f :
+        Stream.concat(
+                SystemLayout.UNIT_TEMPLATES.stream(),
+                Stream.of(SystemLayout.SYSUSERS_TEMPLATE, SystemLayout.TMPFILES_TEMPLATE))
+            .toList()) {
       if (!Files.isRegularFile(home.resolve("systemd").resolve(f))) {
-        throw new CliException(home + " is not a complete banger installation: systemd/" + f + " is missing");
+        throw new CliException(
+            home + " is not a complete banger installation: systemd/" + f + " is missing");
       }
     }
     for (String f : List.of("bin/bangerd", "bin/banger", "conf/config.example.toml")) {
       if (!Files.isRegularFile(home.resolve(f))) {
-        throw new CliException(home + " is not a complete banger installation: " + f + " is missing");
+        throw new CliException(
+            home + " is not a complete banger installation: " + f + " is missing");
       }
     }
     if (!sameDir()) {
       Path prefixReal = realOrSelf(layout.prefix());
       if (prefixReal.startsWith(home) || home.startsWith(prefixReal)) {
-        throw new CliException("--prefix " + layout.prefix() + " and the running installation " + home
-            + " are inside one another; pick another --prefix", 2, null);
+        throw new CliException(
+            "--prefix "
+                + layout.prefix()
+                + " and the running installation "
+                + home
+                + " are inside one another; pick another --prefix",
+            2,
+            null);
       }
     }
   }
@@ -86,19 +99,36 @@ final class SystemInstaller {
       out.println("unit     " + to);
     }
     files.write(layout.sysusers(), render(SystemLayout.SYSUSERS_TEMPLATE, tokens), "rw-r--r--");
-    out.println("sysusers " + layout.sysusers() + " (banger-image, banger-net, group banger with " + owner + " in it)");
+    out.println(
+        "sysusers "
+            + layout.sysusers()
+            + " (banger-image, banger-net, group banger with "
+            + owner
+            + " in it)");
     files.write(layout.tmpfiles(), render(SystemLayout.TMPFILES_TEMPLATE, tokens), "rw-r--r--");
     out.println("tmpfiles " + layout.tmpfiles());
     config(files, earlier);
     earlier.ifPresent(m -> removeStale(files, m));
     files.mkdirs(layout.manifest().getParent());
-    InstallManifest manifest = files.manifest(owner, layout.prefix().toString(), SystemLayout.units(owner));
-    Path tmp = layout.manifest().resolveSibling("." + layout.manifest().getFileName() + ".banger-tmp");
+    InstallManifest manifest =
+        files.manifest(owner, layout.prefix().toString(), SystemLayout.units(owner));
+    Path tmp =
+        layout.manifest().resolveSibling("." + layout.manifest().getFileName() + ".banger-tmp");
     Files.write(tmp, manifest.toJson());
     Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-r--r--"));
-    Files.move(tmp, layout.manifest(), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-    out.println("manifest " + layout.manifest() + " (" + manifest.files().size() + " files, " + manifest.dirs().size()
-        + " directories: what 'banger system uninstall' removes)");
+    Files.move(
+        tmp,
+        layout.manifest(),
+        StandardCopyOption.REPLACE_EXISTING,
+        StandardCopyOption.ATOMIC_MOVE);
+    out.println(
+        "manifest "
+            + layout.manifest()
+            + " ("
+            + manifest.files().size()
+            + " files, "
+            + manifest.dirs().size()
+            + " directories: what 'banger system uninstall' removes)");
     return manifest;
   }
 
@@ -113,10 +143,13 @@ final class SystemInstaller {
     }
     List<Path> sources;
     try (Stream<Path> walk = Files.walk(home)) {
-      sources = walk.filter(Files::isRegularFile).filter(p -> !p.getFileName().toString().endsWith(".banger-tmp"))
-          .filter(p -> !DERIVED.contains(home.relativize(p).toString()))
-          .filter(p -> !p.getFileName().toString().startsWith(".banger-cli.aot."))
-          .sorted().toList();
+      sources =
+          walk.filter(Files::isRegularFile)
+              .filter(p -> !p.getFileName().toString().endsWith(".banger-tmp"))
+              .filter(p -> !DERIVED.contains(home.relativize(p).toString()))
+              .filter(p -> !p.getFileName().toString().startsWith(".banger-cli.aot."))
+              .sorted()
+              .toList();
     }
     for (Path from : sources) {
       files.copy(from, layout.prefix().resolve(home.relativize(from).toString()));
@@ -126,7 +159,8 @@ final class SystemInstaller {
 
   /**
    * PREFIX/bin/banger-aot-train: the AOT cache banger starts from (docs/cli.md, "Start-up"), made
-   * for PREFIX's own paths. Best effort: without it banger works, only starts slower (doctor says so).
+   * for PREFIX's own paths. Best effort: without it banger works, only starts slower (doctor says
+   * so).
    */
   private void trainStartupCache(InstallFiles files) throws IOException {
     if (sameDir() && Files.isRegularFile(layout.prefix().resolve("lib/banger-cli.aot"))) {
@@ -136,8 +170,11 @@ final class SystemInstaller {
     }
     CommandResult r;
     try {
-      r = runner.run(Command.of(layout.prefix().resolve("bin/banger-aot-train").toString())
-          .timeout(Duration.ofMinutes(2)).build());
+      r =
+          runner.run(
+              Command.of(layout.prefix().resolve("bin/banger-aot-train").toString())
+                  .timeout(Duration.ofMinutes(2))
+                  .build());
     } catch (dev.banger.kit.process.CommandFailedException e) {
       out.println("aot      not trained (" + e.getMessage() + "): banger starts without it");
       return;
@@ -146,8 +183,10 @@ final class SystemInstaller {
       keepDerived(files);
       out.println("aot      " + r.stdoutText().strip().replace("banger-aot-train: ", ""));
     } else {
-      out.println("aot      not trained (" + (r.stderrText().isBlank() ? "exit " + r.exitCode() : r.stderrText().strip())
-          + "): banger starts without it");
+      out.println(
+          "aot      not trained ("
+              + (r.stderrText().isBlank() ? "exit " + r.exitCode() : r.stderrText().strip())
+              + "): banger starts without it");
     }
   }
 
@@ -162,17 +201,25 @@ final class SystemInstaller {
   }
 
   private byte[] render(String template, Map<String, String> tokens) throws IOException {
-    return SystemTemplates.render(home.resolve("systemd").resolve(template), tokens).getBytes(StandardCharsets.UTF_8);
+    return SystemTemplates.render(home.resolve("systemd").resolve(template), tokens)
+        .getBytes(StandardCharsets.UTF_8);
   }
 
-  /** Written only where there is none; one an earlier install wrote stays (and stays in the manifest). */
+  /**
+   * Written only where there is none; one an earlier install wrote stays (and stays in the
+   * manifest).
+   */
   private void config(InstallFiles files, Optional<InstallManifest> earlier) throws IOException {
     Path cfg = layout.config();
-    Optional<InstallManifest.FileEntry> ours = earlier.flatMap(m -> m.files().stream()
-        .filter(f -> f.path().equals(cfg.toString())).findFirst());
+    Optional<InstallManifest.FileEntry> ours =
+        earlier.flatMap(
+            m -> m.files().stream().filter(f -> f.path().equals(cfg.toString())).findFirst());
     if (!Files.exists(cfg, LinkOption.NOFOLLOW_LINKS)) {
       String example = Files.readString(home.resolve("conf/config.example.toml"));
-      files.write(cfg, SystemTemplates.config(example, owner).getBytes(StandardCharsets.UTF_8), "rw-r--r--");
+      files.write(
+          cfg,
+          SystemTemplates.config(example, owner).getBytes(StandardCharsets.UTF_8),
+          "rw-r--r--");
       out.println("config   " + cfg + " (new: owner = \"" + owner + "\", sockets in group banger)");
       return;
     }
@@ -181,18 +228,31 @@ final class SystemInstaller {
     try {
       BangerConfig existing = ConfigLoader.parse(Files.readString(cfg), cfg.toString());
       if (!owner.equals(existing.owner())) {
-        out.println("         note: its owner is " + (existing.owner() == null ? "not set" : "\"" + existing.owner() + "\"")
-            + ", not \"" + owner + "\": set owner = \"" + owner + "\" there");
+        out.println(
+            "         note: its owner is "
+                + (existing.owner() == null ? "not set" : "\"" + existing.owner() + "\"")
+                + ", not \""
+                + owner
+                + "\": set owner = \""
+                + owner
+                + "\" there");
       }
     } catch (ConfigException | IOException e) {
       out.println("         note: bangerd will refuse it: " + e.getMessage());
     }
   }
 
-  /** Files the earlier install wrote and this one did not (older jars, another prefix), and their empty directories. */
+  /**
+   * Files the earlier install wrote and this one did not (older jars, another prefix), and their
+   * empty directories.
+   */
   private void removeStale(InstallFiles files, InstallManifest earlier) {
-    Set<String> now = files.fileEntries().stream().map(InstallManifest.FileEntry::path).collect(Collectors.toSet());
-    List<InstallManifest.FileEntry> stale = earlier.files().stream().filter(f -> !now.contains(f.path())).toList();
+    Set<String> now =
+        files.fileEntries().stream()
+            .map(InstallManifest.FileEntry::path)
+            .collect(Collectors.toSet());
+    List<InstallManifest.FileEntry> stale =
+        earlier.files().stream().filter(f -> !now.contains(f.path())).toList();
     try {
       int n = InstallRemoval.files(stale, false, out);
       InstallRemoval.emptyDirs(files.dirs(), d -> files.needed(d, layout.manifest()), null);

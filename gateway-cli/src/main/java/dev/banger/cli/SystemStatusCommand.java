@@ -20,7 +20,9 @@ import picocli.CommandLine.Option;
  * as {@code banger status}). Exit 0 when installed with every unit file present and all four
  * sockets serving, 1 otherwise.
  */
-@Command(name = "status", description = "Show whether banger's units are installed, enabled and running.",
+@Command(
+    name = "status",
+    description = "Show whether banger's units are installed, enabled and running.",
     mixinStandardHelpOptions = true)
 final class SystemStatusCommand implements Callable<Integer> {
 
@@ -28,15 +30,28 @@ final class SystemStatusCommand implements Callable<Integer> {
   @CommandLine.Mixin SystemCommand.EtcOption etc;
   @CommandLine.Mixin Output output;
 
-  @Option(names = "--timeout", defaultValue = "2", paramLabel = "SECONDS", description = "Per-socket deadline (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--timeout",
+      defaultValue = "2",
+      paramLabel = "SECONDS",
+      description = "Per-socket deadline (default ${DEFAULT-VALUE}).")
   int timeoutSeconds;
 
-  /** One unit: its file under ETC, and systemd's is-active/is-enabled words (null when systemd is not running). */
+  /**
+   * One unit: its file under ETC, and systemd's is-active/is-enabled words (null when systemd is
+   * not running).
+   */
   record UnitRow(String unit, String file, boolean installed, String active, String enabled) {}
 
-  record Report(boolean installed, String manifest, String owner, String prefix, boolean systemd,
+  record Report(
+      boolean installed,
+      String manifest,
+      String owner,
+      String prefix,
+      boolean systemd,
       @JsonProperty("systemd_detail") String systemdDetail,
-      List<UnitRow> units, List<ServiceHealth.Row> sockets) {}
+      List<UnitRow> units,
+      List<ServiceHealth.Row> sockets) {}
 
   @Override
   public Integer call() throws Exception {
@@ -44,42 +59,75 @@ final class SystemStatusCommand implements Callable<Integer> {
     SystemHost host = SystemHost.current.get();
     SystemLayout layout = etc.layout(null, StateLayout.production());
     Optional<InstallManifest> m = InstallManifest.read(layout.manifest());
-    List<String> units = m.map(InstallManifest::units).orElse(SystemLayout.units("OWNER").stream()
-        .map(u -> u.replace("@OWNER", "@")).toList());
+    List<String> units =
+        m.map(InstallManifest::units)
+            .orElse(
+                SystemLayout.units("OWNER").stream().map(u -> u.replace("@OWNER", "@")).toList());
     Systemd systemd = new Systemd(host.runner(), system.out());
     List<UnitRow> rows = new ArrayList<>();
     for (String u : units) {
       boolean file = Files.isRegularFile(layout.unitFile(u));
-      rows.add(new UnitRow(u, layout.unitFile(u).toString(), file,
-          host.systemd() && m.isPresent() ? systemd.query("is-active", u) : null,
-          host.systemd() && m.isPresent() ? systemd.query("is-enabled", u) : null));
+      rows.add(
+          new UnitRow(
+              u,
+              layout.unitFile(u).toString(),
+              file,
+              host.systemd() && m.isPresent() ? systemd.query("is-active", u) : null,
+              host.systemd() && m.isPresent() ? systemd.query("is-enabled", u) : null));
     }
-    List<ServiceHealth.Row> sockets = ServiceHealth.probeAll(system.parent.layout(), timeoutSeconds);
-    Report r = new Report(m.isPresent(), layout.manifest().toString(), m.map(InstallManifest::owner).orElse(null),
-        m.map(InstallManifest::prefix).orElse(null), host.systemd(), host.systemd() ? "running" : host.noSystemd(),
-        rows, sockets);
+    List<ServiceHealth.Row> sockets =
+        ServiceHealth.probeAll(system.parent.layout(), timeoutSeconds);
+    Report r =
+        new Report(
+            m.isPresent(),
+            layout.manifest().toString(),
+            m.map(InstallManifest::owner).orElse(null),
+            m.map(InstallManifest::prefix).orElse(null),
+            host.systemd(),
+            host.systemd() ? "running" : host.noSystemd(),
+            rows,
+            sockets);
     if (json) {
-      system.out().println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(r));
+      system
+          .out()
+          .println(
+              new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(r));
     } else {
       table(r, system.out());
     }
-    boolean ok = r.installed() && rows.stream().allMatch(UnitRow::installed)
-        && sockets.stream().allMatch(ServiceHealth.Row::serving);
+    boolean ok =
+        r.installed()
+            && rows.stream().allMatch(UnitRow::installed)
+            && sockets.stream().allMatch(ServiceHealth.Row::serving);
     return ok ? 0 : 1;
   }
 
   private static void table(Report r, PrintWriter out) {
-    out.println(r.installed() ? "installed: yes (owner " + r.owner() + ", prefix " + r.prefix() + "; " + r.manifest() + ")"
-        : "installed: no (no " + r.manifest() + ")");
+    out.println(
+        r.installed()
+            ? "installed: yes (owner "
+                + r.owner()
+                + ", prefix "
+                + r.prefix()
+                + "; "
+                + r.manifest()
+                + ")"
+            : "installed: no (no " + r.manifest() + ")");
     out.println("systemd:   " + r.systemdDetail());
     out.printf("%-28s %-10s %-10s %-10s%n", "UNIT", "FILE", "ACTIVE", "ENABLED");
     for (UnitRow u : r.units()) {
-      out.printf("%-28s %-10s %-10s %-10s%n", u.unit(), u.installed() ? "installed" : "missing",
-          u.active() == null ? "-" : u.active(), u.enabled() == null ? "-" : u.enabled());
+      out.printf(
+          "%-28s %-10s %-10s %-10s%n",
+          u.unit(),
+          u.installed() ? "installed" : "missing",
+          u.active() == null ? "-" : u.active(),
+          u.enabled() == null ? "-" : u.enabled());
     }
     out.printf("%-6s %-12s %s%n", "SOCKET", "STATE", "PATH");
     for (ServiceHealth.Row s : r.sockets()) {
-      out.printf("%-6s %-12s %s%s%n", s.service(), s.state(), s.socket(), s.detail().isEmpty() ? "" : "  (" + s.detail() + ")");
+      out.printf(
+          "%-6s %-12s %s%s%n",
+          s.service(), s.state(), s.socket(), s.detail().isEmpty() ? "" : "  (" + s.detail() + ")");
     }
   }
 }

@@ -9,7 +9,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
-/** systemd's programs as {@code banger system} runs them: argument vectors, one printed line each. */
+/**
+ * systemd's programs as {@code banger system} runs them: argument vectors, one printed line each.
+ */
 final class Systemd {
 
   private static final Duration TIMEOUT = Duration.ofMinutes(5);
@@ -22,11 +24,15 @@ final class Systemd {
     this.out = out;
   }
 
-  /** What makes an installed banger run: its users, its directories, the units enabled and started. */
+  /**
+   * What makes an installed banger run: its users, its directories, the units enabled and started.
+   */
   static List<Command> startCommands(SystemLayout layout, String owner) {
     return List.of(
         Command.of("systemd-sysusers", layout.sysusers().toString()).timeout(TIMEOUT).build(),
-        Command.of("systemd-tmpfiles", "--create", layout.tmpfiles().toString()).timeout(TIMEOUT).build(),
+        Command.of("systemd-tmpfiles", "--create", layout.tmpfiles().toString())
+            .timeout(TIMEOUT)
+            .build(),
         Command.of("systemctl", "daemon-reload").timeout(TIMEOUT).build(),
         systemctl("enable", "--now", SystemLayout.units(owner)));
   }
@@ -45,13 +51,22 @@ final class Systemd {
     for (Command c : commands) {
       CommandResult r = run(c);
       if (!r.succeeded()) {
-        throw new CliException("'" + c.display() + "' exited " + r.exitCode() + ": " + r.stderrText().strip()
-            + " — see 'journalctl -xe' and 'banger system status'");
+        throw new CliException(
+            "'"
+                + c.display()
+                + "' exited "
+                + r.exitCode()
+                + ": "
+                + r.stderrText().strip()
+                + " — see 'journalctl -xe' and 'banger system status'");
       }
     }
   }
 
-  /** Runs it, printing it first; a failure is printed, not thrown (uninstall goes on removing files). */
+  /**
+   * Runs it, printing it first; a failure is printed, not thrown (uninstall goes on removing
+   * files).
+   */
   boolean tryRun(Command c) {
     CommandResult r = run(c);
     if (!r.succeeded()) {
@@ -60,12 +75,18 @@ final class Systemd {
     return r.succeeded();
   }
 
-  /** {@code systemctl is-active|is-enabled UNIT}: its one word ("active", "inactive", "enabled", "not-found"…). */
+  /**
+   * {@code systemctl is-active|is-enabled UNIT}: its one word ("active", "inactive", "enabled",
+   * "not-found"…).
+   */
   String query(String verb, String unit) {
     try {
-      CommandResult r = runner.run(Command.of("systemctl", verb, unit).timeout(Duration.ofSeconds(30)).build());
+      CommandResult r =
+          runner.run(Command.of("systemctl", verb, unit).timeout(Duration.ofSeconds(30)).build());
       String word = r.stdoutText().strip();
-      return word.isEmpty() ? "unknown (exit " + r.exitCode() + ")" : word.lines().findFirst().orElse(word);
+      return word.isEmpty()
+          ? "unknown (exit " + r.exitCode() + ")"
+          : word.lines().findFirst().orElse(word);
     } catch (CommandFailedException e) {
       return "unknown (" + e.getMessage() + ")";
     }
@@ -77,8 +98,10 @@ final class Systemd {
     try {
       return runner.run(c);
     } catch (CommandFailedException e) {
-      throw new CliException(e.kind() == CommandFailedException.Kind.NOT_FOUND
-          ? c.program() + " is not installed here" : "'" + c.display() + "' failed: " + e.getMessage());
+      throw new CliException(
+          e.kind() == CommandFailedException.Kind.NOT_FOUND
+              ? c.program() + " is not installed here"
+              : "'" + c.display() + "' failed: " + e.getMessage());
     }
   }
 }

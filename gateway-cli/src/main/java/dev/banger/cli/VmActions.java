@@ -17,8 +17,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * The commands that act on one or more VMs by name, through {@link FanOut}: each VM its own
- * call, all at once, one line each, exit 1 when any failed.
+ * The commands that act on one or more VMs by name, through {@link FanOut}: each VM its own call,
+ * all at once, one line each, exit 1 when any failed.
  */
 final class VmActions {
 
@@ -31,7 +31,9 @@ final class VmActions {
     @Parameters(arity = "1..*", paramLabel = "VM", description = "VM names or ids.")
     List<String> refs;
 
-    @Option(names = {"-q", "--quiet"}, description = "No progress.")
+    @Option(
+        names = {"-q", "--quiet"},
+        description = "No progress.")
     boolean quiet;
 
     /** Does the work for one VM; returns what to print for it. */
@@ -40,7 +42,8 @@ final class VmActions {
     @Override
     public Integer call() {
       try (Services s = vm.services()) {
-        return FanOut.each(refs, ref -> act(s, ref), vm.spec.commandLine().getOut(), vm.err(), vm.parent.debug);
+        return FanOut.each(
+            refs, ref -> act(s, ref), vm.spec.commandLine().getOut(), vm.err(), vm.parent.debug);
       }
     }
   }
@@ -50,22 +53,38 @@ final class VmActions {
     @Override
     String act(Services s, String ref) {
       boolean one = refs.size() == 1;
-      Vm v = VmCommand.start(s, ref, new ProgressPrinter(vm.err(), one && ProgressPrinter.stderrIsTerminal(),
-          quiet || !one));
+      Vm v =
+          VmCommand.start(
+              s,
+              ref,
+              new ProgressPrinter(
+                  vm.err(), one && ProgressPrinter.stderrIsTerminal(), quiet || !one));
       return v.getName() + " running at " + v.getIpAddress();
     }
   }
 
-  @Command(name = "stop", description = "Power VMs off (guest poweroff, then the power button, then kill).",
+  @Command(
+      name = "stop",
+      description = "Power VMs off (guest poweroff, then the power button, then kill).",
       mixinStandardHelpOptions = true)
   static final class Stop extends Many {
-    @Option(names = "--timeout", paramLabel = "SECONDS", description = "Wait this long for the guest before killing it.")
+    @Option(
+        names = "--timeout",
+        paramLabel = "SECONDS",
+        description = "Wait this long for the guest before killing it.")
     int timeout;
 
     @Override
     String act(Services s, String ref) {
-      Vm v = s.vmLong().stopVm(StopVmRequest.newBuilder().setVm(ref).setTimeoutSeconds(timeout)
-          .setRequestId(UUID.randomUUID().toString()).build()).getVm();
+      Vm v =
+          s.vmLong()
+              .stopVm(
+                  StopVmRequest.newBuilder()
+                      .setVm(ref)
+                      .setTimeoutSeconds(timeout)
+                      .setRequestId(UUID.randomUUID().toString())
+                      .build())
+              .getVm();
       return v.getName() + " " + VmCommand.state(v);
     }
   }
@@ -75,8 +94,14 @@ final class VmActions {
     @Override
     String act(Services s, String ref) {
       Vm v = null;
-      for (var it = s.vmLong().restartVm(RestartVmRequest.newBuilder().setVm(ref)
-          .setRequestId(UUID.randomUUID().toString()).build()); it.hasNext(); ) {
+      for (var it =
+              s.vmLong()
+                  .restartVm(
+                      RestartVmRequest.newBuilder()
+                          .setVm(ref)
+                          .setRequestId(UUID.randomUUID().toString())
+                          .build());
+          it.hasNext(); ) {
         var r = it.next();
         if (r.hasVm()) {
           v = r.getVm();
@@ -86,47 +111,75 @@ final class VmActions {
     }
   }
 
-  @Command(name = "kill", description = "Kill VMs at once (the guest gets no chance to sync).",
+  @Command(
+      name = "kill",
+      description = "Kill VMs at once (the guest gets no chance to sync).",
       mixinStandardHelpOptions = true)
   static final class Kill extends Many {
     @Override
     String act(Services s, String ref) {
-      Vm v = s.vm().killVm(KillVmRequest.newBuilder().setVm(ref).setRequestId(UUID.randomUUID().toString())
-          .build()).getVm();
+      Vm v =
+          s.vm()
+              .killVm(
+                  KillVmRequest.newBuilder()
+                      .setVm(ref)
+                      .setRequestId(UUID.randomUUID().toString())
+                      .build())
+              .getVm();
       return v.getName() + " " + VmCommand.state(v);
     }
   }
 
-  @Command(name = "delete", aliases = "rm", description = "Delete VMs and everything they hold.",
+  @Command(
+      name = "delete",
+      aliases = "rm",
+      description = "Delete VMs and everything they hold.",
       mixinStandardHelpOptions = true)
   static final class Delete extends Many {
-    @Option(names = {"-f", "--force"}, description = "Delete running VMs too (they are killed).")
+    @Option(
+        names = {"-f", "--force"},
+        description = "Delete running VMs too (they are killed).")
     boolean force;
 
     @Override
     String act(Services s, String ref) {
-      s.vmLong().deleteVm(DeleteVmRequest.newBuilder().setVm(ref).setForce(force)
-          .setRequestId(UUID.randomUUID().toString()).build());
+      s.vmLong()
+          .deleteVm(
+              DeleteVmRequest.newBuilder()
+                  .setVm(ref)
+                  .setForce(force)
+                  .setRequestId(UUID.randomUUID().toString())
+                  .build());
       return ref + " deleted";
     }
   }
 
-  @Command(name = "prune", description = "Delete every VM that is not running.", mixinStandardHelpOptions = true)
+  @Command(
+      name = "prune",
+      description = "Delete every VM that is not running.",
+      mixinStandardHelpOptions = true)
   static final class Prune implements Callable<Integer> {
     @CommandLine.ParentCommand VmCommand vm;
 
     @Override
     public Integer call() {
       try (Services s = vm.services()) {
-        PruneVmsResponse r = s.vmLong().pruneVms(PruneVmsRequest.newBuilder()
-            .setRequestId(UUID.randomUUID().toString()).build());
+        PruneVmsResponse r =
+            s.vmLong()
+                .pruneVms(
+                    PruneVmsRequest.newBuilder()
+                        .setRequestId(UUID.randomUUID().toString())
+                        .build());
         r.getDeletedList().forEach(n -> vm.spec.commandLine().getOut().println(n + " deleted"));
         return 0;
       }
     }
   }
 
-  @Command(name = "set", description = "Change a stopped VM's vCPUs or memory.", mixinStandardHelpOptions = true)
+  @Command(
+      name = "set",
+      description = "Change a stopped VM's vCPUs or memory.",
+      mixinStandardHelpOptions = true)
   static final class Set implements Callable<Integer> {
     @CommandLine.ParentCommand VmCommand vm;
 
@@ -136,7 +189,10 @@ final class VmActions {
     @Option(names = "--vcpu")
     Integer vcpu;
 
-    @Option(names = "--memory", paramLabel = "SIZE", description = "e.g. 2G; a plain number is MiB.")
+    @Option(
+        names = "--memory",
+        paramLabel = "SIZE",
+        description = "e.g. 2G; a plain number is MiB.")
     String memory;
 
     @Override
@@ -144,17 +200,26 @@ final class VmActions {
       if (vcpu == null && memory == null) {
         throw new CliException("say what to change: --vcpu and/or --memory", 2, null);
       }
-      SetVmRequest.Builder b = SetVmRequest.newBuilder().setVm(ref).setRequestId(UUID.randomUUID().toString());
+      SetVmRequest.Builder b =
+          SetVmRequest.newBuilder().setVm(ref).setRequestId(UUID.randomUUID().toString());
       if (vcpu != null) {
         b.setVcpu(vcpu);
       }
       if (memory != null) {
-        b.setMemoryMib((int) (Sizes.bytes("--memory", memory.matches("[0-9]+") ? memory + "M" : memory) >> 20));
+        b.setMemoryMib(
+            (int)
+                (Sizes.bytes("--memory", memory.matches("[0-9]+") ? memory + "M" : memory) >> 20));
       }
       try (Services s = vm.services()) {
         Vm v = s.vm().setVm(b.build()).getVm();
-        vm.spec.commandLine().getOut().printf("%s: %d vCPU, %s%n", v.getName(), v.getSpec().getVcpu(),
-            Sizes.human((long) v.getSpec().getMemoryMib() << 20));
+        vm.spec
+            .commandLine()
+            .getOut()
+            .printf(
+                "%s: %d vCPU, %s%n",
+                v.getName(),
+                v.getSpec().getVcpu(),
+                Sizes.human((long) v.getSpec().getMemoryMib() << 20));
         return 0;
       }
     }

@@ -11,12 +11,14 @@ import picocli.CommandLine;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code banger vm cp SRC… DST}: files and directories between the host and a VM, one side
- * {@code VM:/path}. The system's scp in SFTP mode ({@code -s}: the remote path is a path, never
- * a shell word), recursive, modes and times kept ({@code -p}), with banger's key and known_hosts
- * like {@code vm ssh}.
+ * {@code banger vm cp SRC… DST}: files and directories between the host and a VM, one side {@code
+ * VM:/path}. The system's scp in SFTP mode ({@code -s}: the remote path is a path, never a shell
+ * word), recursive, modes and times kept ({@code -p}), with banger's key and known_hosts like
+ * {@code vm ssh}.
  */
-@CommandLine.Command(name = "cp", description = "Copy files between the host and a VM (VM:/path on one side).",
+@CommandLine.Command(
+    name = "cp",
+    description = "Copy files between the host and a VM (VM:/path on one side).",
     mixinStandardHelpOptions = true)
 final class VmCpCommand implements Callable<Integer> {
 
@@ -46,8 +48,11 @@ final class VmCpCommand implements Callable<Integer> {
     List<Side> srcs = sides.subList(0, sides.size() - 1);
     boolean upload = dst.remote();
     if (upload ? srcs.stream().anyMatch(Side::remote) : !srcs.stream().allMatch(Side::remote)) {
-      throw new CliException("vm cp copies between the host and one VM: either SRC… on the host and DST as VM:/path,"
-          + " or SRC… as VM:/path and DST on the host", 2, null);
+      throw new CliException(
+          "vm cp copies between the host and one VM: either SRC… on the host and DST as VM:/path,"
+              + " or SRC… as VM:/path and DST on the host",
+          2,
+          null);
     }
     String name = upload ? dst.vm() : srcs.getFirst().vm();
     if (!upload && srcs.stream().anyMatch(x -> !x.vm().equals(name))) {
@@ -61,7 +66,8 @@ final class VmCpCommand implements Callable<Integer> {
       for (Side x : srcs) {
         argv.add(upload ? CliPaths.existing("source", Path.of(x.path())) : at + x.path());
       }
-      argv.add(upload ? at + dst.path() : Path.of(dst.path()).toAbsolutePath().normalize().toString());
+      argv.add(
+          upload ? at + dst.path() : Path.of(dst.path()).toAbsolutePath().normalize().toString());
       return GuestShell.interactive(argv);
     }
   }

@@ -8,7 +8,10 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code banger vm create}: records a VM and starts it (unless --no-start); prints its name. */
-@Command(name = "create", description = "Create a VM and start it.", mixinStandardHelpOptions = true)
+@Command(
+    name = "create",
+    description = "Create a VM and start it.",
+    mixinStandardHelpOptions = true)
 final class VmCreateCommand implements Callable<Integer> {
 
   @CommandLine.ParentCommand VmCommand vm;
@@ -17,14 +20,19 @@ final class VmCreateCommand implements Callable<Integer> {
   @Option(names = "--no-start", description = "Only record the VM.")
   boolean noStart;
 
-  @Option(names = {"-q", "--quiet"}, description = "No progress.")
+  @Option(
+      names = {"-q", "--quiet"},
+      description = "No progress.")
   boolean quiet;
 
   @Override
   public Integer call() {
     try (Services s = vm.services()) {
-      Vm created = VmCommand.create(s, specOptions.request().setNoStart(noStart).build(),
-          new ProgressPrinter(vm.err(), ProgressPrinter.stderrIsTerminal(), quiet));
+      Vm created =
+          VmCommand.create(
+              s,
+              specOptions.request().setNoStart(noStart).build(),
+              new ProgressPrinter(vm.err(), ProgressPrinter.stderrIsTerminal(), quiet));
       vm.spec.commandLine().getOut().println(created.getName());
       return 0;
     }

@@ -17,11 +17,14 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code banger vm exec VM -- CMD…}: CMD in the VM's workspace (the last prepare's guest path),
- * its exit status banger's. The host checkout's HEAD is compared with the one prepared: when it
- * moved, a warning says the guest has the older tree, and {@code --auto-prepare} copies it again.
+ * {@code banger vm exec VM -- CMD…}: CMD in the VM's workspace (the last prepare's guest path), its
+ * exit status banger's. The host checkout's HEAD is compared with the one prepared: when it moved,
+ * a warning says the guest has the older tree, and {@code --auto-prepare} copies it again.
  */
-@CommandLine.Command(name = "exec", description = "Run a command in a VM's workspace.", mixinStandardHelpOptions = true)
+@CommandLine.Command(
+    name = "exec",
+    description = "Run a command in a VM's workspace.",
+    mixinStandardHelpOptions = true)
 final class VmExecCommand implements Callable<Integer> {
 
   @CommandLine.ParentCommand VmCommand vm;
@@ -32,19 +35,27 @@ final class VmExecCommand implements Callable<Integer> {
   @Parameters(index = "1..*", paramLabel = "CMD", description = "The command, after --.")
   List<String> command = List.of();
 
-  @Option(names = "--guest-path", paramLabel = "P", description = "Run there instead of the recorded workspace.")
+  @Option(
+      names = "--guest-path",
+      paramLabel = "P",
+      description = "Run there instead of the recorded workspace.")
   String guestPath;
 
-  @Option(names = "--auto-prepare", description = "Copy the checkout again first when its HEAD moved since the prepare.")
+  @Option(
+      names = "--auto-prepare",
+      description = "Copy the checkout again first when its HEAD moved since the prepare.")
   boolean autoPrepare;
 
-  @Option(names = {"-q", "--quiet"}, description = "No progress, no warning.")
+  @Option(
+      names = {"-q", "--quiet"},
+      description = "No progress, no warning.")
   boolean quiet;
 
   @Override
   public Integer call() {
     if (command.isEmpty()) {
-      throw new CliException("a command is required after --: banger vm exec " + vmRef + " -- make test", 2, null);
+      throw new CliException(
+          "a command is required after --: banger vm exec " + vmRef + " -- make test", 2, null);
     }
     PrintWriter err = vm.err();
     try (Services s = vm.services()) {
@@ -53,8 +64,13 @@ final class VmExecCommand implements Callable<Integer> {
       String dir = guestPath;
       if (dir == null) {
         if (!v.hasWorkspace()) {
-          throw new CliException("vm \"" + v.getName() + "\" has no workspace — copy one in with 'banger vm workspace"
-              + " prepare " + v.getName() + " PATH', or give --guest-path");
+          throw new CliException(
+              "vm \""
+                  + v.getName()
+                  + "\" has no workspace — copy one in with 'banger vm workspace"
+                  + " prepare "
+                  + v.getName()
+                  + " PATH', or give --guest-path");
         }
         Workspace w = v.getWorkspace();
         dir = w.getGuestPath();
@@ -62,15 +78,29 @@ final class VmExecCommand implements Callable<Integer> {
         if (now != null && !now.equals(w.getHeadCommit())) {
           if (autoPrepare) {
             // Again as it was made: the same path, untracked files or not, the same guest branch.
-            PrepareWorkspaceResult r = VmWorkspaceCommand.prepare(s, WorkspaceOptions.of(w.getGuestPath(),
-                w.getIncludeUntracked(), w.getBranch()).request(v.getId(), Path.of(w.getHostPath())).build(),
-                new ProgressPrinter(err, ProgressPrinter.stderrIsTerminal(), quiet));
+            PrepareWorkspaceResult r =
+                VmWorkspaceCommand.prepare(
+                    s,
+                    WorkspaceOptions.of(w.getGuestPath(), w.getIncludeUntracked(), w.getBranch())
+                        .request(v.getId(), Path.of(w.getHostPath()))
+                        .build(),
+                    new ProgressPrinter(err, ProgressPrinter.stderrIsTerminal(), quiet));
             if (!quiet) {
               VmWorkspaceCommand.summary(err, v.getName(), r);
             }
           } else if (!quiet) {
-            err.println("banger: warning: " + w.getHostPath() + " is at " + shortId(now) + ", but " + v.getName() + ":"
-                + dir + " was prepared at " + shortId(w.getHeadCommit()) + " — --auto-prepare copies it again");
+            err.println(
+                "banger: warning: "
+                    + w.getHostPath()
+                    + " is at "
+                    + shortId(now)
+                    + ", but "
+                    + v.getName()
+                    + ":"
+                    + dir
+                    + " was prepared at "
+                    + shortId(w.getHeadCommit())
+                    + " — --auto-prepare copies it again");
           }
         }
       }
@@ -78,11 +108,18 @@ final class VmExecCommand implements Callable<Integer> {
     }
   }
 
-  /** The host checkout's HEAD now, or null when it cannot be read (moved away, no git): no warning then. */
+  /**
+   * The host checkout's HEAD now, or null when it cannot be read (moved away, no git): no warning
+   * then.
+   */
   static String hostHead(Path root) {
     try {
-      CommandResult r = new HostCommandRunner().run(Command.of("git", "-C", root.toString(), "rev-parse", "--verify",
-          "-q", "HEAD").timeout(Duration.ofSeconds(20)).build());
+      CommandResult r =
+          new HostCommandRunner()
+              .run(
+                  Command.of("git", "-C", root.toString(), "rev-parse", "--verify", "-q", "HEAD")
+                      .timeout(Duration.ofSeconds(20))
+                      .build());
       return r.succeeded() ? r.stdoutText().strip() : null;
     } catch (CommandFailedException e) {
       return null;

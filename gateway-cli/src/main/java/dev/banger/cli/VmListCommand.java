@@ -14,13 +14,19 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code banger vm list} (also {@code ls}, {@code ps}): every VM, all pages. */
-@Command(name = "list", aliases = {"ls", "ps"}, description = "List VMs.", mixinStandardHelpOptions = true)
+@Command(
+    name = "list",
+    aliases = {"ls", "ps"},
+    description = "List VMs.",
+    mixinStandardHelpOptions = true)
 final class VmListCommand implements Callable<Integer> {
 
   @CommandLine.ParentCommand VmCommand vm;
   @Mixin Output output;
 
-  @Option(names = "--state", description = "Only VMs in this state (created, running, stopped, error, …).")
+  @Option(
+      names = "--state",
+      description = "Only VMs in this state (created, running, stopped, error, …).")
   String state;
 
   @Override
@@ -31,8 +37,12 @@ final class VmListCommand implements Callable<Integer> {
       try {
         req.setState(VmState.valueOf("VM_STATE_" + state.toUpperCase(Locale.ROOT)));
       } catch (IllegalArgumentException e) {
-        throw new CliException("--state must be created, starting, running, stopping, stopped or error, got \""
-            + state + "\"", 2, null);
+        throw new CliException(
+            "--state must be created, starting, running, stopping, stopped or error, got \""
+                + state
+                + "\"",
+            2,
+            null);
       }
     }
     List<Vm> all = new ArrayList<>();

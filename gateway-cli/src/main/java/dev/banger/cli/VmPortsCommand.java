@@ -18,10 +18,13 @@ import picocli.CommandLine.Parameters;
 
 /**
  * {@code banger vm ports VM…}: the TCP and UDP sockets listening in each guest ({@code ss} over
- * SSH), as {@code <name>.vm:<port>}, with an {@code http://} link for a TCP port that answers
- * HTTP (asked from here, so only ports the host can reach).
+ * SSH), as {@code <name>.vm:<port>}, with an {@code http://} link for a TCP port that answers HTTP
+ * (asked from here, so only ports the host can reach).
  */
-@CommandLine.Command(name = "ports", description = "List the ports VMs listen on.", mixinStandardHelpOptions = true)
+@CommandLine.Command(
+    name = "ports",
+    description = "List the ports VMs listen on.",
+    mixinStandardHelpOptions = true)
 final class VmPortsCommand implements Callable<Integer> {
 
   @CommandLine.ParentCommand VmCommand vm;
@@ -33,7 +36,8 @@ final class VmPortsCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     List<Map<String, Object>> rows = new ArrayList<>();
-    List<GuestPorts.Port> ports = new ArrayList<>();   // beside rows, for the table's "guest only" mark
+    List<GuestPorts.Port> ports =
+        new ArrayList<>(); // beside rows, for the table's "guest only" mark
     try (Services s = vm.services()) {
       for (String ref : refs) {
         Vm v = VmCommand.get(s, ref);
@@ -46,7 +50,8 @@ final class VmPortsCommand implements Callable<Integer> {
           row.put("port", p.port());
           row.put("endpoint", v.getName() + ".vm:" + p.port());
           row.put("process", p.process());
-          boolean http = p.proto().equals("tcp") && !p.loopbackOnly() && GuestPorts.speaksHttp(ip, p.port());
+          boolean http =
+              p.proto().equals("tcp") && !p.loopbackOnly() && GuestPorts.speaksHttp(ip, p.port());
           row.put("url", http ? "http://" + v.getName() + ".vm:" + p.port() + "/" : "");
           rows.add(row);
           ports.add(p);
@@ -55,15 +60,19 @@ final class VmPortsCommand implements Callable<Integer> {
     }
     PrintWriter out = vm.spec.commandLine().getOut();
     if (output.json()) {
-      out.println(new com.fasterxml.jackson.databind.ObjectMapper()
-          .enable(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT).writeValueAsString(rows));
+      out.println(
+          new com.fasterxml.jackson.databind.ObjectMapper()
+              .enable(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT)
+              .writeValueAsString(rows));
       return 0;
     }
     out.printf("%-16s %-5s %-24s %-12s %s%n", "VM", "PROTO", "ENDPOINT", "PROCESS", "URL");
     for (int i = 0; i < rows.size(); i++) {
       Map<String, Object> r = rows.get(i);
       String endpoint = r.get("endpoint") + (ports.get(i).loopbackOnly() ? " (guest only)" : "");
-      out.printf("%-16s %-5s %-24s %-12s %s%n", r.get("vm"), r.get("proto"), endpoint, r.get("process"), r.get("url"));
+      out.printf(
+          "%-16s %-5s %-24s %-12s %s%n",
+          r.get("vm"), r.get("proto"), endpoint, r.get("process"), r.get("url"));
     }
     return 0;
   }
@@ -71,10 +80,16 @@ final class VmPortsCommand implements Callable<Integer> {
   private static String ss(Services s, String ip, String name) {
     List<String> argv = GuestShell.argvRemote(s, ip, false, GuestPorts.SS);
     try {
-      CommandResult r = new HostCommandRunner().run(Command.of(argv).timeout(Duration.ofSeconds(60)).build());
+      CommandResult r =
+          new HostCommandRunner().run(Command.of(argv).timeout(Duration.ofSeconds(60)).build());
       if (!r.succeeded()) {
-        throw new CliException("cannot list the ports of vm \"" + name + "\": ssh exited " + r.exitCode() + " "
-            + r.stderrText().strip());
+        throw new CliException(
+            "cannot list the ports of vm \""
+                + name
+                + "\": ssh exited "
+                + r.exitCode()
+                + " "
+                + r.stderrText().strip());
       }
       return r.stdoutText();
     } catch (CommandFailedException e) {

@@ -18,11 +18,13 @@ import picocli.CommandLine.Parameters;
 /**
  * {@code banger vm run [PATH] [-- cmd…]}: a fresh VM, then a shell in it (bare), or one command
  * whose exit status becomes banger's; {@code --rm} deletes the VM afterwards, {@code -d} returns
- * once it is ready. With PATH (workspace mode, docs/workspaces.md) the git checkout there is
- * copied in first and the shell or command runs in it; the checkout is checked (a dry run of the
- * prepare) before any VM is made, so a bad PATH leaves nothing behind.
+ * once it is ready. With PATH (workspace mode, docs/workspaces.md) the git checkout there is copied
+ * in first and the shell or command runs in it; the checkout is checked (a dry run of the prepare)
+ * before any VM is made, so a bad PATH leaves nothing behind.
  */
-@Command(name = "run", description = "Create and start a VM, then open a shell or run a command in it.",
+@Command(
+    name = "run",
+    description = "Create and start a VM, then open a shell or run a command in it.",
     mixinStandardHelpOptions = true)
 final class VmRunCommand implements Callable<Integer> {
 
@@ -33,14 +35,21 @@ final class VmRunCommand implements Callable<Integer> {
   @Option(names = "--rm", description = "Delete the VM when the shell or command ends.")
   boolean rm;
 
-  @Option(names = {"-d", "--detach"}, description = "Return once the VM is ready; print its name.")
+  @Option(
+      names = {"-d", "--detach"},
+      description = "Return once the VM is ready; print its name.")
   boolean detach;
 
-  @Option(names = {"-q", "--quiet"}, description = "No progress.")
+  @Option(
+      names = {"-q", "--quiet"},
+      description = "No progress.")
   boolean quiet;
 
-  @Parameters(paramLabel = "[PATH] CMD", description = "A git checkout to copy in (before --), and the command to"
-      + " run in the VM (after --).")
+  @Parameters(
+      paramLabel = "[PATH] CMD",
+      description =
+          "A git checkout to copy in (before --), and the command to"
+              + " run in the VM (after --).")
   List<String> words = List.of();
 
   @CommandLine.Mixin WorkspaceOptions workspace;
@@ -51,30 +60,44 @@ final class VmRunCommand implements Callable<Integer> {
     int dashes = original.indexOf("--");
     int beforeDashes = dashes < 0 ? words.size() : words.size() - (original.size() - dashes - 1);
     if (beforeDashes > 1) {
-      throw new CliException("vm run takes one PATH before --, got " + beforeDashes + " words; put the command after"
-          + " --: banger vm run " + words.get(0) + " -- " + String.join(" ", words.subList(1, words.size())), 2, null);
+      throw new CliException(
+          "vm run takes one PATH before --, got "
+              + beforeDashes
+              + " words; put the command after"
+              + " --: banger vm run "
+              + words.get(0)
+              + " -- "
+              + String.join(" ", words.subList(1, words.size())),
+          2,
+          null);
     }
     java.nio.file.Path path = beforeDashes == 1 ? java.nio.file.Path.of(words.get(0)) : null;
     List<String> command = words.subList(beforeDashes, words.size());
     if (detach && (rm || !command.isEmpty())) {
-      throw new CliException("-d returns once the VM is ready: it takes neither --rm nor a command", 2, null);
+      throw new CliException(
+          "-d returns once the VM is ready: it takes neither --rm nor a command", 2, null);
     }
     if (path == null && workspace.given()) {
-      throw new CliException("--guest-path, --include-untracked, --branch and --from go with a PATH to copy in", 2,
+      throw new CliException(
+          "--guest-path, --include-untracked, --branch and --from go with a PATH to copy in",
+          2,
           null);
     }
     PrintWriter err = vm.err();
     try (Services s = vm.services()) {
       if (path != null) {
         // The checkout is checked before a VM exists: a bad PATH costs no VM.
-        VmWorkspaceCommand.prepare(s, workspace.request(null, path).setDryRun(true).build(),
+        VmWorkspaceCommand.prepare(
+            s,
+            workspace.request(null, path).setDryRun(true).build(),
             new ProgressPrinter(err, false, true));
       }
       // A fresh VM gets its workspace written onto its work disk before it boots (no SSH, no
       // guest CPU); a branch needs git in the guest, so then it is copied after the start.
       boolean offline = path != null && (workspace.branch == null || workspace.branch.isEmpty());
       ProgressPrinter shown = new ProgressPrinter(err, ProgressPrinter.stderrIsTerminal(), quiet);
-      // Recorded first, started second: the CLI knows the VM before its boot, so Ctrl-C can undo it.
+      // Recorded first, started second: the CLI knows the VM before its boot, so Ctrl-C can undo
+      // it.
       BootInterrupt interrupt = BootInterrupt.install(s, err, specOptions.keepFailed);
       Vm created;
       try {
@@ -102,7 +125,9 @@ final class VmRunCommand implements Callable<Integer> {
         }
         if (path != null) {
           if (r == null) {
-            r = VmWorkspaceCommand.prepare(s, workspace.request(created.getId(), path).build(), shown);
+            r =
+                VmWorkspaceCommand.prepare(
+                    s, workspace.request(created.getId(), path).build(), shown);
           }
           if (!quiet) {
             VmWorkspaceCommand.summary(err, created.getName(), r);
@@ -116,7 +141,8 @@ final class VmRunCommand implements Callable<Integer> {
           return 0;
         }
         String ip = VmCommand.reachable(created);
-        status = dir == null ? GuestShell.run(s, ip, command) : GuestShell.runIn(s, ip, dir, command);
+        status =
+            dir == null ? GuestShell.run(s, ip, command) : GuestShell.runIn(s, ip, dir, command);
       } finally {
         if (rm && !keep) {
           delete(s, created);
@@ -127,20 +153,27 @@ final class VmRunCommand implements Callable<Integer> {
   }
 
   private static void delete(Services s, Vm created) {
-    s.vmLong().deleteVm(DeleteVmRequest.newBuilder().setVm(created.getId()).setForce(true)
-        .setRequestId(UUID.randomUUID().toString()).build());
+    s.vmLong()
+        .deleteVm(
+            DeleteVmRequest.newBuilder()
+                .setVm(created.getId())
+                .setForce(true)
+                .setRequestId(UUID.randomUUID().toString())
+                .build());
   }
 
   /**
-   * The workspace onto the work disk of the VM not started yet; null when the service says it
-   * must go over SSH after all (a name debugfs cannot carry), which the caller then does.
+   * The workspace onto the work disk of the VM not started yet; null when the service says it must
+   * go over SSH after all (a name debugfs cannot carry), which the caller then does.
    */
-  private PrepareWorkspaceResult prepareOffline(Services s, Vm created, java.nio.file.Path path,
-      ProgressPrinter shown) {
+  private PrepareWorkspaceResult prepareOffline(
+      Services s, Vm created, java.nio.file.Path path, ProgressPrinter shown) {
     try {
       return VmWorkspaceCommand.prepare(s, workspace.request(created.getId(), path).build(), shown);
     } catch (StatusRuntimeException e) {
-      if (dev.banger.kit.grpc.Errors.errorInfo(e).map(i -> i.getReason()).orElse("")
+      if (dev.banger.kit.grpc.Errors.errorInfo(e)
+          .map(i -> i.getReason())
+          .orElse("")
           .equals("WORKSPACE_NEEDS_RUNNING_VM")) {
         return null;
       }
@@ -150,8 +183,12 @@ final class VmRunCommand implements Callable<Integer> {
 
   /** A VM whose start failed stays for 'banger vm logs', even with --rm; say so. */
   private void keptForInspection(Services s, PrintWriter err, StatusRuntimeException failure) {
-    String name = specOptions.name != null ? specOptions.name
-        : dev.banger.kit.grpc.Errors.errorInfo(failure).map(i -> i.getMetadataOrDefault("vm", "")).orElse("");
+    String name =
+        specOptions.name != null
+            ? specOptions.name
+            : dev.banger.kit.grpc.Errors.errorInfo(failure)
+                .map(i -> i.getMetadataOrDefault("vm", ""))
+                .orElse("");
     keptForInspection(s, err, name);
   }
 
@@ -163,8 +200,14 @@ final class VmRunCommand implements Callable<Integer> {
     try {
       Vm v = VmCommand.get(s, name);
       if (v.getState() == VmState.VM_STATE_ERROR) {
-        err.println("banger: kept vm \"" + v.getName() + "\" for inspection: 'banger vm logs " + v.getName()
-            + "', then 'banger vm delete " + v.getName() + "'");
+        err.println(
+            "banger: kept vm \""
+                + v.getName()
+                + "\" for inspection: 'banger vm logs "
+                + v.getName()
+                + "', then 'banger vm delete "
+                + v.getName()
+                + "'");
         return true;
       }
     } catch (StatusRuntimeException ignored) {

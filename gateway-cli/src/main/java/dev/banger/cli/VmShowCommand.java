@@ -33,13 +33,21 @@ final class VmShowCommand implements Callable<Integer> {
     }
     out.printf("name:     %s (%s.vm)%n", v.getName(), v.getName());
     out.printf("id:       %s%n", v.getId());
-    out.printf("state:    %s%s%n", VmCommand.state(v), v.getStateReason().isEmpty() ? "" : " — " + v.getStateReason());
-    out.printf("address:  %s  mac %s%n", v.getIpAddress().isEmpty() ? "-" : v.getIpAddress(),
+    out.printf(
+        "state:    %s%s%n",
+        VmCommand.state(v), v.getStateReason().isEmpty() ? "" : " — " + v.getStateReason());
+    out.printf(
+        "address:  %s  mac %s%n",
+        v.getIpAddress().isEmpty() ? "-" : v.getIpAddress(),
         v.getMacAddress().isEmpty() ? "-" : v.getMacAddress());
-    out.printf("spec:     %d vCPU, %s memory, %s work disk, %s system overlay, NAT %s, driver %s%n",
-        v.getSpec().getVcpu(), Sizes.human((long) v.getSpec().getMemoryMib() << 20),
-        Sizes.human(v.getSpec().getWorkDiskBytes()), Sizes.human(v.getSpec().getSystemOverlayBytes()),
-        v.getSpec().getNat() ? "on" : "off", v.getSpec().getDriver());
+    out.printf(
+        "spec:     %d vCPU, %s memory, %s work disk, %s system overlay, NAT %s, driver %s%n",
+        v.getSpec().getVcpu(),
+        Sizes.human((long) v.getSpec().getMemoryMib() << 20),
+        Sizes.human(v.getSpec().getWorkDiskBytes()),
+        Sizes.human(v.getSpec().getSystemOverlayBytes()),
+        v.getSpec().getNat() ? "on" : "off",
+        v.getSpec().getDriver());
     out.printf("image:    %s%nkernel:   %s%n", v.getImage(), v.getKernel());
     out.printf("created:  %s%n", Instant.ofEpochSecond(v.getCreateTime().getSeconds()));
     if (v.hasStartTime()) {

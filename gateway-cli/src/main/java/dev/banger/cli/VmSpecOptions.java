@@ -4,16 +4,25 @@ import dev.banger.api.vm.v1.CreateVmRequest;
 import dev.banger.api.vm.v1.VmSpec;
 import picocli.CommandLine.Option;
 
-/** What a new VM is made of: the options of {@code vm create} and {@code vm run}. Unset → the service's defaults. */
+/**
+ * What a new VM is made of: the options of {@code vm create} and {@code vm run}. Unset → the
+ * service's defaults.
+ */
 final class VmSpecOptions {
 
-  @Option(names = "--name", description = "VM name (a DNS label; <name>.vm). Default: a generated adjective-noun.")
+  @Option(
+      names = "--name",
+      description = "VM name (a DNS label; <name>.vm). Default: a generated adjective-noun.")
   String name;
 
-  @Option(names = "--image", description = "Image name or id. Default: the configured default image.")
+  @Option(
+      names = "--image",
+      description = "Image name or id. Default: the configured default image.")
   String image;
 
-  @Option(names = "--kernel", description = "Kernel name or id. Default: the image's, else the newest.")
+  @Option(
+      names = "--kernel",
+      description = "Kernel name or id. Default: the image's, else the newest.")
   String kernel;
 
   @Option(names = "--vcpu", description = "vCPUs (1-64).")
@@ -22,19 +31,29 @@ final class VmSpecOptions {
   @Option(names = "--memory", paramLabel = "SIZE", description = "Memory, e.g. 1G or 512M.")
   String memory;
 
-  @Option(names = "--disk-size", paramLabel = "SIZE", description = "Work disk (/root) size, e.g. 8G.")
+  @Option(
+      names = "--disk-size",
+      paramLabel = "SIZE",
+      description = "Work disk (/root) size, e.g. 8G.")
   String diskSize;
 
-  @Option(names = "--nat", description = "Let the VM reach the outside through the host (off by default).")
+  @Option(
+      names = "--nat",
+      description = "Let the VM reach the outside through the host (off by default).")
   boolean nat;
 
-  @Option(names = "--keep-failed", description = "Keep the VM (state error, for 'banger vm logs') when its first"
-      + " start is cancelled; by default a cancelled create leaves nothing. A failed start is always kept.")
+  @Option(
+      names = "--keep-failed",
+      description =
+          "Keep the VM (state error, for 'banger vm logs') when its first"
+              + " start is cancelled; by default a cancelled create leaves nothing. A failed start is always kept.")
   boolean keepFailed;
 
   CreateVmRequest.Builder request() {
-    CreateVmRequest.Builder b = CreateVmRequest.newBuilder().setRequestId(java.util.UUID.randomUUID().toString())
-        .setKeepFailed(keepFailed);
+    CreateVmRequest.Builder b =
+        CreateVmRequest.newBuilder()
+            .setRequestId(java.util.UUID.randomUUID().toString())
+            .setKeepFailed(keepFailed);
     if (name != null) {
       b.setName(name);
     }

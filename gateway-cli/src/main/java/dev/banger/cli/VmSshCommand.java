@@ -6,8 +6,13 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
-/** {@code banger vm ssh NAME [-- cmd…]}: a shell in the guest, or one command with its exit status. */
-@Command(name = "ssh", description = "Open a shell in a VM, or run a command there.", mixinStandardHelpOptions = true)
+/**
+ * {@code banger vm ssh NAME [-- cmd…]}: a shell in the guest, or one command with its exit status.
+ */
+@Command(
+    name = "ssh",
+    description = "Open a shell in a VM, or run a command there.",
+    mixinStandardHelpOptions = true)
 final class VmSshCommand implements Callable<Integer> {
 
   @CommandLine.ParentCommand VmCommand vm;
@@ -15,7 +20,10 @@ final class VmSshCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "VM")
   String ref;
 
-  @Parameters(index = "1..*", paramLabel = "CMD", description = "Command to run (after --); none: a shell.")
+  @Parameters(
+      index = "1..*",
+      paramLabel = "CMD",
+      description = "Command to run (after --); none: a shell.")
   List<String> command = List.of();
 
   @Override

@@ -28,9 +28,15 @@ final class VmStatsCommand implements Callable<Integer> {
     if (json) {
       vm.spec.commandLine().getOut().println(Output.json(r));
     } else {
-      vm.spec.commandLine().getOut().printf("cpu %.1f s  memory %s  work disk %s  overlay %s%n", r.getCpuSeconds(),
-          Sizes.human(r.getMemoryRssBytes()), Sizes.human(r.getWorkDiskUsedBytes()),
-          Sizes.human(r.getOverlayUsedBytes()));
+      vm.spec
+          .commandLine()
+          .getOut()
+          .printf(
+              "cpu %.1f s  memory %s  work disk %s  overlay %s%n",
+              r.getCpuSeconds(),
+              Sizes.human(r.getMemoryRssBytes()),
+              Sizes.human(r.getWorkDiskUsedBytes()),
+              Sizes.human(r.getOverlayUsedBytes()));
     }
     return 0;
   }

@@ -47,8 +47,10 @@ class BangerCliTest {
   }
 
   @Test
-  void statusReportsServingAndDownServicesAndFailsUnlessAllServe(@TempDir Path dir) throws Exception {
-    try (ServiceHarness h = ServiceHarness.start(dir, new VmServiceModule(), new NetServiceModule())) {
+  void statusReportsServingAndDownServicesAndFailsUnlessAllServe(@TempDir Path dir)
+      throws Exception {
+    try (ServiceHarness h =
+        ServiceHarness.start(dir, new VmServiceModule(), new NetServiceModule())) {
       Result r = run("--state-dir", dir.toString(), "status");
       assertEquals(1, r.code(), r.out());
       assertTrue(r.out().matches("(?s).*vm\\s+SERVING.*"), r.out());

@@ -14,20 +14,31 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
-/** What the CLI tests share: a service double on a real socket under {@code DIR/run}, and a CLI run against DIR. */
+/**
+ * What the CLI tests share: a service double on a real socket under {@code DIR/run}, and a CLI run
+ * against DIR.
+ */
 final class CliHarness {
 
   private CliHarness() {}
 
   record Result(int code, String out, String err) {}
 
-  /** Serves the doubles (none: health only) as service {@code name} at {@code dir/run/<name>.sock}. */
+  /**
+   * Serves the doubles (none: health only) as service {@code name} at {@code dir/run/<name>.sock}.
+   */
   static KitServer serve(Path dir, String name, BindableService... services) throws Exception {
     Files.createDirectories(dir.resolve("run"));
-    KitServer.Builder b = KitServer.builder(name)
-        .unixSocket(new SocketSpec(dir.resolve("run/" + name + ".sock"), 0600, null, null))
-        .policy(new AccessPolicy(List.of(new Principal.Self()), Map.of(), new UserDirectory(),
-            HostIdentity.currentUid(), -1));
+    KitServer.Builder b =
+        KitServer.builder(name)
+            .unixSocket(new SocketSpec(dir.resolve("run/" + name + ".sock"), 0600, null, null))
+            .policy(
+                new AccessPolicy(
+                    List.of(new Principal.Self()),
+                    Map.of(),
+                    new UserDirectory(),
+                    HostIdentity.currentUid(),
+                    -1));
     for (BindableService s : services) {
       b.addService(s);
     }

@@ -24,12 +24,15 @@ class CliLoggerProviderTest {
   @Test
   void printsOnlyMessagesAtOrAboveTheThreshold() {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    var log = new CliLoggerProvider.CliLogger("io.grpc.x", Level.WARN, new PrintStream(bytes, true, StandardCharsets.UTF_8));
+    var log =
+        new CliLoggerProvider.CliLogger(
+            "io.grpc.x", Level.WARN, new PrintStream(bytes, true, StandardCharsets.UTF_8));
     log.info("not shown {}", 1);
     log.debug("not shown either");
     log.warn("socket {} refused", "/run/banger/vm.sock");
     log.error("gave up", new IllegalStateException("closed"));
-    assertEquals("banger: socket /run/banger/vm.sock refused\nbanger: gave up: java.lang.IllegalStateException: closed\n",
+    assertEquals(
+        "banger: socket /run/banger/vm.sock refused\nbanger: gave up: java.lang.IllegalStateException: closed\n",
         bytes.toString(StandardCharsets.UTF_8));
     assertTrue(log.isWarnEnabled() && log.isErrorEnabled() && !log.isInfoEnabled());
   }
@@ -37,7 +40,9 @@ class CliLoggerProviderTest {
   @Test
   void debugThresholdAddsTheStackTrace() {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    var log = new CliLoggerProvider.CliLogger("x", Level.DEBUG, new PrintStream(bytes, true, StandardCharsets.UTF_8));
+    var log =
+        new CliLoggerProvider.CliLogger(
+            "x", Level.DEBUG, new PrintStream(bytes, true, StandardCharsets.UTF_8));
     log.error("failed", new IllegalStateException("why"));
     String out = bytes.toString(StandardCharsets.UTF_8);
     assertTrue(out.startsWith("banger: failed: java.lang.IllegalStateException: why\n"), out);

@@ -51,16 +51,25 @@ final class FakeImageService extends ImageServiceGrpc.ImageServiceImplBase {
   final List<Object> requests = new CopyOnWriteArrayList<>();
 
   static Image image(String name, boolean managed) {
-    return Image.newBuilder().setId(UUID.nameUUIDFromBytes(name.getBytes()).toString()).setName(name)
+    return Image.newBuilder()
+        .setId(UUID.nameUUIDFromBytes(name.getBytes()).toString())
+        .setName(name)
         .setSource(managed ? ImageSource.IMAGE_SOURCE_OCI : ImageSource.IMAGE_SOURCE_REGISTERED)
-        .setOrigin("docker.io/library/" + name + ":latest").setRootfsSizeBytes(2L << 30)
-        .setRootfsPath("/var/lib/banger/images/" + name + "/rootfs.ext4").setManaged(managed).build();
+        .setOrigin("docker.io/library/" + name + ":latest")
+        .setRootfsSizeBytes(2L << 30)
+        .setRootfsPath("/var/lib/banger/images/" + name + "/rootfs.ext4")
+        .setManaged(managed)
+        .build();
   }
 
   static Kernel kernel(String name) {
-    return Kernel.newBuilder().setId(UUID.nameUUIDFromBytes(name.getBytes()).toString()).setName(name)
-        .setVersion("6.1.0-27-amd64").setVmlinuxPath("/var/lib/banger/kernels/" + name + "/vmlinux")
-        .setInitrdPath("/var/lib/banger/kernels/" + name + "/initrd.img").build();
+    return Kernel.newBuilder()
+        .setId(UUID.nameUUIDFromBytes(name.getBytes()).toString())
+        .setName(name)
+        .setVersion("6.1.0-27-amd64")
+        .setVmlinuxPath("/var/lib/banger/kernels/" + name + "/vmlinux")
+        .setInitrdPath("/var/lib/banger/kernels/" + name + "/initrd.img")
+        .build();
   }
 
   private static <T> T find(Map<String, T> m, String kind, String ref) {
@@ -82,7 +91,12 @@ final class FakeImageService extends ImageServiceGrpc.ImageServiceImplBase {
   }
 
   private static Progress progress(String stage, int i, int n) {
-    return Progress.newBuilder().setStage(stage).setMessage(stage).setStageIndex(i).setStageCount(n).build();
+    return Progress.newBuilder()
+        .setStage(stage)
+        .setMessage(stage)
+        .setStageIndex(i)
+        .setStageCount(n)
+        .build();
   }
 
   @Override
@@ -93,17 +107,30 @@ final class FakeImageService extends ImageServiceGrpc.ImageServiceImplBase {
       return;
     }
     if (req.getReference().equals("ghost")) {
-      obs.onError(Errors.of(Status.NOT_FOUND.withDescription("the catalog has no image \"ghost\" (it has: "
-          + "debian-bookworm)"), "CATALOG_ENTRY_NOT_FOUND", Map.of("name", "ghost")));
+      obs.onError(
+          Errors.of(
+              Status.NOT_FOUND.withDescription(
+                  "the catalog has no image \"ghost\" (it has: " + "debian-bookworm)"),
+              "CATALOG_ENTRY_NOT_FOUND",
+              Map.of("name", "ghost")));
       return;
     }
-    String name = req.getName().isEmpty() ? req.getReference().replaceAll(".*/", "").replace(':', '-')
-        : req.getName();
+    String name =
+        req.getName().isEmpty()
+            ? req.getReference().replaceAll(".*/", "").replace(':', '-')
+            : req.getName();
     List<String> stages = List.of("resolve", "fetch", "flatten", "build", "publish");
     for (int i = 0; i < stages.size(); i++) {
-      obs.onNext(PullImageResponse.newBuilder().setProgress(progress(stages.get(i), i + 1, stages.size())).build());
+      obs.onNext(
+          PullImageResponse.newBuilder()
+              .setProgress(progress(stages.get(i), i + 1, stages.size()))
+              .build());
     }
-    Image img = image(name, true).toBuilder().setOrigin(req.getReference()).setDefaultKernel(req.getKernel()).build();
+    Image img =
+        image(name, true).toBuilder()
+            .setOrigin(req.getReference())
+            .setDefaultKernel(req.getKernel())
+            .build();
     images.put(name, img);
     obs.onNext(PullImageResponse.newBuilder().setImage(img).build());
     obs.onCompleted();
@@ -112,8 +139,11 @@ final class FakeImageService extends ImageServiceGrpc.ImageServiceImplBase {
   @Override
   public void listImages(ListImagesRequest req, StreamObserver<ListImagesResponse> obs) {
     requests.add(req);
-    List<Image> sorted = images.values().stream().sorted(Comparator.comparing(Image::getName))
-        .filter(i -> i.getName().compareTo(req.getPageToken()) > 0).toList();
+    List<Image> sorted =
+        images.values().stream()
+            .sorted(Comparator.comparing(Image::getName))
+            .filter(i -> i.getName().compareTo(req.getPageToken()) > 0)
+            .toList();
     ListImagesResponse.Builder b = ListImagesResponse.newBuilder();
     if (!sorted.isEmpty()) {
       b.addImages(sorted.getFirst());
@@ -127,28 +157,43 @@ final class FakeImageService extends ImageServiceGrpc.ImageServiceImplBase {
   @Override
   public void getImage(GetImageRequest req, StreamObserver<GetImageResponse> obs) {
     requests.add(req);
-    unary(obs, () -> GetImageResponse.newBuilder().setImage(find(images, "image", req.getImage())).build());
+    unary(
+        obs,
+        () ->
+            GetImageResponse.newBuilder().setImage(find(images, "image", req.getImage())).build());
   }
 
   @Override
   public void deleteImage(DeleteImageRequest req, StreamObserver<DeleteImageResponse> obs) {
     requests.add(req);
-    unary(obs, () -> {
-      Image i = find(images, "image", req.getImage());
-      if (i.getVmReferences() > 0 && !req.getForce()) {
-        throw Errors.of(Status.FAILED_PRECONDITION.withDescription("image \"" + i.getName() + "\" is used by "
-            + i.getVmReferences() + " VM(s); delete them first or pass force"), "IMAGE_IN_USE", Map.of());
-      }
-      images.remove(i.getName());
-      return DeleteImageResponse.getDefaultInstance();
-    });
+    unary(
+        obs,
+        () -> {
+          Image i = find(images, "image", req.getImage());
+          if (i.getVmReferences() > 0 && !req.getForce()) {
+            throw Errors.of(
+                Status.FAILED_PRECONDITION.withDescription(
+                    "image \""
+                        + i.getName()
+                        + "\" is used by "
+                        + i.getVmReferences()
+                        + " VM(s); delete them first or pass force"),
+                "IMAGE_IN_USE",
+                Map.of());
+          }
+          images.remove(i.getName());
+          return DeleteImageResponse.getDefaultInstance();
+        });
   }
 
   @Override
   public void registerImage(RegisterImageRequest req, StreamObserver<RegisterImageResponse> obs) {
     requests.add(req);
-    Image i = image(req.getName(), false).toBuilder().setRootfsPath(req.getRootfsPath())
-        .setOrigin(req.getRootfsPath()).build();
+    Image i =
+        image(req.getName(), false).toBuilder()
+            .setRootfsPath(req.getRootfsPath())
+            .setOrigin(req.getRootfsPath())
+            .build();
     images.put(req.getName(), i);
     unary(obs, () -> RegisterImageResponse.newBuilder().setImage(i).build());
   }
@@ -184,14 +229,26 @@ final class FakeImageService extends ImageServiceGrpc.ImageServiceImplBase {
   @Override
   public void listKernels(ListKernelsRequest req, StreamObserver<ListKernelsResponse> obs) {
     requests.add(req);
-    unary(obs, () -> ListKernelsResponse.newBuilder().addAllKernels(kernels.values().stream()
-        .sorted(Comparator.comparing(Kernel::getName)).toList()).build());
+    unary(
+        obs,
+        () ->
+            ListKernelsResponse.newBuilder()
+                .addAllKernels(
+                    kernels.values().stream()
+                        .sorted(Comparator.comparing(Kernel::getName))
+                        .toList())
+                .build());
   }
 
   @Override
   public void getKernel(GetKernelRequest req, StreamObserver<GetKernelResponse> obs) {
     requests.add(req);
-    unary(obs, () -> GetKernelResponse.newBuilder().setKernel(find(kernels, "kernel", req.getKernel())).build());
+    unary(
+        obs,
+        () ->
+            GetKernelResponse.newBuilder()
+                .setKernel(find(kernels, "kernel", req.getKernel()))
+                .build());
   }
 
   @Override
@@ -204,6 +261,8 @@ final class FakeImageService extends ImageServiceGrpc.ImageServiceImplBase {
   @Override
   public void pruneCache(PruneCacheRequest req, StreamObserver<PruneCacheResponse> obs) {
     requests.add(req);
-    unary(obs, () -> PruneCacheResponse.newBuilder().setBytesFreed(300L << 20).setBlobsRemoved(7).build());
+    unary(
+        obs,
+        () -> PruneCacheResponse.newBuilder().setBytesFreed(300L << 20).setBlobsRemoved(7).build());
   }
 }

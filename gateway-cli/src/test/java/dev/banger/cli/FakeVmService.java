@@ -36,16 +36,32 @@ final class FakeVmService extends VmServiceGrpc.VmServiceImplBase {
   final List<Object> requests = new CopyOnWriteArrayList<>();
 
   static Vm vm(String name, VmState state, String ip) {
-    return Vm.newBuilder().setId(java.util.UUID.nameUUIDFromBytes(name.getBytes()).toString()).setName(name)
-        .setState(state).setIpAddress(ip).setImage("img-1").setKernel("k-1")
-        .setSpec(VmSpec.newBuilder().setVcpu(2).setMemoryMib(1024).setWorkDiskBytes(8L << 30).setDriver("qemu"))
+    return Vm.newBuilder()
+        .setId(java.util.UUID.nameUUIDFromBytes(name.getBytes()).toString())
+        .setName(name)
+        .setState(state)
+        .setIpAddress(ip)
+        .setImage("img-1")
+        .setKernel("k-1")
+        .setSpec(
+            VmSpec.newBuilder()
+                .setVcpu(2)
+                .setMemoryMib(1024)
+                .setWorkDiskBytes(8L << 30)
+                .setDriver("qemu"))
         .build();
   }
 
   private Vm find(String ref) {
-    return vms.values().stream().filter(v -> v.getName().equals(ref) || v.getId().equals(ref)).findFirst()
-        .orElseThrow(() -> Errors.of(Status.NOT_FOUND.withDescription("vm \"" + ref + "\" not found"), "VM_NOT_FOUND",
-            Map.of("vm", ref)));
+    return vms.values().stream()
+        .filter(v -> v.getName().equals(ref) || v.getId().equals(ref))
+        .findFirst()
+        .orElseThrow(
+            () ->
+                Errors.of(
+                    Status.NOT_FOUND.withDescription("vm \"" + ref + "\" not found"),
+                    "VM_NOT_FOUND",
+                    Map.of("vm", ref)));
   }
 
   @Override
@@ -53,17 +69,30 @@ final class FakeVmService extends VmServiceGrpc.VmServiceImplBase {
     requests.add(req);
     if (req.getName().equals("broken") && !req.getNoStart()) {
       vms.put("broken", vm("broken", VmState.VM_STATE_ERROR, ""));
-      obs.onError(Errors.of(Status.UNAVAILABLE.withDescription("step ssh-ready failed: no answer (rolled back)"),
-          "VM_START_FAILED", Map.of("step", "ssh-ready", "vm", "broken")));
+      obs.onError(
+          Errors.of(
+              Status.UNAVAILABLE.withDescription("step ssh-ready failed: no answer (rolled back)"),
+              "VM_START_FAILED",
+              Map.of("step", "ssh-ready", "vm", "broken")));
       return;
     }
     String name = req.getName().isEmpty() ? "brave-otter" : req.getName();
     for (String stage : List.of("resolve-image", "ip-lease", "ssh-ready")) {
-      obs.onNext(CreateVmResponse.newBuilder().setProgress(Progress.newBuilder().setStage(stage).setMessage(stage)
-          .setStageIndex(1).setStageCount(3)).build());
+      obs.onNext(
+          CreateVmResponse.newBuilder()
+              .setProgress(
+                  Progress.newBuilder()
+                      .setStage(stage)
+                      .setMessage(stage)
+                      .setStageIndex(1)
+                      .setStageCount(3))
+              .build());
     }
-    Vm v = vm(name, req.getNoStart() ? VmState.VM_STATE_CREATED : VmState.VM_STATE_RUNNING,
-        req.getNoStart() ? "" : "172.16.0.2");
+    Vm v =
+        vm(
+            name,
+            req.getNoStart() ? VmState.VM_STATE_CREATED : VmState.VM_STATE_RUNNING,
+            req.getNoStart() ? "" : "172.16.0.2");
     vms.put(name, v);
     obs.onNext(CreateVmResponse.newBuilder().setVm(v).build());
     obs.onCompleted();
@@ -71,7 +100,8 @@ final class FakeVmService extends VmServiceGrpc.VmServiceImplBase {
 
   /** As the real one: "broken" fails at ssh-ready and is kept in error; others come up running. */
   @Override
-  public void startVm(dev.banger.api.vm.v1.StartVmRequest req,
+  public void startVm(
+      dev.banger.api.vm.v1.StartVmRequest req,
       StreamObserver<dev.banger.api.vm.v1.StartVmResponse> obs) {
     requests.add(req);
     Vm v;
@@ -83,13 +113,23 @@ final class FakeVmService extends VmServiceGrpc.VmServiceImplBase {
     }
     if (v.getName().equals("broken")) {
       vms.put("broken", vm("broken", VmState.VM_STATE_ERROR, ""));
-      obs.onError(Errors.of(Status.UNAVAILABLE.withDescription("step ssh-ready failed: no answer (rolled back)"),
-          "VM_START_FAILED", Map.of("step", "ssh-ready", "vm", "broken")));
+      obs.onError(
+          Errors.of(
+              Status.UNAVAILABLE.withDescription("step ssh-ready failed: no answer (rolled back)"),
+              "VM_START_FAILED",
+              Map.of("step", "ssh-ready", "vm", "broken")));
       return;
     }
     for (String stage : List.of("ip-lease", "ssh-ready")) {
-      obs.onNext(dev.banger.api.vm.v1.StartVmResponse.newBuilder().setProgress(Progress.newBuilder().setStage(stage)
-          .setMessage(stage).setStageIndex(1).setStageCount(2)).build());
+      obs.onNext(
+          dev.banger.api.vm.v1.StartVmResponse.newBuilder()
+              .setProgress(
+                  Progress.newBuilder()
+                      .setStage(stage)
+                      .setMessage(stage)
+                      .setStageIndex(1)
+                      .setStageCount(2))
+              .build());
     }
     Vm running = vm(v.getName(), VmState.VM_STATE_RUNNING, "172.16.0.2");
     vms.put(v.getName(), running);
@@ -111,9 +151,17 @@ final class FakeVmService extends VmServiceGrpc.VmServiceImplBase {
   @Override
   public void listVms(ListVmsRequest req, StreamObserver<ListVmsResponse> obs) {
     requests.add(req);
-    obs.onNext(ListVmsResponse.newBuilder().addAllVms(vms.values().stream()
-        .filter(v -> req.getState() == VmState.VM_STATE_UNSPECIFIED || v.getState() == req.getState())
-        .sorted(java.util.Comparator.comparing(Vm::getName)).toList()).build());
+    obs.onNext(
+        ListVmsResponse.newBuilder()
+            .addAllVms(
+                vms.values().stream()
+                    .filter(
+                        v ->
+                            req.getState() == VmState.VM_STATE_UNSPECIFIED
+                                || v.getState() == req.getState())
+                    .sorted(java.util.Comparator.comparing(Vm::getName))
+                    .toList())
+            .build());
     obs.onCompleted();
   }
 
@@ -146,30 +194,43 @@ final class FakeVmService extends VmServiceGrpc.VmServiceImplBase {
   public void getVmLogs(GetVmLogsRequest req, StreamObserver<GetVmLogsResponse> obs) {
     requests.add(req);
     find(req.getVm());
-    obs.onNext(GetVmLogsResponse.newBuilder().setData(com.google.protobuf.ByteString.copyFromUtf8("Linux version 6.1\n"))
-        .build());
+    obs.onNext(
+        GetVmLogsResponse.newBuilder()
+            .setData(com.google.protobuf.ByteString.copyFromUtf8("Linux version 6.1\n"))
+            .build());
     obs.onCompleted();
   }
 
   /** Dry runs list two paths; a host path with "bad" in it is refused as the service would. */
   @Override
-  public void prepareWorkspace(dev.banger.api.vm.v1.PrepareWorkspaceRequest req,
+  public void prepareWorkspace(
+      dev.banger.api.vm.v1.PrepareWorkspaceRequest req,
       StreamObserver<dev.banger.api.vm.v1.PrepareWorkspaceResponse> obs) {
     requests.add(req);
     if (req.getHostPath().contains("bad")) {
-      obs.onError(io.grpc.Status.INVALID_ARGUMENT.withDescription(req.getHostPath() + " is not inside a git work tree")
-          .asRuntimeException());
+      obs.onError(
+          io.grpc.Status.INVALID_ARGUMENT
+              .withDescription(req.getHostPath() + " is not inside a git work tree")
+              .asRuntimeException());
       return;
     }
-    var ws = dev.banger.api.vm.v1.Workspace.newBuilder().setHostPath(req.getHostPath()).setGuestPath(
-        req.getGuestPath().isEmpty() ? "/root/repo" : req.getGuestPath()).setHeadCommit("0123456789abcdef0123");
-    var result = dev.banger.api.vm.v1.PrepareWorkspaceResult.newBuilder().setWorkspace(ws).setEntries(2).setBytes(10);
+    var ws =
+        dev.banger.api.vm.v1.Workspace.newBuilder()
+            .setHostPath(req.getHostPath())
+            .setGuestPath(req.getGuestPath().isEmpty() ? "/root/repo" : req.getGuestPath())
+            .setHeadCommit("0123456789abcdef0123");
+    var result =
+        dev.banger.api.vm.v1.PrepareWorkspaceResult.newBuilder()
+            .setWorkspace(ws)
+            .setEntries(2)
+            .setBytes(10);
     if (req.getDryRun()) {
       result.addPaths(".git").addPaths("README");
     } else {
       find(req.getVm());
     }
-    obs.onNext(dev.banger.api.vm.v1.PrepareWorkspaceResponse.newBuilder().setResult(result).build());
+    obs.onNext(
+        dev.banger.api.vm.v1.PrepareWorkspaceResponse.newBuilder().setResult(result).build());
     obs.onCompleted();
   }
 }

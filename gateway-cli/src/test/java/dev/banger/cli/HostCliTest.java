@@ -18,7 +18,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code doctor}, {@code ssh-config} and {@code completion}: the commands about this host and shell. */
+/**
+ * {@code doctor}, {@code ssh-config} and {@code completion}: the commands about this host and
+ * shell.
+ */
 class HostCliTest {
 
   @TempDir Path dir;
@@ -34,9 +37,10 @@ class HostCliTest {
   private Path bin(String... programs) throws Exception {
     Path bin = Files.createDirectories(dir.resolve("bin"));
     for (String p : programs) {
-      String body = p.equals("qemu-system-x86_64")
-          ? "echo 'QEMU emulator version 7.2.19 (Debian 1:7.2+dfsg-7+deb12u18)'; echo 'Copyright (c) 2003-2022'"
-          : "exit 0";
+      String body =
+          p.equals("qemu-system-x86_64")
+              ? "echo 'QEMU emulator version 7.2.19 (Debian 1:7.2+dfsg-7+deb12u18)'; echo 'Copyright (c) 2003-2022'"
+              : "exit 0";
       Path f = bin.resolve(p);
       Files.writeString(f, "#!/bin/sh\n" + body + "\n");
       Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rwxr-xr-x"));
@@ -61,20 +65,30 @@ class HostCliTest {
     Path kvm = Files.createFile(dir.resolve("kvm"));
     System.setProperty("banger.kvm.device", kvm.toString());
     Files.createDirectories(dir.resolve("lib"));
-    Files.writeString(dir.resolve("lib/kvm-probe.json"), "{\"kernel\":\"/k/vmlinux-6.1\",\"size\":1,\"mtime\":2,"
-        + "\"kvm\":false,\"reason\":\"KVM did not boot vmlinux-6.1 (timed out after 20 s); using TCG\"}");
+    Files.writeString(
+        dir.resolve("lib/kvm-probe.json"),
+        "{\"kernel\":\"/k/vmlinux-6.1\",\"size\":1,\"mtime\":2,"
+            + "\"kvm\":false,\"reason\":\"KVM did not boot vmlinux-6.1 (timed out after 20 s); using TCG\"}");
     Path config = Files.writeString(dir.resolve("config.toml"), "[vm]\ndefault_image = \"alp\"\n");
     FakeImageService images = new FakeImageService();
     images.kernels.put("k1", FakeImageService.kernel("k1"));
-    try (KitServer i = CliHarness.serve(dir, "image", images); KitServer v = CliHarness.serve(dir, "vm");
+    try (KitServer i = CliHarness.serve(dir, "image", images);
+        KitServer v = CliHarness.serve(dir, "vm");
         KitServer n = CliHarness.serve(dir, "net")) {
-      CliHarness.Result r = CliHarness.run(dir, "doctor", "--config", config.toString(), "-o", "json");
+      CliHarness.Result r =
+          CliHarness.run(dir, "doctor", "--config", config.toString(), "-o", "json");
       assertEquals(1, r.code(), r.out() + r.err());
       Map<String, JsonNode> m = byCheck(r.out());
       assertEquals("WARN", status(m, "kvm"));
-      assertTrue(m.get("kvm").get("detail").asText().contains("timed out after 20 s"), m.get("kvm").toString());
+      assertTrue(
+          m.get("kvm").get("detail").asText().contains("timed out after 20 s"),
+          m.get("kvm").toString());
       assertEquals("PASS", status(m, "qemu"));
-      assertTrue(m.get("qemu").get("detail").asText().endsWith("QEMU emulator version 7.2.19 (Debian 1:7.2+dfsg-7+deb12u18)"));
+      assertTrue(
+          m.get("qemu")
+              .get("detail")
+              .asText()
+              .endsWith("QEMU emulator version 7.2.19 (Debian 1:7.2+dfsg-7+deb12u18)"));
       assertEquals("WARN", status(m, "firecracker"), "qemu is there");
       assertEquals("FAIL", status(m, "e2fsprogs"));
       assertEquals("not found: resize2fs", m.get("e2fsprogs").get("detail").asText());
@@ -87,11 +101,16 @@ class HostCliTest {
       assertEquals("PASS", status(m, "vm-service"));
       assertEquals("FAIL", status(m, "disk-service"));
       assertEquals("FAIL", status(m, "default-image"));
-      assertEquals("banger image pull alp", m.get("default-image").get("fix").asText(), "[vm] default_image is read");
+      assertEquals(
+          "banger image pull alp",
+          m.get("default-image").get("fix").asText(),
+          "[vm] default_image is read");
       assertEquals("PASS", status(m, "kernel"));
       assertEquals("PASS", status(m, "state-dir"));
       long free = Files.getFileStore(dir).getUsableSpace();
-      assertEquals(free < (2L << 30) ? "FAIL" : free < (10L << 30) ? "WARN" : "PASS", status(m, "disk-space"));
+      assertEquals(
+          free < (2L << 30) ? "FAIL" : free < (10L << 30) ? "WARN" : "PASS",
+          status(m, "disk-space"));
 
       // Mend what failed: the run passes (warnings do not fail it).
       bin("resize2fs");
@@ -100,7 +119,10 @@ class HostCliTest {
         CliHarness.Result ok = CliHarness.run(dir, "doctor", "--config", config.toString());
         assertEquals(free < (2L << 30) ? 1 : 0, ok.code(), ok.out());
         assertTrue(ok.out().matches("(?s)WARN\\s+kvm\\s.*PASS\\s+qemu\\s.*"), ok.out());
-        assertTrue(ok.out().matches("(?s).*WARN\\s+mmdebstrap\\s+not found: mmdebstrap\n\\s+fix: apt-get install mmdebstrap.*"),
+        assertTrue(
+            ok.out()
+                .matches(
+                    "(?s).*WARN\\s+mmdebstrap\\s+not found: mmdebstrap\n\\s+fix: apt-get install mmdebstrap.*"),
             ok.out());
         assertTrue(ok.out().contains("PASS  default-image   alp (2.0 GiB)"), ok.out());
         assertTrue(ok.out().matches("(?s).*\n\\d+ checks: 0 failed, \\d+ warnings\n"), ok.out());
@@ -112,8 +134,14 @@ class HostCliTest {
   void doctorWithNothingThere() throws Exception {
     bin();
     System.setProperty("banger.kvm.device", dir.resolve("no-kvm").toString());
-    CliHarness.Result r = CliHarness.run(dir, "doctor", "--config", Files.writeString(dir.resolve("c.toml"), "")
-        .toString(), "-o", "json");
+    CliHarness.Result r =
+        CliHarness.run(
+            dir,
+            "doctor",
+            "--config",
+            Files.writeString(dir.resolve("c.toml"), "").toString(),
+            "-o",
+            "json");
     assertEquals(1, r.code());
     Map<String, JsonNode> m = byCheck(r.out());
     assertEquals("WARN", status(m, "kvm"), "TCG still works");
@@ -129,15 +157,26 @@ class HostCliTest {
   void kvmPassesOnlyWhereTheProbeBootedAKernel() throws Exception {
     Path kvm = Files.createFile(dir.resolve("kvm"));
     Path probe = dir.resolve("kvm-probe.json");
-    HostChecks host = new HostChecks(java.util.List.of(), kvm, new dev.banger.kit.process.ScriptedCommandRunner());
-    assertEquals(HostChecks.Status.WARN, host.kvm(probe, "auto").status(), "openable is not enough");
-    Files.writeString(probe, "{\"kernel\":\"/k/vmlinux\",\"size\":1,\"mtime\":2,\"kvm\":true,"
-        + "\"reason\":\"KVM booted vmlinux to its root mount in 900 ms\"}");
+    HostChecks host =
+        new HostChecks(
+            java.util.List.of(), kvm, new dev.banger.kit.process.ScriptedCommandRunner());
+    assertEquals(
+        HostChecks.Status.WARN, host.kvm(probe, "auto").status(), "openable is not enough");
+    Files.writeString(
+        probe,
+        "{\"kernel\":\"/k/vmlinux\",\"size\":1,\"mtime\":2,\"kvm\":true,"
+            + "\"reason\":\"KVM booted vmlinux to its root mount in 900 ms\"}");
     HostChecks.Check ok = host.kvm(probe, "auto");
     assertEquals(HostChecks.Status.PASS, ok.status());
-    assertTrue(ok.detail().endsWith("the probe booted vmlinux under KVM: KVM booted vmlinux to its root mount in 900 ms"),
+    assertTrue(
+        ok.detail()
+            .endsWith(
+                "the probe booted vmlinux under KVM: KVM booted vmlinux to its root mount in 900 ms"),
         ok.detail());
-    assertEquals(HostChecks.Status.PASS, host.kvm(dir.resolve("none.json"), "tcg").status(), "TCG by config");
+    assertEquals(
+        HostChecks.Status.PASS,
+        host.kvm(dir.resolve("none.json"), "tcg").status(),
+        "TCG by config");
     Files.setPosixFilePermissions(kvm, PosixFilePermissions.fromString("---------"));
     if (!"root".equals(System.getProperty("user.name"))) { // root opens any file
       assertTrue(host.kvm(probe, "auto").fix().contains("kvm group"));
@@ -149,14 +188,22 @@ class HostCliTest {
     System.setProperty("banger.user.home", home.toString());
     CliHarness.Result print = CliHarness.run(dir, "ssh-config");
     assertEquals(0, print.code(), print.err());
-    assertTrue(print.out().contains("Host *.vm\n  User root\n  IdentityFile " + dir.resolve("lib/ssh/id_ed25519")
-        + "\n  IdentitiesOnly yes\n  UserKnownHostsFile " + dir.resolve("lib/ssh/known_hosts")
-        + "\n  StrictHostKeyChecking yes\n"), print.out());
+    assertTrue(
+        print
+            .out()
+            .contains(
+                "Host *.vm\n  User root\n  IdentityFile "
+                    + dir.resolve("lib/ssh/id_ed25519")
+                    + "\n  IdentitiesOnly yes\n  UserKnownHostsFile "
+                    + dir.resolve("lib/ssh/known_hosts")
+                    + "\n  StrictHostKeyChecking yes\n"),
+        print.out());
     assertFalse(Files.exists(home.resolve(".config")), "printing writes nothing");
 
     Files.createDirectories(home.resolve(".ssh"));
     Path sshConfig = home.resolve(".ssh/config");
-    byte[] original = "Host work\n  User me\r\n# no newline at the end".getBytes(StandardCharsets.UTF_8);
+    byte[] original =
+        "Host work\n  User me\r\n# no newline at the end".getBytes(StandardCharsets.UTF_8);
     Files.write(sshConfig, original);
     Files.setPosixFilePermissions(sshConfig, PosixFilePermissions.fromString("rw-------"));
     Path file = home.resolve(".config/banger/ssh_config");
@@ -164,15 +211,19 @@ class HostCliTest {
     assertEquals(0, CliHarness.run(dir, "ssh-config", "--install").code());
     assertEquals(0, CliHarness.run(dir, "ssh-config", "--install").code(), "again: idempotent");
     byte[] installed = Files.readAllBytes(sshConfig);
-    assertEquals(include + new String(original, StandardCharsets.UTF_8), new String(installed, StandardCharsets.UTF_8));
+    assertEquals(
+        include + new String(original, StandardCharsets.UTF_8),
+        new String(installed, StandardCharsets.UTF_8));
     assertEquals(print.out(), Files.readString(file));
     assertEquals("rw-r--r--", PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
-    assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(sshConfig)));
+    assertEquals(
+        "rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(sshConfig)));
 
     assertEquals(0, CliHarness.run(dir, "ssh-config", "--uninstall").code());
     assertArrayEquals(original, Files.readAllBytes(sshConfig), "the rest kept byte for byte");
     assertFalse(Files.exists(file));
-    assertEquals(0, CliHarness.run(dir, "ssh-config", "--uninstall").code(), "again: nothing to do");
+    assertEquals(
+        0, CliHarness.run(dir, "ssh-config", "--uninstall").code(), "again: nothing to do");
     assertArrayEquals(original, Files.readAllBytes(sshConfig));
     assertEquals(2, CliHarness.run(dir, "ssh-config", "--install", "--uninstall").code());
   }
@@ -182,9 +233,13 @@ class HostCliTest {
     System.setProperty("banger.user.home", home.toString());
     assertEquals(0, CliHarness.run(dir, "ssh-config", "--install").code());
     Path sshConfig = home.resolve(".ssh/config");
-    assertEquals("Include " + home.resolve(".config/banger/ssh_config") + "\n", Files.readString(sshConfig));
-    assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(sshConfig)));
-    assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(sshConfig.getParent())));
+    assertEquals(
+        "Include " + home.resolve(".config/banger/ssh_config") + "\n", Files.readString(sshConfig));
+    assertEquals(
+        "rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(sshConfig)));
+    assertEquals(
+        "rwx------",
+        PosixFilePermissions.toString(Files.getPosixFilePermissions(sshConfig.getParent())));
   }
 
   @Test
@@ -194,10 +249,16 @@ class HostCliTest {
     assertTrue(bash.out().contains("complete -F") && bash.out().contains(" vm "), "names vm");
     assertTrue(bash.out().contains("image") && bash.out().contains("doctor"));
     CliHarness.Result zsh = CliHarness.run(dir, "completion", "zsh");
-    assertTrue(zsh.out().startsWith("# banger completion for zsh") && zsh.out().contains("bashcompinit")
-        && zsh.out().contains(" vm "), zsh.out().substring(0, 200));
+    assertTrue(
+        zsh.out().startsWith("# banger completion for zsh")
+            && zsh.out().contains("bashcompinit")
+            && zsh.out().contains(" vm "),
+        zsh.out().substring(0, 200));
     CliHarness.Result fish = CliHarness.run(dir, "completion", "fish");
-    assertTrue(fish.out().contains("complete -c banger -n '__fish_use_subcommand' -a vm -d 'Create, run and manage VMs.'"),
+    assertTrue(
+        fish.out()
+            .contains(
+                "complete -c banger -n '__fish_use_subcommand' -a vm -d 'Create, run and manage VMs.'"),
         fish.out());
     assertTrue(fish.out().contains("-n '__fish_seen_subcommand_from image' -a pull"), fish.out());
     assertEquals(2, CliHarness.run(dir, "completion", "tcsh").code());

@@ -23,7 +23,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code banger image …} and {@code banger kernel …} against an ImageService double on a real Unix socket. */
+/**
+ * {@code banger image …} and {@code banger kernel …} against an ImageService double on a real Unix
+ * socket.
+ */
 class ImageCliTest {
 
   @TempDir Path dir;
@@ -49,8 +52,20 @@ class ImageCliTest {
   @Test
   void pullSendsItsFlagsShowsProgressAndPrintsTheName() {
     fake.kernels.put("k1", FakeImageService.kernel("k1"));
-    CliHarness.Result r = run("image", "pull", "docker.io/library/alpine:3.20", "--name", "alp", "--size", "4G",
-        "--force", "--creds", "me:secret", "--kernel", "k1");
+    CliHarness.Result r =
+        run(
+            "image",
+            "pull",
+            "docker.io/library/alpine:3.20",
+            "--name",
+            "alp",
+            "--size",
+            "4G",
+            "--force",
+            "--creds",
+            "me:secret",
+            "--kernel",
+            "k1");
     assertEquals(0, r.code(), r.err());
     assertEquals("alp\n", r.out());
     assertTrue(r.err().contains("[1/5] resolve") && r.err().contains("[5/5] publish"), r.err());
@@ -65,7 +80,10 @@ class ImageCliTest {
     CliHarness.Result quiet = run("image", "pull", "-q", "debian-bookworm");
     assertEquals("debian-bookworm\n", quiet.out());
     assertEquals("", quiet.err());
-    assertEquals("", ((PullImageRequest) fake.requests.getLast()).getName(), "no --name: the service derives it");
+    assertEquals(
+        "",
+        ((PullImageRequest) fake.requests.getLast()).getName(),
+        "no --name: the service derives it");
     assertEquals(0L, ((PullImageRequest) fake.requests.getLast()).getSizeBytes());
   }
 
@@ -77,7 +95,8 @@ class ImageCliTest {
     assertTrue(fake.requests.isEmpty(), "usage errors call nothing");
     CliHarness.Result ghost = run("image", "pull", "ghost");
     assertEquals(1, ghost.code());
-    assertEquals("banger: the catalog has no image \"ghost\" (it has: debian-bookworm)\n", ghost.err());
+    assertEquals(
+        "banger: the catalog has no image \"ghost\" (it has: debian-bookworm)\n", ghost.err());
     CliHarness.Result k = run("image", "pull", "debian-bookworm", "--kernel", "nope");
     assertEquals("banger: kernel \"nope\" not found — see 'banger kernel list'\n", k.err());
   }
@@ -88,11 +107,23 @@ class ImageCliTest {
     fake.images.put("mine", FakeImageService.image("mine", false));
     CliHarness.Result table = run("image", "ls");
     assertEquals(0, table.code(), table.err());
-    assertTrue(table.out().lines().findFirst().orElseThrow().matches("NAME\\s+SOURCE\\s+SIZE\\s+KERNEL\\s+VMS\\s+CREATED\\s+ORIGIN"),
+    assertTrue(
+        table
+            .out()
+            .lines()
+            .findFirst()
+            .orElseThrow()
+            .matches("NAME\\s+SOURCE\\s+SIZE\\s+KERNEL\\s+VMS\\s+CREATED\\s+ORIGIN"),
         table.out());
-    assertTrue(table.out().matches("(?s).*\\balpine\\s+oci\\s+2\\.0 GiB\\s+-\\s+0\\s.*"), table.out());
-    assertTrue(table.out().matches("(?s).*\\bmine\\s+registered\\*.*'banger image promote NAME'.*"), table.out());
-    assertEquals(2, fake.requests.stream().filter(ListImagesRequest.class::isInstance).count(), "one page each");
+    assertTrue(
+        table.out().matches("(?s).*\\balpine\\s+oci\\s+2\\.0 GiB\\s+-\\s+0\\s.*"), table.out());
+    assertTrue(
+        table.out().matches("(?s).*\\bmine\\s+registered\\*.*'banger image promote NAME'.*"),
+        table.out());
+    assertEquals(
+        2,
+        fake.requests.stream().filter(ListImagesRequest.class::isInstance).count(),
+        "one page each");
     JsonNode all = json.readTree(run("image", "list", "-o", "json").out());
     assertEquals(2, all.size());
     assertEquals("alpine", all.get(0).get("name").asText());
@@ -100,8 +131,12 @@ class ImageCliTest {
     assertEquals(2L << 30, all.get(0).get("rootfs_size_bytes").asLong());
     assertFalse(all.get(1).get("managed").asBoolean());
     CliHarness.Result show = run("image", "show", "mine");
-    assertTrue(show.out().contains("managed:  no — registered by reference; 'banger image promote mine'"), show.out());
-    assertEquals("alpine", json.readTree(run("image", "show", "alpine", "-o", "json").out()).get("name").asText());
+    assertTrue(
+        show.out().contains("managed:  no — registered by reference; 'banger image promote mine'"),
+        show.out());
+    assertEquals(
+        "alpine",
+        json.readTree(run("image", "show", "alpine", "-o", "json").out()).get("name").asText());
     assertEquals(2, run("image", "ls", "-o", "yaml").code());
   }
 
@@ -117,11 +152,14 @@ class ImageCliTest {
   @Test
   void deleteFansOutAndPassesForce() {
     fake.images.put("a", FakeImageService.image("a", true));
-    fake.images.put("used", FakeImageService.image("used", true).toBuilder().setVmReferences(2).build());
+    fake.images.put(
+        "used", FakeImageService.image("used", true).toBuilder().setVmReferences(2).build());
     CliHarness.Result r = run("image", "rm", "a", "used", "ghost");
     assertEquals(1, r.code());
     assertEquals("a deleted\n", r.out());
-    assertTrue(r.err().contains("used by 2 VM(s); delete them first or pass force (the CLI's -f)"), r.err());
+    assertTrue(
+        r.err().contains("used by 2 VM(s); delete them first or pass force (the CLI's -f)"),
+        r.err());
     assertTrue(r.err().contains("image \"ghost\" not found"), r.err());
     CliHarness.Result forced = run("image", "delete", "-f", "used");
     assertEquals(0, forced.code(), forced.err());
@@ -130,12 +168,16 @@ class ImageCliTest {
 
   @Test
   void registerMakesThePathAbsoluteAndRefusesAMissingOne() throws Exception {
-    CliHarness.Result missing = run("image", "register", "mine", dir.resolve("nope.ext4").toString());
+    CliHarness.Result missing =
+        run("image", "register", "mine", dir.resolve("nope.ext4").toString());
     assertEquals(2, missing.code());
     assertEquals("banger: PATH " + dir.resolve("nope.ext4") + " does not exist\n", missing.err());
     assertTrue(fake.requests.isEmpty());
-    Path rootfs = Files.createFile(Path.of("").toAbsolutePath().resolve("target/cli-test-rootfs-" + ProcessHandle
-        .current().pid() + ".ext4"));
+    Path rootfs =
+        Files.createFile(
+            Path.of("")
+                .toAbsolutePath()
+                .resolve("target/cli-test-rootfs-" + ProcessHandle.current().pid() + ".ext4"));
     try {
       Path relative = Path.of("").toAbsolutePath().relativize(rootfs);
       CliHarness.Result r = run("image", "register", "mine", relative.toString(), "--kernel", "k1");
@@ -175,8 +217,17 @@ class ImageCliTest {
 
     Path vmlinux = Files.createFile(dir.resolve("vmlinux"));
     Path modules = Files.createDirectories(dir.resolve("lib/modules/6.1.0"));
-    CliHarness.Result files = run("kernel", "import", "--name", "mine", "--kernel", vmlinux.toString(),
-        "--modules", modules.toString(), "-q");
+    CliHarness.Result files =
+        run(
+            "kernel",
+            "import",
+            "--name",
+            "mine",
+            "--kernel",
+            vmlinux.toString(),
+            "--modules",
+            modules.toString(),
+            "-q");
     assertEquals(0, files.code(), files.err());
     assertEquals("", files.err());
     req = (ImportKernelRequest) fake.requests.getLast();
@@ -186,14 +237,29 @@ class ImageCliTest {
     assertFalse(req.getFromHost());
 
     int before = fake.requests.size();
-    CliHarness.Result noInitrd = run("kernel", "import", "--name", "x", "--kernel", vmlinux.toString(), "--initrd",
-        dir.resolve("initrd.img").toString());
+    CliHarness.Result noInitrd =
+        run(
+            "kernel",
+            "import",
+            "--name",
+            "x",
+            "--kernel",
+            vmlinux.toString(),
+            "--initrd",
+            dir.resolve("initrd.img").toString());
     assertEquals(2, noInitrd.code());
-    assertTrue(noInitrd.err().contains("--initrd " + dir.resolve("initrd.img") + " does not exist"), noInitrd.err());
-    assertEquals(2, run("kernel", "import", "--kernel", vmlinux.toString()).code(), "--name is required");
-    assertEquals(2, run("kernel", "import", "--from-host", "--kernel", vmlinux.toString()).code(), "one source");
+    assertTrue(
+        noInitrd.err().contains("--initrd " + dir.resolve("initrd.img") + " does not exist"),
+        noInitrd.err());
+    assertEquals(
+        2, run("kernel", "import", "--kernel", vmlinux.toString()).code(), "--name is required");
+    assertEquals(
+        2,
+        run("kernel", "import", "--from-host", "--kernel", vmlinux.toString()).code(),
+        "one source");
     assertEquals(2, run("kernel", "import").code(), "a source is required");
-    assertEquals(2, run("kernel", "import", "--release", "6.1").code(), "--release needs --from-host");
+    assertEquals(
+        2, run("kernel", "import", "--release", "6.1").code(), "--release needs --from-host");
     assertEquals(before, fake.requests.size(), "usage errors call nothing");
   }
 
@@ -201,11 +267,17 @@ class ImageCliTest {
   void kernelListShowAndDelete() throws Exception {
     fake.kernels.put("k1", FakeImageService.kernel("k1"));
     CliHarness.Result table = run("kernel", "ls");
-    assertTrue(table.out().matches("(?s)NAME\\s+RELEASE\\s+INITRD\\s+MODULES\\s+CREATED\n"
-        + "k1\\s+6\\.1\\.0-27-amd64\\s+yes\\s+no\\s.*"), table.out());
+    assertTrue(
+        table
+            .out()
+            .matches(
+                "(?s)NAME\\s+RELEASE\\s+INITRD\\s+MODULES\\s+CREATED\n"
+                    + "k1\\s+6\\.1\\.0-27-amd64\\s+yes\\s+no\\s.*"),
+        table.out());
     JsonNode all = json.readTree(run("kernel", "list", "-o", "json").out());
     assertEquals("6.1.0-27-amd64", all.get(0).get("version").asText());
-    assertEquals("k1", json.readTree(run("kernel", "show", "k1", "-o", "json").out()).get("name").asText());
+    assertEquals(
+        "k1", json.readTree(run("kernel", "show", "k1", "-o", "json").out()).get("name").asText());
     assertTrue(run("kernel", "show", "k1").out().contains("release:  6.1.0-27-amd64"));
     CliHarness.Result ghost = run("kernel", "show", "ghost");
     assertEquals("banger: kernel \"ghost\" not found — see 'banger kernel list'\n", ghost.err());

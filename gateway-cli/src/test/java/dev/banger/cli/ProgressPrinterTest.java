@@ -13,24 +13,34 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** What the user reads of a pull's Progress stream: the events image-service sends for a two-layer OCI pull. */
+/**
+ * What the user reads of a pull's Progress stream: the events image-service sends for a two-layer
+ * OCI pull.
+ */
 class ProgressPrinterTest {
 
   private static Progress p(String stage, int index, String message, long done, long total) {
-    return Progress.newBuilder().setStage(stage).setStageIndex(index).setStageCount(7).setMessage(message)
-        .setBytesDone(done).setBytesTotal(total).build();
+    return Progress.newBuilder()
+        .setStage(stage)
+        .setStageIndex(index)
+        .setStageCount(7)
+        .setMessage(message)
+        .setBytesDone(done)
+        .setBytesTotal(total)
+        .build();
   }
 
   /** As OciSource and PullPipeline send them (3 MiB of layers, two of them). */
-  private static final List<Progress> PULL = List.of(
-      p("resolve", 1, "resolving 127.0.0.1:5000/test/pull:v1", 0, 0),
-      p("fetch", 2, "fetching 2 layers (3147370 bytes)", 0, 3147370),
-      p("fetch", 2, "layer 1/2 9a2e8684ad96", 1 << 20, 3147370),
-      p("fetch", 2, "layer 2/2 0c1d2e3f4a5b", 3147370, 3147370),
-      p("flatten", 3, "applying layer 1/2 (sha256:9a2e)", 0, 0),
-      p("flatten", 3, "applying layer 2/2 (sha256:0c1d)", 0, 0),
-      p("build", 4, "mkfs.ext4 -d: 28 entries, 1073741824 bytes", 0, 0),
-      p("publish", 7, "5 owners restored, 1 device nodes made", 0, 0));
+  private static final List<Progress> PULL =
+      List.of(
+          p("resolve", 1, "resolving 127.0.0.1:5000/test/pull:v1", 0, 0),
+          p("fetch", 2, "fetching 2 layers (3147370 bytes)", 0, 3147370),
+          p("fetch", 2, "layer 1/2 9a2e8684ad96", 1 << 20, 3147370),
+          p("fetch", 2, "layer 2/2 0c1d2e3f4a5b", 3147370, 3147370),
+          p("flatten", 3, "applying layer 1/2 (sha256:9a2e)", 0, 0),
+          p("flatten", 3, "applying layer 2/2 (sha256:0c1d)", 0, 0),
+          p("build", 4, "mkfs.ext4 -d: 28 entries, 1073741824 bytes", 0, 0),
+          p("publish", 7, "5 owners restored, 1 device nodes made", 0, 0));
 
   private static String render(boolean tty, boolean quiet, List<Progress> events) {
     StringWriter buf = new StringWriter();
@@ -42,19 +52,22 @@ class ProgressPrinterTest {
 
   @Test
   void plainLinesOnePerStepWithByteCountsInTheirOwnUnitsAndEveryLayerApplied() {
-    assertEquals("""
+    assertEquals(
+        """
         [1/7] resolving 127.0.0.1:5000/test/pull:v1
         [2/7] fetching 2 layers (3147370 bytes) 0 B/3.0 MiB
         [3/7] applying layer 1/2 (sha256:9a2e)
         [3/7] applying layer 2/2 (sha256:0c1d)
         [4/7] mkfs.ext4 -d: 28 entries, 1073741824 bytes
         [7/7] 5 owners restored, 1 device nodes made
-        """, render(false, false, PULL));
+        """,
+        render(false, false, PULL));
   }
 
   @Test
   void aSmallTransferIsNotZeroOfZeroMib() {
-    String out = render(false, false, List.of(p("fetch", 2, "fetching 1 layer (900000 bytes)", 0, 900_000)));
+    String out =
+        render(false, false, List.of(p("fetch", 2, "fetching 1 layer (900000 bytes)", 0, 900_000)));
     assertEquals("[2/7] fetching 1 layer (900000 bytes) 0 B/879 KiB\n", out);
   }
 
@@ -64,9 +77,15 @@ class ProgressPrinterTest {
     assertTrue(out.startsWith("\r[1/7] resolving"), out);
     assertTrue(out.contains("\r[2/7] layer 1/2 9a2e8684ad96 1.0 MiB/3.0 MiB"), out);
     assertTrue(out.contains("\r[2/7] layer 2/2 0c1d2e3f4a5b 3.0 MiB/3.0 MiB"), out);
-    assertTrue(out.endsWith("\r[7/7] 5 owners restored, 1 device nodes made" + " ".repeat(
-        "[4/7] mkfs.ext4 -d: 28 entries, 1073741824 bytes".length() - "[7/7] 5 owners restored, 1 device nodes made"
-            .length()) + "\n"), "a shorter line blanks what the longer one left, then one newline: " + out);
+    assertTrue(
+        out.endsWith(
+            "\r[7/7] 5 owners restored, 1 device nodes made"
+                + " "
+                    .repeat(
+                        "[4/7] mkfs.ext4 -d: 28 entries, 1073741824 bytes".length()
+                            - "[7/7] 5 owners restored, 1 device nodes made".length())
+                + "\n"),
+        "a shorter line blanks what the longer one left, then one newline: " + out);
     assertEquals(1, out.chars().filter(c -> c == '\n').count(), out);
   }
 

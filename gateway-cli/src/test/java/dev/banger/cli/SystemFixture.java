@@ -10,9 +10,9 @@ import java.util.stream.Stream;
 
 /**
  * What the {@code banger system} tests share: a fake installation (the real unit, sysusers,
- * tmpfiles and config templates of deploy/src/main/dist, fake launchers and jars) as
- * banger.home, a scratch root for PREFIX and ETC, and a host double (uid, PID 1, a scripted
- * runner that fails on any command the test did not expect).
+ * tmpfiles and config templates of deploy/src/main/dist, fake launchers and jars) as banger.home, a
+ * scratch root for PREFIX and ETC, and a host double (uid, PID 1, a scripted runner that fails on
+ * any command the test did not expect).
  */
 final class SystemFixture implements AutoCloseable {
 
@@ -64,25 +64,45 @@ final class SystemFixture implements AutoCloseable {
 
   /** The owner is looked up, then (install goes on) the CLI's AOT cache is trained in PREFIX. */
   ScriptedCommandRunner userExists(String name) {
-    return runner.expect("getent", "passwd", name).thenSucceed(name + ":x:1000:1000::/home/" + name + ":/bin/sh\n")
+    return runner
+        .expect("getent", "passwd", name)
+        .thenSucceed(name + ":x:1000:1000::/home/" + name + ":/bin/sh\n")
         .expect(prefix().resolve("bin/banger-aot-train").toString())
-        .thenSucceed("banger-aot-train: wrote " + prefix().resolve("lib/banger-cli.aot") + " (33 MiB) in 4000 ms\n");
+        .thenSucceed(
+            "banger-aot-train: wrote "
+                + prefix().resolve("lib/banger-cli.aot")
+                + " (33 MiB) in 4000 ms\n");
   }
 
   CliHarness.Result install(String owner, String... more) {
-    String[] args = Stream.concat(Stream.of("system", "install", "--owner", owner, "--prefix", prefix().toString(),
-        "--etc", etc().toString()), Stream.of(more)).toArray(String[]::new);
+    String[] args =
+        Stream.concat(
+                Stream.of(
+                    "system",
+                    "install",
+                    "--owner",
+                    owner,
+                    "--prefix",
+                    prefix().toString(),
+                    "--etc",
+                    etc().toString()),
+                Stream.of(more))
+            .toArray(String[]::new);
     return CliHarness.run(state, args);
   }
 
   CliHarness.Result system(String... args) {
-    return CliHarness.run(state, Stream.concat(Stream.of("system"), Stream.of(args)).toArray(String[]::new));
+    return CliHarness.run(
+        state, Stream.concat(Stream.of("system"), Stream.of(args)).toArray(String[]::new));
   }
 
   /** Every regular file under the scratch root, relative to it. */
   List<String> filesUnderRoot() throws IOException {
     try (Stream<Path> walk = Files.walk(root)) {
-      return walk.filter(Files::isRegularFile).map(p -> root.relativize(p).toString()).sorted().toList();
+      return walk.filter(Files::isRegularFile)
+          .map(p -> root.relativize(p).toString())
+          .sorted()
+          .toList();
     }
   }
 

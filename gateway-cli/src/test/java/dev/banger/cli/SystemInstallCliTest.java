@@ -17,7 +17,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code banger system install}: what it writes, what it refuses (writing nothing), what it runs. */
+/**
+ * {@code banger system install}: what it writes, what it refuses (writing nothing), what it runs.
+ */
 class SystemInstallCliTest {
 
   @TempDir Path scratch;
@@ -51,30 +53,57 @@ class SystemInstallCliTest {
       Path u = etc.resolve("systemd/system").resolve(unit);
       String text = Files.readString(u);
       assertEquals("rw-r--r--", perms(u));
-      assertTrue(text.contains("ExecStart=" + prefix + "/bin/bangerd --service "), unit + ":\n" + text);
+      assertTrue(
+          text.contains("ExecStart=" + prefix + "/bin/bangerd --service "), unit + ":\n" + text);
       assertFalse(text.contains("@PREFIX@") || text.contains("=/opt/banger"), unit + ":\n" + text);
-      assertTrue(text.contains("NoNewPrivileges=yes") && text.contains("ProtectSystem=strict")
-          && text.contains("RestrictAddressFamilies=AF_UNIX"), unit);
+      assertTrue(
+          text.contains("NoNewPrivileges=yes")
+              && text.contains("ProtectSystem=strict")
+              && text.contains("RestrictAddressFamilies=AF_UNIX"),
+          unit);
     }
-    assertTrue(Files.readString(etc.resolve("systemd/system/banger-vm@.service")).contains("\nKillMode=process\n"));
+    assertTrue(
+        Files.readString(etc.resolve("systemd/system/banger-vm@.service"))
+            .contains("\nKillMode=process\n"));
     String sysusers = Files.readString(etc.resolve("sysusers.d/banger.conf"));
     assertTrue(sysusers.contains("\nm alice      banger\n"), sysusers);
-    assertTrue(Files.readString(etc.resolve("tmpfiles.d/banger.conf")).contains("d /run/banger                 1775 root"));
-    BangerConfig cfg = ConfigLoader.parse(Files.readString(etc.resolve("banger/config.toml")), "config.toml");
+    assertTrue(
+        Files.readString(etc.resolve("tmpfiles.d/banger.conf"))
+            .contains("d /run/banger                 1775 root"));
+    BangerConfig cfg =
+        ConfigLoader.parse(Files.readString(etc.resolve("banger/config.toml")), "config.toml");
     assertEquals("alice", cfg.owner());
     for (ServiceName s : ServiceName.values()) {
       assertEquals("banger", cfg.service(s).socketGroup(), s.id());
     }
-    InstallManifest m = InstallManifest.read(etc.resolve("banger/install-manifest.json")).orElseThrow();
+    InstallManifest m =
+        InstallManifest.read(etc.resolve("banger/install-manifest.json")).orElseThrow();
     assertEquals("alice", m.owner());
-    assertEquals(List.of("banger-disk.service", "banger-image.service", "banger-net.service", "banger-vm@alice.service"),
+    assertEquals(
+        List.of(
+            "banger-disk.service",
+            "banger-image.service",
+            "banger-net.service",
+            "banger-vm@alice.service"),
         m.units());
-    List<String> listed = m.files().stream().map(e -> f.root.relativize(Path.of(e.path())).toString()).sorted().toList();
-    List<String> onDisk = f.filesUnderRoot().stream().filter(p -> !p.endsWith("install-manifest.json")).toList();
+    List<String> listed =
+        m.files().stream()
+            .map(e -> f.root.relativize(Path.of(e.path())).toString())
+            .sorted()
+            .toList();
+    List<String> onDisk =
+        f.filesUnderRoot().stream().filter(p -> !p.endsWith("install-manifest.json")).toList();
     assertEquals(onDisk, listed, "the manifest lists every file install wrote");
-    assertTrue(m.dirs().contains(f.root.resolve("opt").toString()) && m.dirs().contains(etc.toString()), m.dirs().toString());
-    assertTrue(r.out().contains("not started (--no-start)") && r.out().contains("systemctl enable --now banger-disk.service"
-        + " banger-image.service banger-net.service banger-vm@alice.service"), r.out());
+    assertTrue(
+        m.dirs().contains(f.root.resolve("opt").toString()) && m.dirs().contains(etc.toString()),
+        m.dirs().toString());
+    assertTrue(
+        r.out().contains("not started (--no-start)")
+            && r.out()
+                .contains(
+                    "systemctl enable --now banger-disk.service"
+                        + " banger-image.service banger-net.service banger-vm@alice.service"),
+        r.out());
   }
 
   @Test
@@ -97,7 +126,9 @@ class SystemInstallCliTest {
     f.userExists("alice");
     CliHarness.Result newer = f.install("alice", "--no-start");
     assertEquals(0, newer.code(), newer.out() + newer.err());
-    assertFalse(Files.exists(f.prefix().resolve("lib/old-1.0.jar")), "a jar the new dist lacks would stay on -cp lib/*");
+    assertFalse(
+        Files.exists(f.prefix().resolve("lib/old-1.0.jar")),
+        "a jar the new dist lacks would stay on -cp lib/*");
     assertTrue(newer.out().contains("removed  1 files of the earlier install"), newer.out());
     assertFalse(Files.readString(manifest).contains("old-1.0.jar"));
   }
@@ -111,7 +142,8 @@ class SystemInstallCliTest {
     assertEquals(0, r.code(), r.out() + r.err());
     assertEquals("owner = \"bob\"\n", Files.readString(cfg));
     assertTrue(r.out().contains("its owner is \"bob\", not \"alice\""), r.out());
-    assertFalse(Files.readString(f.etc().resolve("banger/install-manifest.json")).contains("config.toml"));
+    assertFalse(
+        Files.readString(f.etc().resolve("banger/install-manifest.json")).contains("config.toml"));
   }
 
   @Test
@@ -134,9 +166,19 @@ class SystemInstallCliTest {
     CliHarness.Result none = f.system("install", "--etc", f.etc().toString());
     assertEquals(2, none.code());
     assertTrue(none.err().contains("Missing required option: '--owner=USER'"), none.err());
-    for (String prefix : List.of("opt/banger", "/opt/my banger", "/opt/%i", "/opt/../etc", "/", "/opt/$x")) {
-      CliHarness.Result r = CliHarness.run(f.state, "system", "install", "--owner", "alice", "--prefix", prefix,
-          "--etc", f.etc().toString());
+    for (String prefix :
+        List.of("opt/banger", "/opt/my banger", "/opt/%i", "/opt/../etc", "/", "/opt/$x")) {
+      CliHarness.Result r =
+          CliHarness.run(
+              f.state,
+              "system",
+              "install",
+              "--owner",
+              "alice",
+              "--prefix",
+              prefix,
+              "--etc",
+              f.etc().toString());
       assertEquals(2, r.code(), prefix + ": " + r.err());
       assertTrue(r.err().contains("--prefix"), r.err());
     }
@@ -148,7 +190,10 @@ class SystemInstallCliTest {
     f.host(1000, false, Path.of("/etc"));
     CliHarness.Result r = f.install("alice", "--no-start");
     assertEquals(1, r.code());
-    assertTrue(r.err().contains("'banger system install' must run as root (effective uid 0), not uid 1000"), r.err());
+    assertTrue(
+        r.err()
+            .contains("'banger system install' must run as root (effective uid 0), not uid 1000"),
+        r.err());
     assertTrue(f.rootIsEmpty());
   }
 
@@ -157,9 +202,15 @@ class SystemInstallCliTest {
     f.userExists("alice");
     CliHarness.Result r = f.install("alice");
     assertEquals(0, r.code(), r.out() + r.err());
-    assertTrue(r.out().contains("systemd is not running here (PID 1 is init, no /run/systemd/system): the files are"
-        + " installed, nothing was started"), r.out());
-    assertTrue(r.out().contains("  systemd-sysusers " + f.etc().resolve("sysusers.d/banger.conf")), r.out());
+    assertTrue(
+        r.out()
+            .contains(
+                "systemd is not running here (PID 1 is init, no /run/systemd/system): the files are"
+                    + " installed, nothing was started"),
+        r.out());
+    assertTrue(
+        r.out().contains("  systemd-sysusers " + f.etc().resolve("sysusers.d/banger.conf")),
+        r.out());
     f.runner.verifyAllConsumed();
   }
 
@@ -169,7 +220,8 @@ class SystemInstallCliTest {
     f.userExists("alice");
     CliHarness.Result r = f.install("alice");
     assertEquals(0, r.code(), r.out() + r.err());
-    assertTrue(r.out().contains("not started: systemd reads /etc, and --etc is " + f.etc()), r.out());
+    assertTrue(
+        r.out().contains("not started: systemd reads /etc, and --etc is " + f.etc()), r.out());
     f.runner.verifyAllConsumed();
   }
 
@@ -177,11 +229,22 @@ class SystemInstallCliTest {
   void withSystemdItCreatesUsersAndDirectoriesAndStartsTheFourUnits() throws Exception {
     f.host(0, true, f.etc());
     f.userExists("alice")
-        .expect("systemd-sysusers", f.etc().resolve("sysusers.d/banger.conf").toString()).thenSucceed("")
-        .expect("systemd-tmpfiles", "--create", f.etc().resolve("tmpfiles.d/banger.conf").toString()).thenSucceed("")
-        .expect("systemctl", "daemon-reload").thenSucceed("")
-        .expect("systemctl", "enable", "--now", "banger-disk.service", "banger-image.service", "banger-net.service",
-            "banger-vm@alice.service").thenSucceed("");
+        .expect("systemd-sysusers", f.etc().resolve("sysusers.d/banger.conf").toString())
+        .thenSucceed("")
+        .expect(
+            "systemd-tmpfiles", "--create", f.etc().resolve("tmpfiles.d/banger.conf").toString())
+        .thenSucceed("")
+        .expect("systemctl", "daemon-reload")
+        .thenSucceed("")
+        .expect(
+            "systemctl",
+            "enable",
+            "--now",
+            "banger-disk.service",
+            "banger-image.service",
+            "banger-net.service",
+            "banger-vm@alice.service")
+        .thenSucceed("");
     CliHarness.Result r = f.install("alice");
     assertEquals(0, r.code(), r.out() + r.err());
     f.runner.verifyAllConsumed();
@@ -189,16 +252,32 @@ class SystemInstallCliTest {
 
     // A new owner: the former owner's vm-service instance is stopped first.
     f.userExists("bob")
-        .expect("systemctl", "disable", "--now", "banger-vm@alice.service").thenSucceed("")
-        .expect("systemd-sysusers", f.etc().resolve("sysusers.d/banger.conf").toString()).thenSucceed("")
-        .expect("systemd-tmpfiles", "--create", f.etc().resolve("tmpfiles.d/banger.conf").toString()).thenSucceed("")
-        .expect("systemctl", "daemon-reload").thenSucceed("")
-        .expect("systemctl", "enable", "--now", "banger-disk.service", "banger-image.service", "banger-net.service",
-            "banger-vm@bob.service").thenReturn(1, "", "Failed to enable unit: Unit file banger-vm@bob.service is masked.");
+        .expect("systemctl", "disable", "--now", "banger-vm@alice.service")
+        .thenSucceed("")
+        .expect("systemd-sysusers", f.etc().resolve("sysusers.d/banger.conf").toString())
+        .thenSucceed("")
+        .expect(
+            "systemd-tmpfiles", "--create", f.etc().resolve("tmpfiles.d/banger.conf").toString())
+        .thenSucceed("")
+        .expect("systemctl", "daemon-reload")
+        .thenSucceed("")
+        .expect(
+            "systemctl",
+            "enable",
+            "--now",
+            "banger-disk.service",
+            "banger-image.service",
+            "banger-net.service",
+            "banger-vm@bob.service")
+        .thenReturn(1, "", "Failed to enable unit: Unit file banger-vm@bob.service is masked.");
     CliHarness.Result bob = f.install("bob");
     assertEquals(1, bob.code(), bob.out() + bob.err());
-    assertTrue(bob.err().contains("'systemctl enable --now banger-disk.service banger-image.service banger-net.service"
-        + " banger-vm@bob.service' exited 1: Failed to enable unit"), bob.err());
+    assertTrue(
+        bob.err()
+            .contains(
+                "'systemctl enable --now banger-disk.service banger-image.service banger-net.service"
+                    + " banger-vm@bob.service' exited 1: Failed to enable unit"),
+        bob.err());
     f.runner.verifyAllConsumed();
   }
 
@@ -213,7 +292,8 @@ class SystemInstallCliTest {
     CliHarness.Result r = f.install("alice", "--no-start");
     assertEquals(0, r.code(), r.out() + r.err());
     f.runner.verifyAllConsumed();
-    assertTrue(r.out().contains("aot      wrote " + f.prefix().resolve("lib/banger-cli.aot")), r.out());
+    assertTrue(
+        r.out().contains("aot      wrote " + f.prefix().resolve("lib/banger-cli.aot")), r.out());
     for (String derived : List.of("lib/banger-cli.aot", "lib/banger-cli.jdk", "lib/.built")) {
       assertFalse(Files.exists(f.prefix().resolve(derived)), derived);
     }
@@ -223,8 +303,18 @@ class SystemInstallCliTest {
   @Test
   void aPrefixInsideTheInstallationIsRefused() throws Exception {
     f.userExists("alice");
-    CliHarness.Result r = CliHarness.run(f.state, "system", "install", "--owner", "alice", "--prefix",
-        f.home.resolve("sub").toString(), "--etc", f.etc().toString(), "--no-start");
+    CliHarness.Result r =
+        CliHarness.run(
+            f.state,
+            "system",
+            "install",
+            "--owner",
+            "alice",
+            "--prefix",
+            f.home.resolve("sub").toString(),
+            "--etc",
+            f.etc().toString(),
+            "--no-start");
     assertEquals(2, r.code(), r.out() + r.err());
     assertTrue(r.err().contains("are inside one another"), r.err());
     assertTrue(f.rootIsEmpty());

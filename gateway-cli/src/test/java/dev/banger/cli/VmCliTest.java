@@ -18,7 +18,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code banger vm …} against a VmService double on a real Unix socket: parsing, output, errors, exit codes. */
+/**
+ * {@code banger vm …} against a VmService double on a real Unix socket: parsing, output, errors,
+ * exit codes.
+ */
 class VmCliTest {
 
   @TempDir Path dir;
@@ -42,12 +45,25 @@ class VmCliTest {
 
   @Test
   void createSendsTheSpecShowsProgressAsLinesAndPrintsTheName() {
-    CliHarness.Result r = run("vm", "create", "--name", "dev", "--vcpu", "4", "--memory", "2G", "--disk-size", "16G",
-        "--image", "debian-bookworm");
+    CliHarness.Result r =
+        run(
+            "vm",
+            "create",
+            "--name",
+            "dev",
+            "--vcpu",
+            "4",
+            "--memory",
+            "2G",
+            "--disk-size",
+            "16G",
+            "--image",
+            "debian-bookworm");
     assertEquals(0, r.code(), r.err());
     assertEquals("dev\n", r.out());
-    assertTrue(r.err().contains("[1/3] resolve-image") && r.err().contains("ssh-ready"), "plain progress lines: "
-        + r.err());
+    assertTrue(
+        r.err().contains("[1/3] resolve-image") && r.err().contains("ssh-ready"),
+        "plain progress lines: " + r.err());
     CreateVmRequest req = assertInstanceOf(CreateVmRequest.class, fake.requests.getFirst());
     assertEquals(4, req.getSpec().getVcpu());
     assertEquals(2048, req.getSpec().getMemoryMib());
@@ -63,9 +79,18 @@ class VmCliTest {
     fake.vms.put("b", FakeVmService.vm("b", VmState.VM_STATE_STOPPED, ""));
     CliHarness.Result table = run("vm", "ps");
     assertEquals(0, table.code(), table.err());
-    assertTrue(table.out().lines().findFirst().orElseThrow().matches("NAME\\s+STATE\\s+IP\\s+VCPU\\s+MEMORY\\s+DISK\\s+ID"),
+    assertTrue(
+        table
+            .out()
+            .lines()
+            .findFirst()
+            .orElseThrow()
+            .matches("NAME\\s+STATE\\s+IP\\s+VCPU\\s+MEMORY\\s+DISK\\s+ID"),
         table.out());
-    assertTrue(table.out().matches("(?s).*\\ba\\s+running\\s+172\\.16\\.0\\.2\\s+2\\s+1\\.0 GiB\\s+8\\.0 GiB.*"),
+    assertTrue(
+        table
+            .out()
+            .matches("(?s).*\\ba\\s+running\\s+172\\.16\\.0\\.2\\s+2\\s+1\\.0 GiB\\s+8\\.0 GiB.*"),
         table.out());
     assertTrue(table.out().matches("(?s).*\\bb\\s+stopped\\s+-\\s.*"), table.out());
     JsonNode json = new ObjectMapper().readTree(run("vm", "list", "-o", "json").out());
@@ -78,8 +103,14 @@ class VmCliTest {
     assertEquals(2, run("vm", "ls", "--state", "sleepy").code());
     assertEquals(2, run("vm", "ls", "-o", "yaml").code());
     CliHarness.Result show = run("vm", "show", "a");
-    assertTrue(show.out().contains("state:    running") && show.out().contains("(a.vm)"), show.out());
-    assertEquals("b", new ObjectMapper().readTree(run("vm", "show", "b", "-o", "json").out()).get("name").asText());
+    assertTrue(
+        show.out().contains("state:    running") && show.out().contains("(a.vm)"), show.out());
+    assertEquals(
+        "b",
+        new ObjectMapper()
+            .readTree(run("vm", "show", "b", "-o", "json").out())
+            .get("name")
+            .asText());
   }
 
   @Test
@@ -102,8 +133,10 @@ class VmCliTest {
     assertEquals("a stopped\nb stopped\n", r.out());
     assertTrue(r.err().contains("vm \"ghost\" not found"), r.err());
     assertEquals(3, fake.requests.stream().filter(StopVmRequest.class::isInstance).count());
-    assertTrue(fake.requests.stream().filter(StopVmRequest.class::isInstance)
-        .allMatch(q -> ((StopVmRequest) q).getTimeoutSeconds() == 5));
+    assertTrue(
+        fake.requests.stream()
+            .filter(StopVmRequest.class::isInstance)
+            .allMatch(q -> ((StopVmRequest) q).getTimeoutSeconds() == 5));
     CliHarness.Result rm = run("vm", "rm", "a", "b");
     assertEquals(0, rm.code(), rm.err());
     assertTrue(fake.vms.isEmpty());
@@ -112,26 +145,38 @@ class VmCliTest {
   @Test
   void workspacePrepareAndExecParseAndSayWhatIsMissing() throws Exception {
     java.nio.file.Files.createDirectories(dir.resolve("repo"));
-    CliHarness.Result dry = run("vm", "workspace", "prepare", "dev", dir.resolve("repo").toString(), "--dry-run");
+    CliHarness.Result dry =
+        run("vm", "workspace", "prepare", "dev", dir.resolve("repo").toString(), "--dry-run");
     assertEquals(0, dry.code(), dry.err());
     assertEquals(".git\nREADME\n", dry.out());
     assertTrue(dry.err().contains("2 entries, 10 B would go to /root/repo"), dry.err());
     var req = (dev.banger.api.vm.v1.PrepareWorkspaceRequest) fake.requests.getLast();
-    assertEquals(dir.resolve("repo").toString(), req.getHostPath(), "made absolute for the service");
+    assertEquals(
+        dir.resolve("repo").toString(), req.getHostPath(), "made absolute for the service");
     assertEquals(2, run("vm", "exec", "dev").code(), "exec needs a command");
     assertEquals(1, run("vm", "exec", "ghost", "--", "true").code());
     assertEquals(0, run("vm", "create", "-q", "--name", "dev").code());
     CliHarness.Result none = run("vm", "exec", "dev", "--", "true");
     assertEquals(1, none.code());
-    assertTrue(none.err().contains("vm \"dev\" has no workspace — copy one in with 'banger vm workspace prepare dev"
-        + " PATH'"), none.err());
+    assertTrue(
+        none.err()
+            .contains(
+                "vm \"dev\" has no workspace — copy one in with 'banger vm workspace prepare dev"
+                    + " PATH'"),
+        none.err());
   }
 
   @Test
   void cpNeedsTheHostOnExactlyOneSide() {
     assertEquals(new VmCpCommand.Side("dev", "/root/a:b"), VmCpCommand.side("dev:/root/a:b"));
-    assertEquals(new VmCpCommand.Side(null, "./dev:x"), VmCpCommand.side("./dev:x"), "a host path with a colon");
-    assertEquals(new VmCpCommand.Side(null, "dev:relative"), VmCpCommand.side("dev:relative"), "guest paths are absolute");
+    assertEquals(
+        new VmCpCommand.Side(null, "./dev:x"),
+        VmCpCommand.side("./dev:x"),
+        "a host path with a colon");
+    assertEquals(
+        new VmCpCommand.Side(null, "dev:relative"),
+        VmCpCommand.side("dev:relative"),
+        "guest paths are absolute");
     CliHarness.Result hostOnly = run("vm", "cp", "a", "b");
     assertEquals(2, hostOnly.code());
     assertTrue(hostOnly.err().contains("copies between the host and one VM"), hostOnly.err());
@@ -144,24 +189,34 @@ class VmCliTest {
 
   @Test
   void runChecksItsPathBeforeAnyVmAndKeepsAFailedVm() throws Exception {
-    CliHarness.Result missing = run("vm", "run", dir.resolve("nope").toString(), "--", "make", "test");
+    CliHarness.Result missing =
+        run("vm", "run", dir.resolve("nope").toString(), "--", "make", "test");
     assertEquals(2, missing.code());
-    assertTrue(missing.err().contains("workspace path " + dir.resolve("nope") + " does not exist"), missing.err());
+    assertTrue(
+        missing.err().contains("workspace path " + dir.resolve("nope") + " does not exist"),
+        missing.err());
     assertTrue(fake.requests.isEmpty(), "nothing was asked");
     java.nio.file.Files.createDirectories(dir.resolve("bad"));
     CliHarness.Result notGit = run("vm", "run", dir.resolve("bad").toString(), "--", "true");
     assertEquals(1, notGit.code());
     assertTrue(notGit.err().contains("is not inside a git work tree"), notGit.err());
-    assertTrue(fake.requests.stream().noneMatch(CreateVmRequest.class::isInstance), "the dry run came first: no VM");
+    assertTrue(
+        fake.requests.stream().noneMatch(CreateVmRequest.class::isInstance),
+        "the dry run came first: no VM");
     CliHarness.Result twoPaths = run("vm", "run", "a", "b", "--", "true");
     assertEquals(2, twoPaths.code());
     assertTrue(twoPaths.err().contains("vm run takes one PATH before --"), twoPaths.err());
-    assertEquals(2, run("vm", "run", "--guest-path", "/root/x", "--", "true").code(), "--guest-path needs a PATH");
+    assertEquals(
+        2,
+        run("vm", "run", "--guest-path", "/root/x", "--", "true").code(),
+        "--guest-path needs a PATH");
     CliHarness.Result detachedWithCommand = run("vm", "run", "-d", "--", "true");
     assertEquals(2, detachedWithCommand.code());
     CliHarness.Result failed = run("vm", "run", "--rm", "--name", "broken", "--", "true");
     assertEquals(1, failed.code());
-    assertTrue(failed.err().contains("kept vm \"broken\" for inspection: 'banger vm logs broken'"), failed.err());
+    assertTrue(
+        failed.err().contains("kept vm \"broken\" for inspection: 'banger vm logs broken'"),
+        failed.err());
     assertTrue(fake.vms.containsKey("broken"), "--rm does not delete a VM whose start failed");
     CliHarness.Result detached = run("vm", "run", "-d", "-q", "--name", "bg");
     assertEquals("bg\n", detached.out());
@@ -172,7 +227,8 @@ class VmCliTest {
     fake.vms.put("a", FakeVmService.vm("a", VmState.VM_STATE_STOPPED, ""));
     CliHarness.Result logs = run("vm", "logs", "a", "--tail", "50");
     assertEquals("Linux version 6.1\n", logs.out(), logs.err());
-    assertEquals(50, ((dev.banger.api.vm.v1.GetVmLogsRequest) fake.requests.getLast()).getTailLines());
+    assertEquals(
+        50, ((dev.banger.api.vm.v1.GetVmLogsRequest) fake.requests.getLast()).getTailLines());
     CliHarness.Result ssh = run("vm", "ssh", "a", "--", "true");
     assertEquals(1, ssh.code());
     assertEquals("banger: vm \"a\" is stopped — start it with 'banger vm start a'\n", ssh.err());
@@ -181,7 +237,9 @@ class VmCliTest {
   @Test
   void remoteCommandsArriveAsTheSameWords() {
     assertEquals("sh -c 'exit 7'", ShellQuote.join(List.of("sh", "-c", "exit 7")));
-    assertEquals("echo 'it'\\''s' '' '$HOME' a=b", ShellQuote.join(List.of("echo", "it's", "", "$HOME", "a=b")));
+    assertEquals(
+        "echo 'it'\\''s' '' '$HOME' a=b",
+        ShellQuote.join(List.of("echo", "it's", "", "$HOME", "a=b")));
     assertEquals(512L << 20, Sizes.bytes("--memory", "512M"));
     assertEquals(3L << 29, Sizes.bytes("--memory", "1.5GiB"));
     assertEquals("1.5 GiB", Sizes.human(3L << 29));

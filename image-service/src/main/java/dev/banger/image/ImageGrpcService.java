@@ -18,10 +18,10 @@ import dev.banger.api.image.v1.ImportKernelRequest;
 import dev.banger.api.image.v1.ImportKernelResponse;
 import dev.banger.api.image.v1.ListImagesRequest;
 import dev.banger.api.image.v1.ListImagesResponse;
-import dev.banger.api.image.v1.PromoteImageRequest;
-import dev.banger.api.image.v1.PromoteImageResponse;
 import dev.banger.api.image.v1.ListKernelsRequest;
 import dev.banger.api.image.v1.ListKernelsResponse;
+import dev.banger.api.image.v1.PromoteImageRequest;
+import dev.banger.api.image.v1.PromoteImageResponse;
 import dev.banger.api.image.v1.PruneCacheRequest;
 import dev.banger.api.image.v1.PruneCacheResponse;
 import dev.banger.api.image.v1.PullImageRequest;
@@ -32,12 +32,11 @@ import dev.banger.api.image.v1.RemoveImageReferenceRequest;
 import dev.banger.api.image.v1.RemoveImageReferenceResponse;
 import dev.banger.image.oci.BlobCache;
 import dev.banger.image.source.RootfsSource;
-import dev.banger.kit.ops.StageProgress;
 import dev.banger.image.store.ImageStore;
-import dev.banger.kit.ops.ProgressCall;
 import dev.banger.kit.grpc.Errors;
 import dev.banger.kit.grpc.Unary;
 import dev.banger.kit.ops.OperationRegistry;
+import dev.banger.kit.ops.ProgressCall;
 import dev.banger.kit.state.DirectoryTrees;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
@@ -50,8 +49,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * ImageService over gRPC: validation, one lock per image name, progress streaming. The kernel
- * RPCs, and the hold a pull takes on the kernel it pairs with, are {@link KernelRpcs}.
+ * ImageService over gRPC: validation, one lock per image name, progress streaming. The kernel RPCs,
+ * and the hold a pull takes on the kernel it pairs with, are {@link KernelRpcs}.
  */
 final class ImageGrpcService extends ImageServiceGrpc.ImageServiceImplBase {
 
@@ -67,10 +66,18 @@ final class ImageGrpcService extends ImageServiceGrpc.ImageServiceImplBase {
   private final ImagePromoter promoter;
   private final KernelRpcs kernels;
   private final Map<String, ReentrantLock> nameLocks = new ConcurrentHashMap<>();
-  private final java.util.concurrent.atomic.AtomicInteger pullsUnderWay = new java.util.concurrent.atomic.AtomicInteger();
+  private final java.util.concurrent.atomic.AtomicInteger pullsUnderWay =
+      new java.util.concurrent.atomic.AtomicInteger();
 
-  ImageGrpcService(ImageStore store, PullPipeline pipeline, PullSources sources, BlobCache cache,
-      OperationRegistry ops, KernelRpcs kernels, ImageRegistrar registrar, ImagePromoter promoter) {
+  ImageGrpcService(
+      ImageStore store,
+      PullPipeline pipeline,
+      PullSources sources,
+      BlobCache cache,
+      OperationRegistry ops,
+      KernelRpcs kernels,
+      ImageRegistrar registrar,
+      ImagePromoter promoter) {
     this.kernels = kernels;
     this.registrar = registrar;
     this.promoter = promoter;
@@ -89,7 +96,10 @@ final class ImageGrpcService extends ImageServiceGrpc.ImageServiceImplBase {
     try {
       ImageRequests.requestId(req.getRequestId());
       opened = sources.open(req.getReference(), req.getCredentials());
-      name = req.getName().isEmpty() ? opened.defaultName() : ImageRequests.name("name", req.getName());
+      name =
+          req.getName().isEmpty()
+              ? opened.defaultName()
+              : ImageRequests.name("name", req.getName());
       size = ImageRequests.size(req.getSizeBytes());
       if (!req.getCredentials().isEmpty() && req.getCredentials().indexOf(':') < 1) {
         throw Errors.invalidArgument("credentials", "credentials must be user:password");
@@ -98,17 +108,26 @@ final class ImageGrpcService extends ImageServiceGrpc.ImageServiceImplBase {
       obs.onError(ImageErrors.toStatus(e));
       return;
     }
-    ProgressCall<PullImageResponse> progress = new ProgressCall<>(ops,
-        ImageServiceGrpc.getPullImageMethod().getFullMethodName(), "images/" + name, req.getRequestId(), obs,
-        PullPipeline.stages(opened.source()).toArray(String[]::new),
-        p -> PullImageResponse.newBuilder().setProgress(p).build(), ImageErrors::toStatus);
+    ProgressCall<PullImageResponse> progress =
+        new ProgressCall<>(
+            ops,
+            ImageServiceGrpc.getPullImageMethod().getFullMethodName(),
+            "images/" + name,
+            req.getRequestId(),
+            obs,
+            PullPipeline.stages(opened.source()).toArray(String[]::new),
+            p -> PullImageResponse.newBuilder().setProgress(p).build(),
+            ImageErrors::toStatus);
     ReentrantLock lock = lockFor(name);
     lock.lock();
     pullsUnderWay.incrementAndGet();
-    try (KernelRpcs.Pairing paired = kernels.pair(req.getKernel()); RootfsSource source = opened.source()) {
+    try (KernelRpcs.Pairing paired = kernels.pair(req.getKernel());
+        RootfsSource source = opened.source()) {
       var existing = store.find(name);
       if (existing.isPresent()) {
-        if (!req.getForce() && existing.get().origin().equals(source.origin()) && samePairing(existing.get(), paired)) {
+        if (!req.getForce()
+            && existing.get().origin().equals(source.origin())
+            && samePairing(existing.get(), paired)) {
           finish(progress, existing.get()); // a retry, or a second pull of the same thing
           return;
         }
@@ -119,14 +138,19 @@ final class ImageGrpcService extends ImageServiceGrpc.ImageServiceImplBase {
           throw inUse(existing.get());
         }
       }
-      ImageStore.ImageRow row = pipeline.pull(new PullPipeline.Request(source, name, size, paired.kernel()),
-          progress.listener(), progress.cancelled());
-      existing.ifPresent(old -> {
-        if (!old.id().equals(row.id())) {
-          remove(old); // force: the new one is published, the old one goes
-        }
-      });
-      LOG.info("pulled {} as {} ({}): {} bytes", source.origin(), name, row.id(), row.rootfsBytes());
+      ImageStore.ImageRow row =
+          pipeline.pull(
+              new PullPipeline.Request(source, name, size, paired.kernel()),
+              progress.listener(),
+              progress.cancelled());
+      existing.ifPresent(
+          old -> {
+            if (!old.id().equals(row.id())) {
+              remove(old); // force: the new one is published, the old one goes
+            }
+          });
+      LOG.info(
+          "pulled {} as {} ({}): {} bytes", source.origin(), name, row.id(), row.rootfsBytes());
       finish(progress, row);
     } catch (Throwable t) {
       progress.fail(t, LOG, "pull of " + opened.source().origin());
@@ -156,7 +180,8 @@ final class ImageGrpcService extends ImageServiceGrpc.ImageServiceImplBase {
   }
 
   private ListImagesResponse list(ListImagesRequest req) {
-    int size = req.getPageSize() <= 0 || req.getPageSize() > MAX_PAGE ? MAX_PAGE : req.getPageSize();
+    int size =
+        req.getPageSize() <= 0 || req.getPageSize() > MAX_PAGE ? MAX_PAGE : req.getPageSize();
     List<ImageStore.ImageRow> rows = store.list(req.getPageToken(), size + 1);
     ListImagesResponse.Builder b = ListImagesResponse.newBuilder();
     rows.stream().limit(size).forEach(r -> b.addImages(toProto(r)));
@@ -168,7 +193,9 @@ final class ImageGrpcService extends ImageServiceGrpc.ImageServiceImplBase {
 
   @Override
   public void getImage(GetImageRequest req, StreamObserver<GetImageResponse> obs) {
-    Unary.answer(obs, ImageErrors::toStatus,
+    Unary.answer(
+        obs,
+        ImageErrors::toStatus,
         () -> GetImageResponse.newBuilder().setImage(toProto(find(req.getImage()))).build());
   }
 
@@ -203,20 +230,26 @@ final class ImageGrpcService extends ImageServiceGrpc.ImageServiceImplBase {
 
   @Override
   public void registerImage(RegisterImageRequest req, StreamObserver<RegisterImageResponse> obs) {
-    Unary.answer(obs, ImageErrors::toStatus, () -> {
-      ImageRequests.requestId(req.getRequestId());
-      var r = new ImageRegistrar.Request(ImageRequests.name("name", req.getName()),
-          ImageRequests.hostPath("rootfs_path", req.getRootfsPath()), req.getDefaultKernel());
-      ReentrantLock lock = lockFor(r.name());
-      lock.lock();
-      try {
-        ImageStore.ImageRow row = registrar.register(r);
-        LOG.info("registered {} as {} ({})", row.rootfsPath(), row.name(), row.id());
-        return RegisterImageResponse.newBuilder().setImage(toProto(row)).build();
-      } finally {
-        lock.unlock();
-      }
-    });
+    Unary.answer(
+        obs,
+        ImageErrors::toStatus,
+        () -> {
+          ImageRequests.requestId(req.getRequestId());
+          var r =
+              new ImageRegistrar.Request(
+                  ImageRequests.name("name", req.getName()),
+                  ImageRequests.hostPath("rootfs_path", req.getRootfsPath()),
+                  req.getDefaultKernel());
+          ReentrantLock lock = lockFor(r.name());
+          lock.lock();
+          try {
+            ImageStore.ImageRow row = registrar.register(r);
+            LOG.info("registered {} as {} ({})", row.rootfsPath(), row.name(), row.id());
+            return RegisterImageResponse.newBuilder().setImage(toProto(row)).build();
+          } finally {
+            lock.unlock();
+          }
+        });
   }
 
   @Override
@@ -229,13 +262,21 @@ final class ImageGrpcService extends ImageServiceGrpc.ImageServiceImplBase {
       obs.onError(ImageErrors.toStatus(e));
       return;
     }
-    ProgressCall<PromoteImageResponse> progress = new ProgressCall<>(ops,
-        ImageServiceGrpc.getPromoteImageMethod().getFullMethodName(), "images/" + row.name(), req.getRequestId(), obs,
-        ImagePromoter.STAGES, p -> PromoteImageResponse.newBuilder().setProgress(p).build(), ImageErrors::toStatus);
+    ProgressCall<PromoteImageResponse> progress =
+        new ProgressCall<>(
+            ops,
+            ImageServiceGrpc.getPromoteImageMethod().getFullMethodName(),
+            "images/" + row.name(),
+            req.getRequestId(),
+            obs,
+            ImagePromoter.STAGES,
+            p -> PromoteImageResponse.newBuilder().setProgress(p).build(),
+            ImageErrors::toStatus);
     ReentrantLock lock = lockFor(row.name());
     lock.lock();
     try {
-      ImageStore.ImageRow now = store.find(row.id()).orElseThrow(() -> Errors.notFound("image", req.getImage()));
+      ImageStore.ImageRow now =
+          store.find(row.id()).orElseThrow(() -> Errors.notFound("image", req.getImage()));
       ImageStore.ImageRow done = promoter.promote(now, progress.listener(), progress.cancelled());
       LOG.info("promoted {} ({}) into {}", done.name(), done.id(), done.rootfsPath());
       Image image = toProto(done);
@@ -248,44 +289,68 @@ final class ImageGrpcService extends ImageServiceGrpc.ImageServiceImplBase {
   }
 
   @Override
-  public void addImageReference(AddImageReferenceRequest req, StreamObserver<AddImageReferenceResponse> obs) {
-    Unary.answer(obs, ImageErrors::toStatus, () -> {
-      String vm = ImageRequests.vmId(req.getVmId());
-      ImageStore.ImageRow row = find(req.getImage());
-      if (!row.managed()) { // disk-service builds overlays only on bases inside banger's state
-        throw Errors.of(Status.FAILED_PRECONDITION.withDescription("image \"" + row.name() + "\" is registered from "
-            + row.rootfsPath() + " and not promoted; promote it (banger image promote " + row.name()
-            + ") before a VM uses it"), "IMAGE_NOT_PROMOTED", Map.of("name", row.name()));
-      }
-      store.addReference(row.id(), vm);
-      return AddImageReferenceResponse.newBuilder().setImage(toProto(store.find(row.id()).orElseThrow())).build();
-    });
+  public void addImageReference(
+      AddImageReferenceRequest req, StreamObserver<AddImageReferenceResponse> obs) {
+    Unary.answer(
+        obs,
+        ImageErrors::toStatus,
+        () -> {
+          String vm = ImageRequests.vmId(req.getVmId());
+          ImageStore.ImageRow row = find(req.getImage());
+          if (!row.managed()) { // disk-service builds overlays only on bases inside banger's state
+            throw Errors.of(
+                Status.FAILED_PRECONDITION.withDescription(
+                    "image \""
+                        + row.name()
+                        + "\" is registered from "
+                        + row.rootfsPath()
+                        + " and not promoted; promote it (banger image promote "
+                        + row.name()
+                        + ") before a VM uses it"),
+                "IMAGE_NOT_PROMOTED",
+                Map.of("name", row.name()));
+          }
+          store.addReference(row.id(), vm);
+          return AddImageReferenceResponse.newBuilder()
+              .setImage(toProto(store.find(row.id()).orElseThrow()))
+              .build();
+        });
   }
 
   @Override
-  public void removeImageReference(RemoveImageReferenceRequest req, StreamObserver<RemoveImageReferenceResponse> obs) {
-    Unary.answer(obs, ImageErrors::toStatus, () -> {
-      String vm = ImageRequests.vmId(req.getVmId());
-      store.find(req.getImage()).ifPresent(row -> store.removeReference(row.id(), vm));
-      return RemoveImageReferenceResponse.getDefaultInstance();
-    });
+  public void removeImageReference(
+      RemoveImageReferenceRequest req, StreamObserver<RemoveImageReferenceResponse> obs) {
+    Unary.answer(
+        obs,
+        ImageErrors::toStatus,
+        () -> {
+          String vm = ImageRequests.vmId(req.getVmId());
+          store.find(req.getImage()).ifPresent(row -> store.removeReference(row.id(), vm));
+          return RemoveImageReferenceResponse.getDefaultInstance();
+        });
   }
 
   @Override
   public void pruneCache(PruneCacheRequest req, StreamObserver<PruneCacheResponse> obs) {
-    Unary.answer(obs, ImageErrors::toStatus, () -> {
-      ImageRequests.requestId(req.getRequestId());
-      if (pullsUnderWay.get() > 0) {
-        throw Errors.of(Status.FAILED_PRECONDITION.withDescription("a pull is under way; prune the cache when it ends"),
-            "PULL_IN_PROGRESS", Map.of());
-      }
-      BlobCache.Pruned r = cache.prune(java.util.Set.of());
-      return PruneCacheResponse.newBuilder().setBytesFreed(r.bytesFreed()).setBlobsRemoved(r.filesRemoved()).build();
-    });
+    Unary.answer(
+        obs,
+        ImageErrors::toStatus,
+        () -> {
+          ImageRequests.requestId(req.getRequestId());
+          if (pullsUnderWay.get() > 0) {
+            throw Errors.of(
+                Status.FAILED_PRECONDITION.withDescription(
+                    "a pull is under way; prune the cache when it ends"),
+                "PULL_IN_PROGRESS",
+                Map.of());
+          }
+          BlobCache.Pruned r = cache.prune(java.util.Set.of());
+          return PruneCacheResponse.newBuilder()
+              .setBytesFreed(r.bytesFreed())
+              .setBlobsRemoved(r.filesRemoved())
+              .build();
+        });
   }
-
-
-
 
   @Override
   public void importKernel(ImportKernelRequest req, StreamObserver<ImportKernelResponse> obs) {
@@ -315,14 +380,27 @@ final class ImageGrpcService extends ImageServiceGrpc.ImageServiceImplBase {
   }
 
   static io.grpc.StatusRuntimeException exists(ImageStore.ImageRow row) {
-    return Errors.of(Status.ALREADY_EXISTS.withDescription("image \"" + row.name() + "\" exists (from "
-        + row.origin() + "); pass force to replace it or choose another name"), "IMAGE_EXISTS",
+    return Errors.of(
+        Status.ALREADY_EXISTS.withDescription(
+            "image \""
+                + row.name()
+                + "\" exists (from "
+                + row.origin()
+                + "); pass force to replace it or choose another name"),
+        "IMAGE_EXISTS",
         Map.of("name", row.name()));
   }
 
   private static io.grpc.StatusRuntimeException inUse(ImageStore.ImageRow row) {
-    return Errors.of(Status.FAILED_PRECONDITION.withDescription("image \"" + row.name() + "\" is used by " + row.vmRefs()
-        + " VM(s); delete them first or pass force"), "IMAGE_IN_USE", Map.of("name", row.name()));
+    return Errors.of(
+        Status.FAILED_PRECONDITION.withDescription(
+            "image \""
+                + row.name()
+                + "\" is used by "
+                + row.vmRefs()
+                + " VM(s); delete them first or pass force"),
+        "IMAGE_IN_USE",
+        Map.of("name", row.name()));
   }
 
   /**
@@ -337,19 +415,36 @@ final class ImageGrpcService extends ImageServiceGrpc.ImageServiceImplBase {
     try {
       DirectoryTrees.delete(Path.of(row.rootfsPath()).getParent());
     } catch (java.io.IOException e) {
-      LOG.warn("image {} forgotten but its files could not all be removed: {}", row.name(), e.toString());
+      LOG.warn(
+          "image {} forgotten but its files could not all be removed: {}",
+          row.name(),
+          e.toString());
     }
   }
 
   static Image toProto(ImageStore.ImageRow r) {
-    Image.Builder b = Image.newBuilder().setId(r.id()).setName(r.name()).setSource(switch (r.source()) {
-      case "oci" -> ImageSource.IMAGE_SOURCE_OCI;
-      case "catalog" -> ImageSource.IMAGE_SOURCE_CATALOG;
-      case "debian" -> ImageSource.IMAGE_SOURCE_DEBIAN;
-      default -> ImageSource.IMAGE_SOURCE_REGISTERED;
-    }).setOrigin(r.origin()).setDigest(r.digest()).setRootfsSizeBytes(r.rootfsBytes()).setRootfsPath(r.rootfsPath())
-        .setVmReferences(r.vmRefs()).setDownloadBytes(r.downloadBytes()).setManaged(r.managed())
-        .setCreateTime(Timestamp.newBuilder().setSeconds(r.created().getEpochSecond()).setNanos(r.created().getNano()));
+    Image.Builder b =
+        Image.newBuilder()
+            .setId(r.id())
+            .setName(r.name())
+            .setSource(
+                switch (r.source()) {
+                  case "oci" -> ImageSource.IMAGE_SOURCE_OCI;
+                  case "catalog" -> ImageSource.IMAGE_SOURCE_CATALOG;
+                  case "debian" -> ImageSource.IMAGE_SOURCE_DEBIAN;
+                  default -> ImageSource.IMAGE_SOURCE_REGISTERED;
+                })
+            .setOrigin(r.origin())
+            .setDigest(r.digest())
+            .setRootfsSizeBytes(r.rootfsBytes())
+            .setRootfsPath(r.rootfsPath())
+            .setVmReferences(r.vmRefs())
+            .setDownloadBytes(r.downloadBytes())
+            .setManaged(r.managed())
+            .setCreateTime(
+                Timestamp.newBuilder()
+                    .setSeconds(r.created().getEpochSecond())
+                    .setNanos(r.created().getNano()));
     if (r.workSeedPath() != null) {
       b.setWorkSeedPath(r.workSeedPath());
     }

@@ -2,10 +2,10 @@ package dev.banger.image;
 
 import dev.banger.ext4.Ext4Toolkit;
 import dev.banger.image.build.SparseCopy;
-import dev.banger.kit.ops.StageProgress;
 import dev.banger.image.store.ImageStore;
 import dev.banger.kit.grpc.Errors;
 import dev.banger.kit.ops.Cancellation;
+import dev.banger.kit.ops.StageProgress;
 import dev.banger.kit.state.DirectoryTrees;
 import io.grpc.Status;
 import java.io.IOException;
@@ -19,9 +19,9 @@ import java.util.function.BooleanSupplier;
 
 /**
  * PromoteImage: copies a registered image's rootfs into {@code images/<id>/}, checks the copy,
- * builds its work-seed, then flips the row to managed. Like a pull, everything happens in
- * {@code images/.staging/<id>/} and appears by one rename and one row update, or not at all;
- * the user's file is only ever read.
+ * builds its work-seed, then flips the row to managed. Like a pull, everything happens in {@code
+ * images/.staging/<id>/} and appears by one rename and one row update, or not at all; the user's
+ * file is only ever read.
  */
 final class ImagePromoter {
 
@@ -50,21 +50,39 @@ final class ImagePromoter {
     Path staging = imagesDir.resolve(".staging").resolve(row.id());
     Files.createDirectories(staging.getParent());
     DirectoryTrees.delete(staging);
-    Files.createDirectory(staging, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+    Files.createDirectory(
+        staging,
+        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
     try {
       Path copy = staging.resolve("rootfs.ext4");
       l.stage("copy", "copying " + source, 0, row.rootfsBytes());
-      long data = SparseCopy.copy(source, copy, (done, total) -> l.stage("copy", "copying " + source, done, total),
-          cancelled);
+      long data =
+          SparseCopy.copy(
+              source,
+              copy,
+              (done, total) -> l.stage("copy", "copying " + source, done, total),
+              cancelled);
       if (!modified(source).equals(before)) {
-        throw Errors.of(Status.ABORTED.withDescription(source + " changed while it was being copied; stop what"
-            + " writes to it and promote again"), "ROOTFS_CHANGED", Map.of("path", source.toString()));
+        throw Errors.of(
+            Status.ABORTED.withDescription(
+                source
+                    + " changed while it was being copied; stop what"
+                    + " writes to it and promote again"),
+            "ROOTFS_CHANGED",
+            Map.of("path", source.toString()));
       }
       l.stage("check", "e2fsck -fn on the copy (" + data + " bytes of data)", 0, 0);
       if (!kit.tools().isClean(copy)) {
-        throw Errors.of(Status.FAILED_PRECONDITION.withDescription("the copy of " + source + " is not a clean ext4"
-            + " filesystem (was it changed since it was registered?); run 'e2fsck -fp " + source
-            + "' and promote again"), "ROOTFS_NOT_CLEAN", Map.of("path", source.toString()));
+        throw Errors.of(
+            Status.FAILED_PRECONDITION.withDescription(
+                "the copy of "
+                    + source
+                    + " is not a clean ext4"
+                    + " filesystem (was it changed since it was registered?); run 'e2fsck -fp "
+                    + source
+                    + "' and promote again"),
+            "ROOTFS_NOT_CLEAN",
+            Map.of("path", source.toString()));
       }
       check(cancelled);
       l.stage("seed", "building the work-seed (disk-service)", 0, 0);
@@ -77,11 +95,20 @@ final class ImagePromoter {
       Files.move(staging, finalDir, StandardCopyOption.ATOMIC_MOVE);
       Files.setPosixFilePermissions(finalDir, PosixFilePermissions.fromString("rwxr-xr-x"));
       long bytes = Files.size(finalDir.resolve("rootfs.ext4"));
-      if (!store.markPromoted(row.id(), finalDir.resolve("rootfs.ext4").toString(), bytes,
+      if (!store.markPromoted(
+          row.id(),
+          finalDir.resolve("rootfs.ext4").toString(),
+          bytes,
           finalDir.resolve(seed.getFileName()).toString())) {
         DirectoryTrees.delete(finalDir); // deleted (or promoted) meanwhile: the copy is nobody's
-        throw Errors.of(Status.ABORTED.withDescription("image \"" + row.name() + "\" changed while it was being"
-            + " promoted; look at it again"), "IMAGE_CHANGED", Map.of("name", row.name()));
+        throw Errors.of(
+            Status.ABORTED.withDescription(
+                "image \""
+                    + row.name()
+                    + "\" changed while it was being"
+                    + " promoted; look at it again"),
+            "IMAGE_CHANGED",
+            Map.of("name", row.name()));
       }
       return store.find(row.id()).orElseThrow();
     } finally {

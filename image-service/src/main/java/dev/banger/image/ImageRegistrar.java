@@ -26,15 +26,22 @@ import java.util.UUID;
 final class ImageRegistrar {
 
   /** Any one of these makes a rootfs bootable by the kernel's default init search. */
-  static final List<GuestPath> INITS = List.of(GuestPath.of("/sbin/init"), GuestPath.of("/usr/sbin/init"),
-      GuestPath.of("/lib/systemd/systemd"), GuestPath.of("/usr/lib/systemd/systemd"));
+  static final List<GuestPath> INITS =
+      List.of(
+          GuestPath.of("/sbin/init"),
+          GuestPath.of("/usr/sbin/init"),
+          GuestPath.of("/lib/systemd/systemd"),
+          GuestPath.of("/usr/lib/systemd/systemd"));
 
   private final ImageStore store;
   private final KernelStore kernels;
   private final Ext4Toolkit kit;
   private final List<Path> stateRoots;
 
-  /** @param stateRoots banger's state and cache directories, resolved: nothing inside them may be registered */
+  /**
+   * @param stateRoots banger's state and cache directories, resolved: nothing inside them may be
+   *     registered
+   */
   ImageRegistrar(ImageStore store, KernelStore kernels, Ext4Toolkit kit, List<Path> stateRoots) {
     this.store = store;
     this.kernels = kernels;
@@ -60,18 +67,32 @@ final class ImageRegistrar {
     }
     String kernelId = null;
     if (!req.kernel().isEmpty()) {
-      kernelId = kernels.find(req.kernel()).orElseThrow(() -> Errors.notFound("kernel", req.kernel())).id();
+      kernelId =
+          kernels
+              .find(req.kernel())
+              .orElseThrow(() -> Errors.notFound("kernel", req.kernel()))
+              .id();
     }
     Ext4Image image = kit.open(real);
     if (image.superblock().needsRecovery() || !kit.tools().isClean(real)) {
-      throw Errors.of(Status.FAILED_PRECONDITION.withDescription(real + " holds an ext4 filesystem that is not clean"
-          + " (unreplayed journal or errors); run 'e2fsck -fp " + real + "' and register it again"),
-          "ROOTFS_NOT_CLEAN", Map.of("path", real.toString()));
+      throw Errors.of(
+          Status.FAILED_PRECONDITION.withDescription(
+              real
+                  + " holds an ext4 filesystem that is not clean"
+                  + " (unreplayed journal or errors); run 'e2fsck -fp "
+                  + real
+                  + "' and register it again"),
+          "ROOTFS_NOT_CLEAN",
+          Map.of("path", real.toString()));
     }
     if (kit.stat(image, INITS).isEmpty()) {
-      throw Errors.of(Status.FAILED_PRECONDITION.withDescription(real + " has no init (none of /sbin/init,"
-          + " /usr/sbin/init, /lib/systemd/systemd, /usr/lib/systemd/systemd), so no VM could boot it"),
-          "ROOTFS_NO_INIT", Map.of("path", real.toString()));
+      throw Errors.of(
+          Status.FAILED_PRECONDITION.withDescription(
+              real
+                  + " has no init (none of /sbin/init,"
+                  + " /usr/sbin/init, /lib/systemd/systemd, /usr/lib/systemd/systemd), so no VM could boot it"),
+          "ROOTFS_NO_INIT",
+          Map.of("path", real.toString()));
     }
     long bytes;
     try {
@@ -79,8 +100,21 @@ final class ImageRegistrar {
     } catch (IOException e) {
       throw unreadable(real, e);
     }
-    ImageStore.ImageRow row = new ImageStore.ImageRow(UUID.randomUUID().toString(), req.name(), "registered",
-        real.toString(), "", real.toString(), bytes, null, kernelId, 0, Instant.now(), 0, false);
+    ImageStore.ImageRow row =
+        new ImageStore.ImageRow(
+            UUID.randomUUID().toString(),
+            req.name(),
+            "registered",
+            real.toString(),
+            "",
+            real.toString(),
+            bytes,
+            null,
+            kernelId,
+            0,
+            Instant.now(),
+            0,
+            false);
     store.insert(row);
     return store.find(row.id()).orElseThrow();
   }
@@ -91,19 +125,30 @@ final class ImageRegistrar {
     try {
       real = raw.toRealPath();
     } catch (NoSuchFileException e) {
-      throw Errors.of(Status.NOT_FOUND.withDescription("rootfs_path " + ImageRequests.quoted(raw.toString())
-          + " does not exist"), "ROOTFS_NOT_FOUND", Map.of());
+      throw Errors.of(
+          Status.NOT_FOUND.withDescription(
+              "rootfs_path " + ImageRequests.quoted(raw.toString()) + " does not exist"),
+          "ROOTFS_NOT_FOUND",
+          Map.of());
     } catch (IOException e) {
       throw unreadable(raw, e);
     }
     if (!Files.isRegularFile(real)) {
-      throw Errors.invalidArgument("rootfs_path", "rootfs_path " + ImageRequests.quoted(real.toString())
-          + " is not a regular file (an ext4 image file is expected)");
+      throw Errors.invalidArgument(
+          "rootfs_path",
+          "rootfs_path "
+              + ImageRequests.quoted(real.toString())
+              + " is not a regular file (an ext4 image file is expected)");
     }
     for (Path root : stateRoots) {
       if (real.startsWith(root)) {
-        throw Errors.invalidArgument("rootfs_path", "rootfs_path " + ImageRequests.quoted(real.toString())
-            + " lies inside banger's state directory " + root + "; register a file of your own");
+        throw Errors.invalidArgument(
+            "rootfs_path",
+            "rootfs_path "
+                + ImageRequests.quoted(real.toString())
+                + " lies inside banger's state directory "
+                + root
+                + "; register a file of your own");
       }
     }
     if (!Files.isReadable(real)) {
@@ -114,8 +159,16 @@ final class ImageRegistrar {
 
   /** The service runs as its own user: say whose permission is missing. */
   private static RuntimeException unreadable(Path p, IOException e) {
-    return Errors.of(Status.PERMISSION_DENIED.withDescription("cannot read " + ImageRequests.quoted(p.toString())
-        + " as user " + System.getProperty("user.name") + " (image-service): " + e.getClass().getSimpleName()
-        + "; make it readable to that user"), "ROOTFS_UNREADABLE", Map.of());
+    return Errors.of(
+        Status.PERMISSION_DENIED.withDescription(
+            "cannot read "
+                + ImageRequests.quoted(p.toString())
+                + " as user "
+                + System.getProperty("user.name")
+                + " (image-service): "
+                + e.getClass().getSimpleName()
+                + "; make it readable to that user"),
+        "ROOTFS_UNREADABLE",
+        Map.of());
   }
 }

@@ -9,7 +9,9 @@ import java.util.regex.Pattern;
 final class ImageRequests {
 
   static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,62}");
-  static final Pattern VM_ID = Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
+  static final Pattern VM_ID =
+      Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
+
   /** Larger than any rootfs we mean to build; stops a typo from filling the disk. */
   static final long MAX_SIZE_BYTES = 1L << 40;
 
@@ -17,7 +19,8 @@ final class ImageRequests {
 
   static ImageReference reference(String raw) {
     if (raw.isEmpty()) {
-      throw Errors.invalidArgument("reference", "an image reference is required, e.g. docker.io/library/debian:bookworm");
+      throw Errors.invalidArgument(
+          "reference", "an image reference is required, e.g. docker.io/library/debian:bookworm");
     }
     try {
       return ImageReference.parse(raw);
@@ -28,59 +31,71 @@ final class ImageRequests {
 
   static String name(String field, String raw) {
     if (!NAME.matcher(raw).matches()) {
-      throw Errors.invalidArgument(field, field + " must match " + NAME.pattern() + " (got "
-          + quoted(raw) + ")");
+      throw Errors.invalidArgument(
+          field, field + " must match " + NAME.pattern() + " (got " + quoted(raw) + ")");
     }
     return raw;
   }
 
-  /** The name a pull gets when none is given: last path component and tag, e.g. "debian-bookworm". */
+  /**
+   * The name a pull gets when none is given: last path component and tag, e.g. "debian-bookworm".
+   */
   static String derivedName(ImageReference ref) {
     String repo = ref.repository().substring(ref.repository().lastIndexOf('/') + 1);
     String tag = ref.tag() != null ? ref.tag() : ref.digest().hex().substring(0, 12);
-    String n = (repo + "-" + tag).toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9._-]", "-");
+    String n =
+        (repo + "-" + tag).toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9._-]", "-");
     n = n.replaceFirst("^[^a-z0-9]+", "");
     return n.length() > 63 ? n.substring(0, 63) : n;
   }
 
   static String vmId(String raw) {
     if (!VM_ID.matcher(raw).matches()) {
-      throw Errors.invalidArgument("vm_id", "vm_id must be a lower-case UUID (got " + quoted(raw) + ")");
+      throw Errors.invalidArgument(
+          "vm_id", "vm_id must be a lower-case UUID (got " + quoted(raw) + ")");
     }
     return raw;
   }
 
   static long size(long raw) {
     if (raw < 0 || raw > MAX_SIZE_BYTES) {
-      throw Errors.invalidArgument("size_bytes", "size_bytes must be between 0 (automatic) and " + MAX_SIZE_BYTES);
+      throw Errors.invalidArgument(
+          "size_bytes", "size_bytes must be between 0 (automatic) and " + MAX_SIZE_BYTES);
     }
     return raw;
   }
 
   /**
-   * A file the caller names on the host: absolute, already normal (no ".", ".." or "//"), no
-   * NUL, at most 4096 characters. Whether it exists and what it is are checked by the caller,
-   * after resolving symlinks.
+   * A file the caller names on the host: absolute, already normal (no ".", ".." or "//"), no NUL,
+   * at most 4096 characters. Whether it exists and what it is are checked by the caller, after
+   * resolving symlinks.
    */
   static java.nio.file.Path hostPath(String field, String raw) {
     if (raw.isEmpty()) {
       throw Errors.invalidArgument(field, field + " is required");
     }
     if (raw.length() > 4096 || raw.indexOf('\0') >= 0 || !raw.startsWith("/")) {
-      throw Errors.invalidArgument(field, field + " must be an absolute path of at most 4096 characters (got "
-          + quoted(raw) + ")");
+      throw Errors.invalidArgument(
+          field,
+          field + " must be an absolute path of at most 4096 characters (got " + quoted(raw) + ")");
     }
     java.nio.file.Path p = java.nio.file.Path.of(raw);
     if (!p.normalize().toString().equals(raw)) {
-      throw Errors.invalidArgument(field, field + " must be a normal path without \".\", \"..\", \"//\" or a"
-          + " trailing \"/\" (got " + quoted(raw) + ")");
+      throw Errors.invalidArgument(
+          field,
+          field
+              + " must be a normal path without \".\", \"..\", \"//\" or a"
+              + " trailing \"/\" (got "
+              + quoted(raw)
+              + ")");
     }
     return p;
   }
 
   static void requestId(String raw) {
     if (raw.length() > 128 || raw.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
-      throw Errors.invalidArgument("request_id", "request_id must be at most 128 printable characters");
+      throw Errors.invalidArgument(
+          "request_id", "request_id must be at most 128 printable characters");
     }
   }
 

@@ -7,12 +7,12 @@ import dev.banger.ext4.Ext4Toolkit;
 import dev.banger.image.build.RootfsBuilder;
 import dev.banger.image.catalog.Catalog;
 import dev.banger.image.flatten.FlattenLimits;
+import dev.banger.image.kernel.SourceFiles;
 import dev.banger.image.oci.BlobCache;
 import dev.banger.image.oci.LayerFetcher;
 import dev.banger.image.oci.RegistryClient;
 import dev.banger.image.oci.RegistryCredentials;
 import dev.banger.image.oci.TransportPolicy;
-import dev.banger.image.kernel.SourceFiles;
 import dev.banger.image.store.ImageStore;
 import dev.banger.image.store.KernelStore;
 import dev.banger.kit.config.ConfigException;
@@ -40,8 +40,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * image-service (docs/architecture.md §7): pulls into ext4 rootfs images (OCI images, and the catalog's
- * mmdebstrap recipes and bundles), the image store, kernel imports ({@code kernels/},
+ * image-service (docs/architecture.md §7): pulls into ext4 rootfs images (OCI images, and the
+ * catalog's mmdebstrap recipes and bundles), the image store, kernel imports ({@code kernels/},
  * docs/kernels.md), registered images and their promotion, and the blob cache.
  */
 public final class ImageService implements BangerService {
@@ -63,53 +63,89 @@ public final class ImageService implements BangerService {
     clearLeftovers(images, store.rootfsPaths(), "image rootfs", "pull");
     KernelStore kernelStore = new KernelStore(context.database());
     Path kernelsDir = context.layout().kernels();
-    clearLeftovers(kernelsDir, kernelStore.all().stream().map(KernelStore.KernelRow::vmlinuxPath).toList(), "kernel",
+    clearLeftovers(
+        kernelsDir,
+        kernelStore.all().stream().map(KernelStore.KernelRow::vmlinuxPath).toList(),
+        "kernel",
         "kernel import");
     Path scratch = context.layout().freshScratch(ServiceName.IMAGE);
 
     Ext4Toolkit kit = new Ext4Toolkit(context.commands(), BlockDevicePolicy.fromProcess(), scratch);
     FlattenLimits defaults = FlattenLimits.defaults();
-    FlattenLimits limits = new FlattenLimits(
-        or(cfg.maxEntryBytes(), defaults.maxEntryBytes()), or(cfg.maxTotalBytes(), defaults.maxTotalBytes()),
-        or(cfg.maxEntries(), defaults.maxEntries()));
+    FlattenLimits limits =
+        new FlattenLimits(
+            or(cfg.maxEntryBytes(), defaults.maxEntryBytes()),
+            or(cfg.maxTotalBytes(), defaults.maxTotalBytes()),
+            or(cfg.maxEntries(), defaults.maxEntries()));
     RootfsBuilder builder = new RootfsBuilder(kit, or(cfg.minRootfsBytes(), 1L << 30));
     BlobCache cache = new BlobCache(context.layout().ociCache());
-    LayerFetcher fetcher = new LayerFetcher(cache, cfg.parallelDownloads() == null ? 3 : cfg.parallelDownloads());
+    LayerFetcher fetcher =
+        new LayerFetcher(cache, cfg.parallelDownloads() == null ? 3 : cfg.parallelDownloads());
     disk = context.channelTo(ServiceName.DISK);
     Path diskSocket = context.config().socketPath(ServiceName.DISK, context.layout());
-    PullPipeline.Seeder seeder = rootfs -> {
-      try {
-        var reply = DiskServiceGrpc.newBlockingStub(disk).withDeadlineAfter(10, TimeUnit.MINUTES)
-            .buildWorkSeed(BuildWorkSeedRequest.newBuilder().setRootfsPath(rootfs.toString()).build());
-        return Path.of(reply.getSeedPath());
-      } catch (StatusRuntimeException e) {
-        if (e.getStatus().getCode() == Status.Code.UNAVAILABLE) {
-          throw Errors.of(Status.FAILED_PRECONDITION.withDescription("disk-service (" + diskSocket
-              + ") is not reachable, so the work-seed cannot be built: " + e.getStatus().getDescription()),
-              "DISK_SERVICE_UNAVAILABLE", Map.of());
-        }
-        throw e;
-      }
-    };
+    PullPipeline.Seeder seeder =
+        rootfs -> {
+          try {
+            var reply =
+                DiskServiceGrpc.newBlockingStub(disk)
+                    .withDeadlineAfter(10, TimeUnit.MINUTES)
+                    .buildWorkSeed(
+                        BuildWorkSeedRequest.newBuilder().setRootfsPath(rootfs.toString()).build());
+            return Path.of(reply.getSeedPath());
+          } catch (StatusRuntimeException e) {
+            if (e.getStatus().getCode() == Status.Code.UNAVAILABLE) {
+              throw Errors.of(
+                  Status.FAILED_PRECONDITION.withDescription(
+                      "disk-service ("
+                          + diskSocket
+                          + ") is not reachable, so the work-seed cannot be built: "
+                          + e.getStatus().getDescription()),
+                  "DISK_SERVICE_UNAVAILABLE",
+                  Map.of());
+            }
+            throw e;
+          }
+        };
     PullPipeline pipeline = new PullPipeline(images, limits, builder, seeder, store);
-    TransportPolicy transport = TransportPolicy.withInsecureRegistries(
-        cfg.insecureRegistries() == null ? Set.of() : new HashSet<>(cfg.insecureRegistries()));
+    TransportPolicy transport =
+        TransportPolicy.withInsecureRegistries(
+            cfg.insecureRegistries() == null ? Set.of() : new HashSet<>(cfg.insecureRegistries()));
     Catalog catalog = Catalog.load(cfg.catalog(), transport);
     LOG.info("image catalog: {}", String.join(", ", catalog.names()));
-    PullSources pullSources = new PullSources(catalog, creds -> client(cfg, transport, creds), fetcher, cache,
-        context.commands(), limits.maxTotalBytes());
+    PullSources pullSources =
+        new PullSources(
+            catalog,
+            creds -> client(cfg, transport, creds),
+            fetcher,
+            cache,
+            context.commands(),
+            limits.maxTotalBytes());
     List<Path> stateRoots = ownState(context.layout());
     SourceFiles sources = new SourceFiles(stateRoots, System.getProperty("user.name"));
-    KernelRpcs kernels = new KernelRpcs(kernelStore,
-        new KernelImport(kernelsDir, sources, KernelImport.Limits.DEFAULT, kernelStore), KernelRequests.Host.SYSTEM,
-        context.operations());
+    KernelRpcs kernels =
+        new KernelRpcs(
+            kernelStore,
+            new KernelImport(kernelsDir, sources, KernelImport.Limits.DEFAULT, kernelStore),
+            KernelRequests.Host.SYSTEM,
+            context.operations());
     ImageRegistrar registrar = new ImageRegistrar(store, kernelStore, kit, stateRoots);
     ImagePromoter promoter = new ImagePromoter(images, kit, seeder, store);
-    return List.of(new ImageGrpcService(store, pipeline, pullSources, cache, context.operations(), kernels, registrar,
-        promoter));
+    return List.of(
+        new ImageGrpcService(
+            store,
+            pipeline,
+            pullSources,
+            cache,
+            context.operations(),
+            kernels,
+            registrar,
+            promoter));
   }
 
-  /** banger's own directories: a kernel import never reads from them, nothing in them may be registered. */
+  /**
+   * banger's own directories: a kernel import never reads from them, nothing in them may be
+   * registered.
+   */
   private static List<Path> ownState(StateLayout layout) throws IOException {
     List<Path> out = new java.util.ArrayList<>();
     for (Path p : List.of(layout.libDir(), layout.cacheDir(), layout.runDir())) {
@@ -118,15 +154,20 @@ public final class ImageService implements BangerService {
     return out;
   }
 
-  private static RegistryClient client(ImageConfig cfg, TransportPolicy transport, String override) {
+  private static RegistryClient client(
+      ImageConfig cfg, TransportPolicy transport, String override) {
     RegistryCredentials creds;
     try {
-      creds = cfg.dockerConfig() != null
-          ? RegistryCredentials.fromDockerConfig(Path.of(cfg.dockerConfig()))
-          : RegistryCredentials.fromDefaultDockerConfig();
+      creds =
+          cfg.dockerConfig() != null
+              ? RegistryCredentials.fromDockerConfig(Path.of(cfg.dockerConfig()))
+              : RegistryCredentials.fromDefaultDockerConfig();
     } catch (IOException e) {
-      throw Errors.of(Status.FAILED_PRECONDITION.withDescription("cannot read registry credentials: " + e.getMessage()),
-          "CREDENTIALS_UNREADABLE", Map.of());
+      throw Errors.of(
+          Status.FAILED_PRECONDITION.withDescription(
+              "cannot read registry credentials: " + e.getMessage()),
+          "CREDENTIALS_UNREADABLE",
+          Map.of());
     }
     if (!override.isEmpty()) {
       creds = creds.withOverride(override);
@@ -139,12 +180,12 @@ public final class ImageService implements BangerService {
   }
 
   /**
-   * A pull or import killed mid-way leaves {@code .staging/}; one killed between publish and
-   * record leaves a directory no row names. Both go. Rows whose files vanished are kept and
-   * logged: deleting a record behind an operator's back would hide the problem.
+   * A pull or import killed mid-way leaves {@code .staging/}; one killed between publish and record
+   * leaves a directory no row names. Both go. Rows whose files vanished are kept and logged:
+   * deleting a record behind an operator's back would hide the problem.
    *
    * @param recorded a file of each recorded image or kernel, directly inside its directory
-   * @param writer   what publishes there, for the log
+   * @param writer what publishes there, for the log
    */
   private static void clearLeftovers(Path dir, List<String> recorded, String what, String writer)
       throws IOException {
@@ -159,7 +200,9 @@ public final class ImageService implements BangerService {
     try (Stream<Path> s = Files.list(dir)) {
       for (Path d : s.toList()) {
         boolean ours = d.getFileName().toString().matches("[0-9a-f-]{36}");
-        if (ours && Files.isDirectory(d, java.nio.file.LinkOption.NOFOLLOW_LINKS) && !known.contains(d)) {
+        if (ours
+            && Files.isDirectory(d, java.nio.file.LinkOption.NOFOLLOW_LINKS)
+            && !known.contains(d)) {
           LOG.info("removing {}: published by a {} that died before recording it", d, writer);
           DirectoryTrees.delete(d);
         }

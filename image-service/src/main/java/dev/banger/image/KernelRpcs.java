@@ -12,9 +12,9 @@ import dev.banger.api.image.v1.Kernel;
 import dev.banger.api.image.v1.ListKernelsRequest;
 import dev.banger.api.image.v1.ListKernelsResponse;
 import dev.banger.image.store.KernelStore;
-import dev.banger.kit.ops.ProgressCall;
 import dev.banger.kit.grpc.Errors;
 import dev.banger.kit.ops.OperationRegistry;
+import dev.banger.kit.ops.ProgressCall;
 import dev.banger.kit.state.DirectoryTrees;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
@@ -31,8 +31,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The kernel RPCs, which {@link ImageGrpcService} delegates to, and the pairing of a pull with a
  * kernel. One read-write lock per kernel name: an import holds the write side; a pull building an
- * image with the kernel holds the read side; delete needs the write side and refuses at once
- * when it is taken, so a kernel never vanishes under a pull that copies its modules.
+ * image with the kernel holds the read side; delete needs the write side and refuses at once when
+ * it is taken, so a kernel never vanishes under a pull that copies its modules.
  */
 final class KernelRpcs {
 
@@ -45,7 +45,8 @@ final class KernelRpcs {
   private final OperationRegistry ops;
   private final Map<String, ReentrantReadWriteLock> locks = new ConcurrentHashMap<>();
 
-  KernelRpcs(KernelStore store, KernelImport importer, KernelRequests.Host host, OperationRegistry ops) {
+  KernelRpcs(
+      KernelStore store, KernelImport importer, KernelRequests.Host host, OperationRegistry ops) {
     this.store = store;
     this.importer = importer;
     this.host = host;
@@ -65,15 +66,28 @@ final class KernelRpcs {
       obs.onError(ImageErrors.toStatus(e));
       return;
     }
-    ProgressCall<ImportKernelResponse> progress = new ProgressCall<>(ops,
-        ImageServiceGrpc.getImportKernelMethod().getFullMethodName(), "kernels/" + request.name(), req.getRequestId(),
-        obs, KernelImport.STAGES, p -> ImportKernelResponse.newBuilder().setProgress(p).build(), ImageErrors::toStatus);
+    ProgressCall<ImportKernelResponse> progress =
+        new ProgressCall<>(
+            ops,
+            ImageServiceGrpc.getImportKernelMethod().getFullMethodName(),
+            "kernels/" + request.name(),
+            req.getRequestId(),
+            obs,
+            KernelImport.STAGES,
+            p -> ImportKernelResponse.newBuilder().setProgress(p).build(),
+            ImageErrors::toStatus);
     Lock lock = lock(request.name()).writeLock();
     lock.lock();
     try {
-      refuseExisting(request.name()); // an import of the same name may have finished while we waited
+      refuseExisting(
+          request.name()); // an import of the same name may have finished while we waited
       KernelStore.KernelRow row = importer.run(request, progress.listener(), progress.cancelled());
-      LOG.info("imported kernel {} ({}, {}) from {}", row.name(), row.version(), row.id(), request.kernel());
+      LOG.info(
+          "imported kernel {} ({}, {}) from {}",
+          row.name(),
+          row.version(),
+          row.id(),
+          request.kernel());
       Kernel kernel = toProto(row);
       progress.succeed(kernel, ImportKernelResponse.newBuilder().setKernel(kernel).build());
     } catch (Throwable t) {
@@ -84,18 +98,31 @@ final class KernelRpcs {
   }
 
   /**
-   * No import replaces a kernel: images boot with it by id, so replacing one is a delete (with
-   * its in-use check) and a new import, said out loud.
+   * No import replaces a kernel: images boot with it by id, so replacing one is a delete (with its
+   * in-use check) and a new import, said out loud.
    */
   private void refuseExisting(String name) {
-    store.find(name).ifPresent(k -> {
-      throw Errors.of(Status.ALREADY_EXISTS.withDescription("kernel \"" + name + "\" exists (release " + k.version()
-          + ", id " + k.id() + "); delete it first or choose another name"), "KERNEL_EXISTS", Map.of("name", name));
-    });
+    store
+        .find(name)
+        .ifPresent(
+            k -> {
+              throw Errors.of(
+                  Status.ALREADY_EXISTS.withDescription(
+                      "kernel \""
+                          + name
+                          + "\" exists (release "
+                          + k.version()
+                          + ", id "
+                          + k.id()
+                          + "); delete it first or choose another name"),
+                  "KERNEL_EXISTS",
+                  Map.of("name", name));
+            });
   }
 
   ListKernelsResponse list(ListKernelsRequest req) {
-    int size = req.getPageSize() <= 0 || req.getPageSize() > MAX_PAGE ? MAX_PAGE : req.getPageSize();
+    int size =
+        req.getPageSize() <= 0 || req.getPageSize() > MAX_PAGE ? MAX_PAGE : req.getPageSize();
     List<KernelStore.KernelRow> rows = store.list(req.getPageToken(), size + 1);
     ListKernelsResponse.Builder b = ListKernelsResponse.newBuilder();
     rows.stream().limit(size).forEach(r -> b.addKernels(toProto(r)));
@@ -121,8 +148,13 @@ final class KernelRpcs {
     }
     Lock lock = lock(found.get().name()).writeLock();
     if (!lock.tryLock()) {
-      throw Errors.of(Status.FAILED_PRECONDITION.withDescription("kernel \"" + found.get().name() + "\" is being"
-          + " imported, or a pull is building an image with it; try again when that ends"), "KERNEL_BUSY",
+      throw Errors.of(
+          Status.FAILED_PRECONDITION.withDescription(
+              "kernel \""
+                  + found.get().name()
+                  + "\" is being"
+                  + " imported, or a pull is building an image with it; try again when that ends"),
+          "KERNEL_BUSY",
           Map.of("name", found.get().name()));
     }
     try {
@@ -130,9 +162,17 @@ final class KernelRpcs {
       if (now.isPresent()) {
         List<String> images = store.imagesUsing(now.get().id());
         if (!images.isEmpty() && !req.getForce()) {
-          throw Errors.of(Status.FAILED_PRECONDITION.withDescription("kernel \"" + now.get().name() + "\" is the"
-              + " default kernel of image(s) " + String.join(", ", images) + "; delete them first, or pass force"
-              + " (they are then left with no default kernel)"), "KERNEL_IN_USE", Map.of("name", now.get().name()));
+          throw Errors.of(
+              Status.FAILED_PRECONDITION.withDescription(
+                  "kernel \""
+                      + now.get().name()
+                      + "\" is the"
+                      + " default kernel of image(s) "
+                      + String.join(", ", images)
+                      + "; delete them first, or pass force"
+                      + " (they are then left with no default kernel)"),
+              "KERNEL_IN_USE",
+              Map.of("name", now.get().name()));
         }
         remove(now.get());
       }
@@ -142,17 +182,25 @@ final class KernelRpcs {
     return DeleteKernelResponse.getDefaultInstance();
   }
 
-  /** Row first, then files: a crash in between leaves a directory start-up removes, never a row without files. */
+  /**
+   * Row first, then files: a crash in between leaves a directory start-up removes, never a row
+   * without files.
+   */
   private void remove(KernelStore.KernelRow row) {
     store.delete(row.id());
     try {
       DirectoryTrees.delete(Path.of(row.vmlinuxPath()).getParent());
     } catch (IOException e) {
-      LOG.warn("kernel {} forgotten but its files could not all be removed: {}", row.name(), e.toString());
+      LOG.warn(
+          "kernel {} forgotten but its files could not all be removed: {}",
+          row.name(),
+          e.toString());
     }
   }
 
-  /** A pull's hold on the kernel it pairs with; {@link #kernel()} is null when it pairs with none. */
+  /**
+   * A pull's hold on the kernel it pairs with; {@link #kernel()} is null when it pairs with none.
+   */
   static final class Pairing implements AutoCloseable {
     private final KernelStore.KernelRow kernel;
     private final Lock lock;
@@ -175,8 +223,8 @@ final class KernelRpcs {
   }
 
   /**
-   * The kernel a pull names (id or name, "" for none), held so it cannot be deleted until the
-   * pull ends. NOT_FOUND when there is no such kernel, before anything is downloaded.
+   * The kernel a pull names (id or name, "" for none), held so it cannot be deleted until the pull
+   * ends. NOT_FOUND when there is no such kernel, before anything is downloaded.
    */
   Pairing pair(String kernel) {
     if (kernel.isEmpty()) {
@@ -197,13 +245,22 @@ final class KernelRpcs {
     if (idOrName.isEmpty()) {
       throw Errors.invalidArgument("kernel", "kernel (id or name) is required");
     }
-    return store.find(idOrName).orElseThrow(() -> Errors.notFound("kernel", ImageRequests.bare(idOrName)));
+    return store
+        .find(idOrName)
+        .orElseThrow(() -> Errors.notFound("kernel", ImageRequests.bare(idOrName)));
   }
 
   static Kernel toProto(KernelStore.KernelRow r) {
-    Kernel.Builder b = Kernel.newBuilder().setId(r.id()).setName(r.name()).setVersion(r.version())
-        .setVmlinuxPath(r.vmlinuxPath())
-        .setCreateTime(Timestamp.newBuilder().setSeconds(r.created().getEpochSecond()).setNanos(r.created().getNano()));
+    Kernel.Builder b =
+        Kernel.newBuilder()
+            .setId(r.id())
+            .setName(r.name())
+            .setVersion(r.version())
+            .setVmlinuxPath(r.vmlinuxPath())
+            .setCreateTime(
+                Timestamp.newBuilder()
+                    .setSeconds(r.created().getEpochSecond())
+                    .setNanos(r.created().getNano()));
     if (r.bzImagePath() != null) {
       b.setBzimagePath(r.bzImagePath());
     }

@@ -7,10 +7,10 @@ import dev.banger.image.flatten.FlattenLimits;
 import dev.banger.image.flatten.FlattenResult;
 import dev.banger.image.flatten.LayerFlattener;
 import dev.banger.image.source.RootfsSource;
-import dev.banger.kit.ops.StageProgress;
 import dev.banger.image.store.ImageStore;
 import dev.banger.image.store.KernelStore;
 import dev.banger.kit.ops.Cancellation;
+import dev.banger.kit.ops.StageProgress;
 import dev.banger.kit.state.DirectoryTrees;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
@@ -24,15 +24,16 @@ import java.util.UUID;
 import java.util.function.BooleanSupplier;
 
 /**
- * One pull, start to finish: the source's own stages (resolve and fetch, or resolve and
- * bootstrap), then flatten, build, ownership, seed, publish, the same for every source
- * (docs/image-service.md). Everything happens in {@code images/.staging/<id>/}; the image appears
- * by one rename and one row, or not at all.
+ * One pull, start to finish: the source's own stages (resolve and fetch, or resolve and bootstrap),
+ * then flatten, build, ownership, seed, publish, the same for every source (docs/image-service.md).
+ * Everything happens in {@code images/.staging/<id>/}; the image appears by one rename and one row,
+ * or not at all.
  */
 final class PullPipeline {
 
   /** The stages after the source's own, the same for every source. */
-  static final List<String> SHARED_STAGES = List.of("flatten", "build", "ownership", "seed", "publish");
+  static final List<String> SHARED_STAGES =
+      List.of("flatten", "build", "ownership", "seed", "publish");
 
   /** Builds the work-seed next to a rootfs (disk-service in production). */
   interface Seeder {
@@ -45,7 +46,12 @@ final class PullPipeline {
   private final Seeder seeder;
   private final ImageStore store;
 
-  PullPipeline(Path imagesDir, FlattenLimits limits, RootfsBuilder builder, Seeder seeder, ImageStore store) {
+  PullPipeline(
+      Path imagesDir,
+      FlattenLimits limits,
+      RootfsBuilder builder,
+      Seeder seeder,
+      ImageStore store) {
     this.imagesDir = imagesDir;
     this.limits = limits;
     this.builder = builder;
@@ -53,7 +59,10 @@ final class PullPipeline {
     this.store = store;
   }
 
-  /** What a pull was asked to do; {@code kernel} (may be null) becomes the default kernel, its modules go in. */
+  /**
+   * What a pull was asked to do; {@code kernel} (may be null) becomes the default kernel, its
+   * modules go in.
+   */
   record Request(RootfsSource source, String name, long sizeBytes, KernelStore.KernelRow kernel) {}
 
   /** Every stage a pull from {@code source} reports, in order. */
@@ -63,18 +72,22 @@ final class PullPipeline {
     return List.copyOf(all);
   }
 
-  ImageStore.ImageRow pull(Request req, StageProgress l, BooleanSupplier cancelled) throws Exception {
+  ImageStore.ImageRow pull(Request req, StageProgress l, BooleanSupplier cancelled)
+      throws Exception {
     RootfsSource.Fetched fetched = req.source().fetch(l, cancelled);
     check(cancelled);
 
     String id = UUID.randomUUID().toString();
     Path stagingRoot = Files.createDirectories(imagesDir.resolve(".staging"));
     // Private while the image's files (its /etc/shadow among them) lie unpacked in it.
-    Path staging = Files.createDirectory(stagingRoot.resolve(id),
-        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+    Path staging =
+        Files.createDirectory(
+            stagingRoot.resolve(id),
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
     Path work = null;
     try {
-      // Beside the private directory, not in it: mmdebstrap's unshared root (a subuid) must reach it.
+      // Beside the private directory, not in it: mmdebstrap's unshared root (a subuid) must reach
+      // it.
       work = Files.createDirectory(stagingRoot.resolve(id + ".work"));
       Files.setPosixFilePermissions(work, PosixFilePermissions.fromString("rwx--x--x"));
       Path tree = Files.createDirectory(staging.resolve("tree"));
@@ -86,7 +99,8 @@ final class PullPipeline {
       DirectoryTrees.delete(work);
       if (req.kernel() != null && req.kernel().modulesTree().isPresent()) {
         l.stage("flatten", "adding the modules of kernel " + req.kernel().name(), 0, 0);
-        try (InputStream in = ModulesLayer.open(req.kernel().modulesTree().get(), req.kernel().version())) {
+        try (InputStream in =
+            ModulesLayer.open(req.kernel().modulesTree().get(), req.kernel().version())) {
           flattener.apply(in, "modules of kernel " + req.kernel().name());
         }
         check(cancelled);
@@ -96,7 +110,8 @@ final class PullPipeline {
 
       Path rootfs = staging.resolve("rootfs.ext4");
       long size = builder.sizeFor(flat, req.sizeBytes());
-      l.stage("build", "mkfs.ext4 -d: " + flat.entries().size() + " entries, " + size + " bytes", 0, 0);
+      l.stage(
+          "build", "mkfs.ext4 -d: " + flat.entries().size() + " entries, " + size + " bytes", 0, 0);
       builder.format(flat, rootfs, size);
       DirectoryTrees.delete(tree);
       check(cancelled);
@@ -107,14 +122,32 @@ final class PullPipeline {
       Path seed = seeder.seed(rootfs);
       check(cancelled);
 
-      l.stage("publish", built.ownershipFixes() + " owners restored, " + built.specialNodes() + " device nodes made", 0, 0);
+      l.stage(
+          "publish",
+          built.ownershipFixes()
+              + " owners restored, "
+              + built.specialNodes()
+              + " device nodes made",
+          0,
+          0);
       Path finalDir = imagesDir.resolve(id);
       Files.move(staging, finalDir, StandardCopyOption.ATOMIC_MOVE);
       Files.setPosixFilePermissions(finalDir, PosixFilePermissions.fromString("rwxr-xr-x"));
       String kernelId = req.kernel() == null ? null : req.kernel().id();
-      ImageStore.ImageRow row = new ImageStore.ImageRow(id, req.name(), req.source().kind(), req.source().origin(),
-          fetched.digest(), finalDir.resolve("rootfs.ext4").toString(), size,
-          finalDir.resolve(seed.getFileName()).toString(), kernelId, fetched.downloadBytes(), java.time.Instant.now(), 0);
+      ImageStore.ImageRow row =
+          new ImageStore.ImageRow(
+              id,
+              req.name(),
+              req.source().kind(),
+              req.source().origin(),
+              fetched.digest(),
+              finalDir.resolve("rootfs.ext4").toString(),
+              size,
+              finalDir.resolve(seed.getFileName()).toString(),
+              kernelId,
+              fetched.downloadBytes(),
+              java.time.Instant.now(),
+              0);
       try {
         store.insert(row);
       } catch (RuntimeException e) {

@@ -27,7 +27,10 @@ final class PullSources {
   /** The longest an mmdebstrap build may run; the default image takes under a minute here. */
   static final Duration BOOTSTRAP_TIMEOUT = Duration.ofHours(1);
 
-  /** What a reference resolved to: its source (holding nothing yet) and the name an image gets by default. */
+  /**
+   * What a reference resolved to: its source (holding nothing yet) and the name an image gets by
+   * default.
+   */
   record Opened(RootfsSource source, String defaultName) {}
 
   private final Catalog catalog;
@@ -38,11 +41,16 @@ final class PullSources {
   private final long maxBundleBytes;
 
   /**
-   * @param clients        a registry client per pull, given the request's credentials ("" for none)
+   * @param clients a registry client per pull, given the request's credentials ("" for none)
    * @param maxBundleBytes the largest bundle downloaded (image.max_total_bytes)
    */
-  PullSources(Catalog catalog, Function<String, RegistryClient> clients, LayerFetcher fetcher, BlobCache cache,
-      CommandRunner commands, long maxBundleBytes) {
+  PullSources(
+      Catalog catalog,
+      Function<String, RegistryClient> clients,
+      LayerFetcher fetcher,
+      BlobCache cache,
+      CommandRunner commands,
+      long maxBundleBytes) {
     this.catalog = catalog;
     this.clients = clients;
     this.fetcher = fetcher;
@@ -52,31 +60,48 @@ final class PullSources {
   }
 
   /**
-   * @throws StatusRuntimeException INVALID_ARGUMENT for a malformed reference, NOT_FOUND for a
-   *     bare name the catalog does not have
+   * @throws StatusRuntimeException INVALID_ARGUMENT for a malformed reference, NOT_FOUND for a bare
+   *     name the catalog does not have
    */
   Opened open(String reference, String credentials) {
     if (isCatalogName(reference)) {
       CatalogEntry entry = catalog.find(reference).orElseThrow(() -> notInCatalog(reference));
-      RootfsSource source = switch (entry) {
-        case CatalogEntry.Oci o -> new OciSource(o.ref(), () -> clients.apply(credentials), fetcher);
-        case CatalogEntry.Debian d -> new DebianSource(d, commands, BOOTSTRAP_TIMEOUT);
-        case CatalogEntry.Bundle b -> new BundleSource(b, () -> clients.apply(""), cache, maxBundleBytes);
-      };
+      RootfsSource source =
+          switch (entry) {
+            case CatalogEntry.Oci o ->
+                new OciSource(o.ref(), () -> clients.apply(credentials), fetcher);
+            case CatalogEntry.Debian d -> new DebianSource(d, commands, BOOTSTRAP_TIMEOUT);
+            case CatalogEntry.Bundle b ->
+                new BundleSource(b, () -> clients.apply(""), cache, maxBundleBytes);
+          };
       return new Opened(source, entry.name());
     }
     ImageReference ref = ImageRequests.reference(reference);
-    return new Opened(new OciSource(ref, () -> clients.apply(credentials), fetcher), ImageRequests.derivedName(ref));
+    return new Opened(
+        new OciSource(ref, () -> clients.apply(credentials), fetcher),
+        ImageRequests.derivedName(ref));
   }
 
-  /** {@code debian-bookworm} is a catalog name; {@code debian:bookworm}, {@code library/debian} are OCI. */
+  /**
+   * {@code debian-bookworm} is a catalog name; {@code debian:bookworm}, {@code library/debian} are
+   * OCI.
+   */
   static boolean isCatalogName(String reference) {
     return ImageRequests.NAME.matcher(reference).matches() && reference.indexOf(':') < 0;
   }
 
   private StatusRuntimeException notInCatalog(String name) {
-    return Errors.of(Status.NOT_FOUND.withDescription("the catalog has no image \"" + name + "\" (it has: "
-        + String.join(", ", catalog.names()) + "). For an OCI image give a tag or a registry, e.g. " + name
-        + ":latest or docker.io/library/" + name), "CATALOG_ENTRY_NOT_FOUND", Map.of("name", name));
+    return Errors.of(
+        Status.NOT_FOUND.withDescription(
+            "the catalog has no image \""
+                + name
+                + "\" (it has: "
+                + String.join(", ", catalog.names())
+                + "). For an OCI image give a tag or a registry, e.g. "
+                + name
+                + ":latest or docker.io/library/"
+                + name),
+        "CATALOG_ENTRY_NOT_FOUND",
+        Map.of("name", name));
   }
 }

@@ -53,17 +53,31 @@ class ImagePullTest {
   @BeforeAll
   static void start() throws Exception {
     registry = TestRegistry.start(Files.createDirectory(dir.resolve("registry")));
-    h = ServiceHarness.start(dir.resolve("state"), new ImageServiceModule(), new DiskServiceModule());
+    h =
+        ServiceHarness.start(
+            dir.resolve("state"), new ImageServiceModule(), new DiskServiceModule());
     stub = ImageServiceGrpc.newBlockingStub(h.channel(ServiceName.IMAGE));
-    byte[] base = TarLayers.layer()
-        .dir("usr/bin", 0755).file("usr/bin/sudo", "sudo", 04755, 0, 0).hardlink("usr/bin/sudoedit", "usr/bin/sudo")
-        .file("etc/shadow", "root:*:", 0640, 0, 42).charDevice("dev/null", 1, 3, 0666)
-        .file("etc/gone", "x", 0644, 0, 0).dir("opt/app", 0755).file("opt/app/old", "old", 0644, 0, 0)
-        .dir("root", 0700).file("root/.bashrc", "PS1=x", 0644, 0, 0)
-        .build(TarLayers.Compression.GZIP);
-    byte[] top = TarLayers.layer().whiteout("etc/gone").opaque("opt/app").file("opt/app/new", "new", 0644, 1000, 1000)
-        .build(TarLayers.Compression.GZIP);
-    registry.pushImage("test/two", "v1", List.of(base, top), TarLayers.Compression.GZIP.mediaType());
+    byte[] base =
+        TarLayers.layer()
+            .dir("usr/bin", 0755)
+            .file("usr/bin/sudo", "sudo", 04755, 0, 0)
+            .hardlink("usr/bin/sudoedit", "usr/bin/sudo")
+            .file("etc/shadow", "root:*:", 0640, 0, 42)
+            .charDevice("dev/null", 1, 3, 0666)
+            .file("etc/gone", "x", 0644, 0, 0)
+            .dir("opt/app", 0755)
+            .file("opt/app/old", "old", 0644, 0, 0)
+            .dir("root", 0700)
+            .file("root/.bashrc", "PS1=x", 0644, 0, 0)
+            .build(TarLayers.Compression.GZIP);
+    byte[] top =
+        TarLayers.layer()
+            .whiteout("etc/gone")
+            .opaque("opt/app")
+            .file("opt/app/new", "new", 0644, 1000, 1000)
+            .build(TarLayers.Compression.GZIP);
+    registry.pushImage(
+        "test/two", "v1", List.of(base, top), TarLayers.Compression.GZIP.mediaType());
   }
 
   @AfterAll
@@ -84,26 +98,47 @@ class ImagePullTest {
   }
 
   private static Image pull(String ref, String name) {
-    List<PullImageResponse> events = pull(PullImageRequest.newBuilder().setReference(ref).setName(name).build());
+    List<PullImageResponse> events =
+        pull(PullImageRequest.newBuilder().setReference(ref).setName(name).build());
     return events.getLast().getImage();
   }
 
   @Test
   void twoLayerPullKeepsOwnersSetuidDevicesAndWhiteoutsAndReportsEachStage() {
-    List<PullImageResponse> events = pull(PullImageRequest.newBuilder()
-        .setReference(registry.host() + "/test/two:v1").setName("two").build());
+    List<PullImageResponse> events =
+        pull(
+            PullImageRequest.newBuilder()
+                .setReference(registry.host() + "/test/two:v1")
+                .setName("two")
+                .build());
     Set<String> stages = new LinkedHashSet<>();
-    events.stream().filter(PullImageResponse::hasProgress).forEach(e -> stages.add(e.getProgress().getStage()));
-    assertEquals(List.of("resolve", "fetch", "flatten", "build", "ownership", "seed", "publish"), List.copyOf(stages));
-    // Bytes are for transfers only (common.proto): flatten's "layer i/n" is in its message, not in bytes_done/total,
-    // which the CLI would print as a byte count and, off a terminal, drop as an update (issue #7's e2e found it).
-    List<dev.banger.api.common.v1.Progress> flatten = events.stream().filter(PullImageResponse::hasProgress)
-        .map(PullImageResponse::getProgress).filter(p -> p.getStage().equals("flatten")).toList();
-    assertEquals(List.of("applying layer 1/2", "applying layer 2/2"),
+    events.stream()
+        .filter(PullImageResponse::hasProgress)
+        .forEach(e -> stages.add(e.getProgress().getStage()));
+    assertEquals(
+        List.of("resolve", "fetch", "flatten", "build", "ownership", "seed", "publish"),
+        List.copyOf(stages));
+    // Bytes are for transfers only (common.proto): flatten's "layer i/n" is in its message, not in
+    // bytes_done/total,
+    // which the CLI would print as a byte count and, off a terminal, drop as an update (issue #7's
+    // e2e found it).
+    List<dev.banger.api.common.v1.Progress> flatten =
+        events.stream()
+            .filter(PullImageResponse::hasProgress)
+            .map(PullImageResponse::getProgress)
+            .filter(p -> p.getStage().equals("flatten"))
+            .toList();
+    assertEquals(
+        List.of("applying layer 1/2", "applying layer 2/2"),
         flatten.stream().map(p -> p.getMessage().replaceAll(" \\(.*", "")).toList());
-    assertTrue(flatten.stream().allMatch(p -> p.getBytesDone() == 0 && p.getBytesTotal() == 0), flatten.toString());
-    assertTrue(events.stream().filter(PullImageResponse::hasProgress)
-        .allMatch(e -> !e.getProgress().getOperationId().isEmpty()), "each event names its operation");
+    assertTrue(
+        flatten.stream().allMatch(p -> p.getBytesDone() == 0 && p.getBytesTotal() == 0),
+        flatten.toString());
+    assertTrue(
+        events.stream()
+            .filter(PullImageResponse::hasProgress)
+            .allMatch(e -> !e.getProgress().getOperationId().isEmpty()),
+        "each event names its operation");
     Image image = events.getLast().getImage();
     assertEquals("two", image.getName());
     assertTrue(image.getDigest().startsWith("sha256:"));
@@ -112,13 +147,28 @@ class ImagePullTest {
     Path rootfs = Path.of(image.getRootfsPath());
     assertEquals(new RealImages.Stat("regular", 04755, 0, 0, 4), stat(rootfs, "/usr/bin/sudo"));
     assertEquals(new RealImages.Stat("regular", 0640, 0, 42, 7), stat(rootfs, "/etc/shadow"));
-    assertEquals(new RealImages.Stat("character special", 0666, 0, 0, 0), stat(rootfs, "/dev/null"));
+    assertEquals(
+        new RealImages.Stat("character special", 0666, 0, 0, 0), stat(rootfs, "/dev/null"));
     assertEquals(new RealImages.Stat("regular", 0644, 1000, 1000, 3), stat(rootfs, "/opt/app/new"));
-    assertTrue(RealImages.run(dev.banger.kit.process.Command.of("debugfs", "-R", "stat /etc/gone",
-        rootfs.toString()).build()).stderrText().contains("not found"), "whiteout removed /etc/gone");
-    assertTrue(RealImages.run(dev.banger.kit.process.Command.of("debugfs", "-R", "stat /opt/app/old",
-        rootfs.toString()).build()).stderrText().contains("not found"), "opaque dir hid the lower layer");
-    assertTrue(RealImages.cat(rootfs, "/etc/ssh/sshd_config.d/99-banger.conf").contains("AuthorizedKeysFile"));
+    assertTrue(
+        RealImages.run(
+                dev.banger.kit.process.Command.of(
+                        "debugfs", "-R", "stat /etc/gone", rootfs.toString())
+                    .build())
+            .stderrText()
+            .contains("not found"),
+        "whiteout removed /etc/gone");
+    assertTrue(
+        RealImages.run(
+                dev.banger.kit.process.Command.of(
+                        "debugfs", "-R", "stat /opt/app/old", rootfs.toString())
+                    .build())
+            .stderrText()
+            .contains("not found"),
+        "opaque dir hid the lower layer");
+    assertTrue(
+        RealImages.cat(rootfs, "/etc/ssh/sshd_config.d/99-banger.conf")
+            .contains("AuthorizedKeysFile"));
     assertFsckClean(rootfs);
     Path seed = Path.of(image.getWorkSeedPath());
     assertTrue(Files.exists(seed), "work-seed built by disk-service");
@@ -130,17 +180,27 @@ class ImagePullTest {
     Image first = pull(registry.host() + "/test/two:v1", "again");
     Image second = pull(registry.host() + "/test/two:v1", "again");
     assertEquals(first.getId(), second.getId());
-    registry.pushImage("test/other", "v1", List.of(TarLayers.layer().file("a", "a", 0644, 0, 0)
-        .build(TarLayers.Compression.NONE)), TarLayers.Compression.NONE.mediaType());
-    StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
-        () -> pull(registry.host() + "/test/other:v1", "again"));
+    registry.pushImage(
+        "test/other",
+        "v1",
+        List.of(TarLayers.layer().file("a", "a", 0644, 0, 0).build(TarLayers.Compression.NONE)),
+        TarLayers.Compression.NONE.mediaType());
+    StatusRuntimeException e =
+        assertThrows(
+            StatusRuntimeException.class, () -> pull(registry.host() + "/test/other:v1", "again"));
     assertEquals(Status.Code.ALREADY_EXISTS, e.getStatus().getCode());
   }
 
   @Test
   void anIndexIsResolvedToLinuxAmd64() {
-    registry.pushIndex("test/multi", "v1", List.of("linux/arm64", "linux/amd64"),
-        List.of(TarLayers.layer().file("etc/os", "multi", 0644, 0, 0).build(TarLayers.Compression.GZIP)),
+    registry.pushIndex(
+        "test/multi",
+        "v1",
+        List.of("linux/arm64", "linux/amd64"),
+        List.of(
+            TarLayers.layer()
+                .file("etc/os", "multi", 0644, 0, 0)
+                .build(TarLayers.Compression.GZIP)),
         TarLayers.Compression.GZIP.mediaType());
     Image image = pull(registry.host() + "/test/multi:v1", "multi");
     assertEquals("multi", RealImages.cat(Path.of(image.getRootfsPath()), "/etc/os"));
@@ -148,45 +208,73 @@ class ImagePullTest {
 
   @Test
   void aHostileLayerFailsThePullAndLeavesNothing() throws Exception {
-    registry.pushImage("test/hostile", "v1", List.of(TarLayers.layer().file("ok", "x", 0644, 0, 0)
-        .raw("../../escape", org.apache.commons.compress.archivers.tar.TarConstants.LF_NORMAL, "x".getBytes())
-        .build(TarLayers.Compression.GZIP)), TarLayers.Compression.GZIP.mediaType());
+    registry.pushImage(
+        "test/hostile",
+        "v1",
+        List.of(
+            TarLayers.layer()
+                .file("ok", "x", 0644, 0, 0)
+                .raw(
+                    "../../escape",
+                    org.apache.commons.compress.archivers.tar.TarConstants.LF_NORMAL,
+                    "x".getBytes())
+                .build(TarLayers.Compression.GZIP)),
+        TarLayers.Compression.GZIP.mediaType());
     List<String> before = imageDirs();
-    StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
-        () -> pull(registry.host() + "/test/hostile:v1", "hostile"));
+    StatusRuntimeException e =
+        assertThrows(
+            StatusRuntimeException.class,
+            () -> pull(registry.host() + "/test/hostile:v1", "hostile"));
     assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
     assertEquals("LAYER_REJECTED", Errors.errorInfo(e).orElseThrow().getReason());
-    assertTrue(e.getStatus().getDescription().contains("path traversal"), e.getStatus().getDescription());
+    assertTrue(
+        e.getStatus().getDescription().contains("path traversal"), e.getStatus().getDescription());
     assertEquals(before, imageDirs(), "no image directory, no staging left");
-    assertThrows(StatusRuntimeException.class, () -> stub.getImage(GetImageRequest.newBuilder().setImage("hostile").build()));
+    assertThrows(
+        StatusRuntimeException.class,
+        () -> stub.getImage(GetImageRequest.newBuilder().setImage("hostile").build()));
   }
 
   @Test
   void aCorruptBlobIsADigestMismatchAndNothingIsPublishedOrCached() throws Exception {
-    byte[] layer = TarLayers.layer().file("f", "genuine", 0644, 0, 0).build(TarLayers.Compression.GZIP);
-    registry.pushImage("test/corrupt", "v1", List.of(layer), TarLayers.Compression.GZIP.mediaType());
+    byte[] layer =
+        TarLayers.layer().file("f", "genuine", 0644, 0, 0).build(TarLayers.Compression.GZIP);
+    registry.pushImage(
+        "test/corrupt", "v1", List.of(layer), TarLayers.Compression.GZIP.mediaType());
     Digest d = Digest.sha256(layer);
     Path blob = registry.blobFile(d);
     byte[] bad = Files.readAllBytes(blob);
     bad[bad.length / 2] ^= 0x5a;
     Files.write(blob, bad);
     List<String> before = imageDirs();
-    StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
-        () -> pull(registry.host() + "/test/corrupt:v1", "corrupt"));
+    StatusRuntimeException e =
+        assertThrows(
+            StatusRuntimeException.class,
+            () -> pull(registry.host() + "/test/corrupt:v1", "corrupt"));
     assertEquals(Status.Code.DATA_LOSS, e.getStatus().getCode(), e.getStatus().toString());
     assertEquals(before, imageDirs());
-    assertFalse(Files.exists(h.layout().ociCache().resolve("blobs/sha256/" + d.hex())), "bad blob not cached");
+    assertFalse(
+        Files.exists(h.layout().ociCache().resolve("blobs/sha256/" + d.hex())),
+        "bad blob not cached");
   }
 
   @Test
   void badInputIsRefusedNamingTheField() {
-    for (String[] c : new String[][] {{"", "x"}, {registry.host() + "/UPPER/case:tag", "x"}, {"a/../b:t", "x"}, {"$(reboot)", "x"},
-        {registry.host() + "/test/two:v1", "Bad Name"}, {registry.host() + "/test/two:v1", "../x"}}) {
+    for (String[] c :
+        new String[][] {
+          {"", "x"},
+          {registry.host() + "/UPPER/case:tag", "x"},
+          {"a/../b:t", "x"},
+          {"$(reboot)", "x"},
+          {registry.host() + "/test/two:v1", "Bad Name"},
+          {registry.host() + "/test/two:v1", "../x"}
+        }) {
       StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> pull(c[0], c[1]));
       assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode(), String.join(" ", c));
     }
-    StatusRuntimeException missing = assertThrows(StatusRuntimeException.class,
-        () -> pull(registry.host() + "/test/nope:v1", "nope"));
+    StatusRuntimeException missing =
+        assertThrows(
+            StatusRuntimeException.class, () -> pull(registry.host() + "/test/nope:v1", "nope"));
     assertEquals(Status.Code.NOT_FOUND, missing.getStatus().getCode());
   }
 
@@ -194,19 +282,33 @@ class ImagePullTest {
   void referencesBlockDeleteUnlessForcedAndPruneFreesTheCache() {
     Image image = pull(registry.host() + "/test/two:v1", "referenced");
     String vm = "0b6c5a0e-2f8e-4c59-9d5b-7f0e1c2d3a4b";
-    assertEquals(1, stub.addImageReference(AddImageReferenceRequest.newBuilder().setImage("referenced").setVmId(vm).build())
-        .getImage().getVmReferences());
-    stub.addImageReference(AddImageReferenceRequest.newBuilder().setImage("referenced").setVmId(vm).build());
-    StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
-        () -> stub.deleteImage(DeleteImageRequest.newBuilder().setImage("referenced").build()));
+    assertEquals(
+        1,
+        stub.addImageReference(
+                AddImageReferenceRequest.newBuilder().setImage("referenced").setVmId(vm).build())
+            .getImage()
+            .getVmReferences());
+    stub.addImageReference(
+        AddImageReferenceRequest.newBuilder().setImage("referenced").setVmId(vm).build());
+    StatusRuntimeException e =
+        assertThrows(
+            StatusRuntimeException.class,
+            () -> stub.deleteImage(DeleteImageRequest.newBuilder().setImage("referenced").build()));
     assertEquals(Status.Code.FAILED_PRECONDITION, e.getStatus().getCode());
-    assertTrue(stub.listImages(ListImagesRequest.getDefaultInstance()).getImagesList().stream()
-        .anyMatch(i -> i.getName().equals("referenced")));
+    assertTrue(
+        stub.listImages(ListImagesRequest.getDefaultInstance()).getImagesList().stream()
+            .anyMatch(i -> i.getName().equals("referenced")));
     stub.deleteImage(DeleteImageRequest.newBuilder().setImage("referenced").setForce(true).build());
     assertFalse(Files.exists(Path.of(image.getRootfsPath()).getParent()));
     stub.deleteImage(DeleteImageRequest.newBuilder().setImage("referenced").build()); // idempotent
-    assertThrows(StatusRuntimeException.class, () -> stub.addImageReference(
-        AddImageReferenceRequest.newBuilder().setImage("two").setVmId("not-a-uuid").build()));
+    assertThrows(
+        StatusRuntimeException.class,
+        () ->
+            stub.addImageReference(
+                AddImageReferenceRequest.newBuilder()
+                    .setImage("two")
+                    .setVmId("not-a-uuid")
+                    .build()));
     assertTrue(stub.pruneCache(PruneCacheRequest.getDefaultInstance()).getBytesFreed() > 0);
   }
 

@@ -9,10 +9,10 @@ import dev.banger.image.kernel.KernelSourceException;
 import dev.banger.image.kernel.ModulesTree;
 import dev.banger.image.kernel.SourceFiles;
 import dev.banger.image.kernel.TestKernels;
-import dev.banger.kit.ops.StageProgress;
 import dev.banger.image.store.KernelStore;
 import dev.banger.image.testing.ModulesDirs;
 import dev.banger.kit.db.SqliteDatabase;
+import dev.banger.kit.ops.StageProgress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -36,7 +36,9 @@ class KernelImportPipelineTest {
   @BeforeEach
   void setUp() throws Exception {
     kernels = Files.createDirectories(dir.resolve("state/kernels"));
-    store = new KernelStore(SqliteDatabase.open(dir.resolve("state/image.db"), "image", "db/migration/image"));
+    store =
+        new KernelStore(
+            SqliteDatabase.open(dir.resolve("state/image.db"), "image", "db/migration/image"));
     files = new SourceFiles(List.of(dir.resolve("state")), "banger-image");
   }
 
@@ -58,25 +60,39 @@ class KernelImportPipelineTest {
 
   private void assertNothingLeft() throws Exception {
     try (Stream<Path> s = Files.walk(kernels)) {
-      assertEquals(List.of(kernels, kernels.resolve(".staging")), s.sorted().toList(), "only the empty staging dir");
+      assertEquals(
+          List.of(kernels, kernels.resolve(".staging")),
+          s.sorted().toList(),
+          "only the empty staging dir");
     }
     assertEquals(List.of(), store.all());
   }
 
   @Test
   void cancellingWhileModulesAreCopiedLeavesNothing() throws Exception {
-    Path modules = modulesWith(40, 1 << 20); // 40 MiB: past the 32 MiB progress step, so the listener fires mid-copy
+    Path modules =
+        modulesWith(
+            40, 1 << 20); // 40 MiB: past the 32 MiB progress step, so the listener fires mid-copy
     AtomicBoolean cancel = new AtomicBoolean();
     List<String> seen = new java.util.ArrayList<>();
-    StageProgress listener = (stage, message, done, total) -> {
-      seen.add(stage + ":" + done);
-      if (stage.equals("modules") && done > 0) {
-        cancel.set(true); // what the gRPC cancel handler does
-      }
-    };
-    assertThrows(CancellationException.class, () -> importer(KernelImport.Limits.DEFAULT)
-        .run(new KernelImport.Request("k", bzImage(), null, modules), listener, cancel::get));
-    assertTrue(seen.stream().anyMatch(s -> s.startsWith("modules:") && !s.equals("modules:0")), seen.toString());
+    StageProgress listener =
+        (stage, message, done, total) -> {
+          seen.add(stage + ":" + done);
+          if (stage.equals("modules") && done > 0) {
+            cancel.set(true); // what the gRPC cancel handler does
+          }
+        };
+    assertThrows(
+        CancellationException.class,
+        () ->
+            importer(KernelImport.Limits.DEFAULT)
+                .run(
+                    new KernelImport.Request("k", bzImage(), null, modules),
+                    listener,
+                    cancel::get));
+    assertTrue(
+        seen.stream().anyMatch(s -> s.startsWith("modules:") && !s.equals("modules:0")),
+        seen.toString());
     assertTrue(seen.stream().noneMatch(s -> s.startsWith("publish")), seen.toString());
     assertNothingLeft();
   }
@@ -85,35 +101,70 @@ class KernelImportPipelineTest {
   void cancellingBeforeExtractionLeavesNothing() throws Exception {
     AtomicBoolean cancel = new AtomicBoolean();
     StageProgress listener = (stage, message, done, total) -> cancel.set(true);
-    assertThrows(CancellationException.class, () -> importer(KernelImport.Limits.DEFAULT)
-        .run(new KernelImport.Request("k", bzImage(), null, null), listener, cancel::get));
+    assertThrows(
+        CancellationException.class,
+        () ->
+            importer(KernelImport.Limits.DEFAULT)
+                .run(new KernelImport.Request("k", bzImage(), null, null), listener, cancel::get));
     assertNothingLeft();
   }
 
   @Test
   void sizeAndEntryLimitsAreEnforced() throws Exception {
     Path bz = bzImage();
-    KernelSourceException big = assertThrows(KernelSourceException.class, () -> importer(new KernelImport.Limits(
-        new KernelLimits(1000, 1L << 20), 1 << 20, ModulesTree.Limits.DEFAULT))
-        .run(new KernelImport.Request("k", bz, null, null), (a, b, c, d) -> { }, () -> false));
+    KernelSourceException big =
+        assertThrows(
+            KernelSourceException.class,
+            () ->
+                importer(
+                        new KernelImport.Limits(
+                            new KernelLimits(1000, 1L << 20), 1 << 20, ModulesTree.Limits.DEFAULT))
+                    .run(
+                        new KernelImport.Request("k", bz, null, null),
+                        (a, b, c, d) -> {},
+                        () -> false));
     assertTrue(big.getMessage().contains("over the limit of 1000"), big.getMessage());
     assertNothingLeft();
 
     Path initrd = Files.write(dir.resolve("initrd"), new byte[4096]);
-    KernelSourceException initrdBig = assertThrows(KernelSourceException.class, () -> importer(new KernelImport.Limits(
-        KernelLimits.DEFAULT, 4095, ModulesTree.Limits.DEFAULT))
-        .run(new KernelImport.Request("k", bz, initrd, null), (a, b, c, d) -> { }, () -> false));
+    KernelSourceException initrdBig =
+        assertThrows(
+            KernelSourceException.class,
+            () ->
+                importer(
+                        new KernelImport.Limits(
+                            KernelLimits.DEFAULT, 4095, ModulesTree.Limits.DEFAULT))
+                    .run(
+                        new KernelImport.Request("k", bz, initrd, null),
+                        (a, b, c, d) -> {},
+                        () -> false));
     assertEquals("initrd_path", initrdBig.field());
     assertNothingLeft();
 
     Path modules = modulesWith(10, 100);
-    KernelSourceException entries = assertThrows(KernelSourceException.class, () -> importer(new KernelImport.Limits(
-        KernelLimits.DEFAULT, 1 << 20, new ModulesTree.Limits(1 << 20, 8)))
-        .run(new KernelImport.Request("k", bz, null, modules), (a, b, c, d) -> { }, () -> false));
+    KernelSourceException entries =
+        assertThrows(
+            KernelSourceException.class,
+            () ->
+                importer(
+                        new KernelImport.Limits(
+                            KernelLimits.DEFAULT, 1 << 20, new ModulesTree.Limits(1 << 20, 8)))
+                    .run(
+                        new KernelImport.Request("k", bz, null, modules),
+                        (a, b, c, d) -> {},
+                        () -> false));
     assertTrue(entries.getMessage().contains("more than 8 entries"), entries.getMessage());
-    KernelSourceException bytes = assertThrows(KernelSourceException.class, () -> importer(new KernelImport.Limits(
-        KernelLimits.DEFAULT, 1 << 20, new ModulesTree.Limits(999, 1000)))
-        .run(new KernelImport.Request("k", bz, null, modules), (a, b, c, d) -> { }, () -> false));
+    KernelSourceException bytes =
+        assertThrows(
+            KernelSourceException.class,
+            () ->
+                importer(
+                        new KernelImport.Limits(
+                            KernelLimits.DEFAULT, 1 << 20, new ModulesTree.Limits(999, 1000)))
+                    .run(
+                        new KernelImport.Request("k", bz, null, modules),
+                        (a, b, c, d) -> {},
+                        () -> false));
     assertTrue(bytes.getMessage().contains("more than 999 bytes"), bytes.getMessage());
     assertNothingLeft();
   }
@@ -122,19 +173,38 @@ class KernelImportPipelineTest {
   void theReleaseComesFromTheHeaderTheBannerOrTheModulesDirectory() throws Exception {
     KernelImport imp = importer(KernelImport.Limits.DEFAULT);
     Path bare = Files.write(dir.resolve("bare-vmlinux"), TestKernels.vmlinux());
-    assertEquals(KernelImport.UNKNOWN_RELEASE, imp.run(new KernelImport.Request("bare", bare, null, null),
-        (a, b, c, d) -> { }, () -> false).version(), "an ELF with no banner and no modules states no release");
+    assertEquals(
+        KernelImport.UNKNOWN_RELEASE,
+        imp.run(new KernelImport.Request("bare", bare, null, null), (a, b, c, d) -> {}, () -> false)
+            .version(),
+        "an ELF with no banner and no modules states no release");
     Path named = ModulesDirs.make(dir.resolve("named"), "6.6.6-named");
-    KernelStore.KernelRow byDir = imp.run(new KernelImport.Request("by-dir", bare, null, named), (a, b, c, d) -> { },
-        () -> false);
+    KernelStore.KernelRow byDir =
+        imp.run(
+            new KernelImport.Request("by-dir", bare, null, named), (a, b, c, d) -> {}, () -> false);
     assertEquals("6.6.6-named", byDir.version());
-    assertTrue(Files.isRegularFile(byDir.modulesTree().orElseThrow().resolve("kernel/drivers/test.ko")));
+    assertTrue(
+        Files.isRegularFile(byDir.modulesTree().orElseThrow().resolve("kernel/drivers/test.ko")));
     Path bannered = Files.write(dir.resolve("vmlinux-banner"), TestKernels.vmlinux("6.9.1-banner"));
-    assertEquals("6.9.1-banner", imp.run(new KernelImport.Request("banner", bannered, null, null), (a, b, c, d) -> { },
-        () -> false).version());
-    KernelSourceException mismatch = assertThrows(KernelSourceException.class, () -> imp.run(
-        new KernelImport.Request("mismatch", bannered, null, named), (a, b, c, d) -> { }, () -> false));
-    assertTrue(mismatch.getMessage().contains("holds the modules of kernel 6.6.6-named, but the kernel is 6.9.1-banner"),
+    assertEquals(
+        "6.9.1-banner",
+        imp.run(
+                new KernelImport.Request("banner", bannered, null, null),
+                (a, b, c, d) -> {},
+                () -> false)
+            .version());
+    KernelSourceException mismatch =
+        assertThrows(
+            KernelSourceException.class,
+            () ->
+                imp.run(
+                    new KernelImport.Request("mismatch", bannered, null, named),
+                    (a, b, c, d) -> {},
+                    () -> false));
+    assertTrue(
+        mismatch
+            .getMessage()
+            .contains("holds the modules of kernel 6.6.6-named, but the kernel is 6.9.1-banner"),
         mismatch.getMessage());
   }
 }

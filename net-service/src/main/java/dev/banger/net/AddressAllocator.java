@@ -10,17 +10,21 @@ import java.util.Set;
  *
  * <ol>
  *   <li>The lowest host address of the bridge's network that is not the network, broadcast or
- *       bridge (gateway) address, not leased, and not released within the quarantine.</li>
- *   <li>When every address is leased or fresh in quarantine: the one released longest ago. A
- *       full network beats a refused VM; the quarantine only guards against quick reuse.</li>
- *   <li>Otherwise the network is full.</li>
+ *       bridge (gateway) address, not leased, and not released within the quarantine.
+ *   <li>When every address is leased or fresh in quarantine: the one released longest ago. A full
+ *       network beats a refused VM; the quarantine only guards against quick reuse.
+ *   <li>Otherwise the network is full.
  * </ol>
  */
 final class AddressAllocator {
 
   private AddressAllocator() {}
 
-  static OptionalInt pick(Ipv4Cidr bridge, Set<Integer> leased, Map<Integer, Long> releasedAtMs, long nowMs,
+  static OptionalInt pick(
+      Ipv4Cidr bridge,
+      Set<Integer> leased,
+      Map<Integer, Long> releasedAtMs,
+      long nowMs,
       long quarantineMs) {
     long first = Integer.toUnsignedLong(bridge.network()) + 1;
     long last = Integer.toUnsignedLong(bridge.broadcast()) - 1;
@@ -38,11 +42,15 @@ final class AddressAllocator {
     long oldestAt = Long.MAX_VALUE;
     for (var e : releasedAtMs.entrySet()) {
       int addr = e.getKey();
-      if (!bridge.contains(addr) || addr == bridge.address() || addr == bridge.network() || addr == bridge.broadcast()
+      if (!bridge.contains(addr)
+          || addr == bridge.address()
+          || addr == bridge.network()
+          || addr == bridge.broadcast()
           || leased.contains(addr)) {
         continue;
       }
-      if (e.getValue() < oldestAt || (e.getValue() == oldestAt && Integer.compareUnsigned(addr, oldest) < 0)) {
+      if (e.getValue() < oldestAt
+          || (e.getValue() == oldestAt && Integer.compareUnsigned(addr, oldest) < 0)) {
         oldest = addr;
         oldestAt = e.getValue();
       }

@@ -21,7 +21,8 @@ final class BridgeStore {
 
   Optional<BridgeRecord> find(String name) throws SQLException {
     try (Connection c = db.connection();
-        PreparedStatement s = c.prepareStatement("SELECT name, cidr, created FROM bridges WHERE name = ?")) {
+        PreparedStatement s =
+            c.prepareStatement("SELECT name, cidr, created FROM bridges WHERE name = ?")) {
       s.setString(1, name);
       try (ResultSet rs = s.executeQuery()) {
         return rs.next() ? Optional.of(row(rs)) : Optional.empty();
@@ -32,7 +33,9 @@ final class BridgeStore {
   List<BridgeRecord> all() throws SQLException {
     List<BridgeRecord> out = new ArrayList<>();
     try (Connection c = db.connection();
-        ResultSet rs = c.createStatement().executeQuery("SELECT name, cidr, created FROM bridges ORDER BY name")) {
+        ResultSet rs =
+            c.createStatement()
+                .executeQuery("SELECT name, cidr, created FROM bridges ORDER BY name")) {
       while (rs.next()) {
         out.add(row(rs));
       }
@@ -42,9 +45,11 @@ final class BridgeStore {
 
   /** Records the bridge; a later call may only upgrade {@code created} from 0 to 1. */
   void put(BridgeRecord b) throws SQLException {
-    try (Connection c = db.connection(); PreparedStatement s = c.prepareStatement(
-        "INSERT INTO bridges(name, cidr, created) VALUES (?, ?, ?) "
-            + "ON CONFLICT(name) DO UPDATE SET created = max(created, excluded.created)")) {
+    try (Connection c = db.connection();
+        PreparedStatement s =
+            c.prepareStatement(
+                "INSERT INTO bridges(name, cidr, created) VALUES (?, ?, ?) "
+                    + "ON CONFLICT(name) DO UPDATE SET created = max(created, excluded.created)")) {
       s.setString(1, b.name());
       s.setString(2, b.cidr().toString());
       s.setInt(3, b.created() ? 1 : 0);
@@ -53,7 +58,8 @@ final class BridgeStore {
   }
 
   void delete(String name) throws SQLException {
-    try (Connection c = db.connection(); PreparedStatement s = c.prepareStatement("DELETE FROM bridges WHERE name = ?")) {
+    try (Connection c = db.connection();
+        PreparedStatement s = c.prepareStatement("DELETE FROM bridges WHERE name = ?")) {
       s.setString(1, name);
       s.executeUpdate();
     }

@@ -14,8 +14,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Bridges: made when missing, set up, given their address; recorded so leases can use them and
- * start-up can restore them. A link banger did not create is used but never deleted, and a link
- * of the right name that is not a bridge is left alone and refused.
+ * start-up can restore them. A link banger did not create is used but never deleted, and a link of
+ * the right name that is not a bridge is left alone and refused.
  */
 final class Bridges {
 
@@ -38,36 +38,55 @@ final class Bridges {
   /** The address a bridge should have: the recorded one, the configured one, or the caller's. */
   Ipv4Cidr addressFor(String name, Ipv4Cidr asked) throws SQLException {
     Optional<BridgeRecord> known = store.find(name);
-    Ipv4Cidr expected = known.map(BridgeRecord::cidr).orElse(name.equals(configuredName) ? configuredCidr : null);
+    Ipv4Cidr expected =
+        known.map(BridgeRecord::cidr).orElse(name.equals(configuredName) ? configuredCidr : null);
     if (asked == null) {
       if (expected == null) {
-        throw dev.banger.kit.grpc.Errors.invalidArgument("cidr", "cidr is required for bridge " + name
-            + ", which is neither the configured bridge nor known yet");
+        throw dev.banger.kit.grpc.Errors.invalidArgument(
+            "cidr",
+            "cidr is required for bridge "
+                + name
+                + ", which is neither the configured bridge nor known yet");
       }
       return expected;
     }
     if (expected != null && !expected.equals(asked)) {
-      throw NetArgs.failedPrecondition("BRIDGE_CIDR_DIFFERS", "bridge " + name + " is set up as " + expected
-          + (known.isPresent() ? "" : " in config") + ", not " + asked);
+      throw NetArgs.failedPrecondition(
+          "BRIDGE_CIDR_DIFFERS",
+          "bridge "
+              + name
+              + " is set up as "
+              + expected
+              + (known.isPresent() ? "" : " in config")
+              + ", not "
+              + asked);
     }
     for (BridgeRecord other : store.all()) {
       if (!other.name().equals(name) && other.cidr().overlaps(asked)) {
-        throw NetArgs.failedPrecondition("BRIDGE_NETWORK_OVERLAPS", asked.networkText() + " overlaps "
-            + other.cidr().networkText() + " of bridge " + other.name());
+        throw NetArgs.failedPrecondition(
+            "BRIDGE_NETWORK_OVERLAPS",
+            asked.networkText()
+                + " overlaps "
+                + other.cidr().networkText()
+                + " of bridge "
+                + other.name());
       }
     }
     return asked;
   }
 
   /** Makes the bridge exist, be up and carry its address; records it. Idempotent. */
-  Ensured ensure(String name, Ipv4Cidr cidr) throws SQLException, CommandFailedException, IOException {
+  Ensured ensure(String name, Ipv4Cidr cidr)
+      throws SQLException, CommandFailedException, IOException {
     Optional<LinkInfo> link = ip.link(name);
     boolean createdNow = false;
     if (link.isEmpty()) {
       refuseForeignOverlap(name, cidr);
-      IpBatch make = new IpBatch().line("link", "add", "name", name, "type", "bridge")
-          .line("addr", "add", cidr.toString(), "dev", name)
-          .line("link", "set", "dev", name, "up");
+      IpBatch make =
+          new IpBatch()
+              .line("link", "add", "name", name, "type", "bridge")
+              .line("addr", "add", cidr.toString(), "dev", name)
+              .line("link", "set", "dev", name, "up");
       try {
         ip.apply(make);
       } catch (CommandFailedException e) {
@@ -83,16 +102,28 @@ final class Bridges {
     } else {
       LinkInfo l = link.get();
       if (!l.isBridge()) {
-        throw NetArgs.failedPrecondition("NOT_A_BRIDGE", "a link named " + name + " exists and is not a bridge (kind "
-            + (l.kind().isEmpty() ? "none" : l.kind()) + "); banger leaves it alone");
+        throw NetArgs.failedPrecondition(
+            "NOT_A_BRIDGE",
+            "a link named "
+                + name
+                + " exists and is not a bridge (kind "
+                + (l.kind().isEmpty() ? "none" : l.kind())
+                + "); banger leaves it alone");
       }
       List<Ipv4Cidr> have = ip.ipv4Addresses(name);
       IpBatch fix = new IpBatch();
       if (!have.contains(cidr)) {
         for (Ipv4Cidr h : have) {
           if (h.address() == cidr.address()) {
-            throw NetArgs.failedPrecondition("BRIDGE_ADDRESS_DIFFERS", "bridge " + name + " has " + h
-                + ", not " + cidr + "; banger does not change another prefix on an address");
+            throw NetArgs.failedPrecondition(
+                "BRIDGE_ADDRESS_DIFFERS",
+                "bridge "
+                    + name
+                    + " has "
+                    + h
+                    + ", not "
+                    + cidr
+                    + "; banger does not change another prefix on an address");
           }
         }
         refuseForeignOverlap(name, cidr);
@@ -114,7 +145,9 @@ final class Bridges {
 
   record Removed(boolean existed, boolean deleted) {}
 
-  /** Deletes a bridge banger created (forgets one it did not); the caller checked no lease uses it. */
+  /**
+   * Deletes a bridge banger created (forgets one it did not); the caller checked no lease uses it.
+   */
   Removed remove(String name) throws SQLException, CommandFailedException {
     Optional<BridgeRecord> rec = store.find(name);
     if (rec.isEmpty()) {
@@ -136,18 +169,25 @@ final class Bridges {
   }
 
   /**
-   * A network that overlaps an address already on another link would fight that link's routes
-   * (a VPN's 172.16.0.0/12, a LAN): refuse rather than break the host's own traffic.
+   * A network that overlaps an address already on another link would fight that link's routes (a
+   * VPN's 172.16.0.0/12, a LAN): refuse rather than break the host's own traffic.
    */
-  private void refuseForeignOverlap(String bridge, Ipv4Cidr cidr) throws CommandFailedException, IOException {
+  private void refuseForeignOverlap(String bridge, Ipv4Cidr cidr)
+      throws CommandFailedException, IOException {
     for (var e : ip.allIpv4Addresses().entrySet()) {
       if (e.getKey().equals(bridge)) {
         continue;
       }
       for (Ipv4Cidr a : e.getValue()) {
         if (a.overlaps(cidr)) {
-          throw NetArgs.failedPrecondition("NETWORK_IN_USE", cidr.networkText() + " overlaps " + a + " on "
-              + e.getKey() + "; choose another [net] cidr");
+          throw NetArgs.failedPrecondition(
+              "NETWORK_IN_USE",
+              cidr.networkText()
+                  + " overlaps "
+                  + a
+                  + " on "
+                  + e.getKey()
+                  + "; choose another [net] cidr");
         }
       }
     }

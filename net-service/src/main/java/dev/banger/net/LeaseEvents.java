@@ -8,8 +8,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Where {@link LeaseListener}s subscribe. One instance per net-service (bound in
- * {@link NetServiceModule}), so other pieces of the process (the DNS server) can inject it.
+ * Where {@link LeaseListener}s subscribe. One instance per net-service (bound in {@link
+ * NetServiceModule}), so other pieces of the process (the DNS server) can inject it.
  */
 public final class LeaseEvents {
 

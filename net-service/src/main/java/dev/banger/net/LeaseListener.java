@@ -1,10 +1,10 @@
 package dev.banger.net;
 
 /**
- * Told about lease changes after they are committed, in order per VM. The .vm DNS server
- * subscribes through {@link LeaseEvents} to keep its A records in step with the leases.
- * Implementations must be quick and must not throw (a throw is logged and ignored: the lease
- * change has already happened).
+ * Told about lease changes after they are committed, in order per VM. The .vm DNS server subscribes
+ * through {@link LeaseEvents} to keep its A records in step with the leases. Implementations must
+ * be quick and must not throw (a throw is logged and ignored: the lease change has already
+ * happened).
  */
 public interface LeaseListener {
 

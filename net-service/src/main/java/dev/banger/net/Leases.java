@@ -14,8 +14,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * IPv4 leases: one per VM, unique address and MAC, names unique (they become {@code <name>.vm}).
- * Callers hold the VM's lock; choosing an address also takes the allocation lock, so two VMs
- * never get the same address (the UNIQUE constraints are the backstop).
+ * Callers hold the VM's lock; choosing an address also takes the allocation lock, so two VMs never
+ * get the same address (the UNIQUE constraints are the backstop).
  */
 final class Leases {
 
@@ -29,7 +29,8 @@ final class Leases {
   private final Duration quarantine;
   private final Object allocation = new Object();
 
-  Leases(LeaseStore store, BridgeStore bridges, LeaseEvents events, Clock clock, Duration quarantine) {
+  Leases(
+      LeaseStore store, BridgeStore bridges, LeaseEvents events, Clock clock, Duration quarantine) {
     this.store = store;
     this.bridges = bridges;
     this.events = events;
@@ -47,36 +48,70 @@ final class Leases {
     return l;
   }
 
-  private Leased leaseInOneConnection(String vmId, String vmName, String bridge) throws SQLException {
+  private Leased leaseInOneConnection(String vmId, String vmName, String bridge)
+      throws SQLException {
     Optional<Lease> existing = store.find(vmId);
     if (existing.isPresent()) {
       Lease l = existing.get();
       if (!l.bridge().equals(bridge)) {
-        throw NetArgs.failedPrecondition("LEASE_ON_OTHER_BRIDGE", "VM " + vmId + " already has a lease on bridge "
-            + l.bridge() + ", not " + bridge + "; release it first");
+        throw NetArgs.failedPrecondition(
+            "LEASE_ON_OTHER_BRIDGE",
+            "VM "
+                + vmId
+                + " already has a lease on bridge "
+                + l.bridge()
+                + ", not "
+                + bridge
+                + "; release it first");
       }
       if (!l.vmName().equals(vmName)) {
-        throw NetArgs.failedPrecondition("LEASE_NAME_DIFFERS", "VM " + vmId + " is leased under the name "
-            + l.vmName() + ", not " + vmName + "; use RenameLease to change it");
+        throw NetArgs.failedPrecondition(
+            "LEASE_NAME_DIFFERS",
+            "VM "
+                + vmId
+                + " is leased under the name "
+                + l.vmName()
+                + ", not "
+                + vmName
+                + "; use RenameLease to change it");
       }
       return new Leased(l, false);
     }
-    BridgeRecord b = bridges.find(bridge).orElseThrow(() -> NetArgs.failedPrecondition("BRIDGE_NOT_READY",
-        "bridge " + bridge + " has not been set up; call EnsureBridge first"));
+    BridgeRecord b =
+        bridges
+            .find(bridge)
+            .orElseThrow(
+                () ->
+                    NetArgs.failedPrecondition(
+                        "BRIDGE_NOT_READY",
+                        "bridge " + bridge + " has not been set up; call EnsureBridge first"));
     Lease made;
     synchronized (allocation) {
       refuseTakenName(vmId, vmName);
       long now = clock.millis();
-      OptionalInt addr = AddressAllocator.pick(b.cidr(), store.leasedAddresses(bridge), store.released(bridge), now,
-          quarantine.toMillis());
+      OptionalInt addr =
+          AddressAllocator.pick(
+              b.cidr(),
+              store.leasedAddresses(bridge),
+              store.released(bridge),
+              now,
+              quarantine.toMillis());
       if (addr.isEmpty()) {
-        throw Errors.of(Status.RESOURCE_EXHAUSTED.withDescription("every address of " + b.cidr().networkText()
-            + " on bridge " + bridge + " is leased"), "ADDRESSES_EXHAUSTED", Map.of("bridge", bridge));
+        throw Errors.of(
+            Status.RESOURCE_EXHAUSTED.withDescription(
+                "every address of "
+                    + b.cidr().networkText()
+                    + " on bridge "
+                    + bridge
+                    + " is leased"),
+            "ADDRESSES_EXHAUSTED",
+            Map.of("bridge", bridge));
       }
       made = new Lease(vmId, vmName, bridge, addr.getAsInt(), b.cidr(), mac(vmId), false);
       store.insert(made);
     }
-    LOG.info("leased vm={} name={} ip={} mac={} bridge={}", vmId, vmName, made.ip(), made.mac(), bridge);
+    LOG.info(
+        "leased vm={} name={} ip={} mac={} bridge={}", vmId, vmName, made.ip(), made.mac(), bridge);
     return new Leased(made, true);
   }
 
@@ -121,8 +156,14 @@ final class Leases {
   }
 
   Lease require(String vmId) throws SQLException {
-    return store.find(vmId).orElseThrow(() -> Errors.of(Status.NOT_FOUND.withDescription("VM " + vmId
-        + " has no lease"), "LEASE_NOT_FOUND", Map.of("vm_id", vmId)));
+    return store
+        .find(vmId)
+        .orElseThrow(
+            () ->
+                Errors.of(
+                    Status.NOT_FOUND.withDescription("VM " + vmId + " has no lease"),
+                    "LEASE_NOT_FOUND",
+                    Map.of("vm_id", vmId)));
   }
 
   List<Lease> all() throws SQLException {
@@ -140,8 +181,11 @@ final class Leases {
   private void refuseTakenName(String vmId, String vmName) throws SQLException {
     Optional<Lease> holder = store.findByName(vmName);
     if (holder.isPresent() && !holder.get().vmId().equals(vmId)) {
-      throw Errors.of(Status.ALREADY_EXISTS.withDescription("the name " + vmName + " is leased to VM "
-          + holder.get().vmId()), "LEASE_NAME_TAKEN", Map.of("vm_name", vmName));
+      throw Errors.of(
+          Status.ALREADY_EXISTS.withDescription(
+              "the name " + vmName + " is leased to VM " + holder.get().vmId()),
+          "LEASE_NAME_TAKEN",
+          Map.of("vm_name", vmName));
     }
   }
 
@@ -151,8 +195,10 @@ final class Leases {
       if (!store.macInUse(mac)) {
         return mac;
       }
-      LOG.warn("MAC {} for vm={} is taken by another lease; trying attempt {}", mac, vmId, attempt + 1);
+      LOG.warn(
+          "MAC {} for vm={} is taken by another lease; trying attempt {}", mac, vmId, attempt + 1);
     }
-    throw new IllegalStateException("no free MAC for VM " + vmId + " after " + MAC_ATTEMPTS + " attempts");
+    throw new IllegalStateException(
+        "no free MAC for VM " + vmId + " after " + MAC_ATTEMPTS + " attempts");
   }
 }

@@ -6,11 +6,11 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
 /**
- * A VM's MAC: {@code 02:} followed by five bytes of SHA-256 of its id (and an attempt number).
- * 0x02 sets the locally-administered bit and clears the multicast bit, so it never clashes with
- * a vendor's address and is always unicast. The same VM gets the same MAC on every lease, which
- * keeps the guest's view (and any DHCP-less config keyed on it) stable; attempt 1, 2… are used
- * only when another lease already holds the attempt-0 value (a 40-bit collision).
+ * A VM's MAC: {@code 02:} followed by five bytes of SHA-256 of its id (and an attempt number). 0x02
+ * sets the locally-administered bit and clears the multicast bit, so it never clashes with a
+ * vendor's address and is always unicast. The same VM gets the same MAC on every lease, which keeps
+ * the guest's view (and any DHCP-less config keyed on it) stable; attempt 1, 2… are used only when
+ * another lease already holds the attempt-0 value (a 40-bit collision).
  */
 final class MacAddresses {
 

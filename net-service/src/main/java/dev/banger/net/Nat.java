@@ -12,9 +12,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Opt-in NAT per VM in banger's own table {@code ip banger}, rebuilt whole from the NATed leases
- * on every change (one nft transaction), and {@code net.ipv4.ip_forward}: switched on with the
- * first NATed VM when it was off, and back off with the last one only if banger switched it on
+ * Opt-in NAT per VM in banger's own table {@code ip banger}, rebuilt whole from the NATed leases on
+ * every change (one nft transaction), and {@code net.ipv4.ip_forward}: switched on with the first
+ * NATed VM when it was off, and back off with the last one only if banger switched it on
  * (remembered in the database, so a restart in between does not forget).
  */
 final class Nat {
@@ -27,7 +27,12 @@ final class Nat {
   private final HostSettings settings;
   private final Optional<String> uplinkOverride;
 
-  Nat(Nft nft, Ip ip, IpForwarding forwarding, HostSettings settings, Optional<String> uplinkOverride) {
+  Nat(
+      Nft nft,
+      Ip ip,
+      IpForwarding forwarding,
+      HostSettings settings,
+      Optional<String> uplinkOverride) {
     this.nft = nft;
     this.ip = ip;
     this.forwarding = forwarding;
@@ -46,26 +51,34 @@ final class Nat {
   String uplink(List<String> bridges) throws CommandFailedException, IOException {
     Optional<String> dev = uplinkOverride.isPresent() ? uplinkOverride : ip.defaultRouteDevice();
     if (dev.isEmpty()) {
-      throw NetArgs.failedPrecondition("NO_UPLINK", "NAT needs an uplink: this host has no IPv4 default route; "
-          + "set [net] uplink in config.toml");
+      throw NetArgs.failedPrecondition(
+          "NO_UPLINK",
+          "NAT needs an uplink: this host has no IPv4 default route; "
+              + "set [net] uplink in config.toml");
     }
     String name;
     try {
       name = NetConfig.linkName(dev.get());
     } catch (IllegalArgumentException e) {
-      throw NetArgs.failedPrecondition("NO_UPLINK", "the default route's device "
-          + NetArgs.quoted(dev.get()) + " has a name banger will not put in a ruleset");
+      throw NetArgs.failedPrecondition(
+          "NO_UPLINK",
+          "the default route's device "
+              + NetArgs.quoted(dev.get())
+              + " has a name banger will not put in a ruleset");
     }
     if (bridges.contains(name)) {
-      throw NetArgs.failedPrecondition("NO_UPLINK", "the uplink would be " + name
-          + ", one of banger's own bridges; set [net] uplink in config.toml");
+      throw NetArgs.failedPrecondition(
+          "NO_UPLINK",
+          "the uplink would be "
+              + name
+              + ", one of banger's own bridges; set [net] uplink in config.toml");
     }
     return name;
   }
 
   /**
-   * Makes the table say exactly what {@code natted} asks for; returns the uplink used (empty
-   * when no VM is NATed and the table is gone).
+   * Makes the table say exactly what {@code natted} asks for; returns the uplink used (empty when
+   * no VM is NATed and the table is gone).
    */
   synchronized Optional<String> rebuild(Source source) throws Exception {
     // Read inside the lock: two rebuilds racing must not apply an older view last.
@@ -84,7 +97,8 @@ final class Nat {
     if (!forwarding.enabled()) {
       settings.put(HostSettings.IP_FORWARD_SET, "1");
       forwarding.set(true);
-      LOG.info("net.ipv4.ip_forward switched on for NAT (banger will switch it off with the last NATed VM)");
+      LOG.info(
+          "net.ipv4.ip_forward switched on for NAT (banger will switch it off with the last NATed VM)");
     }
     LOG.info("nat table rebuilt: {} VM(s) out of {}", natted.size(), up);
     return Optional.of(up);

@@ -17,9 +17,12 @@ import java.util.regex.Pattern;
 final class NetArgs {
 
   /** The canonical lowercase form UUID.toString() prints; one spelling per VM. */
-  private static final Pattern UUID = Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
+  private static final Pattern UUID =
+      Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
+
   /** A DNS label, lowercase: the VM answers as {@code <name>.vm}. */
   private static final Pattern VM_NAME = Pattern.compile("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?");
+
   /** uid_t is 32 bits; (uid_t)-1 means "no change" to the kernel and 65535 is the old 16-bit -1. */
   static final long MAX_UID = Integer.MAX_VALUE - 1L;
 
@@ -27,16 +30,22 @@ final class NetArgs {
 
   static String vmId(String raw) {
     if (raw == null || !UUID.matcher(raw).matches()) {
-      throw Errors.invalidArgument("vm_id", "vm_id " + quoted(raw)
-          + " is not a VM id (a lowercase UUID like 3f0c2a9e-1b2d-4c5e-8f90-a1b2c3d4e5f6)");
+      throw Errors.invalidArgument(
+          "vm_id",
+          "vm_id "
+              + quoted(raw)
+              + " is not a VM id (a lowercase UUID like 3f0c2a9e-1b2d-4c5e-8f90-a1b2c3d4e5f6)");
     }
     return raw;
   }
 
   static String vmName(String raw) {
     if (raw == null || !VM_NAME.matcher(raw).matches()) {
-      throw Errors.invalidArgument("vm_name", "vm_name " + quoted(raw)
-          + " must be a DNS label: 1..63 of a-z, 0-9 and '-', not starting or ending with '-'");
+      throw Errors.invalidArgument(
+          "vm_name",
+          "vm_name "
+              + quoted(raw)
+              + " must be a DNS label: 1..63 of a-z, 0-9 and '-', not starting or ending with '-'");
     }
     return raw;
   }
@@ -66,8 +75,10 @@ final class NetArgs {
   }
 
   static void requestId(String raw) {
-    if (raw.length() > 128 || raw.codePoints().anyMatch(c -> c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0))) {
-      throw Errors.invalidArgument("request_id", "request_id must be at most 128 printable characters");
+    if (raw.length() > 128
+        || raw.codePoints().anyMatch(c -> c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0))) {
+      throw Errors.invalidArgument(
+          "request_id", "request_id must be at most 128 printable characters");
     }
   }
 
@@ -78,20 +89,28 @@ final class NetArgs {
   static long tapOwner(int raw, PeerCredentials peer) {
     long uid = Integer.toUnsignedLong(raw);
     if (uid > MAX_UID || uid == 65535) {
-      throw Errors.invalidArgument("owner_uid", "owner_uid " + uid + " is not a usable uid (0.." + MAX_UID
-          + ", not 65535)");
+      throw Errors.invalidArgument(
+          "owner_uid", "owner_uid " + uid + " is not a usable uid (0.." + MAX_UID + ", not 65535)");
     }
     if (peer == null) {
-      throw Errors.of(Status.PERMISSION_DENIED.withDescription("the caller's credentials are unknown"),
-          "PEER_UNKNOWN", Map.of());
+      throw Errors.of(
+          Status.PERMISSION_DENIED.withDescription("the caller's credentials are unknown"),
+          "PEER_UNKNOWN",
+          Map.of());
     }
     long caller = Integer.toUnsignedLong(peer.uid());
     if (uid == 0) {
       return caller;
     }
     if (caller != 0 && uid != caller) {
-      throw Errors.of(Status.PERMISSION_DENIED.withDescription("uid " + caller + " may not make a tap for uid " + uid
-          + "; only root may give a tap to another user"), "TAP_OWNER_NOT_CALLER",
+      throw Errors.of(
+          Status.PERMISSION_DENIED.withDescription(
+              "uid "
+                  + caller
+                  + " may not make a tap for uid "
+                  + uid
+                  + "; only root may give a tap to another user"),
+          "TAP_OWNER_NOT_CALLER",
           Map.of("owner_uid", Long.toString(uid), "caller_uid", Long.toString(caller)));
     }
     return uid;

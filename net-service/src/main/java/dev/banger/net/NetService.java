@@ -19,8 +19,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * net-service (docs/architecture.md §6, docs/net-service.md): bridge, taps and warm pool, IPv4 leases,
- * per-VM NAT in banger's own nftables table, and the .vm DNS server ({@link VmDns}), whose
+ * net-service (docs/architecture.md §6, docs/net-service.md): bridge, taps and warm pool, IPv4
+ * leases, per-VM NAT in banger's own nftables table, and the .vm DNS server ({@link VmDns}), whose
  * records follow the leases through {@link LeaseEvents}. Reconciles the host at start-up.
  */
 public final class NetService implements BangerService {
@@ -28,8 +28,9 @@ public final class NetService implements BangerService {
   private static final Logger LOG = LoggerFactory.getLogger(NetService.class);
 
   /** Told to callers of SetDnsRecord and DeleteDnsRecord. */
-  static final String DNS_PENDING = ".vm records follow the leases (LeaseIp, RenameLease, ReleaseIp); records set by"
-      + " hand are not supported in this release";
+  static final String DNS_PENDING =
+      ".vm records follow the leases (LeaseIp, RenameLease, ReleaseIp); records set by"
+          + " hand are not supported in this release";
 
   private final LeaseEvents events;
   private final UserDirectory users;
@@ -56,20 +57,27 @@ public final class NetService implements BangerService {
     BridgeStore bridgeStore = new BridgeStore(context.database());
     LeaseStore leaseStore = new LeaseStore(context.database());
     Bridges bridges = new Bridges(ip, bridgeStore, cfg.bridgeOrDefault(), cfg.cidrOrDefault());
-    Leases leases = new Leases(leaseStore, bridgeStore, events, Clock.systemUTC(), cfg.leaseQuarantine());
-    events.source(() -> {
-      try {
-        return leaseStore.all();
-      } catch (java.sql.SQLException e) {
-        throw new IllegalStateException("cannot read leases: " + e.getMessage(), e);
-      }
-    });
+    Leases leases =
+        new Leases(leaseStore, bridgeStore, events, Clock.systemUTC(), cfg.leaseQuarantine());
+    events.source(
+        () -> {
+          try {
+            return leaseStore.all();
+          } catch (java.sql.SQLException e) {
+            throw new IllegalStateException("cannot read leases: " + e.getMessage(), e);
+          }
+        });
     PendingLinks pending = new PendingLinks(settings);
     pending.clearLeftovers(ip); // before reconcile, which leaves unmarked links alone
     pool = new TapPool(ip, marks, cfg.tapPoolSizeOrDefault(), poolOwner(context), pending);
     Taps taps = new Taps(ip, marks, pool, pending);
-    Nat nat = new Nat(new Nft(context.commands()), ip, new IpForwarding(IpForwarding.PROC), settings,
-        cfg.uplinkOverride());
+    Nat nat =
+        new Nat(
+            new Nft(context.commands()),
+            ip,
+            new IpForwarding(IpForwarding.PROC),
+            settings,
+            cfg.uplinkOverride());
     dns = new VmDns(cfg.dnsPortOrDefault());
     VmNetworking net = new VmNetworking(bridges, leases, taps, pool, nat, dns);
     try {
@@ -83,13 +91,23 @@ public final class NetService implements BangerService {
       stop();
       throw e;
     }
-    LOG.info("net-service: bridge {} {}, tap pool {} for uid {}, install id {}", cfg.bridgeOrDefault(),
-        cfg.cidrOrDefault(), cfg.tapPoolSizeOrDefault(), pool.ownerUid(), settings.installId());
-    return List.of(PendingService.partially(new NetGrpcService(net, cfg.bridgeOrDefault(), dns.zone()),
-        NetGrpcService.IMPLEMENTED, DNS_PENDING));
+    LOG.info(
+        "net-service: bridge {} {}, tap pool {} for uid {}, install id {}",
+        cfg.bridgeOrDefault(),
+        cfg.cidrOrDefault(),
+        cfg.tapPoolSizeOrDefault(),
+        pool.ownerUid(),
+        settings.installId());
+    return List.of(
+        PendingService.partially(
+            new NetGrpcService(net, cfg.bridgeOrDefault(), dns.zone()),
+            NetGrpcService.IMPLEMENTED,
+            DNS_PENDING));
   }
 
-  /** Warm taps are made for the owner (vm-service's user): config's owner, else this process's uid. */
+  /**
+   * Warm taps are made for the owner (vm-service's user): config's owner, else this process's uid.
+   */
   private long poolOwner(ServiceContext context) throws ConfigException {
     String owner = context.config().owner();
     if (owner == null) {
@@ -98,8 +116,10 @@ public final class NetService implements BangerService {
     if (owner.matches("[0-9]{1,10}")) {
       return Long.parseLong(owner);
     }
-    return users.uidOf(owner).orElseThrow(() -> new ConfigException("config owner \"" + owner
-        + "\" is not a user on this host"));
+    return users
+        .uidOf(owner)
+        .orElseThrow(
+            () -> new ConfigException("config owner \"" + owner + "\" is not a user on this host"));
   }
 
   @Override

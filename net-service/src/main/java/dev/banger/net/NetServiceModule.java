@@ -6,8 +6,8 @@ import com.google.inject.multibindings.Multibinder;
 import dev.banger.kit.service.BangerService;
 
 /**
- * Installs net-service into a bangerd process; usable alone or beside the other three.
- * {@link LeaseEvents} is a singleton so the DNS server can subscribe to the same leases.
+ * Installs net-service into a bangerd process; usable alone or beside the other three. {@link
+ * LeaseEvents} is a singleton so the DNS server can subscribe to the same leases.
  */
 public final class NetServiceModule extends AbstractModule {
   @Override

@@ -11,11 +11,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A write-ahead record of taps being made. A tap is created and marked (its alias) by two
- * netlink requests; a net-service killed between them leaves a tap with no mark, which
- * reconcile must not touch as a stranger's link. So the name is recorded in {@code host_settings}
- * before the tap is made and forgotten once it is marked (or given back), and start-up deletes
- * any recorded name that is still an unmarked tap.
+ * A write-ahead record of taps being made. A tap is created and marked (its alias) by two netlink
+ * requests; a net-service killed between them leaves a tap with no mark, which reconcile must not
+ * touch as a stranger's link. So the name is recorded in {@code host_settings} before the tap is
+ * made and forgotten once it is marked (or given back), and start-up deletes any recorded name that
+ * is still an unmarked tap.
  */
 final class PendingLinks {
 
@@ -33,7 +33,8 @@ final class PendingLinks {
     try {
       settings.put(PREFIX + name, "1");
     } catch (SQLException e) {
-      throw new IllegalStateException("cannot record tap " + name + " as being made: " + e.getMessage(), e);
+      throw new IllegalStateException(
+          "cannot record tap " + name + " as being made: " + e.getMessage(), e);
     }
   }
 
@@ -42,19 +43,23 @@ final class PendingLinks {
     try {
       settings.remove(PREFIX + name);
     } catch (SQLException e) {
-      LOG.warn("tap {} made, but its pending record stays ({}); the next start checks it", name, e.getMessage());
+      LOG.warn(
+          "tap {} made, but its pending record stays ({}); the next start checks it",
+          name,
+          e.getMessage());
     }
   }
 
   /**
-   * At start-up, before anything else touches taps: each recorded name that is a tap with no
-   * alias was left half-made by a crash, and goes. A marked tap is left to reconcile.
+   * At start-up, before anything else touches taps: each recorded name that is a tap with no alias
+   * was left half-made by a crash, and goes. A marked tap is left to reconcile.
    *
    * @return how many half-made taps were deleted
    */
   int clearLeftovers(Ip ip) throws SQLException, CommandFailedException, IOException {
     int deleted = 0;
-    List<String> names = settings.keysWithPrefix(PREFIX).stream().map(k -> k.substring(PREFIX.length())).toList();
+    List<String> names =
+        settings.keysWithPrefix(PREFIX).stream().map(k -> k.substring(PREFIX.length())).toList();
     for (String name : names) {
       Optional<LinkInfo> l = ip.link(name);
       if (l.isPresent() && l.get().isTap() && l.get().alias().isEmpty()) {

@@ -13,14 +13,14 @@ import org.slf4j.LoggerFactory;
  * Start-up: make the host match the database after a crash, a kill -9 or a reboot.
  *
  * <ol>
- *   <li>Nothing at all when no bridge was ever set up: a net-service that was never asked to
- *       build a network does not touch the host (a throwaway {@code bangerd --all} stays harmless).</li>
- *   <li>Every recorded bridge is ensured (made again after a reboot, given its address, set up).</li>
- *   <li>Taps carrying this installation's mark: a VM's tap whose VM has a lease is kept (re-attached
- *       and set up if needed); one without a lease, a duplicate, or one that is not a tap is deleted.
- *       Warm taps are kept if still owned by the pool owner and untouched, else deleted.
- *       Links without our mark are not looked at twice.</li>
- *   <li>The NAT table is rebuilt from the leases; then the pool refills in the background.</li>
+ *   <li>Nothing at all when no bridge was ever set up: a net-service that was never asked to build
+ *       a network does not touch the host (a throwaway {@code bangerd --all} stays harmless).
+ *   <li>Every recorded bridge is ensured (made again after a reboot, given its address, set up).
+ *   <li>Taps carrying this installation's mark: a VM's tap whose VM has a lease is kept
+ *       (re-attached and set up if needed); one without a lease, a duplicate, or one that is not a
+ *       tap is deleted. Warm taps are kept if still owned by the pool owner and untouched, else
+ *       deleted. Links without our mark are not looked at twice.
+ *   <li>The NAT table is rebuilt from the leases; then the pool refills in the background.
  * </ol>
  *
  * A step that fails is logged and the rest still runs; the RPCs then report what is wrong.
@@ -37,7 +37,14 @@ final class Reconciler {
   private final TapPool pool;
   private final VmNetworking vms;
 
-  Reconciler(Ip ip, TapMarks marks, Bridges bridges, Leases leases, Taps taps, TapPool pool, VmNetworking vms) {
+  Reconciler(
+      Ip ip,
+      TapMarks marks,
+      Bridges bridges,
+      Leases leases,
+      Taps taps,
+      TapPool pool,
+      VmNetworking vms) {
     this.ip = ip;
     this.marks = marks;
     this.bridges = bridges;
@@ -84,15 +91,29 @@ final class Reconciler {
           kept++;
           continue;
         }
-        LOG.info("reconcile: deleting tap {} of vm={} ({})", l.name(), vmId,
-            lease == null ? "the VM has no lease" : !l.isTap() ? "not a tap" : "a second tap for the VM");
-      } else if (l.isTap() && l.ownerUid() == pool.ownerUid() && l.master().isEmpty() && !l.up()
+        LOG.info(
+            "reconcile: deleting tap {} of vm={} ({})",
+            l.name(),
+            vmId,
+            lease == null
+                ? "the VM has no lease"
+                : !l.isTap() ? "not a tap" : "a second tap for the VM");
+      } else if (l.isTap()
+          && l.ownerUid() == pool.ownerUid()
+          && l.master().isEmpty()
+          && !l.up()
           && warm.size() < pool.size()) {
         warm.add(l.name());
         continue;
       } else {
-        LOG.info("reconcile: deleting warm tap {} (owner {}, master \"{}\", up {}; pool owner {}, size {})", l.name(),
-            l.ownerUid(), l.master(), l.up(), pool.ownerUid(), pool.size());
+        LOG.info(
+            "reconcile: deleting warm tap {} (owner {}, master \"{}\", up {}; pool owner {}, size {})",
+            l.name(),
+            l.ownerUid(),
+            l.master(),
+            l.up(),
+            pool.ownerUid(),
+            pool.size());
       }
       ip.deleteLink(l.name());
       deleted++;
@@ -105,8 +126,12 @@ final class Reconciler {
     }
     pool.activate();
     Report r = new Report(ensured, kept, deleted, warm.size());
-    LOG.info("reconcile: {} bridge(s) ensured, {} tap(s) kept, {} deleted, {} warm tap(s) adopted", ensured, kept,
-        deleted, warm.size());
+    LOG.info(
+        "reconcile: {} bridge(s) ensured, {} tap(s) kept, {} deleted, {} warm tap(s) adopted",
+        ensured,
+        kept,
+        deleted,
+        warm.size());
     return r;
   }
 }

@@ -5,14 +5,15 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * How banger names and marks its taps. The mark is the link alias:
- * {@code banger:<install id>:vm:<vm uuid>} for a VM's tap, {@code banger:<install id>:pool} for
- * a warm one. Start-up reconciles only links carrying this installation's mark, so other
- * software's links (and another banger installation's) are never touched, whatever their names.
+ * How banger names and marks its taps. The mark is the link alias: {@code banger:<install
+ * id>:vm:<vm uuid>} for a VM's tap, {@code banger:<install id>:pool} for a warm one. Start-up
+ * reconciles only links carrying this installation's mark, so other software's links (and another
+ * banger installation's) are never touched, whatever their names.
  */
 final class TapMarks {
 
-  private static final Pattern MARK = Pattern.compile("banger:([0-9a-f]{8}):(?:vm:([0-9a-f-]{36})|(pool))");
+  private static final Pattern MARK =
+      Pattern.compile("banger:([0-9a-f]{8}):(?:vm:([0-9a-f-]{36})|(pool))");
 
   private final String installId;
 
@@ -32,9 +33,9 @@ final class TapMarks {
   }
 
   /**
-   * Names a VM's tap may take, best first: {@code tb-} and the first 8 hex digits of its id;
-   * if a link (another VM's, or not ours) holds that, the first 12 (15 characters, the kernel's
-   * limit). A clash on 48 bits as well is refused rather than guessed around.
+   * Names a VM's tap may take, best first: {@code tb-} and the first 8 hex digits of its id; if a
+   * link (another VM's, or not ours) holds that, the first 12 (15 characters, the kernel's limit).
+   * A clash on 48 bits as well is refused rather than guessed around.
    */
   static List<String> vmTapNames(String vmId) {
     String hex = vmId.replace("-", "");

@@ -14,9 +14,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Warm taps, made ahead of need by one background thread: persistent, owned by the pool owner
- * (the vm-service user), down, attached to nothing, marked {@code banger:<id>:pool}. Handing one
- * out is a rename (allowed because it is down) plus attach and up, in the caller's one ip batch.
+ * Warm taps, made ahead of need by one background thread: persistent, owned by the pool owner (the
+ * vm-service user), down, attached to nothing, marked {@code banger:<id>:pool}. Handing one out is
+ * a rename (allowed because it is down) plus attach and up, in the caller's one ip batch.
  *
  * <p>The pool is active only while some bridge is set up: a net-service that was never asked to
  * build a network leaves the host's links alone. {@link #drain} deletes every warm tap.
@@ -32,8 +32,10 @@ final class TapPool implements AutoCloseable {
   private final long ownerUid;
   private final ConcurrentLinkedDeque<String> ready = new ConcurrentLinkedDeque<>();
   private final Semaphore wake = new Semaphore(0);
+
   /** Held while a tap is being made or the pool drained, so a drain never races a fill. */
   private final Object filling = new Object();
+
   private final SecureRandom random = new SecureRandom();
   private volatile boolean active;
   private volatile boolean closed;
@@ -85,7 +87,10 @@ final class TapPool implements AutoCloseable {
     return Optional.ofNullable(n);
   }
 
-  /** Gives back a tap that {@link #take} handed out but could not be used (still down and unrenamed). */
+  /**
+   * Gives back a tap that {@link #take} handed out but could not be used (still down and
+   * unrenamed).
+   */
   void putBack(String name) {
     ready.addFirst(name);
   }
@@ -112,7 +117,10 @@ final class TapPool implements AutoCloseable {
       } catch (InterruptedException e) {
         return;
       } catch (Exception e) {
-        LOG.warn("tap pool: could not make a warm tap ({}); retrying in {} ms", e.getMessage(), RETRY_AFTER_FAILURE_MS);
+        LOG.warn(
+            "tap pool: could not make a warm tap ({}); retrying in {} ms",
+            e.getMessage(),
+            RETRY_AFTER_FAILURE_MS);
         try {
           Thread.sleep(RETRY_AFTER_FAILURE_MS);
         } catch (InterruptedException ie) {
@@ -130,9 +138,10 @@ final class TapPool implements AutoCloseable {
       byte[] b = new byte[4];
       random.nextBytes(b);
       String name = TapMarks.poolTapName(HexFormat.of().formatHex(b));
-      IpBatch make = new IpBatch()
-          .line("tuntap", "add", "dev", name, "mode", "tap", "user", Long.toString(ownerUid))
-          .line("link", "set", "dev", name, "alias", marks.poolMark());
+      IpBatch make =
+          new IpBatch()
+              .line("tuntap", "add", "dev", name, "mode", "tap", "user", Long.toString(ownerUid))
+              .line("link", "set", "dev", name, "alias", marks.poolMark());
       pending.begin(name);
       try {
         ip.apply(make);

@@ -8,8 +8,13 @@ package dev.banger.net;
 record TapRecord(String name, String vmId, long ownerUid, String bridge, boolean fromPool) {
 
   dev.banger.api.net.v1.Tap toProto() {
-    return dev.banger.api.net.v1.Tap.newBuilder().setName(name).setVmId(vmId).setOwnerUid((int) ownerUid)
-        .setBridge(bridge).setFromPool(fromPool).build();
+    return dev.banger.api.net.v1.Tap.newBuilder()
+        .setName(name)
+        .setVmId(vmId)
+        .setOwnerUid((int) ownerUid)
+        .setBridge(bridge)
+        .setFromPool(fromPool)
+        .build();
   }
 
   TapRecord asRepeat() {

@@ -15,11 +15,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One tap per VM: persistent, owned by the VMM's uid (so it opens the tap unprivileged),
- * attached to the lease's bridge, up, marked with the VM's id. From the warm pool when the
- * owner matches, else made on the spot; both are one ip batch. Release deletes the tap (it is
- * never returned to the pool: a VMM that still holds it open would share it with the next VM).
- * Callers hold the VM's lock.
+ * One tap per VM: persistent, owned by the VMM's uid (so it opens the tap unprivileged), attached
+ * to the lease's bridge, up, marked with the VM's id. From the warm pool when the owner matches,
+ * else made on the spot; both are one ip batch. Release deletes the tap (it is never returned to
+ * the pool: a VMM that still holds it open would share it with the next VM). Callers hold the VM's
+ * lock.
  */
 final class Taps {
 
@@ -39,7 +39,8 @@ final class Taps {
     this.pool = pool;
   }
 
-  TapRecord acquire(String vmId, long owner, String bridge) throws CommandFailedException, IOException {
+  TapRecord acquire(String vmId, long owner, String bridge)
+      throws CommandFailedException, IOException {
     TapRecord known = byVm.get(vmId);
     if (known != null) {
       Optional<TapRecord> still = recheck(known, owner, bridge);
@@ -53,32 +54,60 @@ final class Taps {
       Optional<TapRecord> made = make(name, vmId, owner, bridge);
       if (made.isPresent()) {
         byVm.put(vmId, made.get());
-        LOG.info("tap {} for vm={} owner={} bridge={} ({})", name, vmId, owner, bridge,
+        LOG.info(
+            "tap {} for vm={} owner={} bridge={} ({})",
+            name,
+            vmId,
+            owner,
+            bridge,
             made.get().fromPool() ? "warm pool" : "made cold");
         return made.get();
       }
       LOG.info("tap name {} is held by another link; vm={} tries the next name", name, vmId);
     }
-    throw NetArgs.failedPrecondition("TAP_NAME_TAKEN", "every tap name for VM " + vmId + " ("
-        + String.join(", ", TapMarks.vmTapNames(vmId)) + ") is held by another link");
+    throw NetArgs.failedPrecondition(
+        "TAP_NAME_TAKEN",
+        "every tap name for VM "
+            + vmId
+            + " ("
+            + String.join(", ", TapMarks.vmTapNames(vmId))
+            + ") is held by another link");
   }
 
-  /** The recorded tap if it is still on the host as ours; repaired if it lost its bridge or went down. */
-  private Optional<TapRecord> recheck(TapRecord t, long owner, String bridge) throws CommandFailedException, IOException {
+  /**
+   * The recorded tap if it is still on the host as ours; repaired if it lost its bridge or went
+   * down.
+   */
+  private Optional<TapRecord> recheck(TapRecord t, long owner, String bridge)
+      throws CommandFailedException, IOException {
     Optional<LinkInfo> l = ip.link(t.name());
-    if (l.isEmpty() || !l.get().isTap() || !(marks.read(l.get().alias()) instanceof TapMarks.VmTap v)
+    if (l.isEmpty()
+        || !l.get().isTap()
+        || !(marks.read(l.get().alias()) instanceof TapMarks.VmTap v)
         || !v.vmId().equals(t.vmId())) {
       return Optional.empty();
     }
     if (l.get().ownerUid() != owner) {
-      throw NetArgs.failedPrecondition("TAP_OWNER_DIFFERS", "VM " + t.vmId() + " already has tap " + t.name()
-          + " owned by uid " + l.get().ownerUid() + ", not " + owner + "; release it first");
+      throw NetArgs.failedPrecondition(
+          "TAP_OWNER_DIFFERS",
+          "VM "
+              + t.vmId()
+              + " already has tap "
+              + t.name()
+              + " owned by uid "
+              + l.get().ownerUid()
+              + ", not "
+              + owner
+              + "; release it first");
     }
     attach(t.name(), bridge, l.get());
     return Optional.of(t.asRepeat());
   }
 
-  /** Re-attaches and sets up a tap of ours that lost its bridge or went down (a bridge re-made, say). */
+  /**
+   * Re-attaches and sets up a tap of ours that lost its bridge or went down (a bridge re-made,
+   * say).
+   */
   void attach(String name, String bridge, LinkInfo l) throws CommandFailedException {
     if (!l.master().equals(bridge) || !l.up()) {
       ip.apply(new IpBatch().line("link", "set", "dev", name, "master", bridge, "up"));
@@ -87,12 +116,24 @@ final class Taps {
   }
 
   /** Makes the tap under {@code name}; empty when another link holds the name. */
-  private Optional<TapRecord> make(String name, String vmId, long owner, String bridge) throws CommandFailedException {
+  private Optional<TapRecord> make(String name, String vmId, long owner, String bridge)
+      throws CommandFailedException {
     if (owner == pool.ownerUid()) {
       Optional<String> warm = pool.take();
       if (warm.isPresent()) {
-        IpBatch b = new IpBatch().line("link", "set", "dev", warm.get(), "name", name)
-            .line("link", "set", "dev", name, "master", bridge, "alias", marks.vmMark(vmId), "up");
+        IpBatch b =
+            new IpBatch()
+                .line("link", "set", "dev", warm.get(), "name", name)
+                .line(
+                    "link",
+                    "set",
+                    "dev",
+                    name,
+                    "master",
+                    bridge,
+                    "alias",
+                    marks.vmMark(vmId),
+                    "up");
         try {
           ip.apply(b);
           return Optional.of(new TapRecord(name, vmId, owner, bridge, true));
@@ -105,13 +146,16 @@ final class Taps {
             pool.putBack(warm.get());
             return Optional.empty();
           }
-          LOG.warn("warm tap {} could not be used ({}); making one cold", warm.get(), e.getMessage());
+          LOG.warn(
+              "warm tap {} could not be used ({}); making one cold", warm.get(), e.getMessage());
           ip.deleteLink(warm.get());
         }
       }
     }
-    IpBatch b = new IpBatch().line("tuntap", "add", "dev", name, "mode", "tap", "user", Long.toString(owner))
-        .line("link", "set", "dev", name, "master", bridge, "alias", marks.vmMark(vmId), "up");
+    IpBatch b =
+        new IpBatch()
+            .line("tuntap", "add", "dev", name, "mode", "tap", "user", Long.toString(owner))
+            .line("link", "set", "dev", name, "master", bridge, "alias", marks.vmMark(vmId), "up");
     pending.begin(name);
     try {
       ip.apply(b);

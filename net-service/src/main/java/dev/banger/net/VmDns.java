@@ -16,10 +16,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The .vm DNS server inside net-service (docs/dns.md, docs/net-service.md): its zone follows the
- * leases (a {@link LeaseListener}), and it listens on each bridge's address once the bridge is
- * up, plus any fixed addresses from config. A bridge listener that cannot bind (port 53 without
- * CAP_NET_BIND_SERVICE, say) is logged with the fix and does not take the rest of the service
- * down; fixed addresses are asked for explicitly, so failing to bind them stops start-up.
+ * leases (a {@link LeaseListener}), and it listens on each bridge's address once the bridge is up,
+ * plus any fixed addresses from config. A bridge listener that cannot bind (port 53 without
+ * CAP_NET_BIND_SERVICE, say) is logged with the fix and does not take the rest of the service down;
+ * fixed addresses are asked for explicitly, so failing to bind them stops start-up.
  */
 final class VmDns implements LeaseListener, VmNetworking.BridgeWatcher, AutoCloseable {
 
@@ -30,7 +30,9 @@ final class VmDns implements LeaseListener, VmNetworking.BridgeWatcher, AutoClos
   private final Map<String, VmDnsServer> onBridges = new HashMap<>();
   private VmDnsServer fixed;
 
-  /** @param bridgePort the port on each bridge address; 0 serves no bridge */
+  /**
+   * @param bridgePort the port on each bridge address; 0 serves no bridge
+   */
   VmDns(int bridgePort) {
     this.bridgePort = bridgePort;
   }
@@ -57,8 +59,13 @@ final class VmDns implements LeaseListener, VmNetworking.BridgeWatcher, AutoClos
       onBridges.put(name, VmDnsServer.start(zone, List.of(at)));
       LOG.info(".vm DNS listening on {} ({})", at, name);
     } catch (IOException e) {
-      LOG.warn(".vm DNS cannot listen on {} ({}): {}; guests on {} cannot resolve .vm names. Grant"
-          + " CAP_NET_BIND_SERVICE for port 53 or set [net] dns_port to a port >= 1024", at, name, e.getMessage(), name);
+      LOG.warn(
+          ".vm DNS cannot listen on {} ({}): {}; guests on {} cannot resolve .vm names. Grant"
+              + " CAP_NET_BIND_SERVICE for port 53 or set [net] dns_port to a port >= 1024",
+          at,
+          name,
+          e.getMessage(),
+          name);
     }
   }
 
@@ -88,8 +95,9 @@ final class VmDns implements LeaseListener, VmNetworking.BridgeWatcher, AutoClos
 
   private static Inet4Address address(int a) {
     try {
-      return (Inet4Address) InetAddress.getByAddress(new byte[] {(byte) (a >>> 24), (byte) (a >>> 16), (byte) (a >>> 8),
-          (byte) a});
+      return (Inet4Address)
+          InetAddress.getByAddress(
+              new byte[] {(byte) (a >>> 24), (byte) (a >>> 16), (byte) (a >>> 8), (byte) a});
     } catch (UnknownHostException e) {
       throw new IllegalStateException("four bytes are always an address", e);
     }

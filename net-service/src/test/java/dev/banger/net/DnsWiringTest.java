@@ -42,17 +42,23 @@ class DnsWiringTest {
 
   @BeforeAll
   static void up() throws Exception {
-    assumeTrue(new HostCommandRunner().run(Command.of("sh", "-c", "command -v dig").build()).succeeded(),
+    assumeTrue(
+        new HostCommandRunner().run(Command.of("sh", "-c", "command -v dig").build()).succeeded(),
         "SKIPPED: dig missing (apt-get install bind9-dnsutils; .ci/run installs it)");
     root = RootNamespaceGuard.capture();
     ns = NetNamespace.create();
     ns.ip("link", "set", "lo", "up");
-    svc = ChildNetService.start(ns, dir, """
+    svc =
+        ChildNetService.start(
+            ns,
+            dir,
+            """
         [net]
         tap_pool_size = 0
         dns_port = %d
         dns_listen = ["%s"]
-        """.formatted(BRIDGE_PORT, FIXED));
+        """
+                .formatted(BRIDGE_PORT, FIXED));
   }
 
   @AfterAll
@@ -62,43 +68,77 @@ class DnsWiringTest {
 
   /** dig's answer section and status, from inside the namespace. */
   static String dig(String server, int port, String name) throws Exception {
-    return ns.exec("dig", "@" + server, "-p", Integer.toString(port), name, "A", "+norec", "+time=2", "+tries=1");
+    return ns.exec(
+        "dig",
+        "@" + server,
+        "-p",
+        Integer.toString(port),
+        name,
+        "A",
+        "+norec",
+        "+time=2",
+        "+tries=1");
   }
 
   static String answer(String server, int port, String name) throws Exception {
-    return ns.exec("dig", "@" + server, "-p", Integer.toString(port), name, "A", "+norec", "+short", "+time=2",
-        "+tries=1").strip();
+    return ns.exec(
+            "dig",
+            "@" + server,
+            "-p",
+            Integer.toString(port),
+            name,
+            "A",
+            "+norec",
+            "+short",
+            "+time=2",
+            "+tries=1")
+        .strip();
   }
 
   @Test
   void recordsFollowLeasesOnTheBridgeAndTheFixedAddress() throws Exception {
-    assertTrue(dig("127.0.0.1", 5301, "web.vm").contains("status: NXDOMAIN"), "the fixed listener is up at start");
+    assertTrue(
+        dig("127.0.0.1", 5301, "web.vm").contains("status: NXDOMAIN"),
+        "the fixed listener is up at start");
     svc.stub().ensureBridge(EnsureBridgeRequest.newBuilder().build());
     String vm = UUID.randomUUID().toString();
-    String ip = svc.stub().leaseIp(LeaseIpRequest.newBuilder().setVmId(vm).setVmName("web").build()).getLease()
-        .getIpAddress();
+    String ip =
+        svc.stub()
+            .leaseIp(LeaseIpRequest.newBuilder().setVmId(vm).setVmName("web").build())
+            .getLease()
+            .getIpAddress();
     assertEquals(ip, answer("172.16.0.1", BRIDGE_PORT, "web.vm"), "answered on the bridge address");
-    assertEquals(ip, answer("127.0.0.1", 5301, "WEB.vm"), "and on the fixed one, case-insensitively");
+    assertEquals(
+        ip, answer("127.0.0.1", 5301, "WEB.vm"), "and on the fixed one, case-insensitively");
     String full = dig("172.16.0.1", BRIDGE_PORT, "web.vm");
     assertTrue(full.contains("flags: qr aa;"), "authoritative, no recursion: " + full);
     assertTrue(dig("172.16.0.1", BRIDGE_PORT, "example.com").contains("status: REFUSED"));
-    assertEquals(List.of(DnsRecord.newBuilder().setName("web").setIpAddress(ip).build()),
+    assertEquals(
+        List.of(DnsRecord.newBuilder().setName("web").setIpAddress(ip).build()),
         svc.stub().listDnsRecords(ListDnsRecordsRequest.getDefaultInstance()).getRecordsList());
 
     svc.stub().renameLease(RenameLeaseRequest.newBuilder().setVmId(vm).setVmName("api").build());
     assertEquals(ip, answer("172.16.0.1", BRIDGE_PORT, "api.vm"));
-    assertTrue(dig("172.16.0.1", BRIDGE_PORT, "web.vm").contains("status: NXDOMAIN"), "the old name is gone");
+    assertTrue(
+        dig("172.16.0.1", BRIDGE_PORT, "web.vm").contains("status: NXDOMAIN"),
+        "the old name is gone");
 
     svc.restart();
-    assertEquals(ip, answer("172.16.0.1", BRIDGE_PORT, "api.vm"), "a restarted service answers from its leases");
+    assertEquals(
+        ip,
+        answer("172.16.0.1", BRIDGE_PORT, "api.vm"),
+        "a restarted service answers from its leases");
 
     svc.stub().releaseIp(ReleaseIpRequest.newBuilder().setVmId(vm).build());
-    assertTrue(dig("172.16.0.1", BRIDGE_PORT, "api.vm").contains("status: NXDOMAIN"), "released: gone");
-    assertEquals(0, svc.stub().listDnsRecords(ListDnsRecordsRequest.getDefaultInstance()).getRecordsCount());
+    assertTrue(
+        dig("172.16.0.1", BRIDGE_PORT, "api.vm").contains("status: NXDOMAIN"), "released: gone");
+    assertEquals(
+        0, svc.stub().listDnsRecords(ListDnsRecordsRequest.getDefaultInstance()).getRecordsCount());
 
     svc.stub().removeBridge(RemoveBridgeRequest.newBuilder().setName("br-banger").build());
     String ss = ns.exec("ss", "-H", "-lnu");
-    assertTrue(!ss.contains(":" + BRIDGE_PORT + " ") && ss.contains("127.0.0.1]:5301"),
+    assertTrue(
+        !ss.contains(":" + BRIDGE_PORT + " ") && ss.contains("127.0.0.1]:5301"),
         "the bridge listener closed with its bridge, the fixed one stays: " + ss);
   }
 }

@@ -22,9 +22,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * net-service in this JVM, in the host's own namespace, the way {@code bangerd --all} starts it
- * on a fresh state directory: with no bridge ever set up it must not touch the host's network
- * at all (no pool, no reconcile), and say what it needs first.
+ * net-service in this JVM, in the host's own namespace, the way {@code bangerd --all} starts it on
+ * a fresh state directory: with no bridge ever set up it must not touch the host's network at all
+ * (no pool, no reconcile), and say what it needs first.
  */
 class NetServiceTest {
 
@@ -33,15 +33,27 @@ class NetServiceTest {
     RootNamespaceGuard root = RootNamespaceGuard.capture();
     try (ServiceHarness h = ServiceHarness.start(dir, new NetServiceModule())) {
       assertEquals(ServingStatus.SERVING, h.health(ServiceName.NET, "banger.net.v1.NetService"));
-      assertTrue(h.tables(ServiceName.NET).containsAll(List.of("bridges", "leases", "released_addresses", "host_settings")));
+      assertTrue(
+          h.tables(ServiceName.NET)
+              .containsAll(List.of("bridges", "leases", "released_addresses", "host_settings")));
       var stub = NetServiceGrpc.newBlockingStub(h.channel(ServiceName.NET));
       assertEquals(0, stub.listLeases(ListLeasesRequest.getDefaultInstance()).getLeasesCount());
-      StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> stub.leaseIp(
-          LeaseIpRequest.newBuilder().setVmId(UUID.randomUUID().toString()).setVmName("a").build()));
+      StatusRuntimeException e =
+          assertThrows(
+              StatusRuntimeException.class,
+              () ->
+                  stub.leaseIp(
+                      LeaseIpRequest.newBuilder()
+                          .setVmId(UUID.randomUUID().toString())
+                          .setVmName("a")
+                          .build()));
       assertEquals(Status.Code.FAILED_PRECONDITION, e.getStatus().getCode());
-      assertTrue(e.getStatus().getDescription().contains("EnsureBridge"), e.getStatus().getDescription());
-      assertPending(() -> stub.deleteDnsRecord(DeleteDnsRecordRequest.newBuilder().setName("a").build()),
-          "banger.net.v1.NetService/DeleteDnsRecord", "follow the leases");
+      assertTrue(
+          e.getStatus().getDescription().contains("EnsureBridge"), e.getStatus().getDescription());
+      assertPending(
+          () -> stub.deleteDnsRecord(DeleteDnsRecordRequest.newBuilder().setName("a").build()),
+          "banger.net.v1.NetService/DeleteDnsRecord",
+          "follow the leases");
     }
     root.assertUnchanged();
   }

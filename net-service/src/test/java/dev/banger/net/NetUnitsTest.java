@@ -1,6 +1,5 @@
 package dev.banger.net;
 
-import dev.banger.kit.concurrent.KeyedLocks;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -9,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.banger.kit.auth.PeerCredentials;
+import dev.banger.kit.concurrent.KeyedLocks;
 import dev.banger.kit.net.Ipv4Cidr;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -33,31 +33,44 @@ class NetUnitsTest {
   @Test
   void allocatorTakesTheLowestFreeHostSkippingBridgeNetworkAndBroadcast() {
     assertEquals(a("10.0.0.2"), AddressAllocator.pick(NET, Set.of(), Map.of(), 0, 1000).getAsInt());
-    assertEquals(a("10.0.0.4"), AddressAllocator.pick(NET, Set.of(a("10.0.0.2"), a("10.0.0.3")), Map.of(), 0, 1000)
-        .getAsInt());
+    assertEquals(
+        a("10.0.0.4"),
+        AddressAllocator.pick(NET, Set.of(a("10.0.0.2"), a("10.0.0.3")), Map.of(), 0, 1000)
+            .getAsInt());
     Ipv4Cidr high = Ipv4Cidr.parse("10.0.0.6/29"); // the bridge may sit anywhere in its network
-    assertEquals(a("10.0.0.1"), AddressAllocator.pick(high, Set.of(), Map.of(), 0, 1000).getAsInt());
+    assertEquals(
+        a("10.0.0.1"), AddressAllocator.pick(high, Set.of(), Map.of(), 0, 1000).getAsInt());
   }
 
   @Test
   void freshReleasesWaitAndTheOldestComesBackWhenTheNetworkIsFull() {
     Set<Integer> leased = Set.of(a("10.0.0.2"), a("10.0.0.3"), a("10.0.0.4"));
     Map<Integer, Long> released = Map.of(a("10.0.0.5"), 900L, a("10.0.0.6"), 800L);
-    assertEquals(a("10.0.0.6"), AddressAllocator.pick(NET, leased, released, 1000, 500).getAsInt(),
+    assertEquals(
+        a("10.0.0.6"),
+        AddressAllocator.pick(NET, leased, released, 1000, 500).getAsInt(),
         "both fresh: the one released longest ago");
-    assertEquals(a("10.0.0.6"), AddressAllocator.pick(NET, leased, released, 1350, 500).getAsInt(),
+    assertEquals(
+        a("10.0.0.6"),
+        AddressAllocator.pick(NET, leased, released, 1350, 500).getAsInt(),
         ".6 is out of quarantine first; .5 is skipped while fresh");
-    assertEquals(a("10.0.0.5"), AddressAllocator.pick(NET, leased, released, 1400, 500).getAsInt(),
+    assertEquals(
+        a("10.0.0.5"),
+        AddressAllocator.pick(NET, leased, released, 1400, 500).getAsInt(),
         "both out of quarantine: lowest first");
-    Set<Integer> all = Set.of(a("10.0.0.2"), a("10.0.0.3"), a("10.0.0.4"), a("10.0.0.5"), a("10.0.0.6"));
+    Set<Integer> all =
+        Set.of(a("10.0.0.2"), a("10.0.0.3"), a("10.0.0.4"), a("10.0.0.5"), a("10.0.0.6"));
     assertTrue(AddressAllocator.pick(NET, all, Map.of(), 0, 0).isEmpty());
-    assertTrue(AddressAllocator.pick(NET, all, released, 0, 0).isEmpty(), "a released address leased again is not free");
+    assertTrue(
+        AddressAllocator.pick(NET, all, released, 0, 0).isEmpty(),
+        "a released address leased again is not free");
   }
 
   @Test
   void allocatorHandlesTheTopOfTheAddressSpace() {
     Ipv4Cidr top = Ipv4Cidr.parse("223.255.255.1/30");
-    assertEquals(a("223.255.255.2"), AddressAllocator.pick(top, Set.of(), Map.of(), 0, 0).getAsInt());
+    assertEquals(
+        a("223.255.255.2"), AddressAllocator.pick(top, Set.of(), Map.of(), 0, 0).getAsInt());
   }
 
   @Test
@@ -92,15 +105,29 @@ class NetUnitsTest {
   @Test
   void natScriptReplacesOnlyOurTableAndRemovesItWhenEmpty() {
     assertEquals("table ip banger\ndelete table ip banger\n", NatRuleset.render(List.of(), null));
-    Lease l = new Lease("3f0c2a9e-1b2d-4c5e-8f90-a1b2c3d4e5f6", "a", "br-banger", a("172.16.0.2"),
-        Ipv4Cidr.parse("172.16.0.1/24"), "02:00:00:00:00:01", true);
+    Lease l =
+        new Lease(
+            "3f0c2a9e-1b2d-4c5e-8f90-a1b2c3d4e5f6",
+            "a",
+            "br-banger",
+            a("172.16.0.2"),
+            Ipv4Cidr.parse("172.16.0.1/24"),
+            "02:00:00:00:00:01",
+            true);
     String s = NatRuleset.render(List.of(l), "eth0");
     assertTrue(s.startsWith("table ip banger\ndelete table ip banger\ntable ip banger {\n"), s);
-    assertTrue(s.contains("oifname \"eth0\" ip saddr 172.16.0.2 masquerade comment \"vm:" + l.vmId() + "\""), s);
+    assertTrue(
+        s.contains(
+            "oifname \"eth0\" ip saddr 172.16.0.2 masquerade comment \"vm:" + l.vmId() + "\""),
+        s);
     assertTrue(s.contains("iifname \"br-banger\" oifname \"eth0\" ip saddr 172.16.0.2 accept"), s);
-    assertTrue(s.contains("iifname \"eth0\" oifname \"br-banger\" ip daddr 172.16.0.2 ct state established,related accept"), s);
+    assertTrue(
+        s.contains(
+            "iifname \"eth0\" oifname \"br-banger\" ip daddr 172.16.0.2 ct state established,related accept"),
+        s);
     assertFalse(s.replace("table ip banger", "").contains("table"), "names no other table: " + s);
-    assertThrows(IllegalArgumentException.class, () -> NatRuleset.render(List.of(l), "eth0\" accept; #"));
+    assertThrows(
+        IllegalArgumentException.class, () -> NatRuleset.render(List.of(l), "eth0\" accept; #"));
   }
 
   @Test
@@ -111,11 +138,15 @@ class NetUnitsTest {
     assertEquals(1000, NetArgs.tapOwner(1000, owner));
     assertEquals(1234, NetArgs.tapOwner(1234, root));
     assertEquals(0, NetArgs.tapOwner(0, root));
-    StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> NetArgs.tapOwner(0 + 1234, owner));
+    StatusRuntimeException e =
+        assertThrows(StatusRuntimeException.class, () -> NetArgs.tapOwner(0 + 1234, owner));
     assertEquals(Status.Code.PERMISSION_DENIED, e.getStatus().getCode());
     assertThrows(StatusRuntimeException.class, () -> NetArgs.tapOwner(0, null));
-    assertEquals(Status.Code.INVALID_ARGUMENT,
-        assertThrows(StatusRuntimeException.class, () -> NetArgs.tapOwner(-1, root)).getStatus().getCode());
+    assertEquals(
+        Status.Code.INVALID_ARGUMENT,
+        assertThrows(StatusRuntimeException.class, () -> NetArgs.tapOwner(-1, root))
+            .getStatus()
+            .getCode());
   }
 
   @Test
@@ -123,30 +154,40 @@ class NetUnitsTest {
     KeyedLocks locks = new KeyedLocks();
     CountDownLatch inA = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
-    Thread a = Thread.ofVirtual().start(() -> {
-      try {
-        locks.with("a", () -> {
-          inA.countDown();
-          release.await();
-          return null;
-        });
-      } catch (Exception e) {
-        throw new IllegalStateException(e);
-      }
-    });
+    Thread a =
+        Thread.ofVirtual()
+            .start(
+                () -> {
+                  try {
+                    locks.with(
+                        "a",
+                        () -> {
+                          inA.countDown();
+                          release.await();
+                          return null;
+                        });
+                  } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                  }
+                });
     assertTrue(inA.await(5, TimeUnit.SECONDS));
     assertEquals("b", locks.with("b", () -> "b"), "b runs while a is held");
     CountDownLatch sameKey = new CountDownLatch(1);
-    Thread waiter = Thread.ofVirtual().start(() -> {
-      try {
-        locks.with("a", () -> {
-          sameKey.countDown();
-          return null;
-        });
-      } catch (Exception e) {
-        throw new IllegalStateException(e);
-      }
-    });
+    Thread waiter =
+        Thread.ofVirtual()
+            .start(
+                () -> {
+                  try {
+                    locks.with(
+                        "a",
+                        () -> {
+                          sameKey.countDown();
+                          return null;
+                        });
+                  } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                  }
+                });
     assertFalse(sameKey.await(200, TimeUnit.MILLISECONDS), "a second holder of a waits");
     release.countDown();
     assertTrue(sameKey.await(5, TimeUnit.SECONDS));

@@ -19,8 +19,8 @@ import dev.banger.api.net.v1.RemoveBridgeRequest;
 import dev.banger.api.net.v1.Tap;
 import dev.banger.net.testing.ChildNetService;
 import dev.banger.net.testing.NetNamespace;
-import dev.banger.net.testing.NetTestTeardown;
 import dev.banger.net.testing.NetProbes;
+import dev.banger.net.testing.NetTestTeardown;
 import dev.banger.net.testing.RootNamespaceGuard;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -49,9 +49,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * kill -9 of net-service in the middle of a storm of lease + tap + NAT calls, plus damage done
  * while it is down; the restart must reconcile: running VMs keep their taps (same link, not
- * re-made), strays marked as ours go, other software's links stay, the pool refills, the NAT
- * table matches the leases. Then the interrupted work completes on retry, and releasing it all
- * leaves the namespace as it began.
+ * re-made), strays marked as ours go, other software's links stay, the pool refills, the NAT table
+ * matches the leases. Then the interrupted work completes on retry, and releasing it all leaves the
+ * namespace as it began.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ReconcileTest {
@@ -60,8 +60,7 @@ class ReconcileTest {
   static final int SETTLED = 6;
   static final int STORM = 16;
 
-  @TempDir
-  static Path dir;
+  @TempDir static Path dir;
   static RootNamespaceGuard root;
   static NetNamespace ns;
   static ChildNetService svc;
@@ -74,17 +73,25 @@ class ReconcileTest {
     ns.ip("link", "set", "bu-up0", "up");
     ns.ip("link", "set", "bu-up1", "up");
     ns.ip("route", "add", "default", "dev", "bu-up0");
-    ns.execWithStdin("table inet other {\n chain input { type filter hook input priority 0; policy accept; }\n}\n",
-        "nft", "-f", "-");
+    ns.execWithStdin(
+        "table inet other {\n chain input { type filter hook input priority 0; policy accept; }\n}\n",
+        "nft",
+        "-f",
+        "-");
     // Other software's taps: one unmarked, one marked by another banger installation.
     ns.ip("tuntap", "add", "dev", "tb-foreign", "mode", "tap");
     ns.ip("tuntap", "add", "dev", "tb-f0f0f0f0", "mode", "tap", "user", "1000");
     ns.ip("link", "set", "dev", "tb-f0f0f0f0", "alias", "banger:ffffffff:vm:" + UUID.randomUUID());
-    svc = ChildNetService.start(ns, dir, """
+    svc =
+        ChildNetService.start(
+            ns,
+            dir,
+            """
         owner = "1000"
         [net]
         tap_pool_size = %d
-        """.formatted(POOL));
+        """
+                .formatted(POOL));
   }
 
   @AfterAll
@@ -105,14 +112,18 @@ class ReconcileTest {
       String vm = UUID.randomUUID().toString();
       settled.add(vm);
       svc.stub().leaseIp(LeaseIpRequest.newBuilder().setVmId(vm).setVmName("settled" + i).build());
-      Tap t = svc.stub().acquireTap(AcquireTapRequest.newBuilder().setVmId(vm).setOwnerUid(1000).build()).getTap();
+      Tap t =
+          svc.stub()
+              .acquireTap(AcquireTapRequest.newBuilder().setVmId(vm).setOwnerUid(1000).build())
+              .getTap();
       if (i < 2) {
         svc.stub().enableNat(EnableNatRequest.newBuilder().setVmId(vm).build());
       }
       tapsBefore.put(vm, ns.link(t.getName()));
     }
 
-    // The storm: lease, tap, and NAT for every other VM, 8 at a time; kill -9 after 4 taps are done.
+    // The storm: lease, tap, and NAT for every other VM, 8 at a time; kill -9 after 4 taps are
+    // done.
     List<String> storm = new ArrayList<>();
     for (int i = 0; i < STORM; i++) {
       storm.add(UUID.randomUUID().toString());
@@ -123,26 +134,30 @@ class ReconcileTest {
     for (int i = 0; i < STORM; i++) {
       String vm = storm.get(i);
       int n = i;
-      pool.submit(() -> {
-        try {
-          svc.stub().leaseIp(LeaseIpRequest.newBuilder().setVmId(vm).setVmName("storm" + n).build());
-          svc.stub().acquireTap(AcquireTapRequest.newBuilder().setVmId(vm).setOwnerUid(1000).build());
-          if (n % 2 == 0) {
-            svc.stub().enableNat(EnableNatRequest.newBuilder().setVmId(vm).build());
-          }
-          done.incrementAndGet();
-          fourDone.countDown();
-        } catch (RuntimeException e) {
-          // UNAVAILABLE once the service is killed: expected.
-        }
-      });
+      pool.submit(
+          () -> {
+            try {
+              svc.stub()
+                  .leaseIp(LeaseIpRequest.newBuilder().setVmId(vm).setVmName("storm" + n).build());
+              svc.stub()
+                  .acquireTap(AcquireTapRequest.newBuilder().setVmId(vm).setOwnerUid(1000).build());
+              if (n % 2 == 0) {
+                svc.stub().enableNat(EnableNatRequest.newBuilder().setVmId(vm).build());
+              }
+              done.incrementAndGet();
+              fourDone.countDown();
+            } catch (RuntimeException e) {
+              // UNAVAILABLE once the service is killed: expected.
+            }
+          });
     }
     assertTrue(fourDone.await(60, TimeUnit.SECONDS), "the storm got going");
     svc.kill9();
     int doneAtKill = done.get();
     pool.shutdown();
     assertTrue(pool.awaitTermination(60, TimeUnit.SECONDS));
-    assertTrue(doneAtKill < STORM, "killed mid-storm: " + doneAtKill + " of " + STORM + " finished");
+    assertTrue(
+        doneAtKill < STORM, "killed mid-storm: " + doneAtKill + " of " + STORM + " finished");
 
     // Damage while it is down.
     String install = installId();
@@ -167,22 +182,33 @@ class ReconcileTest {
       JsonNode before = tapsBefore.get(vm);
       JsonNode now = ns.link(before.path("ifname").asText());
       assertNotNull(now, "running VM's tap kept: " + before.path("ifname"));
-      assertEquals(before.path("ifindex").asInt(), now.path("ifindex").asInt(), "the same link, not a new one");
-      assertEquals("br-banger", now.path("master").asText(), "attached (re-attached if it had lost the bridge)");
+      assertEquals(
+          before.path("ifindex").asInt(),
+          now.path("ifindex").asInt(),
+          "the same link, not a new one");
+      assertEquals(
+          "br-banger",
+          now.path("master").asText(),
+          "attached (re-attached if it had lost the bridge)");
       assertTrue(NetProbes.flags(now).contains("UP"));
     }
     assertNull(ns.link(stray), "a tap marked ours without a lease is deleted");
     assertNull(ns.link("tbp-0badc0de"), "a warm tap with the wrong owner is deleted");
     assertEquals(foreignTap, ns.link("tb-foreign").toString(), "unmarked tap untouched");
-    assertEquals(otherInstall, ns.link("tb-f0f0f0f0").toString(), "another installation's tap untouched");
+    assertEquals(
+        otherInstall, ns.link("tb-f0f0f0f0").toString(), "another installation's tap untouched");
     Set<String> markedVms = new HashSet<>();
     for (String name : ns.linksWithAlias("banger:" + install + ":vm:")) {
       String alias = ns.link(name).path("ifalias").asText();
       markedVms.add(alias.substring(alias.lastIndexOf(':') + 1));
     }
-    assertTrue(leases.keySet().containsAll(markedVms), "every tap marked ours belongs to a leased VM");
+    assertTrue(
+        leases.keySet().containsAll(markedVms), "every tap marked ours belongs to a leased VM");
     Set<String> listed = new HashSet<>();
-    svc.stub().listTaps(ListTapsRequest.getDefaultInstance()).getTapsList().forEach(t -> listed.add(t.getVmId()));
+    svc.stub()
+        .listTaps(ListTapsRequest.getDefaultInstance())
+        .getTapsList()
+        .forEach(t -> listed.add(t.getVmId()));
     assertEquals(markedVms, listed, "ListTaps is what the host has");
     NetProbes.awaitPool(ns, POOL);
     Set<String> natted = new HashSet<>();
@@ -195,13 +221,19 @@ class ReconcileTest {
     for (int i = 0; i < STORM; i++) {
       String vm = storm.get(i);
       svc.stub().leaseIp(LeaseIpRequest.newBuilder().setVmId(vm).setVmName("storm" + i).build());
-      names.add(svc.stub().acquireTap(AcquireTapRequest.newBuilder().setVmId(vm).setOwnerUid(1000).build()).getTap()
-          .getName());
+      names.add(
+          svc.stub()
+              .acquireTap(AcquireTapRequest.newBuilder().setVmId(vm).setOwnerUid(1000).build())
+              .getTap()
+              .getName());
     }
     assertEquals(STORM, names.size());
 
     for (Lease l : svc.stub().listLeases(ListLeasesRequest.getDefaultInstance()).getLeasesList()) {
-      assertTrue(svc.stub().releaseIp(ReleaseIpRequest.newBuilder().setVmId(l.getVmId()).build()).getExisted());
+      assertTrue(
+          svc.stub()
+              .releaseIp(ReleaseIpRequest.newBuilder().setVmId(l.getVmId()).build())
+              .getExisted());
     }
     assertTrue(svc.stub().removeBridge(RemoveBridgeRequest.getDefaultInstance()).getDeleted());
     assertEquals(start, ns.state(), "nothing left behind");
@@ -214,8 +246,14 @@ class ReconcileTest {
     NetNamespace.State start = ns.state();
     svc.stub().ensureBridge(EnsureBridgeRequest.getDefaultInstance());
     String vm = UUID.randomUUID().toString();
-    Lease lease = svc.stub().leaseIp(LeaseIpRequest.newBuilder().setVmId(vm).setVmName("survivor").build()).getLease();
-    Tap tap = svc.stub().acquireTap(AcquireTapRequest.newBuilder().setVmId(vm).setOwnerUid(1000).build()).getTap();
+    Lease lease =
+        svc.stub()
+            .leaseIp(LeaseIpRequest.newBuilder().setVmId(vm).setVmName("survivor").build())
+            .getLease();
+    Tap tap =
+        svc.stub()
+            .acquireTap(AcquireTapRequest.newBuilder().setVmId(vm).setOwnerUid(1000).build())
+            .getTap();
     svc.stop();
     // What a reboot does to runtime state: every link banger made is gone.
     for (String l : ns.linksWithAlias("banger:" + installId() + ":")) {
@@ -227,24 +265,33 @@ class ReconcileTest {
     assertNotNull(br, "the recorded bridge is made again");
     assertTrue(NetProbes.flags(br).contains("UP"));
     assertTrue(ns.ip("-4", "addr", "show", "dev", "br-banger").contains("172.16.0.1/24"));
-    assertEquals(List.of(lease), svc.stub().listLeases(ListLeasesRequest.getDefaultInstance()).getLeasesList(),
+    assertEquals(
+        List.of(lease),
+        svc.stub().listLeases(ListLeasesRequest.getDefaultInstance()).getLeasesList(),
         "the lease is a durable fact");
     assertEquals(0, svc.stub().listTaps(ListTapsRequest.getDefaultInstance()).getTapsCount());
-    Tap again = svc.stub().acquireTap(AcquireTapRequest.newBuilder().setVmId(vm).setOwnerUid(1000).build()).getTap();
+    Tap again =
+        svc.stub()
+            .acquireTap(AcquireTapRequest.newBuilder().setVmId(vm).setOwnerUid(1000).build())
+            .getTap();
     assertEquals(tap.getName(), again.getName(), "the same name for the same VM");
 
     // No default route and no [net] uplink: NAT is refused and nothing changes.
     ns.ip("route", "del", "default");
     String rules = ns.ruleset();
-    io.grpc.StatusRuntimeException e = org.junit.jupiter.api.Assertions.assertThrows(io.grpc.StatusRuntimeException.class,
-        () -> svc.stub().enableNat(EnableNatRequest.newBuilder().setVmId(vm).build()));
+    io.grpc.StatusRuntimeException e =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            io.grpc.StatusRuntimeException.class,
+            () -> svc.stub().enableNat(EnableNatRequest.newBuilder().setVmId(vm).build()));
     assertEquals("NO_UPLINK", dev.banger.kit.grpc.Errors.errorInfo(e).orElseThrow().getReason());
-    assertFalse(svc.stub().listLeases(ListLeasesRequest.getDefaultInstance()).getLeases(0).getNat());
+    assertFalse(
+        svc.stub().listLeases(ListLeasesRequest.getDefaultInstance()).getLeases(0).getNat());
     assertEquals(rules, ns.ruleset());
     assertEquals("0", ns.ipForward());
     ns.ip("route", "add", "default", "dev", "bu-up0");
 
-    assertTrue(svc.stub().releaseIp(ReleaseIpRequest.newBuilder().setVmId(vm).build()).getExisted());
+    assertTrue(
+        svc.stub().releaseIp(ReleaseIpRequest.newBuilder().setVmId(vm).build()).getExisted());
     assertNull(ns.link(again.getName()), "releasing the lease takes the tap with it");
     assertTrue(svc.stub().removeBridge(RemoveBridgeRequest.getDefaultInstance()).getDeleted());
     assertEquals(start, ns.state());
@@ -255,19 +302,24 @@ class ReconcileTest {
   void aTapLeftUnmarkedByACrashIsDeletedButAStrangersIsNot() throws Exception {
     NetNamespace.State start = ns.state();
     svc.stop();
-    // A crash between "tuntap add" and "link set alias": the tap exists, unmarked, its name recorded.
+    // A crash between "tuntap add" and "link set alias": the tap exists, unmarked, its name
+    // recorded.
     ns.ip("tuntap", "add", "dev", "tbp-deadbeef", "mode", "tap");
-    ns.ip("tuntap", "add", "dev", "tbp-cafecafe", "mode", "tap"); // same look, but nobody recorded it
+    ns.ip(
+        "tuntap", "add", "dev", "tbp-cafecafe", "mode", "tap"); // same look, but nobody recorded it
     try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + svc.database())) {
-      c.createStatement().executeUpdate(
-          "INSERT INTO host_settings(key, value) VALUES ('pending_link:tbp-deadbeef', '1')");
+      c.createStatement()
+          .executeUpdate(
+              "INSERT INTO host_settings(key, value) VALUES ('pending_link:tbp-deadbeef', '1')");
     }
     svc.restart();
     assertNull(ns.link("tbp-deadbeef"), "the half-made tap is gone");
     assertNotNull(ns.link("tbp-cafecafe"), "an unrecorded link is a stranger's, left alone");
     try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + svc.database());
-        ResultSet rs = c.createStatement().executeQuery(
-            "SELECT COUNT(*) FROM host_settings WHERE key LIKE 'pending_link:%'")) {
+        ResultSet rs =
+            c.createStatement()
+                .executeQuery(
+                    "SELECT COUNT(*) FROM host_settings WHERE key LIKE 'pending_link:%'")) {
       assertTrue(rs.next());
       assertEquals(0, rs.getInt(1), "the record is cleared");
     }
@@ -277,7 +329,9 @@ class ReconcileTest {
 
   static String installId() throws Exception {
     try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + svc.database());
-        ResultSet rs = c.createStatement().executeQuery("SELECT value FROM host_settings WHERE key = 'install_id'")) {
+        ResultSet rs =
+            c.createStatement()
+                .executeQuery("SELECT value FROM host_settings WHERE key = 'install_id'")) {
       assertTrue(rs.next());
       return rs.getString(1);
     }

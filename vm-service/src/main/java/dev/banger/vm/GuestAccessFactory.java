@@ -1,12 +1,12 @@
 package dev.banger.vm;
 
-import dev.banger.vm.ports.GuestAccess;
 import dev.banger.kit.process.CommandRunner;
+import dev.banger.vm.ports.GuestAccess;
 import dev.banger.vm.ssh.GuestSsh;
 import dev.banger.vm.ssh.KnownHosts;
 import dev.banger.vm.ssh.OpenSshExec;
-import dev.banger.vm.workspace.ChunkPipe;
 import dev.banger.vm.ssh.SshIdentity;
+import dev.banger.vm.workspace.ChunkPipe;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -15,11 +15,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * vm-service's way into guests: SSH as root on port 22 with the owner's key
- * ({@code <dir>/id_ed25519}) and banger's own {@code <dir>/known_hosts}, where each guest's host
- * key is pinned under its address and {@code <name>.vm}. MINA is the client, except for the
- * bulk bytes of a workspace copy, which go through the host's OpenSSH client when it has one
- * ({@link OpenSshExec}); the CLI uses the same two files with OpenSSH too.
+ * vm-service's way into guests: SSH as root on port 22 with the owner's key ({@code
+ * <dir>/id_ed25519}) and banger's own {@code <dir>/known_hosts}, where each guest's host key is
+ * pinned under its address and {@code <name>.vm}. MINA is the client, except for the bulk bytes of
+ * a workspace copy, which go through the host's OpenSSH client when it has one ({@link
+ * OpenSshExec}); the CLI uses the same two files with OpenSSH too.
  */
 final class GuestAccessFactory {
 
@@ -36,10 +36,14 @@ final class GuestAccessFactory {
     if (ssh != null) {
       LOG.info("workspace copies into running VMs go through the host's OpenSSH client, {}", ssh);
     } else {
-      LOG.warn("the host has no OpenSSH client (apt-get install openssh-client): workspace copies go through "
-          + "vm-service's own SSH client, which costs the host about three times the CPU");
+      LOG.warn(
+          "the host has no OpenSSH client (apt-get install openssh-client): workspace copies go through "
+              + "vm-service's own SSH client, which costs the host about three times the CPU");
     }
-    OpenSshExec bulk = ssh == null ? null : new OpenSshExec(commands, ssh, identity.privateKeyFile(), known.file());
+    OpenSshExec bulk =
+        ssh == null
+            ? null
+            : new OpenSshExec(commands, ssh, identity.privateKeyFile(), known.file());
     return new Ssh(identity, known, new GuestSsh(identity, known), bulk);
   }
 
@@ -52,9 +56,15 @@ final class GuestAccessFactory {
     }
 
     @Override
-    public void awaitReady(String ip, String name, Duration timeout, BooleanSupplier cancelled) throws Exception {
+    public void awaitReady(String ip, String name, Duration timeout, BooleanSupplier cancelled)
+        throws Exception {
       GuestSsh.Readiness r = ssh.awaitReady(ip, PORT, name + ".vm", timeout, cancelled);
-      LOG.info("VM {} ({}) answered SSH after {} attempt(s) in {} ms", name, ip, r.attempts(), r.elapsed().toMillis());
+      LOG.info(
+          "VM {} ({}) answered SSH after {} attempt(s) in {} ms",
+          name,
+          ip,
+          r.attempts(),
+          r.elapsed().toMillis());
     }
 
     @Override
@@ -69,21 +79,52 @@ final class GuestAccessFactory {
     }
 
     @Override
-    public int run(String ip, String name, String command, Duration timeout, GuestSsh.Input input,
-        java.io.OutputStream out, java.io.OutputStream err, BooleanSupplier cancelled) throws Exception {
+    public int run(
+        String ip,
+        String name,
+        String command,
+        Duration timeout,
+        GuestSsh.Input input,
+        java.io.OutputStream out,
+        java.io.OutputStream err,
+        BooleanSupplier cancelled)
+        throws Exception {
       return ssh.exec(ip, PORT, name + ".vm", command, timeout, input, out, err, cancelled);
     }
 
     @Override
-    public int send(String ip, String name, String command, Duration timeout, GuestSsh.Input input,
-        java.io.OutputStream err, BooleanSupplier cancelled) throws Exception {
+    public int send(
+        String ip,
+        String name,
+        String command,
+        Duration timeout,
+        GuestSsh.Input input,
+        java.io.OutputStream err,
+        BooleanSupplier cancelled)
+        throws Exception {
       if (bulk != null) {
-        return bulk.exec(ip, PORT, command, timeout, input, java.io.OutputStream.nullOutputStream(), err, cancelled);
+        return bulk.exec(
+            ip,
+            PORT,
+            command,
+            timeout,
+            input,
+            java.io.OutputStream.nullOutputStream(),
+            err,
+            cancelled);
       }
       // The input is produced on a thread of its own while this one encrypts and sends, the way
       // `tar c | ssh` is two processes (ChunkPipe).
-      return ssh.exec(ip, PORT, name + ".vm", command, timeout, stdin -> ChunkPipe.run(input::writeTo, stdin),
-          java.io.OutputStream.nullOutputStream(), err, cancelled);
+      return ssh.exec(
+          ip,
+          PORT,
+          name + ".vm",
+          command,
+          timeout,
+          stdin -> ChunkPipe.run(input::writeTo, stdin),
+          java.io.OutputStream.nullOutputStream(),
+          err,
+          cancelled);
     }
 
     @Override

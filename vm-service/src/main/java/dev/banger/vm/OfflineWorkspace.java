@@ -1,12 +1,12 @@
 package dev.banger.vm;
 
-import dev.banger.vm.ports.ImagePort;
-import dev.banger.vm.ports.DiskPort;
-import dev.banger.vm.peers.PeerChannels;
-import dev.banger.vm.app.start.WorkDiskStep;
 import dev.banger.api.disk.v1.WriteWorkDiskTreeResponse;
 import dev.banger.ext4.Ext4Tree;
 import dev.banger.ext4.GuestPath;
+import dev.banger.vm.app.start.WorkDiskStep;
+import dev.banger.vm.peers.PeerChannels;
+import dev.banger.vm.ports.DiskPort;
+import dev.banger.vm.ports.ImagePort;
 import dev.banger.vm.store.VmRecord;
 import dev.banger.vm.workspace.ChunkPipe;
 import dev.banger.vm.workspace.TreeUpload;
@@ -19,14 +19,15 @@ import java.util.UUID;
 import java.util.function.LongConsumer;
 
 /**
- * The offline prepare (docs/workspaces.md): a VM that has never started gets its workspace
- * written onto its work disk by disk-service (WriteWorkDiskTree: one debugfs batch), with no
- * guest running, no SSH and no encryption. The work disk is made here exactly as the first start
- * would make it (same seed, same size), so that start finds it and keeps it.
+ * The offline prepare (docs/workspaces.md): a VM that has never started gets its workspace written
+ * onto its work disk by disk-service (WriteWorkDiskTree: one debugfs batch), with no guest running,
+ * no SSH and no encryption. The work disk is made here exactly as the first start would make it
+ * (same seed, same size), so that start finds it and keeps it.
  */
 final class OfflineWorkspace {
 
-  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(OfflineWorkspace.class);
+  private static final org.slf4j.Logger LOG =
+      org.slf4j.LoggerFactory.getLogger(OfflineWorkspace.class);
 
   private final PeerChannels peers;
   private final DiskPort disk;
@@ -57,17 +58,25 @@ final class OfflineWorkspace {
     return null;
   }
 
-  WorkspaceTar.Written write(VmRecord v, WorkspaceSource src, long fileBytes, String guestPath,
-      LongConsumer progress)
+  WorkspaceTar.Written write(
+      VmRecord v, WorkspaceSource src, long fileBytes, String guestPath, LongConsumer progress)
       throws IOException, InterruptedException {
     String id = v.id();
     long t0 = System.nanoTime();
     WorkDiskStep.make(disk, v, images.resolve(v.image(), v.kernel()));
-    LOG.info("work disk of {} made for its workspace in {} ms", v.name(), (System.nanoTime() - t0) / 1_000_000);
+    LOG.info(
+        "work disk of {} made for its workspace in {} ms",
+        v.name(),
+        (System.nanoTime() - t0) / 1_000_000);
     // What the listing counted, with room for files that grow before they are read.
     long hint = fileBytes + fileBytes / 8 + (1 << 20);
-    TreeUpload up = new TreeUpload(peers.diskStreaming(timeout.toSeconds()), id, diskPath(guestPath), hint,
-        UUID.randomUUID().toString());
+    TreeUpload up =
+        new TreeUpload(
+            peers.diskStreaming(timeout.toSeconds()),
+            id,
+            diskPath(guestPath),
+            hint,
+            UUID.randomUUID().toString());
     WorkspaceTar.Written[] written = new WorkspaceTar.Written[1];
     try {
       // The tar is written on a thread of its own while this one hands it to gRPC (ChunkPipe).
@@ -81,7 +90,10 @@ final class OfflineWorkspace {
       throw e;
     }
     WriteWorkDiskTreeResponse res = up.finish();
-    LOG.info("workspace of {} written offline to its work disk: {}", v.name(), res.toString().replace('\n', ' '));
+    LOG.info(
+        "workspace of {} written offline to its work disk: {}",
+        v.name(),
+        res.toString().replace('\n', ' '));
     return written[0];
   }
 }

@@ -6,12 +6,6 @@ import dev.banger.kit.config.VmConfig;
 import dev.banger.kit.service.BangerService;
 import dev.banger.kit.service.ServiceContext;
 import dev.banger.kit.state.ServiceName;
-import dev.banger.vm.driver.Accelerator;
-import dev.banger.vm.driver.DriverException;
-import dev.banger.vm.driver.KvmProbe;
-import dev.banger.vm.driver.QemuDriver;
-import dev.banger.vm.driver.VmmDriver;
-import dev.banger.vm.driver.firecracker.FirecrackerDriver;
 import dev.banger.vm.app.BootRelease;
 import dev.banger.vm.app.Draining;
 import dev.banger.vm.app.VmControl;
@@ -20,6 +14,12 @@ import dev.banger.vm.app.VmReconciler;
 import dev.banger.vm.app.VmRemoval;
 import dev.banger.vm.app.start.BootWatch;
 import dev.banger.vm.app.start.StartPlan;
+import dev.banger.vm.driver.Accelerator;
+import dev.banger.vm.driver.DriverException;
+import dev.banger.vm.driver.KvmProbe;
+import dev.banger.vm.driver.QemuDriver;
+import dev.banger.vm.driver.VmmDriver;
+import dev.banger.vm.driver.firecracker.FirecrackerDriver;
 import dev.banger.vm.peers.GrpcDiskPort;
 import dev.banger.vm.peers.GrpcImagePort;
 import dev.banger.vm.peers.GrpcNetPort;
@@ -32,16 +32,17 @@ import dev.banger.vm.runtime.VmPaths;
 import dev.banger.vm.runtime.VmRuntime;
 import dev.banger.vm.runtime.VmmScan;
 import dev.banger.vm.store.VmStore;
-import java.nio.file.Path;
 import io.grpc.BindableService;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * vm-service: VM records and their lifecycle (docs/architecture.md §4). It owns the VMM processes, which
- * outlive it (daemonized, their own session); at start-up it re-adopts the ones still running.
+ * vm-service: VM records and their lifecycle (docs/architecture.md §4). It owns the VMM processes,
+ * which outlive it (daemonized, their own session); at start-up it re-adopts the ones still
+ * running.
  */
 public final class VmService implements BangerService {
 
@@ -66,8 +67,11 @@ public final class VmService implements BangerService {
   public List<BindableService> start(ServiceContext context) throws Exception {
     VmConfig config = context.config().vmOrDefaults();
     VmPaths paths = new VmPaths(context.layout());
-    peers = new PeerChannels(context.channelTo(ServiceName.DISK), context.channelTo(ServiceName.NET),
-        context.channelTo(ServiceName.IMAGE));
+    peers =
+        new PeerChannels(
+            context.channelTo(ServiceName.DISK),
+            context.channelTo(ServiceName.NET),
+            context.channelTo(ServiceName.IMAGE));
     NetPort net = new GrpcNetPort(peers);
     DiskPort disk = new GrpcDiskPort(peers, Path.of(System.getProperty("user.home")));
     ImagePort images = new GrpcImagePort(peers, config);
@@ -77,33 +81,72 @@ public final class VmService implements BangerService {
     KeyedLocks locks = new KeyedLocks();
     VmRuntime runtime = new VmRuntime(paths);
     VmmScan scan = new VmmScan(paths);
-    StartPlan plan = StartPlan.standard(net, disk, access, driver, paths,
-        Duration.ofSeconds(config.bootTimeoutSecondsOrDefault()), BootWatch.Settings.DEFAULT,
-        context.config().fileSyncOrEmpty());
+    StartPlan plan =
+        StartPlan.standard(
+            net,
+            disk,
+            access,
+            driver,
+            paths,
+            Duration.ofSeconds(config.bootTimeoutSecondsOrDefault()),
+            BootWatch.Settings.DEFAULT,
+            context.config().fileSyncOrEmpty());
     var sizing = context.config().vmSizing(dev.banger.kit.config.VmSizing.Host.probe());
-    LOG.info("default VM size: {} vCPU ({}), {} MiB ({}), work disk {} bytes ({})", sizing.vcpu().value(),
-        sizing.vcpu().source(), sizing.memoryMib().value(), sizing.memoryMib().source(),
-        sizing.workDiskBytes().value(), sizing.workDiskBytes().source());
+    LOG.info(
+        "default VM size: {} vCPU ({}), {} MiB ({}), work disk {} bytes ({})",
+        sizing.vcpu().value(),
+        sizing.vcpu().source(),
+        sizing.memoryMib().value(),
+        sizing.memoryMib().source(),
+        sizing.workDiskBytes().value(),
+        sizing.workDiskBytes().source());
     BootRelease release = new BootRelease(runtime, net, scan);
     VmRemoval removal = new VmRemoval(store, net, disk, images, access, paths);
-    VmLifecycle lifecycle = new VmLifecycle(new VmLifecycle.Parts(store, images, plan, runtime, config, sizing,
-        driver.name(), locks, removal, draining));
-    VmControl control = new VmControl(new VmControl.Parts(store, runtime, lifecycle, release, removal, access,
-        config, locks));
-    VmReconciler.Report r = new VmReconciler(store, runtime, driver, release, scan, locks)
-        .run(task -> Thread.ofVirtual().name("vm-reconcile").start(task));
-    LOG.info("vm-service: driver {}, {} VM(s) adopted {}, boot resources released of {}, VMMs stopped of {}",
-        driver.name(), r.adopted().size(), r.adopted(), r.released(), r.vmmsStopped());
+    VmLifecycle lifecycle =
+        new VmLifecycle(
+            new VmLifecycle.Parts(
+                store,
+                images,
+                plan,
+                runtime,
+                config,
+                sizing,
+                driver.name(),
+                locks,
+                removal,
+                draining));
+    VmControl control =
+        new VmControl(
+            new VmControl.Parts(
+                store, runtime, lifecycle, release, removal, access, config, locks));
+    VmReconciler.Report r =
+        new VmReconciler(store, runtime, driver, release, scan, locks)
+            .run(task -> Thread.ofVirtual().name("vm-reconcile").start(task));
+    LOG.info(
+        "vm-service: driver {}, {} VM(s) adopted {}, boot resources released of {}, VMMs stopped of {}",
+        driver.name(),
+        r.adopted().size(),
+        r.adopted(),
+        r.released(),
+        r.vmmsStopped());
     VmInspect inspect = new VmInspect(store, lifecycle, runtime, locks, context.commands());
-    VmWorkspaces workspaces = new VmWorkspaces(store, lifecycle, access, locks, context.commands(),
-        new OfflineWorkspace(peers, disk, images, Duration.ofHours(1)));
-    return List.of(new VmGrpcService(store, lifecycle, control, inspect, workspaces, context.operations()));
+    VmWorkspaces workspaces =
+        new VmWorkspaces(
+            store,
+            lifecycle,
+            access,
+            locks,
+            context.commands(),
+            new OfflineWorkspace(peers, disk, images, Duration.ofHours(1)));
+    return List.of(
+        new VmGrpcService(store, lifecycle, control, inspect, workspaces, context.operations()));
   }
 
   private static VmmDriver driver(ServiceContext context, VmConfig config, VmPaths paths) {
     if (config.driverOrDefault().equals("firecracker")) {
       // Untested against a real Firecracker here (docs/vm-service.md): the stub is the contract.
-      return new FirecrackerDriver(context.commands(), List.of(config.firecrackerBinaryOrDefault()));
+      return new FirecrackerDriver(
+          context.commands(), List.of(config.firecrackerBinaryOrDefault()));
     }
     switch (config.accelOrDefault()) {
       case "kvm":
@@ -111,29 +154,40 @@ public final class VmService implements BangerService {
       case "tcg":
         return new QemuDriver(context.commands(), Accelerator.TCG);
       default:
-        // "auto": KVM only where a probe saw it boot the kernel (docs/architecture.md §8: /dev/kvm on our
+        // "auto": KVM only where a probe saw it boot the kernel (docs/architecture.md §8: /dev/kvm
+        // on our
         // machines hangs stock kernels); the verdict is cached per kernel file.
-        KvmProbe probe = new KvmProbe(context.commands(), paths.libDir().resolve("kvm-probe.json"),
-            paths.runRoot().resolve("probe"));
-        return new QemuDriver(context.commands(), kernel -> {
-          try {
-            KvmProbe.Verdict v = probe.verdict(kernel);
-            LOG.info("QEMU accelerator for {}: {} ({})", kernel.getFileName(), v.accel(), v.reason());
-            return v.accel();
-          } catch (java.io.IOException e) {
-            throw new DriverException("KVM probe of " + kernel + " failed: " + e.getMessage(), e);
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new DriverException("KVM probe of " + kernel + " interrupted", e);
-          }
-        });
+        KvmProbe probe =
+            new KvmProbe(
+                context.commands(),
+                paths.libDir().resolve("kvm-probe.json"),
+                paths.runRoot().resolve("probe"));
+        return new QemuDriver(
+            context.commands(),
+            kernel -> {
+              try {
+                KvmProbe.Verdict v = probe.verdict(kernel);
+                LOG.info(
+                    "QEMU accelerator for {}: {} ({})",
+                    kernel.getFileName(),
+                    v.accel(),
+                    v.reason());
+                return v.accel();
+              } catch (java.io.IOException e) {
+                throw new DriverException(
+                    "KVM probe of " + kernel + " failed: " + e.getMessage(), e);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new DriverException("KVM probe of " + kernel + " interrupted", e);
+              }
+            });
     }
   }
 
   /**
    * Graceful stop, first half: starts under way see themselves cancelled and roll back while the
-   * peer channels are still open; their callers are told UNAVAILABLE with what became of each
-   * VM. New operations are refused meanwhile.
+   * peer channels are still open; their callers are told UNAVAILABLE with what became of each VM.
+   * New operations are refused meanwhile.
    */
   @Override
   public void drain() {
@@ -145,7 +199,9 @@ public final class VmService implements BangerService {
     LOG.info("vm-service stopping: rolling back {} operation(s) under way", running);
     try {
       if (!draining.awaitIdle(DRAIN_WAIT)) {
-        LOG.warn("vm-service stopping: {} operation(s) still under way after {} s", draining.running(),
+        LOG.warn(
+            "vm-service stopping: {} operation(s) still under way after {} s",
+            draining.running(),
             DRAIN_WAIT.toSeconds());
       }
     } catch (InterruptedException e) {

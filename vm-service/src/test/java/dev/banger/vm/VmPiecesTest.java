@@ -11,7 +11,6 @@ import dev.banger.vm.driver.VmmHandle;
 import dev.banger.vm.runtime.Handles;
 import dev.banger.vm.runtime.HandlesFile;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -21,7 +20,10 @@ import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The small pieces of the lifecycle whose mistakes would be silent: names, guest files, handles, log tails. */
+/**
+ * The small pieces of the lifecycle whose mistakes would be silent: names, guest files, handles,
+ * log tails.
+ */
 class VmPiecesTest {
 
   @TempDir Path dir;
@@ -31,11 +33,24 @@ class VmPiecesTest {
     for (String ok : List.of("a", "dev-box", "x1", "a".repeat(63))) {
       assertNull(VmNames.problem(ok), ok);
     }
-    for (String bad : List.of("", "-a", "a-", "A", "a_b", "a.b", "a b", "a".repeat(64), "a\nb", "ünï",
-        "3f0c2a1e-0000-4000-8000-000000000001")) {
+    for (String bad :
+        List.of(
+            "",
+            "-a",
+            "a-",
+            "A",
+            "a_b",
+            "a.b",
+            "a b",
+            "a".repeat(64),
+            "a\nb",
+            "ünï",
+            "3f0c2a1e-0000-4000-8000-000000000001")) {
       assertNotNull(VmNames.problem(bad), bad);
     }
-    assertTrue(VmNames.problem("a\u001b[31mb").contains("\\x1b"), "escapes are shown, not sent to the terminal");
+    assertTrue(
+        VmNames.problem("a\u001b[31mb").contains("\\x1b"),
+        "escapes are shown, not sent to the terminal");
     Set<String> taken = new HashSet<>();
     for (int i = 0; i < 200; i++) {
       String n = VmNames.generate(taken::contains);
@@ -46,11 +61,21 @@ class VmPiecesTest {
 
   @Test
   void handlesRoundTripAndAForeignFileIsRefused() throws Exception {
-    Handles h = new Handles(new VmmHandle("qemu", 4242, Instant.parse("2026-12-01T10:00:00.12Z"),
-        Path.of("/run/banger/vms/x/qmp.sock"), Path.of("/run/banger/vms/x")), "tb-0123abcd", "172.16.0.9");
+    Handles h =
+        new Handles(
+            new VmmHandle(
+                "qemu",
+                4242,
+                Instant.parse("2026-12-01T10:00:00.12Z"),
+                Path.of("/run/banger/vms/x/qmp.sock"),
+                Path.of("/run/banger/vms/x")),
+            "tb-0123abcd",
+            "172.16.0.9");
     HandlesFile.write(dir, h);
     assertEquals(h, HandlesFile.read(dir).orElseThrow());
-    assertEquals(List.of("handles.json"), Files.list(dir).map(p -> p.getFileName().toString()).toList(),
+    assertEquals(
+        List.of("handles.json"),
+        Files.list(dir).map(p -> p.getFileName().toString()).toList(),
         "no temp file left");
     HandlesFile.remove(dir);
     assertTrue(HandlesFile.read(dir).isEmpty());
@@ -67,25 +92,35 @@ class VmPiecesTest {
     Path runDir = Path.of(self.info().arguments().orElseThrow()[0]);
     VmmHandle same = new VmmHandle("qemu", self.pid(), started, Path.of("/x"), runDir);
     assertTrue(same.liveProcess().isPresent(), "alive, same start, run dir in its arguments");
-    assertTrue(new VmmHandle("qemu", self.pid(), started.minusSeconds(5), Path.of("/x"), runDir).liveProcess()
-        .isEmpty(), "a reused pid");
-    assertTrue(new VmmHandle("qemu", self.pid(), started, Path.of("/x"), Path.of("/elsewhere/vm")).liveProcess()
-        .isEmpty(), "not this VM's process");
+    assertTrue(
+        new VmmHandle("qemu", self.pid(), started.minusSeconds(5), Path.of("/x"), runDir)
+            .liveProcess()
+            .isEmpty(),
+        "a reused pid");
+    assertTrue(
+        new VmmHandle("qemu", self.pid(), started, Path.of("/x"), Path.of("/elsewhere/vm"))
+            .liveProcess()
+            .isEmpty(),
+        "not this VM's process");
   }
 
   @Test
   void logTailsCountLinesFromTheEnd() throws Exception {
     Path log = Files.writeString(dir.resolve("console.log"), "one\ntwo\nthree\n");
     assertEquals("three\n", Files.readString(log).substring((int) VmInspect.tailOffset(log, 1)));
-    assertEquals("two\nthree\n", Files.readString(log).substring((int) VmInspect.tailOffset(log, 2)));
+    assertEquals(
+        "two\nthree\n", Files.readString(log).substring((int) VmInspect.tailOffset(log, 2)));
     assertEquals(0, VmInspect.tailOffset(log, 10));
     Files.writeString(log, "a\nno newline at end");
-    assertEquals("no newline at end", Files.readString(log).substring((int) VmInspect.tailOffset(log, 1)));
+    assertEquals(
+        "no newline at end", Files.readString(log).substring((int) VmInspect.tailOffset(log, 1)));
     StringBuilder big = new StringBuilder();
     for (int i = 0; i < 5000; i++) {
       big.append("line ").append(i).append('\n');
     }
     Files.writeString(log, big);
-    assertEquals("line 4998\nline 4999\n", Files.readString(log).substring((int) VmInspect.tailOffset(log, 2)));
+    assertEquals(
+        "line 4998\nline 4999\n",
+        Files.readString(log).substring((int) VmInspect.tailOffset(log, 2)));
   }
 }

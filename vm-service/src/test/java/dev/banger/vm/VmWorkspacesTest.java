@@ -10,7 +10,10 @@ import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** What a prepare lets reach the guest's shell: the guest path, branch and ref rules, and the command. */
+/**
+ * What a prepare lets reach the guest's shell: the guest path, branch and ref rules, and the
+ * command.
+ */
 class VmWorkspacesTest {
 
   @Test
@@ -18,9 +21,22 @@ class VmWorkspacesTest {
     for (String ok : List.of("/root/repo", "/root/a/b.c/d_e-f", "/root/.hidden")) {
       assertDoesNotThrow(() -> VmWorkspaces.checkGuestPath(ok), ok);
     }
-    for (String bad : List.of("/root", "/root/", "/etc/x", "/root/../etc", "/root/a/..", "/root/./a", "/root/a b",
-        "/root/a'b", "/root/$(id)", "root/x", "/root//x", "/root/-x")) {
-      StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> VmWorkspaces.checkGuestPath(bad), bad);
+    for (String bad :
+        List.of(
+            "/root",
+            "/root/",
+            "/etc/x",
+            "/root/../etc",
+            "/root/a/..",
+            "/root/./a",
+            "/root/a b",
+            "/root/a'b",
+            "/root/$(id)",
+            "root/x",
+            "/root//x",
+            "/root/-x")) {
+      StatusRuntimeException e =
+          assertThrows(StatusRuntimeException.class, () -> VmWorkspaces.checkGuestPath(bad), bad);
       assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
     }
   }
@@ -29,15 +45,24 @@ class VmWorkspacesTest {
   void theOfflinePathMapsGuestPathsOntoTheWorkDiskAndNamesWhatDebugfsCannotCarry() {
     assertEquals("/repo", OfflineWorkspace.diskPath("/root/repo"));
     assertEquals("/work/app", OfflineWorkspace.diskPath("/root/work/app"));
-    var fine = new dev.banger.vm.workspace.WorkspaceSource(Path.of("/tmp/r"), "",
-        List.of(".git", ".git/HEAD", "a b/c $(d)\\e.txt", "ünï.txt"));
+    var fine =
+        new dev.banger.vm.workspace.WorkspaceSource(
+            Path.of("/tmp/r"), "", List.of(".git", ".git/HEAD", "a b/c $(d)\\e.txt", "ünï.txt"));
     assertEquals(null, OfflineWorkspace.problem(fine, "/root/repo"));
-    var quote = new dev.banger.vm.workspace.WorkspaceSource(Path.of("/tmp/r"), "", List.of("ok", "say \"hi\".txt"));
+    var quote =
+        new dev.banger.vm.workspace.WorkspaceSource(
+            Path.of("/tmp/r"), "", List.of("ok", "say \"hi\".txt"));
     String why = OfflineWorkspace.problem(quote, "/root/repo");
-    assertEquals(true, why.startsWith("the path ") && why.contains("say") && why.endsWith("which debugfs cannot quote"),
+    assertEquals(
+        true,
+        why.startsWith("the path ")
+            && why.contains("say")
+            && why.endsWith("which debugfs cannot quote"),
         why);
-    var newline = new dev.banger.vm.workspace.WorkspaceSource(Path.of("/tmp/r"), "", List.of("a\nb"));
-    assertEquals(true, OfflineWorkspace.problem(newline, "/root/repo").contains("control character U+000A"));
+    var newline =
+        new dev.banger.vm.workspace.WorkspaceSource(Path.of("/tmp/r"), "", List.of("a\nb"));
+    assertEquals(
+        true, OfflineWorkspace.problem(newline, "/root/repo").contains("control character U+000A"));
   }
 
   @Test
@@ -50,16 +75,21 @@ class VmWorkspacesTest {
     for (String bad : List.of("-x", "a b", "a..b", "`id`")) {
       assertThrows(StatusRuntimeException.class, () -> VmWorkspaces.checkBranch("ok", bad), bad);
     }
-    StatusRuntimeException alone = assertThrows(StatusRuntimeException.class, () -> VmWorkspaces.checkBranch("", "main"));
-    assertEquals("from_ref needs a branch to start: give branch too", alone.getStatus().getDescription());
+    StatusRuntimeException alone =
+        assertThrows(StatusRuntimeException.class, () -> VmWorkspaces.checkBranch("", "main"));
+    assertEquals(
+        "from_ref needs a branch to start: give branch too", alone.getStatus().getDescription());
   }
 
   @Test
   void theGuestCommandReplacesThePathThenChecksOutTheBranch() {
-    assertEquals("rm -rf -- '/root/repo' && mkdir -p -- '/root/repo' && tar -x -p -f - -C '/root/repo'",
+    assertEquals(
+        "rm -rf -- '/root/repo' && mkdir -p -- '/root/repo' && tar -x -p -f - -C '/root/repo'",
         VmWorkspaces.receiveCommand("/root/repo", "", ""));
-    assertEquals("rm -rf -- '/root/r' && mkdir -p -- '/root/r' && tar -x -p -f - -C '/root/r'"
-        + " && git -C '/root/r' checkout -q -b 'try/1' 'HEAD~1'", VmWorkspaces.receiveCommand("/root/r", "try/1", "HEAD~1"));
+    assertEquals(
+        "rm -rf -- '/root/r' && mkdir -p -- '/root/r' && tar -x -p -f - -C '/root/r'"
+            + " && git -C '/root/r' checkout -q -b 'try/1' 'HEAD~1'",
+        VmWorkspaces.receiveCommand("/root/r", "try/1", "HEAD~1"));
   }
 
   @Test

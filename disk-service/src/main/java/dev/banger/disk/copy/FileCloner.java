@@ -8,25 +8,33 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
 /**
- * Copies a disk image the cheapest way the host filesystem allows: a reflink clone
- * ({@code FICLONE}, constant time on XFS/btrfs) when it can, else a sparse copy that moves
- * only the source's allocated extents (found with {@code SEEK_DATA}/{@code SEEK_HOLE}) with
- * in-kernel {@code copy_file_range} (the JDK's {@code transferTo}) and leaves holes as holes.
- * The destination must not exist; on failure it is removed.
+ * Copies a disk image the cheapest way the host filesystem allows: a reflink clone ({@code
+ * FICLONE}, constant time on XFS/btrfs) when it can, else a sparse copy that moves only the
+ * source's allocated extents (found with {@code SEEK_DATA}/{@code SEEK_HOLE}) with in-kernel {@code
+ * copy_file_range} (the JDK's {@code transferTo}) and leaves holes as holes. The destination must
+ * not exist; on failure it is removed.
  */
 public final class FileCloner {
 
-  public enum Method { REFLINK, SPARSE_COPY }
+  public enum Method {
+    REFLINK,
+    SPARSE_COPY
+  }
 
   /** How the copy was made, and how many bytes it moved (0 for a reflink). */
   public record Result(Method method, long bytesCopied) {}
 
-  /** Copies {@code src} to new file {@code dst} with mode 0600; an existing {@code dst} is refused, untouched. */
+  /**
+   * Copies {@code src} to new file {@code dst} with mode 0600; an existing {@code dst} is refused,
+   * untouched.
+   */
   public Result copy(Path src, Path dst, boolean allowReflink) throws IOException {
     try (NativeFiles.Fd in = NativeFiles.open(src, NativeFiles.O_RDONLY, 0)) {
       NativeFiles.Fd out;
       try {
-        out = NativeFiles.open(dst, NativeFiles.O_WRONLY | NativeFiles.O_CREAT | NativeFiles.O_EXCL, 0600);
+        out =
+            NativeFiles.open(
+                dst, NativeFiles.O_WRONLY | NativeFiles.O_CREAT | NativeFiles.O_EXCL, 0600);
       } catch (NativeFiles.ErrnoException e) {
         if (e.errno == NativeFiles.EEXIST) {
           throw new FileAlreadyExistsException(dst.toString());
@@ -47,7 +55,8 @@ public final class FileCloner {
     }
   }
 
-  private Result copyInto(NativeFiles.Fd in, NativeFiles.Fd out, Path src, Path dst, boolean allowReflink)
+  private Result copyInto(
+      NativeFiles.Fd in, NativeFiles.Fd out, Path src, Path dst, boolean allowReflink)
       throws IOException {
     if (allowReflink) {
       int errno = NativeFiles.ficlone(out, in);
@@ -61,7 +70,9 @@ public final class FileCloner {
     return sparseCopy(in, src, dst);
   }
 
-  /** True when this host filesystem is known to clone: probes with two scratch files in {@code dir}. */
+  /**
+   * True when this host filesystem is known to clone: probes with two scratch files in {@code dir}.
+   */
   public boolean reflinkSupported(Path dir) {
     Path a = dir.resolve(".reflink-probe-a");
     Path b = dir.resolve(".reflink-probe-b");
@@ -70,7 +81,9 @@ public final class FileCloner {
       Files.deleteIfExists(b);
       Files.write(a, new byte[4096]);
       try (NativeFiles.Fd in = NativeFiles.open(a, NativeFiles.O_RDONLY, 0);
-          NativeFiles.Fd out = NativeFiles.open(b, NativeFiles.O_WRONLY | NativeFiles.O_CREAT | NativeFiles.O_EXCL, 0600)) {
+          NativeFiles.Fd out =
+              NativeFiles.open(
+                  b, NativeFiles.O_WRONLY | NativeFiles.O_CREAT | NativeFiles.O_EXCL, 0600)) {
         return NativeFiles.ficlone(out, in) == 0;
       }
     } catch (IOException e) {
@@ -86,7 +99,9 @@ public final class FileCloner {
   }
 
   static boolean reflinkUnsupported(int errno) {
-    return errno == NativeFiles.EOPNOTSUPP || errno == NativeFiles.EXDEV || errno == NativeFiles.EINVAL
+    return errno == NativeFiles.EOPNOTSUPP
+        || errno == NativeFiles.EXDEV
+        || errno == NativeFiles.EINVAL
         || errno == NativeFiles.ENOTTY;
   }
 

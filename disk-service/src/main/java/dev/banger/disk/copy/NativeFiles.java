@@ -16,9 +16,9 @@ import java.lang.invoke.VarHandle;
 import java.nio.file.Path;
 
 /**
- * The three Linux file calls the JDK does not expose, through the FFM API: {@code open},
- * {@code ioctl(FICLONE)} (reflink), and {@code lseek(SEEK_DATA/SEEK_HOLE)} (finding a sparse
- * file's allocated extents). No JNI library, no subprocess.
+ * The three Linux file calls the JDK does not expose, through the FFM API: {@code open}, {@code
+ * ioctl(FICLONE)} (reflink), and {@code lseek(SEEK_DATA/SEEK_HOLE)} (finding a sparse file's
+ * allocated extents). No JNI library, no subprocess.
  */
 final class NativeFiles {
 
@@ -30,6 +30,7 @@ final class NativeFiles {
   static final int SEEK_END = 2;
   static final int SEEK_DATA = 3;
   static final int SEEK_HOLE = 4;
+
   /** {@code _IOW(0x94, 9, int)} from linux/fs.h. */
   static final long FICLONE = 0x40049409L;
 
@@ -42,24 +43,37 @@ final class NativeFiles {
 
   private static final Linker LINKER = Linker.nativeLinker();
   private static final StructLayout CAPTURE = Linker.Option.captureStateLayout();
-  private static final VarHandle ERRNO = CAPTURE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+  private static final VarHandle ERRNO =
+      CAPTURE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
   private static final Linker.Option ERRNO_OPT = Linker.Option.captureCallState("errno");
 
-  private static final MethodHandle OPEN = handle("open", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT),
-      Linker.Option.firstVariadicArg(2), ERRNO_OPT);
-  private static final MethodHandle CLOSE = handle("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT), ERRNO_OPT);
-  private static final MethodHandle IOCTL = handle("ioctl",
-      FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT), Linker.Option.firstVariadicArg(2), ERRNO_OPT);
-  private static final MethodHandle LSEEK = handle("lseek",
-      FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT), ERRNO_OPT);
+  private static final MethodHandle OPEN =
+      handle(
+          "open",
+          FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT),
+          Linker.Option.firstVariadicArg(2),
+          ERRNO_OPT);
+  private static final MethodHandle CLOSE =
+      handle("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT), ERRNO_OPT);
+  private static final MethodHandle IOCTL =
+      handle(
+          "ioctl",
+          FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT),
+          Linker.Option.firstVariadicArg(2),
+          ERRNO_OPT);
+  private static final MethodHandle LSEEK =
+      handle("lseek", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT), ERRNO_OPT);
 
   private NativeFiles() {}
 
   // Restricted by design (FFM): the launchers and surefire pass --enable-native-access.
   @SuppressWarnings("restricted")
   private static MethodHandle handle(String name, FunctionDescriptor fd, Linker.Option... opts) {
-    MemorySegment sym = LINKER.defaultLookup().find(name)
-        .orElseThrow(() -> new IllegalStateException("libc has no " + name));
+    MemorySegment sym =
+        LINKER
+            .defaultLookup()
+            .find(name)
+            .orElseThrow(() -> new IllegalStateException("libc has no " + name));
     return LINKER.downcallHandle(sym, fd, opts);
   }
 

@@ -40,7 +40,10 @@ class FileClonerTest {
   }
 
   static long allocatedBlocks(Path p) {
-    return Long.parseLong(RealImages.check(Command.of("stat", "-c", "%b", p.toString()).build()).stdoutText().strip());
+    return Long.parseLong(
+        RealImages.check(Command.of("stat", "-c", "%b", p.toString()).build())
+            .stdoutText()
+            .strip());
   }
 
   static byte[] sha(Path p) throws Exception {
@@ -63,8 +66,12 @@ class FileClonerTest {
     assertEquals(3L << 20, r.bytesCopied());
     assertEquals(Files.size(src), Files.size(dst));
     assertArrayEquals(sha(src), sha(dst));
-    assertTrue(allocatedBlocks(dst) <= allocatedBlocks(src) + 64, "holes stay holes: " + allocatedBlocks(dst));
-    assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(dst)));
+    assertTrue(
+        allocatedBlocks(dst) <= allocatedBlocks(src) + 64,
+        "holes stay holes: " + allocatedBlocks(dst));
+    assertEquals(
+        "rw-------",
+        java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(dst)));
   }
 
   @Test

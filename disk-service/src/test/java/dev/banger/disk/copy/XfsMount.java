@@ -8,9 +8,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * A real reflink-capable filesystem for tests: a sparse file formatted as XFS with
- * {@code reflink=1}, loop-mounted under the test's temp dir and unmounted on close. Needs root,
- * loop devices and {@code mkfs.xfs} (xfsprogs, which .ci/run installs).
+ * A real reflink-capable filesystem for tests: a sparse file formatted as XFS with {@code
+ * reflink=1}, loop-mounted under the test's temp dir and unmounted on close. Needs root, loop
+ * devices and {@code mkfs.xfs} (xfsprogs, which .ci/run installs).
  */
 public final class XfsMount implements AutoCloseable {
 
@@ -33,7 +33,8 @@ public final class XfsMount implements AutoCloseable {
 
   /** Mounts a fresh 512 MiB XFS, or returns null when this host cannot. */
   public static XfsMount create(Path dir) throws Exception {
-    if (!"root".equals(System.getProperty("user.name")) || !Files.isExecutable(Path.of("/sbin/mkfs.xfs"))) {
+    if (!"root".equals(System.getProperty("user.name"))
+        || !Files.isExecutable(Path.of("/sbin/mkfs.xfs"))) {
       System.err.println(whyUnavailable());
       return null;
     }
@@ -43,7 +44,8 @@ public final class XfsMount implements AutoCloseable {
     }
     RealImages.check(Command.of("mkfs.xfs", "-q", "-f", "-m", "reflink=1", img.toString()).build());
     Path mnt = Files.createDirectories(dir.resolve("xfs"));
-    CommandResult r = RealImages.run(Command.of("mount", "-o", "loop", img.toString(), mnt.toString()).build());
+    CommandResult r =
+        RealImages.run(Command.of("mount", "-o", "loop", img.toString(), mnt.toString()).build());
     if (!r.succeeded()) {
       System.err.println(whyUnavailable() + ": " + r.stderrText());
       return null;

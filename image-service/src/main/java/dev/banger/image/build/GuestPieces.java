@@ -9,9 +9,9 @@ import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.apache.commons.compress.archivers.tar.TarConstants;
 
 /**
- * banger's pieces of every guest: the sshd drop-in, the network bootstrap and the first-boot
- * unit (sources in {@code resources/guest/}). They are one more tar layer on top of the image,
- * so they go through the same flattener and ownership pass as the image's own files.
+ * banger's pieces of every guest: the sshd drop-in, the network bootstrap and the first-boot unit
+ * (sources in {@code resources/guest/}). They are one more tar layer on top of the image, so they
+ * go through the same flattener and ownership pass as the image's own files.
  */
 public final class GuestPieces {
 
@@ -30,7 +30,8 @@ public final class GuestPieces {
       for (String unit : new String[] {"banger-network.service", "banger-first-boot.service"}) {
         file(tar, UNITS + unit, unit, 0644);
         // What `systemctl enable` would do, done offline.
-        TarArchiveEntry link = new TarArchiveEntry(UNITS + "multi-user.target.wants/" + unit, TarConstants.LF_SYMLINK);
+        TarArchiveEntry link =
+            new TarArchiveEntry(UNITS + "multi-user.target.wants/" + unit, TarConstants.LF_SYMLINK);
         link.setLinkName("/" + UNITS + unit);
         link.setMode(0777);
         tar.putArchiveEntry(link);
@@ -42,7 +43,8 @@ public final class GuestPieces {
     return out.toByteArray();
   }
 
-  private static void file(TarArchiveOutputStream tar, String path, String resource, int mode) throws IOException {
+  private static void file(TarArchiveOutputStream tar, String path, String resource, int mode)
+      throws IOException {
     byte[] bytes;
     try (InputStream in = GuestPieces.class.getResourceAsStream("/guest/" + resource)) {
       if (in == null) {

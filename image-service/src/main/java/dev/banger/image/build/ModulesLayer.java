@@ -16,14 +16,14 @@ import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.apache.commons.compress.archivers.tar.TarConstants;
 
 /**
- * A kernel's modules as one more tar layer: {@code lib/modules/<release>/…}, root-owned, modes
- * and times as stored. Like {@link GuestPieces}, it goes through the same flattener and ownership
- * pass as the image's own layers, so there is one tree-copying implementation, not two. Only
- * {@code lib/modules/<release>} and below are entries: {@code lib} and {@code lib/modules} are
- * left to the image (on merged-/usr distros {@code lib} is a symlink the flattener follows).
+ * A kernel's modules as one more tar layer: {@code lib/modules/<release>/…}, root-owned, modes and
+ * times as stored. Like {@link GuestPieces}, it goes through the same flattener and ownership pass
+ * as the image's own layers, so there is one tree-copying implementation, not two. Only {@code
+ * lib/modules/<release>} and below are entries: {@code lib} and {@code lib/modules} are left to the
+ * image (on merged-/usr distros {@code lib} is a symlink the flattener follows).
  *
- * <p>The tar is generated lazily as the flattener reads, one chunk at a time, so hundreds of
- * MiB of modules are never held in memory or written twice.
+ * <p>The tar is generated lazily as the flattener reads, one chunk at a time, so hundreds of MiB of
+ * modules are never held in memory or written twice.
  */
 public final class ModulesLayer extends InputStream {
 
@@ -49,7 +49,7 @@ public final class ModulesLayer extends InputStream {
   }
 
   /**
-   * @param tree    a kernel's stored {@code lib/modules/<release>} (written and checked at import)
+   * @param tree a kernel's stored {@code lib/modules/<release>} (written and checked at import)
    * @param release the kernel's release, the last component of the entries' directory
    */
   public static ModulesLayer open(Path tree, String release) throws IOException {
@@ -82,7 +82,8 @@ public final class ModulesLayer extends InputStream {
     if (file != null) {
       int n = file.read(chunk, 0, (int) Math.min(CHUNK, fileLeft));
       if (n < 0) {
-        throw new IOException("kernel module file under " + tree + " shrank while it was being read");
+        throw new IOException(
+            "kernel module file under " + tree + " shrank while it was being read");
       }
       tar.write(chunk, 0, n);
       fileLeft -= n;
@@ -108,7 +109,8 @@ public final class ModulesLayer extends InputStream {
   private void entry(Path p) throws IOException {
     String rel = tree.relativize(p).toString();
     String name = rel.isEmpty() ? prefix : prefix + "/" + rel;
-    PosixFileAttributes a = Files.readAttributes(p, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+    PosixFileAttributes a =
+        Files.readAttributes(p, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
     int mode = (Integer) Files.getAttribute(p, "unix:mode", LinkOption.NOFOLLOW_LINKS) & 07777;
     TarArchiveEntry e;
     if (a.isDirectory()) {
@@ -120,7 +122,10 @@ public final class ModulesLayer extends InputStream {
       e = new TarArchiveEntry(name);
       e.setSize(a.size());
     } else {
-      throw new IOException("the stored modules of a kernel hold " + p + ", which is not a file, directory or symlink");
+      throw new IOException(
+          "the stored modules of a kernel hold "
+              + p
+              + ", which is not a file, directory or symlink");
     }
     e.setMode(mode);
     e.setIds(0, 0);

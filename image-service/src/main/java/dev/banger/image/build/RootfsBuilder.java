@@ -13,13 +13,14 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Builds a rootfs from a flattened tree without mounting anything: {@code mkfs.ext4 -d} copies
- * the staged tree, then one debugfs pass makes the device nodes and restores the owners and
- * modes the staging tree could not hold (seeds/003: setuid root binaries stay setuid root).
+ * Builds a rootfs from a flattened tree without mounting anything: {@code mkfs.ext4 -d} copies the
+ * staged tree, then one debugfs pass makes the device nodes and restores the owners and modes the
+ * staging tree could not hold (seeds/003: setuid root binaries stay setuid root).
  */
 public final class RootfsBuilder {
 
   private static final long MIB = 1L << 20;
+
   /** Per-entry allowance for inodes, directory blocks and the last partial block of each file. */
   private static final long ENTRY_OVERHEAD = 4096;
 
@@ -42,8 +43,12 @@ public final class RootfsBuilder {
     long content = r.contentBytes() + r.entries().size() * ENTRY_OVERHEAD;
     if (requested > 0) {
       if (requested < content) {
-        throw new IllegalArgumentException("size_bytes " + requested + " is smaller than the image's "
-            + content + " bytes of content");
+        throw new IllegalArgumentException(
+            "size_bytes "
+                + requested
+                + " is smaller than the image's "
+                + content
+                + " bytes of content");
       }
       return roundUp(requested);
     }

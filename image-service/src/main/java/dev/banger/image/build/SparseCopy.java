@@ -11,15 +11,16 @@ import java.util.concurrent.CancellationException;
 import java.util.function.BooleanSupplier;
 
 /**
- * Copies a disk image keeping it sparse: a chunk of zeros becomes a hole in the copy instead
- * of written blocks, so a 4 GiB rootfs holding 600 MB of files costs about 600 MB, as the
- * original did. Done in Java rather than {@code cp --sparse=always} so the copy reports
- * progress and stops when the call is cancelled.
+ * Copies a disk image keeping it sparse: a chunk of zeros becomes a hole in the copy instead of
+ * written blocks, so a 4 GiB rootfs holding 600 MB of files costs about 600 MB, as the original
+ * did. Done in Java rather than {@code cp --sparse=always} so the copy reports progress and stops
+ * when the call is cancelled.
  */
 public final class SparseCopy {
 
   /** Large enough to stream at disk speed, small enough that holes of a few blocks are kept. */
   static final int CHUNK = 1 << 20;
+
   private static final int BLOCK = 4096;
   private static final byte[] ZEROS = new byte[BLOCK];
 
@@ -34,12 +35,15 @@ public final class SparseCopy {
    * Copies {@code from} to a new file {@code to} (which must not exist).
    *
    * @return the bytes of the copy that hold data (the rest are holes)
-   * @throws CancellationException when {@code cancelled} turns true; the partial copy stays for the caller to remove
+   * @throws CancellationException when {@code cancelled} turns true; the partial copy stays for the
+   *     caller to remove
    */
-  public static long copy(Path from, Path to, Progress progress, BooleanSupplier cancelled) throws IOException {
+  public static long copy(Path from, Path to, Progress progress, BooleanSupplier cancelled)
+      throws IOException {
     long written = 0;
     try (FileChannel in = FileChannel.open(from, StandardOpenOption.READ);
-        FileChannel out = FileChannel.open(to, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+        FileChannel out =
+            FileChannel.open(to, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
       long total = in.size();
       ByteBuffer buf = ByteBuffer.allocate(CHUNK);
       byte[] a = buf.array();
@@ -67,7 +71,8 @@ public final class SparseCopy {
         }
       }
       if (pos != total) {
-        throw new IOException(from + " shrank from " + total + " to " + pos + " bytes while being copied");
+        throw new IOException(
+            from + " shrank from " + total + " to " + pos + " bytes while being copied");
       }
       if (out.size() < total) { // the image ends in a hole: one zero byte gives the copy its length
         out.write(ByteBuffer.wrap(new byte[1]), total - 1);
@@ -77,7 +82,9 @@ public final class SparseCopy {
     return written;
   }
 
-  /** Writes the non-zero 4 KiB blocks of {@code a[0..n)} at {@code pos}, runs of them in one write. */
+  /**
+   * Writes the non-zero 4 KiB blocks of {@code a[0..n)} at {@code pos}, runs of them in one write.
+   */
   private static long writeData(FileChannel out, byte[] a, int n, long pos) throws IOException {
     long written = 0;
     int runStart = -1;
@@ -97,7 +104,8 @@ public final class SparseCopy {
     return written;
   }
 
-  private static int writeFully(FileChannel out, byte[] a, int off, int len, long at) throws IOException {
+  private static int writeFully(FileChannel out, byte[] a, int off, int len, long at)
+      throws IOException {
     ByteBuffer b = ByteBuffer.wrap(a, off, len);
     while (b.hasRemaining()) {
       out.write(b, at + (b.position() - off));

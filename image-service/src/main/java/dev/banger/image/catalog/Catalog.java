@@ -17,15 +17,16 @@ import java.util.Optional;
 import java.util.TreeMap;
 
 /**
- * The images a bare name pulls (docs/catalog.md): the embedded {@code catalog.toml}, with
- * {@code [image.catalog.<name>]} from config.toml added on top (a configured entry replaces the
- * embedded one of the same name). Everything is checked when the service starts, so a bad entry
- * stops it with a sentence naming the key instead of failing the first pull.
+ * The images a bare name pulls (docs/catalog.md): the embedded {@code catalog.toml}, with {@code
+ * [image.catalog.<name>]} from config.toml added on top (a configured entry replaces the embedded
+ * one of the same name). Everything is checked when the service starts, so a bad entry stops it
+ * with a sentence naming the key instead of failing the first pull.
  */
 public final class Catalog {
 
   /** The image {@code image pull} builds when no name is given. */
   public static final String DEFAULT_IMAGE = "debian-bookworm";
+
   static final String RESOURCE = "/catalog.toml";
 
   private final Map<String, CatalogEntry> entries;
@@ -35,8 +36,8 @@ public final class Catalog {
   }
 
   /**
-   * @param configured  {@code image.catalog} from config.toml, or null
-   * @param transport   the pull's transport policy: a bundle URL it would refuse is refused now
+   * @param configured {@code image.catalog} from config.toml, or null
+   * @param transport the pull's transport policy: a bundle URL it would refuse is refused now
    */
   public static Catalog load(Map<String, CatalogEntryConfig> configured, TransportPolicy transport)
       throws ConfigException {
@@ -46,7 +47,10 @@ public final class Catalog {
     }
     Map<String, CatalogEntry> entries = new TreeMap<>();
     for (var e : merged.entrySet()) {
-      String origin = configured != null && configured.containsKey(e.getKey()) ? "config.toml" : "the embedded catalog";
+      String origin =
+          configured != null && configured.containsKey(e.getKey())
+              ? "config.toml"
+              : "the embedded catalog";
       try {
         entries.put(e.getKey(), entry(e.getKey(), e.getValue(), transport));
       } catch (IllegalArgumentException ex) {
@@ -61,17 +65,22 @@ public final class Catalog {
     String text;
     try (InputStream in = Catalog.class.getResourceAsStream(RESOURCE)) {
       if (in == null) {
-        throw new ConfigException("the embedded catalog " + RESOURCE + " is missing from the build");
+        throw new ConfigException(
+            "the embedded catalog " + RESOURCE + " is missing from the build");
       }
       text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
     } catch (IOException e) {
-      throw new ConfigException("cannot read the embedded catalog " + RESOURCE + ": " + e.getMessage(), e);
+      throw new ConfigException(
+          "cannot read the embedded catalog " + RESOURCE + ": " + e.getMessage(), e);
     }
     var catalog = ConfigLoader.parse(text, "embedded " + RESOURCE).imageOrDefaults().catalog();
     return catalog == null ? Map.of() : catalog;
   }
 
-  /** Turns a config entry (rules checked again: the map may not have come through ConfigLoader) into an entry. */
+  /**
+   * Turns a config entry (rules checked again: the map may not have come through ConfigLoader) into
+   * an entry.
+   */
   static CatalogEntry entry(String name, CatalogEntryConfig c, TransportPolicy transport) {
     CatalogRules.check(name, c);
     String key = "image.catalog." + name;
@@ -84,8 +93,12 @@ public final class Catalog {
     }
     if (c.debian() != null) {
       var d = c.debian();
-      return new CatalogEntry.Debian(name, d.suite(),
-          CatalogRules.httpUrl(key + ".debian.mirror", d.mirror() != null ? d.mirror() : CatalogRules.DEFAULT_MIRROR),
+      return new CatalogEntry.Debian(
+          name,
+          d.suite(),
+          CatalogRules.httpUrl(
+              key + ".debian.mirror",
+              d.mirror() != null ? d.mirror() : CatalogRules.DEFAULT_MIRROR),
           d.variant() != null ? d.variant() : CatalogRules.DEFAULT_VARIANT,
           d.components() != null ? d.components() : List.of("main"),
           d.packages() != null ? d.packages() : List.of());
@@ -94,8 +107,12 @@ public final class Catalog {
     try {
       transport.check(url);
     } catch (RegistryException e) {
-      throw new IllegalArgumentException(key + ".bundle.url: " + e.getMessage()
-          + " (list the host in image.insecure_registries to allow it)", e);
+      throw new IllegalArgumentException(
+          key
+              + ".bundle.url: "
+              + e.getMessage()
+              + " (list the host in image.insecure_registries to allow it)",
+          e);
     }
     return new CatalogEntry.Bundle(name, url, new Digest("sha256", c.bundle().sha256()));
   }

@@ -24,11 +24,17 @@ public sealed interface CatalogEntry {
   }
 
   /**
-   * A root filesystem built by mmdebstrap. {@link #digest()} identifies the recipe, not the
-   * bytes: the same recipe built twice gets whatever the mirror holds that day.
+   * A root filesystem built by mmdebstrap. {@link #digest()} identifies the recipe, not the bytes:
+   * the same recipe built twice gets whatever the mirror holds that day.
    */
-  record Debian(String name, String suite, URI mirror, String variant, List<String> components,
-      List<String> packages) implements CatalogEntry {
+  record Debian(
+      String name,
+      String suite,
+      URI mirror,
+      String variant,
+      List<String> components,
+      List<String> packages)
+      implements CatalogEntry {
 
     public Debian {
       components = List.copyOf(components);
@@ -36,13 +42,22 @@ public sealed interface CatalogEntry {
     }
 
     /**
-     * SHA-256 of the recipe in a canonical form (packages sorted): the image's digest, and part
-     * of its origin, so a changed recipe is a different image.
+     * SHA-256 of the recipe in a canonical form (packages sorted): the image's digest, and part of
+     * its origin, so a changed recipe is a different image.
      */
     public Digest digest() {
-      String canonical = "mmdebstrap-recipe-v1\nsuite=" + suite + "\nmirror=" + mirror + "\nvariant=" + variant
-          + "\ncomponents=" + String.join(",", components) + "\npackages=" + String.join(",", new TreeSet<>(packages))
-          + "\n";
+      String canonical =
+          "mmdebstrap-recipe-v1\nsuite="
+              + suite
+              + "\nmirror="
+              + mirror
+              + "\nvariant="
+              + variant
+              + "\ncomponents="
+              + String.join(",", components)
+              + "\npackages="
+              + String.join(",", new TreeSet<>(packages))
+              + "\n";
       return Digest.sha256(canonical.getBytes(StandardCharsets.UTF_8));
     }
 
@@ -51,10 +66,22 @@ public sealed interface CatalogEntry {
       return "catalog:" + name + "@" + digest();
     }
 
-    /** For progress and logs: {@code bookworm (apt + 14 packages) from http://deb.debian.org/debian}. */
+    /**
+     * For progress and logs: {@code bookworm (apt + 14 packages) from
+     * http://deb.debian.org/debian}.
+     */
     public String describe() {
-      return suite + " (" + variant + " + " + packages.size() + " package" + (packages.size() == 1 ? "" : "s") + ", "
-          + String.join(",", components) + ") from " + mirror;
+      return suite
+          + " ("
+          + variant
+          + " + "
+          + packages.size()
+          + " package"
+          + (packages.size() == 1 ? "" : "s")
+          + ", "
+          + String.join(",", components)
+          + ") from "
+          + mirror;
     }
   }
 

@@ -6,10 +6,11 @@ import dev.banger.ext4.FileType;
  * What a layer said about one path: the facts {@code mkfs.ext4 -d} cannot carry from an
  * unprivileged staging tree (owner, setuid bits, device numbers), restored by the ownership pass.
  *
- * @param perm  permission bits including setuid, setgid and sticky ({@code 07777})
+ * @param perm permission bits including setuid, setgid and sticky ({@code 07777})
  * @param mtime seconds since the epoch
  */
-public record EntryMeta(FileType type, long uid, long gid, int perm, long mtime, int devMajor, int devMinor) {
+public record EntryMeta(
+    FileType type, long uid, long gid, int perm, long mtime, int devMajor, int devMinor) {
 
   public EntryMeta {
     perm &= 07777;

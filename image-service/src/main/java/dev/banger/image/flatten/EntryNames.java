@@ -12,8 +12,8 @@ final class EntryNames {
 
   /**
    * Components of {@code name} relative to the image root. A leading {@code /} or {@code ./} is
-   * dropped (absolute names mean the image root), as are empty and {@code .} components. An
-   * empty list is the root itself.
+   * dropped (absolute names mean the image root), as are empty and {@code .} components. An empty
+   * list is the root itself.
    */
   static List<String> components(String name) {
     if (name.indexOf('\uFFFD') >= 0) {
@@ -25,7 +25,8 @@ final class EntryNames {
         continue;
       }
       if (c.equals("..")) {
-        throw new LayerRejectedException(name, "path traversal (\"..\") is not allowed in layer entries");
+        throw new LayerRejectedException(
+            name, "path traversal (\"..\") is not allowed in layer entries");
       }
       out.add(c);
     }
@@ -40,7 +41,8 @@ final class EntryNames {
     try {
       GuestPath.of("/" + rel);
     } catch (Ext4Exception e) {
-      throw new LayerRejectedException(entry, "the name cannot be carried into the image: " + e.getMessage());
+      throw new LayerRejectedException(
+          entry, "the name cannot be carried into the image: " + e.getMessage());
     }
   }
 }

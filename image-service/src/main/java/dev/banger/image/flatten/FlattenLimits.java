@@ -3,9 +3,9 @@ package dev.banger.image.flatten;
 /**
  * The tar-bomb guard: bounds on what a pull may write into the staging tree.
  *
- * @param maxEntryBytes  largest single file (a sparse file counts at its real size)
- * @param maxTotalBytes  all file bytes of all layers together
- * @param maxEntries     tar entries of all layers together
+ * @param maxEntryBytes largest single file (a sparse file counts at its real size)
+ * @param maxTotalBytes all file bytes of all layers together
+ * @param maxEntries tar entries of all layers together
  */
 public record FlattenLimits(long maxEntryBytes, long maxTotalBytes, long maxEntries) {
 

@@ -6,9 +6,9 @@ import java.util.NavigableMap;
 /**
  * A flattened image: the staged tree and what the layers said about every path in it.
  *
- * @param entries      relative path ("" = root) to metadata, sorted
+ * @param entries relative path ("" = root) to metadata, sorted
  * @param contentBytes bytes of regular files (sparse files at their full size)
- * @param tarEntries   tar entries read across all layers, whiteouts included
+ * @param tarEntries tar entries read across all layers, whiteouts included
  * @param xattrsDropped entries whose extended attributes were not carried over
  */
 public record FlattenResult(

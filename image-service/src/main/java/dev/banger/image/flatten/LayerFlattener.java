@@ -32,29 +32,36 @@ public final class LayerFlattener {
   private final FlattenLimits limits;
   private final long stagingUid;
   private final long stagingGid;
-  /** Every path in the tree (relative, "" = root) with its layer metadata; sorted so subtrees are ranges. */
+
+  /**
+   * Every path in the tree (relative, "" = root) with its layer metadata; sorted so subtrees are
+   * ranges.
+   */
   private final TreeMap<String, EntryMeta> meta = new TreeMap<>();
+
   /** Paths the current layer wrote: whiteouts and opaque markers spare them. */
   private final Set<String> touched = new HashSet<>();
-  private final StagingTree.Listener listener = new StagingTree.Listener() {
-    @Override
-    public void created(String rel) {
-      meta.put(rel, EntryMeta.implicitDirectory(0));
-      touched.add(rel);
-    }
 
-    @Override
-    public boolean isSpecial(String rel) {
-      EntryMeta m = meta.get(rel);
-      return m != null && m.isSpecial();
-    }
-  };
+  private final StagingTree.Listener listener =
+      new StagingTree.Listener() {
+        @Override
+        public void created(String rel) {
+          meta.put(rel, EntryMeta.implicitDirectory(0));
+          touched.add(rel);
+        }
+
+        @Override
+        public boolean isSpecial(String rel) {
+          EntryMeta m = meta.get(rel);
+          return m != null && m.isSpecial();
+        }
+      };
   private long entries;
   private long contentBytes;
   private int xattrsDropped;
 
   /**
-   * @param root       an empty directory that becomes the image root
+   * @param root an empty directory that becomes the image root
    * @param stagingUid owner the staged files get on the host (the service's own uid)
    */
   public LayerFlattener(Path root, FlattenLimits limits, long stagingUid, long stagingGid) {
@@ -65,14 +72,17 @@ public final class LayerFlattener {
     meta.put("", EntryMeta.implicitDirectory(0));
   }
 
-  /** Applies one uncompressed tar layer on top of what is there; a refusal names {@code layerName}. */
+  /**
+   * Applies one uncompressed tar layer on top of what is there; a refusal names {@code layerName}.
+   */
   public void apply(InputStream tarStream, String layerName) throws IOException {
     touched.clear();
     try (TarArchiveInputStream tar = new TarArchiveInputStream(tarStream, "UTF-8")) {
       TarArchiveEntry e;
       while ((e = nextEntry(tar)) != null) {
         if (++entries > limits.maxEntries()) {
-          throw new LayerRejectedException(e.getName(), "the image has more than " + limits.maxEntries() + " entries");
+          throw new LayerRejectedException(
+              e.getName(), "the image has more than " + limits.maxEntries() + " entries");
         }
         applyEntry(e, tar);
       }
@@ -88,7 +98,8 @@ public final class LayerFlattener {
     try {
       return tar.getNextEntry();
     } catch (IOException | IllegalArgumentException e) {
-      throw new LayerRejectedException("(next header)", "the layer's tar headers are malformed: " + e.getMessage());
+      throw new LayerRejectedException(
+          "(next header)", "the layer's tar headers are malformed: " + e.getMessage());
     }
   }
 
@@ -125,7 +136,7 @@ public final class LayerFlattener {
         }
         case REGULAR -> writeFile(e, data, host, m);
         case SYMLINK -> symlink(e, host);
-        default -> { } // devices and FIFOs: metadata only, made by the ownership pass
+        default -> {} // devices and FIFOs: metadata only, made by the ownership pass
       }
     }
     if (e.getExtraPaxHeaders().keySet().stream().anyMatch(k -> k.startsWith("SCHILY.xattr."))) {
@@ -137,10 +148,13 @@ public final class LayerFlattener {
 
   private static FileType typeOf(TarArchiveEntry e) {
     byte flag = e.getLinkFlag();
-    boolean known = flag == TarConstants.LF_OLDNORM || (flag >= TarConstants.LF_NORMAL && flag <= TarConstants.LF_CONTIG)
-        || flag == TarConstants.LF_GNUTYPE_SPARSE;
+    boolean known =
+        flag == TarConstants.LF_OLDNORM
+            || (flag >= TarConstants.LF_NORMAL && flag <= TarConstants.LF_CONTIG)
+            || flag == TarConstants.LF_GNUTYPE_SPARSE;
     if (!known) {
-      throw new LayerRejectedException(e.getName(), "tar entry type '" + (char) flag + "' is not supported");
+      throw new LayerRejectedException(
+          e.getName(), "tar entry type '" + (char) flag + "' is not supported");
     }
     if (e.isDirectory()) {
       return FileType.DIRECTORY;
@@ -155,16 +169,21 @@ public final class LayerFlattener {
     } else if (e.isFile() || e.isLink()) {
       return FileType.REGULAR;
     }
-    throw new LayerRejectedException(e.getName(), "tar entry type '" + (char) e.getLinkFlag() + "' is not supported");
+    throw new LayerRejectedException(
+        e.getName(), "tar entry type '" + (char) e.getLinkFlag() + "' is not supported");
   }
 
   private static EntryMeta headerMeta(TarArchiveEntry e, FileType type) {
     long uid = e.getLongUserId();
     long gid = e.getLongGroupId();
     if (uid < 0 || uid > 0xFFFF_FFFEL || gid < 0 || gid > 0xFFFF_FFFEL) {
-      throw new LayerRejectedException(e.getName(), "owner " + uid + ":" + gid + " is out of range");
+      throw new LayerRejectedException(
+          e.getName(), "owner " + uid + ":" + gid + " is out of range");
     }
-    long mtime = e.getLastModifiedTime() == null ? 0 : Math.max(0, e.getLastModifiedTime().toMillis() / 1000);
+    long mtime =
+        e.getLastModifiedTime() == null
+            ? 0
+            : Math.max(0, e.getLastModifiedTime().toMillis() / 1000);
     return new EntryMeta(type, uid, gid, e.getMode(), mtime, e.getDevMajor(), e.getDevMinor());
   }
 
@@ -179,13 +198,16 @@ public final class LayerFlattener {
     }
   }
 
-  private void writeFile(TarArchiveEntry e, InputStream data, Path host, EntryMeta m) throws IOException {
+  private void writeFile(TarArchiveEntry e, InputStream data, Path host, EntryMeta m)
+      throws IOException {
     long size = e.getRealSize();
     if (size > limits.maxEntryBytes()) {
-      throw new LayerRejectedException(e.getName(), "the file is " + size + " bytes; the limit is " + limits.maxEntryBytes());
+      throw new LayerRejectedException(
+          e.getName(), "the file is " + size + " bytes; the limit is " + limits.maxEntryBytes());
     }
     if (contentBytes + size > limits.maxTotalBytes()) {
-      throw new LayerRejectedException(e.getName(), "the image's files pass the limit of " + limits.maxTotalBytes() + " bytes");
+      throw new LayerRejectedException(
+          e.getName(), "the image's files pass the limit of " + limits.maxTotalBytes() + " bytes");
     }
     tree.writeFile(host, data, size, n -> n > size);
     contentBytes += size;
@@ -196,9 +218,11 @@ public final class LayerFlattener {
   private void symlink(TarArchiveEntry e, Path host) {
     String target = e.getLinkName();
     if (target.isEmpty() || target.indexOf('\0') >= 0 || target.length() > 4095) {
-      throw new LayerRejectedException(e.getName(), "the symlink target is empty, too long or holds a NUL");
+      throw new LayerRejectedException(
+          e.getName(), "the symlink target is empty, too long or holds a NUL");
     }
-    // Stored verbatim and never followed here; a later entry through it is resolved inside the root.
+    // Stored verbatim and never followed here; a later entry through it is resolved inside the
+    // root.
     tree.symlink(host, target);
   }
 
@@ -207,13 +231,17 @@ public final class LayerFlattener {
     if (t.isEmpty()) {
       throw new LayerRejectedException(e.getName(), "a hard link to the image root is not allowed");
     }
-    String tParent = tree.resolveDirectory(e.getName(), t.subList(0, t.size() - 1), false, listener);
+    String tParent =
+        tree.resolveDirectory(e.getName(), t.subList(0, t.size() - 1), false, listener);
     String target = tParent == null ? null : StagingTree.child(tParent, t.getLast());
     BasicFileAttributes a = target == null ? null : StagingTree.lstat(tree.host(target));
     EntryMeta targetMeta = target == null ? null : meta.get(target);
     if (target == null || targetMeta == null) {
-      throw new LayerRejectedException(e.getName(), "hard link target \"" + LayerRejectedException.printable(e.getLinkName())
-          + "\" does not exist in the image");
+      throw new LayerRejectedException(
+          e.getName(),
+          "hard link target \""
+              + LayerRejectedException.printable(e.getLinkName())
+              + "\" does not exist in the image");
     }
     if (target.equals(rel)) {
       return targetMeta; // a link to itself changes nothing
@@ -337,7 +365,13 @@ public final class LayerFlattener {
         StagingTree.setMtime(tree.host(en.getKey()), en.getValue().mtime());
       }
     }
-    return new FlattenResult(tree.root(), Collections.unmodifiableNavigableMap(new TreeMap<>(meta)), contentBytes,
-        entries, xattrsDropped, stagingUid, stagingGid);
+    return new FlattenResult(
+        tree.root(),
+        Collections.unmodifiableNavigableMap(new TreeMap<>(meta)),
+        contentBytes,
+        entries,
+        xattrsDropped,
+        stagingUid,
+        stagingGid);
   }
 }

@@ -16,8 +16,8 @@ public final class LayerStreams {
 
   /**
    * Ceiling on the memory an xz header may ask for, in KiB: xz-java allocates the dictionary the
-   * file names up front, so without it a few bytes could demand gigabytes. {@code xz -9} uses
-   * 64 MiB. zstd-jni's default window limit (128 MiB) plays the same role for zstd.
+   * file names up front, so without it a few bytes could demand gigabytes. {@code xz -9} uses 64
+   * MiB. zstd-jni's default window limit (128 MiB) plays the same role for zstd.
    */
   static final int MAX_XZ_MEMORY_KIB = 128 * 1024;
 
@@ -25,17 +25,26 @@ public final class LayerStreams {
 
   private LayerStreams() {}
 
-  public enum Compression { NONE, GZIP, ZSTD, XZ }
+  public enum Compression {
+    NONE,
+    GZIP,
+    ZSTD,
+    XZ
+  }
 
   public static Compression detect(byte[] head, int n) {
     if (n >= 2 && (head[0] & 0xff) == 0x1f && (head[1] & 0xff) == 0x8b) {
       return Compression.GZIP;
     }
-    if (n >= 4 && (head[0] & 0xff) == 0x28 && (head[1] & 0xff) == 0xb5 && (head[2] & 0xff) == 0x2f
+    if (n >= 4
+        && (head[0] & 0xff) == 0x28
+        && (head[1] & 0xff) == 0xb5
+        && (head[2] & 0xff) == 0x2f
         && (head[3] & 0xff) == 0xfd) {
       return Compression.ZSTD;
     }
-    if (n >= XZ_MAGIC.length && java.util.Arrays.equals(head, 0, XZ_MAGIC.length, XZ_MAGIC, 0, XZ_MAGIC.length)) {
+    if (n >= XZ_MAGIC.length
+        && java.util.Arrays.equals(head, 0, XZ_MAGIC.length, XZ_MAGIC, 0, XZ_MAGIC.length)) {
       return Compression.XZ;
     }
     return Compression.NONE;

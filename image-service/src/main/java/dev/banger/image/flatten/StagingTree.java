@@ -24,9 +24,9 @@ import java.util.Set;
 import java.util.function.Predicate;
 
 /**
- * The host side of flattening: a directory that plays the guest's root. Every lookup walks it
- * one component at a time without following links on the host; a symlink met on the way is
- * followed the way the guest would, inside this root, so no entry can reach outside it.
+ * The host side of flattening: a directory that plays the guest's root. Every lookup walks it one
+ * component at a time without following links on the host; a symlink met on the way is followed the
+ * way the guest would, inside this root, so no entry can reach outside it.
  */
 final class StagingTree {
 
@@ -51,7 +51,9 @@ final class StagingTree {
     return rel.isEmpty() ? root : root.resolve(rel);
   }
 
-  /** Called for each directory {@link #resolveDirectory} creates, and asked which paths are special. */
+  /**
+   * Called for each directory {@link #resolveDirectory} creates, and asked which paths are special.
+   */
   interface Listener {
     void created(String rel);
 
@@ -59,11 +61,12 @@ final class StagingTree {
   }
 
   /**
-   * Resolves {@code components} as a directory path inside the root, following symlinks met on
-   * the way as a chroot would. Returns the real relative path, or null when a component is
-   * missing and {@code create} is false. With {@code create}, missing directories are made.
+   * Resolves {@code components} as a directory path inside the root, following symlinks met on the
+   * way as a chroot would. Returns the real relative path, or null when a component is missing and
+   * {@code create} is false. With {@code create}, missing directories are made.
    */
-  String resolveDirectory(String entry, List<String> components, boolean create, Listener listener) {
+  String resolveDirectory(
+      String entry, List<String> components, boolean create, Listener listener) {
     Deque<String> todo = new ArrayDeque<>(components);
     List<String> cur = new ArrayList<>();
     int hops = 0;
@@ -83,7 +86,8 @@ final class StagingTree {
       BasicFileAttributes a = lstat(host(rel));
       if (a == null) {
         if (listener.isSpecial(rel)) {
-          throw new LayerRejectedException(entry, "parent \"" + rel + "\" is a device node, not a directory");
+          throw new LayerRejectedException(
+              entry, "parent \"" + rel + "\" is a device node, not a directory");
         }
         if (!create) {
           return null;
@@ -133,7 +137,9 @@ final class StagingTree {
     }
   }
 
-  /** Removes whatever is at {@code rel}, a whole directory tree included; links are not followed. */
+  /**
+   * Removes whatever is at {@code rel}, a whole directory tree included; links are not followed.
+   */
   void remove(String rel) {
     try {
       DirectoryTrees.delete(host(rel));
@@ -146,9 +152,16 @@ final class StagingTree {
     try {
       Files.createDirectory(p);
       // Staged directories stay ours to write and traverse; the ownership pass sets the real mode.
-      Files.setPosixFilePermissions(p, EnumSet.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE,
-          PosixFilePermission.OWNER_EXECUTE, PosixFilePermission.GROUP_READ, PosixFilePermission.GROUP_EXECUTE,
-          PosixFilePermission.OTHERS_READ, PosixFilePermission.OTHERS_EXECUTE));
+      Files.setPosixFilePermissions(
+          p,
+          EnumSet.of(
+              PosixFilePermission.OWNER_READ,
+              PosixFilePermission.OWNER_WRITE,
+              PosixFilePermission.OWNER_EXECUTE,
+              PosixFilePermission.GROUP_READ,
+              PosixFilePermission.GROUP_EXECUTE,
+              PosixFilePermission.OTHERS_READ,
+              PosixFilePermission.OTHERS_EXECUTE));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -179,16 +192,20 @@ final class StagingTree {
   }
 
   /**
-   * Writes exactly {@code size} bytes from {@code in} into a new file, leaving all-zero blocks
-   * as holes. {@code CREATE_NEW} refuses to open anything already there, a planted symlink
-   * included; the caller has removed what the entry replaces.
+   * Writes exactly {@code size} bytes from {@code in} into a new file, leaving all-zero blocks as
+   * holes. {@code CREATE_NEW} refuses to open anything already there, a planted symlink included;
+   * the caller has removed what the entry replaces.
    *
    * @param tooBig called with the byte count when the stream turns out longer than allowed
    */
   long writeFile(Path p, InputStream in, long size, Predicate<Long> tooBig) throws IOException {
     long written = 0;
-    try (FileChannel ch = FileChannel.open(p, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
-        LinkOption.NOFOLLOW_LINKS)) {
+    try (FileChannel ch =
+        FileChannel.open(
+            p,
+            StandardOpenOption.CREATE_NEW,
+            StandardOpenOption.WRITE,
+            LinkOption.NOFOLLOW_LINKS)) {
       byte[] buf = new byte[16 * BLOCK];
       int n;
       while ((n = in.readNBytes(buf, 0, buf.length)) > 0) {
@@ -223,7 +240,8 @@ final class StagingTree {
 
   static void setMtime(Path p, long seconds) {
     try {
-      Files.getFileAttributeView(p, java.nio.file.attribute.BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
+      Files.getFileAttributeView(
+              p, java.nio.file.attribute.BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
           .setTimes(FileTime.fromMillis(seconds * 1000), null, null);
     } catch (IOException e) {
       throw new UncheckedIOException(e);

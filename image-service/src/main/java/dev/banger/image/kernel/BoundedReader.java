@@ -14,10 +14,10 @@ import java.nio.file.StandardOpenOption;
 import java.util.HexFormat;
 
 /**
- * Positional, bounds-checked reads from a kernel file. Every read states what it is reading,
- * so an offset from a hostile header that points past the end becomes a {@code TRUNCATED}
- * error naming the field instead of an exception from deep inside NIO. The size is taken once
- * when the file is opened and all checks are against it.
+ * Positional, bounds-checked reads from a kernel file. Every read states what it is reading, so an
+ * offset from a hostile header that points past the end becomes a {@code TRUNCATED} error naming
+ * the field instead of an exception from deep inside NIO. The size is taken once when the file is
+ * opened and all checks are against it.
  *
  * <p>Reads are little-endian: both the x86 boot protocol and ELF for x86-64 are.
  */
@@ -37,9 +37,9 @@ final class BoundedReader implements AutoCloseable {
   }
 
   /**
-   * Opens {@code file}, refusing anything that is not a regular file or is over
-   * {@code maxBytes}. Errors name {@code label}, which is {@code file} except when the
-   * extractor checks its own temp output on behalf of the user's bzImage.
+   * Opens {@code file}, refusing anything that is not a regular file or is over {@code maxBytes}.
+   * Errors name {@code label}, which is {@code file} except when the extractor checks its own temp
+   * output on behalf of the user's bzImage.
    */
   static BoundedReader open(Path file, Path label, long maxBytes) throws IOException {
     if (!Files.exists(file)) {
@@ -53,7 +53,9 @@ final class BoundedReader implements AutoCloseable {
     try {
       long size = channel.size();
       if (size > maxBytes) {
-        throw new KernelFormatException(label, Problem.TOO_LARGE,
+        throw new KernelFormatException(
+            label,
+            Problem.TOO_LARGE,
             "is " + size + " bytes, over the " + maxBytes + "-byte limit for kernel files");
       }
       return new BoundedReader(label, channel, size);
@@ -75,7 +77,9 @@ final class BoundedReader implements AutoCloseable {
     return new KernelFormatException(label, problem, detail);
   }
 
-  /** True when {@code [offset, offset + length)} lies inside the file; no overflow for u64 input. */
+  /**
+   * True when {@code [offset, offset + length)} lies inside the file; no overflow for u64 input.
+   */
   boolean contains(long offset, long length) {
     return offset >= 0 && length >= 0 && offset <= size && length <= size - offset;
   }
@@ -83,8 +87,16 @@ final class BoundedReader implements AutoCloseable {
   /** Fails with TRUNCATED unless {@code [offset, offset + length)} lies inside the file. */
   void require(long offset, long length, String what) throws KernelFormatException {
     if (!contains(offset, length)) {
-      throw fail(Problem.TRUNCATED, what + " at offset " + hex(offset) + " (" + Long.toUnsignedString(length)
-          + " bytes) extends past the end of the file (" + size + " bytes)");
+      throw fail(
+          Problem.TRUNCATED,
+          what
+              + " at offset "
+              + hex(offset)
+              + " ("
+              + Long.toUnsignedString(length)
+              + " bytes) extends past the end of the file ("
+              + size
+              + " bytes)");
     }
   }
 
@@ -136,7 +148,9 @@ final class BoundedReader implements AutoCloseable {
       int n = channel.read(buf, pos);
       if (n < 0) {
         // The file shrank after we took its size: report it like any other truncation.
-        throw fail(Problem.TRUNCATED, what + ": file ended early at " + pos + " bytes (did it change while read?)");
+        throw fail(
+            Problem.TRUNCATED,
+            what + ": file ended early at " + pos + " bytes (did it change while read?)");
       }
       pos += n;
     }

@@ -10,12 +10,12 @@ import java.util.Map;
 import java.util.OptionalLong;
 
 /**
- * What banger needs to know about an uncompressed kernel ({@code vmlinux}): that it is an
- * ELF64 x86-64 executable, where it starts, where it loads, and whether it has a PVH entry.
+ * What banger needs to know about an uncompressed kernel ({@code vmlinux}): that it is an ELF64
+ * x86-64 executable, where it starts, where it loads, and whether it has a PVH entry.
  *
- * <p>A PVH entry point (a {@code XEN_ELFNOTE_PHYS32_ENTRY} note, name "Xen", type 18) lets
- * QEMU and Firecracker jump straight into the kernel in 32-bit protected mode with no boot
- * loader emulation; it is why a vmlinux boots seconds faster than a bzImage under QEMU.
+ * <p>A PVH entry point (a {@code XEN_ELFNOTE_PHYS32_ENTRY} note, name "Xen", type 18) lets QEMU and
+ * Firecracker jump straight into the kernel in 32-bit protected mode with no boot loader emulation;
+ * it is why a vmlinux boots seconds faster than a bzImage under QEMU.
  *
  * @param elfClass always 64 (32-bit ELFs are refused)
  * @param machine {@code e_machine}, always 0x3E (x86-64)
@@ -25,31 +25,66 @@ import java.util.OptionalLong;
  * @param loadSegments the PT_LOAD program headers, in file order
  * @param pvhEntry the physical address in the Xen PVH note, if the kernel has one
  */
-public record ElfInfo(int elfClass, int machine, int type, long entry, int programHeaderCount,
-    List<LoadSegment> loadSegments, OptionalLong pvhEntry) {
+public record ElfInfo(
+    int elfClass,
+    int machine,
+    int type,
+    long entry,
+    int programHeaderCount,
+    List<LoadSegment> loadSegments,
+    OptionalLong pvhEntry) {
 
   static final int MACHINE_X86_64 = 0x3e;
   static final int TYPE_EXEC = 2;
   static final long PT_LOAD = 1;
   static final long PT_NOTE = 4;
+
   /** XEN_ELFNOTE_PHYS32_ENTRY from xen/include/public/elfnote.h. */
   static final long XEN_ELFNOTE_PHYS32_ENTRY = 18;
 
   private static final int EHDR64_SIZE = 64;
   private static final int PHDR64_SIZE = 56;
   private static final int NOTE_HEADER_SIZE = 12;
-  private static final Map<Integer, String> MACHINES = Map.of(0x03, "i386", 0x08, "MIPS", 0x14, "PowerPC",
-      0x15, "PowerPC64", 0x16, "s390", 0x28, "ARM", 0x3e, "x86-64", 0xb7, "AArch64", 0xf3, "RISC-V");
-  private static final Map<Integer, String> TYPES = Map.of(0, "none", 1, "relocatable object", 2, "executable",
-      3, "shared object / PIE", 4, "core dump");
+  private static final Map<Integer, String> MACHINES =
+      Map.of(
+          0x03,
+          "i386",
+          0x08,
+          "MIPS",
+          0x14,
+          "PowerPC",
+          0x15,
+          "PowerPC64",
+          0x16,
+          "s390",
+          0x28,
+          "ARM",
+          0x3e,
+          "x86-64",
+          0xb7,
+          "AArch64",
+          0xf3,
+          "RISC-V");
+  private static final Map<Integer, String> TYPES =
+      Map.of(
+          0,
+          "none",
+          1,
+          "relocatable object",
+          2,
+          "executable",
+          3,
+          "shared object / PIE",
+          4,
+          "core dump");
 
   /**
-   * One PT_LOAD program header. In a Linux x86-64 vmlinux the first one is the kernel text,
-   * linked at {@code __START_KERNEL_map} (0xffffffff80000000) plus its physical address; the
-   * per-CPU segment is the exception, with virtual address 0.
+   * One PT_LOAD program header. In a Linux x86-64 vmlinux the first one is the kernel text, linked
+   * at {@code __START_KERNEL_map} (0xffffffff80000000) plus its physical address; the per-CPU
+   * segment is the exception, with virtual address 0.
    */
-  public record LoadSegment(long fileOffset, long virtualAddress, long physicalAddress, long fileSize,
-      long memorySize) {}
+  public record LoadSegment(
+      long fileOffset, long virtualAddress, long physicalAddress, long fileSize, long memorySize) {}
 
   public ElfInfo {
     loadSegments = List.copyOf(loadSegments);
@@ -71,33 +106,47 @@ public record ElfInfo(int elfClass, int machine, int type, long entry, int progr
   }
 
   static boolean hasElfMagic(byte[] head) {
-    return head.length >= 4 && head[0] == 0x7f && head[1] == 'E' && head[2] == 'L' && head[3] == 'F';
+    return head.length >= 4
+        && head[0] == 0x7f
+        && head[1] == 'E'
+        && head[2] == 'L'
+        && head[3] == 'F';
   }
 
   static ElfInfo parse(BoundedReader r) throws IOException {
     if (r.size() < 16) {
-      throw r.fail(Problem.TRUNCATED, "is " + r.size() + " bytes, too small for an ELF identification header");
+      throw r.fail(
+          Problem.TRUNCATED,
+          "is " + r.size() + " bytes, too small for an ELF identification header");
     }
     byte[] ident = r.bytes(0, 16, "ELF identification");
     if (!hasElfMagic(ident)) {
-      throw r.fail(Problem.NOT_A_KERNEL, "does not start with the ELF magic 7f 45 4c 46 (found "
-          + BoundedReader.hexBytes(java.util.Arrays.copyOf(ident, 4)) + ")");
+      throw r.fail(
+          Problem.NOT_A_KERNEL,
+          "does not start with the ELF magic 7f 45 4c 46 (found "
+              + BoundedReader.hexBytes(java.util.Arrays.copyOf(ident, 4))
+              + ")");
     }
     int elfClass = ident[4];
     int data = ident[5];
     if (elfClass == 1) {
       String machine = r.contains(18, 2) ? " for " + machineName(r.u16(18, "e_machine")) : "";
-      throw r.fail(Problem.NOT_64_BIT, "is a 32-bit ELF" + machine + "; only 64-bit x86-64 kernels boot");
+      throw r.fail(
+          Problem.NOT_64_BIT, "is a 32-bit ELF" + machine + "; only 64-bit x86-64 kernels boot");
     }
     if (elfClass != 2) {
       throw r.fail(Problem.CORRUPT_HEADER, "has an invalid ELF class " + elfClass);
     }
     if (data != 1) {
-      throw r.fail(Problem.WRONG_ARCHITECTURE, "is a " + (data == 2 ? "big-endian" : "bad-endianness (" + data
-          + ")") + " ELF; x86-64 is little-endian");
+      throw r.fail(
+          Problem.WRONG_ARCHITECTURE,
+          "is a "
+              + (data == 2 ? "big-endian" : "bad-endianness (" + data + ")")
+              + " ELF; x86-64 is little-endian");
     }
     if (r.size() < EHDR64_SIZE) {
-      throw r.fail(Problem.TRUNCATED, "is " + r.size() + " bytes, too small for an ELF64 header (64)");
+      throw r.fail(
+          Problem.TRUNCATED, "is " + r.size() + " bytes, too small for an ELF64 header (64)");
     }
     ByteBuffer h = r.buffer(0, EHDR64_SIZE, "ELF64 header");
     int type = h.getShort(16) & 0xffff;
@@ -107,18 +156,23 @@ public record ElfInfo(int elfClass, int machine, int type, long entry, int progr
     int phentsize = h.getShort(54) & 0xffff;
     int phnum = h.getShort(56) & 0xffff;
     if (machine != MACHINE_X86_64) {
-      throw r.fail(Problem.WRONG_ARCHITECTURE, "is an ELF for " + machineName(machine) + ", not x86-64");
+      throw r.fail(
+          Problem.WRONG_ARCHITECTURE, "is an ELF for " + machineName(machine) + ", not x86-64");
     }
     if (type != TYPE_EXEC) {
-      throw r.fail(Problem.NOT_EXECUTABLE, "is an ELF " + TYPES.getOrDefault(type, "of type " + type)
-          + ", not an executable kernel image");
+      throw r.fail(
+          Problem.NOT_EXECUTABLE,
+          "is an ELF "
+              + TYPES.getOrDefault(type, "of type " + type)
+              + ", not an executable kernel image");
     }
     if (phnum == 0) {
       throw r.fail(Problem.CORRUPT_HEADER, "has no program headers, so there is nothing to load");
     }
     if (phentsize < PHDR64_SIZE) {
-      throw r.fail(Problem.CORRUPT_HEADER, "has program header entries of " + phentsize
-          + " bytes; ELF64 needs " + PHDR64_SIZE);
+      throw r.fail(
+          Problem.CORRUPT_HEADER,
+          "has program header entries of " + phentsize + " bytes; ELF64 needs " + PHDR64_SIZE);
     }
     // phnum < 2^16 and phentsize < 2^16, so the table length cannot overflow a long.
     r.require(phoff, (long) phnum * phentsize, "program header table (" + phnum + " entries)");
@@ -149,9 +203,9 @@ public record ElfInfo(int elfClass, int machine, int type, long entry, int progr
   }
 
   /**
-   * Walks the notes of one PT_NOTE segment (already bounds-checked). Each note is a 12-byte
-   * header, then the name and the descriptor, each padded to the segment's alignment. Only the
-   * header and a 4-byte name are ever read, so a huge {@code descsz} allocates nothing.
+   * Walks the notes of one PT_NOTE segment (already bounds-checked). Each note is a 12-byte header,
+   * then the name and the descriptor, each padded to the segment's alignment. Only the header and a
+   * 4-byte name are ever read, so a huge {@code descsz} allocates nothing.
    */
   private static OptionalLong findPvhEntry(BoundedReader r, long start, long length, int align)
       throws IOException {
@@ -166,10 +220,15 @@ public record ElfInfo(int elfClass, int machine, int type, long entry, int progr
       long desc = name + pad(namesz, align);
       long next = desc + pad(descsz, align);
       if (next > end) {
-        throw r.fail(Problem.CORRUPT_HEADER, "has an ELF note at " + BoundedReader.hex(pos)
-            + " that runs past the end of its PT_NOTE segment");
+        throw r.fail(
+            Problem.CORRUPT_HEADER,
+            "has an ELF note at "
+                + BoundedReader.hex(pos)
+                + " that runs past the end of its PT_NOTE segment");
       }
-      if (type == XEN_ELFNOTE_PHYS32_ENTRY && namesz == 4 && "Xen\0".equals(ascii(r.bytes(name, 4, "note name")))) {
+      if (type == XEN_ELFNOTE_PHYS32_ENTRY
+          && namesz == 4
+          && "Xen\0".equals(ascii(r.bytes(name, 4, "note name")))) {
         // Linux emits the address as .long on older kernels and as _ASM_PTR (.quad) on newer ones.
         if (descsz == 4) {
           return OptionalLong.of(r.u32(desc, "PVH entry"));
@@ -177,8 +236,9 @@ public record ElfInfo(int elfClass, int machine, int type, long entry, int progr
         if (descsz == 8) {
           return OptionalLong.of(r.u64(desc, "PVH entry"));
         }
-        throw r.fail(Problem.CORRUPT_HEADER, "has a Xen PHYS32_ENTRY note with a " + descsz
-            + "-byte descriptor; expected 4 or 8");
+        throw r.fail(
+            Problem.CORRUPT_HEADER,
+            "has a Xen PHYS32_ENTRY note with a " + descsz + "-byte descriptor; expected 4 or 8");
       }
       pos = next;
     }

@@ -5,9 +5,9 @@ import java.io.IOException;
 import java.nio.file.Path;
 
 /**
- * What a user-supplied kernel file is: an uncompressed ELF {@code vmlinux}, which every VMM
- * boots as it is, or an x86 {@code bzImage}, from which {@link VmlinuxExtractor} must take the
- * vmlinux first. Anything else is a {@link KernelFormatException} that says what is wrong.
+ * What a user-supplied kernel file is: an uncompressed ELF {@code vmlinux}, which every VMM boots
+ * as it is, or an x86 {@code bzImage}, from which {@link VmlinuxExtractor} must take the vmlinux
+ * first. Anything else is a {@link KernelFormatException} that says what is wrong.
  */
 public sealed interface KernelFile {
 
@@ -42,9 +42,14 @@ public sealed interface KernelFile {
       return new BzImage(file, BzImageHeader.parse(r));
     }
     if (r.size() < 0x206) {
-      throw r.fail(Problem.NOT_A_KERNEL, "is " + r.size() + " bytes: too small for a kernel, and not an ELF");
+      throw r.fail(
+          Problem.NOT_A_KERNEL,
+          "is " + r.size() + " bytes: too small for a kernel, and not an ELF");
     }
-    throw r.fail(Problem.NOT_A_KERNEL, "is neither an ELF vmlinux (magic 7f 45 4c 46) nor an x86 bzImage"
-        + " (\"HdrS\" at 0x202); it starts with " + BoundedReader.hexBytes(head));
+    throw r.fail(
+        Problem.NOT_A_KERNEL,
+        "is neither an ELF vmlinux (magic 7f 45 4c 46) nor an x86 bzImage"
+            + " (\"HdrS\" at 0x202); it starts with "
+            + BoundedReader.hexBytes(head));
   }
 }

@@ -4,9 +4,9 @@ import java.io.IOException;
 import java.nio.file.Path;
 
 /**
- * A file is not a kernel banger can use, with the file named and the reason spelled out, so
- * the message can go to the user as it is. Plain I/O failures (permission denied, disk full)
- * stay ordinary {@link IOException}s: this type means "the content is wrong".
+ * A file is not a kernel banger can use, with the file named and the reason spelled out, so the
+ * message can go to the user as it is. Plain I/O failures (permission denied, disk full) stay
+ * ordinary {@link IOException}s: this type means "the content is wrong".
  */
 public final class KernelFormatException extends IOException {
 

@@ -10,19 +10,22 @@ import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
- * A kernel's release ({@code uname -r}, e.g. {@code 6.1.0-56-amd64}): it names
- * {@code /lib/modules/<release>} on the host and in guests, so it is checked before it becomes a
- * path component. A bzImage states it in its setup header; a bare vmlinux only in its
- * {@code linux_banner} string ("Linux version 6.1.0-56-amd64 (…"), which {@link #fromVmlinux} finds.
+ * A kernel's release ({@code uname -r}, e.g. {@code 6.1.0-56-amd64}): it names {@code
+ * /lib/modules/<release>} on the host and in guests, so it is checked before it becomes a path
+ * component. A bzImage states it in its setup header; a bare vmlinux only in its {@code
+ * linux_banner} string ("Linux version 6.1.0-56-amd64 (…"), which {@link #fromVmlinux} finds.
  */
 public final class KernelRelease {
 
-  /** Starts with a digit, so never "." or ".."; no "/" and nothing a shell or debugfs would mind. */
+  /**
+   * Starts with a digit, so never "." or ".."; no "/" and nothing a shell or debugfs would mind.
+   */
   public static final Pattern PATTERN = Pattern.compile("[0-9][A-Za-z0-9._+~-]{0,127}");
 
   private static final byte[] BANNER = "Linux version ".getBytes(StandardCharsets.US_ASCII);
   private static final int CHUNK = 1 << 20;
   private static final int MAX_RELEASE = 128;
+
   /** Carried from one chunk to the next: a banner cut at the seam is whole in the next pass. */
   private static final int TAIL = BANNER.length + MAX_RELEASE + 2;
 

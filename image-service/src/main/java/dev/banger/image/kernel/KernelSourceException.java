@@ -3,15 +3,21 @@ package dev.banger.image.kernel;
 import java.io.IOException;
 
 /**
- * A path given for a kernel import that the service refuses or cannot read. The message names
- * the request field and the path (escaped) and is fit for the user as it is.
+ * A path given for a kernel import that the service refuses or cannot read. The message names the
+ * request field and the path (escaped) and is fit for the user as it is.
  */
 public final class KernelSourceException extends IOException {
 
   private static final long serialVersionUID = 1L;
 
-  /** Refused by a rule ({@code INVALID_ARGUMENT}), or unreadable by the service's user ({@code FAILED_PRECONDITION}). */
-  public enum Kind { REJECTED, UNREADABLE }
+  /**
+   * Refused by a rule ({@code INVALID_ARGUMENT}), or unreadable by the service's user ({@code
+   * FAILED_PRECONDITION}).
+   */
+  public enum Kind {
+    REJECTED,
+    UNREADABLE
+  }
 
   private final String field;
   private final Kind kind;
@@ -22,7 +28,10 @@ public final class KernelSourceException extends IOException {
     this.kind = kind;
   }
 
-  /** The request field the path came from: {@code kernel_path}, {@code initrd_path}, {@code modules_path}. */
+  /**
+   * The request field the path came from: {@code kernel_path}, {@code initrd_path}, {@code
+   * modules_path}.
+   */
   public String field() {
     return field;
   }

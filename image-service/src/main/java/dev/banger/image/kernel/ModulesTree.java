@@ -27,11 +27,11 @@ import java.util.function.BooleanSupplier;
 
 /**
  * A kernel's {@code lib/modules/<release>} directory, checked as a whole before a byte is copied
- * (docs/kernels.md, "Modules"): regular files, directories, and symlinks whose targets stay in
- * the tree; no devices, FIFOs or sockets; every name one debugfs can carry; at most
- * {@link Limits} entries and bytes; everything readable by every user ({@link SourceFiles}).
- * The top-level {@code build} and {@code source} links (to the host's kernel headers) mean
- * nothing in a guest and are skipped.
+ * (docs/kernels.md, "Modules"): regular files, directories, and symlinks whose targets stay in the
+ * tree; no devices, FIFOs or sockets; every name one debugfs can carry; at most {@link Limits}
+ * entries and bytes; everything readable by every user ({@link SourceFiles}). The top-level {@code
+ * build} and {@code source} links (to the host's kernel headers) mean nothing in a guest and are
+ * skipped.
  */
 public final class ModulesTree {
 
@@ -53,9 +53,18 @@ public final class ModulesTree {
     void copied(long bytesDone, long bytesTotal, int entriesDone, int entriesTotal);
   }
 
-  private enum Kind { DIRECTORY, FILE, SYMLINK }
+  private enum Kind {
+    DIRECTORY,
+    FILE,
+    SYMLINK
+  }
 
-  private record Entry(String rel, Kind kind, Set<PosixFilePermission> perms, long size, FileTime mtime,
+  private record Entry(
+      String rel,
+      Kind kind,
+      Set<PosixFilePermission> perms,
+      long size,
+      FileTime mtime,
       String target) {}
 
   private final SourceFiles files;
@@ -65,7 +74,12 @@ public final class ModulesTree {
   private final long totalBytes;
   private final Limits limits;
 
-  private ModulesTree(SourceFiles files, Located at, List<Entry> entries, List<String> skipped, long totalBytes,
+  private ModulesTree(
+      SourceFiles files,
+      Located at,
+      List<Entry> entries,
+      List<String> skipped,
+      long totalBytes,
       Limits limits) {
     this.files = files;
     this.limits = limits;
@@ -76,18 +90,24 @@ public final class ModulesTree {
   }
 
   /**
-   * Finds {@code lib/modules/<release>} from what the user gave: that directory, or
-   * {@code lib/modules} holding it. With no known release (a vmlinux without a banner), the
-   * directory's own name is the release.
+   * Finds {@code lib/modules/<release>} from what the user gave: that directory, or {@code
+   * lib/modules} holding it. With no known release (a vmlinux without a banner), the directory's
+   * own name is the release.
    */
-  public static Located locate(SourceFiles files, Path given, Optional<String> release) throws KernelSourceException {
+  public static Located locate(SourceFiles files, Path given, Optional<String> release)
+      throws KernelSourceException {
     Path real = files.resolve(FIELD, given);
     files.requireDirectory(FIELD, given, real);
     String name = real.getFileName() == null ? "/" : real.getFileName().toString();
     if (release.isEmpty()) {
       if (!KernelRelease.valid(name)) {
-        throw files.rejected(FIELD, given, "cannot name the modules' release: the kernel file states none, and the"
-            + " directory name " + Printable.quoted(name, 80) + " is not a kernel release (like 6.1.0-56-amd64)");
+        throw files.rejected(
+            FIELD,
+            given,
+            "cannot name the modules' release: the kernel file states none, and the"
+                + " directory name "
+                + Printable.quoted(name, 80)
+                + " is not a kernel release (like 6.1.0-56-amd64)");
       }
       return new Located(given, real, name);
     }
@@ -100,9 +120,17 @@ public final class ModulesTree {
       files.requireDirectory(FIELD, given.resolve(r), inside);
       return new Located(given.resolve(r), inside, r);
     }
-    throw files.rejected(FIELD, given, KernelRelease.valid(name)
-        ? "holds the modules of kernel " + name + ", but the kernel is " + r + "; give lib/modules/" + r
-        : "is neither lib/modules/" + r + " (the kernel's release) nor a directory holding it");
+    throw files.rejected(
+        FIELD,
+        given,
+        KernelRelease.valid(name)
+            ? "holds the modules of kernel "
+                + name
+                + ", but the kernel is "
+                + r
+                + "; give lib/modules/"
+                + r
+            : "is neither lib/modules/" + r + " (the kernel's release) nor a directory holding it");
   }
 
   /** Walks and checks the whole tree; nothing is copied. */
@@ -110,10 +138,14 @@ public final class ModulesTree {
     List<Entry> entries = new ArrayList<>();
     List<String> skipped = new ArrayList<>();
     long[] bytes = {0};
-    Files.walkFileTree(at.real(), EnumSet.noneOf(java.nio.file.FileVisitOption.class), Integer.MAX_VALUE,
+    Files.walkFileTree(
+        at.real(),
+        EnumSet.noneOf(java.nio.file.FileVisitOption.class),
+        Integer.MAX_VALUE,
         new FileVisitor<>() {
           @Override
-          public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
+          public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs)
+              throws IOException {
             String rel = rel(at.real(), dir);
             Path shown = shown(at, rel);
             files.requireDirectory(FIELD, shown, dir);
@@ -122,7 +154,8 @@ public final class ModulesTree {
           }
 
           @Override
-          public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+          public FileVisitResult visitFile(Path file, BasicFileAttributes attrs)
+              throws IOException {
             String rel = rel(at.real(), file);
             Path shown = shown(at, rel);
             PosixFileAttributes a = attrs(shown, file);
@@ -136,12 +169,17 @@ public final class ModulesTree {
               files.requireReadableByAll(FIELD, shown, a);
               bytes[0] += a.size();
               if (bytes[0] > limits.maxBytes()) {
-                throw files.rejected(FIELD, at.given(), "holds more than " + limits.maxBytes() + " bytes of files");
+                throw files.rejected(
+                    FIELD, at.given(), "holds more than " + limits.maxBytes() + " bytes of files");
               }
               add(rel, Kind.FILE, a, null);
             } else {
-              throw files.rejected(FIELD, shown, "is " + SourceFiles.typeName(a)
-                  + "; a modules tree may hold only files, directories and symlinks");
+              throw files.rejected(
+                  FIELD,
+                  shown,
+                  "is "
+                      + SourceFiles.typeName(a)
+                      + "; a modules tree may hold only files, directories and symlinks");
             }
             return FileVisitResult.CONTINUE;
           }
@@ -149,7 +187,8 @@ public final class ModulesTree {
           @Override
           public FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
             throw e instanceof java.nio.file.AccessDeniedException d
-                ? files.unreadable(FIELD, shown(at, rel(at.real(), file)), d) : e;
+                ? files.unreadable(FIELD, shown(at, rel(at.real(), file)), d)
+                : e;
           }
 
           @Override
@@ -164,34 +203,50 @@ public final class ModulesTree {
             return files.attributes(FIELD, shown, p);
           }
 
-          private void add(String rel, Kind kind, PosixFileAttributes a, String target) throws KernelSourceException {
+          private void add(String rel, Kind kind, PosixFileAttributes a, String target)
+              throws KernelSourceException {
             if (entries.size() >= limits.maxEntries()) {
-              throw files.rejected(FIELD, at.given(), "holds more than " + limits.maxEntries() + " entries");
+              throw files.rejected(
+                  FIELD, at.given(), "holds more than " + limits.maxEntries() + " entries");
             }
             if (!rel.isEmpty()) {
               try {
                 GuestPath.of("/lib/modules/" + at.release() + "/" + rel);
               } catch (Ext4Exception e) {
-                throw files.rejected(FIELD, shown(at, rel), "has a name the rootfs builder cannot carry: " + e.getMessage());
+                throw files.rejected(
+                    FIELD,
+                    shown(at, rel),
+                    "has a name the rootfs builder cannot carry: " + e.getMessage());
               }
             }
-            entries.add(new Entry(rel, kind, a.permissions(), kind == Kind.FILE ? a.size() : 0, a.lastModifiedTime(),
-                target));
+            entries.add(
+                new Entry(
+                    rel,
+                    kind,
+                    a.permissions(),
+                    kind == Kind.FILE ? a.size() : 0,
+                    a.lastModifiedTime(),
+                    target));
           }
         });
     return new ModulesTree(files, at, List.copyOf(entries), List.copyOf(skipped), bytes[0], limits);
   }
 
   /**
-   * A link's target, refused when it is absolute or, followed inside the tree (through any
-   * links it meets there), climbs out of it. It is copied verbatim, never followed on the host.
+   * A link's target, refused when it is absolute or, followed inside the tree (through any links it
+   * meets there), climbs out of it. It is copied verbatim, never followed on the host.
    */
-  private static String checkedTarget(SourceFiles files, Located at, String rel, Path link) throws IOException {
+  private static String checkedTarget(SourceFiles files, Located at, String rel, Path link)
+      throws IOException {
     String target = Files.readSymbolicLink(link).toString();
     Path shown = shown(at, rel);
     if (target.isEmpty() || target.startsWith("/")) {
-      throw files.rejected(FIELD, shown, "is a symlink to " + Printable.quoted(target, 120)
-          + "; only relative links that stay inside the modules tree are copied");
+      throw files.rejected(
+          FIELD,
+          shown,
+          "is a symlink to "
+              + Printable.quoted(target, 120)
+              + "; only relative links that stay inside the modules tree are copied");
     }
     Deque<String> path = new ArrayDeque<>(components(parent(rel)));
     Deque<String> todo = new ArrayDeque<>(components(target));
@@ -200,8 +255,12 @@ public final class ModulesTree {
       String c = todo.pollFirst();
       if (c.equals("..")) {
         if (path.isEmpty()) {
-          throw files.rejected(FIELD, shown, "is a symlink to " + Printable.quoted(target, 120)
-              + ", which leaves the modules tree");
+          throw files.rejected(
+              FIELD,
+              shown,
+              "is a symlink to "
+                  + Printable.quoted(target, 120)
+                  + ", which leaves the modules tree");
         }
         path.removeLast();
         continue;
@@ -211,8 +270,14 @@ public final class ModulesTree {
       if (Files.isSymbolicLink(here)) {
         String next = Files.readSymbolicLink(here).toString();
         if (++links > MAX_LINKS || next.startsWith("/")) {
-          throw files.rejected(FIELD, shown, "is a symlink to " + Printable.quoted(target, 120)
-              + ", which leaves the modules tree (through " + Printable.quoted(String.join("/", path), 120) + ")");
+          throw files.rejected(
+              FIELD,
+              shown,
+              "is a symlink to "
+                  + Printable.quoted(target, 120)
+                  + ", which leaves the modules tree (through "
+                  + Printable.quoted(String.join("/", path), 120)
+                  + ")");
         }
         path.removeLast();
         List<String> more = components(next);
@@ -242,8 +307,8 @@ public final class ModulesTree {
   }
 
   /**
-   * Copies the checked tree to {@code dst}, which must not exist. Directories keep their mode
-   * plus {@code u+rwx}, so the service can always remove its copy; files and links are as found.
+   * Copies the checked tree to {@code dst}, which must not exist. Directories keep their mode plus
+   * {@code u+rwx}, so the service can always remove its copy; files and links are as found.
    */
   public void copyTo(Path dst, Progress progress, BooleanSupplier cancelled) throws IOException {
     long done = 0;
@@ -255,12 +320,20 @@ public final class ModulesTree {
       }
       Path to = e.rel().isEmpty() ? dst : dst.resolve(e.rel());
       switch (e.kind()) {
-        case DIRECTORY -> Files.createDirectory(to, PosixFilePermissions.asFileAttribute(
-            PosixFilePermissions.fromString("rwx------")));
+        case DIRECTORY ->
+            Files.createDirectory(
+                to,
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         case SYMLINK -> Files.createSymbolicLink(to, Path.of(e.target()));
         case FILE -> {
-          done += files.copyFile(FIELD, shown(at, e.rel()), at.real().resolve(e.rel()), to, limits.maxBytes() - done,
-              cancelled);
+          done +=
+              files.copyFile(
+                  FIELD,
+                  shown(at, e.rel()),
+                  at.real().resolve(e.rel()),
+                  to,
+                  limits.maxBytes() - done,
+                  cancelled);
           Files.setPosixFilePermissions(to, e.perms());
           Files.setLastModifiedTime(to, e.mtime());
         }
@@ -277,8 +350,11 @@ public final class ModulesTree {
         Path to = e.rel().isEmpty() ? dst : dst.resolve(e.rel());
         Set<PosixFilePermission> perms = EnumSet.noneOf(PosixFilePermission.class);
         perms.addAll(e.perms());
-        perms.addAll(List.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE,
-            PosixFilePermission.OWNER_EXECUTE));
+        perms.addAll(
+            List.of(
+                PosixFilePermission.OWNER_READ,
+                PosixFilePermission.OWNER_WRITE,
+                PosixFilePermission.OWNER_EXECUTE));
         Files.setPosixFilePermissions(to, perms);
         Files.setLastModifiedTime(to, e.mtime());
       }

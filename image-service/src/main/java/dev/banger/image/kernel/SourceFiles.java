@@ -23,11 +23,11 @@ import java.util.function.BooleanSupplier;
  * Reads the files a user names for a kernel import, treating every path as hostile.
  *
  * <p>The service runs as its own unprivileged user, so the kernel enforces what it may read; an
- * {@code EACCES} becomes "cannot read … as user banger-image". But what it copies lands in
- * {@code kernels/}, which every local user can read, so the service must not be a way to read
- * what only its own user can (its database, its registry credentials). Hence two rules on top:
- * nothing under banger's own state directories, and only files every user may read ({@code o+r};
- * directories {@code o+rx}). Symlinks are resolved and the rules apply to where they lead.
+ * {@code EACCES} becomes "cannot read … as user banger-image". But what it copies lands in {@code
+ * kernels/}, which every local user can read, so the service must not be a way to read what only
+ * its own user can (its database, its registry credentials). Hence two rules on top: nothing under
+ * banger's own state directories, and only files every user may read ({@code o+r}; directories
+ * {@code o+rx}). Symlinks are resolved and the rules apply to where they lead.
  *
  * <p>Files are opened with {@code O_NOFOLLOW} on the resolved path and its inode is compared before
  * and after the open. Java has no {@code fstat}, so a user racing renames in a directory they own
@@ -42,14 +42,17 @@ public final class SourceFiles {
 
   /**
    * @param ownState banger's state directories (real paths), never read from
-   * @param user     the service's user name, for messages
+   * @param user the service's user name, for messages
    */
   public SourceFiles(List<Path> ownState, String user) {
     this.ownState = List.copyOf(ownState);
     this.user = user;
   }
 
-  /** The real path of {@code given} (symlinks resolved), refused when missing or inside banger's state. */
+  /**
+   * The real path of {@code given} (symlinks resolved), refused when missing or inside banger's
+   * state.
+   */
   public Path resolve(String field, Path given) throws KernelSourceException {
     Path real;
     try {
@@ -63,14 +66,21 @@ public final class SourceFiles {
     }
     for (Path root : ownState) {
       if (real.startsWith(root)) {
-        throw rejected(field, given, "is inside banger's own state directory " + root + "; import a copy from elsewhere");
+        throw rejected(
+            field,
+            given,
+            "is inside banger's own state directory " + root + "; import a copy from elsewhere");
       }
     }
     return real;
   }
 
-  /** Attributes of {@code real} itself (never following a symlink), read errors named for {@code given}. */
-  public PosixFileAttributes attributes(String field, Path given, Path real) throws KernelSourceException {
+  /**
+   * Attributes of {@code real} itself (never following a symlink), read errors named for {@code
+   * given}.
+   */
+  public PosixFileAttributes attributes(String field, Path given, Path real)
+      throws KernelSourceException {
     try {
       return Files.readAttributes(real, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
     } catch (NoSuchFileException e) {
@@ -95,18 +105,20 @@ public final class SourceFiles {
   }
 
   /** Checks a file's mode has {@code o+r}. */
-  public void requireReadableByAll(String field, Path given, PosixFileAttributes a) throws KernelSourceException {
+  public void requireReadableByAll(String field, Path given, PosixFileAttributes a)
+      throws KernelSourceException {
     if (!a.permissions().contains(PosixFilePermission.OTHERS_READ)) {
       throw notPublic(field, given, a);
     }
   }
 
   /**
-   * Copies the regular file {@code real} to {@code dst} (created, then made 0644), at most
-   * {@code maxBytes}, in-kernel ({@code copy_file_range}/{@code sendfile} through
-   * {@link FileChannel#transferTo}); returns the bytes copied.
+   * Copies the regular file {@code real} to {@code dst} (created, then made 0644), at most {@code
+   * maxBytes}, in-kernel ({@code copy_file_range}/{@code sendfile} through {@link
+   * FileChannel#transferTo}); returns the bytes copied.
    */
-  public long copyFile(String field, Path given, Path real, Path dst, long maxBytes, BooleanSupplier cancelled)
+  public long copyFile(
+      String field, Path given, Path real, Path dst, long maxBytes, BooleanSupplier cancelled)
       throws IOException {
     PosixFileAttributes before = attributes(field, given, real);
     if (!before.isRegularFile()) {
@@ -116,7 +128,8 @@ public final class SourceFiles {
     if (before.size() > maxBytes) {
       throw rejected(field, given, "is " + before.size() + " bytes, over the limit of " + maxBytes);
     }
-    try (FileChannel in = FileChannel.open(real, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+    try (FileChannel in =
+        FileChannel.open(real, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
       if (!Objects.equals(before.fileKey(), attributes(field, given, real).fileKey())) {
         throw rejected(field, given, "was replaced while being opened; try again");
       }
@@ -124,7 +137,8 @@ public final class SourceFiles {
       if (size > maxBytes) {
         throw rejected(field, given, "is " + size + " bytes, over the limit of " + maxBytes);
       }
-      try (FileChannel out = FileChannel.open(dst, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+      try (FileChannel out =
+          FileChannel.open(dst, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
         long done = 0;
         while (done < size) {
           if (cancelled.getAsBoolean()) {
@@ -157,15 +171,33 @@ public final class SourceFiles {
   }
 
   KernelSourceException unreadable(String field, Path given, AccessDeniedException e) {
-    String which = e.getFile() == null || Path.of(e.getFile()).equals(given) ? "" : " (at " + quoted(Path.of(e.getFile())) + ")";
-    return new KernelSourceException(field, Kind.UNREADABLE, "cannot read " + field + " " + quoted(given) + which
-        + " as user " + user + ", the service's user: permission denied; make it readable by that user");
+    String which =
+        e.getFile() == null || Path.of(e.getFile()).equals(given)
+            ? ""
+            : " (at " + quoted(Path.of(e.getFile())) + ")";
+    return new KernelSourceException(
+        field,
+        Kind.UNREADABLE,
+        "cannot read "
+            + field
+            + " "
+            + quoted(given)
+            + which
+            + " as user "
+            + user
+            + ", the service's user: permission denied; make it readable by that user");
   }
 
   private KernelSourceException notPublic(String field, Path given, PosixFileAttributes a) {
-    return rejected(field, given, "is not readable by every user (mode "
-        + PosixFilePermissions.toString(a.permissions()) + "); kernels are published world-readable, so banger"
-        + " imports only what any local user could read (chmod o+r" + (a.isDirectory() ? "x" : "") + " it, or import a copy)");
+    return rejected(
+        field,
+        given,
+        "is not readable by every user (mode "
+            + PosixFilePermissions.toString(a.permissions())
+            + "); kernels are published world-readable, so banger"
+            + " imports only what any local user could read (chmod o+r"
+            + (a.isDirectory() ? "x" : "")
+            + " it, or import a copy)");
   }
 
   static String typeName(PosixFileAttributes a) {
@@ -184,6 +216,8 @@ public final class SourceFiles {
   }
 
   private static String reason(IOException e) {
-    return e instanceof FileSystemException f && f.getReason() != null ? f.getReason() : e.getClass().getSimpleName();
+    return e instanceof FileSystemException f && f.getReason() != null
+        ? f.getReason()
+        : e.getClass().getSimpleName();
   }
 }

@@ -5,10 +5,10 @@ import java.io.IOException;
 
 /**
  * Finds where the first zstd frame of a payload ends (RFC 8878 §3.1.1), by walking its block
- * headers. Needed because the kernel appends 4 bytes (the decompressed size) after the frame,
- * and zstd-jni's stream decoder treats any bytes after a frame as the start of another frame
- * and fails on them. Walking headers reads a few bytes per 128 KiB block and allocates nothing,
- * unlike loading the whole payload to ask the native library.
+ * headers. Needed because the kernel appends 4 bytes (the decompressed size) after the frame, and
+ * zstd-jni's stream decoder treats any bytes after a frame as the start of another frame and fails
+ * on them. Walking headers reads a few bytes per 128 KiB block and allocates nothing, unlike
+ * loading the whole payload to ask the native library.
  */
 final class ZstdFrame {
 
@@ -18,7 +18,10 @@ final class ZstdFrame {
 
   private ZstdFrame() {}
 
-  /** Length of the frame that starts at {@code start}, which lies inside {@code [start, start + room)}. */
+  /**
+   * Length of the frame that starts at {@code start}, which lies inside {@code [start, start +
+   * room)}.
+   */
   static long length(BoundedReader r, long start, long room) throws IOException {
     long end = start + room;
     long pos = start + MAGIC_SIZE;
@@ -31,9 +34,10 @@ final class ZstdFrame {
     if ((descriptor & 0x08) != 0) {
       throw corrupt(r, "zstd frame header has its reserved bit set");
     }
-    long headerRest = (singleSegment ? 0 : 1) // Window_Descriptor
-        + new int[] {0, 1, 2, 4}[dictIdFlag]
-        + new int[] {singleSegment ? 1 : 0, 2, 4, 8}[fcsFlag];
+    long headerRest =
+        (singleSegment ? 0 : 1) // Window_Descriptor
+            + new int[] {0, 1, 2, 4}[dictIdFlag]
+            + new int[] {singleSegment ? 1 : 0, 2, 4, 8}[fcsFlag];
     pos += headerRest;
     while (true) {
       if (end - pos < BLOCK_HEADER_SIZE) {
@@ -44,11 +48,15 @@ final class ZstdFrame {
       boolean last = (header & 1) != 0;
       int blockType = (header >>> 1) & 3;
       long blockSize = header >>> 3;
-      long contentSize = switch (blockType) {
-        case 0, 2 -> blockSize; // raw, compressed
-        case 1 -> 1; // RLE: one byte repeated blockSize times
-        default -> throw corrupt(r, "zstd block at payload offset " + (pos - start) + " has the reserved type 3");
-      };
+      long contentSize =
+          switch (blockType) {
+            case 0, 2 -> blockSize; // raw, compressed
+            case 1 -> 1; // RLE: one byte repeated blockSize times
+            default ->
+                throw corrupt(
+                    r,
+                    "zstd block at payload offset " + (pos - start) + " has the reserved type 3");
+          };
       pos += BLOCK_HEADER_SIZE + contentSize;
       if (pos > end) {
         throw corrupt(r, "zstd block runs past the end of the payload (payload truncated?)");

@@ -9,8 +9,8 @@ import java.util.Map;
 /**
  * One challenge from a {@code WWW-Authenticate} header (RFC 7235): a scheme and its parameters.
  * Registries send {@code Bearer realm="…",service="…",scope="…"} or {@code Basic realm="…"}; a
- * scope can hold commas ({@code repository:a:pull,push}) so values are read as quoted strings,
- * not split on commas.
+ * scope can hold commas ({@code repository:a:pull,push}) so values are read as quoted strings, not
+ * split on commas.
  *
  * @param scheme lowercase ({@code bearer}, {@code basic})
  * @param params parameter names lowercase, values unquoted

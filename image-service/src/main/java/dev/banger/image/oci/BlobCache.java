@@ -14,12 +14,12 @@ import java.util.concurrent.ExecutionException;
 
 /**
  * Blobs by digest under one directory: {@code blobs/<algorithm>/<hex>} is a finished, verified
- * blob; {@code <hex>.partial} is a download in progress or interrupted. A finished blob is
- * reused without touching the network.
+ * blob; {@code <hex>.partial} is a download in progress or interrupted. A finished blob is reused
+ * without touching the network.
  *
  * <p>Requests for the same digest within this process share one download: the first caller
- * downloads, later callers wait on its future. The cache assumes one process owns the
- * directory (image-service), so there is no cross-process lock.
+ * downloads, later callers wait on its future. The cache assumes one process owns the directory
+ * (image-service), so there is no cross-process lock.
  */
 public final class BlobCache {
 
@@ -59,7 +59,8 @@ public final class BlobCache {
    * @throws RegistryException DIGEST_MISMATCH (nothing published, partial deleted), NETWORK
    *     (partial kept for resume), CANCELLED (partial kept), or the source's own errors
    */
-  public Path fetch(Descriptor blob, BlobSource source, Progress progress) throws RegistryException {
+  public Path fetch(Descriptor blob, BlobSource source, Progress progress)
+      throws RegistryException {
     return fetch(blob, true, source, progress);
   }
 
@@ -68,11 +69,14 @@ public final class BlobCache {
    * digest only): the download stops with DIGEST_MISMATCH, and the partial file goes, once it
    * passes {@code maxBytes}. Progress reports a total of 0 (unknown) until the end.
    */
-  public Path fetchUpTo(Digest digest, long maxBytes, BlobSource source, Progress progress) throws RegistryException {
-    return fetch(new Descriptor("application/octet-stream", digest, maxBytes), false, source, progress);
+  public Path fetchUpTo(Digest digest, long maxBytes, BlobSource source, Progress progress)
+      throws RegistryException {
+    return fetch(
+        new Descriptor("application/octet-stream", digest, maxBytes), false, source, progress);
   }
 
-  private Path fetch(Descriptor blob, boolean exactSize, BlobSource source, Progress progress) throws RegistryException {
+  private Path fetch(Descriptor blob, boolean exactSize, BlobSource source, Progress progress)
+      throws RegistryException {
     Path target = path(blob.digest());
     while (true) {
       if (Files.isRegularFile(target)) {
@@ -94,7 +98,8 @@ public final class BlobCache {
         throw RegistryException.interrupted("waiting for " + blob.digest(), e);
       } catch (ExecutionException e) {
         if (!(e.getCause() instanceof RegistryException re)) {
-          throw new IllegalStateException("download of " + blob.digest() + " failed unexpectedly", e.getCause());
+          throw new IllegalStateException(
+              "download of " + blob.digest() + " failed unexpectedly", e.getCause());
         }
         // The other caller was cancelled, not us: try again (we may become the downloader).
         if (re.kind() != RegistryException.Kind.CANCELLED) {
@@ -112,8 +117,14 @@ public final class BlobCache {
     }
   }
 
-  private Path download(Descriptor blob, boolean exactSize, BlobSource source, Progress progress, Path target,
-      CompletableFuture<Path> mine) throws RegistryException {
+  private Path download(
+      Descriptor blob,
+      boolean exactSize,
+      BlobSource source,
+      Progress progress,
+      Path target,
+      CompletableFuture<Path> mine)
+      throws RegistryException {
     try {
       Files.createDirectories(target.getParent());
       new BlobDownload(blob, exactSize, source, partialPath(blob.digest()), target, progress).run();
@@ -126,8 +137,14 @@ public final class BlobCache {
       mine.completeExceptionally(e);
       throw e;
     } catch (IOException e) {
-      RegistryException re = new RegistryException(RegistryException.Kind.STORAGE,
-          "the blob cache cannot create " + target.getParent() + ": " + RegistryHttp.describe(e), e);
+      RegistryException re =
+          new RegistryException(
+              RegistryException.Kind.STORAGE,
+              "the blob cache cannot create "
+                  + target.getParent()
+                  + ": "
+                  + RegistryHttp.describe(e),
+              e);
       inFlight.remove(blob.digest(), mine);
       mine.completeExceptionally(re);
       throw re;
@@ -140,8 +157,8 @@ public final class BlobCache {
   }
 
   /**
-   * Deletes every finished blob not in {@code keep}, and every partial download not in
-   * progress right now. Files that are not named like blobs are left alone.
+   * Deletes every finished blob not in {@code keep}, and every partial download not in progress
+   * right now. Files that are not named like blobs are left alone.
    *
    * @return bytes freed and files (blobs and partial downloads) removed
    */
@@ -180,7 +197,9 @@ public final class BlobCache {
     boolean partial = name.endsWith(PARTIAL);
     Digest d;
     try {
-      d = new Digest(algorithm, partial ? name.substring(0, name.length() - PARTIAL.length()) : name);
+      d =
+          new Digest(
+              algorithm, partial ? name.substring(0, name.length() - PARTIAL.length()) : name);
     } catch (IllegalArgumentException e) {
       return -1;
     }

@@ -12,16 +12,16 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 
 /**
- * One blob download into {@code <hex>.partial}, published as {@code <hex>} by atomic rename
- * once its size and digest check out.
+ * One blob download into {@code <hex>.partial}, published as {@code <hex>} by atomic rename once
+ * its size and digest check out.
  *
- * <p>What is kept on failure is deliberate: a dropped connection or a cancel keeps the partial
- * file (the next attempt resumes it with a Range request, re-hashing the bytes already there);
- * wrong content (too many bytes, wrong digest) deletes it, since nothing in it can be trusted.
+ * <p>What is kept on failure is deliberate: a dropped connection or a cancel keeps the partial file
+ * (the next attempt resumes it with a Range request, re-hashing the bytes already there); wrong
+ * content (too many bytes, wrong digest) deletes it, since nothing in it can be trusted.
  *
- * <p>A blob of unknown size ({@code exactSize} false: a catalog bundle) takes the descriptor's
- * size as a ceiling instead: the download ends at the end of the body, and a body that stops
- * early is caught by the digest.
+ * <p>A blob of unknown size ({@code exactSize} false: a catalog bundle) takes the descriptor's size
+ * as a ceiling instead: the download ends at the end of the body, and a body that stops early is
+ * caught by the digest.
  */
 final class BlobDownload {
 
@@ -34,7 +34,12 @@ final class BlobDownload {
   private final Path target;
   private final BlobCache.Progress progress;
 
-  BlobDownload(Descriptor blob, boolean exactSize, BlobSource source, Path partial, Path target,
+  BlobDownload(
+      Descriptor blob,
+      boolean exactSize,
+      BlobSource source,
+      Path partial,
+      Path target,
       BlobCache.Progress progress) {
     this.blob = blob;
     this.exactSize = exactSize;
@@ -54,13 +59,21 @@ final class BlobDownload {
       receive();
     }
     if (exactSize && have < size) {
-      throw new RegistryException(RegistryException.Kind.NETWORK, "the download of " + what() + " ended after "
-          + have + " of " + size + " bytes; the next pull resumes it");
+      throw new RegistryException(
+          RegistryException.Kind.NETWORK,
+          "the download of "
+              + what()
+              + " ended after "
+              + have
+              + " of "
+              + size
+              + " bytes; the next pull resumes it");
     }
     Digest got = hasher.digest();
     if (!got.equals(blob.digest())) {
       deletePartial();
-      throw new RegistryException(RegistryException.Kind.DIGEST_MISMATCH,
+      throw new RegistryException(
+          RegistryException.Kind.DIGEST_MISMATCH,
           what() + " has the wrong content: expected " + blob.digest() + ", got " + got);
     }
     publish();
@@ -113,8 +126,12 @@ final class BlobDownload {
   private void copy(BlobSource.Body body) throws RegistryException {
     long size = blob.size();
     byte[] buf = new byte[CHUNK];
-    try (FileChannel out = FileChannel.open(partial, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-        StandardOpenOption.APPEND)) {
+    try (FileChannel out =
+        FileChannel.open(
+            partial,
+            StandardOpenOption.CREATE,
+            StandardOpenOption.WRITE,
+            StandardOpenOption.APPEND)) {
       while (true) {
         if (Thread.currentThread().isInterrupted()) {
           throw RegistryException.interrupted("the download of " + what(), null);
@@ -124,11 +141,22 @@ final class BlobDownload {
           // One byte past the size is enough to know the blob is too long; never read more.
           n = body.stream().read(buf, 0, (int) Math.min(buf.length, size + 1 - have));
         } catch (IOException e) {
-          if (Thread.currentThread().isInterrupted() || e.getCause() instanceof InterruptedException) {
+          if (Thread.currentThread().isInterrupted()
+              || e.getCause() instanceof InterruptedException) {
             throw RegistryException.interrupted("the download of " + what(), e);
           }
-          throw new RegistryException(RegistryException.Kind.NETWORK, "the download of " + what() + " broke after "
-              + have + " of " + size + " bytes (" + RegistryHttp.describe(e) + "); the next pull resumes it", e);
+          throw new RegistryException(
+              RegistryException.Kind.NETWORK,
+              "the download of "
+                  + what()
+                  + " broke after "
+                  + have
+                  + " of "
+                  + size
+                  + " bytes ("
+                  + RegistryHttp.describe(e)
+                  + "); the next pull resumes it",
+              e);
         }
         if (n < 0) {
           break;
@@ -136,9 +164,11 @@ final class BlobDownload {
         if (have + n > size) {
           out.close();
           deletePartial();
-          throw new RegistryException(RegistryException.Kind.DIGEST_MISMATCH, exactSize
-              ? what() + " is longer than the " + size + " bytes its descriptor says"
-              : what() + " is larger than the " + size + "-byte limit (image.max_total_bytes)");
+          throw new RegistryException(
+              RegistryException.Kind.DIGEST_MISMATCH,
+              exactSize
+                  ? what() + " is longer than the " + size + " bytes its descriptor says"
+                  : what() + " is larger than the " + size + "-byte limit (image.max_total_bytes)");
         }
         ByteBuffer chunk = ByteBuffer.wrap(buf, 0, n);
         while (chunk.hasRemaining()) {
@@ -161,7 +191,8 @@ final class BlobDownload {
       try {
         Files.move(partial, target, StandardCopyOption.ATOMIC_MOVE);
       } catch (AtomicMoveNotSupportedException e) {
-        throw storage("publishing " + target + " (the cache directory does not support atomic rename)", e);
+        throw storage(
+            "publishing " + target + " (the cache directory does not support atomic rename)", e);
       }
     } catch (IOException e) {
       throw storage("publishing " + target, e);
@@ -169,7 +200,8 @@ final class BlobDownload {
   }
 
   private void truncatePartial() throws RegistryException {
-    try (FileChannel c = FileChannel.open(partial, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+    try (FileChannel c =
+        FileChannel.open(partial, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
       c.truncate(0);
     } catch (IOException e) {
       throw storage("restarting " + partial, e);
@@ -194,7 +226,9 @@ final class BlobDownload {
   }
 
   private static RegistryException storage(String doing, IOException e) {
-    return new RegistryException(RegistryException.Kind.STORAGE, "the blob cache failed " + doing + ": "
-        + RegistryHttp.describe(e), e);
+    return new RegistryException(
+        RegistryException.Kind.STORAGE,
+        "the blob cache failed " + doing + ": " + RegistryHttp.describe(e),
+        e);
   }
 }

@@ -5,16 +5,16 @@ import java.io.IOException;
 import java.io.InputStream;
 
 /**
- * Where {@link BlobCache} gets bytes from: one repository of one registry. Kept as an interface
- * so the cache's resume and verification logic does not depend on HTTP.
+ * Where {@link BlobCache} gets bytes from: one repository of one registry. Kept as an interface so
+ * the cache's resume and verification logic does not depend on HTTP.
  */
 public interface BlobSource {
 
   /**
    * Opens a blob for reading from {@code offset} (0 for the whole blob).
    *
-   * @return the body and where it really starts: {@code offset}, or 0 when the server ignored
-   *     the range and sent everything
+   * @return the body and where it really starts: {@code offset}, or 0 when the server ignored the
+   *     range and sent everything
    */
   Body open(Descriptor blob, long offset) throws RegistryException;
 

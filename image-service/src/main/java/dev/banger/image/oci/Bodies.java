@@ -14,6 +14,7 @@ final class Bodies {
 
   /** The distribution spec lets registries refuse manifests over 4 MiB; we read no more either. */
   static final int MAX_MANIFEST = 4 << 20;
+
   static final int MAX_SMALL = 1 << 20;
   private static final int MAX_ERROR = 16 << 10;
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -45,8 +46,8 @@ final class Bodies {
   }
 
   /**
-   * The first {@code code: message} of a distribution error document, quoted for safety; empty
-   * when the body is not one. Consumes the body.
+   * The first {@code code: message} of a distribution error document, quoted for safety; empty when
+   * the body is not one. Consumes the body.
    */
   static String registryError(HttpResponse<InputStream> r) {
     try (InputStream in = r.body()) {

@@ -3,9 +3,9 @@ package dev.banger.image.oci;
 import java.util.Objects;
 
 /**
- * An OCI content descriptor: what a blob or manifest is, its digest and its exact size. The
- * size is part of the check: a download stops at {@code size} bytes, so a hostile registry
- * cannot stream forever.
+ * An OCI content descriptor: what a blob or manifest is, its digest and its exact size. The size is
+ * part of the check: a download stops at {@code size} bytes, so a hostile registry cannot stream
+ * forever.
  *
  * @param platform {@code os/arch[/variant]} for index entries, null elsewhere
  */

@@ -17,16 +17,25 @@ public record Digest(String algorithm, String hex) {
     Objects.requireNonNull(hex, "hex");
     int want = hexLength(algorithm);
     if (want < 0) {
-      throw new IllegalArgumentException("digest algorithm " + Texts.quote(algorithm) + " is not supported (sha256 or sha512)");
+      throw new IllegalArgumentException(
+          "digest algorithm " + Texts.quote(algorithm) + " is not supported (sha256 or sha512)");
     }
     if (hex.length() != want) {
       throw new IllegalArgumentException(
-          "a " + algorithm + " digest has " + want + " hex digits, got " + hex.length() + " in " + Texts.quote(hex));
+          "a "
+              + algorithm
+              + " digest has "
+              + want
+              + " hex digits, got "
+              + hex.length()
+              + " in "
+              + Texts.quote(hex));
     }
     for (int i = 0; i < hex.length(); i++) {
       char c = hex.charAt(i);
       if (!(c >= '0' && c <= '9' || c >= 'a' && c <= 'f')) {
-        throw new IllegalArgumentException("digest hex must be lowercase 0-9a-f, got " + Texts.quote(hex));
+        throw new IllegalArgumentException(
+            "digest hex must be lowercase 0-9a-f, got " + Texts.quote(hex));
       }
     }
   }
@@ -52,7 +61,8 @@ public record Digest(String algorithm, String hex) {
 
   public static Hasher newHasher(String algorithm) {
     if (hexLength(algorithm) < 0) {
-      throw new IllegalArgumentException("digest algorithm " + Texts.quote(algorithm) + " is not supported");
+      throw new IllegalArgumentException(
+          "digest algorithm " + Texts.quote(algorithm) + " is not supported");
     }
     return new Hasher(algorithm);
   }
@@ -81,8 +91,8 @@ public record Digest(String algorithm, String hex) {
   }
 
   /**
-   * Streams bytes into a digest and counts them, so a download can be checked for both content
-   * and size as it is written (and resumed: feed the bytes already on disk first).
+   * Streams bytes into a digest and counts them, so a download can be checked for both content and
+   * size as it is written (and resumed: feed the bytes already on disk first).
    */
   public static final class Hasher {
     private final String algorithm;

@@ -7,9 +7,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The parts of an image config a pull checks: the platform it was built for, and
- * {@code rootfs.diff_ids}, the digests of the layers uncompressed (what image-service verifies
- * each unpacked layer against).
+ * The parts of an image config a pull checks: the platform it was built for, and {@code
+ * rootfs.diff_ids}, the digests of the layers uncompressed (what image-service verifies each
+ * unpacked layer against).
  *
  * @param os null when the config does not say
  * @param architecture null when the config does not say
@@ -34,8 +34,10 @@ public record ImageConfig(String os, String architecture, String variant, List<D
     try {
       root = JSON.readTree(json);
     } catch (IOException e) {
-      throw new RegistryException(RegistryException.Kind.PROTOCOL, where + " is not valid JSON: "
-          + Texts.quote(RegistryHttp.describe(e)), e);
+      throw new RegistryException(
+          RegistryException.Kind.PROTOCOL,
+          where + " is not valid JSON: " + Texts.quote(RegistryHttp.describe(e)),
+          e);
     }
     if (root == null || !root.isObject()) {
       throw new RegistryException(RegistryException.Kind.PROTOCOL, where + " is not a JSON object");
@@ -45,10 +47,12 @@ public record ImageConfig(String os, String architecture, String variant, List<D
       try {
         diffIds.add(Digest.parse(d.asText("")));
       } catch (IllegalArgumentException e) {
-        throw new RegistryException(RegistryException.Kind.PROTOCOL, where + " has a bad diff_id: " + e.getMessage());
+        throw new RegistryException(
+            RegistryException.Kind.PROTOCOL, where + " has a bad diff_id: " + e.getMessage());
       }
     }
-    return new ImageConfig(text(root, "os"), text(root, "architecture"), text(root, "variant"), diffIds);
+    return new ImageConfig(
+        text(root, "os"), text(root, "architecture"), text(root, "variant"), diffIds);
   }
 
   private static String text(JsonNode root, String field) {

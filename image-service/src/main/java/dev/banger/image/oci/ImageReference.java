@@ -22,17 +22,23 @@ public record ImageReference(String registry, String repository, String tag, Dig
   public static final String DOCKER_HUB_API = "registry-1.docker.io";
   public static final String DOCKER_HUB = "docker.io";
 
-  /** The whole reference; docker's own limit on the name is 255, this leaves room for tag and digest. */
+  /**
+   * The whole reference; docker's own limit on the name is 255, this leaves room for tag and
+   * digest.
+   */
   private static final int MAX_REFERENCE = 512;
+
   private static final int MAX_NAME = 255;
-  private static final Pattern PATH_COMPONENT = Pattern.compile("[a-z0-9]+(?:(?:[._]|__|[-]*)[a-z0-9]+)*");
+  private static final Pattern PATH_COMPONENT =
+      Pattern.compile("[a-z0-9]+(?:(?:[._]|__|[-]*)[a-z0-9]+)*");
   private static final Pattern TAG = Pattern.compile("[\\w][\\w.-]{0,127}");
-  private static final Pattern DOMAIN_COMPONENT = Pattern.compile("[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]");
+  private static final Pattern DOMAIN_COMPONENT =
+      Pattern.compile("[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]");
   private static final Pattern IPV6 = Pattern.compile("[0-9a-fA-F:.]+");
 
   /**
-   * Checks the parts again when built directly (from a database row, say): the repository and
-   * tag go into URL paths, so they must never be anything the grammar does not allow.
+   * Checks the parts again when built directly (from a database row, say): the repository and tag
+   * go into URL paths, so they must never be anything the grammar does not allow.
    */
   public ImageReference {
     Objects.requireNonNull(registry, "registry");
@@ -46,7 +52,8 @@ public record ImageReference(String registry, String repository, String tag, Dig
     }
     validatePath(display, repository, registry);
     if (tag != null && !TAG.matcher(tag).matches()) {
-      throw bad(display, "tag " + Texts.quote(tag) + " must match [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}");
+      throw bad(
+          display, "tag " + Texts.quote(tag) + " must match [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}");
     }
   }
 
@@ -56,13 +63,18 @@ public record ImageReference(String registry, String repository, String tag, Dig
       throw new IllegalArgumentException("image reference is empty");
     }
     if (input.length() > MAX_REFERENCE) {
-      throw bad(input, "it is " + input.length() + " characters long (at most " + MAX_REFERENCE + ")");
+      throw bad(
+          input, "it is " + input.length() + " characters long (at most " + MAX_REFERENCE + ")");
     }
     for (int i = 0; i < input.length(); i++) {
       char c = input.charAt(i);
       if (c <= 0x20 || c >= 0x7f) {
-        throw bad(input, "it contains " + (c == ' ' ? "a space" : String.format("the character U+%04X", (int) c))
-            + " at position " + i);
+        throw bad(
+            input,
+            "it contains "
+                + (c == ' ' ? "a space" : String.format("the character U+%04X", (int) c))
+                + " at position "
+                + i);
       }
     }
     String rest = input;
@@ -83,7 +95,8 @@ public record ImageReference(String registry, String repository, String tag, Dig
       tag = rest.substring(colon + 1);
       rest = rest.substring(0, colon);
       if (!TAG.matcher(tag).matches()) {
-        throw bad(input, "tag " + Texts.quote(tag) + " must match [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}");
+        throw bad(
+            input, "tag " + Texts.quote(tag) + " must match [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}");
       }
     }
     String domain = null;
@@ -93,7 +106,10 @@ public record ImageReference(String registry, String repository, String tag, Dig
       String first = rest.substring(0, slash);
       // docker's rule: the first component is a host when it has a dot or port, is localhost,
       // or has uppercase letters (repository paths are lowercase, so it cannot be one).
-      if (first.contains(".") || first.contains(":") || first.equals("localhost") || !first.equals(first.toLowerCase())) {
+      if (first.contains(".")
+          || first.contains(":")
+          || first.equals("localhost")
+          || !first.equals(first.toLowerCase())) {
         domain = first;
         path = rest.substring(slash + 1);
       }
@@ -133,7 +149,10 @@ public record ImageReference(String registry, String repository, String tag, Dig
     return registry.equals(DOCKER_HUB_API) ? DOCKER_HUB : registry;
   }
 
-  /** {@code docker.io/library/debian:latest}, {@code host:5000/a/b@sha256:…}, or both tag and digest. */
+  /**
+   * {@code docker.io/library/debian:latest}, {@code host:5000/a/b@sha256:…}, or both tag and
+   * digest.
+   */
   public String canonical() {
     StringBuilder sb = new StringBuilder(displayRegistry()).append('/').append(repository);
     if (tag != null) {
@@ -161,7 +180,11 @@ public record ImageReference(String registry, String repository, String tag, Dig
     if (domain.startsWith("[")) {
       int close = domain.indexOf(']');
       if (close < 0) {
-        throw bad(input, "registry " + Texts.quote(domain) + " opens an IPv6 address with [ but never closes it");
+        throw bad(
+            input,
+            "registry "
+                + Texts.quote(domain)
+                + " opens an IPv6 address with [ but never closes it");
       }
       String v6 = domain.substring(1, close);
       if (!IPV6.matcher(v6).matches() || v6.chars().filter(c -> c == ':').count() < 2) {
@@ -217,8 +240,11 @@ public record ImageReference(String registry, String repository, String tag, Dig
         throw bad(input, "the repository " + Texts.quote(path) + " has an empty path component");
       }
       if (!PATH_COMPONENT.matcher(component).matches()) {
-        throw bad(input, "repository component " + Texts.quote(component)
-            + " must be lowercase letters and digits, separated by '.', '_', '__' or dashes");
+        throw bad(
+            input,
+            "repository component "
+                + Texts.quote(component)
+                + " must be lowercase letters and digits, separated by '.', '_', '__' or dashes");
       }
     }
     String displayHost = registry.equals(DOCKER_HUB_API) ? DOCKER_HUB : registry;
@@ -228,6 +254,7 @@ public record ImageReference(String registry, String repository, String tag, Dig
   }
 
   private static IllegalArgumentException bad(String input, String why) {
-    return new IllegalArgumentException("image reference " + Texts.quote(input) + " is invalid: " + why);
+    return new IllegalArgumentException(
+        "image reference " + Texts.quote(input) + " is invalid: " + why);
   }
 }

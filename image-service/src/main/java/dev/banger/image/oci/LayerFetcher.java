@@ -15,17 +15,17 @@ import java.util.function.BooleanSupplier;
  * Downloads an image's config and layers into a {@link BlobCache}, a few layers at a time on
  * virtual threads, reporting progress per layer.
  *
- * <p>Cancelling (the flag, or interrupting the calling thread) interrupts the downloads and
- * waits for them to stop, so when {@code fetch} returns nothing is still writing and only
- * {@code .partial} files are left; the next pull resumes them. The first failing layer cancels
- * the others the same way.
+ * <p>Cancelling (the flag, or interrupting the calling thread) interrupts the downloads and waits
+ * for them to stop, so when {@code fetch} returns nothing is still writing and only {@code
+ * .partial} files are left; the next pull resumes them. The first failing layer cancels the others
+ * the same way.
  */
 public final class LayerFetcher {
 
   /**
-   * Progress of one layer. Calls are serialised (never two at once), come at most every
-   * {@value #REPORT_INTERVAL_MS} ms per layer, and once more with {@code done == total} when the
-   * layer is complete (also for layers already cached).
+   * Progress of one layer. Calls are serialised (never two at once), come at most every {@value
+   * #REPORT_INTERVAL_MS} ms per layer, and once more with {@code done == total} when the layer is
+   * complete (also for layers already cached).
    *
    * @param index 0-based position of the layer in the manifest
    */
@@ -63,7 +63,8 @@ public final class LayerFetcher {
     this(cache, 3);
   }
 
-  public FetchedImage fetch(ResolvedImage image, BlobSource source, Listener listener) throws RegistryException {
+  public FetchedImage fetch(ResolvedImage image, BlobSource source, Listener listener)
+      throws RegistryException {
     return fetch(image, source, listener, () -> false);
   }
 
@@ -73,7 +74,8 @@ public final class LayerFetcher {
    * @param cancelled polled while waiting; when it turns true the downloads are interrupted
    * @throws RegistryException the first layer failure, or CANCELLED
    */
-  public FetchedImage fetch(ResolvedImage image, BlobSource source, Listener listener, BooleanSupplier cancelled)
+  public FetchedImage fetch(
+      ResolvedImage image, BlobSource source, Listener listener, BooleanSupplier cancelled)
       throws RegistryException {
     Path config = cache.fetch(image.config(), source, BlobCache.Progress.NONE);
     List<Descriptor> layers = image.layers();
@@ -86,20 +88,22 @@ public final class LayerFetcher {
       for (int i = 0; i < layers.size(); i++) {
         Descriptor layer = layers.get(i);
         Reporter reporter = new Reporter(listener, serial, i, layers.size(), layer);
-        futures.add(pool.submit(() -> {
-          try {
-            slots.acquire();
-            try {
-              Path p = cache.fetch(layer, source, reporter::bytes);
-              reporter.complete();
-              return p;
-            } finally {
-              slots.release();
-            }
-          } finally {
-            finished.release();
-          }
-        }));
+        futures.add(
+            pool.submit(
+                () -> {
+                  try {
+                    slots.acquire();
+                    try {
+                      Path p = cache.fetch(layer, source, reporter::bytes);
+                      reporter.complete();
+                      return p;
+                    } finally {
+                      slots.release();
+                    }
+                  } finally {
+                    finished.release();
+                  }
+                }));
       }
       return new FetchedImage(image, config, await(futures, finished, cancelled, image));
     } finally {
@@ -108,23 +112,30 @@ public final class LayerFetcher {
   }
 
   /**
-   * Waits for every layer, watching all of them: the first failure (in time, not in layer
-   * order) ends the wait, as does the cancel flag or an interrupt.
+   * Waits for every layer, watching all of them: the first failure (in time, not in layer order)
+   * ends the wait, as does the cancel flag or an interrupt.
    */
-  private static List<Path> await(List<Future<Path>> futures, Semaphore finished, BooleanSupplier cancelled,
-      ResolvedImage image) throws RegistryException {
+  private static List<Path> await(
+      List<Future<Path>> futures,
+      Semaphore finished,
+      BooleanSupplier cancelled,
+      ResolvedImage image)
+      throws RegistryException {
     while (true) {
       if (cancelled.getAsBoolean()) {
-        throw new RegistryException(RegistryException.Kind.CANCELLED, "the pull of " + image.ref() + " was cancelled");
+        throw new RegistryException(
+            RegistryException.Kind.CANCELLED, "the pull of " + image.ref() + " was cancelled");
       }
       boolean all = true;
       for (Future<Path> f : futures) {
         switch (f.state()) {
           case FAILED -> throw failure(f.exceptionNow(), image);
-          case CANCELLED -> throw new RegistryException(RegistryException.Kind.CANCELLED,
-              "the pull of " + image.ref() + " was cancelled");
+          case CANCELLED ->
+              throw new RegistryException(
+                  RegistryException.Kind.CANCELLED,
+                  "the pull of " + image.ref() + " was cancelled");
           case RUNNING -> all = false;
-          case SUCCESS -> { }
+          case SUCCESS -> {}
         }
       }
       if (all) {
@@ -143,14 +154,16 @@ public final class LayerFetcher {
       return new RegistryException(re.kind(), re.getMessage(), re);
     }
     if (c instanceof InterruptedException) {
-      return new RegistryException(RegistryException.Kind.CANCELLED, "the pull of " + image.ref() + " was cancelled", c);
+      return new RegistryException(
+          RegistryException.Kind.CANCELLED, "the pull of " + image.ref() + " was cancelled", c);
     }
-    throw new IllegalStateException("fetching a layer of " + image.ref() + " failed unexpectedly", c);
+    throw new IllegalStateException(
+        "fetching a layer of " + image.ref() + " failed unexpectedly", c);
   }
 
   /**
-   * Interrupts whatever still runs and waits for it, so no download writes after we return.
-   * Runs on success too, where it finds nothing left.
+   * Interrupts whatever still runs and waits for it, so no download writes after we return. Runs on
+   * success too, where it finds nothing left.
    */
   private static void stop(ExecutorService pool) {
     pool.shutdownNow();

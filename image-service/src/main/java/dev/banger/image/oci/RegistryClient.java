@@ -12,9 +12,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * An OCI distribution client on the JDK HttpClient: ping, manifests (resolved to linux/amd64)
- * and blobs. Thread-safe; one instance shares connections and cached tokens across pulls. Blobs
- * are opened here but stored and verified by {@link BlobCache}.
+ * An OCI distribution client on the JDK HttpClient: ping, manifests (resolved to linux/amd64) and
+ * blobs. Thread-safe; one instance shares connections and cached tokens across pulls. Blobs are
+ * opened here but stored and verified by {@link BlobCache}.
  */
 public final class RegistryClient implements AutoCloseable {
 
@@ -24,9 +24,10 @@ public final class RegistryClient implements AutoCloseable {
   private final RegistryHttp registryHttp;
 
   private RegistryClient(Builder b) {
-    HttpClient.Builder hb = HttpClient.newBuilder()
-        .followRedirects(HttpClient.Redirect.NEVER)
-        .connectTimeout(b.connectTimeout);
+    HttpClient.Builder hb =
+        HttpClient.newBuilder()
+            .followRedirects(HttpClient.Redirect.NEVER)
+            .connectTimeout(b.connectTimeout);
     if (b.proxySelector != null) {
       hb.proxy(b.proxySelector);
     }
@@ -39,12 +40,16 @@ public final class RegistryClient implements AutoCloseable {
   }
 
   /**
-   * Checks that {@code registry} speaks the distribution API: {@code GET /v2/} answering 200,
-   * or 401 (alive, wants authentication, which the real requests will do per scope).
+   * Checks that {@code registry} speaks the distribution API: {@code GET /v2/} answering 200, or
+   * 401 (alive, wants authentication, which the real requests will do per scope).
    */
   public void ping(String registry) throws RegistryException {
-    HttpResponse<InputStream> r = registryHttp.exchange(
-        registryHttp.policy().registryBase(registry).resolve("/v2/"), Map.of(), null, "the API root");
+    HttpResponse<InputStream> r =
+        registryHttp.exchange(
+            registryHttp.policy().registryBase(registry).resolve("/v2/"),
+            Map.of(),
+            null,
+            "the API root");
     int s = r.statusCode();
     if (s == 200 || s == 401) {
       Bodies.discard(r);
@@ -59,8 +64,13 @@ public final class RegistryClient implements AutoCloseable {
    */
   public Manifests.Fetched fetchManifest(ImageReference ref) throws RegistryException {
     String what = "manifest " + ref.canonical();
-    HttpResponse<InputStream> r = registryHttp.call(ref.registry(), "/v2/" + ref.repository() + "/manifests/"
-        + ref.reference(), scope(ref), Map.of("Accept", String.join(", ", MediaTypes.MANIFEST_ACCEPT)), what);
+    HttpResponse<InputStream> r =
+        registryHttp.call(
+            ref.registry(),
+            "/v2/" + ref.repository() + "/manifests/" + ref.reference(),
+            scope(ref),
+            Map.of("Accept", String.join(", ", MediaTypes.MANIFEST_ACCEPT)),
+            what);
     if (r.statusCode() != 200) {
       throw registryHttp.failure(r, what);
     }
@@ -68,28 +78,39 @@ public final class RegistryClient implements AutoCloseable {
     try {
       bytes = Bodies.read(r, Bodies.MAX_MANIFEST);
     } catch (Bodies.TooLarge e) {
-      throw new RegistryException(RegistryException.Kind.PROTOCOL, what + " is larger than 4 MiB; refusing it", e);
+      throw new RegistryException(
+          RegistryException.Kind.PROTOCOL, what + " is larger than 4 MiB; refusing it", e);
     } catch (IOException e) {
-      throw new RegistryException(RegistryException.Kind.NETWORK,
-          "reading " + what + " failed: " + RegistryHttp.describe(e), e);
+      throw new RegistryException(
+          RegistryException.Kind.NETWORK,
+          "reading " + what + " failed: " + RegistryHttp.describe(e),
+          e);
     }
-    Digest digest = verify(ref, bytes, r.headers().firstValue("Docker-Content-Digest").orElse(null), what);
-    String mediaType = Manifests.mediaType(r.headers().firstValue("Content-Type").orElse(null), bytes, what);
+    Digest digest =
+        verify(ref, bytes, r.headers().firstValue("Docker-Content-Digest").orElse(null), what);
+    String mediaType =
+        Manifests.mediaType(r.headers().firstValue("Content-Type").orElse(null), bytes, what);
     if (MediaTypes.isSchema1(mediaType)) {
-      throw new RegistryException(RegistryException.Kind.UNSUPPORTED,
-          what + " is a Docker schema 1 manifest, which banger does not support; rebuild or re-push the image");
+      throw new RegistryException(
+          RegistryException.Kind.UNSUPPORTED,
+          what
+              + " is a Docker schema 1 manifest, which banger does not support; rebuild or re-push the image");
     }
     if (!MediaTypes.isIndex(mediaType) && !MediaTypes.isImageManifest(mediaType)) {
-      throw new RegistryException(RegistryException.Kind.UNSUPPORTED,
-          what + " has media type " + Texts.quote(mediaType) + ", which is neither an image nor an index");
+      throw new RegistryException(
+          RegistryException.Kind.UNSUPPORTED,
+          what
+              + " has media type "
+              + Texts.quote(mediaType)
+              + ", which is neither an image nor an index");
     }
     return new Manifests.Fetched(bytes, mediaType, digest);
   }
 
   /**
    * Resolves a reference to its linux/amd64 image: through the index if it names one, then the
-   * image manifest's config and layers. The config is read too (it is small), to check the
-   * platform a plain manifest was built for and to return the layers' diff_ids.
+   * image manifest's config and layers. The config is read too (it is small), to check the platform
+   * a plain manifest was built for and to return the layers' diff_ids.
    */
   public ResolvedImage resolve(ImageReference ref) throws RegistryException {
     Manifests.Fetched top = fetchManifest(ref);
@@ -102,52 +123,89 @@ public final class RegistryClient implements AutoCloseable {
       manifestRef = ref.withDigest(entry.digest());
       manifest = fetchManifest(manifestRef);
       if (!MediaTypes.isImageManifest(manifest.mediaType())) {
-        throw new RegistryException(RegistryException.Kind.UNSUPPORTED,
-            where + " points " + entry.platform() + " at another index; nested indexes are not supported");
+        throw new RegistryException(
+            RegistryException.Kind.UNSUPPORTED,
+            where
+                + " points "
+                + entry.platform()
+                + " at another index; nested indexes are not supported");
       }
     }
     String where = "manifest " + manifestRef.canonical();
     Manifests.ImageManifest m = Manifests.image(manifest.bytes(), where);
     ImageConfig config = fetchConfig(ref, m.config(), "the config of " + where);
     checkPlatform(config, m, where);
-    return new ResolvedImage(ref, manifest.digest(), m.config(), m.layers(),
-        entry != null ? entry.platform() : Manifests.WANTED_PLATFORM, entry != null ? top.digest() : null,
+    return new ResolvedImage(
+        ref,
+        manifest.digest(),
+        m.config(),
+        m.layers(),
+        entry != null ? entry.platform() : Manifests.WANTED_PLATFORM,
+        entry != null ? top.digest() : null,
         config.diffIds());
   }
 
   /**
-   * Refuses an image built for another platform (a plain manifest has no index to say so), and
-   * a config whose diff_ids do not pair up with the layers. A config that leaves out os or
+   * Refuses an image built for another platform (a plain manifest has no index to say so), and a
+   * config whose diff_ids do not pair up with the layers. A config that leaves out os or
    * architecture is taken at its word that it is for us.
    */
-  private static void checkPlatform(ImageConfig c, Manifests.ImageManifest m, String where) throws RegistryException {
-    if (c.os() != null && !c.os().equals("linux") || c.architecture() != null && !c.architecture().equals("amd64")) {
-      throw new RegistryException(RegistryException.Kind.UNSUPPORTED, where + " is a " + Texts.quote(c.platform())
-          + " image; banger runs " + Manifests.WANTED_PLATFORM + " images");
+  private static void checkPlatform(ImageConfig c, Manifests.ImageManifest m, String where)
+      throws RegistryException {
+    if (c.os() != null && !c.os().equals("linux")
+        || c.architecture() != null && !c.architecture().equals("amd64")) {
+      throw new RegistryException(
+          RegistryException.Kind.UNSUPPORTED,
+          where
+              + " is a "
+              + Texts.quote(c.platform())
+              + " image; banger runs "
+              + Manifests.WANTED_PLATFORM
+              + " images");
     }
     if (!c.diffIds().isEmpty() && c.diffIds().size() != m.layers().size()) {
-      throw new RegistryException(RegistryException.Kind.PROTOCOL, where + " has " + m.layers().size()
-          + " layers but its config lists " + c.diffIds().size() + " diff_ids");
+      throw new RegistryException(
+          RegistryException.Kind.PROTOCOL,
+          where
+              + " has "
+              + m.layers().size()
+              + " layers but its config lists "
+              + c.diffIds().size()
+              + " diff_ids");
     }
   }
 
   /** Reads a config blob into memory (bounded, verified), without the cache. */
-  private ImageConfig fetchConfig(ImageReference ref, Descriptor config, String what) throws RegistryException {
+  private ImageConfig fetchConfig(ImageReference ref, Descriptor config, String what)
+      throws RegistryException {
     if (config.size() > Bodies.MAX_MANIFEST) {
-      throw new RegistryException(RegistryException.Kind.PROTOCOL,
+      throw new RegistryException(
+          RegistryException.Kind.PROTOCOL,
           what + " claims " + config.size() + " bytes; refusing a config over 4 MiB");
     }
     byte[] bytes;
     try (BlobSource.Body body = openBlob(ref, config, 0)) {
       bytes = body.stream().readNBytes((int) config.size() + 1);
     } catch (IOException e) {
-      throw new RegistryException(RegistryException.Kind.NETWORK,
-          "reading " + what + " failed: " + RegistryHttp.describe(e), e);
+      throw new RegistryException(
+          RegistryException.Kind.NETWORK,
+          "reading " + what + " failed: " + RegistryHttp.describe(e),
+          e);
     }
     if (bytes.length != config.size() || !config.digest().matches(bytes)) {
-      throw new RegistryException(RegistryException.Kind.DIGEST_MISMATCH, what + " does not match its descriptor:"
-          + " expected " + config.digest() + " (" + config.size() + " bytes), got " + Digest.newHasher(
-          config.digest().algorithm()).digestOf(bytes) + " (" + bytes.length + " bytes)");
+      throw new RegistryException(
+          RegistryException.Kind.DIGEST_MISMATCH,
+          what
+              + " does not match its descriptor:"
+              + " expected "
+              + config.digest()
+              + " ("
+              + config.size()
+              + " bytes), got "
+              + Digest.newHasher(config.digest().algorithm()).digestOf(bytes)
+              + " ("
+              + bytes.length
+              + " bytes)");
     }
     return ImageConfig.parse(bytes, what);
   }
@@ -168,11 +226,13 @@ public final class RegistryClient implements AutoCloseable {
     };
   }
 
-  private BlobSource.Body openBlob(ImageReference ref, Descriptor blob, long offset) throws RegistryException {
+  private BlobSource.Body openBlob(ImageReference ref, Descriptor blob, long offset)
+      throws RegistryException {
     String what = "blob " + blob.digest() + " of " + ref.repositoryDisplay();
     String path = "/v2/" + ref.repository() + "/blobs/" + blob.digest();
     Map<String, String> headers = offset > 0 ? Map.of("Range", "bytes=" + offset + "-") : Map.of();
-    HttpResponse<InputStream> r = registryHttp.call(ref.registry(), path, scope(ref), headers, what);
+    HttpResponse<InputStream> r =
+        registryHttp.call(ref.registry(), path, scope(ref), headers, what);
     if (r.statusCode() == 416 && offset > 0) {
       // Our partial file and the server disagree about the blob; start over from byte 0.
       Bodies.discard(r);
@@ -181,7 +241,8 @@ public final class RegistryClient implements AutoCloseable {
     return body(r, offset, what);
   }
 
-  private BlobSource.Body body(HttpResponse<InputStream> r, long offset, String what) throws RegistryException {
+  private BlobSource.Body body(HttpResponse<InputStream> r, long offset, String what)
+      throws RegistryException {
     return switch (r.statusCode()) {
       case 200 -> new BlobSource.Body(r.body(), 0);
       case 206 -> new BlobSource.Body(r.body(), rangeStart(r, offset, what));
@@ -199,7 +260,8 @@ public final class RegistryClient implements AutoCloseable {
     return new BlobSource() {
       @Override
       public Body open(Descriptor blob, long offset) throws RegistryException {
-        Map<String, String> headers = offset > 0 ? Map.of("Range", "bytes=" + offset + "-") : Map.of();
+        Map<String, String> headers =
+            offset > 0 ? Map.of("Range", "bytes=" + offset + "-") : Map.of();
         HttpResponse<InputStream> r = registryHttp.exchange(uri, headers, null, what);
         if (r.statusCode() == 416 && offset > 0) {
           Bodies.discard(r);
@@ -215,26 +277,41 @@ public final class RegistryClient implements AutoCloseable {
     };
   }
 
-  private static long rangeStart(HttpResponse<InputStream> r, long asked, String what) throws RegistryException {
+  private static long rangeStart(HttpResponse<InputStream> r, long asked, String what)
+      throws RegistryException {
     String header = r.headers().firstValue("Content-Range").orElse("");
     Matcher m = CONTENT_RANGE.matcher(header.trim());
     if (!m.matches() || Long.parseLong(m.group(1)) != asked) {
       Bodies.discard(r);
-      throw new RegistryException(RegistryException.Kind.PROTOCOL, r.uri().getAuthority() + " answered a request for "
-          + what + " from byte " + asked + " with Content-Range " + Texts.quote(header));
+      throw new RegistryException(
+          RegistryException.Kind.PROTOCOL,
+          r.uri().getAuthority()
+              + " answered a request for "
+              + what
+              + " from byte "
+              + asked
+              + " with Content-Range "
+              + Texts.quote(header));
     }
     return asked;
   }
 
   /**
-   * The digest of manifest bytes. Pulled by digest, the bytes must hash to it; pulled by tag,
-   * a Docker-Content-Digest header must match them too (else it is computed as sha256).
+   * The digest of manifest bytes. Pulled by digest, the bytes must hash to it; pulled by tag, a
+   * Docker-Content-Digest header must match them too (else it is computed as sha256).
    */
-  private static Digest verify(ImageReference ref, byte[] bytes, String header, String what) throws RegistryException {
+  private static Digest verify(ImageReference ref, byte[] bytes, String header, String what)
+      throws RegistryException {
     if (ref.digest() != null) {
       if (!ref.digest().matches(bytes)) {
-        throw new RegistryException(RegistryException.Kind.DIGEST_MISMATCH, what + " does not hash to the digest it was"
-            + " pulled by: expected " + ref.digest() + ", got " + Digest.sha256(bytes));
+        throw new RegistryException(
+            RegistryException.Kind.DIGEST_MISMATCH,
+            what
+                + " does not hash to the digest it was"
+                + " pulled by: expected "
+                + ref.digest()
+                + ", got "
+                + Digest.sha256(bytes));
       }
       return ref.digest();
     }
@@ -243,12 +320,19 @@ public final class RegistryClient implements AutoCloseable {
       try {
         claimed = Digest.parse(header.trim());
       } catch (IllegalArgumentException e) {
-        throw new RegistryException(RegistryException.Kind.PROTOCOL, what + " came with a malformed Docker-Content-Digest "
-            + Texts.quote(header));
+        throw new RegistryException(
+            RegistryException.Kind.PROTOCOL,
+            what + " came with a malformed Docker-Content-Digest " + Texts.quote(header));
       }
       if (!claimed.matches(bytes)) {
-        throw new RegistryException(RegistryException.Kind.DIGEST_MISMATCH, what + " does not hash to its"
-            + " Docker-Content-Digest: expected " + claimed + ", got " + Digest.sha256(bytes));
+        throw new RegistryException(
+            RegistryException.Kind.DIGEST_MISMATCH,
+            what
+                + " does not hash to its"
+                + " Docker-Content-Digest: expected "
+                + claimed
+                + ", got "
+                + Digest.sha256(bytes));
       }
       return claimed;
     }

@@ -16,13 +16,13 @@ import java.util.Optional;
 
 /**
  * Where registry passwords come from: a docker {@code config.json} (what {@code docker login}
- * wrote) and an explicit {@code user:password} override (the CLI's {@code --creds}), which wins
- * for every host.
+ * wrote) and an explicit {@code user:password} override (the CLI's {@code --creds}), which wins for
+ * every host.
  *
- * <p>Entries are only decoded when a registry asks for credentials, so a broken or
- * helper-managed entry for one host never stops anonymous pulls from another. Credential helpers
- * ({@code credsStore}, {@code credHelpers}) would mean running a program per lookup; they are
- * refused with a message saying so, and only for the host that needs one.
+ * <p>Entries are only decoded when a registry asks for credentials, so a broken or helper-managed
+ * entry for one host never stops anonymous pulls from another. Credential helpers ({@code
+ * credsStore}, {@code credHelpers}) would mean running a program per lookup; they are refused with
+ * a message saying so, and only for the host that needs one.
  */
 public final class RegistryCredentials {
 
@@ -39,12 +39,15 @@ public final class RegistryCredentials {
       if (colon <= 0) {
         throw new IllegalArgumentException("credentials must be user:password");
       }
-      return new Credential(userColonPassword.substring(0, colon), userColonPassword.substring(colon + 1));
+      return new Credential(
+          userColonPassword.substring(0, colon), userColonPassword.substring(colon + 1));
     }
 
     /** The value of an {@code Authorization: Basic} header. */
     public String basicHeader() {
-      return "Basic " + Base64.getEncoder().encodeToString((username + ":" + password).getBytes(StandardCharsets.UTF_8));
+      return "Basic "
+          + Base64.getEncoder()
+              .encodeToString((username + ":" + password).getBytes(StandardCharsets.UTF_8));
     }
 
     @Override
@@ -62,7 +65,11 @@ public final class RegistryCredentials {
   private final String source;
 
   private RegistryCredentials(
-      Credential override, Map<String, JsonNode> auths, Map<String, String> helpers, String credsStore, String source) {
+      Credential override,
+      Map<String, JsonNode> auths,
+      Map<String, String> helpers,
+      String credsStore,
+      String source) {
     this.override = override;
     this.auths = Map.copyOf(auths);
     this.helpers = Map.copyOf(helpers);
@@ -91,25 +98,35 @@ public final class RegistryCredentials {
     Map<String, JsonNode> auths = new HashMap<>();
     root.path("auths").properties().forEach(e -> auths.put(hostKey(e.getKey()), e.getValue()));
     Map<String, String> helpers = new HashMap<>();
-    root.path("credHelpers").properties().forEach(e -> helpers.put(hostKey(e.getKey()), e.getValue().asText()));
+    root.path("credHelpers")
+        .properties()
+        .forEach(e -> helpers.put(hostKey(e.getKey()), e.getValue().asText()));
     String store = root.path("credsStore").asText("");
-    return new RegistryCredentials(null, auths, helpers, store.isEmpty() ? null : store, configJson.toString());
+    return new RegistryCredentials(
+        null, auths, helpers, store.isEmpty() ? null : store, configJson.toString());
   }
 
   /** {@code $DOCKER_CONFIG/config.json}, else {@code ~/.docker/config.json}. */
   public static Path defaultConfigPath(Map<String, String> env, Path home) {
     String dir = env.get("DOCKER_CONFIG");
-    return dir != null && !dir.isEmpty() ? Path.of(dir, "config.json") : home.resolve(".docker/config.json");
+    return dir != null && !dir.isEmpty()
+        ? Path.of(dir, "config.json")
+        : home.resolve(".docker/config.json");
   }
 
   /** The docker config of the user running this process. */
   public static RegistryCredentials fromDefaultDockerConfig() throws IOException {
-    return fromDockerConfig(defaultConfigPath(System.getenv(), Path.of(System.getProperty("user.home"))));
+    return fromDockerConfig(
+        defaultConfigPath(System.getenv(), Path.of(System.getProperty("user.home"))));
   }
 
   /** The same, with {@code user:password} used for every registry (the CLI's {@code --creds}). */
   public RegistryCredentials withOverride(String userColonPassword) {
-    return new RegistryCredentials(Credential.parse(userColonPassword), auths, helpers, credsStore,
+    return new RegistryCredentials(
+        Credential.parse(userColonPassword),
+        auths,
+        helpers,
+        credsStore,
         source + " overridden by explicit credentials");
   }
 
@@ -142,8 +159,13 @@ public final class RegistryCredentials {
       return Optional.of(new Credential(user, entry.path("password").asText("")));
     }
     if (!entry.path("identitytoken").asText("").isEmpty()) {
-      throw new RegistryException(RegistryException.Kind.UNSUPPORTED, "the credentials for " + host + " in " + source
-          + " are an identity token, which banger does not support; pass --creds user:password instead");
+      throw new RegistryException(
+          RegistryException.Kind.UNSUPPORTED,
+          "the credentials for "
+              + host
+              + " in "
+              + source
+              + " are an identity token, which banger does not support; pass --creds user:password instead");
     }
     if (credsStore != null) {
       throw helperNeeded(host, "credsStore", credsStore);
@@ -152,23 +174,35 @@ public final class RegistryCredentials {
   }
 
   private RegistryException helperNeeded(String host, String field, String helper) {
-    return new RegistryException(RegistryException.Kind.UNSUPPORTED, "the credentials for " + host + " are kept by "
-        + "docker-credential-" + helper + " (" + field + " in " + source + "), which banger does not run; "
-        + "pass --creds user:password instead");
+    return new RegistryException(
+        RegistryException.Kind.UNSUPPORTED,
+        "the credentials for "
+            + host
+            + " are kept by "
+            + "docker-credential-"
+            + helper
+            + " ("
+            + field
+            + " in "
+            + source
+            + "), which banger does not run; "
+            + "pass --creds user:password instead");
   }
 
   private Credential decodeAuth(String host, String auth) throws RegistryException {
     try {
-      return Credential.parse(new String(Base64.getMimeDecoder().decode(auth), StandardCharsets.UTF_8));
+      return Credential.parse(
+          new String(Base64.getMimeDecoder().decode(auth), StandardCharsets.UTF_8));
     } catch (IllegalArgumentException e) {
-      throw new RegistryException(RegistryException.Kind.UNAUTHORIZED,
+      throw new RegistryException(
+          RegistryException.Kind.UNAUTHORIZED,
           "the auth field for " + host + " in " + source + " is not base64 of user:password");
     }
   }
 
   /**
-   * One spelling per registry: docker writes keys as hosts or URLs ({@code https://index.docker.io/v1/}),
-   * and Docker Hub has three names.
+   * One spelling per registry: docker writes keys as hosts or URLs ({@code
+   * https://index.docker.io/v1/}), and Docker Hub has three names.
    */
   static String hostKey(String hostOrUrl) {
     String k = hostOrUrl.trim().toLowerCase(Locale.ROOT);

@@ -1,9 +1,9 @@
 package dev.banger.image.oci;
 
 /**
- * Everything that can go wrong talking to a registry, as one type whose {@link Kind} maps to a
- * gRPC status in image-service. Messages are one sentence naming the registry, repository or
- * digest involved, written for the user who typed the image reference.
+ * Everything that can go wrong talking to a registry, as one type whose {@link Kind} maps to a gRPC
+ * status in image-service. Messages are one sentence naming the registry, repository or digest
+ * involved, written for the user who typed the image reference.
  */
 public class RegistryException extends Exception {
 
@@ -17,7 +17,10 @@ public class RegistryException extends Exception {
     DENIED,
     /** The image reference itself is malformed. */
     BAD_REFERENCE,
-    /** Something valid we chose not to handle: schema 1, foreign layers, credential helpers, plain http. */
+    /**
+     * Something valid we chose not to handle: schema 1, foreign layers, credential helpers, plain
+     * http.
+     */
     UNSUPPORTED,
     /** Content did not hash to (or was not the size of) what was asked for. */
     DIGEST_MISMATCH,

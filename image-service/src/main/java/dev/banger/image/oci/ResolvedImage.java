@@ -10,12 +10,17 @@ import java.util.Objects;
  * @param manifestDigest digest of the platform's image manifest
  * @param platform {@code linux/amd64}, or as the config/index said
  * @param indexDigest digest of the index the reference named, or null when it named the manifest
- * @param diffIds the config's {@code rootfs.diff_ids}: each layer's digest uncompressed, in
- *     layer order (empty only if the config has none)
+ * @param diffIds the config's {@code rootfs.diff_ids}: each layer's digest uncompressed, in layer
+ *     order (empty only if the config has none)
  */
 public record ResolvedImage(
-    ImageReference ref, Digest manifestDigest, Descriptor config, List<Descriptor> layers, String platform,
-    Digest indexDigest, List<Digest> diffIds) {
+    ImageReference ref,
+    Digest manifestDigest,
+    Descriptor config,
+    List<Descriptor> layers,
+    String platform,
+    Digest indexDigest,
+    List<Digest> diffIds) {
 
   public ResolvedImage {
     Objects.requireNonNull(ref, "ref");

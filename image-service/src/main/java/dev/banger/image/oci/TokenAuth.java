@@ -15,15 +15,16 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Answers registry challenges and remembers the answers. Bearer tokens are cached per registry
- * and scope until shortly before they expire; one token fetch per scope at a time, so parallel
- * layer downloads that all hit 401 share one token. A registry that asked for Basic once gets
- * it up front afterwards, saving a round trip per request.
+ * Answers registry challenges and remembers the answers. Bearer tokens are cached per registry and
+ * scope until shortly before they expire; one token fetch per scope at a time, so parallel layer
+ * downloads that all hit 401 share one token. A registry that asked for Basic once gets it up front
+ * afterwards, saving a round trip per request.
  */
 final class TokenAuth {
 
   /** Tokens without {@code expires_in} live 60 s (distribution's token spec). */
   private static final long DEFAULT_LIFETIME_S = 60;
+
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private record Token(String value, long expiresAtNanos) {
@@ -47,10 +48,15 @@ final class TokenAuth {
     this.credentials = credentials;
   }
 
-  /** What to send before any challenge: a cached token, or basic credentials for a Basic registry. */
+  /**
+   * What to send before any challenge: a cached token, or basic credentials for a Basic registry.
+   */
   String cachedAuthorization(String registry, String scope) throws RegistryException {
     if (basicRegistries.contains(registry)) {
-      return credentials.forHost(registry).map(RegistryCredentials.Credential::basicHeader).orElse(null);
+      return credentials
+          .forHost(registry)
+          .map(RegistryCredentials.Credential::basicHeader)
+          .orElse(null);
     }
     Token t = tokens.get(key(registry, scope));
     return t != null && t.fresh() ? t.header() : null;
@@ -59,13 +65,16 @@ final class TokenAuth {
   /**
    * The Authorization value to retry a 401 with.
    *
-   * @param sent what the refused request carried (null if nothing), to tell a stale token from
-   *     one another thread has just refreshed, and to avoid resending refused credentials
+   * @param sent what the refused request carried (null if nothing), to tell a stale token from one
+   *     another thread has just refreshed, and to avoid resending refused credentials
    */
-  String answerChallenge(String registry, String scope, List<String> wwwAuthenticate, String sent, String what)
+  String answerChallenge(
+      String registry, String scope, List<String> wwwAuthenticate, String sent, String what)
       throws RegistryException {
-    List<AuthChallenge> challenges = wwwAuthenticate.stream().flatMap(h -> AuthChallenge.parse(h).stream()).toList();
-    Optional<AuthChallenge> bearer = challenges.stream().filter(AuthChallenge::isBearer).findFirst();
+    List<AuthChallenge> challenges =
+        wwwAuthenticate.stream().flatMap(h -> AuthChallenge.parse(h).stream()).toList();
+    Optional<AuthChallenge> bearer =
+        challenges.stream().filter(AuthChallenge::isBearer).findFirst();
     if (bearer.isPresent()) {
       String key = key(registry, scope);
       synchronized (locks.computeIfAbsent(key, k -> new Object())) {
@@ -79,51 +88,80 @@ final class TokenAuth {
       }
     }
     if (challenges.stream().anyMatch(AuthChallenge::isBasic)) {
-      RegistryCredentials.Credential c = credentials.forHost(registry).orElseThrow(() -> new RegistryException(
-          RegistryException.Kind.UNAUTHORIZED, registry + " needs a user name and password for " + what
-          + "; pass --creds user:password or log in with docker login"));
+      RegistryCredentials.Credential c =
+          credentials
+              .forHost(registry)
+              .orElseThrow(
+                  () ->
+                      new RegistryException(
+                          RegistryException.Kind.UNAUTHORIZED,
+                          registry
+                              + " needs a user name and password for "
+                              + what
+                              + "; pass --creds user:password or log in with docker login"));
       if (c.basicHeader().equals(sent)) {
-        throw new RegistryException(RegistryException.Kind.UNAUTHORIZED,
-            registry + " refused the password of user " + Texts.quote(c.username()) + " for " + what);
+        throw new RegistryException(
+            RegistryException.Kind.UNAUTHORIZED,
+            registry
+                + " refused the password of user "
+                + Texts.quote(c.username())
+                + " for "
+                + what);
       }
       basicRegistries.add(registry);
       return c.basicHeader();
     }
     if (challenges.isEmpty()) {
-      throw new RegistryException(RegistryException.Kind.UNAUTHORIZED,
+      throw new RegistryException(
+          RegistryException.Kind.UNAUTHORIZED,
           registry + " refused " + what + " (HTTP 401) without saying how to authenticate");
     }
-    throw new RegistryException(RegistryException.Kind.UNSUPPORTED, registry + " asks for "
-        + challenges.stream().map(AuthChallenge::scheme).distinct().toList()
-        + " authentication for " + what + "; banger speaks Bearer and Basic");
+    throw new RegistryException(
+        RegistryException.Kind.UNSUPPORTED,
+        registry
+            + " asks for "
+            + challenges.stream().map(AuthChallenge::scheme).distinct().toList()
+            + " authentication for "
+            + what
+            + "; banger speaks Bearer and Basic");
   }
 
-  private Token fetchToken(String registry, AuthChallenge bearer, String scope) throws RegistryException {
+  private Token fetchToken(String registry, AuthChallenge bearer, String scope)
+      throws RegistryException {
     String realm = bearer.realm();
     if (realm == null || realm.isEmpty()) {
-      throw new RegistryException(RegistryException.Kind.PROTOCOL,
+      throw new RegistryException(
+          RegistryException.Kind.PROTOCOL,
           registry + " asked for a bearer token without naming a realm to get it from");
     }
     URI realmUri;
     try {
       realmUri = new URI(realm);
     } catch (java.net.URISyntaxException e) {
-      throw new RegistryException(RegistryException.Kind.PROTOCOL,
+      throw new RegistryException(
+          RegistryException.Kind.PROTOCOL,
           registry + " named a malformed token realm " + Texts.quote(realm));
     }
     String wanted = bearer.scope() != null ? bearer.scope() : scope;
     URI tokenUri = withQuery(realmUri, bearer.service(), wanted);
-    // The credentials are the registry's (docker does the same); the realm is where it says to use them.
+    // The credentials are the registry's (docker does the same); the realm is where it says to use
+    // them.
     Optional<RegistryCredentials.Credential> cred = credentials.forHost(registry);
     String forWhat = "a token for " + (wanted == null ? registry : wanted);
-    HttpResponse<InputStream> r = http.exchange(tokenUri, Map.of("Accept", "application/json"),
-        cred.map(RegistryCredentials.Credential::basicHeader).orElse(null), forWhat);
+    HttpResponse<InputStream> r =
+        http.exchange(
+            tokenUri,
+            Map.of("Accept", "application/json"),
+            cred.map(RegistryCredentials.Credential::basicHeader).orElse(null),
+            forWhat);
     int s = r.statusCode();
     if (s == 401 || s == 403) {
       Bodies.discard(r);
-      String who = cred.map(c -> "the credentials of user " + Texts.quote(c.username()))
-          .orElse("anonymous access; pass --creds user:password or log in with docker login");
-      throw new RegistryException(RegistryException.Kind.UNAUTHORIZED,
+      String who =
+          cred.map(c -> "the credentials of user " + Texts.quote(c.username()))
+              .orElse("anonymous access; pass --creds user:password or log in with docker login");
+      throw new RegistryException(
+          RegistryException.Kind.UNAUTHORIZED,
           "the token service " + tokenUri.getAuthority() + " for " + registry + " refused " + who);
     }
     if (s != 200) {
@@ -136,7 +174,8 @@ final class TokenAuth {
         token = body == null ? "" : body.path("access_token").asText("");
       }
       if (token.isEmpty() || !token.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
-        throw new RegistryException(RegistryException.Kind.PROTOCOL,
+        throw new RegistryException(
+            RegistryException.Kind.PROTOCOL,
             "the token service " + tokenUri.getAuthority() + " answered without a usable token");
       }
       long lifetime = body.path("expires_in").asLong(DEFAULT_LIFETIME_S);
@@ -147,9 +186,13 @@ final class TokenAuth {
       long usable = Math.max(1, lifetime - Math.min(10, lifetime / 5));
       return new Token(token, System.nanoTime() + usable * 1_000_000_000L);
     } catch (IOException e) {
-      throw new RegistryException(RegistryException.Kind.PROTOCOL,
-          "the token service " + tokenUri.getAuthority() + " answered with unreadable JSON: "
-          + Texts.quote(RegistryHttp.describe(e)), e);
+      throw new RegistryException(
+          RegistryException.Kind.PROTOCOL,
+          "the token service "
+              + tokenUri.getAuthority()
+              + " answered with unreadable JSON: "
+              + Texts.quote(RegistryHttp.describe(e)),
+          e);
     }
   }
 
@@ -159,7 +202,9 @@ final class TokenAuth {
       q.append("service=").append(URLEncoder.encode(service, StandardCharsets.UTF_8));
     }
     if (scope != null) {
-      q.append(q.isEmpty() ? "" : "&").append("scope=").append(URLEncoder.encode(scope, StandardCharsets.UTF_8));
+      q.append(q.isEmpty() ? "" : "&")
+          .append("scope=")
+          .append(URLEncoder.encode(scope, StandardCharsets.UTF_8));
     }
     if (q.isEmpty()) {
       return realm;

@@ -7,8 +7,8 @@ import java.util.stream.Collectors;
 
 /**
  * Which URLs the client may contact. Registries are spoken to over https, except loopback
- * registries ({@code localhost}, {@code 127.0.0.1}, {@code [::1]}, any port) and hosts the
- * operator listed as insecure, which use plain http.
+ * registries ({@code localhost}, {@code 127.0.0.1}, {@code [::1]}, any port) and hosts the operator
+ * listed as insecure, which use plain http.
  *
  * <p>Every URL a registry hands us (token realm, redirect target) is checked here before any
  * connection is made, so a registry cannot downgrade us to plain http on another host.
@@ -20,7 +20,10 @@ public final class TransportPolicy {
   private final Set<String> insecure;
 
   private TransportPolicy(Set<String> insecure) {
-    this.insecure = insecure.stream().map(h -> h.trim().toLowerCase(Locale.ROOT)).collect(Collectors.toUnmodifiableSet());
+    this.insecure =
+        insecure.stream()
+            .map(h -> h.trim().toLowerCase(Locale.ROOT))
+            .collect(Collectors.toUnmodifiableSet());
   }
 
   /** https everywhere but loopback. */
@@ -29,8 +32,8 @@ public final class TransportPolicy {
   }
 
   /**
-   * Also allows plain http to these registries: {@code host:port} for one port, {@code host}
-   * for any port.
+   * Also allows plain http to these registries: {@code host:port} for one port, {@code host} for
+   * any port.
    */
   public static TransportPolicy withInsecureRegistries(Set<String> hosts) {
     return new TransportPolicy(hosts);
@@ -49,14 +52,20 @@ public final class TransportPolicy {
   public void check(URI uri) throws RegistryException {
     String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
     if (uri.getHost() == null || !(scheme.equals("https") || scheme.equals("http"))) {
-      throw new RegistryException(RegistryException.Kind.UNSUPPORTED,
-          "refusing to contact " + Texts.quote(uri.toString()) + ": only http(s) URLs with a host are followed");
+      throw new RegistryException(
+          RegistryException.Kind.UNSUPPORTED,
+          "refusing to contact "
+              + Texts.quote(uri.toString())
+              + ": only http(s) URLs with a host are followed");
     }
     if (scheme.equals("http")) {
       String hostPort = uri.getPort() < 0 ? uri.getHost() : uri.getHost() + ":" + uri.getPort();
       if (!plainHttpAllowed(hostPort.toLowerCase(Locale.ROOT))) {
-        throw new RegistryException(RegistryException.Kind.UNSUPPORTED, "refusing plain http to " + hostPort
-            + ": http is only used for loopback registries and hosts listed as insecure registries");
+        throw new RegistryException(
+            RegistryException.Kind.UNSUPPORTED,
+            "refusing plain http to "
+                + hostPort
+                + ": http is only used for loopback registries and hosts listed as insecure registries");
       }
     }
   }

@@ -1,6 +1,5 @@
 package dev.banger.image.source;
 
-import dev.banger.kit.ops.StageProgress;
 import dev.banger.image.catalog.CatalogEntry;
 import dev.banger.image.flatten.LayerFlattener;
 import dev.banger.image.flatten.LayerStreams;
@@ -8,6 +7,7 @@ import dev.banger.image.oci.BlobCache;
 import dev.banger.image.oci.RegistryClient;
 import dev.banger.image.oci.RegistryException;
 import dev.banger.kit.ops.Cancellation;
+import dev.banger.kit.ops.StageProgress;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,8 +36,14 @@ public final class BundleSource implements RootfsSource {
   private final long maxBytes;
   private RegistryClient client;
 
-  /** @param maxBytes the largest tarball accepted (image.max_total_bytes) */
-  public BundleSource(CatalogEntry.Bundle bundle, Supplier<RegistryClient> clients, BlobCache cache, long maxBytes) {
+  /**
+   * @param maxBytes the largest tarball accepted (image.max_total_bytes)
+   */
+  public BundleSource(
+      CatalogEntry.Bundle bundle,
+      Supplier<RegistryClient> clients,
+      BlobCache cache,
+      long maxBytes) {
     this.bundle = bundle;
     this.clients = clients;
     this.cache = cache;
@@ -62,15 +68,24 @@ public final class BundleSource implements RootfsSource {
   @Override
   public Fetched fetch(StageProgress l, BooleanSupplier cancelled) throws Exception {
     client = clients.get();
-    l.stage("resolve", "catalog bundle " + bundle.name() + ": " + bundle.url() + " (" + bundle.sha256() + ")", 0, 0);
+    l.stage(
+        "resolve",
+        "catalog bundle " + bundle.name() + ": " + bundle.url() + " (" + bundle.sha256() + ")",
+        0,
+        0);
     long[] lastReport = {0};
-    BlobCache.Progress progress = (done, total) -> {
-      long now = System.nanoTime();
-      if (now - lastReport[0] >= TimeUnit.MILLISECONDS.toNanos(REPORT_INTERVAL_MS)) {
-        lastReport[0] = now;
-        l.stage("fetch", "downloading " + bundle.url().getHost() + ": " + done + " bytes", done, total);
-      }
-    };
+    BlobCache.Progress progress =
+        (done, total) -> {
+          long now = System.nanoTime();
+          if (now - lastReport[0] >= TimeUnit.MILLISECONDS.toNanos(REPORT_INTERVAL_MS)) {
+            lastReport[0] = now;
+            l.stage(
+                "fetch",
+                "downloading " + bundle.url().getHost() + ": " + done + " bytes",
+                done,
+                total);
+          }
+        };
     Path tarball = download(progress, cancelled);
     long size = Files.size(tarball);
     l.stage("fetch", "bundle verified: " + size + " bytes, " + bundle.sha256(), size, size);
@@ -86,7 +101,9 @@ public final class BundleSource implements RootfsSource {
       }
 
       @Override
-      public void applyTo(LayerFlattener flattener, Path work, StageProgress p, BooleanSupplier cancel) throws Exception {
+      public void applyTo(
+          LayerFlattener flattener, Path work, StageProgress p, BooleanSupplier cancel)
+          throws Exception {
         p.stage("flatten", "applying bundle " + bundle.name(), 0, 0);
         try (InputStream in = LayerStreams.open(Files.newInputStream(tarball))) {
           flattener.apply(in, "bundle " + bundle.name() + " (" + bundle.sha256() + ")");
@@ -96,16 +113,25 @@ public final class BundleSource implements RootfsSource {
     };
   }
 
-  /** The download runs on its own thread so a cancel can interrupt it; the partial file stays for resume. */
+  /**
+   * The download runs on its own thread so a cancel can interrupt it; the partial file stays for
+   * resume.
+   */
   private Path download(BlobCache.Progress progress, BooleanSupplier cancelled) throws Exception {
     CompletableFuture<Path> done = new CompletableFuture<>();
-    Thread t = Thread.ofVirtual().name("bundle-" + bundle.name()).start(() -> {
-      try {
-        done.complete(cache.fetchUpTo(bundle.sha256(), maxBytes, client.url(bundle.url()), progress));
-      } catch (Throwable e) {
-        done.completeExceptionally(e);
-      }
-    });
+    Thread t =
+        Thread.ofVirtual()
+            .name("bundle-" + bundle.name())
+            .start(
+                () -> {
+                  try {
+                    done.complete(
+                        cache.fetchUpTo(
+                            bundle.sha256(), maxBytes, client.url(bundle.url()), progress));
+                  } catch (Throwable e) {
+                    done.completeExceptionally(e);
+                  }
+                });
     while (true) {
       if (Cancellation.requested(cancelled)) {
         t.interrupt();

@@ -1,8 +1,8 @@
 package dev.banger.image.source;
 
-import dev.banger.kit.ops.StageProgress;
 import dev.banger.image.catalog.CatalogEntry;
 import dev.banger.image.flatten.LayerFlattener;
+import dev.banger.kit.ops.StageProgress;
 import dev.banger.kit.process.Command;
 import dev.banger.kit.process.CommandFailedException;
 import dev.banger.kit.process.CommandResult;
@@ -22,16 +22,16 @@ import java.util.function.BooleanSupplier;
 
 /**
  * A catalog recipe built by mmdebstrap (docs/catalog.md). Its tar goes from mmdebstrap's stdout
- * straight into the flattener as one layer, never to a file; its stderr becomes
- * {@code bootstrap} progress.
+ * straight into the flattener as one layer, never to a file; its stderr becomes {@code bootstrap}
+ * progress.
  *
- * <p>Always {@code --mode=unshare}: as root it unshares the mount and pid namespaces (not the
- * user namespace), so the proc/sys/dev mounts mmdebstrap makes die with it and no mount can
- * outlive a killed build under the staging directory; as banger-image it maps a subuid range.
- * {@code root}/{@code auto} modes would mount in the host namespace. A cancel sends SIGTERM to
- * mmdebstrap and every apt/dpkg below it at once (each cleans up, as after Ctrl-C), then
- * SIGKILL after {@link #STOP_GRACE}; TMPDIR is the pull's work directory, so whatever a killed
- * run leaves goes with the staging directory.
+ * <p>Always {@code --mode=unshare}: as root it unshares the mount and pid namespaces (not the user
+ * namespace), so the proc/sys/dev mounts mmdebstrap makes die with it and no mount can outlive a
+ * killed build under the staging directory; as banger-image it maps a subuid range. {@code
+ * root}/{@code auto} modes would mount in the host namespace. A cancel sends SIGTERM to mmdebstrap
+ * and every apt/dpkg below it at once (each cleans up, as after Ctrl-C), then SIGKILL after {@link
+ * #STOP_GRACE}; TMPDIR is the pull's work directory, so whatever a killed run leaves goes with the
+ * staging directory.
  */
 public final class DebianSource implements RootfsSource {
 
@@ -41,7 +41,9 @@ public final class DebianSource implements RootfsSource {
   private final CommandRunner runner;
   private final Duration timeout;
 
-  /** @param timeout the longest a build may take */
+  /**
+   * @param timeout the longest a build may take
+   */
   public DebianSource(CatalogEntry.Debian recipe, CommandRunner runner, Duration timeout) {
     this.recipe = recipe;
     this.runner = runner;
@@ -64,14 +66,21 @@ public final class DebianSource implements RootfsSource {
   }
 
   /**
-   * mmdebstrap's argument vector: every value comes from a checked catalog entry (CatalogRules).
-   * It runs under {@code setsid}: when writing its tarball fails (a cancel, a refused entry),
+   * mmdebstrap's argument vector: every value comes from a checked catalog entry (CatalogRules). It
+   * runs under {@code setsid}: when writing its tarball fails (a cancel, a refused entry),
    * mmdebstrap sends SIGHUP to its whole process group, which would otherwise be the JVM's.
    */
   static List<String> argv(CatalogEntry.Debian r) {
-    List<String> argv = new ArrayList<>(List.of("setsid", "--wait", "mmdebstrap", "--mode=unshare",
-        "--variant=" + r.variant(),
-        "--format=tar", "--components=" + String.join(",", r.components())));
+    List<String> argv =
+        new ArrayList<>(
+            List.of(
+                "setsid",
+                "--wait",
+                "mmdebstrap",
+                "--mode=unshare",
+                "--variant=" + r.variant(),
+                "--format=tar",
+                "--components=" + String.join(",", r.components())));
     if (!r.packages().isEmpty()) {
       argv.add("--include=" + String.join(",", r.packages()));
     }
@@ -82,8 +91,11 @@ public final class DebianSource implements RootfsSource {
 
   @Override
   public Fetched fetch(StageProgress l, BooleanSupplier cancelled) {
-    l.stage("resolve", "catalog recipe " + recipe.name() + ": " + recipe.describe() + " (" + recipe.digest() + ")",
-        0, 0);
+    l.stage(
+        "resolve",
+        "catalog recipe " + recipe.name() + ": " + recipe.describe() + " (" + recipe.digest() + ")",
+        0,
+        0);
     return new Fetched() {
       @Override
       public String digest() {
@@ -96,13 +108,17 @@ public final class DebianSource implements RootfsSource {
       }
 
       @Override
-      public void applyTo(LayerFlattener flattener, Path work, StageProgress p, BooleanSupplier cancel) throws Exception {
+      public void applyTo(
+          LayerFlattener flattener, Path work, StageProgress p, BooleanSupplier cancel)
+          throws Exception {
         build(flattener, work, p, cancel);
       }
     };
   }
 
-  private void build(LayerFlattener flattener, Path work, StageProgress p, BooleanSupplier cancelled) throws Exception {
+  private void build(
+      LayerFlattener flattener, Path work, StageProgress p, BooleanSupplier cancelled)
+      throws Exception {
     Command cmd = Command.of(argv(recipe)).env("TMPDIR", work.toString()).timeout(timeout).build();
     p.stage("bootstrap", "mmdebstrap " + recipe.describe(), 0, 0);
     StderrRelay relay = new StderrRelay(p);
@@ -110,33 +126,44 @@ public final class DebianSource implements RootfsSource {
     try {
       proc = runner.stream(cmd, relay::line);
     } catch (CommandFailedException e) {
-      throw new BootstrapException(e.kind() == CommandFailedException.Kind.NOT_FOUND
-          ? BootstrapException.Kind.MISSING : BootstrapException.Kind.FAILED,
-          "mmdebstrap cannot run here (" + e.getMessage() + "); install it (apt-get install mmdebstrap uidmap)");
+      throw new BootstrapException(
+          e.kind() == CommandFailedException.Kind.NOT_FOUND
+              ? BootstrapException.Kind.MISSING
+              : BootstrapException.Kind.FAILED,
+          "mmdebstrap cannot run here ("
+              + e.getMessage()
+              + "); install it (apt-get install mmdebstrap uidmap)");
     }
     AtomicBoolean over = new AtomicBoolean();
     AtomicBoolean stopped = new AtomicBoolean();
     try (proc) {
       // The flattener blocks in read() while mmdebstrap works: a cancel can only reach it by
       // stopping mmdebstrap, which ends the stream.
-      Thread watcher = Thread.ofVirtual().name("mmdebstrap-cancel").start(() -> {
-        while (!over.get()) {
-          if (cancelled.getAsBoolean()) {
-            stopped.set(true);
-            proc.stop(STOP_GRACE);
-            return;
-          }
-          try {
-            Thread.sleep(100);
-          } catch (InterruptedException e) {
-            return;
-          }
-        }
-      });
-      Counting in = new Counting(proc.stdout(), () -> {
-        relay.switchTo("flatten");
-        p.stage("flatten", "unpacking mmdebstrap's tarball", 0, 0);
-      });
+      Thread watcher =
+          Thread.ofVirtual()
+              .name("mmdebstrap-cancel")
+              .start(
+                  () -> {
+                    while (!over.get()) {
+                      if (cancelled.getAsBoolean()) {
+                        stopped.set(true);
+                        proc.stop(STOP_GRACE);
+                        return;
+                      }
+                      try {
+                        Thread.sleep(100);
+                      } catch (InterruptedException e) {
+                        return;
+                      }
+                    }
+                  });
+      Counting in =
+          new Counting(
+              proc.stdout(),
+              () -> {
+                relay.switchTo("flatten");
+                p.stage("flatten", "unpacking mmdebstrap's tarball", 0, 0);
+              });
       IOException broken = null;
       try {
         flattener.apply(in, "mmdebstrap " + recipe.suite());
@@ -154,7 +181,8 @@ public final class DebianSource implements RootfsSource {
         throw broken;
       }
       if (in.count == 0) {
-        throw new BootstrapException(BootstrapException.Kind.FAILED,
+        throw new BootstrapException(
+            BootstrapException.Kind.FAILED,
             "mmdebstrap exited 0 but wrote no tarball for catalog entry " + recipe.name());
       }
     } finally {
@@ -162,7 +190,8 @@ public final class DebianSource implements RootfsSource {
     }
   }
 
-  private static CommandResult finish(StreamedProcess proc, AtomicBoolean stopped, BooleanSupplier cancelled)
+  private static CommandResult finish(
+      StreamedProcess proc, AtomicBoolean stopped, BooleanSupplier cancelled)
       throws BootstrapException, CommandFailedException {
     CommandResult r;
     try {
@@ -183,8 +212,8 @@ public final class DebianSource implements RootfsSource {
   }
 
   /**
-   * Counts bytes and says when the first one arrives: the moment mmdebstrap starts writing its
-   * tar. Closing it does nothing: the flattener closes its tar stream at the archive's end, but
+   * Counts bytes and says when the first one arrives: the moment mmdebstrap starts writing its tar.
+   * Closing it does nothing: the flattener closes its tar stream at the archive's end, but
    * mmdebstrap may still be writing padding, and a closed pipe would fail it with SIGPIPE.
    */
   private static final class Counting extends FilterInputStream {

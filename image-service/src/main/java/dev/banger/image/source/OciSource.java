@@ -1,6 +1,5 @@
 package dev.banger.image.source;
 
-import dev.banger.kit.ops.StageProgress;
 import dev.banger.image.flatten.LayerFlattener;
 import dev.banger.image.flatten.LayerStreams;
 import dev.banger.image.oci.ImageReference;
@@ -8,6 +7,7 @@ import dev.banger.image.oci.LayerFetcher;
 import dev.banger.image.oci.RegistryClient;
 import dev.banger.image.oci.ResolvedImage;
 import dev.banger.kit.ops.Cancellation;
+import dev.banger.kit.ops.StageProgress;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,7 +15,10 @@ import java.util.List;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
-/** An OCI image: resolve the manifest, fetch the layers into the blob cache, apply them oldest first. */
+/**
+ * An OCI image: resolve the manifest, fetch the layers into the blob cache, apply them oldest
+ * first.
+ */
 public final class OciSource implements RootfsSource {
 
   private final ImageReference ref;
@@ -23,7 +26,9 @@ public final class OciSource implements RootfsSource {
   private final LayerFetcher fetcher;
   private RegistryClient client;
 
-  /** @param clients opens the registry client for this pull (credentials, transport policy) */
+  /**
+   * @param clients opens the registry client for this pull (credentials, transport policy)
+   */
   public OciSource(ImageReference ref, Supplier<RegistryClient> clients, LayerFetcher fetcher) {
     this.ref = ref;
     this.clients = clients;
@@ -52,11 +57,19 @@ public final class OciSource implements RootfsSource {
     ResolvedImage image = client.resolve(ref);
     check(cancelled);
     int n = image.layers().size();
-    l.stage("fetch", "fetching " + n + " layer" + (n == 1 ? "" : "s") + " (" + image.downloadSize() + " bytes)",
-        0, image.downloadSize());
-    LayerFetcher.FetchedImage fetched = fetcher.fetch(image, client.blobs(ref),
-        (i, count, d, done, total) -> l.stage("fetch", "layer " + (i + 1) + "/" + count + " " + d.shortHex(),
-            done, total), cancelled);
+    l.stage(
+        "fetch",
+        "fetching " + n + " layer" + (n == 1 ? "" : "s") + " (" + image.downloadSize() + " bytes)",
+        0,
+        image.downloadSize());
+    LayerFetcher.FetchedImage fetched =
+        fetcher.fetch(
+            image,
+            client.blobs(ref),
+            (i, count, d, done, total) ->
+                l.stage(
+                    "fetch", "layer " + (i + 1) + "/" + count + " " + d.shortHex(), done, total),
+            cancelled);
     check(cancelled);
     return new Fetched() {
       @Override
@@ -70,12 +83,15 @@ public final class OciSource implements RootfsSource {
       }
 
       @Override
-      public void applyTo(LayerFlattener flattener, Path work, StageProgress progress, BooleanSupplier cancel)
+      public void applyTo(
+          LayerFlattener flattener, Path work, StageProgress progress, BooleanSupplier cancel)
           throws Exception {
         List<Path> layers = fetched.layers();
         for (int i = 0; i < layers.size(); i++) {
-          String layerName = "layer " + (i + 1) + "/" + n + " (" + image.layers().get(i).digest() + ")";
-          progress.stage("flatten", "applying " + layerName, 0, 0); // a count, not bytes: the message has it
+          String layerName =
+              "layer " + (i + 1) + "/" + n + " (" + image.layers().get(i).digest() + ")";
+          progress.stage(
+              "flatten", "applying " + layerName, 0, 0); // a count, not bytes: the message has it
           try (InputStream in = LayerStreams.open(Files.newInputStream(layers.get(i)))) {
             flattener.apply(in, layerName);
           }

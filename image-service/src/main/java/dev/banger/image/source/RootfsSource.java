@@ -1,14 +1,14 @@
 package dev.banger.image.source;
 
-import dev.banger.kit.ops.StageProgress;
 import dev.banger.image.flatten.LayerFlattener;
+import dev.banger.kit.ops.StageProgress;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.function.BooleanSupplier;
 
 /**
- * Where a pull's root filesystem comes from: OCI layers from a registry, a pinned bundle, or a
- * tar stream from mmdebstrap. Each only gets its bytes into a {@link LayerFlattener}; building,
+ * Where a pull's root filesystem comes from: OCI layers from a registry, a pinned bundle, or a tar
+ * stream from mmdebstrap. Each only gets its bytes into a {@link LayerFlattener}; building,
  * ownership, the work-seed and publishing are the pipeline's, shared by all (PullPipeline).
  *
  * <p>Creating a source holds no resources; {@link #fetch} may open some (an HTTP client), and
@@ -41,11 +41,12 @@ public interface RootfsSource extends AutoCloseable {
      * Applies the root filesystem, oldest layer first, reporting stage {@code flatten} (and the
      * source's own stages where the work happens while applying).
      *
-     * @param work an empty directory beside the staging tree (mode 0711, so a helper running
-     *     under another uid, mmdebstrap's unshared root, can reach what it makes there),
-     *     removed with the staging directory
+     * @param work an empty directory beside the staging tree (mode 0711, so a helper running under
+     *     another uid, mmdebstrap's unshared root, can reach what it makes there), removed with the
+     *     staging directory
      */
-    void applyTo(LayerFlattener flattener, Path work, StageProgress progress, BooleanSupplier cancelled)
+    void applyTo(
+        LayerFlattener flattener, Path work, StageProgress progress, BooleanSupplier cancelled)
         throws Exception;
   }
 

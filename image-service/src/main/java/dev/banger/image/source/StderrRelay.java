@@ -6,10 +6,10 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * mmdebstrap's stderr as {@code bootstrap} progress. Its own status lines ({@code I:}, {@code W:},
- * {@code E:}: a dozen per build) all go through; anything else (apt and dpkg chatter, thousands
- * of lines with --verbose) at most one every {@value #INTERVAL_MS} ms. Lines are escaped and cut:
- * they carry text from the mirror. Once the tarball flows, the lines that follow (mmdebstrap
- * cleaning up) are reported under {@code flatten}, so stages never go backwards.
+ * {@code E:}: a dozen per build) all go through; anything else (apt and dpkg chatter, thousands of
+ * lines with --verbose) at most one every {@value #INTERVAL_MS} ms. Lines are escaped and cut: they
+ * carry text from the mirror. Once the tarball flows, the lines that follow (mmdebstrap cleaning
+ * up) are reported under {@code flatten}, so stages never go backwards.
  */
 final class StderrRelay {
 

@@ -11,24 +11,59 @@ public final class ImageStore {
 
   /** One image row, with the number of VMs referencing it. */
   /**
-   * One image row, with the number of VMs referencing it. {@code managed} is false for a
-   * registered image whose rootfs lies outside banger's state (the user's file, never deleted).
+   * One image row, with the number of VMs referencing it. {@code managed} is false for a registered
+   * image whose rootfs lies outside banger's state (the user's file, never deleted).
    */
-  public record ImageRow(String id, String name, String source, String origin, String digest, String rootfsPath,
-      long rootfsBytes, String workSeedPath, String defaultKernel, long downloadBytes, Instant created, int vmRefs,
+  public record ImageRow(
+      String id,
+      String name,
+      String source,
+      String origin,
+      String digest,
+      String rootfsPath,
+      long rootfsBytes,
+      String workSeedPath,
+      String defaultKernel,
+      long downloadBytes,
+      Instant created,
+      int vmRefs,
       boolean managed) {
 
     /** A managed image: its files live under images/ and go with it. */
-    public ImageRow(String id, String name, String source, String origin, String digest, String rootfsPath,
-        long rootfsBytes, String workSeedPath, String defaultKernel, long downloadBytes, Instant created, int vmRefs) {
-      this(id, name, source, origin, digest, rootfsPath, rootfsBytes, workSeedPath, defaultKernel, downloadBytes,
-          created, vmRefs, true);
+    public ImageRow(
+        String id,
+        String name,
+        String source,
+        String origin,
+        String digest,
+        String rootfsPath,
+        long rootfsBytes,
+        String workSeedPath,
+        String defaultKernel,
+        long downloadBytes,
+        Instant created,
+        int vmRefs) {
+      this(
+          id,
+          name,
+          source,
+          origin,
+          digest,
+          rootfsPath,
+          rootfsBytes,
+          workSeedPath,
+          defaultKernel,
+          downloadBytes,
+          created,
+          vmRefs,
+          true);
     }
   }
 
-  private static final String SELECT = "SELECT i.id, i.name, i.source, i.origin, i.digest, i.rootfs_path,"
-      + " i.rootfs_bytes, i.work_seed_path, i.default_kernel, i.download_bytes, i.created_at,"
-      + " (SELECT COUNT(*) FROM image_refs r WHERE r.image_id = i.id), i.managed FROM images i";
+  private static final String SELECT =
+      "SELECT i.id, i.name, i.source, i.origin, i.digest, i.rootfs_path,"
+          + " i.rootfs_bytes, i.work_seed_path, i.default_kernel, i.download_bytes, i.created_at,"
+          + " (SELECT COUNT(*) FROM image_refs r WHERE r.image_id = i.id), i.managed FROM images i";
 
   private final SqliteDatabase db;
 
@@ -52,10 +87,20 @@ public final class ImageStore {
   }
 
   public void insert(ImageRow r) {
-    update("INSERT INTO images (id, name, source, origin, digest, rootfs_path, rootfs_bytes, work_seed_path,"
-        + " default_kernel, download_bytes, managed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        r.id(), r.name(), r.source(), r.origin(), r.digest(), r.rootfsPath(), r.rootfsBytes(), r.workSeedPath(),
-        r.defaultKernel(), r.downloadBytes(), r.managed() ? 1 : 0);
+    update(
+        "INSERT INTO images (id, name, source, origin, digest, rootfs_path, rootfs_bytes, work_seed_path,"
+            + " default_kernel, download_bytes, managed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        r.id(),
+        r.name(),
+        r.source(),
+        r.origin(),
+        r.digest(),
+        r.rootfsPath(),
+        r.rootfsBytes(),
+        r.workSeedPath(),
+        r.defaultKernel(),
+        r.downloadBytes(),
+        r.managed() ? 1 : 0);
   }
 
   /**
@@ -65,8 +110,14 @@ public final class ImageStore {
    * @return false when the row is gone or already managed
    */
   public boolean markPromoted(String id, String rootfsPath, long rootfsBytes, String workSeedPath) {
-    return update("UPDATE images SET rootfs_path = ?, rootfs_bytes = ?, work_seed_path = ?, managed = 1"
-        + " WHERE id = ? AND managed = 0", rootfsPath, rootfsBytes, workSeedPath, id) == 1;
+    return update(
+            "UPDATE images SET rootfs_path = ?, rootfs_bytes = ?, work_seed_path = ?, managed = 1"
+                + " WHERE id = ? AND managed = 0",
+            rootfsPath,
+            rootfsBytes,
+            workSeedPath,
+            id)
+        == 1;
   }
 
   public void delete(String id) {
@@ -89,9 +140,24 @@ public final class ImageStore {
 
   private List<ImageRow> query(String sql, Object... args) {
     try {
-      return db.query(sql, r -> new ImageRow(r.getString(1), r.getString(2), r.getString(3), r.getString(4),
-          r.getString(5), r.getString(6), r.getLong(7), r.getString(8), r.getString(9), r.getLong(10),
-          Instant.parse(r.getString(11)), r.getInt(12), r.getInt(13) == 1), args);
+      return db.query(
+          sql,
+          r ->
+              new ImageRow(
+                  r.getString(1),
+                  r.getString(2),
+                  r.getString(3),
+                  r.getString(4),
+                  r.getString(5),
+                  r.getString(6),
+                  r.getLong(7),
+                  r.getString(8),
+                  r.getString(9),
+                  r.getLong(10),
+                  Instant.parse(r.getString(11)),
+                  r.getInt(12),
+                  r.getInt(13) == 1),
+          args);
     } catch (SQLException e) {
       throw new IllegalStateException("reading images: " + e.getMessage(), e);
     }

@@ -13,18 +13,27 @@ public final class KernelStore {
    * One kernel. {@code bzImagePath}, {@code initrdPath} and {@code modulesPath} are null when the
    * import had none; {@code modulesPath} is the directory holding {@code lib/modules/<version>}.
    */
-  public record KernelRow(String id, String name, String version, String vmlinuxPath, String bzImagePath,
-      String initrdPath, String modulesPath, Instant created) {
+  public record KernelRow(
+      String id,
+      String name,
+      String version,
+      String vmlinuxPath,
+      String bzImagePath,
+      String initrdPath,
+      String modulesPath,
+      Instant created) {
 
     /** {@code <modulesPath>/lib/modules/<version>}, when the kernel has modules. */
     public Optional<java.nio.file.Path> modulesTree() {
-      return modulesPath == null ? Optional.empty()
+      return modulesPath == null
+          ? Optional.empty()
           : Optional.of(java.nio.file.Path.of(modulesPath, "lib", "modules", version));
     }
   }
 
-  private static final String SELECT = "SELECT id, name, version, vmlinux_path, bzimage_path, initrd_path,"
-      + " modules_path, created_at FROM kernels";
+  private static final String SELECT =
+      "SELECT id, name, version, vmlinux_path, bzimage_path, initrd_path,"
+          + " modules_path, created_at FROM kernels";
 
   private final SqliteDatabase db;
 
@@ -48,9 +57,16 @@ public final class KernelStore {
   }
 
   public void insert(KernelRow r) {
-    update("INSERT INTO kernels (id, name, version, vmlinux_path, bzimage_path, initrd_path, modules_path)"
-        + " VALUES (?, ?, ?, ?, ?, ?, ?)", r.id(), r.name(), r.version(), r.vmlinuxPath(), r.bzImagePath(),
-        r.initrdPath(), r.modulesPath());
+    update(
+        "INSERT INTO kernels (id, name, version, vmlinux_path, bzimage_path, initrd_path, modules_path)"
+            + " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        r.id(),
+        r.name(),
+        r.version(),
+        r.vmlinuxPath(),
+        r.bzImagePath(),
+        r.initrdPath(),
+        r.modulesPath());
   }
 
   /** Images that name this kernel as their default lose it ({@code ON DELETE SET NULL}). */
@@ -61,7 +77,10 @@ public final class KernelStore {
   /** Names of the images whose default kernel this is, sorted. */
   public List<String> imagesUsing(String kernelId) {
     try {
-      return db.query("SELECT name FROM images WHERE default_kernel = ? ORDER BY name", r -> r.getString(1), kernelId);
+      return db.query(
+          "SELECT name FROM images WHERE default_kernel = ? ORDER BY name",
+          r -> r.getString(1),
+          kernelId);
     } catch (SQLException e) {
       throw new IllegalStateException("reading images: " + e.getMessage(), e);
     }
@@ -69,8 +88,19 @@ public final class KernelStore {
 
   private List<KernelRow> query(String sql, Object... args) {
     try {
-      return db.query(sql, r -> new KernelRow(r.getString(1), r.getString(2), r.getString(3), r.getString(4),
-          r.getString(5), r.getString(6), r.getString(7), Instant.parse(r.getString(8))), args);
+      return db.query(
+          sql,
+          r ->
+              new KernelRow(
+                  r.getString(1),
+                  r.getString(2),
+                  r.getString(3),
+                  r.getString(4),
+                  r.getString(5),
+                  r.getString(6),
+                  r.getString(7),
+                  Instant.parse(r.getString(8))),
+          args);
     } catch (SQLException e) {
       throw new IllegalStateException("reading kernels: " + e.getMessage(), e);
     }

@@ -22,13 +22,15 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Real mkfs.ext4 and debugfs; the staging tree is chowned to a made-up service uid, as banger-image's would be. */
+/**
+ * Real mkfs.ext4 and debugfs; the staging tree is chowned to a made-up service uid, as
+ * banger-image's would be.
+ */
 class RootfsBuilderTest {
 
   static final long SERVICE_UID = 4242;
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   @Test
   void ownersSetuidBitsDevicesAndGuestPiecesComeOutAsTheLayersSaid() throws Exception {
@@ -39,7 +41,11 @@ class RootfsBuilderTest {
     FlattenResult r = f.finish();
     chownTree(root, SERVICE_UID);
 
-    Ext4Toolkit kit = new Ext4Toolkit(RealImages.RUNNER, BlockDevicePolicy.fromProcess(), Files.createDirectory(dir.resolve("s")));
+    Ext4Toolkit kit =
+        new Ext4Toolkit(
+            RealImages.RUNNER,
+            BlockDevicePolicy.fromProcess(),
+            Files.createDirectory(dir.resolve("s")));
     RootfsBuilder b = new RootfsBuilder(kit, 64L << 20);
     Path out = dir.resolve("rootfs.ext4");
     RootfsBuilder.Built built = b.build(r, out, b.sizeFor(r, 0));
@@ -47,18 +53,30 @@ class RootfsBuilderTest {
     assertEquals(64L << 20, built.sizeBytes(), "small trees get the minimum size");
     assertEquals(new RealImages.Stat("regular", 04755, 0, 0, 5), stat(out, "/usr/bin/sudo"));
     assertEquals(new RealImages.Stat("regular", 0640, 0, 42, 1), stat(out, "/etc/shadow"));
-    assertEquals(new RealImages.Stat("regular", 0600, SERVICE_UID, SERVICE_UID, 1), stat(out, "/home/svc/own"));
-    assertEquals(new RealImages.Stat("directory", 01777, 0, 0, -1), stat(out, "/tmp").ignoringSize());
+    assertEquals(
+        new RealImages.Stat("regular", 0600, SERVICE_UID, SERVICE_UID, 1),
+        stat(out, "/home/svc/own"));
+    assertEquals(
+        new RealImages.Stat("directory", 01777, 0, 0, -1), stat(out, "/tmp").ignoringSize());
     assertEquals(new RealImages.Stat("directory", 0755, 0, 0, -1), stat(out, "/").ignoringSize());
     assertEquals(new RealImages.Stat("character special", 0666, 0, 0, 0), stat(out, "/dev/null"));
     assertEquals(new RealImages.Stat("FIFO", 0620, 0, 5, 0), stat(out, "/run/initctl"));
     assertEquals("symlink", stat(out, "/bin").type());
-    String links = RealImages.check(Command.of("debugfs", "-R", "stat /usr/bin/sudoedit", out.toString()).build()).stdoutText();
+    String links =
+        RealImages.check(
+                Command.of("debugfs", "-R", "stat /usr/bin/sudoedit", out.toString()).build())
+            .stdoutText();
     assertTrue(links.contains("Links: 2"), "hard link kept by mkfs -d: " + links);
-    assertTrue(RealImages.cat(out, "/etc/ssh/sshd_config.d/99-banger.conf").contains("PermitRootLogin prohibit-password"));
-    assertEquals(new RealImages.Stat("regular", 0755, 0, 0, stat(out, "/usr/local/lib/banger/first-boot").size()),
+    assertTrue(
+        RealImages.cat(out, "/etc/ssh/sshd_config.d/99-banger.conf")
+            .contains("PermitRootLogin prohibit-password"));
+    assertEquals(
+        new RealImages.Stat(
+            "regular", 0755, 0, 0, stat(out, "/usr/local/lib/banger/first-boot").size()),
         stat(out, "/usr/local/lib/banger/first-boot"));
-    assertEquals("symlink", stat(out, "/etc/systemd/system/multi-user.target.wants/banger-network.service").type());
+    assertEquals(
+        "symlink",
+        stat(out, "/etc/systemd/system/multi-user.target.wants/banger-network.service").type());
     assertTrue(built.specialNodes() == 2 && built.ownershipFixes() > 5, built.toString());
     assertFsckClean(out);
   }

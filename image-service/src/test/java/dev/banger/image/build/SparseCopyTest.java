@@ -24,7 +24,8 @@ class SparseCopyTest {
   /** Data at the given offsets (4 KiB of 0x5a each), holes elsewhere, {@code size} long. */
   private Path sparse(String name, long size, long... dataAt) throws Exception {
     Path p = dir.resolve(name);
-    try (FileChannel c = FileChannel.open(p, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+    try (FileChannel c =
+        FileChannel.open(p, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
       byte[] data = new byte[4096];
       java.util.Arrays.fill(data, (byte) 0x5a);
       for (long at : dataAt) {
@@ -70,9 +71,12 @@ class SparseCopyTest {
   @Test
   void cancellationStopsTheCopyAndAnExistingTargetIsRefused() throws Exception {
     Path from = sparse("a", 200L << 20, 0);
-    assertThrows(CancellationException.class, () -> SparseCopy.copy(from, dir.resolve("b"), (d, t) -> {}, () -> true));
+    assertThrows(
+        CancellationException.class,
+        () -> SparseCopy.copy(from, dir.resolve("b"), (d, t) -> {}, () -> true));
     assertTrue(Files.size(dir.resolve("b")) < 200L << 20, "stopped early");
-    assertThrows(java.nio.file.FileAlreadyExistsException.class,
+    assertThrows(
+        java.nio.file.FileAlreadyExistsException.class,
         () -> SparseCopy.copy(from, dir.resolve("b"), (d, t) -> {}, () -> false));
     assertFalse(Files.exists(dir.resolve("c")));
   }

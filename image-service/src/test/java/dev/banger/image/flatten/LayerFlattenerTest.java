@@ -7,22 +7,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.github.luben.zstd.ZstdOutputStream;
 import dev.banger.ext4.FileType;
+import dev.banger.image.testing.TarLayers;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.zip.GZIPOutputStream;
-import dev.banger.image.testing.TarLayers;
-import org.apache.commons.compress.archivers.tar.TarConstants;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class LayerFlattenerTest {
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
   Path root;
   LayerFlattener f;
 
@@ -38,14 +36,15 @@ class LayerFlattenerTest {
 
   @Test
   void keepsEachEntrysHeaderFactsAndStagesContent() throws Exception {
-    apply(TarLayers.layer()
-        .dir("usr/bin", 0755)
-        .file("usr/bin/sudo", "sudo!".getBytes(), 04755, 0, 0)
-        .file("etc/shadow", "s".getBytes(), 0640, 0, 42)
-        .symlink("bin", "usr/bin")
-        .hardlink("usr/bin/sudoedit", "usr/bin/sudo")
-        .charDevice("dev/null", 1, 3, 0666)
-        .fifo("run/fifo", 0600));
+    apply(
+        TarLayers.layer()
+            .dir("usr/bin", 0755)
+            .file("usr/bin/sudo", "sudo!".getBytes(), 04755, 0, 0)
+            .file("etc/shadow", "s".getBytes(), 0640, 0, 42)
+            .symlink("bin", "usr/bin")
+            .hardlink("usr/bin/sudoedit", "usr/bin/sudo")
+            .charDevice("dev/null", 1, 3, 0666)
+            .fifo("run/fifo", 0600));
     FlattenResult r = f.finish();
 
     EntryMeta sudo = r.entries().get("usr/bin/sudo");
@@ -57,13 +56,17 @@ class LayerFlattenerTest {
     assertEquals(0755, r.entries().get("etc").perm());
     assertTrue(Files.isSymbolicLink(root.resolve("bin")));
     assertEquals("usr/bin", Files.readSymbolicLink(root.resolve("bin")).toString());
-    assertEquals(Files.readAttributes(root.resolve("usr/bin/sudo"), "unix:ino").get("ino"),
-        Files.readAttributes(root.resolve("usr/bin/sudoedit"), "unix:ino").get("ino"), "a real hard link");
+    assertEquals(
+        Files.readAttributes(root.resolve("usr/bin/sudo"), "unix:ino").get("ino"),
+        Files.readAttributes(root.resolve("usr/bin/sudoedit"), "unix:ino").get("ino"),
+        "a real hard link");
     EntryMeta nul = r.entries().get("dev/null");
     assertEquals(FileType.CHAR_DEVICE, nul.type());
     assertEquals(1, nul.devMajor());
     assertEquals(3, nul.devMinor());
-    assertFalse(Files.exists(root.resolve("dev/null"), LinkOption.NOFOLLOW_LINKS), "devices are metadata only");
+    assertFalse(
+        Files.exists(root.resolve("dev/null"), LinkOption.NOFOLLOW_LINKS),
+        "devices are metadata only");
     assertEquals(FileType.FIFO, r.entries().get("run/fifo").type());
     assertEquals(5 + 1, r.contentBytes());
   }
@@ -71,13 +74,14 @@ class LayerFlattenerTest {
   @Test
   void stagesFilesOwnerReadableAndKnowsWhichNeedTheOwnershipPass() throws Exception {
     f = new LayerFlattener(root, FlattenLimits.defaults(), 0, 0);
-    apply(TarLayers.layer()
-        .file("plain", "x".getBytes(), 0644, 0, 0)
-        .file("exec", "x".getBytes(), 0755, 0, 0)
-        .file("locked", "x".getBytes(), 0000, 0, 0)
-        .file("suid", "x".getBytes(), 04755, 0, 0)
-        .file("theirs", "x".getBytes(), 0644, 1000, 1000)
-        .dir("tmp", 01777));
+    apply(
+        TarLayers.layer()
+            .file("plain", "x".getBytes(), 0644, 0, 0)
+            .file("exec", "x".getBytes(), 0755, 0, 0)
+            .file("locked", "x".getBytes(), 0000, 0, 0)
+            .file("suid", "x".getBytes(), 04755, 0, 0)
+            .file("theirs", "x".getBytes(), 0644, 1000, 1000)
+            .dir("tmp", 01777));
     FlattenResult r = f.finish();
     assertEquals("rw-------", perms("locked"), "staged readable so mkfs -d can copy it");
     assertTrue(r.stagedAsIs(r.entries().get("plain")));
@@ -89,7 +93,8 @@ class LayerFlattenerTest {
   }
 
   private String perms(String rel) throws Exception {
-    return java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(root.resolve(rel)));
+    return java.nio.file.attribute.PosixFilePermissions.toString(
+        Files.getPosixFilePermissions(root.resolve(rel)));
   }
 
   @Test
@@ -108,7 +113,8 @@ class LayerFlattenerTest {
   @Test
   void opaqueDirectoryHidesLowerLayersButKeepsItsOwnLayersEntries() throws Exception {
     apply(TarLayers.layer().file("d/x", "lower").file("d/y/z", "lower").file("keep/me", "k"));
-    apply(TarLayers.layer().file("d/y/w", "upper").file("d/.wh..wh..opq", "").file("d/new", "upper"));
+    apply(
+        TarLayers.layer().file("d/y/w", "upper").file("d/.wh..wh..opq", "").file("d/new", "upper"));
     FlattenResult r = f.finish();
     assertFalse(Files.exists(root.resolve("d/x")));
     assertFalse(Files.exists(root.resolve("d/y/z")));
@@ -126,8 +132,14 @@ class LayerFlattenerTest {
 
   @Test
   void laterEntriesReplaceEarlierOnesWhateverTheirType() throws Exception {
-    apply(TarLayers.layer().file("p", "file").dir("q", 0700).file("q/child", "c").file("r", "first"));
-    apply(TarLayers.layer().dir("p", 0711).file("q", "now a file").file("r", "second").symlink("s", "r"));
+    apply(
+        TarLayers.layer().file("p", "file").dir("q", 0700).file("q/child", "c").file("r", "first"));
+    apply(
+        TarLayers.layer()
+            .dir("p", 0711)
+            .file("q", "now a file")
+            .file("r", "second")
+            .symlink("s", "r"));
     apply(TarLayers.layer().file("s", "file over symlink"));
     FlattenResult r = f.finish();
     assertTrue(Files.isDirectory(root.resolve("p")));
@@ -136,7 +148,10 @@ class LayerFlattenerTest {
     assertNull(r.entries().get("q/child"));
     assertEquals("second", Files.readString(root.resolve("r")));
     assertFalse(Files.isSymbolicLink(root.resolve("s")));
-    assertEquals("second", Files.readString(root.resolve("r")), "writing s did not write through the old link");
+    assertEquals(
+        "second",
+        Files.readString(root.resolve("r")),
+        "writing s did not write through the old link");
   }
 
   @Test
@@ -149,7 +164,12 @@ class LayerFlattenerTest {
 
   @Test
   void entriesThroughSymlinkedParentsLandOnTheLinksTargetInsideTheRoot() throws Exception {
-    apply(TarLayers.layer().dir("usr/bin", 0755).dir("usr/lib", 0755).symlink("bin", "usr/bin").symlink("lib", "/usr/lib"));
+    apply(
+        TarLayers.layer()
+            .dir("usr/bin", 0755)
+            .dir("usr/lib", 0755)
+            .symlink("bin", "usr/bin")
+            .symlink("lib", "/usr/lib"));
     apply(TarLayers.layer().file("bin/tool", "t").file("lib/libx.so", "l"));
     FlattenResult r = f.finish();
     assertEquals("t", Files.readString(root.resolve("usr/bin/tool")));
@@ -165,8 +185,13 @@ class LayerFlattenerTest {
     apply(TarLayers.layer().file("sparse", big, 0644, 0, 0));
     Path p = root.resolve("sparse");
     assertEquals(big.length, Files.size(p));
-    long blocks = 512 * Long.parseLong(dev.banger.ext4.RealImages.check(
-        dev.banger.kit.process.Command.of("stat", "-c", "%b", p.toString()).build()).stdoutText().strip());
+    long blocks =
+        512
+            * Long.parseLong(
+                dev.banger.ext4.RealImages.check(
+                        dev.banger.kit.process.Command.of("stat", "-c", "%b", p.toString()).build())
+                    .stdoutText()
+                    .strip());
     assertTrue(blocks < (1 << 20), "allocated " + blocks + " bytes for a 32 MiB mostly-zero file");
     assertEquals(1, Files.readAllBytes(p)[big.length - 1]);
   }
@@ -188,8 +213,10 @@ class LayerFlattenerTest {
     f.apply(LayerStreams.open(TarLayers.layer().file("p", "plain").stream()), "plain");
     // xz by the xz tool itself, as a bundle would be made.
     byte[] tar3 = TarLayers.layer().file("x", "xz").build(TarLayers.Compression.NONE);
-    byte[] xz = dev.banger.ext4.RealImages.run(dev.banger.kit.process.Command.of("xz", "-c", "-9").stdin(tar3).build())
-        .stdout();
+    byte[] xz =
+        dev.banger.ext4.RealImages.run(
+                dev.banger.kit.process.Command.of("xz", "-c", "-9").stdin(tar3).build())
+            .stdout();
     f.apply(LayerStreams.open(new ByteArrayInputStream(xz)), "xz");
     assertEquals("xz", Files.readString(root.resolve("x")));
     assertEquals("gz", Files.readString(root.resolve("g")));

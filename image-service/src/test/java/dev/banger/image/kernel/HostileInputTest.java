@@ -29,8 +29,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Kernel files are user input: every malformed one must end in a {@link KernelFormatException}
- * naming the file and the fault, never in an unchecked exception, a huge allocation or a file
- * left behind.
+ * naming the file and the fault, never in an unchecked exception, a huge allocation or a file left
+ * behind.
  */
 class HostileInputTest {
 
@@ -43,14 +43,20 @@ class HostileInputTest {
   }
 
   /** Faults in the file's headers, which inspect finds too; the others only show in the payload. */
-  private static final Set<Problem> HEADER_PROBLEMS = EnumSet.of(Problem.TOO_LARGE, Problem.NOT_A_KERNEL,
-      Problem.TRUNCATED, Problem.CORRUPT_HEADER, Problem.UNSUPPORTED_BOOT_PROTOCOL);
+  private static final Set<Problem> HEADER_PROBLEMS =
+      EnumSet.of(
+          Problem.TOO_LARGE,
+          Problem.NOT_A_KERNEL,
+          Problem.TRUNCATED,
+          Problem.CORRUPT_HEADER,
+          Problem.UNSUPPORTED_BOOT_PROTOCOL);
 
   /**
    * Extraction of {@code in} must fail with {@code problem} and leave {@code out/} empty; inspect
    * must fail the same way for header faults and accept the file as a bzImage for payload faults.
    */
-  private KernelFormatException rejected(Path in, Problem problem, KernelLimits limits) throws IOException {
+  private KernelFormatException rejected(Path in, Problem problem, KernelLimits limits)
+      throws IOException {
     KernelFormatException inspected = null;
     if (HEADER_PROBLEMS.contains(problem)) {
       inspected = assertThrows(KernelFormatException.class, () -> KernelFile.inspect(in, limits));
@@ -59,8 +65,10 @@ class HostileInputTest {
       assertInstanceOf(KernelFile.BzImage.class, KernelFile.inspect(in, limits));
     }
     Path outDir = Files.createDirectories(dir.resolve("out"));
-    KernelFormatException e = assertThrows(KernelFormatException.class,
-        () -> VmlinuxExtractor.extract(in, outDir.resolve("vmlinux"), limits));
+    KernelFormatException e =
+        assertThrows(
+            KernelFormatException.class,
+            () -> VmlinuxExtractor.extract(in, outDir.resolve("vmlinux"), limits));
     assertEquals(problem, e.problem(), e.getMessage());
     assertEquals(in, e.file());
     assertTrue(e.getMessage().startsWith(in.toString() + ": "), e.getMessage());
@@ -76,7 +84,10 @@ class HostileInputTest {
 
   @Test
   void emptyFile() throws IOException {
-    assertTrue(rejected(file("empty", new byte[0]), Problem.NOT_A_KERNEL).getMessage().endsWith("is empty"));
+    assertTrue(
+        rejected(file("empty", new byte[0]), Problem.NOT_A_KERNEL)
+            .getMessage()
+            .endsWith("is empty"));
   }
 
   @Test
@@ -89,7 +100,8 @@ class HostileInputTest {
 
   @Test
   void tinyFileIsTooSmallForAKernel() throws IOException {
-    KernelFormatException e = rejected(file("tiny", "hello\n".getBytes(StandardCharsets.US_ASCII)), Problem.NOT_A_KERNEL);
+    KernelFormatException e =
+        rejected(file("tiny", "hello\n".getBytes(StandardCharsets.US_ASCII)), Problem.NOT_A_KERNEL);
     assertTrue(e.getMessage().contains("too small"), e.getMessage());
   }
 
@@ -119,7 +131,10 @@ class HostileInputTest {
   void zeroLengthPayload() throws IOException {
     BzImage b = new BzImage().payload(TestKernels.gzip(VMLINUX));
     b.payloadLength = 0L;
-    assertTrue(rejected(file("zero", b.build()), Problem.CORRUPT_HEADER).getMessage().contains("zero-length payload"));
+    assertTrue(
+        rejected(file("zero", b.build()), Problem.CORRUPT_HEADER)
+            .getMessage()
+            .contains("zero-length payload"));
   }
 
   @Test
@@ -142,7 +157,9 @@ class HostileInputTest {
     byte[] text = "#!/bin/sh\necho not a kernel\n".repeat(1000).getBytes(StandardCharsets.US_ASCII);
     Path in = file("shell", new BzImage().payload(TestKernels.gzip(text)).build());
     KernelFormatException e = rejected(in, Problem.PAYLOAD_NOT_VMLINUX);
-    assertTrue(e.getMessage().contains("gzip payload decompressed to " + text.length + " bytes"), e.getMessage());
+    assertTrue(
+        e.getMessage().contains("gzip payload decompressed to " + text.length + " bytes"),
+        e.getMessage());
     assertTrue(e.getMessage().contains("ELF magic"), e.getMessage());
   }
 
@@ -165,14 +182,22 @@ class HostileInputTest {
 
   @Test
   void lz4PayloadNamesTheUnsupportedCompression() throws IOException {
-    Path in = file("lz4", new BzImage().payload(TestKernels.kernelPayload(Compression.LZ4_LEGACY, VMLINUX)).build());
+    Path in =
+        file(
+            "lz4",
+            new BzImage()
+                .payload(TestKernels.kernelPayload(Compression.LZ4_LEGACY, VMLINUX))
+                .build());
     KernelFormatException e = rejected(in, Problem.UNSUPPORTED_COMPRESSION);
     assertTrue(e.getMessage().contains("payload is lz4 (legacy frame)-compressed"), e.getMessage());
   }
 
   @Test
   void lzoPayloadNamesTheUnsupportedCompression() throws IOException {
-    Path in = file("lzo", new BzImage().payload(TestKernels.kernelPayload(Compression.LZO, VMLINUX)).build());
+    Path in =
+        file(
+            "lzo",
+            new BzImage().payload(TestKernels.kernelPayload(Compression.LZO, VMLINUX)).build());
     assertTrue(rejected(in, Problem.UNSUPPORTED_COMPRESSION).getMessage().contains("lzo"));
   }
 
@@ -181,7 +206,9 @@ class HostileInputTest {
     byte[] noise = new byte[4096];
     new Random(7).nextBytes(noise);
     noise[0] = 0x11;
-    KernelFormatException e = rejected(file("unknown", new BzImage().payload(noise).build()), Problem.UNKNOWN_COMPRESSION);
+    KernelFormatException e =
+        rejected(
+            file("unknown", new BzImage().payload(noise).build()), Problem.UNKNOWN_COMPRESSION);
     assertTrue(e.getMessage().contains("starts with 11 "), e.getMessage());
   }
 
@@ -191,7 +218,8 @@ class HostileInputTest {
     for (int i = 40; i < 60; i++) {
       xz[i] ^= (byte) 0x5a;
     }
-    KernelFormatException e = rejected(file("xz", new BzImage().payload(xz).build()), Problem.CORRUPT_PAYLOAD);
+    KernelFormatException e =
+        rejected(file("xz", new BzImage().payload(xz).build()), Problem.CORRUPT_PAYLOAD);
     assertTrue(e.getMessage().contains("the xz payload does not decode"), e.getMessage());
   }
 
@@ -200,7 +228,8 @@ class HostileInputTest {
     // props 0x5d, dictionary 1 GiB (still the "5d 00 00" magic), unknown size, then junk.
     ByteBuffer b = ByteBuffer.allocate(64).order(ByteOrder.LITTLE_ENDIAN);
     b.put((byte) 0x5d).putInt(1 << 30).putLong(-1L);
-    KernelFormatException e = rejected(file("lzma", new BzImage().payload(b.array()).build()), Problem.CORRUPT_PAYLOAD);
+    KernelFormatException e =
+        rejected(file("lzma", new BzImage().payload(b.array()).build()), Problem.CORRUPT_PAYLOAD);
     assertTrue(e.getMessage().contains("MiB of decoder memory"), e.getMessage());
   }
 
@@ -224,14 +253,17 @@ class HostileInputTest {
     KernelFormatException e = assertThrows(KernelFormatException.class, () -> ElfInfo.read(in));
     assertEquals(Problem.NOT_64_BIT, e.problem());
     assertTrue(e.getMessage().contains("32-bit ELF for i386"), e.getMessage());
-    assertEquals(Problem.NOT_64_BIT, assertThrows(KernelFormatException.class, () -> KernelFile.inspect(in)).problem());
+    assertEquals(
+        Problem.NOT_64_BIT,
+        assertThrows(KernelFormatException.class, () -> KernelFile.inspect(in)).problem());
   }
 
   @Test
   void elfForAnotherArchitecture() throws IOException {
     Elf arm = new Elf();
     arm.machine = 0xb7;
-    KernelFormatException e = assertThrows(KernelFormatException.class, () -> ElfInfo.read(file("arm", arm.build())));
+    KernelFormatException e =
+        assertThrows(KernelFormatException.class, () -> ElfInfo.read(file("arm", arm.build())));
     assertEquals(Problem.WRONG_ARCHITECTURE, e.problem());
     assertTrue(e.getMessage().contains("AArch64"), e.getMessage());
   }
@@ -240,25 +272,34 @@ class HostileInputTest {
   void elfObjectFileIsNotAKernel() throws IOException {
     Elf object = new Elf();
     object.type = 1;
-    assertEquals(Problem.NOT_EXECUTABLE,
-        assertThrows(KernelFormatException.class, () -> ElfInfo.read(file("o", object.build()))).problem());
+    assertEquals(
+        Problem.NOT_EXECUTABLE,
+        assertThrows(KernelFormatException.class, () -> ElfInfo.read(file("o", object.build())))
+            .problem());
   }
 
   @Test
   void elfProgramHeadersPastTheEnd() throws IOException {
     Elf far = new Elf();
     far.phoff = 0x7fff_ffff_ffff_0000L;
-    assertEquals(Problem.TRUNCATED, assertThrows(KernelFormatException.class, () -> ElfInfo.read(file("far", far.build()))).problem());
+    assertEquals(
+        Problem.TRUNCATED,
+        assertThrows(KernelFormatException.class, () -> ElfInfo.read(file("far", far.build())))
+            .problem());
     Elf many = new Elf();
     many.phnum = 0xffff;
-    assertEquals(Problem.TRUNCATED, assertThrows(KernelFormatException.class, () -> ElfInfo.read(file("many", many.build()))).problem());
+    assertEquals(
+        Problem.TRUNCATED,
+        assertThrows(KernelFormatException.class, () -> ElfInfo.read(file("many", many.build())))
+            .problem());
   }
 
   @Test
   void elfNoteWithAHugeDescriptorIsRejectedWithoutAllocatingIt() throws IOException {
     Elf note = new Elf();
     note.pvhDescSize = 0xffff_fff0L;
-    KernelFormatException e = assertThrows(KernelFormatException.class, () -> ElfInfo.read(file("note", note.build())));
+    KernelFormatException e =
+        assertThrows(KernelFormatException.class, () -> ElfInfo.read(file("note", note.build())));
     assertEquals(Problem.CORRUPT_HEADER, e.problem());
     assertTrue(e.getMessage().contains("runs past the end of its PT_NOTE segment"), e.getMessage());
   }
@@ -271,23 +312,34 @@ class HostileInputTest {
   @Test
   void notARegularFile() throws IOException {
     Path sub = Files.createDirectories(dir.resolve("sub"));
-    assertEquals(Problem.NOT_A_KERNEL, assertThrows(KernelFormatException.class, () -> KernelFile.inspect(sub)).problem());
+    assertEquals(
+        Problem.NOT_A_KERNEL,
+        assertThrows(KernelFormatException.class, () -> KernelFile.inspect(sub)).problem());
     Path zero = Path.of("/dev/zero");
     if (Files.exists(zero)) {
-      assertEquals(Problem.NOT_A_KERNEL, assertThrows(KernelFormatException.class, () -> KernelFile.inspect(zero)).problem());
+      assertEquals(
+          Problem.NOT_A_KERNEL,
+          assertThrows(KernelFormatException.class, () -> KernelFile.inspect(zero)).problem());
     }
-    assertInstanceOf(java.nio.file.NoSuchFileException.class,
+    assertInstanceOf(
+        java.nio.file.NoSuchFileException.class,
         assertThrows(IOException.class, () -> KernelFile.inspect(dir.resolve("missing"))));
   }
 
   @Test
   void aFailedExtractionLeavesTheExistingOutputAlone() throws IOException {
     Path out = Files.writeString(dir.resolve("vmlinux"), "previous good kernel");
-    Path in = file("bad", new BzImage().payload(TestKernels.gzip("junk".getBytes(StandardCharsets.US_ASCII))).build());
+    Path in =
+        file(
+            "bad",
+            new BzImage()
+                .payload(TestKernels.gzip("junk".getBytes(StandardCharsets.US_ASCII)))
+                .build());
     assertThrows(KernelFormatException.class, () -> VmlinuxExtractor.extract(in, out));
     assertEquals("previous good kernel", Files.readString(out));
     try (Stream<Path> left = Files.list(dir)) {
-      assertEquals(List.of(), left.filter(p -> p.getFileName().toString().endsWith(".partial")).toList());
+      assertEquals(
+          List.of(), left.filter(p -> p.getFileName().toString().endsWith(".partial")).toList());
     }
   }
 
@@ -299,8 +351,10 @@ class HostileInputTest {
     BzImage far = new BzImage().payload(TestKernels.gzip(VMLINUX));
     far.versionPointer = 0xfff0;
     assertTrue(BzImageHeader.read(file("far", far.build())).kernelVersion().isEmpty());
-    assertFalse(BzImageHeader.read(file("ok", new BzImage().payload(TestKernels.gzip(VMLINUX)).build()))
-        .kernelRelease().isEmpty());
+    assertFalse(
+        BzImageHeader.read(file("ok", new BzImage().payload(TestKernels.gzip(VMLINUX)).build()))
+            .kernelRelease()
+            .isEmpty());
   }
 
   @Test

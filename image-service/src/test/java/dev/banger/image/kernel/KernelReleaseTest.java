@@ -30,16 +30,24 @@ class KernelReleaseTest {
   @Test
   void findsTheBannerAnywhereIncludingAcrossTheChunkSeam() throws Exception {
     for (int seamOffset : new int[] {-40, -14, -5, -1, 0, 3}) {
-      Path f = file((1 << 20) + seamOffset, "Linux version 6.1.0-56-amd64 (debian-kernel@lists.debian.org)");
-      assertEquals(Optional.of("6.1.0-56-amd64"), KernelRelease.fromVmlinux(f), "banner at seam " + seamOffset);
+      Path f =
+          file(
+              (1 << 20) + seamOffset,
+              "Linux version 6.1.0-56-amd64 (debian-kernel@lists.debian.org)");
+      assertEquals(
+          Optional.of("6.1.0-56-amd64"),
+          KernelRelease.fromVmlinux(f),
+          "banner at seam " + seamOffset);
     }
   }
 
   @Test
   void skipsFormatStringsAndRefusesUnsafeReleases() throws Exception {
     Path f = file(10, "Linux version %s (%s)", "Linux version 5.10.0-9-amd64 (x)");
-    assertEquals(Optional.of("5.10.0-9-amd64"), KernelRelease.fromVmlinux(f), "the first usable one");
-    assertEquals(Optional.empty(), KernelRelease.fromVmlinux(file(10, "Linux version ../../etc (x)")));
+    assertEquals(
+        Optional.of("5.10.0-9-amd64"), KernelRelease.fromVmlinux(f), "the first usable one");
+    assertEquals(
+        Optional.empty(), KernelRelease.fromVmlinux(file(10, "Linux version ../../etc (x)")));
     assertEquals(Optional.empty(), KernelRelease.fromVmlinux(file(10, "no banner here")));
     assertFalse(KernelRelease.valid(".."));
     assertFalse(KernelRelease.valid("6.1/../x"));

@@ -15,9 +15,9 @@ import org.tukaani.xz.XZ;
 import org.tukaani.xz.XZOutputStream;
 
 /**
- * Crafts kernel files in memory: minimal ELF64 vmlinux images and bzImages around a payload,
- * with knobs to break each field the parsers check. Layouts follow the real ones (boot.rst, the
- * ELF spec) closely enough that the Debian kernel and these take the same code paths.
+ * Crafts kernel files in memory: minimal ELF64 vmlinux images and bzImages around a payload, with
+ * knobs to break each field the parsers check. Layouts follow the real ones (boot.rst, the ELF
+ * spec) closely enough that the Debian kernel and these take the same code paths.
  */
 public final class TestKernels {
 
@@ -27,7 +27,10 @@ public final class TestKernels {
 
   private TestKernels() {}
 
-  /** A small, valid bzImage (gzip payload around a minimal vmlinux) whose header states {@code release}. */
+  /**
+   * A small, valid bzImage (gzip payload around a minimal vmlinux) whose header states {@code
+   * release}.
+   */
   public static byte[] bzImage(String release) {
     BzImage b = new BzImage();
     b.version = release + " (builder@example) #1 SMP PREEMPT_DYNAMIC";
@@ -39,10 +42,15 @@ public final class TestKernels {
     return new Elf().build();
   }
 
-  /** A minimal vmlinux whose code holds {@code "Linux version <release> (…"}, as the real linux_banner. */
+  /**
+   * A minimal vmlinux whose code holds {@code "Linux version <release> (…"}, as the real
+   * linux_banner.
+   */
   public static byte[] vmlinux(String release) {
     Elf e = new Elf();
-    byte[] banner = ("Linux version " + release + " (builder@example) #1 SMP\n\0").getBytes(StandardCharsets.ISO_8859_1);
+    byte[] banner =
+        ("Linux version " + release + " (builder@example) #1 SMP\n\0")
+            .getBytes(StandardCharsets.ISO_8859_1);
     byte[] b = e.build();
     System.arraycopy(banner, 0, b, b.length - e.codeBytes + 100, banner.length);
     return b;
@@ -70,12 +78,26 @@ public final class TestKernels {
       b.putLong(24, ENTRY).putLong(32, phoff).putShort(52, (short) 64);
       b.putShort(54, (short) phentsize).putShort(56, (short) phnum);
       // PT_LOAD: the code, linked at __START_KERNEL_map + its physical address, like vmlinux.
-      b.putInt(64, 1).putInt(68, 5).putLong(72, codeAt).putLong(80, KERNEL_MAP + ENTRY).putLong(88, ENTRY)
-          .putLong(96, codeBytes).putLong(104, codeBytes).putLong(112, 0x200000);
+      b.putInt(64, 1)
+          .putInt(68, 5)
+          .putLong(72, codeAt)
+          .putLong(80, KERNEL_MAP + ENTRY)
+          .putLong(88, ENTRY)
+          .putLong(96, codeBytes)
+          .putLong(104, codeBytes)
+          .putLong(112, 0x200000);
       // PT_NOTE covering one note.
-      b.putInt(120, 4).putInt(124, 4).putLong(128, noteAt).putLong(136, KERNEL_MAP + noteAt)
-          .putLong(144, noteAt).putLong(152, noteSize).putLong(160, noteSize).putLong(168, 4);
-      b.putInt(noteAt, 4).putInt(noteAt + 4, (int) pvhDescSize).putInt(noteAt + 8, pvhNote ? 18 : 6);
+      b.putInt(120, 4)
+          .putInt(124, 4)
+          .putLong(128, noteAt)
+          .putLong(136, KERNEL_MAP + noteAt)
+          .putLong(144, noteAt)
+          .putLong(152, noteSize)
+          .putLong(160, noteSize)
+          .putLong(168, 4);
+      b.putInt(noteAt, 4)
+          .putInt(noteAt + 4, (int) pvhDescSize)
+          .putInt(noteAt + 8, pvhNote ? 18 : 6);
       b.put(noteAt + 12, "Xen\0".getBytes(StandardCharsets.ISO_8859_1));
       b.putLong(noteAt + 16, PVH_ENTRY);
       for (int i = 0; i < codeBytes; i++) {
@@ -93,14 +115,19 @@ public final class TestKernels {
     }
   }
 
-  /** An x86 bzImage: setup sectors holding the boot header, then the protected-mode part with the payload. */
+  /**
+   * An x86 bzImage: setup sectors holding the boot header, then the protected-mode part with the
+   * payload.
+   */
   static final class BzImage {
     int setupSects = 4;
     int protocol = 0x020f;
     byte[] magic = "HdrS".getBytes(StandardCharsets.ISO_8859_1);
     String version = "6.1.0-test-amd64 (builder@example) #1 SMP PREEMPT_DYNAMIC Debian 6.1.0-1";
+
     /** Where the version string sits in the file; written to kernel_version as this minus 0x200. */
     int versionAt = 0x400;
+
     Integer versionPointer;
     int codeBeforePayload = 0x2cc;
     byte[] payload = new byte[0];
@@ -133,7 +160,10 @@ public final class TestKernels {
     }
   }
 
-  /** Compresses like the kernel's Makefile.lib: the stream, then the decompressed size as 4 bytes LE. */
+  /**
+   * Compresses like the kernel's Makefile.lib: the stream, then the decompressed size as 4 bytes
+   * LE.
+   */
   static byte[] kernelPayload(Compression c, byte[] data) {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     try {

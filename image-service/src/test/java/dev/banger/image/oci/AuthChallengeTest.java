@@ -11,8 +11,10 @@ class AuthChallengeTest {
 
   @Test
   void dockerHubBearer() {
-    List<AuthChallenge> cs = AuthChallenge.parse("Bearer realm=\"https://auth.docker.io/token\","
-        + "service=\"registry.docker.io\",scope=\"repository:library/debian:pull\"");
+    List<AuthChallenge> cs =
+        AuthChallenge.parse(
+            "Bearer realm=\"https://auth.docker.io/token\","
+                + "service=\"registry.docker.io\",scope=\"repository:library/debian:pull\"");
     assertEquals(1, cs.size());
     AuthChallenge c = cs.getFirst();
     assertTrue(c.isBearer());
@@ -23,9 +25,10 @@ class AuthChallengeTest {
 
   @Test
   void commasInsideQuotesStayInTheValue() {
-    AuthChallenge c = AuthChallenge.parse(
-        "Bearer realm=\"https://r/token\",scope=\"repository:a/b:pull,push repository:c:pull\",error=\"insufficient_scope\"")
-        .getFirst();
+    AuthChallenge c =
+        AuthChallenge.parse(
+                "Bearer realm=\"https://r/token\",scope=\"repository:a/b:pull,push repository:c:pull\",error=\"insufficient_scope\"")
+            .getFirst();
     assertEquals("repository:a/b:pull,push repository:c:pull", c.scope());
     assertEquals("insufficient_scope", c.params().get("error"));
   }
@@ -39,7 +42,8 @@ class AuthChallengeTest {
 
   @Test
   void severalChallengesInOneHeader() {
-    List<AuthChallenge> cs = AuthChallenge.parse("Basic realm=\"x\", Bearer realm=\"https://t\",service=s");
+    List<AuthChallenge> cs =
+        AuthChallenge.parse("Basic realm=\"x\", Bearer realm=\"https://t\",service=s");
     assertEquals(List.of("basic", "bearer"), cs.stream().map(AuthChallenge::scheme).toList());
     assertEquals("x", cs.get(0).realm());
     assertEquals(Map.of("realm", "https://t", "service", "s"), cs.get(1).params());
@@ -58,7 +62,8 @@ class AuthChallengeTest {
     assertEquals(List.of(), AuthChallenge.parse(""));
     assertEquals(List.of(), AuthChallenge.parse(" , ,"));
     // An unterminated quote keeps what was parsed before it.
-    AuthChallenge c = AuthChallenge.parse("Bearer service=s,realm=\"https://unterminated").getFirst();
+    AuthChallenge c =
+        AuthChallenge.parse("Bearer service=s,realm=\"https://unterminated").getFirst();
     assertEquals("s", c.service());
     assertEquals(null, c.realm());
     assertEquals("bearer", AuthChallenge.parse("Bearer").getFirst().scheme());

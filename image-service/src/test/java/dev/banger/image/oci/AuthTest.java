@@ -28,10 +28,11 @@ class AuthTest {
   @TempDir static Path dir;
   static TestRegistry open;
   static TestRegistry basic;
-  static final List<byte[]> LAYERS = List.of(
-      TarLayers.layer().file("a", "a\n", 0644, 0, 0).build(Compression.GZIP),
-      TarLayers.layer().file("b", "b\n", 0644, 0, 0).build(Compression.GZIP),
-      TarLayers.layer().file("c", "c\n", 0644, 0, 0).build(Compression.GZIP));
+  static final List<byte[]> LAYERS =
+      List.of(
+          TarLayers.layer().file("a", "a\n", 0644, 0, 0).build(Compression.GZIP),
+          TarLayers.layer().file("b", "b\n", 0644, 0, 0).build(Compression.GZIP),
+          TarLayers.layer().file("c", "c\n", 0644, 0, 0).build(Compression.GZIP));
 
   final LoopbackOnly net = new LoopbackOnly();
   TokenAuthFront front;
@@ -70,8 +71,9 @@ class AuthTest {
   /** Resolves and downloads everything, checking the bytes. */
   void pull(RegistryClient c, String ref, String cacheName) throws Exception {
     ResolvedImage img = c.resolve(ImageReference.parse(ref));
-    LayerFetcher.FetchedImage f = new LayerFetcher(new BlobCache(dir.resolve(cacheName)))
-        .fetch(img, c.blobs(img.ref()), LayerFetcher.Listener.NONE);
+    LayerFetcher.FetchedImage f =
+        new LayerFetcher(new BlobCache(dir.resolve(cacheName)))
+            .fetch(img, c.blobs(img.ref()), LayerFetcher.Listener.NONE);
     for (int i = 0; i < LAYERS.size(); i++) {
       assertArrayEquals(LAYERS.get(i), Files.readAllBytes(f.layers().get(i)));
     }
@@ -83,8 +85,14 @@ class AuthTest {
       pull(c, basic.host() + "/private/app:v1", "basic-explicit");
     }
     Path config = dir.resolve("docker-config.json");
-    Files.writeString(config, "{\"auths\":{\"http://" + basic.host() + "/v2/\":{\"auth\":\""
-        + Base64.getEncoder().encodeToString("alice:wonderland".getBytes(StandardCharsets.UTF_8)) + "\"}}}");
+    Files.writeString(
+        config,
+        "{\"auths\":{\"http://"
+            + basic.host()
+            + "/v2/\":{\"auth\":\""
+            + Base64.getEncoder()
+                .encodeToString("alice:wonderland".getBytes(StandardCharsets.UTF_8))
+            + "\"}}}");
     try (RegistryClient c = client(RegistryCredentials.fromDockerConfig(config))) {
       pull(c, basic.host() + "/private/app:v1", "basic-config");
     }
@@ -93,17 +101,25 @@ class AuthTest {
   @Test
   void basicAuthWithWrongOrNoCredentialsIsUnauthorized() {
     try (RegistryClient c = client(RegistryCredentials.none().withOverride("alice:wrong"))) {
-      RegistryException e = assertThrows(RegistryException.class,
-          () -> c.resolve(ImageReference.parse(basic.host() + "/private/app:v1")));
+      RegistryException e =
+          assertThrows(
+              RegistryException.class,
+              () -> c.resolve(ImageReference.parse(basic.host() + "/private/app:v1")));
       assertEquals(RegistryException.Kind.UNAUTHORIZED, e.kind());
       assertTrue(e.getMessage().contains(basic.host()), e.getMessage());
     }
     try (RegistryClient c = client(RegistryCredentials.none())) {
-      RegistryException e = assertThrows(RegistryException.class,
-          () -> c.resolve(ImageReference.parse(basic.host() + "/private/app:v1")));
+      RegistryException e =
+          assertThrows(
+              RegistryException.class,
+              () -> c.resolve(ImageReference.parse(basic.host() + "/private/app:v1")));
       assertEquals(RegistryException.Kind.UNAUTHORIZED, e.kind());
-      assertEquals(basic.host() + " needs a user name and password for manifest " + basic.host()
-          + "/private/app:v1; pass --creds user:password or log in with docker login", e.getMessage());
+      assertEquals(
+          basic.host()
+              + " needs a user name and password for manifest "
+              + basic.host()
+              + "/private/app:v1; pass --creds user:password or log in with docker login",
+          e.getMessage());
     }
   }
 
@@ -119,10 +135,15 @@ class AuthTest {
       assertEquals(2, front.tokensIssued(), "another repository is another scope");
     }
     // Only the first request of each scope went out without a token.
-    long bare = front.requests().stream().filter(s -> !s.path().equals("/token") && s.authorization() == null).count();
+    long bare =
+        front.requests().stream()
+            .filter(s -> !s.path().equals("/token") && s.authorization() == null)
+            .count();
     assertEquals(2, bare);
-    assertTrue(front.requests().stream().filter(s -> s.path().equals("/token"))
-        .allMatch(s -> s.authorization() != null && s.authorization().startsWith("Basic ")));
+    assertTrue(
+        front.requests().stream()
+            .filter(s -> s.path().equals("/token"))
+            .allMatch(s -> s.authorization() != null && s.authorization().startsWith("Basic ")));
   }
 
   @Test
@@ -138,15 +159,24 @@ class AuthTest {
   void refusedTokensAreUnauthorizedAndNameTheTokenService() {
     front = TokenAuthFront.over(open).credentials("bob", "builder").start();
     try (RegistryClient c = client(RegistryCredentials.none().withOverride("bob:nope"))) {
-      RegistryException e = assertThrows(RegistryException.class,
-          () -> c.resolve(ImageReference.parse(front.host() + "/team/app:v1")));
+      RegistryException e =
+          assertThrows(
+              RegistryException.class,
+              () -> c.resolve(ImageReference.parse(front.host() + "/team/app:v1")));
       assertEquals(RegistryException.Kind.UNAUTHORIZED, e.kind());
-      assertEquals("the token service " + front.host() + " for " + front.host()
-          + " refused the credentials of user \"bob\"", e.getMessage());
+      assertEquals(
+          "the token service "
+              + front.host()
+              + " for "
+              + front.host()
+              + " refused the credentials of user \"bob\"",
+          e.getMessage());
     }
     try (RegistryClient c = client(RegistryCredentials.none())) {
-      RegistryException e = assertThrows(RegistryException.class,
-          () -> c.resolve(ImageReference.parse(front.host() + "/team/app:v1")));
+      RegistryException e =
+          assertThrows(
+              RegistryException.class,
+              () -> c.resolve(ImageReference.parse(front.host() + "/team/app:v1")));
       assertEquals(RegistryException.Kind.UNAUTHORIZED, e.kind());
       assertTrue(e.getMessage().contains("refused anonymous access"), e.getMessage());
     }
@@ -159,36 +189,51 @@ class AuthTest {
     try (RegistryClient c = client(RegistryCredentials.none())) {
       pull(c, front.host() + "/team/app:v1", "redirect");
     }
-    List<TokenAuthFront.Seen> cdn = front.requests().stream().filter(s -> s.server().equals("blob-host")).toList();
+    List<TokenAuthFront.Seen> cdn =
+        front.requests().stream().filter(s -> s.server().equals("blob-host")).toList();
     // The config (read by resolve, then cached by the fetcher) and three layers came from the blob
     // host, none of them carrying our token.
     assertEquals(5, cdn.size(), cdn.toString());
     cdn.forEach(s -> assertNull(s.authorization(), s.toString()));
-    assertTrue(front.requests().stream().anyMatch(s -> s.server().equals("front") && s.path().contains("/blobs/")
-        && s.authorization() != null && s.authorization().startsWith("Bearer ")));
+    assertTrue(
+        front.requests().stream()
+            .anyMatch(
+                s ->
+                    s.server().equals("front")
+                        && s.path().contains("/blobs/")
+                        && s.authorization() != null
+                        && s.authorization().startsWith("Bearer ")));
   }
 
   @Test
   void aPlainHttpRealmOnAnotherHostIsRefusedBeforeAnyConnection() {
-    front = TokenAuthFront.over(open).anonymous().realm("http://example.invalid:5000/token").start();
+    front =
+        TokenAuthFront.over(open).anonymous().realm("http://example.invalid:5000/token").start();
     try (RegistryClient c = client(RegistryCredentials.none().withOverride("bob:secret"))) {
-      RegistryException e = assertThrows(RegistryException.class,
-          () -> c.resolve(ImageReference.parse(front.host() + "/team/app:v1")));
+      RegistryException e =
+          assertThrows(
+              RegistryException.class,
+              () -> c.resolve(ImageReference.parse(front.host() + "/team/app:v1")));
       assertEquals(RegistryException.Kind.UNSUPPORTED, e.kind());
-      assertTrue(e.getMessage().startsWith("refusing plain http to example.invalid:5000"), e.getMessage());
+      assertTrue(
+          e.getMessage().startsWith("refusing plain http to example.invalid:5000"), e.getMessage());
     }
     assertEquals(List.of(), net.outsideAttempts());
   }
 
   @Test
   void aRedirectToPlainHttpOnAnotherHostIsRefusedBeforeAnyConnection() {
-    front = TokenAuthFront.over(open).anonymous().redirectBase("http://example.invalid:5000").start();
+    front =
+        TokenAuthFront.over(open).anonymous().redirectBase("http://example.invalid:5000").start();
     try (RegistryClient c = client(RegistryCredentials.none())) {
       // resolve reads the config blob, which is the first blob to be redirected.
-      RegistryException e = assertThrows(RegistryException.class,
-          () -> c.resolve(ImageReference.parse(front.host() + "/team/app:v1")));
+      RegistryException e =
+          assertThrows(
+              RegistryException.class,
+              () -> c.resolve(ImageReference.parse(front.host() + "/team/app:v1")));
       assertEquals(RegistryException.Kind.UNSUPPORTED, e.kind());
-      assertTrue(e.getMessage().startsWith("refusing plain http to example.invalid:5000"), e.getMessage());
+      assertTrue(
+          e.getMessage().startsWith("refusing plain http to example.invalid:5000"), e.getMessage());
     }
     assertEquals(List.of(), net.outsideAttempts());
   }
@@ -196,9 +241,12 @@ class AuthTest {
   @Test
   void aPlainHttpRegistryThatIsNotLoopbackIsSpokenToOverHttpsOnly() {
     // Proven without the network: the base URL is https, and http is refused up front.
-    assertEquals("https", TransportPolicy.secure().registryBase("example.invalid:5000").getScheme());
-    assertThrows(RegistryException.class,
-        () -> TransportPolicy.secure().check(java.net.URI.create("http://example.invalid:5000/v2/")));
+    assertEquals(
+        "https", TransportPolicy.secure().registryBase("example.invalid:5000").getScheme());
+    assertThrows(
+        RegistryException.class,
+        () ->
+            TransportPolicy.secure().check(java.net.URI.create("http://example.invalid:5000/v2/")));
     assertEquals(List.of(), net.outsideAttempts());
   }
 }

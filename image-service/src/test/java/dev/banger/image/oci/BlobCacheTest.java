@@ -88,17 +88,18 @@ class BlobCacheTest {
     assertArrayEquals(bytes, Files.readAllBytes(p));
     assertTrue(cache.contains(d.digest()));
     assertFalse(Files.exists(cache.partialPath(d.digest())));
-    BlobSource offline = new BlobSource() {
-      @Override
-      public Body open(Descriptor blob, long offset) {
-        throw new AssertionError("a cached blob must not be downloaded again");
-      }
+    BlobSource offline =
+        new BlobSource() {
+          @Override
+          public Body open(Descriptor blob, long offset) {
+            throw new AssertionError("a cached blob must not be downloaded again");
+          }
 
-      @Override
-      public String describe() {
-        return "offline";
-      }
-    };
+          @Override
+          public String describe() {
+            return "offline";
+          }
+        };
     assertEquals(p, cache.fetch(d, offline, BlobCache.Progress.NONE));
   }
 
@@ -107,15 +108,26 @@ class BlobCacheTest {
     byte[] bytes = random(100_000, 2);
     Descriptor d = push("c/corrupt", bytes);
     front.corruptBlob(d.digest());
-    RegistryException e = assertThrows(RegistryException.class,
-        () -> cache.fetch(d, source("c/corrupt"), BlobCache.Progress.NONE));
+    RegistryException e =
+        assertThrows(
+            RegistryException.class,
+            () -> cache.fetch(d, source("c/corrupt"), BlobCache.Progress.NONE));
     assertEquals(RegistryException.Kind.DIGEST_MISMATCH, e.kind());
     byte[] flipped = bytes.clone();
     flipped[0] ^= 0x5a;
-    assertEquals("blob " + d.digest() + " of " + front.host() + "/c/corrupt has the wrong content: expected "
-        + d.digest() + ", got " + Digest.sha256(flipped), e.getMessage());
+    assertEquals(
+        "blob "
+            + d.digest()
+            + " of "
+            + front.host()
+            + "/c/corrupt has the wrong content: expected "
+            + d.digest()
+            + ", got "
+            + Digest.sha256(flipped),
+        e.getMessage());
     assertFalse(cache.contains(d.digest()));
-    assertFalse(Files.exists(cache.partialPath(d.digest())), "untrustworthy bytes are not kept for resume");
+    assertFalse(
+        Files.exists(cache.partialPath(d.digest())), "untrustworthy bytes are not kept for resume");
   }
 
   @Test
@@ -124,8 +136,10 @@ class BlobCacheTest {
     Descriptor d = push("c/ondisk", bytes);
     Files.write(reg.blobFile(d.digest()), random(50_000, 4));
     try {
-      RegistryException e = assertThrows(RegistryException.class,
-          () -> cache.fetch(d, source("c/ondisk"), BlobCache.Progress.NONE));
+      RegistryException e =
+          assertThrows(
+              RegistryException.class,
+              () -> cache.fetch(d, source("c/ondisk"), BlobCache.Progress.NONE));
       assertEquals(RegistryException.Kind.DIGEST_MISMATCH, e.kind());
       assertFalse(cache.contains(d.digest()));
     } finally {
@@ -138,8 +152,10 @@ class BlobCacheTest {
     byte[] bytes = random(300_000, 5);
     Descriptor real = push("c/long", bytes);
     Descriptor claimed = new Descriptor(real.mediaType(), real.digest(), 1000);
-    RegistryException e = assertThrows(RegistryException.class,
-        () -> cache.fetch(claimed, source("c/long"), BlobCache.Progress.NONE));
+    RegistryException e =
+        assertThrows(
+            RegistryException.class,
+            () -> cache.fetch(claimed, source("c/long"), BlobCache.Progress.NONE));
     assertEquals(RegistryException.Kind.DIGEST_MISMATCH, e.kind());
     assertTrue(e.getMessage().contains("longer than the 1000 bytes"), e.getMessage());
     assertFalse(Files.exists(cache.partialPath(real.digest())));
@@ -150,8 +166,10 @@ class BlobCacheTest {
     byte[] bytes = random(1_000_000, 6);
     Descriptor d = push("c/resume", bytes);
     front.cutBlobOnce(d.digest(), 400_000);
-    RegistryException first = assertThrows(RegistryException.class,
-        () -> cache.fetch(d, source("c/resume"), BlobCache.Progress.NONE));
+    RegistryException first =
+        assertThrows(
+            RegistryException.class,
+            () -> cache.fetch(d, source("c/resume"), BlobCache.Progress.NONE));
     assertEquals(RegistryException.Kind.NETWORK, first.kind(), first.getMessage());
     assertTrue(first.getMessage().contains("the next pull resumes it"), first.getMessage());
     Path partial = cache.partialPath(d.digest());
@@ -162,8 +180,11 @@ class BlobCacheTest {
     Path p = cache.fetch(d, source("c/resume"), BlobCache.Progress.NONE);
     assertArrayEquals(bytes, Files.readAllBytes(p));
     assertFalse(Files.exists(partial));
-    List<String> ranges = front.requests().stream().filter(s -> s.path().endsWith(d.digest().toString()))
-        .map(TokenAuthFront.Seen::range).toList();
+    List<String> ranges =
+        front.requests().stream()
+            .filter(s -> s.path().endsWith(d.digest().toString()))
+            .map(TokenAuthFront.Seen::range)
+            .toList();
     assertEquals(java.util.Arrays.asList(null, "bytes=" + kept + "-"), ranges);
   }
 
@@ -172,7 +193,9 @@ class BlobCacheTest {
     byte[] bytes = random(600_000, 7);
     Descriptor d = push("c/norange", bytes);
     front.cutBlobOnce(d.digest(), 200_000);
-    assertThrows(RegistryException.class, () -> cache.fetch(d, source("c/norange"), BlobCache.Progress.NONE));
+    assertThrows(
+        RegistryException.class,
+        () -> cache.fetch(d, source("c/norange"), BlobCache.Progress.NONE));
     assertTrue(Files.size(cache.partialPath(d.digest())) > 0);
     front.ignoreRange(true);
     Path p = cache.fetch(d, source("c/norange"), BlobCache.Progress.NONE);
@@ -185,11 +208,14 @@ class BlobCacheTest {
     Descriptor d = push("c/badpartial", bytes);
     Files.createDirectories(cache.partialPath(d.digest()).getParent());
     Files.write(cache.partialPath(d.digest()), random(30_000, 9));
-    RegistryException e = assertThrows(RegistryException.class,
-        () -> cache.fetch(d, source("c/badpartial"), BlobCache.Progress.NONE));
+    RegistryException e =
+        assertThrows(
+            RegistryException.class,
+            () -> cache.fetch(d, source("c/badpartial"), BlobCache.Progress.NONE));
     assertEquals(RegistryException.Kind.DIGEST_MISMATCH, e.kind());
     assertFalse(Files.exists(cache.partialPath(d.digest())));
-    assertArrayEquals(bytes, Files.readAllBytes(cache.fetch(d, source("c/badpartial"), BlobCache.Progress.NONE)));
+    assertArrayEquals(
+        bytes, Files.readAllBytes(cache.fetch(d, source("c/badpartial"), BlobCache.Progress.NONE)));
   }
 
   @Test
@@ -202,10 +228,12 @@ class BlobCacheTest {
     List<Future<Path>> results = new ArrayList<>();
     try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
       for (int i = 0; i < callers; i++) {
-        results.add(pool.submit(() -> {
-          go.await();
-          return cache.fetch(d, source("c/shared"), BlobCache.Progress.NONE);
-        }));
+        results.add(
+            pool.submit(
+                () -> {
+                  go.await();
+                  return cache.fetch(d, source("c/shared"), BlobCache.Progress.NONE);
+                }));
       }
       go.countDown();
       for (Future<Path> f : results) {

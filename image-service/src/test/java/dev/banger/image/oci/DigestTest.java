@@ -15,7 +15,8 @@ class DigestTest {
   @Test
   void sha256OfKnownBytes() {
     Digest d = Digest.sha256(HELLO);
-    assertEquals("sha256:2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824", d.toString());
+    assertEquals(
+        "sha256:2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824", d.toString());
     assertEquals(d, Digest.parse(d.toString()));
     assertEquals("2cf24dba5fb0", d.shortHex());
   }
@@ -43,9 +44,18 @@ class DigestTest {
 
   @Test
   void refusesMalformedDigests() {
-    for (String bad : new String[] {"", "sha256", ":" + "a".repeat(64), "sha256:" + "a".repeat(63),
-        "sha256:" + "A".repeat(64), "sha256:" + "g".repeat(64), "sha512:" + "a".repeat(64), "md5:" + "a".repeat(32),
-        "sha256:" + "a".repeat(64) + "\n"}) {
+    for (String bad :
+        new String[] {
+          "",
+          "sha256",
+          ":" + "a".repeat(64),
+          "sha256:" + "a".repeat(63),
+          "sha256:" + "A".repeat(64),
+          "sha256:" + "g".repeat(64),
+          "sha512:" + "a".repeat(64),
+          "md5:" + "a".repeat(32),
+          "sha256:" + "a".repeat(64) + "\n"
+        }) {
       assertThrows(IllegalArgumentException.class, () -> Digest.parse(bad), bad);
     }
   }

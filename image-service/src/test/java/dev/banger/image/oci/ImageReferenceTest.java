@@ -7,10 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.junit.jupiter.api.Test;
 
 class ImageReferenceTest {
 
@@ -19,35 +19,97 @@ class ImageReferenceTest {
   static Stream<Arguments> valid() {
     return Stream.of(
         // input, registry (API host), repository, tag, digest, canonical
-        Arguments.of("debian", "registry-1.docker.io", "library/debian", "latest", null,
+        Arguments.of(
+            "debian",
+            "registry-1.docker.io",
+            "library/debian",
+            "latest",
+            null,
             "docker.io/library/debian:latest"),
-        Arguments.of("debian:12", "registry-1.docker.io", "library/debian", "12", null, "docker.io/library/debian:12"),
-        Arguments.of("docker.io/library/debian:bookworm-slim", "registry-1.docker.io", "library/debian",
-            "bookworm-slim", null, "docker.io/library/debian:bookworm-slim"),
-        Arguments.of("index.docker.io/someone/tool", "registry-1.docker.io", "someone/tool", "latest", null,
+        Arguments.of(
+            "debian:12",
+            "registry-1.docker.io",
+            "library/debian",
+            "12",
+            null,
+            "docker.io/library/debian:12"),
+        Arguments.of(
+            "docker.io/library/debian:bookworm-slim",
+            "registry-1.docker.io",
+            "library/debian",
+            "bookworm-slim",
+            null,
+            "docker.io/library/debian:bookworm-slim"),
+        Arguments.of(
+            "index.docker.io/someone/tool",
+            "registry-1.docker.io",
+            "someone/tool",
+            "latest",
+            null,
             "docker.io/someone/tool:latest"),
-        Arguments.of("someone/tool:v1.2.3", "registry-1.docker.io", "someone/tool", "v1.2.3", null,
+        Arguments.of(
+            "someone/tool:v1.2.3",
+            "registry-1.docker.io",
+            "someone/tool",
+            "v1.2.3",
+            null,
             "docker.io/someone/tool:v1.2.3"),
-        Arguments.of("127.0.0.1:5000/a/b:t", "127.0.0.1:5000", "a/b", "t", null, "127.0.0.1:5000/a/b:t"),
-        Arguments.of("localhost:5000/x@sha256:" + HEX, "localhost:5000", "x", null, "sha256:" + HEX,
+        Arguments.of(
+            "127.0.0.1:5000/a/b:t", "127.0.0.1:5000", "a/b", "t", null, "127.0.0.1:5000/a/b:t"),
+        Arguments.of(
+            "localhost:5000/x@sha256:" + HEX,
+            "localhost:5000",
+            "x",
+            null,
+            "sha256:" + HEX,
             "localhost:5000/x@sha256:" + HEX),
         Arguments.of("localhost/x", "localhost", "x", "latest", null, "localhost/x:latest"),
-        Arguments.of("ghcr.io/org/app:1.0@sha256:" + HEX, "ghcr.io", "org/app", "1.0", "sha256:" + HEX,
+        Arguments.of(
+            "ghcr.io/org/app:1.0@sha256:" + HEX,
+            "ghcr.io",
+            "org/app",
+            "1.0",
+            "sha256:" + HEX,
             "ghcr.io/org/app:1.0@sha256:" + HEX),
         Arguments.of("[::1]:5000/a:b", "[::1]:5000", "a", "b", null, "[::1]:5000/a:b"),
-        Arguments.of("Registry.Example.COM/a", "registry.example.com", "a", "latest", null,
+        Arguments.of(
+            "Registry.Example.COM/a",
+            "registry.example.com",
+            "a",
+            "latest",
+            null,
             "registry.example.com/a:latest"),
-        Arguments.of("quay.io/a-b/c__d/e.f_g--h", "quay.io", "a-b/c__d/e.f_g--h", "latest", null,
+        Arguments.of(
+            "quay.io/a-b/c__d/e.f_g--h",
+            "quay.io",
+            "a-b/c__d/e.f_g--h",
+            "latest",
+            null,
             "quay.io/a-b/c__d/e.f_g--h:latest"),
-        Arguments.of("debian:" + "t".repeat(128), "registry-1.docker.io", "library/debian", "t".repeat(128), null,
+        Arguments.of(
+            "debian:" + "t".repeat(128),
+            "registry-1.docker.io",
+            "library/debian",
+            "t".repeat(128),
+            null,
             "docker.io/library/debian:" + "t".repeat(128)),
-        Arguments.of("x@sha512:" + "b".repeat(128), "registry-1.docker.io", "library/x", null, "sha512:" + "b".repeat(128),
+        Arguments.of(
+            "x@sha512:" + "b".repeat(128),
+            "registry-1.docker.io",
+            "library/x",
+            null,
+            "sha512:" + "b".repeat(128),
             "docker.io/library/x@sha512:" + "b".repeat(128)));
   }
 
   @ParameterizedTest
   @MethodSource("valid")
-  void parsesValidReferences(String input, String registry, String repository, String tag, String digest,
+  void parsesValidReferences(
+      String input,
+      String registry,
+      String repository,
+      String tag,
+      String digest,
       String canonical) {
     ImageReference r = ImageReference.parse(input);
     assertEquals(registry, r.registry());
@@ -104,10 +166,15 @@ class ImageReferenceTest {
   @ParameterizedTest
   @MethodSource("hostile")
   void refusesHostileReferences(String input, String because) {
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ImageReference.parse(input));
-    assertTrue(e.getMessage().contains(because), () -> "message should mention " + because + ": " + e.getMessage());
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> ImageReference.parse(input));
+    assertTrue(
+        e.getMessage().contains(because),
+        () -> "message should mention " + because + ": " + e.getMessage());
     // The message never echoes raw control characters back to a terminal.
-    assertTrue(e.getMessage().chars().allMatch(c -> c >= 0x20 && c != 0x7f && c != 0x202e), e.getMessage());
+    assertTrue(
+        e.getMessage().chars().allMatch(c -> c >= 0x20 && c != 0x7f && c != 0x202e),
+        e.getMessage());
   }
 
   @Test
@@ -117,7 +184,8 @@ class ImageReferenceTest {
 
   @Test
   void parseCheckedReportsABadReferenceKind() throws Exception {
-    RegistryException e = assertThrows(RegistryException.class, () -> ImageReference.parseChecked("Bad Ref"));
+    RegistryException e =
+        assertThrows(RegistryException.class, () -> ImageReference.parseChecked("Bad Ref"));
     assertEquals(RegistryException.Kind.BAD_REFERENCE, e.kind());
     assertTrue(e.getMessage().startsWith("image reference \"Bad Ref\" is invalid"), e.getMessage());
     assertEquals(ImageReference.parse("debian"), ImageReference.parseChecked("debian"));
@@ -136,11 +204,19 @@ class ImageReferenceTest {
 
   @Test
   void directConstructionIsCheckedToo() {
-    assertEquals("127.0.0.1:5000/a:t", new ImageReference("127.0.0.1:5000", "a", "t", null).canonical());
-    assertThrows(IllegalArgumentException.class, () -> new ImageReference("127.0.0.1:5000", "a/../../x", "t", null));
-    assertThrows(IllegalArgumentException.class, () -> new ImageReference("127.0.0.1:5000", "a", "t/../x", null));
-    assertThrows(IllegalArgumentException.class, () -> new ImageReference("docker.io", "library/a", "t", null));
-    assertThrows(IllegalArgumentException.class, () -> new ImageReference("Host:1", "a", "t", null));
+    assertEquals(
+        "127.0.0.1:5000/a:t", new ImageReference("127.0.0.1:5000", "a", "t", null).canonical());
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> new ImageReference("127.0.0.1:5000", "a/../../x", "t", null));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> new ImageReference("127.0.0.1:5000", "a", "t/../x", null));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> new ImageReference("docker.io", "library/a", "t", null));
+    assertThrows(
+        IllegalArgumentException.class, () -> new ImageReference("Host:1", "a", "t", null));
     assertThrows(IllegalArgumentException.class, () -> new ImageReference("h/x", "a", "t", null));
     assertThrows(IllegalArgumentException.class, () -> new ImageReference("h", "a", null, null));
   }

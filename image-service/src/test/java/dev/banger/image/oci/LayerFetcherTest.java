@@ -29,7 +29,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Parallel layer downloads: bounded, throttled progress, cancellation that leaves only partials. */
+/**
+ * Parallel layer downloads: bounded, throttled progress, cancellation that leaves only partials.
+ */
 class LayerFetcherTest {
 
   @TempDir static Path regDir;
@@ -91,13 +93,15 @@ class LayerFetcherTest {
     public Body open(Descriptor blob, long offset) throws RegistryException {
       Body b = inner.open(blob, offset);
       max.accumulateAndGet(open.incrementAndGet(), Math::max);
-      return new Body(new FilterInputStream(b.stream()) {
-        @Override
-        public void close() throws IOException {
-          super.close();
-          open.decrementAndGet();
-        }
-      }, b.start());
+      return new Body(
+          new FilterInputStream(b.stream()) {
+            @Override
+            public void close() throws IOException {
+              super.close();
+              open.decrementAndGet();
+            }
+          },
+          b.start());
     }
 
     @Override
@@ -112,13 +116,14 @@ class LayerFetcherTest {
     List<Call> calls = new CopyOnWriteArrayList<>();
     AtomicInteger inListener = new AtomicInteger();
     AtomicBoolean overlapped = new AtomicBoolean();
-    LayerFetcher.Listener listener = (index, count, digest, done, total) -> {
-      if (inListener.incrementAndGet() > 1) {
-        overlapped.set(true);
-      }
-      calls.add(new Call(index, count, digest, done, total, System.nanoTime()));
-      inListener.decrementAndGet();
-    };
+    LayerFetcher.Listener listener =
+        (index, count, digest, done, total) -> {
+          if (inListener.incrementAndGet() > 1) {
+            overlapped.set(true);
+          }
+          calls.add(new Call(index, count, digest, done, total, System.nanoTime()));
+          inListener.decrementAndGet();
+        };
     Counting source = new Counting(client.blobs(image.ref()));
     LayerFetcher.FetchedImage f = new LayerFetcher(cache, 3).fetch(image, source, listener);
 
@@ -132,15 +137,27 @@ class LayerFetcherTest {
       int index = i;
       List<Call> mine = calls.stream().filter(c -> c.index() == index).toList();
       Call last = mine.getLast();
-      assertEquals(new Call(i, 5, image.layers().get(i).digest(), LAYERS.get(i).length, LAYERS.get(i).length,
-          last.nanos()), last);
-      assertEquals(1, mine.stream().filter(c -> c.done() == c.total()).count(), "one completion call: " + mine);
+      assertEquals(
+          new Call(
+              i,
+              5,
+              image.layers().get(i).digest(),
+              LAYERS.get(i).length,
+              LAYERS.get(i).length,
+              last.nanos()),
+          last);
+      assertEquals(
+          1,
+          mine.stream().filter(c -> c.done() == c.total()).count(),
+          "one completion call: " + mine);
       assertTrue(mine.size() >= 2, "a slow layer reports progress before it completes: " + mine);
       for (int k = 1; k < mine.size(); k++) {
         assertTrue(mine.get(k).done() >= mine.get(k - 1).done(), "progress never goes back");
         if (k < mine.size() - 1) {
           long gapMs = TimeUnit.NANOSECONDS.toMillis(mine.get(k).nanos() - mine.get(k - 1).nanos());
-          assertTrue(gapMs >= 90, "progress calls are throttled to ~100 ms, saw a gap of " + gapMs + " ms");
+          assertTrue(
+              gapMs >= 90,
+              "progress calls are throttled to ~100 ms, saw a gap of " + gapMs + " ms");
         }
       }
     }
@@ -159,19 +176,23 @@ class LayerFetcherTest {
     front.slowBodies(8 << 10, Duration.ofMillis(30));
     AtomicBoolean cancel = new AtomicBoolean();
     CountDownLatch started = new CountDownLatch(1);
-    LayerFetcher.Listener listener = (index, count, digest, done, total) -> {
-      if (done > 0) {
-        started.countDown();
-      }
-    };
-    CompletableFuture<RegistryException> outcome = CompletableFuture.supplyAsync(() -> {
-      try {
-        new LayerFetcher(cache, 3).fetch(image, client.blobs(image.ref()), listener, cancel::get);
-        return null;
-      } catch (RegistryException e) {
-        return e;
-      }
-    });
+    LayerFetcher.Listener listener =
+        (index, count, digest, done, total) -> {
+          if (done > 0) {
+            started.countDown();
+          }
+        };
+    CompletableFuture<RegistryException> outcome =
+        CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                new LayerFetcher(cache, 3)
+                    .fetch(image, client.blobs(image.ref()), listener, cancel::get);
+                return null;
+              } catch (RegistryException e) {
+                return e;
+              }
+            });
     assertTrue(started.await(10, TimeUnit.SECONDS));
     cancel.set(true);
     RegistryException e = outcome.get(10, TimeUnit.SECONDS);
@@ -187,15 +208,21 @@ class LayerFetcherTest {
     CountDownLatch started = new CountDownLatch(1);
     AtomicBoolean flagKept = new AtomicBoolean();
     List<RegistryException> failures = new CopyOnWriteArrayList<>();
-    Thread t = Thread.ofVirtual().start(() -> {
-      try {
-        new LayerFetcher(cache, 3).fetch(image, client.blobs(image.ref()),
-            (index, count, digest, done, total) -> started.countDown());
-      } catch (RegistryException e) {
-        failures.add(e);
-        flagKept.set(Thread.currentThread().isInterrupted());
-      }
-    });
+    Thread t =
+        Thread.ofVirtual()
+            .start(
+                () -> {
+                  try {
+                    new LayerFetcher(cache, 3)
+                        .fetch(
+                            image,
+                            client.blobs(image.ref()),
+                            (index, count, digest, done, total) -> started.countDown());
+                  } catch (RegistryException e) {
+                    failures.add(e);
+                    flagKept.set(Thread.currentThread().isInterrupted());
+                  }
+                });
     assertTrue(started.await(10, TimeUnit.SECONDS));
     Thread.sleep(200);
     t.interrupt();
@@ -207,17 +234,23 @@ class LayerFetcherTest {
 
   @Test
   void theFirstFailingLayerStopsTheOthersWithoutWaitingForThem() throws Exception {
-    // Slow enough (2 KiB per 30 ms: over 4 s per layer) that waiting for layers 0 and 1 cannot hide under a loaded
+    // Slow enough (2 KiB per 30 ms: over 4 s per layer) that waiting for layers 0 and 1 cannot hide
+    // under a loaded
     // machine's start-up noise, which once took a 1 s bound at a faster pace.
     front.slowBodies(2 << 10, Duration.ofMillis(30));
     front.cutBlobOnce(image.layers().get(2).digest(), 10_000);
     long t0 = System.nanoTime();
-    RegistryException e = org.junit.jupiter.api.Assertions.assertThrows(RegistryException.class,
-        () -> new LayerFetcher(cache, 3).fetch(image, client.blobs(image.ref()), LayerFetcher.Listener.NONE));
+    RegistryException e =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            RegistryException.class,
+            () ->
+                new LayerFetcher(cache, 3)
+                    .fetch(image, client.blobs(image.ref()), LayerFetcher.Listener.NONE));
     long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
     assertEquals(RegistryException.Kind.NETWORK, e.kind(), e.getMessage());
     assertTrue(e.getMessage().contains(image.layers().get(2).digest().toString()), e.getMessage());
-    // Layers 0 and 1 need over 4 s at this pace; the failure of layer 2 (after 10 kB) must not wait for them.
+    // Layers 0 and 1 need over 4 s at this pace; the failure of layer 2 (after 10 kB) must not wait
+    // for them.
     assertTrue(ms < 3000, "failed after " + ms + " ms");
     // Layer 2's slot freed when it failed, so layer 3 may have started before the stop.
     assertOnlyPartialsAndNothingStillWriting(4);
@@ -232,26 +265,35 @@ class LayerFetcherTest {
       sizes.add(Files.exists(p) ? Files.size(p) : -1);
       partials += Files.exists(p) ? 1 : 0;
     }
-    assertTrue(partials >= 1 && partials <= maxPartials, "only the layers that had started have partial files: " + sizes);
+    assertTrue(
+        partials >= 1 && partials <= maxPartials,
+        "only the layers that had started have partial files: " + sizes);
     Thread.sleep(300);
     for (int i = 0; i < image.layers().size(); i++) {
       Path p = cache.partialPath(image.layers().get(i).digest());
-      assertEquals(sizes.get(i).longValue(), Files.exists(p) ? Files.size(p) : -1, "nothing writes after fetch returned");
+      assertEquals(
+          sizes.get(i).longValue(),
+          Files.exists(p) ? Files.size(p) : -1,
+          "nothing writes after fetch returned");
     }
     try (var files = Files.list(cache.path(image.config().digest()).getParent())) {
       List<String> names = files.map(p -> p.getFileName().toString()).toList();
       String config = image.config().digest().hex();
-      assertTrue(names.stream().allMatch(n -> n.endsWith(".partial") || n.equals(config)), names.toString());
+      assertTrue(
+          names.stream().allMatch(n -> n.endsWith(".partial") || n.equals(config)),
+          names.toString());
     }
   }
 
   private void resumesAfterwards() throws Exception {
     front.slowBodies(0, Duration.ZERO);
-    LayerFetcher.FetchedImage f = new LayerFetcher(cache, 3).fetch(image, client.blobs(image.ref()),
-        LayerFetcher.Listener.NONE);
+    LayerFetcher.FetchedImage f =
+        new LayerFetcher(cache, 3)
+            .fetch(image, client.blobs(image.ref()), LayerFetcher.Listener.NONE);
     for (int i = 0; i < LAYERS.size(); i++) {
       assertArrayEquals(LAYERS.get(i), Files.readAllBytes(f.layers().get(i)));
     }
-    assertTrue(front.requests().stream().anyMatch(s -> s.range() != null), "partials resumed with Range");
+    assertTrue(
+        front.requests().stream().anyMatch(s -> s.range() != null), "partials resumed with Range");
   }
 }

@@ -32,13 +32,18 @@ class RegistryCredentialsTest {
 
   @Test
   void authFieldAndUsernamePasswordFields() throws Exception {
-    RegistryCredentials c = config("""
+    RegistryCredentials c =
+        config(
+            """
         {"auths": {
           "https://index.docker.io/v1/": {"auth": "%s"},
           "127.0.0.1:5000": {"username": "bob", "password": "pw"},
           "http://ghcr.io/v2/": {"auth": "%s"}
-        }}""".formatted(b64("alice:s3cret:with:colons"), b64("gh:tok")));
-    assertEquals(Optional.of(new Credential("alice", "s3cret:with:colons")), c.forHost("registry-1.docker.io"));
+        }}"""
+                .formatted(b64("alice:s3cret:with:colons"), b64("gh:tok")));
+    assertEquals(
+        Optional.of(new Credential("alice", "s3cret:with:colons")),
+        c.forHost("registry-1.docker.io"));
     assertEquals(Optional.of(new Credential("bob", "pw")), c.forHost("127.0.0.1:5000"));
     assertEquals(Optional.of(new Credential("gh", "tok")), c.forHost("ghcr.io"));
     assertEquals(Optional.empty(), c.forHost("127.0.0.1:5001"));
@@ -46,10 +51,13 @@ class RegistryCredentialsTest {
 
   @Test
   void credsStoreIsRefusedOnlyForTheHostThatNeedsIt() throws Exception {
-    RegistryCredentials c = config("""
+    RegistryCredentials c =
+        config(
+            """
         {"auths": {"quay.io": {}, "127.0.0.1:5000": {"auth": "%s"}},
          "credsStore": "desktop",
-         "credHelpers": {"gcr.io": "gcloud"}}""".formatted(b64("u:p")));
+         "credHelpers": {"gcr.io": "gcloud"}}"""
+                .formatted(b64("u:p")));
     RegistryException store = assertThrows(RegistryException.class, () -> c.forHost("quay.io"));
     assertEquals(RegistryException.Kind.UNSUPPORTED, store.kind());
     assertTrue(store.getMessage().contains("docker-credential-desktop"), store.getMessage());
@@ -63,36 +71,55 @@ class RegistryCredentialsTest {
 
   @Test
   void explicitOverrideWinsEverywhere() throws Exception {
-    RegistryCredentials c = config("{\"credHelpers\": {\"gcr.io\": \"gcloud\"}}").withOverride("me:pa:ss");
+    RegistryCredentials c =
+        config("{\"credHelpers\": {\"gcr.io\": \"gcloud\"}}").withOverride("me:pa:ss");
     assertEquals(Optional.of(new Credential("me", "pa:ss")), c.forHost("gcr.io"));
-    assertEquals(Optional.of(new Credential("me", "pa:ss")), RegistryCredentials.none().withOverride("me:pa:ss")
-        .forHost("x"));
-    assertThrows(IllegalArgumentException.class, () -> RegistryCredentials.none().withOverride("nocolon"));
-    assertThrows(IllegalArgumentException.class, () -> RegistryCredentials.none().withOverride(":pw"));
+    assertEquals(
+        Optional.of(new Credential("me", "pa:ss")),
+        RegistryCredentials.none().withOverride("me:pa:ss").forHost("x"));
+    assertThrows(
+        IllegalArgumentException.class, () -> RegistryCredentials.none().withOverride("nocolon"));
+    assertThrows(
+        IllegalArgumentException.class, () -> RegistryCredentials.none().withOverride(":pw"));
   }
 
   @Test
   void brokenEntriesFailOnlyWhenUsed() throws Exception {
-    RegistryCredentials c = config("{\"auths\": {\"a.io\": {\"auth\": \"%%%\"}, \"b.io\": {\"auth\": \""
-        + b64("no-colon") + "\"}}}");
-    assertEquals(RegistryException.Kind.UNAUTHORIZED, assertThrows(RegistryException.class, () -> c.forHost("a.io")).kind());
-    assertEquals(RegistryException.Kind.UNAUTHORIZED, assertThrows(RegistryException.class, () -> c.forHost("b.io")).kind());
+    RegistryCredentials c =
+        config(
+            "{\"auths\": {\"a.io\": {\"auth\": \"%%%\"}, \"b.io\": {\"auth\": \""
+                + b64("no-colon")
+                + "\"}}}");
+    assertEquals(
+        RegistryException.Kind.UNAUTHORIZED,
+        assertThrows(RegistryException.class, () -> c.forHost("a.io")).kind());
+    assertEquals(
+        RegistryException.Kind.UNAUTHORIZED,
+        assertThrows(RegistryException.class, () -> c.forHost("b.io")).kind());
     assertEquals(Optional.empty(), c.forHost("c.io"));
   }
 
   @Test
   void missingFileIsNoCredentialsAndMalformedFileSaysWhich() throws Exception {
-    assertEquals(Optional.empty(), RegistryCredentials.fromDockerConfig(dir.resolve("absent.json")).forHost("x"));
+    assertEquals(
+        Optional.empty(),
+        RegistryCredentials.fromDockerConfig(dir.resolve("absent.json")).forHost("x"));
     Files.writeString(dir.resolve("bad.json"), "{not json");
-    IOException e = assertThrows(IOException.class, () -> RegistryCredentials.fromDockerConfig(dir.resolve("bad.json")));
+    IOException e =
+        assertThrows(
+            IOException.class, () -> RegistryCredentials.fromDockerConfig(dir.resolve("bad.json")));
     assertTrue(e.getMessage().contains("bad.json"), e.getMessage());
   }
 
   @Test
   void defaultPathFollowsDockerConfig() {
     Path home = Path.of("/home/u");
-    assertEquals(Path.of("/etc/dc/config.json"), RegistryCredentials.defaultConfigPath(Map.of("DOCKER_CONFIG", "/etc/dc"), home));
-    assertEquals(Path.of("/home/u/.docker/config.json"), RegistryCredentials.defaultConfigPath(Map.of(), home));
+    assertEquals(
+        Path.of("/etc/dc/config.json"),
+        RegistryCredentials.defaultConfigPath(Map.of("DOCKER_CONFIG", "/etc/dc"), home));
+    assertEquals(
+        Path.of("/home/u/.docker/config.json"),
+        RegistryCredentials.defaultConfigPath(Map.of(), home));
   }
 
   @Test

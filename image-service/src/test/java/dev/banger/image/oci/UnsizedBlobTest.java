@@ -60,7 +60,9 @@ class UnsizedBlobTest {
     Digest d = Digest.sha256(bytes);
     URI url = URI.create(web.serve("/a.tar", bytes));
     List<long[]> progress = new CopyOnWriteArrayList<>();
-    Path p = cache.fetchUpTo(d, 1 << 20, client.url(url), (done, total) -> progress.add(new long[] {done, total}));
+    Path p =
+        cache.fetchUpTo(
+            d, 1 << 20, client.url(url), (done, total) -> progress.add(new long[] {done, total}));
     assertArrayEquals(bytes, Files.readAllBytes(p));
     assertEquals(cache.path(d), p);
     assertTrue(progress.stream().allMatch(x -> x[1] == 0), "the total is unknown while it streams");
@@ -88,8 +90,10 @@ class UnsizedBlobTest {
     byte[] bytes = random(100_000, 3);
     Digest d = Digest.sha256(bytes);
     URI url = URI.create(web.serve("/c.tar", bytes));
-    RegistryException e = assertThrows(RegistryException.class,
-        () -> cache.fetchUpTo(d, 64_000, client.url(url), BlobCache.Progress.NONE));
+    RegistryException e =
+        assertThrows(
+            RegistryException.class,
+            () -> cache.fetchUpTo(d, 64_000, client.url(url), BlobCache.Progress.NONE));
     assertEquals(RegistryException.Kind.DIGEST_MISMATCH, e.kind());
     assertTrue(e.getMessage().contains("larger than the 64000-byte limit"), e.getMessage());
     assertFalse(Files.exists(cache.partialPath(d)));
@@ -102,11 +106,22 @@ class UnsizedBlobTest {
     Digest d = Digest.sha256(bytes);
     web.serve("/real.tar", bytes);
     URI moved = URI.create(web.redirect("/moved", web.url("/real.tar")));
-    assertArrayEquals(bytes, Files.readAllBytes(cache.fetchUpTo(d, 1 << 20, client.url(moved), BlobCache.Progress.NONE)));
-    for (String to : List.of("ftp://127.0.0.1/x", "file:///etc/passwd", "http://mirror.example.org/x")) {
+    assertArrayEquals(
+        bytes,
+        Files.readAllBytes(
+            cache.fetchUpTo(d, 1 << 20, client.url(moved), BlobCache.Progress.NONE)));
+    for (String to :
+        List.of("ftp://127.0.0.1/x", "file:///etc/passwd", "http://mirror.example.org/x")) {
       URI bounce = URI.create(web.redirect("/bounce-" + Math.abs(to.hashCode()), to));
-      RegistryException e = assertThrows(RegistryException.class, () -> cache.fetchUpTo(Digest.sha256(new byte[] {1}),
-          1 << 20, client.url(bounce), BlobCache.Progress.NONE));
+      RegistryException e =
+          assertThrows(
+              RegistryException.class,
+              () ->
+                  cache.fetchUpTo(
+                      Digest.sha256(new byte[] {1}),
+                      1 << 20,
+                      client.url(bounce),
+                      BlobCache.Progress.NONE));
       assertEquals(RegistryException.Kind.UNSUPPORTED, e.kind(), to + ": " + e.getMessage());
     }
   }

@@ -10,46 +10,100 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** The parts of the mmdebstrap source that need no mirror: its argument vector, failure reading, progress relay. */
+/**
+ * The parts of the mmdebstrap source that need no mirror: its argument vector, failure reading,
+ * progress relay.
+ */
 class DebianSourceTest {
 
   @Test
   void theDefaultRecipeBecomesThisArgumentVector() throws Exception {
-    var d = (CatalogEntry.Debian) Catalog.load(null, TransportPolicy.secure()).find("debian-bookworm").orElseThrow();
-    assertEquals(List.of("setsid", "--wait", "mmdebstrap", "--mode=unshare", "--variant=apt", "--format=tar", "--components=main",
-        "--include=" + String.join(",", d.packages()), "--", "bookworm", "-", "http://deb.debian.org/debian"),
+    var d =
+        (CatalogEntry.Debian)
+            Catalog.load(null, TransportPolicy.secure()).find("debian-bookworm").orElseThrow();
+    assertEquals(
+        List.of(
+            "setsid",
+            "--wait",
+            "mmdebstrap",
+            "--mode=unshare",
+            "--variant=apt",
+            "--format=tar",
+            "--components=main",
+            "--include=" + String.join(",", d.packages()),
+            "--",
+            "bookworm",
+            "-",
+            "http://deb.debian.org/debian"),
         DebianSource.argv(d));
   }
 
   @Test
   void aRecipeWithoutPackagesHasNoInclude() {
-    var d = new CatalogEntry.Debian("x", "trixie", java.net.URI.create("https://m.example/debian"), "essential",
-        List.of("main", "contrib"), List.of());
-    assertEquals(List.of("setsid", "--wait", "mmdebstrap", "--mode=unshare", "--variant=essential", "--format=tar",
-        "--components=main,contrib", "--", "trixie", "-", "https://m.example/debian"), DebianSource.argv(d));
+    var d =
+        new CatalogEntry.Debian(
+            "x",
+            "trixie",
+            java.net.URI.create("https://m.example/debian"),
+            "essential",
+            List.of("main", "contrib"),
+            List.of());
+    assertEquals(
+        List.of(
+            "setsid",
+            "--wait",
+            "mmdebstrap",
+            "--mode=unshare",
+            "--variant=essential",
+            "--format=tar",
+            "--components=main,contrib",
+            "--",
+            "trixie",
+            "-",
+            "https://m.example/debian"),
+        DebianSource.argv(d));
   }
 
   @Test
   void failuresAreClassifiedFromAptsOwnWords() {
-    var missing = BootstrapException.fromFailure("x", 1,
-        "I: running apt-get update...\nE: Unable to locate package banger-nope\nE: apt-get failed\n");
+    var missing =
+        BootstrapException.fromFailure(
+            "x",
+            1,
+            "I: running apt-get update...\nE: Unable to locate package banger-nope\nE: apt-get failed\n");
     assertEquals(BootstrapException.Kind.BAD_RECIPE, missing.kind());
-    assertTrue(missing.getMessage().contains("Unable to locate package banger-nope"), missing.getMessage());
-    assertEquals(BootstrapException.Kind.NETWORK, BootstrapException.fromFailure("x", 1,
-        "Err:1 http://deb.debian.org/debian bookworm InRelease\n  Temporary failure resolving 'deb.debian.org'\n").kind());
-    assertEquals(BootstrapException.Kind.NO_USER_NAMESPACE, BootstrapException.fromFailure("x", 1,
-        "W: /etc/subuid is empty\nE: failed to parse /etc/subuid and /etc/subgid\n").kind());
-    assertEquals(BootstrapException.Kind.MISSING, BootstrapException.fromFailure("x", 127,
-        "setsid: failed to execute mmdebstrap: No such file or directory\n").kind());
+    assertTrue(
+        missing.getMessage().contains("Unable to locate package banger-nope"),
+        missing.getMessage());
+    assertEquals(
+        BootstrapException.Kind.NETWORK,
+        BootstrapException.fromFailure(
+                "x",
+                1,
+                "Err:1 http://deb.debian.org/debian bookworm InRelease\n  Temporary failure resolving 'deb.debian.org'\n")
+            .kind());
+    assertEquals(
+        BootstrapException.Kind.NO_USER_NAMESPACE,
+        BootstrapException.fromFailure(
+                "x", 1, "W: /etc/subuid is empty\nE: failed to parse /etc/subuid and /etc/subgid\n")
+            .kind());
+    assertEquals(
+        BootstrapException.Kind.MISSING,
+        BootstrapException.fromFailure(
+                "x", 127, "setsid: failed to execute mmdebstrap: No such file or directory\n")
+            .kind());
     var other = BootstrapException.fromFailure("x", 25, "E: something \u001b[31mred\u001b[0m\n");
     assertEquals(BootstrapException.Kind.FAILED, other.kind());
-    assertTrue(other.getMessage().contains("\\x1b[31mred"), "escape sequences are escaped: " + other.getMessage());
+    assertTrue(
+        other.getMessage().contains("\\x1b[31mred"),
+        "escape sequences are escaped: " + other.getMessage());
   }
 
   @Test
   void statusLinesAllPassChatterIsThinnedAndStagesNeverGoBack() {
     List<String> seen = new ArrayList<>();
-    StderrRelay relay = new StderrRelay((stage, message, done, total) -> seen.add(stage + ": " + message));
+    StderrRelay relay =
+        new StderrRelay((stage, message, done, total) -> seen.add(stage + ": " + message));
     relay.line("I: downloading packages with apt...");
     for (int i = 0; i < 1000; i++) {
       relay.line("Get:" + i + " http://deb.debian.org/debian bookworm/main amd64 pkg" + i);
@@ -58,7 +112,9 @@ class DebianSourceTest {
     relay.switchTo("flatten");
     relay.line("I: done");
     assertEquals("bootstrap: I: downloading packages with apt...", seen.getFirst());
-    assertTrue(seen.size() <= 4, "1000 chatter lines in well under a second become at most one event: " + seen);
+    assertTrue(
+        seen.size() <= 4,
+        "1000 chatter lines in well under a second become at most one event: " + seen);
     assertTrue(seen.contains("bootstrap: I: extracting archives..."));
     assertEquals("flatten: I: done", seen.getLast());
   }

@@ -29,40 +29,45 @@ public final class BundleServer implements AutoCloseable {
   public static BundleServer start() throws IOException {
     HttpServer s = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
     BundleServer b = new BundleServer(s);
-    s.createContext("/", ex -> {
-      String path = ex.getRequestURI().getPath();
-      b.gets.computeIfAbsent(path, p -> new AtomicInteger()).incrementAndGet();
-      try (ex) {
-        String to = b.redirects.get(path);
-        if (to != null) {
-          ex.getResponseHeaders().add("Location", to);
-          ex.sendResponseHeaders(302, -1);
-          return;
-        }
-        byte[] body = b.files.get(path);
-        if (body == null) {
-          ex.sendResponseHeaders(404, -1);
-          return;
-        }
-        String range = ex.getRequestHeaders().getFirst("Range");
-        int from = 0;
-        if (range != null && range.matches("bytes=\\d+-")) {
-          b.ranges.add(path + " " + range);
-          from = Integer.parseInt(range.substring(6, range.length() - 1));
-          if (from >= body.length) {
-            ex.sendResponseHeaders(416, -1);
-            return;
+    s.createContext(
+        "/",
+        ex -> {
+          String path = ex.getRequestURI().getPath();
+          b.gets.computeIfAbsent(path, p -> new AtomicInteger()).incrementAndGet();
+          try (ex) {
+            String to = b.redirects.get(path);
+            if (to != null) {
+              ex.getResponseHeaders().add("Location", to);
+              ex.sendResponseHeaders(302, -1);
+              return;
+            }
+            byte[] body = b.files.get(path);
+            if (body == null) {
+              ex.sendResponseHeaders(404, -1);
+              return;
+            }
+            String range = ex.getRequestHeaders().getFirst("Range");
+            int from = 0;
+            if (range != null && range.matches("bytes=\\d+-")) {
+              b.ranges.add(path + " " + range);
+              from = Integer.parseInt(range.substring(6, range.length() - 1));
+              if (from >= body.length) {
+                ex.sendResponseHeaders(416, -1);
+                return;
+              }
+              ex.getResponseHeaders()
+                  .add(
+                      "Content-Range",
+                      "bytes " + from + "-" + (body.length - 1) + "/" + body.length);
+              ex.sendResponseHeaders(206, body.length - from);
+            } else {
+              ex.sendResponseHeaders(200, body.length);
+            }
+            try (OutputStream out = ex.getResponseBody()) {
+              out.write(body, from, body.length - from);
+            }
           }
-          ex.getResponseHeaders().add("Content-Range", "bytes " + from + "-" + (body.length - 1) + "/" + body.length);
-          ex.sendResponseHeaders(206, body.length - from);
-        } else {
-          ex.sendResponseHeaders(200, body.length);
-        }
-        try (OutputStream out = ex.getResponseBody()) {
-          out.write(body, from, body.length - from);
-        }
-      }
-    });
+        });
     s.setExecutor(java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor());
     s.start();
     return b;

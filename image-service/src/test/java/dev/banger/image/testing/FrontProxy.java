@@ -27,12 +27,22 @@ import java.util.regex.Pattern;
 final class FrontProxy implements AutoCloseable {
 
   private static final Pattern BLOB = Pattern.compile("/v2/.+/blobs/(sha256:[0-9a-f]{64})");
-  private static final List<String> PASSED_HEADERS = List.of("Content-Type", "Docker-Content-Digest", "Content-Range",
-      "Accept-Ranges", "Docker-Distribution-Api-Version", "Etag");
+  private static final List<String> PASSED_HEADERS =
+      List.of(
+          "Content-Type",
+          "Docker-Content-Digest",
+          "Content-Range",
+          "Accept-Ranges",
+          "Docker-Distribution-Api-Version",
+          "Etag");
 
   private final TestRegistry backend;
-  private final HttpClient http = HttpClient.newBuilder().proxy(ProxySelector.of(null))
-      .version(HttpClient.Version.HTTP_1_1).followRedirects(HttpClient.Redirect.NEVER).build();
+  private final HttpClient http =
+      HttpClient.newBuilder()
+          .proxy(ProxySelector.of(null))
+          .version(HttpClient.Version.HTTP_1_1)
+          .followRedirects(HttpClient.Redirect.NEVER)
+          .build();
   private final Map<Digest, AtomicInteger> blobGets = new ConcurrentHashMap<>();
   private final Set<Digest> corrupt = ConcurrentHashMap.newKeySet();
   private final Map<Digest, Long> cutOnce = new ConcurrentHashMap<>();
@@ -77,8 +87,10 @@ final class FrontProxy implements AutoCloseable {
     String path = ex.getRequestURI().getRawPath();
     String query = ex.getRequestURI().getRawQuery();
     URI target = backend.baseUri().resolve(path + (query == null ? "" : "?" + query));
-    HttpRequest.Builder b = HttpRequest.newBuilder(target).timeout(Duration.ofSeconds(30))
-        .method(ex.getRequestMethod(), HttpRequest.BodyPublishers.noBody());
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(target)
+            .timeout(Duration.ofSeconds(30))
+            .method(ex.getRequestMethod(), HttpRequest.BodyPublishers.noBody());
     for (String accept : ex.getRequestHeaders().getOrDefault("Accept", List.of())) {
       b.header("Accept", accept);
     }
@@ -120,11 +132,12 @@ final class FrontProxy implements AutoCloseable {
   }
 
   /**
-   * Copies the body, optionally flipping its first byte or stopping after {@code cutAfter}
-   * bytes. A cut flushes, waits so the client has read what was sent, then fails the exchange:
-   * the server closes the connection short of Content-Length.
+   * Copies the body, optionally flipping its first byte or stopping after {@code cutAfter} bytes. A
+   * cut flushes, waits so the client has read what was sent, then fails the exchange: the server
+   * closes the connection short of Content-Length.
    */
-  private void copy(InputStream in, OutputStream out, boolean flipFirst, long cutAfter) throws IOException {
+  private void copy(InputStream in, OutputStream out, boolean flipFirst, long cutAfter)
+      throws IOException {
     int chunk = slowChunk > 0 ? slowChunk : 64 << 10;
     byte[] buf = new byte[chunk];
     long sent = 0;

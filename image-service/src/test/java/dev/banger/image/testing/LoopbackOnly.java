@@ -14,9 +14,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * A proxy selector for clients under test that keeps every connection on this machine: loopback
- * URLs go direct, anything else is recorded and sent to a closed loopback port (so it fails
- * without a DNS lookup or a packet leaving the host). Tests assert {@link #outsideAttempts()}
- * is empty to prove a refusal happened before any connection was tried.
+ * URLs go direct, anything else is recorded and sent to a closed loopback port (so it fails without
+ * a DNS lookup or a packet leaving the host). Tests assert {@link #outsideAttempts()} is empty to
+ * prove a refusal happened before any connection was tried.
  */
 public final class LoopbackOnly extends ProxySelector {
 
@@ -32,12 +32,15 @@ public final class LoopbackOnly extends ProxySelector {
     } catch (IOException e) {
       throw new IllegalStateException(e);
     }
-    deadEnd = new Proxy(Proxy.Type.HTTP, new InetSocketAddress(InetAddress.getLoopbackAddress(), closedPort));
+    deadEnd =
+        new Proxy(
+            Proxy.Type.HTTP, new InetSocketAddress(InetAddress.getLoopbackAddress(), closedPort));
   }
 
   @Override
   public List<Proxy> select(URI uri) {
-    if (uri.getHost() != null && LOOPBACK.contains(uri.getHost().toLowerCase(java.util.Locale.ROOT))) {
+    if (uri.getHost() != null
+        && LOOPBACK.contains(uri.getHost().toLowerCase(java.util.Locale.ROOT))) {
       return List.of(Proxy.NO_PROXY);
     }
     outside.add(uri);

@@ -19,14 +19,14 @@ import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.apache.commons.compress.archivers.tar.TarConstants;
 
 /**
- * Builds tar layers in memory for tests, entry by entry, in the order given:
- * {@code TarLayers.layer().file("etc/hostname", "x\n", 0644, 0, 0).dir("usr/bin", 0755)
- * .symlink("bin", "usr/bin").build(Compression.GZIP)}.
+ * Builds tar layers in memory for tests, entry by entry, in the order given: {@code
+ * TarLayers.layer().file("etc/hostname", "x\n", 0644, 0, 0).dir("usr/bin", 0755) .symlink("bin",
+ * "usr/bin").build(Compression.GZIP)}.
  *
  * <p>PAX headers carry long names and big uid/gid/size values, like the tars real images hold.
- * Modes are written as permission bits only (what GNU tar writes); the entry type says what
- * kind of file it is. Every entry gets the same fixed mtime so a layer's bytes (and digest)
- * depend only on what was added.
+ * Modes are written as permission bits only (what GNU tar writes); the entry type says what kind of
+ * file it is. Every entry gets the same fixed mtime so a layer's bytes (and digest) depend only on
+ * what was added.
  */
 public final class TarLayers {
 
@@ -80,7 +80,8 @@ public final class TarLayers {
   }
 
   public TarLayers dir(String path, int mode, long uid, long gid) {
-    return add(entry(path.endsWith("/") ? path : path + "/", TarConstants.LF_DIR, mode, uid, gid), null);
+    return add(
+        entry(path.endsWith("/") ? path : path + "/", TarConstants.LF_DIR, mode, uid, gid), null);
   }
 
   /** A symbolic link at {@code path} pointing to {@code target} (stored verbatim). */
@@ -114,8 +115,8 @@ public final class TarLayers {
   }
 
   /**
-   * Writes names in ISO-8859-1 with no PAX path header, so a character below U+0100 becomes
-   * one raw byte: a name that is not valid UTF-8, as old tools write them.
+   * Writes names in ISO-8859-1 with no PAX path header, so a character below U+0100 becomes one raw
+   * byte: a name that is not valid UTF-8, as old tools write them.
    */
   public TarLayers latin1Names() {
     latin1Names = true;
@@ -125,7 +126,8 @@ public final class TarLayers {
   /** An overlay whiteout: deletes {@code path} from lower layers. */
   public TarLayers whiteout(String path) {
     int slash = path.lastIndexOf('/');
-    return file(path.substring(0, slash + 1) + ".wh." + path.substring(slash + 1), new byte[0], 0644, 0, 0);
+    return file(
+        path.substring(0, slash + 1) + ".wh." + path.substring(slash + 1), new byte[0], 0644, 0, 0);
   }
 
   /** An opaque-directory marker: hides everything lower layers put in {@code dir}. */
@@ -134,8 +136,8 @@ public final class TarLayers {
   }
 
   /**
-   * An entry exactly as given: the name is not normalised (absolute paths, {@code ..}, odd
-   * bytes all survive), for tests of hostile layers.
+   * An entry exactly as given: the name is not normalised (absolute paths, {@code ..}, odd bytes
+   * all survive), for tests of hostile layers.
    *
    * @param type a {@link TarConstants} {@code LF_*} flag
    * @param content file data, or null for none
@@ -165,7 +167,8 @@ public final class TarLayers {
   /** The tar bytes, compressed. */
   public byte[] build(Compression compression) {
     ByteArrayOutputStream tar = new ByteArrayOutputStream();
-    String encoding = latin1Names ? StandardCharsets.ISO_8859_1.name() : StandardCharsets.UTF_8.name();
+    String encoding =
+        latin1Names ? StandardCharsets.ISO_8859_1.name() : StandardCharsets.UTF_8.name();
     try (TarArchiveOutputStream out = new TarArchiveOutputStream(tar, encoding)) {
       out.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
       out.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
@@ -186,11 +189,12 @@ public final class TarLayers {
 
   public static byte[] compress(byte[] bytes, Compression compression) {
     ByteArrayOutputStream buf = new ByteArrayOutputStream();
-    try (OutputStream out = switch (compression) {
-      case NONE -> buf;
-      case GZIP -> new GZIPOutputStream(buf);
-      case ZSTD -> new ZstdOutputStream(buf);
-    }) {
+    try (OutputStream out =
+        switch (compression) {
+          case NONE -> buf;
+          case GZIP -> new GZIPOutputStream(buf);
+          case ZSTD -> new ZstdOutputStream(buf);
+        }) {
       out.write(bytes);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -199,11 +203,12 @@ public final class TarLayers {
   }
 
   public static byte[] decompress(byte[] bytes, Compression compression) {
-    try (InputStream in = switch (compression) {
-      case NONE -> new ByteArrayInputStream(bytes);
-      case GZIP -> new GZIPInputStream(new ByteArrayInputStream(bytes));
-      case ZSTD -> new ZstdInputStream(new ByteArrayInputStream(bytes));
-    }) {
+    try (InputStream in =
+        switch (compression) {
+          case NONE -> new ByteArrayInputStream(bytes);
+          case GZIP -> new GZIPInputStream(new ByteArrayInputStream(bytes));
+          case ZSTD -> new ZstdInputStream(new ByteArrayInputStream(bytes));
+        }) {
       return in.readAllBytes();
     } catch (IOException e) {
       throw new UncheckedIOException(e);

@@ -33,24 +33,39 @@ class TarLayersTest {
   @EnumSource(Compression.class)
   void everyEntryKindRoundTrips(Compression c) throws Exception {
     String longName = "usr/share/" + "d".repeat(120) + "/file";
-    byte[] layer = TarLayers.layer()
-        .file("etc/hostname", "x\n", 0644, 0, 0)
-        .dir("usr/bin", 0755)
-        .symlink("bin", "usr/bin")
-        .hardlink("etc/hostname2", "etc/hostname")
-        .charDevice("dev/null", 1, 3, 0666)
-        .blockDevice("dev/sda", 8, 0, 0660)
-        .fifo("run/fifo", 0600)
-        .file(longName, "long", 04755, 3_000_000_000L, 70_000).xattr("user.note", "hi")
-        .whiteout("etc/gone")
-        .opaque("var/cache")
-        .raw("../escape", TarConstants.LF_NORMAL, "evil".getBytes())
-        .raw("/abs/path", TarConstants.LF_SYMLINK, null)
-        .build(c);
+    byte[] layer =
+        TarLayers.layer()
+            .file("etc/hostname", "x\n", 0644, 0, 0)
+            .dir("usr/bin", 0755)
+            .symlink("bin", "usr/bin")
+            .hardlink("etc/hostname2", "etc/hostname")
+            .charDevice("dev/null", 1, 3, 0666)
+            .blockDevice("dev/sda", 8, 0, 0660)
+            .fifo("run/fifo", 0600)
+            .file(longName, "long", 04755, 3_000_000_000L, 70_000)
+            .xattr("user.note", "hi")
+            .whiteout("etc/gone")
+            .opaque("var/cache")
+            .raw("../escape", TarConstants.LF_NORMAL, "evil".getBytes())
+            .raw("/abs/path", TarConstants.LF_SYMLINK, null)
+            .build(c);
     List<byte[]> contents = new ArrayList<>();
     List<TarArchiveEntry> es = read(TarLayers.decompress(layer, c), contents);
-    assertEquals(List.of("etc/hostname", "usr/bin/", "bin", "etc/hostname2", "dev/null", "dev/sda", "run/fifo", longName,
-        "etc/.wh.gone", "var/cache/.wh..wh..opq", "../escape", "/abs/path"), es.stream().map(TarArchiveEntry::getName).toList());
+    assertEquals(
+        List.of(
+            "etc/hostname",
+            "usr/bin/",
+            "bin",
+            "etc/hostname2",
+            "dev/null",
+            "dev/sda",
+            "run/fifo",
+            longName,
+            "etc/.wh.gone",
+            "var/cache/.wh..wh..opq",
+            "../escape",
+            "/abs/path"),
+        es.stream().map(TarArchiveEntry::getName).toList());
     assertArrayEquals("x\n".getBytes(), contents.get(0));
     assertTrue(es.get(1).isDirectory());
     assertEquals(0755, es.get(1).getMode() & 07777);

@@ -9,8 +9,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Builds and pushes config, manifest and index documents for {@link TestRegistry}. Kept apart
- * so the registry class is only about the process and the upload protocol.
+ * Builds and pushes config, manifest and index documents for {@link TestRegistry}. Kept apart so
+ * the registry class is only about the process and the upload protocol.
  */
 final class TestImages {
 
@@ -28,7 +28,12 @@ final class TestImages {
 
   private TestImages() {}
 
-  static Pushed pushImage(TestRegistry reg, String repo, String tag, String platform, List<byte[]> layers,
+  static Pushed pushImage(
+      TestRegistry reg,
+      String repo,
+      String tag,
+      String platform,
+      List<byte[]> layers,
       String layerMediaType) {
     boolean docker = layerMediaType.startsWith("application/vnd.docker.");
     String[] p = platform.split("/");
@@ -38,7 +43,10 @@ final class TestImages {
     if (p.length > 2) {
       config.put("variant", p[2]);
     }
-    config.put("config", Map.of("Env", List.of("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")));
+    config.put(
+        "config",
+        Map.of(
+            "Env", List.of("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")));
     List<String> diffIds = new ArrayList<>();
     for (byte[] l : layers) {
       diffIds.add(Digest.sha256(TarLayers.decompress(l, compressionOf(layerMediaType))).toString());
@@ -55,7 +63,9 @@ final class TestImages {
     Map<String, Object> manifest = new LinkedHashMap<>();
     manifest.put("schemaVersion", 2);
     manifest.put("mediaType", manifestType);
-    manifest.put("config", descriptor(docker ? DOCKER_CONFIG : OCI_CONFIG, configDigest, configBytes.length));
+    manifest.put(
+        "config",
+        descriptor(docker ? DOCKER_CONFIG : OCI_CONFIG, configDigest, configBytes.length));
     manifest.put("layers", layerDescriptors);
     byte[] manifestBytes = json(manifest);
     Digest d = Digest.sha256(manifestBytes);
@@ -63,7 +73,12 @@ final class TestImages {
     return new Pushed(d, manifestType, manifestBytes.length);
   }
 
-  static Digest pushIndex(TestRegistry reg, String repo, String tag, List<String> platforms, List<byte[]> layers,
+  static Digest pushIndex(
+      TestRegistry reg,
+      String repo,
+      String tag,
+      List<String> platforms,
+      List<byte[]> layers,
       String layerMediaType) {
     boolean docker = layerMediaType.startsWith("application/vnd.docker.");
     List<Map<String, Object>> entries = new ArrayList<>();

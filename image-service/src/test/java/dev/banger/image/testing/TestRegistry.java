@@ -24,10 +24,10 @@ import java.util.List;
 import org.junit.jupiter.api.Assumptions;
 
 /**
- * A real {@code docker-registry serve} (distribution v2.8) on 127.0.0.1 and a free port, with
- * its storage under a test's directory, and helpers to push blobs, manifests and whole images
- * over its HTTP API. Tests that need it are skipped (with the reason and the apt command)
- * when the binary is not installed.
+ * A real {@code docker-registry serve} (distribution v2.8) on 127.0.0.1 and a free port, with its
+ * storage under a test's directory, and helpers to push blobs, manifests and whole images over its
+ * HTTP API. Tests that need it are skipped (with the reason and the apt command) when the binary is
+ * not installed.
  *
  * <p>Pushing is plain monolithic uploads ({@code POST} then {@code PUT ?digest=}); the image
  * builders live in {@link TestImages}.
@@ -48,8 +48,12 @@ public final class TestRegistry implements AutoCloseable {
     this.port = port;
     this.process = process;
     this.authorization = authorization;
-    this.http = HttpClient.newBuilder().proxy(ProxySelector.of(null)).version(HttpClient.Version.HTTP_1_1)
-        .followRedirects(HttpClient.Redirect.NEVER).build();
+    this.http =
+        HttpClient.newBuilder()
+            .proxy(ProxySelector.of(null))
+            .version(HttpClient.Version.HTTP_1_1)
+            .followRedirects(HttpClient.Redirect.NEVER)
+            .build();
   }
 
   /** An open registry (no auth) storing under {@code dir/storage}. */
@@ -73,72 +77,96 @@ public final class TestRegistry implements AutoCloseable {
 
   /** Where the registry keeps a blob's bytes on disk (to corrupt it in tests). */
   public Path blobFile(Digest d) {
-    return dir.resolve("storage/docker/registry/v2/blobs").resolve(d.algorithm()).resolve(d.hex().substring(0, 2))
-        .resolve(d.hex()).resolve("data");
+    return dir.resolve("storage/docker/registry/v2/blobs")
+        .resolve(d.algorithm())
+        .resolve(d.hex().substring(0, 2))
+        .resolve(d.hex())
+        .resolve("data");
   }
 
   /** Uploads a blob (skipped when the registry has it already); returns its sha256 digest. */
   public Digest pushBlob(String repo, byte[] bytes) {
     Digest d = Digest.sha256(bytes);
-    HttpResponse<String> head = send(request("/v2/" + repo + "/blobs/" + d).method("HEAD",
-        HttpRequest.BodyPublishers.noBody()));
+    HttpResponse<String> head =
+        send(
+            request("/v2/" + repo + "/blobs/" + d)
+                .method("HEAD", HttpRequest.BodyPublishers.noBody()));
     if (head.statusCode() == 200) {
       return d;
     }
-    HttpResponse<String> post = expect(202, request("/v2/" + repo + "/blobs/uploads/")
-        .POST(HttpRequest.BodyPublishers.noBody()), "start an upload to " + repo);
+    HttpResponse<String> post =
+        expect(
+            202,
+            request("/v2/" + repo + "/blobs/uploads/").POST(HttpRequest.BodyPublishers.noBody()),
+            "start an upload to " + repo);
     String location = post.headers().firstValue("Location").orElseThrow();
     URI upload = baseUri().resolve(location);
     String sep = upload.getRawQuery() == null ? "?" : "&";
-    expect(201, authorized(HttpRequest.newBuilder(URI.create(upload + sep + "digest=" + d)))
-        .header("Content-Type", "application/octet-stream")
-        .PUT(HttpRequest.BodyPublishers.ofByteArray(bytes)), "finish the upload of " + d);
+    expect(
+        201,
+        authorized(HttpRequest.newBuilder(URI.create(upload + sep + "digest=" + d)))
+            .header("Content-Type", "application/octet-stream")
+            .PUT(HttpRequest.BodyPublishers.ofByteArray(bytes)),
+        "finish the upload of " + d);
     return d;
   }
 
   /** Puts a manifest under a tag or its digest; returns the sha256 of {@code json}. */
   public Digest pushManifest(String repo, String tagOrDigest, String mediaType, byte[] json) {
-    expect(201, request("/v2/" + repo + "/manifests/" + tagOrDigest).header("Content-Type", mediaType)
-        .PUT(HttpRequest.BodyPublishers.ofByteArray(json)), "push manifest " + repo + ":" + tagOrDigest);
+    expect(
+        201,
+        request("/v2/" + repo + "/manifests/" + tagOrDigest)
+            .header("Content-Type", mediaType)
+            .PUT(HttpRequest.BodyPublishers.ofByteArray(json)),
+        "push manifest " + repo + ":" + tagOrDigest);
     return Digest.sha256(json);
   }
 
   /**
-   * Pushes a linux/amd64 image: the layers as given, a config whose {@code rootfs.diff_ids}
-   * are the sha256 of each layer uncompressed, and a manifest tagged {@code tag}. Docker layer
-   * types get a Docker schema 2 manifest and config, OCI types OCI ones.
+   * Pushes a linux/amd64 image: the layers as given, a config whose {@code rootfs.diff_ids} are the
+   * sha256 of each layer uncompressed, and a manifest tagged {@code tag}. Docker layer types get a
+   * Docker schema 2 manifest and config, OCI types OCI ones.
    *
    * @return the manifest digest
    */
   public Digest pushImage(String repo, String tag, List<byte[]> layerBlobs, String layerMediaType) {
-    return TestImages.pushImage(this, repo, tag, "linux/amd64", layerBlobs, layerMediaType).digest();
+    return TestImages.pushImage(this, repo, tag, "linux/amd64", layerBlobs, layerMediaType)
+        .digest();
   }
 
   /** The same for another platform ({@code os/arch[/variant]}), e.g. {@code linux/arm64}. */
-  public Digest pushImage(String repo, String tag, String platform, List<byte[]> layerBlobs, String layerMediaType) {
+  public Digest pushImage(
+      String repo, String tag, String platform, List<byte[]> layerBlobs, String layerMediaType) {
     return TestImages.pushImage(this, repo, tag, platform, layerBlobs, layerMediaType).digest();
   }
 
   /**
-   * Pushes one image per platform (same layers, a config naming each platform) and an index
-   * over them tagged {@code tag}: an OCI index for OCI layer types, a Docker manifest list
-   * for Docker ones.
+   * Pushes one image per platform (same layers, a config naming each platform) and an index over
+   * them tagged {@code tag}: an OCI index for OCI layer types, a Docker manifest list for Docker
+   * ones.
    *
    * @return the index digest
    */
-  public Digest pushIndex(String repo, String tag, List<String> platforms, List<byte[]> layerBlobs,
+  public Digest pushIndex(
+      String repo,
+      String tag,
+      List<String> platforms,
+      List<byte[]> layerBlobs,
       String layerMediaType) {
     return TestImages.pushIndex(this, repo, tag, platforms, layerBlobs, layerMediaType);
   }
 
-  /** The {@code Authorization} value a basic-auth registry wants, or null. For fronts and raw calls. */
+  /**
+   * The {@code Authorization} value a basic-auth registry wants, or null. For fronts and raw calls.
+   */
   public String authorization() {
     return authorization;
   }
 
   @Override
   public void close() {
-    List<ProcessHandle> children = ProcessHandle.of(process.pid()).map(p -> p.descendants().toList()).orElse(List.of());
+    List<ProcessHandle> children =
+        ProcessHandle.of(process.pid()).map(p -> p.descendants().toList()).orElse(List.of());
     try {
       process.stop(Duration.ofSeconds(5));
     } catch (InterruptedException e) {
@@ -161,7 +189,8 @@ public final class TestRegistry implements AutoCloseable {
   HttpResponse<String> expect(int status, HttpRequest.Builder b, String what) {
     HttpResponse<String> r = send(b);
     if (r.statusCode() != status) {
-      throw new IllegalStateException("test registry could not " + what + ": HTTP " + r.statusCode() + " " + r.body());
+      throw new IllegalStateException(
+          "test registry could not " + what + ": HTTP " + r.statusCode() + " " + r.body());
     }
     return r;
   }
@@ -201,15 +230,23 @@ public final class TestRegistry implements AutoCloseable {
       String header = null;
       if (user != null) {
         Path htpasswd = dir.resolve("htpasswd");
-        CommandResult r = RUNNER.run(Command.of("htpasswd", "-B", "-b", "-c", htpasswd.toString(), user, password).build());
+        CommandResult r =
+            RUNNER.run(
+                Command.of("htpasswd", "-B", "-b", "-c", htpasswd.toString(), user, password)
+                    .build());
         if (!r.succeeded()) {
           throw new IllegalStateException("htpasswd failed: " + r.stderrText());
         }
         auth = "auth:\n  htpasswd:\n    realm: banger-test\n    path: " + htpasswd + "\n";
-        header = "Basic " + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
+        header =
+            "Basic "
+                + Base64.getEncoder()
+                    .encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
       }
       Path config = dir.resolve("config-" + port + ".yml");
-      Files.writeString(config, """
+      Files.writeString(
+          config,
+          """
           version: 0.1
           log:
             level: info
@@ -224,9 +261,12 @@ public final class TestRegistry implements AutoCloseable {
           http:
             addr: 127.0.0.1:%d
             secret: banger-test-secret
-          """.formatted(dir.resolve("storage"), port) + auth);
+          """
+                  .formatted(dir.resolve("storage"), port)
+              + auth);
       Path log = dir.resolve("registry-" + port + ".log");
-      RunningProcess p = RUNNER.start(Command.of("docker-registry", "serve", config.toString()).build(), log);
+      RunningProcess p =
+          RUNNER.start(Command.of("docker-registry", "serve", config.toString()).build(), log);
       TestRegistry reg = new TestRegistry(dir, port, p, header);
       reg.awaitReady(log);
       return reg;
@@ -235,7 +275,10 @@ public final class TestRegistry implements AutoCloseable {
     }
   }
 
-  /** Polls {@code /v2/} until it answers (200, or 401 with auth on); fails with the log if the process dies. */
+  /**
+   * Polls {@code /v2/} until it answers (200, or 401 with auth on); fails with the log if the
+   * process dies.
+   */
   private void awaitReady(Path log) throws IOException {
     long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
     while (System.nanoTime() < deadline) {
@@ -245,8 +288,12 @@ public final class TestRegistry implements AutoCloseable {
         throw new IllegalStateException("docker-registry exited at start-up: " + text);
       }
       try {
-        HttpResponse<Void> r = http.send(HttpRequest.newBuilder(baseUri().resolve("/v2/"))
-            .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.discarding());
+        HttpResponse<Void> r =
+            http.send(
+                HttpRequest.newBuilder(baseUri().resolve("/v2/"))
+                    .timeout(Duration.ofSeconds(2))
+                    .build(),
+                HttpResponse.BodyHandlers.discarding());
         if (r.statusCode() == 200 || r.statusCode() == 401) {
           return;
         }
@@ -266,8 +313,11 @@ public final class TestRegistry implements AutoCloseable {
       }
     }
     close();
-    throw new IllegalStateException("docker-registry did not answer /v2/ within " + START_TIMEOUT + ":\n"
-        + Files.readString(log));
+    throw new IllegalStateException(
+        "docker-registry did not answer /v2/ within "
+            + START_TIMEOUT
+            + ":\n"
+            + Files.readString(log));
   }
 
   private static int freePort() {
@@ -288,8 +338,9 @@ public final class TestRegistry implements AutoCloseable {
       }
     }
     if (!found) {
-      String why = "docker-registry is not on PATH, so tests against a real OCI registry are SKIPPED; "
-          + "install it with: apt-get install docker-registry";
+      String why =
+          "docker-registry is not on PATH, so tests against a real OCI registry are SKIPPED; "
+              + "install it with: apt-get install docker-registry";
       System.err.println("WARNING: " + why);
       Assumptions.abort(why);
     }

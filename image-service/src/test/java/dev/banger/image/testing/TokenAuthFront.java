@@ -22,21 +22,22 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A bearer-token front for a {@link TestRegistry}, like Docker Hub's: every API request without
- * a token this front issued (for that repository) gets {@code 401} with
- * {@code WWW-Authenticate: Bearer realm="http://127.0.0.1:P/token",service="test",scope="repository:<repo>:pull"};
- * {@code /token} hands out tokens to the configured basic credentials (or to anyone, when
- * anonymous) and counts them. Authorised requests are proxied to the registry.
+ * A bearer-token front for a {@link TestRegistry}, like Docker Hub's: every API request without a
+ * token this front issued (for that repository) gets {@code 401} with {@code WWW-Authenticate:
+ * Bearer realm="http://127.0.0.1:P/token",service="test",scope="repository:<repo>:pull"}; {@code
+ * /token} hands out tokens to the configured basic credentials (or to anyone, when anonymous) and
+ * counts them. Authorised requests are proxied to the registry.
  *
  * <p>Test hooks: a log of every request seen ({@link #requests()}), blob GETs that reached the
- * backend ({@link #blobGets}), blob faults (wrong bytes, a cut connection, slow delivery,
- * Range ignored), and a redirect mode that answers blob GETs with 307 to a second loopback
- * port (the "blob host", which needs no auth, like a CDN).
+ * backend ({@link #blobGets}), blob faults (wrong bytes, a cut connection, slow delivery, Range
+ * ignored), and a redirect mode that answers blob GETs with 307 to a second loopback port (the
+ * "blob host", which needs no auth, like a CDN).
  */
 public final class TokenAuthFront implements AutoCloseable {
 
   /** One request as a server saw it; {@code server} is "front" or "blob-host". */
-  public record Seen(String server, String method, String path, String range, String authorization) {}
+  public record Seen(
+      String server, String method, String path, String range, String authorization) {}
 
   private final Builder config;
   private final HttpServer front;
@@ -120,12 +121,18 @@ public final class TokenAuthFront implements AutoCloseable {
     if (!config.open && !authorized(ex, repo)) {
       String scope = repo == null ? "" : ",scope=\"repository:" + repo + ":pull\"";
       String realm = config.realm != null ? config.realm : "http://" + host() + "/token";
-      ex.getResponseHeaders().set("WWW-Authenticate", "Bearer realm=\"" + realm + "\",service=\"test\"" + scope);
+      ex.getResponseHeaders()
+          .set("WWW-Authenticate", "Bearer realm=\"" + realm + "\",service=\"test\"" + scope);
       ex.getResponseHeaders().set("Content-Type", "application/json");
-      reply(ex, 401, "{\"errors\":[{\"code\":\"UNAUTHORIZED\",\"message\":\"authentication required\"}]}");
+      reply(
+          ex,
+          401,
+          "{\"errors\":[{\"code\":\"UNAUTHORIZED\",\"message\":\"authentication required\"}]}");
       return;
     }
-    if (config.redirectBlobs && ex.getRequestMethod().equals("GET") && FrontProxy.blobDigest(path) != null) {
+    if (config.redirectBlobs
+        && ex.getRequestMethod().equals("GET")
+        && FrontProxy.blobDigest(path) != null) {
       String base = config.redirectBase != null ? config.redirectBase : "http://" + blobHost();
       ex.getResponseHeaders().set("Location", base + path);
       ex.sendResponseHeaders(307, -1);
@@ -146,7 +153,8 @@ public final class TokenAuthFront implements AutoCloseable {
     if (auth == null) {
       ok = config.anonymous;
     } else if (auth.startsWith("Basic ") && config.user != null) {
-      String given = new String(Base64.getDecoder().decode(auth.substring(6).trim()), StandardCharsets.UTF_8);
+      String given =
+          new String(Base64.getDecoder().decode(auth.substring(6).trim()), StandardCharsets.UTF_8);
       ok = given.equals(config.user + ":" + config.password);
     } else {
       ok = false;
@@ -159,7 +167,10 @@ public final class TokenAuthFront implements AutoCloseable {
     tokens.put(token, q.getOrDefault("scope", ""));
     issued.incrementAndGet();
     ex.getResponseHeaders().set("Content-Type", "application/json");
-    reply(ex, 200, "{\"token\":\"" + token + "\",\"access_token\":\"" + token + "\",\"expires_in\":300}");
+    reply(
+        ex,
+        200,
+        "{\"token\":\"" + token + "\",\"access_token\":\"" + token + "\",\"expires_in\":300}");
   }
 
   /** A token this front issued whose scope covers {@code repo} (any token for {@code /v2/}). */
@@ -172,10 +183,14 @@ public final class TokenAuthFront implements AutoCloseable {
     if (scope == null) {
       return false;
     }
-    return repo == null || List.of(scope.split(" ")).stream().anyMatch(s -> s.startsWith("repository:" + repo + ":"));
+    return repo == null
+        || List.of(scope.split(" ")).stream()
+            .anyMatch(s -> s.startsWith("repository:" + repo + ":"));
   }
 
-  /** The repository of {@code /v2/<repo>/(manifests|blobs|tags)/…}, or null for {@code /v2/} itself. */
+  /**
+   * The repository of {@code /v2/<repo>/(manifests|blobs|tags)/…}, or null for {@code /v2/} itself.
+   */
   static String repository(String path) {
     for (String kind : List.of("/manifests/", "/blobs/", "/tags/")) {
       int i = path.lastIndexOf(kind);
@@ -187,8 +202,12 @@ public final class TokenAuthFront implements AutoCloseable {
   }
 
   private static Seen seen(String server, HttpExchange ex) {
-    return new Seen(server, ex.getRequestMethod(), ex.getRequestURI().getRawPath(),
-        ex.getRequestHeaders().getFirst("Range"), ex.getRequestHeaders().getFirst("Authorization"));
+    return new Seen(
+        server,
+        ex.getRequestMethod(),
+        ex.getRequestURI().getRawPath(),
+        ex.getRequestHeaders().getFirst("Range"),
+        ex.getRequestHeaders().getFirst("Authorization"));
   }
 
   private static Map<String, String> query(String raw) {
@@ -199,7 +218,8 @@ public final class TokenAuthFront implements AutoCloseable {
     for (String pair : raw.split("&")) {
       int eq = pair.indexOf('=');
       if (eq > 0) {
-        out.put(URLDecoder.decode(pair.substring(0, eq), StandardCharsets.UTF_8),
+        out.put(
+            URLDecoder.decode(pair.substring(0, eq), StandardCharsets.UTF_8),
             URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
       }
     }
@@ -221,13 +241,15 @@ public final class TokenAuthFront implements AutoCloseable {
 
   private HttpServer server(Handler h) throws IOException {
     HttpServer s = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-    s.createContext("/", ex -> {
-      try {
-        h.handle(ex);
-      } finally {
-        ex.close();
-      }
-    });
+    s.createContext(
+        "/",
+        ex -> {
+          try {
+            h.handle(ex);
+          } finally {
+            ex.close();
+          }
+        });
     s.setExecutor(executor);
     s.start();
     return s;

@@ -18,13 +18,12 @@ import org.xbill.DNS.Type;
 /**
  * The authoritative answer to one well-formed question, from one version of the zone.
  *
- * <p>Why a class of its own: this is the DNS semantics (what is NXDOMAIN, NODATA, REFUSED,
- * where the SOA goes) and nothing else, so it is tested without sockets and the UDP and TCP
- * loops cannot answer differently. It never throws on a question: every name and type has
- * an answer.
+ * <p>Why a class of its own: this is the DNS semantics (what is NXDOMAIN, NODATA, REFUSED, where
+ * the SOA goes) and nothing else, so it is tested without sockets and the UDP and TCP loops cannot
+ * answer differently. It never throws on a question: every name and type has an answer.
  *
- * <p>The zone has an apex (SOA and NS) and one level of names below it, the VMs; there are
- * no wildcards or delegations, so anything deeper ({@code a.b.vm}) does not exist.
+ * <p>The zone has an apex (SOA and NS) and one level of names below it, the VMs; there are no
+ * wildcards or delegations, so anything deeper ({@code a.b.vm}) does not exist.
  */
 final class AnswerBuilder {
 
@@ -47,8 +46,8 @@ final class AnswerBuilder {
   }
 
   /**
-   * The response to {@code question} (echoed as asked, case included), with the id and the
-   * RD and CD flags of the query. RA is never set: this server does not recurse.
+   * The response to {@code question} (echoed as asked, case included), with the id and the RD and
+   * CD flags of the query. RA is never set: this server does not recurse.
    */
   Message answer(int id, boolean rd, boolean cd, Record question, VmZone.Version zone) {
     Message r = new Message(id);
@@ -62,8 +61,10 @@ final class AnswerBuilder {
     r.addRecord(question, Section.QUESTION);
     Name qname = question.getName();
     int qtype = question.getType();
-    if (!qname.subdomain(origin) || question.getDClass() != DClass.IN
-        || qtype == Type.AXFR || qtype == Type.IXFR) {
+    if (!qname.subdomain(origin)
+        || question.getDClass() != DClass.IN
+        || qtype == Type.AXFR
+        || qtype == Type.IXFR) {
       // Not ours (or a zone transfer, which we don't offer): no recursion, no referral.
       r.getHeader().setRcode(Rcode.REFUSED);
       return r;
@@ -96,7 +97,8 @@ final class AnswerBuilder {
   private void vm(Message r, Name qname, int qtype, VmZone.Version zone) {
     // getLabelString escapes odd bytes (\000, \.), which the name rule then never matches.
     String label = qname.getLabelString(0).toLowerCase(Locale.ROOT);
-    Optional<Inet4Address> address = VmZone.NAME.matcher(label).matches() ? zone.lookup(label) : Optional.empty();
+    Optional<Inet4Address> address =
+        VmZone.NAME.matcher(label).matches() ? zone.lookup(label) : Optional.empty();
     if (address.isEmpty()) {
       nxdomain(r, zone);
     } else if (qtype == Type.A || qtype == Type.ANY) {
@@ -113,7 +115,16 @@ final class AnswerBuilder {
 
   private SOARecord soa(VmZone.Version zone) {
     // Minimum = TTL: negative answers are cached no longer than positive ones (RFC 2308).
-    return new SOARecord(origin, DClass.IN, ttl, origin, hostmaster, zone.serial(),
-        SOA_REFRESH, SOA_RETRY, SOA_EXPIRE, ttl);
+    return new SOARecord(
+        origin,
+        DClass.IN,
+        ttl,
+        origin,
+        hostmaster,
+        zone.serial(),
+        SOA_REFRESH,
+        SOA_RETRY,
+        SOA_EXPIRE,
+        ttl);
   }
 }

@@ -5,9 +5,9 @@ import java.util.concurrent.atomic.LongAdder;
 /**
  * What the server did with the packets and connections it got, since it started.
  *
- * <p>Why: malformed or hostile traffic is dropped or answered FORMERR silently (logging each
- * packet would let anyone flood the log), so these counts are how an operator, or a test,
- * sees that it happened. LongAdder, because every loop thread bumps them on every packet.
+ * <p>Why: malformed or hostile traffic is dropped or answered FORMERR silently (logging each packet
+ * would let anyone flood the log), so these counts are how an operator, or a test, sees that it
+ * happened. LongAdder, because every loop thread bumps them on every packet.
  */
 public final class DnsCounters {
 
@@ -50,8 +50,18 @@ public final class DnsCounters {
 
   @Override
   public String toString() {
-    return "answered=" + answered() + " malformed=" + malformed() + " dropped=" + dropped()
-        + " truncated=" + truncated() + " tcpRefused=" + tcpRefused() + " tcpTimedOut=" + tcpTimedOut();
+    return "answered="
+        + answered()
+        + " malformed="
+        + malformed()
+        + " dropped="
+        + dropped()
+        + " truncated="
+        + truncated()
+        + " tcpRefused="
+        + tcpRefused()
+        + " tcpTimedOut="
+        + tcpTimedOut();
   }
 
   void countAnswered() {

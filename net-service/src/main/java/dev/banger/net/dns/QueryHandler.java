@@ -18,18 +18,22 @@ import org.xbill.DNS.Section;
 /**
  * Bytes in, bytes out (or nothing): the wire rules around {@link AnswerBuilder}.
  *
- * <p>Why apart from the builder: everything a hostile packet can reach is here (parsing,
- * header checks, EDNS, the UDP size limit), and both transports call this one method, so the
- * rules are tested once. It never throws: a packet it cannot understand is answered FORMERR
- * when it has a query's header, and dropped when it has not (shorter than a header) or when
- * it is itself a response (answering responses would let two servers bounce packets forever).
+ * <p>Why apart from the builder: everything a hostile packet can reach is here (parsing, header
+ * checks, EDNS, the UDP size limit), and both transports call this one method, so the rules are
+ * tested once. It never throws: a packet it cannot understand is answered FORMERR when it has a
+ * query's header, and dropped when it has not (shorter than a header) or when it is itself a
+ * response (answering responses would let two servers bounce packets forever).
  */
 final class QueryHandler {
 
   private static final Logger log = LoggerFactory.getLogger(QueryHandler.class);
 
-  /** The UDP size every client accepts (RFC 1035), and the least an EDNS client may claim (RFC 6891). */
+  /**
+   * The UDP size every client accepts (RFC 1035), and the least an EDNS client may claim (RFC
+   * 6891).
+   */
   static final int CLASSIC_UDP_LIMIT = 512;
+
   /** TCP's framing carries up to 65535 bytes; nothing this server says comes near. */
   static final int TCP_LIMIT = 65_535;
 
@@ -62,7 +66,8 @@ final class QueryHandler {
     if (h.getOpcode() != Opcode.QUERY) {
       return sent(headerOnly(h.getID(), h.getOpcode(), h.getFlag(Flags.RD), Rcode.NOTIMP).toWire());
     }
-    List<Record> opts = query.getSection(Section.ADDITIONAL).stream().filter(OPTRecord.class::isInstance).toList();
+    List<Record> opts =
+        query.getSection(Section.ADDITIONAL).stream().filter(OPTRecord.class::isInstance).toList();
     if (h.getCount(Section.QUESTION) != 1 || opts.size() > 1) {
       return malformed(packet);
     }
@@ -72,26 +77,33 @@ final class QueryHandler {
       // RFC 6891 6.1.3: we speak EDNS version 0 only; BADVERS (16) is 1 in OPT's upper bits.
       Message r = headerOnly(h.getID(), Opcode.QUERY, h.getFlag(Flags.RD), Rcode.NOERROR);
       r.addRecord(question, Section.QUESTION);
-      r.addRecord(new OPTRecord(DnsOptions.EDNS_PAYLOAD, Rcode.BADVERS >>> 4, 0, 0), Section.ADDITIONAL);
+      r.addRecord(
+          new OPTRecord(DnsOptions.EDNS_PAYLOAD, Rcode.BADVERS >>> 4, 0, 0), Section.ADDITIONAL);
       return sent(r.toWire());
     }
-    Message r = builder.answer(h.getID(), h.getFlag(Flags.RD), h.getFlag(Flags.CD), question, zone.version());
+    Message r =
+        builder.answer(
+            h.getID(), h.getFlag(Flags.RD), h.getFlag(Flags.CD), question, zone.version());
     if (opt != null) {
       r.addRecord(new OPTRecord(DnsOptions.EDNS_PAYLOAD, 0, 0, 0), Section.ADDITIONAL);
     }
     return sent(encode(r, udp ? udpLimit(opt) : TCP_LIMIT));
   }
 
-  /** How big a UDP answer may be: 512 without EDNS; the client's size within 512..our payload with it. */
+  /**
+   * How big a UDP answer may be: 512 without EDNS; the client's size within 512..our payload with
+   * it.
+   */
   static int udpLimit(OPTRecord opt) {
-    return opt == null ? CLASSIC_UDP_LIMIT
+    return opt == null
+        ? CLASSIC_UDP_LIMIT
         : Math.clamp(opt.getPayloadSize(), CLASSIC_UDP_LIMIT, DnsOptions.EDNS_PAYLOAD);
   }
 
   /**
-   * {@code r} on the wire, or, if longer than {@code limit}, its header and question (and OPT)
-   * with TC set and no records: the client then asks again over TCP (RFC 7766). Dropping all
-   * records rather than some keeps the client from trusting a partial RRset.
+   * {@code r} on the wire, or, if longer than {@code limit}, its header and question (and OPT) with
+   * TC set and no records: the client then asks again over TCP (RFC 7766). Dropping all records
+   * rather than some keeps the client from trusting a partial RRset.
    */
   byte[] encode(Message r, int limit) {
     byte[] wire = r.toWire();

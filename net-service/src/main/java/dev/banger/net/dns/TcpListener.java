@@ -21,14 +21,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Serves DNS over one TCP socket (RFC 7766): messages framed by a two-byte length, several
- * queries per connection, answered in order.
+ * Serves DNS over one TCP socket (RFC 7766): messages framed by a two-byte length, several queries
+ * per connection, answered in order.
  *
  * <p>Why the limits: a TCP connection costs a thread and a file descriptor for as long as the
- * client keeps it, so a client must not keep it for free. There is a cap on connections open
- * at once (more are closed on accept), an idle timeout on every read, and a lifetime after
- * which a reaper closes the connection whatever it is doing, so that a client that trickles
- * bytes or never reads its answers is cut off too.
+ * client keeps it, so a client must not keep it for free. There is a cap on connections open at
+ * once (more are closed on accept), an idle timeout on every read, and a lifetime after which a
+ * reaper closes the connection whatever it is doing, so that a client that trickles bytes or never
+ * reads its answers is cut off too.
  */
 final class TcpListener implements AutoCloseable {
 
@@ -40,8 +40,10 @@ final class TcpListener implements AutoCloseable {
   private final int idleMillis;
   private final Duration lifetime;
   private final Semaphore slots;
+
   /** Open connections and the System.nanoTime() at which the reaper closes them. */
   private final Map<Socket, Long> open = new ConcurrentHashMap<>();
+
   private final CountDownLatch stopped = new CountDownLatch(1);
   private volatile boolean closed;
 
@@ -125,18 +127,21 @@ final class TcpListener implements AutoCloseable {
     }
   }
 
-  /** Closes connections past their lifetime, checking a few times per lifetime (10 ms to 1 s apart). */
+  /**
+   * Closes connections past their lifetime, checking a few times per lifetime (10 ms to 1 s apart).
+   */
   private void reap() {
     long tickMillis = Math.clamp(lifetime.toMillis() / 4, 10, 1000);
     try {
       while (!stopped.await(tickMillis, TimeUnit.MILLISECONDS)) {
         long now = System.nanoTime();
-        open.forEach((s, deadline) -> {
-          if (now - deadline >= 0 && !s.isClosed()) {
-            counters.countTcpTimedOut();
-            closeQuietly(s); // its serve thread then fails on the socket and forgets it
-          }
-        });
+        open.forEach(
+            (s, deadline) -> {
+              if (now - deadline >= 0 && !s.isClosed()) {
+                counters.countTcpTimedOut();
+                closeQuietly(s); // its serve thread then fails on the socket and forgets it
+              }
+            });
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

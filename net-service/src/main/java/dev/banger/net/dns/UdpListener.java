@@ -11,10 +11,10 @@ import org.slf4j.LoggerFactory;
 /**
  * Serves one UDP socket: a few threads each receive a packet, answer it inline and send.
  *
- * <p>Why inline, with no queue: an answer is a map lookup and a few hundred bytes of encoding,
- * far cheaper than a hand-off between threads, and no queue means no unbounded backlog under a
- * flood (the kernel's socket buffer drops the excess instead). Several workers on the one
- * socket let the receive of one packet overlap the answering of another.
+ * <p>Why inline, with no queue: an answer is a map lookup and a few hundred bytes of encoding, far
+ * cheaper than a hand-off between threads, and no queue means no unbounded backlog under a flood
+ * (the kernel's socket buffer drops the excess instead). Several workers on the one socket let the
+ * receive of one packet overlap the answering of another.
  */
 final class UdpListener implements AutoCloseable {
 
@@ -47,7 +47,8 @@ final class UdpListener implements AutoCloseable {
         socket.receive(in);
       } catch (IOException e) {
         if (!socket.isClosed()) {
-          log.warn("DNS UDP receive on {} failed: {}", socket.getLocalSocketAddress(), e.toString());
+          log.warn(
+              "DNS UDP receive on {} failed: {}", socket.getLocalSocketAddress(), e.toString());
           LockSupport.parkNanos(100_000_000L); // back off rather than spin on a failing socket
         }
         continue;

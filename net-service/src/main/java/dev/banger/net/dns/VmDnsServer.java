@@ -16,13 +16,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The authoritative DNS server of the {@code .vm} zone, on UDP and TCP at each listening
- * address, answering from a {@link VmZone} that the caller keeps up to date.
+ * The authoritative DNS server of the {@code .vm} zone, on UDP and TCP at each listening address,
+ * answering from a {@link VmZone} that the caller keeps up to date.
  *
- * <p>Why this shape: net-service owns one of these for its whole life and only ever starts,
- * asks where it listens, and closes it; records change through the {@link VmZone} it holds,
- * and every query reads the zone afresh, so there is nothing to reload. All threads are
- * virtual threads of one executor, so {@link #close()} can prove they are all gone.
+ * <p>Why this shape: net-service owns one of these for its whole life and only ever starts, asks
+ * where it listens, and closes it; records change through the {@link VmZone} it holds, and every
+ * query reads the zone afresh, so there is nothing to reload. All threads are virtual threads of
+ * one executor, so {@link #close()} can prove they are all gone.
  */
 public final class VmDnsServer implements AutoCloseable {
 
@@ -30,6 +30,7 @@ public final class VmDnsServer implements AutoCloseable {
 
   /** Tries at finding an ephemeral port free for both UDP and TCP when port 0 is asked for. */
   private static final int PORT_TRIES = 20;
+
   private static final long SHUTDOWN_WAIT_SECONDS = 5;
 
   private final List<InetSocketAddress> bound;
@@ -38,7 +39,10 @@ public final class VmDnsServer implements AutoCloseable {
   private final DnsCounters counters;
   private boolean closed;
 
-  private VmDnsServer(List<InetSocketAddress> bound, List<AutoCloseable> listeners, ExecutorService threads,
+  private VmDnsServer(
+      List<InetSocketAddress> bound,
+      List<AutoCloseable> listeners,
+      ExecutorService threads,
       DnsCounters counters) {
     this.bound = bound;
     this.listeners = listeners;
@@ -52,13 +56,13 @@ public final class VmDnsServer implements AutoCloseable {
   }
 
   /**
-   * Binds UDP and TCP on every address of {@code listen} and starts answering. Port 0 picks
-   * one free port that UDP and TCP share; {@link #boundAddresses()} tells which.
+   * Binds UDP and TCP on every address of {@code listen} and starts answering. Port 0 picks one
+   * free port that UDP and TCP share; {@link #boundAddresses()} tells which.
    *
    * @throws IllegalArgumentException if {@code listen} is empty, has an unresolved or repeated
    *     address
-   * @throws IOException if an address cannot be bound (in use, not on this host, no
-   *     permission for a port under 1024); nothing stays bound then
+   * @throws IOException if an address cannot be bound (in use, not on this host, no permission for
+   *     a port under 1024); nothing stays bound then
    */
   public static VmDnsServer start(VmZone zone, List<InetSocketAddress> listen, DnsOptions options)
       throws IOException {
@@ -80,11 +84,13 @@ public final class VmDnsServer implements AutoCloseable {
       sockets.forEach(VmDnsServer::closeQuietly);
       throw e;
     }
-    ExecutorService threads = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("vm-dns-", 0).factory());
+    ExecutorService threads =
+        Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("vm-dns-", 0).factory());
     List<AutoCloseable> listeners = new ArrayList<>();
     for (int i = 0; i < sockets.size(); i += 2) {
       UdpListener udp = new UdpListener((DatagramSocket) sockets.get(i), handler);
-      TcpListener tcp = new TcpListener((ServerSocket) sockets.get(i + 1), handler, options, counters);
+      TcpListener tcp =
+          new TcpListener((ServerSocket) sockets.get(i + 1), handler, options, counters);
       listeners.add(udp);
       listeners.add(tcp);
       udp.start(threads, options.udpWorkers());
@@ -105,8 +111,8 @@ public final class VmDnsServer implements AutoCloseable {
   }
 
   /**
-   * Closes every socket and waits (up to 5 s) for every thread to end. Idempotent. Ports are
-   * free for others as soon as this returns.
+   * Closes every socket and waits (up to 5 s) for every thread to end. Idempotent. Ports are free
+   * for others as soon as this returns.
    */
   @Override
   public synchronized void close() {
@@ -118,7 +124,9 @@ public final class VmDnsServer implements AutoCloseable {
     threads.shutdown();
     try {
       if (!threads.awaitTermination(SHUTDOWN_WAIT_SECONDS, TimeUnit.SECONDS)) {
-        log.warn("DNS server threads still running {} s after close; interrupting them", SHUTDOWN_WAIT_SECONDS);
+        log.warn(
+            "DNS server threads still running {} s after close; interrupting them",
+            SHUTDOWN_WAIT_SECONDS);
         threads.shutdownNow();
       }
     } catch (InterruptedException e) {
@@ -154,16 +162,26 @@ public final class VmDnsServer implements AutoCloseable {
         udp.close();
         tcp.close();
         if (address.getPort() != 0 || attempt >= PORT_TRIES) {
-          throw bindFailure("TCP", new InetSocketAddress(address.getAddress(), udp.getLocalPort()), e);
+          throw bindFailure(
+              "TCP", new InetSocketAddress(address.getAddress(), udp.getLocalPort()), e);
         }
         // The ephemeral port UDP got is taken for TCP: try another.
       }
     }
   }
 
-  private static IOException bindFailure(String proto, InetSocketAddress address, IOException cause) {
-    BindException e = new BindException("DNS cannot listen on " + proto + " " + address.getAddress().getHostAddress()
-        + ":" + address.getPort() + ": " + cause.getMessage());
+  private static IOException bindFailure(
+      String proto, InetSocketAddress address, IOException cause) {
+    BindException e =
+        new BindException(
+            "DNS cannot listen on "
+                + proto
+                + " "
+                + address.getAddress().getHostAddress()
+                + ":"
+                + address.getPort()
+                + ": "
+                + cause.getMessage());
     e.initCause(cause);
     return e;
   }
@@ -175,7 +193,8 @@ public final class VmDnsServer implements AutoCloseable {
     HashSet<InetSocketAddress> seen = new HashSet<>();
     for (InetSocketAddress a : listen) {
       if (a == null || a.isUnresolved()) {
-        throw new IllegalArgumentException("DNS listen address " + a + " is not a resolved IP address and port");
+        throw new IllegalArgumentException(
+            "DNS listen address " + a + " is not a resolved IP address and port");
       }
       if (a.getPort() != 0 && !seen.add(a)) {
         throw new IllegalArgumentException("DNS listen address " + a + " is given twice");

@@ -11,14 +11,14 @@ import java.util.regex.Pattern;
 /**
  * The A records of the {@code .vm} zone: one IPv4 address per VM name.
  *
- * <p>Why copy-on-write: the DNS loops read on every packet and must never block behind a
- * writer, while writes come a few times a minute (VM create, rename, delete). Each write swaps
- * in a new immutable {@link Version}, so a query sees either the zone before a change or after
- * it, never half of a {@link #replaceAll} or a rename with both or neither name present. The
- * serial of the SOA record moves with every version, so a client can tell the zone changed.
+ * <p>Why copy-on-write: the DNS loops read on every packet and must never block behind a writer,
+ * while writes come a few times a minute (VM create, rename, delete). Each write swaps in a new
+ * immutable {@link Version}, so a query sees either the zone before a change or after it, never
+ * half of a {@link #replaceAll} or a rename with both or neither name present. The serial of the
+ * SOA record moves with every version, so a client can tell the zone changed.
  *
- * <p>Names are those of VMs ({@code ^[a-z0-9][a-z0-9-]{0,62}$}, the rule of vm.proto), which
- * are also valid single DNS labels; anything else is refused before the zone changes.
+ * <p>Names are those of VMs ({@code ^[a-z0-9][a-z0-9-]{0,62}$}, the rule of vm.proto), which are
+ * also valid single DNS labels; anything else is refused before the zone changes.
  */
 public final class VmZone {
 
@@ -60,11 +60,11 @@ public final class VmZone {
   }
 
   /**
-   * Moves the record of {@code oldName} to {@code newName} in one step: no query sees both
-   * names, or neither.
+   * Moves the record of {@code oldName} to {@code newName} in one step: no query sees both names,
+   * or neither.
    *
-   * @throws IllegalArgumentException if a name is invalid, {@code oldName} has no record, or
-   *     {@code newName} already has one (the zone is then unchanged)
+   * @throws IllegalArgumentException if a name is invalid, {@code oldName} has no record, or {@code
+   *     newName} already has one (the zone is then unchanged)
    */
   public synchronized void rename(String oldName, String newName) {
     checkName("old VM name", oldName);
@@ -77,8 +77,14 @@ public final class VmZone {
       return;
     }
     if (current.records.containsKey(newName)) {
-      throw new IllegalArgumentException("cannot rename " + oldName + ".vm to " + newName
-          + ".vm: " + newName + ".vm already has a DNS record");
+      throw new IllegalArgumentException(
+          "cannot rename "
+              + oldName
+              + ".vm to "
+              + newName
+              + ".vm: "
+              + newName
+              + ".vm already has a DNS record");
     }
     Map<String, Inet4Address> next = new HashMap<>(current.records);
     next.remove(oldName);
@@ -87,8 +93,8 @@ public final class VmZone {
   }
 
   /**
-   * Replaces every record at once (start-up, from the lease table). Every entry is checked
-   * first: one bad name or null address leaves the zone as it was.
+   * Replaces every record at once (start-up, from the lease table). Every entry is checked first:
+   * one bad name or null address leaves the zone as it was.
    */
   public synchronized void replaceAll(Map<String, Inet4Address> records) {
     Objects.requireNonNull(records, "records");
@@ -125,8 +131,11 @@ public final class VmZone {
       throw new IllegalArgumentException(what + " is missing (null)");
     }
     if (!NAME.matcher(name).matches()) {
-      throw new IllegalArgumentException(what + " " + Printable.quoted(name, 80)
-          + " is not valid: it must be 1 to 63 characters of a-z, 0-9 and '-', starting with a letter or digit");
+      throw new IllegalArgumentException(
+          what
+              + " "
+              + Printable.quoted(name, 80)
+              + " is not valid: it must be 1 to 63 characters of a-z, 0-9 and '-', starting with a letter or digit");
     }
   }
 }

@@ -20,9 +20,8 @@ import java.util.regex.Pattern;
 /**
  * iproute2, through {@link CommandRunner} with argument vectors. Reads use {@code -json}; changes
  * of more than one step go through {@code ip -batch -} so they cost one process, and the batch
- * stops at the first failing line. Callers pass names they have already validated;
- * {@link IpBatch} checks every token again, because ip's batch parser splits on blanks and
- * honours quotes and '#'.
+ * stops at the first failing line. Callers pass names they have already validated; {@link IpBatch}
+ * checks every token again, because ip's batch parser splits on blanks and honours quotes and '#'.
  */
 public final class Ip {
 
@@ -54,7 +53,8 @@ public final class Ip {
       if (missing(r)) {
         return Optional.empty();
       }
-      throw new CommandFailedException(CommandFailedException.Kind.NON_ZERO_EXIT, r.command(), r, null, null);
+      throw new CommandFailedException(
+          CommandFailedException.Kind.NON_ZERO_EXIT, r.command(), r, null, null);
     }
     List<LinkInfo> l = json.links(r.stdoutText());
     return l.isEmpty() ? Optional.empty() : Optional.of(l.getFirst());
@@ -67,7 +67,8 @@ public final class Ip {
       if (missing(r)) {
         return List.of();
       }
-      throw new CommandFailedException(CommandFailedException.Kind.NON_ZERO_EXIT, r.command(), r, null, null);
+      throw new CommandFailedException(
+          CommandFailedException.Kind.NON_ZERO_EXIT, r.command(), r, null, null);
     }
     return json.ipv4Addresses(r.stdoutText()).values().stream().flatMap(List::stream).toList();
   }
@@ -79,7 +80,8 @@ public final class Ip {
 
   /** The device of the first IPv4 default route, if there is one. */
   public Optional<String> defaultRouteDevice() throws CommandFailedException, IOException {
-    List<String> devs = json.routeDevices(check(List.of("-j", "-4", "route", "show", "default")).stdoutText());
+    List<String> devs =
+        json.routeDevices(check(List.of("-j", "-4", "route", "show", "default")).stdoutText());
     return devs.isEmpty() ? Optional.empty() : Optional.of(devs.getFirst());
   }
 
@@ -104,9 +106,9 @@ public final class Ip {
   }
 
   /**
-   * Whether the first line of a failed batch took effect. ip names the failing line for errors
-   * the kernel returns; an argument it cannot parse (a missing master device) stops it without
-   * a line number, and that can only be a later line: our first lines are plain words.
+   * Whether the first line of a failed batch took effect. ip names the failing line for errors the
+   * kernel returns; an argument it cannot parse (a missing master device) stops it without a line
+   * number, and that can only be a later line: our first lines are plain words.
    */
   public static boolean firstLineTookEffect(CommandFailedException e) {
     return failedLine(e).orElse(Integer.MAX_VALUE) > 1;
@@ -121,13 +123,15 @@ public final class Ip {
     if (missing(r)) {
       return false;
     }
-    throw new CommandFailedException(CommandFailedException.Kind.NON_ZERO_EXIT, r.command(), r, null, null);
+    throw new CommandFailedException(
+        CommandFailedException.Kind.NON_ZERO_EXIT, r.command(), r, null, null);
   }
 
   private CommandResult check(List<String> args) throws CommandFailedException {
     CommandResult r = run(args);
     if (!r.succeeded()) {
-      throw new CommandFailedException(CommandFailedException.Kind.NON_ZERO_EXIT, r.command(), r, null, null);
+      throw new CommandFailedException(
+          CommandFailedException.Kind.NON_ZERO_EXIT, r.command(), r, null, null);
     }
     return r;
   }

@@ -5,8 +5,8 @@ import java.util.List;
 import java.util.regex.Pattern;
 
 /**
- * Lines for {@code ip -batch -}. ip splits each line on blanks and treats quotes, backslashes
- * and '#' specially, so every token must be a plain word; anything else is a programming error
+ * Lines for {@code ip -batch -}. ip splits each line on blanks and treats quotes, backslashes and
+ * '#' specially, so every token must be a plain word; anything else is a programming error
  * (arguments are validated long before they get here) and is refused outright.
  */
 public final class IpBatch {
@@ -31,8 +31,9 @@ public final class IpBatch {
   /** A token checked to be a plain word. */
   static String token(String t) {
     if (t == null || !PLAIN.matcher(t).matches()) {
-      throw new IllegalArgumentException("refusing to pass a non-plain token to ip: "
-          + dev.banger.kit.text.Printable.quoted(t, 40));
+      throw new IllegalArgumentException(
+          "refusing to pass a non-plain token to ip: "
+              + dev.banger.kit.text.Printable.quoted(t, 40));
     }
     return t;
   }

@@ -6,8 +6,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * {@code net.ipv4.ip_forward} of the network namespace this process is in, through
- * /proc/sys (per-namespace; writable with CAP_NET_ADMIN, no sysctl binary needed).
+ * {@code net.ipv4.ip_forward} of the network namespace this process is in, through /proc/sys
+ * (per-namespace; writable with CAP_NET_ADMIN, no sysctl binary needed).
  */
 public final class IpForwarding {
 

@@ -25,8 +25,8 @@ final class IpJson {
   private final Path sysClassNet;
 
   /**
-   * @param sysClassNet where the kernel shows each link's tun owner as a number
-   *                    ({@code /sys/class/net/<link>/owner}); read when ip printed a name
+   * @param sysClassNet where the kernel shows each link's tun owner as a number ({@code
+   *     /sys/class/net/<link>/owner}); read when ip printed a name
    */
   IpJson(UserDirectory users, Path sysClassNet) {
     this.users = users;
@@ -45,17 +45,24 @@ final class IpJson {
       if (name.isEmpty()) {
         throw new IOException("ip printed a link without a name: " + l);
       }
-      out.add(new LinkInfo(name, kind, "tun".equals(kind) ? data.path("type").asText("") : "",
-          "tun".equals(kind) ? owner(name, data.path("user")) : -1, l.path("master").asText(""),
-          l.path("ifalias").asText(""), flags.contains("UP"), flags));
+      out.add(
+          new LinkInfo(
+              name,
+              kind,
+              "tun".equals(kind) ? data.path("type").asText("") : "",
+              "tun".equals(kind) ? owner(name, data.path("user")) : -1,
+              l.path("master").asText(""),
+              l.path("ifalias").asText(""),
+              flags.contains("UP"),
+              flags));
     }
     return out;
   }
 
   /**
-   * ip prints a tun owner as a user name when NSS knows one (LDAP included), else as the
-   * number. The number is what banger compares, so a name is turned back into it: from sysfs,
-   * which always has the number, else from /etc/passwd. Unknown stays -2, never a guess.
+   * ip prints a tun owner as a user name when NSS knows one (LDAP included), else as the number.
+   * The number is what banger compares, so a name is turned back into it: from sysfs, which always
+   * has the number, else from /etc/passwd. Unknown stays -2, never a guess.
    */
   private long owner(String link, JsonNode user) {
     if (user.isMissingNode() || user.isNull()) {
@@ -70,7 +77,9 @@ final class IpJson {
     }
     if (link.matches("[A-Za-z0-9_.:@+-]{1,15}")) {
       try {
-        String n = Files.readString(sysClassNet.resolve(link).resolve("owner"), StandardCharsets.US_ASCII).strip();
+        String n =
+            Files.readString(sysClassNet.resolve(link).resolve("owner"), StandardCharsets.US_ASCII)
+                .strip();
         if (n.matches("[0-9]{1,10}")) {
           return Long.parseLong(n);
         }
@@ -88,11 +97,14 @@ final class IpJson {
   Map<String, List<Ipv4Cidr>> ipv4Addresses(String json) throws IOException {
     Map<String, List<Ipv4Cidr>> out = new LinkedHashMap<>();
     for (JsonNode l : array(json)) {
-      List<Ipv4Cidr> mine = out.computeIfAbsent(l.path("ifname").asText(""), k -> new ArrayList<>());
+      List<Ipv4Cidr> mine =
+          out.computeIfAbsent(l.path("ifname").asText(""), k -> new ArrayList<>());
       for (JsonNode a : l.path("addr_info")) {
         if ("inet".equals(a.path("family").asText())) {
           try {
-            mine.add(new Ipv4Cidr(Ipv4Cidr.parseAddress(a.path("local").asText()), a.path("prefixlen").asInt()));
+            mine.add(
+                new Ipv4Cidr(
+                    Ipv4Cidr.parseAddress(a.path("local").asText()), a.path("prefixlen").asInt()));
           } catch (IllegalArgumentException e) {
             throw new IOException("ip printed an address banger cannot read: " + a, e);
           }

@@ -6,8 +6,8 @@ import dev.banger.kit.process.CommandRunner;
 import java.time.Duration;
 
 /**
- * nftables through {@code nft}: a ruleset goes in on stdin ({@code nft -f -}), which nft applies
- * as one transaction (all or nothing). (Tests read the table back with {@code nft -j list table}.)
+ * nftables through {@code nft}: a ruleset goes in on stdin ({@code nft -f -}), which nft applies as
+ * one transaction (all or nothing). (Tests read the table back with {@code nft -j list table}.)
  */
 public final class Nft {
 

@@ -20,7 +20,10 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** The server as BIND's {@code dig} sees it: a second, independent DNS implementation reading our packets. */
+/**
+ * The server as BIND's {@code dig} sees it: a second, independent DNS implementation reading our
+ * packets.
+ */
 class DigTest {
 
   private static final VmZone zone = new VmZone();
@@ -29,7 +32,8 @@ class DigTest {
 
   @BeforeAll
   static void start() throws Exception {
-    assumeTrue(Files.isExecutable(Path.of("/usr/bin/dig")),
+    assumeTrue(
+        Files.isExecutable(Path.of("/usr/bin/dig")),
         "SKIPPED LOUDLY: /usr/bin/dig is missing; install bind9-dnsutils (.ci/run does) to run the dig tests");
     zone.put("web", ip("172.16.0.5"));
     server = VmDnsServer.start(zone, List.of(new InetSocketAddress("127.0.0.1", 0)));
@@ -44,15 +48,20 @@ class DigTest {
   }
 
   private static String dig(String... args) throws Exception {
-    List<String> argv = new ArrayList<>(List.of("@127.0.0.1", "-p", Integer.toString(port), "+time=3", "+tries=1"));
+    List<String> argv =
+        new ArrayList<>(List.of("@127.0.0.1", "-p", Integer.toString(port), "+time=3", "+tries=1"));
     argv.addAll(List.of(args));
-    CommandResult r = new HostCommandRunner().run(Command.of("/usr/bin/dig").args(argv).timeout(Duration.ofSeconds(20)).build());
+    CommandResult r =
+        new HostCommandRunner()
+            .run(Command.of("/usr/bin/dig").args(argv).timeout(Duration.ofSeconds(20)).build());
     assertEquals(0, r.exitCode(), r.stdoutText() + r.stderrText());
     return r.stdoutText();
   }
 
   private static void assertLine(String output, String regex) {
-    assertTrue(Pattern.compile(regex, Pattern.MULTILINE).matcher(output).find(), "no line /" + regex + "/ in:\n" + output);
+    assertTrue(
+        Pattern.compile(regex, Pattern.MULTILINE).matcher(output).find(),
+        "no line /" + regex + "/ in:\n" + output);
   }
 
   @Test
@@ -60,10 +69,17 @@ class DigTest {
     for (String transport : new String[] {"+notcp", "+tcp"}) {
       String out = dig("web.vm", "A", "+norec", transport);
       assertLine(out, "^;; ->>HEADER<<- opcode: QUERY, status: NOERROR, id: \\d+$");
-      assertLine(out, "^;; flags: qr aa; QUERY: 1, ANSWER: 1, AUTHORITY: 0, ADDITIONAL: 1$"); // + our OPT
+      assertLine(
+          out, "^;; flags: qr aa; QUERY: 1, ANSWER: 1, AUTHORITY: 0, ADDITIONAL: 1$"); // + our OPT
       assertLine(out, "^web\\.vm\\.\\s+5\\s+IN\\s+A\\s+172\\.16\\.0\\.5$");
       assertLine(out, "^; EDNS: version: 0, flags:; udp: 1232$");
-      assertLine(out, "^;; SERVER: 127\\.0\\.0\\.1#" + port + "\\(127\\.0\\.0\\.1\\) \\(" + (transport.equals("+tcp") ? "TCP" : "UDP") + "\\)$");
+      assertLine(
+          out,
+          "^;; SERVER: 127\\.0\\.0\\.1#"
+              + port
+              + "\\(127\\.0\\.0\\.1\\) \\("
+              + (transport.equals("+tcp") ? "TCP" : "UDP")
+              + "\\)$");
     }
   }
 
@@ -96,7 +112,8 @@ class DigTest {
     long before = zone.version().serial();
     assertLine(dig("vm", "SOA", "+norec", "+short"), "^vm\\. hostmaster\\.vm\\. " + before + " ");
     zone.put("later", ip("172.16.0.9"));
-    assertLine(dig("vm", "SOA", "+norec", "+short"), "^vm\\. hostmaster\\.vm\\. " + (before + 1) + " ");
+    assertLine(
+        dig("vm", "SOA", "+norec", "+short"), "^vm\\. hostmaster\\.vm\\. " + (before + 1) + " ");
     assertLine(dig("later.vm", "A", "+norec", "+short"), "^172\\.16\\.0\\.9$");
   }
 }

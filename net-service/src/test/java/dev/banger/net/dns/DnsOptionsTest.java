@@ -24,9 +24,11 @@ class DnsOptionsTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"", "vm.", ".vm", "VM", "v m", "vm..x", "-vm", "vm-", "vm\n", "v_m", "vm;reboot"})
+  @ValueSource(
+      strings = {"", "vm.", ".vm", "VM", "v m", "vm..x", "-vm", "vm-", "vm\n", "v_m", "vm;reboot"})
   void badZoneNamesAreRefusedWithASentence(String zone) {
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> DnsOptions.defaults().withZone(zone));
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> DnsOptions.defaults().withZone(zone));
     assertTrue(e.getMessage().startsWith("DNS zone \""), e.getMessage());
     assertTrue(e.getMessage().endsWith("with no trailing dot"), e.getMessage());
   }
@@ -36,10 +38,15 @@ class DnsOptionsTest {
     DnsOptions d = DnsOptions.defaults();
     assertThrows(IllegalArgumentException.class, () -> d.withTtl(Duration.ofSeconds(-1)));
     assertThrows(IllegalArgumentException.class, () -> d.withTtl(Duration.ofDays(2)));
-    assertThrows(IllegalArgumentException.class, () -> d.withTcpLimits(Duration.ZERO, Duration.ofSeconds(1), 1));
-    assertThrows(IllegalArgumentException.class, () -> d.withTcpLimits(Duration.ofSeconds(1), Duration.ofSeconds(1), 0));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> d.withTcpLimits(Duration.ZERO, Duration.ofSeconds(1), 1));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> d.withTcpLimits(Duration.ofSeconds(1), Duration.ofSeconds(1), 0));
     assertThrows(IllegalArgumentException.class, () -> d.withUdpWorkers(0));
-    assertEquals("DNS udpWorkers 65 is out of range 1..64",
+    assertEquals(
+        "DNS udpWorkers 65 is out of range 1..64",
         assertThrows(IllegalArgumentException.class, () -> d.withUdpWorkers(65)).getMessage());
   }
 }

@@ -27,7 +27,10 @@ import org.xbill.DNS.SOARecord;
 import org.xbill.DNS.Section;
 import org.xbill.DNS.Type;
 
-/** The wire rules and zone semantics without sockets; {@link VmDnsServerTest} repeats the key ones over UDP and TCP. */
+/**
+ * The wire rules and zone semantics without sockets; {@link VmDnsServerTest} repeats the key ones
+ * over UDP and TCP.
+ */
 class QueryHandlerTest {
 
   private final VmZone zone = new VmZone();
@@ -87,14 +90,24 @@ class QueryHandlerTest {
       Message r = ask("web.vm.", type);
       assertNegativeWithSoa(r, Rcode.NOERROR, zone.version().serial());
     }
-    assertEquals(1, ask("web.vm.", Type.ANY).getSection(Section.ANSWER).size(), "ANY gives the A record");
+    assertEquals(
+        1, ask("web.vm.", Type.ANY).getSection(Section.ANSWER).size(), "ANY gives the A record");
   }
 
   @Test
   void unknownAndDeeperNamesAreNxdomainWithTheSoa() throws Exception {
     // web.web.vm and web.x.vm: a deeper name whose first label is a VM still does not exist.
-    for (String name : new String[] {"nope.vm.", "a.web.vm.", "web.web.vm.", "web.x.vm.", "x.y.z.vm.",
-        "web_1.vm.", "-x.vm.", "we\\000b.vm."}) {
+    for (String name :
+        new String[] {
+          "nope.vm.",
+          "a.web.vm.",
+          "web.web.vm.",
+          "web.x.vm.",
+          "x.y.z.vm.",
+          "web_1.vm.",
+          "-x.vm.",
+          "we\\000b.vm."
+        }) {
       assertNegativeWithSoa(ask(name, Type.A), Rcode.NXDOMAIN, zone.version().serial());
     }
   }
@@ -108,18 +121,28 @@ class QueryHandlerTest {
     assertEquals("hostmaster.vm.", s.getAdmin().toString());
     Message ns = ask("VM.", Type.NS);
     // Name.equals ignores case: compression may point the target at the question's "VM.".
-    assertEquals(Name.fromString("vm."), ((NSRecord) ns.getSection(Section.ANSWER).getFirst()).getTarget());
+    assertEquals(
+        Name.fromString("vm."), ((NSRecord) ns.getSection(Section.ANSWER).getFirst()).getTarget());
     assertEquals(2, ask("vm.", Type.ANY).getSection(Section.ANSWER).size());
     assertNegativeWithSoa(ask("vm.", Type.A), Rcode.NOERROR, zone.version().serial());
   }
 
   @Test
   void namesOutsideTheZoneOtherClassesAndTransfersAreRefused() throws Exception {
-    Message chaos = Message.newQuery(Record.newRecord(Name.fromString("version.bind."), Type.TXT, DClass.CH));
-    Message chaosInZone = Message.newQuery(Record.newRecord(Name.fromString("web.vm."), Type.A, DClass.CH));
-    for (Message q : List.of(DnsClient.query("example.com.", Type.A), DnsClient.query("vm.example.com.", Type.A),
-        DnsClient.query(".", Type.NS), DnsClient.query("vmx.", Type.A), DnsClient.query("vm.", Type.AXFR),
-        DnsClient.query("vm.", Type.IXFR), chaos, chaosInZone)) {
+    Message chaos =
+        Message.newQuery(Record.newRecord(Name.fromString("version.bind."), Type.TXT, DClass.CH));
+    Message chaosInZone =
+        Message.newQuery(Record.newRecord(Name.fromString("web.vm."), Type.A, DClass.CH));
+    for (Message q :
+        List.of(
+            DnsClient.query("example.com.", Type.A),
+            DnsClient.query("vm.example.com.", Type.A),
+            DnsClient.query(".", Type.NS),
+            DnsClient.query("vmx.", Type.A),
+            DnsClient.query("vm.", Type.AXFR),
+            DnsClient.query("vm.", Type.IXFR),
+            chaos,
+            chaosInZone)) {
       Message r = ask(q);
       assertEquals(Rcode.REFUSED, r.getRcode(), q.getQuestion().toString());
       assertFalse(r.getHeader().getFlag(Flags.AA));
@@ -185,7 +208,8 @@ class QueryHandlerTest {
     assertEquals(0, t.getSection(Section.ANSWER).size());
     assertNotNull(t.getOPT(), "OPT stays in a truncated answer (RFC 6891)");
     assertEquals(1, counters.truncated());
-    assertArrayEquals(big.toWire(), handler.encode(big, QueryHandler.TCP_LIMIT), "TCP is not truncated");
+    assertArrayEquals(
+        big.toWire(), handler.encode(big, QueryHandler.TCP_LIMIT), "TCP is not truncated");
   }
 
   @Test
@@ -200,16 +224,25 @@ class QueryHandlerTest {
   @Test
   void malformedQueriesGetFormerrWithTheirId() throws Exception {
     Message two = DnsClient.query("web.vm.", Type.A);
-    two.addRecord(Record.newRecord(Name.fromString("nope.vm."), Type.A, DClass.IN), Section.QUESTION);
+    two.addRecord(
+        Record.newRecord(Name.fromString("nope.vm."), Type.A, DClass.IN), Section.QUESTION);
     Message none = new Message(7);
     Message twoOpts = DnsClient.query("web.vm.", Type.A);
     twoOpts.addRecord(new OPTRecord(1232, 0, 0), Section.ADDITIONAL);
     twoOpts.addRecord(new OPTRecord(4096, 0, 0), Section.ADDITIONAL);
-    List<byte[]> bad = List.of(two.toWire(), none.toWire(), twoOpts.toWire(),
-        HexFormat.of().parseHex("abcd0100000100000000000003776562"), // question cut off mid-name
-        HexFormat.of().parseHex("abcd01000001000000000000c00c00010001"), // name pointing at itself
-        HexFormat.of().parseHex("abcd01000001000000000000c00ec00c00010001"), // two pointers in a loop
-        HexFormat.of().parseHex("abcd0100000100000000000003776562c0ff00010001")); // pointer past the end
+    List<byte[]> bad =
+        List.of(
+            two.toWire(),
+            none.toWire(),
+            twoOpts.toWire(),
+            HexFormat.of()
+                .parseHex("abcd0100000100000000000003776562"), // question cut off mid-name
+            HexFormat.of()
+                .parseHex("abcd01000001000000000000c00c00010001"), // name pointing at itself
+            HexFormat.of()
+                .parseHex("abcd01000001000000000000c00ec00c00010001"), // two pointers in a loop
+            HexFormat.of()
+                .parseHex("abcd0100000100000000000003776562c0ff00010001")); // pointer past the end
     for (byte[] q : bad) {
       byte[] out = handler.respond(q, q.length, true);
       assertNotNull(out, HexFormat.of().formatHex(q));
@@ -244,10 +277,12 @@ class QueryHandlerTest {
 
   @Test
   void theZoneNameIsConfigurable() throws Exception {
-    QueryHandler other = new QueryHandler(zone, DnsOptions.defaults().withZone("test.banger"), counters);
+    QueryHandler other =
+        new QueryHandler(zone, DnsOptions.defaults().withZone("test.banger"), counters);
     byte[] q = DnsClient.query("web.test.banger.", Type.A).toWire();
     Message r = new Message(other.respond(q, q.length, true));
-    assertEquals(ip("172.16.0.5"), ((ARecord) r.getSection(Section.ANSWER).getFirst()).getAddress());
+    assertEquals(
+        ip("172.16.0.5"), ((ARecord) r.getSection(Section.ANSWER).getFirst()).getAddress());
     byte[] vm = DnsClient.query("web.vm.", Type.A).toWire();
     assertEquals(Rcode.REFUSED, new Message(other.respond(vm, vm.length, true)).getRcode());
   }

@@ -39,7 +39,10 @@ import org.xbill.DNS.SOARecord;
 import org.xbill.DNS.Section;
 import org.xbill.DNS.Type;
 
-/** The server on real loopback sockets (127.0.0.1, port 0), asked by dnsjava's resolver and by raw packets. */
+/**
+ * The server on real loopback sockets (127.0.0.1, port 0), asked by dnsjava's resolver and by raw
+ * packets.
+ */
 class VmDnsServerTest {
 
   static final InetSocketAddress ANY_PORT = new InetSocketAddress("127.0.0.1", 0);
@@ -95,7 +98,9 @@ class VmDnsServerTest {
     assertFalse(refused.getHeader().getFlag(Flags.AA));
 
     Message soa = c.ask("vm.", Type.SOA, tcp);
-    assertEquals(zone.version().serial(), ((SOARecord) soa.getSection(Section.ANSWER).getFirst()).getSerial());
+    assertEquals(
+        zone.version().serial(),
+        ((SOARecord) soa.getSection(Section.ANSWER).getFirst()).getSerial());
   }
 
   @Test
@@ -122,52 +127,60 @@ class VmDnsServerTest {
     AtomicBoolean stop = new AtomicBoolean();
     AtomicLong queries = new AtomicLong();
     ConcurrentLinkedQueue<String> problems = new ConcurrentLinkedQueue<>();
-    Thread writer = Thread.ofPlatform().start(() -> {
-      for (int i = 0; !stop.get(); i++) {
-        try {
-          zone.put("flip", ip(i % 2 == 0 ? "172.16.0.4" : "172.16.0.3"));
-          zone.put("tmp", ip("172.16.0.9"));
-          zone.rename("tmp", "tmp2");
-          zone.remove("tmp2");
-        } catch (Exception e) {
-          problems.add("writer: " + e);
-        }
-      }
-    });
+    Thread writer =
+        Thread.ofPlatform()
+            .start(
+                () -> {
+                  for (int i = 0; !stop.get(); i++) {
+                    try {
+                      zone.put("flip", ip(i % 2 == 0 ? "172.16.0.4" : "172.16.0.3"));
+                      zone.put("tmp", ip("172.16.0.9"));
+                      zone.rename("tmp", "tmp2");
+                      zone.remove("tmp2");
+                    } catch (Exception e) {
+                      problems.add("writer: " + e);
+                    }
+                  }
+                });
     List<Thread> readers = new ArrayList<>();
     CountDownLatch done = new CountDownLatch(4);
     for (int t = 0; t < 4; t++) {
       boolean tcp = t == 3;
-      readers.add(Thread.ofPlatform().start(() -> {
-        try {
-          for (int i = 0; i < 150; i++) {
-            Message s = c.ask("stable.vm.", Type.A, tcp);
-            if (!ip("172.16.0.2").equals(answer(s))) {
-              problems.add("stable changed: " + s);
-            }
-            Inet4Address f = answer(c.ask("flip.vm.", Type.A, tcp));
-            if (!flipValues.contains(f)) {
-              problems.add("flip was " + f);
-            }
-            int rc = c.ask("tmp2.vm.", Type.A, tcp).getRcode();
-            if (rc != Rcode.NOERROR && rc != Rcode.NXDOMAIN) {
-              problems.add("tmp2 rcode " + Rcode.string(rc));
-            }
-            queries.addAndGet(3);
-          }
-        } catch (Throwable e) {
-          problems.add("reader: " + e);
-        } finally {
-          done.countDown();
-        }
-      }));
+      readers.add(
+          Thread.ofPlatform()
+              .start(
+                  () -> {
+                    try {
+                      for (int i = 0; i < 150; i++) {
+                        Message s = c.ask("stable.vm.", Type.A, tcp);
+                        if (!ip("172.16.0.2").equals(answer(s))) {
+                          problems.add("stable changed: " + s);
+                        }
+                        Inet4Address f = answer(c.ask("flip.vm.", Type.A, tcp));
+                        if (!flipValues.contains(f)) {
+                          problems.add("flip was " + f);
+                        }
+                        int rc = c.ask("tmp2.vm.", Type.A, tcp).getRcode();
+                        if (rc != Rcode.NOERROR && rc != Rcode.NXDOMAIN) {
+                          problems.add("tmp2 rcode " + Rcode.string(rc));
+                        }
+                        queries.addAndGet(3);
+                      }
+                    } catch (Throwable e) {
+                      problems.add("reader: " + e);
+                    } finally {
+                      done.countDown();
+                    }
+                  }));
     }
     done.await();
     stop.set(true);
     writer.join();
     assertTrue(problems.isEmpty(), () -> String.join("\n", problems));
     assertEquals(4 * 150 * 3, queries.get());
-    assertTrue(zone.version().serial() > 100, "the zone really changed meanwhile: serial " + zone.version().serial());
+    assertTrue(
+        zone.version().serial() > 100,
+        "the zone really changed meanwhile: serial " + zone.version().serial());
   }
 
   @Test
@@ -178,12 +191,17 @@ class VmDnsServerTest {
     DnsClient c = new DnsClient(server.boundAddresses().getFirst());
     Duration shortWait = Duration.ofMillis(300);
 
-    assertNull(c.udpRaw(HexFormat.of().parseHex("abcd0100"), shortWait), "truncated header: no answer");
+    assertNull(
+        c.udpRaw(HexFormat.of().parseHex("abcd0100"), shortWait), "truncated header: no answer");
     Message two = DnsClient.query("web.vm.", Type.A);
-    two.addRecord(Record.newRecord(org.xbill.DNS.Name.fromString("x.vm."), Type.A, org.xbill.DNS.DClass.IN),
+    two.addRecord(
+        Record.newRecord(org.xbill.DNS.Name.fromString("x.vm."), Type.A, org.xbill.DNS.DClass.IN),
         Section.QUESTION);
-    for (byte[] bad : List.of(two.toWire(), HexFormat.of().parseHex("abcd01000001000000000000c00c00010001"),
-        HexFormat.of().parseHex("abcd01000001000000000000c00ec00c00010001"))) {
+    for (byte[] bad :
+        List.of(
+            two.toWire(),
+            HexFormat.of().parseHex("abcd01000001000000000000c00c00010001"),
+            HexFormat.of().parseHex("abcd01000001000000000000c00ec00c00010001"))) {
       Message r = new Message(c.udpRaw(bad, Duration.ofSeconds(3)));
       assertEquals(Rcode.FORMERR, r.getRcode());
       assertEquals((bad[0] & 0xff) << 8 | (bad[1] & 0xff), r.getHeader().getID());
@@ -228,7 +246,8 @@ class VmDnsServerTest {
       assertEquals(ip("172.16.0.2"), answer(ra));
       assertEquals(ip("172.16.0.3"), answer(rb));
       DnsClient.writeFramed(s, HexFormat.of().parseHex("abcd01000001000000000000c00c00010001"));
-      assertEquals(Rcode.FORMERR, new Message(DnsClient.readFramed(s)).getRcode(), "pointer loop over TCP");
+      assertEquals(
+          Rcode.FORMERR, new Message(DnsClient.readFramed(s)).getRcode(), "pointer loop over TCP");
       DnsClient.writeFramed(s, new byte[5]);
       assertNull(DnsClient.readFramed(s), "a message shorter than a header ends the connection");
     }
@@ -239,11 +258,13 @@ class VmDnsServerTest {
   void tcpConnectionsAreCappedAndIdleOrOldOnesAreClosed() throws Exception {
     zone.put("a", ip("172.16.0.2"));
     // Idle timeout 1.5 s: long enough that both slots are still held when the third client comes.
-    DnsOptions options = DnsOptions.defaults().withTcpLimits(Duration.ofMillis(1500), Duration.ofSeconds(30), 2);
+    DnsOptions options =
+        DnsOptions.defaults().withTcpLimits(Duration.ofMillis(1500), Duration.ofSeconds(30), 2);
     VmDnsServer server = VmDnsServer.start(zone, List.of(ANY_PORT), options);
     started.add(server);
     DnsClient c = new DnsClient(server.boundAddresses().getFirst());
-    try (var one = c.tcp(Duration.ofSeconds(6)); var two = c.tcp(Duration.ofSeconds(6))) {
+    try (var one = c.tcp(Duration.ofSeconds(6));
+        var two = c.tcp(Duration.ofSeconds(6))) {
       DnsClient.writeFramed(one, DnsClient.query("a.vm.", Type.A).toWire());
       DnsClient.writeFramed(two, DnsClient.query("a.vm.", Type.A).toWire());
       assertNotNull(DnsClient.readFramed(one));
@@ -265,7 +286,8 @@ class VmDnsServerTest {
   @Test
   void aTcpConnectionIsClosedAtItsLifetimeEvenWhenBusy() throws Exception {
     zone.put("a", ip("172.16.0.2"));
-    DnsOptions options = DnsOptions.defaults().withTcpLimits(Duration.ofSeconds(5), Duration.ofMillis(600), 4);
+    DnsOptions options =
+        DnsOptions.defaults().withTcpLimits(Duration.ofSeconds(5), Duration.ofMillis(600), 4);
     DnsClient c = start(options);
     long t0 = System.nanoTime();
     int answers = 0;
@@ -309,7 +331,8 @@ class VmDnsServerTest {
     assertTrue(server.threadsEnded(), "threads still running after close()");
     assertNull(DnsClient.readFramed(idle));
     idle.close();
-    try (DatagramSocket udp = new DatagramSocket(bound); ServerSocket tcp = new ServerSocket()) {
+    try (DatagramSocket udp = new DatagramSocket(bound);
+        ServerSocket tcp = new ServerSocket()) {
       tcp.bind(bound);
     }
     VmDnsServer again = VmDnsServer.start(zone, List.of(bound)); // a restart on the same port
@@ -326,10 +349,14 @@ class VmDnsServerTest {
     }
     try (DatagramSocket busy = new DatagramSocket(ANY_PORT)) {
       InetSocketAddress taken = new InetSocketAddress("127.0.0.1", busy.getLocalPort());
-      BindException e = assertThrows(BindException.class, () -> VmDnsServer.start(zone, List.of(free, taken)));
-      assertTrue(e.getMessage().startsWith("DNS cannot listen on UDP 127.0.0.1:" + taken.getPort()), e.getMessage());
+      BindException e =
+          assertThrows(BindException.class, () -> VmDnsServer.start(zone, List.of(free, taken)));
+      assertTrue(
+          e.getMessage().startsWith("DNS cannot listen on UDP 127.0.0.1:" + taken.getPort()),
+          e.getMessage());
     }
-    try (DatagramSocket udp = new DatagramSocket(free); ServerSocket tcp = new ServerSocket()) {
+    try (DatagramSocket udp = new DatagramSocket(free);
+        ServerSocket tcp = new ServerSocket()) {
       tcp.bind(free); // the first address was let go again
     }
   }
@@ -337,8 +364,9 @@ class VmDnsServerTest {
   @Test
   void listensOnSeveralAddresses() throws Exception {
     zone.put("a", ip("172.16.0.2"));
-    VmDnsServer server = VmDnsServer.start(zone,
-        List.of(ANY_PORT, new InetSocketAddress(InetAddress.getByName("127.0.0.2"), 0)));
+    VmDnsServer server =
+        VmDnsServer.start(
+            zone, List.of(ANY_PORT, new InetSocketAddress(InetAddress.getByName("127.0.0.2"), 0)));
     started.add(server);
     assertEquals(2, server.boundAddresses().size());
     for (InetSocketAddress a : server.boundAddresses()) {
@@ -349,11 +377,15 @@ class VmDnsServerTest {
 
   @Test
   void badListenListsAreRefused() {
-    assertEquals("DNS needs at least one address to listen on",
-        assertThrows(IllegalArgumentException.class, () -> VmDnsServer.start(zone, List.of())).getMessage());
-    assertThrows(IllegalArgumentException.class,
+    assertEquals(
+        "DNS needs at least one address to listen on",
+        assertThrows(IllegalArgumentException.class, () -> VmDnsServer.start(zone, List.of()))
+            .getMessage());
+    assertThrows(
+        IllegalArgumentException.class,
         () -> VmDnsServer.start(zone, List.of(InetSocketAddress.createUnresolved("vm-host", 53))));
     InetSocketAddress fixed = new InetSocketAddress("127.0.0.1", 5353);
-    assertThrows(IllegalArgumentException.class, () -> VmDnsServer.start(zone, List.of(fixed, fixed)));
+    assertThrows(
+        IllegalArgumentException.class, () -> VmDnsServer.start(zone, List.of(fixed, fixed)));
   }
 }

@@ -51,16 +51,35 @@ class VmZoneTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"", "-web", "Web", "web.vm", "a b", "web;rm -rf /", "web\n", "wéb", "web_1", "*",
-      "a234567890123456789012345678901234567890123456789012345678901234", "web\u001b[31m", "$(reboot)", "../x"})
+  @ValueSource(
+      strings = {
+        "",
+        "-web",
+        "Web",
+        "web.vm",
+        "a b",
+        "web;rm -rf /",
+        "web\n",
+        "wéb",
+        "web_1",
+        "*",
+        "a234567890123456789012345678901234567890123456789012345678901234",
+        "web\u001b[31m",
+        "$(reboot)",
+        "../x"
+      })
   void badNamesAreRefusedWithASentenceAndNothingChanges(String bad) throws Exception {
     VmZone z = new VmZone();
     z.put("keep", ip("10.0.0.1"));
     Map<String, Inet4Address> before = z.snapshot();
     long serial = z.version().serial();
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> z.put(bad, ip("10.0.0.9")));
-    assertTrue(e.getMessage().contains("is not valid: it must be 1 to 63 characters"), e.getMessage());
-    assertFalse(e.getMessage().contains("\n") || e.getMessage().contains("\u001b"), "escaped: " + e.getMessage());
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> z.put(bad, ip("10.0.0.9")));
+    assertTrue(
+        e.getMessage().contains("is not valid: it must be 1 to 63 characters"), e.getMessage());
+    assertFalse(
+        e.getMessage().contains("\n") || e.getMessage().contains("\u001b"),
+        "escaped: " + e.getMessage());
     assertThrows(IllegalArgumentException.class, () -> z.remove(bad));
     assertThrows(IllegalArgumentException.class, () -> z.rename("keep", bad));
     Map<String, Inet4Address> withBad = new LinkedHashMap<>();
@@ -84,9 +103,11 @@ class VmZoneTest {
     VmZone z = new VmZone();
     z.put("a", ip("10.0.0.1"));
     z.put("b", ip("10.0.0.2"));
-    IllegalArgumentException missing = assertThrows(IllegalArgumentException.class, () -> z.rename("zz", "c"));
+    IllegalArgumentException missing =
+        assertThrows(IllegalArgumentException.class, () -> z.rename("zz", "c"));
     assertEquals("cannot rename zz.vm: it has no DNS record", missing.getMessage());
-    IllegalArgumentException taken = assertThrows(IllegalArgumentException.class, () -> z.rename("a", "b"));
+    IllegalArgumentException taken =
+        assertThrows(IllegalArgumentException.class, () -> z.rename("a", "b"));
     assertEquals("cannot rename a.vm to b.vm: b.vm already has a DNS record", taken.getMessage());
     assertEquals(Map.of("a", ip("10.0.0.1"), "b", ip("10.0.0.2")), z.snapshot());
     z.rename("a", "a");
@@ -100,7 +121,8 @@ class VmZoneTest {
     assertThrows(NullPointerException.class, () -> z.put("a", null));
     Map<String, Inet4Address> nullAddress = new HashMap<>();
     nullAddress.put("a", null);
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> z.replaceAll(nullAddress));
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> z.replaceAll(nullAddress));
     assertEquals("VM a has no address (null)", e.getMessage());
     assertEquals(Map.of(), z.snapshot());
   }

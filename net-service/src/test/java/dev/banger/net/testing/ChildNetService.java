@@ -14,9 +14,9 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * net-service in a child JVM inside a test's network namespace ({@link NetServiceMain} under
- * {@code ip netns exec}), with its own state directory and config. The test (or benchmark) talks
- * to it over the Unix socket; {@link #kill9} is a real SIGKILL of the service process.
+ * net-service in a child JVM inside a test's network namespace ({@link NetServiceMain} under {@code
+ * ip netns exec}), with its own state directory and config. The test (or benchmark) talks to it
+ * over the Unix socket; {@link #kill9} is a real SIGKILL of the service process.
  */
 public final class ChildNetService implements AutoCloseable {
 
@@ -37,7 +37,8 @@ public final class ChildNetService implements AutoCloseable {
   }
 
   /** Writes {@code configToml} beside the state and starts the service; returns once it serves. */
-  public static ChildNetService start(NetNamespace ns, Path dir, String configToml) throws Exception {
+  public static ChildNetService start(NetNamespace ns, Path dir, String configToml)
+      throws Exception {
     Path state = dir.resolve("state");
     Files.createDirectories(state);
     Path cfg = dir.resolve("config.toml");
@@ -50,10 +51,24 @@ public final class ChildNetService implements AutoCloseable {
   private void launch() throws Exception {
     long mark = Files.exists(log) ? Files.size(log) : 0;
     String java = ProcessHandle.current().info().command().orElseThrow();
-    List<String> argv = new ArrayList<>(List.of("ip", "netns", "exec", ns.name(), java, "-XX:+UseSerialGC",
-        "-XX:TieredStopAtLevel=1", "-Xshare:auto", "--enable-native-access=ALL-UNNAMED",
-        "-Dguice_bytecode_gen_option=DISABLED", "-cp", System.getProperty("java.class.path"),
-        NetServiceMain.class.getName(), stateDir.toString(), config.toString()));
+    List<String> argv =
+        new ArrayList<>(
+            List.of(
+                "ip",
+                "netns",
+                "exec",
+                ns.name(),
+                java,
+                "-XX:+UseSerialGC",
+                "-XX:TieredStopAtLevel=1",
+                "-Xshare:auto",
+                "--enable-native-access=ALL-UNNAMED",
+                "-Dguice_bytecode_gen_option=DISABLED",
+                "-cp",
+                System.getProperty("java.class.path"),
+                NetServiceMain.class.getName(),
+                stateDir.toString(),
+                config.toString()));
     process = RUN.start(Command.of(argv).build(), log);
     long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
     while (true) {
@@ -63,7 +78,8 @@ public final class ChildNetService implements AutoCloseable {
       }
       if (!process.isAlive() || System.nanoTime() > deadline) {
         process.kill();
-        throw new AssertionError("net-service did not come up in " + ns.name() + "; its log:\n" + out);
+        throw new AssertionError(
+            "net-service did not come up in " + ns.name() + "; its log:\n" + out);
       }
       Thread.sleep(20);
     }
@@ -105,7 +121,9 @@ public final class ChildNetService implements AutoCloseable {
     process.waitFor(Duration.ofSeconds(10));
   }
 
-  /** Starts the service again on the same state and config (after {@link #kill9} or {@link #stop}). */
+  /**
+   * Starts the service again on the same state and config (after {@link #kill9} or {@link #stop}).
+   */
   public void restart() throws Exception {
     if (process.isAlive()) {
       stop();

@@ -15,8 +15,8 @@ import org.junit.jupiter.api.Assumptions;
 
 /**
  * A network namespace a test makes for itself ({@code banger-t-<random>}) and deletes after, so
- * bridges, taps and nft tables the service makes never reach the host's own network. Deleting
- * the namespace destroys every virtual link in it (taps and bridges included).
+ * bridges, taps and nft tables the service makes never reach the host's own network. Deleting the
+ * namespace destroys every virtual link in it (taps and bridges included).
  */
 public final class NetNamespace implements AutoCloseable {
 
@@ -36,15 +36,19 @@ public final class NetNamespace implements AutoCloseable {
     new SecureRandom().nextBytes(b);
     String name = "banger-t-" + HexFormat.of().formatHex(b);
     CommandResult r = RUN.run(Command.of("ip", "netns", "add", name).build());
-    Assumptions.assumeTrue(r.succeeded(), "SKIPPED LOUDLY: cannot create a network namespace (needs root and "
-        + "CONFIG_NET_NS): " + r.stderrText());
+    Assumptions.assumeTrue(
+        r.succeeded(),
+        "SKIPPED LOUDLY: cannot create a network namespace (needs root and "
+            + "CONFIG_NET_NS): "
+            + r.stderrText());
     NetNamespace ns = new NetNamespace(name);
     ns.ip("link", "set", "lo", "up");
     return ns;
   }
 
   static void requireTools() throws Exception {
-    Assumptions.assumeTrue("root".equals(System.getProperty("user.name")),
+    Assumptions.assumeTrue(
+        "root".equals(System.getProperty("user.name")),
         "SKIPPED LOUDLY: net-service tests need root (network namespaces, taps, nftables)");
     for (String tool : List.of("ip", "nft")) {
       CommandResult r;
@@ -53,8 +57,11 @@ public final class NetNamespace implements AutoCloseable {
       } catch (Exception e) {
         r = null;
       }
-      Assumptions.assumeTrue(r != null && r.succeeded(), "SKIPPED LOUDLY: " + tool
-          + " is missing (apt-get install iproute2 nftables; .ci/run installs them)");
+      Assumptions.assumeTrue(
+          r != null && r.succeeded(),
+          "SKIPPED LOUDLY: "
+              + tool
+              + " is missing (apt-get install iproute2 nftables; .ci/run installs them)");
     }
   }
 
@@ -87,7 +94,8 @@ public final class NetNamespace implements AutoCloseable {
     }
     CommandResult r = RUN.run(c.build());
     if (!r.succeeded()) {
-      throw new AssertionError(String.join(" ", argv) + " failed (" + r.exitCode() + "): " + r.stderrText());
+      throw new AssertionError(
+          String.join(" ", argv) + " failed (" + r.exitCode() + "): " + r.stderrText());
     }
     return r.stdoutText();
   }
@@ -125,8 +133,9 @@ public final class NetNamespace implements AutoCloseable {
     if (user.matches("[0-9]+")) {
       return Long.parseLong(user);
     }
-    return new dev.banger.kit.auth.UserDirectory().uidOf(user).orElseThrow(
-        () -> new AssertionError("tap owner " + user + " is not in /etc/passwd"));
+    return new dev.banger.kit.auth.UserDirectory()
+        .uidOf(user)
+        .orElseThrow(() -> new AssertionError("tap owner " + user + " is not in /etc/passwd"));
   }
 
   public String ruleset() throws Exception {
@@ -137,29 +146,56 @@ public final class NetNamespace implements AutoCloseable {
     return exec("cat", "/proc/sys/net/ipv4/ip_forward").strip();
   }
 
-  /** What a test compares to prove nothing changed: links (stable fields), IPv4 addresses, nft ruleset, ip_forward. */
+  /**
+   * What a test compares to prove nothing changed: links (stable fields), IPv4 addresses, nft
+   * ruleset, ip_forward.
+   */
   public record State(String links, String ruleset, String ipForward) {}
 
   public State state() throws Exception {
-    return new State(describeLinks(links(), JSON.readTree(ip("-j", "-4", "addr", "show"))), ruleset(), ipForward());
+    return new State(
+        describeLinks(links(), JSON.readTree(ip("-j", "-4", "addr", "show"))),
+        ruleset(),
+        ipForward());
   }
 
-  /** Sorted lines of name, kind, tun owner, master, alias, up/down and IPv4 addresses: what identity means here. */
+  /**
+   * Sorted lines of name, kind, tun owner, master, alias, up/down and IPv4 addresses: what identity
+   * means here.
+   */
   static String describeLinks(JsonNode links, JsonNode addrs) {
     TreeSet<String> lines = new TreeSet<>();
     for (JsonNode l : links) {
       JsonNode info = l.path("linkinfo");
       List<String> flags = new ArrayList<>();
       l.path("flags").forEach(f -> flags.add(f.asText()));
-      lines.add("link " + l.path("ifname").asText() + " kind=" + info.path("info_kind").asText("-")
-          + " type=" + info.path("info_data").path("type").asText("-")
-          + " owner=" + info.path("info_data").path("user").asText("-")
-          + " master=" + l.path("master").asText("-") + " alias=" + l.path("ifalias").asText("-")
-          + " up=" + flags.contains("UP") + " mac=" + l.path("address").asText("-"));
+      lines.add(
+          "link "
+              + l.path("ifname").asText()
+              + " kind="
+              + info.path("info_kind").asText("-")
+              + " type="
+              + info.path("info_data").path("type").asText("-")
+              + " owner="
+              + info.path("info_data").path("user").asText("-")
+              + " master="
+              + l.path("master").asText("-")
+              + " alias="
+              + l.path("ifalias").asText("-")
+              + " up="
+              + flags.contains("UP")
+              + " mac="
+              + l.path("address").asText("-"));
     }
     for (JsonNode l : addrs) {
       for (JsonNode a : l.path("addr_info")) {
-        lines.add("addr " + l.path("ifname").asText() + " " + a.path("local").asText() + "/" + a.path("prefixlen").asText());
+        lines.add(
+            "addr "
+                + l.path("ifname").asText()
+                + " "
+                + a.path("local").asText()
+                + "/"
+                + a.path("prefixlen").asText());
       }
     }
     return String.join("\n", lines);

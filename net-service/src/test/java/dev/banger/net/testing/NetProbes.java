@@ -15,10 +15,15 @@ public final class NetProbes {
   private NetProbes() {}
 
   public static List<String> flags(JsonNode link) {
-    return StreamSupport.stream(link.path("flags").spliterator(), false).map(JsonNode::asText).toList();
+    return StreamSupport.stream(link.path("flags").spliterator(), false)
+        .map(JsonNode::asText)
+        .toList();
   }
 
-  /** Waits until the namespace holds {@code n} warm taps (alias {@code banger:…:pool}), and returns their names. */
+  /**
+   * Waits until the namespace holds {@code n} warm taps (alias {@code banger:…:pool}), and returns
+   * their names.
+   */
   public static List<String> awaitPool(NetNamespace ns, int n) throws Exception {
     long deadline = System.nanoTime() + 20_000_000_000L;
     while (true) {

@@ -10,10 +10,10 @@ import dev.banger.net.NetServiceModule;
 import java.nio.file.Path;
 
 /**
- * net-service alone in a process, the way tests and the benchmark run it inside a network
- * namespace ({@code ip netns exec NS java … NetServiceMain STATE_DIR CONFIG}): a JVM cannot move
- * one thread into a namespace, so the service gets a process of its own and is reached over
- * its Unix socket, which works across namespaces. Prints {@link #READY} once serving.
+ * net-service alone in a process, the way tests and the benchmark run it inside a network namespace
+ * ({@code ip netns exec NS java … NetServiceMain STATE_DIR CONFIG}): a JVM cannot move one thread
+ * into a namespace, so the service gets a process of its own and is reached over its Unix socket,
+ * which works across namespaces. Prints {@link #READY} once serving.
  */
 public final class NetServiceMain {
 
@@ -27,8 +27,11 @@ public final class NetServiceMain {
       System.exit(2);
     }
     BangerConfig cfg = ConfigLoader.load(Path.of(args[1]));
-    ServiceHost host = Guice.createInjector(new NetServiceModule(), new KitModule(cfg, StateLayout.under(Path.of(args[0])),
-        true)).getInstance(ServiceHost.class);
+    ServiceHost host =
+        Guice.createInjector(
+                new NetServiceModule(),
+                new KitModule(cfg, StateLayout.under(Path.of(args[0])), true))
+            .getInstance(ServiceHost.class);
     Runtime.getRuntime().addShutdownHook(new Thread(host::close, "net-service-main-stop"));
     try {
       host.start();

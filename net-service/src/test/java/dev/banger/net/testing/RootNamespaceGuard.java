@@ -10,9 +10,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * Proof that a test left the host's own network namespace alone: its links (with the same
- * stable fields {@link NetNamespace.State} compares), IPv4 addresses, nft ruleset and ip_forward
- * are read before and compared after.
+ * Proof that a test left the host's own network namespace alone: its links (with the same stable
+ * fields {@link NetNamespace.State} compares), IPv4 addresses, nft ruleset and ip_forward are read
+ * before and compared after.
  */
 public final class RootNamespaceGuard {
 
@@ -37,14 +37,19 @@ public final class RootNamespaceGuard {
   }
 
   private static NetNamespace.State read() throws Exception {
-    String links = NetNamespace.describeLinks(JSON.readTree(out("ip", "-d", "-j", "link", "show")),
-        JSON.readTree(out("ip", "-j", "-4", "addr", "show")));
-    return new NetNamespace.State(links, out("nft", "list", "ruleset"),
+    String links =
+        NetNamespace.describeLinks(
+            JSON.readTree(out("ip", "-d", "-j", "link", "show")),
+            JSON.readTree(out("ip", "-j", "-4", "addr", "show")));
+    return new NetNamespace.State(
+        links,
+        out("nft", "list", "ruleset"),
         Files.readString(Path.of("/proc/sys/net/ipv4/ip_forward")).strip());
   }
 
   private static String out(String... argv) throws Exception {
-    CommandResult r = RUN.check(Command.of(argv[0], java.util.Arrays.copyOfRange(argv, 1, argv.length)).build());
+    CommandResult r =
+        RUN.check(Command.of(argv[0], java.util.Arrays.copyOfRange(argv, 1, argv.length)).build());
     return r.stdoutText();
   }
 }

@@ -6,10 +6,10 @@ import java.util.Objects;
 import java.util.TreeMap;
 
 /**
- * Who may call which method of one service. A method's list is, most specific first: its
- * exact full name ({@code banger.net.v1.NetService/LeaseIp}), its service
- * ({@code banger.net.v1.NetService/*}), else the service-wide default list. An empty list
- * allows nobody: the default is deny.
+ * Who may call which method of one service. A method's list is, most specific first: its exact full
+ * name ({@code banger.net.v1.NetService/LeaseIp}), its service ({@code
+ * banger.net.v1.NetService/*}), else the service-wide default list. An empty list allows nobody:
+ * the default is deny.
  */
 public final class AccessPolicy {
 
@@ -23,11 +23,15 @@ public final class AccessPolicy {
   private final int ownerUid;
 
   /**
-   * @param selfUid  uid the service runs as ("self")
+   * @param selfUid uid the service runs as ("self")
    * @param ownerUid uid of the user banger works for ("owner"), or -1 when none is configured
    */
-  public AccessPolicy(List<Principal> defaults, Map<String, List<Principal>> perMethod, UserDirectory directory,
-      int selfUid, int ownerUid) {
+  public AccessPolicy(
+      List<Principal> defaults,
+      Map<String, List<Principal>> perMethod,
+      UserDirectory directory,
+      int selfUid,
+      int ownerUid) {
     this.defaults = List.copyOf(defaults);
     this.perMethod = new TreeMap<>(perMethod);
     this.perMethod.replaceAll((k, v) -> List.copyOf(v));
@@ -70,7 +74,8 @@ public final class AccessPolicy {
         return new Decision(true, rule + " allows " + p);
       }
     }
-    return new Decision(false, rule + (allowed.isEmpty() ? " allows nobody" : " allows only " + allowed));
+    return new Decision(
+        false, rule + (allowed.isEmpty() ? " allows nobody" : " allows only " + allowed));
   }
 
   private boolean matches(Principal p, PeerCredentials peer) {
@@ -79,7 +84,8 @@ public final class AccessPolicy {
       case Principal.Self s -> selfUid >= 0 && selfUid == peer.uid();
       case Principal.Owner o -> ownerUid >= 0 && ownerUid == peer.uid();
       case Principal.Any a -> true;
-      case Principal.User u -> directory.uidOf(u.name()).map(uid -> uid == peer.uid()).orElse(false);
+      case Principal.User u ->
+          directory.uidOf(u.name()).map(uid -> uid == peer.uid()).orElse(false);
       case Principal.Group g -> directory.isMember(peer.uid(), peer.gid(), g.name());
     };
   }

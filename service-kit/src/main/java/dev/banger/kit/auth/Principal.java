@@ -4,10 +4,10 @@ import java.util.Locale;
 import java.util.regex.Pattern;
 
 /**
- * One entry of an allow list, as written in config:
- * {@code root}, {@code uid:1000}, {@code user:alice}, {@code group:banger}, {@code self}
- * (the uid the service runs as), {@code owner} (the user banger works for, from config) or
- * {@code any} (every peer; for health probes only, by choice).
+ * One entry of an allow list, as written in config: {@code root}, {@code uid:1000}, {@code
+ * user:alice}, {@code group:banger}, {@code self} (the uid the service runs as), {@code owner} (the
+ * user banger works for, from config) or {@code any} (every peer; for health probes only, by
+ * choice).
  */
 public sealed interface Principal {
 
@@ -78,7 +78,9 @@ public sealed interface Principal {
     int colon = t.indexOf(':');
     if (colon < 0) {
       throw new IllegalArgumentException(
-          "principal \"" + text + "\" is not one of root, self, owner, any, uid:N, user:NAME, group:NAME");
+          "principal \""
+              + text
+              + "\" is not one of root, self, owner, any, uid:N, user:NAME, group:NAME");
     }
     String kind = t.substring(0, colon);
     String value = t.substring(colon + 1);
@@ -95,14 +97,16 @@ public sealed interface Principal {
       }
       case "user" -> new User(checkName(text, value));
       case "group" -> new Group(checkName(text, value));
-      default -> throw new IllegalArgumentException(
-          "principal \"" + text + "\": unknown kind \"" + kind + "\" (use uid, user or group)");
+      default ->
+          throw new IllegalArgumentException(
+              "principal \"" + text + "\": unknown kind \"" + kind + "\" (use uid, user or group)");
     };
   }
 
   private static String checkName(String text, String value) {
     if (!NAME.matcher(value).matches()) {
-      throw new IllegalArgumentException("principal \"" + text + "\": \"" + value + "\" is not a valid user or group name");
+      throw new IllegalArgumentException(
+          "principal \"" + text + "\": \"" + value + "\" is not a valid user or group name");
     }
     return value;
   }

@@ -7,9 +7,9 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Looks up users and groups in the host's passwd/group files (the same files NSS "files"
- * reads). Looked up on each decision, so a group change takes effect without a restart;
- * the files are small and the page cache keeps them hot.
+ * Looks up users and groups in the host's passwd/group files (the same files NSS "files" reads).
+ * Looked up on each decision, so a group change takes effect without a restart; the files are small
+ * and the page cache keeps them hot.
  */
 public class UserDirectory {
 
@@ -81,7 +81,9 @@ public class UserDirectory {
 
   private static List<String> lines(Path p) {
     try {
-      return Files.readAllLines(p).stream().filter(l -> !l.isBlank() && !l.startsWith("#")).toList();
+      return Files.readAllLines(p).stream()
+          .filter(l -> !l.isBlank() && !l.startsWith("#"))
+          .toList();
     } catch (IOException e) {
       // No directory means no name-based grants: numeric uids still work.
       return List.of();

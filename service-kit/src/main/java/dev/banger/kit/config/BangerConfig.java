@@ -7,29 +7,34 @@ import java.util.Map;
  * The whole of {@code /etc/banger/config.toml} this build understands. Later issues add their
  * sections here; unknown keys are rejected so a typo never silently falls back to a default.
  *
- * @param owner                  the user banger works for (user name or uid); in the all-in-one
- *                               mode, the user running bangerd when unset
- * @param shutdownGraceSeconds   how long in-flight calls may run after SIGTERM
- * @param services               per-service socket and access settings
- * @param image                  image-service's pull settings
- * @param net                    net-service's bridge, tap pool, leases and NAT
- * @param vm                     vm-service's defaults, driver and timeouts
- * @param fileSync               {@code [[file_sync]]}: host files copied onto every VM's work disk at start
- * @param vmDefaults             {@code [vm_defaults]}: a VM's size when its create gives none (VmSizing)
+ * @param owner the user banger works for (user name or uid); in the all-in-one mode, the user
+ *     running bangerd when unset
+ * @param shutdownGraceSeconds how long in-flight calls may run after SIGTERM
+ * @param services per-service socket and access settings
+ * @param image image-service's pull settings
+ * @param net net-service's bridge, tap pool, leases and NAT
+ * @param vm vm-service's defaults, driver and timeouts
+ * @param fileSync {@code [[file_sync]]}: host files copied onto every VM's work disk at start
+ * @param vmDefaults {@code [vm_defaults]}: a VM's size when its create gives none (VmSizing)
  */
-public record BangerConfig(String owner, Integer shutdownGraceSeconds, Map<String, ServiceConfig> services,
-    ImageConfig image, NetConfig net, VmConfig vm, java.util.List<FileSyncEntry> fileSync, VmDefaults vmDefaults) {
+public record BangerConfig(
+    String owner,
+    Integer shutdownGraceSeconds,
+    Map<String, ServiceConfig> services,
+    ImageConfig image,
+    NetConfig net,
+    VmConfig vm,
+    java.util.List<FileSyncEntry> fileSync,
+    VmDefaults vmDefaults) {
 
   /** The default VM size on this host, and where each part of it came from. */
   public VmSizing.Resolved vmSizing(VmSizing.Host host) {
     return VmSizing.resolve(vmDefaults, vm, host);
   }
 
-
   public java.util.List<FileSyncEntry> fileSyncOrEmpty() {
     return fileSync == null ? java.util.List.of() : fileSync;
   }
-
 
   public VmConfig vmOrDefaults() {
     return vm == null ? VmConfig.empty() : vm;

@@ -17,25 +17,28 @@ import java.util.Map;
 import java.util.stream.Collectors;
 
 /**
- * Reads config.toml. The default file may be absent (built-in defaults apply); a file named
- * with {@code --config} must exist. Values are checked here, at start-up, so a bad config
- * stops the service with a sentence naming the key instead of failing on the first call. What
- * needs the host (owner and socket user/group names, method names in rules) is checked when
- * the services start, with the same kind of sentence.
+ * Reads config.toml. The default file may be absent (built-in defaults apply); a file named with
+ * {@code --config} must exist. Values are checked here, at start-up, so a bad config stops the
+ * service with a sentence naming the key instead of failing on the first call. What needs the host
+ * (owner and socket user/group names, method names in rules) is checked when the services start,
+ * with the same kind of sentence.
  */
 public final class ConfigLoader {
 
   public static final Path DEFAULT_PATH = Path.of("/etc/banger/config.toml");
 
-  private static final TomlMapper MAPPER = TomlMapper.builder()
-      .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
-      .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-      .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
-      .build();
+  private static final TomlMapper MAPPER =
+      TomlMapper.builder()
+          .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+          .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+          .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+          .build();
 
   private ConfigLoader() {}
 
-  /** Loads {@code explicit} if given (must exist), else the default path if present, else defaults. */
+  /**
+   * Loads {@code explicit} if given (must exist), else the default path if present, else defaults.
+   */
   public static BangerConfig load(Path explicit) throws ConfigException {
     Path file = explicit != null ? explicit : DEFAULT_PATH;
     String text;
@@ -57,8 +60,17 @@ public final class ConfigLoader {
     try {
       cfg = MAPPER.readValue(toml, BangerConfig.class);
     } catch (UnrecognizedPropertyException e) {
-      throw new ConfigException(origin + ": unknown key \"" + path(e) + "\" (known here: "
-          + e.getKnownPropertyIds().stream().map(String::valueOf).sorted().collect(Collectors.joining(", ")) + ")", e);
+      throw new ConfigException(
+          origin
+              + ": unknown key \""
+              + path(e)
+              + "\" (known here: "
+              + e.getKnownPropertyIds().stream()
+                  .map(String::valueOf)
+                  .sorted()
+                  .collect(Collectors.joining(", "))
+              + ")",
+          e);
     } catch (JacksonException e) {
       throw new ConfigException(origin + ": " + e.getOriginalMessage(), e);
     }
@@ -76,11 +88,16 @@ public final class ConfigLoader {
   }
 
   private static void validate(BangerConfig cfg, String origin) throws ConfigException {
-    if (cfg.shutdownGraceSeconds() != null && (cfg.shutdownGraceSeconds() < 0 || cfg.shutdownGraceSeconds() > 600)) {
-      throw new ConfigException(origin + ": shutdown_grace_seconds must be 0..600, got " + cfg.shutdownGraceSeconds());
+    if (cfg.shutdownGraceSeconds() != null
+        && (cfg.shutdownGraceSeconds() < 0 || cfg.shutdownGraceSeconds() > 600)) {
+      throw new ConfigException(
+          origin + ": shutdown_grace_seconds must be 0..600, got " + cfg.shutdownGraceSeconds());
     }
-    if (cfg.owner() != null && !cfg.owner().matches("[0-9]{1,10}") && !Principal.NAME.matcher(cfg.owner()).matches()) {
-      throw new ConfigException(origin + ": owner \"" + cfg.owner() + "\" is not a user name or uid");
+    if (cfg.owner() != null
+        && !cfg.owner().matches("[0-9]{1,10}")
+        && !Principal.NAME.matcher(cfg.owner()).matches()) {
+      throw new ConfigException(
+          origin + ": owner \"" + cfg.owner() + "\" is not a user name or uid");
     }
     if (cfg.image() != null) {
       try {
@@ -113,14 +130,17 @@ public final class ConfigLoader {
           SocketSpec.parseMode(s.socketMode());
         }
         if (s.socket() != null && !Path.of(s.socket()).isAbsolute()) {
-          throw new IllegalArgumentException("socket must be an absolute path, got \"" + s.socket() + "\"");
+          throw new IllegalArgumentException(
+              "socket must be an absolute path, got \"" + s.socket() + "\"");
         }
         parsePrincipals(s.allow());
         if (s.methods() != null) {
           for (var m : s.methods().entrySet()) {
             if (!m.getKey().matches("[A-Za-z0-9_.]+/([A-Za-z0-9_]+|\\*)")) {
-              throw new IllegalArgumentException("method key \"" + m.getKey()
-                  + "\" must look like package.Service/Method or package.Service/*");
+              throw new IllegalArgumentException(
+                  "method key \""
+                      + m.getKey()
+                      + "\" must look like package.Service/Method or package.Service/*");
             }
             parsePrincipals(m.getValue());
           }

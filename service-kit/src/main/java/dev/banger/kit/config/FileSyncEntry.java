@@ -7,9 +7,9 @@ import java.util.regex.Pattern;
  * One {@code [[file_sync]]} table of config.toml: a host file or directory that vm-service copies
  * onto a VM's work disk (the guest's {@code /root}) at every start (docs/workspaces.md).
  *
- * @param host  absolute, or {@code ~/…} for vm-service's user's home (the owner's)
+ * @param host absolute, or {@code ~/…} for vm-service's user's home (the owner's)
  * @param guest below {@code /root/}, plain components
- * @param mode  octal permission bits of the files, e.g. "0600" (the default); directories get 0700
+ * @param mode octal permission bits of the files, e.g. "0600" (the default); directories get 0700
  */
 public record FileSyncEntry(String host, String guest, String mode) {
 
@@ -37,19 +37,26 @@ public record FileSyncEntry(String host, String guest, String mode) {
         throw new ConfigException(key + ".host is required");
       }
       if (!(e.host().startsWith("/") || e.host().startsWith("~/")) || e.host().indexOf('\0') >= 0) {
-        throw new ConfigException(key + ".host \"" + e.host() + "\" must be absolute or start with ~/");
+        throw new ConfigException(
+            key + ".host \"" + e.host() + "\" must be absolute or start with ~/");
       }
       if (e.guest() == null || !e.guest().startsWith("/root/") || e.guest().length() > 4096) {
-        throw new ConfigException(key + ".guest \"" + e.guest() + "\" must be below /root/ (the work disk)");
+        throw new ConfigException(
+            key + ".guest \"" + e.guest() + "\" must be below /root/ (the work disk)");
       }
       for (String c : e.guest().substring("/root/".length()).split("/", -1)) {
         if (c.equals(".") || c.equals("..") || !COMPONENT.matcher(c).matches()) {
-          throw new ConfigException(key + ".guest \"" + e.guest() + "\" must be below /root/, made of plain names"
-              + " (letters, digits, '._@+-'; no '.' or '..', no empty parts)");
+          throw new ConfigException(
+              key
+                  + ".guest \""
+                  + e.guest()
+                  + "\" must be below /root/, made of plain names"
+                  + " (letters, digits, '._@+-'; no '.' or '..', no empty parts)");
         }
       }
       if (e.mode() != null && (!MODE.matcher(e.mode()).matches())) {
-        throw new ConfigException(key + ".mode \"" + e.mode() + "\" must be octal permission bits like \"0600\"");
+        throw new ConfigException(
+            key + ".mode \"" + e.mode() + "\" must be octal permission bits like \"0600\"");
       }
     }
   }

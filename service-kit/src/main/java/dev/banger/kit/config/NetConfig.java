@@ -11,25 +11,32 @@ import java.util.regex.Pattern;
 
 /**
  * {@code [net]} in config.toml: net-service's bridge, tap pool, leases and NAT. Every field is
- * optional. The rules for names and addresses live here so config and RPC arguments are held
- * to the same ones (net-service calls {@link #bridgeName}, {@link #bridgeCidr}, {@link #linkName}).
+ * optional. The rules for names and addresses live here so config and RPC arguments are held to the
+ * same ones (net-service calls {@link #bridgeName}, {@link #bridgeCidr}, {@link #linkName}).
  *
- * @param bridge                  the bridge VMs join (default {@code br-banger})
- * @param cidr                    the bridge's address and prefix (default {@code 172.16.0.1/24});
- *                                leases come from this network
- * @param tapPoolSize             taps kept ready, 0..64 (default 4)
- * @param uplink                  interface NAT masquerades out of (default: the default route's device)
- * @param leaseQuarantineSeconds  how long a released address is kept out of reuse (default 3600)
- * @param dnsPort                 the port the .vm DNS server listens on at each bridge's address
- *                                (default 53, which needs CAP_NET_BIND_SERVICE; 0 turns it off)
- * @param dnsListen               further {@code "ipv4:port"} addresses for the .vm DNS server, e.g.
- *                                {@code "127.0.0.1:5354"} for the host's own resolver (default none)
+ * @param bridge the bridge VMs join (default {@code br-banger})
+ * @param cidr the bridge's address and prefix (default {@code 172.16.0.1/24}); leases come from
+ *     this network
+ * @param tapPoolSize taps kept ready, 0..64 (default 4)
+ * @param uplink interface NAT masquerades out of (default: the default route's device)
+ * @param leaseQuarantineSeconds how long a released address is kept out of reuse (default 3600)
+ * @param dnsPort the port the .vm DNS server listens on at each bridge's address (default 53, which
+ *     needs CAP_NET_BIND_SERVICE; 0 turns it off)
+ * @param dnsListen further {@code "ipv4:port"} addresses for the .vm DNS server, e.g. {@code
+ *     "127.0.0.1:5354"} for the host's own resolver (default none)
  */
-public record NetConfig(String bridge, String cidr, Integer tapPoolSize, String uplink, Long leaseQuarantineSeconds,
-    Integer dnsPort, List<String> dnsListen) {
+public record NetConfig(
+    String bridge,
+    String cidr,
+    Integer tapPoolSize,
+    String uplink,
+    Long leaseQuarantineSeconds,
+    Integer dnsPort,
+    List<String> dnsListen) {
 
   public static final int DEFAULT_DNS_PORT = 53;
-  private static final Pattern LISTEN = Pattern.compile("([0-9]{1,3}(?:\\.[0-9]{1,3}){3}):([0-9]{1,5})");
+  private static final Pattern LISTEN =
+      Pattern.compile("([0-9]{1,3}(?:\\.[0-9]{1,3}){3}):([0-9]{1,5})");
 
   public static final String DEFAULT_BRIDGE = "br-banger";
   public static final String DEFAULT_CIDR = "172.16.0.1/24";
@@ -37,6 +44,7 @@ public record NetConfig(String bridge, String cidr, Integer tapPoolSize, String 
   public static final int MAX_TAP_POOL_SIZE = 64;
   public static final long DEFAULT_QUARANTINE_SECONDS = 3600;
   public static final long MAX_QUARANTINE_SECONDS = 30L * 24 * 3600;
+
   /** Linux keeps interface names in 16 bytes with the NUL (IFNAMSIZ). */
   public static final int MAX_LINK_NAME = 15;
 
@@ -67,7 +75,9 @@ public record NetConfig(String bridge, String cidr, Integer tapPoolSize, String 
     return dnsPort == null ? DEFAULT_DNS_PORT : dnsPort;
   }
 
-  /** The extra DNS addresses, parsed (checked at load, so this does not throw for a loaded config). */
+  /**
+   * The extra DNS addresses, parsed (checked at load, so this does not throw for a loaded config).
+   */
   public List<InetSocketAddress> dnsListenAddresses() {
     List<InetSocketAddress> out = new ArrayList<>();
     for (String l : dnsListen == null ? List.<String>of() : dnsListen) {
@@ -80,8 +90,10 @@ public record NetConfig(String bridge, String cidr, Integer tapPoolSize, String 
   public static InetSocketAddress listenAddress(String text) {
     Matcher m = LISTEN.matcher(text == null ? "" : text);
     if (!m.matches()) {
-      throw new IllegalArgumentException("dns_listen entries must be \"ipv4:port\", e.g. \"127.0.0.1:5354\" (got "
-          + dev.banger.kit.text.Printable.quoted(String.valueOf(text), 60) + ")");
+      throw new IllegalArgumentException(
+          "dns_listen entries must be \"ipv4:port\", e.g. \"127.0.0.1:5354\" (got "
+              + dev.banger.kit.text.Printable.quoted(String.valueOf(text), 60)
+              + ")");
     }
     int port = Integer.parseInt(m.group(2));
     if (port < 1 || port > 65535) {
@@ -97,7 +109,8 @@ public record NetConfig(String bridge, String cidr, Integer tapPoolSize, String 
   }
 
   public Duration leaseQuarantine() {
-    return Duration.ofSeconds(leaseQuarantineSeconds == null ? DEFAULT_QUARANTINE_SECONDS : leaseQuarantineSeconds);
+    return Duration.ofSeconds(
+        leaseQuarantineSeconds == null ? DEFAULT_QUARANTINE_SECONDS : leaseQuarantineSeconds);
   }
 
   /** Checks every field; the message names the key. */
@@ -117,14 +130,25 @@ public record NetConfig(String bridge, String cidr, Integer tapPoolSize, String 
       throw new ConfigException(origin + ": [net]: " + e.getMessage());
     }
     if (tapPoolSize != null && (tapPoolSize < 0 || tapPoolSize > MAX_TAP_POOL_SIZE)) {
-      throw new ConfigException(origin + ": [net]: tap_pool_size must be 0.." + MAX_TAP_POOL_SIZE + ", got " + tapPoolSize);
+      throw new ConfigException(
+          origin
+              + ": [net]: tap_pool_size must be 0.."
+              + MAX_TAP_POOL_SIZE
+              + ", got "
+              + tapPoolSize);
     }
     if (dnsPort != null && (dnsPort < 0 || dnsPort > 65535)) {
-      throw new ConfigException(origin + ": [net]: dns_port must be 0 (off)..65535, got " + dnsPort);
+      throw new ConfigException(
+          origin + ": [net]: dns_port must be 0 (off)..65535, got " + dnsPort);
     }
-    if (leaseQuarantineSeconds != null && (leaseQuarantineSeconds < 0 || leaseQuarantineSeconds > MAX_QUARANTINE_SECONDS)) {
-      throw new ConfigException(origin + ": [net]: lease_quarantine_seconds must be 0.." + MAX_QUARANTINE_SECONDS
-          + ", got " + leaseQuarantineSeconds);
+    if (leaseQuarantineSeconds != null
+        && (leaseQuarantineSeconds < 0 || leaseQuarantineSeconds > MAX_QUARANTINE_SECONDS)) {
+      throw new ConfigException(
+          origin
+              + ": [net]: lease_quarantine_seconds must be 0.."
+              + MAX_QUARANTINE_SECONDS
+              + ", got "
+              + leaseQuarantineSeconds);
     }
   }
 
@@ -137,7 +161,8 @@ public record NetConfig(String bridge, String cidr, Integer tapPoolSize, String 
       throw new IllegalArgumentException("bridge name must match ^br-banger(-[a-z0-9]{1,8})?$");
     }
     if (name.length() > MAX_LINK_NAME) {
-      throw new IllegalArgumentException("bridge name must be at most " + MAX_LINK_NAME + " characters (a Linux limit)");
+      throw new IllegalArgumentException(
+          "bridge name must be at most " + MAX_LINK_NAME + " characters (a Linux limit)");
     }
     return name;
   }
@@ -145,15 +170,16 @@ public record NetConfig(String bridge, String cidr, Integer tapPoolSize, String 
   /** Any interface name we would pass to ip or nft: 1..15 of letters, digits, '_', '.', '-'. */
   public static String linkName(String name) {
     if (name == null || !LINK.matcher(name).matches()) {
-      throw new IllegalArgumentException("interface name must be 1..15 letters, digits, '_', '.' or '-', "
-          + "starting with a letter or digit");
+      throw new IllegalArgumentException(
+          "interface name must be 1..15 letters, digits, '_', '.' or '-', "
+              + "starting with a letter or digit");
     }
     return name;
   }
 
   /**
-   * A bridge address: {@code a.b.c.d/p} with p in 8..30, the address a host of its network (not
-   * the network or broadcast address), so there are addresses left to lease.
+   * A bridge address: {@code a.b.c.d/p} with p in 8..30, the address a host of its network (not the
+   * network or broadcast address), so there are addresses left to lease.
    */
   public static Ipv4Cidr bridgeCidr(String text) {
     Ipv4Cidr c;
@@ -166,8 +192,9 @@ public record NetConfig(String bridge, String cidr, Integer tapPoolSize, String 
       throw new IllegalArgumentException("cidr prefix length must be 8..30, got /" + c.prefix());
     }
     if (c.address() == c.network() || c.address() == c.broadcast()) {
-      throw new IllegalArgumentException("cidr must name a host address of its network (the bridge's own), not "
-          + (c.address() == c.network() ? "the network address" : "the broadcast address"));
+      throw new IllegalArgumentException(
+          "cidr must name a host address of its network (the bridge's own), not "
+              + (c.address() == c.network() ? "the network address" : "the broadcast address"));
     }
     int first = c.address() >>> 24;
     if (first == 0 || first == 127 || first >= 224) {

@@ -26,16 +26,24 @@ public final class PolicyFactory {
   private PolicyFactory() {}
 
   public static List<Principal> defaultAllow(ServiceName s) {
-    List<Principal> base = List.of(new Principal.Uid(0), new Principal.Self(), new Principal.Owner());
+    List<Principal> base =
+        List.of(new Principal.Uid(0), new Principal.Self(), new Principal.Owner());
     return switch (s) {
       case IMAGE, VM, NET -> base;
-      case DISK -> List.of(new Principal.Uid(0), new Principal.Self(), new Principal.Owner(), new Principal.User("banger-image"));
+      case DISK ->
+          List.of(
+              new Principal.Uid(0),
+              new Principal.Self(),
+              new Principal.Owner(),
+              new Principal.User("banger-image"));
     };
   }
 
-  public static AccessPolicy build(BangerConfig cfg, ServiceName s, UserDirectory directory, int selfUid, int ownerUid) {
+  public static AccessPolicy build(
+      BangerConfig cfg, ServiceName s, UserDirectory directory, int selfUid, int ownerUid) {
     ServiceConfig sc = cfg.service(s);
-    List<Principal> allow = sc.allow() == null ? defaultAllow(s) : ConfigLoader.parsePrincipals(sc.allow());
+    List<Principal> allow =
+        sc.allow() == null ? defaultAllow(s) : ConfigLoader.parsePrincipals(sc.allow());
     Map<String, List<Principal>> methods = new LinkedHashMap<>();
     if (sc.methods() != null) {
       sc.methods().forEach((k, v) -> methods.put(k, ConfigLoader.parsePrincipals(v)));
@@ -44,10 +52,12 @@ public final class PolicyFactory {
   }
 
   /**
-   * The owner's uid: config's {@code owner} (name or number) if set; in all-in-one mode the
-   * uid running bangerd; otherwise none (-1).
+   * The owner's uid: config's {@code owner} (name or number) if set; in all-in-one mode the uid
+   * running bangerd; otherwise none (-1).
    */
-  public static int ownerUid(BangerConfig cfg, UserDirectory directory, boolean allInOne, int selfUid) throws ConfigException {
+  public static int ownerUid(
+      BangerConfig cfg, UserDirectory directory, boolean allInOne, int selfUid)
+      throws ConfigException {
     if (cfg.owner() == null) {
       return allInOne ? selfUid : -1;
     }
@@ -58,7 +68,11 @@ public final class PolicyFactory {
       }
       return (int) uid;
     }
-    return directory.uidOf(cfg.owner())
-        .orElseThrow(() -> new ConfigException("config owner \"" + cfg.owner() + "\" is not a user on this host"));
+    return directory
+        .uidOf(cfg.owner())
+        .orElseThrow(
+            () ->
+                new ConfigException(
+                    "config owner \"" + cfg.owner() + "\" is not a user on this host"));
   }
 }

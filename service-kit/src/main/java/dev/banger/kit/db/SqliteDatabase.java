@@ -19,9 +19,9 @@ import org.sqlite.SQLiteDataSource;
  * A service's own SQLite database: WAL journal, a busy timeout instead of instant SQLITE_BUSY,
  * foreign keys enforced, and Flyway migrations applied at start-up (forward only).
  *
- * <p>Migrations live in {@code db/migration/kit} (shared tables, versions {@code V0_*}) and
- * {@code db/migration/<service>} (versions {@code V1+}); per-service folders keep four services
- * in one JVM from seeing each other's scripts.
+ * <p>Migrations live in {@code db/migration/kit} (shared tables, versions {@code V0_*}) and {@code
+ * db/migration/<service>} (versions {@code V1+}); per-service folders keep four services in one JVM
+ * from seeing each other's scripts.
  */
 public final class SqliteDatabase {
 
@@ -37,8 +37,8 @@ public final class SqliteDatabase {
   }
 
   /**
-   * Opens (creating if needed) and migrates a service's database: the kit's shared migrations
-   * plus those under {@code migrations} (see {@code BangerService.migrations()}).
+   * Opens (creating if needed) and migrates a service's database: the kit's shared migrations plus
+   * those under {@code migrations} (see {@code BangerService.migrations()}).
    */
   public static SqliteDatabase open(Path file, String serviceId, String migrations) {
     SQLiteConfig cfg = new SQLiteConfig();
@@ -49,15 +49,23 @@ public final class SqliteDatabase {
     SQLiteDataSource ds = new SQLiteDataSource(cfg);
     ds.setUrl("jdbc:sqlite:" + file);
     long t0 = System.nanoTime();
-    MigrateResult r = Flyway.configure(SqliteDatabase.class.getClassLoader())
-        .dataSource(ds)
-        .locations(List.of("classpath:db/migration/kit", "classpath:" + migrations).toArray(String[]::new))
-        .failOnMissingLocations(true)
-        .loggers("slf4j")
-        .load()
-        .migrate();
-    log.info("service={} db={} schema version {} ({} migrations applied, {} ms)", serviceId, file, r.targetSchemaVersion,
-        r.migrationsExecuted, (System.nanoTime() - t0) / 1_000_000);
+    MigrateResult r =
+        Flyway.configure(SqliteDatabase.class.getClassLoader())
+            .dataSource(ds)
+            .locations(
+                List.of("classpath:db/migration/kit", "classpath:" + migrations)
+                    .toArray(String[]::new))
+            .failOnMissingLocations(true)
+            .loggers("slf4j")
+            .load()
+            .migrate();
+    log.info(
+        "service={} db={} schema version {} ({} migrations applied, {} ms)",
+        serviceId,
+        file,
+        r.targetSchemaVersion,
+        r.migrationsExecuted,
+        (System.nanoTime() - t0) / 1_000_000);
     return new SqliteDatabase(file, ds);
   }
 
@@ -79,9 +87,13 @@ public final class SqliteDatabase {
     T map(ResultSet row) throws SQLException;
   }
 
-  /** Every row of {@code sql} with {@code args} bound in order, each through {@code mapper}, on a connection of its own. */
+  /**
+   * Every row of {@code sql} with {@code args} bound in order, each through {@code mapper}, on a
+   * connection of its own.
+   */
   public <T> List<T> query(String sql, RowMapper<T> mapper, Object... args) throws SQLException {
-    try (Connection c = connection(); PreparedStatement s = c.prepareStatement(sql)) {
+    try (Connection c = connection();
+        PreparedStatement s = c.prepareStatement(sql)) {
       bind(s, args);
       List<T> out = new ArrayList<>();
       try (ResultSet r = s.executeQuery()) {
@@ -95,7 +107,8 @@ public final class SqliteDatabase {
 
   /** Runs a statement with {@code args} bound in order; the rows it changed. */
   public int update(String sql, Object... args) throws SQLException {
-    try (Connection c = connection(); PreparedStatement s = c.prepareStatement(sql)) {
+    try (Connection c = connection();
+        PreparedStatement s = c.prepareStatement(sql)) {
       bind(s, args);
       return s.executeUpdate();
     }

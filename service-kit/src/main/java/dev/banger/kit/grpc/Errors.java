@@ -10,9 +10,9 @@ import io.grpc.protobuf.StatusProto;
 import java.util.Map;
 
 /**
- * gRPC errors the banger way (docs/architecture.md §3): a canonical status code, one clear sentence, and
- * a {@code google.rpc.ErrorInfo} detail with a machine-readable reason, domain "banger.dev"
- * and metadata (the offending field, the name that was not found…).
+ * gRPC errors the banger way (docs/architecture.md §3): a canonical status code, one clear
+ * sentence, and a {@code google.rpc.ErrorInfo} detail with a machine-readable reason, domain
+ * "banger.dev" and metadata (the offending field, the name that was not found…).
  */
 public final class Errors {
 
@@ -20,32 +20,45 @@ public final class Errors {
 
   private Errors() {}
 
-  public static StatusRuntimeException of(Status status, String reason, Map<String, String> metadata) {
-    ErrorInfo info = ErrorInfo.newBuilder().setReason(reason).setDomain(DOMAIN).putAllMetadata(metadata).build();
-    com.google.rpc.Status rpc = com.google.rpc.Status.newBuilder()
-        .setCode(status.getCode().value())
-        .setMessage(status.getDescription() == null ? "" : status.getDescription())
-        .addDetails(Any.pack(info))
-        .build();
+  public static StatusRuntimeException of(
+      Status status, String reason, Map<String, String> metadata) {
+    ErrorInfo info =
+        ErrorInfo.newBuilder().setReason(reason).setDomain(DOMAIN).putAllMetadata(metadata).build();
+    com.google.rpc.Status rpc =
+        com.google.rpc.Status.newBuilder()
+            .setCode(status.getCode().value())
+            .setMessage(status.getDescription() == null ? "" : status.getDescription())
+            .addDetails(Any.pack(info))
+            .build();
     return StatusProto.toStatusRuntimeException(rpc);
   }
 
   public static StatusRuntimeException invalidArgument(String field, String sentence) {
-    return of(Status.INVALID_ARGUMENT.withDescription(sentence), "INVALID_ARGUMENT", Map.of("field", field));
+    return of(
+        Status.INVALID_ARGUMENT.withDescription(sentence),
+        "INVALID_ARGUMENT",
+        Map.of("field", field));
   }
 
   public static StatusRuntimeException notFound(String kind, String name) {
-    return of(Status.NOT_FOUND.withDescription(kind + " \"" + name + "\" not found"),
-        kind.toUpperCase(java.util.Locale.ROOT).replace(' ', '_') + "_NOT_FOUND", Map.of(kind, name));
+    return of(
+        Status.NOT_FOUND.withDescription(kind + " \"" + name + "\" not found"),
+        kind.toUpperCase(java.util.Locale.ROOT).replace(' ', '_') + "_NOT_FOUND",
+        Map.of(kind, name));
   }
 
   public static StatusRuntimeException unimplemented(String fullMethod, String detail) {
-    return of(Status.UNIMPLEMENTED.withDescription(fullMethod + " is not implemented yet: " + detail),
-        "NOT_YET_IMPLEMENTED", Map.of("method", fullMethod));
+    return of(
+        Status.UNIMPLEMENTED.withDescription(fullMethod + " is not implemented yet: " + detail),
+        "NOT_YET_IMPLEMENTED",
+        Map.of("method", fullMethod));
   }
 
-  /** Closes a call with the status and ErrorInfo, for interceptors that answer without a handler. */
-  public static void close(ServerCall<?, ?> call, Status status, String reason, Map<String, String> metadata) {
+  /**
+   * Closes a call with the status and ErrorInfo, for interceptors that answer without a handler.
+   */
+  public static void close(
+      ServerCall<?, ?> call, Status status, String reason, Map<String, String> metadata) {
     close(call, of(status, reason, metadata));
   }
 
@@ -71,5 +84,4 @@ public final class Errors {
     }
     return java.util.Optional.empty();
   }
-
 }

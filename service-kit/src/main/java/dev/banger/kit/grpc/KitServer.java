@@ -39,20 +39,22 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One banger service's gRPC server: Netty epoll on a Unix domain socket, every call passed
- * through the peer-credential check, plus {@code grpc.health.v1.Health} and server reflection.
+ * One banger service's gRPC server: Netty epoll on a Unix domain socket, every call passed through
+ * the peer-credential check, plus {@code grpc.health.v1.Health} and server reflection.
  *
- * <p>The socket path appears only when the server is ready and the socket has its final mode
- * and owner: it is bound inside a private 0700 directory of random name beside it (where no
- * one else can connect or plant a link), chmod/chown'ed there, then renamed into place.
+ * <p>The socket path appears only when the server is ready and the socket has its final mode and
+ * owner: it is bound inside a private 0700 directory of random name beside it (where no one else
+ * can connect or plant a link), chmod/chown'ed there, then renamed into place.
  *
  * <p>Failure at any step releases everything taken so far: lock, temporary socket, threads.
  */
 public final class KitServer implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(KitServer.class);
+
   /** S_IFMT / S_IFSOCK from stat(2). */
   private static final int S_IFMT = 0170000;
+
   private static final int S_IFSOCK = 0140000;
 
   private final String name;
@@ -67,8 +69,15 @@ public final class KitServer implements AutoCloseable {
   private final Duration shutdownGrace;
   private boolean stopped;
 
-  private KitServer(Builder b, List<String> serviceNames, Server server, HealthStatusManager health,
-      EventLoopGroup boss, EventLoopGroup workers, ExecutorService executor, SocketLock lock) {
+  private KitServer(
+      Builder b,
+      List<String> serviceNames,
+      Server server,
+      HealthStatusManager health,
+      EventLoopGroup boss,
+      EventLoopGroup workers,
+      ExecutorService executor,
+      SocketLock lock) {
     this.name = b.name;
     this.server = server;
     this.health = health;
@@ -105,8 +114,8 @@ public final class KitServer implements AutoCloseable {
   }
 
   /**
-   * Stops taking calls, lets in-flight ones finish within the grace period, then cancels the
-   * rest; removes the socket file and the lock. Idempotent.
+   * Stops taking calls, lets in-flight ones finish within the grace period, then cancels the rest;
+   * removes the socket file and the lock. Idempotent.
    */
   public synchronized void shutdown() {
     if (stopped) {
@@ -116,7 +125,10 @@ public final class KitServer implements AutoCloseable {
     stopAccepting();
     try {
       if (!server.awaitTermination(shutdownGrace.toMillis(), TimeUnit.MILLISECONDS)) {
-        log.warn("service={} calls still running after {} ms; cancelling them", name, shutdownGrace.toMillis());
+        log.warn(
+            "service={} calls still running after {} ms; cancelling them",
+            name,
+            shutdownGrace.toMillis());
         server.shutdownNow();
         server.awaitTermination(5, TimeUnit.SECONDS);
       }
@@ -211,13 +223,16 @@ public final class KitServer implements AutoCloseable {
         throw new IllegalStateException("give exactly one of unixSocket(...) or tcpLoopback(...)");
       }
       if (!Epoll.isAvailable()) {
-        throw new IOException("netty epoll is unavailable on this host: " + Epoll.unavailabilityCause());
+        throw new IOException(
+            "netty epoll is unavailable on this host: " + Epoll.unavailabilityCause());
       }
       HealthStatusManager health = new HealthStatusManager();
       List<ServerServiceDefinition> definitions = definitions(health);
       // The caller's services come first; their names are what health reports.
-      List<String> serviceNames = definitions.subList(0, services.size()).stream()
-          .map(d -> d.getServiceDescriptor().getName()).toList();
+      List<String> serviceNames =
+          definitions.subList(0, services.size()).stream()
+              .map(d -> d.getServiceDescriptor().getName())
+              .toList();
       checkPolicyNamesExist(definitions);
       // Everything acquired is released on any failure below: nothing half-started remains.
       SocketLock lock = null;
@@ -236,12 +251,15 @@ public final class KitServer implements AutoCloseable {
         workers = new MultiThreadIoEventLoopGroup(workerThreads, EpollIoHandler.newFactory());
         // Service code may block (host tools, SQLite): a virtual thread per call keeps that cheap.
         executor = Executors.newVirtualThreadPerTaskExecutor();
-        NettyServerBuilder nb = socket != null
-            ? NettyServerBuilder.forAddress(new DomainSocketAddress(bindPath.toString()),
-                InternalNettyServerCredentials.create(new PeerCredentialsNegotiator()))
-                .channelType(EpollServerDomainSocketChannel.class)
-            : NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), tcpPort))
-                .channelType(EpollServerSocketChannel.class);
+        NettyServerBuilder nb =
+            socket != null
+                ? NettyServerBuilder.forAddress(
+                        new DomainSocketAddress(bindPath.toString()),
+                        InternalNettyServerCredentials.create(new PeerCredentialsNegotiator()))
+                    .channelType(EpollServerDomainSocketChannel.class)
+                : NettyServerBuilder.forAddress(
+                        new InetSocketAddress(InetAddress.getLoopbackAddress(), tcpPort))
+                    .channelType(EpollServerSocketChannel.class);
         nb.bossEventLoopGroup(boss).workerEventLoopGroup(workers).executor(executor);
         // Every service on the socket, health and reflection included, passes the peer check.
         PeerAuthorizationInterceptor auth = new PeerAuthorizationInterceptor(name, policy);
@@ -257,10 +275,14 @@ public final class KitServer implements AutoCloseable {
           health.setStatus(service, ServingStatus.SERVING);
         }
         health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.SERVING);
-        KitServer ks = new KitServer(this, serviceNames, server, health, boss, workers, executor, lock);
-        log.info("service={} listening on {} (mode {}, services {})", name,
+        KitServer ks =
+            new KitServer(this, serviceNames, server, health, boss, workers, executor, lock);
+        log.info(
+            "service={} listening on {} (mode {}, services {})",
+            name,
             socket != null ? socket.path() : "127.0.0.1:" + server.getPort(),
-            socket != null ? "0" + Integer.toOctalString(socket.mode()) : "tcp", ks.serviceNames());
+            socket != null ? "0" + Integer.toOctalString(socket.mode()) : "tcp",
+            ks.serviceNames());
         return ks;
       } catch (IOException | RuntimeException e) {
         if (server != null) {
@@ -285,8 +307,8 @@ public final class KitServer implements AutoCloseable {
     }
 
     /**
-     * The services as served, each bound once: the caller's first, then health and reflection
-     * (v1, and v1alpha for older grpcurl).
+     * The services as served, each bound once: the caller's first, then health and reflection (v1,
+     * and v1alpha for older grpcurl).
      */
     private List<ServerServiceDefinition> definitions(HealthStatusManager health) {
       List<ServerServiceDefinition> defs = new ArrayList<>();
@@ -296,14 +318,15 @@ public final class KitServer implements AutoCloseable {
       defs.add(health.getHealthService().bindService());
       defs.add(ProtoReflectionServiceV1.newInstance().bindService());
       @SuppressWarnings("deprecation")
-      BindableService reflectionAlpha = io.grpc.protobuf.services.ProtoReflectionService.newInstance();
+      BindableService reflectionAlpha =
+          io.grpc.protobuf.services.ProtoReflectionService.newInstance();
       defs.add(reflectionAlpha.bindService());
       return defs;
     }
 
     /**
-     * A per-method rule naming a method or service that does not exist would never match, and
-     * the broader default would apply: a typo that fails open. Refuse it at start-up.
+     * A per-method rule naming a method or service that does not exist would never match, and the
+     * broader default would apply: a typo that fails open. Refuse it at start-up.
      */
     private void checkPolicyNamesExist(List<ServerServiceDefinition> defs) {
       java.util.Set<String> known = new java.util.HashSet<>();
@@ -313,8 +336,13 @@ public final class KitServer implements AutoCloseable {
       }
       for (String rule : policy.ruleNames()) {
         if (!known.contains(rule)) {
-          throw new IllegalArgumentException(name + ": access rule for \"" + rule
-              + "\" names no method or service served here (known: " + new java.util.TreeSet<>(known) + ")");
+          throw new IllegalArgumentException(
+              name
+                  + ": access rule for \""
+                  + rule
+                  + "\" names no method or service served here (known: "
+                  + new java.util.TreeSet<>(known)
+                  + ")");
         }
       }
     }
@@ -346,9 +374,11 @@ public final class KitServer implements AutoCloseable {
             throw new IOException(path + " exists and is not a socket; refusing to replace it");
           }
           if (somethingListens(path)) {
-            throw new IOException(path + " is a socket another program is listening on; refusing to replace it");
+            throw new IOException(
+                path + " is a socket another program is listening on; refusing to replace it");
           }
-          log.info("service={} removing stale socket {} (no live server holds its lock)", name, path);
+          log.info(
+              "service={} removing stale socket {} (no live server holds its lock)", name, path);
           Files.delete(path);
         }
         removeDeadTemporaryBinds(path);
@@ -360,16 +390,19 @@ public final class KitServer implements AutoCloseable {
     }
 
     /**
-     * A run directory anyone may write to, without the sticky bit, lets anyone replace our
-     * socket: refuse it. (Group-writable is fine: that is the shared {@code banger} group.)
+     * A run directory anyone may write to, without the sticky bit, lets anyone replace our socket:
+     * refuse it. (Group-writable is fine: that is the shared {@code banger} group.)
      */
     private static void checkDirectoryIsNotOpenToAll(Path dir) throws IOException {
       int mode = (Integer) Files.getAttribute(dir, "unix:mode");
       boolean otherWritable = (mode & 0002) != 0;
       boolean sticky = (mode & 01000) != 0;
       if (otherWritable && !sticky) {
-        throw new IOException(dir + " is writable by everyone without the sticky bit (mode 0"
-            + Integer.toOctalString(mode & 07777) + "); refusing to serve a socket there");
+        throw new IOException(
+            dir
+                + " is writable by everyone without the sticky bit (mode 0"
+                + Integer.toOctalString(mode & 07777)
+                + "); refusing to serve a socket there");
       }
     }
 
@@ -385,13 +418,17 @@ public final class KitServer implements AutoCloseable {
     private static final String BIND_NAME = "s";
 
     /**
-     * Private bind directories ({@code .vm.sock.<random>/}) of servers that died before
-     * publishing. Ours to remove because we hold this socket's lock.
+     * Private bind directories ({@code .vm.sock.<random>/}) of servers that died before publishing.
+     * Ours to remove because we hold this socket's lock.
      */
     private void removeDeadTemporaryBinds(Path path) throws IOException {
       String prefix = "." + path.getFileName() + ".";
-      try (var siblings = Files.newDirectoryStream(path.getParent(),
-          p -> p.getFileName().toString().startsWith(prefix) && Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS))) {
+      try (var siblings =
+          Files.newDirectoryStream(
+              path.getParent(),
+              p ->
+                  p.getFileName().toString().startsWith(prefix)
+                      && Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS))) {
         for (Path d : siblings) {
           log.info("service={} removing {} left by a server that died while starting", name, d);
           deletePrivateBindDir(d.resolve(BIND_NAME));
@@ -405,19 +442,27 @@ public final class KitServer implements AutoCloseable {
     }
 
     /**
-     * A fresh private directory (0700, random name) beside the final socket to bind in: nobody
-     * else can enter it, so chmod there cannot be redirected through a planted link, and no
-     * client can connect before the socket has its final mode.
+     * A fresh private directory (0700, random name) beside the final socket to bind in: nobody else
+     * can enter it, so chmod there cannot be redirected through a planted link, and no client can
+     * connect before the socket has its final mode.
      */
     private static Path temporaryBindPath(Path path) throws IOException {
-      String rnd = Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong() & 0xffffffffL);
+      String rnd =
+          Long.toHexString(
+              java.util.concurrent.ThreadLocalRandom.current().nextLong() & 0xffffffffL);
       Path dir = path.resolveSibling("." + path.getFileName() + "." + rnd);
-      Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+      Files.createDirectory(
+          dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
       Path bind = dir.resolve(BIND_NAME);
-      if (bind.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length > SocketSpec.MAX_PATH_BYTES) {
+      if (bind.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length
+          > SocketSpec.MAX_PATH_BYTES) {
         Files.delete(dir);
-        throw new IOException("socket path " + path + " leaves no room for its temporary bind name (kernel limit "
-            + SocketSpec.MAX_PATH_BYTES + " bytes); choose a shorter --state-dir");
+        throw new IOException(
+            "socket path "
+                + path
+                + " leaves no room for its temporary bind name (kernel limit "
+                + SocketSpec.MAX_PATH_BYTES
+                + " bytes); choose a shorter --state-dir");
       }
       return bind;
     }
@@ -429,21 +474,25 @@ public final class KitServer implements AutoCloseable {
 
     private static void publish(Path bound, SocketSpec spec) throws IOException {
       Files.setPosixFilePermissions(bound, spec.permissions());
-      PosixFileAttributeView view = Files.getFileAttributeView(bound, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS);
+      PosixFileAttributeView view =
+          Files.getFileAttributeView(
+              bound, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS);
       UserPrincipalLookupService users = bound.getFileSystem().getUserPrincipalLookupService();
       try {
         if (spec.owner() != null) {
           view.setOwner(users.lookupPrincipalByName(spec.owner()));
         }
       } catch (java.nio.file.attribute.UserPrincipalNotFoundException e) {
-        throw new IOException("socket_owner \"" + spec.owner() + "\" is not a user on this host", e);
+        throw new IOException(
+            "socket_owner \"" + spec.owner() + "\" is not a user on this host", e);
       }
       try {
         if (spec.group() != null) {
           view.setGroup(users.lookupPrincipalByGroupName(spec.group()));
         }
       } catch (java.nio.file.attribute.UserPrincipalNotFoundException e) {
-        throw new IOException("socket_group \"" + spec.group() + "\" is not a group on this host", e);
+        throw new IOException(
+            "socket_group \"" + spec.group() + "\" is not a group on this host", e);
       }
       Files.move(bound, spec.path(), StandardCopyOption.ATOMIC_MOVE);
       Files.delete(bound.getParent());

@@ -21,7 +21,10 @@ public final class PendingService implements BindableService {
   private final String detail;
   private final Map<String, ServerMethodDefinition<?, ?>> implemented;
 
-  private PendingService(ServiceDescriptor descriptor, String detail, Map<String, ServerMethodDefinition<?, ?>> implemented) {
+  private PendingService(
+      ServiceDescriptor descriptor,
+      String detail,
+      Map<String, ServerMethodDefinition<?, ?>> implemented) {
     this.descriptor = descriptor;
     this.detail = detail;
     this.implemented = implemented;
@@ -33,12 +36,14 @@ public final class PendingService implements BindableService {
   }
 
   /**
-   * Methods implemented by {@code partial} are served by it; the rest answer UNIMPLEMENTED. Lets
-   * a service grow method by method while staying honest.
+   * Methods implemented by {@code partial} are served by it; the rest answer UNIMPLEMENTED. Lets a
+   * service grow method by method while staying honest.
    */
-  public static PendingService partially(BindableService partial, Set<String> implementedMethodNames, String detail) {
+  public static PendingService partially(
+      BindableService partial, Set<String> implementedMethodNames, String detail) {
     ServerServiceDefinition def = partial.bindService();
-    // Kept as a map, not a ServerServiceDefinition: a definition must bind every method of its descriptor.
+    // Kept as a map, not a ServerServiceDefinition: a definition must bind every method of its
+    // descriptor.
     Map<String, ServerMethodDefinition<?, ?>> only = new HashMap<>();
     for (ServerMethodDefinition<?, ?> m : def.getMethods()) {
       if (implementedMethodNames.contains(m.getMethodDescriptor().getBareMethodName())) {
@@ -62,11 +67,13 @@ public final class PendingService implements BindableService {
     return b.build();
   }
 
-  private <Q, R> void addUnimplemented(ServerServiceDefinition.Builder b, MethodDescriptor<Q, R> m) {
-    ServerCallHandler<Q, R> handler = (call, headers) -> {
-      Errors.close(call, Errors.unimplemented(m.getFullMethodName(), detail));
-      return new io.grpc.ServerCall.Listener<>() {};
-    };
+  private <Q, R> void addUnimplemented(
+      ServerServiceDefinition.Builder b, MethodDescriptor<Q, R> m) {
+    ServerCallHandler<Q, R> handler =
+        (call, headers) -> {
+          Errors.close(call, Errors.unimplemented(m.getFullMethodName(), detail));
+          return new io.grpc.ServerCall.Listener<>() {};
+        };
     b.addMethod(m, handler);
   }
 }

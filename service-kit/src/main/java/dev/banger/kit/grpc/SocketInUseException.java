@@ -8,8 +8,12 @@ public final class SocketInUseException extends Exception {
   private final Path socket;
 
   public SocketInUseException(Path socket, String holderPid) {
-    super("another banger service" + (holderPid.isEmpty() ? "" : " (pid " + holderPid + ")")
-        + " is already serving " + socket + "; stop it first, or use another --state-dir");
+    super(
+        "another banger service"
+            + (holderPid.isEmpty() ? "" : " (pid " + holderPid + ")")
+            + " is already serving "
+            + socket
+            + "; stop it first, or use another --state-dir");
     this.socket = socket;
   }
 

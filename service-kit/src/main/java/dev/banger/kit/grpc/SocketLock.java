@@ -10,19 +10,20 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * An exclusive lock beside a socket ({@code vm.sock.lock}) held for the server's whole life.
- * It is how a second server on the same socket is refused, and how a socket file left by a
- * crashed server is told apart from a live one: if we hold the lock, nobody serves that socket.
- * The kernel drops the lock when the holder dies, so a kill -9 never leaves it stuck.
+ * An exclusive lock beside a socket ({@code vm.sock.lock}) held for the server's whole life. It is
+ * how a second server on the same socket is refused, and how a socket file left by a crashed server
+ * is told apart from a live one: if we hold the lock, nobody serves that socket. The kernel drops
+ * the lock when the holder dies, so a kill -9 never leaves it stuck.
  *
  * <p>Two rules keep it sound:
+ *
  * <ul>
- *   <li>The lock file is never deleted. Deleting before releasing lets a process that opened
- *       the old file lock it while a third locks a new file at the same path: two owners.
- *       It is a few bytes in the run directory and holds only the last holder's pid.
- *   <li>A JVM never opens a second channel on a lock file it already holds: these are POSIX
- *       record locks ({@link FileChannel#tryLock}), and closing <em>any</em> channel of the
- *       process on that file would release the lock. Locks held here are tracked in-process.
+ *   <li>The lock file is never deleted. Deleting before releasing lets a process that opened the
+ *       old file lock it while a third locks a new file at the same path: two owners. It is a few
+ *       bytes in the run directory and holds only the last holder's pid.
+ *   <li>A JVM never opens a second channel on a lock file it already holds: these are POSIX record
+ *       locks ({@link FileChannel#tryLock}), and closing <em>any</em> channel of the process on
+ *       that file would release the lock. Locks held here are tracked in-process.
  * </ul>
  */
 final class SocketLock implements AutoCloseable {
@@ -39,18 +40,27 @@ final class SocketLock implements AutoCloseable {
   }
 
   static SocketLock acquire(Path socket) throws IOException, SocketInUseException {
-    Path lockPath = socket.resolveSibling(socket.getFileName() + ".lock").toAbsolutePath().normalize();
+    Path lockPath =
+        socket.resolveSibling(socket.getFileName() + ".lock").toAbsolutePath().normalize();
     if (!HELD_HERE.add(lockPath)) {
       throw new SocketInUseException(socket, Long.toString(ProcessHandle.current().pid()));
     }
     FileChannel ch = null;
     try {
-      ch = FileChannel.open(lockPath, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+      ch =
+          FileChannel.open(
+              lockPath,
+              StandardOpenOption.CREATE,
+              StandardOpenOption.READ,
+              StandardOpenOption.WRITE);
       if (ch.tryLock() == null) {
         throw new SocketInUseException(socket, readHolder(ch));
       }
       ch.truncate(0);
-      ch.write(ByteBuffer.wrap((ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.US_ASCII)), 0);
+      ch.write(
+          ByteBuffer.wrap(
+              (ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.US_ASCII)),
+          0);
       ch.force(false);
       return new SocketLock(lockPath, ch);
     } catch (IOException | SocketInUseException | RuntimeException e) {

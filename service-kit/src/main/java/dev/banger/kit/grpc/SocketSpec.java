@@ -7,11 +7,11 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Set;
 
 /**
- * Where a service listens and who the socket file belongs to: the first of the two
- * authorization layers (the second is the peer-credential check on every call).
+ * Where a service listens and who the socket file belongs to: the first of the two authorization
+ * layers (the second is the peer-credential check on every call).
  *
- * @param path  absolute socket path; at most 107 bytes (the kernel's sun_path limit)
- * @param mode  permission bits, e.g. 0660
+ * @param path absolute socket path; at most 107 bytes (the kernel's sun_path limit)
+ * @param mode permission bits, e.g. 0660
  * @param owner user name or numeric uid to chown to; null keeps the service's own
  * @param group group name or numeric gid; null keeps the service's own
  */
@@ -26,11 +26,19 @@ public record SocketSpec(Path path, int mode, String owner, String group) {
     }
     int len = path.toString().getBytes(StandardCharsets.UTF_8).length;
     if (len > MAX_PATH_BYTES) {
-      throw new IllegalArgumentException("socket path is " + len + " bytes, over the kernel's limit of "
-          + MAX_PATH_BYTES + ": " + path + " (choose a shorter --state-dir)");
+      throw new IllegalArgumentException(
+          "socket path is "
+              + len
+              + " bytes, over the kernel's limit of "
+              + MAX_PATH_BYTES
+              + ": "
+              + path
+              + " (choose a shorter --state-dir)");
     }
     if ((mode & ~0777) != 0) {
-      throw new IllegalArgumentException("socket mode must be permission bits only (0000-0777), got 0" + Integer.toOctalString(mode));
+      throw new IllegalArgumentException(
+          "socket mode must be permission bits only (0000-0777), got 0"
+              + Integer.toOctalString(mode));
     }
   }
 
@@ -50,7 +58,8 @@ public record SocketSpec(Path path, int mode, String owner, String group) {
       t = t.substring(2);
     }
     if (!t.matches("[0-7]{3,4}")) {
-      throw new IllegalArgumentException("socket mode \"" + text + "\" is not an octal mode like 0660");
+      throw new IllegalArgumentException(
+          "socket mode \"" + text + "\" is not an octal mode like 0660");
     }
     return Integer.parseInt(t, 8);
   }

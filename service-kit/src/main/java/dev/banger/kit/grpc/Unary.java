@@ -8,8 +8,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Answers a unary call: the reply, or the failure turned into a status by the service's own
- * mapper. A failure that maps to INTERNAL is a bug or a broken host, so it is logged with its trace.
+ * Answers a unary call: the reply, or the failure turned into a status by the service's own mapper.
+ * A failure that maps to INTERNAL is a bug or a broken host, so it is logged with its trace.
  */
 public final class Unary {
 
@@ -22,7 +22,8 @@ public final class Unary {
     T run() throws Exception;
   }
 
-  public static <T> void answer(StreamObserver<T> out, Function<Throwable, StatusRuntimeException> mapper, Call<T> call) {
+  public static <T> void answer(
+      StreamObserver<T> out, Function<Throwable, StatusRuntimeException> mapper, Call<T> call) {
     T reply;
     try {
       reply = call.run();

@@ -10,16 +10,22 @@ import io.netty.channel.unix.DomainSocketAddress;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
-/** Client channels to banger services over their Unix sockets (epoll), shared by services and the CLI. */
+/**
+ * Client channels to banger services over their Unix sockets (epoll), shared by services and the
+ * CLI.
+ */
 public final class UnixChannels {
 
   private static volatile boolean loopStarted;
 
   private static final class Holder {
     // One small event loop for every client channel of this process; daemon threads.
-    static final EventLoopGroup GROUP = new MultiThreadIoEventLoopGroup(1,
-        (java.util.concurrent.ThreadFactory) r -> Thread.ofPlatform().daemon().name("banger-client-io").unstarted(r),
-        EpollIoHandler.newFactory());
+    static final EventLoopGroup GROUP =
+        new MultiThreadIoEventLoopGroup(
+            1,
+            (java.util.concurrent.ThreadFactory)
+                r -> Thread.ofPlatform().daemon().name("banger-client-io").unstarted(r),
+            EpollIoHandler.newFactory());
 
     static {
       loopStarted = true;

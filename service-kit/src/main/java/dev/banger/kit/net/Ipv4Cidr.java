@@ -4,17 +4,19 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * An IPv4 address with a prefix length, e.g. a bridge's {@code 172.16.0.1/24}. Parsed strictly,
- * so what reaches {@code ip} or {@code nft} is always our own rendering, never the caller's text:
- * four decimal octets without leading zeros (which some tools read as octal), a prefix 0..32.
+ * An IPv4 address with a prefix length, e.g. a bridge's {@code 172.16.0.1/24}. Parsed strictly, so
+ * what reaches {@code ip} or {@code nft} is always our own rendering, never the caller's text: four
+ * decimal octets without leading zeros (which some tools read as octal), a prefix 0..32.
  *
  * @param address the address as an unsigned 32-bit value in an int
- * @param prefix  the prefix length
+ * @param prefix the prefix length
  */
 public record Ipv4Cidr(int address, int prefix) {
 
-  private static final Pattern FORM = Pattern.compile("(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})/(\\d{1,2})");
-  private static final Pattern ADDRESS = Pattern.compile("(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})");
+  private static final Pattern FORM =
+      Pattern.compile("(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})/(\\d{1,2})");
+  private static final Pattern ADDRESS =
+      Pattern.compile("(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})");
 
   public Ipv4Cidr {
     if (prefix < 0 || prefix > 32) {
@@ -26,7 +28,8 @@ public record Ipv4Cidr(int address, int prefix) {
   public static Ipv4Cidr parse(String text) {
     Matcher m = text == null ? null : FORM.matcher(text);
     if (m == null || !m.matches()) {
-      throw new IllegalArgumentException("is not an IPv4 address with a prefix length, like 172.16.0.1/24");
+      throw new IllegalArgumentException(
+          "is not an IPv4 address with a prefix length, like 172.16.0.1/24");
     }
     String p = m.group(5);
     if (p.length() > 1 && p.charAt(0) == '0') {
@@ -98,7 +101,13 @@ public record Ipv4Cidr(int address, int prefix) {
   }
 
   public static String format(int addr) {
-    return ((addr >>> 24) & 0xff) + "." + ((addr >>> 16) & 0xff) + "." + ((addr >>> 8) & 0xff) + "." + (addr & 0xff);
+    return ((addr >>> 24) & 0xff)
+        + "."
+        + ((addr >>> 16) & 0xff)
+        + "."
+        + ((addr >>> 8) & 0xff)
+        + "."
+        + (addr & 0xff);
   }
 
   @Override

@@ -4,8 +4,8 @@ import java.util.concurrent.CancellationException;
 import java.util.function.BooleanSupplier;
 
 /**
- * The one test long work makes between its steps: the caller cancelled (the operation's flag,
- * set by Operations.Cancel or the client going away) or the thread was interrupted (a shutdown).
+ * The one test long work makes between its steps: the caller cancelled (the operation's flag, set
+ * by Operations.Cancel or the client going away) or the thread was interrupted (a shutdown).
  */
 public final class Cancellation {
 
@@ -15,7 +15,9 @@ public final class Cancellation {
     return cancelled.getAsBoolean() || Thread.currentThread().isInterrupted();
   }
 
-  /** @throws CancellationException with {@code message} when {@link #requested} */
+  /**
+   * @throws CancellationException with {@code message} when {@link #requested}
+   */
   public static void check(BooleanSupplier cancelled, String message) {
     if (requested(cancelled)) {
       throw new CancellationException(message);

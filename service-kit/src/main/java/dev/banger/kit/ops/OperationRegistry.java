@@ -18,13 +18,13 @@ import java.util.UUID;
 import java.util.function.Consumer;
 
 /**
- * The long-running work of one service, addressable by id (docs/architecture.md §3). Work registers an
- * operation, reports progress and ends it; watchers attach at any time and get every later
+ * The long-running work of one service, addressable by id (docs/architecture.md §3). Work registers
+ * an operation, reports progress and ends it; watchers attach at any time and get every later
  * event, then the final state. Cancelling flips a flag the work checks and runs its undo.
  *
  * <p>In memory: an operation outlives the call that started it, not the process. Finished
- * operations are kept (the newest {@link #RETAINED_FINISHED}) so a client that reconnects
- * late still learns how its work ended.
+ * operations are kept (the newest {@link #RETAINED_FINISHED}) so a client that reconnects late
+ * still learns how its work ended.
  */
 public final class OperationRegistry {
 
@@ -69,12 +69,24 @@ public final class OperationRegistry {
     }
 
     public void succeed(Message result) {
-      finish(id, b -> b.setState(OperationState.OPERATION_STATE_SUCCEEDED).setResult(Any.pack(result)));
+      finish(
+          id,
+          b -> b.setState(OperationState.OPERATION_STATE_SUCCEEDED).setResult(Any.pack(result)));
     }
 
     public void fail(int grpcCode, String message, String reason) {
-      finish(id, b -> b.setState(cancelRequested ? OperationState.OPERATION_STATE_CANCELLED : OperationState.OPERATION_STATE_FAILED)
-          .setError(OperationError.newBuilder().setCode(grpcCode).setMessage(message).setReason(reason)));
+      finish(
+          id,
+          b ->
+              b.setState(
+                      cancelRequested
+                          ? OperationState.OPERATION_STATE_CANCELLED
+                          : OperationState.OPERATION_STATE_FAILED)
+                  .setError(
+                      OperationError.newBuilder()
+                          .setCode(grpcCode)
+                          .setMessage(message)
+                          .setReason(reason)));
     }
   }
 
@@ -84,8 +96,15 @@ public final class OperationRegistry {
 
   public synchronized Handle start(String kind, String target, String requestId) {
     String id = UUID.randomUUID().toString();
-    Operation.Builder op = Operation.newBuilder().setId(id).setKind(kind).setTarget(target).setRequestId(requestId)
-        .setState(OperationState.OPERATION_STATE_RUNNING).setCreateTime(now()).setUpdateTime(now());
+    Operation.Builder op =
+        Operation.newBuilder()
+            .setId(id)
+            .setKind(kind)
+            .setTarget(target)
+            .setRequestId(requestId)
+            .setState(OperationState.OPERATION_STATE_RUNNING)
+            .setCreateTime(now())
+            .setUpdateTime(now());
     Handle h = new Handle(id);
     entries.put(id, new Entry(op, h, new ArrayList<>()));
     return h;
@@ -97,17 +116,20 @@ public final class OperationRegistry {
   }
 
   public synchronized List<Operation> list(OperationState state) {
-    return entries.values().stream().map(e -> e.op().build())
+    return entries.values().stream()
+        .map(e -> e.op().build())
         .filter(o -> state == OperationState.OPERATION_STATE_UNSPECIFIED || o.getState() == state)
-        .sorted(Comparator.comparing((Operation o) -> o.getCreateTime().getSeconds())
-            .thenComparing(o -> o.getCreateTime().getNanos()).reversed())
+        .sorted(
+            Comparator.comparing((Operation o) -> o.getCreateTime().getSeconds())
+                .thenComparing(o -> o.getCreateTime().getNanos())
+                .reversed())
         .toList();
   }
 
   /**
-   * Subscribes to an operation: {@code sink} receives {@link Progress} events and, last, the
-   * final {@link Operation}, in the order they happened. Returns false for an unknown id. A
-   * finished operation delivers its final state at once. A sink that throws is dropped.
+   * Subscribes to an operation: {@code sink} receives {@link Progress} events and, last, the final
+   * {@link Operation}, in the order they happened. Returns false for an unknown id. A finished
+   * operation delivers its final state at once. A sink that throws is dropped.
    */
   public synchronized boolean watch(String id, Consumer<Object> sink) {
     Entry e = entries.get(id);
@@ -131,8 +153,8 @@ public final class OperationRegistry {
   }
 
   /**
-   * Requests cancellation; returns the operation as it now stands, empty for an unknown id.
-   * Only the first request runs the cancel callbacks, each once.
+   * Requests cancellation; returns the operation as it now stands, empty for an unknown id. Only
+   * the first request runs the cancel callbacks, each once.
    */
   public Optional<Operation> cancel(String id) {
     List<Runnable> callbacks;
@@ -191,7 +213,10 @@ public final class OperationRegistry {
   }
 
   private void trimFinished() {
-    long finished = entries.values().stream().filter(e -> e.op().getState() != OperationState.OPERATION_STATE_RUNNING).count();
+    long finished =
+        entries.values().stream()
+            .filter(e -> e.op().getState() != OperationState.OPERATION_STATE_RUNNING)
+            .count();
     var it = entries.values().iterator();
     while (finished > RETAINED_FINISHED && it.hasNext()) {
       if (it.next().op().getState() != OperationState.OPERATION_STATE_RUNNING) {

@@ -2,7 +2,6 @@ package dev.banger.kit.ops;
 
 import com.google.protobuf.Message;
 import dev.banger.api.common.v1.Progress;
-import dev.banger.kit.ops.StageProgress;
 import dev.banger.kit.grpc.Errors;
 import io.grpc.Context;
 import io.grpc.Status;
@@ -17,10 +16,11 @@ import java.util.function.Function;
 import org.slf4j.Logger;
 
 /**
- * One long server-streaming call (image pull, promote, kernel import, VM create and start): the operation's entry in the
- * registry, cancellation from either side (the client going away or Operations.Cancel), each
- * stage as a {@link Progress} event on the stream and in the registry, then the result or the
- * error. The stream is written under one lock because progress may come from worker threads.
+ * One long server-streaming call (image pull, promote, kernel import, VM create and start): the
+ * operation's entry in the registry, cancellation from either side (the client going away or
+ * Operations.Cancel), each stage as a {@link Progress} event on the stream and in the registry,
+ * then the result or the error. The stream is written under one lock because progress may come from
+ * worker threads.
  *
  * @param <R> the RPC's response message: a oneof of progress and the result
  */
@@ -33,9 +33,18 @@ public final class ProgressCall<R> {
   private final Function<Throwable, StatusRuntimeException> errors;
   private final AtomicBoolean cancelled = new AtomicBoolean();
 
-  /** @param errors the service's mapping of failures to statuses */
-  public ProgressCall(OperationRegistry ops, String method, String target, String requestId, StreamObserver<R> obs,
-      String[] stages, Function<Progress, R> progressMessage, Function<Throwable, StatusRuntimeException> errors) {
+  /**
+   * @param errors the service's mapping of failures to statuses
+   */
+  public ProgressCall(
+      OperationRegistry ops,
+      String method,
+      String target,
+      String requestId,
+      StreamObserver<R> obs,
+      String[] stages,
+      Function<Progress, R> progressMessage,
+      Function<Throwable, StatusRuntimeException> errors) {
     this.errors = errors;
     this.call = (ServerCallStreamObserver<R>) obs;
     this.stages = Arrays.asList(stages);
@@ -43,9 +52,11 @@ public final class ProgressCall<R> {
     this.op = ops.start(method, target, requestId);
     op.onCancel(() -> cancelled.set(true));
     // The call's Context, not setOnCancelHandler: gRPC runs that handler on the call's executor,
-    // which the method occupies until it returns. The Context is cancelled at once, from another thread.
+    // which the method occupies until it returns. The Context is cancelled at once, from another
+    // thread.
     Context.current().addListener(c -> ops.cancel(op.id()), Runnable::run);
-    call.setOnCancelHandler(() -> ops.cancel(op.id())); // also set: without one, a cancelled onNext throws
+    call.setOnCancelHandler(
+        () -> ops.cancel(op.id())); // also set: without one, a cancelled onNext throws
   }
 
   public String operationId() {
@@ -58,8 +69,16 @@ public final class ProgressCall<R> {
 
   public StageProgress listener() {
     return (stage, message, done, total) -> {
-      Progress p = Progress.newBuilder().setStage(stage).setMessage(message).setBytesDone(done).setBytesTotal(total)
-          .setStageIndex(1 + stages.indexOf(stage)).setStageCount(stages.size()).setPercent(-1).build();
+      Progress p =
+          Progress.newBuilder()
+              .setStage(stage)
+              .setMessage(message)
+              .setBytesDone(done)
+              .setBytesTotal(total)
+              .setStageIndex(1 + stages.indexOf(stage))
+              .setStageCount(stages.size())
+              .setPercent(-1)
+              .build();
       op.progress(p);
       synchronized (this) {
         if (!call.isCancelled()) {
@@ -77,13 +96,18 @@ public final class ProgressCall<R> {
     }
   }
 
-  /** Ends the call with {@code t} as a status; unexpected (INTERNAL) failures are logged with their stack. */
+  /**
+   * Ends the call with {@code t} as a status; unexpected (INTERNAL) failures are logged with their
+   * stack.
+   */
   public void fail(Throwable t, Logger log, String what) {
     StatusRuntimeException s = errors.apply(t);
     if (s.getStatus().getCode() == Status.Code.INTERNAL) {
       log.warn("{} failed", what, t);
     }
-    op.fail(s.getStatus().getCode().value(), s.getStatus().getDescription(),
+    op.fail(
+        s.getStatus().getCode().value(),
+        s.getStatus().getDescription(),
         Errors.errorInfo(s).map(i -> i.getReason()).orElse(""));
     synchronized (this) {
       call.onError(s);

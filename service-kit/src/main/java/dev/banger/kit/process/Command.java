@@ -9,11 +9,15 @@ import java.util.Objects;
 import java.util.TreeMap;
 
 /**
- * A host command as an argument vector, never a shell line: arguments reach the program
- * exactly as given, so user strings cannot be reinterpreted by a shell.
+ * A host command as an argument vector, never a shell line: arguments reach the program exactly as
+ * given, so user strings cannot be reinterpreted by a shell.
  */
 public record Command(
-    List<String> argv, byte[] stdin, Duration timeout, Path workingDirectory, Map<String, String> environment) {
+    List<String> argv,
+    byte[] stdin,
+    Duration timeout,
+    Path workingDirectory,
+    Map<String, String> environment) {
 
   public static final Duration DEFAULT_TIMEOUT = Duration.ofMinutes(2);
 

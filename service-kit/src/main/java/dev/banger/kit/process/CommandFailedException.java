@@ -1,8 +1,8 @@
 package dev.banger.kit.process;
 
 /**
- * A command that could not start, exited non-zero or ran out of time. The message names the
- * command and carries the tail of its stderr, which is usually the only useful diagnosis.
+ * A command that could not start, exited non-zero or ran out of time. The message names the command
+ * and carries the tail of its stderr, which is usually the only useful diagnosis.
  */
 public class CommandFailedException extends Exception {
 
@@ -20,7 +20,8 @@ public class CommandFailedException extends Exception {
   private final transient CommandResult result;
   private final Kind kind;
 
-  public CommandFailedException(Kind kind, Command command, CommandResult result, String detail, Throwable cause) {
+  public CommandFailedException(
+      Kind kind, Command command, CommandResult result, String detail, Throwable cause) {
     super(message(kind, command, result, detail), cause);
     this.kind = kind;
     this.result = result;

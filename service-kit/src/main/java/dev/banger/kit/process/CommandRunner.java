@@ -19,14 +19,15 @@ public interface CommandRunner {
   default CommandResult check(Command command) throws CommandFailedException {
     CommandResult r = run(command);
     if (!r.succeeded()) {
-      throw new CommandFailedException(CommandFailedException.Kind.NON_ZERO_EXIT, command, r, null, null);
+      throw new CommandFailedException(
+          CommandFailedException.Kind.NON_ZERO_EXIT, command, r, null, null);
     }
     return r;
   }
 
   /**
-   * Starts a long-running program (a VMM, a daemon under test) without waiting for it.
-   * Its stdout and stderr go to the given log file, appended.
+   * Starts a long-running program (a VMM, a daemon under test) without waiting for it. Its stdout
+   * and stderr go to the given log file, appended.
    */
   RunningProcess start(Command command, java.nio.file.Path logFile) throws CommandFailedException;
 
@@ -37,7 +38,8 @@ public interface CommandRunner {
    */
   default StreamedProcess stream(Command command, java.util.function.Consumer<String> stderrLines)
       throws CommandFailedException {
-    throw new UnsupportedOperationException(getClass().getSimpleName() + " cannot stream: " + command.display());
+    throw new UnsupportedOperationException(
+        getClass().getSimpleName() + " cannot stream: " + command.display());
   }
 
   /**
@@ -45,25 +47,27 @@ public interface CommandRunner {
    * {@link Conversation#send}. Runners that cannot (test doubles) say so.
    */
   default Conversation converse(Command command) throws CommandFailedException {
-    throw new UnsupportedOperationException(getClass().getSimpleName() + " cannot converse: " + command.display());
+    throw new UnsupportedOperationException(
+        getClass().getSimpleName() + " cannot converse: " + command.display());
   }
 
   /**
-   * Starts a program whose stdin the caller writes while it runs (bulk bytes, not lines: use
-   * {@link #converse} for a dialogue). {@code command.stdin()} and its timeout are ignored: the
-   * caller bounds the run and stops it. Runners that cannot (test doubles) say so.
+   * Starts a program whose stdin the caller writes while it runs (bulk bytes, not lines: use {@link
+   * #converse} for a dialogue). {@code command.stdin()} and its timeout are ignored: the caller
+   * bounds the run and stops it. Runners that cannot (test doubles) say so.
    */
   default PipedProcess pipe(Command command) throws CommandFailedException {
-    throw new UnsupportedOperationException(getClass().getSimpleName() + " cannot pipe: " + command.display());
+    throw new UnsupportedOperationException(
+        getClass().getSimpleName() + " cannot pipe: " + command.display());
   }
 
   /**
    * Runs a program on this process's own terminal (stdin, stdout and stderr inherited: the CLI's
-   * {@code ssh} into a guest) and returns its exit status once it ends. No timeout: the user
-   * ends it. Runners that cannot (test doubles) say so.
+   * {@code ssh} into a guest) and returns its exit status once it ends. No timeout: the user ends
+   * it. Runners that cannot (test doubles) say so.
    */
   default int interactive(Command command) throws CommandFailedException, InterruptedException {
-    throw new UnsupportedOperationException(getClass().getSimpleName() + " cannot hand over the terminal: "
-        + command.display());
+    throw new UnsupportedOperationException(
+        getClass().getSimpleName() + " cannot hand over the terminal: " + command.display());
   }
 }

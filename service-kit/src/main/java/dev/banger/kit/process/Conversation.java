@@ -3,10 +3,10 @@ package dev.banger.kit.process;
 import java.time.Duration;
 
 /**
- * A program talked to over its pipes (see {@link CommandRunner#converse}): lines go to its
- * stdin, its stdout is read line by line with a deadline, its stderr is collected. Used where
- * a tool reads commands one at a time and a caller must see the answer to some before sending
- * the rest (debugfs: probe, then write, in one process).
+ * A program talked to over its pipes (see {@link CommandRunner#converse}): lines go to its stdin,
+ * its stdout is read line by line with a deadline, its stderr is collected. Used where a tool reads
+ * commands one at a time and a caller must see the answer to some before sending the rest (debugfs:
+ * probe, then write, in one process).
  */
 public interface Conversation extends AutoCloseable {
 
@@ -14,8 +14,8 @@ public interface Conversation extends AutoCloseable {
   void send(String text) throws CommandFailedException;
 
   /**
-   * The next line of stdout without its line break, waiting at most {@code timeout}; null at
-   * end of stream.
+   * The next line of stdout without its line break, waiting at most {@code timeout}; null at end of
+   * stream.
    *
    * @throws CommandFailedException TIMED_OUT when no line arrives in time (the program is killed)
    */
@@ -25,8 +25,8 @@ public interface Conversation extends AutoCloseable {
   String stderrSoFar();
 
   /**
-   * Closes stdin and waits for the program to exit (killing it after {@code timeout}); the
-   * result holds the stdout not yet read and all of stderr.
+   * Closes stdin and waits for the program to exit (killing it after {@code timeout}); the result
+   * holds the stdout not yet read and all of stderr.
    */
   CommandResult finish(Duration timeout) throws CommandFailedException;
 

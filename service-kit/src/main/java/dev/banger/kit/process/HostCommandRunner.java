@@ -15,10 +15,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs real host processes. The only class in banger allowed to use {@link ProcessBuilder}
- * (an ArchUnit test enforces it). Stdin is fed and both output streams drained on virtual
- * threads so a chatty program can never dead-lock on a full pipe; a timeout kills the whole
- * process tree.
+ * Runs real host processes. The only class in banger allowed to use {@link ProcessBuilder} (an
+ * ArchUnit test enforces it). Stdin is fed and both output streams drained on virtual threads so a
+ * chatty program can never dead-lock on a full pipe; a timeout kills the whole process tree.
  */
 public final class HostCommandRunner implements CommandRunner {
 
@@ -35,10 +34,15 @@ public final class HostCommandRunner implements CommandRunner {
       if (!process.waitFor(command.timeout().toMillis(), TimeUnit.MILLISECONDS)) {
         killTree(process);
         CommandResult partial = new CommandResult(command, -1, collect(out), collect(err));
-        throw new CommandFailedException(CommandFailedException.Kind.TIMED_OUT, command, partial, null, null);
+        throw new CommandFailedException(
+            CommandFailedException.Kind.TIMED_OUT, command, partial, null, null);
       }
       CommandResult r = new CommandResult(command, process.exitValue(), collect(out), collect(err));
-      log.debug("ran {} -> {} in {} ms", command.display(), r.exitCode(), (System.nanoTime() - started) / 1_000_000);
+      log.debug(
+          "ran {} -> {} in {} ms",
+          command.display(),
+          r.exitCode(),
+          (System.nanoTime() - started) / 1_000_000);
       return r;
     } catch (InterruptedException e) {
       throw interrupted(process, command, e);
@@ -46,10 +50,12 @@ public final class HostCommandRunner implements CommandRunner {
   }
 
   /** Kills the tree, keeps the interrupt flag set, and says the command was interrupted. */
-  private static CommandFailedException interrupted(Process process, Command command, InterruptedException e) {
+  private static CommandFailedException interrupted(
+      Process process, Command command, InterruptedException e) {
     killTree(process);
     Thread.currentThread().interrupt();
-    return new CommandFailedException(CommandFailedException.Kind.INTERRUPTED, command, null, null, e);
+    return new CommandFailedException(
+        CommandFailedException.Kind.INTERRUPTED, command, null, null, e);
   }
 
   @Override
@@ -69,7 +75,8 @@ public final class HostCommandRunner implements CommandRunner {
     private final Command command;
     private final Process process;
     private final Drain err;
-    private final java.util.concurrent.BlockingQueue<String> lines = new java.util.concurrent.LinkedBlockingQueue<>();
+    private final java.util.concurrent.BlockingQueue<String> lines =
+        new java.util.concurrent.LinkedBlockingQueue<>();
     private final OutputStream stdin;
     private boolean ended;
 
@@ -78,18 +85,23 @@ public final class HostCommandRunner implements CommandRunner {
       this.process = process;
       this.err = err;
       this.stdin = process.getOutputStream();
-      Thread.ofVirtual().name("cmd-lines").start(() -> {
-        try (var r = new java.io.BufferedReader(new java.io.InputStreamReader(process.getInputStream(),
-            java.nio.charset.StandardCharsets.UTF_8))) {
-          for (String l; (l = r.readLine()) != null; ) {
-            lines.add(l);
-          }
-        } catch (IOException e) {
-          // Killed under us: the reader sees EOF.
-        } finally {
-          lines.add(EOF);
-        }
-      });
+      Thread.ofVirtual()
+          .name("cmd-lines")
+          .start(
+              () -> {
+                try (var r =
+                    new java.io.BufferedReader(
+                        new java.io.InputStreamReader(
+                            process.getInputStream(), java.nio.charset.StandardCharsets.UTF_8))) {
+                  for (String l; (l = r.readLine()) != null; ) {
+                    lines.add(l);
+                  }
+                } catch (IOException e) {
+                  // Killed under us: the reader sees EOF.
+                } finally {
+                  lines.add(EOF);
+                }
+              });
     }
 
     @Override
@@ -98,8 +110,12 @@ public final class HostCommandRunner implements CommandRunner {
         stdin.write(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
         stdin.flush();
       } catch (IOException e) {
-        throw new CommandFailedException(CommandFailedException.Kind.START_FAILED, command, null,
-            "its stdin closed: " + e.getMessage(), e);
+        throw new CommandFailedException(
+            CommandFailedException.Kind.START_FAILED,
+            command,
+            null,
+            "its stdin closed: " + e.getMessage(),
+            e);
       }
     }
 
@@ -112,7 +128,8 @@ public final class HostCommandRunner implements CommandRunner {
         String l = lines.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
         if (l == null) {
           killTree(process);
-          throw new CommandFailedException(CommandFailedException.Kind.TIMED_OUT, command, null, null, null);
+          throw new CommandFailedException(
+              CommandFailedException.Kind.TIMED_OUT, command, null, null, null);
         }
         if (l == EOF) {
           ended = true;
@@ -140,19 +157,26 @@ public final class HostCommandRunner implements CommandRunner {
       }
       StringBuilder rest = new StringBuilder();
       long deadline = System.nanoTime() + timeout.toNanos();
-      for (String l; (l = readLine(java.time.Duration.ofNanos(Math.max(1, deadline - System.nanoTime())))) != null; ) {
+      for (String l;
+          (l = readLine(java.time.Duration.ofNanos(Math.max(1, deadline - System.nanoTime()))))
+              != null; ) {
         rest.append(l).append('\n');
       }
       try {
-        if (!process.waitFor(Math.max(1, (deadline - System.nanoTime()) / 1_000_000), TimeUnit.MILLISECONDS)) {
+        if (!process.waitFor(
+            Math.max(1, (deadline - System.nanoTime()) / 1_000_000), TimeUnit.MILLISECONDS)) {
           killTree(process);
-          throw new CommandFailedException(CommandFailedException.Kind.TIMED_OUT, command, null, null, null);
+          throw new CommandFailedException(
+              CommandFailedException.Kind.TIMED_OUT, command, null, null, null);
         }
       } catch (InterruptedException e) {
         throw interrupted(process, command, e);
       }
-      return new CommandResult(command, process.exitValue(),
-          rest.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8), collect(err));
+      return new CommandResult(
+          command,
+          process.exitValue(),
+          rest.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8),
+          collect(err));
     }
 
     @Override
@@ -166,7 +190,8 @@ public final class HostCommandRunner implements CommandRunner {
   @Override
   public StreamedProcess stream(Command command, java.util.function.Consumer<String> stderrLines)
       throws CommandFailedException {
-    return new HostStreamedProcess(command, spawn(command, ProcessBuilder.Redirect.PIPE, null), stderrLines);
+    return new HostStreamedProcess(
+        command, spawn(command, ProcessBuilder.Redirect.PIPE, null), stderrLines);
   }
 
   @Override
@@ -179,7 +204,8 @@ public final class HostCommandRunner implements CommandRunner {
 
   @Override
   public int interactive(Command command) throws CommandFailedException, InterruptedException {
-    Process process = spawn(command, ProcessBuilder.Redirect.INHERIT, ProcessBuilder.Redirect.INHERIT, true);
+    Process process =
+        spawn(command, ProcessBuilder.Redirect.INHERIT, ProcessBuilder.Redirect.INHERIT, true);
     try {
       return process.waitFor();
     } catch (InterruptedException e) {
@@ -188,12 +214,16 @@ public final class HostCommandRunner implements CommandRunner {
     }
   }
 
-  private static Process spawn(Command command, ProcessBuilder.Redirect out, ProcessBuilder.Redirect err)
+  private static Process spawn(
+      Command command, ProcessBuilder.Redirect out, ProcessBuilder.Redirect err)
       throws CommandFailedException {
     return spawn(command, out, err, false);
   }
 
-  private static Process spawn(Command command, ProcessBuilder.Redirect out, ProcessBuilder.Redirect err,
+  private static Process spawn(
+      Command command,
+      ProcessBuilder.Redirect out,
+      ProcessBuilder.Redirect err,
       boolean inheritStdin)
       throws CommandFailedException {
     ProcessBuilder pb = new ProcessBuilder(command.argv());
@@ -211,12 +241,20 @@ public final class HostCommandRunner implements CommandRunner {
     } catch (IOException e) {
       boolean missing = isNoSuchFile(e);
       throw new CommandFailedException(
-          missing ? CommandFailedException.Kind.NOT_FOUND : CommandFailedException.Kind.START_FAILED,
-          command, null, missing ? null : e.getMessage(), e);
+          missing
+              ? CommandFailedException.Kind.NOT_FOUND
+              : CommandFailedException.Kind.START_FAILED,
+          command,
+          null,
+          missing ? null : e.getMessage(),
+          e);
     }
   }
 
-  /** ENOENT from exec, worded differently across JDK versions ("error=2", "error: 2 (No such file…)"). */
+  /**
+   * ENOENT from exec, worded differently across JDK versions ("error=2", "error: 2 (No such
+   * file…)").
+   */
   private static boolean isNoSuchFile(Throwable e) {
     for (Throwable t = e; t != null; t = t.getCause()) {
       String m = String.valueOf(t.getMessage());
@@ -228,13 +266,16 @@ public final class HostCommandRunner implements CommandRunner {
   }
 
   private static void feed(OutputStream stdin, byte[] bytes) {
-    Thread.ofVirtual().name("cmd-stdin").start(() -> {
-      try (stdin) {
-        stdin.write(bytes);
-      } catch (IOException e) {
-        // The program closed its stdin early (e.g. exited); its status tells the story.
-      }
-    });
+    Thread.ofVirtual()
+        .name("cmd-stdin")
+        .start(
+            () -> {
+              try (stdin) {
+                stdin.write(bytes);
+              } catch (IOException e) {
+                // The program closed its stdin early (e.g. exited); its status tells the story.
+              }
+            });
   }
 
   /** One output stream being read; what was read so far stays available even if it never ends. */
@@ -243,28 +284,31 @@ public final class HostCommandRunner implements CommandRunner {
   private static Drain drain(InputStream in) {
     ByteArrayOutputStream buf = new ByteArrayOutputStream();
     CompletableFuture<Void> done = new CompletableFuture<>();
-    Thread.ofVirtual().name("cmd-drain").start(() -> {
-      byte[] chunk = new byte[8192];
-      try (in) {
-        int n;
-        while ((n = in.read(chunk)) > 0) {
-          synchronized (buf) {
-            buf.write(chunk, 0, n);
-          }
-        }
-      } catch (IOException e) {
-        // Closed under us (process killed): keep what was read.
-      } finally {
-        done.complete(null);
-      }
-    });
+    Thread.ofVirtual()
+        .name("cmd-drain")
+        .start(
+            () -> {
+              byte[] chunk = new byte[8192];
+              try (in) {
+                int n;
+                while ((n = in.read(chunk)) > 0) {
+                  synchronized (buf) {
+                    buf.write(chunk, 0, n);
+                  }
+                }
+              } catch (IOException e) {
+                // Closed under us (process killed): keep what was read.
+              } finally {
+                done.complete(null);
+              }
+            });
     return new Drain(buf, done);
   }
 
   /**
-   * Waits briefly for the stream to end, then takes what was read. A daemonised grandchild may
-   * hold the pipe open forever; its output so far is still reported, and the reader thread ends
-   * when that grandchild does.
+   * Waits briefly for the stream to end, then takes what was read. A daemonised grandchild may hold
+   * the pipe open forever; its output so far is still reported, and the reader thread ends when
+   * that grandchild does.
    */
   private static byte[] collect(Drain d) {
     try {
@@ -280,9 +324,9 @@ public final class HostCommandRunner implements CommandRunner {
   }
 
   /**
-   * Kills the process and its descendants, in passes, so a child forked while we were killing
-   * is caught by the next pass. (A child that already re-parented itself to init is out of
-   * reach without cgroups; the VMM driver will run its processes in a scope of their own.)
+   * Kills the process and its descendants, in passes, so a child forked while we were killing is
+   * caught by the next pass. (A child that already re-parented itself to init is out of reach
+   * without cgroups; the VMM driver will run its processes in a scope of their own.)
    */
   static void killTree(Process p) {
     for (int pass = 0; pass < 3; pass++) {

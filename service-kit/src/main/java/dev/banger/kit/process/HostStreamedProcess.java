@@ -12,11 +12,15 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
-/** {@link StreamedProcess} over a real {@link Process} (started by {@link HostCommandRunner#stream}). */
+/**
+ * {@link StreamedProcess} over a real {@link Process} (started by {@link
+ * HostCommandRunner#stream}).
+ */
 final class HostStreamedProcess implements StreamedProcess {
 
   /** stderr kept for the result: the tail is where programs explain a failure. */
   static final int KEPT_LINES = 40;
+
   static final Duration CLOSE_GRACE = Duration.ofSeconds(30);
   static final long SWEEP_MS = 100;
 
@@ -39,7 +43,9 @@ final class HostStreamedProcess implements StreamedProcess {
   }
 
   private void readLines(Consumer<String> listener) {
-    try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getErrorStream(), StandardCharsets.UTF_8))) {
+    try (BufferedReader r =
+        new BufferedReader(
+            new InputStreamReader(process.getErrorStream(), StandardCharsets.UTF_8))) {
       for (String line; (line = r.readLine()) != null; ) {
         synchronized (tail) {
           tail.addLast(line);
@@ -84,16 +90,20 @@ final class HostStreamedProcess implements StreamedProcess {
     try {
       if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
         stop(Duration.ofSeconds(10));
-        throw new CommandFailedException(CommandFailedException.Kind.TIMED_OUT, command, result(-1), null, null);
+        throw new CommandFailedException(
+            CommandFailedException.Kind.TIMED_OUT, command, result(-1), null, null);
       }
-      stderrReader.join(Duration.ofSeconds(2)); // a grandchild may hold stderr open; report what we have
+      stderrReader.join(
+          Duration.ofSeconds(2)); // a grandchild may hold stderr open; report what we have
     } catch (InterruptedException e) {
       stop(Duration.ofSeconds(10));
       Thread.currentThread().interrupt();
-      throw new CommandFailedException(CommandFailedException.Kind.INTERRUPTED, command, null, null, e);
+      throw new CommandFailedException(
+          CommandFailedException.Kind.INTERRUPTED, command, null, null, e);
     }
     if (timedOut.get()) {
-      throw new CommandFailedException(CommandFailedException.Kind.TIMED_OUT, command, result(-1), null, null);
+      throw new CommandFailedException(
+          CommandFailedException.Kind.TIMED_OUT, command, result(-1), null, null);
     }
     return result(process.exitValue());
   }
@@ -103,7 +113,8 @@ final class HostStreamedProcess implements StreamedProcess {
     synchronized (tail) {
       tail.forEach(l -> err.append(l).append('\n'));
     }
-    return new CommandResult(command, exit, new byte[0], err.toString().getBytes(StandardCharsets.UTF_8));
+    return new CommandResult(
+        command, exit, new byte[0], err.toString().getBytes(StandardCharsets.UTF_8));
   }
 
   @Override

@@ -9,9 +9,9 @@ import java.util.List;
 import java.util.function.Predicate;
 
 /**
- * Test double for {@link CommandRunner}: answers commands from a script of expectations, in
- * order, and records every command it was asked to run. An unexpected command fails loudly
- * (with what was expected) instead of silently succeeding, so a test cannot pass by accident.
+ * Test double for {@link CommandRunner}: answers commands from a script of expectations, in order,
+ * and records every command it was asked to run. An unexpected command fails loudly (with what was
+ * expected) instead of silently succeeding, so a test cannot pass by accident.
  */
 public final class ScriptedCommandRunner implements CommandRunner {
 
@@ -45,14 +45,16 @@ public final class ScriptedCommandRunner implements CommandRunner {
       throw new AssertionError("unexpected command (script is empty): " + command.display());
     }
     if (!next.matcher().test(command)) {
-      throw new AssertionError("unexpected command: " + command.display() + "; expected: " + next.description());
+      throw new AssertionError(
+          "unexpected command: " + command.display() + "; expected: " + next.description());
     }
     return next.reply().answer(command);
   }
 
   @Override
   public RunningProcess start(Command command, Path logFile) {
-    throw new UnsupportedOperationException("ScriptedCommandRunner does not start long-running processes: " + command.display());
+    throw new UnsupportedOperationException(
+        "ScriptedCommandRunner does not start long-running processes: " + command.display());
   }
 
   /** Commands run so far, in order. */
@@ -63,7 +65,8 @@ public final class ScriptedCommandRunner implements CommandRunner {
   /** Fails if scripted commands were never asked for. */
   public synchronized void verifyAllConsumed() {
     if (!script.isEmpty()) {
-      throw new AssertionError("scripted commands never run: " + script.stream().map(Expectation::description).toList());
+      throw new AssertionError(
+          "scripted commands never run: " + script.stream().map(Expectation::description).toList());
     }
   }
 
@@ -78,7 +81,13 @@ public final class ScriptedCommandRunner implements CommandRunner {
     }
 
     public ScriptedCommandRunner thenReturn(int exitCode, String stdout, String stderr) {
-      return then(c -> new CommandResult(c, exitCode, stdout.getBytes(StandardCharsets.UTF_8), stderr.getBytes(StandardCharsets.UTF_8)));
+      return then(
+          c ->
+              new CommandResult(
+                  c,
+                  exitCode,
+                  stdout.getBytes(StandardCharsets.UTF_8),
+                  stderr.getBytes(StandardCharsets.UTF_8)));
     }
 
     public ScriptedCommandRunner thenSucceed(String stdout) {
@@ -86,9 +95,11 @@ public final class ScriptedCommandRunner implements CommandRunner {
     }
 
     public ScriptedCommandRunner thenTimeOut() {
-      return then(c -> {
-        throw new CommandFailedException(CommandFailedException.Kind.TIMED_OUT, c, null, null, null);
-      });
+      return then(
+          c -> {
+            throw new CommandFailedException(
+                CommandFailedException.Kind.TIMED_OUT, c, null, null, null);
+          });
     }
 
     public ScriptedCommandRunner then(Reply reply) {

@@ -5,8 +5,8 @@ import io.grpc.BindableService;
 import java.util.List;
 
 /**
- * One of the four services, as the {@link ServiceHost} sees it. A Guice module contributes it
- * to the set of services; the host gives it a database, an operation registry and a socket.
+ * One of the four services, as the {@link ServiceHost} sees it. A Guice module contributes it to
+ * the set of services; the host gives it a database, an operation registry and a socket.
  */
 public interface BangerService {
 

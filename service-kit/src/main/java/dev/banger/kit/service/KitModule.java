@@ -9,8 +9,8 @@ import dev.banger.kit.process.HostCommandRunner;
 import dev.banger.kit.state.StateLayout;
 
 /**
- * What every service shares: config, state layout, the host command runner and the user
- * directory. Install it once, then any number of service modules.
+ * What every service shares: config, state layout, the host command runner and the user directory.
+ * Install it once, then any number of service modules.
  */
 public final class KitModule extends AbstractModule {
 

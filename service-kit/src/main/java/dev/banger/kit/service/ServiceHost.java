@@ -31,13 +31,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs a set of services in this process, each on its own socket with its own database and
- * policy. Start-up is all or nothing: if one service cannot start, the ones already up are
- * stopped and the error is thrown, so no half-started process lingers.
+ * Runs a set of services in this process, each on its own socket with its own database and policy.
+ * Start-up is all or nothing: if one service cannot start, the ones already up are stopped and the
+ * error is thrown, so no half-started process lingers.
  */
 public final class ServiceHost implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(ServiceHost.class);
+
   /** Default socket mode: owner and group only; the peer check then narrows to the allow list. */
   public static final int DEFAULT_SOCKET_MODE = 0660;
 
@@ -52,8 +53,13 @@ public final class ServiceHost implements AutoCloseable {
   private record Running(BangerService service, KitServer server) {}
 
   @Inject
-  public ServiceHost(Set<BangerService> services, BangerConfig config, StateLayout layout, CommandRunner commands,
-      UserDirectory directory, @AllInOne boolean allInOne) {
+  public ServiceHost(
+      Set<BangerService> services,
+      BangerConfig config,
+      StateLayout layout,
+      CommandRunner commands,
+      UserDirectory directory,
+      @AllInOne boolean allInOne) {
     this.services = services;
     this.config = config;
     this.layout = layout;
@@ -66,7 +72,8 @@ public final class ServiceHost implements AutoCloseable {
   public synchronized List<KitServer> start() throws Exception {
     int self = HostIdentity.currentUid();
     int owner = PolicyFactory.ownerUid(config, directory, allInOne, self);
-    List<BangerService> ordered = services.stream().sorted(Comparator.comparing(BangerService::name)).toList();
+    List<BangerService> ordered =
+        services.stream().sorted(Comparator.comparing(BangerService::name)).toList();
     java.util.Map<ServiceName, SocketSpec> sockets = new java.util.EnumMap<>(ServiceName.class);
     java.util.Map<Path, ServiceName> claimed = new java.util.HashMap<>();
     for (BangerService s : ordered) {
@@ -74,20 +81,29 @@ public final class ServiceHost implements AutoCloseable {
       sockets.put(s.name(), spec);
       ServiceName other = claimed.putIfAbsent(spec.path().toAbsolutePath().normalize(), s.name());
       if (other != null) {
-        throw new ConfigException("services." + other.id() + " and services." + s.name().id()
-            + " are both configured on socket " + spec.path() + "; each service needs its own");
+        throw new ConfigException(
+            "services."
+                + other.id()
+                + " and services."
+                + s.name().id()
+                + " are both configured on socket "
+                + spec.path()
+                + "; each service needs its own");
       }
     }
     List<CompletableFuture<Running>> starts = new ArrayList<>();
     try (ExecutorService ex = Executors.newVirtualThreadPerTaskExecutor()) {
       for (BangerService s : ordered) {
-        starts.add(CompletableFuture.supplyAsync(() -> {
-          try {
-            return startOne(s, sockets.get(s.name()), self, owner);
-          } catch (Exception e) {
-            throw new CompletionException(e);
-          }
-        }, ex));
+        starts.add(
+            CompletableFuture.supplyAsync(
+                () -> {
+                  try {
+                    return startOne(s, sockets.get(s.name()), self, owner);
+                  } catch (Exception e) {
+                    throw new CompletionException(e);
+                  }
+                },
+                ex));
       }
     }
     Exception first = null;
@@ -110,18 +126,21 @@ public final class ServiceHost implements AutoCloseable {
     return running.stream().map(Running::server).toList();
   }
 
-  private Running startOne(BangerService s, SocketSpec socket, int self, int owner) throws Exception {
+  private Running startOne(BangerService s, SocketSpec socket, int self, int owner)
+      throws Exception {
     ServiceName name = s.name();
     layout.ensureFor(name);
     SqliteDatabase db = SqliteDatabase.open(layout.database(name), name.id(), s.migrations());
     OperationRegistry ops = new OperationRegistry();
-    List<BindableService> grpc = new ArrayList<>(s.start(new ServiceContext(name, config, layout, db, ops, commands)));
+    List<BindableService> grpc =
+        new ArrayList<>(s.start(new ServiceContext(name, config, layout, db, ops, commands)));
     grpc.add(new OperationsServiceImpl(ops));
     AccessPolicy policy = PolicyFactory.build(config, name, directory, self, owner);
-    KitServer.Builder b = KitServer.builder(name.id() + "-service")
-        .unixSocket(socket)
-        .policy(policy)
-        .shutdownGrace(Duration.ofSeconds(config.shutdownGrace()));
+    KitServer.Builder b =
+        KitServer.builder(name.id() + "-service")
+            .unixSocket(socket)
+            .policy(policy)
+            .shutdownGrace(Duration.ofSeconds(config.shutdownGrace()));
     grpc.forEach(b::addService);
     try {
       return new Running(s, b.start());
@@ -138,15 +157,19 @@ public final class ServiceHost implements AutoCloseable {
     List<List<Running>> waves = new ArrayList<>();
     waves.add(running.stream().filter(r -> first.contains(r.service().name())).toList());
     waves.add(running.stream().filter(r -> second.contains(r.service().name())).toList());
-    waves.add(running.stream()
-        .filter(r -> !first.contains(r.service().name()) && !second.contains(r.service().name())).toList());
+    waves.add(
+        running.stream()
+            .filter(
+                r -> !first.contains(r.service().name()) && !second.contains(r.service().name()))
+            .toList());
     return waves;
   }
 
   SocketSpec socketSpec(ServiceName name) throws ConfigException {
     ServiceConfig sc = config.service(name);
     Path path = config.socketPath(name, layout);
-    int mode = sc.socketMode() != null ? SocketSpec.parseMode(sc.socketMode()) : DEFAULT_SOCKET_MODE;
+    int mode =
+        sc.socketMode() != null ? SocketSpec.parseMode(sc.socketMode()) : DEFAULT_SOCKET_MODE;
     try {
       return new SocketSpec(path, mode, sc.socketOwner(), sc.socketGroup());
     } catch (IllegalArgumentException e) {
@@ -164,20 +187,25 @@ public final class ServiceHost implements AutoCloseable {
     for (List<Running> wave : stopWaves()) {
       List<Thread> stops = new ArrayList<>();
       for (Running r : wave) {
-        stops.add(Thread.ofVirtual().start(() -> {
-          r.server().stopAccepting();
-          try {
-            r.service().drain();
-          } catch (RuntimeException e) {
-            log.warn("service={} drain failed: {}", r.service().name().id(), e.toString());
-          }
-          r.server().shutdown();
-          try {
-            r.service().stop();
-          } catch (RuntimeException e) {
-            log.warn("service={} stop failed: {}", r.service().name().id(), e.toString());
-          }
-        }));
+        stops.add(
+            Thread.ofVirtual()
+                .start(
+                    () -> {
+                      r.server().stopAccepting();
+                      try {
+                        r.service().drain();
+                      } catch (RuntimeException e) {
+                        log.warn(
+                            "service={} drain failed: {}", r.service().name().id(), e.toString());
+                      }
+                      r.server().shutdown();
+                      try {
+                        r.service().stop();
+                      } catch (RuntimeException e) {
+                        log.warn(
+                            "service={} stop failed: {}", r.service().name().id(), e.toString());
+                      }
+                    }));
       }
       for (Thread t : stops) {
         try {

@@ -20,6 +20,7 @@ public enum ServiceName {
         return s;
       }
     }
-    throw new IllegalArgumentException("unknown service \"" + text + "\" (expected image, vm, net or disk)");
+    throw new IllegalArgumentException(
+        "unknown service \"" + text + "\" (expected image, vm, net or disk)");
   }
 }

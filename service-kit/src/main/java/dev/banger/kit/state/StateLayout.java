@@ -6,14 +6,15 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 
 /**
- * Where banger keeps things (docs/architecture.md §2). Production spreads over the FHS
- * ({@code /var/lib/banger}, {@code /var/cache/banger}, {@code /run/banger}); the all-in-one
- * dev mode puts the same tree under one {@code --state-dir}.
+ * Where banger keeps things (docs/architecture.md §2). Production spreads over the FHS ({@code
+ * /var/lib/banger}, {@code /var/cache/banger}, {@code /run/banger}); the all-in-one dev mode puts
+ * the same tree under one {@code --state-dir}.
  */
 public record StateLayout(Path libDir, Path cacheDir, Path runDir) {
 
   public static StateLayout production() {
-    return new StateLayout(Path.of("/var/lib/banger"), Path.of("/var/cache/banger"), Path.of("/run/banger"));
+    return new StateLayout(
+        Path.of("/var/lib/banger"), Path.of("/var/cache/banger"), Path.of("/run/banger"));
   }
 
   /** Everything under one directory: {@code DIR/lib}, {@code DIR/cache}, {@code DIR/run}. */
@@ -27,8 +28,8 @@ public record StateLayout(Path libDir, Path cacheDir, Path runDir) {
   }
 
   /**
-   * Each service owns its own database, in a directory of its own ({@code db/<name>/}, 0700)
-   * so that in production, where each service is a different user, none can open another's.
+   * Each service owns its own database, in a directory of its own ({@code db/<name>/}, 0700) so
+   * that in production, where each service is a different user, none can open another's.
    */
   public Path database(ServiceName s) {
     return libDir.resolve("db").resolve(s.id()).resolve(s.id() + ".db");
@@ -47,8 +48,8 @@ public record StateLayout(Path libDir, Path cacheDir, Path runDir) {
   }
 
   /**
-   * A service's scratch directory ({@code lib/tmp/<name>}), made if missing and emptied: what is
-   * in it belonged to a process that died mid-operation.
+   * A service's scratch directory ({@code lib/tmp/<name>}), made if missing and emptied: what is in
+   * it belonged to a process that died mid-operation.
    */
   public Path freshScratch(ServiceName s) throws IOException {
     Path scratch = libDir.resolve("tmp").resolve(s.id());
@@ -62,8 +63,8 @@ public record StateLayout(Path libDir, Path cacheDir, Path runDir) {
   }
 
   /**
-   * Creates the directories a service needs. The run directory stays traversable (0755) so
-   * socket permissions, not directory permissions, decide who may connect.
+   * Creates the directories a service needs. The run directory stays traversable (0755) so socket
+   * permissions, not directory permissions, decide who may connect.
    */
   public void ensureFor(ServiceName s) throws IOException {
     mkdirs(runDir, "rwxr-xr-x");
@@ -76,7 +77,7 @@ public record StateLayout(Path libDir, Path cacheDir, Path runDir) {
         mkdirs(ociCache(), "rwx------");
       }
       case VM -> mkdirs(vms(), "rwx------");
-      case NET, DISK -> { }
+      case NET, DISK -> {}
     }
   }
 

@@ -1,9 +1,9 @@
 package dev.banger.kit.text;
 
 /**
- * Hostile strings (paths, names, tar entries) shown in error messages and logs: C0 and C1
- * control characters, DEL, quotes and backslashes become {@code \xNN}, so no terminal escape,
- * fake log line or misleading quote reaches a user's screen; long values are cut with "…".
+ * Hostile strings (paths, names, tar entries) shown in error messages and logs: C0 and C1 control
+ * characters, DEL, quotes and backslashes become {@code \xNN}, so no terminal escape, fake log line
+ * or misleading quote reaches a user's screen; long values are cut with "…".
  */
 public final class Printable {
 
@@ -18,14 +18,17 @@ public final class Printable {
   public static String bare(String raw, int max) {
     StringBuilder b = new StringBuilder();
     int[] shown = {0};
-    raw.codePoints().limit(max).forEach(c -> {
-      shown[0]++;
-      if (c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0) || c == '"' || c == '\\') {
-        b.append(String.format("\\x%02x", c));
-      } else {
-        b.appendCodePoint(c);
-      }
-    });
+    raw.codePoints()
+        .limit(max)
+        .forEach(
+            c -> {
+              shown[0]++;
+              if (c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0) || c == '"' || c == '\\') {
+                b.append(String.format("\\x%02x", c));
+              } else {
+                b.appendCodePoint(c);
+              }
+            });
     return raw.codePointCount(0, raw.length()) > shown[0] ? b + "…" : b.toString();
   }
 }

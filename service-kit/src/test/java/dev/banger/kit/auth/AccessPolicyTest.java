@@ -28,14 +28,18 @@ class AccessPolicyTest {
 
   @BeforeEach
   void directory() throws Exception {
-    Files.writeString(dir.resolve("passwd"), """
+    Files.writeString(
+        dir.resolve("passwd"),
+        """
         root:x:0:0:root:/root:/bin/bash
         alice:x:1000:1000::/home/alice:/bin/bash
         bob:x:1001:1001::/home/bob:/bin/bash
         banger-image:x:998:998::/nonexistent:/usr/sbin/nologin
         nobody:x:65534:65534::/nonexistent:/usr/sbin/nologin
         """);
-    Files.writeString(dir.resolve("group"), """
+    Files.writeString(
+        dir.resolve("group"),
+        """
         root:x:0:
         alice:x:1000:
         bob:x:1001:
@@ -52,7 +56,10 @@ class AccessPolicyTest {
   }
 
   @ParameterizedTest(name = "{0} calling with allow={1} -> {2}")
-  @CsvSource(delimiter = '|', textBlock = """
+  @CsvSource(
+      delimiter = '|',
+      textBlock =
+          """
       root   | root          | true
       alice  | root          | false
       alice  | owner         | true
@@ -71,25 +78,34 @@ class AccessPolicyTest {
       nobody | group:ghosts  | false
       """)
   void singlePrincipalMatrix(String who, String allow, boolean expected) {
-    PeerCredentials peer = switch (who) {
-      case "root" -> ROOT;
-      case "alice" -> ALICE;
-      case "bob" -> BOB;
-      case "image" -> IMAGE_SVC;
-      default -> NOBODY;
-    };
-    assertEquals(expected, policy(List.of(allow), Map.of()).decide(peer, "banger.vm.v1.VmService/ListVms").allowed());
+    PeerCredentials peer =
+        switch (who) {
+          case "root" -> ROOT;
+          case "alice" -> ALICE;
+          case "bob" -> BOB;
+          case "image" -> IMAGE_SVC;
+          default -> NOBODY;
+        };
+    assertEquals(
+        expected,
+        policy(List.of(allow), Map.of()).decide(peer, "banger.vm.v1.VmService/ListVms").allowed());
   }
 
   @Test
   void methodRuleBeatsServiceRuleBeatsDefault() {
-    AccessPolicy p = policy(List.of("root"), Map.of(
-        "banger.net.v1.NetService/*", List.of("owner"),
-        "banger.net.v1.NetService/ListLeases", List.of("any"),
-        "grpc.health.v1.Health/Check", List.of("any")));
+    AccessPolicy p =
+        policy(
+            List.of("root"),
+            Map.of(
+                "banger.net.v1.NetService/*", List.of("owner"),
+                "banger.net.v1.NetService/ListLeases", List.of("any"),
+                "grpc.health.v1.Health/Check", List.of("any")));
     assertTrue(p.decide(NOBODY, "banger.net.v1.NetService/ListLeases").allowed());
     assertTrue(p.decide(ALICE, "banger.net.v1.NetService/LeaseIp").allowed());
-    assertEquals(false, p.decide(ROOT, "banger.net.v1.NetService/LeaseIp").allowed(), "service rule replaces default");
+    assertEquals(
+        false,
+        p.decide(ROOT, "banger.net.v1.NetService/LeaseIp").allowed(),
+        "service rule replaces default");
     assertTrue(p.decide(ROOT, "banger.disk.v1.DiskService/CreateOverlay").allowed());
     assertTrue(p.decide(NOBODY, "grpc.health.v1.Health/Check").allowed());
     assertEquals(false, p.decide(NOBODY, "grpc.health.v1.Health/Watch").allowed());
@@ -104,15 +120,34 @@ class AccessPolicyTest {
 
   @Test
   void missingCredentialsMatchOnlyAny() {
-    assertEquals(false, policy(List.of("root", "owner", "self", "uid:0", "group:root"), Map.of()).decide(null, "x.Y/Z").allowed());
+    assertEquals(
+        false,
+        policy(List.of("root", "owner", "self", "uid:0", "group:root"), Map.of())
+            .decide(null, "x.Y/Z")
+            .allowed());
     assertTrue(policy(List.of("any"), Map.of()).decide(null, "x.Y/Z").allowed());
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"", "admin", "uid:", "uid:-1", "uid:abc", "uid:99999999999", "user:", "user:Bad Name",
-      "group:a;b", "user:../etc", "host:x", "user:$(id)"})
+  @ValueSource(
+      strings = {
+        "",
+        "admin",
+        "uid:",
+        "uid:-1",
+        "uid:abc",
+        "uid:99999999999",
+        "user:",
+        "user:Bad Name",
+        "group:a;b",
+        "user:../etc",
+        "host:x",
+        "user:$(id)"
+      })
   void badPrincipalsAreRejectedWithTheirText(String text) {
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Principal.parse(text));
-    assertTrue(e.getMessage().contains("\"" + text.strip() + "\"") || text.isBlank(), e.getMessage());
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> Principal.parse(text));
+    assertTrue(
+        e.getMessage().contains("\"" + text.strip() + "\"") || text.isBlank(), e.getMessage());
   }
 }

@@ -19,7 +19,9 @@ class ConfigLoaderTest {
 
   @Test
   void fullExampleParses() throws Exception {
-    BangerConfig c = ConfigLoader.parse("""
+    BangerConfig c =
+        ConfigLoader.parse(
+            """
         owner = "1000"
         shutdown_grace_seconds = 3
 
@@ -30,7 +32,8 @@ class ConfigLoaderTest {
 
         [services.net.methods]
         "grpc.health.v1.Health/*" = ["any"]
-        """, "test");
+        """,
+            "test");
     assertEquals(3, c.shutdownGrace());
     assertEquals("0666", c.service(ServiceName.NET).socketMode());
     assertEquals(List.of("root", "owner"), c.service(ServiceName.NET).allow());
@@ -39,7 +42,9 @@ class ConfigLoaderTest {
 
   @Test
   void netSectionParsesAndDefaults() throws Exception {
-    BangerConfig c = ConfigLoader.parse("""
+    BangerConfig c =
+        ConfigLoader.parse(
+            """
         [net]
         bridge = "br-banger-t1"
         cidr = "10.99.0.1/16"
@@ -48,9 +53,12 @@ class ConfigLoaderTest {
         lease_quarantine_seconds = 60
         dns_port = 0
         dns_listen = ["127.0.0.1:5354"]
-        """, "test");
+        """,
+            "test");
     assertEquals(0, c.netOrDefaults().dnsPortOrDefault());
-    assertEquals(List.of(new java.net.InetSocketAddress("127.0.0.1", 5354)), c.netOrDefaults().dnsListenAddresses());
+    assertEquals(
+        List.of(new java.net.InetSocketAddress("127.0.0.1", 5354)),
+        c.netOrDefaults().dnsListenAddresses());
     assertEquals("br-banger-t1", c.netOrDefaults().bridgeOrDefault());
     assertEquals("10.99.0.0/16", c.netOrDefaults().cidrOrDefault().networkText());
     assertEquals(0, c.netOrDefaults().tapPoolSizeOrDefault());
@@ -72,7 +80,10 @@ class ConfigLoaderTest {
   }
 
   @ParameterizedTest(name = "{0}")
-  @CsvSource(delimiter = '|', textBlock = """
+  @CsvSource(
+      delimiter = '|',
+      textBlock =
+          """
       shutdown_grace = 3                                     | unknown key "shutdown_grace"
       [services.vm]\\nsocket_mod = "0600"                    | unknown key "services.vm.socket_mod"
       [services.dns]\\nallow = ["root"]                      | unknown service "dns"
@@ -118,14 +129,18 @@ class ConfigLoaderTest {
       [[file_sync]]\\nhost = "/h"\\nguest = "/root/x"\\nowner = "x" | unknown key "file_sync.[0].owner"
       """)
   void badConfigIsRejectedNamingTheKey(String toml, String expected) {
-    ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.parse(toml.replace("\\n", "\n"), "test"));
+    ConfigException e =
+        assertThrows(
+            ConfigException.class, () -> ConfigLoader.parse(toml.replace("\\n", "\n"), "test"));
     assertTrue(e.getMessage().contains(expected), e.getMessage());
     assertTrue(e.getMessage().startsWith("test"), "names the file: " + e.getMessage());
   }
 
   @Test
   void catalogEntriesParseWithOneSourceEach() throws Exception {
-    BangerConfig c = ConfigLoader.parse("""
+    BangerConfig c =
+        ConfigLoader.parse(
+            """
         [image.catalog.debian-trixie.debian]
         suite = "trixie"
         mirror = "https://deb.debian.org/debian"
@@ -138,71 +153,133 @@ class ConfigLoaderTest {
 
         [image.catalog."pinned.v1"]
         bundle = { url = "https://example.org/rootfs.tar.zst?sig=1", sha256 = "%s" }
-        """.formatted("ab".repeat(32)), "test");
+        """
+                .formatted("ab".repeat(32)),
+            "test");
     var catalog = c.imageOrDefaults().catalog();
-    assertEquals(List.of("systemd-sysv", "openssh-server", "g++", "libstdc++6"),
+    assertEquals(
+        List.of("systemd-sysv", "openssh-server", "g++", "libstdc++6"),
         catalog.get("debian-trixie").debian().packages());
     assertEquals("docker.io/library/alpine:3.20", catalog.get("alpine").oci());
     assertEquals("ab".repeat(32), catalog.get("pinned.v1").bundle().sha256());
   }
 
-  static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> hostileCatalogEntries() {
+  static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments>
+      hostileCatalogEntries() {
     String sha = "0".repeat(64);
     return java.util.stream.Stream.of(
-        new String[] {"[image.catalog.Bad_Name]\noci = \"a:b\"", "catalog names must match"},
-        new String[] {"[image.catalog.\"../x\"]\noci = \"a:b\"", "catalog names must match"},
-        new String[] {"[image.catalog.x]\noci = \"a:b\"\nbundle = { url = \"https://h/x\", sha256 = \"" + sha + "\" }",
-            "image.catalog.x has 2 sources"},
-        new String[] {"[image.catalog.x.debian]\nsuite = \"bookworm\"\n[image.catalog.x.bundle]\nurl = \"https://h/\"",
-            "image.catalog.x has 2 sources"},
-        new String[] {"[image.catalog.x]\noci = \"a b\"", "image.catalog.x.oci"},
-        new String[] {"[image.catalog.x]\noci = \"$(reboot)\"", "is not an OCI reference"},
-        new String[] {"[image.catalog.x.debian]\npackages = [\"git\"]", "image.catalog.x.debian.suite"},
-        new String[] {"[image.catalog.x.debian]\nsuite = \"--help\"", "image.catalog.x.debian.suite"},
-        new String[] {"[image.catalog.x.debian]\nsuite = \"bookworm\"\npackages = [\"git\", \"--root\"]",
-            "image.catalog.x.debian.packages[1]"},
-        new String[] {"[image.catalog.x.debian]\nsuite = \"bookworm\"\npackages = [\"git,curl\"]",
-            "is not a Debian package name"},
-        new String[] {"[image.catalog.x.debian]\nsuite = \"bookworm\"\npackages = [\"Git\"]", "packages[0]"},
-        new String[] {"[image.catalog.x.debian]\nsuite = \"bookworm\"\npackages = [\"git\", \"git\"]", "lists git twice"},
-        new String[] {"[image.catalog.x.debian]\nsuite = \"bookworm\"\nvariant = \"fat\"", "variant \"fat\" is not one of"},
-        new String[] {"[image.catalog.x.debian]\nsuite = \"bookworm\"\nmirror = \"ftp://m/debian\"",
-            "image.catalog.x.debian.mirror"},
-        new String[] {"[image.catalog.x.debian]\nsuite = \"bookworm\"\nmirror = \"file:///srv/debian\"",
-            "must be an http:// or https:// URL"},
-        new String[] {"[image.catalog.x.debian]\nsuite = \"bookworm\"\nmirror = \"http://m/debian?x=1\"",
-            "must not have a ?query"},
-        new String[] {"[image.catalog.x.debian]\nsuite = \"bookworm\"\nmirror = \"deb http://m/ bookworm main\"",
-            "without spaces"},
-        new String[] {"[image.catalog.x.debian]\nsuite = \"bookworm\"\ncomponents = [\"main\", \"Main\"]",
-            "components[1]"},
-        new String[] {"[image.catalog.x.debian]\nsuite = \"bookworm\"\ncomponents = []", "components is empty"},
-        new String[] {"[image.catalog.x.bundle]\nurl = \"https://h/r.tar\"\nsha256 = \"xyz\"",
-            "image.catalog.x.bundle.sha256"},
-        new String[] {"[image.catalog.x.bundle]\nurl = \"https://h/r.tar\"\nsha256 = \"" + sha.toUpperCase() + "A\"",
-            "64 lower-case hex"},
-        new String[] {"[image.catalog.x.bundle]\nurl = \"https://user:pw@h/r.tar\"\nsha256 = \"" + sha + "\"",
-            "must not carry user info"},
-        new String[] {"[image.catalog.x.bundle]\nurl = \"javascript:alert(1)\"\nsha256 = \"" + sha + "\"",
-            "image.catalog.x.bundle.url"},
-        new String[] {"[image.catalog.x.bundle]\nsha256 = \"" + sha + "\"", "image.catalog.x.bundle.url is missing"},
-        new String[] {"[image.catalog.x.bundle]\nurl = \"https://h/r\"\nsha256 = \"" + sha + "\"\nsize = 3",
-            "unknown key \"image.catalog.x.bundle.size\""},
-        new String[] {"[image.catalog.x]\ndescription = \"d\"", "unknown key \"image.catalog.x.description\""}
-    ).map(a -> org.junit.jupiter.params.provider.Arguments.of(a[0], a[1]));
+            new String[] {"[image.catalog.Bad_Name]\noci = \"a:b\"", "catalog names must match"},
+            new String[] {"[image.catalog.\"../x\"]\noci = \"a:b\"", "catalog names must match"},
+            new String[] {
+              "[image.catalog.x]\noci = \"a:b\"\nbundle = { url = \"https://h/x\", sha256 = \""
+                  + sha
+                  + "\" }",
+              "image.catalog.x has 2 sources"
+            },
+            new String[] {
+              "[image.catalog.x.debian]\nsuite = \"bookworm\"\n[image.catalog.x.bundle]\nurl = \"https://h/\"",
+              "image.catalog.x has 2 sources"
+            },
+            new String[] {"[image.catalog.x]\noci = \"a b\"", "image.catalog.x.oci"},
+            new String[] {"[image.catalog.x]\noci = \"$(reboot)\"", "is not an OCI reference"},
+            new String[] {
+              "[image.catalog.x.debian]\npackages = [\"git\"]", "image.catalog.x.debian.suite"
+            },
+            new String[] {
+              "[image.catalog.x.debian]\nsuite = \"--help\"", "image.catalog.x.debian.suite"
+            },
+            new String[] {
+              "[image.catalog.x.debian]\nsuite = \"bookworm\"\npackages = [\"git\", \"--root\"]",
+              "image.catalog.x.debian.packages[1]"
+            },
+            new String[] {
+              "[image.catalog.x.debian]\nsuite = \"bookworm\"\npackages = [\"git,curl\"]",
+              "is not a Debian package name"
+            },
+            new String[] {
+              "[image.catalog.x.debian]\nsuite = \"bookworm\"\npackages = [\"Git\"]", "packages[0]"
+            },
+            new String[] {
+              "[image.catalog.x.debian]\nsuite = \"bookworm\"\npackages = [\"git\", \"git\"]",
+              "lists git twice"
+            },
+            new String[] {
+              "[image.catalog.x.debian]\nsuite = \"bookworm\"\nvariant = \"fat\"",
+              "variant \"fat\" is not one of"
+            },
+            new String[] {
+              "[image.catalog.x.debian]\nsuite = \"bookworm\"\nmirror = \"ftp://m/debian\"",
+              "image.catalog.x.debian.mirror"
+            },
+            new String[] {
+              "[image.catalog.x.debian]\nsuite = \"bookworm\"\nmirror = \"file:///srv/debian\"",
+              "must be an http:// or https:// URL"
+            },
+            new String[] {
+              "[image.catalog.x.debian]\nsuite = \"bookworm\"\nmirror = \"http://m/debian?x=1\"",
+              "must not have a ?query"
+            },
+            new String[] {
+              "[image.catalog.x.debian]\nsuite = \"bookworm\"\nmirror = \"deb http://m/ bookworm main\"",
+              "without spaces"
+            },
+            new String[] {
+              "[image.catalog.x.debian]\nsuite = \"bookworm\"\ncomponents = [\"main\", \"Main\"]",
+              "components[1]"
+            },
+            new String[] {
+              "[image.catalog.x.debian]\nsuite = \"bookworm\"\ncomponents = []",
+              "components is empty"
+            },
+            new String[] {
+              "[image.catalog.x.bundle]\nurl = \"https://h/r.tar\"\nsha256 = \"xyz\"",
+              "image.catalog.x.bundle.sha256"
+            },
+            new String[] {
+              "[image.catalog.x.bundle]\nurl = \"https://h/r.tar\"\nsha256 = \""
+                  + sha.toUpperCase()
+                  + "A\"",
+              "64 lower-case hex"
+            },
+            new String[] {
+              "[image.catalog.x.bundle]\nurl = \"https://user:pw@h/r.tar\"\nsha256 = \""
+                  + sha
+                  + "\"",
+              "must not carry user info"
+            },
+            new String[] {
+              "[image.catalog.x.bundle]\nurl = \"javascript:alert(1)\"\nsha256 = \"" + sha + "\"",
+              "image.catalog.x.bundle.url"
+            },
+            new String[] {
+              "[image.catalog.x.bundle]\nsha256 = \"" + sha + "\"",
+              "image.catalog.x.bundle.url is missing"
+            },
+            new String[] {
+              "[image.catalog.x.bundle]\nurl = \"https://h/r\"\nsha256 = \"" + sha + "\"\nsize = 3",
+              "unknown key \"image.catalog.x.bundle.size\""
+            },
+            new String[] {
+              "[image.catalog.x]\ndescription = \"d\"",
+              "unknown key \"image.catalog.x.description\""
+            })
+        .map(a -> org.junit.jupiter.params.provider.Arguments.of(a[0], a[1]));
   }
 
   @ParameterizedTest(name = "{1}")
   @org.junit.jupiter.params.provider.MethodSource("hostileCatalogEntries")
   void hostileCatalogEntriesAreRejectedNamingTheKey(String toml, String expected) {
-    ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.parse(toml.replace("\\n", "\n"), "test"));
+    ConfigException e =
+        assertThrows(
+            ConfigException.class, () -> ConfigLoader.parse(toml.replace("\\n", "\n"), "test"));
     assertTrue(e.getMessage().contains(expected), e.getMessage());
     assertTrue(e.getMessage().startsWith("test"), "names the file: " + e.getMessage());
   }
 
   @Test
   void explicitConfigMustExistDefaultMayBeAbsent(@TempDir Path dir) {
-    ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(dir.resolve("nope.toml")));
+    ConfigException e =
+        assertThrows(ConfigException.class, () -> ConfigLoader.load(dir.resolve("nope.toml")));
     assertTrue(e.getMessage().contains("does not exist"), e.getMessage());
   }
 
@@ -211,10 +288,17 @@ class ConfigLoaderTest {
     BangerConfig c = ConfigLoader.parse("", "test");
     UserDirectory users = new UserDirectory();
     var net = PolicyFactory.build(c, ServiceName.NET, users, 4000, 1000);
-    assertTrue(net.decide(new PeerCredentials(1, 0, 0), "banger.net.v1.NetService/LeaseIp").allowed());
-    assertTrue(net.decide(new PeerCredentials(1, 1000, 1000), "banger.net.v1.NetService/LeaseIp").allowed());
-    assertTrue(net.decide(new PeerCredentials(1, 4000, 4000), "banger.net.v1.NetService/LeaseIp").allowed());
-    assertEquals(false, net.decide(new PeerCredentials(1, 65534, 65534), "grpc.health.v1.Health/Check").allowed());
+    assertTrue(
+        net.decide(new PeerCredentials(1, 0, 0), "banger.net.v1.NetService/LeaseIp").allowed());
+    assertTrue(
+        net.decide(new PeerCredentials(1, 1000, 1000), "banger.net.v1.NetService/LeaseIp")
+            .allowed());
+    assertTrue(
+        net.decide(new PeerCredentials(1, 4000, 4000), "banger.net.v1.NetService/LeaseIp")
+            .allowed());
+    assertEquals(
+        false,
+        net.decide(new PeerCredentials(1, 65534, 65534), "grpc.health.v1.Health/Check").allowed());
   }
 
   @Test
@@ -222,14 +306,25 @@ class ConfigLoaderTest {
     BangerConfig c = BangerConfig.defaults();
     assertEquals(77, PolicyFactory.ownerUid(c, new UserDirectory(), true, 77));
     assertEquals(-1, PolicyFactory.ownerUid(c, new UserDirectory(), false, 77));
-    assertEquals(0, PolicyFactory.ownerUid(ConfigLoader.parse("owner = \"root\"", "t"), new UserDirectory(), false, 77));
-    assertThrows(ConfigException.class,
-        () -> PolicyFactory.ownerUid(ConfigLoader.parse("owner = \"no-such-user-x\"", "t"), new UserDirectory(), false, 77));
+    assertEquals(
+        0,
+        PolicyFactory.ownerUid(
+            ConfigLoader.parse("owner = \"root\"", "t"), new UserDirectory(), false, 77));
+    assertThrows(
+        ConfigException.class,
+        () ->
+            PolicyFactory.ownerUid(
+                ConfigLoader.parse("owner = \"no-such-user-x\"", "t"),
+                new UserDirectory(),
+                false,
+                77));
   }
 
   @Test
   void fileSyncEntriesParseWithTheirDefaults() throws Exception {
-    BangerConfig c = ConfigLoader.parse("""
+    BangerConfig c =
+        ConfigLoader.parse(
+            """
         [[file_sync]]
         host = "~/.gitconfig"
         guest = "/root/.gitconfig"
@@ -238,7 +333,8 @@ class ConfigLoaderTest {
         host = "/etc/team/tools"
         guest = "/root/tools"
         mode = "0755"
-        """, "test");
+        """,
+            "test");
     assertEquals(2, c.fileSyncOrEmpty().size());
     assertEquals(0600, c.fileSyncOrEmpty().get(0).modeOrDefault());
     assertEquals("/.gitconfig", c.fileSyncOrEmpty().get(0).workDiskPath());

@@ -26,8 +26,10 @@ class PendingServiceTest {
   static final class OnlyListLeases extends NetServiceGrpc.NetServiceImplBase {
     @Override
     public void listLeases(ListLeasesRequest req, StreamObserver<ListLeasesResponse> out) {
-      out.onNext(ListLeasesResponse.newBuilder().addLeases(dev.banger.api.net.v1.Lease.newBuilder().setVmName("real"))
-          .build());
+      out.onNext(
+          ListLeasesResponse.newBuilder()
+              .addLeases(dev.banger.api.net.v1.Lease.newBuilder().setVmName("real"))
+              .build());
       out.onCompleted();
     }
   }
@@ -35,17 +37,30 @@ class PendingServiceTest {
   @Test
   void aPartlyBuiltServiceServesItsMethodsAndPendingForTheRest(@TempDir Path dir) throws Exception {
     Path sock = dir.resolve("t.sock");
-    AccessPolicy self = new AccessPolicy(List.of(new Principal.Self()), Map.of(), new UserDirectory(),
-        HostIdentity.currentUid(), -1);
-    KitServer server = KitServer.builder("test").unixSocket(new SocketSpec(sock, 0600, null, null)).policy(self)
-        .addService(PendingService.partially(new OnlyListLeases(), Set.of("ListLeases"), "built later (issue #0)"))
-        .start();
+    AccessPolicy self =
+        new AccessPolicy(
+            List.of(new Principal.Self()),
+            Map.of(),
+            new UserDirectory(),
+            HostIdentity.currentUid(),
+            -1);
+    KitServer server =
+        KitServer.builder("test")
+            .unixSocket(new SocketSpec(sock, 0600, null, null))
+            .policy(self)
+            .addService(
+                PendingService.partially(
+                    new OnlyListLeases(), Set.of("ListLeases"), "built later (issue #0)"))
+            .start();
     ManagedChannel ch = UnixChannels.forSocket(sock);
     try {
       var stub = NetServiceGrpc.newBlockingStub(ch).withDeadlineAfter(10, TimeUnit.SECONDS);
-      assertEquals("real", stub.listLeases(ListLeasesRequest.getDefaultInstance()).getLeases(0).getVmName());
-      ServiceHarness.assertPending(() -> stub.ensureBridge(EnsureBridgeRequest.getDefaultInstance()),
-          "banger.net.v1.NetService/EnsureBridge", "issue #0");
+      assertEquals(
+          "real", stub.listLeases(ListLeasesRequest.getDefaultInstance()).getLeases(0).getVmName());
+      ServiceHarness.assertPending(
+          () -> stub.ensureBridge(EnsureBridgeRequest.getDefaultInstance()),
+          "banger.net.v1.NetService/EnsureBridge",
+          "issue #0");
     } finally {
       ch.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
       server.shutdown();

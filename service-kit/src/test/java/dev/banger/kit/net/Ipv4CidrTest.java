@@ -19,7 +19,8 @@ class Ipv4CidrTest {
     assertEquals("172.16.0.255", Ipv4Cidr.format(c.broadcast()));
     assertTrue(c.contains(Ipv4Cidr.parseAddress("172.16.0.200")));
     assertFalse(c.contains(Ipv4Cidr.parseAddress("172.16.1.1")));
-    assertEquals("255.255.255.255", Ipv4Cidr.format(Ipv4Cidr.parse("255.255.255.255/32").broadcast()));
+    assertEquals(
+        "255.255.255.255", Ipv4Cidr.format(Ipv4Cidr.parse("255.255.255.255/32").broadcast()));
     assertEquals("0.0.0.0/0", Ipv4Cidr.parse("10.1.2.3/0").networkText());
   }
 
@@ -35,9 +36,25 @@ class Ipv4CidrTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"", "172.16.0.1", "172.16.0.1/", "/24", "172.16.0/24", "172.16.0.1.5/24", "a.b.c.d/24",
-      "172.16.0.1/33", "172.16.0.1/024", "256.0.0.1/24", "01.2.3.4/8", " 1.2.3.4/8", "1.2.3.4/8\n", "1.2.3.4/-1",
-      "\uff11.2.3.4/8", "1.2.3.4/8;reboot"})
+  @ValueSource(
+      strings = {
+        "",
+        "172.16.0.1",
+        "172.16.0.1/",
+        "/24",
+        "172.16.0/24",
+        "172.16.0.1.5/24",
+        "a.b.c.d/24",
+        "172.16.0.1/33",
+        "172.16.0.1/024",
+        "256.0.0.1/24",
+        "01.2.3.4/8",
+        " 1.2.3.4/8",
+        "1.2.3.4/8\n",
+        "1.2.3.4/-1",
+        "\uff11.2.3.4/8",
+        "1.2.3.4/8;reboot"
+      })
   void rejectsAnythingElse(String text) {
     assertThrows(IllegalArgumentException.class, () -> Ipv4Cidr.parse(text));
   }

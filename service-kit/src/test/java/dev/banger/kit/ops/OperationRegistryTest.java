@@ -53,13 +53,15 @@ class OperationRegistryTest {
     assertTrue(undone.get());
     assertTrue(h.cancelRequested());
     h.fail(1, "cancelled by caller", "CANCELLED");
-    assertEquals(OperationState.OPERATION_STATE_CANCELLED, reg.get(h.id()).orElseThrow().getState());
+    assertEquals(
+        OperationState.OPERATION_STATE_CANCELLED, reg.get(h.id()).orElseThrow().getState());
   }
 
   @Test
   void cancelCallbacksRunOnceEvenWhenCancelledTwiceOrRegisteredLate() {
     var h = reg.start("k", "t", "");
-    java.util.concurrent.atomic.AtomicInteger runs = new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.atomic.AtomicInteger runs =
+        new java.util.concurrent.atomic.AtomicInteger();
     h.onCancel(runs::incrementAndGet);
     reg.cancel(h.id());
     reg.cancel(h.id());
@@ -71,14 +73,18 @@ class OperationRegistryTest {
   void aThrowingWatcherIsDroppedAndOthersStillGetEverythingInOrder() {
     var h = reg.start("k", "t", "");
     List<Object> good = new ArrayList<>();
-    reg.watch(h.id(), e -> {
-      throw new IllegalStateException("client gone");
-    });
+    reg.watch(
+        h.id(),
+        e -> {
+          throw new IllegalStateException("client gone");
+        });
     reg.watch(h.id(), good::add);
     h.progress(Progress.newBuilder().setStage("a").build());
     h.progress(Progress.newBuilder().setStage("b").build());
     h.succeed(StringValue.of("done"));
-    assertEquals(List.of("a", "b"), good.subList(0, 2).stream().map(o -> ((Progress) o).getStage()).toList());
+    assertEquals(
+        List.of("a", "b"),
+        good.subList(0, 2).stream().map(o -> ((Progress) o).getStage()).toList());
     assertTrue(((Progress) good.getFirst()).hasTime(), "watchers get timestamped progress");
     assertEquals(OperationState.OPERATION_STATE_SUCCEEDED, ((Operation) good.get(2)).getState());
   }
@@ -96,7 +102,7 @@ class OperationRegistryTest {
 
   @Test
   void unknownIdsAreReported() {
-    assertFalse(reg.watch("00000000-0000-0000-0000-000000000000", o -> { }));
+    assertFalse(reg.watch("00000000-0000-0000-0000-000000000000", o -> {}));
     assertTrue(reg.cancel("00000000-0000-0000-0000-000000000000").isEmpty());
   }
 
@@ -106,7 +112,11 @@ class OperationRegistryTest {
       reg.start("k", "t", "").succeed(StringValue.of("x"));
     }
     var running = reg.start("k", "t", "");
-    assertEquals(OperationRegistry.RETAINED_FINISHED + 1, reg.list(OperationState.OPERATION_STATE_UNSPECIFIED).size());
-    assertEquals(List.of(running.id()), reg.list(OperationState.OPERATION_STATE_RUNNING).stream().map(Operation::getId).toList());
+    assertEquals(
+        OperationRegistry.RETAINED_FINISHED + 1,
+        reg.list(OperationState.OPERATION_STATE_UNSPECIFIED).size());
+    assertEquals(
+        List.of(running.id()),
+        reg.list(OperationState.OPERATION_STATE_RUNNING).stream().map(Operation::getId).toList());
   }
 }

@@ -40,7 +40,8 @@ class ConversationTest {
   void aSilentProgramTimesOutAndIsKilled() throws Exception {
     Conversation c = runner.converse(Command.of("sleep", "30").build());
     long t0 = System.nanoTime();
-    CommandFailedException e = assertThrows(CommandFailedException.class, () -> c.readLine(Duration.ofMillis(200)));
+    CommandFailedException e =
+        assertThrows(CommandFailedException.class, () -> c.readLine(Duration.ofMillis(200)));
     assertEquals(CommandFailedException.Kind.TIMED_OUT, e.kind());
     assertTrue(System.nanoTime() - t0 < 10_000_000_000L);
     CommandResult r = c.finish(Duration.ofSeconds(5));
@@ -59,6 +60,8 @@ class ConversationTest {
   @Test
   void testDoublesSayTheyCannotConverse() {
     ScriptedCommandRunner scripted = new ScriptedCommandRunner();
-    assertThrows(UnsupportedOperationException.class, () -> scripted.converse(Command.of("debugfs").build()));
+    assertThrows(
+        UnsupportedOperationException.class,
+        () -> scripted.converse(Command.of("debugfs").build()));
   }
 }

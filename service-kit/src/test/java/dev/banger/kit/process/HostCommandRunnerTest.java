@@ -27,12 +27,18 @@ class HostCommandRunnerTest {
 
   @Test
   void interactiveHandsOverTheTerminalAndReturnsTheExitStatus(@TempDir Path dir) throws Exception {
-    // The child writes where this JVM's own stdout goes (inherited, not piped), and its status comes back.
+    // The child writes where this JVM's own stdout goes (inherited, not piped), and its status
+    // comes back.
     Path marker = dir.resolve("ran");
-    assertEquals(7, runner.interactive(Command.of("sh", "-c", "touch \"$0\"; exit 7", marker.toString()).build()));
+    assertEquals(
+        7,
+        runner.interactive(
+            Command.of("sh", "-c", "touch \"$0\"; exit 7", marker.toString()).build()));
     assertTrue(Files.exists(marker));
-    CommandFailedException e = assertThrows(CommandFailedException.class,
-        () -> runner.interactive(Command.of("/nonexistent/banger-no-such-program").build()));
+    CommandFailedException e =
+        assertThrows(
+            CommandFailedException.class,
+            () -> runner.interactive(Command.of("/nonexistent/banger-no-such-program").build()));
     assertEquals(CommandFailedException.Kind.NOT_FOUND, e.kind());
   }
 
@@ -46,8 +52,10 @@ class HostCommandRunnerTest {
 
   @Test
   void nonZeroExitCarriesStatusAndStderrInTheError() {
-    CommandFailedException e = assertThrows(CommandFailedException.class,
-        () -> runner.check(Command.of("sh", "-c", "echo boom-detail >&2; exit 3").build()));
+    CommandFailedException e =
+        assertThrows(
+            CommandFailedException.class,
+            () -> runner.check(Command.of("sh", "-c", "echo boom-detail >&2; exit 3").build()));
     assertEquals(CommandFailedException.Kind.NON_ZERO_EXIT, e.kind());
     assertEquals(3, e.result().exitCode());
     assertTrue(e.getMessage().contains("exited with status 3"), e.getMessage());
@@ -63,10 +71,17 @@ class HostCommandRunnerTest {
   void timeoutKillsTheProcessTree(@TempDir Path dir) throws Exception {
     Path marker = dir.resolve("survived");
     long t0 = System.nanoTime();
-    CommandFailedException e = assertThrows(CommandFailedException.class, () -> runner.run(
-        Command.of("sh", "-c", "sleep 3 && touch " + marker).timeout(Duration.ofMillis(300)).build()));
+    CommandFailedException e =
+        assertThrows(
+            CommandFailedException.class,
+            () ->
+                runner.run(
+                    Command.of("sh", "-c", "sleep 3 && touch " + marker)
+                        .timeout(Duration.ofMillis(300))
+                        .build()));
     assertEquals(CommandFailedException.Kind.TIMED_OUT, e.kind());
-    assertTrue(Duration.ofNanos(System.nanoTime() - t0).toMillis() < 2500, "did not wait for the sleep");
+    assertTrue(
+        Duration.ofNanos(System.nanoTime() - t0).toMillis() < 2500, "did not wait for the sleep");
     Thread.sleep(3500);
     assertFalse(Files.exists(marker), "child of the timed-out command kept running");
   }
@@ -74,23 +89,34 @@ class HostCommandRunnerTest {
   @Test
   void outputAlreadyWrittenIsKeptWhenADaemonisedChildHoldsThePipe() throws Exception {
     long t0 = System.nanoTime();
-    CommandResult r = runner.run(Command.of("sh", "-c", "echo visible; (sleep 6 &) ; exit 4").build());
+    CommandResult r =
+        runner.run(Command.of("sh", "-c", "echo visible; (sleep 6 &) ; exit 4").build());
     assertEquals(4, r.exitCode());
     assertEquals("visible\n", r.stdoutText());
-    assertTrue(Duration.ofNanos(System.nanoTime() - t0).toSeconds() < 15, "did not wait for the grandchild");
+    assertTrue(
+        Duration.ofNanos(System.nanoTime() - t0).toSeconds() < 15,
+        "did not wait for the grandchild");
   }
 
   @Test
   void timedOutCommandStillReportsItsOutputSoFar() {
-    CommandFailedException e = assertThrows(CommandFailedException.class, () -> runner.run(
-        Command.of("sh", "-c", "echo progress-line >&2; sleep 10").timeout(Duration.ofMillis(500)).build()));
+    CommandFailedException e =
+        assertThrows(
+            CommandFailedException.class,
+            () ->
+                runner.run(
+                    Command.of("sh", "-c", "echo progress-line >&2; sleep 10")
+                        .timeout(Duration.ofMillis(500))
+                        .build()));
     assertTrue(e.getMessage().contains("progress-line"), e.getMessage());
   }
 
   @Test
   void missingProgramIsNamed() {
-    CommandFailedException e = assertThrows(CommandFailedException.class,
-        () -> runner.run(Command.of("banger-no-such-tool-xyz").build()));
+    CommandFailedException e =
+        assertThrows(
+            CommandFailedException.class,
+            () -> runner.run(Command.of("banger-no-such-tool-xyz").build()));
     assertEquals(CommandFailedException.Kind.NOT_FOUND, e.kind());
     assertTrue(e.getMessage().startsWith("banger-no-such-tool-xyz: not found"), e.getMessage());
   }
@@ -104,7 +130,8 @@ class HostCommandRunnerTest {
   @Test
   void startedProcessCanBeStoppedAndLogsToItsFile(@TempDir Path dir) throws Exception {
     Path log = dir.resolve("out.log");
-    try (RunningProcess p = runner.start(Command.of("sh", "-c", "echo started; exec sleep 60").build(), log)) {
+    try (RunningProcess p =
+        runner.start(Command.of("sh", "-c", "echo started; exec sleep 60").build(), log)) {
       assertTrue(p.isAlive());
       long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
       while (!Files.readString(log).contains("started") && System.nanoTime() < deadline) {

@@ -10,11 +10,16 @@ class ScriptedCommandRunnerTest {
 
   @Test
   void answersInOrderAndRecordsHistory() throws Exception {
-    ScriptedCommandRunner r = new ScriptedCommandRunner()
-        .expect("ip", "link", "show").thenSucceed("1: lo\n")
-        .expect("nft", "-f", "-").thenReturn(1, "", "syntax error");
+    ScriptedCommandRunner r =
+        new ScriptedCommandRunner()
+            .expect("ip", "link", "show")
+            .thenSucceed("1: lo\n")
+            .expect("nft", "-f", "-")
+            .thenReturn(1, "", "syntax error");
     assertEquals("1: lo\n", r.run(Command.of("ip", "link", "show").build()).stdoutText());
-    CommandFailedException e = assertThrows(CommandFailedException.class, () -> r.check(Command.of("nft", "-f", "-").build()));
+    CommandFailedException e =
+        assertThrows(
+            CommandFailedException.class, () -> r.check(Command.of("nft", "-f", "-").build()));
     assertTrue(e.getMessage().contains("syntax error"));
     assertEquals(2, r.history().size());
     r.verifyAllConsumed();
@@ -23,7 +28,8 @@ class ScriptedCommandRunnerTest {
   @Test
   void unexpectedCommandFailsLoudly() {
     ScriptedCommandRunner r = new ScriptedCommandRunner().expect("true").thenSucceed("");
-    AssertionError e = assertThrows(AssertionError.class, () -> r.run(Command.of("rm", "-rf", "/").build()));
+    AssertionError e =
+        assertThrows(AssertionError.class, () -> r.run(Command.of("rm", "-rf", "/").build()));
     assertTrue(e.getMessage().contains("expected: true"), e.getMessage());
   }
 
@@ -35,6 +41,7 @@ class ScriptedCommandRunnerTest {
 
   @Test
   void emptyScriptRejectsEverything() {
-    assertThrows(AssertionError.class, () -> new ScriptedCommandRunner().run(Command.of("true").build()));
+    assertThrows(
+        AssertionError.class, () -> new ScriptedCommandRunner().run(Command.of("true").build()));
   }
 }

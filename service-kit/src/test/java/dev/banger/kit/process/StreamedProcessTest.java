@@ -13,7 +13,10 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@link CommandRunner#stream} on real processes: the stdout stream, stderr lines, and stopping a whole tree. */
+/**
+ * {@link CommandRunner#stream} on real processes: the stdout stream, stderr lines, and stopping a
+ * whole tree.
+ */
 class StreamedProcessTest {
 
   private final HostCommandRunner runner = new HostCommandRunner();
@@ -21,8 +24,14 @@ class StreamedProcessTest {
   @Test
   void stdoutStreamsWhileStderrArrivesLineByLine() throws Exception {
     List<String> lines = new CopyOnWriteArrayList<>();
-    try (StreamedProcess p = runner.stream(Command.of("sh", "-c",
-        "echo first >&2; head -c 3000000 /dev/zero; echo second >&2; exit 4").build(), lines::add)) {
+    try (StreamedProcess p =
+        runner.stream(
+            Command.of(
+                    "sh",
+                    "-c",
+                    "echo first >&2; head -c 3000000 /dev/zero; echo second >&2; exit 4")
+                .build(),
+            lines::add)) {
       long n = p.stdout().transferTo(java.io.OutputStream.nullOutputStream());
       CommandResult r = p.finish(Duration.ofSeconds(10));
       assertEquals(3_000_000, n);
@@ -34,34 +43,54 @@ class StreamedProcessTest {
 
   @Test
   void stopSendsTermToEveryProcessOfTheTreeSoEachCanCleanUp(@TempDir Path dir) throws Exception {
-    // The child traps TERM and leaves a marker: proof it got the signal itself, not just its parent.
-    String child = "trap 'touch " + dir.resolve("child-cleaned") + "; exit 0' TERM; sleep 300 & wait";
-    StreamedProcess p = runner.stream(Command.of("sh", "-c",
-        "sh -c \"$0\" & echo started >&2; wait", child).build(), l -> { });
+    // The child traps TERM and leaves a marker: proof it got the signal itself, not just its
+    // parent.
+    String child =
+        "trap 'touch " + dir.resolve("child-cleaned") + "; exit 0' TERM; sleep 300 & wait";
+    StreamedProcess p =
+        runner.stream(
+            Command.of("sh", "-c", "sh -c \"$0\" & echo started >&2; wait", child).build(),
+            l -> {});
     // Child shell and its sleep: by then the trap is set.
-    waitFor(() -> ProcessHandle.of(p.pid()).orElseThrow().descendants().count() >= 2
-        && ProcessHandle.of(p.pid()).orElseThrow().descendants().anyMatch(h -> h.info().command().orElse("").endsWith("sleep")));
+    waitFor(
+        () ->
+            ProcessHandle.of(p.pid()).orElseThrow().descendants().count() >= 2
+                && ProcessHandle.of(p.pid())
+                    .orElseThrow()
+                    .descendants()
+                    .anyMatch(h -> h.info().command().orElse("").endsWith("sleep")));
     List<ProcessHandle> tree = ProcessHandle.of(p.pid()).orElseThrow().descendants().toList();
     p.stop(Duration.ofSeconds(10));
     waitFor(() -> Files.exists(dir.resolve("child-cleaned")));
     assertTrue(Files.exists(dir.resolve("child-cleaned")), "the child ran its TERM trap");
     waitFor(() -> tree.stream().noneMatch(ProcessHandle::isAlive));
-    assertTrue(tree.stream().noneMatch(ProcessHandle::isAlive), "nothing of the tree is left: " + tree);
+    assertTrue(
+        tree.stream().noneMatch(ProcessHandle::isAlive), "nothing of the tree is left: " + tree);
   }
 
   @Test
   void childrenForkedWhileStoppingGetTheSignalToo(@TempDir Path dir) throws Exception {
-    // Like mmdebstrap extracting: a parent that waits out TERM and forks one short-lived child per item.
+    // Like mmdebstrap extracting: a parent that waits out TERM and forks one short-lived child per
+    // item.
     String child = "trap 'touch " + dir + "/caught-$$; exit 1' TERM; sleep 0.3 & wait";
-    StreamedProcess p = runner.stream(Command.of("sh", "-c",
-        "trap 'echo ignoring TERM >&2' TERM; while true; do sh -c \"$0\"; done", child).build(), l -> { });
+    StreamedProcess p =
+        runner.stream(
+            Command.of(
+                    "sh",
+                    "-c",
+                    "trap 'echo ignoring TERM >&2' TERM; while true; do sh -c \"$0\"; done",
+                    child)
+                .build(),
+            l -> {});
     waitFor(() -> ProcessHandle.of(p.pid()).orElseThrow().descendants().count() >= 1);
     long started = System.currentTimeMillis();
     p.stop(Duration.ofSeconds(3));
     try (var s = Files.list(dir)) {
       List<Path> caught = s.toList();
       // A single TERM (the old way) reaches one child; the parent then forks the next, unsignalled.
-      assertTrue(caught.size() >= 2, "children born during the grace period were each signalled once: " + caught);
+      assertTrue(
+          caught.size() >= 2,
+          "children born during the grace period were each signalled once: " + caught);
       for (Path c : caught) {
         assertTrue(Files.getLastModifiedTime(c).toMillis() >= started - 1000);
       }
@@ -70,19 +99,23 @@ class StreamedProcessTest {
 
   @Test
   void aWriterBlockedOnAFullPipeIsFreedByClosingOurEnd() throws Exception {
-    // head ignores TERM (inherited) and blocks writing: only EPIPE (SIGPIPE) can end it before the grace.
-    StreamedProcess p = runner.stream(Command.of("sh", "-c", "trap '' TERM; head -c 50000000 /dev/zero").build(),
-        l -> { });
+    // head ignores TERM (inherited) and blocks writing: only EPIPE (SIGPIPE) can end it before the
+    // grace.
+    StreamedProcess p =
+        runner.stream(
+            Command.of("sh", "-c", "trap '' TERM; head -c 50000000 /dev/zero").build(), l -> {});
     p.stdout().readNBytes(10); // it is writing
     long t0 = System.nanoTime();
     p.stop(Duration.ofSeconds(20));
-    assertTrue(Duration.ofNanos(System.nanoTime() - t0).toSeconds() < 10, "did not wait out the grace");
+    assertTrue(
+        Duration.ofNanos(System.nanoTime() - t0).toSeconds() < 10, "did not wait out the grace");
     assertFalse(ProcessHandle.of(p.pid()).map(ProcessHandle::isAlive).orElse(false));
   }
 
   @Test
   void whatIgnoresTermIsKilledAfterTheGrace() throws Exception {
-    StreamedProcess p = runner.stream(Command.of("sh", "-c", "trap '' TERM; sleep 300 & wait").build(), l -> { });
+    StreamedProcess p =
+        runner.stream(Command.of("sh", "-c", "trap '' TERM; sleep 300 & wait").build(), l -> {});
     waitFor(() -> ProcessHandle.of(p.pid()).orElseThrow().descendants().count() >= 1);
     List<ProcessHandle> tree = ProcessHandle.of(p.pid()).orElseThrow().descendants().toList();
     long t0 = System.nanoTime();
@@ -95,14 +128,20 @@ class StreamedProcessTest {
 
   @Test
   void theCommandTimeoutStopsTheTreeAndFinishSaysSo() throws Exception {
-    try (StreamedProcess p = runner.stream(Command.of("sh", "-c", "echo going >&2; sleep 300")
-        .timeout(Duration.ofMillis(1500)).build(), l -> { })) {
+    try (StreamedProcess p =
+        runner.stream(
+            Command.of("sh", "-c", "echo going >&2; sleep 300")
+                .timeout(Duration.ofMillis(1500))
+                .build(),
+            l -> {})) {
       try {
-        p.stdout().transferTo(java.io.OutputStream.nullOutputStream()); // ends once the tree is stopped
+        p.stdout()
+            .transferTo(java.io.OutputStream.nullOutputStream()); // ends once the tree is stopped
       } catch (java.io.IOException e) {
         // stop() closed the stream under us: the same end.
       }
-      CommandFailedException e = assertThrows(CommandFailedException.class, () -> p.finish(Duration.ofSeconds(20)));
+      CommandFailedException e =
+          assertThrows(CommandFailedException.class, () -> p.finish(Duration.ofSeconds(20)));
       assertEquals(CommandFailedException.Kind.TIMED_OUT, e.kind());
       assertTrue(e.getMessage().contains("going"), e.getMessage());
     }
@@ -110,12 +149,15 @@ class StreamedProcessTest {
 
   @Test
   void aMissingProgramIsNotFound() {
-    CommandFailedException e = assertThrows(CommandFailedException.class,
-        () -> runner.stream(Command.of("banger-no-such-program").build(), l -> { }));
+    CommandFailedException e =
+        assertThrows(
+            CommandFailedException.class,
+            () -> runner.stream(Command.of("banger-no-such-program").build(), l -> {}));
     assertEquals(CommandFailedException.Kind.NOT_FOUND, e.kind());
   }
 
-  private static void waitFor(java.util.function.BooleanSupplier condition) throws InterruptedException {
+  private static void waitFor(java.util.function.BooleanSupplier condition)
+      throws InterruptedException {
     long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
     while (!condition.getAsBoolean() && System.nanoTime() < deadline) {
       Thread.sleep(20);

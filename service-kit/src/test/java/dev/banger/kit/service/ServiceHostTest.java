@@ -52,18 +52,29 @@ class ServiceHostTest {
   }
 
   private ServiceHost host(String toml, BangerService... services) throws Exception {
-    return new ServiceHost(Set.of(services), ConfigLoader.parse(toml, "test.toml"), StateLayout.under(dir),
-        new ScriptedCommandRunner(), new UserDirectory(), true);
+    return new ServiceHost(
+        Set.of(services),
+        ConfigLoader.parse(toml, "test.toml"),
+        StateLayout.under(dir),
+        new ScriptedCommandRunner(),
+        new UserDirectory(),
+        true);
   }
 
   @Test
   void twoServicesConfiguredOnOneSocketAreRefusedBeforeAnythingStarts() throws Exception {
     String sock = dir.resolve("shared.sock").toString();
     AtomicInteger stops = new AtomicInteger();
-    ServiceHost h = host("[services.vm]\nsocket = \"" + sock + "\"\n[services.net]\nsocket = \"" + sock + "\"\n",
-        service(ServiceName.VM, stops, false), service(ServiceName.NET, stops, false));
+    ServiceHost h =
+        host(
+            "[services.vm]\nsocket = \"" + sock + "\"\n[services.net]\nsocket = \"" + sock + "\"\n",
+            service(ServiceName.VM, stops, false),
+            service(ServiceName.NET, stops, false));
     ConfigException e = assertThrows(ConfigException.class, h::start);
-    assertTrue(e.getMessage().contains("services.net and services.vm") || e.getMessage().contains("services.vm and services.net"), e.getMessage());
+    assertTrue(
+        e.getMessage().contains("services.net and services.vm")
+            || e.getMessage().contains("services.vm and services.net"),
+        e.getMessage());
     assertFalse(Files.exists(Path.of(sock)));
     assertFalse(Files.exists(dir.resolve("run")), "nothing was laid out");
   }
@@ -71,7 +82,8 @@ class ServiceHostTest {
   @Test
   void oneServiceFailingStopsTheOthersAndLeavesNoSocket() throws Exception {
     AtomicInteger stops = new AtomicInteger();
-    ServiceHost h = host("", service(ServiceName.VM, stops, false), service(ServiceName.NET, stops, true));
+    ServiceHost h =
+        host("", service(ServiceName.VM, stops, false), service(ServiceName.NET, stops, true));
     IllegalStateException e = assertThrows(IllegalStateException.class, h::start);
     assertTrue(e.getMessage().contains("net cannot start"), e.getMessage());
     assertEquals(1, stops.get(), "the started vm service was stopped");

@@ -12,16 +12,20 @@ import org.junit.jupiter.api.io.TempDir;
 class StateLayoutTest {
 
   @Test
-  void eachServiceGetsAPrivateDatabaseDirectoryAndATraversableRunDir(@TempDir Path dir) throws Exception {
+  void eachServiceGetsAPrivateDatabaseDirectoryAndATraversableRunDir(@TempDir Path dir)
+      throws Exception {
     StateLayout l = StateLayout.under(dir);
     for (ServiceName s : ServiceName.values()) {
       l.ensureFor(s);
       Path dbDir = l.database(s).getParent();
       assertEquals(s.id(), dbDir.getFileName().toString());
-      assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(dbDir)));
+      assertEquals(
+          "rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(dbDir)));
     }
-    assertNotEquals(l.database(ServiceName.VM).getParent(), l.database(ServiceName.NET).getParent());
-    assertEquals("rwxr-xr-x", PosixFilePermissions.toString(Files.getPosixFilePermissions(l.runDir())));
+    assertNotEquals(
+        l.database(ServiceName.VM).getParent(), l.database(ServiceName.NET).getParent());
+    assertEquals(
+        "rwxr-xr-x", PosixFilePermissions.toString(Files.getPosixFilePermissions(l.runDir())));
     assertEquals(dir.resolve("run/vm.sock"), l.socket(ServiceName.VM));
   }
 

@@ -27,8 +27,8 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.function.Executable;
 
 /**
- * Runs real services (real sockets, real SQLite) in a temporary state dir for module tests.
- * Close it to stop them and drop the channels.
+ * Runs real services (real sockets, real SQLite) in a temporary state dir for module tests. Close
+ * it to stop them and drop the channels.
  */
 public final class ServiceHarness implements AutoCloseable {
 
@@ -46,7 +46,8 @@ public final class ServiceHarness implements AutoCloseable {
   }
 
   /** The same with a config, as if read from config.toml (e.g. parsed by ConfigLoader.parse). */
-  public static ServiceHarness start(Path stateDir, BangerConfig config, Module... serviceModules) throws Exception {
+  public static ServiceHarness start(Path stateDir, BangerConfig config, Module... serviceModules)
+      throws Exception {
     StateLayout layout = StateLayout.under(stateDir);
     List<Module> modules = new ArrayList<>(List.of(serviceModules));
     modules.add(new KitModule(config, layout, true));
@@ -66,18 +67,25 @@ public final class ServiceHarness implements AutoCloseable {
   }
 
   public HealthCheckResponse.ServingStatus health(ServiceName s, String service) {
-    return HealthGrpc.newBlockingStub(channel(s)).withDeadlineAfter(10, TimeUnit.SECONDS)
-        .check(HealthCheckRequest.newBuilder().setService(service).build()).getStatus();
+    return HealthGrpc.newBlockingStub(channel(s))
+        .withDeadlineAfter(10, TimeUnit.SECONDS)
+        .check(HealthCheckRequest.newBuilder().setService(service).build())
+        .getStatus();
   }
 
-  /** Asserts the call fails with UNIMPLEMENTED, a NOT_YET_IMPLEMENTED ErrorInfo, and a message naming the issue. */
+  /**
+   * Asserts the call fails with UNIMPLEMENTED, a NOT_YET_IMPLEMENTED ErrorInfo, and a message
+   * naming the issue.
+   */
   public static void assertPending(Executable call, String methodFullName, String issueMention) {
     try {
       call.execute();
     } catch (StatusRuntimeException e) {
       assertEquals(Status.Code.UNIMPLEMENTED, e.getStatus().getCode(), e.toString());
-      assertTrue(e.getStatus().getDescription().contains(methodFullName), e.getStatus().getDescription());
-      assertTrue(e.getStatus().getDescription().contains(issueMention), e.getStatus().getDescription());
+      assertTrue(
+          e.getStatus().getDescription().contains(methodFullName), e.getStatus().getDescription());
+      assertTrue(
+          e.getStatus().getDescription().contains(issueMention), e.getStatus().getDescription());
       assertEquals("NOT_YET_IMPLEMENTED", Errors.errorInfo(e).orElseThrow().getReason());
       return;
     } catch (Throwable t) {
@@ -90,7 +98,10 @@ public final class ServiceHarness implements AutoCloseable {
   public List<String> tables(ServiceName s) throws Exception {
     List<String> names = new ArrayList<>();
     try (Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + layout.database(s));
-        ResultSet rs = c.createStatement().executeQuery("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")) {
+        ResultSet rs =
+            c.createStatement()
+                .executeQuery(
+                    "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")) {
       while (rs.next()) {
         names.add(rs.getString(1));
       }

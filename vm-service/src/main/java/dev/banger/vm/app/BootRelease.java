@@ -10,8 +10,8 @@ import java.time.Duration;
 
 /**
  * Ends a VM's boot and gives back its per-boot resources: the VMM (the one vm-service holds, and
- * any other VMM of this VM's run directory the host still runs, such as one launched just before
- * a crash), the tap and the handles file. Idempotent: a VM with nothing left is a no-op.
+ * any other VMM of this VM's run directory the host still runs, such as one launched just before a
+ * crash), the tap and the handles file. Idempotent: a VM with nothing left is a no-op.
  */
 public final class BootRelease {
 

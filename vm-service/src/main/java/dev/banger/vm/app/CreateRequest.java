@@ -6,8 +6,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A CreateVm request in domain terms. Zero sizes mean "the default" (resolved by the use case);
- * an empty name means "generate one".
+ * A CreateVm request in domain terms. Zero sizes mean "the default" (resolved by the use case); an
+ * empty name means "generate one".
  *
  * @param requestId the client's idempotency key, or empty
  * @param keepFailed keep a VM whose first start failed or was cancelled (for inspection); by
@@ -33,13 +33,19 @@ public record CreateRequest(
   /** Why {@code id} cannot be a request id, or null when it can. */
   public static String requestIdProblem(String id) {
     if (id.length() > MAX_REQUEST_ID) {
-      return "request_id is " + id.length() + " characters; at most " + MAX_REQUEST_ID + " are allowed";
+      return "request_id is "
+          + id.length()
+          + " characters; at most "
+          + MAX_REQUEST_ID
+          + " are allowed";
     }
     for (int i = 0; i < id.length(); i++) {
       char c = id.charAt(i);
       if (c < 0x21 || c > 0x7e) {
-        return "request_id may hold only printable ASCII without spaces; character " + (i + 1)
-            + " is U+" + String.format("%04X", (int) c);
+        return "request_id may hold only printable ASCII without spaces; character "
+            + (i + 1)
+            + " is U+"
+            + String.format("%04X", (int) c);
       }
     }
     return null;

@@ -1,7 +1,6 @@
 package dev.banger.vm.app;
 
 import java.time.Duration;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -51,7 +50,9 @@ public final class Draining {
     stopping.set(true);
   }
 
-  /** @return true when no operation is under way any more, false when {@code max} passed first */
+  /**
+   * @return true when no operation is under way any more, false when {@code max} passed first
+   */
   public boolean awaitIdle(Duration max) throws InterruptedException {
     long left = max.toNanos();
     lock.lock();
@@ -82,5 +83,4 @@ public final class Draining {
         "vm-service is stopping; " + outcome,
         java.util.Map.of());
   }
-
 }

@@ -60,28 +60,33 @@ public final class VmControl {
    */
   public VmRecord stop(String ref, int timeoutSeconds) throws Exception {
     VmRecord vm = lookup.find(ref);
-    return locks.with(vm.id(), () -> {
-      VmRecord v = refresh(lookup.find(vm.id()));
-      if (v.state().atRest()) {
-        return v;
-      }
-      Duration timeout = Duration.ofSeconds(
-          timeoutSeconds > 0 ? timeoutSeconds : config.stopTimeoutSecondsOrDefault());
-      store.setState(v.id(), VmState.STOPPING, null);
-      RunningVm vmm = runtime.get(v.id()).map(VmRuntime.Entry::vmm).orElse(null);
-      String how = "was not running";
-      if (vmm != null && vmm.alive()) {
-        how = shutDown(v, vmm, timeout);
-      }
-      release.release(v, vmm);
-      store.setState(v.id(), VmState.STOPPED, null);
-      LOG.info("stopped VM {} ({})", v.name(), how);
-      return lookup.find(v.id());
-    });
+    return locks.with(
+        vm.id(),
+        () -> {
+          VmRecord v = refresh(lookup.find(vm.id()));
+          if (v.state().atRest()) {
+            return v;
+          }
+          Duration timeout =
+              Duration.ofSeconds(
+                  timeoutSeconds > 0 ? timeoutSeconds : config.stopTimeoutSecondsOrDefault());
+          store.setState(v.id(), VmState.STOPPING, null);
+          RunningVm vmm = runtime.get(v.id()).map(VmRuntime.Entry::vmm).orElse(null);
+          String how = "was not running";
+          if (vmm != null && vmm.alive()) {
+            how = shutDown(v, vmm, timeout);
+          }
+          release.release(v, vmm);
+          store.setState(v.id(), VmState.STOPPED, null);
+          LOG.info("stopped VM {} ({})", v.name(), how);
+          return lookup.find(v.id());
+        });
   }
 
   private String shutDown(VmRecord v, RunningVm vmm, Duration timeout) throws Exception {
-    if (v.ipAddress() != null && access.poweroff(v.ipAddress(), v.name()) && vmm.awaitExit(timeout)) {
+    if (v.ipAddress() != null
+        && access.poweroff(v.ipAddress(), v.name())
+        && vmm.awaitExit(timeout)) {
       return "guest powered off";
     }
     try {
@@ -97,44 +102,52 @@ public final class VmControl {
     return "killed after " + timeout.toSeconds() + " s";
   }
 
-  /** Kills the VMM at once; the guest gets no chance to sync (its journal is replayed before the next edit). */
+  /**
+   * Kills the VMM at once; the guest gets no chance to sync (its journal is replayed before the
+   * next edit).
+   */
   public VmRecord kill(String ref) throws Exception {
     VmRecord vm = lookup.find(ref);
-    return locks.with(vm.id(), () -> {
-      VmRecord v = lookup.find(vm.id());
-      RunningVm vmm = runtime.get(v.id()).map(VmRuntime.Entry::vmm).orElse(null);
-      if (v.state().atRest() && vmm == null) {
-        return v;
-      }
-      release.release(v, vmm);
-      store.setState(v.id(), VmState.STOPPED, "killed");
-      return lookup.find(v.id());
-    });
+    return locks.with(
+        vm.id(),
+        () -> {
+          VmRecord v = lookup.find(vm.id());
+          RunningVm vmm = runtime.get(v.id()).map(VmRuntime.Entry::vmm).orElse(null);
+          if (v.state().atRest() && vmm == null) {
+            return v;
+          }
+          release.release(v, vmm);
+          store.setState(v.id(), VmState.STOPPED, "killed");
+          return lookup.find(v.id());
+        });
   }
 
   /**
    * Removes the VM and everything it holds: VMM (with force), lease (and with it tap and NAT),
-   * disks, pin, record. A forced delete of a VM that is starting cancels the start (its undos
-   * run) instead of waiting for the boot.
+   * disks, pin, record. A forced delete of a VM that is starting cancels the start (its undos run)
+   * instead of waiting for the boot.
    */
   public void delete(String ref, boolean force) throws Exception {
     VmRecord vm = lookup.find(ref);
     if (force && lifecycle.cancelStart(vm.id())) {
       LOG.info("delete --force of VM {}: cancelling its start", vm.name());
     }
-    locks.with(vm.id(), () -> {
-      VmRecord v = refresh(lookup.find(vm.id()));
-      RunningVm vmm = runtime.get(v.id()).map(VmRuntime.Entry::vmm).orElse(null);
-      if (!v.state().atRest() || vmm != null) {
-        if (!force) {
-          throw VmProblems.wrongState(v.name(), v.state().column(), "stop it first, or delete with --force");
-        }
-      }
-      // Also for a VM at rest: a VMM of its run directory may have outlived a crash.
-      release.release(v, vmm);
-      removal.remove(v);
-      return null;
-    });
+    locks.with(
+        vm.id(),
+        () -> {
+          VmRecord v = refresh(lookup.find(vm.id()));
+          RunningVm vmm = runtime.get(v.id()).map(VmRuntime.Entry::vmm).orElse(null);
+          if (!v.state().atRest() || vmm != null) {
+            if (!force) {
+              throw VmProblems.wrongState(
+                  v.name(), v.state().column(), "stop it first, or delete with --force");
+            }
+          }
+          // Also for a VM at rest: a VMM of its run directory may have outlived a crash.
+          release.release(v, vmm);
+          removal.remove(v);
+          return null;
+        });
   }
 
   /**
@@ -142,19 +155,22 @@ public final class VmControl {
    * stopped: its tap and handles go, its state says so.
    */
   public VmRecord refresh(VmRecord vm) throws Exception {
-    if (vm.state() != VmState.RUNNING || runtime.get(vm.id()).map(e -> e.vmm().alive()).orElse(false)) {
+    if (vm.state() != VmState.RUNNING
+        || runtime.get(vm.id()).map(e -> e.vmm().alive()).orElse(false)) {
       return vm;
     }
-    return locks.with(vm.id(), () -> {
-      VmRecord v = lookup.find(vm.id());
-      var entry = runtime.get(v.id());
-      if (v.state() != VmState.RUNNING || (entry.isPresent() && entry.get().vmm().alive())) {
-        return v;
-      }
-      LOG.info("VMM of VM {} is gone; marking it stopped", v.name());
-      release.release(v, null);
-      store.setState(v.id(), VmState.STOPPED, "the VMM exited (guest poweroff, crash or kill)");
-      return lookup.find(v.id());
-    });
+    return locks.with(
+        vm.id(),
+        () -> {
+          VmRecord v = lookup.find(vm.id());
+          var entry = runtime.get(v.id());
+          if (v.state() != VmState.RUNNING || (entry.isPresent() && entry.get().vmm().alive())) {
+            return v;
+          }
+          LOG.info("VMM of VM {} is gone; marking it stopped", v.name());
+          release.release(v, null);
+          store.setState(v.id(), VmState.STOPPED, "the VMM exited (guest poweroff, crash or kill)");
+          return lookup.find(v.id());
+        });
   }
 }

@@ -26,9 +26,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Create and start, the VM operations that run the start plan. Every operation on a VM holds
- * that VM's lock, so operations on different VMs never wait on each other; the state in SQLite
- * is set before and after the work, so a crash in between is visible to reconcile.
+ * Create and start, the VM operations that run the start plan. Every operation on a VM holds that
+ * VM's lock, so operations on different VMs never wait on each other; the state in SQLite is set
+ * before and after the work, so a crash in between is visible to reconcile.
  *
  * <p>A create whose first start the client cancelled is undone entirely, record included, as if
  * never asked (unless {@code keep_failed}); a create or start cut short by vm-service stopping is
@@ -50,7 +50,10 @@ public final class VmLifecycle {
   private final KeyedLocks locks;
   private final VmRemoval removal;
   private final Draining draining;
-  /** The starts under way, by VM id: a forced delete cancels the start instead of waiting for it. */
+
+  /**
+   * The starts under way, by VM id: a forced delete cancels the start instead of waiting for it.
+   */
   private final Map<String, AtomicBoolean> starting = new ConcurrentHashMap<>();
 
   /** Everything create and start need; one record so the wiring names each part. */
@@ -101,8 +104,8 @@ public final class VmLifecycle {
     }
   }
 
-  private VmRecord createEntered(CreateRequest req, StageProgress progress, BooleanSupplier cancelled)
-      throws Exception {
+  private VmRecord createEntered(
+      CreateRequest req, StageProgress progress, BooleanSupplier cancelled) throws Exception {
     String requestProblem = CreateRequest.requestIdProblem(req.requestId());
     if (requestProblem != null) {
       throw VmProblem.invalid("request_id", requestProblem);
@@ -131,65 +134,83 @@ public final class VmLifecycle {
       if (req.keepFailed()) {
         throw c.problem();
       }
-      locks.with(vm.id(), () -> {
-        removal.remove(lookup.find(vm.id()));
-        return null;
-      });
+      locks.with(
+          vm.id(),
+          () -> {
+            removal.remove(lookup.find(vm.id()));
+            return null;
+          });
       LOG.info("create of VM {} cancelled: rolled back and its record removed", name);
       throw c.problem();
     }
   }
 
-  /** The earlier VM of a retried create, or ALREADY_EXISTS when the id was used for another request. */
+  /**
+   * The earlier VM of a retried create, or ALREADY_EXISTS when the id was used for another request.
+   */
   private VmRecord retried(CreateRequest req, VmRecord earlier) throws SQLException {
     String before = store.createRequestOf(req.requestId()).orElse(null);
     if (before != null) {
-      CreateRequest asked = req.name().isEmpty() ? withName(req, "") : req;
-      List<String> diff = asked.differencesFrom(before);
-      // A generated name is not part of what was asked.
-      diff = diff.stream().filter(d -> !(req.name().isEmpty() && d.startsWith("name "))).toList();
+      // What was asked, not what was made: a generated name is an empty name in both.
+      List<String> diff = req.differencesFrom(before);
       if (!diff.isEmpty()) {
         throw new VmProblem(
             VmProblem.Kind.ALREADY_EXISTS,
             "REQUEST_ID_REUSED",
-            "request_id " + Printable.quoted(req.requestId(), 60) + " was used for another create (VM \""
-                + earlier.name() + "\"); it differs in " + String.join(", ", diff),
+            "request_id "
+                + Printable.quoted(req.requestId(), 60)
+                + " was used for another create (VM \""
+                + earlier.name()
+                + "\"); it differs in "
+                + String.join(", ", diff),
             Map.of("request_id", Printable.bare(req.requestId(), 128), "vm", earlier.name()));
       }
     }
     return earlier;
   }
 
-  private static CreateRequest withName(CreateRequest r, String name) {
-    return new CreateRequest(r.requestId(), name, r.image(), r.kernel(), r.vcpu(), r.memoryMib(),
-        r.workDiskBytes(), r.systemOverlayBytes(), r.nat(), r.driver(), r.noStart(), r.keepFailed());
-  }
-
-  /** Resolves the image and sizes, pins the image, and inserts the row (state created). */
+  /** Resolves the image and sizes, inserts the row (state created), and pins the image. */
   private VmRecord record(CreateRequest req, String name, StageProgress progress) throws Exception {
     // Zero: the size resolved from [vm_defaults], [vm], the host and the floors (VmSizing).
     int vcpu = req.vcpu() == 0 ? (int) sizing.vcpu().value() : req.vcpu();
     int mem = req.memoryMib() == 0 ? (int) sizing.memoryMib().value() : req.memoryMib();
     long work = req.workDiskBytes() == 0 ? sizing.workDiskBytes().value() : req.workDiskBytes();
     long overlay =
-        req.systemOverlayBytes() == 0 ? config.systemOverlayBytesOrDefault() : req.systemOverlayBytes();
+        req.systemOverlayBytes() == 0
+            ? config.systemOverlayBytesOrDefault()
+            : req.systemOverlayBytes();
     try {
       VmConfig.checkSpec("spec.", vcpu, mem, work, overlay);
     } catch (IllegalArgumentException e) {
       throw VmProblem.invalid("spec", e.getMessage());
     }
     if (!req.driver().isEmpty() && !req.driver().equals(driverName)) {
-      throw VmProblem.invalid("spec.driver", "driver \"" + Printable.bare(req.driver(), 40)
-          + "\" is not the one this host runs (" + driverName + ")");
+      throw VmProblem.invalid(
+          "spec.driver",
+          "driver \""
+              + Printable.bare(req.driver(), 40)
+              + "\" is not the one this host runs ("
+              + driverName
+              + ")");
     }
     String imageRef = req.image().isEmpty() ? config.defaultImageOrDefault() : req.image();
     progress.stage(RESOLVE, "resolving image " + imageRef, 0, 0);
     BootImage r = images.resolve(req.image(), req.kernel());
     String id = UUID.randomUUID().toString();
-    VmRecord vm = VmRecord.builder().id(id).name(name).image(r.imageId()).kernel(r.kernelId())
-        .vcpu(vcpu).memoryMib(mem).workDiskBytes(work).systemOverlayBytes(overlay).nat(req.nat())
-        .driver(driverName).createRequestId(req.requestId().isEmpty() ? null : req.requestId())
-        .build();
+    VmRecord vm =
+        VmRecord.builder()
+            .id(id)
+            .name(name)
+            .image(r.imageId())
+            .kernel(r.kernelId())
+            .vcpu(vcpu)
+            .memoryMib(mem)
+            .workDiskBytes(work)
+            .systemOverlayBytes(overlay)
+            .nat(req.nat())
+            .driver(driverName)
+            .createRequestId(req.requestId().isEmpty() ? null : req.requestId())
+            .build();
     try {
       store.insert(vm);
     } catch (SQLException e) {
@@ -210,7 +231,8 @@ public final class VmLifecycle {
     if (!req.requestId().isEmpty()) {
       store.setCreateRequest(id, req.canonical());
     }
-    LOG.info("created VM {} ({}) from image {} with kernel {}", name, id, r.imageName(), r.kernelName());
+    LOG.info(
+        "created VM {} ({}) from image {} with kernel {}", name, id, r.imageName(), r.kernelName());
     return vm;
   }
 
@@ -237,7 +259,9 @@ public final class VmLifecycle {
     }
   }
 
-  /** Starts a created, stopped or failed VM; a running one is returned as it is (a retried start). */
+  /**
+   * Starts a created, stopped or failed VM; a running one is returned as it is (a retried start).
+   */
   public VmRecord start(String ref, StageProgress progress, BooleanSupplier cancelled)
       throws Exception {
     draining.enter();
@@ -253,46 +277,57 @@ public final class VmLifecycle {
   private VmRecord startEntered(String ref, StageProgress progress, BooleanSupplier cancelled)
       throws Exception {
     VmRecord vm = lookup.find(ref);
-    return locks.with(vm.id(), () -> {
-      VmRecord v = lookup.find(vm.id());
-      if (v.state() == VmState.RUNNING) {
-        return v;
-      }
-      if (!v.state().atRest()) {
-        throw VmProblems.wrongState(v.name(), v.state().column(), "another operation is under way");
-      }
-      boolean first = v.startedAt() == null;
-      BootImage r = images.resolve(v.image(), v.kernel());
-      store.setState(v.id(), VmState.STARTING, null);
-      StartState state = new StartState(v, r, first);
-      AtomicBoolean deleting = new AtomicBoolean();
-      starting.put(v.id(), deleting);
-      long t0 = System.nanoTime();
-      try {
-        List<StepRunner.Timing> timings = plan.run(state, listener(progress),
-            () -> cancelled.getAsBoolean() || draining.stopping() || deleting.get());
-        LOG.info("started VM {} in {} ms: {}", v.name(), (System.nanoTime() - t0) / 1_000_000, timings);
-      } catch (StepFailedException e) {
-        if (e.cancelled() && draining.stopping()) {
-          store.setState(v.id(), VmState.ERROR, "vm-service stopped during the start; " + outcome(e));
-          throw new CancelledStart(Draining.stopping("VM " + v.name() + " " + outcome(e)));
-        }
-        store.setState(v.id(), VmState.ERROR, e.getMessage());
-        if (e.cancelled()) {
-          throw new CancelledStart(new StartFailed(v.name(), e));
-        }
-        throw new StartFailed(v.name(), e);
-      } catch (Exception | Error e) {
-        store.setState(v.id(), VmState.ERROR, "start failed: " + e);
-        throw e;
-      } finally {
-        starting.remove(v.id());
-      }
-      runtime.put(v.id(), state.vmm(), state.handles());
-      store.setNetwork(v.id(), state.lease().ip(), state.lease().mac());
-      store.setState(v.id(), VmState.RUNNING, null);
-      return lookup.find(v.id());
-    });
+    return locks.with(
+        vm.id(),
+        () -> {
+          VmRecord v = lookup.find(vm.id());
+          if (v.state() == VmState.RUNNING) {
+            return v;
+          }
+          if (!v.state().atRest()) {
+            throw VmProblems.wrongState(
+                v.name(), v.state().column(), "another operation is under way");
+          }
+          boolean first = v.startedAt() == null;
+          BootImage r = images.resolve(v.image(), v.kernel());
+          store.setState(v.id(), VmState.STARTING, null);
+          StartState state = new StartState(v, r, first);
+          AtomicBoolean deleting = new AtomicBoolean();
+          starting.put(v.id(), deleting);
+          long t0 = System.nanoTime();
+          try {
+            List<StepRunner.Timing> timings =
+                plan.run(
+                    state,
+                    listener(progress),
+                    () -> cancelled.getAsBoolean() || draining.stopping() || deleting.get());
+            LOG.info(
+                "started VM {} in {} ms: {}",
+                v.name(),
+                (System.nanoTime() - t0) / 1_000_000,
+                timings);
+          } catch (StepFailedException e) {
+            if (e.cancelled() && draining.stopping()) {
+              store.setState(
+                  v.id(), VmState.ERROR, "vm-service stopped during the start; " + outcome(e));
+              throw new CancelledStart(Draining.stopping("VM " + v.name() + " " + outcome(e)));
+            }
+            store.setState(v.id(), VmState.ERROR, e.getMessage());
+            if (e.cancelled()) {
+              throw new CancelledStart(new StartFailed(v.name(), e));
+            }
+            throw new StartFailed(v.name(), e);
+          } catch (Exception | Error e) {
+            store.setState(v.id(), VmState.ERROR, "start failed: " + e);
+            throw e;
+          } finally {
+            starting.remove(v.id());
+          }
+          runtime.put(v.id(), state.vmm(), state.handles());
+          store.setNetwork(v.id(), state.lease().ip(), state.lease().mac());
+          store.setState(v.id(), VmState.RUNNING, null);
+          return lookup.find(v.id());
+        });
   }
 
   private static String outcome(StepFailedException e) {
@@ -317,8 +352,8 @@ public final class VmLifecycle {
 
   /**
    * Cancels the start under way of VM {@code id}, if any: its steps stop at their next check and
-   * roll back, releasing the VM's lock. Used by a forced delete, which would otherwise wait for
-   * the whole boot.
+   * roll back, releasing the VM's lock. Used by a forced delete, which would otherwise wait for the
+   * whole boot.
    */
   public boolean cancelStart(String id) {
     AtomicBoolean flag = starting.get(id);

@@ -13,14 +13,21 @@ public final class VmNames {
 
   /** Also what net-service holds lease names to; the last character may not be a dash. */
   public static final Pattern NAME = Pattern.compile("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?");
-  public static final Pattern UUID = Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
 
-  private static final List<String> ADJECTIVES = List.of("amber", "brave", "calm", "dusty", "eager", "fuzzy",
-      "gentle", "hidden", "icy", "jolly", "keen", "lucky", "mellow", "nimble", "odd", "proud", "quiet", "rapid",
-      "shy", "tidy", "upbeat", "vivid", "witty", "young", "zesty", "bold", "crisp", "deft", "fair", "grand");
-  private static final List<String> NOUNS = List.of("otter", "falcon", "badger", "heron", "lynx", "marmot",
-      "newt", "owl", "puffin", "quail", "raven", "seal", "tapir", "urchin", "vole", "walrus", "yak", "zebra",
-      "bison", "crane", "dingo", "egret", "ferret", "gecko", "ibis", "koala", "lemur", "moose", "narwhal", "panda");
+  public static final Pattern UUID =
+      Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
+
+  private static final List<String> ADJECTIVES =
+      List.of(
+          "amber", "brave", "calm", "dusty", "eager", "fuzzy", "gentle", "hidden", "icy", "jolly",
+          "keen", "lucky", "mellow", "nimble", "odd", "proud", "quiet", "rapid", "shy", "tidy",
+          "upbeat", "vivid", "witty", "young", "zesty", "bold", "crisp", "deft", "fair", "grand");
+  private static final List<String> NOUNS =
+      List.of(
+          "otter", "falcon", "badger", "heron", "lynx", "marmot", "newt", "owl", "puffin", "quail",
+          "raven", "seal", "tapir", "urchin", "vole", "walrus", "yak", "zebra", "bison", "crane",
+          "dingo", "egret", "ferret", "gecko", "ibis", "koala", "lemur", "moose", "narwhal",
+          "panda");
   private static final SecureRandom RANDOM = new SecureRandom();
 
   private VmNames() {}
@@ -28,7 +35,9 @@ public final class VmNames {
   /** The reason {@code name} is not a VM name, or null when it is one. */
   public static String problem(String name) {
     if (!NAME.matcher(name).matches()) {
-      return "VM name " + Printable.quoted(name, 70) + " must be 1-63 of a-z, 0-9 and '-', starting and ending with a"
+      return "VM name "
+          + Printable.quoted(name, 70)
+          + " must be 1-63 of a-z, 0-9 and '-', starting and ending with a"
           + " letter or digit";
     }
     if (UUID.matcher(name).matches()) {
@@ -37,10 +46,16 @@ public final class VmNames {
     return null;
   }
 
-  /** A fresh adjective-noun name; {@code taken} says which are in use, and a number is added after 20 clashes. */
+  /**
+   * A fresh adjective-noun name; {@code taken} says which are in use, and a number is added after
+   * 20 clashes.
+   */
   public static String generate(java.util.function.Predicate<String> taken) {
     for (int i = 0; ; i++) {
-      String n = ADJECTIVES.get(RANDOM.nextInt(ADJECTIVES.size())) + "-" + NOUNS.get(RANDOM.nextInt(NOUNS.size()));
+      String n =
+          ADJECTIVES.get(RANDOM.nextInt(ADJECTIVES.size()))
+              + "-"
+              + NOUNS.get(RANDOM.nextInt(NOUNS.size()));
       if (i >= 20) {
         n += "-" + (1 + RANDOM.nextInt(9999));
       }

@@ -3,8 +3,8 @@ package dev.banger.vm.app;
 import java.util.Map;
 
 /**
- * A failure the use cases report in domain terms; the api layer turns it into a gRPC status with
- * an ErrorInfo (reason, metadata). One sentence, naming what was wrong.
+ * A failure the use cases report in domain terms; the api layer turns it into a gRPC status with an
+ * ErrorInfo (reason, metadata). One sentence, naming what was wrong.
  */
 public final class VmProblem extends RuntimeException {
   private static final long serialVersionUID = 1L;
@@ -44,6 +44,7 @@ public final class VmProblem extends RuntimeException {
 
   /** A bad field: INVALID_ARGUMENT with the field named in the metadata. */
   public static VmProblem invalid(String field, String sentence) {
-    return new VmProblem(Kind.INVALID_ARGUMENT, "INVALID_ARGUMENT", sentence, Map.of("field", field));
+    return new VmProblem(
+        Kind.INVALID_ARGUMENT, "INVALID_ARGUMENT", sentence, Map.of("field", field));
   }
 }

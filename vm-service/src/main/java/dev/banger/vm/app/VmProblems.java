@@ -9,7 +9,10 @@ public final class VmProblems {
 
   public static VmProblem notFound(String ref) {
     return new VmProblem(
-        VmProblem.Kind.NOT_FOUND, "VM_NOT_FOUND", "vm \"" + ref + "\" not found", Map.of("vm", ref));
+        VmProblem.Kind.NOT_FOUND,
+        "VM_NOT_FOUND",
+        "vm \"" + ref + "\" not found",
+        Map.of("vm", ref));
   }
 
   public static VmProblem wrongState(String name, String state, String sentence) {

@@ -31,10 +31,10 @@ import org.slf4j.LoggerFactory;
  *   <li>Every other VMM is stopped: one of a VM that was starting or stopping (the restart cut it
  *       short), of a VM at rest or in error, or of a VM that no longer exists. Its disks are then
  *       free for disk-service to edit.
- *   <li>A VM that was starting is marked error, stopping or running-without-VMM stopped; each
- *       gets its per-boot resources (tap, handles) given back, and so does every VM in error (an
- *       undo that failed may have kept its tap). net-service may not be up yet (services start in
- *       any order), so those calls are retried in the background.
+ *   <li>A VM that was starting is marked error, stopping or running-without-VMM stopped; each gets
+ *       its per-boot resources (tap, handles) given back, and so does every VM in error (an undo
+ *       that failed may have kept its tap). net-service may not be up yet (services start in any
+ *       order), so those calls are retried in the background.
  * </ul>
  */
 public final class VmReconciler {
@@ -52,8 +52,13 @@ public final class VmReconciler {
   private final VmmScan scan;
   private final KeyedLocks locks;
 
-  public VmReconciler(VmStore store, VmRuntime runtime, VmmDriver driver, BootRelease release,
-      VmmScan scan, KeyedLocks locks) {
+  public VmReconciler(
+      VmStore store,
+      VmRuntime runtime,
+      VmmDriver driver,
+      BootRelease release,
+      VmmScan scan,
+      KeyedLocks locks) {
     this.locks = locks;
     this.store = store;
     this.runtime = runtime;
@@ -87,11 +92,11 @@ public final class VmReconciler {
       }
       stopOthers(v, live, -1, stopped);
       switch (v.state()) {
-        case STARTING -> store.setState(v.id(), VmState.ERROR,
-            "vm-service restarted while the VM was starting");
+        case STARTING ->
+            store.setState(v.id(), VmState.ERROR, "vm-service restarted while the VM was starting");
         case STOPPING -> store.setState(v.id(), VmState.STOPPED, null);
-        case RUNNING -> store.setState(v.id(), VmState.STOPPED,
-            "the VMM was gone when vm-service restarted");
+        case RUNNING ->
+            store.setState(v.id(), VmState.STOPPED, "the VMM was gone when vm-service restarted");
         default -> {
           if (v.state() != VmState.ERROR && live.isEmpty()) {
             continue; // at rest and nothing ran: nothing to give back
@@ -102,7 +107,8 @@ public final class VmReconciler {
     }
     for (var e : vmms.entrySet()) {
       for (ProcessHandle p : e.getValue()) {
-        LOG.warn("reconcile: stopping VMM pid {} of VM {}, which has no record", p.pid(), e.getKey());
+        LOG.warn(
+            "reconcile: stopping VMM pid {} of VM {}, which has no record", p.pid(), e.getKey());
         kill(p);
         stopped.add(e.getKey());
       }
@@ -128,8 +134,11 @@ public final class VmReconciler {
       if (p.pid() == keep) {
         continue;
       }
-      LOG.warn("reconcile: stopping VMM pid {} of VM {} ({}): no boot of it is under way",
-          p.pid(), v.name(), v.state().column());
+      LOG.warn(
+          "reconcile: stopping VMM pid {} of VM {} ({}): no boot of it is under way",
+          p.pid(),
+          v.name(),
+          v.state().column());
       kill(p);
       stopped.add(v.name());
     }
@@ -150,14 +159,19 @@ public final class VmReconciler {
         try {
           // Under the VM's lock and only while it is still at rest: a start that came in since
           // owns its new tap and VMM.
-          boolean done = locks.with(v.id(), () -> {
-            Optional<VmRecord> now = store.find(v.id());
-            if (now.isEmpty() || !now.get().state().atRest() || runtime.get(v.id()).isPresent()) {
-              return false;
-            }
-            release.release(now.get(), null);
-            return true;
-          });
+          boolean done =
+              locks.with(
+                  v.id(),
+                  () -> {
+                    Optional<VmRecord> now = store.find(v.id());
+                    if (now.isEmpty()
+                        || !now.get().state().atRest()
+                        || runtime.get(v.id()).isPresent()) {
+                      return false;
+                    }
+                    release.release(now.get(), null);
+                    return true;
+                  });
           if (done) {
             LOG.info("reconcile: released the boot resources of VM {}", v.name());
           }

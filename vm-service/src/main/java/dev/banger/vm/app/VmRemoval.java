@@ -18,8 +18,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Removes a VM whose boot is already released: lease (and with it NAT), disks, pinned host key,
- * image reference, its directories, then its row. Every part is idempotent, and the row goes
- * last, so a removal cut short by a crash is finished by deleting again.
+ * image reference, its directories, then its row. Every part is idempotent, and the row goes last,
+ * so a removal cut short by a crash is finished by deleting again.
  */
 public final class VmRemoval {
 
@@ -32,7 +32,12 @@ public final class VmRemoval {
   private final VmPaths paths;
 
   public VmRemoval(
-      VmStore store, NetPort net, DiskPort disk, ImagePort image, GuestAccess guest, VmPaths paths) {
+      VmStore store,
+      NetPort net,
+      DiskPort disk,
+      ImagePort image,
+      GuestAccess guest,
+      VmPaths paths) {
     this.store = store;
     this.net = net;
     this.disk = disk;

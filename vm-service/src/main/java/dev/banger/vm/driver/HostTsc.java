@@ -8,12 +8,13 @@ import java.util.regex.Pattern;
 
 /**
  * The host's TSC rate in kHz, for {@code tsc_early_khz}. Under TCG the guest's TSC runs at the
- * host's rate, so telling the guest skips a calibration loop that can hang (docs/architecture.md §8).
- * Read from sysfs when the kernel exports it, else from {@code cpu MHz} in /proc/cpuinfo.
+ * host's rate, so telling the guest skips a calibration loop that can hang (docs/architecture.md
+ * §8). Read from sysfs when the kernel exports it, else from {@code cpu MHz} in /proc/cpuinfo.
  */
 final class HostTsc {
 
-  private static final Pattern CPU_MHZ = Pattern.compile("(?m)^cpu MHz\\s*:\\s*([0-9]+(?:\\.[0-9]+)?)$");
+  private static final Pattern CPU_MHZ =
+      Pattern.compile("(?m)^cpu MHz\\s*:\\s*([0-9]+(?:\\.[0-9]+)?)$");
 
   private HostTsc() {}
 

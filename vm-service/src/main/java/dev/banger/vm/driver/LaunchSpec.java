@@ -4,9 +4,9 @@ import java.nio.file.Path;
 import java.util.Optional;
 
 /**
- * Everything a VMM needs to boot one VM, already validated and resolved by vm-service: the
- * drivers turn it into their own configuration (a QEMU command line, Firecracker API calls)
- * and never see user strings that were not checked first.
+ * Everything a VMM needs to boot one VM, already validated and resolved by vm-service: the drivers
+ * turn it into their own configuration (a QEMU command line, Firecracker API calls) and never see
+ * user strings that were not checked first.
  *
  * @param vmId the VM's UUID (names the process in {@code ps} and the QMP greeting)
  * @param kernel vmlinux (preferred: PVH entry, boots faster under TCG) or bzImage
@@ -17,14 +17,24 @@ import java.util.Optional;
  * @param tap the tap device to attach the NIC to, with its MAC, if the VM has a network
  * @param runDir the VM's private runtime directory: sockets, pid file, console log
  */
-public record LaunchSpec(String vmId, int vcpus, int memoryMib, Path kernel, Optional<Path> initrd, String bootArgs,
-    Path rootDisk, Optional<Path> workDisk, Optional<Nic> tap, Path runDir) {
+public record LaunchSpec(
+    String vmId,
+    int vcpus,
+    int memoryMib,
+    Path kernel,
+    Optional<Path> initrd,
+    String bootArgs,
+    Path rootDisk,
+    Optional<Path> workDisk,
+    Optional<Nic> tap,
+    Path runDir) {
 
   /** A NIC backed by a tap device the VMM opens itself (net-service made it ours). */
   public record Nic(String tapName, String mac) {
     public Nic {
       if (!tapName.matches("[a-z0-9][a-z0-9-]{0,14}")) {
-        throw new IllegalArgumentException("tap name must be 1-15 of [a-z0-9-], got " + tapName.length() + " chars");
+        throw new IllegalArgumentException(
+            "tap name must be 1-15 of [a-z0-9-], got " + tapName.length() + " chars");
       }
       if (!mac.matches("[0-9a-f]{2}(:[0-9a-f]{2}){5}")) {
         throw new IllegalArgumentException("MAC must be six lower-case hex pairs");
@@ -37,7 +47,8 @@ public record LaunchSpec(String vmId, int vcpus, int memoryMib, Path kernel, Opt
       throw new IllegalArgumentException("vcpus must be 1..64, got " + vcpus);
     }
     if (memoryMib < 128 || memoryMib > 1 << 20) {
-      throw new IllegalArgumentException("memory must be 128 MiB..1 TiB, got " + memoryMib + " MiB");
+      throw new IllegalArgumentException(
+          "memory must be 128 MiB..1 TiB, got " + memoryMib + " MiB");
     }
   }
 

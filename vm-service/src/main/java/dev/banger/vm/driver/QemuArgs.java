@@ -5,11 +5,11 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The QEMU command line for one VM: {@code -M microvm} with virtio-mmio devices, ACPI on
- * (Debian's kernel finds virtio-mmio only through ACPI), console on ttyS0 into a file, QMP on a
- * Unix socket, daemonized with a pid file so the VM outlives a vm-service restart. Each value
- * goes in its own argv element (no shell); paths inside QEMU's {@code key=value,…} options have
- * their commas doubled, QEMU's own escape, so a comma cannot add an option.
+ * The QEMU command line for one VM: {@code -M microvm} with virtio-mmio devices, ACPI on (Debian's
+ * kernel finds virtio-mmio only through ACPI), console on ttyS0 into a file, QMP on a Unix socket,
+ * daemonized with a pid file so the VM outlives a vm-service restart. Each value goes in its own
+ * argv element (no shell); paths inside QEMU's {@code key=value,…} options have their commas
+ * doubled, QEMU's own escape, so a comma cannot add an option.
  */
 final class QemuArgs {
 
@@ -28,22 +28,40 @@ final class QemuArgs {
   }
 
   /**
-   * @param tscKhz the host TSC rate: passed as {@code tsc_early_khz} so the guest skips early
-   *     TSC calibration, which under TCG can hang forever on a busy host (docs/architecture.md §8); 0 omits it
+   * @param tscKhz the host TSC rate: passed as {@code tsc_early_khz} so the guest skips early TSC
+   *     calibration, which under TCG can hang forever on a busy host (docs/architecture.md §8); 0
+   *     omits it
    */
   static List<String> build(LaunchSpec s, Accelerator accel, long tscKhz) {
-    List<String> a = new ArrayList<>(List.of(BINARY,
-        "-name", "banger-" + s.vmId() + ",debug-threads=on",
-        "-M", "microvm,x-option-roms=off,rtc=on,acpi=on",
-        "-accel", accel.qemuArg,
-        "-smp", Integer.toString(s.vcpus()),
-        "-m", s.memoryMib() + "M",
-        "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot",
-        "-chardev", "file,id=console,path=" + opt(s.consoleLog()),
-        "-serial", "chardev:console",
-        "-chardev", "socket,id=qmp,path=" + opt(qmpSocket(s)) + ",server=on,wait=off",
-        "-mon", "chardev=qmp,mode=control",
-        "-kernel", s.kernel().toString()));
+    List<String> a =
+        new ArrayList<>(
+            List.of(
+                BINARY,
+                "-name",
+                "banger-" + s.vmId() + ",debug-threads=on",
+                "-M",
+                "microvm,x-option-roms=off,rtc=on,acpi=on",
+                "-accel",
+                accel.qemuArg,
+                "-smp",
+                Integer.toString(s.vcpus()),
+                "-m",
+                s.memoryMib() + "M",
+                "-nodefaults",
+                "-no-user-config",
+                "-display",
+                "none",
+                "-no-reboot",
+                "-chardev",
+                "file,id=console,path=" + opt(s.consoleLog()),
+                "-serial",
+                "chardev:console",
+                "-chardev",
+                "socket,id=qmp,path=" + opt(qmpSocket(s)) + ",server=on,wait=off",
+                "-mon",
+                "chardev=qmp,mode=control",
+                "-kernel",
+                s.kernel().toString()));
     if (accel == Accelerator.KVM) {
       a.addAll(List.of("-cpu", "host"));
     }
@@ -51,10 +69,16 @@ final class QemuArgs {
     a.addAll(List.of("-append", cmdline(s, tscKhz)));
     disk(a, "root", s.rootDisk());
     s.workDisk().ifPresent(w -> disk(a, "work", w));
-    s.tap().ifPresent(n -> {
-      a.addAll(List.of("-netdev", "tap,id=net0,ifname=" + n.tapName() + ",script=no,downscript=no",
-          "-device", "virtio-net-device,netdev=net0,mac=" + n.mac()));
-    });
+    s.tap()
+        .ifPresent(
+            n -> {
+              a.addAll(
+                  List.of(
+                      "-netdev",
+                      "tap,id=net0,ifname=" + n.tapName() + ",script=no,downscript=no",
+                      "-device",
+                      "virtio-net-device,netdev=net0,mac=" + n.mac()));
+            });
     a.addAll(List.of("-pidfile", pidFile(s).toString(), "-daemonize"));
     return a;
   }
@@ -63,8 +87,8 @@ final class QemuArgs {
   static String cmdline(LaunchSpec s, long tscKhz) {
     String extra = s.bootArgs().strip();
     if (extra.length() > MAX_BOOT_ARGS || extra.chars().anyMatch(c -> c < 0x20 || c > 0x7e)) {
-      throw new IllegalArgumentException("boot arguments must be at most " + MAX_BOOT_ARGS
-          + " printable ASCII characters");
+      throw new IllegalArgumentException(
+          "boot arguments must be at most " + MAX_BOOT_ARGS + " printable ASCII characters");
     }
     StringBuilder b = new StringBuilder("console=ttyS0 reboot=t panic=-1");
     if (tscKhz > 0) {
@@ -78,8 +102,12 @@ final class QemuArgs {
   }
 
   private static void disk(List<String> a, String id, Path file) {
-    a.addAll(List.of("-drive", "id=" + id + ",file=" + opt(file) + ",format=raw,if=none,discard=unmap",
-        "-device", "virtio-blk-device,drive=" + id));
+    a.addAll(
+        List.of(
+            "-drive",
+            "id=" + id + ",file=" + opt(file) + ",format=raw,if=none,discard=unmap",
+            "-device",
+            "virtio-blk-device,drive=" + id));
   }
 
   /** QEMU option values escape a comma by doubling it. */

@@ -14,13 +14,14 @@ import java.util.Optional;
 /**
  * Launches QEMU {@code -M microvm} (see {@link QemuArgs}) through the command runner: QEMU
  * daemonizes once its devices are set up, so a refused configuration (a missing disk, a tap it
- * cannot open) comes back as QEMU's own stderr and exit status, and success leaves a pid file
- * and a QMP socket in the VM's run directory.
+ * cannot open) comes back as QEMU's own stderr and exit status, and success leaves a pid file and a
+ * QMP socket in the VM's run directory.
  */
 public final class QemuDriver implements VmmDriver {
 
   /** Device setup takes well under a second; a bound keeps a wedged QEMU from holding a start. */
   static final Duration LAUNCH_TIMEOUT = Duration.ofSeconds(30);
+
   static final Duration QMP_TIMEOUT = Duration.ofSeconds(5);
 
   /** Picks the accelerator for a kernel: fixed by config, or the {@link KvmProbe}'s verdict. */
@@ -66,7 +67,8 @@ public final class QemuDriver implements VmmDriver {
     Accelerator a = accel.choose(spec.kernel());
     try {
       argv = QemuArgs.build(spec, a, tscKhz);
-      Files.createDirectories(spec.runDir(),
+      Files.createDirectories(
+          spec.runDir(),
           PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
       Files.deleteIfExists(QemuArgs.pidFile(spec));
       Files.deleteIfExists(QemuArgs.qmpSocket(spec));
@@ -83,11 +85,18 @@ public final class QemuDriver implements VmmDriver {
     try {
       pid = Long.parseLong(Files.readString(QemuArgs.pidFile(spec)).strip());
     } catch (IOException | NumberFormatException e) {
-      throw new DriverException("QEMU started VM " + spec.vmId() + " but wrote no usable pid file", e);
+      throw new DriverException(
+          "QEMU started VM " + spec.vmId() + " but wrote no usable pid file", e);
     }
-    VmmHandle handle = VmmHandle.of(name(), pid, QemuArgs.qmpSocket(spec), spec.runDir())
-        .orElseThrow(() -> new DriverException("QEMU of VM " + spec.vmId() + " exited right after starting; see "
-            + spec.consoleLog()));
+    VmmHandle handle =
+        VmmHandle.of(name(), pid, QemuArgs.qmpSocket(spec), spec.runDir())
+            .orElseThrow(
+                () ->
+                    new DriverException(
+                        "QEMU of VM "
+                            + spec.vmId()
+                            + " exited right after starting; see "
+                            + spec.consoleLog()));
     return new QemuVm(handle, QMP_TIMEOUT);
   }
 
@@ -104,7 +113,8 @@ public final class QemuDriver implements VmmDriver {
       throw new DriverException(what + " " + p + " does not exist or is not a regular file");
     }
     if (!Files.isReadable(p)) {
-      throw new DriverException(what + " " + p + " is not readable by " + System.getProperty("user.name"));
+      throw new DriverException(
+          what + " " + p + " is not readable by " + System.getProperty("user.name"));
     }
   }
 
@@ -117,7 +127,9 @@ public final class QemuDriver implements VmmDriver {
     }
   }
 
-  /** QEMU's stderr carries the reason ("Could not open 'x': Permission denied"); keep its last line. */
+  /**
+   * QEMU's stderr carries the reason ("Could not open 'x': Permission denied"); keep its last line.
+   */
   private static String qemuSays(CommandFailedException e) {
     if (e.result() != null) {
       String err = e.result().stderrText().strip();

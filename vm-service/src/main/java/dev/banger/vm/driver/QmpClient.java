@@ -17,20 +17,22 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A QMP session over the VM's control socket: greeting, {@code qmp_capabilities}, then one
- * command at a time, each answered by a {@code return} or {@code error} line (asynchronous
- * {@code event} lines in between are skipped). A Unix {@link SocketChannel} has no read
- * timeout, so each exchange is bounded by a timer that closes the channel.
+ * A QMP session over the VM's control socket: greeting, {@code qmp_capabilities}, then one command
+ * at a time, each answered by a {@code return} or {@code error} line (asynchronous {@code event}
+ * lines in between are skipped). A Unix {@link SocketChannel} has no read timeout, so each exchange
+ * is bounded by a timer that closes the channel.
  */
 final class QmpClient implements AutoCloseable {
 
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final int MAX_LINE = 1 << 20;
-  private static final ScheduledExecutorService TIMER = Executors.newSingleThreadScheduledExecutor(r -> {
-    Thread t = new Thread(r, "qmp-timeout");
-    t.setDaemon(true);
-    return t;
-  });
+  private static final ScheduledExecutorService TIMER =
+      Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "qmp-timeout");
+            t.setDaemon(true);
+            return t;
+          });
 
   private final SocketChannel channel;
   private final Duration timeout;
@@ -64,22 +66,24 @@ final class QmpClient implements AutoCloseable {
   JsonNode execute(String command) throws IOException {
     ObjectNode req = JSON.createObjectNode().put("execute", command);
     byte[] bytes = (JSON.writeValueAsString(req) + "\n").getBytes(StandardCharsets.UTF_8);
-    return bounded(() -> {
-      ByteBuffer out = ByteBuffer.wrap(bytes);
-      while (out.hasRemaining()) {
-        channel.write(out);
-      }
-      while (true) {
-        JsonNode reply = readLine();
-        if (reply.has("return")) {
-          return reply.get("return");
-        }
-        if (reply.has("error")) {
-          throw new IOException("QMP " + command + " failed: " + abbreviate(reply.get("error").toString()));
-        }
-        // an event: not ours
-      }
-    });
+    return bounded(
+        () -> {
+          ByteBuffer out = ByteBuffer.wrap(bytes);
+          while (out.hasRemaining()) {
+            channel.write(out);
+          }
+          while (true) {
+            JsonNode reply = readLine();
+            if (reply.has("return")) {
+              return reply.get("return");
+            }
+            if (reply.has("error")) {
+              throw new IOException(
+                  "QMP " + command + " failed: " + abbreviate(reply.get("error").toString()));
+            }
+            // an event: not ours
+          }
+        });
   }
 
   private interface Exchange {
@@ -87,13 +91,17 @@ final class QmpClient implements AutoCloseable {
   }
 
   private JsonNode bounded(Exchange x) throws IOException {
-    ScheduledFuture<?> timer = TIMER.schedule(() -> {
-      try {
-        channel.close();
-      } catch (IOException ignored) {
-        // closing is the point; nothing more to do
-      }
-    }, timeout.toMillis(), TimeUnit.MILLISECONDS);
+    ScheduledFuture<?> timer =
+        TIMER.schedule(
+            () -> {
+              try {
+                channel.close();
+              } catch (IOException ignored) {
+                // closing is the point; nothing more to do
+              }
+            },
+            timeout.toMillis(),
+            TimeUnit.MILLISECONDS);
     try {
       return x.run();
     } catch (IOException e) {

@@ -21,6 +21,8 @@ public interface RunningVm {
   /** Ends the VMM at once (SIGKILL); the guest's disks may need journal recovery afterwards. */
   void kill();
 
-  /** @return true when the VMM exited within {@code timeout} */
+  /**
+   * @return true when the VMM exited within {@code timeout}
+   */
   boolean awaitExit(Duration timeout) throws InterruptedException;
 }

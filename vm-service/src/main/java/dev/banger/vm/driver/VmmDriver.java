@@ -1,9 +1,9 @@
 package dev.banger.vm.driver;
 
 /**
- * A virtual machine monitor banger can drive (docs/architecture.md §4): QEMU here; Firecracker behind the
- * same interface later. A driver launches a VMM for a validated {@link LaunchSpec} and hands back
- * a {@link RunningVm}; readiness (SSH) and the steps around it belong to vm-service.
+ * A virtual machine monitor banger can drive (docs/architecture.md §4): QEMU here; Firecracker
+ * behind the same interface later. A driver launches a VMM for a validated {@link LaunchSpec} and
+ * hands back a {@link RunningVm}; readiness (SSH) and the steps around it belong to vm-service.
  */
 public interface VmmDriver {
 

@@ -6,8 +6,8 @@ import java.util.Optional;
 
 /**
  * What identifies a launched VMM process across vm-service restarts; vm-service keeps it in the
- * VM's {@code handles.json}. A bare pid is never trusted: pids are reused, so adoption also
- * checks the process's start time and that its command line names the VM's run directory.
+ * VM's {@code handles.json}. A bare pid is never trusted: pids are reused, so adoption also checks
+ * the process's start time and that its command line names the VM's run directory.
  *
  * @param driver "qemu" or "firecracker"
  * @param pid the VMM process
@@ -19,21 +19,30 @@ public record VmmHandle(String driver, long pid, Instant started, Path controlSo
 
   /** The handle of a live process, read now; empty when {@code pid} is not running. */
   public static Optional<VmmHandle> of(String driver, long pid, Path controlSocket, Path runDir) {
-    return ProcessHandle.of(pid).flatMap(h -> h.info().startInstant())
+    return ProcessHandle.of(pid)
+        .flatMap(h -> h.info().startInstant())
         .map(t -> new VmmHandle(driver, pid, t, controlSocket, runDir));
   }
 
   /**
-   * The process this handle names, if it is still that very process: alive, started at the
-   * recorded instant, and running with this VM's run directory in its arguments.
+   * The process this handle names, if it is still that very process: alive, started at the recorded
+   * instant, and running with this VM's run directory in its arguments.
    */
   public Optional<ProcessHandle> liveProcess() {
-    return ProcessHandle.of(pid).filter(ProcessHandle::isAlive).filter(h -> {
-      ProcessHandle.Info info = h.info();
-      boolean sameStart = info.startInstant().map(started::equals).orElse(false);
-      boolean ours = info.arguments().map(args -> java.util.Arrays.stream(args)
-          .anyMatch(a -> a.contains(runDir.toString()))).orElse(false);
-      return sameStart && ours;
-    });
+    return ProcessHandle.of(pid)
+        .filter(ProcessHandle::isAlive)
+        .filter(
+            h -> {
+              ProcessHandle.Info info = h.info();
+              boolean sameStart = info.startInstant().map(started::equals).orElse(false);
+              boolean ours =
+                  info.arguments()
+                      .map(
+                          args ->
+                              java.util.Arrays.stream(args)
+                                  .anyMatch(a -> a.contains(runDir.toString())))
+                      .orElse(false);
+              return sameStart && ours;
+            });
   }
 }

@@ -7,9 +7,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * What every driver's {@link RunningVm} shares: the VMM is a process known by its
- * {@link VmmHandle}, and it is signalled or waited for only while it is still the very process
- * launched (a reused pid is never touched).
+ * What every driver's {@link RunningVm} shares: the VMM is a process known by its {@link
+ * VmmHandle}, and it is signalled or waited for only while it is still the very process launched (a
+ * reused pid is never touched).
  */
 public abstract class VmmProcess implements RunningVm {
 

@@ -31,13 +31,15 @@ final class FileSync {
 
   private FileSync() {}
 
-  static Plan plan(List<FileSyncEntry> entries, String workDiskPath, Path home, Supplier<String> requestIds)
+  static Plan plan(
+      List<FileSyncEntry> entries, String workDiskPath, Path home, Supplier<String> requestIds)
       throws IOException {
     List<String> warnings = new ArrayList<>();
     Set<String> dirs = new LinkedHashSet<>();
     List<GuestFile> files = new ArrayList<>();
     for (FileSyncEntry e : entries) {
-      Path host = e.host().startsWith("~/") ? home.resolve(e.host().substring(2)) : Path.of(e.host());
+      Path host =
+          e.host().startsWith("~/") ? home.resolve(e.host().substring(2)) : Path.of(e.host());
       String guest = e.workDiskPath();
       if (!Files.exists(host, LinkOption.NOFOLLOW_LINKS)) {
         warnings.add("file_sync: " + host + " does not exist; " + e.guest() + " not written");
@@ -61,8 +63,10 @@ final class FileSync {
       }
     }
     List<WriteGuestFilesRequest> requests = new ArrayList<>();
-    WriteGuestFilesRequest.Builder b = WriteGuestFilesRequest.newBuilder().setRequestId(requestIds.get())
-        .setImagePath(workDiskPath);
+    WriteGuestFilesRequest.Builder b =
+        WriteGuestFilesRequest.newBuilder()
+            .setRequestId(requestIds.get())
+            .setImagePath(workDiskPath);
     dirs.forEach(d -> b.addDirectories(Ext4Entry.newBuilder().setPath(d).setMode(0700).build()));
     long bytes = 0;
     for (GuestFile f : files) {
@@ -89,19 +93,32 @@ final class FileSync {
     dirs.addAll(up);
   }
 
-  private static void file(Path p, String to, FileSyncEntry e, List<GuestFile> files, List<String> warnings)
+  private static void file(
+      Path p, String to, FileSyncEntry e, List<GuestFile> files, List<String> warnings)
       throws IOException {
     if (!Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
-      warnings.add("file_sync: " + p + " is not a regular file (a link, socket or device); not written");
+      warnings.add(
+          "file_sync: " + p + " is not a regular file (a link, socket or device); not written");
       return;
     }
     long size = Files.size(p);
     if (size > CALL_BYTES) {
-      warnings.add("file_sync: " + p + " is " + size + " bytes, over the " + CALL_BYTES + " a synced file may be;"
-          + " not written (copy it with 'banger vm cp')");
+      warnings.add(
+          "file_sync: "
+              + p
+              + " is "
+              + size
+              + " bytes, over the "
+              + CALL_BYTES
+              + " a synced file may be;"
+              + " not written (copy it with 'banger vm cp')");
       return;
     }
-    files.add(GuestFile.newBuilder().setPath(to).setContent(ByteString.copyFrom(Files.readAllBytes(p)))
-        .setMode(e.modeOrDefault()).build());
+    files.add(
+        GuestFile.newBuilder()
+            .setPath(to)
+            .setContent(ByteString.copyFrom(Files.readAllBytes(p)))
+            .setMode(e.modeOrDefault())
+            .build());
   }
 }

@@ -18,7 +18,9 @@ public final class GrpcDiskPort implements DiskPort {
   private final PeerChannels peers;
   private final Path home;
 
-  /** @param home the owner's home, where {@code ~/} in {@code [[file_sync]]} points */
+  /**
+   * @param home the owner's home, where {@code ~/} in {@code [[file_sync]]} points
+   */
   public GrpcDiskPort(PeerChannels peers, Path home) {
     this.peers = peers;
     this.home = home;
@@ -44,7 +46,10 @@ public final class GrpcDiskPort implements DiskPort {
     peers
         .disk()
         .removeOverlay(
-            RemoveOverlayRequest.newBuilder().setRequestId(GrpcNetPort.rid()).setVmId(vmId).build());
+            RemoveOverlayRequest.newBuilder()
+                .setRequestId(GrpcNetPort.rid())
+                .setVmId(vmId)
+                .build());
   }
 
   @Override
@@ -67,12 +72,17 @@ public final class GrpcDiskPort implements DiskPort {
     peers
         .disk()
         .removeWorkDisk(
-            RemoveWorkDiskRequest.newBuilder().setRequestId(GrpcNetPort.rid()).setVmId(vmId).build());
+            RemoveWorkDiskRequest.newBuilder()
+                .setRequestId(GrpcNetPort.rid())
+                .setVmId(vmId)
+                .build());
   }
 
   @Override
   public void writeOverlayConfig(String overlayPath, String vmName, Lease lease) {
-    peers.disk().writeGuestFiles(GuestConfig.overlay(GrpcNetPort.rid(), overlayPath, vmName, lease));
+    peers
+        .disk()
+        .writeGuestFiles(GuestConfig.overlay(GrpcNetPort.rid(), overlayPath, vmName, lease));
   }
 
   @Override

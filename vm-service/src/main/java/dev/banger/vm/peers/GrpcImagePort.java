@@ -21,8 +21,8 @@ import java.util.Optional;
 
 /**
  * {@link ImagePort} over image-service: the image asked for or the configured default; the kernel
- * asked for, else the image's own, else the configured default, else the newest imported. A
- * missing one is NOT_FOUND with the command that would provide it.
+ * asked for, else the image's own, else the configured default, else the newest imported. A missing
+ * one is NOT_FOUND with the command that would provide it.
  */
 public final class GrpcImagePort implements ImagePort {
 
@@ -40,13 +40,20 @@ public final class GrpcImagePort implements ImagePort {
     Image image;
     try {
       image =
-          peers.image().getImage(GetImageRequest.newBuilder().setImage(imageName).build()).getImage();
+          peers
+              .image()
+              .getImage(GetImageRequest.newBuilder().setImage(imageName).build())
+              .getImage();
     } catch (StatusRuntimeException e) {
       if (e.getStatus().getCode() == Status.Code.NOT_FOUND) {
         throw new VmProblem(
             VmProblem.Kind.NOT_FOUND,
             "IMAGE_NOT_FOUND",
-            "image \"" + imageName + "\" not found; pull it with 'banger image pull " + imageName + "'",
+            "image \""
+                + imageName
+                + "\" not found; pull it with 'banger image pull "
+                + imageName
+                + "'",
             Map.of("image", imageName));
       }
       throw e;
@@ -94,7 +101,11 @@ public final class GrpcImagePort implements ImagePort {
                 ? image.getDefaultKernel()
                 : config.defaultKernel() != null ? config.defaultKernel() : "";
     if (ref.isEmpty()) {
-      return peers.image().listKernels(ListKernelsRequest.getDefaultInstance()).getKernelsList().stream()
+      return peers
+          .image()
+          .listKernels(ListKernelsRequest.getDefaultInstance())
+          .getKernelsList()
+          .stream()
           .max(
               Comparator.comparing((Kernel k) -> k.getCreateTime().getSeconds())
                   .thenComparing(Kernel::getName))
@@ -107,7 +118,10 @@ public final class GrpcImagePort implements ImagePort {
                       Map.of()));
     }
     try {
-      return peers.image().getKernel(GetKernelRequest.newBuilder().setKernel(ref).build()).getKernel();
+      return peers
+          .image()
+          .getKernel(GetKernelRequest.newBuilder().setKernel(ref).build())
+          .getKernel();
     } catch (StatusRuntimeException e) {
       if (e.getStatus().getCode() == Status.Code.NOT_FOUND) {
         throw new VmProblem(

@@ -67,7 +67,9 @@ public final class GrpcNetPort implements NetPort {
 
   @Override
   public void releaseTap(String vmId) {
-    peers.net().releaseTap(ReleaseTapRequest.newBuilder().setRequestId(rid()).setVmId(vmId).build());
+    peers
+        .net()
+        .releaseTap(ReleaseTapRequest.newBuilder().setRequestId(rid()).setVmId(vmId).build());
   }
 
   /** Each peer call carries its own id: these calls are idempotent by their natural keys. */

@@ -3,17 +3,11 @@ package dev.banger.vm.peers;
 import dev.banger.api.disk.v1.DiskServiceGrpc;
 import dev.banger.api.image.v1.ImageServiceGrpc;
 import dev.banger.api.net.v1.NetServiceGrpc;
-import io.grpc.CallOptions;
+import dev.banger.kit.grpc.StatusRewrite;
 import io.grpc.Channel;
-import io.grpc.ClientCall;
-import io.grpc.ClientInterceptor;
 import io.grpc.ClientInterceptors;
 import io.grpc.ConnectivityState;
-import io.grpc.ForwardingClientCall;
-import io.grpc.ForwardingClientCallListener;
 import io.grpc.ManagedChannel;
-import io.grpc.Metadata;
-import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
@@ -24,8 +18,10 @@ import java.util.concurrent.TimeUnit;
  *
  * <ul>
  *   <li>first waits, up to {@link #CONNECT_WAIT}, for the peer to be reachable, skipping the
- *       channel's reconnect backoff: a peer that restarts costs the caller its start-up, not
- *       a failed call (the backoff alone made calls fail for ~3 s after a disk-service restart);
+ *       channel's reconnect backoff: a peer that restarts costs the caller its start-up, not a
+ *       failed call (the backoff alone made calls fail for ~3 s after a disk-service restart). Not
+ *       gRPC's wait-for-ready: that would wait for a peer that is down until the call's deadline
+ *       (ten minutes for disk work), where this gives up after the connect wait;
  *   <li>is bounded by a deadline, so a hung peer fails a step (and its undos run) instead of
  *       holding a VM's lock forever;
  *   <li>fails, when the peer is down, with a status that names the peer service.
@@ -38,7 +34,9 @@ public final class PeerChannels implements AutoCloseable {
 
   static final long DEADLINE_SECONDS = 60;
 
-  /** A peer's start-up (JVM, SQLite, reconcile) takes a few seconds; more is a peer that is down. */
+  /**
+   * A peer's start-up (JVM, SQLite, reconcile) takes a few seconds; more is a peer that is down.
+   */
   static final Duration CONNECT_WAIT = Duration.ofSeconds(20);
 
   private final Peer disk;
@@ -46,33 +44,36 @@ public final class PeerChannels implements AutoCloseable {
   private final Peer image;
 
   public PeerChannels(ManagedChannel disk, ManagedChannel net, ManagedChannel image) {
-    this.disk = new Peer("disk-service", disk);
-    this.net = new Peer("net-service", net);
-    this.image = new Peer("image-service", image);
+    this(disk, net, image, CONNECT_WAIT);
+  }
+
+  /**
+   * @param connectWait how long a call waits for its peer to be reachable
+   */
+  PeerChannels(
+      ManagedChannel disk, ManagedChannel net, ManagedChannel image, Duration connectWait) {
+    this.disk = new Peer("disk-service", disk, connectWait);
+    this.net = new Peer("net-service", net, connectWait);
+    this.image = new Peer("image-service", image, connectWait);
   }
 
   DiskServiceGrpc.DiskServiceBlockingStub disk() {
     return DiskServiceGrpc.newBlockingStub(disk.ready())
-        .withWaitForReady()
         .withDeadlineAfter(DISK_DEADLINE_SECONDS, TimeUnit.SECONDS);
   }
 
   /** For the client-streamed WriteWorkDiskTree: bounded by the caller's own send timeout. */
   public DiskServiceGrpc.DiskServiceStub diskStreaming(long seconds) {
-    return DiskServiceGrpc.newStub(disk.ready())
-        .withWaitForReady()
-        .withDeadlineAfter(seconds, TimeUnit.SECONDS);
+    return DiskServiceGrpc.newStub(disk.ready()).withDeadlineAfter(seconds, TimeUnit.SECONDS);
   }
 
   NetServiceGrpc.NetServiceBlockingStub net() {
     return NetServiceGrpc.newBlockingStub(net.ready())
-        .withWaitForReady()
         .withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS);
   }
 
   ImageServiceGrpc.ImageServiceBlockingStub image() {
     return ImageServiceGrpc.newBlockingStub(image.ready())
-        .withWaitForReady()
         .withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS);
   }
 
@@ -89,19 +90,21 @@ public final class PeerChannels implements AutoCloseable {
     final String name;
     final ManagedChannel channel;
     final Channel named;
+    final Duration connectWait;
 
-    Peer(String name, ManagedChannel channel) {
+    Peer(String name, ManagedChannel channel, Duration connectWait) {
       this.name = name;
       this.channel = channel;
-      this.named = ClientInterceptors.intercept(channel, new Naming(name));
+      this.connectWait = connectWait;
+      this.named = ClientInterceptors.intercept(channel, new StatusRewrite(st -> named(name, st)));
     }
 
     /**
-     * The channel once it is READY, or after {@link #CONNECT_WAIT}: the call itself then fails
-     * with the peer named. A channel in backoff is told to reconnect now.
+     * The channel once it is READY, or after the connect wait: the call itself then fails with the
+     * peer named. A channel in backoff is told to reconnect now.
      */
     Channel ready() {
-      long deadline = System.nanoTime() + CONNECT_WAIT.toNanos();
+      long deadline = System.nanoTime() + connectWait.toNanos();
       ConnectivityState s = channel.getState(true);
       while (s != ConnectivityState.READY && s != ConnectivityState.SHUTDOWN) {
         long left = deadline - System.nanoTime();
@@ -125,32 +128,12 @@ public final class PeerChannels implements AutoCloseable {
     }
   }
 
-  /** Prefixes an UNAVAILABLE or DEADLINE_EXCEEDED status with the peer's name. */
-  private record Naming(String peer) implements ClientInterceptor {
-    @Override
-    public <Q, A> ClientCall<Q, A> interceptCall(
-        MethodDescriptor<Q, A> method, CallOptions options, Channel next) {
-      return new ForwardingClientCall.SimpleForwardingClientCall<>(next.newCall(method, options)) {
-        @Override
-        public void start(Listener<A> listener, Metadata headers) {
-          super.start(
-              new ForwardingClientCallListener.SimpleForwardingClientCallListener<>(listener) {
-                @Override
-                public void onClose(Status status, Metadata trailers) {
-                  super.onClose(named(status), trailers);
-                }
-              },
-              headers);
-        }
-      };
+  /** An UNAVAILABLE or DEADLINE_EXCEEDED status, prefixed with the peer's name. */
+  private static Status named(String peer, Status s) {
+    if (s.getCode() != Status.Code.UNAVAILABLE && s.getCode() != Status.Code.DEADLINE_EXCEEDED) {
+      return s;
     }
-
-    private Status named(Status s) {
-      if (s.getCode() != Status.Code.UNAVAILABLE && s.getCode() != Status.Code.DEADLINE_EXCEEDED) {
-        return s;
-      }
-      String why = s.getDescription() == null ? s.getCode().name() : s.getDescription();
-      return s.withDescription(peer + " did not answer: " + why);
-    }
+    String why = s.getDescription() == null ? s.getCode().name() : s.getDescription();
+    return s.withDescription(peer + " did not answer: " + why);
   }
 }

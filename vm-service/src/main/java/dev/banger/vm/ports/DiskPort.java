@@ -6,12 +6,14 @@ import java.util.List;
 
 /**
  * What vm-service needs from disk-service: a VM's rootfs overlay and work disk, and the files
- * written onto them before a boot. Creates are idempotent by VM id (a retry returns the same
- * disk); removes are idempotent too.
+ * written onto them before a boot. Creates are idempotent by VM id (a retry returns the same disk);
+ * removes are idempotent too.
  */
 public interface DiskPort {
 
-  /** @return the overlay's path */
+  /**
+   * @return the overlay's path
+   */
   String createOverlay(String vmId, String basePath, long sizeBytes);
 
   void removeOverlay(String vmId);

@@ -13,11 +13,12 @@ public interface GuestAccess {
   String authorizedKeysLine() throws Exception;
 
   /**
-   * Returns once an SSH handshake with the pinned (or newly pinned) host key succeeds and
-   * {@code true} runs; throws with the last reason when {@code timeout} passes, at once on a
-   * host key mismatch, and when {@code cancelled} turns true.
+   * Returns once an SSH handshake with the pinned (or newly pinned) host key succeeds and {@code
+   * true} runs; throws with the last reason when {@code timeout} passes, at once on a host key
+   * mismatch, and when {@code cancelled} turns true.
    */
-  void awaitReady(String ip, String name, Duration timeout, BooleanSupplier cancelled) throws Exception;
+  void awaitReady(String ip, String name, Duration timeout, BooleanSupplier cancelled)
+      throws Exception;
 
   /** Asks the guest to power off; false when it could not be asked (no SSH). */
   boolean poweroff(String ip, String name);
@@ -26,16 +27,31 @@ public interface GuestAccess {
    * Runs {@code command} in the guest as root with {@code input} on its stdin, stdout and stderr
    * copied to the streams; returns its exit status.
    */
-  int run(String ip, String name, String command, Duration timeout, dev.banger.vm.ssh.GuestSsh.Input input,
-      java.io.OutputStream out, java.io.OutputStream err, BooleanSupplier cancelled) throws Exception;
+  int run(
+      String ip,
+      String name,
+      String command,
+      Duration timeout,
+      dev.banger.vm.ssh.GuestSsh.Input input,
+      java.io.OutputStream out,
+      java.io.OutputStream err,
+      BooleanSupplier cancelled)
+      throws Exception;
 
   /**
    * As {@link #run}, for a command fed bulk bytes (a workspace's tar): through the host's OpenSSH
-   * client when it has one (its C transport costs the host a third of the CPU the JVM's does),
-   * else as {@link #run}, with the input produced on a thread of its own. Stdout is dropped.
+   * client when it has one (its C transport costs the host a third of the CPU the JVM's does), else
+   * as {@link #run}, with the input produced on a thread of its own. Stdout is dropped.
    */
-  int send(String ip, String name, String command, Duration timeout, dev.banger.vm.ssh.GuestSsh.Input input,
-      java.io.OutputStream err, BooleanSupplier cancelled) throws Exception;
+  int send(
+      String ip,
+      String name,
+      String command,
+      Duration timeout,
+      dev.banger.vm.ssh.GuestSsh.Input input,
+      java.io.OutputStream err,
+      BooleanSupplier cancelled)
+      throws Exception;
 
   /** Drops the VM's pinned host key (the VM is deleted; its address may be reused). */
   void forget(String ip, String name) throws Exception;

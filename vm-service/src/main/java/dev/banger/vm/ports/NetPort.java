@@ -14,7 +14,9 @@ public interface NetPort {
 
   void enableNat(String vmId);
 
-  /** @return the tap's device name, owned by vm-service's user */
+  /**
+   * @return the tap's device name, owned by vm-service's user
+   */
   String acquireTap(String vmId);
 
   void releaseTap(String vmId);

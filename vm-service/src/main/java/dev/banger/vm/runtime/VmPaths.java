@@ -4,9 +4,9 @@ import dev.banger.kit.state.StateLayout;
 import java.nio.file.Path;
 
 /**
- * Where vm-service keeps a VM's files: {@code lib/vms/<id>/} (shared with disk-service, which
- * puts the disks there) holds {@code handles.json}; {@code run/vms/<id>/} holds the VMM's
- * sockets, pid file and console log (short paths: a Unix socket path has 108 bytes at most).
+ * Where vm-service keeps a VM's files: {@code lib/vms/<id>/} (shared with disk-service, which puts
+ * the disks there) holds {@code handles.json}; {@code run/vms/<id>/} holds the VMM's sockets, pid
+ * file and console log (short paths: a Unix socket path has 108 bytes at most).
  */
 public record VmPaths(StateLayout layout) {
 

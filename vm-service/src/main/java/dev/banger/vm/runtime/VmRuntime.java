@@ -5,7 +5,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
-/** The VMMs this vm-service runs or adopted, by VM id: the in-memory half of the runtime handles. */
+/**
+ * The VMMs this vm-service runs or adopted, by VM id: the in-memory half of the runtime handles.
+ */
 public final class VmRuntime {
 
   public record Entry(RunningVm vmm, Handles handles) {}

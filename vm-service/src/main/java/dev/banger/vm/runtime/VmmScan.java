@@ -10,11 +10,11 @@ import java.util.regex.Pattern;
 
 /**
  * Finds the VMM processes of this state directory from what the kernel says, not from what
- * vm-service wrote down: every VMM banger launches names its VM's run directory
- * ({@code <run>/vms/<uuid>/}) in its argv (QEMU's pid file, QMP socket and console; Firecracker's
- * API socket). So a VMM launched just before a crash, before its handles file existed, is still
- * found, and so is one whose VM record is gone. A process that is not banger's never matches: the
- * path is this state directory's own.
+ * vm-service wrote down: every VMM banger launches names its VM's run directory ({@code
+ * <run>/vms/<uuid>/}) in its argv (QEMU's pid file, QMP socket and console; Firecracker's API
+ * socket). So a VMM launched just before a crash, before its handles file existed, is still found,
+ * and so is one whose VM record is gone. A process that is not banger's never matches: the path is
+ * this state directory's own.
  */
 public final class VmmScan {
 

@@ -5,9 +5,9 @@ import java.io.OutputStream;
 import java.util.Arrays;
 
 /**
- * Keeps the first {@code limit} bytes written and counts the rest, so a guest command that
- * prints without end cannot exhaust the daemon's heap. MINA writes from its I/O threads, hence
- * the synchronisation.
+ * Keeps the first {@code limit} bytes written and counts the rest, so a guest command that prints
+ * without end cannot exhaust the daemon's heap. MINA writes from its I/O threads, hence the
+ * synchronisation.
  */
 public final class BoundedBuffer extends OutputStream {
 

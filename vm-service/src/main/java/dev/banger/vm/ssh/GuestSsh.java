@@ -22,19 +22,24 @@ import org.apache.sshd.common.future.WaitableFuture;
 
 /**
  * vm-service's SSH client to its guests: user root, banger's key, banger's known_hosts. One MINA
- * {@link SshClient} (its I/O threads) is started here and shared by every call; each call opens
- * its own session and closes it, since calls are rare (readiness, a poweroff, a copy) and a
- * fresh session never carries a half-dead connection over.
+ * {@link SshClient} (its I/O threads) is started here and shared by every call; each call opens its
+ * own session and closes it, since calls are rare (readiness, a poweroff, a copy) and a fresh
+ * session never carries a half-dead connection over.
  *
- * <p>Commands are one string that the guest's login shell runs, which is what SSH carries
- * ({@code ssh host 'cmd'} does the same). Callers that put values into a command must quote
- * them for a POSIX shell themselves; nothing here splits or escapes.
+ * <p>Commands are one string that the guest's login shell runs, which is what SSH carries ({@code
+ * ssh host 'cmd'} does the same). Callers that put values into a command must quote them for a
+ * POSIX shell themselves; nothing here splits or escapes.
  */
 public final class GuestSsh implements AutoCloseable {
 
   public static final String USER = "root";
-  /** How much of each of stdout and stderr {@link #exec(String, int, String, String, Duration)} keeps. */
+
+  /**
+   * How much of each of stdout and stderr {@link #exec(String, int, String, String, Duration)}
+   * keeps.
+   */
   public static final int CAPTURE_LIMIT = 16 << 20;
+
   static final String POWEROFF_COMMAND = "systemctl poweroff || poweroff";
 
   // Readiness retries quickly: a booting guest refuses connections until sshd listens, and a
@@ -46,16 +51,28 @@ public final class GuestSsh implements AutoCloseable {
   static final Duration HANDSHAKE = Duration.ofSeconds(10);
   static final Duration FIRST_BACKOFF = Duration.ofMillis(100);
   static final Duration MAX_BACKOFF = Duration.ofMillis(250);
+
   /** Connect bound outside readiness, where the guest should already be up. */
   static final Duration CONNECT = Duration.ofSeconds(10);
+
   /** How often waits look at the cancel flag. */
   private static final long POLL_MS = 50;
 
-  /** How long {@link #awaitReady} took, for progress messages ("SSH ready after 7 attempts, 9.2 s"). */
+  /**
+   * How long {@link #awaitReady} took, for progress messages ("SSH ready after 7 attempts, 9.2 s").
+   */
   public record Readiness(int attempts, Duration elapsed) {}
 
-  /** A finished command. Each stream keeps at most {@link #CAPTURE_LIMIT} bytes; the flags say when more came. */
-  public record ExecResult(int exitStatus, byte[] stdout, byte[] stderr, boolean stdoutTruncated, boolean stderrTruncated) {
+  /**
+   * A finished command. Each stream keeps at most {@link #CAPTURE_LIMIT} bytes; the flags say when
+   * more came.
+   */
+  public record ExecResult(
+      int exitStatus,
+      byte[] stdout,
+      byte[] stderr,
+      boolean stdoutTruncated,
+      boolean stderrTruncated) {
     public String stdoutText() {
       return new String(stdout, StandardCharsets.UTF_8);
     }
@@ -107,12 +124,15 @@ public final class GuestSsh implements AutoCloseable {
    * growing from 100 ms to 1 s, until one succeeds or {@code timeout} passes.
    *
    * @param pinAlias the guest's DNS name ({@code name.vm}) to pin along with its address, or null
-   * @throws HostKeyMismatchException at once, without retrying, when the guest's key is not the pinned one
-   * @throws GuestSshException when {@code timeout} passes; the message carries the last attempt's error
-   * @throws CancellationException when {@code cancelled} says so or the thread is interrupted
-   *     (the interrupt stays set)
+   * @throws HostKeyMismatchException at once, without retrying, when the guest's key is not the
+   *     pinned one
+   * @throws GuestSshException when {@code timeout} passes; the message carries the last attempt's
+   *     error
+   * @throws CancellationException when {@code cancelled} says so or the thread is interrupted (the
+   *     interrupt stays set)
    */
-  public Readiness awaitReady(String ip, int port, String pinAlias, Duration timeout, BooleanSupplier cancelled)
+  public Readiness awaitReady(
+      String ip, int port, String pinAlias, Duration timeout, BooleanSupplier cancelled)
       throws GuestSshException {
     PinningVerifier.Target t = target(ip, port, pinAlias);
     String where = ip + ":" + port;
@@ -125,16 +145,27 @@ public final class GuestSsh implements AutoCloseable {
       checkCancel(cancelled, where);
       attempts++;
       try (ClientSession s = open(t, deadline, READY_CONNECT, cancelled)) {
-        Integer status = run(s, "true", bound(deadline, HANDSHAKE), OutputStream.nullOutputStream(),
-            OutputStream.nullOutputStream(), cancelled, where);
+        Integer status =
+            run(
+                s,
+                "true",
+                bound(deadline, HANDSHAKE),
+                OutputStream.nullOutputStream(),
+                OutputStream.nullOutputStream(),
+                cancelled,
+                where);
         if (status != null && status == 0) {
           return new Readiness(attempts, Duration.ofNanos(System.nanoTime() - start));
         }
-        last = status == null ? "`true` ended without an exit status" : "`true` exited with status " + status;
+        last =
+            status == null
+                ? "`true` ended without an exit status"
+                : "`true` exited with status " + status;
       } catch (Unreachable e) {
         // An attempt cut short by the overall deadline says less than the one before it did
         // ("connection refused" beats "connect timed out").
-        boolean cutShort = e instanceof TimedOut && System.nanoTime() - deadline >= 0 && attempts > 1;
+        boolean cutShort =
+            e instanceof TimedOut && System.nanoTime() - deadline >= 0 && attempts > 1;
         if (!cutShort) {
           last = e.reason;
         }
@@ -143,11 +174,16 @@ public final class GuestSsh implements AutoCloseable {
       }
       long left = deadline - System.nanoTime();
       if (left <= 0) {
-        throw new GuestSshException(String.format("guest %s not ready over SSH after %.1f s (%d attempt%s): %s",
-            where, timeout.toMillis() / 1000.0, attempts, attempts == 1 ? "" : "s", last));
+        throw new GuestSshException(
+            String.format(
+                "guest %s not ready over SSH after %.1f s (%d attempt%s): %s",
+                where, timeout.toMillis() / 1000.0, attempts, attempts == 1 ? "" : "s", last));
       }
       pause(Math.min(backoff.toNanos(), left), cancelled, where);
-      backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
+      backoff =
+          backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0
+              ? MAX_BACKOFF
+              : backoff.multipliedBy(2);
     }
   }
 
@@ -155,8 +191,8 @@ public final class GuestSsh implements AutoCloseable {
    * Runs {@code command} (see the class comment on quoting) and keeps its output.
    *
    * @param timeout for everything: connecting, authenticating and the command itself
-   * @throws GuestSshException when the guest cannot be reached, the command outlives
-   *     {@code timeout}, or it ends without an exit status (killed by a signal)
+   * @throws GuestSshException when the guest cannot be reached, the command outlives {@code
+   *     timeout}, or it ends without an exit status (killed by a signal)
    */
   public ExecResult exec(String ip, int port, String pinAlias, String command, Duration timeout)
       throws GuestSshException {
@@ -172,8 +208,15 @@ public final class GuestSsh implements AutoCloseable {
    *
    * @return the command's exit status
    */
-  public int exec(String ip, int port, String pinAlias, String command, Duration timeout, OutputStream out,
-      OutputStream err) throws GuestSshException {
+  public int exec(
+      String ip,
+      int port,
+      String pinAlias,
+      String command,
+      Duration timeout,
+      OutputStream out,
+      OutputStream err)
+      throws GuestSshException {
     return exec(ip, port, pinAlias, command, timeout, null, out, err, () -> false);
   }
 
@@ -183,15 +226,23 @@ public final class GuestSsh implements AutoCloseable {
   }
 
   /**
-   * Runs {@code command} with {@code input} written to its stdin (in this thread, at the
-   * channel's pace; null: end of file at once), its stdout and stderr copied to {@code out} and
-   * {@code err}.
+   * Runs {@code command} with {@code input} written to its stdin (in this thread, at the channel's
+   * pace; null: end of file at once), its stdout and stderr copied to {@code out} and {@code err}.
    *
    * @return the command's exit status
    * @throws CancellationException when {@code cancelled} turns true (the channel is closed)
    */
-  public int exec(String ip, int port, String pinAlias, String command, Duration timeout, Input input,
-      OutputStream out, OutputStream err, BooleanSupplier cancelled) throws GuestSshException {
+  public int exec(
+      String ip,
+      int port,
+      String pinAlias,
+      String command,
+      Duration timeout,
+      Input input,
+      OutputStream out,
+      OutputStream err,
+      BooleanSupplier cancelled)
+      throws GuestSshException {
     PinningVerifier.Target t = target(ip, port, pinAlias);
     String where = ip + ":" + port;
     long deadline = System.nanoTime() + timeout.toNanos();
@@ -200,8 +251,13 @@ public final class GuestSsh implements AutoCloseable {
       o.input = input;
       Integer status = run(s, command, deadline, out, err, cancelled, where, o);
       if (status == null) {
-        throw new GuestSshException("`" + display(command) + "` on " + where + " ended without an exit status"
-            + (o.signal == null ? " (the connection closed)" : " (signal " + o.signal + ")"));
+        throw new GuestSshException(
+            "`"
+                + display(command)
+                + "` on "
+                + where
+                + " ended without an exit status"
+                + (o.signal == null ? " (the connection closed)" : " (signal " + o.signal + ")"));
       }
       return status;
     } catch (IOException e) {
@@ -215,7 +271,8 @@ public final class GuestSsh implements AutoCloseable {
    *
    * @throws GuestSshException when the guest cannot be reached, or both commands fail there
    */
-  public void poweroff(String ip, int port, String pinAlias, Duration timeout) throws GuestSshException {
+  public void poweroff(String ip, int port, String pinAlias, Duration timeout)
+      throws GuestSshException {
     PinningVerifier.Target t = target(ip, port, pinAlias);
     String where = ip + ":" + port;
     long deadline = System.nanoTime() + timeout.toNanos();
@@ -224,15 +281,23 @@ public final class GuestSsh implements AutoCloseable {
       BoundedBuffer err = new BoundedBuffer(64 << 10);
       Integer status;
       try {
-        status = run(s, POWEROFF_COMMAND, deadline, OutputStream.nullOutputStream(), err, never, where);
+        status =
+            run(s, POWEROFF_COMMAND, deadline, OutputStream.nullOutputStream(), err, never, where);
       } catch (TimedOut e) {
         throw e;
       } catch (Unreachable e) {
         return; // the channel or session went away under the request: the guest is going down
       }
       if (status != null && status != 0) {
-        throw new GuestSshException("guest " + where + " did not power off (`" + POWEROFF_COMMAND + "` exited "
-            + status + "): " + new String(err.bytes(), StandardCharsets.UTF_8).strip());
+        throw new GuestSshException(
+            "guest "
+                + where
+                + " did not power off (`"
+                + POWEROFF_COMMAND
+                + "` exited "
+                + status
+                + "): "
+                + new String(err.bytes(), StandardCharsets.UTF_8).strip());
       }
     } catch (IOException e) {
       // opening the channel on, or closing, a session the guest already dropped
@@ -256,7 +321,8 @@ public final class GuestSsh implements AutoCloseable {
   }
 
   /** Connects and authenticates; each phase is bounded by {@code phase} and by {@code deadline}. */
-  private ClientSession open(PinningVerifier.Target t, long deadline, Duration phase, BooleanSupplier cancelled)
+  private ClientSession open(
+      PinningVerifier.Target t, long deadline, Duration phase, BooleanSupplier cancelled)
       throws GuestSshException {
     String where = t.ip + ":" + t.port;
     ConnectFuture cf;
@@ -269,11 +335,12 @@ public final class GuestSsh implements AutoCloseable {
       await(cf, bound(deadline, phase), cancelled, where, "connect");
     } catch (GuestSshException | RuntimeException e) {
       // A connect that completes after we gave up must not leave a session open.
-      cf.addListener(f -> {
-        if (f.isConnected()) {
-          f.getSession().close(true);
-        }
-      });
+      cf.addListener(
+          f -> {
+            if (f.isConnected()) {
+              f.getSession().close(true);
+            }
+          });
       cf.cancel();
       throw e;
     }
@@ -284,10 +351,16 @@ public final class GuestSsh implements AutoCloseable {
     ClientSession s = cf.getSession();
     try {
       AuthFuture af = s.auth();
-      await(af, bound(deadline, HANDSHAKE.compareTo(phase) > 0 ? HANDSHAKE : phase), cancelled, where, "SSH handshake");
+      await(
+          af,
+          bound(deadline, HANDSHAKE.compareTo(phase) > 0 ? HANDSHAKE : phase),
+          cancelled,
+          where,
+          "SSH handshake");
       refused(t);
       if (!af.isSuccess()) {
-        throw new Unreachable(where, "SSH handshake failed: " + reason(af.getException()), af.getException());
+        throw new Unreachable(
+            where, "SSH handshake failed: " + reason(af.getException()), af.getException());
       }
       return s;
     } catch (IOException | GuestSshException | RuntimeException e) {
@@ -309,7 +382,8 @@ public final class GuestSsh implements AutoCloseable {
       throw m;
     }
     if (r != null) {
-      throw new GuestSshException("cannot check the host key of " + t.ip + ":" + t.port + ": " + reason(r), r);
+      throw new GuestSshException(
+          "cannot check the host key of " + t.ip + ":" + t.port + ": " + reason(r), r);
     }
   }
 
@@ -319,21 +393,39 @@ public final class GuestSsh implements AutoCloseable {
     Input input;
   }
 
-  private static Integer run(ClientSession s, String command, long deadline, OutputStream out, OutputStream err,
-      BooleanSupplier cancelled, String where) throws GuestSshException, IOException {
+  private static Integer run(
+      ClientSession s,
+      String command,
+      long deadline,
+      OutputStream out,
+      OutputStream err,
+      BooleanSupplier cancelled,
+      String where)
+      throws GuestSshException, IOException {
     return run(s, command, deadline, out, err, cancelled, where, new ChannelOutcome());
   }
 
-  /** @return the exit status, or null when the channel closed without one */
-  private static Integer run(ClientSession s, String command, long deadline, OutputStream out, OutputStream err,
-      BooleanSupplier cancelled, String where, ChannelOutcome outcome) throws GuestSshException, IOException {
+  /**
+   * @return the exit status, or null when the channel closed without one
+   */
+  private static Integer run(
+      ClientSession s,
+      String command,
+      long deadline,
+      OutputStream out,
+      OutputStream err,
+      BooleanSupplier cancelled,
+      String where,
+      ChannelOutcome outcome)
+      throws GuestSshException, IOException {
     try (ChannelExec ch = s.createExecChannel(command)) {
       ch.setOut(out);
       ch.setErr(err);
       OpenFuture of = ch.open();
       await(of, deadline, cancelled, where, "opening a channel");
       if (!of.isOpened()) {
-        throw new Unreachable(where, "cannot run a command: " + reason(of.getException()), of.getException());
+        throw new Unreachable(
+            where, "cannot run a command: " + reason(of.getException()), of.getException());
       }
       if (outcome.input != null) {
         try (OutputStream stdin = ch.getInvertedIn()) {
@@ -343,7 +435,8 @@ public final class GuestSsh implements AutoCloseable {
         // Nothing feeds guest commands: end of file on stdin, so one that reads it finishes.
         ch.getInvertedIn().close();
       }
-      while (!ch.waitFor(EnumSet.of(ClientChannelEvent.CLOSED), POLL_MS).contains(ClientChannelEvent.CLOSED)) {
+      while (!ch.waitFor(EnumSet.of(ClientChannelEvent.CLOSED), POLL_MS)
+          .contains(ClientChannelEvent.CLOSED)) {
         checkCancel(cancelled, where);
         if (System.nanoTime() - deadline >= 0) {
           throw new TimedOut(where, "`" + display(command) + "`");
@@ -354,7 +447,8 @@ public final class GuestSsh implements AutoCloseable {
     }
   }
 
-  private static void await(WaitableFuture f, long deadline, BooleanSupplier cancelled, String where, String what)
+  private static void await(
+      WaitableFuture f, long deadline, BooleanSupplier cancelled, String where, String what)
       throws GuestSshException {
     try {
       while (!f.isDone()) {
@@ -408,7 +502,9 @@ public final class GuestSsh implements AutoCloseable {
     if (m == null || m.isBlank()) {
       return r.getClass().getSimpleName();
     }
-    if (m.length() > 1 && Character.isUpperCase(m.charAt(0)) && Character.isLowerCase(m.charAt(1))) {
+    if (m.length() > 1
+        && Character.isUpperCase(m.charAt(0))
+        && Character.isLowerCase(m.charAt(1))) {
       m = Character.toLowerCase(m.charAt(0)) + m.substring(1);
     }
     return m;

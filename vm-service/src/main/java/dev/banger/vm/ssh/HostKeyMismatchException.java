@@ -11,10 +11,19 @@ public final class HostKeyMismatchException extends GuestSshException {
   private final String pinnedFingerprint;
   private final String offeredFingerprint;
 
-  public HostKeyMismatchException(String host, String pinnedFingerprint, String offeredFingerprint, java.nio.file.Path file) {
-    super("host key of " + host + " changed — possible MITM: pinned " + pinnedFingerprint + ", offered "
-        + offeredFingerprint + "; if the VM was re-created run `banger vm delete` on the old one"
-        + " (that drops its pin from " + file + "), otherwise do not connect");
+  public HostKeyMismatchException(
+      String host, String pinnedFingerprint, String offeredFingerprint, java.nio.file.Path file) {
+    super(
+        "host key of "
+            + host
+            + " changed — possible MITM: pinned "
+            + pinnedFingerprint
+            + ", offered "
+            + offeredFingerprint
+            + "; if the VM was re-created run `banger vm delete` on the old one"
+            + " (that drops its pin from "
+            + file
+            + "), otherwise do not connect");
     this.host = host;
     this.pinnedFingerprint = pinnedFingerprint;
     this.offeredFingerprint = offeredFingerprint;

@@ -4,21 +4,24 @@ import java.util.Locale;
 import java.util.regex.Pattern;
 
 /**
- * The names banger writes into known_hosts. They come from VM records (an IPv4 lease, a
- * {@code name.vm} alias) but still cross into a file OpenSSH parses, where a space, comma,
- * newline, {@code *}, {@code ?}, {@code !} or {@code [} would add a name, a pattern or a whole
- * line: only IPv4 addresses and DNS names are accepted, lower-cased as OpenSSH compares them.
+ * The names banger writes into known_hosts. They come from VM records (an IPv4 lease, a {@code
+ * name.vm} alias) but still cross into a file OpenSSH parses, where a space, comma, newline, {@code
+ * *}, {@code ?}, {@code !} or {@code [} would add a name, a pattern or a whole line: only IPv4
+ * addresses and DNS names are accepted, lower-cased as OpenSSH compares them.
  */
 final class HostNames {
 
   private static final Pattern IPV4 =
-      Pattern.compile("(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){3}");
+      Pattern.compile(
+          "(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){3}");
   private static final Pattern LABEL = Pattern.compile("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?");
   private static final Pattern NUMERIC = Pattern.compile("[0-9.]+");
 
   private HostNames() {}
 
-  /** @return {@code name} lower-cased, when it is an IPv4 address or a DNS name */
+  /**
+   * @return {@code name} lower-cased, when it is an IPv4 address or a DNS name
+   */
   static String check(String name) {
     if (name == null || name.isEmpty() || name.length() > 253) {
       throw new IllegalArgumentException("not a host name or IPv4 address: " + quote(name));
@@ -40,7 +43,10 @@ final class HostNames {
     throw new IllegalArgumentException("not a host name or IPv4 address: " + quote(name));
   }
 
-  /** @return {@code ip} when it is a dotted-quad IPv4 address (guests are reached by address, never by a lookup) */
+  /**
+   * @return {@code ip} when it is a dotted-quad IPv4 address (guests are reached by address, never
+   *     by a lookup)
+   */
   static String checkIpv4(String ip) {
     if (ip == null || !IPV4.matcher(ip).matches()) {
       throw new IllegalArgumentException("not an IPv4 address: " + quote(ip));
@@ -55,7 +61,9 @@ final class HostNames {
     return port;
   }
 
-  /** The known_hosts spelling: {@code host} on port 22, {@code [host]:port} otherwise (as OpenSSH). */
+  /**
+   * The known_hosts spelling: {@code host} on port 22, {@code [host]:port} otherwise (as OpenSSH).
+   */
   static String entryName(String checkedHost, int port) {
     return port == 22 ? checkedHost : "[" + checkedHost + "]:" + port;
   }

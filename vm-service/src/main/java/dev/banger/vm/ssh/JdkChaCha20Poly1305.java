@@ -13,15 +13,15 @@ import org.apache.sshd.common.mac.Poly1305Mac;
 /**
  * OpenSSH's {@code chacha20-poly1305@openssh.com} (PROTOCOL.chacha20poly1305) with the keystream
  * from the JDK's {@code ChaCha20} cipher instead of MINA's pure-Java engine. Why: a workspace
- * prepare pushes hundreds of MB through this cipher while QEMU keeps both cores busy, and the
- * JDK's ChaCha20 is a vectorised intrinsic (AVX2/AVX-512): 200 MB costs ~60 ms of CPU instead of
- * ~500 ms (docs/benchmarks.md, "Workspaces"). The Poly1305 tag stays MINA's: the JDK has no
- * public raw Poly1305.
+ * prepare pushes hundreds of MB through this cipher while QEMU keeps both cores busy, and the JDK's
+ * ChaCha20 is a vectorised intrinsic (AVX2/AVX-512): 200 MB costs ~60 ms of CPU instead of ~500 ms
+ * (docs/benchmarks.md, "Workspaces"). The Poly1305 tag stays MINA's: the JDK has no public raw
+ * Poly1305.
  *
  * <p>Same contract as MINA's {@code ChaCha20Cipher}, call for call: {@link #updateAAD} en- or
- * decrypts the 4-byte packet length with the second key, {@link #update} the payload with the
- * first and writes (encrypt) or checks (decrypt) the 16-byte tag after it, then moves to the next
- * packet. The 8-byte IV MINA derives is the initial 64-bit nonce, counted up once per packet.
+ * decrypts the 4-byte packet length with the second key, {@link #update} the payload with the first
+ * and writes (encrypt) or checks (decrypt) the 16-byte tag after it, then moves to the next packet.
+ * The 8-byte IV MINA derives is the initial 64-bit nonce, counted up once per packet.
  *
  * <p>Nonce layout: original ChaCha20 has a 64-bit block counter (state words 12-13) and a 64-bit
  * nonce (words 14-15); the JDK's is RFC 8439's 32-bit counter (word 12) and 96-bit nonce (words
@@ -34,17 +34,18 @@ public final class JdkChaCha20Poly1305 implements Cipher {
   public static final String NAME = "chacha20-poly1305@openssh.com";
 
   /** The factory to list among MINA's cipher factories, under OpenSSH's name. */
-  public static final NamedFactory<Cipher> FACTORY = new NamedFactory<>() {
-    @Override
-    public String getName() {
-      return NAME;
-    }
+  public static final NamedFactory<Cipher> FACTORY =
+      new NamedFactory<>() {
+        @Override
+        public String getName() {
+          return NAME;
+        }
 
-    @Override
-    public Cipher create() {
-      return new JdkChaCha20Poly1305();
-    }
-  };
+        @Override
+        public Cipher create() {
+          return new JdkChaCha20Poly1305();
+        }
+      };
 
   private static final int KEY_BYTES = 32;
   private static final int TAG_BYTES = 16;
@@ -52,8 +53,10 @@ public final class JdkChaCha20Poly1305 implements Cipher {
   private final javax.crypto.Cipher body;
   private final javax.crypto.Cipher header;
   private final Poly1305Mac mac = new Poly1305Mac();
+
   /** Four zero bytes (the block counter's high word), then the packet nonce, big-endian. */
   private final byte[] nonce = new byte[12];
+
   private final byte[] block0 = new byte[64];
   private final byte[] tag = new byte[TAG_BYTES];
   private SecretKeySpec bodyKey;
@@ -78,7 +81,8 @@ public final class JdkChaCha20Poly1305 implements Cipher {
       throw new IllegalArgumentException("chacha20-poly1305 needs a 64-byte key and an 8-byte IV");
     }
     this.mode = mode;
-    this.jceMode = mode == Mode.Encrypt ? javax.crypto.Cipher.ENCRYPT_MODE : javax.crypto.Cipher.DECRYPT_MODE;
+    this.jceMode =
+        mode == Mode.Encrypt ? javax.crypto.Cipher.ENCRYPT_MODE : javax.crypto.Cipher.DECRYPT_MODE;
     bodyKey = new SecretKeySpec(key, 0, KEY_BYTES, "ChaCha20");
     headerKey = new SecretKeySpec(key, KEY_BYTES, KEY_BYTES, "ChaCha20");
     packet = 0;

@@ -19,16 +19,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * banger's own known_hosts, in OpenSSH's format so the CLI can hand it to the system ssh as
- * {@code UserKnownHostsFile} with {@code StrictHostKeyChecking=yes}. The user's
- * {@code ~/.ssh/known_hosts} is never read or written: guest addresses are reused by new VMs,
- * and pins for them belong to banger, which removes them when it deletes the VM.
+ * banger's own known_hosts, in OpenSSH's format so the CLI can hand it to the system ssh as {@code
+ * UserKnownHostsFile} with {@code StrictHostKeyChecking=yes}. The user's {@code ~/.ssh/known_hosts}
+ * is never read or written: guest addresses are reused by new VMs, and pins for them belong to
+ * banger, which removes them when it deletes the VM.
  *
- * <p>Lines are {@code <name>[,<name>…] <key-type> <base64>}, a name being {@code host} on port
- * 22 and {@code [host]:port} otherwise. Trust on first use: a name seen for the first time is
- * pinned to the key it offers; a name already pinned must offer the same key, or the connection
- * is refused. Lines banger did not write (comments, markers, hashed names) are kept as they are
- * and never match.
+ * <p>Lines are {@code <name>[,<name>…] <key-type> <base64>}, a name being {@code host} on port 22
+ * and {@code [host]:port} otherwise. Trust on first use: a name seen for the first time is pinned
+ * to the key it offers; a name already pinned must offer the same key, or the connection is
+ * refused. Lines banger did not write (comments, markers, hashed names) are kept as they are and
+ * never match.
  */
 public final class KnownHosts {
 
@@ -72,37 +72,47 @@ public final class KnownHosts {
     }
     String offered = PublicKeyEntry.toString(key);
     Mismatch[] mismatch = new Mismatch[1];
-    Outcome outcome = LockedFiles.withLock(lockFile, () -> {
-      List<String> lines = readLines();
-      Set<String> covered = new LinkedHashSet<>();
-      for (String line : lines) {
-        Entry e = Entry.parse(line);
-        if (e == null || java.util.Collections.disjoint(e.names(), names)) {
-          continue;
-        }
-        if (!e.key().equals(offered)) {
-          mismatch[0] = new Mismatch(e.key());
-          return null;
-        }
-        for (String n : e.names()) {
-          if (names.contains(n)) {
-            covered.add(n);
-          }
-        }
-      }
-      Set<String> missing = new LinkedHashSet<>(names);
-      missing.removeAll(covered);
-      if (missing.isEmpty()) {
-        return Outcome.MATCHED;
-      }
-      lines.add(String.join(",", missing) + " " + offered);
-      write(lines);
-      LOG.info("pinned host key of {} ({}) in {}", String.join(",", missing), fingerprint(offered), file);
-      return Outcome.PINNED;
-    });
+    Outcome outcome =
+        LockedFiles.withLock(
+            lockFile,
+            () -> {
+              List<String> lines = readLines();
+              Set<String> covered = new LinkedHashSet<>();
+              for (String line : lines) {
+                Entry e = Entry.parse(line);
+                if (e == null || java.util.Collections.disjoint(e.names(), names)) {
+                  continue;
+                }
+                if (!e.key().equals(offered)) {
+                  mismatch[0] = new Mismatch(e.key());
+                  return null;
+                }
+                for (String n : e.names()) {
+                  if (names.contains(n)) {
+                    covered.add(n);
+                  }
+                }
+              }
+              Set<String> missing = new LinkedHashSet<>(names);
+              missing.removeAll(covered);
+              if (missing.isEmpty()) {
+                return Outcome.MATCHED;
+              }
+              lines.add(String.join(",", missing) + " " + offered);
+              write(lines);
+              LOG.info(
+                  "pinned host key of {} ({}) in {}",
+                  String.join(",", missing),
+                  fingerprint(offered),
+                  file);
+              return Outcome.PINNED;
+            });
     if (mismatch[0] != null) {
-      throw new HostKeyMismatchException(host + (aliases.isEmpty() ? "" : " (" + String.join(", ", aliases) + ")"),
-          fingerprint(mismatch[0].pinned()), fingerprint(offered), file);
+      throw new HostKeyMismatchException(
+          host + (aliases.isEmpty() ? "" : " (" + String.join(", ", aliases) + ")"),
+          fingerprint(mismatch[0].pinned()),
+          fingerprint(offered),
+          file);
     }
     return outcome;
   }
@@ -123,23 +133,25 @@ public final class KnownHosts {
     for (String h : hostsOrAliases) {
       gone.add(HostNames.check(h));
     }
-    return LockedFiles.withLock(lockFile, () -> {
-      List<String> lines = readLines();
-      List<String> kept = new ArrayList<>();
-      for (String line : lines) {
-        Entry e = Entry.parse(line);
-        if (e != null && e.names().stream().map(HostNames::hostOf).anyMatch(gone::contains)) {
-          continue;
-        }
-        kept.add(line);
-      }
-      int removed = lines.size() - kept.size();
-      if (removed > 0) {
-        write(kept);
-        LOG.info("removed {} host key pin(s) for {} from {}", removed, gone, file);
-      }
-      return removed;
-    });
+    return LockedFiles.withLock(
+        lockFile,
+        () -> {
+          List<String> lines = readLines();
+          List<String> kept = new ArrayList<>();
+          for (String line : lines) {
+            Entry e = Entry.parse(line);
+            if (e != null && e.names().stream().map(HostNames::hostOf).anyMatch(gone::contains)) {
+              continue;
+            }
+            kept.add(line);
+          }
+          int removed = lines.size() - kept.size();
+          if (removed > 0) {
+            write(kept);
+            LOG.info("removed {} host key pin(s) for {} from {}", removed, gone, file);
+          }
+          return removed;
+        });
   }
 
   /**

@@ -16,11 +16,11 @@ import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The two file disciplines the SSH files need. Writers hold a lock (one per path in this JVM,
- * because a {@link FileLock} is per process and throws when two threads of one JVM take it, plus
- * a {@code flock} on a lock file beside the target, against another process such as a second
- * vm-service). Contents are replaced by writing a temporary file in the same directory and
- * renaming it over the target, so OpenSSH reading the file concurrently sees the old or the new
- * whole file, never half of one.
+ * because a {@link FileLock} is per process and throws when two threads of one JVM take it, plus a
+ * {@code flock} on a lock file beside the target, against another process such as a second
+ * vm-service). Contents are replaced by writing a temporary file in the same directory and renaming
+ * it over the target, so OpenSSH reading the file concurrently sees the old or the new whole file,
+ * never half of one.
  */
 final class LockedFiles {
 
@@ -39,7 +39,8 @@ final class LockedFiles {
     Path key = lockFile.toAbsolutePath().normalize();
     ReentrantLock jvm = JVM_LOCKS.computeIfAbsent(key, k -> new ReentrantLock());
     jvm.lock();
-    try (FileChannel ch = FileChannel.open(key, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+    try (FileChannel ch =
+            FileChannel.open(key, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         FileLock ignored = ch.lock()) {
       return body.run();
     } finally {
@@ -53,17 +54,23 @@ final class LockedFiles {
    */
   static void replace(Path target, byte[] content, String perms) throws IOException {
     Set<PosixFilePermission> p = PosixFilePermissions.fromString(perms);
-    Path tmp = Files.createTempFile(target.getParent(), "." + target.getFileName() + ".", ".tmp",
-        PosixFilePermissions.asFileAttribute(p));
+    Path tmp =
+        Files.createTempFile(
+            target.getParent(),
+            "." + target.getFileName() + ".",
+            ".tmp",
+            PosixFilePermissions.asFileAttribute(p));
     try {
-      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+      try (FileChannel ch =
+          FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
         ch.write(java.nio.ByteBuffer.wrap(content));
         ch.force(true);
       }
       // createTempFile's attribute is filtered by the umask; set the mode exactly.
       Files.setPosixFilePermissions(tmp, p);
       try {
-        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        Files.move(
+            tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
       } catch (AtomicMoveNotSupportedException e) {
         throw new IOException("cannot replace " + target + " atomically: " + e.getMessage(), e);
       }

@@ -10,13 +10,13 @@ import org.apache.sshd.common.AttributeRepository;
 import org.apache.sshd.common.AttributeRepository.AttributeKey;
 
 /**
- * MINA's hook into {@link KnownHosts}. The names to pin under travel with each connection as
- * its connection context ({@link Target}), set before the socket opens, so they are there when
- * the key exchange asks (MINA starts it before {@code connect} returns the session).
+ * MINA's hook into {@link KnownHosts}. The names to pin under travel with each connection as its
+ * connection context ({@link Target}), set before the socket opens, so they are there when the key
+ * exchange asks (MINA starts it before {@code connect} returns the session).
  *
- * <p>MINA only takes yes or no from a verifier and turns no into "server key did not validate";
- * the real reason (a {@link HostKeyMismatchException}, or an I/O error writing the pin) is kept
- * in the target for {@link GuestSsh} to throw instead.
+ * <p>MINA only takes yes or no from a verifier and turns no into "server key did not validate"; the
+ * real reason (a {@link HostKeyMismatchException}, or an I/O error writing the pin) is kept in the
+ * target for {@link GuestSsh} to throw instead.
  */
 final class PinningVerifier implements ServerKeyVerifier {
 

@@ -21,9 +21,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * An owner's SSH key: {@code dir/id_ed25519} in OpenSSH's private key format (unencrypted, 0600,
- * so {@code ssh -i} takes it as it is) and {@code dir/id_ed25519.pub}. vm-service authenticates
- * to guests with it and the CLI hands the same file to the system ssh.
+ * An owner's SSH key: {@code dir/id_ed25519} in OpenSSH's private key format (unencrypted, 0600, so
+ * {@code ssh -i} takes it as it is) and {@code dir/id_ed25519.pub}. vm-service authenticates to
+ * guests with it and the CLI hands the same file to the system ssh.
  *
  * <p>The key is made on first use. Every guest's {@code authorized_keys} names it, so a key file
  * that exists but cannot be read is an error naming the file, never a reason to make a new key:
@@ -35,6 +35,7 @@ public final class SshIdentity {
 
   static final String PRIVATE = "id_ed25519";
   static final String PUBLIC = "id_ed25519.pub";
+
   /** The comment on the public key line, so a guest's authorized_keys says whose key it is. */
   static final String COMMENT = "banger";
 
@@ -59,20 +60,22 @@ public final class SshIdentity {
     Files.createDirectories(d);
     // 0700: the directory holds a private key; OpenSSH refuses keys others can read anyway.
     Files.setPosixFilePermissions(d, PosixFilePermissions.fromString("rwx------"));
-    return LockedFiles.withLock(d.resolve("." + PRIVATE + ".lock"), () -> {
-      Path priv = d.resolve(PRIVATE);
-      KeyPair kp;
-      if (Files.exists(priv, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-        kp = read(priv);
-      } else {
-        kp = generate();
-        LockedFiles.replace(priv, encodePrivate(kp), "rw-------");
-        LOG.info("made SSH key {} ({})", priv, KeyUtils.getFingerPrint(kp.getPublic()));
-      }
-      SshIdentity id = new SshIdentity(d, kp);
-      id.ensurePublicFile();
-      return id;
-    });
+    return LockedFiles.withLock(
+        d.resolve("." + PRIVATE + ".lock"),
+        () -> {
+          Path priv = d.resolve(PRIVATE);
+          KeyPair kp;
+          if (Files.exists(priv, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            kp = read(priv);
+          } else {
+            kp = generate();
+            LockedFiles.replace(priv, encodePrivate(kp), "rw-------");
+            LOG.info("made SSH key {} ({})", priv, KeyUtils.getFingerPrint(kp.getPublic()));
+          }
+          SshIdentity id = new SshIdentity(d, kp);
+          id.ensurePublicFile();
+          return id;
+        });
   }
 
   public KeyPair keyPair() {
@@ -91,7 +94,9 @@ public final class SshIdentity {
     return dir.resolve(PUBLIC);
   }
 
-  /** The line for a guest's {@code /root/.ssh/authorized_keys}: {@code ssh-ed25519 AAAA… banger}. */
+  /**
+   * The line for a guest's {@code /root/.ssh/authorized_keys}: {@code ssh-ed25519 AAAA… banger}.
+   */
   public String authorizedKeysLine() {
     return PublicKeyEntry.toString(keyPair.getPublic()) + " " + COMMENT;
   }
@@ -121,22 +126,27 @@ public final class SshIdentity {
   }
 
   private static KeyPair read(Path priv) throws IOException {
-    String refusal = "; banger will not replace it, because running VMs authorize that key"
-        + " (restore it, or remove it to make a new key and re-create the VMs)";
+    String refusal =
+        "; banger will not replace it, because running VMs authorize that key"
+            + " (restore it, or remove it to make a new key and re-create the VMs)";
     Collection<KeyPair> pairs;
     try {
-      pairs = OpenSSHKeyPairResourceParser.INSTANCE.loadKeyPairs(null, priv, FilePasswordProvider.EMPTY);
+      pairs =
+          OpenSSHKeyPairResourceParser.INSTANCE.loadKeyPairs(
+              null, priv, FilePasswordProvider.EMPTY);
     } catch (NoSuchFileException e) {
       throw new IOException("SSH key " + priv + " vanished while being read", e);
     } catch (IOException | GeneralSecurityException | RuntimeException e) {
       throw new IOException("cannot read SSH key " + priv + ": " + reason(e) + refusal, e);
     }
     if (pairs == null || pairs.size() != 1) {
-      throw new IOException("cannot read SSH key " + priv + ": not one OpenSSH private key" + refusal);
+      throw new IOException(
+          "cannot read SSH key " + priv + ": not one OpenSSH private key" + refusal);
     }
     KeyPair kp = pairs.iterator().next();
     if (!KeyPairProvider.SSH_ED25519.equals(KeyUtils.getKeyType(kp))) {
-      throw new IOException("SSH key " + priv + " is " + KeyUtils.getKeyType(kp) + ", not ssh-ed25519" + refusal);
+      throw new IOException(
+          "SSH key " + priv + " is " + KeyUtils.getKeyType(kp) + ", not ssh-ed25519" + refusal);
     }
     return kp;
   }

@@ -1,9 +1,9 @@
 package dev.banger.vm.steps;
 
 /**
- * One named step of a VM operation (docs/architecture.md §4: overlay, guest config, work disk, lease and
- * tap, VMM, readiness). A step registers an undo for each host resource it acquires, as soon as
- * it has acquired it, so a step that fails half-way is undone as far as it got.
+ * One named step of a VM operation (docs/architecture.md §4: overlay, guest config, work disk,
+ * lease and tap, VMM, readiness). A step registers an undo for each host resource it acquires, as
+ * soon as it has acquired it, so a step that fails half-way is undone as far as it got.
  */
 public interface Step {
 

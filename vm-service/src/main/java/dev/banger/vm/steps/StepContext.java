@@ -4,8 +4,8 @@ package dev.banger.vm.steps;
 public interface StepContext {
 
   /**
-   * Registers how to give back something just acquired. Undos run in reverse order of
-   * registration when a later part of the operation fails or is cancelled.
+   * Registers how to give back something just acquired. Undos run in reverse order of registration
+   * when a later part of the operation fails or is cancelled.
    *
    * @param what names the resource in reports ("tap tb-0b5e1f2a")
    */

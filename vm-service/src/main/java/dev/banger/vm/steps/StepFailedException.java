@@ -4,9 +4,9 @@ import java.util.List;
 import java.util.concurrent.CancellationException;
 
 /**
- * A plan that stopped at {@link #step()} because of {@link #getCause()} and was rolled back.
- * {@link #failedUndos()} lists what could not be given back ("tap tb-…: reason"); empty means the
- * host is as it was.
+ * A plan that stopped at {@link #step()} because of {@link #getCause()} and was rolled back. {@link
+ * #failedUndos()} lists what could not be given back ("tap tb-…: reason"); empty means the host is
+ * as it was.
  */
 public final class StepFailedException extends Exception {
   private static final long serialVersionUID = 1L;
@@ -33,8 +33,12 @@ public final class StepFailedException extends Exception {
   }
 
   private static String message(String step, Throwable cause, List<String> failedUndos) {
-    String why = cause instanceof CancellationException ? "cancelled" : "failed: " + cause.getMessage();
-    String left = failedUndos.isEmpty() ? "rolled back" : "rolled back, except " + String.join("; ", failedUndos);
+    String why =
+        cause instanceof CancellationException ? "cancelled" : "failed: " + cause.getMessage();
+    String left =
+        failedUndos.isEmpty()
+            ? "rolled back"
+            : "rolled back, except " + String.join("; ", failedUndos);
     return "step " + step + " " + why + " (" + left + ")";
   }
 }

@@ -12,10 +12,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Runs a plan of steps in order, timing and reporting each. When a step fails, or the caller
- * cancels between or inside steps, every undo registered so far runs in reverse order — the
- * failed step's partial undos first — so the host ends as it was before the operation. An undo
- * that fails does not stop the others: it is logged and reported with the original failure, so
- * the caller can say exactly what may be left behind.
+ * cancels between or inside steps, every undo registered so far runs in reverse order — the failed
+ * step's partial undos first — so the host ends as it was before the operation. An undo that fails
+ * does not stop the others: it is logged and reported with the original failure, so the caller can
+ * say exactly what may be left behind.
  */
 public final class StepRunner {
 
@@ -34,30 +34,32 @@ public final class StepRunner {
   private StepRunner() {}
 
   /**
-   * @return the timings of every step, when all succeeded; the registered undos are then
-   *     dropped (the resources belong to the VM now)
-   * @throws StepFailedException naming the step, carrying the cause (a {@link CancellationException}
-   *     when cancelled) and any undo that failed
+   * @return the timings of every step, when all succeeded; the registered undos are then dropped
+   *     (the resources belong to the VM now)
+   * @throws StepFailedException naming the step, carrying the cause (a {@link
+   *     CancellationException} when cancelled) and any undo that failed
    */
   public static List<Timing> run(List<Step> plan, Listener listener, BooleanSupplier cancelled)
       throws StepFailedException {
     Deque<Registered> undos = new ArrayDeque<>();
     List<Timing> timings = new ArrayList<>();
-    StepContext ctx = new StepContext() {
-      @Override
-      public void onUndo(String what, Undo undo) {
-        undos.push(new Registered(what, undo));
-      }
+    StepContext ctx =
+        new StepContext() {
+          @Override
+          public void onUndo(String what, Undo undo) {
+            undos.push(new Registered(what, undo));
+          }
 
-      @Override
-      public boolean cancelled() {
-        return Cancellation.requested(cancelled);
-      }
-    };
+          @Override
+          public boolean cancelled() {
+            return Cancellation.requested(cancelled);
+          }
+        };
     for (int i = 0; i < plan.size(); i++) {
       Step step = plan.get(i);
       if (ctx.cancelled()) {
-        throw rollBack(step.name(), new CancellationException("cancelled before " + step.name()), undos);
+        throw rollBack(
+            step.name(), new CancellationException("cancelled before " + step.name()), undos);
       }
       listener.started(i + 1, plan.size(), step.name());
       long t0 = System.nanoTime();
@@ -78,7 +80,8 @@ public final class StepRunner {
 
   private record Registered(String what, StepContext.Undo undo) {}
 
-  private static StepFailedException rollBack(String step, Throwable cause, Deque<Registered> undos) {
+  private static StepFailedException rollBack(
+      String step, Throwable cause, Deque<Registered> undos) {
     // An interrupt must not stop the undos themselves: clear it, run them, restore it.
     boolean interrupted = Thread.interrupted();
     List<String> failedUndos = new ArrayList<>();

@@ -3,9 +3,9 @@ package dev.banger.vm.store;
 import java.time.Instant;
 
 /**
- * One row of {@code vms}: the durable facts of a VM. {@code image} and {@code kernel} are the
- * ids image-service gave them when the VM was created (so a renamed or re-pulled image does not
- * change what an existing VM boots). Built with {@link #builder()}; absent values are null.
+ * One row of {@code vms}: the durable facts of a VM. {@code image} and {@code kernel} are the ids
+ * image-service gave them when the VM was created (so a renamed or re-pulled image does not change
+ * what an existing VM boots). Built with {@link #builder()}; absent values are null.
  */
 public record VmRecord(
     String id,

@@ -2,7 +2,12 @@ package dev.banger.vm.store;
 
 /** A VM's lifecycle state as stored (the {@code vms.state} column) and as the API names it. */
 public enum VmState {
-  CREATED, STARTING, RUNNING, STOPPING, STOPPED, ERROR;
+  CREATED,
+  STARTING,
+  RUNNING,
+  STOPPING,
+  STOPPED,
+  ERROR;
 
   public String column() {
     return name().toLowerCase(java.util.Locale.ROOT);

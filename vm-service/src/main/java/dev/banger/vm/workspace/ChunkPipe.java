@@ -8,11 +8,11 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 
 /**
- * Runs a producer (the tar writer: reading files, framing entries) on a thread of its own and
- * hands its bytes to the caller's thread (the SSH channel: encrypting, sending) in chunks through
- * a bounded queue, so the two overlap the way {@code tar c | ssh} does as two processes. Bounded
- * (at most {@value #DEPTH} chunks of {@value #CHUNK} bytes in flight); a failure on either side
- * ends both and is rethrown here.
+ * Runs a producer (the tar writer: reading files, framing entries) on a thread of its own and hands
+ * its bytes to the caller's thread (the SSH channel: encrypting, sending) in chunks through a
+ * bounded queue, so the two overlap the way {@code tar c | ssh} does as two processes. Bounded (at
+ * most {@value #DEPTH} chunks of {@value #CHUNK} bytes in flight); a failure on either side ends
+ * both and is rethrown here.
  */
 public final class ChunkPipe {
 
@@ -30,15 +30,20 @@ public final class ChunkPipe {
   public static void run(Producer producer, OutputStream sink) throws IOException {
     BlockingQueue<byte[]> queue = new ArrayBlockingQueue<>(DEPTH);
     Throwable[] failure = new Throwable[1];
-    Thread t = Thread.ofPlatform().daemon().name("workspace-tar").start(() -> {
-      try (OutputStream out = new QueueStream(queue)) {
-        producer.writeTo(out);
-      } catch (Throwable e) {
-        failure[0] = e;
-        queue.clear();
-        queue.offer(END);
-      }
-    });
+    Thread t =
+        Thread.ofPlatform()
+            .daemon()
+            .name("workspace-tar")
+            .start(
+                () -> {
+                  try (OutputStream out = new QueueStream(queue)) {
+                    producer.writeTo(out);
+                  } catch (Throwable e) {
+                    failure[0] = e;
+                    queue.clear();
+                    queue.offer(END);
+                  }
+                });
     try {
       while (true) {
         byte[] chunk = queue.take();

@@ -18,9 +18,9 @@ import java.util.concurrent.ExecutionException;
 /**
  * The client side of disk-service's WriteWorkDiskTree as an OutputStream for a tar writer: the
  * header first, then every write as messages of at most 1 MiB, each sent only when gRPC says the
- * stream is ready (so a slow disk-service holds the writer back instead of filling memory).
- * {@link #finish} half-closes and waits for the answer; {@link #abort} cancels, and
- * disk-service then writes nothing.
+ * stream is ready (so a slow disk-service holds the writer back instead of filling memory). {@link
+ * #finish} half-closes and waits for the answer; {@link #abort} cancels, and disk-service then
+ * writes nothing.
  */
 public final class TreeUpload extends OutputStream {
 
@@ -31,43 +31,56 @@ public final class TreeUpload extends OutputStream {
   private final Object ready = new Object();
 
   @SuppressWarnings("unchecked")
-  public TreeUpload(DiskServiceGrpc.DiskServiceStub stub, String vmId, String diskPath, long fileBytes,
+  public TreeUpload(
+      DiskServiceGrpc.DiskServiceStub stub,
+      String vmId,
+      String diskPath,
+      long fileBytes,
       String requestId) {
     ClientCallStreamObserver<WriteWorkDiskTreeRequest>[] call = new ClientCallStreamObserver[1];
-    stub.writeWorkDiskTree(new ClientResponseObserver<WriteWorkDiskTreeRequest, WriteWorkDiskTreeResponse>() {
-      private WriteWorkDiskTreeResponse last;
+    stub.writeWorkDiskTree(
+        new ClientResponseObserver<WriteWorkDiskTreeRequest, WriteWorkDiskTreeResponse>() {
+          private WriteWorkDiskTreeResponse last;
 
-      @Override
-      public void beforeStart(ClientCallStreamObserver<WriteWorkDiskTreeRequest> requests) {
-        call[0] = requests;
-        requests.setOnReadyHandler(() -> {
-          synchronized (ready) {
-            ready.notifyAll();
+          @Override
+          public void beforeStart(ClientCallStreamObserver<WriteWorkDiskTreeRequest> requests) {
+            call[0] = requests;
+            requests.setOnReadyHandler(
+                () -> {
+                  synchronized (ready) {
+                    ready.notifyAll();
+                  }
+                });
+          }
+
+          @Override
+          public void onNext(WriteWorkDiskTreeResponse r) {
+            last = r;
+          }
+
+          @Override
+          public void onError(Throwable t) {
+            answer.completeExceptionally(t);
+            synchronized (ready) {
+              ready.notifyAll();
+            }
+          }
+
+          @Override
+          public void onCompleted() {
+            answer.complete(last);
           }
         });
-      }
-
-      @Override
-      public void onNext(WriteWorkDiskTreeResponse r) {
-        last = r;
-      }
-
-      @Override
-      public void onError(Throwable t) {
-        answer.completeExceptionally(t);
-        synchronized (ready) {
-          ready.notifyAll();
-        }
-      }
-
-      @Override
-      public void onCompleted() {
-        answer.complete(last);
-      }
-    });
     this.stream = call[0];
-    stream.onNext(WriteWorkDiskTreeRequest.newBuilder().setHeader(WorkDiskTreeHeader.newBuilder()
-        .setRequestId(requestId).setVmId(vmId).setPath(diskPath).setFileBytes(fileBytes)).build());
+    stream.onNext(
+        WriteWorkDiskTreeRequest.newBuilder()
+            .setHeader(
+                WorkDiskTreeHeader.newBuilder()
+                    .setRequestId(requestId)
+                    .setVmId(vmId)
+                    .setPath(diskPath)
+                    .setFileBytes(fileBytes))
+            .build());
   }
 
   @Override
@@ -80,7 +93,8 @@ public final class TreeUpload extends OutputStream {
     while (len > 0) {
       int n = Math.min(len, MAX_MESSAGE);
       awaitReady();
-      stream.onNext(WriteWorkDiskTreeRequest.newBuilder().setTar(ByteString.copyFrom(b, off, n)).build());
+      stream.onNext(
+          WriteWorkDiskTreeRequest.newBuilder().setTar(ByteString.copyFrom(b, off, n)).build());
       off += n;
       len -= n;
     }
@@ -90,13 +104,14 @@ public final class TreeUpload extends OutputStream {
     synchronized (ready) {
       while (!stream.isReady()) {
         if (answer.isDone()) {
-          break;  // disk-service already answered (a refusal): finish() reports it
+          break; // disk-service already answered (a refusal): finish() reports it
         }
         try {
           ready.wait(1000);
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
-          throw new InterruptedIOException("interrupted while sending the workspace to disk-service");
+          throw new InterruptedIOException(
+              "interrupted while sending the workspace to disk-service");
         }
       }
     }
@@ -105,14 +120,20 @@ public final class TreeUpload extends OutputStream {
     }
   }
 
-  /** Half-closes and returns disk-service's answer; its refusal is rethrown as the status it sent. */
+  /**
+   * Half-closes and returns disk-service's answer; its refusal is rethrown as the status it sent.
+   */
   public WriteWorkDiskTreeResponse finish() throws InterruptedException {
     stream.onCompleted();
     try {
       return answer.get();
     } catch (ExecutionException e) {
-      throw e.getCause() instanceof StatusRuntimeException s ? s : Status.INTERNAL.withCause(e.getCause())
-          .withDescription(String.valueOf(e.getCause())).asRuntimeException();
+      throw e.getCause() instanceof StatusRuntimeException s
+          ? s
+          : Status.INTERNAL
+              .withCause(e.getCause())
+              .withDescription(String.valueOf(e.getCause()))
+              .asRuntimeException();
     }
   }
 

@@ -18,9 +18,9 @@ import java.util.stream.Stream;
 /**
  * Which files of a host checkout a workspace holds (docs/workspaces.md, "What is copied"): the
  * tracked ones as the work tree has them, the untracked but not ignored ones when asked, and the
- * repository's {@code .git}. Every refusal is a {@link WorkspaceException} naming the path.
- * git runs with an argument vector (never a shell), {@code -C} the checked path, and with
- * {@code safe.directory} left as the user has it.
+ * repository's {@code .git}. Every refusal is a {@link WorkspaceException} naming the path. git
+ * runs with an argument vector (never a shell), {@code -C} the checked path, and with {@code
+ * safe.directory} left as the user has it.
  */
 public final class WorkspaceLister {
 
@@ -41,21 +41,26 @@ public final class WorkspaceLister {
     }
     CommandResult bare = gitResult(abs, "rev-parse", "--is-bare-repository");
     if (bare.succeeded() && "true".equals(bare.stdoutText().strip())) {
-      throw new WorkspaceException(abs + " is a bare git repository: give a checkout (a work tree) instead");
+      throw new WorkspaceException(
+          abs + " is a bare git repository: give a checkout (a work tree) instead");
     }
     CommandResult top = gitResult(abs, "rev-parse", "--show-toplevel");
     if (!top.succeeded() || top.stdoutText().isBlank()) {
-      throw new WorkspaceException(abs + " is not inside a git work tree (git: "
-          + firstLine(top.stderrText()) + ")");
+      throw new WorkspaceException(
+          abs + " is not inside a git work tree (git: " + firstLine(top.stderrText()) + ")");
     }
     Path root = Path.of(top.stdoutText().strip());
     Path dotGit = root.resolve(".git");
     if (!Files.isDirectory(dotGit, LinkOption.NOFOLLOW_LINKS)) {
-      throw new WorkspaceException(root + " is a linked worktree or uses a separate git dir (" + dotGit
-          + " is not a directory): not supported; use the main checkout");
+      throw new WorkspaceException(
+          root
+              + " is a linked worktree or uses a separate git dir ("
+              + dotGit
+              + " is not a directory): not supported; use the main checkout");
     }
     if (Files.exists(root.resolve(".gitmodules"), LinkOption.NOFOLLOW_LINKS) || hasGitlinks(root)) {
-      throw new WorkspaceException(root + " has git submodules: not supported yet (they would not be copied)");
+      throw new WorkspaceException(
+          root + " has git submodules: not supported yet (they would not be copied)");
     }
     CommandResult head = gitResult(root, "rev-parse", "--verify", "-q", "HEAD");
     String commit = head.succeeded() ? head.stdoutText().strip() : "";
@@ -70,12 +75,17 @@ public final class WorkspaceLister {
       }
     }
     // A tracked file deleted in the work tree is not sent: the guest's git status then says so too.
-    List<String> present = paths.stream().filter(p -> Files.exists(root.resolve(p), LinkOption.NOFOLLOW_LINKS))
-        .toList();
+    List<String> present =
+        paths.stream()
+            .filter(p -> Files.exists(root.resolve(p), LinkOption.NOFOLLOW_LINKS))
+            .toList();
     return new WorkspaceSource(root, commit, present);
   }
 
-  /** Every entry of {@code .git}, directories included (so empty ones like refs/tags exist in the guest). */
+  /**
+   * Every entry of {@code .git}, directories included (so empty ones like refs/tags exist in the
+   * guest).
+   */
   private static List<String> gitTree(Path root) throws WorkspaceException {
     List<String> out = new ArrayList<>();
     try (Stream<Path> walk = Files.walk(root.resolve(".git"))) {
@@ -99,8 +109,12 @@ public final class WorkspaceLister {
   /** git's paths are relative to the root; one that is absolute or climbs out is refused. */
   static String checked(Path root, String p) throws WorkspaceException {
     Path rel = Path.of(p);
-    if (p.isEmpty() || rel.isAbsolute() || !root.resolve(rel).normalize().startsWith(root)
-        || rel.normalize().startsWith("..") || p.startsWith(".git/") || p.equals(".git")) {
+    if (p.isEmpty()
+        || rel.isAbsolute()
+        || !root.resolve(rel).normalize().startsWith(root)
+        || rel.normalize().startsWith("..")
+        || p.startsWith(".git/")
+        || p.equals(".git")) {
       throw new WorkspaceException("git listed \"" + p + "\", which is not a path inside " + root);
     }
     return rel.normalize().toString();
@@ -119,8 +133,8 @@ public final class WorkspaceLister {
   private String git(Path dir, String... args) throws WorkspaceException {
     CommandResult r = gitResult(dir, args);
     if (!r.succeeded()) {
-      throw new WorkspaceException("git " + String.join(" ", args) + " in " + dir + " failed: "
-          + firstLine(r.stderrText()));
+      throw new WorkspaceException(
+          "git " + String.join(" ", args) + " in " + dir + " failed: " + firstLine(r.stderrText()));
     }
     return r.stdoutText();
   }

@@ -35,7 +35,8 @@ public final class WorkspaceTar {
    * @param progress told the file bytes written so far, now and then
    * @return how many entries and file bytes went into the stream
    */
-  public static Written write(WorkspaceSource src, OutputStream sink, LongConsumer progress) throws IOException {
+  public static Written write(WorkspaceSource src, OutputStream sink, LongConsumer progress)
+      throws IOException {
     int entries = 0;
     long bytes = 0;
     long reported = 0;
@@ -102,17 +103,18 @@ public final class WorkspaceTar {
   static int mode(Set<PosixFilePermission> perms) {
     int m = 0;
     for (PosixFilePermission p : perms) {
-      m |= switch (p) {
-        case OWNER_READ -> 0400;
-        case OWNER_WRITE -> 0200;
-        case OWNER_EXECUTE -> 0100;
-        case GROUP_READ -> 040;
-        case GROUP_WRITE -> 020;
-        case GROUP_EXECUTE -> 010;
-        case OTHERS_READ -> 04;
-        case OTHERS_WRITE -> 02;
-        case OTHERS_EXECUTE -> 01;
-      };
+      m |=
+          switch (p) {
+            case OWNER_READ -> 0400;
+            case OWNER_WRITE -> 0200;
+            case OWNER_EXECUTE -> 0100;
+            case GROUP_READ -> 040;
+            case GROUP_WRITE -> 020;
+            case GROUP_EXECUTE -> 010;
+            case OTHERS_READ -> 04;
+            case OTHERS_WRITE -> 02;
+            case OTHERS_EXECUTE -> 01;
+          };
     }
     return m;
   }

@@ -51,16 +51,40 @@ final class AppHarness {
     runtime = new VmRuntime(paths);
     scan = new VmmScan(paths);
     FakeDisk disk = new FakeDisk(host, dir.resolve("disks"));
-    StartPlan plan = StartPlan.standard(net, disk, guest, driver, paths, Duration.ofSeconds(30),
-        BootWatch.Settings.DEFAULT, List.of());
-    VmSizing.Resolved sizing = new VmSizing.Resolved(new VmSizing.Value(1, "test"),
-        new VmSizing.Value(512, "test"), new VmSizing.Value(1L << 30, "test"));
+    StartPlan plan =
+        StartPlan.standard(
+            net,
+            disk,
+            guest,
+            driver,
+            paths,
+            Duration.ofSeconds(30),
+            BootWatch.Settings.DEFAULT,
+            List.of());
+    VmSizing.Resolved sizing =
+        new VmSizing.Resolved(
+            new VmSizing.Value(1, "test"),
+            new VmSizing.Value(512, "test"),
+            new VmSizing.Value(1L << 30, "test"));
     release = new BootRelease(runtime, net, scan);
     VmRemoval removal = new VmRemoval(store, net, disk, images, guest, paths);
-    lifecycle = new VmLifecycle(new VmLifecycle.Parts(store, images, plan, runtime, VmConfig.empty(), sizing,
-        "qemu", locks, removal, draining));
-    control = new VmControl(new VmControl.Parts(store, runtime, lifecycle, release, removal, guest,
-        VmConfig.empty(), locks));
+    lifecycle =
+        new VmLifecycle(
+            new VmLifecycle.Parts(
+                store,
+                images,
+                plan,
+                runtime,
+                VmConfig.empty(),
+                sizing,
+                "qemu",
+                locks,
+                removal,
+                draining));
+    control =
+        new VmControl(
+            new VmControl.Parts(
+                store, runtime, lifecycle, release, removal, guest, VmConfig.empty(), locks));
   }
 
   VmReconciler reconciler() {

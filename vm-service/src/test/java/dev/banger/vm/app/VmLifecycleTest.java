@@ -16,8 +16,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Create and start on fake ports: request ids (idempotent retry, reuse refused, hostile ids),
- * a cancelled create undone as if never asked (or kept on request), a graceful stop rolling back
+ * Create and start on fake ports: request ids (idempotent retry, reuse refused, hostile ids), a
+ * cancelled create undone as if never asked (or kept on request), a graceful stop rolling back
  * starts under way, a forced delete cancelling a start instead of waiting for the boot.
  */
 class VmLifecycleTest {
@@ -48,8 +48,10 @@ class VmLifecycleTest {
     VmRecord again = h.lifecycle.create(AppHarness.create("r-1", "box", 1), QUIET, () -> false);
     assertEquals(first.id(), again.id());
     assertEquals(1, h.store.list().size());
-    VmProblem p = assertThrows(VmProblem.class,
-        () -> h.lifecycle.create(AppHarness.create("r-1", "box", 2), QUIET, () -> false));
+    VmProblem p =
+        assertThrows(
+            VmProblem.class,
+            () -> h.lifecycle.create(AppHarness.create("r-1", "box", 2), QUIET, () -> false));
     assertEquals(VmProblem.Kind.ALREADY_EXISTS, p.kind());
     assertEquals("REQUEST_ID_REUSED", p.reason());
     assertTrue(p.getMessage().endsWith("it differs in vcpu (1 before, 2 now)"), p.getMessage());
@@ -59,14 +61,18 @@ class VmLifecycleTest {
   @Test
   void aRetryOfACreateWithAGeneratedNameIsTheSameRequest() throws Exception {
     VmRecord first = h.lifecycle.create(AppHarness.create("r-2", "", 1), QUIET, () -> false);
-    assertEquals(first.id(), h.lifecycle.create(AppHarness.create("r-2", "", 1), QUIET, () -> false).id());
+    assertEquals(
+        first.id(), h.lifecycle.create(AppHarness.create("r-2", "", 1), QUIET, () -> false).id());
   }
 
   @Test
   void hostileRequestIdsAreRefusedBeforeAnythingIsMade() {
     for (String bad : List.of("x".repeat(129), "a\u0000b", "a\nb", "a b", "caf\u00e9")) {
-      VmProblem p = assertThrows(VmProblem.class,
-          () -> h.lifecycle.create(AppHarness.create(bad, "box", 1), QUIET, () -> false), bad);
+      VmProblem p =
+          assertThrows(
+              VmProblem.class,
+              () -> h.lifecycle.create(AppHarness.create(bad, "box", 1), QUIET, () -> false),
+              bad);
       assertEquals(VmProblem.Kind.INVALID_ARGUMENT, p.kind());
       assertEquals("request_id", p.metadata().get("field"));
     }
@@ -76,15 +82,19 @@ class VmLifecycleTest {
   @Test
   void aCancelledCreateIsUndoneAsIfNeverAsked() throws Exception {
     h.host.cancelOn("launch");
-    StartFailed f = assertThrows(StartFailed.class,
-        () -> h.lifecycle.create(AppHarness.create("box"), QUIET, h.host.cancelled()));
+    StartFailed f =
+        assertThrows(
+            StartFailed.class,
+            () -> h.lifecycle.create(AppHarness.create("box"), QUIET, h.host.cancelled()));
     assertTrue(f.failure().cancelled());
     assertEquals(List.of(), h.store.list(), "no record: the name is free");
     assertEquals(NOTHING, h.host.held());
     assertEquals(List.of(), List.copyOf(h.images.references));
     h.host.cancelOn("none");
-    assertEquals(VmState.RUNNING,
-        h.lifecycle.create(AppHarness.create("box"), QUIET, () -> false).state(), "the name is usable again");
+    assertEquals(
+        VmState.RUNNING,
+        h.lifecycle.create(AppHarness.create("box"), QUIET, () -> false).state(),
+        "the name is usable again");
   }
 
   @Test
@@ -101,8 +111,10 @@ class VmLifecycleTest {
   @Test
   void aFailedCreateIsKeptInErrorForItsLogs() throws Exception {
     h.host.failOn("awaitReady");
-    StartFailed f = assertThrows(StartFailed.class,
-        () -> h.lifecycle.create(AppHarness.create("box"), QUIET, () -> false));
+    StartFailed f =
+        assertThrows(
+            StartFailed.class,
+            () -> h.lifecycle.create(AppHarness.create("box"), QUIET, () -> false));
     assertEquals("ssh-ready", f.failure().step());
     assertEquals(VmState.ERROR, h.store.find("box").orElseThrow().state());
   }
@@ -110,46 +122,61 @@ class VmLifecycleTest {
   @Test
   void aGracefulStopRollsBackAStartUnderWayAndSaysSo() throws Exception {
     h.host.hangOn("awaitReady");
-    CompletableFuture<VmRecord> create = CompletableFuture.supplyAsync(() -> {
-      try {
-        return h.lifecycle.create(AppHarness.create("box"), QUIET, () -> false);
-      } catch (Exception e) {
-        throw new java.util.concurrent.CompletionException(e);
-      }
-    });
+    CompletableFuture<VmRecord> create =
+        CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                return h.lifecycle.create(AppHarness.create("box"), QUIET, () -> false);
+              } catch (Exception e) {
+                throw new java.util.concurrent.CompletionException(e);
+              }
+            });
     awaitCall("awaitReady");
     h.draining.begin();
     assertTrue(h.draining.awaitIdle(java.time.Duration.ofSeconds(10)), "the start rolled back");
-    Throwable t = assertThrows(java.util.concurrent.ExecutionException.class, () -> create.get(10, TimeUnit.SECONDS))
-        .getCause();
-    VmProblem p = assertThrows(VmProblem.class, () -> {
-      throw t;
-    });
+    Throwable t =
+        assertThrows(
+                java.util.concurrent.ExecutionException.class,
+                () -> create.get(10, TimeUnit.SECONDS))
+            .getCause();
+    VmProblem p =
+        assertThrows(
+            VmProblem.class,
+            () -> {
+              throw t;
+            });
     assertEquals(VmProblem.Kind.UNAVAILABLE, p.kind());
     assertEquals("vm-service is stopping; VM box rolled back", p.getMessage());
     assertEquals(NOTHING, h.host.held());
     assertEquals(List.of(), h.store.list(), "a create cut short is undone entirely");
-    VmProblem refused = assertThrows(VmProblem.class,
-        () -> h.lifecycle.create(AppHarness.create("later"), QUIET, () -> false));
+    VmProblem refused =
+        assertThrows(
+            VmProblem.class,
+            () -> h.lifecycle.create(AppHarness.create("later"), QUIET, () -> false));
     assertEquals("vm-service is stopping; no new work is taken", refused.getMessage());
   }
 
   @Test
   void aForcedDeleteOfAStartingVmCancelsTheStartInsteadOfWaitingForTheBoot() throws Exception {
     h.host.hangOn("awaitReady");
-    CompletableFuture<Void> create = CompletableFuture.runAsync(() -> {
-      try {
-        h.lifecycle.create(new CreateRequest("", "box", "", "", 0, 0, 0, 0, false, "", false, true), QUIET,
-            () -> false);
-      } catch (Exception e) {
-        throw new java.util.concurrent.CompletionException(e);
-      }
-    });
+    CompletableFuture<Void> create =
+        CompletableFuture.runAsync(
+            () -> {
+              try {
+                h.lifecycle.create(
+                    new CreateRequest("", "box", "", "", 0, 0, 0, 0, false, "", false, true),
+                    QUIET,
+                    () -> false);
+              } catch (Exception e) {
+                throw new java.util.concurrent.CompletionException(e);
+              }
+            });
     awaitCall("awaitReady");
     long t0 = System.nanoTime();
     h.control.delete("box", true);
     assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(5), "did not wait for a boot");
-    assertThrows(java.util.concurrent.ExecutionException.class, () -> create.get(10, TimeUnit.SECONDS));
+    assertThrows(
+        java.util.concurrent.ExecutionException.class, () -> create.get(10, TimeUnit.SECONDS));
     assertEquals(List.of(), h.store.list());
     assertEquals(NOTHING, h.host.held());
   }

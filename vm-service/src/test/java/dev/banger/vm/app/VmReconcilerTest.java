@@ -19,8 +19,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Start-up reconcile against real processes standing in for VMMs: it finds them by their run
- * directory, not by handles files, so the crash window between a VMM's launch and its handle
- * write leaves nothing running; it adopts only the VMM its handles name.
+ * directory, not by handles files, so the crash window between a VMM's launch and its handle write
+ * leaves nothing running; it adopts only the VMM its handles name.
  */
 class VmReconcilerTest {
 
@@ -33,8 +33,18 @@ class VmReconcilerTest {
   }
 
   VmRecord vm(String name, VmState state) throws Exception {
-    VmRecord v = VmRecord.builder().id(UUID.randomUUID().toString()).name(name).image("img-1").kernel("k-1")
-        .vcpu(1).memoryMib(512).workDiskBytes(1L << 30).systemOverlayBytes(1L << 30).driver("qemu").build();
+    VmRecord v =
+        VmRecord.builder()
+            .id(UUID.randomUUID().toString())
+            .name(name)
+            .image("img-1")
+            .kernel("k-1")
+            .vcpu(1)
+            .memoryMib(512)
+            .workDiskBytes(1L << 30)
+            .systemOverlayBytes(1L << 30)
+            .driver("qemu")
+            .build();
     h.store.insert(v);
     h.store.setState(v.id(), state, null);
     h.host.taps.add(v.id());
@@ -42,7 +52,8 @@ class VmReconcilerTest {
   }
 
   VmmHandle handleOf(VmRecord v, StandInVmm vmm) {
-    return VmmHandle.of("qemu", vmm.pid(), h.paths.runDir(v.id()).resolve("qmp.sock"), h.paths.runDir(v.id()))
+    return VmmHandle.of(
+            "qemu", vmm.pid(), h.paths.runDir(v.id()).resolve("qmp.sock"), h.paths.runDir(v.id()))
         .orElseThrow();
   }
 
@@ -101,7 +112,8 @@ class VmReconcilerTest {
     VmRecord quiet = vm("quiet", VmState.STOPPED);
     VmReconciler.Report r = h.reconciler().run(Runnable::run);
     assertEquals(List.of("failed"), r.released());
-    assertEquals("[" + quiet.id() + "]", h.host.taps.toString(), "only the failed VM's tap was released");
+    assertEquals(
+        "[" + quiet.id() + "]", h.host.taps.toString(), "only the failed VM's tap was released");
     assertFalse(h.host.calls.contains("kill"));
     assertTrue(h.store.find(failed.id()).isPresent());
   }

@@ -13,8 +13,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The KVM probe on this host's real QEMU and Debian kernel. Where KVM boots the kernel the
- * verdict is KVM; where it hangs (our machines, docs/architecture.md §8) the bound ends it and the verdict
+ * The KVM probe on this host's real QEMU and Debian kernel. Where KVM boots the kernel the verdict
+ * is KVM; where it hangs (our machines, docs/architecture.md §8) the bound ends it and the verdict
  * is TCG. Either way it says why, and the second ask is answered from the cache at once.
  */
 class KvmProbeTest {
@@ -23,7 +23,9 @@ class KvmProbeTest {
 
   @Test
   void noKvmDeviceMeansTcgWithoutBootingAnything() throws Exception {
-    KvmProbe p = new KvmProbe(new HostCommandRunner(), dir.resolve("cache.json"), dir, dir.resolve("no-kvm"));
+    KvmProbe p =
+        new KvmProbe(
+            new HostCommandRunner(), dir.resolve("cache.json"), dir, dir.resolve("no-kvm"));
     KvmProbe.Verdict v = p.verdict(Files.writeString(dir.resolve("k"), "x"));
     assertEquals(Accelerator.TCG, v.accel());
     assertTrue(v.reason().contains("does not exist"), v.reason());
@@ -33,13 +35,17 @@ class KvmProbeTest {
   @Test
   void probesTheRealKernelOnceWithinItsBound() throws Exception {
     assumeTrue(Files.exists(Path.of("/dev/kvm")), "SKIPPED LOUDLY: no /dev/kvm on this host");
-    assumeTrue(Stream.of(System.getenv("PATH").split(":")).anyMatch(d -> Files.isExecutable(Path.of(d,
-        QemuArgs.BINARY))), "SKIPPED LOUDLY: qemu-system-x86_64 missing (.ci/run installs qemu-system-x86)");
+    assumeTrue(
+        Stream.of(System.getenv("PATH").split(":"))
+            .anyMatch(d -> Files.isExecutable(Path.of(d, QemuArgs.BINARY))),
+        "SKIPPED LOUDLY: qemu-system-x86_64 missing (.ci/run installs qemu-system-x86)");
     List<Path> kernels;
     try (Stream<Path> s = Files.list(Path.of("/boot"))) {
       kernels = s.filter(p -> p.getFileName().toString().startsWith("vmlinuz-")).sorted().toList();
     }
-    assumeTrue(!kernels.isEmpty(), "SKIPPED LOUDLY: no /boot/vmlinuz-* (apt-get install linux-image-amd64)");
+    assumeTrue(
+        !kernels.isEmpty(),
+        "SKIPPED LOUDLY: no /boot/vmlinuz-* (apt-get install linux-image-amd64)");
     KvmProbe p = new KvmProbe(new HostCommandRunner(), dir.resolve("cache.json"), dir);
     long t0 = System.nanoTime();
     KvmProbe.Verdict v = p.verdict(kernels.getLast());
@@ -52,7 +58,13 @@ class KvmProbeTest {
     assertEquals(v.accel(), again.accel());
     assertTrue(again.reason().endsWith("(cached)"), again.reason());
     assertTrue((System.nanoTime() - t1) / 1_000_000 < 1000, "the cache answers at once");
-    assertEquals(List.of(), new HostCommandRunner().run(dev.banger.kit.process.Command.of("pgrep", "-f",
-        "banger-probe-none").build()).stdoutText().lines().toList(), "no probe QEMU left running");
+    assertEquals(
+        List.of(),
+        new HostCommandRunner()
+            .run(dev.banger.kit.process.Command.of("pgrep", "-f", "banger-probe-none").build())
+            .stdoutText()
+            .lines()
+            .toList(),
+        "no probe QEMU left running");
   }
 }

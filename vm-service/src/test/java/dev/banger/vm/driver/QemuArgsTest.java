@@ -12,18 +12,31 @@ import org.junit.jupiter.api.Test;
 class QemuArgsTest {
 
   static LaunchSpec spec(String bootArgs, Path root) {
-    return new LaunchSpec("0b5e1f2a-1111-4222-8333-444455556666", 2, 512, Path.of("/k/vmlinux"), Optional.empty(),
-        bootArgs, root, Optional.of(Path.of("/v/work.ext4")),
-        Optional.of(new LaunchSpec.Nic("tb-0b5e1f2a", "02:ab:cd:ef:01:02")), Path.of("/run/vm"));
+    return new LaunchSpec(
+        "0b5e1f2a-1111-4222-8333-444455556666",
+        2,
+        512,
+        Path.of("/k/vmlinux"),
+        Optional.empty(),
+        bootArgs,
+        root,
+        Optional.of(Path.of("/v/work.ext4")),
+        Optional.of(new LaunchSpec.Nic("tb-0b5e1f2a", "02:ab:cd:ef:01:02")),
+        Path.of("/run/vm"));
   }
 
   @Test
   void oneArgvElementPerValueCommasDoubledInsideOptions() {
-    List<String> a = QemuArgs.build(spec("ip=dhcp", Path.of("/v/a,file=/etc/shadow.ext4")), Accelerator.TCG, 2299998);
+    List<String> a =
+        QemuArgs.build(
+            spec("ip=dhcp", Path.of("/v/a,file=/etc/shadow.ext4")), Accelerator.TCG, 2299998);
     int i = a.indexOf("-drive");
-    assertEquals("id=root,file=/v/a,,file=/etc/shadow.ext4,format=raw,if=none,discard=unmap", a.get(i + 1),
+    assertEquals(
+        "id=root,file=/v/a,,file=/etc/shadow.ext4,format=raw,if=none,discard=unmap",
+        a.get(i + 1),
         "a comma in a path cannot add an option");
-    assertEquals("console=ttyS0 reboot=t panic=-1 tsc_early_khz=2299998 tsc=reliable root=/dev/vda rw ip=dhcp",
+    assertEquals(
+        "console=ttyS0 reboot=t panic=-1 tsc_early_khz=2299998 tsc=reliable root=/dev/vda rw ip=dhcp",
         a.get(a.indexOf("-append") + 1));
     assertEquals("tcg,thread=multi", a.get(a.indexOf("-accel") + 1));
     assertTrue(a.contains("virtio-net-device,netdev=net0,mac=02:ab:cd:ef:01:02"));
@@ -33,17 +46,27 @@ class QemuArgsTest {
 
   @Test
   void bootArgsMustBePrintableAndBounded() {
-    assertThrows(IllegalArgumentException.class, () -> QemuArgs.build(spec("a\nb", Path.of("/r")), Accelerator.TCG, 0));
-    assertThrows(IllegalArgumentException.class,
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> QemuArgs.build(spec("a\nb", Path.of("/r")), Accelerator.TCG, 0));
+    assertThrows(
+        IllegalArgumentException.class,
         () -> QemuArgs.build(spec("x".repeat(3000), Path.of("/r")), Accelerator.TCG, 0));
-    assertTrue(QemuArgs.cmdline(spec("", Path.of("/r")), 0).endsWith("root=/dev/vda rw"), "no TSC arg when unknown");
+    assertTrue(
+        QemuArgs.cmdline(spec("", Path.of("/r")), 0).endsWith("root=/dev/vda rw"),
+        "no TSC arg when unknown");
   }
 
   @Test
   void hostileNicValuesAreRefusedBeforeAnyCommandLine() {
-    assertThrows(IllegalArgumentException.class, () -> new LaunchSpec.Nic("tb-x,script=/bin/sh", "02:00:00:00:00:01"));
-    assertThrows(IllegalArgumentException.class, () -> new LaunchSpec.Nic("tb-x", "02:00:00:00:00:01,id=x"));
-    assertThrows(IllegalArgumentException.class, () -> new LaunchSpec.Nic("a-very-long-tap-name", "02:00:00:00:00:01"));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> new LaunchSpec.Nic("tb-x,script=/bin/sh", "02:00:00:00:00:01"));
+    assertThrows(
+        IllegalArgumentException.class, () -> new LaunchSpec.Nic("tb-x", "02:00:00:00:00:01,id=x"));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> new LaunchSpec.Nic("a-very-long-tap-name", "02:00:00:00:00:01"));
   }
 
   @Test

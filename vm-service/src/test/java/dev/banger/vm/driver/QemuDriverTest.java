@@ -20,9 +20,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Boots Debian's kernel and initrd under real QEMU (TCG) on a rootfs whose init is static
- * busybox: the initrd must find the virtio-mmio disk through ACPI, mount it and run our init,
- * which prints a marker on the serial console. No network: nothing leaves the machine.
+ * Boots Debian's kernel and initrd under real QEMU (TCG) on a rootfs whose init is static busybox:
+ * the initrd must find the virtio-mmio disk through ACPI, mount it and run our init, which prints a
+ * marker on the serial console. No network: nothing leaves the machine.
  */
 class QemuDriverTest {
 
@@ -36,25 +36,39 @@ class QemuDriverTest {
 
   @BeforeAll
   static void needs() throws Exception {
-    assumeTrue(onPath("qemu-system-x86_64"), "SKIPPED: qemu-system-x86_64 missing (apt-get install qemu-system-x86;"
-        + " .ci/run installs it)");
+    assumeTrue(
+        onPath("qemu-system-x86_64"),
+        "SKIPPED: qemu-system-x86_64 missing (apt-get install qemu-system-x86;"
+            + " .ci/run installs it)");
     Path busybox = Path.of("/bin/busybox");
-    assumeTrue(Files.isExecutable(busybox) && new HostCommandRunner().run(Command.of("sh", "-c",
-        "file -b /bin/busybox 2>/dev/null || ldd /bin/busybox").build()).stdoutText().contains("static"),
+    assumeTrue(
+        Files.isExecutable(busybox)
+            && new HostCommandRunner()
+                .run(
+                    Command.of("sh", "-c", "file -b /bin/busybox 2>/dev/null || ldd /bin/busybox")
+                        .build())
+                .stdoutText()
+                .contains("static"),
         "SKIPPED: /bin/busybox is not static (apt-get install busybox-static; .ci/run installs it)");
     try (Stream<Path> s = Files.list(Path.of("/boot"))) {
-      List<Path> kernels = s.filter(p -> p.getFileName().toString().startsWith("vmlinuz-")).sorted().toList();
-      assumeTrue(!kernels.isEmpty(), "SKIPPED: no /boot/vmlinuz-* (apt-get install linux-image-amd64)");
+      List<Path> kernels =
+          s.filter(p -> p.getFileName().toString().startsWith("vmlinuz-")).sorted().toList();
+      assumeTrue(
+          !kernels.isEmpty(), "SKIPPED: no /boot/vmlinuz-* (apt-get install linux-image-amd64)");
       kernel = kernels.getLast();
     }
-    initrd = Path.of("/boot/initrd.img-" + kernel.getFileName().toString().substring("vmlinuz-".length()));
+    initrd =
+        Path.of(
+            "/boot/initrd.img-" + kernel.getFileName().toString().substring("vmlinuz-".length()));
     assumeTrue(Files.isReadable(initrd), "SKIPPED: no " + initrd);
     Path tree = Files.createDirectories(shared.resolve("tree"));
     for (String d : List.of("bin", "sbin", "proc", "dev")) {
       Files.createDirectories(tree.resolve(d));
     }
     Files.copy(busybox, tree.resolve("bin/busybox"));
-    Files.writeString(tree.resolve("sbin/init"), """
+    Files.writeString(
+        tree.resolve("sbin/init"),
+        """
         #!/bin/busybox sh
         /bin/busybox mount -t proc proc /proc
         echo "BANGER-INIT-OK $(/bin/busybox cat /proc/cmdline)"
@@ -63,12 +77,15 @@ class QemuDriverTest {
         """);
     tree.resolve("sbin/init").toFile().setExecutable(true);
     rootfs = shared.resolve("rootfs.ext4");
-    new HostCommandRunner().check(Command.of("mkfs.ext4", "-q", "-F", "-d", tree.toString(), rootfs.toString(), "32M")
-        .build());
+    new HostCommandRunner()
+        .check(
+            Command.of("mkfs.ext4", "-q", "-F", "-d", tree.toString(), rootfs.toString(), "32M")
+                .build());
   }
 
   static boolean onPath(String program) {
-    return Stream.of(System.getenv("PATH").split(":")).anyMatch(d -> Files.isExecutable(Path.of(d, program)));
+    return Stream.of(System.getenv("PATH").split(":"))
+        .anyMatch(d -> Files.isExecutable(Path.of(d, program)));
   }
 
   @AfterEach
@@ -81,22 +98,42 @@ class QemuDriverTest {
   }
 
   LaunchSpec spec(String id, String args, Path disk) {
-    return new LaunchSpec(id, 1, 256, kernel, Optional.of(initrd), args, disk, Optional.empty(), Optional.empty(),
+    return new LaunchSpec(
+        id,
+        1,
+        256,
+        kernel,
+        Optional.of(initrd),
+        args,
+        disk,
+        Optional.empty(),
+        Optional.empty(),
         dir.resolve("run"));
   }
 
   static String waitFor(Path log, String marker, Duration timeout) throws Exception {
     long end = System.nanoTime() + timeout.toNanos();
     while (System.nanoTime() < end) {
-      String s = Files.exists(log) ? Files.readString(log, java.nio.charset.StandardCharsets.ISO_8859_1) : "";
+      String s =
+          Files.exists(log)
+              ? Files.readString(log, java.nio.charset.StandardCharsets.ISO_8859_1)
+              : "";
       if (s.contains(marker)) {
         return s;
       }
       Thread.sleep(200);
     }
-    String s = Files.exists(log) ? Files.readString(log, java.nio.charset.StandardCharsets.ISO_8859_1) : "";
-    throw new AssertionError("no '" + marker + "' on the console within " + timeout + "; tail:\n"
-        + s.substring(Math.max(0, s.length() - 2000)));
+    String s =
+        Files.exists(log)
+            ? Files.readString(log, java.nio.charset.StandardCharsets.ISO_8859_1)
+            : "";
+    throw new AssertionError(
+        "no '"
+            + marker
+            + "' on the console within "
+            + timeout
+            + "; tail:\n"
+            + s.substring(Math.max(0, s.length() - 2000)));
   }
 
   @Test
@@ -105,9 +142,11 @@ class QemuDriverTest {
     long t0 = System.nanoTime();
     vm = new QemuDriver(new HostCommandRunner(), Accelerator.TCG).launch(s);
     String console = waitFor(s.consoleLog(), "BANGER-INIT-OK", BOOT);
-    System.out.printf("qemu microvm TCG: Debian kernel to init in %d ms%n", (System.nanoTime() - t0) / 1_000_000);
+    System.out.printf(
+        "qemu microvm TCG: Debian kernel to init in %d ms%n", (System.nanoTime() - t0) / 1_000_000);
     assertTrue(console.contains("tsc_early_khz="), "the driver passes the host TSC rate");
-    assertTrue(console.contains("root=/dev/vda rw quiet"), "root disk first, then the caller's args");
+    assertTrue(
+        console.contains("root=/dev/vda rw quiet"), "root disk first, then the caller's args");
     assertTrue(vm.alive());
     assertEquals("running", vm.status());
     ((QemuVm) vm).quit();
@@ -126,21 +165,45 @@ class QemuDriverTest {
   @Test
   void refusedConfigurationsSayWhyAndLeaveNothingRunning() throws Exception {
     QemuDriver driver = new QemuDriver(new HostCommandRunner(), Accelerator.TCG);
-    DriverException e = assertThrows(DriverException.class,
-        () -> driver.launch(spec("1f0e2d3c-0000-4000-8000-000000000003", "", dir.resolve("missing.ext4"))));
-    assertTrue(e.getMessage().contains("root disk") && e.getMessage().contains("does not exist"), e.getMessage());
+    DriverException e =
+        assertThrows(
+            DriverException.class,
+            () ->
+                driver.launch(
+                    spec("1f0e2d3c-0000-4000-8000-000000000003", "", dir.resolve("missing.ext4"))));
+    assertTrue(
+        e.getMessage().contains("root disk") && e.getMessage().contains("does not exist"),
+        e.getMessage());
 
     // QEMU itself refuses: a "kernel" it cannot load. The disk's comma must reach QEMU escaped.
     Path garbage = Files.writeString(dir.resolve("not-a-kernel"), "hello");
     Path comma = Files.copy(rootfs, dir.resolve("a,b.ext4"));
-    LaunchSpec s = new LaunchSpec("1f0e2d3c-0000-4000-8000-000000000004", 1, 256, garbage, Optional.of(initrd), "",
-        comma, Optional.empty(), Optional.empty(), dir.resolve("run"));
+    LaunchSpec s =
+        new LaunchSpec(
+            "1f0e2d3c-0000-4000-8000-000000000004",
+            1,
+            256,
+            garbage,
+            Optional.of(initrd),
+            "",
+            comma,
+            Optional.empty(),
+            Optional.empty(),
+            dir.resolve("run"));
     e = assertThrows(DriverException.class, () -> driver.launch(s));
-    assertTrue(e.getMessage().contains("QEMU refused to start VM 1f0e2d3c-0000-4000-8000-000000000004: "),
+    assertTrue(
+        e.getMessage().contains("QEMU refused to start VM 1f0e2d3c-0000-4000-8000-000000000004: "),
         e.getMessage());
-    assertFalse(e.getMessage().contains("a,b"), "the disk was fine, QEMU named the kernel: " + e.getMessage());
+    assertFalse(
+        e.getMessage().contains("a,b"),
+        "the disk was fine, QEMU named the kernel: " + e.getMessage());
     assertFalse(Files.exists(QemuArgs.pidFile(s)), "no QEMU daemonized");
-    assertEquals(0, new HostCommandRunner().run(Command.of("pgrep", "-f", "banger-1f0e2d3c-0000-4000-8000-000000000004")
-        .build()).stdoutText().length(), "no QEMU process");
+    assertEquals(
+        0,
+        new HostCommandRunner()
+            .run(Command.of("pgrep", "-f", "banger-1f0e2d3c-0000-4000-8000-000000000004").build())
+            .stdoutText()
+            .length(),
+        "no QEMU process");
   }
 }

@@ -12,8 +12,8 @@ import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * A VMM driver whose VMMs are entries in the host's set. It checks a launch as the QEMU driver
- * does (the disks must exist) so a step that hands it a wrong path fails here too.
+ * A VMM driver whose VMMs are entries in the host's set. It checks a launch as the QEMU driver does
+ * (the disks must exist) so a step that hands it a wrong path fails here too.
  */
 public final class FakeDriver implements VmmDriver {
 
@@ -32,13 +32,15 @@ public final class FakeDriver implements VmmDriver {
   @Override
   public RunningVm launch(LaunchSpec spec) throws DriverException {
     host.call("launch");
-    if (!Files.isRegularFile(spec.rootDisk()) || !Files.isRegularFile(spec.workDisk().orElseThrow())) {
+    if (!Files.isRegularFile(spec.rootDisk())
+        || !Files.isRegularFile(spec.workDisk().orElseThrow())) {
       throw new DriverException("a disk of VM " + spec.vmId() + " does not exist");
     }
     long pid = pids.incrementAndGet();
     host.vmms.add(pid);
-    return new Vm(new VmmHandle("qemu", pid, Instant.EPOCH, spec.runDir().resolve("qmp.sock"),
-        spec.runDir()));
+    return new Vm(
+        new VmmHandle(
+            "qemu", pid, Instant.EPOCH, spec.runDir().resolve("qmp.sock"), spec.runDir()));
   }
 
   @Override

@@ -44,14 +44,27 @@ public final class FakeGuest implements GuestAccess {
   }
 
   @Override
-  public int run(String ip, String name, String command, Duration timeout, GuestSsh.Input input,
-      OutputStream out, OutputStream err, BooleanSupplier cancelled) {
+  public int run(
+      String ip,
+      String name,
+      String command,
+      Duration timeout,
+      GuestSsh.Input input,
+      OutputStream out,
+      OutputStream err,
+      BooleanSupplier cancelled) {
     throw new UnsupportedOperationException("not used by the start plan");
   }
 
   @Override
-  public int send(String ip, String name, String command, Duration timeout, GuestSsh.Input input,
-      OutputStream err, BooleanSupplier cancelled) {
+  public int send(
+      String ip,
+      String name,
+      String command,
+      Duration timeout,
+      GuestSsh.Input input,
+      OutputStream err,
+      BooleanSupplier cancelled) {
     throw new UnsupportedOperationException("not used by the start plan");
   }
 

@@ -63,7 +63,15 @@ public final class FakeHost {
 
   /** Everything held, as one comparable line. */
   public String held() {
-    return "leases=" + leases + " overlays=" + overlays + " workDisks=" + workDisks + " taps=" + taps
-        + " vmms=" + vmms;
+    return "leases="
+        + leases
+        + " overlays="
+        + overlays
+        + " workDisks="
+        + workDisks
+        + " taps="
+        + taps
+        + " vmms="
+        + vmms;
   }
 }

@@ -23,11 +23,22 @@ public final class FakeImages implements ImagePort {
   public BootImage resolve(String imageRef, String kernelRef) {
     host.call("resolve");
     if (!imageRef.isEmpty() && !imageRef.equals("debian") && !imageRef.equals("img-1")) {
-      throw new VmProblem(VmProblem.Kind.NOT_FOUND, "IMAGE_NOT_FOUND", "image \"" + imageRef + "\" not found",
+      throw new VmProblem(
+          VmProblem.Kind.NOT_FOUND,
+          "IMAGE_NOT_FOUND",
+          "image \"" + imageRef + "\" not found",
           Map.of("image", imageRef));
     }
-    return new BootImage("img-1", "debian", "/images/rootfs.ext4", 1 << 29, "/images/seed.ext4", "k-1", "linux",
-        Path.of("/boot/vmlinux"), Optional.empty());
+    return new BootImage(
+        "img-1",
+        "debian",
+        "/images/rootfs.ext4",
+        1 << 29,
+        "/images/seed.ext4",
+        "k-1",
+        "linux",
+        Path.of("/boot/vmlinux"),
+        Optional.empty());
   }
 
   @Override

@@ -18,11 +18,19 @@ public final class StandInVmm implements AutoCloseable {
 
   public static StandInVmm start(Path runDir) throws Exception {
     Files.createDirectories(runDir);
-    Process p = new ProcessBuilder("python3", "-c", "import time; time.sleep(600)",
-        runDir.resolve("qemu.pid").toString()).start();
+    Process p =
+        new ProcessBuilder(
+                "python3",
+                "-c",
+                "import time; time.sleep(600)",
+                runDir.resolve("qemu.pid").toString())
+            .start();
     // The argv is the kernel's once the interpreter has exec'd; wait until it says so.
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (p.info().arguments().map(a -> !String.join(" ", a).contains(runDir.toString())).orElse(true)) {
+    while (p.info()
+        .arguments()
+        .map(a -> !String.join(" ", a).contains(runDir.toString()))
+        .orElse(true)) {
       if (System.nanoTime() > deadline) {
         p.destroyForcibly();
         throw new IllegalStateException("stand-in VMM never showed its argv");

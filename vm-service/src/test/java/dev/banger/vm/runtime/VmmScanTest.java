@@ -45,12 +45,23 @@ class VmmScanTest {
   void onlyAnArgumentInsideARunDirOfThisStateDirNamesAVm() {
     VmmScan scan = new VmmScan("/s/run/vms");
     assertTrue(scan.vmOf(ProcessHandle.current()).isEmpty(), "the test JVM names no run dir");
-    assertEquals(A, scan.vmOfArgs(new String[] {"-pidfile", "/s/run/vms/" + A + "/qemu.pid"}).orElseThrow());
-    assertEquals(A, scan.vmOfArgs(new String[] {"file,id=console,path=/s/run/vms/" + A + "/console.log"})
-        .orElseThrow(), "inside QEMU's key=value options");
+    assertEquals(
+        A, scan.vmOfArgs(new String[] {"-pidfile", "/s/run/vms/" + A + "/qemu.pid"}).orElseThrow());
+    assertEquals(
+        A,
+        scan.vmOfArgs(new String[] {"file,id=console,path=/s/run/vms/" + A + "/console.log"})
+            .orElseThrow(),
+        "inside QEMU's key=value options");
     assertEquals(B, scan.vmOfArgs(new String[] {"--api-sock", "/s/run/vms/" + B}).orElseThrow());
-    for (String other : List.of("/s/run/vms/" + A + "x/qemu.pid", "/s/run/vmsx/" + A + "/q",
-        "/s/run/vms/not-a-uuid/q", "/t/s/run/vmz/" + A, "/x/s/run/vms/" + A + "/qemu.pid", "path=/x/s/run/vms/" + A + "/q", "/elsewhere/run/vms/" + A.toUpperCase() + "/q")) {
+    for (String other :
+        List.of(
+            "/s/run/vms/" + A + "x/qemu.pid",
+            "/s/run/vmsx/" + A + "/q",
+            "/s/run/vms/not-a-uuid/q",
+            "/t/s/run/vmz/" + A,
+            "/x/s/run/vms/" + A + "/qemu.pid",
+            "path=/x/s/run/vms/" + A + "/q",
+            "/elsewhere/run/vms/" + A.toUpperCase() + "/q")) {
       assertTrue(scan.vmOfArgs(new String[] {other}).isEmpty(), other);
     }
   }

@@ -58,8 +58,15 @@ class GuestSshTest {
     GuestSsh.Readiness r = ssh.awaitReady(IP, server.port(), "dev.vm", T, () -> false);
     assertEquals(1, r.attempts());
     assertEquals(List.of("true"), server.commands);
-    assertEquals(List.of("[127.0.0.1]:" + server.port() + ",[dev.vm]:" + server.port() + " "
-        + PublicKeyEntry.toString(server.hostKey.getPublic())), Files.readAllLines(knownHosts.file()));
+    assertEquals(
+        List.of(
+            "[127.0.0.1]:"
+                + server.port()
+                + ",[dev.vm]:"
+                + server.port()
+                + " "
+                + PublicKeyEntry.toString(server.hostKey.getPublic())),
+        Files.readAllLines(knownHosts.file()));
     // the second time the pin matches
     ssh.awaitReady(IP, server.port(), "dev.vm", T, () -> false);
     assertEquals(1, Files.readAllLines(knownHosts.file()).size());
@@ -69,14 +76,17 @@ class GuestSshTest {
   void retriesUntilAServerComesUpLate() throws Exception {
     int port = TestSshServer.freePort();
     AtomicReference<TestSshServer> late = new AtomicReference<>();
-    Thread starter = Thread.ofVirtual().start(() -> {
-      try {
-        Thread.sleep(1500);
-        late.set(TestSshServer.start(identity.publicKey(), port));
-      } catch (Exception e) {
-        throw new IllegalStateException(e);
-      }
-    });
+    Thread starter =
+        Thread.ofVirtual()
+            .start(
+                () -> {
+                  try {
+                    Thread.sleep(1500);
+                    late.set(TestSshServer.start(identity.publicKey(), port));
+                  } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                  }
+                });
     try {
       GuestSsh.Readiness r = ssh.awaitReady(IP, port, null, Duration.ofSeconds(20), () -> false);
       assertTrue(r.attempts() > 1, "attempts: " + r.attempts());
@@ -93,8 +103,10 @@ class GuestSshTest {
   void timesOutAgainstNothingWithTheReason() throws Exception {
     int port = TestSshServer.freePort();
     long t0 = System.nanoTime();
-    GuestSshException e = assertThrows(GuestSshException.class,
-        () -> ssh.awaitReady(IP, port, null, Duration.ofMillis(1500), () -> false));
+    GuestSshException e =
+        assertThrows(
+            GuestSshException.class,
+            () -> ssh.awaitReady(IP, port, null, Duration.ofMillis(1500), () -> false));
     long ms = (System.nanoTime() - t0) / 1_000_000;
     assertTrue(ms >= 1400 && ms < 3500, "took " + ms + " ms");
     assertFalse(e instanceof HostKeyMismatchException);
@@ -107,16 +119,20 @@ class GuestSshTest {
   void cancellationStopsItPromptly() throws Exception {
     int port = TestSshServer.freePort();
     AtomicBoolean cancel = new AtomicBoolean();
-    Thread.ofVirtual().start(() -> {
-      try {
-        Thread.sleep(400);
-      } catch (InterruptedException e) {
-        return;
-      }
-      cancel.set(true);
-    });
+    Thread.ofVirtual()
+        .start(
+            () -> {
+              try {
+                Thread.sleep(400);
+              } catch (InterruptedException e) {
+                return;
+              }
+              cancel.set(true);
+            });
     long t0 = System.nanoTime();
-    assertThrows(CancellationException.class, () -> ssh.awaitReady(IP, port, null, Duration.ofMinutes(1), cancel::get));
+    assertThrows(
+        CancellationException.class,
+        () -> ssh.awaitReady(IP, port, null, Duration.ofMinutes(1), cancel::get));
     long ms = (System.nanoTime() - t0) / 1_000_000;
     assertTrue(ms < 1500, "took " + ms + " ms");
   }
@@ -126,14 +142,17 @@ class GuestSshTest {
     int port = TestSshServer.freePort();
     AtomicReference<Throwable> thrown = new AtomicReference<>();
     AtomicBoolean stillInterrupted = new AtomicBoolean();
-    Thread t = Thread.ofPlatform().start(() -> {
-      try {
-        ssh.awaitReady(IP, port, null, Duration.ofMinutes(1), () -> false);
-      } catch (Throwable e) {
-        thrown.set(e);
-        stillInterrupted.set(Thread.currentThread().isInterrupted());
-      }
-    });
+    Thread t =
+        Thread.ofPlatform()
+            .start(
+                () -> {
+                  try {
+                    ssh.awaitReady(IP, port, null, Duration.ofMinutes(1), () -> false);
+                  } catch (Throwable e) {
+                    thrown.set(e);
+                    stillInterrupted.set(Thread.currentThread().isInterrupted());
+                  }
+                });
     Thread.sleep(300);
     t.interrupt();
     t.join(2000);
@@ -148,22 +167,29 @@ class GuestSshTest {
     var impostor = KnownHostsTest.ed25519().getPublic();
     knownHosts.verifyOrPin(IP, server.port(), List.of("dev.vm"), impostor);
     long t0 = System.nanoTime();
-    HostKeyMismatchException e = assertThrows(HostKeyMismatchException.class,
-        () -> ssh.awaitReady(IP, server.port(), "dev.vm", Duration.ofSeconds(30), () -> false));
+    HostKeyMismatchException e =
+        assertThrows(
+            HostKeyMismatchException.class,
+            () -> ssh.awaitReady(IP, server.port(), "dev.vm", Duration.ofSeconds(30), () -> false));
     long ms = (System.nanoTime() - t0) / 1_000_000;
     assertTrue(ms < 3000, "took " + ms + " ms");
     assertTrue(e.getMessage().contains("possible MITM"), e.getMessage());
-    assertTrue(e.getMessage().contains(KeyUtils.getFingerPrint(server.hostKey.getPublic())), e.getMessage());
+    assertTrue(
+        e.getMessage().contains(KeyUtils.getFingerPrint(server.hostKey.getPublic())),
+        e.getMessage());
     assertEquals(0, server.authentications.get(), "no authentication to an unverified host");
     assertEquals(List.of(), server.commands);
-    assertThrows(HostKeyMismatchException.class, () -> ssh.exec(IP, server.port(), null, "true", T));
+    assertThrows(
+        HostKeyMismatchException.class, () -> ssh.exec(IP, server.port(), null, "true", T));
   }
 
   @Test
   void aKeyTheGuestDoesNotAuthorizeTimesOutSayingSo() throws Exception {
     server = TestSshServer.start(KnownHostsTest.ed25519().getPublic());
-    GuestSshException e = assertThrows(GuestSshException.class,
-        () -> ssh.awaitReady(IP, server.port(), null, Duration.ofMillis(1500), () -> false));
+    GuestSshException e =
+        assertThrows(
+            GuestSshException.class,
+            () -> ssh.awaitReady(IP, server.port(), null, Duration.ofMillis(1500), () -> false));
     assertTrue(e.getMessage().contains("SSH handshake failed"), e.getMessage());
   }
 
@@ -190,7 +216,13 @@ class GuestSshTest {
   @Test
   void captureIsBoundedAndSaysSo() throws Exception {
     server = TestSshServer.start(identity.publicKey());
-    GuestSsh.ExecResult r = ssh.exec(IP, server.port(), null, "big " + (GuestSsh.CAPTURE_LIMIT + 100_000), Duration.ofSeconds(60));
+    GuestSsh.ExecResult r =
+        ssh.exec(
+            IP,
+            server.port(),
+            null,
+            "big " + (GuestSsh.CAPTURE_LIMIT + 100_000),
+            Duration.ofSeconds(60));
     assertEquals(0, r.exitStatus());
     assertEquals(GuestSsh.CAPTURE_LIMIT, r.stdout().length);
     assertTrue(r.stdoutTruncated());
@@ -212,8 +244,10 @@ class GuestSshTest {
   void aCommandThatOutlivesItsTimeoutFails() throws Exception {
     server = TestSshServer.start(identity.publicKey());
     long t0 = System.nanoTime();
-    GuestSshException e = assertThrows(GuestSshException.class,
-        () -> ssh.exec(IP, server.port(), null, "sleep 10000", Duration.ofMillis(800)));
+    GuestSshException e =
+        assertThrows(
+            GuestSshException.class,
+            () -> ssh.exec(IP, server.port(), null, "sleep 10000", Duration.ofMillis(800)));
     assertTrue((System.nanoTime() - t0) / 1_000_000 < 3000);
     assertTrue(e.getMessage().contains("`sleep 10000` timed out"), e.getMessage());
   }
@@ -221,7 +255,8 @@ class GuestSshTest {
   @Test
   void execAgainstNothingSaysWhy() throws Exception {
     int port = TestSshServer.freePort();
-    GuestSshException e = assertThrows(GuestSshException.class, () -> ssh.exec(IP, port, null, "true", T));
+    GuestSshException e =
+        assertThrows(GuestSshException.class, () -> ssh.exec(IP, port, null, "true", T));
     assertTrue(e.getMessage().startsWith("ssh to 127.0.0.1:" + port + ": "), e.getMessage());
     assertTrue(e.getMessage().toLowerCase().contains("connection refused"), e.getMessage());
   }
@@ -237,7 +272,8 @@ class GuestSshTest {
   void aPoweroffTheGuestRefusesIsAnError() throws Exception {
     server = TestSshServer.start(identity.publicKey());
     server.poweroffFails = true;
-    GuestSshException e = assertThrows(GuestSshException.class, () -> ssh.poweroff(IP, server.port(), null, T));
+    GuestSshException e =
+        assertThrows(GuestSshException.class, () -> ssh.poweroff(IP, server.port(), null, T));
     assertTrue(e.getMessage().contains("exited 1"), e.getMessage());
     assertTrue(e.getMessage().contains("Access denied"), e.getMessage());
   }
@@ -245,7 +281,9 @@ class GuestSshTest {
   @Test
   void hostileTargetsAreRejectedBeforeConnecting() {
     assertThrows(IllegalArgumentException.class, () -> ssh.exec("dev.vm", 22, null, "true", T));
-    assertThrows(IllegalArgumentException.class, () -> ssh.exec("127.0.0.1 -oProxyCommand=x", 22, null, "true", T));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> ssh.exec("127.0.0.1 -oProxyCommand=x", 22, null, "true", T));
     assertThrows(IllegalArgumentException.class, () -> ssh.exec(IP, 22, "a,b", "true", T));
     assertThrows(IllegalArgumentException.class, () -> ssh.exec(IP, 0, null, "true", T));
     assertThrows(IllegalArgumentException.class, () -> ssh.awaitReady(IP, 22, "*", T, () -> false));

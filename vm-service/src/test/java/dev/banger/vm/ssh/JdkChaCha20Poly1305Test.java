@@ -14,10 +14,10 @@ import org.apache.sshd.common.cipher.Cipher.Mode;
 import org.junit.jupiter.api.Test;
 
 /**
- * The JDK-keystream cipher must be byte-for-byte MINA's ChaCha20Cipher (itself interoperating
- * with OpenSSH): same packets, same tags, packet after packet, each one decrypting the other's.
- * That a guest's OpenSSH sshd accepts it is shown by every IT that reaches a guest: it is the
- * first cipher banger's client offers.
+ * The JDK-keystream cipher must be byte-for-byte MINA's ChaCha20Cipher (itself interoperating with
+ * OpenSSH): same packets, same tags, packet after packet, each one decrypting the other's. That a
+ * guest's OpenSSH sshd accepts it is shown by every IT that reaches a guest: it is the first cipher
+ * banger's client offers.
  */
 class JdkChaCha20Poly1305Test {
 
@@ -87,11 +87,13 @@ class JdkChaCha20Poly1305Test {
       byte[] a = plain.clone();
       crypt(oursOut, a);
       crypt(minaIn, a);
-      assertArrayEquals(Arrays.copyOf(plain, 4 + size), Arrays.copyOf(a, 4 + size), "MINA opens ours, " + size);
+      assertArrayEquals(
+          Arrays.copyOf(plain, 4 + size), Arrays.copyOf(a, 4 + size), "MINA opens ours, " + size);
       byte[] b = plain.clone();
       crypt(minaOut, b);
       crypt(oursIn, b);
-      assertArrayEquals(Arrays.copyOf(plain, 4 + size), Arrays.copyOf(b, 4 + size), "ours opens MINA's, " + size);
+      assertArrayEquals(
+          Arrays.copyOf(plain, 4 + size), Arrays.copyOf(b, 4 + size), "ours opens MINA's, " + size);
     }
   }
 

@@ -46,10 +46,14 @@ class KnownHostsTest {
   @Test
   void pinsOnFirstUseThenMatches() throws Exception {
     KnownHosts kh = kh();
-    assertEquals(KnownHosts.Outcome.PINNED, kh.verifyOrPin("10.0.0.5", 22, List.of("dev.vm"), keyA));
-    assertEquals("10.0.0.5,dev.vm " + PublicKeyEntry.toString(keyA) + "\n", Files.readString(kh.file()));
-    assertEquals("rw-r--r--", PosixFilePermissions.toString(Files.getPosixFilePermissions(kh.file())));
-    assertEquals(KnownHosts.Outcome.MATCHED, kh.verifyOrPin("10.0.0.5", 22, List.of("dev.vm"), keyA));
+    assertEquals(
+        KnownHosts.Outcome.PINNED, kh.verifyOrPin("10.0.0.5", 22, List.of("dev.vm"), keyA));
+    assertEquals(
+        "10.0.0.5,dev.vm " + PublicKeyEntry.toString(keyA) + "\n", Files.readString(kh.file()));
+    assertEquals(
+        "rw-r--r--", PosixFilePermissions.toString(Files.getPosixFilePermissions(kh.file())));
+    assertEquals(
+        KnownHosts.Outcome.MATCHED, kh.verifyOrPin("10.0.0.5", 22, List.of("dev.vm"), keyA));
     assertEquals(KnownHosts.Outcome.MATCHED, kh.verifyOrPin("10.0.0.5", 22, List.of(), keyA));
     assertEquals(1, Files.readAllLines(kh.file()).size());
   }
@@ -58,7 +62,9 @@ class KnownHostsTest {
   void aPortOtherThan22IsBracketedAsOpenSshWritesIt() throws Exception {
     KnownHosts kh = kh();
     kh.verifyOrPin("127.0.0.1", 2222, List.of("Dev.VM"), keyA);
-    assertEquals("[127.0.0.1]:2222,[dev.vm]:2222 " + PublicKeyEntry.toString(keyA) + "\n", Files.readString(kh.file()));
+    assertEquals(
+        "[127.0.0.1]:2222,[dev.vm]:2222 " + PublicKeyEntry.toString(keyA) + "\n",
+        Files.readString(kh.file()));
     // the same host on another port is another entry, as for OpenSSH
     assertEquals(KnownHosts.Outcome.PINNED, kh.verifyOrPin("127.0.0.1", 2223, List.of(), keyB));
   }
@@ -67,8 +73,11 @@ class KnownHostsTest {
   void aNewAliasForAPinnedKeyIsAdded() throws Exception {
     KnownHosts kh = kh();
     kh.verifyOrPin("10.0.0.5", 22, List.of(), keyA);
-    assertEquals(KnownHosts.Outcome.PINNED, kh.verifyOrPin("10.0.0.5", 22, List.of("dev.vm"), keyA));
-    assertEquals(List.of("10.0.0.5 " + PublicKeyEntry.toString(keyA), "dev.vm " + PublicKeyEntry.toString(keyA)),
+    assertEquals(
+        KnownHosts.Outcome.PINNED, kh.verifyOrPin("10.0.0.5", 22, List.of("dev.vm"), keyA));
+    assertEquals(
+        List.of(
+            "10.0.0.5 " + PublicKeyEntry.toString(keyA), "dev.vm " + PublicKeyEntry.toString(keyA)),
         Files.readAllLines(kh.file()));
   }
 
@@ -77,8 +86,10 @@ class KnownHostsTest {
     KnownHosts kh = kh();
     kh.verifyOrPin("10.0.0.5", 22, List.of("dev.vm"), keyA);
     String before = Files.readString(kh.file());
-    HostKeyMismatchException e = assertThrows(HostKeyMismatchException.class,
-        () -> kh.verifyOrPin("10.0.0.5", 22, List.of("dev.vm"), keyB));
+    HostKeyMismatchException e =
+        assertThrows(
+            HostKeyMismatchException.class,
+            () -> kh.verifyOrPin("10.0.0.5", 22, List.of("dev.vm"), keyB));
     String m = e.getMessage();
     assertTrue(m.startsWith("host key of 10.0.0.5 (dev.vm) changed — possible MITM"), m);
     assertTrue(m.contains(KeyUtils.getFingerPrint(keyA)), m);
@@ -88,7 +99,9 @@ class KnownHostsTest {
     assertEquals(KeyUtils.getFingerPrint(keyB), e.offeredFingerprint());
     assertEquals(before, Files.readString(kh.file()));
     // pinned under the alias alone, a new address with the old name is refused too
-    assertThrows(HostKeyMismatchException.class, () -> kh.verifyOrPin("10.0.0.9", 22, List.of("dev.vm"), keyB));
+    assertThrows(
+        HostKeyMismatchException.class,
+        () -> kh.verifyOrPin("10.0.0.9", 22, List.of("dev.vm"), keyB));
     assertEquals(before, Files.readString(kh.file()));
   }
 
@@ -100,21 +113,28 @@ class KnownHostsTest {
     kh.verifyOrPin("10.0.0.5", 2222, List.of(), keyA);
     kh.verifyOrPin("10.0.0.6", 22, List.of("web.vm"), keyB);
     assertEquals(2, kh.remove("10.0.0.5"));
-    assertEquals(List.of("# kept comment", "10.0.0.6,web.vm " + PublicKeyEntry.toString(keyB)), Files.readAllLines(kh.file()));
+    assertEquals(
+        List.of("# kept comment", "10.0.0.6,web.vm " + PublicKeyEntry.toString(keyB)),
+        Files.readAllLines(kh.file()));
     assertEquals(0, kh.remove("10.0.0.5"));
     assertEquals(1, kh.remove(List.of("WEB.vm", "10.0.0.99")));
     assertEquals(List.of("# kept comment"), Files.readAllLines(kh.file()));
     assertEquals(0, new KnownHosts(tmp.resolve("absent")).remove("dev.vm"));
     assertFalse(Files.exists(tmp.resolve("absent")));
     // after a delete the same address may come back with a new key
-    assertEquals(KnownHosts.Outcome.PINNED, kh.verifyOrPin("10.0.0.5", 22, List.of("dev.vm"), keyB));
+    assertEquals(
+        KnownHosts.Outcome.PINNED, kh.verifyOrPin("10.0.0.5", 22, List.of("dev.vm"), keyB));
   }
 
   @Test
   void linesBangerDidNotWriteNeverMatchAndAreKept() throws Exception {
     KnownHosts kh = kh();
-    String foreign = "@revoked 10.0.0.5 " + PublicKeyEntry.toString(keyB) + "\n|1|abc=|def= " + PublicKeyEntry.toString(keyB)
-        + "\ngarbage\n";
+    String foreign =
+        "@revoked 10.0.0.5 "
+            + PublicKeyEntry.toString(keyB)
+            + "\n|1|abc=|def= "
+            + PublicKeyEntry.toString(keyB)
+            + "\ngarbage\n";
     Files.writeString(kh.file(), foreign);
     assertEquals(KnownHosts.Outcome.PINNED, kh.verifyOrPin("10.0.0.5", 22, List.of(), keyA));
     assertTrue(Files.readString(kh.file()).startsWith(foreign));
@@ -123,20 +143,67 @@ class KnownHostsTest {
   @Test
   void hostileNamesAreRejected() throws Exception {
     KnownHosts kh = kh();
-    List<String> hostile = List.of("", " ", "a b", "a,b", "a\nb", "a\rb", "a\tb", "*", "*.vm", "a?", "!a", "[a]", "[a]:22",
-        "a:22", "a]", "@revoked", "|1|x", "#", "a/b", "a..b", ".a", "a.", "-a", "a-", "a_b", "ä.vm", "999.1.1.1",
-        "1.2.3", "01.2.3.4", "a\u0000", "a".repeat(64) + ".vm", ("a".repeat(60) + ".").repeat(5) + "vm");
+    List<String> hostile =
+        List.of(
+            "",
+            " ",
+            "a b",
+            "a,b",
+            "a\nb",
+            "a\rb",
+            "a\tb",
+            "*",
+            "*.vm",
+            "a?",
+            "!a",
+            "[a]",
+            "[a]:22",
+            "a:22",
+            "a]",
+            "@revoked",
+            "|1|x",
+            "#",
+            "a/b",
+            "a..b",
+            ".a",
+            "a.",
+            "-a",
+            "a-",
+            "a_b",
+            "ä.vm",
+            "999.1.1.1",
+            "1.2.3",
+            "01.2.3.4",
+            "a\u0000",
+            "a".repeat(64) + ".vm",
+            ("a".repeat(60) + ".").repeat(5) + "vm");
     for (String h : hostile) {
-      assertThrows(IllegalArgumentException.class, () -> kh.verifyOrPin(h, 22, List.of(), keyA), HostNames.quote(h));
-      assertThrows(IllegalArgumentException.class, () -> kh.verifyOrPin("10.0.0.5", 22, List.of(h), keyA),
+      assertThrows(
+          IllegalArgumentException.class,
+          () -> kh.verifyOrPin(h, 22, List.of(), keyA),
+          HostNames.quote(h));
+      assertThrows(
+          IllegalArgumentException.class,
+          () -> kh.verifyOrPin("10.0.0.5", 22, List.of(h), keyA),
           HostNames.quote(h));
       assertThrows(IllegalArgumentException.class, () -> kh.remove(h), HostNames.quote(h));
     }
-    assertThrows(IllegalArgumentException.class, () -> kh.verifyOrPin("10.0.0.5", 0, List.of(), keyA));
-    assertThrows(IllegalArgumentException.class, () -> kh.verifyOrPin("10.0.0.5", 65536, List.of(), keyA));
+    assertThrows(
+        IllegalArgumentException.class, () -> kh.verifyOrPin("10.0.0.5", 0, List.of(), keyA));
+    assertThrows(
+        IllegalArgumentException.class, () -> kh.verifyOrPin("10.0.0.5", 65536, List.of(), keyA));
     assertFalse(Files.exists(kh.file()));
     // and these are fine
-    for (String ok : List.of("10.0.0.5", "255.255.255.255", "0.0.0.0", "dev.vm", "a", "a-b.vm", "x1.y2.vm", "a".repeat(63))) {
+    for (String ok :
+        List.of(
+            "10.0.0.5",
+            "255.255.255.255",
+            "0.0.0.0",
+            "dev.vm",
+            "a",
+            "a-b.vm",
+            "x1.y2.vm",
+            "a".repeat(63))) {
       kh.verifyOrPin(ok, 22, List.of(), keyA);
     }
   }
@@ -161,6 +228,7 @@ class KnownHostsTest {
 
   @Test
   void fingerprintsAreOpenSshs() throws Exception {
-    assertEquals(KeyUtils.getFingerPrint(keyA), KnownHosts.fingerprint(PublicKeyEntry.toString(keyA)));
+    assertEquals(
+        KeyUtils.getFingerPrint(keyA), KnownHosts.fingerprint(PublicKeyEntry.toString(keyA)));
   }
 }

@@ -26,7 +26,8 @@ class OpenSshInteropTest {
 
   @Test
   void theSystemSshAcceptsBangersKeyAndKnownHosts() throws Exception {
-    assumeTrue(Files.isExecutable(Path.of("/usr/bin/ssh")), "needs the OpenSSH client (openssh-client)");
+    assumeTrue(
+        Files.isExecutable(Path.of("/usr/bin/ssh")), "needs the OpenSSH client (openssh-client)");
     SshIdentity identity = SshIdentity.loadOrCreate(tmp.resolve("ssh"));
     KnownHosts knownHosts = new KnownHosts(tmp.resolve("ssh/known_hosts"));
     try (TestSshServer server = TestSshServer.start(identity.publicKey());
@@ -38,7 +39,13 @@ class OpenSshInteropTest {
       CommandResult byIp = run(identity, knownHosts.file(), port, "root@127.0.0.1", List.of());
       assertEquals(0, byIp.exitCode(), byIp.stderrText());
       // by the alias, as `banger ssh dev` will connect through the Host *.vm block
-      CommandResult byName = run(identity, knownHosts.file(), port, "root@dev.vm", List.of("-o", "HostName=127.0.0.1"));
+      CommandResult byName =
+          run(
+              identity,
+              knownHosts.file(),
+              port,
+              "root@dev.vm",
+              List.of("-o", "HostName=127.0.0.1"));
       assertEquals(0, byName.exitCode(), byName.stderrText());
       assertEquals(List.of("true", "true", "true"), server.commands);
 
@@ -46,22 +53,38 @@ class OpenSshInteropTest {
       Path empty = Files.createFile(tmp.resolve("empty_known_hosts"));
       CommandResult unpinned = run(identity, empty, port, "root@127.0.0.1", List.of());
       assertNotEquals(0, unpinned.exitCode());
-      assertTrue(unpinned.stderrText().contains("Host key verification failed"), unpinned.stderrText());
+      assertTrue(
+          unpinned.stderrText().contains("Host key verification failed"), unpinned.stderrText());
     }
   }
 
-  private static CommandResult run(SshIdentity id, Path knownHosts, int port, String target, List<String> extra)
+  private static CommandResult run(
+      SshIdentity id, Path knownHosts, int port, String target, List<String> extra)
       throws Exception {
-    List<String> argv = new ArrayList<>(List.of("ssh", "-F", "/dev/null",
-        "-i", id.privateKeyFile().toString(),
-        "-o", "UserKnownHostsFile=" + knownHosts,
-        "-o", "GlobalKnownHostsFile=/dev/null",
-        "-o", "StrictHostKeyChecking=yes",
-        "-o", "IdentitiesOnly=yes",
-        "-o", "IdentityAgent=none",
-        "-o", "BatchMode=yes",
-        "-o", "ConnectTimeout=5",
-        "-p", Integer.toString(port)));
+    List<String> argv =
+        new ArrayList<>(
+            List.of(
+                "ssh",
+                "-F",
+                "/dev/null",
+                "-i",
+                id.privateKeyFile().toString(),
+                "-o",
+                "UserKnownHostsFile=" + knownHosts,
+                "-o",
+                "GlobalKnownHostsFile=/dev/null",
+                "-o",
+                "StrictHostKeyChecking=yes",
+                "-o",
+                "IdentitiesOnly=yes",
+                "-o",
+                "IdentityAgent=none",
+                "-o",
+                "BatchMode=yes",
+                "-o",
+                "ConnectTimeout=5",
+                "-p",
+                Integer.toString(port)));
     argv.addAll(extra);
     argv.add(target);
     argv.add("true");

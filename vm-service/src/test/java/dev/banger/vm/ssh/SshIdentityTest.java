@@ -39,7 +39,8 @@ class SshIdentityTest {
     assertEquals("rw-r--r--", perms(id.publicKeyFile()));
     String priv = Files.readString(id.privateKeyFile());
     assertTrue(priv.startsWith("-----BEGIN OPENSSH PRIVATE KEY-----\n"), priv);
-    assertTrue(id.authorizedKeysLine().matches("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5[A-Za-z0-9+/=]+ banger"),
+    assertTrue(
+        id.authorizedKeysLine().matches("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5[A-Za-z0-9+/=]+ banger"),
         id.authorizedKeysLine());
     assertEquals(id.authorizedKeysLine() + "\n", Files.readString(id.publicKeyFile()));
     assertTrue(id.fingerprint().startsWith("SHA256:"));
@@ -48,8 +49,9 @@ class SshIdentityTest {
   @Test
   void sshKeygenDerivesTheSamePublicKey() throws Exception {
     SshIdentity id = SshIdentity.loadOrCreate(tmp);
-    CommandResult r = new HostCommandRunner().check(
-        Command.of("ssh-keygen", "-y", "-f", id.privateKeyFile().toString()).build());
+    CommandResult r =
+        new HostCommandRunner()
+            .check(Command.of("ssh-keygen", "-y", "-f", id.privateKeyFile().toString()).build());
     // ssh-keygen prints "<type> <base64> <comment>"; the comment is stored in the key
     assertEquals(id.authorizedKeysLine(), r.stdoutText().strip());
   }
@@ -70,10 +72,12 @@ class SshIdentityTest {
     CountDownLatch go = new CountDownLatch(1);
     List<Future<String>> keys = new ArrayList<>();
     for (int i = 0; i < n; i++) {
-      keys.add(pool.submit(() -> {
-        go.await();
-        return SshIdentity.loadOrCreate(tmp.resolve("ssh")).authorizedKeysLine();
-      }));
+      keys.add(
+          pool.submit(
+              () -> {
+                go.await();
+                return SshIdentity.loadOrCreate(tmp.resolve("ssh")).authorizedKeysLine();
+              }));
     }
     go.countDown();
     Set<String> distinct = new HashSet<>();
@@ -84,7 +88,8 @@ class SshIdentityTest {
     assertEquals(1, distinct.size(), distinct.toString());
     try (Stream<Path> files = Files.list(tmp.resolve("ssh"))) {
       // the key, its .pub and the lock file; no temporary file left over
-      assertEquals(Set.of("id_ed25519", "id_ed25519.pub", ".id_ed25519.lock"),
+      assertEquals(
+          Set.of("id_ed25519", "id_ed25519.pub", ".id_ed25519.lock"),
           files.map(p -> p.getFileName().toString()).collect(java.util.stream.Collectors.toSet()));
     }
   }
@@ -92,11 +97,14 @@ class SshIdentityTest {
   @Test
   void aCorruptKeyIsAnErrorNamingTheFileAndIsKept() throws Exception {
     Path priv = tmp.resolve("id_ed25519");
-    Files.writeString(priv, "-----BEGIN OPENSSH PRIVATE KEY-----\nnot base64 at all\n-----END OPENSSH PRIVATE KEY-----\n");
+    Files.writeString(
+        priv,
+        "-----BEGIN OPENSSH PRIVATE KEY-----\nnot base64 at all\n-----END OPENSSH PRIVATE KEY-----\n");
     IOException e = assertThrows(IOException.class, () -> SshIdentity.loadOrCreate(tmp));
     assertTrue(e.getMessage().contains(priv.toString()), e.getMessage());
     assertTrue(e.getMessage().contains("will not replace it"), e.getMessage());
-    assertTrue(Files.readString(priv).contains("not base64 at all"), "the file must be left as it was");
+    assertTrue(
+        Files.readString(priv).contains("not base64 at all"), "the file must be left as it was");
   }
 
   @Test
@@ -121,7 +129,9 @@ class SshIdentityTest {
   @Test
   void aKeyOfAnotherTypeIsRefused() throws Exception {
     Path priv = tmp.resolve("id_ed25519");
-    new HostCommandRunner().check(Command.of("ssh-keygen", "-q", "-t", "ecdsa", "-N", "", "-f", priv.toString()).build());
+    new HostCommandRunner()
+        .check(
+            Command.of("ssh-keygen", "-q", "-t", "ecdsa", "-N", "", "-f", priv.toString()).build());
     IOException e = assertThrows(IOException.class, () -> SshIdentity.loadOrCreate(tmp));
     assertTrue(e.getMessage().contains("not ssh-ed25519"), e.getMessage());
     assertTrue(e.getMessage().contains(priv.toString()), e.getMessage());
@@ -130,7 +140,11 @@ class SshIdentityTest {
   @Test
   void aKeyMadeBySshKeygenIsUsed() throws Exception {
     Path priv = tmp.resolve("id_ed25519");
-    new HostCommandRunner().check(Command.of("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "x", "-f", priv.toString()).build());
+    new HostCommandRunner()
+        .check(
+            Command.of(
+                    "ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "x", "-f", priv.toString())
+                .build());
     String pub = Files.readString(tmp.resolve("id_ed25519.pub")).split(" ")[1];
     SshIdentity id = SshIdentity.loadOrCreate(tmp);
     assertEquals("ssh-ed25519 " + pub + " banger", id.authorizedKeysLine());
@@ -141,10 +155,14 @@ class SshIdentityTest {
     SshIdentity id = SshIdentity.loadOrCreate(tmp);
     Files.delete(id.publicKeyFile());
     SshIdentity.loadOrCreate(tmp);
-    assertEquals(id.authorizedKeysLine() + "\n", Files.readString(id.publicKeyFile(), StandardCharsets.US_ASCII));
+    assertEquals(
+        id.authorizedKeysLine() + "\n",
+        Files.readString(id.publicKeyFile(), StandardCharsets.US_ASCII));
     Files.writeString(id.publicKeyFile(), "ssh-ed25519 AAAAwrong banger\n");
     SshIdentity.loadOrCreate(tmp);
-    assertEquals(id.authorizedKeysLine() + "\n", Files.readString(id.publicKeyFile(), StandardCharsets.US_ASCII));
+    assertEquals(
+        id.authorizedKeysLine() + "\n",
+        Files.readString(id.publicKeyFile(), StandardCharsets.US_ASCII));
   }
 
   private static String perms(Path p) throws IOException {

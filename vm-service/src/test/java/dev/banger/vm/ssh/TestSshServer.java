@@ -19,11 +19,11 @@ import org.apache.sshd.server.channel.ChannelSession;
 import org.apache.sshd.server.command.Command;
 
 /**
- * A guest stand-in: MINA's SSH server on 127.0.0.1, an ed25519 host key of its own, public key
- * auth for root with one accepted key, and a few commands answered in Java (no processes):
- * {@code true}, {@code false}, {@code exit N}, {@code echo X}, {@code err X} (to stderr),
- * {@code big N} (N bytes of 'x'), {@code cat} (stdin to stdout), {@code sleep MS}, and the
- * poweroff command, which drops the connection without an exit status as a guest going down does.
+ * A guest stand-in: MINA's SSH server on 127.0.0.1, an ed25519 host key of its own, public key auth
+ * for root with one accepted key, and a few commands answered in Java (no processes): {@code true},
+ * {@code false}, {@code exit N}, {@code echo X}, {@code err X} (to stderr), {@code big N} (N bytes
+ * of 'x'), {@code cat} (stdin to stdout), {@code sleep MS}, and the poweroff command, which drops
+ * the connection without an exit status as a guest going down does.
  */
 final class TestSshServer implements AutoCloseable {
 
@@ -42,7 +42,9 @@ final class TestSshServer implements AutoCloseable {
     return start(accepted, 0);
   }
 
-  /** @param port 0 for an ephemeral one */
+  /**
+   * @param port 0 for an ephemeral one
+   */
   static TestSshServer start(PublicKey accepted, int port) throws Exception {
     KeyPair hostKey = KeyUtils.generateKeyPair(KeyPairProvider.SSH_ED25519, 256);
     SshServer sshd = SshServer.setUpDefaultServer();
@@ -52,13 +54,14 @@ final class TestSshServer implements AutoCloseable {
     sshd.setKeyPairProvider(KeyPairProvider.wrap(hostKey));
     sshd.setPasswordAuthenticator(null);
     sshd.setKeyboardInteractiveAuthenticator(null);
-    sshd.setPublickeyAuthenticator((user, key, session) -> {
-      boolean ok = "root".equals(user) && KeyUtils.compareKeys(key, accepted);
-      if (ok) {
-        t.authentications.incrementAndGet();
-      }
-      return ok;
-    });
+    sshd.setPublickeyAuthenticator(
+        (user, key, session) -> {
+          boolean ok = "root".equals(user) && KeyUtils.compareKeys(key, accepted);
+          if (ok) {
+            t.authentications.incrementAndGet();
+          }
+          return ok;
+        });
     sshd.setCommandFactory((channel, command) -> t.new JavaCommand(command));
     sshd.start();
     return t;
@@ -147,15 +150,16 @@ final class TestSshServer implements AutoCloseable {
         case "err":
           write(err, arg + "\n");
           return 0;
-        case "big": {
-          byte[] chunk = new byte[64 << 10];
-          java.util.Arrays.fill(chunk, (byte) 'x');
-          for (long left = Long.parseLong(arg); left > 0; left -= chunk.length) {
-            out.write(chunk, 0, (int) Math.min(chunk.length, left));
+        case "big":
+          {
+            byte[] chunk = new byte[64 << 10];
+            java.util.Arrays.fill(chunk, (byte) 'x');
+            for (long left = Long.parseLong(arg); left > 0; left -= chunk.length) {
+              out.write(chunk, 0, (int) Math.min(chunk.length, left));
+            }
+            out.flush();
+            return 0;
           }
-          out.flush();
-          return 0;
-        }
         case "cat":
           in.transferTo(out);
           out.flush();

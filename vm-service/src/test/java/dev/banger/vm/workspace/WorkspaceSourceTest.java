@@ -34,8 +34,18 @@ class WorkspaceSourceTest {
   final WorkspaceLister lister = new WorkspaceLister(RUN);
 
   static CommandResult git(Path repo, String... args) throws Exception {
-    List<String> argv = new ArrayList<>(List.of("git", "-C", repo.toString(), "-c", "user.name=t", "-c",
-        "user.email=t@example.org", "-c", "init.defaultBranch=main"));
+    List<String> argv =
+        new ArrayList<>(
+            List.of(
+                "git",
+                "-C",
+                repo.toString(),
+                "-c",
+                "user.name=t",
+                "-c",
+                "user.email=t@example.org",
+                "-c",
+                "init.defaultBranch=main"));
     argv.addAll(List.of(args));
     CommandResult r = RUN.run(Command.of(argv).build());
     assertTrue(r.succeeded(), String.join(" ", args) + ": " + r.stderrText());
@@ -66,24 +76,33 @@ class WorkspaceSourceTest {
   }
 
   private static List<String> workTree(WorkspaceSource s) {
-    return s.paths().stream().filter(p -> !p.equals(".git") && !p.startsWith(".git/")).sorted().toList();
+    return s.paths().stream()
+        .filter(p -> !p.equals(".git") && !p.startsWith(".git/"))
+        .sorted()
+        .toList();
   }
 
   @Test
   void tracksOnlyTrackedFilesAsTheWorkTreeHasThemWithTheRepositoryAndHead() throws Exception {
-    WorkspaceSource s = lister.list(repo.resolve("src"), false);   // any directory inside the work tree
+    WorkspaceSource s =
+        lister.list(repo.resolve("src"), false); // any directory inside the work tree
     assertEquals(repo.toRealPath(), s.root().toRealPath());
     assertEquals(git(repo, "rev-parse", "HEAD").stdoutText().strip(), s.head());
     assertEquals(List.of(".gitignore", "README", "link", "run.sh", "src/deep/a.txt"), workTree(s));
-    assertTrue(s.paths().contains(".git/HEAD") && s.paths().contains(".git/index"), s.paths().toString());
+    assertTrue(
+        s.paths().contains(".git/HEAD") && s.paths().contains(".git/index"), s.paths().toString());
     assertEquals(".git", s.paths().get(0), "the repository goes first");
   }
 
   @Test
   void untrackedFilesOnlyWhenAskedAndIgnoredOnesNever() throws Exception {
     WorkspaceSource s = lister.list(repo, true);
-    assertEquals(List.of(".gitignore", "README", "link", "notes.txt", "run.sh", "src/deep/a.txt"), workTree(s));
-    assertFalse(s.paths().stream().anyMatch(p -> p.endsWith(".log") || p.startsWith("build")), s.paths().toString());
+    assertEquals(
+        List.of(".gitignore", "README", "link", "notes.txt", "run.sh", "src/deep/a.txt"),
+        workTree(s));
+    assertFalse(
+        s.paths().stream().anyMatch(p -> p.endsWith(".log") || p.startsWith("build")),
+        s.paths().toString());
   }
 
   @Test
@@ -94,7 +113,8 @@ class WorkspaceSourceTest {
     WorkspaceTar.Written w = WorkspaceTar.write(s, out, progress::add);
     Map<String, TarArchiveEntry> entries = new HashMap<>();
     Map<String, String> content = new HashMap<>();
-    try (TarArchiveInputStream in = new TarArchiveInputStream(new ByteArrayInputStream(out.toByteArray()))) {
+    try (TarArchiveInputStream in =
+        new TarArchiveInputStream(new ByteArrayInputStream(out.toByteArray()))) {
       for (TarArchiveEntry e = in.getNextEntry(); e != null; e = in.getNextEntry()) {
         entries.put(e.getName(), e);
         if (e.isFile()) {
@@ -105,14 +125,18 @@ class WorkspaceSourceTest {
     assertEquals(s.paths().size(), w.files());
     assertEquals(0100755, entries.get("run.sh").getMode());
     assertEquals(0100644, entries.get("README").getMode() & 0170777);
-    assertEquals("committed\nedited, not committed\n", content.get("README"), "the work tree's bytes, not HEAD's");
+    assertEquals(
+        "committed\nedited, not committed\n",
+        content.get("README"),
+        "the work tree's bytes, not HEAD's");
     assertTrue(entries.get("link").isSymbolicLink());
     assertEquals("src/deep/a.txt", entries.get("link").getLinkName());
     assertTrue(entries.get(".git/refs/").isDirectory(), "directories of .git travel too");
     assertEquals(0, entries.get("README").getLongUserId());
     assertFalse(entries.containsKey("gone.txt") || entries.containsKey("notes.txt"));
     assertEquals(w.bytes(), (long) progress.get(progress.size() - 1));
-    assertEquals(Files.getLastModifiedTime(repo.resolve("README")).to(TimeUnit.SECONDS),
+    assertEquals(
+        Files.getLastModifiedTime(repo.resolve("README")).to(TimeUnit.SECONDS),
         entries.get("README").getLastModifiedTime().to(TimeUnit.SECONDS));
   }
 
@@ -123,7 +147,8 @@ class WorkspaceSourceTest {
     WorkspaceSource s = lister.list(repo, false);
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     WorkspaceTar.write(s, out, b -> {});
-    try (TarArchiveInputStream in = new TarArchiveInputStream(new ByteArrayInputStream(out.toByteArray()))) {
+    try (TarArchiveInputStream in =
+        new TarArchiveInputStream(new ByteArrayInputStream(out.toByteArray()))) {
       for (TarArchiveEntry e = in.getNextEntry(); e != null; e = in.getNextEntry()) {
         assertEquals(Map.of(), e.getExtraPaxHeaders(), e.getName());
         assertEquals(0, e.getLastModifiedTime().toInstant().getNano(), e.getName());
@@ -135,23 +160,33 @@ class WorkspaceSourceTest {
 
   @Test
   void refusalsNameThePath() throws Exception {
-    assertTrue(assertThrows(WorkspaceException.class, () -> lister.list(dir.resolve("nope"), false)).getMessage()
-        .contains("does not exist"));
+    assertTrue(
+        assertThrows(WorkspaceException.class, () -> lister.list(dir.resolve("nope"), false))
+            .getMessage()
+            .contains("does not exist"));
     Path plain = Files.createDirectories(dir.resolve("plain"));
-    assertTrue(assertThrows(WorkspaceException.class, () -> lister.list(plain, false)).getMessage()
-        .contains("is not inside a git work tree"));
+    assertTrue(
+        assertThrows(WorkspaceException.class, () -> lister.list(plain, false))
+            .getMessage()
+            .contains("is not inside a git work tree"));
     Path bare = dir.resolve("bare.git");
     RUN.run(Command.of("git", "init", "-q", "--bare", bare.toString()).build());
-    assertTrue(assertThrows(WorkspaceException.class, () -> lister.list(bare, false)).getMessage()
-        .contains("is a bare git repository"));
+    assertTrue(
+        assertThrows(WorkspaceException.class, () -> lister.list(bare, false))
+            .getMessage()
+            .contains("is a bare git repository"));
     Files.writeString(repo.resolve(".gitmodules"), "[submodule \"x\"]\n\tpath = x\n\turl = ../x\n");
-    assertTrue(assertThrows(WorkspaceException.class, () -> lister.list(repo, false)).getMessage()
-        .contains("has git submodules"));
+    assertTrue(
+        assertThrows(WorkspaceException.class, () -> lister.list(repo, false))
+            .getMessage()
+            .contains("has git submodules"));
     Files.delete(repo.resolve(".gitmodules"));
     Path wt = dir.resolve("wt");
     git(repo, "worktree", "add", "-q", wt.toString());
-    assertTrue(assertThrows(WorkspaceException.class, () -> lister.list(wt, false)).getMessage()
-        .contains("is a linked worktree"));
+    assertTrue(
+        assertThrows(WorkspaceException.class, () -> lister.list(wt, false))
+            .getMessage()
+            .contains("is a linked worktree"));
   }
 
   @Test

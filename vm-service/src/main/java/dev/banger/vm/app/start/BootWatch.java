@@ -14,8 +14,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Waits for a booting guest's SSH and restarts its VMM once when the boot is stuck, judged by
- * what the guest prints on its serial console:
+ * Waits for a booting guest's SSH and restarts its VMM once when the boot is stuck, judged by what
+ * the guest prints on its serial console:
  *
  * <ul>
  *   <li>a kernel report of a stuck CPU (soft lockup, RCU stall) stops the boot at once: under TCG
@@ -26,8 +26,8 @@ import org.slf4j.LoggerFactory;
  *       After a login prompt, silence is an idle guest, never a stall.
  * </ul>
  *
- * A boot that keeps printing is never cut short. The restart is logged, and a boot that then
- * still fails says it was restarted and why.
+ * A boot that keeps printing is never cut short. The restart is logged, and a boot that then still
+ * fails says it was restarted and why.
  */
 public final class BootWatch {
 
@@ -43,7 +43,9 @@ public final class BootWatch {
   /** How much of the console's new output one look reads; markers sit near the end. */
   static final int READ_MAX = 64 * 1024;
 
-  /** @param silence how long a console may print nothing before the login prompt */
+  /**
+   * @param silence how long a console may print nothing before the login prompt
+   */
   public record Settings(Duration silence) {
     public static final Settings DEFAULT = new Settings(Duration.ofSeconds(90));
   }
@@ -76,7 +78,9 @@ public final class BootWatch {
     }
   }
 
-  /** Waits for SSH until {@code timeout}; throws CancellationException when {@code stop} turns true. */
+  /**
+   * Waits for SSH until {@code timeout}; throws CancellationException when {@code stop} turns true.
+   */
   public interface Ready {
     void await(Duration timeout, BooleanSupplier stop) throws Exception;
   }
@@ -105,7 +109,9 @@ public final class BootWatch {
     this.nanoTime = nanoTime;
   }
 
-  /** @return how many times the VMM was restarted (0 or 1) */
+  /**
+   * @return how many times the VMM was restarted (0 or 1)
+   */
   public int await(
       String vm, Duration timeout, BooleanSupplier cancelled, Ready ready, Relaunch relaunch)
       throws Exception {
@@ -173,7 +179,8 @@ public final class BootWatch {
       for (String line : text.split("\n")) {
         for (String marker : STUCK) {
           if (line.contains(marker)) {
-            reason = "its console reported a stuck CPU: \"" + Printable.bare(line.strip(), 160) + "\"";
+            reason =
+                "its console reported a stuck CPU: \"" + Printable.bare(line.strip(), 160) + "\"";
             return true;
           }
         }

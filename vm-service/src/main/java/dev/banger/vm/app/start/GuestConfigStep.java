@@ -4,8 +4,8 @@ import dev.banger.vm.ports.DiskPort;
 import dev.banger.vm.steps.StepContext;
 
 /**
- * The per-boot files on the overlay (name, resolver, address, mounts). Nothing to undo: the
- * overlay they are written on is the overlay step's, and the next start rewrites them.
+ * The per-boot files on the overlay (name, resolver, address, mounts). Nothing to undo: the overlay
+ * they are written on is the overlay step's, and the next start rewrites them.
  */
 public final class GuestConfigStep implements StartStep {
 

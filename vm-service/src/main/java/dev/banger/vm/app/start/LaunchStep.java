@@ -12,11 +12,10 @@ import java.time.Duration;
 import java.util.Optional;
 
 /**
- * Launches the VMM on the disks and tap, then records its handles. There is no crash window
- * between the two: the VMM's run directory is derived from the VM id and named in its argv, and
- * the VM is durably {@code starting} before this step runs, so a restart that finds a VMM of this
- * state directory without handles ({@link dev.banger.vm.runtime.VmmScan}) knows whose it is and
- * stops it.
+ * Launches the VMM on the disks and tap, then records its handles. There is no crash window between
+ * the two: the VMM's run directory is derived from the VM id and named in its argv, and the VM is
+ * durably {@code starting} before this step runs, so a restart that finds a VMM of this state
+ * directory without handles ({@link dev.banger.vm.runtime.VmmScan}) knows whose it is and stops it.
  */
 public final class LaunchStep implements StartStep {
 

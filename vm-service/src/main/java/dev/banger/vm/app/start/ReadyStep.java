@@ -41,7 +41,8 @@ public final class ReadyStep implements StartStep {
   public void run(StartState s, StepContext ctx) throws Exception {
     String ip = s.lease().ip();
     String name = s.vm().name();
-    BootWatch w = new BootWatch(watch, BootWatch.Console.file(s.launch().consoleLog()), System::nanoTime);
+    BootWatch w =
+        new BootWatch(watch, BootWatch.Console.file(s.launch().consoleLog()), System::nanoTime);
     w.await(
         name,
         bootTimeout,

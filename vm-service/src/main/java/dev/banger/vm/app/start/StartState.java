@@ -9,8 +9,8 @@ import dev.banger.vm.store.VmRecord;
 import java.util.Objects;
 
 /**
- * What one start's steps hand to each other. The inputs are fixed at construction; each output
- * is set once by the step that makes it, and reading it before that step ran is a bug (an
+ * What one start's steps hand to each other. The inputs are fixed at construction; each output is
+ * set once by the step that makes it, and reading it before that step ran is a bug (an
  * IllegalStateException naming the missing piece), not a null passed along.
  */
 public final class StartState {
@@ -106,7 +106,8 @@ public final class StartState {
 
   private static <T> T require(T value, String what) {
     if (value == null) {
-      throw new IllegalStateException("the " + what + " is not made yet: a start step ran out of order");
+      throw new IllegalStateException(
+          "the " + what + " is not made yet: a start step ran out of order");
     }
     return value;
   }

@@ -4,8 +4,8 @@ import dev.banger.vm.steps.StepContext;
 
 /**
  * One step of a VM start (docs/vm-service.md: lease, overlay, guest config, work disk, tap, VMM,
- * readiness). A step registers the undo of each host resource it acquires as soon as it holds
- * it, so a step that fails half-way is undone as far as it got.
+ * readiness). A step registers the undo of each host resource it acquires as soon as it holds it,
+ * so a step that fails half-way is undone as far as it got.
  */
 public interface StartStep {
 

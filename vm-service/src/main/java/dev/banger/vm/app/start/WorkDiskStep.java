@@ -3,18 +3,18 @@ package dev.banger.vm.app.start;
 import dev.banger.kit.config.FileSyncEntry;
 import dev.banger.vm.ports.BootImage;
 import dev.banger.vm.ports.DiskPort;
-import dev.banger.vm.store.VmRecord;
 import dev.banger.vm.ports.GuestAccess;
 import dev.banger.vm.steps.StepContext;
+import dev.banger.vm.store.VmRecord;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The VM's {@code /root}: made from the image's work-seed on the first start, then the owner's
- * key and the configured {@code [[file_sync]]} files written onto it. It is the user's data, so
- * only a first start removes it on failure, and not even then when a workspace was written onto
- * it offline before this start (the VM is kept in error for inspection).
+ * The VM's {@code /root}: made from the image's work-seed on the first start, then the owner's key
+ * and the configured {@code [[file_sync]]} files written onto it. It is the user's data, so only a
+ * first start removes it on failure, and not even then when a workspace was written onto it offline
+ * before this start (the VM is kept in error for inspection).
  */
 public final class WorkDiskStep implements StartStep {
 

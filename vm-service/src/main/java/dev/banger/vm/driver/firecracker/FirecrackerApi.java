@@ -19,22 +19,24 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Firecracker's REST API over its Unix socket: HTTP/1.1, one request per connection
- * ({@code Connection: close}), JSON bodies. The response is read by its {@code Content-Length},
- * so nothing depends on the server closing first. A Unix {@link SocketChannel} has no read
- * timeout, so every exchange is bounded by a timer that closes the channel (as in QmpClient).
- * A non-2xx answer becomes a {@link DriverException} carrying Firecracker's {@code fault_message}.
+ * Firecracker's REST API over its Unix socket: HTTP/1.1, one request per connection ({@code
+ * Connection: close}), JSON bodies. The response is read by its {@code Content-Length}, so nothing
+ * depends on the server closing first. A Unix {@link SocketChannel} has no read timeout, so every
+ * exchange is bounded by a timer that closes the channel (as in QmpClient). A non-2xx answer
+ * becomes a {@link DriverException} carrying Firecracker's {@code fault_message}.
  */
 public final class FirecrackerApi {
 
   static final ObjectMapper JSON = new ObjectMapper();
   private static final int MAX_HEAD = 64 * 1024;
   private static final int MAX_BODY = 1 << 20;
-  private static final ScheduledExecutorService TIMER = Executors.newSingleThreadScheduledExecutor(r -> {
-    Thread t = new Thread(r, "firecracker-api-timeout");
-    t.setDaemon(true);
-    return t;
-  });
+  private static final ScheduledExecutorService TIMER =
+      Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "firecracker-api-timeout");
+            t.setDaemon(true);
+            return t;
+          });
 
   /** One HTTP answer: status code and body text (empty for 204). */
   public record Response(int status, String body) {
@@ -42,7 +44,9 @@ public final class FirecrackerApi {
       return status / 100 == 2;
     }
 
-    /** Firecracker's {@code {"fault_message": "..."}}, or the raw body when it is not that shape. */
+    /**
+     * Firecracker's {@code {"fault_message": "..."}}, or the raw body when it is not that shape.
+     */
     public String faultMessage() {
       try {
         JsonNode n = JSON.readTree(body);
@@ -75,7 +79,8 @@ public final class FirecrackerApi {
     try {
       return JSON.readTree(r.body());
     } catch (IOException e) {
-      throw new DriverException("Firecracker GET " + path + " answered something that is not JSON", e);
+      throw new DriverException(
+          "Firecracker GET " + path + " answered something that is not JSON", e);
     }
   }
 
@@ -93,11 +98,19 @@ public final class FirecrackerApi {
     try {
       r = exchange(method, path, body);
     } catch (IOException e) {
-      throw new DriverException("Firecracker API " + method + " " + path + " on " + socket + ": " + e.getMessage(), e);
+      throw new DriverException(
+          "Firecracker API " + method + " " + path + " on " + socket + ": " + e.getMessage(), e);
     }
     if (!r.ok()) {
-      throw new DriverException("Firecracker answered " + method + " " + path + " with " + r.status() + ": "
-          + r.faultMessage());
+      throw new DriverException(
+          "Firecracker answered "
+              + method
+              + " "
+              + path
+              + " with "
+              + r.status()
+              + ": "
+              + r.faultMessage());
     }
     return r;
   }
@@ -105,16 +118,23 @@ public final class FirecrackerApi {
   /** One raw exchange, whatever the status; {@code body} null sends none. */
   public Response exchange(String method, String path, String body) throws IOException {
     byte[] payload = body == null ? new byte[0] : body.getBytes(StandardCharsets.UTF_8);
-    StringBuilder head = new StringBuilder()
-        .append(method).append(' ').append(path).append(" HTTP/1.1\r\n")
-        .append("Host: localhost\r\nAccept: application/json\r\nConnection: close\r\n");
+    StringBuilder head =
+        new StringBuilder()
+            .append(method)
+            .append(' ')
+            .append(path)
+            .append(" HTTP/1.1\r\n")
+            .append("Host: localhost\r\nAccept: application/json\r\nConnection: close\r\n");
     if (body != null) {
-      head.append("Content-Type: application/json\r\nContent-Length: ").append(payload.length).append("\r\n");
+      head.append("Content-Type: application/json\r\nContent-Length: ")
+          .append(payload.length)
+          .append("\r\n");
     }
     head.append("\r\n");
     byte[] headBytes = head.toString().getBytes(StandardCharsets.US_ASCII);
     try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
-      ScheduledFuture<?> timer = TIMER.schedule(() -> closeQuietly(ch), timeout.toMillis(), TimeUnit.MILLISECONDS);
+      ScheduledFuture<?> timer =
+          TIMER.schedule(() -> closeQuietly(ch), timeout.toMillis(), TimeUnit.MILLISECONDS);
       try {
         ch.connect(UnixDomainSocketAddress.of(socket));
         try {
@@ -185,7 +205,12 @@ public final class FirecrackerApi {
     long length = 0;
     for (int i = 1; i < lines.length; i++) {
       int colon = lines[i].indexOf(':');
-      if (colon > 0 && lines[i].substring(0, colon).strip().toLowerCase(Locale.ROOT).equals("content-length")) {
+      if (colon > 0
+          && lines[i]
+              .substring(0, colon)
+              .strip()
+              .toLowerCase(Locale.ROOT)
+              .equals("content-length")) {
         try {
           length = Long.parseLong(lines[i].substring(colon + 1).strip());
         } catch (NumberFormatException e) {
@@ -203,7 +228,8 @@ public final class FirecrackerApi {
       in.clear();
       int n = ch.read(in);
       if (n < 0) {
-        throw new IOException("the API closed the connection after " + rest.size() + " of " + length + " body bytes");
+        throw new IOException(
+            "the API closed the connection after " + rest.size() + " of " + length + " body bytes");
       }
       rest.write(in.array(), 0, n);
     }

@@ -25,18 +25,23 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Launches Firecracker and configures it over its API socket (see {@link FirecrackerSetup} for
- * the calls). The process is started through the command runner under {@code setsid}, in a
- * session of its own, with stdout and stderr (the guest's serial console, and Firecracker's own
- * words until the logger is set) appended to the VM's console log; it outlives vm-service. Any
- * failure kills it and removes its socket, and the exception names the step and quotes
- * Firecracker's {@code fault_message}.
+ * Launches Firecracker and configures it over its API socket (see {@link FirecrackerSetup} for the
+ * calls). The process is started through the command runner under {@code setsid}, in a session of
+ * its own, with stdout and stderr (the guest's serial console, and Firecracker's own words until
+ * the logger is set) appended to the VM's console log; it outlives vm-service. Any failure kills it
+ * and removes its socket, and the exception names the step and quotes Firecracker's {@code
+ * fault_message}.
  */
 public final class FirecrackerDriver implements VmmDriver {
 
   static final String NAME = "firecracker";
-  /** util-linux setsid: a JVM's child is never a process-group leader, so it execs in place, same pid. */
+
+  /**
+   * util-linux setsid: a JVM's child is never a process-group leader, so it execs in place, same
+   * pid.
+   */
   static final String SETSID = "setsid";
+
   static final Duration SOCKET_TIMEOUT = Duration.ofSeconds(10);
   static final Duration API_TIMEOUT = Duration.ofSeconds(10);
 
@@ -50,12 +55,16 @@ public final class FirecrackerDriver implements VmmDriver {
     this(runner, List.of("firecracker"));
   }
 
-  /** @param binary the argv words that start Firecracker, before {@code --api-sock …} (a path, or a stub) */
+  /**
+   * @param binary the argv words that start Firecracker, before {@code --api-sock …} (a path, or a
+   *     stub)
+   */
   public FirecrackerDriver(CommandRunner runner, List<String> binary) {
     this(runner, binary, SOCKET_TIMEOUT, API_TIMEOUT);
   }
 
-  FirecrackerDriver(CommandRunner runner, List<String> binary, Duration socketTimeout, Duration apiTimeout) {
+  FirecrackerDriver(
+      CommandRunner runner, List<String> binary, Duration socketTimeout, Duration apiTimeout) {
     if (binary.isEmpty()) {
       throw new IllegalArgumentException("the Firecracker command needs at least a program");
     }
@@ -85,12 +94,18 @@ public final class FirecrackerDriver implements VmmDriver {
   RunningVm launch(LaunchSpec spec, List<ApiCall> plan) throws DriverException {
     Path sock = FirecrackerSetup.apiSocket(spec);
     try {
-      Files.createDirectories(spec.runDir(),
+      Files.createDirectories(
+          spec.runDir(),
           PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
       Files.deleteIfExists(sock); // Firecracker refuses to start on an existing socket path
-      Files.write(FirecrackerSetup.logFile(spec), new byte[0], StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+      Files.write(
+          FirecrackerSetup.logFile(spec),
+          new byte[0],
+          StandardOpenOption.CREATE,
+          StandardOpenOption.APPEND);
     } catch (IOException e) {
-      throw new DriverException("cannot prepare run directory of VM " + spec.vmId() + ": " + e.getMessage(), e);
+      throw new DriverException(
+          "cannot prepare run directory of VM " + spec.vmId() + ": " + e.getMessage(), e);
     }
     List<String> argv = new ArrayList<>();
     argv.add(SETSID);
@@ -100,7 +115,8 @@ public final class FirecrackerDriver implements VmmDriver {
     try {
       process = runner.start(Command.of(argv).build(), spec.consoleLog());
     } catch (CommandFailedException e) {
-      throw new DriverException("cannot start Firecracker for VM " + spec.vmId() + ": " + e.getMessage(), e);
+      throw new DriverException(
+          "cannot start Firecracker for VM " + spec.vmId() + ": " + e.getMessage(), e);
     }
     FirecrackerApi api = new FirecrackerApi(sock, apiTimeout);
     long pid = process.pid();
@@ -108,9 +124,17 @@ public final class FirecrackerDriver implements VmmDriver {
       awaitSocket(spec, process, api);
       pid = firecrackerPid(process, sock);
       long found = pid;
-      VmmHandle handle = VmmHandle.of(NAME, pid, sock, spec.runDir()).orElseThrow(() -> new DriverException(
-          "Firecracker of VM " + spec.vmId() + " (pid " + found + ") exited right after opening its API socket: "
-              + consoleTail(spec)));
+      VmmHandle handle =
+          VmmHandle.of(NAME, pid, sock, spec.runDir())
+              .orElseThrow(
+                  () ->
+                      new DriverException(
+                          "Firecracker of VM "
+                              + spec.vmId()
+                              + " (pid "
+                              + found
+                              + ") exited right after opening its API socket: "
+                              + consoleTail(spec)));
       for (ApiCall call : plan) {
         send(spec, api, call);
       }
@@ -136,42 +160,74 @@ public final class FirecrackerDriver implements VmmDriver {
     } catch (JsonProcessingException e) {
       throw new DriverException("cannot encode " + call.step() + " of VM " + spec.vmId(), e);
     } catch (IOException e) {
-      throw new DriverException("Firecracker of VM " + spec.vmId() + " did not take " + call.step() + " (PUT "
-          + call.path() + "): " + e.getMessage(), e);
+      throw new DriverException(
+          "Firecracker of VM "
+              + spec.vmId()
+              + " did not take "
+              + call.step()
+              + " (PUT "
+              + call.path()
+              + "): "
+              + e.getMessage(),
+          e);
     }
     if (!r.ok()) {
-      throw new DriverException("Firecracker refused " + call.step() + " of VM " + spec.vmId() + " (PUT "
-          + call.path() + " → " + r.status() + "): " + r.faultMessage() + kernelHint(spec, call));
+      throw new DriverException(
+          "Firecracker refused "
+              + call.step()
+              + " of VM "
+              + spec.vmId()
+              + " (PUT "
+              + call.path()
+              + " → "
+              + r.status()
+              + "): "
+              + r.faultMessage()
+              + kernelHint(spec, call));
     }
   }
 
-  /** Firecracker boots only an uncompressed ELF vmlinux; say so when the kernel is something else. */
+  /**
+   * Firecracker boots only an uncompressed ELF vmlinux; say so when the kernel is something else.
+   */
   private static String kernelHint(LaunchSpec spec, ApiCall call) {
     if (!call.step().equals("InstanceStart") && !call.step().equals("boot-source")) {
       return "";
     }
     byte[] magic = new byte[4];
     try (InputStream in = Files.newInputStream(spec.kernel())) {
-      if (in.readNBytes(magic, 0, 4) == 4 && magic[0] == 0x7f && magic[1] == 'E' && magic[2] == 'L' && magic[3] == 'F') {
+      if (in.readNBytes(magic, 0, 4) == 4
+          && magic[0] == 0x7f
+          && magic[1] == 'E'
+          && magic[2] == 'L'
+          && magic[3] == 'F') {
         return "";
       }
     } catch (IOException e) {
       return "";
     }
-    return " (kernel " + spec.kernel() + " is not an ELF vmlinux: Firecracker cannot boot a bzImage; import the kernel"
+    return " (kernel "
+        + spec.kernel()
+        + " is not an ELF vmlinux: Firecracker cannot boot a bzImage; import the kernel"
         + " so image-service extracts its vmlinux)";
   }
 
   /** Polls until GET / answers; a Firecracker that exits first is reported with its last words. */
-  private void awaitSocket(LaunchSpec spec, RunningProcess process, FirecrackerApi api) throws DriverException {
+  private void awaitSocket(LaunchSpec spec, RunningProcess process, FirecrackerApi api)
+      throws DriverException {
     long deadline = System.nanoTime() + socketTimeout.toNanos();
     String last = "no socket yet";
     while (System.nanoTime() < deadline) {
       if (!process.isAlive()) {
         int code = exitCode(process);
         if (code != 0) { // 0: setsid forked after all, and Firecracker runs on as its child
-          throw new DriverException("Firecracker of VM " + spec.vmId() + " exited with status " + code
-              + " before opening its API socket: " + consoleTail(spec));
+          throw new DriverException(
+              "Firecracker of VM "
+                  + spec.vmId()
+                  + " exited with status "
+                  + code
+                  + " before opening its API socket: "
+                  + consoleTail(spec));
         }
       }
       if (Files.exists(api.socket())) {
@@ -187,11 +243,21 @@ public final class FirecrackerDriver implements VmmDriver {
         Thread.sleep(20);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        throw new DriverException("interrupted while waiting for Firecracker of VM " + spec.vmId(), e);
+        throw new DriverException(
+            "interrupted while waiting for Firecracker of VM " + spec.vmId(), e);
       }
     }
-    throw new DriverException("Firecracker of VM " + spec.vmId() + " did not answer on " + api.socket() + " within "
-        + socketTimeout.toMillis() + " ms (" + last + "); its console's last line: " + consoleTail(spec));
+    throw new DriverException(
+        "Firecracker of VM "
+            + spec.vmId()
+            + " did not answer on "
+            + api.socket()
+            + " within "
+            + socketTimeout.toMillis()
+            + " ms ("
+            + last
+            + "); its console's last line: "
+            + consoleTail(spec));
   }
 
   private static int exitCode(RunningProcess process) {
@@ -208,21 +274,30 @@ public final class FirecrackerDriver implements VmmDriver {
    * command line carries {@code --api-sock <sock>}, which names this VM alone.
    */
   static long firecrackerPid(RunningProcess process, Path sock) {
-    if (process.isAlive() && ProcessHandle.of(process.pid()).map(h -> servesSocket(h, sock)).orElse(false)) {
+    if (process.isAlive()
+        && ProcessHandle.of(process.pid()).map(h -> servesSocket(h, sock)).orElse(false)) {
       return process.pid();
     }
-    return ProcessHandle.allProcesses().filter(h -> servesSocket(h, sock)).mapToLong(ProcessHandle::pid)
-        .findFirst().orElse(process.pid());
+    return ProcessHandle.allProcesses()
+        .filter(h -> servesSocket(h, sock))
+        .mapToLong(ProcessHandle::pid)
+        .findFirst()
+        .orElse(process.pid());
   }
 
   private static boolean servesSocket(ProcessHandle h, Path sock) {
     List<String> args = h.info().arguments().map(Arrays::asList).orElse(List.of());
     int i = args.indexOf("--api-sock");
-    return i >= 0 && i + 1 < args.size() && args.get(i + 1).equals(sock.toString())
+    return i >= 0
+        && i + 1 < args.size()
+        && args.get(i + 1).equals(sock.toString())
         && !h.info().command().map(c -> c.endsWith("/" + SETSID)).orElse(false);
   }
 
-  /** Kills what was started (and a Firecracker found by its socket), waits for it, removes the socket. */
+  /**
+   * Kills what was started (and a Firecracker found by its socket), waits for it, removes the
+   * socket.
+   */
   private static void abandon(RunningProcess process, long pid, Path sock) {
     process.kill();
     Optional<ProcessHandle> fc = ProcessHandle.of(pid).filter(h -> servesSocket(h, sock));

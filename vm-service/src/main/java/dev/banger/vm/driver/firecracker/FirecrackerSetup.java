@@ -8,14 +8,18 @@ import java.util.List;
 
 /**
  * The API calls that configure and boot one VM, in the order the driver sends them: logger,
- * machine-config, boot-source, the root drive, the work drive, the NIC, then InstanceStart.
- * Every value comes from a validated {@link LaunchSpec}; Firecracker itself checks the files.
+ * machine-config, boot-source, the root drive, the work drive, the NIC, then InstanceStart. Every
+ * value comes from a validated {@link LaunchSpec}; Firecracker itself checks the files.
  */
 final class FirecrackerSetup {
 
   /** Firecracker's x86_64 kernel command line limit (and Linux's COMMAND_LINE_SIZE there). */
   static final int MAX_CMDLINE = 2048;
-  /** Console on the UART (Firecracker's stdout), reboot through the i8042 (ends Firecracker), no PCI probing. */
+
+  /**
+   * Console on the UART (Firecracker's stdout), reboot through the i8042 (ends Firecracker), no PCI
+   * probing.
+   */
   static final String BASE_ARGS = "console=ttyS0 reboot=k panic=1 pci=off root=/dev/vda rw";
 
   /** One PUT: what the step is called in errors, the path and the JSON body. */
@@ -40,25 +44,50 @@ final class FirecrackerSetup {
   static List<ApiCall> plan(LaunchSpec s, boolean logger) {
     List<ApiCall> calls = new ArrayList<>();
     if (logger) {
-      calls.add(new ApiCall("logger", "/logger", obj()
-          .put("log_path", logFile(s).toString()).put("level", "Info")
-          .put("show_level", true).put("show_log_origin", false)));
+      calls.add(
+          new ApiCall(
+              "logger",
+              "/logger",
+              obj()
+                  .put("log_path", logFile(s).toString())
+                  .put("level", "Info")
+                  .put("show_level", true)
+                  .put("show_log_origin", false)));
     }
-    calls.add(new ApiCall("machine-config", "/machine-config", obj()
-        .put("vcpu_count", s.vcpus()).put("mem_size_mib", s.memoryMib()).put("smt", false)));
+    calls.add(
+        new ApiCall(
+            "machine-config",
+            "/machine-config",
+            obj()
+                .put("vcpu_count", s.vcpus())
+                .put("mem_size_mib", s.memoryMib())
+                .put("smt", false)));
     ObjectNode boot = obj().put("kernel_image_path", s.kernel().toString());
     s.initrd().ifPresent(i -> boot.put("initrd_path", i.toString()));
     boot.put("boot_args", cmdline(s));
     calls.add(new ApiCall("boot-source", "/boot-source", boot));
     calls.add(new ApiCall("root drive", "/drives/rootfs", drive("rootfs", s.rootDisk(), true)));
-    s.workDisk().ifPresent(w -> calls.add(new ApiCall("work drive", "/drives/work", drive("work", w, false))));
-    s.tap().ifPresent(n -> calls.add(new ApiCall("network interface", "/network-interfaces/eth0", obj()
-        .put("iface_id", "eth0").put("host_dev_name", n.tapName()).put("guest_mac", n.mac()))));
+    s.workDisk()
+        .ifPresent(
+            w -> calls.add(new ApiCall("work drive", "/drives/work", drive("work", w, false))));
+    s.tap()
+        .ifPresent(
+            n ->
+                calls.add(
+                    new ApiCall(
+                        "network interface",
+                        "/network-interfaces/eth0",
+                        obj()
+                            .put("iface_id", "eth0")
+                            .put("host_dev_name", n.tapName())
+                            .put("guest_mac", n.mac()))));
     calls.add(new ApiCall("InstanceStart", "/actions", obj().put("action_type", "InstanceStart")));
     return calls;
   }
 
-  /** The driver's arguments, then the caller's: printable ASCII only, within Firecracker's limit. */
+  /**
+   * The driver's arguments, then the caller's: printable ASCII only, within Firecracker's limit.
+   */
   static String cmdline(LaunchSpec s) {
     String extra = s.bootArgs().strip();
     if (extra.chars().anyMatch(c -> c < 0x20 || c > 0x7e)) {
@@ -66,15 +95,21 @@ final class FirecrackerSetup {
     }
     String line = extra.isEmpty() ? BASE_ARGS : BASE_ARGS + " " + extra;
     if (line.length() > MAX_CMDLINE) {
-      throw new IllegalArgumentException("kernel command line would be " + line.length()
-          + " characters, Firecracker takes at most " + MAX_CMDLINE);
+      throw new IllegalArgumentException(
+          "kernel command line would be "
+              + line.length()
+              + " characters, Firecracker takes at most "
+              + MAX_CMDLINE);
     }
     return line;
   }
 
   private static ObjectNode drive(String id, Path file, boolean root) {
-    return obj().put("drive_id", id).put("path_on_host", file.toString())
-        .put("is_root_device", root).put("is_read_only", false);
+    return obj()
+        .put("drive_id", id)
+        .put("path_on_host", file.toString())
+        .put("is_root_device", root)
+        .put("is_read_only", false);
   }
 
   private static ObjectNode obj() {

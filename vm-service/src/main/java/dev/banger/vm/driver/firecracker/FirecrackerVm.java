@@ -2,8 +2,8 @@ package dev.banger.vm.driver.firecracker;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.banger.vm.driver.DriverException;
-import dev.banger.vm.driver.VmmProcess;
 import dev.banger.vm.driver.VmmHandle;
+import dev.banger.vm.driver.VmmProcess;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.time.Duration;
@@ -31,8 +31,8 @@ final class FirecrackerVm extends VmmProcess {
   }
 
   /**
-   * {@code SendCtrlAltDel}: the guest sees Ctrl+Alt+Del on the i8042 keyboard; with
-   * {@code reboot=k} the reboot it triggers ends Firecracker. The guest may ignore it.
+   * {@code SendCtrlAltDel}: the guest sees Ctrl+Alt+Del on the i8042 keyboard; with {@code
+   * reboot=k} the reboot it triggers ends Firecracker. The guest may ignore it.
    */
   @Override
   public void requestPowerdown() throws DriverException {
@@ -40,9 +40,9 @@ final class FirecrackerVm extends VmmProcess {
   }
 
   /**
-   * SIGKILL, and the API socket goes with it (Firecracker cannot remove it when killed). Only
-   * when this handle's process was there to kill: a stale handle must not unlink the socket of a
-   * newer Firecracker of the same VM.
+   * SIGKILL, and the API socket goes with it (Firecracker cannot remove it when killed). Only when
+   * this handle's process was there to kill: a stale handle must not unlink the socket of a newer
+   * Firecracker of the same VM.
    */
   @Override
   public void kill() {

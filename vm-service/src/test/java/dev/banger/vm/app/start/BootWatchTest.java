@@ -35,7 +35,10 @@ class BootWatchTest {
   final BootWatch watch =
       new BootWatch(new BootWatch.Settings(Duration.ofSeconds(90)), fake, clock::get);
 
-  /** A guest whose SSH is up after {@code upAfterPolls} polls of 5 s, printing {@code line} each poll. */
+  /**
+   * A guest whose SSH is up after {@code upAfterPolls} polls of 5 s, printing {@code line} each
+   * poll.
+   */
   BootWatch.Ready guest(int upAfterPolls, String line) {
     return (timeout, stop) -> {
       for (int i = 0; ; i++) {
@@ -56,7 +59,10 @@ class BootWatchTest {
     assertEquals(
         0,
         watch.await(
-            "vm", Duration.ofMinutes(5), () -> false, guest(50, "[ ok ] x\n"),
+            "vm",
+            Duration.ofMinutes(5),
+            () -> false,
+            guest(50, "[ ok ] x\n"),
             relaunches::incrementAndGet));
     assertEquals(0, relaunches.get());
   }
@@ -72,7 +78,8 @@ class BootWatchTest {
           guest(3, "x\n").await(timeout, stop);
         };
     assertEquals(
-        1, watch.await("vm", Duration.ofMinutes(5), () -> false, ready, relaunches::incrementAndGet));
+        1,
+        watch.await("vm", Duration.ofMinutes(5), () -> false, ready, relaunches::incrementAndGet));
     assertEquals(1, relaunches.get());
   }
 
@@ -84,7 +91,9 @@ class BootWatchTest {
         (timeout, stop) -> {
           if (attempt[0]++ == 0) {
             console.append("[   31.2] rcu: INFO: rcu_preempt self-detected stall on CPU\n");
-            guest(Integer.MAX_VALUE, "[   45.0] watchdog: BUG: soft lockup - CPU#0 stuck for 45s!\n")
+            guest(
+                    Integer.MAX_VALUE,
+                    "[   45.0] watchdog: BUG: soft lockup - CPU#0 stuck for 45s!\n")
                 .await(timeout, stop);
           }
           guest(2, "x\n").await(timeout, stop);
@@ -100,8 +109,7 @@ class BootWatchTest {
               restartedAt[0] = clock.get();
               relaunches.incrementAndGet();
             }));
-    assertEquals(
-        0, restartedAt[0], "restarted at the first look, not after 90 s of silence");
+    assertEquals(0, restartedAt[0], "restarted at the first look, not after 90 s of silence");
   }
 
   @Test
@@ -128,7 +136,8 @@ class BootWatchTest {
           }
         };
     assertEquals(
-        1, watch.await("vm", Duration.ofMinutes(5), () -> false, once, relaunches::incrementAndGet));
+        1,
+        watch.await("vm", Duration.ofMinutes(5), () -> false, once, relaunches::incrementAndGet));
   }
 
   @Test
@@ -147,7 +156,9 @@ class BootWatchTest {
     IllegalStateException e =
         assertThrows(
             IllegalStateException.class,
-            () -> watch.await("vm", Duration.ofMinutes(5), () -> false, ready, relaunches::incrementAndGet));
+            () ->
+                watch.await(
+                    "vm", Duration.ofMinutes(5), () -> false, ready, relaunches::incrementAndGet));
     assertEquals("ssh: no route to host", e.getMessage(), "the readiness failure, unchanged");
     assertEquals(0, relaunches.get());
   }
@@ -167,11 +178,15 @@ class BootWatchTest {
     BootWatch.RestartedBootFailed e =
         assertThrows(
             BootWatch.RestartedBootFailed.class,
-            () -> watch.await("vm", Duration.ofMinutes(5), () -> false, silent, relaunches::incrementAndGet),
+            () ->
+                watch.await(
+                    "vm", Duration.ofMinutes(5), () -> false, silent, relaunches::incrementAndGet),
             "the readiness timeout, after one restart");
     assertTrue(
-        e.getMessage().startsWith("ssh timed out (the boot was restarted once because its console printed"
-            + " nothing for 90 s)"),
+        e.getMessage()
+            .startsWith(
+                "ssh timed out (the boot was restarted once because its console printed"
+                    + " nothing for 90 s)"),
         e.getMessage());
     assertEquals(1, relaunches.get());
   }
@@ -180,7 +195,13 @@ class BootWatchTest {
   void aCancelIsACancelNotAStall() {
     assertThrows(
         CancellationException.class,
-        () -> watch.await("vm", Duration.ofMinutes(5), () -> true, guest(10, ""), relaunches::incrementAndGet));
+        () ->
+            watch.await(
+                "vm",
+                Duration.ofMinutes(5),
+                () -> true,
+                guest(10, ""),
+                relaunches::incrementAndGet));
     assertEquals(0, relaunches.get());
   }
 }

@@ -29,10 +29,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * Every start step's failure and every undo, on fake ports (no root, no QEMU): a first start
- * that fails or is cancelled anywhere leaves the host as it was; a later start keeps what the VM
- * owns (lease, disks) and gives back what the boot took (tap, VMM); an undo that fails is named
- * and does not stop the others.
+ * Every start step's failure and every undo, on fake ports (no root, no QEMU): a first start that
+ * fails or is cancelled anywhere leaves the host as it was; a later start keeps what the VM owns
+ * (lease, disks) and gives back what the boot took (tap, VMM); an undo that fails is named and does
+ * not stop the others.
  */
 class StartPlanTest {
 
@@ -78,8 +78,15 @@ class StartPlanTest {
 
   static BootImage image() {
     return new BootImage(
-        "img", "debian", "/images/rootfs.ext4", 1 << 29, "/images/seed.ext4", "k", "linux",
-        Path.of("/boot/vmlinux"), Optional.empty());
+        "img",
+        "debian",
+        "/images/rootfs.ext4",
+        1 << 29,
+        "/images/seed.ext4",
+        "k",
+        "linux",
+        Path.of("/boot/vmlinux"),
+        Optional.empty());
   }
 
   static final StepRunner.Listener QUIET =
@@ -98,11 +105,20 @@ class StartPlanTest {
     assertEquals(List.of(StartPlan.STAGES), t.stream().map(StepRunner.Timing::step).toList());
     assertEquals(List.of(plan.stages()), List.of(StartPlan.STAGES));
     assertEquals(
-        "leases=[" + ID + "] overlays=[" + ID + "] workDisks=[" + ID + "] taps=[" + ID + "] vmms=[1001]",
+        "leases=["
+            + ID
+            + "] overlays=["
+            + ID
+            + "] workDisks=["
+            + ID
+            + "] taps=["
+            + ID
+            + "] vmms=[1001]",
         host.held());
     assertEquals(s.handles(), HandlesFile.read(paths.vmDir(ID)).orElseThrow(), "handles recorded");
     assertEquals("172.16.0.9", s.handles().ip());
-    assertTrue(s.launch().runDir().startsWith(paths.runRoot()), "the VMM's run dir names this state dir");
+    assertTrue(
+        s.launch().runDir().startsWith(paths.runRoot()), "the VMM's run dir names this state dir");
   }
 
   @ParameterizedTest(name = "{0} fails: rolled back at {1}")
@@ -136,7 +152,12 @@ class StartPlanTest {
 
   @ParameterizedTest(name = "cancelled during {0}: rolled back")
   @CsvSource({
-    "leaseIp", "createOverlay", "writeOverlayConfig", "createWorkDisk", "acquireTap", "launch",
+    "leaseIp",
+    "createOverlay",
+    "writeOverlayConfig",
+    "createWorkDisk",
+    "acquireTap",
+    "launch",
     "awaitReady"
   })
   void aFirstStartCancelledAnywhereLeavesTheHostAsItWas(String call) {
@@ -159,7 +180,8 @@ class StartPlanTest {
         StepFailedException.class,
         () -> plan.run(new StartState(vm(null), image(), false), QUIET, host.cancelled()));
     assertEquals(
-        "leases=[" + ID + "] overlays=[" + ID + "] workDisks=[" + ID + "] taps=[] vmms=[]", host.held());
+        "leases=[" + ID + "] overlays=[" + ID + "] workDisks=[" + ID + "] taps=[] vmms=[]",
+        host.held());
   }
 
   @Test
@@ -167,8 +189,11 @@ class StartPlanTest {
     host.failOn("awaitReady");
     assertThrows(
         StepFailedException.class,
-        () -> plan.run(new StartState(vm("{\"path\":\"/root/repo\"}"), image(), true), QUIET,
-            host.cancelled()));
+        () ->
+            plan.run(
+                new StartState(vm("{\"path\":\"/root/repo\"}"), image(), true),
+                QUIET,
+                host.cancelled()));
     assertEquals("leases=[] overlays=[] workDisks=[" + ID + "] taps=[] vmms=[]", host.held());
   }
 
@@ -180,9 +205,12 @@ class StartPlanTest {
             StepFailedException.class,
             () -> plan.run(new StartState(vm(null), image(), true), QUIET, host.cancelled()));
     assertEquals(1, e.failedUndos().size(), e.failedUndos().toString());
-    assertTrue(e.failedUndos().getFirst().startsWith("tap tb-3f0c2a1e: injected failure"),
+    assertTrue(
+        e.failedUndos().getFirst().startsWith("tap tb-3f0c2a1e: injected failure"),
         e.failedUndos().toString());
-    assertEquals("leases=[] overlays=[] workDisks=[] taps=[" + ID + "] vmms=[]", host.held(),
+    assertEquals(
+        "leases=[] overlays=[] workDisks=[] taps=[" + ID + "] vmms=[]",
+        host.held(),
         "only the tap is left, and the error says so");
     assertTrue(e.getMessage().contains("rolled back, except tap"), e.getMessage());
   }
@@ -195,7 +223,8 @@ class StartPlanTest {
         () -> plan.run(new StartState(vm(null), image(), true), QUIET, host.cancelled()));
     List<String> undos =
         host.calls.subList(host.calls.indexOf("awaitReady") + 1, host.calls.size());
-    assertEquals(List.of("kill", "releaseTap", "removeWorkDisk", "removeOverlay", "releaseIp"), undos);
+    assertEquals(
+        List.of("kill", "releaseTap", "removeWorkDisk", "removeOverlay", "releaseIp"), undos);
   }
 
   @Test

@@ -19,21 +19,27 @@ import java.util.Map;
  * shapes checked strictly ({@link StubSchema}), ids checked, files opened where Firecracker opens
  * them (kernel, initrd and drives at PUT; the kernel loaded as ELF at InstanceStart, so a bzImage
  * fails there), pre-boot resources refused once started, actions only in the right state, and an
- * unknown method/path answered 400 "Invalid request method and/or path" as Firecracker does.
- * Two checks are banger's, stricter than Firecracker (which defaults the machine config and can
- * boot without a drive): InstanceStart needs PUT /machine-config and a root drive.
- * Every call is recorded in order, with the status it got.
+ * unknown method/path answered 400 "Invalid request method and/or path" as Firecracker does. Two
+ * checks are banger's, stricter than Firecracker (which defaults the machine config and can boot
+ * without a drive): InstanceStart needs PUT /machine-config and a root drive. Every call is
+ * recorded in order, with the status it got.
  */
 final class FirecrackerApiStub implements StubHttpServer.Handler {
 
   static final String VERSION = "1.10.1-banger-stub";
-  static final String POST_BOOT = "The requested operation is not supported after starting the microVM.";
-  static final String PRE_BOOT = "The requested operation is not supported before starting the microVM.";
-  static final String DESERIALIZE = "An error occurred when deserializing the json body of a request: ";
+  static final String POST_BOOT =
+      "The requested operation is not supported after starting the microVM.";
+  static final String PRE_BOOT =
+      "The requested operation is not supported before starting the microVM.";
+  static final String DESERIALIZE =
+      "An error occurred when deserializing the json body of a request: ";
+
   /** serde_json's strictness: trailing characters and duplicate keys are errors. */
-  private static final com.fasterxml.jackson.databind.ObjectMapper STRICT = com.fasterxml.jackson.databind.json.JsonMapper
-      .builder().enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-      .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
+  private static final com.fasterxml.jackson.databind.ObjectMapper STRICT =
+      com.fasterxml.jackson.databind.json.JsonMapper.builder()
+          .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+          .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+          .build();
 
   /** One request as the stub saw it, with its answer. */
   record Call(String method, String path, JsonNode body, int status, String fault) {
@@ -111,8 +117,10 @@ final class FirecrackerApiStub implements StubHttpServer.Handler {
     } catch (Fault f) {
       reply = Reply.fault(f.status, f.getMessage());
     }
-    String fault = reply.status() / 100 == 2 ? null
-        : new FirecrackerApi.Response(reply.status(), reply.json()).faultMessage();
+    String fault =
+        reply.status() / 100 == 2
+            ? null
+            : new FirecrackerApi.Response(reply.status(), reply.json()).faultMessage();
     calls.add(new Call(r.method(), r.path(), body, reply.status(), fault));
     return reply;
   }
@@ -121,7 +129,8 @@ final class FirecrackerApiStub implements StubHttpServer.Handler {
     String[] seg = path.replaceFirst("^/+", "").split("/", -1);
     String res = seg[0];
     String id = seg.length > 1 ? seg[1] : null;
-    if (seg.length > 2 || (id != null && !res.equals("drives") && !res.equals("network-interfaces"))) {
+    if (seg.length > 2
+        || (id != null && !res.equals("drives") && !res.equals("network-interfaces"))) {
       throw new Fault("Invalid request method and/or path: " + method + " " + path + ".");
     }
     if (method.equals("GET") && body != null) {
@@ -135,27 +144,45 @@ final class FirecrackerApiStub implements StubHttpServer.Handler {
     }
     switch (method + " " + res) {
       case "GET " -> {
-        return json(FirecrackerApi.JSON.createObjectNode().put("id", instanceId).put("state", state)
-            .put("vmm_version", VERSION).put("app_name", "Firecracker"));
+        return json(
+            FirecrackerApi.JSON
+                .createObjectNode()
+                .put("id", instanceId)
+                .put("state", state)
+                .put("vmm_version", VERSION)
+                .put("app_name", "Firecracker"));
       }
       case "GET version" -> {
         return json(FirecrackerApi.JSON.createObjectNode().put("firecracker_version", VERSION));
       }
       case "GET machine-config" -> {
-        return json(machineConfig != null ? machineConfig
-            : FirecrackerApi.JSON.createObjectNode().put("vcpu_count", 1).put("mem_size_mib", 128).put("smt", false));
+        return json(
+            machineConfig != null
+                ? machineConfig
+                : FirecrackerApi.JSON
+                    .createObjectNode()
+                    .put("vcpu_count", 1)
+                    .put("mem_size_mib", 128)
+                    .put("smt", false));
       }
       case "PUT machine-config" -> putMachineConfig(parse(StubSchema.MACHINE_CONFIG, body));
       case "PUT boot-source" -> putBootSource(parse(StubSchema.BOOT_SOURCE, body));
       case "PUT drives" -> putDrive(checkedId(id), parse(StubSchema.DRIVE, body));
-      case "PUT network-interfaces" -> putIface(checkedId(id), parse(StubSchema.NETWORK_INTERFACE, body));
+      case "PUT network-interfaces" ->
+          putIface(checkedId(id), parse(StubSchema.NETWORK_INTERFACE, body));
       case "PUT vsock" -> putVsock(parse(StubSchema.VSOCK, body));
       case "PUT logger" -> putLogger(parse(StubSchema.LOGGER, body));
       case "PUT metrics" -> putMetrics(parse(StubSchema.METRICS, body));
       case "PUT actions" -> action(parse(StubSchema.ACTION, body).get("action_type").asText());
-      case "PATCH drives", "PATCH network-interfaces", "PATCH machine-config", "PATCH vm", "PATCH balloon",
-          "PATCH mmds" -> throw new Fault("The banger stub does not implement " + method + " /" + res + ".");
-      default -> throw new Fault("Invalid request method and/or path: " + method + " " + path + ".");
+      case "PATCH drives",
+          "PATCH network-interfaces",
+          "PATCH machine-config",
+          "PATCH vm",
+          "PATCH balloon",
+          "PATCH mmds" ->
+          throw new Fault("The banger stub does not implement " + method + " /" + res + ".");
+      default ->
+          throw new Fault("Invalid request method and/or path: " + method + " " + path + ".");
     }
     return new Reply(204, null);
   }
@@ -194,13 +221,15 @@ final class FirecrackerApiStub implements StubHttpServer.Handler {
     long vcpus = c.get("vcpu_count").asLong();
     boolean smt = c.path("smt").asBoolean(false);
     if (vcpus < 1 || vcpus > 32 || (smt && vcpus > 1 && vcpus % 2 != 0)) {
-      throw new Fault("The vCPU number is invalid! The vCPU number can only be 1 or an even number when SMT is enabled.");
+      throw new Fault(
+          "The vCPU number is invalid! The vCPU number can only be 1 or an even number when SMT is enabled.");
     }
     if (c.get("mem_size_mib").asLong() == 0) {
       throw new Fault("The memory size (MiB) is invalid.");
     }
     if ("2M".equals(c.path("huge_pages").asText()) && c.get("mem_size_mib").asLong() % 2 != 0) {
-      throw new Fault("The memory size (MiB) is invalid: with 2M huge pages it must be a multiple of 2.");
+      throw new Fault(
+          "The memory size (MiB) is invalid: with 2M huge pages it must be a multiple of 2.");
     }
     machineConfig = c;
   }
@@ -209,7 +238,8 @@ final class FirecrackerApiStub implements StubHttpServer.Handler {
     preBoot();
     openable(b.get("kernel_image_path").asText(), "The kernel file cannot be opened: ");
     if (b.hasNonNull("initrd_path")) {
-      openable(b.get("initrd_path").asText(),
+      openable(
+          b.get("initrd_path").asText(),
           "The initrd file cannot be opened due to invalid path or invalid permissions. ");
     }
     String args = b.path("boot_args").asText("");
@@ -231,22 +261,33 @@ final class FirecrackerApiStub implements StubHttpServer.Handler {
       throw new Fault("The banger stub does not implement vhost-user-block drives.");
     }
     if (!d.hasNonNull("path_on_host") || !d.hasNonNull("is_read_only")) {
-      throw new Fault("Unable to create the virtio block device: path_on_host and is_read_only are required.");
+      throw new Fault(
+          "Unable to create the virtio block device: path_on_host and is_read_only are required.");
     }
     Path p = Path.of(d.get("path_on_host").asText());
     if (!Files.exists(p)) {
-      throw new Fault("Unable to create the virtio block device: cannot open " + p
-          + ": No such file or directory (os error 2)");
+      throw new Fault(
+          "Unable to create the virtio block device: cannot open "
+              + p
+              + ": No such file or directory (os error 2)");
     }
     if (Files.isDirectory(p)) {
-      throw new Fault("Unable to create the virtio block device: cannot open " + p + ": Is a directory (os error 21)");
+      throw new Fault(
+          "Unable to create the virtio block device: cannot open "
+              + p
+              + ": Is a directory (os error 21)");
     }
     boolean ro = d.get("is_read_only").asBoolean();
     if (!Files.isReadable(p) || (!ro && !Files.isWritable(p))) {
-      throw new Fault("Unable to create the virtio block device: cannot open " + p + ": Permission denied (os error 13)");
+      throw new Fault(
+          "Unable to create the virtio block device: cannot open "
+              + p
+              + ": Permission denied (os error 13)");
     }
-    if (d.get("is_root_device").asBoolean() && drives.entrySet().stream()
-        .anyMatch(e -> !e.getKey().equals(id) && e.getValue().get("is_root_device").asBoolean())) {
+    if (d.get("is_root_device").asBoolean()
+        && drives.entrySet().stream()
+            .anyMatch(
+                e -> !e.getKey().equals(id) && e.getValue().get("is_root_device").asBoolean())) {
       throw new Fault("A root block device already exists!");
     }
     drives.put(id, d);
@@ -262,8 +303,13 @@ final class FirecrackerApiStub implements StubHttpServer.Handler {
       throw new Fault(DESERIALIZE + "invalid MAC address `" + mac + "`.");
     }
     String tap = n.get("host_dev_name").asText();
-    if (tap.isEmpty() || tap.length() > 15 || tap.contains("/") || tap.chars().anyMatch(Character::isWhitespace)) {
-      throw new Fault("Could not create the network device: Open tap device failed: Invalid interface name " + tap);
+    if (tap.isEmpty()
+        || tap.length() > 15
+        || tap.contains("/")
+        || tap.chars().anyMatch(Character::isWhitespace)) {
+      throw new Fault(
+          "Could not create the network device: Open tap device failed: Invalid interface name "
+              + tap);
     }
     for (Map.Entry<String, ObjectNode> e : ifaces.entrySet()) {
       if (e.getKey().equals(id)) {
@@ -330,8 +376,9 @@ final class FirecrackerApiStub implements StubHttpServer.Handler {
       throw new Fault("Cannot start microvm without kernel configuration.");
     }
     if (machineConfig == null) {
-      throw new Fault("Cannot start microvm: the banger stub requires PUT /machine-config first"
-          + " (Firecracker itself would default to 1 vCPU and 128 MiB).");
+      throw new Fault(
+          "Cannot start microvm: the banger stub requires PUT /machine-config first"
+              + " (Firecracker itself would default to 1 vCPU and 128 MiB).");
     }
     if (drives.values().stream().noneMatch(d -> d.get("is_root_device").asBoolean())) {
       throw new Fault("Cannot start microvm: the banger stub requires a root block device.");
@@ -340,12 +387,20 @@ final class FirecrackerApiStub implements StubHttpServer.Handler {
     byte[] ident = new byte[5];
     try (InputStream in = Files.newInputStream(kernel)) {
       int n = in.readNBytes(ident, 0, 5);
-      if (n < 5 || ident[0] != 0x7f || ident[1] != 'E' || ident[2] != 'L' || ident[3] != 'F' || ident[4] != 2) {
-        throw new Fault("Cannot load kernel due to invalid memory configuration or invalid kernel image:"
-            + " Kernel Loader: failed to load ELF kernel image");
+      if (n < 5
+          || ident[0] != 0x7f
+          || ident[1] != 'E'
+          || ident[2] != 'L'
+          || ident[3] != 'F'
+          || ident[4] != 2) {
+        throw new Fault(
+            "Cannot load kernel due to invalid memory configuration or invalid kernel image:"
+                + " Kernel Loader: failed to load ELF kernel image");
       }
     } catch (IOException e) {
-      throw new Fault("Cannot load kernel due to invalid memory configuration or invalid kernel image: " + e.getMessage());
+      throw new Fault(
+          "Cannot load kernel due to invalid memory configuration or invalid kernel image: "
+              + e.getMessage());
     }
     state = "Running";
     guest.started(bootSource);
@@ -357,7 +412,11 @@ final class FirecrackerApiStub implements StubHttpServer.Handler {
       throw new Fault(prefix + "No such file or directory (os error 2)");
     }
     if (!Files.isReadable(p) || Files.isDirectory(p)) {
-      throw new Fault(prefix + (Files.isDirectory(p) ? "Is a directory (os error 21)" : "Permission denied (os error 13)"));
+      throw new Fault(
+          prefix
+              + (Files.isDirectory(p)
+                  ? "Is a directory (os error 21)"
+                  : "Permission denied (os error 13)"));
     }
   }
 }

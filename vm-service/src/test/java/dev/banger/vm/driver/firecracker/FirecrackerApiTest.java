@@ -17,7 +17,9 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The client on its own: bounded exchanges, Firecracker's fault_message carried, odd answers named. */
+/**
+ * The client on its own: bounded exchanges, Firecracker's fault_message carried, odd answers named.
+ */
 class FirecrackerApiTest {
 
   @TempDir Path dir;
@@ -28,13 +30,15 @@ class FirecrackerApiTest {
     List<SocketChannel> held = new ArrayList<>();
     try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
       server.bind(UnixDomainSocketAddress.of(sock));
-      Thread.ofVirtual().start(() -> {
-        try {
-          held.add(server.accept()); // accept, read nothing, answer nothing
-        } catch (java.io.IOException e) {
-          // closed
-        }
-      });
+      Thread.ofVirtual()
+          .start(
+              () -> {
+                try {
+                  held.add(server.accept()); // accept, read nothing, answer nothing
+                } catch (java.io.IOException e) {
+                  // closed
+                }
+              });
       FirecrackerApi api = new FirecrackerApi(sock, Duration.ofMillis(300));
       long t0 = System.nanoTime();
       DriverException e = assertThrows(DriverException.class, () -> api.get("/"));
@@ -54,10 +58,14 @@ class FirecrackerApiTest {
     FirecrackerApiStub stub = new FirecrackerApiStub("t", null);
     try (StubHttpServer s = StubHttpServer.start(sock, stub)) {
       FirecrackerApi api = new FirecrackerApi(sock, Duration.ofSeconds(5));
-      DriverException e = assertThrows(DriverException.class,
-          () -> api.put("/machine-config", Map.of("vcpu_count", 0, "mem_size_mib", 128)));
-      assertEquals("Firecracker answered PUT /machine-config with 400: The vCPU number is invalid! The vCPU number"
-          + " can only be 1 or an even number when SMT is enabled.", e.getMessage());
+      DriverException e =
+          assertThrows(
+              DriverException.class,
+              () -> api.put("/machine-config", Map.of("vcpu_count", 0, "mem_size_mib", 128)));
+      assertEquals(
+          "Firecracker answered PUT /machine-config with 400: The vCPU number is invalid! The vCPU number"
+              + " can only be 1 or an even number when SMT is enabled.",
+          e.getMessage());
     }
   }
 

@@ -27,10 +27,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The driver's contract, end to end against {@link FirecrackerStubMain} started as the
- * {@code firecracker} binary (a JVM on the test's class path): launch through the real command
- * runner and setsid, the API calls in their exact order and bodies, status, Ctrl+Alt+Del, kill,
- * adoption, and every refusal turned into a DriverException with nothing left behind.
+ * The driver's contract, end to end against {@link FirecrackerStubMain} started as the {@code
+ * firecracker} binary (a JVM on the test's class path): launch through the real command runner and
+ * setsid, the API calls in their exact order and bodies, status, Ctrl+Alt+Del, kill, adoption, and
+ * every refusal turned into a DriverException with nothing left behind.
  */
 class FirecrackerDriverTest {
 
@@ -69,8 +69,14 @@ class FirecrackerDriverTest {
 
   /** Processes whose command line names {@code root}: stubs launched for this test. */
   static List<ProcessHandle> ours(Path root) {
-    return ProcessHandle.allProcesses().filter(h -> h.info().arguments()
-        .map(a -> Arrays.stream(a).anyMatch(x -> x.contains(root.toString()))).orElse(false)).toList();
+    return ProcessHandle.allProcesses()
+        .filter(
+            h ->
+                h.info()
+                    .arguments()
+                    .map(a -> Arrays.stream(a).anyMatch(x -> x.contains(root.toString())))
+                    .orElse(false))
+        .toList();
   }
 
   /** The argv that starts the stub in place of {@code firecracker}. */
@@ -79,13 +85,20 @@ class FirecrackerDriverTest {
     // JDK reported no arguments for the stub (seen here), and adoption matches on the arguments
     Path argfile = dir.resolve("stub.args");
     try {
-      Files.writeString(argfile, "-cp \"" + System.getProperty("java.class.path").replace("\\", "\\\\") + "\"\n");
+      Files.writeString(
+          argfile, "-cp \"" + System.getProperty("java.class.path").replace("\\", "\\\\") + "\"\n");
     } catch (IOException e) {
       throw new java.io.UncheckedIOException(e);
     }
-    List<String> argv = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto", "@" + argfile,
-        "-Dfcstub.record=" + calls));
+    List<String> argv =
+        new ArrayList<>(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-XX:TieredStopAtLevel=1",
+                "-XX:+UseSerialGC",
+                "-Xshare:auto",
+                "@" + argfile,
+                "-Dfcstub.record=" + calls));
     for (String p : properties) {
       argv.add("-D" + p);
     }
@@ -94,14 +107,24 @@ class FirecrackerDriverTest {
   }
 
   FirecrackerDriver driver(String... properties) {
-    return new FirecrackerDriver(new HostCommandRunner(), stub(properties), Duration.ofSeconds(20),
-        Duration.ofSeconds(5));
+    return new FirecrackerDriver(
+        new HostCommandRunner(), stub(properties), Duration.ofSeconds(20), Duration.ofSeconds(5));
   }
 
   LaunchSpec spec(Path kernel, int vcpus, Path root, boolean full) {
-    return new LaunchSpec(VM_ID, vcpus, 256, kernel, full ? Optional.of(initrd) : Optional.empty(), "quiet banger.x=1",
-        root, full ? Optional.of(work) : Optional.empty(),
-        full ? Optional.of(new LaunchSpec.Nic("tb-3f1c2a9e", "02:fc:00:00:00:07")) : Optional.empty(), run);
+    return new LaunchSpec(
+        VM_ID,
+        vcpus,
+        256,
+        kernel,
+        full ? Optional.of(initrd) : Optional.empty(),
+        "quiet banger.x=1",
+        root,
+        full ? Optional.of(work) : Optional.empty(),
+        full
+            ? Optional.of(new LaunchSpec.Nic("tb-3f1c2a9e", "02:fc:00:00:00:07"))
+            : Optional.empty(),
+        run);
   }
 
   List<JsonNode> recorded() throws IOException {
@@ -113,12 +136,22 @@ class FirecrackerDriverTest {
   }
 
   List<String> recordedLines() throws IOException {
-    return recorded().stream().map(n -> n.get("method").asText() + " " + n.get("path").asText() + " "
-        + n.get("status").asInt()).toList();
+    return recorded().stream()
+        .map(
+            n ->
+                n.get("method").asText()
+                    + " "
+                    + n.get("path").asText()
+                    + " "
+                    + n.get("status").asInt())
+        .toList();
   }
 
   JsonNode body(String path) throws IOException {
-    return recorded().stream().filter(n -> n.get("path").asText().equals(path)).reduce((a, b) -> b).orElseThrow()
+    return recorded().stream()
+        .filter(n -> n.get("path").asText().equals(path))
+        .reduce((a, b) -> b)
+        .orElseThrow()
         .get("body");
   }
 
@@ -126,7 +159,8 @@ class FirecrackerDriverTest {
   DriverException refused(FirecrackerDriver d, LaunchSpec spec) {
     DriverException e = assertThrows(DriverException.class, () -> vm = d.launch(spec));
     assertEquals(List.of(), ours(dir), "a refused launch left a process");
-    assertFalse(Files.exists(FirecrackerSetup.apiSocket(spec)), "a refused launch left the API socket");
+    assertFalse(
+        Files.exists(FirecrackerSetup.apiSocket(spec)), "a refused launch left the API socket");
     return e;
   }
 
@@ -138,28 +172,75 @@ class FirecrackerDriverTest {
   @Test
   void happyPathSendsTheCallsInOrderAndBoots() throws Exception {
     vm = driver().launch(spec(vmlinux, 2, rootfs, true));
-    assertEquals(List.of("GET / 200", "PUT /logger 204", "PUT /machine-config 204", "PUT /boot-source 204",
-        "PUT /drives/rootfs 204", "PUT /drives/work 204", "PUT /network-interfaces/eth0 204", "PUT /actions 204"),
+    assertEquals(
+        List.of(
+            "GET / 200",
+            "PUT /logger 204",
+            "PUT /machine-config 204",
+            "PUT /boot-source 204",
+            "PUT /drives/rootfs 204",
+            "PUT /drives/work 204",
+            "PUT /network-interfaces/eth0 204",
+            "PUT /actions 204"),
         recordedLines());
-    Map<String, Object> expected = Map.of(
-        "/logger", Map.of("log_path", run.resolve("firecracker.log").toString(), "level", "Info", "show_level", true,
-            "show_log_origin", false),
-        "/machine-config", Map.of("vcpu_count", 2, "mem_size_mib", 256, "smt", false),
-        "/boot-source", Map.of("kernel_image_path", vmlinux.toString(), "initrd_path", initrd.toString(),
-            "boot_args", "console=ttyS0 reboot=k panic=1 pci=off root=/dev/vda rw quiet banger.x=1"),
-        "/drives/rootfs", Map.of("drive_id", "rootfs", "path_on_host", rootfs.toString(), "is_root_device", true,
-            "is_read_only", false),
-        "/drives/work", Map.of("drive_id", "work", "path_on_host", work.toString(), "is_root_device", false,
-            "is_read_only", false),
-        "/network-interfaces/eth0", Map.of("iface_id", "eth0", "host_dev_name", "tb-3f1c2a9e",
-            "guest_mac", "02:fc:00:00:00:07"),
-        "/actions", Map.of("action_type", "InstanceStart"));
+    Map<String, Object> expected =
+        Map.of(
+            "/logger",
+                Map.of(
+                    "log_path",
+                    run.resolve("firecracker.log").toString(),
+                    "level",
+                    "Info",
+                    "show_level",
+                    true,
+                    "show_log_origin",
+                    false),
+            "/machine-config", Map.of("vcpu_count", 2, "mem_size_mib", 256, "smt", false),
+            "/boot-source",
+                Map.of(
+                    "kernel_image_path",
+                    vmlinux.toString(),
+                    "initrd_path",
+                    initrd.toString(),
+                    "boot_args",
+                    "console=ttyS0 reboot=k panic=1 pci=off root=/dev/vda rw quiet banger.x=1"),
+            "/drives/rootfs",
+                Map.of(
+                    "drive_id",
+                    "rootfs",
+                    "path_on_host",
+                    rootfs.toString(),
+                    "is_root_device",
+                    true,
+                    "is_read_only",
+                    false),
+            "/drives/work",
+                Map.of(
+                    "drive_id",
+                    "work",
+                    "path_on_host",
+                    work.toString(),
+                    "is_root_device",
+                    false,
+                    "is_read_only",
+                    false),
+            "/network-interfaces/eth0",
+                Map.of(
+                    "iface_id",
+                    "eth0",
+                    "host_dev_name",
+                    "tb-3f1c2a9e",
+                    "guest_mac",
+                    "02:fc:00:00:00:07"),
+            "/actions", Map.of("action_type", "InstanceStart"));
     for (Map.Entry<String, Object> e : expected.entrySet()) {
       assertEquals(FirecrackerApi.JSON.valueToTree(e.getValue()), body(e.getKey()), e.getKey());
     }
     assertEquals("Running", vm.status());
     ProcessHandle.Info info = ProcessHandle.of(vm.pid()).orElseThrow().info();
-    assertTrue(vm.alive(), vm.handle() + " vs " + info.startInstant() + " " + info.arguments().map(Arrays::asList));
+    assertTrue(
+        vm.alive(),
+        vm.handle() + " vs " + info.startInstant() + " " + info.arguments().map(Arrays::asList));
     VmmHandle h = vm.handle();
     assertEquals("firecracker", h.driver());
     assertEquals(run.resolve("firecracker.sock"), h.controlSocket());
@@ -167,10 +248,15 @@ class FirecrackerDriverTest {
     assertEquals(vm.pid(), h.pid());
     String[] st = stat(vm.pid());
     assertEquals(Long.toString(vm.pid()), st[3], "Firecracker leads a session of its own (setsid)");
-    assertNotEquals(stat(ProcessHandle.current().pid())[2], st[2], "and is out of vm-service's process group");
-    assertTrue(Arrays.asList(ProcessHandle.of(vm.pid()).orElseThrow().info().arguments().orElseThrow())
-        .containsAll(List.of("--api-sock", h.controlSocket().toString(), "--id", "banger-3f1c2a9e")));
-    assertTrue(awaitConsole(run.resolve("console.log"), "BANGER-STUB-BOOTED"), "the serial console goes to console.log");
+    assertNotEquals(
+        stat(ProcessHandle.current().pid())[2], st[2], "and is out of vm-service's process group");
+    assertTrue(
+        Arrays.asList(ProcessHandle.of(vm.pid()).orElseThrow().info().arguments().orElseThrow())
+            .containsAll(
+                List.of("--api-sock", h.controlSocket().toString(), "--id", "banger-3f1c2a9e")));
+    assertTrue(
+        awaitConsole(run.resolve("console.log"), "BANGER-STUB-BOOTED"),
+        "the serial console goes to console.log");
     vm.kill();
     assertTrue(vm.awaitExit(Duration.ofSeconds(10)));
   }
@@ -189,7 +275,9 @@ class FirecrackerDriverTest {
   void ctrlAltDelEndsFirecracker() throws Exception {
     vm = driver().launch(spec(vmlinux, 1, rootfs, false));
     vm.requestPowerdown();
-    assertTrue(vm.awaitExit(Duration.ofSeconds(10)), "a reboot=k guest that got Ctrl+Alt+Del ends Firecracker");
+    assertTrue(
+        vm.awaitExit(Duration.ofSeconds(10)),
+        "a reboot=k guest that got Ctrl+Alt+Del ends Firecracker");
     assertFalse(vm.alive());
     assertTrue(Files.readString(run.resolve("console.log")).contains("reboot: Restarting system"));
     assertEquals("PUT /actions 204", recordedLines().getLast());
@@ -215,12 +303,17 @@ class FirecrackerDriverTest {
     assertTrue(adopted.isPresent());
     assertEquals("Running", adopted.get().status());
     assertEquals(h, adopted.get().handle());
-    VmmHandle reused = new VmmHandle(h.driver(), h.pid(), h.started().minusSeconds(5), h.controlSocket(), h.runDir());
-    assertEquals(Optional.empty(), d.adopt(reused), "a live pid with another start time is another process");
+    VmmHandle reused =
+        new VmmHandle(
+            h.driver(), h.pid(), h.started().minusSeconds(5), h.controlSocket(), h.runDir());
+    assertEquals(
+        Optional.empty(), d.adopt(reused), "a live pid with another start time is another process");
     VmmHandle qemu = new VmmHandle("qemu", h.pid(), h.started(), h.controlSocket(), h.runDir());
     assertEquals(Optional.empty(), d.adopt(qemu));
-    VmmHandle elsewhere = new VmmHandle(h.driver(), h.pid(), h.started(), h.controlSocket(), dir.resolve("other"));
-    assertEquals(Optional.empty(), d.adopt(elsewhere), "a process not running this VM's run directory");
+    VmmHandle elsewhere =
+        new VmmHandle(h.driver(), h.pid(), h.started(), h.controlSocket(), dir.resolve("other"));
+    assertEquals(
+        Optional.empty(), d.adopt(elsewhere), "a process not running this VM's run directory");
     vm.kill();
     assertTrue(vm.awaitExit(Duration.ofSeconds(10)));
     assertEquals(Optional.empty(), d.adopt(h), "a dead process is not adopted");
@@ -228,12 +321,22 @@ class FirecrackerDriverTest {
 
   @Test
   void theVmOutlivesTheServiceThatLaunchedItAndIsAdoptedByTheNext() throws Exception {
-    List<String> launcher = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "@" + dir.resolve("stub.args"), LaunchThenExitMain.class.getName(), run.toString(), vmlinux.toString(),
-        rootfs.toString()));
+    List<String> launcher =
+        new ArrayList<>(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "@" + dir.resolve("stub.args"),
+                LaunchThenExitMain.class.getName(),
+                run.toString(),
+                vmlinux.toString(),
+                rootfs.toString()));
     launcher.addAll(stub()); // the launcher's driver runs this as its firecracker
-    dev.banger.kit.process.CommandResult r = new HostCommandRunner().check(
-        dev.banger.kit.process.Command.of(launcher).timeout(Duration.ofSeconds(60)).build());
+    dev.banger.kit.process.CommandResult r =
+        new HostCommandRunner()
+            .check(
+                dev.banger.kit.process.Command.of(launcher)
+                    .timeout(Duration.ofSeconds(60))
+                    .build());
     List<String> lines = r.stdoutText().strip().lines().toList(); // logs may come first
     String[] out = lines.getLast().split(" ");
     long launcherPid = Long.parseLong(out[0]);
@@ -245,10 +348,14 @@ class FirecrackerDriverTest {
     Optional<RunningVm> adopted = d.adopt(h);
     assertTrue(adopted.isPresent(), "the VM outlived its launcher");
     vm = adopted.get();
-    assertNotEquals(launcherPid, ProcessHandle.of(pid).orElseThrow().parent().map(ProcessHandle::pid).orElse(-1L));
+    assertNotEquals(
+        launcherPid,
+        ProcessHandle.of(pid).orElseThrow().parent().map(ProcessHandle::pid).orElse(-1L));
     assertEquals("Running", vm.status());
     vm.requestPowerdown();
-    assertTrue(vm.awaitExit(Duration.ofSeconds(10)), "an adopted (non-child) Firecracker's exit is seen too");
+    assertTrue(
+        vm.awaitExit(Duration.ofSeconds(10)),
+        "an adopted (non-child) Firecracker's exit is seen too");
     assertEquals(Optional.empty(), d.adopt(h));
   }
 
@@ -265,7 +372,9 @@ class FirecrackerDriverTest {
   @Test
   void missingDriveFileIsRefused() throws Exception {
     DriverException e = refused(driver(), spec(vmlinux, 1, dir.resolve("gone.ext4"), false));
-    assertTrue(e.getMessage().contains("root drive") && e.getMessage().contains("No such file or directory"),
+    assertTrue(
+        e.getMessage().contains("root drive")
+            && e.getMessage().contains("No such file or directory"),
         e.getMessage());
     assertEquals("PUT /drives/rootfs 400", recordedLines().getLast());
   }
@@ -273,7 +382,9 @@ class FirecrackerDriverTest {
   @Test
   void tooManyVcpusAreRefusedByFirecracker() throws Exception {
     DriverException e = refused(driver(), spec(vmlinux, 33, rootfs, false));
-    assertTrue(e.getMessage().contains("machine-config") && e.getMessage().contains("vCPU number is invalid"),
+    assertTrue(
+        e.getMessage().contains("machine-config")
+            && e.getMessage().contains("vCPU number is invalid"),
         e.getMessage());
   }
 
@@ -281,10 +392,16 @@ class FirecrackerDriverTest {
   void machineConfigWithZeroVcpusIsRefused() throws Exception {
     LaunchSpec s = spec(vmlinux, 1, rootfs, false);
     List<FirecrackerSetup.ApiCall> plan = new ArrayList<>(FirecrackerSetup.plan(s, true));
-    plan.replaceAll(c -> c.path().equals("/machine-config")
-        ? new FirecrackerSetup.ApiCall(c.step(), c.path(), c.body().deepCopy().put("vcpu_count", 0)) : c);
+    plan.replaceAll(
+        c ->
+            c.path().equals("/machine-config")
+                ? new FirecrackerSetup.ApiCall(
+                    c.step(), c.path(), c.body().deepCopy().put("vcpu_count", 0))
+                : c);
     DriverException e = assertThrows(DriverException.class, () -> vm = driver().launch(s, plan));
-    assertTrue(e.getMessage().contains("Firecracker refused machine-config of VM " + VM_ID), e.getMessage());
+    assertTrue(
+        e.getMessage().contains("Firecracker refused machine-config of VM " + VM_ID),
+        e.getMessage());
     assertTrue(e.getMessage().contains("vCPU number is invalid"), e.getMessage());
     assertEquals(List.of(), ours(dir));
     assertFalse(Files.exists(FirecrackerSetup.apiSocket(s)));
@@ -294,12 +411,18 @@ class FirecrackerDriverTest {
   void aSecondInstanceStartAndALateBootSourceAreRefusedAndTheVmRunsOn() throws Exception {
     vm = driver().launch(spec(vmlinux, 1, rootfs, false));
     FirecrackerApi api = new FirecrackerApi(vm.handle().controlSocket(), Duration.ofSeconds(5));
-    DriverException twice = assertThrows(DriverException.class,
-        () -> api.put("/actions", Map.of("action_type", "InstanceStart")));
-    assertTrue(twice.getMessage().contains("400: " + FirecrackerApiStub.POST_BOOT), twice.getMessage());
-    DriverException late = assertThrows(DriverException.class,
-        () -> api.put("/boot-source", Map.of("kernel_image_path", vmlinux.toString())));
-    assertTrue(late.getMessage().contains("PUT /boot-source with 400: " + FirecrackerApiStub.POST_BOOT),
+    DriverException twice =
+        assertThrows(
+            DriverException.class,
+            () -> api.put("/actions", Map.of("action_type", "InstanceStart")));
+    assertTrue(
+        twice.getMessage().contains("400: " + FirecrackerApiStub.POST_BOOT), twice.getMessage());
+    DriverException late =
+        assertThrows(
+            DriverException.class,
+            () -> api.put("/boot-source", Map.of("kernel_image_path", vmlinux.toString())));
+    assertTrue(
+        late.getMessage().contains("PUT /boot-source with 400: " + FirecrackerApiStub.POST_BOOT),
         late.getMessage());
     assertEquals("Running", vm.status());
     vm.kill();
@@ -308,16 +431,24 @@ class FirecrackerDriverTest {
 
   @Test
   void aFirecrackerThatNeverOpensItsSocketIsKilled() throws Exception {
-    FirecrackerDriver d = new FirecrackerDriver(new HostCommandRunner(), stub("fcstub.mode=no-socket"),
-        Duration.ofSeconds(3), Duration.ofSeconds(5));
+    FirecrackerDriver d =
+        new FirecrackerDriver(
+            new HostCommandRunner(),
+            stub("fcstub.mode=no-socket"),
+            Duration.ofSeconds(3),
+            Duration.ofSeconds(5));
     DriverException e = refused(d, spec(vmlinux, 1, rootfs, false));
-    assertTrue(e.getMessage().contains("did not answer on " + run.resolve("firecracker.sock")), e.getMessage());
+    assertTrue(
+        e.getMessage().contains("did not answer on " + run.resolve("firecracker.sock")),
+        e.getMessage());
   }
 
   @Test
   void aFirecrackerThatExitsAtStartIsReportedWithItsLastWords() throws Exception {
     DriverException e = refused(driver("fcstub.mode=exit"), spec(vmlinux, 1, rootfs, false));
-    assertTrue(e.getMessage().contains("exited with status 1 before opening its API socket"), e.getMessage());
+    assertTrue(
+        e.getMessage().contains("exited with status 1 before opening its API socket"),
+        e.getMessage());
     assertTrue(e.getMessage().contains("Simulated by fcstub.mode=exit"), e.getMessage());
   }
 
@@ -333,8 +464,18 @@ class FirecrackerDriverTest {
 
   @Test
   void badBootArgumentsStartNothing() {
-    LaunchSpec s = new LaunchSpec(VM_ID, 1, 256, vmlinux, Optional.empty(), "init=/bin/sh\nevil", rootfs,
-        Optional.empty(), Optional.empty(), run);
+    LaunchSpec s =
+        new LaunchSpec(
+            VM_ID,
+            1,
+            256,
+            vmlinux,
+            Optional.empty(),
+            "init=/bin/sh\nevil",
+            rootfs,
+            Optional.empty(),
+            Optional.empty(),
+            run);
     DriverException e = assertThrows(DriverException.class, () -> vm = driver().launch(s));
     assertTrue(e.getMessage().contains("printable ASCII"), e.getMessage());
     assertFalse(Files.exists(calls), "no process was started");
@@ -342,7 +483,9 @@ class FirecrackerDriverTest {
 
   @Test
   void aMissingBinaryIsAClearError() {
-    FirecrackerDriver d = new FirecrackerDriver(new HostCommandRunner(), List.of(dir.resolve("no-firecracker").toString()));
+    FirecrackerDriver d =
+        new FirecrackerDriver(
+            new HostCommandRunner(), List.of(dir.resolve("no-firecracker").toString()));
     DriverException e = refused(d, spec(vmlinux, 1, rootfs, false));
     assertTrue(e.getMessage().contains("VM " + VM_ID), e.getMessage());
   }

@@ -9,12 +9,13 @@ import java.nio.file.StandardOpenOption;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * A fake {@code firecracker} binary for the driver's tests, run as {@code java -cp … FirecrackerStubMain
- * --api-sock PATH --id ID}: serves {@link FirecrackerApiStub} on the socket, prints a console line
- * on InstanceStart (Firecracker's stdout is the guest's serial console) and exits 0 shortly after
- * SendCtrlAltDel, as Firecracker does when a {@code reboot=k} guest resets; otherwise it runs
- * until killed. System properties shape it: {@code fcstub.record=FILE} appends each call as a
- * JSON line; {@code fcstub.mode=no-socket} never opens the socket, {@code exit} fails at start-up.
+ * A fake {@code firecracker} binary for the driver's tests, run as {@code java -cp …
+ * FirecrackerStubMain --api-sock PATH --id ID}: serves {@link FirecrackerApiStub} on the socket,
+ * prints a console line on InstanceStart (Firecracker's stdout is the guest's serial console) and
+ * exits 0 shortly after SendCtrlAltDel, as Firecracker does when a {@code reboot=k} guest resets;
+ * otherwise it runs until killed. System properties shape it: {@code fcstub.record=FILE} appends
+ * each call as a JSON line; {@code fcstub.mode=no-socket} never opens the socket, {@code exit}
+ * fails at start-up.
  */
 public final class FirecrackerStubMain {
 
@@ -27,7 +28,9 @@ public final class FirecrackerStubMain {
       switch (args[i]) {
         case "--api-sock" -> sock = value(args, ++i);
         case "--id" -> id = value(args, ++i);
-        default -> fail("Arguments parsing error: Found argument '" + args[i] + "' which wasn't expected.");
+        default ->
+            fail(
+                "Arguments parsing error: Found argument '" + args[i] + "' which wasn't expected.");
       }
     }
     if (sock == null) {
@@ -37,7 +40,14 @@ public final class FirecrackerStubMain {
       fail("Invalid instance ID: " + id);
     }
     String mode = System.getProperty("fcstub.mode", "normal");
-    System.err.println("Running Firecracker v" + FirecrackerApiStub.VERSION + " (id " + id + ", mode " + mode + ")");
+    System.err.println(
+        "Running Firecracker v"
+            + FirecrackerApiStub.VERSION
+            + " (id "
+            + id
+            + ", mode "
+            + mode
+            + ")");
     if (mode.equals("exit")) {
       fail("Failed to open the API socket at: " + sock + ". Simulated by fcstub.mode=exit.");
     }
@@ -51,24 +61,34 @@ public final class FirecrackerStubMain {
     }
     String record = System.getProperty("fcstub.record");
     FirecrackerApiStub stub = new FirecrackerApiStub(id, new ConsoleGuest());
-    StubHttpServer.Handler handler = request -> {
-      StubHttpServer.Reply reply = stub.handle(request);
-      if (record != null) {
-        append(Path.of(record), stub.calls().getLast());
-      }
-      return reply;
-    };
+    StubHttpServer.Handler handler =
+        request -> {
+          StubHttpServer.Reply reply = stub.handle(request);
+          if (record != null) {
+            append(Path.of(record), stub.calls().getLast());
+          }
+          return reply;
+        };
     StubHttpServer.start(socket, handler);
     forever.await();
   }
 
   private static synchronized void append(Path file, FirecrackerApiStub.Call c) {
-    ObjectNode n = FirecrackerApi.JSON.createObjectNode().put("method", c.method()).put("path", c.path())
-        .put("status", c.status());
+    ObjectNode n =
+        FirecrackerApi.JSON
+            .createObjectNode()
+            .put("method", c.method())
+            .put("path", c.path())
+            .put("status", c.status());
     n.set("body", c.body());
     n.put("fault", c.fault());
     try {
-      Files.writeString(file, n + "\n", StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+      Files.writeString(
+          file,
+          n + "\n",
+          StandardCharsets.UTF_8,
+          StandardOpenOption.CREATE,
+          StandardOpenOption.APPEND);
     } catch (IOException e) {
       System.err.println("cannot record call: " + e.getMessage());
     }
@@ -88,14 +108,17 @@ public final class FirecrackerStubMain {
     public void ctrlAltDel() {
       System.out.println("reboot: Restarting system");
       System.out.flush();
-      Thread.ofPlatform().daemon().start(() -> {
-        try {
-          Thread.sleep(150); // let the 204 reach the client first
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-        System.exit(0);
-      });
+      Thread.ofPlatform()
+          .daemon()
+          .start(
+              () -> {
+                try {
+                  Thread.sleep(150); // let the 204 reach the client first
+                } catch (InterruptedException e) {
+                  Thread.currentThread().interrupt();
+                }
+                System.exit(0);
+              });
     }
   }
 

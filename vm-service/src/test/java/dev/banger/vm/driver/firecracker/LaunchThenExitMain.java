@@ -10,8 +10,8 @@ import java.util.Optional;
 
 /**
  * Plays a vm-service that launches one VM and then dies: {@code LaunchThenExitMain RUN_DIR KERNEL
- * ROOTFS STUB_ARGV…} launches through the real driver, prints its own pid and the handle, and
- * exits without stopping anything. The test then adopts the VM from another JVM.
+ * ROOTFS STUB_ARGV…} launches through the real driver, prints its own pid and the handle, and exits
+ * without stopping anything. The test then adopts the VM from another JVM.
  */
 public final class LaunchThenExitMain {
 
@@ -20,10 +20,21 @@ public final class LaunchThenExitMain {
   public static void main(String[] args) throws Exception {
     Path run = Path.of(args[0]);
     List<String> stub = Arrays.asList(args).subList(3, args.length);
-    LaunchSpec spec = new LaunchSpec("0badc0de-0000-4000-8000-000000000001", 1, 128, Path.of(args[1]),
-        Optional.empty(), "", Path.of(args[2]), Optional.empty(), Optional.empty(), run);
+    LaunchSpec spec =
+        new LaunchSpec(
+            "0badc0de-0000-4000-8000-000000000001",
+            1,
+            128,
+            Path.of(args[1]),
+            Optional.empty(),
+            "",
+            Path.of(args[2]),
+            Optional.empty(),
+            Optional.empty(),
+            run);
     RunningVm vm = new FirecrackerDriver(new HostCommandRunner(), stub).launch(spec);
-    System.out.println(ProcessHandle.current().pid() + " " + vm.pid() + " " + vm.handle().started());
+    System.out.println(
+        ProcessHandle.current().pid() + " " + vm.pid() + " " + vm.handle().started());
     System.out.flush();
     System.exit(0); // no shutdown of anything: a crash would look the same to the VM
   }

@@ -20,15 +20,16 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The HTTP/1.1 side of the Firecracker stub, on a Unix socket, shaped like Firecracker's
- * micro_http server: GET, PUT and PATCH only, bodies by {@code Content-Length} (no chunked
- * encoding), a 51200-byte payload limit, keep-alive unless the client says
- * {@code Connection: close}, errors as {@code {"fault_message": …}} with status 400.
+ * The HTTP/1.1 side of the Firecracker stub, on a Unix socket, shaped like Firecracker's micro_http
+ * server: GET, PUT and PATCH only, bodies by {@code Content-Length} (no chunked encoding), a
+ * 51200-byte payload limit, keep-alive unless the client says {@code Connection: close}, errors as
+ * {@code {"fault_message": …}} with status 400.
  */
 final class StubHttpServer implements AutoCloseable {
 
   /** micro_http's default payload limit, which Firecracker keeps for its API. */
   static final int MAX_PAYLOAD = 51200;
+
   private static final int MAX_HEAD = 16 * 1024;
   private static final Set<String> METHODS = Set.of("GET", "PUT", "PATCH");
 
@@ -38,7 +39,8 @@ final class StubHttpServer implements AutoCloseable {
   /** An answer; {@code json} null means no body (204). */
   record Reply(int status, String json) {
     static Reply fault(int status, String message) {
-      return new Reply(status, FirecrackerApi.JSON.createObjectNode().put("fault_message", message).toString());
+      return new Reply(
+          status, FirecrackerApi.JSON.createObjectNode().put("fault_message", message).toString());
     }
   }
 
@@ -89,7 +91,8 @@ final class StubHttpServer implements AutoCloseable {
   }
 
   private void serve(SocketChannel c) {
-    try (c; InputStream in = new BufferedInputStream(Channels.newInputStream(c));
+    try (c;
+        InputStream in = new BufferedInputStream(Channels.newInputStream(c));
         OutputStream out = Channels.newOutputStream(c)) {
       while (true) {
         Request req;
@@ -152,7 +155,9 @@ final class StubHttpServer implements AutoCloseable {
       if (colon <= 0) {
         throw new BadRequest(400, "Invalid header: " + lines[i]);
       }
-      headers.put(lines[i].substring(0, colon).strip().toLowerCase(Locale.ROOT), lines[i].substring(colon + 1).strip());
+      headers.put(
+          lines[i].substring(0, colon).strip().toLowerCase(Locale.ROOT),
+          lines[i].substring(colon + 1).strip());
     }
     if (headers.containsKey("transfer-encoding")) {
       throw new BadRequest(400, "Invalid header. Reason: Transfer-Encoding is not supported.");
@@ -170,8 +175,13 @@ final class StubHttpServer implements AutoCloseable {
         throw new BadRequest(400, "Invalid value for Content-Length: " + length);
       }
       if (n > MAX_PAYLOAD) {
-        throw new BadRequest(413, "Request payload with size " + n + " is larger than the limit of " + MAX_PAYLOAD
-            + " allowed by server.");
+        throw new BadRequest(
+            413,
+            "Request payload with size "
+                + n
+                + " is larger than the limit of "
+                + MAX_PAYLOAD
+                + " allowed by server.");
       }
       body = in.readNBytes((int) n);
       if (body.length < n) {
@@ -187,11 +197,17 @@ final class StubHttpServer implements AutoCloseable {
   }
 
   private static void write(OutputStream out, Reply r) throws IOException {
-    StringBuilder h = new StringBuilder("HTTP/1.1 ").append(r.status()).append(' ').append(reason(r.status()))
-        .append("\r\nServer: Firecracker API\r\nConnection: keep-alive\r\n");
+    StringBuilder h =
+        new StringBuilder("HTTP/1.1 ")
+            .append(r.status())
+            .append(' ')
+            .append(reason(r.status()))
+            .append("\r\nServer: Firecracker API\r\nConnection: keep-alive\r\n");
     byte[] body = r.json() == null ? new byte[0] : r.json().getBytes(StandardCharsets.UTF_8);
     if (r.json() != null) {
-      h.append("Content-Type: application/json\r\nContent-Length: ").append(body.length).append("\r\n");
+      h.append("Content-Type: application/json\r\nContent-Length: ")
+          .append(body.length)
+          .append("\r\n");
     }
     h.append("\r\n");
     out.write(h.toString().getBytes(StandardCharsets.US_ASCII));

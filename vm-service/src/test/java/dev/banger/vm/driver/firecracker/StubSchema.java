@@ -9,10 +9,10 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
- * The shapes of Firecracker's request bodies as its serde structs define them
- * ({@code deny_unknown_fields}): required fields, JSON types, unsigned integer widths, string
- * enums. A mismatch is reported in serde's words, which Firecracker wraps in "An error occurred
- * when deserializing the json body of a request: …".
+ * The shapes of Firecracker's request bodies as its serde structs define them ({@code
+ * deny_unknown_fields}): required fields, JSON types, unsigned integer widths, string enums. A
+ * mismatch is reported in serde's words, which Firecracker wraps in "An error occurred when
+ * deserializing the json body of a request: …".
  */
 final class StubSchema {
 
@@ -64,32 +64,92 @@ final class StubSchema {
     return s;
   }
 
-  static final StubSchema TOKEN_BUCKET = of(Set.of("size", "refill_time"),
-      "size", U64, "one_time_burst", U64, "refill_time", U64);
-  static final StubSchema RATE_LIMITER = of(Set.of(),
-      "bandwidth", new Nested(TOKEN_BUCKET), "ops", new Nested(TOKEN_BUCKET));
+  static final StubSchema TOKEN_BUCKET =
+      of(Set.of("size", "refill_time"), "size", U64, "one_time_burst", U64, "refill_time", U64);
+  static final StubSchema RATE_LIMITER =
+      of(Set.of(), "bandwidth", new Nested(TOKEN_BUCKET), "ops", new Nested(TOKEN_BUCKET));
 
-  static final StubSchema MACHINE_CONFIG = of(Set.of("vcpu_count", "mem_size_mib"),
-      "vcpu_count", U8, "mem_size_mib", U64, "smt", BOOL, "track_dirty_pages", BOOL,
-      "cpu_template", oneOf("C3", "T2", "T2S", "T2CL", "T2A", "V1N1", "None"),
-      "huge_pages", oneOf("None", "Transparent", "2M"));
-  static final StubSchema BOOT_SOURCE = of(Set.of("kernel_image_path"),
-      "kernel_image_path", STR, "initrd_path", STR, "boot_args", STR);
-  static final StubSchema DRIVE = of(Set.of("drive_id", "is_root_device"),
-      "drive_id", STR, "partuuid", STR, "is_root_device", BOOL, "cache_type", oneOf("Unsafe", "Writeback"),
-      "is_read_only", BOOL, "path_on_host", STR, "rate_limiter", new Nested(RATE_LIMITER),
-      "io_engine", oneOf("Sync", "Async"), "socket", STR);
-  static final StubSchema NETWORK_INTERFACE = of(Set.of("iface_id", "host_dev_name"),
-      "iface_id", STR, "guest_mac", STR, "host_dev_name", STR, "mtu", U16,
-      "rx_rate_limiter", new Nested(RATE_LIMITER), "tx_rate_limiter", new Nested(RATE_LIMITER));
-  static final StubSchema VSOCK = of(Set.of("guest_cid", "uds_path"),
-      "guest_cid", U32, "uds_path", STR, "vsock_id", STR);
-  static final StubSchema LOGGER = of(Set.of(),
-      "level", new Enum(List.of("Error", "Warning", "Info", "Debug", "Trace", "Off"), true),
-      "log_path", STR, "show_level", BOOL, "show_log_origin", BOOL, "module", STR);
+  static final StubSchema MACHINE_CONFIG =
+      of(
+          Set.of("vcpu_count", "mem_size_mib"),
+          "vcpu_count",
+          U8,
+          "mem_size_mib",
+          U64,
+          "smt",
+          BOOL,
+          "track_dirty_pages",
+          BOOL,
+          "cpu_template",
+          oneOf("C3", "T2", "T2S", "T2CL", "T2A", "V1N1", "None"),
+          "huge_pages",
+          oneOf("None", "Transparent", "2M"));
+  static final StubSchema BOOT_SOURCE =
+      of(
+          Set.of("kernel_image_path"),
+          "kernel_image_path",
+          STR,
+          "initrd_path",
+          STR,
+          "boot_args",
+          STR);
+  static final StubSchema DRIVE =
+      of(
+          Set.of("drive_id", "is_root_device"),
+          "drive_id",
+          STR,
+          "partuuid",
+          STR,
+          "is_root_device",
+          BOOL,
+          "cache_type",
+          oneOf("Unsafe", "Writeback"),
+          "is_read_only",
+          BOOL,
+          "path_on_host",
+          STR,
+          "rate_limiter",
+          new Nested(RATE_LIMITER),
+          "io_engine",
+          oneOf("Sync", "Async"),
+          "socket",
+          STR);
+  static final StubSchema NETWORK_INTERFACE =
+      of(
+          Set.of("iface_id", "host_dev_name"),
+          "iface_id",
+          STR,
+          "guest_mac",
+          STR,
+          "host_dev_name",
+          STR,
+          "mtu",
+          U16,
+          "rx_rate_limiter",
+          new Nested(RATE_LIMITER),
+          "tx_rate_limiter",
+          new Nested(RATE_LIMITER));
+  static final StubSchema VSOCK =
+      of(Set.of("guest_cid", "uds_path"), "guest_cid", U32, "uds_path", STR, "vsock_id", STR);
+  static final StubSchema LOGGER =
+      of(
+          Set.of(),
+          "level",
+          new Enum(List.of("Error", "Warning", "Info", "Debug", "Trace", "Off"), true),
+          "log_path",
+          STR,
+          "show_level",
+          BOOL,
+          "show_log_origin",
+          BOOL,
+          "module",
+          STR);
   static final StubSchema METRICS = of(Set.of("metrics_path"), "metrics_path", STR);
-  static final StubSchema ACTION = of(Set.of("action_type"),
-      "action_type", oneOf("FlushMetrics", "InstanceStart", "SendCtrlAltDel"));
+  static final StubSchema ACTION =
+      of(
+          Set.of("action_type"),
+          "action_type",
+          oneOf("FlushMetrics", "InstanceStart", "SendCtrlAltDel"));
 
   /** Checks {@code body} against this shape; returns it as an object. */
   ObjectNode check(JsonNode body) throws Mismatch {
@@ -100,8 +160,13 @@ final class StubSchema {
     for (Map.Entry<String, JsonNode> f : o.properties()) {
       Type t = fields.get(f.getKey());
       if (t == null) {
-        throw new Mismatch("unknown field `" + f.getKey() + "`, expected one of "
-            + fields.keySet().stream().map(k -> "`" + k + "`").collect(Collectors.joining(", ")));
+        throw new Mismatch(
+            "unknown field `"
+                + f.getKey()
+                + "`, expected one of "
+                + fields.keySet().stream()
+                    .map(k -> "`" + k + "`")
+                    .collect(Collectors.joining(", ")));
       }
       if (f.getValue().isNull() && !required.contains(f.getKey())) {
         continue; // serde reads null as None for an optional field
@@ -140,10 +205,16 @@ final class StubSchema {
         if (!v.isTextual()) {
           throw new Mismatch("invalid type: " + describe(v) + ", expected a string");
         }
-        boolean ok = e.values().stream().anyMatch(x -> e.ignoreCase() ? x.equalsIgnoreCase(v.asText()) : x.equals(v.asText()));
+        boolean ok =
+            e.values().stream()
+                .anyMatch(
+                    x -> e.ignoreCase() ? x.equalsIgnoreCase(v.asText()) : x.equals(v.asText()));
         if (!ok) {
-          throw new Mismatch("unknown variant `" + v.asText() + "`, expected one of "
-              + e.values().stream().map(k -> "`" + k + "`").collect(Collectors.joining(", ")));
+          throw new Mismatch(
+              "unknown variant `"
+                  + v.asText()
+                  + "`, expected one of "
+                  + e.values().stream().map(k -> "`" + k + "`").collect(Collectors.joining(", ")));
         }
       }
       case Nested n -> n.schema().check(v);
