@@ -25,6 +25,7 @@ final class BootInterrupt {
   private final java.util.concurrent.CountDownLatch recorded =
       new java.util.concurrent.CountDownLatch(1);
   private final Thread hook;
+  private volatile boolean fired;
 
   private BootInterrupt(Services services, PrintWriter err, boolean keepFailed) {
     this.services = services;
@@ -54,7 +55,26 @@ final class BootInterrupt {
     }
   }
 
+  /**
+   * Called by the command when a call of the boot fails: when that failure is this hook's own doing
+   * (Ctrl-C, then the forced delete cancelling the start), the command must neither report it nor
+   * close the channels the hook is using; it waits here until the JVM, done with its hooks, halts.
+   */
+  void waitIfFired() {
+    if (!fired) {
+      return;
+    }
+    while (true) {
+      try {
+        Thread.sleep(Long.MAX_VALUE);
+      } catch (InterruptedException e) {
+        // keep waiting: the JVM halts once the hook is done
+      }
+    }
+  }
+
   private void interrupted() {
+    fired = true;
     err.println();
     try {
       // A Ctrl-C during the (millisecond) record call: let it return, so its VM is undone too.

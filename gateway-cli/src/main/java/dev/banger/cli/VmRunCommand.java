@@ -103,6 +103,7 @@ final class VmRunCommand implements Callable<Integer> {
       try {
         created = VmCommand.create(s, specOptions.request().setNoStart(true).build(), shown);
       } catch (StatusRuntimeException e) {
+        interrupt.waitIfFired();
         interrupt.remove();
         keptForInspection(s, err, e);
         throw e;
@@ -119,6 +120,7 @@ final class VmRunCommand implements Callable<Integer> {
         try {
           created = VmCommand.start(s, created.getId(), shown);
         } catch (StatusRuntimeException e) {
+          interrupt.waitIfFired();
           interrupt.remove();
           keep = keptForInspection(s, err, created.getName());
           throw e;
