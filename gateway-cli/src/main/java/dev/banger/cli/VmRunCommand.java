@@ -145,7 +145,14 @@ final class VmRunCommand implements Callable<Integer> {
         String ip = VmCommand.reachable(created);
         status =
             dir == null ? GuestShell.run(s, ip, command) : GuestShell.runIn(s, ip, dir, command);
+      } catch (RuntimeException e) {
+        // A call of the boot that failed because Ctrl-C's hook is undoing the VM: leave the
+        // channels to the hook (it reports); any other failure is reported as it is.
+        interrupt.waitIfFired();
+        throw e;
       } finally {
+        // Whatever ended the boot phase, a normal exit must not run the hook.
+        interrupt.remove();
         if (rm && !keep) {
           delete(s, created);
         }

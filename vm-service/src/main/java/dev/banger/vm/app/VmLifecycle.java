@@ -134,13 +134,22 @@ public final class VmLifecycle {
       if (req.keepFailed()) {
         throw c.problem();
       }
-      locks.with(
-          vm.id(),
-          () -> {
-            removal.remove(lookup.find(vm.id()));
-            return null;
-          });
-      LOG.info("create of VM {} cancelled: rolled back and its record removed", name);
+      try {
+        locks.with(
+            vm.id(),
+            () -> {
+              removal.remove(lookup.find(vm.id()));
+              return null;
+            });
+        LOG.info("create of VM {} cancelled: rolled back and its record removed", name);
+      } catch (Exception e) {
+        // The start is rolled back; only the record and its references are left, in error,
+        // for a later delete. The caller is still told what cancelled the create.
+        LOG.warn(
+            "create of VM {} cancelled and rolled back; removing its record failed: {}",
+            name,
+            e.toString());
+      }
       throw c.problem();
     }
   }

@@ -98,6 +98,20 @@ class VmLifecycleTest {
   }
 
   @Test
+  void aCancelledCreateWhoseRemovalFailsIsStillReportedAsCancelledAndKeptForADelete()
+      throws Exception {
+    h.host.cancelOn("launch").failOn("removeOverlay");
+    StartFailed f =
+        assertThrows(
+            StartFailed.class,
+            () -> h.lifecycle.create(AppHarness.create("box"), QUIET, h.host.cancelled()));
+    assertTrue(f.failure().cancelled(), f.getMessage());
+    assertTrue(f.getMessage().contains("rolled back, except rootfs overlay"), f.getMessage());
+    VmRecord v = h.store.find("box").orElseThrow();
+    assertEquals(VmState.ERROR, v.state(), "kept, so a later delete can finish the job");
+  }
+
+  @Test
   void keepFailedKeepsACancelledCreateForInspection() throws Exception {
     h.host.cancelOn("launch");
     CreateRequest keep = new CreateRequest("", "box", "", "", 0, 0, 0, 0, false, "", false, true);
