@@ -6,7 +6,6 @@ import dev.banger.vm.runtime.HandlesFile;
 import dev.banger.vm.runtime.VmRuntime;
 import dev.banger.vm.runtime.VmmScan;
 import dev.banger.vm.store.VmRecord;
-import java.time.Duration;
 
 /**
  * Ends a VM's boot and gives back its per-boot resources: the VMM (the one vm-service holds, and
@@ -15,7 +14,6 @@ import java.time.Duration;
  */
 public final class BootRelease {
 
-  static final Duration EXIT_WAIT = Duration.ofSeconds(10);
   private final VmRuntime runtime;
   private final NetPort net;
   private final VmmScan scan;
@@ -29,9 +27,9 @@ public final class BootRelease {
   public void release(VmRecord v, RunningVm vmm) throws Exception {
     if (vmm != null && vmm.alive()) {
       vmm.kill();
-      vmm.awaitExit(EXIT_WAIT);
+      vmm.awaitExit(VmmScan.EXIT_WAIT);
     }
-    scan.stopAll(v.id(), EXIT_WAIT);
+    scan.stopAll(v.id(), VmmScan.EXIT_WAIT);
     runtime.remove(v.id());
     net.releaseTap(v.id());
     HandlesFile.remove(runtime.paths().vmDir(v.id()));

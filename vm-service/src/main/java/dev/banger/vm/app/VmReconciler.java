@@ -11,7 +11,6 @@ import dev.banger.vm.store.VmRecord;
 import dev.banger.vm.store.VmState;
 import dev.banger.vm.store.VmStore;
 import java.io.IOException;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -40,7 +39,6 @@ import org.slf4j.LoggerFactory;
 public final class VmReconciler {
 
   private static final Logger LOG = LoggerFactory.getLogger(VmReconciler.class);
-  static final Duration EXIT_WAIT = Duration.ofSeconds(10);
 
   /** What reconcile did, by VM name. */
   public record Report(List<String> adopted, List<String> released, List<String> vmmsStopped) {}
@@ -109,7 +107,7 @@ public final class VmReconciler {
       for (ProcessHandle p : e.getValue()) {
         LOG.warn(
             "reconcile: stopping VMM pid {} of VM {}, which has no record", p.pid(), e.getKey());
-        kill(p);
+        kill(p, e.getKey());
         stopped.add(e.getKey());
       }
     }
@@ -139,16 +137,18 @@ public final class VmReconciler {
           p.pid(),
           v.name(),
           v.state().column());
-      kill(p);
+      kill(p, v.id());
       stopped.add(v.name());
     }
   }
 
-  private static void kill(ProcessHandle p) {
-    p.destroyForcibly();
+  private static void kill(ProcessHandle p, String vmId) {
     try {
-      p.onExit().get(EXIT_WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
-    } catch (Exception e) {
+      VmmScan.stop(List.of(p), vmId, VmmScan.EXIT_WAIT);
+    } catch (IllegalStateException | InterruptedException e) {
+      if (e instanceof InterruptedException) {
+        Thread.currentThread().interrupt();
+      }
       LOG.warn("reconcile: VMM pid {} did not exit after SIGKILL: {}", p.pid(), e.toString());
     }
   }

@@ -1,5 +1,6 @@
 package dev.banger.vm.app;
 
+import dev.banger.kit.state.DirectoryTrees;
 import dev.banger.vm.ports.DiskPort;
 import dev.banger.vm.ports.GuestAccess;
 import dev.banger.vm.ports.ImagePort;
@@ -7,12 +8,6 @@ import dev.banger.vm.ports.NetPort;
 import dev.banger.vm.runtime.VmPaths;
 import dev.banger.vm.store.VmRecord;
 import dev.banger.vm.store.VmStore;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
-import java.nio.file.Path;
-import java.util.Comparator;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -54,20 +49,9 @@ public final class VmRemoval {
       guest.forget(v.ipAddress(), v.name());
     }
     image.removeReference(v.image(), v.id());
-    removeTree(paths.runDir(v.id()));
-    removeTree(paths.vmDir(v.id()));
+    DirectoryTrees.delete(paths.runDir(v.id()));
+    DirectoryTrees.delete(paths.vmDir(v.id()));
     store.delete(v.id());
     LOG.info("deleted VM {} ({})", v.name(), v.id());
-  }
-
-  private static void removeTree(Path dir) throws IOException {
-    if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
-      return;
-    }
-    try (Stream<Path> s = Files.walk(dir)) {
-      for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
-    }
   }
 }

@@ -21,6 +21,9 @@ public final class VmmScan {
   /** A live VMM process and the VM its run directory belongs to. */
   public record Found(String vmId, ProcessHandle process) {}
 
+  /** How long a VMM may take to exit after SIGKILL before it is reported as stuck. */
+  public static final Duration EXIT_WAIT = Duration.ofSeconds(10);
+
   private final Pattern runDirArg;
 
   public VmmScan(VmPaths paths) {
@@ -61,6 +64,17 @@ public final class VmmScan {
    */
   public int stopAll(String vmId, Duration wait) throws InterruptedException {
     List<ProcessHandle> vmms = of(vmId);
+    stop(vmms, vmId, wait);
+    return vmms.size();
+  }
+
+  /**
+   * SIGKILL of each VMM of {@code vmId}, then a wait of at most {@code wait} for each to exit.
+   *
+   * @throws IllegalStateException when one outlives {@code wait}
+   */
+  public static void stop(List<ProcessHandle> vmms, String vmId, Duration wait)
+      throws InterruptedException {
     for (ProcessHandle p : vmms) {
       p.destroyForcibly();
     }
@@ -74,7 +88,6 @@ public final class VmmScan {
         }
       }
     }
-    return vmms.size();
   }
 
   Optional<String> vmOf(ProcessHandle p) {

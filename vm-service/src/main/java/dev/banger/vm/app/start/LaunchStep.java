@@ -6,9 +6,9 @@ import dev.banger.vm.driver.VmmDriver;
 import dev.banger.vm.runtime.Handles;
 import dev.banger.vm.runtime.HandlesFile;
 import dev.banger.vm.runtime.VmPaths;
+import dev.banger.vm.runtime.VmmScan;
 import dev.banger.vm.steps.StepContext;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Optional;
 
 /**
@@ -20,7 +20,6 @@ import java.util.Optional;
 public final class LaunchStep implements StartStep {
 
   public static final String NAME = "launch-vmm";
-  static final Duration EXIT_WAIT = Duration.ofSeconds(10);
   private final VmmDriver driver;
   private final VmPaths paths;
 
@@ -60,7 +59,7 @@ public final class LaunchStep implements StartStep {
   private void stop(StartState s) throws Exception {
     RunningVm vmm = s.vmm();
     vmm.kill();
-    if (!vmm.awaitExit(EXIT_WAIT)) {
+    if (!vmm.awaitExit(VmmScan.EXIT_WAIT)) {
       throw new IllegalStateException("VMM pid " + vmm.pid() + " did not exit after SIGKILL");
     }
     HandlesFile.remove(paths.vmDir(s.vm().id()));

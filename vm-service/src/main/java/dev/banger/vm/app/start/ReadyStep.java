@@ -3,6 +3,7 @@ package dev.banger.vm.app.start;
 import dev.banger.vm.driver.VmmDriver;
 import dev.banger.vm.ports.GuestAccess;
 import dev.banger.vm.runtime.VmPaths;
+import dev.banger.vm.runtime.VmmScan;
 import dev.banger.vm.steps.StepContext;
 import java.time.Duration;
 
@@ -53,7 +54,7 @@ public final class ReadyStep implements StartStep {
 
   private void relaunch(StartState s) throws Exception {
     s.vmm().kill();
-    s.vmm().awaitExit(LaunchStep.EXIT_WAIT);
+    s.vmm().awaitExit(VmmScan.EXIT_WAIT);
     s.vmm(driver.launch(s.launch()));
     LaunchStep.record(s, paths);
   }
