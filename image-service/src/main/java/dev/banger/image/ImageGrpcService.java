@@ -119,45 +119,66 @@ final class ImageGrpcService extends ImageServiceGrpc.ImageServiceImplBase {
             p -> PullImageResponse.newBuilder().setProgress(p).build(),
             ImageErrors::toStatus);
     ReentrantLock lock = lockFor(name);
-    lock.lock();
-    pullsUnderWay.incrementAndGet();
-    try (KernelRpcs.Pairing paired = kernels.pair(req.getKernel());
-        RootfsSource source = opened.source()) {
-      var existing = store.find(name);
-      if (existing.isPresent()) {
-        if (!req.getForce()
-            && existing.get().origin().equals(source.origin())
-            && samePairing(existing.get(), paired)) {
-          finish(progress, existing.get()); // a retry, or a second pull of the same thing
-          return;
-        }
-        if (!req.getForce()) {
-          throw exists(existing.get());
-        }
-        if (existing.get().vmRefs() > 0) {
-          throw inUse(existing.get());
-        }
+    ImageStore.ImageRow done;
+    try {
+      lock.lock();
+      pullsUnderWay.incrementAndGet();
+      try (KernelRpcs.Pairing paired = kernels.pair(req.getKernel());
+          RootfsSource source = opened.source()) {
+        done = pullHeld(req, name, size, source, paired, progress);
+      } finally {
+        pullsUnderWay.decrementAndGet();
+        lock.unlock();
       }
-      ImageStore.ImageRow row =
-          pipeline.pull(
-              new PullPipeline.Request(source, name, size, paired.kernel()),
-              progress.listener(),
-              progress.cancelled());
-      existing.ifPresent(
-          old -> {
-            if (!old.id().equals(row.id())) {
-              remove(old); // force: the new one is published, the old one goes
-            }
-          });
-      LOG.info(
-          "pulled {} as {} ({}): {} bytes", source.origin(), name, row.id(), row.rootfsBytes());
-      finish(progress, row);
     } catch (Throwable t) {
       progress.fail(t, LOG, "pull of " + opened.source().origin());
-    } finally {
-      pullsUnderWay.decrementAndGet();
-      lock.unlock();
+      return;
     }
+    // Answered once the name's lock and the kernel's are released: a client acting on the answer
+    // (deleting the kernel, pulling the name again) must not find them still held.
+    try {
+      finish(progress, done);
+    } catch (RuntimeException t) {
+      progress.fail(t, LOG, "pull of " + opened.source().origin());
+    }
+  }
+
+  /** The pull itself, under the name's lock with the kernel held: the image it leaves. */
+  private ImageStore.ImageRow pullHeld(
+      PullImageRequest req,
+      String name,
+      long size,
+      RootfsSource source,
+      KernelRpcs.Pairing paired,
+      ProgressCall<PullImageResponse> progress)
+      throws Exception {
+    var existing = store.find(name);
+    if (existing.isPresent()) {
+      if (!req.getForce()
+          && existing.get().origin().equals(source.origin())
+          && samePairing(existing.get(), paired)) {
+        return existing.get(); // a retry, or a second pull of the same thing
+      }
+      if (!req.getForce()) {
+        throw exists(existing.get());
+      }
+      if (existing.get().vmRefs() > 0) {
+        throw inUse(existing.get());
+      }
+    }
+    ImageStore.ImageRow row =
+        pipeline.pull(
+            new PullPipeline.Request(source, name, size, paired.kernel()),
+            progress.listener(),
+            progress.cancelled());
+    existing.ifPresent(
+        old -> {
+          if (!old.id().equals(row.id())) {
+            remove(old); // force: the new one is published, the old one goes
+          }
+        });
+    LOG.info("pulled {} as {} ({}): {} bytes", source.origin(), name, row.id(), row.rootfsBytes());
+    return row;
   }
 
   /** A repeated pull is "the same" when it names no kernel or the one the image already has. */
@@ -273,19 +294,24 @@ final class ImageGrpcService extends ImageServiceGrpc.ImageServiceImplBase {
             p -> PromoteImageResponse.newBuilder().setProgress(p).build(),
             ImageErrors::toStatus);
     ReentrantLock lock = lockFor(row.name());
-    lock.lock();
+    Image image;
     try {
-      ImageStore.ImageRow now =
-          store.find(row.id()).orElseThrow(() -> Errors.notFound("image", req.getImage()));
-      ImageStore.ImageRow done = promoter.promote(now, progress.listener(), progress.cancelled());
-      LOG.info("promoted {} ({}) into {}", done.name(), done.id(), done.rootfsPath());
-      Image image = toProto(done);
-      progress.succeed(image, PromoteImageResponse.newBuilder().setImage(image).build());
+      lock.lock();
+      try {
+        ImageStore.ImageRow now =
+            store.find(row.id()).orElseThrow(() -> Errors.notFound("image", req.getImage()));
+        ImageStore.ImageRow done = promoter.promote(now, progress.listener(), progress.cancelled());
+        LOG.info("promoted {} ({}) into {}", done.name(), done.id(), done.rootfsPath());
+        image = toProto(done);
+      } finally {
+        lock.unlock();
+      }
     } catch (Throwable t) {
       progress.fail(t, LOG, "promote of " + row.name());
-    } finally {
-      lock.unlock();
+      return;
     }
+    // Answered once the name's lock is released, as a pull is.
+    progress.succeed(image, PromoteImageResponse.newBuilder().setImage(image).build());
   }
 
   @Override

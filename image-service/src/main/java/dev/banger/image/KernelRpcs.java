@@ -77,24 +77,31 @@ final class KernelRpcs {
             p -> ImportKernelResponse.newBuilder().setProgress(p).build(),
             ImageErrors::toStatus);
     Lock lock = lock(request.name()).writeLock();
-    lock.lock();
+    Kernel kernel;
     try {
-      refuseExisting(
-          request.name()); // an import of the same name may have finished while we waited
-      KernelStore.KernelRow row = importer.run(request, progress.listener(), progress.cancelled());
-      LOG.info(
-          "imported kernel {} ({}, {}) from {}",
-          row.name(),
-          row.version(),
-          row.id(),
-          request.kernel());
-      Kernel kernel = toProto(row);
-      progress.succeed(kernel, ImportKernelResponse.newBuilder().setKernel(kernel).build());
+      lock.lock();
+      try {
+        refuseExisting(
+            request.name()); // an import of the same name may have finished while we waited
+        KernelStore.KernelRow row =
+            importer.run(request, progress.listener(), progress.cancelled());
+        LOG.info(
+            "imported kernel {} ({}, {}) from {}",
+            row.name(),
+            row.version(),
+            row.id(),
+            request.kernel());
+        kernel = toProto(row);
+      } finally {
+        lock.unlock();
+      }
     } catch (Throwable t) {
       progress.fail(t, LOG, "import of kernel " + request.name());
-    } finally {
-      lock.unlock();
+      return;
     }
+    // Answered once the kernel's lock is released: a client that deletes it at once must not
+    // find it busy.
+    progress.succeed(kernel, ImportKernelResponse.newBuilder().setKernel(kernel).build());
   }
 
   /**
