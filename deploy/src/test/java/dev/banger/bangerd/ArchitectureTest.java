@@ -68,6 +68,7 @@ class ArchitectureTest {
               "io.grpc..",
               "dev.banger.api..",
               "com.google.protobuf..",
+              "dev.banger.kit.grpc..",
               "dev.banger.vm.peers..",
               "dev.banger.vm")
           .because(

@@ -1,6 +1,7 @@
 package dev.banger.bangerd;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -109,7 +110,9 @@ class VmLifecycleIT {
       int leases,
       List<String> diskFiles,
       List<String> qemus,
-      long pinnedHosts) {}
+      long pinnedHosts,
+      List<String> loopDevices,
+      long nftVmRules) {}
 
   static HostState host() throws Exception {
     List<String> taps =
@@ -138,7 +141,24 @@ class VmLifecycleIT {
         Files.exists(known)
             ? Files.readAllLines(known).stream().filter(l -> !l.isBlank()).count()
             : 0;
-    return new HostState(taps, leases, disks, qemus, pinned);
+    // Loop devices are the host's, not the namespace's: only those backed by this state dir.
+    List<String> loops =
+        VmStack.RUN
+            .run(
+                Command.of("losetup", "--list", "--noheadings", "--output", "NAME,BACK-FILE")
+                    .build())
+            .stdoutText()
+            .lines()
+            .filter(l -> l.contains(state.toString()))
+            .toList();
+    long nftRules =
+        stack
+            .inNetns(Duration.ofSeconds(10), "nft", "list", "ruleset")
+            .stdoutText()
+            .lines()
+            .filter(l -> l.contains("comment \"vm:"))
+            .count();
+    return new HostState(taps, leases, disks, qemus, pinned, loops, nftRules);
   }
 
   /**
@@ -173,7 +193,7 @@ class VmLifecycleIT {
     return files.stream().sorted().toList();
   }
 
-  static final HostState EMPTY = new HostState(List.of(), 0, List.of(), List.of(), 0);
+  static final HostState EMPTY = new HostState(List.of(), 0, List.of(), List.of(), 0, List.of(), 0);
 
   /**
    * The crash matrix: bangerd (all four services) is killed with SIGKILL the moment vm-service
@@ -280,6 +300,23 @@ class VmLifecycleIT {
       }
     }
     throw new AssertionError("no handles.json of " + name + " under lib/vms");
+  }
+
+  /** Waits until vm-service has removed the VM (a cancelled create's rollback ends with that). */
+  static void awaitGone(VmServiceGrpc.VmServiceBlockingStub vm, String name) throws Exception {
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    while (System.nanoTime() < deadline) {
+      try {
+        vm.getVm(GetVmRequest.newBuilder().setVm(name).build());
+      } catch (StatusRuntimeException e) {
+        if (e.getStatus().getCode() == io.grpc.Status.Code.NOT_FOUND) {
+          return;
+        }
+        throw e;
+      }
+      Thread.sleep(200);
+    }
+    throw new AssertionError("vm " + name + " still recorded 60 s after its create was cancelled");
   }
 
   static void awaitNoTaps() throws Exception {
@@ -580,43 +617,44 @@ class VmLifecycleIT {
   @Test
   @Order(8)
   void ctrlCDuringVmRunUndoesTheVmAndSaysSo() throws Exception {
-    Path out = state.resolve("ctrlc.log");
-    List<String> argv =
-        new ArrayList<>(
-            List.of(
-                "ip",
-                "netns",
-                "exec",
-                NETNS,
-                DistBangerd.DIST.resolve("bin/banger").toAbsolutePath().toString(),
-                "--state-dir",
-                state.toString(),
-                "vm",
-                "run",
-                "--name",
-                "ctrlc",
-                "--",
-                "true"));
-    var cli = VmStack.RUN.start(Command.of(argv).build(), out);
-    long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
-    while (!(Files.exists(out) && Files.readString(out).contains("ssh-ready"))) {
+    for (List<String> verb :
+        List.of(
+            List.of("run", "--name", "ctrlc", "--", "true"),
+            List.of("create", "--name", "ctrlc"))) {
+      Path out = state.resolve("ctrlc-" + verb.get(0) + ".log");
+      List<String> argv =
+          new ArrayList<>(
+              List.of(
+                  "ip",
+                  "netns",
+                  "exec",
+                  NETNS,
+                  DistBangerd.DIST.resolve("bin/banger").toAbsolutePath().toString(),
+                  "--state-dir",
+                  state.toString(),
+                  "vm"));
+      argv.addAll(verb);
+      var cli = VmStack.RUN.start(Command.of(argv).build(), out);
+      long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
+      while (!(Files.exists(out) && Files.readString(out).contains("ssh-ready"))) {
+        assertTrue(
+            cli.isAlive() && System.nanoTime() < deadline,
+            "vm " + verb.get(0) + " reached ssh-ready: " + Files.readString(out));
+        Thread.sleep(100);
+      }
+      VmStack.RUN.check(Command.of("kill", "-INT", Long.toString(cli.pid())).build());
+      var exit = cli.waitFor(Duration.ofSeconds(90));
+      assertEquals(130, exit.orElseThrow(), Files.readString(out));
       assertTrue(
-          cli.isAlive() && System.nanoTime() < deadline,
-          "vm run reached ssh-ready: " + Files.readString(out));
-      Thread.sleep(100);
+          Files.readString(out)
+              .contains(
+                  "banger: cancelled; vm \"ctrlc\" rolled back and deleted, nothing"
+                      + " left behind"),
+          "vm " + verb.get(0) + ": " + Files.readString(out));
+      assertThrows(StatusRuntimeException.class, () -> get("ctrlc"), "the name is free");
+      awaitNoTaps();
+      assertEquals(EMPTY, host());
     }
-    VmStack.RUN.check(Command.of("kill", "-INT", Long.toString(cli.pid())).build());
-    var exit = cli.waitFor(Duration.ofSeconds(90));
-    assertEquals(130, exit.orElseThrow(), Files.readString(out));
-    assertTrue(
-        Files.readString(out)
-            .contains(
-                "banger: cancelled; vm \"ctrlc\" rolled back and deleted, nothing"
-                    + " left behind"),
-        Files.readString(out));
-    assertThrows(StatusRuntimeException.class, () -> get("ctrlc"), "the name is free");
-    awaitNoTaps();
-    assertEquals(EMPTY, host());
   }
 
   /**
@@ -704,6 +742,53 @@ class VmLifecycleIT {
       vm.deleteVm(DeleteVmRequest.newBuilder().setVm("split-disk").setForce(true).build());
       awaitNoTaps();
       assertEquals(EMPTY, host(), "after disk-service alone was killed, and a delete");
+
+      // net-service alone, between the VM's lease and its tap; back two seconds later. The tap
+      // step waits for it instead of failing; a cancel after that rolls everything back.
+      VmStack net = split.get(ServiceName.NET);
+      java.util.concurrent.atomic.AtomicReference<StatusRuntimeException> netTold =
+          new java.util.concurrent.atomic.AtomicReference<>();
+      java.util.concurrent.CountDownLatch atDisk = new java.util.concurrent.CountDownLatch(1);
+      java.util.concurrent.CountDownLatch tapped = new java.util.concurrent.CountDownLatch(1);
+      io.grpc.Context.CancellableContext call = io.grpc.Context.current().withCancellation();
+      Thread netCreate =
+          Thread.ofPlatform()
+              .start(
+                  () ->
+                      call.run(
+                          () -> {
+                            try {
+                              Iterator<CreateVmResponse> it =
+                                  vmNow.createVm(
+                                      CreateVmRequest.newBuilder().setName("split-net").build());
+                              while (it.hasNext()) {
+                                String stage = it.next().getProgress().getStage();
+                                if (stage.equals("rootfs-overlay")) {
+                                  atDisk.countDown();
+                                } else if (stage.equals("launch-vmm")) {
+                                  tapped.countDown();
+                                }
+                              }
+                            } catch (StatusRuntimeException failed) {
+                              netTold.set(failed);
+                            } finally {
+                              atDisk.countDown();
+                              tapped.countDown();
+                            }
+                          }));
+      assertTrue(atDisk.await(5, TimeUnit.MINUTES));
+      net.kill9();
+      Thread.sleep(2000);
+      net.start(true, "--service", "net");
+      assertTrue(tapped.await(2, TimeUnit.MINUTES));
+      assertEquals(null, netTold.get(), "the tap step waited for net-service's return");
+      assertFalse(host().taps().isEmpty(), "the tap came from the restarted net-service");
+      call.cancel(null);
+      netCreate.join(120_000);
+      assertEquals(io.grpc.Status.Code.CANCELLED, netTold.get().getStatus().getCode(), "cancelled");
+      awaitGone(vm, "split-net");
+      awaitNoTaps();
+      assertEquals(EMPTY, host(), "after net-service alone was killed, and a cancel");
     } finally {
       for (VmStack one : split.values()) {
         one.stop();

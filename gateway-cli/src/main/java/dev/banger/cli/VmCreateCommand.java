@@ -7,7 +7,10 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** {@code banger vm create}: records a VM and starts it (unless --no-start); prints its name. */
+/**
+ * {@code banger vm create}: records a VM and starts it (unless --no-start); prints its name. Ctrl-C
+ * during the start deletes the VM (unless --keep-failed) and says so.
+ */
 @Command(
     name = "create",
     description = "Create a VM and start it.",
@@ -28,13 +31,30 @@ final class VmCreateCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     try (Services s = vm.services()) {
-      Vm created =
-          VmCommand.create(
-              s,
-              specOptions.request().setNoStart(noStart).build(),
-              new ProgressPrinter(vm.err(), ProgressPrinter.stderrIsTerminal(), quiet));
-      vm.spec.commandLine().getOut().println(created.getName());
-      return 0;
+      ProgressPrinter shown =
+          new ProgressPrinter(vm.err(), ProgressPrinter.stderrIsTerminal(), quiet);
+      if (noStart) {
+        Vm created = VmCommand.create(s, specOptions.request().setNoStart(true).build(), shown);
+        vm.spec.commandLine().getOut().println(created.getName());
+        return 0;
+      }
+      // Recorded first, started second, as vm run does: the CLI knows the VM before its boot, so
+      // Ctrl-C can undo it and say so in one line.
+      BootInterrupt interrupt = BootInterrupt.install(s, vm.err(), specOptions.keepFailed);
+      try {
+        Vm created = VmCommand.create(s, specOptions.request().setNoStart(true).build(), shown);
+        interrupt.made(created);
+        created = VmCommand.start(s, created.getId(), shown);
+        interrupt.remove();
+        vm.spec.commandLine().getOut().println(created.getName());
+        return 0;
+      } catch (RuntimeException e) {
+        // A call that failed because Ctrl-C's hook is undoing the VM: the hook reports.
+        interrupt.waitIfFired();
+        throw e;
+      } finally {
+        interrupt.remove();
+      }
     }
   }
 }

@@ -70,7 +70,16 @@ class VmCliTest {
     assertEquals(16L << 30, req.getSpec().getWorkDiskBytes());
     assertEquals("debian-bookworm", req.getImage());
     assertTrue(!req.getRequestId().isEmpty(), "a request id makes a retry idempotent");
+    // Recorded, then started: the CLI knows the VM before its boot, so Ctrl-C can undo it.
+    assertTrue(req.getNoStart());
+    assertEquals(
+        fake.vms.get("dev").getId(),
+        assertInstanceOf(dev.banger.api.vm.v1.StartVmRequest.class, fake.requests.get(1)).getVm());
+    assertEquals(2, fake.requests.size());
     assertEquals("", run("vm", "create", "-q", "--name", "quiet").err(), "-q: no progress");
+    fake.requests.clear();
+    assertEquals(0, run("vm", "create", "-q", "--no-start", "--name", "later").code());
+    assertEquals(1, fake.requests.size(), "--no-start only records");
   }
 
   @Test

@@ -41,6 +41,8 @@ final class VmErrors {
             case ALREADY_EXISTS -> Status.Code.ALREADY_EXISTS;
             case FAILED_PRECONDITION -> Status.Code.FAILED_PRECONDITION;
             case UNAVAILABLE -> Status.Code.UNAVAILABLE;
+            case UNIMPLEMENTED -> Status.Code.UNIMPLEMENTED;
+            case INTERNAL -> Status.Code.INTERNAL;
           };
       return Errors.of(
           Status.fromCode(code).withDescription(p.getMessage()), p.reason(), p.metadata());

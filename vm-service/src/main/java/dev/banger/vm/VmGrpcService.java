@@ -1,6 +1,6 @@
 package dev.banger.vm;
 
-import com.google.protobuf.Timestamp;
+import com.google.protobuf.ByteString;
 import dev.banger.api.vm.v1.CreateVmRequest;
 import dev.banger.api.vm.v1.CreateVmResponse;
 import dev.banger.api.vm.v1.DeleteVmRequest;
@@ -30,54 +30,52 @@ import dev.banger.api.vm.v1.StopVmRequest;
 import dev.banger.api.vm.v1.StopVmResponse;
 import dev.banger.api.vm.v1.Vm;
 import dev.banger.api.vm.v1.VmServiceGrpc;
-import dev.banger.api.vm.v1.VmSpec;
-import dev.banger.api.vm.v1.Workspace;
-import dev.banger.kit.grpc.Errors;
 import dev.banger.kit.grpc.Unary;
 import dev.banger.kit.ops.OperationRegistry;
 import dev.banger.kit.ops.ProgressCall;
 import dev.banger.vm.app.CreateRequest;
 import dev.banger.vm.app.VmControl;
 import dev.banger.vm.app.VmLifecycle;
+import dev.banger.vm.app.inspect.ConsoleLog;
+import dev.banger.vm.app.inspect.VmListing;
+import dev.banger.vm.app.inspect.VmSettings;
+import dev.banger.vm.app.inspect.VmStats;
 import dev.banger.vm.app.start.StartPlan;
+import dev.banger.vm.app.workspace.WorkspacePrepare;
 import dev.banger.vm.store.VmRecord;
-import dev.banger.vm.store.VmState;
-import dev.banger.vm.store.VmStore;
 import io.grpc.Context;
+import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * VmService's RPCs: argument checks and proto mapping; the work is in VmLifecycle, VmControl and
- * VmInspect.
+ * VmService's RPCs: proto mapping ({@link VmProtos}) and domain errors as statuses ({@link
+ * VmErrors}); the work is in the use cases of {@code app}.
  */
 final class VmGrpcService extends VmServiceGrpc.VmServiceImplBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(VmGrpcService.class);
 
-  private final VmStore store;
-  private final VmLifecycle lifecycle;
-  private final VmControl control;
-  private final VmInspect inspect;
-  private final VmWorkspaces workspaces;
-  private final OperationRegistry ops;
-
-  VmGrpcService(
-      VmStore store,
+  /** The use cases the RPCs call. */
+  record UseCases(
       VmLifecycle lifecycle,
       VmControl control,
-      VmInspect inspect,
-      VmWorkspaces workspaces,
-      OperationRegistry ops) {
-    this.workspaces = workspaces;
-    this.store = store;
-    this.lifecycle = lifecycle;
-    this.control = control;
-    this.inspect = inspect;
+      VmListing listing,
+      ConsoleLog console,
+      VmStats stats,
+      VmSettings settings,
+      WorkspacePrepare workspaces) {}
+
+  private final VmLifecycle lifecycle;
+  private final VmControl control;
+  private final UseCases app;
+  private final OperationRegistry ops;
+
+  VmGrpcService(UseCases app, OperationRegistry ops) {
+    this.app = app;
+    this.lifecycle = app.lifecycle();
+    this.control = app.control();
     this.ops = ops;
   }
 
@@ -94,7 +92,7 @@ final class VmGrpcService extends VmServiceGrpc.VmServiceImplBase {
             p -> CreateVmResponse.newBuilder().setProgress(p).build(),
             VmErrors::toStatus);
     try {
-      CreateRequest domain = createRequest(req);
+      CreateRequest domain = VmProtos.createRequest(req);
       Vm vm = toProto(detached(() -> lifecycle.create(domain, call.listener(), call.cancelled())));
       call.succeed(vm, CreateVmResponse.newBuilder().setVm(vm).build());
     } catch (Throwable t) {
@@ -112,12 +110,17 @@ final class VmGrpcService extends VmServiceGrpc.VmServiceImplBase {
             "vms/" + req.getVm() + "/workspace",
             req.getRequestId(),
             obs,
-            VmWorkspaces.STAGES,
+            WorkspacePrepare.STAGES,
             p -> PrepareWorkspaceResponse.newBuilder().setProgress(p).build(),
             VmErrors::toStatus);
     try {
       PrepareWorkspaceResult r =
-          detached(() -> workspaces.prepare(req, call.listener(), call.cancelled()));
+          VmProtos.prepareResult(
+              detached(
+                  () ->
+                      app.workspaces()
+                          .prepare(
+                              VmProtos.prepareRequest(req), call.listener(), call.cancelled())));
       call.succeed(r, PrepareWorkspaceResponse.newBuilder().setResult(r).build());
     } catch (Throwable t) {
       call.fail(t, LOG, "workspace prepare of VM " + req.getVm());
@@ -211,16 +214,7 @@ final class VmGrpcService extends VmServiceGrpc.VmServiceImplBase {
     Unary.answer(
         obs,
         VmErrors::toStatus,
-        () -> {
-          PruneVmsResponse.Builder b = PruneVmsResponse.newBuilder();
-          for (VmRecord v : store.list()) {
-            if (control.refresh(v).state().atRest()) {
-              control.delete(v.id(), false);
-              b.addDeleted(v.name());
-            }
-          }
-          return b.build();
-        });
+        () -> PruneVmsResponse.newBuilder().addAllDeleted(detached(control::prune)).build());
   }
 
   @Override
@@ -228,7 +222,17 @@ final class VmGrpcService extends VmServiceGrpc.VmServiceImplBase {
     Unary.answer(
         obs,
         VmErrors::toStatus,
-        () -> SetVmResponse.newBuilder().setVm(toProto(inspect.set(req))).build());
+        () ->
+            SetVmResponse.newBuilder()
+                .setVm(
+                    toProto(
+                        app.settings()
+                            .set(
+                                req.getVm(),
+                                req.getVcpu(),
+                                req.getMemoryMib(),
+                                req.getWorkDiskBytes())))
+                .build());
   }
 
   @Override
@@ -237,27 +241,12 @@ final class VmGrpcService extends VmServiceGrpc.VmServiceImplBase {
         obs,
         VmErrors::toStatus,
         () -> {
-          if (req.getPageSize() < 0) {
-            throw Errors.invalidArgument("page_size", "page_size must not be negative");
-          }
-          int size = req.getPageSize() == 0 ? 1000 : Math.min(req.getPageSize(), 1000);
-          List<VmRecord> all = new ArrayList<>();
-          for (VmRecord v : store.list()) {
-            VmRecord r = control.refresh(v);
-            if (req.getState() == dev.banger.api.vm.v1.VmState.VM_STATE_UNSPECIFIED
-                || r.state().api() == req.getState()) {
-              all.add(r);
-            }
-          }
-          // Names are unique and listed in order: the token is the last name of the page before.
-          List<VmRecord> after =
-              all.stream().filter(v -> v.name().compareTo(req.getPageToken()) > 0).toList();
+          VmListing.Page page =
+              app.listing()
+                  .page(VmProtos.state(req.getState()), req.getPageSize(), req.getPageToken());
           ListVmsResponse.Builder b = ListVmsResponse.newBuilder();
-          after.stream().limit(size).forEach(v -> b.addVms(toProto(v)));
-          if (after.size() > size) {
-            b.setNextPageToken(after.get(size - 1).name());
-          }
-          return b.build();
+          page.vms().forEach(v -> b.addVms(toProto(v)));
+          return b.setNextPageToken(page.nextToken()).build();
         });
   }
 
@@ -274,8 +263,33 @@ final class VmGrpcService extends VmServiceGrpc.VmServiceImplBase {
 
   @Override
   public void getVmLogs(GetVmLogsRequest req, StreamObserver<GetVmLogsResponse> obs) {
+    ServerCallStreamObserver<GetVmLogsResponse> call =
+        (ServerCallStreamObserver<GetVmLogsResponse>) obs;
+    // uint32 on the wire: anything past int's range asks for more lines than any console holds.
+    int tail = req.getTailLines() < 0 ? Integer.MAX_VALUE : req.getTailLines();
     try {
-      inspect.logs(req, obs);
+      app.console()
+          .read(
+              req.getVm(),
+              tail,
+              req.getFollow(),
+              new ConsoleLog.Sink() {
+                @Override
+                public boolean cancelled() {
+                  return call.isCancelled();
+                }
+
+                @Override
+                public void chunk(byte[] data, int length) {
+                  obs.onNext(
+                      GetVmLogsResponse.newBuilder()
+                          .setData(ByteString.copyFrom(data, 0, length))
+                          .build());
+                }
+              });
+      if (!call.isCancelled()) {
+        obs.onCompleted();
+      }
     } catch (Throwable t) {
       obs.onError(VmErrors.toStatus(t));
     }
@@ -284,25 +298,9 @@ final class VmGrpcService extends VmServiceGrpc.VmServiceImplBase {
   @Override
   public void getVmStats(GetVmStatsRequest req, StreamObserver<GetVmStatsResponse> obs) {
     Unary.answer(
-        obs, VmErrors::toStatus, () -> inspect.stats(control.refresh(lifecycle.find(req.getVm()))));
-  }
-
-  /** The proto request as the use case takes it; the use case checks every field. */
-  static CreateRequest createRequest(CreateVmRequest req) {
-    VmSpec s = req.getSpec();
-    return new CreateRequest(
-        req.getRequestId(),
-        req.getName(),
-        req.getImage(),
-        req.getKernel(),
-        s.getVcpu(),
-        s.getMemoryMib(),
-        s.getWorkDiskBytes(),
-        s.getSystemOverlayBytes(),
-        s.getNat(),
-        s.getDriver(),
-        req.getNoStart(),
-        req.getKeepFailed());
+        obs,
+        VmErrors::toStatus,
+        () -> VmProtos.stats(app.stats().sample(control.refresh(lifecycle.find(req.getVm())))));
   }
 
   /**
@@ -314,47 +312,7 @@ final class VmGrpcService extends VmServiceGrpc.VmServiceImplBase {
     return Context.current().fork().call(work);
   }
 
-  static Vm toProto(VmRecord v) {
-    Vm.Builder b =
-        Vm.newBuilder()
-            .setId(v.id())
-            .setName(v.name())
-            .setImage(v.image())
-            .setKernel(v.kernel())
-            .setSpec(
-                VmSpec.newBuilder()
-                    .setVcpu(v.vcpu())
-                    .setMemoryMib(v.memoryMib())
-                    .setWorkDiskBytes(v.workDiskBytes())
-                    .setSystemOverlayBytes(v.systemOverlayBytes())
-                    .setNat(v.nat())
-                    .setDriver(v.driver()))
-            .setState(v.state().api());
-    if (v.stateReason() != null) {
-      b.setStateReason(v.stateReason());
-    }
-    if (v.ipAddress() != null) {
-      b.setIpAddress(v.ipAddress()).setMacAddress(v.macAddress());
-    }
-    if (v.createdAt() != null) {
-      b.setCreateTime(ts(v.createdAt()));
-    }
-    if (v.updatedAt() != null) {
-      b.setUpdateTime(ts(v.updatedAt()));
-    }
-    if (v.startedAt() != null && v.state() == VmState.RUNNING) {
-      b.setStartTime(ts(v.startedAt()));
-    }
-    if (v.lastWorkspace() != null) {
-      Workspace w = VmWorkspaces.toProto(v.lastWorkspace());
-      if (w != null) {
-        b.setWorkspace(w);
-      }
-    }
-    return b.build();
-  }
-
-  static Timestamp ts(Instant i) {
-    return Timestamp.newBuilder().setSeconds(i.getEpochSecond()).setNanos(i.getNano()).build();
+  private static Vm toProto(VmRecord v) {
+    return VmProtos.toProto(v);
   }
 }

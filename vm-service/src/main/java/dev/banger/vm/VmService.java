@@ -10,10 +10,17 @@ import dev.banger.vm.app.BootRelease;
 import dev.banger.vm.app.Draining;
 import dev.banger.vm.app.VmControl;
 import dev.banger.vm.app.VmLifecycle;
+import dev.banger.vm.app.VmLookup;
 import dev.banger.vm.app.VmReconciler;
 import dev.banger.vm.app.VmRemoval;
+import dev.banger.vm.app.inspect.ConsoleLog;
+import dev.banger.vm.app.inspect.VmListing;
+import dev.banger.vm.app.inspect.VmSettings;
+import dev.banger.vm.app.inspect.VmStats;
 import dev.banger.vm.app.start.BootWatch;
 import dev.banger.vm.app.start.StartPlan;
+import dev.banger.vm.app.workspace.OfflineWorkspace;
+import dev.banger.vm.app.workspace.WorkspacePrepare;
 import dev.banger.vm.driver.Accelerator;
 import dev.banger.vm.driver.DriverException;
 import dev.banger.vm.driver.KvmProbe;
@@ -23,15 +30,18 @@ import dev.banger.vm.driver.firecracker.FirecrackerDriver;
 import dev.banger.vm.peers.GrpcDiskPort;
 import dev.banger.vm.peers.GrpcImagePort;
 import dev.banger.vm.peers.GrpcNetPort;
+import dev.banger.vm.peers.GrpcWorkDiskTrees;
 import dev.banger.vm.peers.PeerChannels;
 import dev.banger.vm.ports.DiskPort;
 import dev.banger.vm.ports.GuestAccess;
 import dev.banger.vm.ports.ImagePort;
 import dev.banger.vm.ports.NetPort;
+import dev.banger.vm.runtime.ProcHostUsage;
 import dev.banger.vm.runtime.VmPaths;
 import dev.banger.vm.runtime.VmRuntime;
 import dev.banger.vm.runtime.VmmScan;
 import dev.banger.vm.store.VmStore;
+import dev.banger.vm.workspace.WorkspaceLister;
 import io.grpc.BindableService;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -129,17 +139,26 @@ public final class VmService implements BangerService {
         r.adopted(),
         r.released(),
         r.vmmsStopped());
-    VmInspect inspect = new VmInspect(store, lifecycle, runtime, locks, context.commands());
-    VmWorkspaces workspaces =
-        new VmWorkspaces(
+    VmLookup lookup = new VmLookup(store);
+    WorkspacePrepare workspaces =
+        new WorkspacePrepare(
             store,
-            lifecycle,
+            lookup,
             access,
             locks,
-            context.commands(),
-            new OfflineWorkspace(peers, disk, images, Duration.ofHours(1)));
+            new WorkspaceLister(context.commands()),
+            new OfflineWorkspace(disk, images, new GrpcWorkDiskTrees(peers, Duration.ofHours(1))));
     return List.of(
-        new VmGrpcService(store, lifecycle, control, inspect, workspaces, context.operations()));
+        new VmGrpcService(
+            new VmGrpcService.UseCases(
+                lifecycle,
+                control,
+                new VmListing(store, control),
+                new ConsoleLog(lookup, paths),
+                new VmStats(runtime, new ProcHostUsage(context.commands())),
+                new VmSettings(store, lookup, locks),
+                workspaces),
+            context.operations()));
   }
 
   private static VmmDriver driver(ServiceContext context, VmConfig config, VmPaths paths) {

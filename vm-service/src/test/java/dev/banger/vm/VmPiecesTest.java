@@ -103,24 +103,4 @@ class VmPiecesTest {
             .isEmpty(),
         "not this VM's process");
   }
-
-  @Test
-  void logTailsCountLinesFromTheEnd() throws Exception {
-    Path log = Files.writeString(dir.resolve("console.log"), "one\ntwo\nthree\n");
-    assertEquals("three\n", Files.readString(log).substring((int) VmInspect.tailOffset(log, 1)));
-    assertEquals(
-        "two\nthree\n", Files.readString(log).substring((int) VmInspect.tailOffset(log, 2)));
-    assertEquals(0, VmInspect.tailOffset(log, 10));
-    Files.writeString(log, "a\nno newline at end");
-    assertEquals(
-        "no newline at end", Files.readString(log).substring((int) VmInspect.tailOffset(log, 1)));
-    StringBuilder big = new StringBuilder();
-    for (int i = 0; i < 5000; i++) {
-      big.append("line ").append(i).append('\n');
-    }
-    Files.writeString(log, big);
-    assertEquals(
-        "line 4998\nline 4999\n",
-        Files.readString(log).substring((int) VmInspect.tailOffset(log, 2)));
-  }
 }

@@ -151,6 +151,30 @@ public final class VmControl {
   }
 
   /**
+   * Deletes every VM at rest (created, stopped, error); running ones are left alone.
+   *
+   * @return the names deleted, in order
+   */
+  public java.util.List<String> prune() throws Exception {
+    java.util.List<String> deleted = new java.util.ArrayList<>();
+    for (VmRecord v : store.list()) {
+      if (refresh(v).state().atRest()) {
+        try {
+          delete(v.id(), false);
+          deleted.add(v.name());
+        } catch (VmProblem raced) {
+          // Deleted or started by another call since the list: not this prune's to delete.
+          if (raced.kind() != VmProblem.Kind.NOT_FOUND
+              && raced.kind() != VmProblem.Kind.FAILED_PRECONDITION) {
+            throw raced;
+          }
+        }
+      }
+    }
+    return deleted;
+  }
+
+  /**
    * A VM recorded as running whose VMM is gone (killed, crashed, powered off from inside) is
    * stopped: its tap and handles go, its state says so.
    */

@@ -15,7 +15,9 @@ public final class VmProblem extends RuntimeException {
     NOT_FOUND,
     ALREADY_EXISTS,
     FAILED_PRECONDITION,
-    UNAVAILABLE
+    UNAVAILABLE,
+    UNIMPLEMENTED,
+    INTERNAL
   }
 
   private final Kind kind;

@@ -1,6 +1,6 @@
 package dev.banger.vm.store;
 
-/** A VM's lifecycle state as stored (the {@code vms.state} column) and as the API names it. */
+/** A VM's lifecycle state as stored (the {@code vms.state} column). */
 public enum VmState {
   CREATED,
   STARTING,
@@ -15,10 +15,6 @@ public enum VmState {
 
   public static VmState ofColumn(String s) {
     return valueOf(s.toUpperCase(java.util.Locale.ROOT));
-  }
-
-  public dev.banger.api.vm.v1.VmState api() {
-    return dev.banger.api.vm.v1.VmState.forNumber(ordinal() + 1);
   }
 
   /** States in which no VMM should be running. */

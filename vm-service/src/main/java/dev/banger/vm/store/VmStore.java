@@ -123,7 +123,7 @@ public final class VmStore {
         id);
   }
 
-  /** The last prepared workspace, as vm-service's JSON (VmWorkspaces.Recorded). */
+  /** The last prepared workspace, as vm-service's JSON (PreparedWorkspace's stored form). */
   public void setWorkspace(String id, String json) throws SQLException {
     db.update("UPDATE vms SET last_workspace = ?, updated_at = " + NOW + " WHERE id = ?", json, id);
   }

@@ -23,25 +23,26 @@ import java.time.Duration;
 import java.util.List;
 
 /** vm-service's use cases wired to fake ports, a real SQLite store and real process scanning. */
-final class AppHarness {
+public final class AppHarness {
 
-  final FakeHost host = new FakeHost();
-  final FakeNet net = new FakeNet(host);
-  final FakeImages images = new FakeImages(host);
-  final FakeDriver driver = new FakeDriver(host);
-  final FakeGuest guest = new FakeGuest(host);
-  final VmPaths paths;
-  final SqliteDatabase db;
-  final VmStore store;
-  final VmRuntime runtime;
-  final VmmScan scan;
-  final KeyedLocks locks = new KeyedLocks();
-  final Draining draining = new Draining();
-  final BootRelease release;
-  final VmLifecycle lifecycle;
-  final VmControl control;
+  public final FakeHost host = new FakeHost();
+  public final FakeNet net = new FakeNet(host);
+  public final FakeImages images = new FakeImages(host);
+  public final FakeDriver driver = new FakeDriver(host);
+  public final FakeGuest guest = new FakeGuest(host);
+  public final FakeDisk disk;
+  public final VmPaths paths;
+  public final SqliteDatabase db;
+  public final VmStore store;
+  public final VmRuntime runtime;
+  public final VmmScan scan;
+  public final KeyedLocks locks = new KeyedLocks();
+  public final Draining draining = new Draining();
+  public final BootRelease release;
+  public final VmLifecycle lifecycle;
+  public final VmControl control;
 
-  AppHarness(Path dir) throws Exception {
+  public AppHarness(Path dir) throws Exception {
     StateLayout layout = StateLayout.under(dir.resolve("state"));
     paths = new VmPaths(layout);
     Files.createDirectories(dir.resolve("disks"));
@@ -50,7 +51,7 @@ final class AppHarness {
     store = new VmStore(db);
     runtime = new VmRuntime(paths);
     scan = new VmmScan(paths);
-    FakeDisk disk = new FakeDisk(host, dir.resolve("disks"));
+    disk = new FakeDisk(host, dir.resolve("disks"));
     StartPlan plan =
         StartPlan.standard(
             net,
@@ -87,15 +88,15 @@ final class AppHarness {
                 store, runtime, lifecycle, release, removal, guest, VmConfig.empty(), locks));
   }
 
-  VmReconciler reconciler() {
+  public VmReconciler reconciler() {
     return new VmReconciler(store, runtime, driver, release, scan, locks);
   }
 
-  static CreateRequest create(String name) {
+  public static CreateRequest create(String name) {
     return new CreateRequest("", name, "", "", 0, 0, 0, 0, false, "", false, false);
   }
 
-  static CreateRequest create(String requestId, String name, int vcpu) {
+  public static CreateRequest create(String requestId, String name, int vcpu) {
     return new CreateRequest(requestId, name, "", "", vcpu, 0, 0, 0, false, "", false, false);
   }
 }

@@ -20,6 +20,16 @@ public final class FakeDriver implements VmmDriver {
   private final FakeHost host;
   private final AtomicLong pids = new AtomicLong(1000);
 
+  /**
+   * The next launch starts a real process naming the run directory (as a daemonized QEMU), then
+   * fails without handing it back: the window between QEMU's fork and its pid file.
+   */
+  public volatile boolean orphanThenFail;
+
+  /** What {@link #orphanThenFail} launches made. */
+  public final java.util.List<StandInVmm> orphans =
+      java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+
   public FakeDriver(FakeHost host) {
     this.host = host;
   }
@@ -32,6 +42,14 @@ public final class FakeDriver implements VmmDriver {
   @Override
   public RunningVm launch(LaunchSpec spec) throws DriverException {
     host.call("launch");
+    if (orphanThenFail) {
+      try {
+        orphans.add(StandInVmm.start(spec.runDir()));
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+      throw new DriverException("the VMM daemonized, then its launch was cut short");
+    }
     if (!Files.isRegularFile(spec.rootDisk())
         || !Files.isRegularFile(spec.workDisk().orElseThrow())) {
       throw new DriverException("a disk of VM " + spec.vmId() + " does not exist");

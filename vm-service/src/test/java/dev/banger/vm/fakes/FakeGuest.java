@@ -64,9 +64,28 @@ public final class FakeGuest implements GuestAccess {
       Duration timeout,
       GuestSsh.Input input,
       OutputStream err,
-      BooleanSupplier cancelled) {
-    throw new UnsupportedOperationException("not used by the start plan");
+      BooleanSupplier cancelled)
+      throws java.io.IOException {
+    host.call("send");
+    sentCommands.add(command);
+    java.io.ByteArrayOutputStream stdin = new java.io.ByteArrayOutputStream();
+    input.writeTo(stdin);
+    sent.add(stdin.toByteArray());
+    if (sendStatus != 0) {
+      err.write(("tar: " + command + ": No space left on device\n").getBytes());
+    }
+    return sendStatus;
   }
+
+  /** The commands {@link #send} ran and the bytes each was fed, in order. */
+  public final java.util.List<String> sentCommands =
+      java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+
+  public final java.util.List<byte[]> sent =
+      java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+
+  /** What {@link #send}'s command exits with; not 0 also writes a tar-like complaint to stderr. */
+  public volatile int sendStatus;
 
   @Override
   public void forget(String ip, String name) {

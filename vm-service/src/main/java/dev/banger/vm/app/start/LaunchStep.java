@@ -22,10 +22,12 @@ public final class LaunchStep implements StartStep {
   public static final String NAME = "launch-vmm";
   private final VmmDriver driver;
   private final VmPaths paths;
+  private final VmmScan scan;
 
   public LaunchStep(VmmDriver driver, VmPaths paths) {
     this.driver = driver;
     this.paths = paths;
+    this.scan = new VmmScan(paths);
   }
 
   @Override
@@ -49,19 +51,26 @@ public final class LaunchStep implements StartStep {
             Optional.of(new LaunchSpec.Nic(s.tap(), s.lease().mac())),
             paths.runDir(id));
     s.launch(spec);
-    RunningVm vmm = driver.launch(spec);
-    s.vmm(vmm);
-    ctx.onUndo("VMM process " + vmm.pid(), () -> stop(s));
+    // The undo comes first: a launch cancelled or failed after QEMU daemonized has no handle to
+    // kill, and its VMM would hold the disks the next undos remove.
+    ctx.onUndo("VMM of VM " + s.vm().name(), () -> stop(s));
+    s.vmm(driver.launch(spec));
     record(s, paths);
   }
 
-  /** Ends the start's current VMM (the relaunched one, if the boot was restarted). */
+  /**
+   * Ends the start's current VMM (the relaunched one, if the boot was restarted), then any other
+   * VMM whose argv names this VM's run directory: one a launch started but never handed back.
+   */
   private void stop(StartState s) throws Exception {
-    RunningVm vmm = s.vmm();
-    vmm.kill();
-    if (!vmm.awaitExit(VmmScan.EXIT_WAIT)) {
-      throw new IllegalStateException("VMM pid " + vmm.pid() + " did not exit after SIGKILL");
+    RunningVm vmm = s.launched().orElse(null);
+    if (vmm != null) {
+      vmm.kill();
+      if (!vmm.awaitExit(VmmScan.EXIT_WAIT)) {
+        throw new IllegalStateException("VMM pid " + vmm.pid() + " did not exit after SIGKILL");
+      }
     }
+    scan.stopAll(s.vm().id(), VmmScan.EXIT_WAIT);
     HandlesFile.remove(paths.vmDir(s.vm().id()));
   }
 

@@ -92,6 +92,11 @@ public final class StartState {
     return require(vmm, "VMM");
   }
 
+  /** The VMM, or empty before the launch step has one (its undo may run before that). */
+  java.util.Optional<RunningVm> launched() {
+    return java.util.Optional.ofNullable(vmm);
+  }
+
   void vmm(RunningVm v) {
     vmm = v;
   }

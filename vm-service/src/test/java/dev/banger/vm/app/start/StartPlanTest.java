@@ -43,6 +43,7 @@ class StartPlanTest {
   FakeHost host;
   VmPaths paths;
   StartPlan plan;
+  FakeDriver driver;
 
   @BeforeEach
   void setUp() throws Exception {
@@ -54,7 +55,7 @@ class StartPlanTest {
             new FakeNet(host),
             new FakeDisk(host, dir.resolve("disks")),
             new FakeGuest(host),
-            new FakeDriver(host),
+            driver = new FakeDriver(host),
             paths,
             Duration.ofSeconds(30),
             BootWatch.Settings.DEFAULT,
@@ -167,6 +168,21 @@ class StartPlanTest {
             StepFailedException.class,
             () -> plan.run(new StartState(vm(null), image(), true), QUIET, host.cancelled()));
     assertTrue(e.cancelled(), e.getMessage());
+    assertEquals(NOTHING, host.held());
+  }
+
+  @Test
+  void aVmmThatALaunchStartedButNeverHandedBackIsStoppedBeforeTheDisksGo() throws Exception {
+    driver.orphanThenFail = true;
+    StepFailedException e =
+        assertThrows(
+            StepFailedException.class,
+            () -> plan.run(new StartState(vm(null), image(), true), QUIET, host.cancelled()));
+    assertEquals("launch-vmm", e.step());
+    assertEquals(List.of(), e.failedUndos());
+    assertEquals(1, driver.orphans.size());
+    Process orphan = driver.orphans.get(0).process;
+    assertTrue(orphan.waitFor(5, java.util.concurrent.TimeUnit.SECONDS), "the orphan was stopped");
     assertEquals(NOTHING, host.held());
   }
 

@@ -1,11 +1,10 @@
-package dev.banger.vm;
+package dev.banger.vm.app.workspace;
 
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
+import dev.banger.vm.app.VmProblem;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -14,12 +13,12 @@ import org.junit.jupiter.api.Test;
  * What a prepare lets reach the guest's shell: the guest path, branch and ref rules, and the
  * command.
  */
-class VmWorkspacesTest {
+class WorkspaceRulesTest {
 
   @Test
   void guestPathsMustBePlainAndBelowRoot() {
     for (String ok : List.of("/root/repo", "/root/a/b.c/d_e-f", "/root/.hidden")) {
-      assertDoesNotThrow(() -> VmWorkspaces.checkGuestPath(ok), ok);
+      assertDoesNotThrow(() -> WorkspaceRules.checkGuestPath(ok), ok);
     }
     for (String bad :
         List.of(
@@ -35,9 +34,8 @@ class VmWorkspacesTest {
             "root/x",
             "/root//x",
             "/root/-x")) {
-      StatusRuntimeException e =
-          assertThrows(StatusRuntimeException.class, () -> VmWorkspaces.checkGuestPath(bad), bad);
-      assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+      VmProblem e = assertThrows(VmProblem.class, () -> WorkspaceRules.checkGuestPath(bad), bad);
+      assertEquals(VmProblem.Kind.INVALID_ARGUMENT, e.kind());
     }
   }
 
@@ -67,35 +65,33 @@ class VmWorkspacesTest {
 
   @Test
   void branchesAndRefsAdmitNoShellCharacter() {
-    assertDoesNotThrow(() -> VmWorkspaces.checkBranch("", ""));
-    assertDoesNotThrow(() -> VmWorkspaces.checkBranch("feature/x-1.2", "HEAD~2"));
+    assertDoesNotThrow(() -> WorkspaceRules.checkBranch("", ""));
+    assertDoesNotThrow(() -> WorkspaceRules.checkBranch("feature/x-1.2", "HEAD~2"));
     for (String bad : List.of("-b", "a b", "a;b", "a..b", "a//b", "x/", "x.lock", "$(id)", "a'b")) {
-      assertThrows(StatusRuntimeException.class, () -> VmWorkspaces.checkBranch(bad, ""), bad);
+      assertThrows(VmProblem.class, () -> WorkspaceRules.checkBranch(bad, ""), bad);
     }
     for (String bad : List.of("-x", "a b", "a..b", "`id`")) {
-      assertThrows(StatusRuntimeException.class, () -> VmWorkspaces.checkBranch("ok", bad), bad);
+      assertThrows(VmProblem.class, () -> WorkspaceRules.checkBranch("ok", bad), bad);
     }
-    StatusRuntimeException alone =
-        assertThrows(StatusRuntimeException.class, () -> VmWorkspaces.checkBranch("", "main"));
-    assertEquals(
-        "from_ref needs a branch to start: give branch too", alone.getStatus().getDescription());
+    VmProblem alone = assertThrows(VmProblem.class, () -> WorkspaceRules.checkBranch("", "main"));
+    assertEquals("from_ref needs a branch to start: give branch too", alone.getMessage());
   }
 
   @Test
   void theGuestCommandReplacesThePathThenChecksOutTheBranch() {
     assertEquals(
         "rm -rf -- '/root/repo' && mkdir -p -- '/root/repo' && tar -x -p -f - -C '/root/repo'",
-        VmWorkspaces.receiveCommand("/root/repo", "", ""));
+        WorkspaceRules.receiveCommand("/root/repo", "", ""));
     assertEquals(
         "rm -rf -- '/root/r' && mkdir -p -- '/root/r' && tar -x -p -f - -C '/root/r'"
             + " && git -C '/root/r' checkout -q -b 'try/1' 'HEAD~1'",
-        VmWorkspaces.receiveCommand("/root/r", "try/1", "HEAD~1"));
+        WorkspaceRules.receiveCommand("/root/r", "try/1", "HEAD~1"));
   }
 
   @Test
   void theDefaultGuestPathIsTheRepositorysNameWhenThatIsPlain() {
-    assertEquals("/root/banger", VmWorkspaces.defaultGuestPath(Path.of("/home/u/banger")));
-    assertEquals("/root/workspace", VmWorkspaces.defaultGuestPath(Path.of("/home/u/my repo")));
-    assertEquals("/root/workspace", VmWorkspaces.defaultGuestPath(Path.of("/")));
+    assertEquals("/root/banger", WorkspaceRules.defaultGuestPath(Path.of("/home/u/banger")));
+    assertEquals("/root/workspace", WorkspaceRules.defaultGuestPath(Path.of("/home/u/my repo")));
+    assertEquals("/root/workspace", WorkspaceRules.defaultGuestPath(Path.of("/")));
   }
 }

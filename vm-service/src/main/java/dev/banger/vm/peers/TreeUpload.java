@@ -1,4 +1,4 @@
-package dev.banger.vm.workspace;
+package dev.banger.vm.peers;
 
 import com.google.protobuf.ByteString;
 import dev.banger.api.disk.v1.DiskServiceGrpc;

@@ -1,22 +1,19 @@
-package dev.banger.vm;
+package dev.banger.vm.app.workspace;
 
-import dev.banger.api.disk.v1.WriteWorkDiskTreeResponse;
 import dev.banger.ext4.Ext4Tree;
 import dev.banger.ext4.GuestPath;
+import dev.banger.kit.text.Printable;
 import dev.banger.vm.app.start.WorkDiskStep;
-import dev.banger.vm.peers.PeerChannels;
 import dev.banger.vm.ports.DiskPort;
 import dev.banger.vm.ports.ImagePort;
+import dev.banger.vm.ports.WorkDiskTrees;
 import dev.banger.vm.store.VmRecord;
-import dev.banger.vm.workspace.ChunkPipe;
-import dev.banger.vm.workspace.TreeUpload;
 import dev.banger.vm.workspace.WorkspaceSource;
 import dev.banger.vm.workspace.WorkspaceTar;
-import io.grpc.StatusRuntimeException;
 import java.io.IOException;
-import java.time.Duration;
-import java.util.UUID;
 import java.util.function.LongConsumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The offline prepare (docs/workspaces.md): a VM that has never started gets its workspace written
@@ -24,21 +21,18 @@ import java.util.function.LongConsumer;
  * no SSH and no encryption. The work disk is made here exactly as the first start would make it
  * (same seed, same size), so that start finds it and keeps it.
  */
-final class OfflineWorkspace {
+public final class OfflineWorkspace {
 
-  private static final org.slf4j.Logger LOG =
-      org.slf4j.LoggerFactory.getLogger(OfflineWorkspace.class);
+  private static final Logger LOG = LoggerFactory.getLogger(OfflineWorkspace.class);
 
-  private final PeerChannels peers;
   private final DiskPort disk;
   private final ImagePort images;
-  private final Duration timeout;
+  private final WorkDiskTrees trees;
 
-  OfflineWorkspace(PeerChannels peers, DiskPort disk, ImagePort images, Duration timeout) {
-    this.peers = peers;
+  public OfflineWorkspace(DiskPort disk, ImagePort images, WorkDiskTrees trees) {
     this.disk = disk;
     this.images = images;
-    this.timeout = timeout;
+    this.trees = trees;
   }
 
   /** The work disk is mounted at /root: the guest's /root/repo is the disk's /repo. */
@@ -52,7 +46,7 @@ final class OfflineWorkspace {
     for (String rel : src.paths()) {
       String why = Ext4Tree.problem(root, rel);
       if (why != null) {
-        return "the path " + dev.banger.kit.text.Printable.quoted(rel, 120) + " " + why;
+        return "the path " + Printable.quoted(rel, 120) + " " + why;
       }
     }
     return null;
@@ -61,7 +55,6 @@ final class OfflineWorkspace {
   WorkspaceTar.Written write(
       VmRecord v, WorkspaceSource src, long fileBytes, String guestPath, LongConsumer progress)
       throws IOException, InterruptedException {
-    String id = v.id();
     long t0 = System.nanoTime();
     WorkDiskStep.make(disk, v, images.resolve(v.image(), v.kernel()));
     LOG.info(
@@ -70,30 +63,14 @@ final class OfflineWorkspace {
         (System.nanoTime() - t0) / 1_000_000);
     // What the listing counted, with room for files that grow before they are read.
     long hint = fileBytes + fileBytes / 8 + (1 << 20);
-    TreeUpload up =
-        new TreeUpload(
-            peers.diskStreaming(timeout.toSeconds()),
-            id,
+    WorkspaceTar.Written[] written = new WorkspaceTar.Written[1];
+    String account =
+        trees.write(
+            v.id(),
             diskPath(guestPath),
             hint,
-            UUID.randomUUID().toString());
-    WorkspaceTar.Written[] written = new WorkspaceTar.Written[1];
-    try {
-      // The tar is written on a thread of its own while this one hands it to gRPC (ChunkPipe).
-      ChunkPipe.run(out -> written[0] = WorkspaceTar.write(src, out, progress), up);
-    } catch (IOException | RuntimeException e) {
-      StatusRuntimeException refused = up.refusal();
-      up.abort(e);
-      if (refused != null) {
-        throw refused;
-      }
-      throw e;
-    }
-    WriteWorkDiskTreeResponse res = up.finish();
-    LOG.info(
-        "workspace of {} written offline to its work disk: {}",
-        v.name(),
-        res.toString().replace('\n', ' '));
+            out -> written[0] = WorkspaceTar.write(src, out, progress));
+    LOG.info("workspace of {} written offline to its work disk: {}", v.name(), account);
     return written[0];
   }
 }
