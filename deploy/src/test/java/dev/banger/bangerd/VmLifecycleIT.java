@@ -595,6 +595,25 @@ class VmLifecycleIT {
     CommandResult ssh = banger("vm", "ssh", "cli-bg", "--", "cat", "/etc/hostname");
     assertEquals(0, ssh.exitCode(), ssh.stderrText());
     assertEquals("cli-bg\n", ssh.stdoutText());
+    // Plain ssh NAME.vm through the ssh-config block: banger resolves the name (ProxyCommand
+    // 'banger vm ssh-proxy'), its known_hosts pins the key, the host's resolver is not asked.
+    Path sshConfig = state.resolve("ssh_config");
+    CommandResult block = banger("ssh-config");
+    assertEquals(0, block.exitCode(), block.stderrText());
+    Files.writeString(sshConfig, block.stdoutText());
+    CommandResult plain =
+        stack.inNetns(
+            Duration.ofSeconds(60),
+            "ssh",
+            "-F",
+            sshConfig.toString(),
+            "-o",
+            "BatchMode=yes",
+            "cli-bg.vm",
+            "cat",
+            "/etc/hostname");
+    assertEquals(0, plain.exitCode(), block.stdoutText() + plain.stderrText());
+    assertEquals("cli-bg\n", plain.stdoutText());
     var list =
         new com.fasterxml.jackson.databind.ObjectMapper()
             .readTree(banger("vm", "list", "-o", "json").stdoutText());

@@ -78,7 +78,20 @@ public final class Banger implements Runnable {
   }
 
   public static void main(String[] args) {
-    int code = commandLine(args).execute(args);
+    // One writer per stream for the whole command tree, flushed before System.exit: picocli's own
+    // flush only on println, so a print() without a newline at the end was lost (ssh-config,
+    // completion scripts cut at the buffer's size).
+    PrintWriter out =
+        new PrintWriter(new java.io.OutputStreamWriter(System.out, System.out.charset()), true);
+    PrintWriter err =
+        new PrintWriter(new java.io.OutputStreamWriter(System.err, System.err.charset()), true);
+    int code;
+    try {
+      code = run(args, out, err);
+    } finally {
+      out.flush();
+      err.flush();
+    }
     // Channels are closed by the commands; their event loop thread would make the exit wait.
     dev.banger.kit.grpc.UnixChannels.shutdownClientLoop(
         200, java.util.concurrent.TimeUnit.MILLISECONDS);

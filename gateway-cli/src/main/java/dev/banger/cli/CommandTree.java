@@ -48,6 +48,7 @@ final class CommandTree {
                   VmLogsCommand.class,
                   VmStatsCommand.class,
                   VmSshCommand.class,
+                  VmSshProxyCommand.class,
                   VmExecCommand.class,
                   VmWorkspaceCommand.class,
                   VmPortsCommand.class,

@@ -42,13 +42,35 @@ final class SshConfigCommand implements Callable<Integer> {
   }
 
   /** The home directory; a system property so tests can use a scratch one. */
+  /** This installation's launcher (bin/banger beside lib/), or "banger" from PATH. */
+  static String launcher() {
+    String home = System.getProperty("banger.home");
+    return home == null ? "banger" : Path.of(home, "bin", "banger").toString();
+  }
+
   static Path home() {
     return Path.of(System.getProperty("banger.user.home", System.getProperty("user.home")));
   }
 
-  static String block(Services s) {
+  /**
+   * The block. {@code NAME.vm} is resolved by banger itself through the ProxyCommand (vm-service
+   * knows the address), so neither the host's resolver nor /etc/hosts has to know {@code .vm}.
+   *
+   * @param stateDir the CLI's --state-dir, passed on to the proxy; null for the default
+   */
+  static String block(Services s, java.nio.file.Path stateDir) {
+    java.util.List<String> proxy = new java.util.ArrayList<>();
+    proxy.add(launcher());
+    if (stateDir != null) {
+      proxy.addAll(java.util.List.of("--state-dir", stateDir.toAbsolutePath().toString()));
+    }
+    proxy.addAll(java.util.List.of("vm", "ssh-proxy"));
     return "# Written by 'banger ssh-config'; regenerate rather than edit.\n"
         + "Host *.vm\n"
+        + "  ProxyCommand "
+        // ssh expands %-tokens in the line before the shell sees it: a literal % is %%.
+        + ShellQuote.join(proxy).replace("%", "%%")
+        + " %h %p\n"
         + "  User root\n"
         + "  IdentityFile "
         + quoted(s.sshKey())
@@ -74,7 +96,7 @@ final class SshConfigCommand implements Callable<Integer> {
     var out = spec.commandLine().getOut();
     String block;
     try (Services s = new Services(parent.layout())) {
-      block = block(s);
+      block = block(s, parent.stateDir);
     }
     if (mode == null) {
       out.print(block);

@@ -254,8 +254,14 @@ final class FakeImageService extends ImageServiceGrpc.ImageServiceImplBase {
   @Override
   public void deleteKernel(DeleteKernelRequest req, StreamObserver<DeleteKernelResponse> obs) {
     requests.add(req);
-    kernels.remove(req.getKernel()); // idempotent, as the real one
-    unary(obs, DeleteKernelResponse::getDefaultInstance);
+    // As the real one: a name that does not exist is NOT_FOUND.
+    unary(
+        obs,
+        () -> {
+          find(kernels, "kernel", req.getKernel());
+          kernels.remove(req.getKernel());
+          return DeleteKernelResponse.getDefaultInstance();
+        });
   }
 
   @Override

@@ -192,13 +192,26 @@ class HostCliTest {
         print
             .out()
             .contains(
-                "Host *.vm\n  User root\n  IdentityFile "
+                "Host *.vm\n  ProxyCommand banger --state-dir "
+                    + dir.toAbsolutePath()
+                    + " vm ssh-proxy %h %p\n  User root\n  IdentityFile "
                     + dir.resolve("lib/ssh/id_ed25519")
                     + "\n  IdentitiesOnly yes\n  UserKnownHostsFile "
                     + dir.resolve("lib/ssh/known_hosts")
                     + "\n  StrictHostKeyChecking yes\n"),
         print.out());
     assertFalse(Files.exists(home.resolve(".config")), "printing writes nothing");
+    // The launcher of an installation is named by its path; ssh's % and the shell's quotes kept.
+    System.setProperty("banger.home", "/opt/ban ger%1");
+    try {
+      assertTrue(
+          CliHarness.run(dir, "ssh-config")
+              .out()
+              .contains("  ProxyCommand '/opt/ban ger%%1/bin/banger' --state-dir "),
+          "quoted for the shell, % doubled for ssh");
+    } finally {
+      System.clearProperty("banger.home");
+    }
 
     Files.createDirectories(home.resolve(".ssh"));
     Path sshConfig = home.resolve(".ssh/config");

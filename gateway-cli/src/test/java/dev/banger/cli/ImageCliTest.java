@@ -285,5 +285,9 @@ class ImageCliTest {
     assertEquals("k1 deleted\n", rm.out());
     assertTrue(((DeleteKernelRequest) fake.requests.getLast()).getForce());
     assertTrue(fake.kernels.isEmpty());
+    CliHarness.Result rmGhost = run("kernel", "rm", "ghost");
+    assertEquals(1, rmGhost.code());
+    assertEquals("", rmGhost.out(), "nothing was deleted");
+    assertTrue(rmGhost.err().contains("kernel \"ghost\" not found"), rmGhost.err());
   }
 }

@@ -227,24 +227,21 @@ final class ImageGrpcService extends ImageServiceGrpc.ImageServiceImplBase {
 
   private DeleteImageResponse delete(DeleteImageRequest req) {
     ImageRequests.requestId(req.getRequestId());
-    if (req.getImage().isEmpty()) {
-      throw Errors.invalidArgument("image", "image (id or name) is required");
-    }
-    var row = store.find(req.getImage());
-    if (row.isPresent()) { // deleting what is gone already is a successful retry
-      ReentrantLock lock = lockFor(row.get().name());
-      lock.lock();
-      try {
-        var now = store.find(req.getImage());
-        if (now.isPresent()) {
-          if (now.get().vmRefs() > 0 && !req.getForce()) {
-            throw inUse(now.get());
-          }
-          remove(now.get());
+    // A delete of a name that does not exist says so (a retry of a delete that succeeded gets
+    // NOT_FOUND too, which a client retrying may count as done).
+    ImageStore.ImageRow row = find(req.getImage());
+    ReentrantLock lock = lockFor(row.name());
+    lock.lock();
+    try {
+      var now = store.find(req.getImage());
+      if (now.isPresent()) {
+        if (now.get().vmRefs() > 0 && !req.getForce()) {
+          throw inUse(now.get());
         }
-      } finally {
-        lock.unlock();
+        remove(now.get());
       }
+    } finally {
+      lock.unlock();
     }
     return DeleteImageResponse.getDefaultInstance();
   }

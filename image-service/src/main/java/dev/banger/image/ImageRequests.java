@@ -93,9 +93,9 @@ final class ImageRequests {
   }
 
   static void requestId(String raw) {
-    if (raw.length() > 128 || raw.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
-      throw Errors.invalidArgument(
-          "request_id", "request_id must be at most 128 printable characters");
+    String problem = dev.banger.kit.text.RequestIds.problem(raw);
+    if (problem != null) {
+      throw Errors.invalidArgument("request_id", problem);
     }
   }
 

@@ -149,9 +149,11 @@ final class KernelRpcs {
     if (req.getKernel().isEmpty()) {
       throw Errors.invalidArgument("kernel", "kernel (id or name) is required");
     }
+    // A delete of a name that does not exist says so (a retry of a delete that succeeded gets
+    // NOT_FOUND too, which a client retrying may count as done).
     var found = store.find(req.getKernel());
     if (found.isEmpty()) {
-      return DeleteKernelResponse.getDefaultInstance();
+      throw Errors.notFound("kernel", req.getKernel());
     }
     Lock lock = lock(found.get().name()).writeLock();
     if (!lock.tryLock()) {

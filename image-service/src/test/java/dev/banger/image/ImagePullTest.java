@@ -300,7 +300,12 @@ class ImagePullTest {
             .anyMatch(i -> i.getName().equals("referenced")));
     stub.deleteImage(DeleteImageRequest.newBuilder().setImage("referenced").setForce(true).build());
     assertFalse(Files.exists(Path.of(image.getRootfsPath()).getParent()));
-    stub.deleteImage(DeleteImageRequest.newBuilder().setImage("referenced").build()); // idempotent
+    StatusRuntimeException again =
+        assertThrows(
+            StatusRuntimeException.class,
+            () -> stub.deleteImage(DeleteImageRequest.newBuilder().setImage("referenced").build()));
+    assertEquals(Status.Code.NOT_FOUND, again.getStatus().getCode(), "a missing name is named");
+    assertEquals("image \"referenced\" not found", again.getStatus().getDescription());
     assertThrows(
         StatusRuntimeException.class,
         () ->

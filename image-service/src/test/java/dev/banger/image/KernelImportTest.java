@@ -154,7 +154,13 @@ class KernelImportTest {
             StatusRuntimeException.class,
             () -> stub.getKernel(GetKernelRequest.newBuilder().setKernel("debian").build()));
     assertEquals(Status.Code.NOT_FOUND, gone.getStatus().getCode());
-    stub.deleteKernel(DeleteKernelRequest.newBuilder().setKernel("debian").build()); // idempotent
+    StatusRuntimeException deletedAgain =
+        assertThrows(
+            StatusRuntimeException.class,
+            () -> stub.deleteKernel(DeleteKernelRequest.newBuilder().setKernel("debian").build()));
+    assertEquals(
+        Status.Code.NOT_FOUND, deletedAgain.getStatus().getCode(), "a missing name is named");
+    assertEquals("kernel \"debian\" not found", deletedAgain.getStatus().getDescription());
   }
 
   @Test

@@ -222,6 +222,10 @@ class KernelPairingTest {
         stub.getImage(GetImageRequest.newBuilder().setImage(image.getId()).build()).getImage();
     assertEquals("", after.getDefaultKernel(), "ON DELETE SET NULL");
     assertTrue(Files.exists(Path.of(after.getRootfsPath())), "the image itself stays");
-    stub.deleteKernel(DeleteKernelRequest.newBuilder().setKernel("doomed").build()); // idempotent
+    StatusRuntimeException again =
+        assertThrows(
+            StatusRuntimeException.class,
+            () -> stub.deleteKernel(DeleteKernelRequest.newBuilder().setKernel("doomed").build()));
+    assertEquals(Status.Code.NOT_FOUND, again.getStatus().getCode(), "a missing name is named");
   }
 }

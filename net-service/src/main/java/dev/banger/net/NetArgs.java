@@ -75,10 +75,9 @@ final class NetArgs {
   }
 
   static void requestId(String raw) {
-    if (raw.length() > 128
-        || raw.codePoints().anyMatch(c -> c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0))) {
-      throw Errors.invalidArgument(
-          "request_id", "request_id must be at most 128 printable characters");
+    String problem = dev.banger.kit.text.RequestIds.problem(raw);
+    if (problem != null) {
+      throw Errors.invalidArgument("request_id", problem);
     }
   }
 

@@ -289,7 +289,8 @@ class HostileInputTest {
     }
     // request ids
     for (String bad :
-        List.of("r".repeat(129), "line\nbreak", "\u001b]0;title\u0007", "nul\u0000")) {
+        List.of(
+            "r".repeat(129), "line\nbreak", "\u001b]0;title\u0007", "nul\u0000", "a b", "ünï")) {
       all.add(
           c(
               "ReleaseIp request_id " + printable(bad),

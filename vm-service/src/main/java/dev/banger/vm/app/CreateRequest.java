@@ -27,28 +27,9 @@ public record CreateRequest(
     boolean noStart,
     boolean keepFailed) {
 
-  /** request_id: what net-service accepts too (an idempotency key, not a payload). */
-  public static final int MAX_REQUEST_ID = 128;
-
-  /** Why {@code id} cannot be a request id, or null when it can. */
+  /** Why {@code id} cannot be a request id, or null when it can (the rule every service holds). */
   public static String requestIdProblem(String id) {
-    if (id.length() > MAX_REQUEST_ID) {
-      return "request_id is "
-          + id.length()
-          + " characters; at most "
-          + MAX_REQUEST_ID
-          + " are allowed";
-    }
-    for (int i = 0; i < id.length(); i++) {
-      char c = id.charAt(i);
-      if (c < 0x21 || c > 0x7e) {
-        return "request_id may hold only printable ASCII without spaces; character "
-            + (i + 1)
-            + " is U+"
-            + String.format("%04X", (int) c);
-      }
-    }
-    return null;
+    return dev.banger.kit.text.RequestIds.problem(id);
   }
 
   /** The fields that make two creates the same request, in a stable text form. */
