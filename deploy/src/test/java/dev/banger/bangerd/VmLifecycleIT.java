@@ -636,44 +636,115 @@ class VmLifecycleIT {
   @Test
   @Order(8)
   void ctrlCDuringVmRunUndoesTheVmAndSaysSo() throws Exception {
-    for (List<String> verb :
-        List.of(
-            List.of("run", "--name", "ctrlc", "--", "true"),
-            List.of("create", "--name", "ctrlc"))) {
-      Path out = state.resolve("ctrlc-" + verb.get(0) + ".log");
-      List<String> argv =
-          new ArrayList<>(
-              List.of(
-                  "ip",
-                  "netns",
-                  "exec",
-                  NETNS,
-                  DistBangerd.DIST.resolve("bin/banger").toAbsolutePath().toString(),
-                  "--state-dir",
-                  state.toString(),
-                  "vm"));
-      argv.addAll(verb);
-      var cli = VmStack.RUN.start(Command.of(argv).build(), out);
-      long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
-      while (!(Files.exists(out) && Files.readString(out).contains("ssh-ready"))) {
-        assertTrue(
-            cli.isAlive() && System.nanoTime() < deadline,
-            "vm " + verb.get(0) + " reached ssh-ready: " + Files.readString(out));
-        Thread.sleep(100);
-      }
-      VmStack.RUN.check(Command.of("kill", "-INT", Long.toString(cli.pid())).build());
-      var exit = cli.waitFor(Duration.ofSeconds(90));
-      assertEquals(130, exit.orElseThrow(), Files.readString(out));
+    Path out = state.resolve("ctrlc-run.log");
+    List<String> argv =
+        new ArrayList<>(
+            List.of(
+                "ip",
+                "netns",
+                "exec",
+                NETNS,
+                DistBangerd.DIST.resolve("bin/banger").toAbsolutePath().toString(),
+                "--state-dir",
+                state.toString(),
+                "vm",
+                "run",
+                "--name",
+                "ctrlc",
+                "--",
+                "true"));
+    var cli = VmStack.RUN.start(Command.of(argv).build(), out);
+    long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
+    while (!(Files.exists(out) && Files.readString(out).contains("ssh-ready"))) {
       assertTrue(
-          Files.readString(out)
-              .contains(
-                  "banger: cancelled; vm \"ctrlc\" rolled back and deleted, nothing"
-                      + " left behind"),
-          "vm " + verb.get(0) + ": " + Files.readString(out));
-      assertThrows(StatusRuntimeException.class, () -> get("ctrlc"), "the name is free");
-      awaitNoTaps();
-      assertEquals(EMPTY, host());
+          cli.isAlive() && System.nanoTime() < deadline,
+          "vm run reached ssh-ready: " + Files.readString(out));
+      Thread.sleep(100);
     }
+    VmStack.RUN.check(Command.of("kill", "-INT", Long.toString(cli.pid())).build());
+    var exit = cli.waitFor(Duration.ofSeconds(90));
+    assertEquals(130, exit.orElseThrow(), Files.readString(out));
+    assertTrue(
+        Files.readString(out)
+            .contains(
+                "banger: cancelled; vm \"ctrlc\" rolled back and deleted, nothing left behind"),
+        Files.readString(out));
+    assertThrows(StatusRuntimeException.class, () -> get("ctrlc"), "the name is free");
+    awaitNoTaps();
+    assertEquals(EMPTY, host());
+  }
+
+  /**
+   * {@code vm create} on a real terminal (a tmux pane of 60 columns): the running stage's time
+   * ticks while the guest boots, no line is wider than the pane, and Ctrl-C (a real ^C from the
+   * pty) undoes the VM and says so.
+   */
+  @Test
+  @Order(9)
+  void onATerminalTheProgressTicksFitsThePaneAndCtrlCUndoesACreate() throws Exception {
+    if (!Files.isExecutable(Path.of("/usr/bin/tmux"))) {
+      throw new org.opentest4j.TestAbortedException(
+          "tmux is not installed (apt-get install tmux; .ci/run does): no real pty to test on");
+    }
+    String banger = DistBangerd.DIST.resolve("bin/banger").toAbsolutePath().toString();
+    String shell =
+        "ip netns exec "
+            + NETNS
+            + " "
+            + banger
+            + " --state-dir "
+            + state
+            + " vm create --name ctrlc-tty; echo EXIT=$?; sleep 600";
+    List<String> tmux = List.of("tmux", "-L", "banger-it-" + ProcessHandle.current().pid());
+    VmStack.RUN.check(
+        Command.of(tmux)
+            .args(List.of("new-session", "-d", "-s", "t", "-x", "60", "-y", "30", shell))
+            .env("TERM", "xterm-256color")
+            .build());
+    try {
+      long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
+      String pane = capture(tmux);
+      while (!pane.contains("ssh-ready")) {
+        assertTrue(System.nanoTime() < deadline, "reached ssh-ready: " + pane);
+        Thread.sleep(200);
+        pane = capture(tmux);
+      }
+      String first = lineWith(pane, "ssh-ready");
+      Thread.sleep(1500);
+      String later = lineWith(capture(tmux), "ssh-ready");
+      assertNotEquals(first, later, "the ssh-ready stage's time ticks while the guest is quiet");
+      assertTrue(later.matches(".*ssh-ready.*\\d+\\.\\d s$"), later);
+      for (String line : capture(tmux).lines().toList()) {
+        assertTrue(line.length() <= 60, "a line wider than the pane (joined): '" + line + "'");
+      }
+      VmStack.RUN.check(Command.of(tmux).args(List.of("send-keys", "-t", "t", "C-c")).build());
+      deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+      while (!(pane = capture(tmux)).contains("EXIT=")) {
+        assertTrue(System.nanoTime() < deadline, "the CLI ended: " + pane);
+        Thread.sleep(200);
+      }
+      assertTrue(pane.contains("EXIT=130"), pane);
+      assertTrue(
+          pane.replace("\n", "")
+              .contains("banger: cancelled; vm \"ctrlc-tty\" rolled back and deleted, nothing"),
+          pane);
+    } finally {
+      VmStack.RUN.run(Command.of(tmux).args(List.of("kill-server")).build());
+    }
+    assertThrows(StatusRuntimeException.class, () -> get("ctrlc-tty"), "the name is free");
+    awaitNoTaps();
+    assertEquals(EMPTY, host());
+  }
+
+  /** The pane's text, wrapped lines joined (-J), so a line wider than the pane shows as one. */
+  private static String capture(List<String> tmux) throws Exception {
+    return VmStack.RUN
+        .check(Command.of(tmux).args(List.of("capture-pane", "-p", "-J", "-t", "t")).build())
+        .stdoutText();
+  }
+
+  private static String lineWith(String pane, String word) {
+    return pane.lines().filter(l -> l.contains(word)).reduce((a, b) -> b).orElse("");
   }
 
   /**
@@ -683,7 +754,7 @@ class VmLifecycleIT {
    * disk-service's restart instead of failing, so the VM is rolled back completely.
    */
   @Test
-  @Order(9)
+  @Order(10)
   void servicesKilledOneAtATimeInTheirOwnProcessesLeaveNothingBehind() throws Exception {
     stack.stop();
     java.util.Map<ServiceName, VmStack> split = new java.util.EnumMap<>(ServiceName.class);

@@ -21,21 +21,25 @@ final class BootInterrupt {
   private final Services services;
   private final PrintWriter err;
   private final boolean keepFailed;
+  private final ProgressPrinter progress;
   private final AtomicReference<Vm> made = new AtomicReference<>();
   private final java.util.concurrent.CountDownLatch recorded =
       new java.util.concurrent.CountDownLatch(1);
   private final Thread hook;
   private volatile boolean fired;
 
-  private BootInterrupt(Services services, PrintWriter err, boolean keepFailed) {
+  private BootInterrupt(
+      Services services, PrintWriter err, boolean keepFailed, ProgressPrinter progress) {
     this.services = services;
     this.err = err;
     this.keepFailed = keepFailed;
+    this.progress = progress;
     this.hook = new Thread(this::interrupted, "vm-run-interrupt");
   }
 
-  static BootInterrupt install(Services services, PrintWriter err, boolean keepFailed) {
-    BootInterrupt b = new BootInterrupt(services, err, keepFailed);
+  static BootInterrupt install(
+      Services services, PrintWriter err, boolean keepFailed, ProgressPrinter progress) {
+    BootInterrupt b = new BootInterrupt(services, err, keepFailed, progress);
     Runtime.getRuntime().addShutdownHook(b.hook);
     return b;
   }
@@ -75,7 +79,10 @@ final class BootInterrupt {
 
   private void interrupted() {
     fired = true;
-    err.println();
+    // The progress line stops ticking and ends where it is; "^C" is on it already.
+    if (!progress.interrupt()) {
+      err.println();
+    }
     try {
       // A Ctrl-C during the (millisecond) record call: let it return, so its VM is undone too.
       recorded.await(5, TimeUnit.SECONDS);

@@ -5,27 +5,54 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Iterator;
 import java.util.function.Function;
 
 /**
- * The server's {@code Progress} stream on the user's screen: on a terminal one line redrawn in
- * place ("[3/8] rootfs-overlay …"), when not a terminal one plain line per stage, with {@code -q}
- * nothing. Goes to stderr, so stdout stays the result (a name, JSON) for scripts.
+ * The server's {@code Progress} stream on the user's screen: on a terminal a list of stages, each
+ * with its time, the running one redrawn in place with a ticking timer (and a bar, rate and ETA
+ * when bytes are counted), cut to the terminal's width ({@link ProgressLine}); when not a terminal
+ * one plain line per stage; with {@code -q} nothing. Goes to stderr, so stdout stays the result (a
+ * name, JSON) for scripts.
  */
 final class ProgressPrinter {
+
+  static final long TICK_MS = 250;
+
+  /** ANSI "erase to end of line": what a shorter redraw leaves of the longer one before. */
+  static final String CLEAR_TO_END = "\033[K";
 
   private final PrintWriter err;
   private final boolean tty;
   private final boolean quiet;
+  private final java.util.function.LongSupplier clock;
+  private final java.util.function.IntSupplier width;
   private String lastStage = "";
   private String lastLine = "";
-  private int width;
+  private Progress current;
+  private long stageStart;
+  private long rateFrom;
+  private long rateBytes;
+  private int columns = TerminalWidth.DEFAULT;
+  private Thread ticker;
 
   ProgressPrinter(PrintWriter err, boolean tty, boolean quiet) {
+    this(err, tty, quiet, System::nanoTime, TerminalWidth::ofStderr);
+  }
+
+  /** With the clock and terminal width a test sets. */
+  ProgressPrinter(
+      PrintWriter err,
+      boolean tty,
+      boolean quiet,
+      java.util.function.LongSupplier clock,
+      java.util.function.IntSupplier width) {
     this.err = err;
     this.tty = tty;
     this.quiet = quiet;
+    this.clock = clock;
+    this.width = width;
   }
 
   /**
@@ -52,27 +79,20 @@ final class ProgressPrinter {
     }
   }
 
-  void show(Progress p) {
+  synchronized void show(Progress p) {
     if (quiet) {
       return;
     }
-    String step =
-        p.getStageCount() > 0 ? "[" + p.getStageIndex() + "/" + p.getStageCount() + "] " : "";
-    // Each side in its own unit: a 3 MiB download is "1.2 MiB/3.0 MiB", a small one "0 B/900 KiB",
-    // never "0/0 MiB".
-    String bytes =
-        p.getBytesTotal() > 0
-            ? " " + Sizes.human(p.getBytesDone()) + "/" + Sizes.human(p.getBytesTotal())
-            : "";
-    String line = step + p.getMessage() + bytes;
     if (tty) {
-      String pad = " ".repeat(Math.max(0, width - line.length()));
-      err.print("\r" + line + pad);
-      width = line.length();
-      err.flush();
+      live(p);
     } else {
       // Plain lines: a byte count only where its stage begins (a log is not a progress bar), and
       // never the same line twice.
+      String bytes =
+          p.getBytesTotal() > 0
+              ? " " + Sizes.human(p.getBytesDone()) + "/" + Sizes.human(p.getBytesTotal())
+              : "";
+      String line = ProgressLine.step(p) + p.getMessage() + bytes;
       boolean byteUpdate = p.getBytesTotal() > 0 && p.getStage().equals(lastStage);
       if (!byteUpdate && !line.equals(lastLine)) {
         err.println(line);
@@ -82,12 +102,97 @@ final class ProgressPrinter {
     lastStage = p.getStage();
   }
 
-  /** Ends the redrawn line, so what follows starts on its own. */
-  void done() {
-    if (tty && !quiet && width > 0) {
-      err.println();
-      width = 0;
+  /**
+   * On a terminal: a stage that ends is written once more with the time it took and left on its own
+   * line; the running one is redrawn in place, by each event and by a ticker between them, so its
+   * elapsed time moves while the service is quiet (a guest booting says nothing for a minute).
+   */
+  private void live(Progress p) {
+    long now = clock.getAsLong();
+    if (current != null && !p.getStage().equals(current.getStage())) {
+      endStage(now);
     }
+    if (current == null) {
+      stageStart = now;
+      rateFrom = now;
+      rateBytes = p.getBytesDone();
+      columns = width.getAsInt();
+    }
+    current = p;
+    draw(now);
+    if (ticker == null) {
+      ticker =
+          Thread.ofPlatform()
+              .daemon()
+              .name("progress-ticker")
+              .start(
+                  () -> {
+                    try {
+                      while (true) {
+                        Thread.sleep(TICK_MS);
+                        synchronized (this) {
+                          if (current == null || ticker != Thread.currentThread()) {
+                            return;
+                          }
+                          draw(clock.getAsLong());
+                        }
+                      }
+                    } catch (InterruptedException stop) {
+                      // done() or interrupt(): the line is finished by them
+                    }
+                  });
+    }
+  }
+
+  private void draw(long now) {
+    Duration elapsed = Duration.ofNanos(now - stageStart);
+    double seconds = (now - rateFrom) / 1e9;
+    double rate = seconds >= 0.5 ? (current.getBytesDone() - rateBytes) / seconds : 0;
+    err.print("\r" + ProgressLine.live(current, elapsed, rate, columns) + CLEAR_TO_END);
+    err.flush();
+  }
+
+  private void endStage(long now) {
+    err.print(
+        "\r"
+            + ProgressLine.finished(current, Duration.ofNanos(now - stageStart), columns)
+            + CLEAR_TO_END
+            + "\n");
+    err.flush();
+    current = null;
+  }
+
+  private void stopTicker() {
+    Thread t = ticker;
+    ticker = null;
+    if (t != null) {
+      t.interrupt();
+    }
+  }
+
+  /** Ends the redrawn line (with the last stage's time), so what follows starts on its own. */
+  synchronized void done() {
+    stopTicker();
+    if (tty && !quiet && current != null) {
+      endStage(clock.getAsLong());
+    }
+  }
+
+  /**
+   * Ctrl-C: the ticker stops and the line is ended as it is, so what the interrupt prints (what was
+   * cancelled, what was rolled back) is not drawn over.
+   *
+   * @return whether a line was ended
+   */
+  synchronized boolean interrupt() {
+    stopTicker();
+    if (tty && !quiet && current != null) {
+      err.println();
+      err.flush();
+      current = null;
+      return true;
+    }
+    return false;
   }
 
   /**

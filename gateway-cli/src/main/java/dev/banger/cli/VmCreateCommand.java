@@ -40,7 +40,7 @@ final class VmCreateCommand implements Callable<Integer> {
       }
       // Recorded first, started second, as vm run does: the CLI knows the VM before its boot, so
       // Ctrl-C can undo it and say so in one line.
-      BootInterrupt interrupt = BootInterrupt.install(s, vm.err(), specOptions.keepFailed);
+      BootInterrupt interrupt = BootInterrupt.install(s, vm.err(), specOptions.keepFailed, shown);
       try {
         Vm created = VmCommand.create(s, specOptions.request().setNoStart(true).build(), shown);
         interrupt.made(created);

@@ -98,7 +98,7 @@ final class VmRunCommand implements Callable<Integer> {
       ProgressPrinter shown = new ProgressPrinter(err, ProgressPrinter.stderrIsTerminal(), quiet);
       // Recorded first, started second: the CLI knows the VM before its boot, so Ctrl-C can undo
       // it.
-      BootInterrupt interrupt = BootInterrupt.install(s, err, specOptions.keepFailed);
+      BootInterrupt interrupt = BootInterrupt.install(s, err, specOptions.keepFailed, shown);
       Vm created;
       try {
         created = VmCommand.create(s, specOptions.request().setNoStart(true).build(), shown);

@@ -71,22 +71,86 @@ class ProgressPrinterTest {
     assertEquals("[2/7] fetching 1 layer (900000 bytes) 0 B/879 KiB\n", out);
   }
 
+  /** Events at whole seconds of a fake clock, 80 columns unless told. */
+  private static String renderTimed(int columns, List<Progress> events, long... seconds) {
+    StringWriter buf = new StringWriter();
+    java.util.concurrent.atomic.AtomicLong now = new java.util.concurrent.atomic.AtomicLong();
+    ProgressPrinter printer =
+        new ProgressPrinter(new PrintWriter(buf, true), true, false, now::get, () -> columns);
+    for (int k = 0; k < events.size(); k++) {
+      now.set(seconds[k] * 1_000_000_000L);
+      printer.show(events.get(k));
+    }
+    now.set(seconds[events.size()] * 1_000_000_000L);
+    printer.done();
+    return buf.toString();
+  }
+
   @Test
-  void onATerminalOneLineIsRedrawnWithTheBytesSoFarAndEndedOnce() {
-    String out = render(true, false, PULL);
-    assertTrue(out.startsWith("\r[1/7] resolving"), out);
-    assertTrue(out.contains("\r[2/7] layer 1/2 9a2e8684ad96 1.0 MiB/3.0 MiB"), out);
-    assertTrue(out.contains("\r[2/7] layer 2/2 0c1d2e3f4a5b 3.0 MiB/3.0 MiB"), out);
+  void onATerminalEachStageEndsOnItsOwnLineWithItsTimeAndBytesGetABarRateAndEta() {
+    String out = renderTimed(120, PULL, 0, 1, 2, 3, 4, 6, 7, 9, 10);
     assertTrue(
-        out.endsWith(
-            "\r[7/7] 5 owners restored, 1 device nodes made"
-                + " "
-                    .repeat(
-                        "[4/7] mkfs.ext4 -d: 28 entries, 1073741824 bytes".length()
-                            - "[7/7] 5 owners restored, 1 device nodes made".length())
-                + "\n"),
-        "a shorter line blanks what the longer one left, then one newline: " + out);
-    assertEquals(1, out.chars().filter(c -> c == '\n').count(), out);
+        out.startsWith(
+            "\r[1/7] resolving 127.0.0.1:5000/test/pull:v1  0.0 s\033[K"
+                + "\r[1/7] resolving 127.0.0.1:5000/test/pull:v1  (1.0 s)\033[K\n"),
+        out);
+    assertTrue(
+        out.contains(
+            "\r[2/7] layer 1/2 9a2e8684ad96 [######..............]  33% 1.0 MiB/3.0 MiB"
+                + "  1.0 MiB/s  ETA 2.0 s  1.0 s\033[K"),
+        "a bar, the rate since the stage began, the time left, the stage's time: " + out);
+    assertTrue(out.contains("\r[2/7] layer 2/2 0c1d2e3f4a5b  (3.0 s)\033[K\n"), out);
+    assertTrue(out.contains("\r[3/7] applying layer 2/2 (sha256:0c1d)  (3.0 s)\033[K\n"), out);
+    assertTrue(
+        out.endsWith("\r[7/7] 5 owners restored, 1 device nodes made  (1.0 s)\033[K\n"), out);
+    assertEquals(5, out.chars().filter(c -> c == '\n').count(), "one line per stage: " + out);
+  }
+
+  @Test
+  void noLineIsWiderThanTheTerminalAndTheTimerIsNeverCut() {
+    String out = renderTimed(40, PULL, 0, 1, 2, 3, 4, 6, 7, 9, 10);
+    for (String drawn : out.split("\r")) {
+      String line = drawn.replace("\033[K", "").replace("\n", "");
+      assertTrue(line.length() <= 39, "at most 39 of 40 columns: '" + line + "'");
+      assertTrue(line.isEmpty() || line.endsWith(" s") || line.endsWith(" s)"), line);
+      boolean running = line.startsWith("[2/7] layer") && !line.endsWith(")");
+      assertTrue(!running || line.contains("%"), "the share done stays: " + line);
+    }
+  }
+
+  @Test
+  void theRunningStagesTimeTicksWhileTheServiceSaysNothing() throws Exception {
+    StringWriter buf = new StringWriter();
+    ProgressPrinter printer =
+        new ProgressPrinter(new PrintWriter(buf, true), true, false, System::nanoTime, () -> 80);
+    printer.show(p("ssh-ready", 8, "waiting for SSH", 0, 0));
+    Thread.sleep(3 * ProgressPrinter.TICK_MS + 100);
+    printer.done();
+    long redraws = buf.toString().split("\r").length - 1;
+    assertTrue(redraws >= 4, "the event, ticks, the end: " + buf);
+    assertEquals(1, buf.toString().chars().filter(c -> c == '\n').count(), "one line: " + buf);
+    assertFalse(printer.interrupt(), "nothing running after done()");
+  }
+
+  @Test
+  void anInterruptEndsTheRunningLineAsItIs() {
+    StringWriter buf = new StringWriter();
+    ProgressPrinter printer =
+        new ProgressPrinter(new PrintWriter(buf, true), true, false, () -> 0L, () -> 80);
+    printer.show(p("ssh-ready", 8, "waiting for SSH", 0, 0));
+    assertTrue(printer.interrupt());
+    assertEquals("\r[8/7] waiting for SSH  0.0 s\033[K\n", buf.toString());
+  }
+
+  @Test
+  void narrowTerminalsAndControlCharactersAreFitted() {
+    assertEquals("abcdefghijkl…  1.0 s", ProgressLine.fit("abcdefghijklmnopq", "  1.0 s", 21));
+    assertEquals("a b  1.0 s", ProgressLine.fit("a\tb", "  1.0 s", 80));
+    assertEquals("abcd", ProgressLine.fit("abcdefgh", "  1.0 s", 5));
+    assertEquals("1 m 05 s", ProgressLine.clock(java.time.Duration.ofSeconds(65)));
+    assertEquals("1 h 02 m", ProgressLine.clock(java.time.Duration.ofMinutes(62)));
+    assertEquals(132, TerminalWidth.parse("43 132\n"));
+    assertEquals(TerminalWidth.DEFAULT, TerminalWidth.parse("garbage"));
   }
 
   @Test

@@ -69,6 +69,7 @@ public final class ProgressCall<R> {
 
   public StageProgress listener() {
     return (stage, message, done, total) -> {
+      java.time.Instant now = java.time.Instant.now();
       Progress p =
           Progress.newBuilder()
               .setStage(stage)
@@ -77,7 +78,11 @@ public final class ProgressCall<R> {
               .setBytesTotal(total)
               .setStageIndex(1 + stages.indexOf(stage))
               .setStageCount(stages.size())
-              .setPercent(-1)
+              .setPercent(percent(stages.indexOf(stage), stages.size(), done, total))
+              .setTime(
+                  com.google.protobuf.Timestamp.newBuilder()
+                      .setSeconds(now.getEpochSecond())
+                      .setNanos(now.getNano()))
               .build();
       op.progress(p);
       synchronized (this) {
@@ -86,6 +91,18 @@ public final class ProgressCall<R> {
         }
       }
     };
+  }
+
+  /**
+   * The whole operation's share done: each stage counts the same, a stage with a byte count is done
+   * in proportion to it. -1 for a stage outside the list (unknown).
+   */
+  static double percent(int index, int count, long done, long total) {
+    if (index < 0 || count == 0) {
+      return -1;
+    }
+    double within = total > 0 ? Math.min(1.0, Math.max(0, done) / (double) total) : 0;
+    return 100.0 * (index + within) / count;
   }
 
   public void succeed(Message result, R last) {

@@ -349,7 +349,9 @@ public final class VmLifecycle {
     return new StepRunner.Listener() {
       @Override
       public void started(int index, int count, String step) {
-        progress.stage(step, step + " (" + index + "/" + count + ")", 0, 0);
+        // The stage's place is Progress.stage_index/stage_count, counted over the whole call
+        // (resolve-image is its first stage): a second counter in the text would disagree.
+        progress.stage(step, step, 0, 0);
       }
 
       @Override
