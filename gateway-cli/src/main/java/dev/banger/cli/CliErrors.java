@@ -54,7 +54,10 @@ final class CliErrors {
             + s.getCode()
             + (reason.isEmpty() ? "" : ", reason " + reason)
             + info.map(i -> ", metadata " + i.getMetadataMap()).orElse("");
-    return new CliException(what + hint, 1, debug);
+    // A request the service refused as malformed (a bad name, size or path) is a usage error, as
+    // a flag picocli refuses is: exit 2. Everything else that failed is 1.
+    int exit = s.getCode() == io.grpc.Status.Code.INVALID_ARGUMENT ? 2 : 1;
+    return new CliException(what + hint, exit, debug);
   }
 
   /** Any failure of a command as the sentence it is reported with. */

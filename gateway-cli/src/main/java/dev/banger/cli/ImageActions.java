@@ -32,6 +32,11 @@ final class ImageActions {
     @CommandLine.ParentCommand ImageCommand image;
     @Mixin Output output;
 
+    @Option(
+        names = {"-q", "--quiet"},
+        description = "Names only, one per line (for scripts).")
+    boolean quiet;
+
     @Override
     public Integer call() {
       boolean json = output.json();
@@ -39,7 +44,9 @@ final class ImageActions {
       try (Services s = image.services()) {
         all = ImageCommand.all(s);
       }
-      if (json) {
+      if (quiet) {
+        all.forEach(i -> image.out().println(i.getName()));
+      } else if (json) {
         image.out().println(Output.jsonArray(all));
       } else {
         ImageCommand.table(image.out(), all);

@@ -143,6 +143,11 @@ final class KernelCommand extends CommandGroup {
     @CommandLine.ParentCommand KernelCommand kernel;
     @Mixin Output output;
 
+    @Option(
+        names = {"-q", "--quiet"},
+        description = "Names only, one per line (for scripts).")
+    boolean quiet;
+
     @Override
     public Integer call() {
       boolean json = output.json();
@@ -157,6 +162,10 @@ final class KernelCommand extends CommandGroup {
         } while (!token.isEmpty());
       }
       PrintWriter out = kernel.out();
+      if (quiet) {
+        all.forEach(k -> out.println(k.getName()));
+        return 0;
+      }
       if (json) {
         out.println(Output.jsonArray(all));
         return 0;

@@ -29,6 +29,11 @@ final class VmListCommand implements Callable<Integer> {
       description = "Only VMs in this state (created, running, stopped, error, …).")
   String state;
 
+  @Option(
+      names = {"-q", "--quiet"},
+      description = "Names only, one per line (for scripts).")
+  boolean quiet;
+
   @Override
   public Integer call() {
     boolean json = output.json();
@@ -54,7 +59,9 @@ final class VmListCommand implements Callable<Integer> {
         token = r.getNextPageToken();
       } while (!token.isEmpty());
     }
-    if (json) {
+    if (quiet) {
+      all.forEach(v -> vm.spec.commandLine().getOut().println(v.getName()));
+    } else if (json) {
       vm.spec.commandLine().getOut().println(Output.jsonArray(all));
     } else {
       VmCommand.table(vm.spec.commandLine().getOut(), all);

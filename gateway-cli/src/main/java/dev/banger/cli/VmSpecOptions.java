@@ -64,15 +64,26 @@ final class VmSpecOptions {
       b.setKernel(kernel);
     }
     VmSpec.Builder s = VmSpec.newBuilder().setNat(nat);
+    // 0 on the wire means "the default": a 0 typed by the user is refused, not taken as that.
     if (vcpu != null) {
+      if (vcpu < 1 || vcpu > 64) {
+        throw new CliException("--vcpu must be 1..64, got " + vcpu, 2, null);
+      }
       s.setVcpu(vcpu);
     }
     if (memory != null) {
       long mib = Sizes.bytes("--memory", memory.matches("[0-9]+") ? memory + "M" : memory) >> 20;
+      if (mib < 1) {
+        throw new CliException("--memory must be at least 1M, got " + memory, 2, null);
+      }
       s.setMemoryMib((int) Math.min(mib, Integer.MAX_VALUE));
     }
     if (diskSize != null) {
-      s.setWorkDiskBytes(Sizes.bytes("--disk-size", diskSize));
+      long bytes = Sizes.bytes("--disk-size", diskSize);
+      if (bytes < 1) {
+        throw new CliException("--disk-size must be more than 0, got " + diskSize, 2, null);
+      }
+      s.setWorkDiskBytes(bytes);
     }
     return b.setSpec(s);
   }

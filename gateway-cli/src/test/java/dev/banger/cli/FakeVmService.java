@@ -178,6 +178,26 @@ final class FakeVmService extends VmServiceGrpc.VmServiceImplBase {
     }
   }
 
+  /** As the real one: every VM at rest (created, stopped, error) is deleted, in name order. */
+  @Override
+  public void pruneVms(
+      dev.banger.api.vm.v1.PruneVmsRequest req,
+      StreamObserver<dev.banger.api.vm.v1.PruneVmsResponse> obs) {
+    requests.add(req);
+    var b = dev.banger.api.vm.v1.PruneVmsResponse.newBuilder();
+    for (String name : new java.util.TreeSet<>(vms.keySet())) {
+      VmState st = vms.get(name).getState();
+      if (st == VmState.VM_STATE_CREATED
+          || st == VmState.VM_STATE_STOPPED
+          || st == VmState.VM_STATE_ERROR) {
+        vms.remove(name);
+        b.addDeleted(name);
+      }
+    }
+    obs.onNext(b.build());
+    obs.onCompleted();
+  }
+
   @Override
   public void deleteVm(DeleteVmRequest req, StreamObserver<DeleteVmResponse> obs) {
     requests.add(req);

@@ -138,6 +138,9 @@ class ImageCliTest {
         "alpine",
         json.readTree(run("image", "show", "alpine", "-o", "json").out()).get("name").asText());
     assertEquals(2, run("image", "ls", "-o", "yaml").code());
+    assertTrue(
+        run("image", "ls", "-q").out().lines().allMatch(fake.images::containsKey),
+        "-q: names only");
   }
 
   @Test
@@ -274,6 +277,11 @@ class ImageCliTest {
                 "(?s)NAME\\s+RELEASE\\s+INITRD\\s+MODULES\\s+CREATED\n"
                     + "k1\\s+6\\.1\\.0-27-amd64\\s+yes\\s+no\\s.*"),
         table.out());
+    assertEquals(
+        String.join("\n", new java.util.TreeSet<>(fake.kernels.keySet())) + "\n",
+        String.join("\n", new java.util.TreeSet<>(run("kernel", "ls", "-q").out().lines().toList()))
+            + "\n",
+        "-q: names only");
     JsonNode all = json.readTree(run("kernel", "list", "-o", "json").out());
     assertEquals("6.1.0-27-amd64", all.get(0).get("version").asText());
     assertEquals(

@@ -83,6 +83,48 @@ class VmCliTest {
   }
 
   @Test
+  void pruneAsksAPersonFirstAndAScriptNot() {
+    fake.vms.put("up", FakeVmService.vm("up", VmState.VM_STATE_RUNNING, "172.16.0.2"));
+    fake.vms.put("old", FakeVmService.vm("old", VmState.VM_STATE_STOPPED, ""));
+    fake.vms.put("bad", FakeVmService.vm("bad", VmState.VM_STATE_ERROR, ""));
+    var interactive = Confirm.interactive;
+    var answers = Confirm.answers;
+    try {
+      Confirm.interactive = () -> true;
+      Confirm.answers = new java.io.BufferedReader(new java.io.StringReader("n\ny\n"));
+      CliHarness.Result no = run("vm", "prune");
+      assertEquals(1, no.code());
+      assertEquals(
+          "delete 2 VM(s) not running (bad, old) and their disks? [y/N] banger: nothing deleted\n",
+          no.err());
+      assertEquals(3, fake.vms.size(), "nothing deleted");
+      CliHarness.Result yes = run("vm", "prune");
+      assertEquals(0, yes.code(), yes.err());
+      assertEquals("bad deleted\nold deleted\n", yes.out());
+      fake.vms.put("old", FakeVmService.vm("old", VmState.VM_STATE_STOPPED, ""));
+      CliHarness.Result forced = run("vm", "prune", "-f");
+      assertEquals("old deleted\n", forced.out());
+      assertEquals("", forced.err(), "-f: no question");
+      Confirm.interactive = () -> false;
+      fake.vms.put("old", FakeVmService.vm("old", VmState.VM_STATE_STOPPED, ""));
+      assertEquals("old deleted\n", run("vm", "prune").out(), "stdin not a terminal: no question");
+    } finally {
+      Confirm.interactive = interactive;
+      Confirm.answers = answers;
+    }
+  }
+
+  @Test
+  void listQuietPrintsNamesOnly() {
+    fake.vms.put("b", FakeVmService.vm("b", VmState.VM_STATE_STOPPED, ""));
+    fake.vms.put("a", FakeVmService.vm("a", VmState.VM_STATE_RUNNING, "172.16.0.2"));
+    CliHarness.Result q = run("vm", "ls", "-q");
+    assertEquals(0, q.code(), q.err());
+    assertEquals(2, q.out().lines().count());
+    assertTrue(q.out().lines().allMatch(l -> l.equals("a") || l.equals("b")), q.out());
+  }
+
+  @Test
   void listAndShowInTableAndJson() throws Exception {
     fake.vms.put("a", FakeVmService.vm("a", VmState.VM_STATE_RUNNING, "172.16.0.2"));
     fake.vms.put("b", FakeVmService.vm("b", VmState.VM_STATE_STOPPED, ""));
@@ -131,6 +173,12 @@ class VmCliTest {
     assertTrue(debug.err().contains("status NOT_FOUND, reason VM_NOT_FOUND"), debug.err());
     assertEquals(2, run("vm", "show").code(), "a missing argument is a usage error");
     assertEquals(2, run("vm", "create", "--disk-size", "lots").code());
+    CliHarness.Result zeroCpus = run("vm", "create", "--vcpu", "0");
+    assertEquals(2, zeroCpus.code());
+    assertEquals("banger: --vcpu must be 1..64, got 0\n", zeroCpus.err());
+    assertEquals(2, run("vm", "run", "--vcpu", "65", "--", "true").code());
+    assertEquals(2, run("vm", "create", "--memory", "0").code());
+    assertEquals(2, run("vm", "create", "--disk-size", "0").code());
   }
 
   @Test
@@ -207,7 +255,7 @@ class VmCliTest {
     assertTrue(fake.requests.isEmpty(), "nothing was asked");
     java.nio.file.Files.createDirectories(dir.resolve("bad"));
     CliHarness.Result notGit = run("vm", "run", dir.resolve("bad").toString(), "--", "true");
-    assertEquals(1, notGit.code());
+    assertEquals(2, notGit.code(), "a request the service calls malformed is a usage error");
     assertTrue(notGit.err().contains("is not inside a git work tree"), notGit.err());
     assertTrue(
         fake.requests.stream().noneMatch(CreateVmRequest.class::isInstance),
