@@ -37,6 +37,7 @@ class CliOutputIT {
         List.of("--help"),
         List.of("vm", "--help"),
         List.of("vm", "run", "--help"),
+        List.of("vm", "cp", "--help"),
         List.of("image", "--help"),
         List.of("kernel", "--help"),
         List.of("system", "--help"),

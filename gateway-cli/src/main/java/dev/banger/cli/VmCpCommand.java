@@ -19,6 +19,7 @@ import picocli.CommandLine.Parameters;
 @CommandLine.Command(
     name = "cp",
     description = "Copy files between the host and a VM (VM:/path on one side).",
+    customSynopsis = "banger vm cp [-hV] [--debug] SRC... DST",
     mixinStandardHelpOptions = true)
 final class VmCpCommand implements Callable<Integer> {
 
@@ -27,7 +28,13 @@ final class VmCpCommand implements Callable<Integer> {
 
   @CommandLine.ParentCommand VmCommand vm;
 
-  @Parameters(arity = "2..*", paramLabel = "SRC… DST")
+  @Parameters(
+      arity = "2..*",
+      paramLabel = "SRC... DST",
+      hideParamSyntax = true,
+      description =
+          "Sources, then the destination; the VM's side is VM:/path (dev:/root/out.txt), on one"
+              + " side only.")
   List<String> args;
 
   record Side(String vm, String path) {

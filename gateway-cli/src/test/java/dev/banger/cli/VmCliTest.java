@@ -115,6 +115,15 @@ class VmCliTest {
   }
 
   @Test
+  void cpSaysItsUsageInOneReadableLine() {
+    assertTrue(
+        run("vm", "cp", "--help")
+            .out()
+            .startsWith("Usage: banger vm cp [-hV] [--debug] SRC... DST\n"),
+        run("vm", "cp", "--help").out());
+  }
+
+  @Test
   void listQuietPrintsNamesOnly() {
     fake.vms.put("b", FakeVmService.vm("b", VmState.VM_STATE_STOPPED, ""));
     fake.vms.put("a", FakeVmService.vm("a", VmState.VM_STATE_RUNNING, "172.16.0.2"));
