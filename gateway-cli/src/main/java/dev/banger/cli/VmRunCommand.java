@@ -45,6 +45,11 @@ final class VmRunCommand implements Callable<Integer> {
       description = "No progress.")
   boolean quiet;
 
+  @Option(
+      names = "--dry-run",
+      description = "With PATH: list what would be copied in, one path per line; make no VM.")
+  boolean dryRun;
+
   @Parameters(
       paramLabel = "[PATH] CMD",
       description =
@@ -73,6 +78,12 @@ final class VmRunCommand implements Callable<Integer> {
     }
     java.nio.file.Path path = beforeDashes == 1 ? java.nio.file.Path.of(words.get(0)) : null;
     List<String> command = words.subList(beforeDashes, words.size());
+    if (dryRun && path == null) {
+      throw new CliException(
+          "--dry-run lists what PATH would copy in: give a PATH (banger vm run ./repo --dry-run)",
+          2,
+          null);
+    }
     if (detach && (rm || !command.isEmpty())) {
       throw new CliException(
           "-d returns once the VM is ready: it takes neither --rm nor a command", 2, null);
@@ -87,10 +98,15 @@ final class VmRunCommand implements Callable<Integer> {
     try (Services s = vm.services()) {
       if (path != null) {
         // The checkout is checked before a VM exists: a bad PATH costs no VM.
-        VmWorkspaceCommand.prepare(
-            s,
-            workspace.request(null, path).setDryRun(true).build(),
-            new ProgressPrinter(err, false, true));
+        PrepareWorkspaceResult dry =
+            VmWorkspaceCommand.prepare(
+                s,
+                workspace.request(null, path).setDryRun(true).build(),
+                new ProgressPrinter(err, false, true));
+        if (dryRun) {
+          VmWorkspaceCommand.printDryRun(vm.spec.commandLine().getOut(), err, dry);
+          return 0;
+        }
       }
       // A fresh VM gets its workspace written onto its work disk before it boots (no SSH, no
       // guest CPU); a branch needs git in the guest, so then it is copied after the start.

@@ -103,15 +103,7 @@ final class VmWorkspaceCommand implements Runnable {
                 req,
                 new ProgressPrinter(err, ProgressPrinter.stderrIsTerminal(), quiet || dryRun));
         if (dryRun) {
-          PrintWriter out = ws.vm.spec.commandLine().getOut();
-          r.getPathsList().forEach(out::println);
-          err.println(
-              "banger: "
-                  + r.getEntries()
-                  + " entries, "
-                  + Sizes.human(r.getBytes())
-                  + " would go to "
-                  + r.getWorkspace().getGuestPath());
+          printDryRun(ws.vm.spec.commandLine().getOut(), err, r);
           return 0;
         }
         if (!quiet) {
@@ -121,5 +113,17 @@ final class VmWorkspaceCommand implements Runnable {
         return 0;
       }
     }
+  }
+
+  /** A dry run's answer: every path that would go on stdout, one line of totals on stderr. */
+  static void printDryRun(PrintWriter out, PrintWriter err, PrepareWorkspaceResult r) {
+    r.getPathsList().forEach(out::println);
+    err.println(
+        "banger: "
+            + r.getEntries()
+            + " entries, "
+            + Sizes.human(r.getBytes())
+            + " would go to "
+            + r.getWorkspace().getGuestPath());
   }
 }

@@ -219,6 +219,13 @@ class VmCliTest {
     var req = (dev.banger.api.vm.v1.PrepareWorkspaceRequest) fake.requests.getLast();
     assertEquals(
         dir.resolve("repo").toString(), req.getHostPath(), "made absolute for the service");
+    fake.requests.clear();
+    CliHarness.Result runDry = run("vm", "run", dir.resolve("repo").toString(), "--dry-run");
+    assertEquals(0, runDry.code(), runDry.err());
+    assertEquals(".git\nREADME\n", runDry.out(), "vm run PATH --dry-run lists, as prepare does");
+    assertTrue(
+        fake.requests.stream().noneMatch(CreateVmRequest.class::isInstance), "and makes no VM");
+    assertEquals(2, run("vm", "run", "--dry-run").code(), "--dry-run needs a PATH");
     assertEquals(2, run("vm", "exec", "dev").code(), "exec needs a command");
     assertEquals(1, run("vm", "exec", "ghost", "--", "true").code());
     assertEquals(0, run("vm", "create", "-q", "--name", "dev").code());
