@@ -168,13 +168,18 @@ final class ImageGrpcService extends ImageServiceGrpc.ImageServiceImplBase {
     }
     ImageStore.ImageRow row =
         pipeline.pull(
-            new PullPipeline.Request(source, name, size, paired.kernel()),
+            new PullPipeline.Request(
+                source,
+                name,
+                size,
+                paired.kernel(),
+                existing.map(ImageStore.ImageRow::id).orElse(null)),
             progress.listener(),
             progress.cancelled());
     existing.ifPresent(
         old -> {
           if (!old.id().equals(row.id())) {
-            remove(old); // force: the new one is published, the old one goes
+            remove(old); // force: the new row replaced the old one; its files go now
           }
         });
     LOG.info("pulled {} as {} ({}): {} bytes", source.origin(), name, row.id(), row.rootfsBytes());

@@ -63,7 +63,15 @@ final class PullPipeline {
    * What a pull was asked to do; {@code kernel} (may be null) becomes the default kernel, its
    * modules go in.
    */
-  record Request(RootfsSource source, String name, long sizeBytes, KernelStore.KernelRow kernel) {}
+  /**
+   * @param replaces the id of the image a forced pull replaces under the same name, or null
+   */
+  record Request(
+      RootfsSource source,
+      String name,
+      long sizeBytes,
+      KernelStore.KernelRow kernel,
+      String replaces) {}
 
   /** Every stage a pull from {@code source} reports, in order. */
   static List<String> stages(RootfsSource source) {
@@ -149,7 +157,11 @@ final class PullPipeline {
               java.time.Instant.now(),
               0);
       try {
-        store.insert(row);
+        if (req.replaces() == null) {
+          store.insert(row);
+        } else {
+          store.replace(req.replaces(), row);
+        }
       } catch (RuntimeException e) {
         DirectoryTrees.delete(finalDir);
         throw e;

@@ -189,6 +189,23 @@ class ImagePullTest {
         assertThrows(
             StatusRuntimeException.class, () -> pull(registry.host() + "/test/other:v1", "again"));
     assertEquals(Status.Code.ALREADY_EXISTS, e.getStatus().getCode());
+
+    // force: the other image takes the name, in one step; the old one's files go.
+    Image forced =
+        pull(PullImageRequest.newBuilder()
+                .setReference(registry.host() + "/test/other:v1")
+                .setName("again")
+                .setForce(true)
+                .build())
+            .getLast()
+            .getImage();
+    assertTrue(forced.getOrigin().endsWith("/test/other:v1"), forced.toString());
+    assertFalse(forced.getId().equals(first.getId()));
+    assertEquals(
+        forced.getId(),
+        stub.getImage(GetImageRequest.newBuilder().setImage("again").build()).getImage().getId());
+    assertFalse(
+        Files.exists(Path.of(first.getRootfsPath()).getParent()), "the replaced image's files");
   }
 
   @Test

@@ -86,21 +86,45 @@ public final class ImageStore {
     return query(SELECT + " ORDER BY i.name");
   }
 
+  private static final String INSERT =
+      "INSERT INTO images (id, name, source, origin, digest, rootfs_path, rootfs_bytes,"
+          + " work_seed_path, default_kernel, download_bytes, managed)"
+          + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+
   public void insert(ImageRow r) {
-    update(
-        "INSERT INTO images (id, name, source, origin, digest, rootfs_path, rootfs_bytes, work_seed_path,"
-            + " default_kernel, download_bytes, managed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        r.id(),
-        r.name(),
-        r.source(),
-        r.origin(),
-        r.digest(),
-        r.rootfsPath(),
-        r.rootfsBytes(),
-        r.workSeedPath(),
-        r.defaultKernel(),
-        r.downloadBytes(),
-        r.managed() ? 1 : 0);
+    update(INSERT, values(r));
+  }
+
+  /**
+   * A forced pull's commit: the old row goes and the new one comes in one transaction, so the name
+   * is never free, never taken twice, and a failure leaves the old image as it was.
+   */
+  public void replace(String oldId, ImageRow r) {
+    try {
+      db.transaction(
+          c -> {
+            SqliteDatabase.update(c, "DELETE FROM images WHERE id = ?", oldId);
+            SqliteDatabase.update(c, INSERT, values(r));
+          });
+    } catch (SQLException e) {
+      throw new IllegalStateException("writing images: " + e.getMessage(), e);
+    }
+  }
+
+  private static Object[] values(ImageRow r) {
+    return new Object[] {
+      r.id(),
+      r.name(),
+      r.source(),
+      r.origin(),
+      r.digest(),
+      r.rootfsPath(),
+      r.rootfsBytes(),
+      r.workSeedPath(),
+      r.defaultKernel(),
+      r.downloadBytes(),
+      r.managed() ? 1 : 0
+    };
   }
 
   /**
