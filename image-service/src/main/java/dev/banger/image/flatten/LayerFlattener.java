@@ -227,7 +227,18 @@ public final class LayerFlattener {
   }
 
   private EntryMeta hardlink(TarArchiveEntry e, String rel, Path host) {
-    List<String> t = EntryNames.components(e.getLinkName());
+    List<String> t;
+    try {
+      t = EntryNames.components(e.getLinkName());
+    } catch (LayerRejectedException bad) {
+      // The refused entry is the link; its target is what broke the rule.
+      throw new LayerRejectedException(
+          e.getName(),
+          "hard link target \""
+              + LayerRejectedException.printable(e.getLinkName())
+              + "\": "
+              + bad.reason());
+    }
     if (t.isEmpty()) {
       throw new LayerRejectedException(e.getName(), "a hard link to the image root is not allowed");
     }

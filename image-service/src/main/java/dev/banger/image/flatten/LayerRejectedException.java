@@ -8,15 +8,23 @@ public final class LayerRejectedException extends RuntimeException {
   private static final long serialVersionUID = 1L;
 
   private final String entry;
+  private final String reason;
 
   public LayerRejectedException(String entry, String reason) {
     super("tar entry \"" + printable(entry) + "\": " + reason);
     this.entry = entry;
+    this.reason = reason;
   }
 
   private LayerRejectedException(String message, String entry, LayerRejectedException cause) {
     super(message, cause);
     this.entry = entry;
+    this.reason = cause.reason;
+  }
+
+  /** The rule broken, without the entry's name. */
+  public String reason() {
+    return reason;
   }
 
   /** The same refusal, saying which layer held the entry. */

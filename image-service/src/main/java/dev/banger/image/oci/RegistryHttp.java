@@ -183,6 +183,18 @@ final class RegistryHttp {
   }
 
   static String describe(Throwable e) {
+    // The JDK's client throws a ConnectException with no message for a name that does not
+    // resolve (the cause is an UnresolvedAddressException, also without one): say it in words.
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof java.nio.channels.UnresolvedAddressException
+          || t instanceof java.net.UnknownHostException) {
+        return "the host name does not resolve";
+      }
+    }
+    if (e instanceof java.net.ConnectException
+        && (e.getMessage() == null || e.getMessage().isBlank())) {
+      return "the connection failed (nothing listens there, or no route)";
+    }
     for (Throwable t = e; t != null; t = t.getCause()) {
       if (t.getMessage() != null && !t.getMessage().isBlank()) {
         return t.getClass().getSimpleName() + ": " + t.getMessage();

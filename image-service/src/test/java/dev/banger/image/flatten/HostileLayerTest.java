@@ -87,7 +87,10 @@ class HostileLayerTest {
             l -> l.symlink("esc", "../..").file("esc/.wh.secret", ""),
             "escapes the image root"),
         // Hard links (7).
-        rej("hardlink-traversal", l -> l.hardlink("h", "../outside/secret"), "path traversal"),
+        rej(
+            "hardlink-traversal",
+            l -> l.hardlink("h", "../outside/secret"),
+            "tar entry \"h\": hard link target \"../outside/secret\": path traversal"),
         rej("hardlink-abs-missing", l -> l.hardlink("h", "/etc/passwd"), "does not exist"),
         rej("hardlink-missing", l -> l.hardlink("h", "nowhere"), "does not exist"),
         rej(

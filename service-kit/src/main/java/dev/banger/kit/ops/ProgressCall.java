@@ -115,12 +115,15 @@ public final class ProgressCall<R> {
 
   /**
    * Ends the call with {@code t} as a status; unexpected (INTERNAL) failures are logged with their
-   * stack.
+   * stack, the others in one line.
    */
   public void fail(Throwable t, Logger log, String what) {
     StatusRuntimeException s = errors.apply(t);
     if (s.getStatus().getCode() == Status.Code.INTERNAL) {
       log.warn("{} failed", what, t);
+    } else {
+      // Every failed operation leaves one line (a refused layer, a cancel), not only the bugs.
+      log.info("{} failed: {} {}", what, s.getStatus().getCode(), s.getStatus().getDescription());
     }
     op.fail(
         s.getStatus().getCode().value(),
