@@ -101,7 +101,7 @@ final class PullPipeline {
       Path tree = Files.createDirectory(staging.resolve("tree"));
       long uid = (Integer) Files.getAttribute(tree, "unix:uid");
       long gid = (Integer) Files.getAttribute(tree, "unix:gid");
-      LayerFlattener flattener = new LayerFlattener(tree, limits, uid, gid);
+      LayerFlattener flattener = new LayerFlattener(tree, limits, uid, gid, cancelled);
       fetched.applyTo(flattener, work, l, cancelled);
       check(cancelled);
       DirectoryTrees.delete(work);

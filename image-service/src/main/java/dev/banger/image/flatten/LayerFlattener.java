@@ -65,12 +65,30 @@ public final class LayerFlattener {
    * @param stagingUid owner the staged files get on the host (the service's own uid)
    */
   public LayerFlattener(Path root, FlattenLimits limits, long stagingUid, long stagingGid) {
+    this(root, limits, stagingUid, stagingGid, () -> false);
+  }
+
+  /**
+   * @param cancelled checked before every entry and every 64 KiB a file's content is read, so a
+   *     cancel stops a layer's writing at once, not at its end
+   */
+  public LayerFlattener(
+      Path root,
+      FlattenLimits limits,
+      long stagingUid,
+      long stagingGid,
+      java.util.function.BooleanSupplier cancelled) {
     this.tree = new StagingTree(root);
     this.limits = limits;
     this.stagingUid = stagingUid;
     this.stagingGid = stagingGid;
+    this.cancelled = cancelled;
     meta.put("", EntryMeta.implicitDirectory(0));
   }
+
+  static final String CANCELLED = "the pull was cancelled";
+
+  private final java.util.function.BooleanSupplier cancelled;
 
   /**
    * Applies one uncompressed tar layer on top of what is there; a refusal names {@code layerName}.
@@ -80,6 +98,7 @@ public final class LayerFlattener {
     try (TarArchiveInputStream tar = new TarArchiveInputStream(tarStream, "UTF-8")) {
       TarArchiveEntry e;
       while ((e = nextEntry(tar)) != null) {
+        dev.banger.kit.ops.Cancellation.check(cancelled, CANCELLED);
         if (++entries > limits.maxEntries()) {
           throw new LayerRejectedException(
               e.getName(), "the image has more than " + limits.maxEntries() + " entries");
@@ -209,7 +228,14 @@ public final class LayerFlattener {
       throw new LayerRejectedException(
           e.getName(), "the image's files pass the limit of " + limits.maxTotalBytes() + " bytes");
     }
-    tree.writeFile(host, data, size, n -> n > size);
+    tree.writeFile(
+        host,
+        data,
+        size,
+        n -> {
+          dev.banger.kit.ops.Cancellation.check(cancelled, CANCELLED);
+          return n > size;
+        });
     contentBytes += size;
     StagingTree.setPermissions(host, PosixFilePermissions.fromString(permString(stagedMode(m))));
     StagingTree.setMtime(host, m.mtime());

@@ -196,7 +196,8 @@ final class StagingTree {
    * holes. {@code CREATE_NEW} refuses to open anything already there, a planted symlink included;
    * the caller has removed what the entry replaces.
    *
-   * @param tooBig called with the byte count when the stream turns out longer than allowed
+   * @param tooBig called with the byte count after each read of at most 64 KiB: true when the
+   *     stream turns out longer than allowed (a caller may also end the write there by throwing)
    */
   long writeFile(Path p, InputStream in, long size, Predicate<Long> tooBig) throws IOException {
     long written = 0;

@@ -3,6 +3,7 @@ package dev.banger.image.flatten;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.github.luben.zstd.ZstdOutputStream;
@@ -32,6 +33,32 @@ class LayerFlattenerTest {
 
   private void apply(TarLayers layer) throws Exception {
     f.apply(layer.stream(), "test");
+  }
+
+  @Test
+  void aCancelStopsInsideABigFileAndBeforeTheNextEntry() throws Exception {
+    // 32 MiB of zeros (all holes on disk, as a hostile layer's would be): the read of it is
+    // what takes the time, and what a cancel must cut short.
+    byte[] zeros = new byte[32 << 20];
+    java.util.concurrent.atomic.AtomicInteger checks =
+        new java.util.concurrent.atomic.AtomicInteger();
+    int allowed = 100; // an entry check, then ~100 reads of 64 KiB: about 6 MiB into the file
+    LayerFlattener cancelling =
+        new LayerFlattener(
+            root, FlattenLimits.defaults(), 1000, 1000, () -> checks.incrementAndGet() > allowed);
+    java.util.concurrent.CancellationException e =
+        assertThrows(
+            java.util.concurrent.CancellationException.class,
+            () ->
+                cancelling.apply(
+                    TarLayers.layer()
+                        .file("big", zeros, 0644, 0, 0)
+                        .file("after", "x".getBytes(), 0644, 0, 0)
+                        .stream(),
+                    "test"));
+    assertEquals("the pull was cancelled", e.getMessage());
+    assertEquals(allowed + 1, checks.get(), "stopped at the first check after the cancel");
+    assertFalse(Files.exists(root.resolve("after")), "no entry after the cancel");
   }
 
   @Test
