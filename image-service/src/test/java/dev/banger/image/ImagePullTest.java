@@ -253,6 +253,39 @@ class ImagePullTest {
   }
 
   @Test
+  void aLayerThatDoesNotUnpackToItsDiffIdIsRefusedAndNothingIsPublished() throws Exception {
+    byte[] layer =
+        TarLayers.layer()
+            .file("f", "what the blob holds", 0644, 0, 0)
+            .build(TarLayers.Compression.GZIP);
+    // The blob is what the manifest says (its digest checks out); the config claims it unpacks
+    // to something else, as a tampered or mis-built image would.
+    Digest claimed =
+        Digest.sha256(
+            TarLayers.decompress(
+                TarLayers.layer()
+                    .file("f", "what the config claims", 0644, 0, 0)
+                    .build(TarLayers.Compression.GZIP),
+                TarLayers.Compression.GZIP));
+    registry.pushImageWithDiffIds(
+        "test/diffid",
+        "v1",
+        List.of(layer),
+        TarLayers.Compression.GZIP.mediaType(),
+        List.of(claimed));
+    List<String> before = imageDirs();
+    StatusRuntimeException e =
+        assertThrows(
+            StatusRuntimeException.class,
+            () -> pull(registry.host() + "/test/diffid:v1", "diffid"));
+    assertEquals(Status.Code.DATA_LOSS, e.getStatus().getCode(), e.getStatus().toString());
+    assertTrue(
+        e.getStatus().getDescription().contains("diff_id for it is " + claimed),
+        e.getStatus().getDescription());
+    assertEquals(before, imageDirs(), "no image directory, no staging left");
+  }
+
+  @Test
   void aCorruptBlobIsADigestMismatchAndNothingIsPublishedOrCached() throws Exception {
     byte[] layer =
         TarLayers.layer().file("f", "genuine", 0644, 0, 0).build(TarLayers.Compression.GZIP);

@@ -92,8 +92,19 @@ public final class OciSource implements RootfsSource {
               "layer " + (i + 1) + "/" + n + " (" + image.layers().get(i).digest() + ")";
           progress.stage(
               "flatten", "applying " + layerName, 0, 0); // a count, not bytes: the message has it
-          try (InputStream in = LayerStreams.open(Files.newInputStream(layers.get(i)))) {
-            flattener.apply(in, layerName);
+          InputStream in = LayerStreams.open(Files.newInputStream(layers.get(i)));
+          if (image.diffIds().isEmpty()) {
+            try (in) {
+              flattener.apply(in, layerName);
+            }
+          } else {
+            DiffIdCheck checked = new DiffIdCheck(in, image.diffIds().get(i), layerName);
+            try {
+              flattener.apply(checked, layerName);
+              checked.verify();
+            } finally {
+              in.close();
+            }
           }
           check(cancel);
         }

@@ -35,6 +35,21 @@ final class TestImages {
       String platform,
       List<byte[]> layers,
       String layerMediaType) {
+    return pushImage(reg, repo, tag, platform, layers, layerMediaType, null);
+  }
+
+  /**
+   * @param givenDiffIds the config's diff_ids as given (a lie, for a test), or null for the true
+   *     ones
+   */
+  static Pushed pushImage(
+      TestRegistry reg,
+      String repo,
+      String tag,
+      String platform,
+      List<byte[]> layers,
+      String layerMediaType,
+      List<Digest> givenDiffIds) {
     boolean docker = layerMediaType.startsWith("application/vnd.docker.");
     String[] p = platform.split("/");
     Map<String, Object> config = new LinkedHashMap<>();
@@ -50,6 +65,9 @@ final class TestImages {
     List<String> diffIds = new ArrayList<>();
     for (byte[] l : layers) {
       diffIds.add(Digest.sha256(TarLayers.decompress(l, compressionOf(layerMediaType))).toString());
+    }
+    if (givenDiffIds != null) {
+      diffIds = givenDiffIds.stream().map(Digest::toString).toList();
     }
     config.put("rootfs", Map.of("type", "layers", "diff_ids", diffIds));
     byte[] configBytes = json(config);

@@ -134,6 +134,13 @@ public final class TestRegistry implements AutoCloseable {
         .digest();
   }
 
+  /** As {@link #pushImage(String, String, List, String)}, with the config's diff_ids as given. */
+  public Digest pushImageWithDiffIds(
+      String repo, String tag, List<byte[]> layerBlobs, String layerMediaType, List<Digest> ids) {
+    return TestImages.pushImage(this, repo, tag, "linux/amd64", layerBlobs, layerMediaType, ids)
+        .digest();
+  }
+
   /** The same for another platform ({@code os/arch[/variant]}), e.g. {@code linux/arm64}. */
   public Digest pushImage(
       String repo, String tag, String platform, List<byte[]> layerBlobs, String layerMediaType) {
