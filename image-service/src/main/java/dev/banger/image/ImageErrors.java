@@ -66,6 +66,7 @@ final class ImageErrors {
             case NETWORK -> Status.UNAVAILABLE;
             case PROTOCOL -> Status.UNKNOWN;
             case STORAGE -> Status.INTERNAL;
+            case NO_SPACE -> Status.RESOURCE_EXHAUSTED;
             case CANCELLED -> Status.CANCELLED;
           };
       return Errors.of(s.withDescription(r.getMessage()), "REGISTRY_" + r.kind().name(), Map.of());

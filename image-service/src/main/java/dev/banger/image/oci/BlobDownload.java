@@ -51,12 +51,69 @@ final class BlobDownload {
 
   private Digest.Hasher hasher;
   private long have;
+  private boolean receivedAll;
+
+  /** What a download leaves free on the cache's filesystem: 2 GiB, or 5 % when that is more. */
+  static long reserve(long totalSpace) {
+    return Math.max(2L << 30, totalSpace / 20);
+  }
+
+  /**
+   * Refuses a blob that would not fit before a byte of it is written, so a descriptor claiming a
+   * terabyte fails at once instead of filling the disk with a partial file.
+   */
+  private void checkSpace(long toWrite) throws RegistryException {
+    try {
+      java.nio.file.FileStore fs = Files.getFileStore(partial.getParent());
+      long free = fs.getUsableSpace();
+      long keep = reserve(fs.getTotalSpace());
+      if (toWrite > free - keep) {
+        throw new RegistryException(
+            RegistryException.Kind.NO_SPACE,
+            what()
+                + " is "
+                + toWrite
+                + " bytes (its descriptor says), more than the blob cache's filesystem has free ("
+                + free
+                + " bytes, of which "
+                + keep
+                + " are kept in reserve); free space or prune the image cache");
+      }
+    } catch (IOException e) {
+      throw storage("reading the free space of " + partial.getParent(), e);
+    }
+  }
 
   void run() throws RegistryException {
     long size = blob.size();
     resume();
+    if (exactSize) {
+      checkSpace(size - have);
+    }
+    long before = have;
     if (have < size || !exactSize) {
       receive();
+    }
+    if (exactSize && have < size && receivedAll) {
+      // The body ended cleanly, short of the descriptor's size. Either these bytes are the whole
+      // blob (the descriptor's size is wrong) or the registry has no more to send: no retry can
+      // finish it, so it is not kept for one.
+      String why =
+          hasher.peek().equals(blob.digest())
+              ? what() + " is " + have + " bytes, not the " + size + " its descriptor claims"
+              : have == before
+                  ? "the registry sends no more than "
+                      + have
+                      + " of the "
+                      + size
+                      + " bytes of "
+                      + what()
+                  : null;
+      if (why != null) {
+        deletePartial();
+        throw new RegistryException(
+            RegistryException.Kind.PROTOCOL, why + "; the image's manifest is wrong");
+      }
     }
     if (exactSize && have < size) {
       throw new RegistryException(
@@ -159,6 +216,7 @@ final class BlobDownload {
               e);
         }
         if (n < 0) {
+          receivedAll = true;
           break;
         }
         if (have + n > size) {

@@ -123,6 +123,16 @@ public record Digest(String algorithm, String hex) {
       return digest();
     }
 
+    /** The digest of everything fed so far, leaving this hasher able to take more. */
+    public Digest peek() {
+      try {
+        return new Digest(
+            algorithm, HexFormat.of().formatHex(((MessageDigest) md.clone()).digest()));
+      } catch (CloneNotSupportedException e) {
+        throw new IllegalStateException("the JDK's SHA digests can be cloned", e);
+      }
+    }
+
     /** The digest of everything fed so far. Ends this hasher. */
     public Digest digest() {
       return new Digest(algorithm, HexFormat.of().formatHex(md.digest()));

@@ -30,6 +30,8 @@ public class RegistryException extends Exception {
     PROTOCOL,
     /** The local blob cache could not be read or written (disk full, permissions). */
     STORAGE,
+    /** The blob would not fit on the cache's filesystem (with its reserve kept free). */
+    NO_SPACE,
     /** The caller cancelled (flag or thread interrupt). */
     CANCELLED
   }

@@ -148,6 +148,41 @@ class BlobCacheTest {
   }
 
   @Test
+  void aDescriptorClaimingMoreThanTheDiskHoldsIsRefusedBeforeAnyByte() {
+    byte[] bytes = random(1000, 7);
+    Descriptor real = push("c/huge", bytes);
+    Descriptor claimed = new Descriptor(real.mediaType(), real.digest(), 1L << 40);
+    RegistryException e =
+        assertThrows(
+            RegistryException.class,
+            () -> cache.fetch(claimed, source("c/huge"), BlobCache.Progress.NONE));
+    assertEquals(RegistryException.Kind.NO_SPACE, e.kind());
+    assertTrue(
+        e.getMessage().contains("is 1099511627776 bytes (its descriptor says)"), e.getMessage());
+    assertFalse(Files.exists(cache.partialPath(real.digest())), "not a byte written");
+    assertEquals(2L << 30, BlobDownload.reserve(10L << 30), "2 GiB on a small disk");
+    assertEquals(50L << 30, BlobDownload.reserve(1000L << 30), "5 % on a big one");
+  }
+
+  @Test
+  void aCompleteBlobShorterThanItsDescriptorIsAProtocolErrorNotAResumableOne() {
+    byte[] bytes = random(300_000, 6);
+    Descriptor real = push("c/short", bytes);
+    Descriptor claimed = new Descriptor(real.mediaType(), real.digest(), 400_000);
+    for (int attempt = 0; attempt < 2; attempt++) {
+      RegistryException e =
+          assertThrows(
+              RegistryException.class,
+              () -> cache.fetch(claimed, source("c/short"), BlobCache.Progress.NONE));
+      assertEquals(RegistryException.Kind.PROTOCOL, e.kind(), "attempt " + attempt);
+      assertTrue(
+          e.getMessage().contains("is 300000 bytes, not the 400000 its descriptor claims"),
+          e.getMessage());
+      assertFalse(Files.exists(cache.partialPath(real.digest())), "nothing kept to resume");
+    }
+  }
+
+  @Test
   void aBlobLongerThanItsDescriptorIsRefusedWithoutReadingItAll() {
     byte[] bytes = random(300_000, 5);
     Descriptor real = push("c/long", bytes);
