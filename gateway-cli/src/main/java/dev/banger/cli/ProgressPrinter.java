@@ -36,6 +36,7 @@ final class ProgressPrinter {
   private long rateBytes;
   private int columns = TerminalWidth.DEFAULT;
   private Thread ticker;
+  private boolean interrupted;
 
   ProgressPrinter(PrintWriter err, boolean tty, boolean quiet) {
     this(err, tty, quiet, System::nanoTime, TerminalWidth::ofStderr);
@@ -80,8 +81,8 @@ final class ProgressPrinter {
   }
 
   synchronized void show(Progress p) {
-    if (quiet) {
-      return;
+    if (quiet || interrupted) {
+      return; // after Ctrl-C the interrupt's lines are the last word, not a redrawn stage
     }
     if (tty) {
       live(p);
@@ -173,7 +174,7 @@ final class ProgressPrinter {
   /** Ends the redrawn line (with the last stage's time), so what follows starts on its own. */
   synchronized void done() {
     stopTicker();
-    if (tty && !quiet && current != null) {
+    if (tty && !quiet && !interrupted && current != null) {
       endStage(clock.getAsLong());
     }
   }
@@ -185,6 +186,7 @@ final class ProgressPrinter {
    * @return whether a line was ended
    */
   synchronized boolean interrupt() {
+    interrupted = true;
     stopTicker();
     if (tty && !quiet && current != null) {
       err.println();

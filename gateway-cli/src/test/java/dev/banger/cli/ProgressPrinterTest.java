@@ -140,6 +140,11 @@ class ProgressPrinterTest {
     printer.show(p("ssh-ready", 8, "waiting for SSH", 0, 0));
     assertTrue(printer.interrupt());
     assertEquals("\r[8/7] waiting for SSH  0.0 s\033[K\n", buf.toString());
+    // The call still running when Ctrl-C came may send more, and ends with done(): neither may
+    // draw over what the interrupt prints next.
+    printer.show(p("ssh-ready", 8, "still waiting", 0, 0));
+    printer.done();
+    assertEquals("\r[8/7] waiting for SSH  0.0 s\033[K\n", buf.toString());
   }
 
   @Test

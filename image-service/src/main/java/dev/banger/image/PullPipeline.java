@@ -160,7 +160,16 @@ final class PullPipeline {
         if (req.replaces() == null) {
           store.insert(row);
         } else {
-          store.replace(req.replaces(), row);
+          if (!store.replace(req.replaces(), row)) {
+            throw dev.banger.kit.grpc.Errors.of(
+                io.grpc.Status.FAILED_PRECONDITION.withDescription(
+                    "image \""
+                        + req.name()
+                        + "\" came into use by a VM during the pull; it was not replaced (delete"
+                        + " the VMs, then pull with force again)"),
+                "IMAGE_IN_USE",
+                java.util.Map.of("name", req.name()));
+          }
         }
       } catch (RuntimeException e) {
         DirectoryTrees.delete(finalDir);

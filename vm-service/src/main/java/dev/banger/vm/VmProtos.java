@@ -91,9 +91,19 @@ final class VmProtos {
     return dev.banger.api.vm.v1.VmState.valueOf("VM_STATE_" + s.name());
   }
 
-  /** Empty for VM_STATE_UNSPECIFIED (every state). */
+  /** Empty for VM_STATE_UNSPECIFIED (every state); a value this server does not know is refused. */
   static Optional<VmState> state(dev.banger.api.vm.v1.VmState s) {
-    return Arrays.stream(VmState.values()).filter(v -> state(v) == s).findFirst();
+    if (s == dev.banger.api.vm.v1.VmState.VM_STATE_UNSPECIFIED) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        Arrays.stream(VmState.values())
+            .filter(v -> state(v) == s)
+            .findFirst()
+            .orElseThrow(
+                () ->
+                    dev.banger.vm.app.VmProblem.invalid(
+                        "state", "state " + s + " is not a VM state this service knows")));
   }
 
   static Vm toProto(VmRecord v) {

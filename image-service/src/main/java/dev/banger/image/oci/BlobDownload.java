@@ -53,9 +53,12 @@ final class BlobDownload {
   private long have;
   private boolean receivedAll;
 
-  /** What a download leaves free on the cache's filesystem: 2 GiB, or 5 % when that is more. */
+  /**
+   * What a download leaves free on the cache's filesystem: 5 % of it, at most 2 GiB (a big disk
+   * does not hold back tens of GiB; a small one still keeps room to work).
+   */
   static long reserve(long totalSpace) {
-    return Math.max(2L << 30, totalSpace / 20);
+    return Math.min(2L << 30, totalSpace / 20);
   }
 
   /**
@@ -63,6 +66,9 @@ final class BlobDownload {
    * terabyte fails at once instead of filling the disk with a partial file.
    */
   private void checkSpace(long toWrite) throws RegistryException {
+    if (toWrite <= 0) {
+      return; // the partial file is whole already: nothing to write
+    }
     try {
       java.nio.file.FileStore fs = Files.getFileStore(partial.getParent());
       long free = fs.getUsableSpace();
@@ -90,30 +96,21 @@ final class BlobDownload {
     if (exactSize) {
       checkSpace(size - have);
     }
-    long before = have;
     if (have < size || !exactSize) {
       receive();
     }
-    if (exactSize && have < size && receivedAll) {
-      // The body ended cleanly, short of the descriptor's size. Either these bytes are the whole
-      // blob (the descriptor's size is wrong) or the registry has no more to send: no retry can
-      // finish it, so it is not kept for one.
-      String why =
-          hasher.peek().equals(blob.digest())
-              ? what() + " is " + have + " bytes, not the " + size + " its descriptor claims"
-              : have == before
-                  ? "the registry sends no more than "
-                      + have
-                      + " of the "
-                      + size
-                      + " bytes of "
-                      + what()
-                  : null;
-      if (why != null) {
-        deletePartial();
-        throw new RegistryException(
-            RegistryException.Kind.PROTOCOL, why + "; the image's manifest is wrong");
-      }
+    if (exactSize && have < size && receivedAll && hasher.peek().equals(blob.digest())) {
+      // The body ended cleanly, short of the descriptor's size, and these bytes are the whole
+      // blob: the descriptor's size is wrong, and no retry can finish the download.
+      deletePartial();
+      throw new RegistryException(
+          RegistryException.Kind.PROTOCOL,
+          what()
+              + " is "
+              + have
+              + " bytes, not the "
+              + size
+              + " its descriptor claims; the image's manifest is wrong");
     }
     if (exactSize && have < size) {
       throw new RegistryException(

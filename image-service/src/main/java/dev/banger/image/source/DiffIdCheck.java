@@ -5,7 +5,6 @@ import dev.banger.image.oci.RegistryException;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 
 /**
  * A layer's uncompressed bytes, hashed as the flattener reads them, and checked against the image
@@ -15,6 +14,9 @@ import java.io.OutputStream;
  * padding belongs to the digest too) and closes the layer.
  */
 final class DiffIdCheck extends FilterInputStream {
+
+  /** What may follow a tar's end-of-archive in a layer and still be hashed. */
+  static final long MAX_TRAILING = 1 << 20;
 
   private final Digest want;
   private final Digest.Hasher hasher;
@@ -48,12 +50,21 @@ final class DiffIdCheck extends FilterInputStream {
   @Override
   public long skip(long n) throws IOException {
     // Skipped bytes are hashed too: read them.
-    return read(new byte[(int) Math.min(n, 64 * 1024)], 0, (int) Math.min(n, 64 * 1024));
+    int want = (int) Math.max(0, Math.min(n, 64 * 1024));
+    return Math.max(0, read(new byte[want], 0, want));
   }
 
   @Override
   public boolean markSupported() {
     return false;
+  }
+
+  @Override
+  public synchronized void mark(int limit) {}
+
+  @Override
+  public synchronized void reset() throws IOException {
+    throw new IOException("a layer being hashed cannot be re-read");
   }
 
   /** The flattener closes its tar reader, which closes this: the layer stays open for verify. */
@@ -64,8 +75,23 @@ final class DiffIdCheck extends FilterInputStream {
    * @throws RegistryException DIGEST_MISMATCH naming the layer and both digests
    */
   void verify() throws IOException, RegistryException {
+    // The tar's end padding (a 10 KiB record at most, as tar writes it) belongs to the digest;
+    // a layer that goes on far past its end-of-archive is refused rather than hashed forever.
     try (InputStream rest = in) {
-      rest.transferTo(new HashingSink());
+      byte[] buf = new byte[64 * 1024];
+      long trailing = 0;
+      for (int n; (n = rest.read(buf)) > 0; ) {
+        trailing += n;
+        if (trailing > MAX_TRAILING) {
+          throw new RegistryException(
+              RegistryException.Kind.DIGEST_MISMATCH,
+              layerName
+                  + " goes on for more than "
+                  + MAX_TRAILING
+                  + " bytes after its tar's end; refusing it");
+        }
+        hasher.update(buf, 0, n);
+      }
     }
     Digest got = hasher.digest();
     if (!got.equals(want)) {
@@ -77,18 +103,6 @@ final class DiffIdCheck extends FilterInputStream {
               + ", but the image config's diff_id for it is "
               + want
               + "; the image is corrupt or was tampered with");
-    }
-  }
-
-  private final class HashingSink extends OutputStream {
-    @Override
-    public void write(int b) {
-      hasher.update(new byte[] {(byte) b}, 0, 1);
-    }
-
-    @Override
-    public void write(byte[] b, int off, int len) {
-      hasher.update(b, off, len);
     }
   }
 }

@@ -98,17 +98,32 @@ public final class ImageStore {
   /**
    * A forced pull's commit: the old row goes and the new one comes in one transaction, so the name
    * is never free, never taken twice, and a failure leaves the old image as it was.
+   *
+   * @return false, with nothing changed, when a VM refers to the old image by now
    */
-  public void replace(String oldId, ImageRow r) {
+  public boolean replace(String oldId, ImageRow r) {
+    boolean[] replaced = new boolean[1];
     try {
       db.transaction(
           c -> {
-            SqliteDatabase.update(c, "DELETE FROM images WHERE id = ?", oldId);
-            SqliteDatabase.update(c, INSERT, values(r));
+            // Only while no VM refers to it: a VM made from the old image during the pull keeps
+            // it (the check before the pull cannot see that one).
+            replaced[0] =
+                SqliteDatabase.update(
+                        c,
+                        "DELETE FROM images WHERE id = ? AND NOT EXISTS"
+                            + " (SELECT 1 FROM image_refs WHERE image_id = ?)",
+                        oldId,
+                        oldId)
+                    == 1;
+            if (replaced[0]) {
+              SqliteDatabase.update(c, INSERT, values(r));
+            }
           });
     } catch (SQLException e) {
       throw new IllegalStateException("writing images: " + e.getMessage(), e);
     }
+    return replaced[0];
   }
 
   private static Object[] values(ImageRow r) {

@@ -128,7 +128,11 @@ public final class SqliteDatabase {
         work.run(c);
         c.commit();
       } catch (SQLException | RuntimeException e) {
-        c.rollback();
+        try {
+          c.rollback();
+        } catch (SQLException rollback) {
+          e.addSuppressed(rollback); // the first failure is the one to report
+        }
         throw e;
       } finally {
         c.setAutoCommit(true);
