@@ -28,6 +28,10 @@ final class ImageErrors {
     if (t instanceof CancellationException) {
       return Errors.of(Status.CANCELLED.withDescription(t.getMessage()), "CANCELLED", Map.of());
     }
+    if (t instanceof dev.banger.image.flatten.SpaceGuard.NoSpaceException) {
+      return Errors.of(
+          Status.RESOURCE_EXHAUSTED.withDescription(t.getMessage()), "NO_SPACE", Map.of());
+    }
     if (t instanceof LayerRejectedException) {
       return Errors.of(
           Status.INVALID_ARGUMENT.withDescription(t.getMessage()), "LAYER_REJECTED", Map.of());

@@ -6,6 +6,7 @@ import dev.banger.image.build.RootfsBuilder;
 import dev.banger.image.flatten.FlattenLimits;
 import dev.banger.image.flatten.FlattenResult;
 import dev.banger.image.flatten.LayerFlattener;
+import dev.banger.image.flatten.SpaceGuard;
 import dev.banger.image.source.RootfsSource;
 import dev.banger.image.store.ImageStore;
 import dev.banger.image.store.KernelStore;
@@ -101,7 +102,8 @@ final class PullPipeline {
       Path tree = Files.createDirectory(staging.resolve("tree"));
       long uid = (Integer) Files.getAttribute(tree, "unix:uid");
       long gid = (Integer) Files.getAttribute(tree, "unix:gid");
-      LayerFlattener flattener = new LayerFlattener(tree, limits, uid, gid, cancelled);
+      LayerFlattener flattener =
+          new LayerFlattener(tree, limits, uid, gid, cancelled, SpaceGuard.of(tree));
       fetched.applyTo(flattener, work, l, cancelled);
       check(cancelled);
       DirectoryTrees.delete(work);

@@ -65,7 +65,7 @@ public final class LayerFlattener {
    * @param stagingUid owner the staged files get on the host (the service's own uid)
    */
   public LayerFlattener(Path root, FlattenLimits limits, long stagingUid, long stagingGid) {
-    this(root, limits, stagingUid, stagingGid, () -> false);
+    this(root, limits, stagingUid, stagingGid, () -> false, SpaceGuard.none());
   }
 
   /**
@@ -77,7 +77,9 @@ public final class LayerFlattener {
       FlattenLimits limits,
       long stagingUid,
       long stagingGid,
-      java.util.function.BooleanSupplier cancelled) {
+      java.util.function.BooleanSupplier cancelled,
+      SpaceGuard space) {
+    this.space = space;
     this.tree = new StagingTree(root);
     this.limits = limits;
     this.stagingUid = stagingUid;
@@ -89,6 +91,7 @@ public final class LayerFlattener {
   static final String CANCELLED = "the pull was cancelled";
 
   private final java.util.function.BooleanSupplier cancelled;
+  private final SpaceGuard space;
 
   /**
    * Applies one uncompressed tar layer on top of what is there; a refusal names {@code layerName}.
@@ -99,6 +102,7 @@ public final class LayerFlattener {
       TarArchiveEntry e;
       while ((e = nextEntry(tar)) != null) {
         dev.banger.kit.ops.Cancellation.check(cancelled, CANCELLED);
+        space.entry(e.getName());
         if (++entries > limits.maxEntries()) {
           throw new LayerRejectedException(
               e.getName(), "the image has more than " + limits.maxEntries() + " entries");
@@ -228,12 +232,15 @@ public final class LayerFlattener {
       throw new LayerRejectedException(
           e.getName(), "the image's files pass the limit of " + limits.maxTotalBytes() + " bytes");
     }
+    long[] seen = {0};
     tree.writeFile(
         host,
         data,
         size,
         n -> {
           dev.banger.kit.ops.Cancellation.check(cancelled, CANCELLED);
+          space.wrote(n - seen[0], e.getName());
+          seen[0] = n;
           return n > size;
         });
     contentBytes += size;

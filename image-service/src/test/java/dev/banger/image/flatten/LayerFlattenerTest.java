@@ -36,6 +36,33 @@ class LayerFlattenerTest {
   }
 
   @Test
+  void aPullStopsWhenTheDiskIsDownToItsReserve() throws Exception {
+    java.util.concurrent.atomic.AtomicInteger reads =
+        new java.util.concurrent.atomic.AtomicInteger();
+    // Free space as the filesystem reports it: plenty at the first look, then below the reserve.
+    SpaceGuard guard =
+        new SpaceGuard(() -> reads.incrementAndGet() == 1 ? 1L << 30 : 100L << 20, 200L << 20);
+    LayerFlattener guarded =
+        new LayerFlattener(root, FlattenLimits.defaults(), 1000, 1000, () -> false, guard);
+    SpaceGuard.NoSpaceException e =
+        assertThrows(
+            SpaceGuard.NoSpaceException.class,
+            () ->
+                guarded.apply(
+                    TarLayers.layer()
+                        .file("big", new byte[160 << 20], 0644, 0, 0)
+                        .file("after", "x".getBytes(), 0644, 0, 0)
+                        .stream(),
+                    "test"));
+    assertEquals(2, reads.get(), "looked at 64 MiB, stopped at 128 MiB");
+    assertTrue(
+        e.getMessage().contains("down to 104857600 free bytes, below the reserve of 209715200")
+            && e.getMessage().contains("tar entry \"big\""),
+        e.getMessage());
+    assertFalse(Files.exists(root.resolve("after")));
+  }
+
+  @Test
   void aCancelStopsInsideABigFileAndBeforeTheNextEntry() throws Exception {
     // 32 MiB of zeros (all holes on disk, as a hostile layer's would be): the read of it is
     // what takes the time, and what a cancel must cut short.
@@ -45,7 +72,12 @@ class LayerFlattenerTest {
     int allowed = 100; // an entry check, then ~100 reads of 64 KiB: about 6 MiB into the file
     LayerFlattener cancelling =
         new LayerFlattener(
-            root, FlattenLimits.defaults(), 1000, 1000, () -> checks.incrementAndGet() > allowed);
+            root,
+            FlattenLimits.defaults(),
+            1000,
+            1000,
+            () -> checks.incrementAndGet() > allowed,
+            SpaceGuard.none());
     java.util.concurrent.CancellationException e =
         assertThrows(
             java.util.concurrent.CancellationException.class,

@@ -1,0 +1,97 @@
+package dev.banger.image.flatten;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.FileStore;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.function.LongSupplier;
+
+/**
+ * Keeps a pull from filling the disk it stages on: while a layer is written, the filesystem's free
+ * space is read every {@link #EVERY} bytes of content (and every {@link #EVERY_ENTRIES} entries),
+ * and the pull stops once it falls below the reserve. Free space, not the files' sizes, is what is
+ * compared: all-zero blocks are holes and cost nothing, so a sparse file is not refused for a size
+ * it does not take.
+ */
+public final class SpaceGuard {
+
+  /** Thrown when the staging filesystem is down to its reserve. */
+  public static final class NoSpaceException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    NoSpaceException(String message) {
+      super(message);
+    }
+  }
+
+  static final long EVERY = 64L << 20;
+  static final long EVERY_ENTRIES = 1000;
+
+  private final LongSupplier usable;
+  private final long reserve;
+  private long bytesSinceCheck;
+  private long entriesSinceCheck;
+
+  /**
+   * @param usable the filesystem's usable bytes now
+   * @param reserve what stays free
+   */
+  public SpaceGuard(LongSupplier usable, long reserve) {
+    this.usable = usable;
+    this.reserve = reserve;
+  }
+
+  /** The filesystem {@code dir} is on, keeping 5 % of it free, at most 2 GiB. */
+  public static SpaceGuard of(Path dir) {
+    try {
+      FileStore fs = Files.getFileStore(dir);
+      long reserve = Math.min(2L << 30, fs.getTotalSpace() / 20);
+      return new SpaceGuard(
+          () -> {
+            try {
+              return fs.getUsableSpace();
+            } catch (IOException e) {
+              throw new UncheckedIOException(e);
+            }
+          },
+          reserve);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** No limit: for tests of other rules. */
+  public static SpaceGuard none() {
+    return new SpaceGuard(() -> Long.MAX_VALUE, 0);
+  }
+
+  void entry(String name) {
+    if (++entriesSinceCheck >= EVERY_ENTRIES) {
+      check(name);
+    }
+  }
+
+  void wrote(long bytes, String name) {
+    bytesSinceCheck += bytes;
+    if (bytesSinceCheck >= EVERY) {
+      check(name);
+    }
+  }
+
+  private void check(String name) {
+    bytesSinceCheck = 0;
+    entriesSinceCheck = 0;
+    long free = usable.getAsLong();
+    if (free < reserve) {
+      throw new NoSpaceException(
+          "the disk the image is staged on is down to "
+              + free
+              + " free bytes, below the reserve of "
+              + reserve
+              + " (at tar entry \""
+              + LayerRejectedException.printable(name)
+              + "\"); the pull stopped and is rolled back: free space or prune images");
+    }
+  }
+}
