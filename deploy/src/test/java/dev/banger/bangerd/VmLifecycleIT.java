@@ -687,8 +687,10 @@ class VmLifecycleIT {
           "tmux is not installed (apt-get install tmux; .ci/run does): no real pty to test on");
     }
     String banger = DistBangerd.DIST.resolve("bin/banger").toAbsolutePath().toString();
+    // The pane's shell must outlive the ^C to report the CLI's status: it traps SIGINT (a
+    // trap, not an ignore, so the JVM still gets the signal's default and its hooks run).
     String shell =
-        "ip netns exec "
+        "trap : INT; ip netns exec "
             + NETNS
             + " "
             + banger
