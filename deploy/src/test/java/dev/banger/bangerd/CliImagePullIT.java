@@ -310,7 +310,7 @@ class CliImagePullIT {
    */
   @Test
   @Order(5)
-  void onATerminalTheLineIsRedrawnAndStderrToAFileStillGetsPlainLines() throws Exception {
+  void onATerminalStagesAreRedrawnThenKeptAndStderrToAFileStillGetsPlainLines() throws Exception {
     assumeTrue(
         Files.isExecutable(Path.of("/usr/bin/script")),
         "SKIPPED LOUDLY: /usr/bin/script (bsdutils) is missing");
@@ -338,14 +338,19 @@ class CliImagePullIT {
     String tty = screen.stdoutText();
     System.out.println(
         "[CliImagePullIT] on a terminal: " + tty.replace("\r", "\\r").replace("\n", "\\n"));
+    // A stage list: each stage redrawn in place with its timer while it runs, then drawn once
+    // more with the time it took and left on its own line; every line cut to the terminal.
+    assertTrue(tty.contains("\r[1/7] resolving " + ref + "  "), "the running stage: " + tty);
     assertTrue(
-        tty.contains("\r[1/7] resolving " + ref + "\r[2/7] fetching 2 layers"),
-        "redrawn in place: " + tty);
+        tty.matches("(?s).*\\r\\[1/7\\] resolving [^\\r]*\\(\\d+\\.\\d s\\)\u001b\\[K\\r?\\n.*"),
+        "the stage, ended with its time on a line of its own: " + tty);
     assertTrue(tty.contains("\r[7/7] "), tty);
     assertEquals(
-        2,
-        tty.chars().filter(c -> c == '\n').count(),
-        "the progress line ended once, then the name: " + tty);
+        8, tty.chars().filter(c -> c == '\n').count(), "one line per stage, then the name: " + tty);
+    for (String drawn : tty.split("\r")) {
+      String line = drawn.replace("\u001b[K", "").replace("\n", "");
+      assertTrue(line.length() < 80, "no line wider than the terminal: '" + line + "'");
+    }
     assertTrue(tty.endsWith("tty-screen\r\n"), tty);
     CommandResult rm = banger("image", "rm", "tty-log", "tty-screen");
     assertEquals(0, rm.exitCode(), both(rm));

@@ -406,18 +406,19 @@ class WorkspaceIT {
     Path sub = Files.createDirectories(booted.state.resolve("checkout/sub"));
     VmStack.RUN.check(Command.of("git", "-C", sub.toString(), "init", "-q").build());
     Files.writeString(sub.resolve(".gitmodules"), "[submodule \"x\"]\n\tpath = x\n\turl = ../x\n");
+    // Every one is a request the CLI or the service calls malformed: a usage error, exit 2.
     record Case(List<String> args, int code, String says) {}
     List<Case> cases =
         List.of(
             new Case(
                 List.of(booted.state.resolve("checkout/missing").toString()), 2, "does not exist"),
-            new Case(List.of(plain.toString()), 1, "is not inside a git work tree"),
-            new Case(List.of(bare.toString()), 1, "is a bare git repository"),
-            new Case(List.of(sub.toString()), 1, "has git submodules"),
-            new Case(List.of(repo.toString(), "--guest-path", "/etc/x"), 1, "must be below /root"),
+            new Case(List.of(plain.toString()), 2, "is not inside a git work tree"),
+            new Case(List.of(bare.toString()), 2, "is a bare git repository"),
+            new Case(List.of(sub.toString()), 2, "has git submodules"),
+            new Case(List.of(repo.toString(), "--guest-path", "/etc/x"), 2, "must be below /root"),
             new Case(
-                List.of(repo.toString(), "--guest-path", "/root/../etc"), 1, "must be below /root"),
-            new Case(List.of(repo.toString(), "--branch", "a;b"), 1, "is not a branch name"),
+                List.of(repo.toString(), "--guest-path", "/root/../etc"), 2, "must be below /root"),
+            new Case(List.of(repo.toString(), "--branch", "a;b"), 2, "is not a branch name"),
             new Case(
                 List.of(repo.toString(), "--from", "main"), 2, "--from REF needs --branch NAME"));
     for (Case c : cases) {
