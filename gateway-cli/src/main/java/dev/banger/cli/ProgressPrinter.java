@@ -71,13 +71,17 @@ final class ProgressPrinter {
   /** Whether the descriptor link {@code fd} ({@code /proc/self/fd/N}) names a terminal device. */
   static boolean isTerminal(Path fd) {
     try {
-      String target = Files.readSymbolicLink(fd).toString();
-      return target.startsWith("/dev/pts/")
-          || target.startsWith("/dev/tty")
-          || target.equals("/dev/console");
+      return isTerminalDevice(Files.readSymbolicLink(fd).toString());
     } catch (IOException | UnsupportedOperationException | SecurityException e) {
       return false; // no /proc: plain lines, which are right anywhere
     }
+  }
+
+  /** Whether a descriptor's target ({@code /dev/pts/3}, {@code pipe:[…]}) is a terminal. */
+  static boolean isTerminalDevice(String target) {
+    return target.startsWith("/dev/pts/")
+        || target.startsWith("/dev/tty")
+        || target.equals("/dev/console");
   }
 
   synchronized void show(Progress p) {

@@ -25,7 +25,7 @@ final class TerminalWidth {
     }
     try {
       String tty = Files.readSymbolicLink(Path.of("/proc/self/fd/2")).toString();
-      if (!ProgressPrinter.isTerminal(Path.of("/proc/self/fd/2"))) {
+      if (!ProgressPrinter.isTerminalDevice(tty)) {
         return DEFAULT;
       }
       CommandResult r =

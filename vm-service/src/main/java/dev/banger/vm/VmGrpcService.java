@@ -67,15 +67,11 @@ final class VmGrpcService extends VmServiceGrpc.VmServiceImplBase {
       VmSettings settings,
       WorkspacePrepare workspaces) {}
 
-  private final VmLifecycle lifecycle;
-  private final VmControl control;
   private final UseCases app;
   private final OperationRegistry ops;
 
   VmGrpcService(UseCases app, OperationRegistry ops) {
     this.app = app;
-    this.lifecycle = app.lifecycle();
-    this.control = app.control();
     this.ops = ops;
   }
 
@@ -93,7 +89,9 @@ final class VmGrpcService extends VmServiceGrpc.VmServiceImplBase {
             VmErrors::toStatus);
     try {
       CreateRequest domain = VmProtos.createRequest(req);
-      Vm vm = toProto(detached(() -> lifecycle.create(domain, call.listener(), call.cancelled())));
+      Vm vm =
+          toProto(
+              detached(() -> app.lifecycle().create(domain, call.listener(), call.cancelled())));
       call.succeed(vm, CreateVmResponse.newBuilder().setVm(vm).build());
     } catch (Throwable t) {
       call.fail(t, LOG, "create of VM " + req.getName());
@@ -141,7 +139,9 @@ final class VmGrpcService extends VmServiceGrpc.VmServiceImplBase {
             VmErrors::toStatus);
     try {
       Vm vm =
-          toProto(detached(() -> lifecycle.start(req.getVm(), call.listener(), call.cancelled())));
+          toProto(
+              detached(
+                  () -> app.lifecycle().start(req.getVm(), call.listener(), call.cancelled())));
       call.succeed(vm, StartVmResponse.newBuilder().setVm(vm).build());
     } catch (Throwable t) {
       call.fail(t, LOG, "start of VM " + req.getVm());
@@ -165,8 +165,8 @@ final class VmGrpcService extends VmServiceGrpc.VmServiceImplBase {
           toProto(
               detached(
                   () -> {
-                    control.stop(req.getVm(), req.getTimeoutSeconds());
-                    return lifecycle.start(req.getVm(), call.listener(), call.cancelled());
+                    app.control().stop(req.getVm(), req.getTimeoutSeconds());
+                    return app.lifecycle().start(req.getVm(), call.listener(), call.cancelled());
                   }));
       call.succeed(vm, RestartVmResponse.newBuilder().setVm(vm).build());
     } catch (Throwable t) {
@@ -181,7 +181,9 @@ final class VmGrpcService extends VmServiceGrpc.VmServiceImplBase {
         VmErrors::toStatus,
         () ->
             StopVmResponse.newBuilder()
-                .setVm(toProto(detached(() -> control.stop(req.getVm(), req.getTimeoutSeconds()))))
+                .setVm(
+                    toProto(
+                        detached(() -> app.control().stop(req.getVm(), req.getTimeoutSeconds()))))
                 .build());
   }
 
@@ -192,7 +194,7 @@ final class VmGrpcService extends VmServiceGrpc.VmServiceImplBase {
         VmErrors::toStatus,
         () ->
             KillVmResponse.newBuilder()
-                .setVm(toProto(detached(() -> control.kill(req.getVm()))))
+                .setVm(toProto(detached(() -> app.control().kill(req.getVm()))))
                 .build());
   }
 
@@ -204,7 +206,7 @@ final class VmGrpcService extends VmServiceGrpc.VmServiceImplBase {
         () ->
             detached(
                 () -> {
-                  control.delete(req.getVm(), req.getForce());
+                  app.control().delete(req.getVm(), req.getForce());
                   return DeleteVmResponse.getDefaultInstance();
                 }));
   }
@@ -214,7 +216,7 @@ final class VmGrpcService extends VmServiceGrpc.VmServiceImplBase {
     Unary.answer(
         obs,
         VmErrors::toStatus,
-        () -> PruneVmsResponse.newBuilder().addAllDeleted(detached(control::prune)).build());
+        () -> PruneVmsResponse.newBuilder().addAllDeleted(detached(app.control()::prune)).build());
   }
 
   @Override
@@ -257,7 +259,7 @@ final class VmGrpcService extends VmServiceGrpc.VmServiceImplBase {
         VmErrors::toStatus,
         () ->
             GetVmResponse.newBuilder()
-                .setVm(toProto(control.refresh(lifecycle.find(req.getVm()))))
+                .setVm(toProto(app.control().refresh(app.lifecycle().find(req.getVm()))))
                 .build());
   }
 
@@ -300,7 +302,9 @@ final class VmGrpcService extends VmServiceGrpc.VmServiceImplBase {
     Unary.answer(
         obs,
         VmErrors::toStatus,
-        () -> VmProtos.stats(app.stats().sample(control.refresh(lifecycle.find(req.getVm())))));
+        () ->
+            VmProtos.stats(
+                app.stats().sample(app.control().refresh(app.lifecycle().find(req.getVm())))));
   }
 
   /**

@@ -42,11 +42,19 @@ public final class SpaceGuard {
     this.reserve = reserve;
   }
 
-  /** The filesystem {@code dir} is on, keeping 5 % of it free, at most 2 GiB. */
+  /**
+   * What a pull leaves free on a filesystem, staging or blob cache alike: 5 % of it, at most 2 GiB
+   * (a big disk does not hold back tens of GiB; a small one still keeps room to work).
+   */
+  public static long reserve(long totalSpace) {
+    return Math.min(2L << 30, totalSpace / 20);
+  }
+
+  /** The filesystem {@code dir} is on, keeping {@link #reserve} free. */
   public static SpaceGuard of(Path dir) {
     try {
       FileStore fs = Files.getFileStore(dir);
-      long reserve = Math.min(2L << 30, fs.getTotalSpace() / 20);
+      long reserve = reserve(fs.getTotalSpace());
       return new SpaceGuard(
           () -> {
             try {

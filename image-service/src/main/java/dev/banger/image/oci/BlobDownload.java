@@ -54,14 +54,6 @@ final class BlobDownload {
   private boolean receivedAll;
 
   /**
-   * What a download leaves free on the cache's filesystem: 5 % of it, at most 2 GiB (a big disk
-   * does not hold back tens of GiB; a small one still keeps room to work).
-   */
-  static long reserve(long totalSpace) {
-    return Math.min(2L << 30, totalSpace / 20);
-  }
-
-  /**
    * Refuses a blob that would not fit before a byte of it is written, so a descriptor claiming a
    * terabyte fails at once instead of filling the disk with a partial file.
    */
@@ -72,7 +64,7 @@ final class BlobDownload {
     try {
       java.nio.file.FileStore fs = Files.getFileStore(partial.getParent());
       long free = fs.getUsableSpace();
-      long keep = reserve(fs.getTotalSpace());
+      long keep = dev.banger.image.flatten.SpaceGuard.reserve(fs.getTotalSpace());
       if (toWrite > free - keep) {
         throw new RegistryException(
             RegistryException.Kind.NO_SPACE,
