@@ -5,10 +5,16 @@ import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A real process standing in for a VMM: it sleeps, and names a VM's run directory in its argv as
- * QEMU does ({@code -pidfile <run>/vms/<id>/qemu.pid}), which is what banger finds VMMs by.
+ * A real process standing in for a VMM: it waits forever, and names a VM's run directory in its
+ * argv as QEMU does ({@code -pidfile <run>/vms/<id>/qemu.pid}), which is what banger finds VMMs by.
+ *
+ * <p>It is {@code tail -f} run by absolute path, one process that execs once: an interpreter found
+ * on PATH may be a shim (pyenv's is a chain of bash processes that exec and fork with the same
+ * argv), and a scan that lands mid-exec reads no argv, or finds the forked copy as a second VMM.
  */
 public final class StandInVmm implements AutoCloseable {
+
+  private static final String TAIL = "/usr/bin/tail";
 
   public final Process process;
 
@@ -18,13 +24,9 @@ public final class StandInVmm implements AutoCloseable {
 
   public static StandInVmm start(Path runDir) throws Exception {
     Files.createDirectories(runDir);
-    Process p =
-        new ProcessBuilder(
-                "python3",
-                "-c",
-                "import time; time.sleep(600)",
-                runDir.resolve("qemu.pid").toString())
-            .start();
+    Path pidFile = runDir.resolve("qemu.pid");
+    Files.writeString(pidFile, "");
+    Process p = new ProcessBuilder(TAIL, "-f", pidFile.toString()).start();
     // The argv is the kernel's once the interpreter has exec'd; wait until it says so.
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     while (p.info()
