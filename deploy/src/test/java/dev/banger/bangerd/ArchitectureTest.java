@@ -75,6 +75,23 @@ class ArchitectureTest {
               "vm-service's use cases work on plain records through its ports (docs/architecture.md): gRPC,"
                   + " generated protos and the adapters stay in api (dev.banger.vm) and peers");
 
+  static final ArchRule IMAGE_USE_CASES_KNOW_NO_TRANSPORT =
+      noClasses()
+          .that()
+          .resideInAnyPackage("dev.banger.image.app..", "dev.banger.image.ports..")
+          .should()
+          .dependOnClassesThat()
+          .resideInAnyPackage(
+              "io.grpc..",
+              "dev.banger.api..",
+              "com.google.protobuf..",
+              "dev.banger.kit.grpc..",
+              "dev.banger.image.api..",
+              "dev.banger.image.peers..")
+          .because(
+              "image-service's use cases work on plain records through its ports"
+                  + " (docs/image-service.md, \"Layers\"): gRPC and protos stay in api and peers");
+
   /**
    * banger's production classes: neither test classes nor another module's test-jar ({@code
    * image-service-*-tests.jar}, CliImagePullIT's registry fixture), whose tests may start processes
@@ -108,6 +125,11 @@ class ArchitectureTest {
   @Test
   void vmUseCasesKnowNoTransport() {
     VM_USE_CASES_KNOW_NO_TRANSPORT.check(production());
+  }
+
+  @Test
+  void imageUseCasesKnowNoTransport() {
+    IMAGE_USE_CASES_KNOW_NO_TRANSPORT.check(production());
   }
 
   @Test

@@ -22,8 +22,8 @@ import picocli.CommandLine.Parameters;
       "",
       "Limits (config.toml [image]): a file in a layer at most max_entry_bytes (8 GiB), all"
           + " files together at most max_total_bytes (64 GiB), at most max_entries (2,000,000);"
-          + " and the pull stops when the disk it stages on is down to 5 % free (at most 2 GiB"
-          + " kept). Each layer must unpack to its config's diff_id."
+          + " and the pull stops when the disk it stages on is down to reserve_bytes free"
+          + " (default 5 %, at most 2 GiB). Each layer must unpack to its config's diff_id."
     },
     mixinStandardHelpOptions = true)
 final class ImagePullCommand implements Callable<Integer> {

@@ -1,11 +1,21 @@
 package dev.banger.image;
 
-import dev.banger.api.disk.v1.BuildWorkSeedRequest;
-import dev.banger.api.disk.v1.DiskServiceGrpc;
 import dev.banger.ext4.BlockDevicePolicy;
 import dev.banger.ext4.Ext4Toolkit;
+import dev.banger.image.api.ImageGrpcService;
+import dev.banger.image.app.ImageLibrary;
+import dev.banger.image.app.ImageProblem;
+import dev.banger.image.app.ImagePromoter;
+import dev.banger.image.app.ImagePulls;
+import dev.banger.image.app.ImageRegistrar;
+import dev.banger.image.app.KernelImport;
+import dev.banger.image.app.KernelLibrary;
+import dev.banger.image.app.NameLocks;
+import dev.banger.image.app.PullPipeline;
+import dev.banger.image.app.PullSources;
 import dev.banger.image.build.RootfsBuilder;
 import dev.banger.image.catalog.Catalog;
+import dev.banger.image.flatten.DiskReserve;
 import dev.banger.image.flatten.FlattenLimits;
 import dev.banger.image.kernel.SourceFiles;
 import dev.banger.image.oci.BlobCache;
@@ -13,11 +23,12 @@ import dev.banger.image.oci.LayerFetcher;
 import dev.banger.image.oci.RegistryClient;
 import dev.banger.image.oci.RegistryCredentials;
 import dev.banger.image.oci.TransportPolicy;
+import dev.banger.image.peers.GrpcWorkSeeds;
+import dev.banger.image.ports.WorkSeeds;
 import dev.banger.image.store.ImageStore;
 import dev.banger.image.store.KernelStore;
 import dev.banger.kit.config.ConfigException;
 import dev.banger.kit.config.ImageConfig;
-import dev.banger.kit.grpc.Errors;
 import dev.banger.kit.service.BangerService;
 import dev.banger.kit.service.ServiceContext;
 import dev.banger.kit.state.DirectoryTrees;
@@ -25,8 +36,6 @@ import dev.banger.kit.state.ServiceName;
 import dev.banger.kit.state.StateLayout;
 import io.grpc.BindableService;
 import io.grpc.ManagedChannel;
-import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,7 +43,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -76,36 +84,15 @@ public final class ImageService implements BangerService {
         new FlattenLimits(
             or(cfg.maxEntryBytes(), defaults.maxEntryBytes()),
             or(cfg.maxTotalBytes(), defaults.maxTotalBytes()),
-            or(cfg.maxEntries(), defaults.maxEntries()));
+            or(cfg.maxEntries(), defaults.maxEntries()),
+            new DiskReserve(cfg.reserveBytes()));
     RootfsBuilder builder = new RootfsBuilder(kit, or(cfg.minRootfsBytes(), 1L << 30));
-    BlobCache cache = new BlobCache(context.layout().ociCache());
+    BlobCache cache = new BlobCache(context.layout().ociCache(), limits.reserve());
     LayerFetcher fetcher =
         new LayerFetcher(cache, cfg.parallelDownloads() == null ? 3 : cfg.parallelDownloads());
     disk = context.channelTo(ServiceName.DISK);
-    Path diskSocket = context.config().socketPath(ServiceName.DISK, context.layout());
-    PullPipeline.Seeder seeder =
-        rootfs -> {
-          try {
-            var reply =
-                DiskServiceGrpc.newBlockingStub(disk)
-                    .withDeadlineAfter(10, TimeUnit.MINUTES)
-                    .buildWorkSeed(
-                        BuildWorkSeedRequest.newBuilder().setRootfsPath(rootfs.toString()).build());
-            return Path.of(reply.getSeedPath());
-          } catch (StatusRuntimeException e) {
-            if (e.getStatus().getCode() == Status.Code.UNAVAILABLE) {
-              throw Errors.of(
-                  Status.FAILED_PRECONDITION.withDescription(
-                      "disk-service ("
-                          + diskSocket
-                          + ") is not reachable, so the work-seed cannot be built: "
-                          + e.getStatus().getDescription()),
-                  "DISK_SERVICE_UNAVAILABLE",
-                  Map.of());
-            }
-            throw e;
-          }
-        };
+    WorkSeeds seeder =
+        new GrpcWorkSeeds(disk, context.config().socketPath(ServiceName.DISK, context.layout()));
     PullPipeline pipeline = new PullPipeline(images, limits, builder, seeder, store);
     TransportPolicy transport =
         TransportPolicy.withInsecureRegistries(
@@ -122,24 +109,19 @@ public final class ImageService implements BangerService {
             limits.maxTotalBytes());
     List<Path> stateRoots = ownState(context.layout());
     SourceFiles sources = new SourceFiles(stateRoots, System.getProperty("user.name"));
-    KernelRpcs kernels =
-        new KernelRpcs(
+    KernelLibrary kernels =
+        new KernelLibrary(
             kernelStore,
-            new KernelImport(kernelsDir, sources, KernelImport.Limits.DEFAULT, kernelStore),
-            KernelRequests.Host.SYSTEM,
-            context.operations());
+            new KernelImport(kernelsDir, sources, KernelImport.Limits.DEFAULT, kernelStore));
+    NameLocks locks = new NameLocks();
     ImageRegistrar registrar = new ImageRegistrar(store, kernelStore, kit, stateRoots);
     ImagePromoter promoter = new ImagePromoter(images, kit, seeder, store);
     return List.of(
         new ImageGrpcService(
-            store,
-            pipeline,
-            pullSources,
-            cache,
-            context.operations(),
+            new ImagePulls(store, pullSources, pipeline, kernels, cache, locks),
+            new ImageLibrary(store, registrar, promoter, locks),
             kernels,
-            registrar,
-            promoter));
+            context.operations()));
   }
 
   /**
@@ -163,10 +145,10 @@ public final class ImageService implements BangerService {
               ? RegistryCredentials.fromDockerConfig(Path.of(cfg.dockerConfig()))
               : RegistryCredentials.fromDefaultDockerConfig();
     } catch (IOException e) {
-      throw Errors.of(
-          Status.FAILED_PRECONDITION.withDescription(
-              "cannot read registry credentials: " + e.getMessage()),
+      throw new ImageProblem(
+          ImageProblem.Kind.FAILED_PRECONDITION,
           "CREDENTIALS_UNREADABLE",
+          "cannot read registry credentials: " + e.getMessage(),
           Map.of());
     }
     if (!override.isEmpty()) {

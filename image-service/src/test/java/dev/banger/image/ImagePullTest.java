@@ -206,6 +206,21 @@ class ImagePullTest {
         stub.getImage(GetImageRequest.newBuilder().setImage("again").build()).getImage().getId());
     assertFalse(
         Files.exists(Path.of(first.getRootfsPath()).getParent()), "the replaced image's files");
+
+    // force again, same source: a second replacement, not a retry that keeps the old one.
+    Image again =
+        pull(PullImageRequest.newBuilder()
+                .setReference(registry.host() + "/test/other:v1")
+                .setName("again")
+                .setForce(true)
+                .build())
+            .getLast()
+            .getImage();
+    assertFalse(again.getId().equals(forced.getId()), "forced twice: a new image each time");
+    assertFalse(Files.exists(Path.of(forced.getRootfsPath()).getParent()));
+    assertEquals("a", RealImages.cat(Path.of(again.getRootfsPath()), "/a"));
+    assertFsckClean(Path.of(again.getRootfsPath()));
+    assertTrue(Files.exists(Path.of(again.getWorkSeedPath())), "its work-seed");
   }
 
   @Test

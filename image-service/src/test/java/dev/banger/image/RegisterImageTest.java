@@ -18,6 +18,7 @@ import dev.banger.api.image.v1.PromoteImageResponse;
 import dev.banger.api.image.v1.RegisterImageRequest;
 import dev.banger.disk.DiskServiceModule;
 import dev.banger.ext4.RealImages;
+import dev.banger.image.app.ImagePromoter;
 import dev.banger.kit.grpc.Errors;
 import dev.banger.kit.process.Command;
 import dev.banger.kit.state.ServiceName;

@@ -9,10 +9,11 @@ import java.util.function.LongSupplier;
 
 /**
  * Keeps a pull from filling the disk it stages on: while a layer is written, the filesystem's free
- * space is read every {@link #EVERY} bytes of content (and every {@link #EVERY_ENTRIES} entries),
- * and the pull stops once it falls below the reserve. Free space, not the files' sizes, is what is
- * compared: all-zero blocks are holes and cost nothing, so a sparse file is not refused for a size
- * it does not take.
+ * space is read every {@link #EVERY} bytes of content, or every half reserve when the reserve is
+ * smaller (so the writes between two looks never eat the whole reserve), and every {@link
+ * #EVERY_ENTRIES} entries; the pull stops once free space falls below the reserve. Free space, not
+ * the files' sizes, is what is compared: all-zero blocks are holes and cost nothing, so a sparse
+ * file is not refused for a size it does not take.
  */
 public final class SpaceGuard {
 
@@ -30,6 +31,7 @@ public final class SpaceGuard {
 
   private final LongSupplier usable;
   private final long reserve;
+  private final long every;
   private long bytesSinceCheck;
   private long entriesSinceCheck;
 
@@ -40,21 +42,14 @@ public final class SpaceGuard {
   public SpaceGuard(LongSupplier usable, long reserve) {
     this.usable = usable;
     this.reserve = reserve;
+    this.every = Math.max(1L << 20, Math.min(EVERY, reserve / 2));
   }
 
-  /**
-   * What a pull leaves free on a filesystem, staging or blob cache alike: 5 % of it, at most 2 GiB
-   * (a big disk does not hold back tens of GiB; a small one still keeps room to work).
-   */
-  public static long reserve(long totalSpace) {
-    return Math.min(2L << 30, totalSpace / 20);
-  }
-
-  /** The filesystem {@code dir} is on, keeping {@link #reserve} free. */
-  public static SpaceGuard of(Path dir) {
+  /** The filesystem {@code dir} is on, keeping {@code reserve} free. */
+  public static SpaceGuard of(Path dir, DiskReserve reserve) {
     try {
       FileStore fs = Files.getFileStore(dir);
-      long reserve = reserve(fs.getTotalSpace());
+      long keep = reserve.of(fs.getTotalSpace());
       return new SpaceGuard(
           () -> {
             try {
@@ -63,7 +58,7 @@ public final class SpaceGuard {
               throw new UncheckedIOException(e);
             }
           },
-          reserve);
+          keep);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -82,7 +77,7 @@ public final class SpaceGuard {
 
   void wrote(long bytes, String name) {
     bytesSinceCheck += bytes;
-    if (bytesSinceCheck >= EVERY) {
+    if (bytesSinceCheck >= every) {
       check(name);
     }
   }

@@ -1,5 +1,6 @@
 package dev.banger.image.oci;
 
+import dev.banger.image.flatten.DiskReserve;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -34,10 +35,19 @@ public final class BlobCache {
   private static final String PARTIAL = ".partial";
 
   private final Path dir;
+  private final DiskReserve reserve;
   private final Map<Digest, CompletableFuture<Path>> inFlight = new ConcurrentHashMap<>();
 
   public BlobCache(Path dir) {
+    this(dir, DiskReserve.DEFAULT);
+  }
+
+  /**
+   * @param reserve what a download leaves free on the cache's filesystem
+   */
+  public BlobCache(Path dir, DiskReserve reserve) {
     this.dir = Objects.requireNonNull(dir, "dir");
+    this.reserve = Objects.requireNonNull(reserve, "reserve");
   }
 
   public Path directory() {
@@ -127,7 +137,9 @@ public final class BlobCache {
       throws RegistryException {
     try {
       Files.createDirectories(target.getParent());
-      new BlobDownload(blob, exactSize, source, partialPath(blob.digest()), target, progress).run();
+      new BlobDownload(
+              blob, exactSize, source, partialPath(blob.digest()), target, progress, reserve)
+          .run();
       // Removed before completing, so a caller arriving now sees either the future or the file.
       inFlight.remove(blob.digest(), mine);
       mine.complete(target);

@@ -1,5 +1,6 @@
 package dev.banger.image.oci;
 
+import dev.banger.image.flatten.DiskReserve;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -33,6 +34,7 @@ final class BlobDownload {
   private final Path partial;
   private final Path target;
   private final BlobCache.Progress progress;
+  private final DiskReserve reserve;
 
   BlobDownload(
       Descriptor blob,
@@ -40,7 +42,9 @@ final class BlobDownload {
       BlobSource source,
       Path partial,
       Path target,
-      BlobCache.Progress progress) {
+      BlobCache.Progress progress,
+      DiskReserve reserve) {
+    this.reserve = reserve;
     this.blob = blob;
     this.exactSize = exactSize;
     this.source = source;
@@ -64,7 +68,7 @@ final class BlobDownload {
     try {
       java.nio.file.FileStore fs = Files.getFileStore(partial.getParent());
       long free = fs.getUsableSpace();
-      long keep = dev.banger.image.flatten.SpaceGuard.reserve(fs.getTotalSpace());
+      long keep = reserve.of(fs.getTotalSpace());
       if (toWrite > free - keep) {
         throw new RegistryException(
             RegistryException.Kind.NO_SPACE,

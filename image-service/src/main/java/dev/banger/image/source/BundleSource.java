@@ -2,16 +2,13 @@ package dev.banger.image.source;
 
 import dev.banger.image.catalog.CatalogEntry;
 import dev.banger.image.flatten.LayerFlattener;
-import dev.banger.image.flatten.LayerStreams;
 import dev.banger.image.oci.BlobCache;
 import dev.banger.image.oci.RegistryClient;
 import dev.banger.image.oci.RegistryException;
 import dev.banger.kit.ops.Cancellation;
 import dev.banger.kit.ops.StageProgress;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -26,15 +23,13 @@ import java.util.function.Supplier;
  * matches, resumed after an interruption, pruned by PruneCache), and only then read: nothing of a
  * tarball that fails its digest is ever unpacked. The compression is read from its bytes.
  */
-public final class BundleSource implements RootfsSource {
+public final class BundleSource extends RegistryBackedSource {
 
   static final long REPORT_INTERVAL_MS = 100;
 
   private final CatalogEntry.Bundle bundle;
-  private final Supplier<RegistryClient> clients;
   private final BlobCache cache;
   private final long maxBytes;
-  private RegistryClient client;
 
   /**
    * @param maxBytes the largest tarball accepted (image.max_total_bytes)
@@ -44,8 +39,8 @@ public final class BundleSource implements RootfsSource {
       Supplier<RegistryClient> clients,
       BlobCache cache,
       long maxBytes) {
+    super(clients);
     this.bundle = bundle;
-    this.clients = clients;
     this.cache = cache;
     this.maxBytes = maxBytes;
   }
@@ -61,13 +56,8 @@ public final class BundleSource implements RootfsSource {
   }
 
   @Override
-  public List<String> stages() {
-    return List.of("resolve", "fetch");
-  }
-
-  @Override
   public Fetched fetch(StageProgress l, BooleanSupplier cancelled) throws Exception {
-    client = clients.get();
+    RegistryClient client = openClient();
     l.stage(
         "resolve",
         "catalog bundle " + bundle.name() + ": " + bundle.url() + " (" + bundle.sha256() + ")",
@@ -86,7 +76,7 @@ public final class BundleSource implements RootfsSource {
                 total);
           }
         };
-    Path tarball = download(progress, cancelled);
+    Path tarball = download(client, progress, cancelled);
     long size = Files.size(tarball);
     l.stage("fetch", "bundle verified: " + size + " bytes, " + bundle.sha256(), size, size);
     return new Fetched() {
@@ -105,10 +95,13 @@ public final class BundleSource implements RootfsSource {
           LayerFlattener flattener, Path work, StageProgress p, BooleanSupplier cancel)
           throws Exception {
         p.stage("flatten", "applying bundle " + bundle.name(), 0, 0);
-        try (InputStream in = LayerStreams.open(Files.newInputStream(tarball))) {
-          flattener.apply(in, "bundle " + bundle.name() + " (" + bundle.sha256() + ")");
-        }
-        OciSource.check(cancel);
+        // A bundle states no diff_id: its sha256 pins the compressed bytes already.
+        CachedTarball.apply(
+            flattener,
+            tarball,
+            "bundle " + bundle.name() + " (" + bundle.sha256() + ")",
+            null,
+            cancel);
       }
     };
   }
@@ -117,7 +110,9 @@ public final class BundleSource implements RootfsSource {
    * The download runs on its own thread so a cancel can interrupt it; the partial file stays for
    * resume.
    */
-  private Path download(BlobCache.Progress progress, BooleanSupplier cancelled) throws Exception {
+  private Path download(
+      RegistryClient client, BlobCache.Progress progress, BooleanSupplier cancelled)
+      throws Exception {
     CompletableFuture<Path> done = new CompletableFuture<>();
     Thread t =
         Thread.ofVirtual()
@@ -152,13 +147,6 @@ public final class BundleSource implements RootfsSource {
         }
         throw e.getCause() instanceof Exception x ? x : new IllegalStateException(e.getCause());
       }
-    }
-  }
-
-  @Override
-  public void close() {
-    if (client != null) {
-      client.close();
     }
   }
 }

@@ -1,15 +1,13 @@
 package dev.banger.image.source;
 
 import dev.banger.image.flatten.LayerFlattener;
-import dev.banger.image.flatten.LayerStreams;
+import dev.banger.image.oci.Digest;
 import dev.banger.image.oci.ImageReference;
 import dev.banger.image.oci.LayerFetcher;
 import dev.banger.image.oci.RegistryClient;
 import dev.banger.image.oci.ResolvedImage;
 import dev.banger.kit.ops.Cancellation;
 import dev.banger.kit.ops.StageProgress;
-import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.function.BooleanSupplier;
@@ -19,19 +17,17 @@ import java.util.function.Supplier;
  * An OCI image: resolve the manifest, fetch the layers into the blob cache, apply them oldest
  * first.
  */
-public final class OciSource implements RootfsSource {
+public final class OciSource extends RegistryBackedSource {
 
   private final ImageReference ref;
-  private final Supplier<RegistryClient> clients;
   private final LayerFetcher fetcher;
-  private RegistryClient client;
 
   /**
    * @param clients opens the registry client for this pull (credentials, transport policy)
    */
   public OciSource(ImageReference ref, Supplier<RegistryClient> clients, LayerFetcher fetcher) {
+    super(clients);
     this.ref = ref;
-    this.clients = clients;
     this.fetcher = fetcher;
   }
 
@@ -46,13 +42,8 @@ public final class OciSource implements RootfsSource {
   }
 
   @Override
-  public List<String> stages() {
-    return List.of("resolve", "fetch");
-  }
-
-  @Override
   public Fetched fetch(StageProgress l, BooleanSupplier cancelled) throws Exception {
-    client = clients.get();
+    RegistryClient client = openClient();
     l.stage("resolve", "resolving " + ref.canonical(), 0, 0);
     ResolvedImage image = client.resolve(ref);
     check(cancelled);
@@ -92,21 +83,8 @@ public final class OciSource implements RootfsSource {
               "layer " + (i + 1) + "/" + n + " (" + image.layers().get(i).digest() + ")";
           progress.stage(
               "flatten", "applying " + layerName, 0, 0); // a count, not bytes: the message has it
-          InputStream in = LayerStreams.open(Files.newInputStream(layers.get(i)));
-          if (image.diffIds().isEmpty()) {
-            try (in) {
-              flattener.apply(in, layerName);
-            }
-          } else {
-            DiffIdCheck checked = new DiffIdCheck(in, image.diffIds().get(i), layerName);
-            try {
-              flattener.apply(checked, layerName);
-              checked.verify();
-            } finally {
-              in.close();
-            }
-          }
-          check(cancel);
+          Digest diffId = image.diffIds().isEmpty() ? null : image.diffIds().get(i);
+          CachedTarball.apply(flattener, layers.get(i), layerName, diffId, cancel);
         }
       }
     };
@@ -114,12 +92,5 @@ public final class OciSource implements RootfsSource {
 
   static void check(BooleanSupplier cancelled) {
     Cancellation.check(cancelled, "the pull was cancelled");
-  }
-
-  @Override
-  public void close() {
-    if (client != null) {
-      client.close();
-    }
   }
 }

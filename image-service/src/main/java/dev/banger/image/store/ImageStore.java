@@ -1,7 +1,6 @@
 package dev.banger.image.store;
 
 import dev.banger.kit.db.SqliteDatabase;
-import java.sql.SQLException;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -65,25 +64,44 @@ public final class ImageStore {
           + " i.rootfs_bytes, i.work_seed_path, i.default_kernel, i.download_bytes, i.created_at,"
           + " (SELECT COUNT(*) FROM image_refs r WHERE r.image_id = i.id), i.managed FROM images i";
 
-  private final SqliteDatabase db;
+  private final NamedTable<ImageRow> table;
 
   public ImageStore(SqliteDatabase db) {
-    this.db = db;
+    this.table =
+        new NamedTable<>(
+            db,
+            "images",
+            SELECT,
+            "i.",
+            r ->
+                new ImageRow(
+                    r.getString(1),
+                    r.getString(2),
+                    r.getString(3),
+                    r.getString(4),
+                    r.getString(5),
+                    r.getString(6),
+                    r.getLong(7),
+                    r.getString(8),
+                    r.getString(9),
+                    r.getLong(10),
+                    Instant.parse(r.getString(11)),
+                    r.getInt(12),
+                    r.getInt(13) == 1));
   }
 
   /** By id or by name. */
   public Optional<ImageRow> find(String idOrName) {
-    List<ImageRow> rows = query(SELECT + " WHERE i.id = ? OR i.name = ?", idOrName, idOrName);
-    return rows.isEmpty() ? Optional.empty() : Optional.of(rows.getFirst());
+    return table.find(idOrName);
   }
 
   /** Names sorted; {@code after} is the last name of the previous page ("" for the first). */
   public List<ImageRow> list(String after, int limit) {
-    return query(SELECT + " WHERE i.name > ? ORDER BY i.name LIMIT " + limit, after);
+    return table.list(after, limit);
   }
 
   public List<ImageRow> all() {
-    return query(SELECT + " ORDER BY i.name");
+    return table.all();
   }
 
   private static final String INSERT =
@@ -103,26 +121,22 @@ public final class ImageStore {
    */
   public boolean replace(String oldId, ImageRow r) {
     boolean[] replaced = new boolean[1];
-    try {
-      db.transaction(
-          c -> {
-            // Only while no VM refers to it: a VM made from the old image during the pull keeps
-            // it (the check before the pull cannot see that one).
-            replaced[0] =
-                SqliteDatabase.update(
-                        c,
-                        "DELETE FROM images WHERE id = ? AND NOT EXISTS"
-                            + " (SELECT 1 FROM image_refs WHERE image_id = ?)",
-                        oldId,
-                        oldId)
-                    == 1;
-            if (replaced[0]) {
-              SqliteDatabase.update(c, INSERT, values(r));
-            }
-          });
-    } catch (SQLException e) {
-      throw new IllegalStateException("writing images: " + e.getMessage(), e);
-    }
+    table.transaction(
+        c -> {
+          // Only while no VM refers to it: a VM made from the old image during the pull keeps
+          // it (the check before the pull cannot see that one).
+          replaced[0] =
+              SqliteDatabase.update(
+                      c,
+                      "DELETE FROM images WHERE id = ? AND NOT EXISTS"
+                          + " (SELECT 1 FROM image_refs WHERE image_id = ?)",
+                      oldId,
+                      oldId)
+                  == 1;
+          if (replaced[0]) {
+            SqliteDatabase.update(c, INSERT, values(r));
+          }
+        });
     return replaced[0];
   }
 
@@ -177,36 +191,7 @@ public final class ImageStore {
     return all().stream().filter(ImageRow::managed).map(ImageRow::rootfsPath).toList();
   }
 
-  private List<ImageRow> query(String sql, Object... args) {
-    try {
-      return db.query(
-          sql,
-          r ->
-              new ImageRow(
-                  r.getString(1),
-                  r.getString(2),
-                  r.getString(3),
-                  r.getString(4),
-                  r.getString(5),
-                  r.getString(6),
-                  r.getLong(7),
-                  r.getString(8),
-                  r.getString(9),
-                  r.getLong(10),
-                  Instant.parse(r.getString(11)),
-                  r.getInt(12),
-                  r.getInt(13) == 1),
-          args);
-    } catch (SQLException e) {
-      throw new IllegalStateException("reading images: " + e.getMessage(), e);
-    }
-  }
-
   private int update(String sql, Object... args) {
-    try {
-      return db.update(sql, args);
-    } catch (SQLException e) {
-      throw new IllegalStateException("writing images: " + e.getMessage(), e);
-    }
+    return table.update(sql, args);
   }
 }

@@ -1,7 +1,6 @@
 package dev.banger.image.store;
 
 import dev.banger.kit.db.SqliteDatabase;
-import java.sql.SQLException;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -35,25 +34,39 @@ public final class KernelStore {
       "SELECT id, name, version, vmlinux_path, bzimage_path, initrd_path,"
           + " modules_path, created_at FROM kernels";
 
-  private final SqliteDatabase db;
+  private final NamedTable<KernelRow> table;
 
   public KernelStore(SqliteDatabase db) {
-    this.db = db;
+    this.table =
+        new NamedTable<>(
+            db,
+            "kernels",
+            SELECT,
+            "",
+            r ->
+                new KernelRow(
+                    r.getString(1),
+                    r.getString(2),
+                    r.getString(3),
+                    r.getString(4),
+                    r.getString(5),
+                    r.getString(6),
+                    r.getString(7),
+                    Instant.parse(r.getString(8))));
   }
 
   /** By id or by name. */
   public Optional<KernelRow> find(String idOrName) {
-    List<KernelRow> rows = query(SELECT + " WHERE id = ? OR name = ?", idOrName, idOrName);
-    return rows.isEmpty() ? Optional.empty() : Optional.of(rows.getFirst());
+    return table.find(idOrName);
   }
 
   /** Names sorted; {@code after} is the last name of the previous page ("" for the first). */
   public List<KernelRow> list(String after, int limit) {
-    return query(SELECT + " WHERE name > ? ORDER BY name LIMIT " + limit, after);
+    return table.list(after, limit);
   }
 
   public List<KernelRow> all() {
-    return query(SELECT + " ORDER BY name");
+    return table.all();
   }
 
   public void insert(KernelRow r) {
@@ -76,41 +89,13 @@ public final class KernelStore {
 
   /** Names of the images whose default kernel this is, sorted. */
   public List<String> imagesUsing(String kernelId) {
-    try {
-      return db.query(
-          "SELECT name FROM images WHERE default_kernel = ? ORDER BY name",
-          r -> r.getString(1),
-          kernelId);
-    } catch (SQLException e) {
-      throw new IllegalStateException("reading images: " + e.getMessage(), e);
-    }
-  }
-
-  private List<KernelRow> query(String sql, Object... args) {
-    try {
-      return db.query(
-          sql,
-          r ->
-              new KernelRow(
-                  r.getString(1),
-                  r.getString(2),
-                  r.getString(3),
-                  r.getString(4),
-                  r.getString(5),
-                  r.getString(6),
-                  r.getString(7),
-                  Instant.parse(r.getString(8))),
-          args);
-    } catch (SQLException e) {
-      throw new IllegalStateException("reading kernels: " + e.getMessage(), e);
-    }
+    return table.read(
+        "SELECT name FROM images WHERE default_kernel = ? ORDER BY name",
+        r -> r.getString(1),
+        kernelId);
   }
 
   private void update(String sql, Object... args) {
-    try {
-      db.update(sql, args);
-    } catch (SQLException e) {
-      throw new IllegalStateException("writing kernels: " + e.getMessage(), e);
-    }
+    table.update(sql, args);
   }
 }

@@ -161,10 +161,12 @@ class BlobCacheTest {
         e.getMessage().contains("is 1099511627776 bytes (its descriptor says)"), e.getMessage());
     assertFalse(Files.exists(cache.partialPath(real.digest())), "not a byte written");
     assertEquals(
-        512L << 20, dev.banger.image.flatten.SpaceGuard.reserve(10L << 30), "5 % of a small disk");
+        512L << 20,
+        dev.banger.image.flatten.DiskReserve.DEFAULT.of(10L << 30),
+        "5 % of a small disk");
     assertEquals(
         2L << 30,
-        dev.banger.image.flatten.SpaceGuard.reserve(1000L << 30),
+        dev.banger.image.flatten.DiskReserve.DEFAULT.of(1000L << 30),
         "at most 2 GiB of a big one");
   }
 

@@ -15,6 +15,8 @@ import java.util.Map;
  * @param maxTotalBytes all files of an image together (default 64 GiB)
  * @param maxEntries tar entries of an image together (default 2,000,000)
  * @param parallelDownloads layers fetched at once (default 3)
+ * @param reserveBytes what a pull leaves free on the filesystems it writes to (staging tree, blob
+ *     cache); default 5 % of each, at most 2 GiB
  * @param catalog {@code [image.catalog.<name>]}: catalog entries added to the embedded ones, or
  *     replacing those of the same name (docs/catalog.md)
  */
@@ -26,9 +28,10 @@ public record ImageConfig(
     Long maxTotalBytes,
     Long maxEntries,
     Integer parallelDownloads,
-    Map<String, CatalogEntryConfig> catalog) {
+    Map<String, CatalogEntryConfig> catalog,
+    Long reserveBytes) {
 
   public static ImageConfig empty() {
-    return new ImageConfig(null, null, null, null, null, null, null, null);
+    return new ImageConfig(null, null, null, null, null, null, null, null, null);
   }
 }

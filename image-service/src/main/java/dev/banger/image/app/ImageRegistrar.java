@@ -1,12 +1,10 @@
-package dev.banger.image;
+package dev.banger.image.app;
 
 import dev.banger.ext4.Ext4Image;
 import dev.banger.ext4.Ext4Toolkit;
 import dev.banger.ext4.GuestPath;
 import dev.banger.image.store.ImageStore;
 import dev.banger.image.store.KernelStore;
-import dev.banger.kit.grpc.Errors;
-import io.grpc.Status;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
@@ -23,7 +21,7 @@ import java.util.UUID;
  * holding a clean ext4 filesystem with an init — so a bad file is refused now, with the reason,
  * rather than at the first boot. Nothing is copied and banger never deletes the file.
  */
-final class ImageRegistrar {
+public final class ImageRegistrar {
 
   /** Any one of these makes a rootfs bootable by the kernel's default init search. */
   static final List<GuestPath> INITS =
@@ -42,7 +40,8 @@ final class ImageRegistrar {
    * @param stateRoots banger's state and cache directories, resolved: nothing inside them may be
    *     registered
    */
-  ImageRegistrar(ImageStore store, KernelStore kernels, Ext4Toolkit kit, List<Path> stateRoots) {
+  public ImageRegistrar(
+      ImageStore store, KernelStore kernels, Ext4Toolkit kit, List<Path> stateRoots) {
     this.store = store;
     this.kernels = kernels;
     this.kit = kit;
@@ -50,7 +49,7 @@ final class ImageRegistrar {
   }
 
   /** What a registration was asked for, validated. */
-  record Request(String name, Path rootfs, String kernel) {}
+  public record Request(String name, Path rootfs, String kernel) {}
 
   /**
    * Registers, or returns the existing row when the same name already names the same file (a
@@ -63,35 +62,35 @@ final class ImageRegistrar {
       if (!existing.get().managed() && existing.get().origin().equals(real.toString())) {
         return existing.get();
       }
-      throw ImageGrpcService.exists(existing.get());
+      throw ImageRemoval.exists(existing.get());
     }
     String kernelId = null;
     if (!req.kernel().isEmpty()) {
       kernelId =
           kernels
               .find(req.kernel())
-              .orElseThrow(() -> Errors.notFound("kernel", req.kernel()))
+              .orElseThrow(() -> ImageProblem.notFound("kernel", req.kernel()))
               .id();
     }
     Ext4Image image = kit.open(real);
     if (image.superblock().needsRecovery() || !kit.tools().isClean(real)) {
-      throw Errors.of(
-          Status.FAILED_PRECONDITION.withDescription(
-              real
-                  + " holds an ext4 filesystem that is not clean"
-                  + " (unreplayed journal or errors); run 'e2fsck -fp "
-                  + real
-                  + "' and register it again"),
+      throw new ImageProblem(
+          ImageProblem.Kind.FAILED_PRECONDITION,
           "ROOTFS_NOT_CLEAN",
+          real
+              + " holds an ext4 filesystem that is not clean"
+              + " (unreplayed journal or errors); run 'e2fsck -fp "
+              + real
+              + "' and register it again",
           Map.of("path", real.toString()));
     }
     if (kit.stat(image, INITS).isEmpty()) {
-      throw Errors.of(
-          Status.FAILED_PRECONDITION.withDescription(
-              real
-                  + " has no init (none of /sbin/init,"
-                  + " /usr/sbin/init, /lib/systemd/systemd, /usr/lib/systemd/systemd), so no VM could boot it"),
+      throw new ImageProblem(
+          ImageProblem.Kind.FAILED_PRECONDITION,
           "ROOTFS_NO_INIT",
+          real
+              + " has no init (none of /sbin/init,"
+              + " /usr/sbin/init, /lib/systemd/systemd, /usr/lib/systemd/systemd), so no VM could boot it",
           Map.of("path", real.toString()));
     }
     long bytes;
@@ -125,27 +124,27 @@ final class ImageRegistrar {
     try {
       real = raw.toRealPath();
     } catch (NoSuchFileException e) {
-      throw Errors.of(
-          Status.NOT_FOUND.withDescription(
-              "rootfs_path " + ImageRequests.quoted(raw.toString()) + " does not exist"),
+      throw new ImageProblem(
+          ImageProblem.Kind.NOT_FOUND,
           "ROOTFS_NOT_FOUND",
+          "rootfs_path " + ImageNames.quoted(raw.toString()) + " does not exist",
           Map.of());
     } catch (IOException e) {
       throw unreadable(raw, e);
     }
     if (!Files.isRegularFile(real)) {
-      throw Errors.invalidArgument(
+      throw ImageProblem.invalid(
           "rootfs_path",
           "rootfs_path "
-              + ImageRequests.quoted(real.toString())
+              + ImageNames.quoted(real.toString())
               + " is not a regular file (an ext4 image file is expected)");
     }
     for (Path root : stateRoots) {
       if (real.startsWith(root)) {
-        throw Errors.invalidArgument(
+        throw ImageProblem.invalid(
             "rootfs_path",
             "rootfs_path "
-                + ImageRequests.quoted(real.toString())
+                + ImageNames.quoted(real.toString())
                 + " lies inside banger's state directory "
                 + root
                 + "; register a file of your own");
@@ -159,16 +158,16 @@ final class ImageRegistrar {
 
   /** The service runs as its own user: say whose permission is missing. */
   private static RuntimeException unreadable(Path p, IOException e) {
-    return Errors.of(
-        Status.PERMISSION_DENIED.withDescription(
-            "cannot read "
-                + ImageRequests.quoted(p.toString())
-                + " as user "
-                + System.getProperty("user.name")
-                + " (image-service): "
-                + e.getClass().getSimpleName()
-                + "; make it readable to that user"),
+    return new ImageProblem(
+        ImageProblem.Kind.PERMISSION_DENIED,
         "ROOTFS_UNREADABLE",
+        "cannot read "
+            + ImageNames.quoted(p.toString())
+            + " as user "
+            + System.getProperty("user.name")
+            + " (image-service): "
+            + e.getClass().getSimpleName()
+            + "; make it readable to that user",
         Map.of());
   }
 }

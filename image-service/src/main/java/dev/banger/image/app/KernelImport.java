@@ -1,4 +1,4 @@
-package dev.banger.image;
+package dev.banger.image.app;
 
 import dev.banger.image.kernel.ElfInfo;
 import dev.banger.image.kernel.KernelFile;
@@ -28,16 +28,16 @@ import java.util.function.BooleanSupplier;
  * so the parsers see a private file that cannot change under them; the kernel appears by one rename
  * and one row, or not at all.
  */
-final class KernelImport {
+public final class KernelImport {
 
-  static final String[] STAGES = {"inspect", "extract", "initrd", "modules", "publish"};
+  public static final String[] STAGES = {"inspect", "extract", "initrd", "modules", "publish"};
 
   /** What to import; the paths are absolute and free of {@code ..} (see {@link KernelRequests}). */
-  record Request(String name, Path kernel, Path initrd, Path modules) {}
+  public record Request(String name, Path kernel, Path initrd, Path modules) {}
 
   /** Size bounds on what an import copies. */
-  record Limits(KernelLimits kernel, long maxInitrdBytes, ModulesTree.Limits modules) {
-    static final Limits DEFAULT =
+  public record Limits(KernelLimits kernel, long maxInitrdBytes, ModulesTree.Limits modules) {
+    public static final Limits DEFAULT =
         new Limits(KernelLimits.DEFAULT, 1L << 30, ModulesTree.Limits.DEFAULT);
   }
 
@@ -49,14 +49,14 @@ final class KernelImport {
   private final Limits limits;
   private final KernelStore store;
 
-  KernelImport(Path kernelsDir, SourceFiles files, Limits limits, KernelStore store) {
+  public KernelImport(Path kernelsDir, SourceFiles files, Limits limits, KernelStore store) {
     this.kernelsDir = kernelsDir;
     this.files = files;
     this.limits = limits;
     this.store = store;
   }
 
-  KernelStore.KernelRow run(Request req, StageProgress l, BooleanSupplier cancelled)
+  public KernelStore.KernelRow run(Request req, StageProgress l, BooleanSupplier cancelled)
       throws IOException {
     // Every path resolved first: a typo in the last one fails before anything is copied.
     Path kernelReal = files.resolve("kernel_path", req.kernel());

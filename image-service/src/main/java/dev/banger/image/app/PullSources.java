@@ -1,4 +1,4 @@
-package dev.banger.image;
+package dev.banger.image.app;
 
 import dev.banger.image.catalog.Catalog;
 import dev.banger.image.catalog.CatalogEntry;
@@ -10,10 +10,7 @@ import dev.banger.image.source.BundleSource;
 import dev.banger.image.source.DebianSource;
 import dev.banger.image.source.OciSource;
 import dev.banger.image.source.RootfsSource;
-import dev.banger.kit.grpc.Errors;
 import dev.banger.kit.process.CommandRunner;
-import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
 import java.time.Duration;
 import java.util.Map;
 import java.util.function.Function;
@@ -22,7 +19,7 @@ import java.util.function.Function;
  * Turns a PullImage reference into a {@link RootfsSource}. A bare name (no {@code /}, no tag, no
  * digest) is a catalog name; anything else is an OCI reference (docs/catalog.md).
  */
-final class PullSources {
+public final class PullSources {
 
   /** The longest an mmdebstrap build may run; the default image takes under a minute here. */
   static final Duration BOOTSTRAP_TIMEOUT = Duration.ofHours(1);
@@ -31,7 +28,7 @@ final class PullSources {
    * What a reference resolved to: its source (holding nothing yet) and the name an image gets by
    * default.
    */
-  record Opened(RootfsSource source, String defaultName) {}
+  public record Opened(RootfsSource source, String defaultName) {}
 
   private final Catalog catalog;
   private final Function<String, RegistryClient> clients;
@@ -44,7 +41,7 @@ final class PullSources {
    * @param clients a registry client per pull, given the request's credentials ("" for none)
    * @param maxBundleBytes the largest bundle downloaded (image.max_total_bytes)
    */
-  PullSources(
+  public PullSources(
       Catalog catalog,
       Function<String, RegistryClient> clients,
       LayerFetcher fetcher,
@@ -60,11 +57,11 @@ final class PullSources {
   }
 
   /**
-   * @throws StatusRuntimeException INVALID_ARGUMENT for a malformed reference, NOT_FOUND for a bare
-   *     name the catalog does not have
+   * @throws ImageProblem INVALID_ARGUMENT for a malformed reference, NOT_FOUND for a bare name the
+   *     catalog does not have
    */
   Opened open(String reference, String credentials) {
-    if (isCatalogName(reference)) {
+    if (ImageNames.isCatalogName(reference)) {
       CatalogEntry entry = catalog.find(reference).orElseThrow(() -> notInCatalog(reference));
       RootfsSource source =
           switch (entry) {
@@ -76,32 +73,23 @@ final class PullSources {
           };
       return new Opened(source, entry.name());
     }
-    ImageReference ref = ImageRequests.reference(reference);
+    ImageReference ref = ImageNames.reference(reference);
     return new Opened(
-        new OciSource(ref, () -> clients.apply(credentials), fetcher),
-        ImageRequests.derivedName(ref));
+        new OciSource(ref, () -> clients.apply(credentials), fetcher), ImageNames.derivedName(ref));
   }
 
-  /**
-   * {@code debian-bookworm} is a catalog name; {@code debian:bookworm}, {@code library/debian} are
-   * OCI.
-   */
-  static boolean isCatalogName(String reference) {
-    return ImageRequests.NAME.matcher(reference).matches() && reference.indexOf(':') < 0;
-  }
-
-  private StatusRuntimeException notInCatalog(String name) {
-    return Errors.of(
-        Status.NOT_FOUND.withDescription(
-            "the catalog has no image \""
-                + name
-                + "\" (it has: "
-                + String.join(", ", catalog.names())
-                + "). For an OCI image give a tag or a registry, e.g. "
-                + name
-                + ":latest or docker.io/library/"
-                + name),
+  private ImageProblem notInCatalog(String name) {
+    return new ImageProblem(
+        ImageProblem.Kind.NOT_FOUND,
         "CATALOG_ENTRY_NOT_FOUND",
+        "the catalog has no image \""
+            + name
+            + "\" (it has: "
+            + String.join(", ", catalog.names())
+            + "). For an OCI image give a tag or a registry, e.g. "
+            + name
+            + ":latest or docker.io/library/"
+            + name,
         Map.of("name", name));
   }
 }

@@ -1,6 +1,7 @@
-package dev.banger.image;
+package dev.banger.image.api;
 
 import dev.banger.ext4.Ext4Exception;
+import dev.banger.image.app.ImageProblem;
 import dev.banger.image.flatten.LayerRejectedException;
 import dev.banger.image.kernel.KernelFormatException;
 import dev.banger.image.kernel.KernelSourceException;
@@ -24,6 +25,19 @@ final class ImageErrors {
   static StatusRuntimeException toStatus(Throwable t) {
     if (t instanceof StatusRuntimeException s) {
       return s;
+    }
+    if (t instanceof ImageProblem p) {
+      Status s =
+          switch (p.kind()) {
+            case INVALID_ARGUMENT -> Status.INVALID_ARGUMENT;
+            case NOT_FOUND -> Status.NOT_FOUND;
+            case ALREADY_EXISTS -> Status.ALREADY_EXISTS;
+            case FAILED_PRECONDITION -> Status.FAILED_PRECONDITION;
+            case PERMISSION_DENIED -> Status.PERMISSION_DENIED;
+            case ABORTED -> Status.ABORTED;
+            case UNAVAILABLE -> Status.UNAVAILABLE;
+          };
+      return Errors.of(s.withDescription(p.getMessage()), p.reason(), p.metadata());
     }
     if (t instanceof CancellationException) {
       return Errors.of(Status.CANCELLED.withDescription(t.getMessage()), "CANCELLED", Map.of());

@@ -1,5 +1,6 @@
-package dev.banger.image;
+package dev.banger.image.api;
 
+import dev.banger.image.app.ImageNames;
 import dev.banger.image.oci.ImageReference;
 import dev.banger.kit.grpc.Errors;
 import dev.banger.kit.text.Printable;
@@ -8,7 +9,6 @@ import java.util.regex.Pattern;
 /** Validation of what callers send: every field is treated as hostile. */
 final class ImageRequests {
 
-  static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,62}");
   static final Pattern VM_ID =
       Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
 
@@ -18,35 +18,11 @@ final class ImageRequests {
   private ImageRequests() {}
 
   static ImageReference reference(String raw) {
-    if (raw.isEmpty()) {
-      throw Errors.invalidArgument(
-          "reference", "an image reference is required, e.g. docker.io/library/debian:bookworm");
-    }
-    try {
-      return ImageReference.parse(raw);
-    } catch (IllegalArgumentException e) {
-      throw Errors.invalidArgument("reference", e.getMessage());
-    }
+    return ImageNames.reference(raw);
   }
 
   static String name(String field, String raw) {
-    if (!NAME.matcher(raw).matches()) {
-      throw Errors.invalidArgument(
-          field, field + " must match " + NAME.pattern() + " (got " + quoted(raw) + ")");
-    }
-    return raw;
-  }
-
-  /**
-   * The name a pull gets when none is given: last path component and tag, e.g. "debian-bookworm".
-   */
-  static String derivedName(ImageReference ref) {
-    String repo = ref.repository().substring(ref.repository().lastIndexOf('/') + 1);
-    String tag = ref.tag() != null ? ref.tag() : ref.digest().hex().substring(0, 12);
-    String n =
-        (repo + "-" + tag).toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9._-]", "-");
-    n = n.replaceFirst("^[^a-z0-9]+", "");
-    return n.length() > 63 ? n.substring(0, 63) : n;
+    return ImageNames.name(field, raw);
   }
 
   static String vmId(String raw) {

@@ -1,13 +1,13 @@
-package dev.banger.image;
+package dev.banger.image.app;
 
 import dev.banger.ext4.Ext4Toolkit;
 import dev.banger.image.build.SparseCopy;
+import dev.banger.image.ports.WorkSeeds;
 import dev.banger.image.store.ImageStore;
-import dev.banger.kit.grpc.Errors;
+import dev.banger.kit.ops.CancelWatch;
 import dev.banger.kit.ops.Cancellation;
 import dev.banger.kit.ops.StageProgress;
 import dev.banger.kit.state.DirectoryTrees;
-import io.grpc.Status;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,16 +23,16 @@ import java.util.function.BooleanSupplier;
  * images/.staging/<id>/} and appears by one rename and one row update, or not at all; the user's
  * file is only ever read.
  */
-final class ImagePromoter {
+public final class ImagePromoter {
 
-  static final String[] STAGES = {"copy", "check", "seed", "publish"};
+  public static final String[] STAGES = {"copy", "check", "seed", "publish"};
 
   private final Path imagesDir;
   private final Ext4Toolkit kit;
-  private final PullPipeline.Seeder seeder;
+  private final WorkSeeds seeder;
   private final ImageStore store;
 
-  ImagePromoter(Path imagesDir, Ext4Toolkit kit, PullPipeline.Seeder seeder, ImageStore store) {
+  public ImagePromoter(Path imagesDir, Ext4Toolkit kit, WorkSeeds seeder, ImageStore store) {
     this.imagesDir = imagesDir;
     this.kit = kit;
     this.seeder = seeder;
@@ -40,8 +40,8 @@ final class ImagePromoter {
   }
 
   /** Called under the image name's lock; a managed image is returned as it is (a retry). */
-  ImageStore.ImageRow promote(ImageStore.ImageRow row, StageProgress l, BooleanSupplier cancelled)
-      throws IOException {
+  public ImageStore.ImageRow promote(
+      ImageStore.ImageRow row, StageProgress l, BooleanSupplier cancelled) throws Exception {
     if (row.managed()) {
       return row;
     }
@@ -63,30 +63,31 @@ final class ImagePromoter {
               (done, total) -> l.stage("copy", "copying " + source, done, total),
               cancelled);
       if (!modified(source).equals(before)) {
-        throw Errors.of(
-            Status.ABORTED.withDescription(
-                source
-                    + " changed while it was being copied; stop what"
-                    + " writes to it and promote again"),
+        throw new ImageProblem(
+            ImageProblem.Kind.ABORTED,
             "ROOTFS_CHANGED",
+            source
+                + " changed while it was being copied; stop what"
+                + " writes to it and promote again",
             Map.of("path", source.toString()));
       }
       l.stage("check", "e2fsck -fn on the copy (" + data + " bytes of data)", 0, 0);
-      if (!kit.tools().isClean(copy)) {
-        throw Errors.of(
-            Status.FAILED_PRECONDITION.withDescription(
-                "the copy of "
-                    + source
-                    + " is not a clean ext4"
-                    + " filesystem (was it changed since it was registered?); run 'e2fsck -fp "
-                    + source
-                    + "' and promote again"),
+      // e2fsck and disk-service's seed build cannot look at the flag: a cancel kills them.
+      if (!CancelWatch.interruptOnCancel(cancelled, CANCELLED, () -> kit.tools().isClean(copy))) {
+        throw new ImageProblem(
+            ImageProblem.Kind.FAILED_PRECONDITION,
             "ROOTFS_NOT_CLEAN",
+            "the copy of "
+                + source
+                + " is not a clean ext4"
+                + " filesystem (was it changed since it was registered?); run 'e2fsck -fp "
+                + source
+                + "' and promote again",
             Map.of("path", source.toString()));
       }
       check(cancelled);
       l.stage("seed", "building the work-seed (disk-service)", 0, 0);
-      Path seed = seeder.seed(copy);
+      Path seed = CancelWatch.interruptOnCancel(cancelled, CANCELLED, () -> seeder.seed(copy));
       check(cancelled);
 
       l.stage("publish", "moving the copy into the store", 0, 0);
@@ -101,13 +102,13 @@ final class ImagePromoter {
           bytes,
           finalDir.resolve(seed.getFileName()).toString())) {
         DirectoryTrees.delete(finalDir); // deleted (or promoted) meanwhile: the copy is nobody's
-        throw Errors.of(
-            Status.ABORTED.withDescription(
-                "image \""
-                    + row.name()
-                    + "\" changed while it was being"
-                    + " promoted; look at it again"),
+        throw new ImageProblem(
+            ImageProblem.Kind.ABORTED,
             "IMAGE_CHANGED",
+            "image \""
+                + row.name()
+                + "\" changed while it was being"
+                + " promoted; look at it again",
             Map.of("name", row.name()));
       }
       return store.find(row.id()).orElseThrow();
@@ -120,7 +121,9 @@ final class ImagePromoter {
     return Files.getLastModifiedTime(p);
   }
 
+  private static final String CANCELLED = "the promote was cancelled";
+
   private static void check(BooleanSupplier cancelled) {
-    Cancellation.check(cancelled, "the promote was cancelled");
+    Cancellation.check(cancelled, CANCELLED);
   }
 }

@@ -1,6 +1,7 @@
-package dev.banger.image;
+package dev.banger.image.api;
 
 import dev.banger.api.image.v1.ImportKernelRequest;
+import dev.banger.image.app.KernelImport;
 import dev.banger.image.kernel.KernelRelease;
 import dev.banger.kit.grpc.Errors;
 import io.grpc.Status;

@@ -1,4 +1,4 @@
-package dev.banger.image;
+package dev.banger.image.app;
 
 import dev.banger.image.build.GuestPieces;
 import dev.banger.image.build.ModulesLayer;
@@ -7,9 +7,11 @@ import dev.banger.image.flatten.FlattenLimits;
 import dev.banger.image.flatten.FlattenResult;
 import dev.banger.image.flatten.LayerFlattener;
 import dev.banger.image.flatten.SpaceGuard;
+import dev.banger.image.ports.WorkSeeds;
 import dev.banger.image.source.RootfsSource;
 import dev.banger.image.store.ImageStore;
 import dev.banger.image.store.KernelStore;
+import dev.banger.kit.ops.CancelWatch;
 import dev.banger.kit.ops.Cancellation;
 import dev.banger.kit.ops.StageProgress;
 import dev.banger.kit.state.DirectoryTrees;
@@ -30,28 +32,23 @@ import java.util.function.BooleanSupplier;
  * Everything happens in {@code images/.staging/<id>/}; the image appears by one rename and one row,
  * or not at all.
  */
-final class PullPipeline {
+public final class PullPipeline {
 
   /** The stages after the source's own, the same for every source. */
   static final List<String> SHARED_STAGES =
       List.of("flatten", "build", "ownership", "seed", "publish");
 
-  /** Builds the work-seed next to a rootfs (disk-service in production). */
-  interface Seeder {
-    Path seed(Path rootfs);
-  }
-
   private final Path imagesDir;
   private final FlattenLimits limits;
   private final RootfsBuilder builder;
-  private final Seeder seeder;
+  private final WorkSeeds seeder;
   private final ImageStore store;
 
-  PullPipeline(
+  public PullPipeline(
       Path imagesDir,
       FlattenLimits limits,
       RootfsBuilder builder,
-      Seeder seeder,
+      WorkSeeds seeder,
       ImageStore store) {
     this.imagesDir = imagesDir;
     this.limits = limits;
@@ -75,7 +72,7 @@ final class PullPipeline {
       String replaces) {}
 
   /** Every stage a pull from {@code source} reports, in order. */
-  static List<String> stages(RootfsSource source) {
+  public static List<String> stages(RootfsSource source) {
     List<String> all = new ArrayList<>(source.stages());
     all.addAll(SHARED_STAGES);
     return List.copyOf(all);
@@ -103,7 +100,8 @@ final class PullPipeline {
       long uid = (Integer) Files.getAttribute(tree, "unix:uid");
       long gid = (Integer) Files.getAttribute(tree, "unix:gid");
       LayerFlattener flattener =
-          new LayerFlattener(tree, limits, uid, gid, cancelled, SpaceGuard.of(tree));
+          new LayerFlattener(
+              tree, limits, uid, gid, cancelled, SpaceGuard.of(tree, limits.reserve()));
       fetched.applyTo(flattener, work, l, cancelled);
       check(cancelled);
       DirectoryTrees.delete(work);
@@ -122,14 +120,23 @@ final class PullPipeline {
       long size = builder.sizeFor(flat, req.sizeBytes());
       l.stage(
           "build", "mkfs.ext4 -d: " + flat.entries().size() + " entries, " + size + " bytes", 0, 0);
-      builder.format(flat, rootfs, size);
+      // mkfs, debugfs and disk-service's seed build cannot look at the flag: a cancel kills them.
+      CancelWatch.interruptOnCancel(
+          cancelled,
+          CANCELLED,
+          () -> {
+            builder.format(flat, rootfs, size);
+            return null;
+          });
       DirectoryTrees.delete(tree);
       check(cancelled);
       l.stage("ownership", "restoring owners and modes", 0, 0);
-      RootfsBuilder.Built built = builder.restoreOwnership(flat, rootfs, size);
+      RootfsBuilder.Built built =
+          CancelWatch.interruptOnCancel(
+              cancelled, CANCELLED, () -> builder.restoreOwnership(flat, rootfs, size));
       check(cancelled);
       l.stage("seed", "building the work-seed (disk-service)", 0, 0);
-      Path seed = seeder.seed(rootfs);
+      Path seed = CancelWatch.interruptOnCancel(cancelled, CANCELLED, () -> seeder.seed(rootfs));
       check(cancelled);
 
       l.stage(
@@ -163,13 +170,13 @@ final class PullPipeline {
           store.insert(row);
         } else {
           if (!store.replace(req.replaces(), row)) {
-            throw dev.banger.kit.grpc.Errors.of(
-                io.grpc.Status.FAILED_PRECONDITION.withDescription(
-                    "image \""
-                        + req.name()
-                        + "\" came into use by a VM during the pull; it was not replaced (delete"
-                        + " the VMs, then pull with force again)"),
+            throw new ImageProblem(
+                ImageProblem.Kind.FAILED_PRECONDITION,
                 "IMAGE_IN_USE",
+                "image \""
+                    + req.name()
+                    + "\" came into use by a VM during the pull; it was not replaced (delete"
+                    + " the VMs, then pull with force again)",
                 java.util.Map.of("name", req.name()));
           }
         }
@@ -184,7 +191,9 @@ final class PullPipeline {
     }
   }
 
+  private static final String CANCELLED = "the pull was cancelled";
+
   private static void check(BooleanSupplier cancelled) {
-    Cancellation.check(cancelled, "the pull was cancelled");
+    Cancellation.check(cancelled, CANCELLED);
   }
 }

@@ -1,4 +1,4 @@
-package dev.banger.image;
+package dev.banger.image.app;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
