@@ -128,6 +128,13 @@ final class GuestAccessFactory {
     }
 
     @Override
+    public dev.banger.vm.ports.GuestProcess start(
+        String ip, String name, String script, boolean tty, int columns, int rows)
+        throws Exception {
+      return ssh.start(ip, PORT, name + ".vm", script, tty, columns, rows);
+    }
+
+    @Override
     public void forget(String ip, String name) throws Exception {
       known.remove(List.of(ip, name + ".vm"));
     }

@@ -65,7 +65,8 @@ final class VmGrpcService extends VmServiceGrpc.VmServiceImplBase {
       ConsoleLog console,
       VmStats stats,
       VmSettings settings,
-      WorkspacePrepare workspaces) {}
+      WorkspacePrepare workspaces,
+      dev.banger.vm.app.exec.GuestExec exec) {}
 
   private final UseCases app;
   private final OperationRegistry ops;
@@ -318,5 +319,11 @@ final class VmGrpcService extends VmServiceGrpc.VmServiceImplBase {
 
   private static Vm toProto(VmRecord v) {
     return VmProtos.toProto(v);
+  }
+
+  @Override
+  public StreamObserver<dev.banger.api.vm.v1.ExecRequest> exec(
+      StreamObserver<dev.banger.api.vm.v1.ExecResponse> obs) {
+    return new ExecCall(app.exec(), obs);
   }
 }

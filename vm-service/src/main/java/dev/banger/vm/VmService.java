@@ -157,7 +157,8 @@ public final class VmService implements BangerService {
                 new ConsoleLog(lookup, paths),
                 new VmStats(runtime, new ProcHostUsage(context.commands())),
                 new VmSettings(store, lookup, locks),
-                workspaces),
+                workspaces,
+                new dev.banger.vm.app.exec.GuestExec(lookup, access)),
             context.operations()));
   }
 

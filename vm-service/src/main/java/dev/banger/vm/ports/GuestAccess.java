@@ -53,6 +53,13 @@ public interface GuestAccess {
       BooleanSupplier cancelled)
       throws Exception;
 
+  /**
+   * Starts {@code script} in the guest as root on a channel of its own, with a terminal of {@code
+   * columns} x {@code rows} when {@code tty}; returns once the channel is open.
+   */
+  GuestProcess start(String ip, String name, String script, boolean tty, int columns, int rows)
+      throws Exception;
+
   /** Drops the VM's pinned host key (the VM is deleted; its address may be reused). */
   void forget(String ip, String name) throws Exception;
 }

@@ -266,6 +266,44 @@ public final class GuestSsh implements AutoCloseable {
   }
 
   /**
+   * Starts {@code script} on a session and channel of its own (closed with the returned process),
+   * with a terminal when {@code tty}; returns once the channel is open.
+   */
+  public SshProcess start(
+      String ip, int port, String pinAlias, String script, boolean tty, int columns, int rows)
+      throws GuestSshException {
+    PinningVerifier.Target t = target(ip, port, pinAlias);
+    String where = ip + ":" + port;
+    long deadline = System.nanoTime() + CONNECT.toNanos();
+    ClientSession s = open(t, deadline, CONNECT, () -> false);
+    try {
+      ChannelExec ch = s.createExecChannel(script);
+      if (tty) {
+        ch.setUsePty(true);
+        ch.setPtyType("xterm-256color");
+        ch.setPtyColumns(columns == 0 ? 80 : columns);
+        ch.setPtyLines(rows == 0 ? 24 : rows);
+      }
+      OpenFuture of = ch.open();
+      await(of, deadline, () -> false, where, "opening a channel");
+      if (!of.isOpened()) {
+        throw new Unreachable(
+            where, "cannot run a command: " + reason(of.getException()), of.getException());
+      }
+      return new SshProcess(s, ch);
+    } catch (IOException | GuestSshException | RuntimeException e) {
+      s.close(true);
+      if (e instanceof GuestSshException g) {
+        throw g;
+      }
+      if (e instanceof RuntimeException r) {
+        throw r;
+      }
+      throw new Unreachable(where, reason(e), e);
+    }
+  }
+
+  /**
    * Asks the guest to power off ({@value #POWEROFF_COMMAND}). The guest closing the connection
    * before an exit status comes back is the expected success, not an error.
    *

@@ -91,4 +91,10 @@ public final class FakeGuest implements GuestAccess {
   public void forget(String ip, String name) {
     host.call("forget");
   }
+
+  @Override
+  public dev.banger.vm.ports.GuestProcess start(
+      String ip, String name, String script, boolean tty, int columns, int rows) {
+    throw new UnsupportedOperationException("exec is tested with LocalShellGuest");
+  }
 }
