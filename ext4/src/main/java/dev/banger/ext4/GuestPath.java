@@ -133,8 +133,17 @@ public final class GuestPath implements Comparable<GuestPath> {
     return out;
   }
 
-  /** A child of this directory; {@code name} is validated as one component. */
+  /**
+   * A child of this directory; {@code name} is validated as one component. A {@code /} in it, or an
+   * empty or null name, is refused: pasted onto the path it would still make a valid path, but one
+   * deeper (or the root, or {@code /null}) rather than the child asked for.
+   */
   public GuestPath child(String name) {
+    if (name == null || name.isEmpty() || name.indexOf('/') >= 0) {
+      throw new Ext4Exception(
+          Ext4Exception.Kind.INVALID_ARGUMENT,
+          "guest path name " + printable(name) + " is not one path component");
+    }
     return of(isRoot() ? "/" + name : path + "/" + name);
   }
 

@@ -96,4 +96,18 @@ class GuestPathTest {
     assertEquals(GuestPath.of("/etc/hosts"), GuestPath.of("/etc").child("hosts"));
     assertThrows(Ext4Exception.class, () -> GuestPath.of("/etc").child("../x"));
   }
+
+  /** Found by GuestPathFuzzTest: child("a/b") used to return /a/b, two levels down. */
+  @ParameterizedTest
+  @ValueSource(strings = {"ssh/sshd_config", "/hosts", "hosts/", ""})
+  void childIsOneComponent(String name) {
+    Ext4Exception e = assertThrows(Ext4Exception.class, () -> GuestPath.of("/etc").child(name));
+    assertEquals(Ext4Exception.Kind.INVALID_ARGUMENT, e.kind());
+    assertThrows(Ext4Exception.class, () -> GuestPath.ROOT.child(name));
+  }
+
+  @Test
+  void childRefusesNull() {
+    assertThrows(Ext4Exception.class, () -> GuestPath.ROOT.child(null));
+  }
 }
