@@ -220,6 +220,16 @@ public record ImageReference(String registry, String repository, String tag, Dig
     if (port == null && (host.equals(DOCKER_HUB) || host.equals("index.docker.io"))) {
       return DOCKER_HUB_API;
     }
+    if (port == null && !host.contains(".") && !host.startsWith("[") && !host.equals("localhost")) {
+      // Only its capitals made such a first component a host ("Myhost/app"). Lowercased, as API
+      // hosts are, it reads as a Docker Hub repository, so canonical() would name another image.
+      throw bad(
+          input,
+          "registry host "
+              + Texts.quote(host)
+              + " needs a dot or a port (or to be localhost): lowercased, a one-word host"
+              + " reads as a Docker Hub repository");
+    }
     return port == null ? host : host + ":" + port;
   }
 

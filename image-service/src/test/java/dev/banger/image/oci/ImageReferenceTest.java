@@ -155,6 +155,10 @@ class ImageReferenceTest {
         Arguments.of("http://host/a", "host"),
         Arguments.of("[::1/a", "never closes"),
         Arguments.of("[zz::1]:5000/a", "IPv6"),
+        // Found by OciParsingFuzzTest: "Y0/a" meant host y0, whose canonical form "y0/a:latest"
+        // parsed back as the Docker Hub repository y0/a.
+        Arguments.of("Y0/a", "needs a dot or a port"),
+        Arguments.of("MyRegistry/team/app:1", "needs a dot or a port"),
         Arguments.of("a.-b", "component"),
         Arguments.of("a..b", "component"),
         Arguments.of("_a", "component"),
@@ -218,6 +222,7 @@ class ImageReferenceTest {
     assertThrows(
         IllegalArgumentException.class, () -> new ImageReference("Host:1", "a", "t", null));
     assertThrows(IllegalArgumentException.class, () -> new ImageReference("h/x", "a", "t", null));
+    assertThrows(IllegalArgumentException.class, () -> new ImageReference("y0", "a", "t", null));
     assertThrows(IllegalArgumentException.class, () -> new ImageReference("h", "a", null, null));
   }
 }
