@@ -121,8 +121,11 @@ public final class LayerFlattener {
     try {
       return tar.getNextEntry();
     } catch (IOException | IllegalArgumentException e) {
+      // The parser's message quotes header bytes (a PAX value, say): as hostile as a name.
       throw new LayerRejectedException(
-          "(next header)", "the layer's tar headers are malformed: " + e.getMessage());
+          "(next header)",
+          "the layer's tar headers are malformed: "
+              + LayerRejectedException.printable(String.valueOf(e.getMessage())));
     }
   }
 

@@ -83,6 +83,9 @@ final class StagingTree {
         continue;
       }
       String rel = join(cur, c);
+      // A name taken from a symlink's target was never checked as an entry name; check it before
+      // the host sees it, or a component over 255 bytes fails lstat as an I/O error (ENAMETOOLONG).
+      EntryNames.requireCarriable(entry, rel);
       BasicFileAttributes a = lstat(host(rel));
       if (a == null) {
         if (listener.isSpecial(rel)) {
@@ -92,8 +95,6 @@ final class StagingTree {
         if (!create) {
           return null;
         }
-        // A name taken from a symlink's target was never checked as an entry name.
-        EntryNames.requireCarriable(entry, rel);
         mkdir(host(rel));
         listener.created(rel);
         cur.add(c);

@@ -120,6 +120,11 @@ class HostileLayerTest {
             "long-path",
             l -> l.file(("d".repeat(200) + "/").repeat(21) + "f", "x"),
             "cannot be carried"),
+        // Found by LayerFlattenerFuzzTest: failed lstat with ENAMETOOLONG, an I/O error.
+        rej(
+            "symlink-target-long-component",
+            l -> l.symlink("s", "x".repeat(256)).file("s/f", "x"),
+            "cannot be carried"),
         rej(
             "symlink-target-dir-name-quote",
             l -> l.symlink("s", "q\"x").file("s/f", "x"),
