@@ -180,7 +180,7 @@ public final class LayerFlattener {
             || flag == TarConstants.LF_GNUTYPE_SPARSE;
     if (!known) {
       throw new LayerRejectedException(
-          e.getName(), "tar entry type '" + (char) flag + "' is not supported");
+          e.getName(), "tar entry type '" + flagText(flag) + "' is not supported");
     }
     if (e.isDirectory()) {
       return FileType.DIRECTORY;
@@ -196,7 +196,12 @@ public final class LayerFlattener {
       return FileType.REGULAR;
     }
     throw new LayerRejectedException(
-        e.getName(), "tar entry type '" + (char) e.getLinkFlag() + "' is not supported");
+        e.getName(), "tar entry type '" + flagText(flag) + "' is not supported");
+  }
+
+  /** The type flag is a raw header byte, a control character as likely as a letter. */
+  private static String flagText(byte flag) {
+    return LayerRejectedException.printable(String.valueOf((char) (flag & 0xff)));
   }
 
   private static EntryMeta headerMeta(TarArchiveEntry e, FileType type) {

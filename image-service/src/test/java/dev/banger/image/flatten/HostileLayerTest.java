@@ -140,6 +140,8 @@ class HostileLayerTest {
             "multivolume-type",
             l -> l.raw("m", TarConstants.LF_MULTIVOLUME, new byte[0]),
             "not supported"),
+        // Found by LayerFlattenerFuzzTest: the flag byte was echoed raw.
+        rej("control-char-type", l -> l.raw("c", (byte) 1, new byte[0]), "type '\\x01'"),
         rej(
             "uid-out-of-range",
             l -> l.file("u", "x".getBytes(), 0644, 1L << 33, 0),
