@@ -1,5 +1,7 @@
 package dev.banger.bangerd;
 
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.banger.api.image.v1.ImageServiceGrpc;
@@ -68,6 +70,15 @@ final class BootedStack implements AutoCloseable {
    * [[file_sync]]}): a top-level key there would land in CONFIG's last table.
    */
   static BootedStack start(String netns, String label, String extraConfig) throws Exception {
+    return start(netns, label, extraConfig, false);
+  }
+
+  /**
+   * @param forceAgain pull the image a second time with force, so every guest of this stack boots
+   *     from a forced replacement (a minute more: the recipe is built again)
+   */
+  static BootedStack start(String netns, String label, String extraConfig, boolean forceAgain)
+      throws Exception {
     assumeTrue(
         "root".equals(System.getProperty("user.name")),
         "SKIPPED LOUDLY: needs root (netns, bridge, taps)");
@@ -128,6 +139,29 @@ final class BootedStack implements AutoCloseable {
               (t1 - t0) / 1_000_000,
               pulled.getImage().getName(),
               (System.nanoTime() - t1) / 1_000_000);
+          if (forceAgain) {
+            var forced =
+                last(
+                    images
+                        .withDeadlineAfter(15, TimeUnit.MINUTES)
+                        .pullImage(
+                            PullImageRequest.newBuilder()
+                                .setReference("debian-bookworm")
+                                .setKernel(k.getName())
+                                .setForce(true)
+                                .build()));
+            assertNotEquals(
+                pulled.getImage().getId(), forced.getImage().getId(), "force builds anew");
+            assertFalse(
+                Files.exists(Path.of(pulled.getImage().getRootfsPath())),
+                "the replaced rootfs is gone");
+            System.out.printf(
+                "[%s] image %s pulled again with force: %s replaces %s%n",
+                label,
+                forced.getImage().getName(),
+                forced.getImage().getId(),
+                pulled.getImage().getId());
+          }
         } finally {
           img.stop();
         }

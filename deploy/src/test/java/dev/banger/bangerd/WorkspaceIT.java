@@ -4,14 +4,19 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.banger.api.vm.v1.ExecStart;
 import dev.banger.api.vm.v1.ListVmsRequest;
+import dev.banger.api.vm.v1.WindowSize;
 import dev.banger.kit.process.Command;
 import dev.banger.kit.process.CommandResult;
+import dev.banger.kit.state.ServiceName;
+import io.grpc.Status;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -50,7 +55,8 @@ class WorkspaceIT {
                 + syncSrc.resolve("tools")
                 + "\"\nguest = \"/root/tools\"\nmode = \"0755\"\n\n[[file_sync]]\nhost = \""
                 + syncSrc.resolve("missing")
-                + "\"\nguest = \"/root/missing\"\n");
+                + "\"\nguest = \"/root/missing\"\n",
+            true); // its guests boot from an image replaced by a forced pull
     repo = booted.state.resolve("checkout/repo");
     Files.createDirectories(repo.resolve("src"));
     git("init", "-q");
@@ -278,6 +284,147 @@ class WorkspaceIT {
         "a missing host path is a warning in vm-service's log");
   }
 
+  @Test
+  @Order(4)
+  void theExecApiRunsProgramsInTheVmWithStreamsApartStdinATtyAndAKill() throws Exception {
+    ExecClient api = new ExecClient(booted.stack.channel(ServiceName.VM));
+    ExecClient.Call c = api.run(exec("sh", "-c", "pwd; echo err >&2; exit 3").build()).await();
+    assertEquals(Status.Code.OK, c.status.getCode(), String.valueOf(c.status));
+    assertEquals("/root/work/app\n", c.out(), "the workspace is the default directory");
+    assertEquals("err\n", c.err());
+    assertEquals(3, c.exit);
+
+    ExecClient.Call quoted =
+        api.run(exec("printf", "[%s]", "it's", "$(id)", "a;b", "").setWorkingDir("/tmp").build())
+            .await();
+    assertEquals("[it's][$(id)][a;b][]", quoted.out(), "argv arrives as sent, no shell");
+
+    byte[] data = new byte[4 << 20];
+    new java.util.Random(7).nextBytes(data);
+    ExecClient.Call hashed =
+        api.run(
+                exec("sha256sum").build(),
+                s -> {
+                  for (int off = 0; off < data.length; off += 256 << 10) {
+                    while (!s.isReady()) {
+                      Thread.onSpinWait();
+                    }
+                    s.onNext(
+                        ExecClient.stdin(
+                            java.util.Arrays.copyOfRange(data, off, off + (256 << 10))));
+                  }
+                  s.onCompleted();
+                },
+                true,
+                0)
+            .await();
+    assertEquals(
+        java.util.HexFormat.of()
+                .formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(data))
+            + "  -\n",
+        hashed.out());
+
+    ExecClient.Call tty =
+        api.run(
+                exec("sh", "-c", "tty; stty size")
+                    .setTty(true)
+                    .setWindow(WindowSize.newBuilder().setColumns(100).setRows(30))
+                    .build())
+            .await();
+    assertTrue(tty.out().matches("(?s)/dev/pts/\\d+\r?\n30 100\r?\n"), tty.out());
+
+    ExecClient.Call missing = api.run(exec("no-such-program").build()).await();
+    assertEquals(127, missing.exit);
+    assertEquals("banger: no program \"no-such-program\" in the VM\n", missing.err());
+
+    // A cancel kills the program and what it started.
+    ExecClient.Call sleeper =
+        api.run(exec("sh", "-c", "sleep 300 & echo started; sleep 300").build(), s -> {}, true, 0);
+    sleeper.firstOutput.get(2, TimeUnit.MINUTES);
+    sleeper.stream.cancel("a client that leaves", null);
+    String count = "";
+    for (int i = 0; i < 50; i++) {
+      count =
+          api.run(
+                  exec(
+                          "sh",
+                          "-c",
+                          "for p in /proc/[0-9]*; do tr '\\0' ' ' < $p/cmdline 2>/dev/null; echo; done"
+                              + " | grep -c '^sleep 300' || true")
+                      .build())
+              .await()
+              .out()
+              .strip();
+      if (count.equals("0")) {
+        break;
+      }
+      Thread.sleep(100);
+    }
+    assertEquals("0", count, "no sleep 300 is left in the guest");
+
+    // 100 MB read slowly: vm-service holds a window, not the output.
+    long rssBefore = rssKib(booted.stack.pid());
+    long[] peak = {rssBefore};
+    java.util.concurrent.atomic.AtomicBoolean sampling =
+        new java.util.concurrent.atomic.AtomicBoolean(true);
+    Thread sampler =
+        Thread.ofVirtual()
+            .start(
+                () -> {
+                  while (sampling.get()) {
+                    peak[0] = Math.max(peak[0], rssKib(booted.stack.pid()));
+                    try {
+                      Thread.sleep(100);
+                    } catch (InterruptedException e) {
+                      return;
+                    }
+                  }
+                });
+    long t0 = System.nanoTime();
+    ExecClient.Call flood =
+        api.run(
+                exec("head", "-c", "100000000", "/dev/zero").build(),
+                s -> s.onCompleted(),
+                false,
+                1)
+            .await();
+    long ms = (System.nanoTime() - t0) / 1_000_000;
+    sampling.set(false);
+    sampler.join();
+    long grewMib = (peak[0] - rssBefore) / 1024;
+    System.out.println(
+        "[WorkspaceIT] Exec of 100 MB to a slow reader: "
+            + ms
+            + " ms, bangerd RSS "
+            + rssBefore / 1024
+            + " MiB -> peak "
+            + peak[0] / 1024
+            + " MiB (+"
+            + grewMib
+            + " MiB)");
+    assertEquals(0, flood.exit, String.valueOf(flood.status));
+    assertEquals(100_000_000L, flood.stdoutBytes);
+    assertTrue(grewMib < 64, "vm-service's memory grew by " + grewMib + " MiB");
+  }
+
+  static ExecStart.Builder exec(String... argv) {
+    return ExecStart.newBuilder().setVm("ws-exec").addAllArgv(List.of(argv));
+  }
+
+  /** A process's resident memory, KiB (0 when it is gone). */
+  static long rssKib(long pid) {
+    try {
+      for (String l : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+        if (l.startsWith("VmRSS:")) {
+          return Long.parseLong(l.replaceAll("[^0-9]", ""));
+        }
+      }
+    } catch (java.io.IOException e) {
+      return 0;
+    }
+    return 0;
+  }
+
   /** What a file listing with checksums says of a tree, .git left out. */
   static final String TREE =
       "find . -path ./.git -prune -o \\( -type f -o -type l \\) -print | LC_ALL=C sort"
@@ -285,7 +432,7 @@ class WorkspaceIT {
           + " \"$(stat -c %a \"$f\") $(sha256sum < \"$f\" | cut -c1-16) $f\"; fi; done";
 
   @Test
-  @Order(4)
+  @Order(5)
   void exportIsAPatchThatGitApplyTurnsTheHostTreeIntoTheGuests() throws Exception {
     CommandResult edit =
         booted.banger(
@@ -328,7 +475,7 @@ class WorkspaceIT {
   }
 
   @Test
-  @Order(5)
+  @Order(6)
   void portsListsWhatTheGuestListensOnAndLinksHttp() throws Exception {
     String server =
         "nohup perl -MIO::Socket::INET -e '$s = IO::Socket::INET->new(LocalPort => 8080, Listen => 5,"
@@ -361,7 +508,7 @@ class WorkspaceIT {
   }
 
   @Test
-  @Order(6)
+  @Order(7)
   void cpCopiesBothWaysRecursivelyWithModes() throws Exception {
     Path up = Files.createDirectories(booted.state.resolve("checkout/up/tree/sub"));
     Path tool = Files.writeString(up.resolve("tool"), "#!/bin/sh\necho tool\n");
@@ -398,7 +545,7 @@ class WorkspaceIT {
   }
 
   @Test
-  @Order(7)
+  @Order(8)
   void badInputIsOneSentenceAndLeavesNoVm() throws Exception {
     Path plain = Files.createDirectories(booted.state.resolve("checkout/plain"));
     Path bare = booted.state.resolve("checkout/bare.git");

@@ -60,7 +60,7 @@ final class VmExecCommand implements Callable<Integer> {
     PrintWriter err = vm.err();
     try (Services s = vm.services()) {
       Vm v = VmCommand.get(s, vmRef);
-      String ip = VmCommand.reachable(v);
+      VmCommand.reachable(v); // a clear "not running" before anything else
       String dir = guestPath;
       if (dir == null) {
         if (!v.hasWorkspace()) {
@@ -104,7 +104,7 @@ final class VmExecCommand implements Callable<Integer> {
           }
         }
       }
-      return GuestShell.runIn(s, ip, dir, command);
+      return GuestExecStream.run(s, v.getName(), dir, command);
     }
   }
 

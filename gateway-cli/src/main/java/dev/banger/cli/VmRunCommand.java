@@ -159,8 +159,13 @@ final class VmRunCommand implements Callable<Integer> {
           return 0;
         }
         String ip = VmCommand.reachable(created);
+        // A command goes through vm-service's Exec; a login shell through ssh, for its terminal.
         status =
-            dir == null ? GuestShell.run(s, ip, command) : GuestShell.runIn(s, ip, dir, command);
+            !command.isEmpty()
+                ? GuestExecStream.run(s, created.getName(), dir, command)
+                : dir == null
+                    ? GuestShell.run(s, ip, command)
+                    : GuestShell.runIn(s, ip, dir, command);
       } catch (RuntimeException e) {
         // A call of the boot that failed because Ctrl-C's hook is undoing the VM: leave the
         // channels to the hook (it reports); any other failure is reported as it is.
