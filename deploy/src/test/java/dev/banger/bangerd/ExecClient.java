@@ -128,4 +128,51 @@ final class ExecClient {
   static ExecRequest stdin(byte[] b) {
     return ExecRequest.newBuilder().setStdin(ByteString.copyFrom(b)).build();
   }
+
+  /** PutFiles of {@code tar} into {@code dir} of {@code vm}, in 256 KiB chunks. */
+  dev.banger.api.vm.v1.PutFilesResponse put(String vm, String dir, byte[] tar) throws Exception {
+    CompletableFuture<dev.banger.api.vm.v1.PutFilesResponse> done = new CompletableFuture<>();
+    io.grpc.stub.StreamObserver<dev.banger.api.vm.v1.PutFilesRequest> in =
+        VmServiceGrpc.newStub(channel)
+            .putFiles(
+                new io.grpc.stub.StreamObserver<>() {
+                  @Override
+                  public void onNext(dev.banger.api.vm.v1.PutFilesResponse r) {
+                    done.complete(r);
+                  }
+
+                  @Override
+                  public void onError(Throwable t) {
+                    done.completeExceptionally(t);
+                  }
+
+                  @Override
+                  public void onCompleted() {}
+                });
+    in.onNext(
+        dev.banger.api.vm.v1.PutFilesRequest.newBuilder()
+            .setStart(dev.banger.api.vm.v1.PutFilesStart.newBuilder().setVm(vm).setDirectory(dir))
+            .build());
+    for (int off = 0; off < tar.length; off += 256 << 10) {
+      in.onNext(
+          dev.banger.api.vm.v1.PutFilesRequest.newBuilder()
+              .setTar(ByteString.copyFrom(tar, off, Math.min(256 << 10, tar.length - off)))
+              .build());
+    }
+    in.onCompleted();
+    try {
+      return done.get(5, TimeUnit.MINUTES);
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw (Exception) e.getCause();
+    }
+  }
+
+  /** GetFiles of {@code path}: the tar stream's bytes. */
+  byte[] get(String vm, String path) {
+    java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
+    VmServiceGrpc.newBlockingStub(channel)
+        .getFiles(dev.banger.api.vm.v1.GetFilesRequest.newBuilder().setVm(vm).setPath(path).build())
+        .forEachRemaining(r -> b.writeBytes(r.getTar().toByteArray()));
+    return b.toByteArray();
+  }
 }

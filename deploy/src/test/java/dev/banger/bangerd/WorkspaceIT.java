@@ -407,6 +407,81 @@ class WorkspaceIT {
     assertTrue(grewMib < 64, "vm-service's memory grew by " + grewMib + " MiB");
   }
 
+  @Test
+  @Order(4)
+  void filesGoInAndComeBackByteForByteAndAnEscapeWritesNothing() throws Exception {
+    ExecClient api = new ExecClient(booted.stack.channel(ServiceName.VM));
+    byte[] blob = new byte[10 << 20];
+    new java.util.Random(11).nextBytes(blob);
+    byte[] tar = tar(blob, false);
+    var put = api.put("ws-exec", "/root/put/here", tar);
+    assertEquals(3, put.getEntries());
+    assertEquals(blob.length + 3, put.getContentBytes());
+    assertEquals(
+        "blob 10485760\nsh.sh 755\n",
+        api.run(
+                exec(
+                        "sh",
+                        "-c",
+                        "cd /root/put/here/d && stat -c '%n %s' blob; stat -c '%n %a' sh.sh")
+                    .build())
+            .await()
+            .out());
+    byte[] back = api.get("ws-exec", "/root/put/here/d/blob");
+    try (var in =
+        new org.apache.commons.compress.archivers.tar.TarArchiveInputStream(
+            new java.io.ByteArrayInputStream(back))) {
+      var e = in.getNextEntry();
+      assertEquals("blob", e.getName());
+      assertTrue(java.util.Arrays.equals(blob, in.readAllBytes()), "byte for byte");
+    }
+    io.grpc.StatusRuntimeException refused =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            io.grpc.StatusRuntimeException.class,
+            () -> api.put("ws-exec", "/root/put/evil", tar(blob, true)));
+    assertEquals(Status.Code.INVALID_ARGUMENT, refused.getStatus().getCode());
+    assertTrue(
+        refused.getStatus().getDescription().contains("tar entry \"../outside\""),
+        refused.getStatus().getDescription());
+    assertEquals(
+        "absent\n",
+        api.run(exec("sh", "-c", "test -e /root/put/outside || echo absent").build())
+            .await()
+            .out());
+    io.grpc.StatusRuntimeException missing =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            io.grpc.StatusRuntimeException.class, () -> api.get("ws-exec", "/root/no/such"));
+    assertEquals(Status.Code.NOT_FOUND, missing.getStatus().getCode());
+  }
+
+  /** A tar of d/blob, d/sh.sh (mode 755), and with {@code escape} a ../outside after them. */
+  static byte[] tar(byte[] blob, boolean escape) throws Exception {
+    var b = new java.io.ByteArrayOutputStream();
+    try (var t = new org.apache.commons.compress.archivers.tar.TarArchiveOutputStream(b)) {
+      t.putArchiveEntry(new org.apache.commons.compress.archivers.tar.TarArchiveEntry("d/"));
+      t.closeArchiveEntry();
+      var e = new org.apache.commons.compress.archivers.tar.TarArchiveEntry("d/blob");
+      e.setSize(blob.length);
+      t.putArchiveEntry(e);
+      t.write(blob);
+      t.closeArchiveEntry();
+      var sh = new org.apache.commons.compress.archivers.tar.TarArchiveEntry("d/sh.sh");
+      sh.setSize(3);
+      sh.setMode(0100755);
+      t.putArchiveEntry(sh);
+      t.write("x\n\n".getBytes());
+      t.closeArchiveEntry();
+      if (escape) {
+        var out = new org.apache.commons.compress.archivers.tar.TarArchiveEntry("../outside");
+        out.setSize(1);
+        t.putArchiveEntry(out);
+        t.write('x');
+        t.closeArchiveEntry();
+      }
+    }
+    return b.toByteArray();
+  }
+
   static ExecStart.Builder exec(String... argv) {
     return ExecStart.newBuilder().setVm("ws-exec").addAllArgv(List.of(argv));
   }

@@ -66,7 +66,8 @@ final class VmGrpcService extends VmServiceGrpc.VmServiceImplBase {
       VmStats stats,
       VmSettings settings,
       WorkspacePrepare workspaces,
-      dev.banger.vm.app.exec.GuestExec exec) {}
+      dev.banger.vm.app.exec.GuestExec exec,
+      dev.banger.vm.app.exec.GuestFiles files) {}
 
   private final UseCases app;
   private final OperationRegistry ops;
@@ -325,5 +326,18 @@ final class VmGrpcService extends VmServiceGrpc.VmServiceImplBase {
   public StreamObserver<dev.banger.api.vm.v1.ExecRequest> exec(
       StreamObserver<dev.banger.api.vm.v1.ExecResponse> obs) {
     return new ExecCall(app.exec(), obs);
+  }
+
+  @Override
+  public StreamObserver<dev.banger.api.vm.v1.PutFilesRequest> putFiles(
+      StreamObserver<dev.banger.api.vm.v1.PutFilesResponse> obs) {
+    return new PutFilesCall(app.files(), obs);
+  }
+
+  @Override
+  public void getFiles(
+      dev.banger.api.vm.v1.GetFilesRequest req,
+      StreamObserver<dev.banger.api.vm.v1.GetFilesResponse> obs) {
+    GetFilesCall.run(app.files(), req, obs);
   }
 }

@@ -148,6 +148,7 @@ public final class VmService implements BangerService {
             locks,
             new WorkspaceLister(context.commands()),
             new OfflineWorkspace(disk, images, new GrpcWorkDiskTrees(peers, Duration.ofHours(1))));
+    var exec = new dev.banger.vm.app.exec.GuestExec(lookup, access);
     return List.of(
         new VmGrpcService(
             new VmGrpcService.UseCases(
@@ -158,7 +159,8 @@ public final class VmService implements BangerService {
                 new VmStats(runtime, new ProcHostUsage(context.commands())),
                 new VmSettings(store, lookup, locks),
                 workspaces,
-                new dev.banger.vm.app.exec.GuestExec(lookup, access)),
+                exec,
+                new dev.banger.vm.app.exec.GuestFiles(exec)),
             context.operations()));
   }
 
