@@ -123,6 +123,56 @@ public final class ExecBench {
       }
     }
     report("100 MB of output", floodExec, floodSsh);
+
+    // GetFiles vs vm cp's way (scp in SFTP mode with banger's key) of one 100 MB file.
+    exec(ch, "sh", "-c", "head -c " + FLOOD + " /dev/urandom > /root/blob");
+    Path local = Files.createTempDirectory(state, "scp-");
+    List<String> scp = new ArrayList<>(ssh.subList(0, 4)); // ip netns exec NS
+    scp.addAll(List.of("scp", "-s", "-p"));
+    scp.addAll(ssh.subList(5, ssh.size() - 2)); // banger's options, without -T and the target
+    scp.add("root@" + vm.getIpAddress() + ":/root/blob");
+    scp.add(local.resolve("blob").toString());
+    List<Double> viaGet = new ArrayList<>();
+    List<Double> viaScp = new ArrayList<>();
+    for (int r = 0; r < Math.max(3, rounds / 10); r++) {
+      if (r % 2 == 1) {
+        viaScp.add(run(scp));
+      }
+      viaGet.add(getFiles(ch, "/root/blob"));
+      if (r % 2 == 0) {
+        viaScp.add(run(scp));
+      }
+    }
+    report("GetFiles 100 MB", viaGet, viaScp, "scp -s -p");
+  }
+
+  /** GetFiles of {@code path}, the tar counted and dropped: milliseconds. */
+  static double getFiles(ManagedChannel ch, String path) {
+    long t0 = System.nanoTime();
+    long bytes = 0;
+    var it =
+        VmServiceGrpc.newBlockingStub(ch)
+            .getFiles(
+                dev.banger.api.vm.v1.GetFilesRequest.newBuilder()
+                    .setVm("exec-bench")
+                    .setPath(path)
+                    .build());
+    while (it.hasNext()) {
+      bytes += it.next().getTar().size();
+    }
+    if (bytes < FLOOD) {
+      throw new IllegalStateException("GetFiles delivered " + bytes + " bytes");
+    }
+    return (System.nanoTime() - t0) / 1e6;
+  }
+
+  static double run(List<String> argv) throws Exception {
+    long t0 = System.nanoTime();
+    CommandResult r = VmBench.RUN.run(Command.of(argv).timeout(Duration.ofMinutes(10)).build());
+    if (!r.succeeded()) {
+      throw new IllegalStateException(argv.get(4) + ": " + r.stderrText());
+    }
+    return (System.nanoTime() - t0) / 1e6;
   }
 
   /** One Exec call on {@code ch}: {milliseconds, stdout bytes}. */
@@ -182,11 +232,17 @@ public final class ExecBench {
   }
 
   static void report(String what, List<Double> exec, List<Double> ssh) {
+    report(what, exec, ssh, "ssh");
+  }
+
+  static void report(String what, List<Double> exec, List<Double> base, String baseName) {
+    List<Double> ssh = base;
     System.out.printf(
-        "%-18s Exec p50 %8.1f ms p90 %8.1f ms | ssh p50 %8.1f ms p90 %8.1f ms | ratio p50 %.2f%n",
+        "%-18s banger p50 %8.1f ms p90 %8.1f ms | %s p50 %8.1f ms p90 %8.1f ms | ratio p50 %.2f%n",
         what,
         pct(exec, 50),
         pct(exec, 90),
+        baseName,
         pct(ssh, 50),
         pct(ssh, 90),
         pct(exec, 50) / pct(ssh, 50));
