@@ -46,6 +46,7 @@ final class GuestExecStream {
       OutputStream out,
       OutputStream err) {
     CompletableFuture<Integer> status = new CompletableFuture<>();
+    boolean[] pipeClosed = {false};
     Object ready = new Object();
     ClientCallStreamObserver<ExecRequest>[] call = new ClientCallStreamObserver[1];
     VmServiceGrpc.newStub(s.channel(ServiceName.VM))
@@ -71,10 +72,12 @@ final class GuestExecStream {
                     case STDOUT -> {
                       m.getStdout().writeTo(out);
                       out.flush();
+                      closed(out);
                     }
                     case STDERR -> {
                       m.getStderr().writeTo(err);
                       err.flush();
+                      closed(err);
                     }
                     case EXIT ->
                         exit =
@@ -84,7 +87,8 @@ final class GuestExecStream {
                     default -> {}
                   }
                 } catch (IOException e) {
-                  call[0].cancel("the local output closed", e);
+                  pipeClosed[0] = true;
+                  call[0].cancel("the local output closed", e); // vm-service kills the program
                 }
               }
 
@@ -109,6 +113,9 @@ final class GuestExecStream {
     try {
       return status.get();
     } catch (ExecutionException e) {
+      if (pipeClosed[0]) {
+        return 128 + 13; // as a shell reports a program SIGPIPE ended
+      }
       if (e.getCause() instanceof StatusRuntimeException r) {
         throw r;
       }
@@ -117,6 +124,16 @@ final class GuestExecStream {
       Thread.currentThread().interrupt();
       call[0].cancel("interrupted", null); // vm-service kills the program
       return 130;
+    }
+  }
+
+  /**
+   * A PrintStream (System.out) swallows a closed pipe: ask it, so {@code vm exec … | head -1} ends
+   * the program as ssh's SIGPIPE did.
+   */
+  private static void closed(OutputStream s) throws IOException {
+    if (s instanceof java.io.PrintStream p && p.checkError()) {
+      throw new IOException("the output pipe closed");
     }
   }
 

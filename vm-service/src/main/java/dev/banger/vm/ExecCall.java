@@ -174,7 +174,7 @@ final class ExecCall implements StreamObserver<ExecRequest> {
 
   /** Copies stdout (here) and waits for stderr, then for the end, within the timeout. */
   private void finish(GuestExec.Running r, Duration timeout, Thread err) {
-    long deadline = timeout == null ? Long.MAX_VALUE : System.nanoTime() + timeout.toNanos();
+    boolean[] timerState = {false, false}; // {fired, stopped}
     Thread timer = null;
     if (timeout != null) {
       timer =
@@ -186,6 +186,12 @@ final class ExecCall implements StreamObserver<ExecRequest> {
                       Thread.sleep(timeout);
                     } catch (InterruptedException e) {
                       return;
+                    }
+                    synchronized (timerState) {
+                      if (timerState[1]) {
+                        return; // the call ended meanwhile
+                      }
+                      timerState[0] = true; // fired: from here nothing interrupts this thread
                     }
                     if (ended.compareAndSet(false, true)) {
                       exec.kill(r);
@@ -209,10 +215,26 @@ final class ExecCall implements StreamObserver<ExecRequest> {
         err.join();
       }
       Optional<GuestProcess.Ended> end = Optional.empty();
-      while (end.isEmpty() && !ended.get() && System.nanoTime() < deadline) {
+      // The timeout is the timer's alone: it kills and answers, and this loop sees `ended`.
+      while (end.isEmpty() && !ended.get()) {
         end = r.process().await(Duration.ofMillis(200));
       }
-      if (end.isPresent() && ended.compareAndSet(false, true)) {
+      if (end.isPresent()
+          && end.get().exitCode() == null
+          && end.get().signal() == null
+          && ended.compareAndSet(false, true)) {
+        // No status and no signal: the connection to the guest closed (a reboot, a panic).
+        exec.kill(r);
+        send(
+            null,
+            Errors.of(
+                Status.UNAVAILABLE.withDescription(
+                    "the command in vm \""
+                        + r.vmName()
+                        + "\" ended without an exit status: the connection to the guest closed"),
+                "EXEC_LOST",
+                Map.of("vm", r.vmName())));
+      } else if (end.isPresent() && ended.compareAndSet(false, true)) {
         ExecExit.Builder x = ExecExit.newBuilder();
         if (end.get().exitCode() != null) {
           x.setExitCode(end.get().exitCode());
@@ -228,8 +250,14 @@ final class ExecCall implements StreamObserver<ExecRequest> {
         send(null, VmErrors.toStatus(e));
       }
     } finally {
+      // A timer that fired is killing the program: never interrupt that kill.
       if (timer != null) {
-        timer.interrupt();
+        synchronized (timerState) {
+          if (!timerState[0]) {
+            timerState[1] = true;
+            timer.interrupt();
+          }
+        }
       }
       stdin.offer(EOF); // the stdin writer stops
       r.close();

@@ -28,10 +28,22 @@ final class GetFilesCall {
             ready.notifyAll();
           }
         });
+    java.util.concurrent.atomic.AtomicReference<GuestFiles.Reading> reading =
+        new java.util.concurrent.atomic.AtomicReference<>();
     out.setOnCancelHandler(
         () -> {
           synchronized (ready) {
             ready.notifyAll();
+          }
+          // A reader blocked in read() would wait for the guest's next bytes: kill its tar now.
+          GuestFiles.Reading r = reading.get();
+          if (r != null) {
+            Thread.ofVirtual()
+                .start(
+                    () -> {
+                      r.abandon();
+                      r.close();
+                    });
           }
         });
     Thread.ofVirtual()
@@ -39,6 +51,11 @@ final class GetFilesCall {
         .start(
             () -> {
               try (GuestFiles.Reading r = files.get(req.getVm(), req.getPath())) {
+                reading.set(r);
+                if (out.isCancelled()) {
+                  r.abandon();
+                  return;
+                }
                 InputStream tar = r.tar();
                 byte[] buf = new byte[CHUNK];
                 while (true) {

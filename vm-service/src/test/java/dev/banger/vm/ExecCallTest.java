@@ -200,6 +200,11 @@ class ExecCallTest {
         call(start("sh", "-c", "sleep 60 & echo started; sleep 60; wait").build(), List.of());
     r.firstOutput.get(10, TimeUnit.SECONDS);
     Process script = guest.processes.getFirst();
+    // "started" comes before the second sleep is forked: wait until both sleeps exist.
+    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (script.descendants().count() < 2 && System.nanoTime() < until) {
+      Thread.sleep(20);
+    }
     List<ProcessHandle> all = new java.util.ArrayList<>(script.descendants().toList());
     all.add(script.toHandle());
     assertTrue(all.size() >= 3, "the program and its two sleeps: " + all);

@@ -23,6 +23,7 @@ public final class GuestExec {
 
   private static final Logger LOG = LoggerFactory.getLogger(GuestExec.class);
   static final Duration KILL_TIMEOUT = Duration.ofSeconds(10);
+  static final int MAX_SCRIPT_BYTES = 120 << 10;
 
   private final VmLookup vms;
   private final GuestAccess guest;
@@ -82,16 +83,17 @@ public final class GuestExec {
           "a command runs only in a running VM; start it (banger vm start " + vm.name() + ")");
     }
     String dir = order.workingDir().isEmpty() ? defaultDirectory(vm) : order.workingDir();
+    String script = GuestScript.of(order, dir);
+    if (script.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > MAX_SCRIPT_BYTES) {
+      // One argument to the guest's shell: Linux refuses more than 128 KiB (MAX_ARG_STRLEN).
+      throw VmProblem.invalid(
+          "argv", "argv and env, quoted for the guest's shell, are more than 120 KiB");
+    }
     GuestProcess p;
     try {
       p =
           guest.start(
-              vm.ipAddress(),
-              vm.name(),
-              GuestScript.of(order, dir),
-              order.tty(),
-              order.columns(),
-              order.rows());
+              vm.ipAddress(), vm.name(), script, order.tty(), order.columns(), order.rows());
     } catch (VmProblem e) {
       throw e;
     } catch (Exception e) {

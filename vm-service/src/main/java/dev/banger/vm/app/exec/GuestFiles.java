@@ -42,15 +42,17 @@ public final class GuestFiles {
     try {
       Capture err = Capture.of(r.process().stderr());
       TarGate.Copied copied;
-      try (OutputStream stdin = r.process().stdin()) {
+      OutputStream stdin = r.process().stdin();
+      try {
         copied = TarGate.copy(tar, stdin);
       } catch (TarGate.Refused e) {
-        exec.kill(r);
+        exec.kill(r); // before stdin closes: the guest's tar must not finish what it has
         throw VmProblem.invalid("tar", e.getMessage() + "; nothing more was written");
       } catch (IOException e) {
         exec.kill(r);
         throw e;
       }
+      stdin.close();
       GuestProcess.Ended end = awaitEnd(r);
       if (end.exitCode() == null || end.exitCode() != 0) {
         throw failed(vm, "tar -x into " + directory, end, err.text());
@@ -64,16 +66,24 @@ public final class GuestFiles {
   /** A tar stream of {@code path} from {@code vm}; {@link Reading#finish} says how it ended. */
   public Reading get(String vm, String path) throws Exception {
     absolute("path", path);
+    List<String> parts = new java.util.ArrayList<>();
+    for (String c : path.split("/")) {
+      if (c.equals("..")) {
+        throw VmProblem.invalid(
+            "path", "path must not hold \"..\" (got " + Printable.quoted(path, 80) + ")");
+      }
+      if (!c.isEmpty() && !c.equals(".")) {
+        parts.add(c);
+      }
+    }
     String parent;
     String name;
-    if (path.equals("/")) {
+    if (parts.isEmpty()) {
       parent = "/";
       name = ".";
     } else {
-      String p = path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
-      int slash = p.lastIndexOf('/');
-      parent = slash == 0 ? "/" : p.substring(0, slash);
-      name = p.substring(slash + 1);
+      parent = "/" + String.join("/", parts.subList(0, parts.size() - 1));
+      name = parts.getLast();
     }
     GuestExec.Running r = exec.start(order(vm, List.of("sh", "-c", GET, "sh", parent, name)));
     return new Reading(r, Capture.of(r.process().stderr()), vm, path);

@@ -29,7 +29,7 @@ public final class GuestScript {
     s.append("echo $$ >&2; ");
     s.append("cd -- ")
         .append(quote(workingDir))
-        .append(" 2>/dev/null || { echo ")
+        .append(" 2>/dev/null || { printf '%s\\n' ")
         .append(quote("banger: no directory \"" + workingDir + "\" in the VM"))
         .append(" >&2; exit ")
         .append(NO_DIRECTORY)
@@ -44,7 +44,7 @@ public final class GuestScript {
     String program = argv.getFirst();
     s.append("command -v -- ")
         .append(quote(program))
-        .append(" >/dev/null 2>&1 || { echo ")
+        .append(" >/dev/null 2>&1 || { printf '%s\\n' ")
         .append(quote("banger: no program \"" + program + "\" in the VM"))
         .append(" >&2; exit ")
         .append(NO_PROGRAM)

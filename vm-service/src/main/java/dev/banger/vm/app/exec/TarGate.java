@@ -44,16 +44,25 @@ public final class TarGate {
     for (TarArchiveEntry e = in.getNextEntry(); e != null; e = in.getNextEntry()) {
       String name = inside(e.getName(), e.getName(), symlinks);
       boolean file = regular(e);
-      if (!(file || e.isDirectory() || e.isSymbolicLink() || e.isLink())) {
+      // By the type flag: isDirectory() says yes to any entry whose name ends in "/", devices too.
+      boolean directory = e.getLinkFlag() == TarConstants.LF_DIR;
+      if (!(file || directory || e.isSymbolicLink() || e.isLink())) {
         throw new Refused(e.getName(), "only files, directories and links are copied");
       }
       if (e.isLink()) {
-        e.setLinkName(inside(e.getName(), e.getLinkName(), symlinks));
+        String target = inside(e.getName(), e.getLinkName(), symlinks);
+        e.setLinkName(target);
+        if (symlinks.contains(target)) {
+          symlinks.add(name); // link() does not follow: a hard link to a symlink is one too
+        }
       }
       if (e.isSymbolicLink()) {
         symlinks.add(name);
       }
-      e.setName(e.isDirectory() ? name + "/" : name);
+      e.setName(directory ? name + "/" : name);
+      // Headers commons-compress does not interpret (GNU.sparse.name renames a member in GNU
+      // tar) would reach the guest unchecked: only the fields checked here go on.
+      e.clearExtraPaxHeaders();
       out.putArchiveEntry(e);
       if (file) {
         bytes += in.transferTo(out);

@@ -101,5 +101,33 @@ public class TarGateTest {
         refusal("l:evil>/etc", "f:evil/passwd=x"));
     assertEquals("tar entry \"h\": \"..\" leaves the directory", refusal("h:h>../outside"));
     assertTrue(refusal("c:dev/null").contains("only files, directories and links"));
+    assertTrue(
+        refusal("c:sda/").contains("only files, directories and links"),
+        "a device whose name ends in / is no directory");
+    assertEquals(
+        "tar entry \"h/passwd\": it passes through \"h\", a symlink this stream made",
+        refusal("l:evil>/etc", "h:h>evil", "f:h/passwd=x"),
+        "a hard link to a symlink is a symlink");
+  }
+
+  @Test
+  void headersTheGateDoesNotReadAreDropped() throws Exception {
+    ByteArrayOutputStream b = new ByteArrayOutputStream();
+    try (TarArchiveOutputStream t = new TarArchiveOutputStream(b)) {
+      TarArchiveEntry e = new TarArchiveEntry("ok");
+      e.addPaxHeader("GNU.sparse.name", "../../etc/passwd"); // GNU tar would write it there
+      e.setSize(1);
+      t.putArchiveEntry(e);
+      t.write('x');
+      t.closeArchiveEntry();
+    }
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    TarGate.copy(new ByteArrayInputStream(b.toByteArray()), out);
+    try (TarArchiveInputStream in =
+        new TarArchiveInputStream(new ByteArrayInputStream(out.toByteArray()))) {
+      TarArchiveEntry e = in.getNextEntry();
+      assertEquals("ok", e.getName());
+      assertTrue(e.getExtraPaxHeaders().isEmpty(), e.getExtraPaxHeaders().toString());
+    }
   }
 }
