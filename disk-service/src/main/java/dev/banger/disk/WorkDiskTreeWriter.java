@@ -9,6 +9,7 @@ import dev.banger.ext4.Ext4Toolkit;
 import dev.banger.ext4.Ext4Tree;
 import dev.banger.ext4.GuestPath;
 import dev.banger.kit.grpc.Errors;
+import dev.banger.kit.grpc.InboundBytes;
 import dev.banger.kit.state.DirectoryTrees;
 import dev.banger.kit.text.Printable;
 import io.grpc.Status;
@@ -68,7 +69,7 @@ final class WorkDiskTreeWriter {
     ServerCallStreamObserver<WriteWorkDiskTreeResponse> call =
         (ServerCallStreamObserver<WriteWorkDiskTreeResponse>) responses;
     call.disableAutoRequest();
-    TarInbound inbound = new TarInbound(call::request);
+    InboundBytes inbound = new InboundBytes(call::request);
     call.setOnCancelHandler(() -> inbound.abort("the client cancelled the write"));
     call.request(1);
     return new StreamObserver<>() {
@@ -114,7 +115,7 @@ final class WorkDiskTreeWriter {
 
   private void run(
       WorkDiskTreeHeader h,
-      TarInbound inbound,
+      InboundBytes inbound,
       ServerCallStreamObserver<WriteWorkDiskTreeResponse> call) {
     long t0 = System.nanoTime();
     try {
@@ -236,7 +237,7 @@ final class WorkDiskTreeWriter {
     }
   }
 
-  static List<Ext4Tree.Entry> unpack(TarInbound inbound, Path stage, long limit, String limitName)
+  static List<Ext4Tree.Entry> unpack(InboundBytes inbound, Path stage, long limit, String limitName)
       throws IOException {
     List<Ext4Tree.Entry> entries = new ArrayList<>();
     long bytes = 0;

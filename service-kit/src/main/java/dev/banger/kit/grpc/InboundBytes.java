@@ -1,4 +1,4 @@
-package dev.banger.disk;
+package dev.banger.kit.grpc;
 
 import com.google.protobuf.ByteString;
 import java.io.IOException;
@@ -8,14 +8,14 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.function.IntConsumer;
 
 /**
- * The bytes of a client-streamed archive as an InputStream for the thread that unpacks it. gRPC's
- * threads {@link #offer} chunks; the reader asks for the next message only as it takes one ({@code
- * request}), so at most {@value #AHEAD} chunks wait here: the client is held back by gRPC's flow
- * control rather than by memory. {@link #end} is the client's half-close (the whole archive),
- * {@link #abort} a cancel or a refused message: the reader then gets an IOException and nothing is
- * written.
+ * The bytes of a client-streamed archive as an InputStream for the thread that unpacks it (disk-
+ * service's WriteWorkDiskTree, vm-service's PutFiles). gRPC's threads {@link #offer} chunks; the
+ * reader asks for the next message only as it takes one ({@code request}), so at most {@value
+ * #AHEAD} chunks wait here: the client is held back by gRPC's flow control rather than by memory.
+ * {@link #end} is the client's half-close (the whole archive), {@link #abort} a cancel or a refused
+ * message: the reader then gets an IOException and nothing is written.
  */
-final class TarInbound extends InputStream {
+public final class InboundBytes extends InputStream {
 
   static final int AHEAD = 4;
   private static final ByteString END = ByteString.copyFromUtf8("end");
@@ -28,19 +28,22 @@ final class TarInbound extends InputStream {
   private boolean ended;
   private boolean primed;
 
-  TarInbound(IntConsumer request) {
+  /**
+   * @param request asks the call for that many more messages
+   */
+  public InboundBytes(IntConsumer request) {
     this.request = request;
   }
 
-  void offer(ByteString chunk) {
+  public void offer(ByteString chunk) {
     queue.add(chunk);
   }
 
-  void end() {
+  public void end() {
     queue.add(END);
   }
 
-  void abort(String why) {
+  public void abort(String why) {
     aborted = why;
     queue.add(END);
   }
