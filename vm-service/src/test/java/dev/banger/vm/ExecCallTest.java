@@ -12,7 +12,6 @@ import dev.banger.vm.app.AppHarness;
 import dev.banger.vm.app.VmLookup;
 import dev.banger.vm.app.exec.GuestExec;
 import dev.banger.vm.fakes.LocalShellGuest;
-import dev.banger.vm.store.VmRecord;
 import dev.banger.vm.store.VmState;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
@@ -77,21 +76,7 @@ class ExecCallTest {
   }
 
   void vm(String name, VmState state) throws Exception {
-    VmRecord v =
-        VmRecord.builder()
-            .id(UUID.randomUUID().toString())
-            .name(name)
-            .image("img-1")
-            .kernel("k-1")
-            .vcpu(1)
-            .memoryMib(512)
-            .workDiskBytes(1L << 30)
-            .systemOverlayBytes(1L << 30)
-            .driver("qemu")
-            .build();
-    h.store.insert(v);
-    h.store.setState(v.id(), state, null);
-    h.store.setNetwork(v.id(), "172.30.0.2", "02:00:00:00:00:02");
+    h.recordVmWithAddress(name, state);
   }
 
   /** What a call produced. */

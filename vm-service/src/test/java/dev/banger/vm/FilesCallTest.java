@@ -18,7 +18,6 @@ import dev.banger.vm.app.exec.GuestExec;
 import dev.banger.vm.app.exec.GuestFiles;
 import dev.banger.vm.app.exec.TarGateTest;
 import dev.banger.vm.fakes.LocalShellGuest;
-import dev.banger.vm.store.VmRecord;
 import dev.banger.vm.store.VmState;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
@@ -53,21 +52,7 @@ class FilesCallTest {
   @BeforeEach
   void setUp() throws Exception {
     h = new AppHarness(dir.resolve("state"));
-    VmRecord v =
-        VmRecord.builder()
-            .id(UUID.randomUUID().toString())
-            .name("box")
-            .image("img-1")
-            .kernel("k-1")
-            .vcpu(1)
-            .memoryMib(512)
-            .workDiskBytes(1L << 30)
-            .systemOverlayBytes(1L << 30)
-            .driver("qemu")
-            .build();
-    h.store.insert(v);
-    h.store.setState(v.id(), VmState.RUNNING, null);
-    h.store.setNetwork(v.id(), "172.30.0.2", "02:00:00:00:00:02");
+    h.recordVmWithAddress("box", VmState.RUNNING);
     GuestFiles files = new GuestFiles(new GuestExec(new VmLookup(h.store), new LocalShellGuest()));
     String name = "files-" + UUID.randomUUID();
     server =

@@ -92,6 +92,34 @@ public final class AppHarness {
     return new VmReconciler(store, runtime, driver, release, scan, locks);
   }
 
+  /** A VM on record in {@code state}, as the use cases find one: 1 vCPU, 512 MiB, 1 GiB disks. */
+  public dev.banger.vm.store.VmRecord recordVm(String name, dev.banger.vm.store.VmState state)
+      throws Exception {
+    dev.banger.vm.store.VmRecord v =
+        dev.banger.vm.store.VmRecord.builder()
+            .id(java.util.UUID.randomUUID().toString())
+            .name(name)
+            .image("img-1")
+            .kernel("k-1")
+            .vcpu(1)
+            .memoryMib(512)
+            .workDiskBytes(1L << 30)
+            .systemOverlayBytes(1L << 30)
+            .driver("qemu")
+            .build();
+    store.insert(v);
+    store.setState(v.id(), state, null);
+    return store.find(v.id()).orElseThrow();
+  }
+
+  /** {@link #recordVm} with an address, as a running VM has one. */
+  public dev.banger.vm.store.VmRecord recordVmWithAddress(
+      String name, dev.banger.vm.store.VmState state) throws Exception {
+    dev.banger.vm.store.VmRecord v = recordVm(name, state);
+    store.setNetwork(v.id(), "172.30.0.2", "02:00:00:00:00:02");
+    return store.find(v.id()).orElseThrow();
+  }
+
   public static CreateRequest create(String name) {
     return new CreateRequest("", name, "", "", 0, 0, 0, 0, false, "", false, false);
   }

@@ -33,22 +33,9 @@ class VmReconcilerTest {
   }
 
   VmRecord vm(String name, VmState state) throws Exception {
-    VmRecord v =
-        VmRecord.builder()
-            .id(UUID.randomUUID().toString())
-            .name(name)
-            .image("img-1")
-            .kernel("k-1")
-            .vcpu(1)
-            .memoryMib(512)
-            .workDiskBytes(1L << 30)
-            .systemOverlayBytes(1L << 30)
-            .driver("qemu")
-            .build();
-    h.store.insert(v);
-    h.store.setState(v.id(), state, null);
+    VmRecord v = h.recordVm(name, state);
     h.host.taps.add(v.id());
-    return h.store.find(v.id()).orElseThrow();
+    return v;
   }
 
   VmmHandle handleOf(VmRecord v, StandInVmm vmm) {
