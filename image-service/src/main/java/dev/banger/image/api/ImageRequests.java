@@ -3,7 +3,6 @@ package dev.banger.image.api;
 import dev.banger.image.app.ImageNames;
 import dev.banger.image.oci.ImageReference;
 import dev.banger.kit.grpc.Errors;
-import dev.banger.kit.text.Printable;
 import java.util.regex.Pattern;
 
 /** Validation of what callers send: every field is treated as hostile. */
@@ -28,7 +27,7 @@ final class ImageRequests {
   static String vmId(String raw) {
     if (!VM_ID.matcher(raw).matches()) {
       throw Errors.invalidArgument(
-          "vm_id", "vm_id must be a lower-case UUID (got " + quoted(raw) + ")");
+          "vm_id", "vm_id must be a lower-case UUID (got " + ImageNames.quoted(raw) + ")");
     }
     return raw;
   }
@@ -53,7 +52,10 @@ final class ImageRequests {
     if (raw.length() > 4096 || raw.indexOf('\0') >= 0 || !raw.startsWith("/")) {
       throw Errors.invalidArgument(
           field,
-          field + " must be an absolute path of at most 4096 characters (got " + quoted(raw) + ")");
+          field
+              + " must be an absolute path of at most 4096 characters (got "
+              + ImageNames.quoted(raw)
+              + ")");
     }
     java.nio.file.Path p = java.nio.file.Path.of(raw);
     if (!p.normalize().toString().equals(raw)) {
@@ -62,7 +64,7 @@ final class ImageRequests {
           field
               + " must be a normal path without \".\", \"..\", \"//\" or a"
               + " trailing \"/\" (got "
-              + quoted(raw)
+              + ImageNames.quoted(raw)
               + ")");
     }
     return p;
@@ -73,15 +75,5 @@ final class ImageRequests {
     if (problem != null) {
       throw Errors.invalidArgument("request_id", problem);
     }
-  }
-
-  /** Echoes hostile input safely: quoted, control characters escaped, cut at 80 characters. */
-  static String quoted(String raw) {
-    return Printable.quoted(raw, 80);
-  }
-
-  /** The same without quotes, for messages that quote it themselves. */
-  static String bare(String raw) {
-    return Printable.bare(raw, 80);
   }
 }

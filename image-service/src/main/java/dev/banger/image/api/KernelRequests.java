@@ -1,6 +1,7 @@
 package dev.banger.image.api;
 
 import dev.banger.api.image.v1.ImportKernelRequest;
+import dev.banger.image.app.ImageNames;
 import dev.banger.image.app.KernelImport;
 import dev.banger.image.kernel.KernelRelease;
 import dev.banger.kit.grpc.Errors;
@@ -83,7 +84,7 @@ final class KernelRequests {
           "host_release must match "
               + KernelRelease.PATTERN.pattern()
               + " (got "
-              + ImageRequests.quoted(release)
+              + ImageNames.quoted(release)
               + ")");
     }
     String name =
@@ -146,12 +147,11 @@ final class KernelRequests {
       p = Path.of(raw);
     } catch (InvalidPathException e) {
       throw Errors.invalidArgument(
-          field,
-          field + " " + ImageRequests.quoted(raw) + " is not a valid path: " + e.getReason());
+          field, field + " " + ImageNames.quoted(raw) + " is not a valid path: " + e.getReason());
     }
     if (!p.isAbsolute()) {
       throw Errors.invalidArgument(
-          field, field + " must be an absolute path (got " + ImageRequests.quoted(raw) + ")");
+          field, field + " must be an absolute path (got " + ImageNames.quoted(raw) + ")");
     }
     for (Path c : p) {
       if (c.toString().equals("..")) {
@@ -159,7 +159,7 @@ final class KernelRequests {
             field,
             field
                 + " must not contain \"..\" (got "
-                + ImageRequests.quoted(raw)
+                + ImageNames.quoted(raw)
                 + "); give the path as it is");
       }
     }

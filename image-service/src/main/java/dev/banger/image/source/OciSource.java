@@ -90,7 +90,7 @@ public final class OciSource extends RegistryBackedSource {
     };
   }
 
-  static void check(BooleanSupplier cancelled) {
+  private static void check(BooleanSupplier cancelled) {
     Cancellation.check(cancelled, "the pull was cancelled");
   }
 }
