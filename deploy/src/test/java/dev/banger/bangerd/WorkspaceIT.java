@@ -363,47 +363,27 @@ class WorkspaceIT {
     assertEquals("0", count, "no sleep 300 is left in the guest");
 
     // 100 MB read slowly: vm-service holds a window, not the output.
-    long rssBefore = rssKib(booted.stack.pid());
-    long[] peak = {rssBefore};
-    java.util.concurrent.atomic.AtomicBoolean sampling =
-        new java.util.concurrent.atomic.AtomicBoolean(true);
-    Thread sampler =
-        Thread.ofVirtual()
-            .start(
-                () -> {
-                  while (sampling.get()) {
-                    peak[0] = Math.max(peak[0], rssKib(booted.stack.pid()));
-                    try {
-                      Thread.sleep(100);
-                    } catch (InterruptedException e) {
-                      return;
-                    }
-                  }
-                });
+    RssPeak rss = new RssPeak(booted.stack.pid());
     long t0 = System.nanoTime();
-    ExecClient.Call flood =
-        api.run(
-                exec("head", "-c", "100000000", "/dev/zero").build(),
-                s -> s.onCompleted(),
-                false,
-                1)
-            .await();
+    ExecClient.Call flood;
+    try (rss) {
+      flood =
+          api.run(
+                  exec("head", "-c", "100000000", "/dev/zero").build(),
+                  s -> s.onCompleted(),
+                  false,
+                  1)
+              .await();
+    }
     long ms = (System.nanoTime() - t0) / 1_000_000;
-    sampling.set(false);
-    sampler.join();
-    long grewMib = (peak[0] - rssBefore) / 1024;
     System.out.println(
         "[WorkspaceIT] Exec of 100 MB to a slow reader: "
             + ms
             + " ms, bangerd RSS "
-            + rssBefore / 1024
-            + " MiB -> peak "
-            + peak[0] / 1024
-            + " MiB (+"
-            + grewMib
-            + " MiB)");
+            + rss.describe());
     assertEquals(0, flood.exit, String.valueOf(flood.status));
     assertEquals(100_000_000L, flood.stdoutBytes);
+    long grewMib = rss.grewMib();
     assertTrue(grewMib < 64, "vm-service's memory grew by " + grewMib + " MiB");
   }
 
@@ -487,19 +467,6 @@ class WorkspaceIT {
   }
 
   /** A process's resident memory, KiB (0 when it is gone). */
-  static long rssKib(long pid) {
-    try {
-      for (String l : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
-        if (l.startsWith("VmRSS:")) {
-          return Long.parseLong(l.replaceAll("[^0-9]", ""));
-        }
-      }
-    } catch (java.io.IOException e) {
-      return 0;
-    }
-    return 0;
-  }
-
   /** What a file listing with checksums says of a tree, .git left out. */
   static final String TREE =
       "find . -path ./.git -prune -o \\( -type f -o -type l \\) -print | LC_ALL=C sort"
