@@ -474,6 +474,21 @@ class WorkspaceIT {
           + " \"$(stat -c %a \"$f\") $(sha256sum < \"$f\" | cut -c1-16) $f\"; fi; done";
 
   @Test
+  @Order(4)
+  void thePythonAndNodeClientsCreateExecMoveFilesAndStreamAsTheirReadmesSay() throws Exception {
+    int before = vmCount();
+    for (ClientExamples.Run r :
+        List.of(
+            ClientExamples.python(booted, "py-demo"), ClientExamples.node(booted, "node-demo"))) {
+      ClientExamples.assertDemo(r, r.label().equals("python") ? "py-demo" : "node-demo");
+      assertTrue(
+          r.rss().grewMib() < 64,
+          r.label() + ": vm-service's memory grew by " + r.rss().grewMib() + " MiB");
+    }
+    assertEquals(before, vmCount(), "each example deleted its VM");
+  }
+
+  @Test
   @Order(5)
   void exportIsAPatchThatGitApplyTurnsTheHostTreeIntoTheGuests() throws Exception {
     CommandResult edit =
