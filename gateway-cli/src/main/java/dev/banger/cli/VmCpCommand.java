@@ -1,8 +1,11 @@
 package dev.banger.cli;
 
-import dev.banger.api.vm.v1.Vm;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.regex.Matcher;
@@ -12,9 +15,10 @@ import picocli.CommandLine.Parameters;
 
 /**
  * {@code banger vm cp SRC… DST}: files and directories between the host and a VM, one side {@code
- * VM:/path}. The system's scp in SFTP mode ({@code -s}: the remote path is a path, never a shell
- * word), recursive, modes and times kept ({@code -p}), with banger's key and known_hosts like
- * {@code vm ssh}.
+ * VM:/path}, through vm-service's PutFiles and GetFiles (docs/workspaces.md, "vm cp"): recursive,
+ * modes and times kept, links kept as links. It needs only vm-service's socket, not a route to the
+ * guest. As with cp and scp: a destination that is a directory receives each source under its own
+ * name; one that is not names the single source's copy.
  */
 @CommandLine.Command(
     name = "cp",
@@ -49,7 +53,7 @@ final class VmCpCommand implements Callable<Integer> {
   }
 
   @Override
-  public Integer call() {
+  public Integer call() throws IOException {
     List<Side> sides = args.stream().map(VmCpCommand::side).toList();
     Side dst = sides.getLast();
     List<Side> srcs = sides.subList(0, sides.size() - 1);
@@ -65,17 +69,73 @@ final class VmCpCommand implements Callable<Integer> {
     if (!upload && srcs.stream().anyMatch(x -> !x.vm().equals(name))) {
       throw new CliException("vm cp takes its sources from one VM", 2, null);
     }
+    List<String> paths = srcs.stream().map(Side::path).toList();
     try (Services s = vm.services()) {
-      Vm v = VmCommand.get(s, name);
-      String at = "root@" + VmCommand.reachable(v) + ":";
-      List<String> argv = new ArrayList<>(List.of("scp", "-s", "-r", "-p", "-q"));
-      argv.addAll(GuestShell.options(s));
-      for (Side x : srcs) {
-        argv.add(upload ? CliPaths.existing("source", Path.of(x.path())) : at + x.path());
+      String vmName = VmCommand.get(s, name).getName(); // not found: said here, once
+      if (upload) {
+        upload(s, vmName, paths, dst.path());
+      } else {
+        download(s, vmName, paths, Path.of(dst.path()));
       }
-      argv.add(
-          upload ? at + dst.path() : Path.of(dst.path()).toAbsolutePath().normalize().toString());
-      return GuestShell.interactive(argv);
+      return 0;
+    }
+  }
+
+  private void upload(Services s, String name, List<String> srcs, String dst) throws IOException {
+    List<Path> sources =
+        srcs.stream().map(p -> Path.of(CliPaths.existing("source", Path.of(p)))).toList();
+    String target = GuestPaths.normal(dst);
+    boolean intoDir =
+        target.equals("/")
+            || GuestExecStream.run(
+                    s,
+                    name,
+                    "/",
+                    List.of("test", "-d", target),
+                    InputStream.nullInputStream(),
+                    OutputStream.nullOutputStream(),
+                    OutputStream.nullOutputStream())
+                == 0;
+    if (!intoDir && (sources.size() > 1 || dst.endsWith("/"))) {
+      throw new CliException(name + ":" + target + " is not a directory in the VM", 1, null);
+    }
+    String directory = intoDir ? target : GuestPaths.parent(target);
+    PrintWriter err = vm.err();
+    GuestFilesCalls.put(
+        s,
+        name,
+        directory,
+        tar -> {
+          try (HostTarWriter w = new HostTarWriter(tar, err)) {
+            for (Path source : sources) {
+              w.add(source, intoDir ? source.getFileName().toString() : GuestPaths.name(target));
+            }
+          }
+        });
+  }
+
+  private void download(Services s, String name, List<String> srcs, Path dst) throws IOException {
+    Path target = dst.toAbsolutePath().normalize();
+    boolean intoDir = Files.isDirectory(target);
+    if (!intoDir && srcs.size() > 1) {
+      throw new CliException(target + " is not a directory", 1, null);
+    }
+    Path into = intoDir ? target : target.getParent();
+    if (into == null || !Files.isDirectory(into)) {
+      throw new CliException(into + " is not a directory", 1, null);
+    }
+    for (String src : srcs) {
+      String path = GuestPaths.normal(src);
+      if (path.equals("/")) {
+        throw new CliException("vm cp copies files and directories, not the VM's whole /", 2, null);
+      }
+      String top = GuestPaths.name(path);
+      try (InputStream tar = GuestFilesCalls.get(s, name, path)) {
+        new HostTarExtractor(into, top, intoDir ? top : target.getFileName().toString(), vm.err())
+            .extract(tar);
+      } catch (IOException e) {
+        throw new CliException("copy from " + name + ":" + path + ": " + e.getMessage());
+      }
     }
   }
 }
