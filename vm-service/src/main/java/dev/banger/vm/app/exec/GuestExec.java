@@ -25,12 +25,25 @@ public final class GuestExec {
   static final Duration KILL_TIMEOUT = Duration.ofSeconds(10);
   static final int MAX_SCRIPT_BYTES = 120 << 10;
 
+  /**
+   * How long the guest's shell may take to print the pid line. A guest whose sshd accepted the
+   * channel but whose shell never runs (a hung or thrashing guest) would otherwise hold the call,
+   * and a thread, for ever. Generous: under TCG a loaded guest takes seconds.
+   */
+  static final Duration PID_DEADLINE = Duration.ofSeconds(60);
+
   private final VmLookup vms;
   private final GuestAccess guest;
+  private final Duration pidDeadline;
 
   public GuestExec(VmLookup vms, GuestAccess guest) {
+    this(vms, guest, PID_DEADLINE);
+  }
+
+  GuestExec(VmLookup vms, GuestAccess guest, Duration pidDeadline) {
     this.vms = vms;
     this.guest = guest;
+    this.pidDeadline = pidDeadline;
   }
 
   /** A program started in a guest: its streams (the pid line already read) and its pid there. */
@@ -104,8 +117,7 @@ public final class GuestExec {
           Map.of("vm", vm.name()));
     }
     try {
-      InputStream first = order.tty() ? p.stdout() : p.stderr();
-      long pid = PidLine.read(first);
+      long pid = readPid(p, order.tty() ? p.stdout() : p.stderr());
       return new Running(vm, p, pid, order.tty());
     } catch (Exception e) {
       p.close();
@@ -115,6 +127,44 @@ public final class GuestExec {
           "vm \"" + vm.name() + "\": " + e.getMessage(),
           Map.of("vm", vm.name()));
     }
+  }
+
+  /**
+   * The pid line within {@link #pidDeadline}: past it the channel is closed, which ends the read.
+   * Who wins (the read or the deadline) is decided once, so a pid read just as the deadline fires
+   * is not used on a closed channel.
+   */
+  private long readPid(GuestProcess p, InputStream first) throws java.io.IOException {
+    var state = new java.util.concurrent.atomic.AtomicInteger(); // 0 reading, 1 late, 2 read
+    Thread deadline =
+        Thread.ofVirtual()
+            .start(
+                () -> {
+                  try {
+                    Thread.sleep(pidDeadline);
+                  } catch (InterruptedException e) {
+                    return;
+                  }
+                  if (state.compareAndSet(0, 1)) {
+                    p.close();
+                  }
+                });
+    try {
+      long pid = PidLine.read(first);
+      if (state.compareAndSet(0, 2)) {
+        return pid;
+      }
+    } catch (java.io.IOException e) {
+      if (state.get() != 1) {
+        throw e;
+      }
+    } finally {
+      deadline.interrupt();
+    }
+    throw new java.io.IOException(
+        "the guest's shell did not start the command within "
+            + pidDeadline.toSeconds()
+            + " s (is the guest overloaded or hung?)");
   }
 
   /**
