@@ -222,7 +222,7 @@ class CliImagePullIT {
   void listAndShowReportThePulledImage() throws Exception {
     JsonObject img = image("pulled");
     assertNotNull(img, "image list -o json has it: " + images());
-    assertEquals("IMAGE_SOURCE_OCI", img.get("source").getAsString());
+    assertEquals("oci", img.get("source").getAsString());
     assertEquals(ref, img.get("origin").getAsString());
     assertEquals(
         manifestDigest, img.get("digest").getAsString(), "the manifest digest the registry holds");

@@ -618,7 +618,7 @@ class VmLifecycleIT {
         new com.fasterxml.jackson.databind.ObjectMapper()
             .readTree(banger("vm", "list", "-o", "json").stdoutText());
     assertEquals(1, list.size());
-    assertEquals("VM_STATE_RUNNING", list.get(0).get("state").asText());
+    assertEquals("running", list.get(0).get("state").asText());
     assertTrue(banger("vm", "logs", "cli-bg").stdoutText().contains("Linux version"));
     CommandResult stop = banger("vm", "stop", "cli-bg");
     assertEquals("cli-bg stopped\n", stop.stdoutText(), stop.stderrText());

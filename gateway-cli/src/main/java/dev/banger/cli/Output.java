@@ -1,14 +1,10 @@
 package dev.banger.cli;
 
-import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.MessageOrBuilder;
-import com.google.protobuf.util.JsonFormat;
 import java.util.List;
 import picocli.CommandLine.Option;
 
-/**
- * {@code -o table|json} of every list and show; JSON is the proto's own (snake_case field names).
- */
+/** {@code -o table|json} of every list and show; JSON in one style, {@link CliJson}'s. */
 final class Output {
 
   @Option(
@@ -25,25 +21,12 @@ final class Output {
     return format.equals("json");
   }
 
+  /** One API record in the CLI's JSON style ({@link CliJson}). */
   static String json(MessageOrBuilder m) {
-    try {
-      return JsonFormat.printer()
-          .preservingProtoFieldNames()
-          .alwaysPrintFieldsWithNoPresence()
-          .print(m);
-    } catch (InvalidProtocolBufferException e) {
-      throw new IllegalStateException(e);
-    }
+    return CliJson.of(m);
   }
 
   static String jsonArray(List<? extends MessageOrBuilder> ms) {
-    if (ms.isEmpty()) {
-      return "[]";
-    }
-    StringBuilder b = new StringBuilder("[\n");
-    for (int i = 0; i < ms.size(); i++) {
-      b.append(json(ms.get(i)).indent(2).stripTrailing()).append(i + 1 < ms.size() ? ",\n" : "\n");
-    }
-    return b.append("]").toString();
+    return CliJson.ofAll(ms);
   }
 }

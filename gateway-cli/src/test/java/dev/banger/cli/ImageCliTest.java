@@ -127,7 +127,7 @@ class ImageCliTest {
     JsonNode all = json.readTree(run("image", "list", "-o", "json").out());
     assertEquals(2, all.size());
     assertEquals("alpine", all.get(0).get("name").asText());
-    assertEquals("IMAGE_SOURCE_OCI", all.get(0).get("source").asText());
+    assertEquals("oci", all.get(0).get("source").asText());
     assertEquals(2L << 30, all.get(0).get("rootfs_size_bytes").asLong());
     assertFalse(all.get(1).get("managed").asBoolean());
     CliHarness.Result show = run("image", "show", "mine");

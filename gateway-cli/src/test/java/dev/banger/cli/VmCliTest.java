@@ -156,7 +156,7 @@ class VmCliTest {
     JsonNode json = new ObjectMapper().readTree(run("vm", "list", "-o", "json").out());
     assertEquals(2, json.size());
     assertEquals("a", json.get(0).get("name").asText());
-    assertEquals("VM_STATE_RUNNING", json.get(0).get("state").asText());
+    assertEquals("running", json.get(0).get("state").asText());
     assertEquals(1024, json.get(0).get("spec").get("memory_mib").asInt());
     run("vm", "ls", "--state", "stopped");
     assertEquals(VmState.VM_STATE_STOPPED, ((ListVmsRequest) fake.requests.getLast()).getState());
