@@ -18,6 +18,14 @@ public final class VmLookup {
     if (ref.isEmpty()) {
       throw VmProblem.invalid("vm", "vm (an id or name) is required");
     }
+    if (!VmNames.NAME.matcher(ref).matches() && !VmNames.UUID.matcher(ref).matches()) {
+      // Malformed, not missing: INVALID_ARGUMENT, which the CLI reports as a usage error (exit 2).
+      throw VmProblem.invalid(
+          "vm",
+          "\""
+              + Printable.bare(ref, 80)
+              + "\" is not a VM name (a-z, 0-9 and '-', at most 63, no '-' at either end) or id");
+    }
     return store.find(ref).orElseThrow(() -> VmProblems.notFound(Printable.bare(ref, 80)));
   }
 }
