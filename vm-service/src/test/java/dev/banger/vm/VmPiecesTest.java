@@ -93,6 +93,11 @@ class VmPiecesTest {
     VmmHandle same = new VmmHandle("qemu", self.pid(), started, Path.of("/x"), runDir);
     assertTrue(same.liveProcess().isPresent(), "alive, same start, run dir in its arguments");
     assertTrue(
+        new VmmHandle("qemu", self.pid(), started.plusSeconds(1), Path.of("/x"), runDir)
+            .liveProcess()
+            .isPresent(),
+        "a second off: another JVM's reading of the same start (boot time from the wall clock)");
+    assertTrue(
         new VmmHandle("qemu", self.pid(), started.minusSeconds(5), Path.of("/x"), runDir)
             .liveProcess()
             .isEmpty(),

@@ -28,13 +28,27 @@ public record VmmHandle(String driver, long pid, Instant started, Path controlSo
    * The process this handle names, if it is still that very process: alive, started at the recorded
    * instant, and running with this VM's run directory in its arguments.
    */
+  /**
+   * How far two readings of one process's start may differ. The JDK turns the kernel's start tick
+   * into an Instant with the boot time of /proc/stat's btime, which the kernel derives from the
+   * wall clock at each read: a JVM started later (vm-service after a restart) can see boot, and so
+   * every start, a second off. The run directory in the arguments keeps a reused pid out.
+   */
+  static final java.time.Duration START_SLACK = java.time.Duration.ofSeconds(2);
+
   public Optional<ProcessHandle> liveProcess() {
     return ProcessHandle.of(pid)
         .filter(ProcessHandle::isAlive)
         .filter(
             h -> {
               ProcessHandle.Info info = h.info();
-              boolean sameStart = info.startInstant().map(started::equals).orElse(false);
+              boolean sameStart =
+                  info.startInstant()
+                      .map(
+                          s ->
+                              java.time.Duration.between(s, started).abs().compareTo(START_SLACK)
+                                  <= 0)
+                      .orElse(false);
               boolean ours =
                   info.arguments()
                       .map(
