@@ -263,6 +263,33 @@ class WorkspaceIT {
         fresh.stdoutText(),
         "copied again, on the same guest branch: " + fresh.stderrText());
 
+    // An edit made in the VM is not deleted by a copy again, unless forced.
+    assertEquals(
+        0,
+        booted.banger("vm", "exec", "ws-exec", "--", "sh", "-c", "echo vm >> README").exitCode());
+    String[] again = {
+      "vm",
+      "workspace",
+      "prepare",
+      "ws-exec",
+      repo.toString(),
+      "--include-untracked",
+      "--guest-path",
+      "/root/work/app",
+      "--branch",
+      "try/two"
+    };
+    CommandResult refused = booted.banger(again);
+    assertEquals(1, refused.exitCode(), refused.stderrText());
+    assertTrue(
+        refused.stderrText().contains("has changes made in the VM since it was copied (README)")
+            && refused.stderrText().contains("--force"),
+        refused.stderrText());
+    String[] forced = java.util.Arrays.copyOf(again, again.length + 1);
+    forced[again.length] = "--force";
+    CommandResult overwritten = booted.banger(forced);
+    assertEquals(0, overwritten.exitCode(), overwritten.stderrText());
+
     // [[file_sync]] wrote its files onto the work disk at start; the missing one is a warning.
     CommandResult synced =
         booted.banger(

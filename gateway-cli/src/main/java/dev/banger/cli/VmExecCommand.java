@@ -43,8 +43,16 @@ final class VmExecCommand implements Callable<Integer> {
 
   @Option(
       names = "--auto-prepare",
-      description = "Copy the checkout again first when its HEAD moved since the prepare.")
+      description =
+          "Copy the checkout again first when it changed since the prepare (a new HEAD, or files"
+              + " edited since).")
   boolean autoPrepare;
+
+  @Option(
+      names = {"-f", "--force"},
+      description =
+          "With --auto-prepare: copy again even over changes made in the VM (they are deleted).")
+  boolean force;
 
   @Option(
       names = {"-q", "--quiet"},
@@ -75,7 +83,17 @@ final class VmExecCommand implements Callable<Integer> {
         Workspace w = v.getWorkspace();
         dir = w.getGuestPath();
         String now = hostHead(Path.of(w.getHostPath()));
-        if (now != null && !now.equals(w.getHeadCommit())) {
+        String moved =
+            now == null
+                ? null
+                : !now.equals(w.getHeadCommit())
+                    ? "is at " + shortId(now) + ", but "
+                    : HostEdits.since(
+                        Path.of(w.getHostPath()),
+                        w.getIncludeUntracked(),
+                        java.time.Instant.ofEpochSecond(
+                            w.getPrepareTime().getSeconds(), w.getPrepareTime().getNanos()));
+        if (moved != null) {
           if (autoPrepare) {
             // Again as it was made: the same path, untracked files or not, the same guest branch.
             PrepareWorkspaceResult r =
@@ -83,6 +101,7 @@ final class VmExecCommand implements Callable<Integer> {
                     s,
                     WorkspaceOptions.of(w.getGuestPath(), w.getIncludeUntracked(), w.getBranch())
                         .request(v.getId(), Path.of(w.getHostPath()))
+                        .setForce(force)
                         .build(),
                     new ProgressPrinter(err, ProgressPrinter.stderrIsTerminal(), quiet));
             if (!quiet) {
@@ -92,9 +111,8 @@ final class VmExecCommand implements Callable<Integer> {
             err.println(
                 "banger: warning: "
                     + w.getHostPath()
-                    + " is at "
-                    + shortId(now)
-                    + ", but "
+                    + " "
+                    + moved
                     + v.getName()
                     + ":"
                     + dir

@@ -92,11 +92,18 @@ final class VmWorkspaceCommand implements Runnable {
         description = "No progress.")
     boolean quiet;
 
+    @Option(
+        names = {"-f", "--force"},
+        description =
+            "Copy again even over changes made in the VM since the last copy (they are deleted).")
+    boolean force;
+
     @Override
     public Integer call() {
       PrintWriter err = ws.vm.err();
       try (Services s = ws.vm.services()) {
-        PrepareWorkspaceRequest req = options.request(vmRef, path).setDryRun(dryRun).build();
+        PrepareWorkspaceRequest req =
+            options.request(vmRef, path).setDryRun(dryRun).setForce(force).build();
         PrepareWorkspaceResult r =
             prepare(
                 s,

@@ -50,7 +50,8 @@ final class VmProtos {
         req.getIncludeUntracked(),
         req.getBranch(),
         req.getFromRef(),
-        req.getDryRun());
+        req.getDryRun(),
+        req.getForce());
   }
 
   static PrepareWorkspaceResult prepareResult(PrepareResult r) {

@@ -35,7 +35,25 @@ public final class WorkspaceTar {
    * @param progress told the file bytes written so far, now and then
    * @return how many entries and file bytes went into the stream
    */
+  /**
+   * The prepare's time stamp in the copy's {@code .git}: what in the VM is newer was changed there
+   * (docs/workspaces.md, "A copy again").
+   */
+  public static final String STAMP = ".git/banger-prepared";
+
+  static final long STAMP_MARGIN_S = 2;
+
   public static Written write(WorkspaceSource src, OutputStream sink, LongConsumer progress)
+      throws IOException {
+    return write(src, sink, progress, false);
+  }
+
+  /**
+   * @param stamp add {@link #STAMP} (now) when the tree has a {@code .git} directory: for a copy
+   *     written onto a work disk offline, where no command in the guest can touch it afterwards
+   */
+  public static Written write(
+      WorkspaceSource src, OutputStream sink, LongConsumer progress, boolean stamp)
       throws IOException {
     int entries = 0;
     long bytes = 0;
@@ -93,6 +111,19 @@ public final class WorkspaceTar {
       }
       tar.closeArchiveEntry();
       entries++;
+    }
+    if (stamp && Files.isDirectory(src.root().resolve(".git"), LinkOption.NOFOLLOW_LINKS)) {
+      TarArchiveEntry e = new TarArchiveEntry(STAMP);
+      e.setMode(0100644);
+      // Whole seconds, rounded up with a margin: directories the writer makes implicitly get the
+      // time of the write, which must not look newer than the stamp; the guest boots later.
+      e.setModTime(
+          FileTime.from(
+              java.time.Instant.now().getEpochSecond() + STAMP_MARGIN_S, TimeUnit.SECONDS));
+      e.setIds(0, 0);
+      e.setNames("root", "root");
+      tar.putArchiveEntry(e);
+      tar.closeArchiveEntry();
     }
     tar.finish();
     tar.flush();

@@ -52,9 +52,20 @@ public final class FakeGuest implements GuestAccess {
       GuestSsh.Input input,
       OutputStream out,
       OutputStream err,
-      BooleanSupplier cancelled) {
-    throw new UnsupportedOperationException("not used by the start plan");
+      BooleanSupplier cancelled)
+      throws java.io.IOException {
+    host.call("run");
+    ranCommands.add(command);
+    out.write(runOutput.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    return 0;
   }
+
+  /** The commands {@link #run} ran, in order. */
+  public final java.util.List<String> ranCommands =
+      java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+
+  /** What {@link #run}'s command prints on stdout (it exits 0). */
+  public volatile String runOutput = "";
 
   @Override
   public int send(

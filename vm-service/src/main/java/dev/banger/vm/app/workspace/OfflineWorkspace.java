@@ -69,7 +69,7 @@ public final class OfflineWorkspace {
             v.id(),
             diskPath(guestPath),
             hint,
-            out -> written[0] = WorkspaceTar.write(src, out, progress));
+            out -> written[0] = WorkspaceTar.write(src, out, progress, true));
     LOG.info("workspace of {} written offline to its work disk: {}", v.name(), account);
     return written[0];
   }

@@ -8,6 +8,7 @@ package dev.banger.vm.app.workspace;
  * @param branch empty for none; else a branch git makes in the guest
  * @param fromRef empty for HEAD; needs a branch
  * @param dryRun list what would be sent, send nothing
+ * @param force copy again over changes made in the VM since the last copy
  */
 public record PrepareRequest(
     String vm,
@@ -16,4 +17,5 @@ public record PrepareRequest(
     boolean includeUntracked,
     String branch,
     String fromRef,
-    boolean dryRun) {}
+    boolean dryRun,
+    boolean force) {}

@@ -187,6 +187,9 @@ public final class WorkspacePrepare {
       LongConsumer sent,
       BooleanSupplier cancelled)
       throws Exception {
+    if (!req.force()) {
+      refuseGuestChanges(v, guestPath, cancelled);
+    }
     progress.stage(
         SEND,
         "sending " + src.paths().size() + " entries to " + v.name() + ":" + guestPath,
@@ -222,11 +225,53 @@ public final class WorkspacePrepare {
     return written[0];
   }
 
+  /**
+   * A copy again starts with {@code rm -rf} of the old one: refuse while it holds changes made in
+   * the VM since it was stamped, naming the first few, unless the request says force.
+   */
+  private void refuseGuestChanges(VmRecord v, String guestPath, BooleanSupplier cancelled)
+      throws Exception {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    int status =
+        access.run(
+            v.ipAddress(),
+            v.name(),
+            WorkspaceRules.guestChangesCommand(guestPath),
+            CHECK_TIMEOUT,
+            null,
+            out,
+            java.io.OutputStream.nullOutputStream(),
+            cancelled);
+    List<String> changed =
+        out.toString(StandardCharsets.UTF_8).lines().map(l -> l.replaceFirst("^\\./", "")).toList();
+    if (status != 0 || changed.isEmpty()) {
+      return; // nothing there, no stamp, or the check could not run: the copy decides
+    }
+    String shown =
+        String.join(
+                ", ", changed.subList(0, Math.min(changed.size(), WorkspaceRules.SHOWN_CHANGES)))
+            + (changed.size() > WorkspaceRules.SHOWN_CHANGES ? ", …" : "");
+    throw new VmProblem(
+        VmProblem.Kind.FAILED_PRECONDITION,
+        "WORKSPACE_GUEST_CHANGED",
+        v.name()
+            + ":"
+            + guestPath
+            + " has changes made in the VM since it was copied ("
+            + shown
+            + "), which a new copy would delete: 'banger vm workspace export "
+            + v.name()
+            + "' saves them as a patch; force (the CLI's --force) copies anyway",
+        Map.of("vm", v.name(), "guest_path", guestPath));
+  }
+
   private static PreparedWorkspace workspace(
       WorkspaceSource src, String guestPath, PrepareRequest req, Instant at) {
     return new PreparedWorkspace(
         src.root().toString(), guestPath, src.head(), req.includeUntracked(), req.branch(), at);
   }
+
+  private static final java.time.Duration CHECK_TIMEOUT = java.time.Duration.ofSeconds(60);
 
   private static long fileBytes(WorkspaceSource src) throws java.io.IOException {
     long n = 0;

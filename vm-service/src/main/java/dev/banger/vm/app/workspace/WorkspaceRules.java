@@ -2,6 +2,7 @@ package dev.banger.vm.app.workspace;
 
 import dev.banger.kit.text.Printable;
 import dev.banger.vm.app.VmProblem;
+import dev.banger.vm.workspace.WorkspaceTar;
 import java.nio.file.Path;
 import java.util.regex.Pattern;
 
@@ -41,8 +42,40 @@ final class WorkspaceRules {
               + "'"
               + (fromRef.isEmpty() ? "" : " '" + fromRef + "'");
     }
-    return cmd;
+    // Last, after the checkout too: what changes in the VM from here on is newer than the stamp.
+    return cmd
+        + " && { [ ! -d "
+        + q
+        + "/.git ] || touch -- "
+        + q
+        + "/"
+        + WorkspaceTar.STAMP
+        + "; }";
   }
+
+  /**
+   * Prints (at most {@link #SHOWN_CHANGES} + 1 lines) what in the VM's copy at {@code guestPath}
+   * changed since the last prepare stamped it: files and directories of the tree newer than the
+   * stamp (an edit, a new file, or a deletion, which touches its directory), and refs git moved (a
+   * commit made in the VM). Nothing when there is no copy or no stamp to compare with. {@code
+   * .git}'s other files are left out: a plain {@code git status} rewrites the index.
+   */
+  static String guestChangesCommand(String guestPath) {
+    String q = "'" + guestPath + "'";
+    String stamp = WorkspaceTar.STAMP;
+    return "cd -- "
+        + q
+        + " 2>/dev/null && [ -e "
+        + stamp
+        + " ] || exit 0; { find . -path ./.git -prune -o -newer "
+        + stamp
+        + " -print; find .git/refs .git/packed-refs -newer "
+        + stamp
+        + " -type f -print 2>/dev/null; } | head -n "
+        + (SHOWN_CHANGES + 1);
+  }
+
+  static final int SHOWN_CHANGES = 5;
 
   static void checkHostPath(String hostPath) {
     if (hostPath.isEmpty() || !Path.of(hostPath).isAbsolute()) {

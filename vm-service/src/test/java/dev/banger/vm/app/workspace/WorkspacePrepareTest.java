@@ -67,7 +67,7 @@ class WorkspacePrepareTest {
   }
 
   private PrepareRequest request(String vm) {
-    return new PrepareRequest(vm, repo.toString(), "", false, "", "", false);
+    return new PrepareRequest(vm, repo.toString(), "", false, "", "", false, false);
   }
 
   private VmRecord created(String name) throws Exception {
@@ -100,7 +100,8 @@ class WorkspacePrepareTest {
   void aRunningVmGetsTheTarOverSshIntoTheCheckedCommand() throws Exception {
     h.lifecycle.create(AppHarness.create("up"), QUIET, () -> false);
     PrepareRequest branch =
-        new PrepareRequest("up", repo.toString(), "/root/src/app", false, "try/1", "HEAD", false);
+        new PrepareRequest(
+            "up", repo.toString(), "/root/src/app", false, "try/1", "HEAD", false, false);
     PrepareResult r = prepare.prepare(branch, QUIET, () -> false);
     assertFalse(r.offline());
     assertEquals(
@@ -112,6 +113,28 @@ class WorkspacePrepareTest {
         PreparedWorkspace.fromJson(h.store.find("up").orElseThrow().lastWorkspace())
             .orElseThrow()
             .branch());
+  }
+
+  @Test
+  void changesMadeInTheVmAreNotCopiedOverUnlessForced() throws Exception {
+    h.lifecycle.create(AppHarness.create("up"), QUIET, () -> false);
+    h.guest.runOutput = "./src/a.c\n./notes\n.git/refs/heads/main\n";
+    VmProblem p =
+        assertThrows(VmProblem.class, () -> prepare.prepare(request("up"), QUIET, () -> false));
+    assertEquals("WORKSPACE_GUEST_CHANGED", p.reason());
+    assertEquals(VmProblem.Kind.FAILED_PRECONDITION, p.kind());
+    assertTrue(
+        p.getMessage().contains("(src/a.c, notes, .git/refs/heads/main)")
+            && p.getMessage().contains("'banger vm workspace export up'"),
+        p.getMessage());
+    assertEquals(List.of(WorkspaceRules.guestChangesCommand("/root/repo")), h.guest.ranCommands);
+    assertTrue(h.guest.sentCommands.isEmpty(), "nothing was sent");
+
+    PrepareRequest force =
+        new PrepareRequest("up", repo.toString(), "", false, "", "", false, true);
+    assertFalse(prepare.prepare(force, QUIET, () -> false).offline());
+    assertEquals(1, h.guest.sentCommands.size());
+    assertEquals(1, h.guest.ranCommands.size(), "force skips the check");
   }
 
   @Test
@@ -139,18 +162,20 @@ class WorkspacePrepareTest {
   void refusalsComeBeforeAnyDiskOrGuestIsTouched() throws Exception {
     created("fresh");
     List<String> before = List.copyOf(h.host.calls);
-    PrepareRequest relative = new PrepareRequest("fresh", "repo", "", false, "", "", false);
+    PrepareRequest relative = new PrepareRequest("fresh", "repo", "", false, "", "", false, false);
     assertEquals("host_path", refused(relative).metadata().get("field"));
     PrepareRequest escape =
-        new PrepareRequest("fresh", repo.toString(), "/root/../etc", false, "", "", false);
+        new PrepareRequest("fresh", repo.toString(), "/root/../etc", false, "", "", false, false);
     assertEquals("guest_path", refused(escape).metadata().get("field"));
-    PrepareRequest missing = new PrepareRequest("nope", repo.toString(), "", false, "", "", false);
+    PrepareRequest missing =
+        new PrepareRequest("nope", repo.toString(), "", false, "", "", false, false);
     assertEquals(VmProblem.Kind.NOT_FOUND, refused(missing).kind());
-    PrepareRequest notGit = new PrepareRequest("fresh", dir.toString(), "", false, "", "", false);
+    PrepareRequest notGit =
+        new PrepareRequest("fresh", dir.toString(), "", false, "", "", false, false);
     assertEquals("WORKSPACE_INVALID", refused(notGit).reason());
     // A branch is made by git in the guest: a never-started VM cannot take one offline.
     PrepareRequest branch =
-        new PrepareRequest("fresh", repo.toString(), "", false, "b1", "", false);
+        new PrepareRequest("fresh", repo.toString(), "", false, "b1", "", false, false);
     assertEquals("WORKSPACE_NEEDS_RUNNING_VM", refused(branch).reason());
     assertEquals(before, h.host.calls, "no disk made, nothing sent");
     assertTrue(trees.written.isEmpty());
@@ -165,7 +190,7 @@ class WorkspacePrepareTest {
 
   @Test
   void aDryRunListsWhatWouldGoAndNeedsNoVm() throws Exception {
-    PrepareRequest dry = new PrepareRequest("", repo.toString(), "", false, "", "", true);
+    PrepareRequest dry = new PrepareRequest("", repo.toString(), "", false, "", "", true, false);
     PrepareResult r = prepare.prepare(dry, QUIET, () -> false);
     assertTrue(r.paths().contains("README"), r.paths().toString());
     assertTrue(r.paths().contains(".git/HEAD"), "the history goes too");

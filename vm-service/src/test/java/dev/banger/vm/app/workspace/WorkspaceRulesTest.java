@@ -78,13 +78,17 @@ class WorkspaceRulesTest {
   }
 
   @Test
-  void theGuestCommandReplacesThePathThenChecksOutTheBranch() {
+  void theGuestCommandReplacesThePathThenChecksOutTheBranchThenStamps() {
+    String stamp =
+        " && { [ ! -d '/root/repo'/.git ] || touch -- '/root/repo'/.git/banger-prepared; }";
     assertEquals(
-        "rm -rf -- '/root/repo' && mkdir -p -- '/root/repo' && tar -x -p -f - -C '/root/repo'",
+        "rm -rf -- '/root/repo' && mkdir -p -- '/root/repo' && tar -x -p -f - -C '/root/repo'"
+            + stamp,
         WorkspaceRules.receiveCommand("/root/repo", "", ""));
     assertEquals(
         "rm -rf -- '/root/r' && mkdir -p -- '/root/r' && tar -x -p -f - -C '/root/r'"
-            + " && git -C '/root/r' checkout -q -b 'try/1' 'HEAD~1'",
+            + " && git -C '/root/r' checkout -q -b 'try/1' 'HEAD~1'"
+            + stamp.replace("repo", "r"),
         WorkspaceRules.receiveCommand("/root/r", "try/1", "HEAD~1"));
   }
 
