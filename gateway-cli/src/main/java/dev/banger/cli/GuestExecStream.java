@@ -47,7 +47,7 @@ final class GuestExecStream {
       OutputStream err) {
     CompletableFuture<Integer> status = new CompletableFuture<>();
     boolean[] pipeClosed = {false};
-    Object ready = new Object();
+    CallReady ready = new CallReady();
     ClientCallStreamObserver<ExecRequest>[] call = new ClientCallStreamObserver[1];
     VmServiceGrpc.newStub(s.channel(ServiceName.VM))
         .exec(
@@ -57,12 +57,7 @@ final class GuestExecStream {
               @Override
               public void beforeStart(ClientCallStreamObserver<ExecRequest> c) {
                 call[0] = c;
-                c.setOnReadyHandler(
-                    () -> {
-                      synchronized (ready) {
-                        ready.notifyAll();
-                      }
-                    });
+                c.setOnReadyHandler(ready::signal);
               }
 
               @Override
@@ -141,7 +136,7 @@ final class GuestExecStream {
   private static void feed(
       InputStream in,
       ClientCallStreamObserver<ExecRequest> call,
-      Object ready,
+      CallReady ready,
       CompletableFuture<Integer> done) {
     byte[] buf = new byte[64 << 10];
     try {
@@ -150,11 +145,7 @@ final class GuestExecStream {
         if (n < 0) {
           break;
         }
-        synchronized (ready) {
-          while (!call.isReady() && !done.isDone()) {
-            ready.wait(100);
-          }
-        }
+        ready.await(call, done::isDone);
         if (done.isDone()) {
           return;
         }

@@ -38,7 +38,7 @@ final class GuestFilesCalls {
   static PutFilesResponse put(Services s, String vm, String directory, TarBody body)
       throws IOException {
     CompletableFuture<PutFilesResponse> done = new CompletableFuture<>();
-    Object ready = new Object();
+    CallReady ready = new CallReady();
     @SuppressWarnings("unchecked")
     ClientCallStreamObserver<PutFilesRequest>[] call = new ClientCallStreamObserver[1];
     VmServiceGrpc.newStub(s.channel(ServiceName.VM))
@@ -47,12 +47,7 @@ final class GuestFilesCalls {
               @Override
               public void beforeStart(ClientCallStreamObserver<PutFilesRequest> c) {
                 call[0] = c;
-                c.setOnReadyHandler(
-                    () -> {
-                      synchronized (ready) {
-                        ready.notifyAll();
-                      }
-                    });
+                c.setOnReadyHandler(ready::signal);
               }
 
               @Override
@@ -63,9 +58,7 @@ final class GuestFilesCalls {
               @Override
               public void onError(Throwable t) {
                 done.completeExceptionally(t);
-                synchronized (ready) {
-                  ready.notifyAll();
-                }
+                ready.signal();
               }
 
               @Override
@@ -155,14 +148,14 @@ final class GuestFilesCalls {
   /** Buffers CHUNK bytes, then sends them when the call is ready for more. */
   private static final class Sender extends OutputStream {
     private final ClientCallStreamObserver<PutFilesRequest> call;
-    private final Object ready;
+    private final CallReady ready;
     private final CompletableFuture<PutFilesResponse> done;
     private final byte[] buf = new byte[CHUNK];
     private int n;
 
     Sender(
         ClientCallStreamObserver<PutFilesRequest> call,
-        Object ready,
+        CallReady ready,
         CompletableFuture<PutFilesResponse> done) {
       this.call = call;
       this.ready = ready;
@@ -192,15 +185,11 @@ final class GuestFilesCalls {
     }
 
     private void send() throws IOException {
-      synchronized (ready) {
-        while (!call.isReady() && !done.isDone()) {
-          try {
-            ready.wait(100);
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted");
-          }
-        }
+      try {
+        ready.await(call, done::isDone);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException("interrupted");
       }
       if (done.isDone()) {
         throw new IOException("the VM's side ended the copy");
