@@ -124,7 +124,9 @@ public final class ExecBench {
     }
     report("100 MB of output", floodExec, floodSsh);
 
-    // GetFiles vs vm cp's way (scp in SFTP mode with banger's key) of one 100 MB file.
+    // GetFiles against two baselines for one 100 MB file: the system's scp in SFTP mode with
+    // banger's key (what vm cp ran before it used GetFiles), and `banger vm cp` itself (a CLI
+    // process: JVM start, GetFiles, the checked extraction to disk).
     exec(ch, "sh", "-c", "head -c " + FLOOD + " /dev/urandom > /root/blob");
     Path local = Files.createTempDirectory(state, "scp-");
     List<String> scp = new ArrayList<>(ssh.subList(0, 4)); // ip netns exec NS
@@ -132,18 +134,43 @@ public final class ExecBench {
     scp.addAll(ssh.subList(5, ssh.size() - 2)); // banger's options, without -T and the target
     scp.add("root@" + vm.getIpAddress() + ":/root/blob");
     scp.add(local.resolve("blob").toString());
+    Path cli = Path.of("deploy/target/dist/bin/banger").toAbsolutePath();
+    List<String> cp =
+        List.of(
+            cli.toString(),
+            "--state-dir",
+            state.toString(),
+            "vm",
+            "cp",
+            "exec-bench:/root/blob",
+            local.resolve("via-cp").toString());
+    boolean withCp = Files.isExecutable(cli);
+    if (!withCp) {
+      System.out.println(
+          "vm cp column SKIPPED: " + cli + " is not built (scripts/bench builds it)");
+    }
     List<Double> viaGet = new ArrayList<>();
     List<Double> viaScp = new ArrayList<>();
+    List<Double> viaCp = new ArrayList<>();
     for (int r = 0; r < Math.max(3, rounds / 10); r++) {
       if (r % 2 == 1) {
         viaScp.add(run(scp));
+        if (withCp) {
+          viaCp.add(run(cp));
+        }
       }
       viaGet.add(getFiles(ch, "/root/blob"));
       if (r % 2 == 0) {
         viaScp.add(run(scp));
+        if (withCp) {
+          viaCp.add(run(cp));
+        }
       }
     }
     report("GetFiles 100 MB", viaGet, viaScp, "scp -s -p");
+    if (withCp) {
+      report("GetFiles 100 MB", viaGet, viaCp, "vm cp");
+    }
   }
 
   /** GetFiles of {@code path}, the tar counted and dropped: milliseconds. */
