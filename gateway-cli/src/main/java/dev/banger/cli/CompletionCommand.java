@@ -13,7 +13,7 @@ import picocli.CommandLine.Parameters;
  * {@code banger completion bash|zsh|fish}: a completion script on stdout, for {@code source
  * <(banger completion bash)}. Bash is picocli's generator; zsh gets the same script, which loads
  * bashcompinit under zsh; fish gets subcommand and option names generated here from the same model.
- * Names of VMs, images and kernels are not completed (that would need a call per keystroke).
+ * Names of VMs, images and kernels are completed live, from the services ({@link LiveCompletion}).
  */
 @Command(
     name = "completion",
@@ -23,8 +23,20 @@ final class CompletionCommand implements Callable<Integer> {
 
   @CommandLine.Spec CommandSpec spec;
 
-  @Parameters(index = "0", paramLabel = "SHELL", description = "bash, zsh or fish")
+  @Parameters(
+      index = "0",
+      paramLabel = "SHELL",
+      completionCandidates = Shells.class,
+      description = "bash, zsh or fish")
   String shell;
+
+  /** What SHELL takes, for shell completion. */
+  static final class Shells implements Iterable<String> {
+    @Override
+    public java.util.Iterator<String> iterator() {
+      return java.util.List.of("bash", "zsh", "fish").iterator();
+    }
+  }
 
   @Override
   public Integer call() {
@@ -32,13 +44,14 @@ final class CompletionCommand implements Callable<Integer> {
     CommandLine root = CommandTree.full();
     String script =
         switch (shell) {
-          case "bash" -> AutoComplete.bash("banger", root);
+          case "bash" -> AutoComplete.bash("banger", root) + LiveCompletion.bash(root);
           // picocli's script turns on bashcompinit under zsh itself (and runs compinit only when
           // compdef is missing, so completions already registered survive): no preamble of our own.
           case "zsh" ->
               "# banger completion for zsh (bash completion through bashcompinit)\n"
-                  + AutoComplete.bash("banger", root);
-          case "fish" -> fish(root);
+                  + AutoComplete.bash("banger", root)
+                  + LiveCompletion.bash(root);
+          case "fish" -> fish(root) + LiveCompletion.fish(root);
           default ->
               throw new CliException(
                   "SHELL must be bash, zsh or fish, got \"" + shell + "\"", 2, null);

@@ -11,8 +11,17 @@ final class Output {
       names = {"-o", "--output"},
       defaultValue = "table",
       paramLabel = "FORMAT",
+      completionCandidates = Formats.class,
       description = "table or json")
   String format;
+
+  /** What -o takes, for shell completion. */
+  static final class Formats implements Iterable<String> {
+    @Override
+    public java.util.Iterator<String> iterator() {
+      return java.util.List.of("table", "json").iterator();
+    }
+  }
 
   boolean json() {
     if (!format.equals("table") && !format.equals("json")) {
