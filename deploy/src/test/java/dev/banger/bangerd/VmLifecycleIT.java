@@ -16,6 +16,7 @@ import dev.banger.api.vm.v1.GetVmRequest;
 import dev.banger.api.vm.v1.GetVmStatsRequest;
 import dev.banger.api.vm.v1.GetVmStatsResponse;
 import dev.banger.api.vm.v1.ListVmsRequest;
+import dev.banger.api.vm.v1.SetVmRequest;
 import dev.banger.api.vm.v1.StartVmRequest;
 import dev.banger.api.vm.v1.StopVmRequest;
 import dev.banger.api.vm.v1.Vm;
@@ -509,11 +510,25 @@ class VmLifecycleIT {
     assertEquals(List.of(), atRest.qemus());
     assertEquals(1, atRest.leases(), "the lease stays with the VM");
 
+    // Stopped: a larger work disk for the next start (vm set --disk-size), files kept.
+    long before = get("e2e-one").getSpec().getWorkDiskBytes();
+    vms()
+        .setVm(
+            SetVmRequest.newBuilder()
+                .setVm("e2e-one")
+                .setWorkDiskBytes(before + (256L << 20))
+                .build());
+
     last(vms().startVm(StartVmRequest.newBuilder().setVm("e2e-one").build()));
     assertEquals(VmState.VM_STATE_RUNNING, get("e2e-one").getState());
     assertEquals(ip, get("e2e-one").getIpAddress(), "same address after a restart");
     CommandResult marker = stack.ssh(ip, "cat /root/marker");
     assertEquals("kept\n", marker.stdoutText(), marker.stderrText());
+    CommandResult df = stack.ssh(ip, "df -B1 --output=size /root | tail -1");
+    long size = Long.parseLong(df.stdoutText().strip());
+    assertTrue(
+        size > before && size <= before + (256L << 20),
+        "/root grew from " + before + " to about " + (before + (256L << 20)) + ": " + size);
   }
 
   @Test

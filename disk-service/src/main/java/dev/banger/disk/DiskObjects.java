@@ -68,6 +68,21 @@ final class DiskObjects {
     }
   }
 
+  void setSize(String vmId, Kind kind, long sizeBytes) {
+    try (Connection c = db.connection();
+        PreparedStatement s =
+            c.prepareStatement(
+                "UPDATE disk_objects SET size_bytes = ? WHERE vm_id = ? AND kind = ?")) {
+      s.setLong(1, sizeBytes);
+      s.setString(2, vmId);
+      s.setString(3, kind.column);
+      s.executeUpdate();
+    } catch (SQLException e) {
+      throw new IllegalStateException(
+          "recording the size of " + kind.column + " of " + vmId + ": " + e.getMessage(), e);
+    }
+  }
+
   void delete(String vmId, Kind kind) {
     try (Connection c = db.connection();
         PreparedStatement s =

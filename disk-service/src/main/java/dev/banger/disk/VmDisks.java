@@ -217,6 +217,11 @@ final class VmDisks {
       if (java.util.Objects.equals(r.sourcePath(), src) && r.sizeBytes() == size) {
         return row;
       }
+      if (kind == DiskObjects.Kind.WORK_DISK
+          && java.util.Objects.equals(r.sourcePath(), src)
+          && r.sizeBytes() < size) {
+        return Optional.of(grown(r, size));
+      }
       throw Errors.of(
           Status.ALREADY_EXISTS.withDescription(
               "VM "
@@ -236,6 +241,20 @@ final class VmDisks {
       store.delete(vmId, kind);
     }
     return Optional.empty();
+  }
+
+  /**
+   * A kept work disk asked for at a larger size (vm set --disk-size, then a start): grown in place,
+   * files kept: e2fsck, the file extended, resize2fs (offline; the VM is not running). A failure
+   * leaves the disk at its recorded size, usable, and the next start tries again.
+   */
+  private DiskObjects.Row grown(DiskObjects.Row r, long size) throws IOException {
+    Path file = Path.of(r.path());
+    kit.tools().grow(file, size);
+    store.setSize(r.vmId(), r.kind(), size);
+    LOG.info(
+        "{} of VM {} grown from {} to {} bytes", r.kind().column, r.vmId(), r.sizeBytes(), size);
+    return new DiskObjects.Row(r.vmId(), r.kind(), r.path(), r.strategy(), size, r.sourcePath());
   }
 
   @FunctionalInterface

@@ -208,6 +208,41 @@ class DiskServiceTest {
               .stdoutText();
       assertTrue(df.contains("Block count:              524288"), "grown to 2 GiB of 4 KiB blocks");
 
+      // vm set --disk-size, then a start: the kept disk asked for larger is grown, files kept.
+      RealImages.check(
+          dev.banger.kit.process.Command.of(
+                  "debugfs", "-w", "-R", "mkdir /made-in-the-vm", work.toString())
+              .build());
+      WorkDisk bigger =
+          disk.createWorkDisk(
+                  CreateWorkDiskRequest.newBuilder()
+                      .setVmId(vm)
+                      .setSeedPath(seedFile.toString())
+                      .setSizeBytes(3L << 30)
+                      .build())
+              .getWorkDisk();
+      assertEquals(work.toString(), bigger.getPath(), "the same disk");
+      assertEquals(3L << 30, Files.size(work));
+      assertFsckClean(work);
+      assertEquals("directory", stat(work, "/made-in-the-vm").type(), "its files kept");
+      assertTrue(
+          RealImages.check(
+                  dev.banger.kit.process.Command.of("dumpe2fs", "-h", work.toString()).build())
+              .stdoutText()
+              .contains("Block count:              786432"),
+          "the filesystem grown to 3 GiB");
+      StatusRuntimeException shrink =
+          assertThrows(
+              StatusRuntimeException.class,
+              () ->
+                  disk.createWorkDisk(
+                      CreateWorkDiskRequest.newBuilder()
+                          .setVmId(vm)
+                          .setSeedPath(seedFile.toString())
+                          .setSizeBytes(2L << 30)
+                          .build()));
+      assertEquals(Status.Code.ALREADY_EXISTS, shrink.getStatus().getCode(), "never shrunk");
+
       String empty = vmId();
       WorkDisk e =
           disk.createWorkDisk(

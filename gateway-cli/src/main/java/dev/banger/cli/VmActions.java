@@ -208,7 +208,9 @@ final class VmActions {
 
   @Command(
       name = "set",
-      description = "Change a stopped VM's vCPUs or memory.",
+      description =
+          "Change a stopped VM's vCPUs, memory or work disk size (for its next start; the disk"
+              + " only grows, files kept).",
       mixinStandardHelpOptions = true)
   static final class Set implements Callable<Integer> {
     @CommandLine.ParentCommand VmCommand vm;
@@ -225,10 +227,16 @@ final class VmActions {
         description = "e.g. 2G; a plain number is MiB.")
     String memory;
 
+    @Option(
+        names = "--disk-size",
+        paramLabel = "SIZE",
+        description = "A larger work disk (/root), e.g. 16G; grown at the next start.")
+    String diskSize;
+
     @Override
     public Integer call() {
-      if (vcpu == null && memory == null) {
-        throw new CliException("say what to change: --vcpu and/or --memory", 2, null);
+      if (vcpu == null && memory == null && diskSize == null) {
+        throw new CliException("say what to change: --vcpu, --memory and/or --disk-size", 2, null);
       }
       SetVmRequest.Builder b =
           SetVmRequest.newBuilder().setVm(ref).setRequestId(UUID.randomUUID().toString());
@@ -240,16 +248,20 @@ final class VmActions {
             (int)
                 (Sizes.bytes("--memory", memory.matches("[0-9]+") ? memory + "M" : memory) >> 20));
       }
+      if (diskSize != null) {
+        b.setWorkDiskBytes(Sizes.bytes("--disk-size", diskSize));
+      }
       try (Services s = vm.services()) {
         Vm v = s.vm().setVm(b.build()).getVm();
         vm.spec
             .commandLine()
             .getOut()
             .printf(
-                "%s: %d vCPU, %s%n",
+                "%s: %d vCPU, %s, work disk %s%n",
                 v.getName(),
                 v.getSpec().getVcpu(),
-                Sizes.human((long) v.getSpec().getMemoryMib() << 20));
+                Sizes.human((long) v.getSpec().getMemoryMib() << 20),
+                Sizes.human(v.getSpec().getWorkDiskBytes()));
         return 0;
       }
     }

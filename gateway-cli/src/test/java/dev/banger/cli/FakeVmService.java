@@ -178,6 +178,33 @@ final class FakeVmService extends VmServiceGrpc.VmServiceImplBase {
     }
   }
 
+  /** The new spec as asked (0 keeps a value); the real checks are vm-service's (VmSettingsTest). */
+  @Override
+  public void setVm(
+      dev.banger.api.vm.v1.SetVmRequest req,
+      StreamObserver<dev.banger.api.vm.v1.SetVmResponse> obs) {
+    requests.add(req);
+    try {
+      Vm v = find(req.getVm());
+      var spec = v.getSpec().toBuilder();
+      if (req.getVcpu() != 0) {
+        spec.setVcpu(req.getVcpu());
+      }
+      if (req.getMemoryMib() != 0) {
+        spec.setMemoryMib(req.getMemoryMib());
+      }
+      if (req.getWorkDiskBytes() != 0) {
+        spec.setWorkDiskBytes(req.getWorkDiskBytes());
+      }
+      v = v.toBuilder().setSpec(spec).build();
+      vms.put(v.getName(), v);
+      obs.onNext(dev.banger.api.vm.v1.SetVmResponse.newBuilder().setVm(v).build());
+      obs.onCompleted();
+    } catch (RuntimeException e) {
+      obs.onError(e);
+    }
+  }
+
   /** As the real one: every VM at rest (created, stopped, error) is deleted, in name order. */
   @Override
   public void pruneVms(

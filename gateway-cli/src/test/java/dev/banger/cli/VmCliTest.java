@@ -174,6 +174,30 @@ class VmCliTest {
   }
 
   @Test
+  void setSendsTheSizesAndSaysTheNewSpec() {
+    fake.vms.put(
+        "s",
+        dev.banger.api.vm.v1.Vm.newBuilder()
+            .setName("s")
+            .setState(VmState.VM_STATE_STOPPED)
+            .setSpec(
+                dev.banger.api.vm.v1.VmSpec.newBuilder()
+                    .setVcpu(1)
+                    .setMemoryMib(512)
+                    .setWorkDiskBytes(1L << 30))
+            .build());
+    CliHarness.Result r = run("vm", "set", "s", "--disk-size", "4G", "--memory", "1G");
+    assertEquals(0, r.code(), r.err());
+    assertEquals("s: 1 vCPU, 1.0 GiB, work disk 4.0 GiB\n", r.out());
+    var sent = (dev.banger.api.vm.v1.SetVmRequest) fake.requests.getLast();
+    assertEquals(4L << 30, sent.getWorkDiskBytes());
+    assertEquals(1024, sent.getMemoryMib());
+    assertEquals(0, sent.getVcpu(), "not given: kept");
+    assertEquals(2, run("vm", "set", "s").code(), "nothing to change is a usage error");
+    assertEquals(2, run("vm", "set", "s", "--disk-size", "lots").code());
+  }
+
+  @Test
   void errorsAreOneSentenceWithTheFixAndExitOne() {
     CliHarness.Result r = run("vm", "show", "ghost");
     assertEquals(1, r.code());

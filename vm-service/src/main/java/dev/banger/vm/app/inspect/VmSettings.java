@@ -8,9 +8,11 @@ import dev.banger.vm.app.VmProblems;
 import dev.banger.vm.store.VmRecord;
 import dev.banger.vm.store.VmState;
 import dev.banger.vm.store.VmStore;
-import java.util.Map;
 
-/** SetVm: a stopped VM's vCPUs and memory, changed for its next start. */
+/**
+ * SetVm: a stopped VM's vCPUs, memory and work disk size, changed for its next start. A larger work
+ * disk is grown, files kept, by disk-service when the start asks for it at the new size.
+ */
 public final class VmSettings {
 
   private final VmStore store;
@@ -26,7 +28,7 @@ public final class VmSettings {
   /**
    * @param vcpu 0 keeps the VM's count
    * @param memoryMib 0 keeps the VM's size
-   * @param workDiskBytes 0 or the VM's size; anything else is refused (growing is not built)
+   * @param workDiskBytes 0 keeps the VM's size; a larger one grows it; a smaller one is refused
    */
   public VmRecord set(String vmRef, int vcpu, int memoryMib, long workDiskBytes) throws Exception {
     VmRecord vm = vms.find(vmRef);
@@ -38,22 +40,28 @@ public final class VmSettings {
             throw VmProblems.wrongState(
                 v.name(), v.state().column(), "stop it before changing its spec");
           }
-          if (workDiskBytes != 0 && workDiskBytes != v.workDiskBytes()) {
-            throw new VmProblem(
-                VmProblem.Kind.UNIMPLEMENTED,
-                "NOT_YET_IMPLEMENTED",
-                "growing the work disk of an existing VM is not built yet (it needs a"
-                    + " disk-service GrowWorkDisk call)",
-                Map.of("field", "work_disk_bytes"));
+          if (workDiskBytes != 0 && workDiskBytes < v.workDiskBytes()) {
+            throw VmProblem.invalid(
+                "work_disk_bytes",
+                "the work disk of "
+                    + v.name()
+                    + " is "
+                    + v.workDiskBytes()
+                    + " bytes and can only grow (a filesystem with files on it is not shrunk)");
+          }
+          if (workDiskBytes % 4096 != 0) {
+            throw VmProblem.invalid(
+                "work_disk_bytes", "work_disk_bytes must be a multiple of 4096");
           }
           int newVcpu = vcpu == 0 ? v.vcpu() : vcpu;
           int newMem = memoryMib == 0 ? v.memoryMib() : memoryMib;
+          long newDisk = workDiskBytes == 0 ? v.workDiskBytes() : workDiskBytes;
           try {
-            VmConfig.checkSpec("", newVcpu, newMem, v.workDiskBytes(), v.systemOverlayBytes());
+            VmConfig.checkSpec("", newVcpu, newMem, newDisk, v.systemOverlayBytes());
           } catch (IllegalArgumentException e) {
             throw VmProblem.invalid("spec", e.getMessage());
           }
-          store.setSpec(v.id(), newVcpu, newMem, v.workDiskBytes());
+          store.setSpec(v.id(), newVcpu, newMem, newDisk);
           return vms.find(v.id());
         });
   }

@@ -26,10 +26,14 @@ class VmSettingsTest {
     assertEquals(2, changed.vcpu());
     assertEquals(v.memoryMib(), changed.memoryMib());
     assertEquals(1024, settings.set(v.id(), 0, 1024, v.workDiskBytes()).memoryMib());
+    assertEquals(
+        v.workDiskBytes() * 2,
+        settings.set("small", 0, 0, v.workDiskBytes() * 2).workDiskBytes(),
+        "a larger work disk is recorded for the next start");
   }
 
   @Test
-  void aRunningVmABadSizeAndAGrowAreRefusedAndChangeNothing() throws Exception {
+  void aRunningVmABadSizeAndAShrinkAreRefusedAndChangeNothing() throws Exception {
     AppHarness h = new AppHarness(dir);
     VmSettings settings = new VmSettings(h.store, new VmLookup(h.store), h.locks);
     VmRecord running = h.lifecycle.create(AppHarness.create("up"), (s, m, d, t) -> {}, () -> false);
@@ -41,12 +45,16 @@ class VmSettingsTest {
     VmProblem tooMany = assertThrows(VmProblem.class, () -> settings.set("idle", 65, 0, 0));
     assertEquals(VmProblem.Kind.INVALID_ARGUMENT, tooMany.kind());
     assertTrue(tooMany.getMessage().contains("vcpu must be 1..64, got 65"), tooMany.getMessage());
-    VmProblem grow =
-        assertThrows(VmProblem.class, () -> settings.set("idle", 0, 0, v.workDiskBytes() * 2));
-    assertEquals(VmProblem.Kind.UNIMPLEMENTED, grow.kind());
-    assertEquals("work_disk_bytes", grow.metadata().get("field"));
+    VmProblem shrink =
+        assertThrows(VmProblem.class, () -> settings.set("idle", 0, 0, v.workDiskBytes() / 2));
+    assertEquals(VmProblem.Kind.INVALID_ARGUMENT, shrink.kind());
+    assertTrue(shrink.getMessage().contains("can only grow"), shrink.getMessage());
+    VmProblem odd =
+        assertThrows(VmProblem.class, () -> settings.set("idle", 0, 0, v.workDiskBytes() + 1));
+    assertTrue(odd.getMessage().contains("multiple of 4096"), odd.getMessage());
     VmRecord after = new VmLookup(h.store).find("idle");
     assertEquals(v.vcpu(), after.vcpu());
+    assertEquals(v.workDiskBytes(), after.workDiskBytes());
     assertEquals(running.vcpu(), new VmLookup(h.store).find("up").vcpu());
   }
 
