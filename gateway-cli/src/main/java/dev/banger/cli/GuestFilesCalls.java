@@ -113,7 +113,7 @@ final class GuestFilesCalls {
           at = 0;
         }
         int n = Math.min(len, chunk.size() - at);
-        chunk.substring(at, at + n).copyTo(b, off);
+        chunk.copyTo(b, at, off, n);
         at += n;
         return n;
       }
