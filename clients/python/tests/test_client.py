@@ -16,6 +16,7 @@ import grpc
 import banger
 from banger._files import one_file_tar, single_file
 from banger._proto.banger.common.v1 import common_pb2
+from banger._proto.banger.image.v1 import image_pb2, image_pb2_grpc
 from banger._proto.banger.vm.v1 import vm_pb2, vm_pb2_grpc
 from banger._proto.google.rpc import error_details_pb2, status_pb2
 
@@ -63,6 +64,10 @@ class FakeVms(vm_pb2_grpc.VmServiceServicer):
         else:
             yield vm_pb2.ExecResponse(exit=vm_pb2.ExecExit(exit_code=3))
 
+    def ListVms(self, request, context):
+        page = {"": (["a", "b"], "p2"), "p2": (["c"], "")}[request.page_token]
+        return vm_pb2.ListVmsResponse(vms=[self._vm(n) for n in page[0]], next_page_token=page[1])
+
     def PutFiles(self, requests, context):
         start = next(requests).start
         data = b"".join(r.tar for r in requests)
@@ -79,6 +84,17 @@ class FakeVms(vm_pb2_grpc.VmServiceServicer):
         return vm_pb2.Vm(id="id-" + name, name=name, state=vm_pb2.VM_STATE_RUNNING, ip_address="10.0.0.2")
 
 
+class FakeImages(image_pb2_grpc.ImageServiceServicer):
+    """Two pages, as the real service pages a long list."""
+
+    def ListImages(self, request, context):
+        if request.page_token == "":
+            return image_pb2.ListImagesResponse(images=[image_pb2.Image(name="a")], next_page_token="p2")
+        if request.page_token == "p2":
+            return image_pb2.ListImagesResponse(images=[image_pb2.Image(name="b")])
+        context.abort(grpc.StatusCode.INVALID_ARGUMENT, "bad page token")
+
+
 class ClientTest(unittest.TestCase):
     def setUp(self):
         self.state = tempfile.mkdtemp(prefix="banger-py-")
@@ -88,11 +104,16 @@ class ClientTest(unittest.TestCase):
         vm_pb2_grpc.add_VmServiceServicer_to_server(self.fake, self.server)
         self.server.add_insecure_port("unix://" + os.path.join(self.state, "run", "vm.sock"))
         self.server.start()
+        self.images = grpc.server(futures.ThreadPoolExecutor(max_workers=2))
+        image_pb2_grpc.add_ImageServiceServicer_to_server(FakeImages(), self.images)
+        self.images.add_insecure_port("unix://" + os.path.join(self.state, "run", "image.sock"))
+        self.images.start()
         self.client = banger.connect(self.state)
 
     def tearDown(self):
         self.client.close()
         self.server.stop(None).wait()
+        self.images.stop(None).wait()
         shutil.rmtree(self.state)
 
     def test_sockets_follow_the_cli_rule(self):
@@ -112,6 +133,10 @@ class ClientTest(unittest.TestCase):
         self.assertEqual(("demo", "running", "10.0.0.2"), (vm.name, vm.state, vm.ip_address))
         events = list(self.client.vms.create_stream(name="other"))
         self.assertEqual([banger.Progress, banger.Progress, banger.Vm], [type(e) for e in events])
+
+    def test_lists_follow_every_page(self):
+        self.assertEqual(["a", "b"], [i.name for i in self.client.images.list()])
+        self.assertEqual(["a", "b", "c"], [v.name for v in self.client.vms.list()])
 
     def test_errors_carry_reason_and_metadata(self):
         with self.assertRaises(banger.BangerError) as caught:

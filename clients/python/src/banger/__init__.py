@@ -60,8 +60,15 @@ class Images:
         self._client = client
 
     def list(self):
+        """Every image (banger.image.v1.Image messages), all pages."""
+        images, token = [], ""
         with translated():
-            return list(self._client.raw.image.ListImages(image_pb2.ListImagesRequest()).images)
+            while True:
+                r = self._client.raw.image.ListImages(image_pb2.ListImagesRequest(page_token=token))
+                images.extend(r.images)
+                token = r.next_page_token
+                if not token:
+                    return images
 
 
 class Client:
