@@ -44,9 +44,38 @@ final class CliJson {
   }
 
   static String ofAll(List<? extends MessageOrBuilder> ms) {
-    ArrayNode all = JsonNodeFactory.instance.arrayNode();
-    ms.forEach(m -> all.add(tree(m)));
-    return write(all);
+    return write(node(ms));
+  }
+
+  /** Any value -o prints, indented. */
+  static String pretty(Object value) {
+    return write(node(value));
+  }
+
+  /** Any value -o prints as JSON lines: each element of an array compact on its own line. */
+  static String lines(Object value) {
+    JsonNode n = node(value);
+    StringBuilder b = new StringBuilder();
+    for (JsonNode e : n.isArray() ? n : List.of(n)) {
+      if (!b.isEmpty()) {
+        b.append('\n');
+      }
+      b.append(e.toString());
+    }
+    return b.toString();
+  }
+
+  /** API messages in this style, lists element by element, anything else as Jackson maps it. */
+  static JsonNode node(Object value) {
+    if (value instanceof MessageOrBuilder m) {
+      return tree(m);
+    }
+    if (value instanceof List<?> list) {
+      ArrayNode all = JsonNodeFactory.instance.arrayNode();
+      list.forEach(e -> all.add(node(e)));
+      return all;
+    }
+    return MAPPER.valueToTree(value);
   }
 
   static ObjectNode tree(MessageOrBuilder m) {

@@ -1,7 +1,5 @@
 package dev.banger.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.banger.api.image.v1.GetImageRequest;
 import dev.banger.api.image.v1.GetKernelRequest;
 import dev.banger.api.image.v1.Image;
@@ -96,7 +94,7 @@ final class DoctorCommand implements Callable<Integer> {
     if (home != null) {
       checks.add(HostChecks.startupCache(Path.of(home)));
     }
-    print(spec.commandLine().getOut(), checks, json);
+    print(spec.commandLine().getOut(), checks, json ? output : null);
     return checks.stream().anyMatch(c -> c.status() == Status.FAIL) ? 1 : 0;
   }
 
@@ -179,10 +177,10 @@ final class DoctorCommand implements Callable<Integer> {
     }
   }
 
-  private static void print(PrintWriter out, List<Check> checks, boolean json) throws Exception {
-    if (json) {
-      out.println(
-          new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(checks));
+  /** {@code json}: the -o to render with; null for the table. */
+  private static void print(PrintWriter out, List<Check> checks, Output json) {
+    if (json != null) {
+      out.println(json.render(checks));
       return;
     }
     for (Check c : checks) {

@@ -47,7 +47,7 @@ final class ImageActions {
       if (quiet) {
         all.forEach(i -> image.out().println(i.getName()));
       } else if (json) {
-        image.out().println(Output.jsonArray(all));
+        image.out().println(output.render(all));
       } else {
         ImageCommand.table(image.out(), all);
       }
@@ -71,7 +71,7 @@ final class ImageActions {
         i = s.image().getImage(GetImageRequest.newBuilder().setImage(ref).build()).getImage();
       }
       if (json) {
-        image.out().println(Output.json(i));
+        image.out().println(output.render(i));
       } else {
         ImageCommand.show(image.out(), i);
       }

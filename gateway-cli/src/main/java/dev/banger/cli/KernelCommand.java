@@ -167,7 +167,7 @@ final class KernelCommand extends CommandGroup {
         return 0;
       }
       if (json) {
-        out.println(Output.jsonArray(all));
+        out.println(output.render(all));
         return 0;
       }
       out.printf("%-24s %-24s %-6s %-7s  %s%n", "NAME", "RELEASE", "INITRD", "MODULES", "CREATED");
@@ -201,7 +201,7 @@ final class KernelCommand extends CommandGroup {
       }
       PrintWriter out = kernel.out();
       if (json) {
-        out.println(Output.json(k));
+        out.println(output.render(k));
         return 0;
       }
       out.printf(

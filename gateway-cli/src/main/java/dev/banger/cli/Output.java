@@ -4,7 +4,11 @@ import com.google.protobuf.MessageOrBuilder;
 import java.util.List;
 import picocli.CommandLine.Option;
 
-/** {@code -o table|json} of every list and show; JSON in one style, {@link CliJson}'s. */
+/**
+ * {@code -o table|json|jsonl} of every list and show: JSON in one style, {@link CliJson}'s; jsonl
+ * the same values one compact record per line (a list's elements each on its own), for {@code while
+ * read} loops and {@code jq -c}.
+ */
 final class Output {
 
   @Option(
@@ -12,22 +16,32 @@ final class Output {
       defaultValue = "table",
       paramLabel = "FORMAT",
       completionCandidates = Formats.class,
-      description = "table or json")
+      description = "table, json or jsonl")
   String format;
 
   /** What -o takes, for shell completion. */
   static final class Formats implements Iterable<String> {
     @Override
     public java.util.Iterator<String> iterator() {
-      return java.util.List.of("table", "json").iterator();
+      return java.util.List.of("table", "json", "jsonl").iterator();
     }
   }
 
+  /** True for json and jsonl: the command prints {@link #render} of its value, not a table. */
   boolean json() {
-    if (!format.equals("table") && !format.equals("json")) {
-      throw new CliException("--output must be table or json, got \"" + format + "\"", 2, null);
+    if (!format.equals("table") && !format.equals("json") && !format.equals("jsonl")) {
+      throw new CliException(
+          "--output must be table, json or jsonl, got \"" + format + "\"", 2, null);
     }
-    return format.equals("json");
+    return !format.equals("table");
+  }
+
+  /**
+   * {@code value} (an API message, a list of them, or any record or list Jackson maps) as -o asked:
+   * indented JSON, or with jsonl one line per element of a list (one line for anything else).
+   */
+  String render(Object value) {
+    return format.equals("jsonl") ? CliJson.lines(value) : CliJson.pretty(value);
   }
 
   /** One API record in the CLI's JSON style ({@link CliJson}). */

@@ -1,7 +1,5 @@
 package dev.banger.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.PrintWriter;
 import java.util.List;
 import picocli.CommandLine;
@@ -21,11 +19,7 @@ final class StatusCommand implements java.util.concurrent.Callable<Integer> {
   @CommandLine.ParentCommand Banger parent;
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-  @Option(
-      names = {"-o", "--output"},
-      defaultValue = "table",
-      description = "table or json")
-  String output;
+  @CommandLine.Mixin Output output;
 
   @Option(
       names = "--timeout",
@@ -36,15 +30,11 @@ final class StatusCommand implements java.util.concurrent.Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    if (!output.equals("table") && !output.equals("json")) {
-      throw new CommandLine.ParameterException(
-          spec.commandLine(), "--output must be table or json, got \"" + output + "\"");
-    }
+    boolean json = output.json(); // a bad value is refused before any probe
     List<ServiceHealth.Row> rows = ServiceHealth.probeAll(parent.layout(), timeoutSeconds);
     PrintWriter out = spec.commandLine().getOut();
-    if (output.equals("json")) {
-      out.println(
-          new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(rows));
+    if (json) {
+      out.println(output.render(rows));
     } else {
       for (ServiceHealth.Row r : rows) {
         out.printf(

@@ -1,8 +1,6 @@
 package dev.banger.cli;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.banger.kit.state.StateLayout;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -88,10 +86,7 @@ final class SystemStatusCommand implements Callable<Integer> {
             rows,
             sockets);
     if (json) {
-      system
-          .out()
-          .println(
-              new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(r));
+      system.out().println(output.render(r));
     } else {
       table(r, system.out());
     }

@@ -62,7 +62,7 @@ final class VmListCommand implements Callable<Integer> {
     if (quiet) {
       all.forEach(v -> vm.spec.commandLine().getOut().println(v.getName()));
     } else if (json) {
-      vm.spec.commandLine().getOut().println(Output.jsonArray(all));
+      vm.spec.commandLine().getOut().println(output.render(all));
     } else {
       VmCommand.table(vm.spec.commandLine().getOut(), all);
     }

@@ -60,10 +60,7 @@ final class VmPortsCommand implements Callable<Integer> {
     }
     PrintWriter out = vm.spec.commandLine().getOut();
     if (output.json()) {
-      out.println(
-          new com.fasterxml.jackson.databind.ObjectMapper()
-              .enable(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT)
-              .writeValueAsString(rows));
+      out.println(output.render(rows));
       return 0;
     }
     out.printf("%-16s %-5s %-24s %-12s %s%n", "VM", "PROTO", "ENDPOINT", "PROCESS", "URL");

@@ -28,7 +28,7 @@ final class VmShowCommand implements Callable<Integer> {
     }
     PrintWriter out = vm.spec.commandLine().getOut();
     if (json) {
-      out.println(Output.json(v));
+      out.println(output.render(v));
       return 0;
     }
     out.printf("name:     %s (%s.vm)%n", v.getName(), v.getName());

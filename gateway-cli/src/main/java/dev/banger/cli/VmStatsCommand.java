@@ -26,7 +26,7 @@ final class VmStatsCommand implements Callable<Integer> {
       r = s.vm().getVmStats(GetVmStatsRequest.newBuilder().setVm(ref).build());
     }
     if (json) {
-      vm.spec.commandLine().getOut().println(Output.json(r));
+      vm.spec.commandLine().getOut().println(output.render(r));
     } else {
       vm.spec
           .commandLine()

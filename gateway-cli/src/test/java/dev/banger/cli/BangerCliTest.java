@@ -57,7 +57,7 @@ class BangerCliTest {
       assertTrue(r.out().matches("(?s).*net\\s+SERVING.*"), r.out());
       assertTrue(r.out().matches("(?s).*image\\s+DOWN.*is bangerd running.*"), r.out());
       Result json = run("--state-dir", dir.toString(), "status", "-o", "json");
-      assertTrue(json.out().contains("\"service\" : \"vm\""), json.out());
+      assertTrue(json.out().contains("\"service\": \"vm\""), json.out());
       assertEquals(2, run("--state-dir", dir.toString(), "status", "-o", "yaml").code());
     }
   }

@@ -57,6 +57,22 @@ class CliJsonTest {
   }
 
   @Test
+  void jsonLinesAreOneCompactRecordPerLine() throws Exception {
+    List<Vm> vms =
+        List.of(
+            Vm.newBuilder().setName("a").setState(VmState.VM_STATE_RUNNING).build(),
+            Vm.newBuilder().setName("b").build());
+    List<String> lines = CliJson.lines(vms).lines().toList();
+    assertEquals(2, lines.size());
+    assertEquals("running", mapper.readTree(lines.get(0)).get("state").asText());
+    assertEquals("b", mapper.readTree(lines.get(1)).get("name").asText());
+    assertEquals(1, CliJson.lines(vms.getFirst()).lines().count(), "one record, one line");
+    record Check(String check, int n) {}
+    assertEquals("{\"check\":\"kvm\",\"n\":1}", CliJson.lines(List.of(new Check("kvm", 1))));
+    assertEquals("", CliJson.lines(List.of()), "an empty list prints nothing");
+  }
+
+  @Test
   void enumPrefixesComeFromTheTypeName() {
     assertEquals("running", CliJson.enumText("VM_STATE_RUNNING", "VmState"));
     assertEquals("oci", CliJson.enumText("IMAGE_SOURCE_OCI", "ImageSource"));

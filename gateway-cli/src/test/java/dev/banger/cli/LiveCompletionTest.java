@@ -59,7 +59,7 @@ class LiveCompletionTest {
     String verbs = complete(bin, script, "banger vm st");
     assertTrue(verbs.contains("start") && verbs.contains("stop"), verbs);
     assertTrue(!verbs.contains("alpha"), "no names where a verb goes");
-    assertEquals("json", complete(bin, script, "banger vm list -o j"), "enum values too");
+    assertEquals("json\njsonl", complete(bin, script, "banger vm list -o j"), "enum values too");
     assertEquals("fish", complete(bin, script, "banger completion f"));
   }
 

@@ -162,6 +162,9 @@ class VmCliTest {
     assertEquals(VmState.VM_STATE_STOPPED, ((ListVmsRequest) fake.requests.getLast()).getState());
     assertEquals(2, run("vm", "ls", "--state", "sleepy").code());
     assertEquals(2, run("vm", "ls", "-o", "yaml").code());
+    List<String> jsonl = run("vm", "ls", "-o", "jsonl").out().lines().toList();
+    assertEquals(2, jsonl.size(), "one VM per line");
+    assertEquals("b", new ObjectMapper().readTree(jsonl.get(1)).get("name").asText());
     CliHarness.Result show = run("vm", "show", "a");
     assertTrue(
         show.out().contains("state:    running") && show.out().contains("(a.vm)"), show.out());
