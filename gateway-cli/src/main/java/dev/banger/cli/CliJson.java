@@ -39,14 +39,6 @@ final class CliJson {
 
   private CliJson() {}
 
-  static String of(MessageOrBuilder m) {
-    return write(tree(m));
-  }
-
-  static String ofAll(List<? extends MessageOrBuilder> ms) {
-    return write(node(ms));
-  }
-
   /** Any value -o prints, indented. */
   static String pretty(Object value) {
     return write(node(value));

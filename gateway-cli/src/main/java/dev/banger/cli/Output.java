@@ -1,7 +1,5 @@
 package dev.banger.cli;
 
-import com.google.protobuf.MessageOrBuilder;
-import java.util.List;
 import picocli.CommandLine.Option;
 
 /**
@@ -42,14 +40,5 @@ final class Output {
    */
   String render(Object value) {
     return format.equals("jsonl") ? CliJson.lines(value) : CliJson.pretty(value);
-  }
-
-  /** One API record in the CLI's JSON style ({@link CliJson}). */
-  static String json(MessageOrBuilder m) {
-    return CliJson.of(m);
-  }
-
-  static String jsonArray(List<? extends MessageOrBuilder> ms) {
-    return CliJson.ofAll(ms);
   }
 }

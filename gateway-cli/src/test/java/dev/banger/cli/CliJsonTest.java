@@ -28,13 +28,14 @@ class CliJsonTest {
             .setSpec(VmSpec.newBuilder().setMemoryMib(1024).setWorkDiskBytes(8L << 30))
             .setCreateTime(Timestamp.newBuilder().setSeconds(1_700_000_000L))
             .build();
-    JsonNode j = mapper.readTree(CliJson.of(vm));
+    JsonNode j = mapper.readTree(CliJson.pretty(vm));
     assertEquals("running", j.get("state").asText());
     assertTrue(j.get("spec").get("work_disk_bytes").isNumber(), j.toString());
     assertEquals(8L << 30, j.get("spec").get("work_disk_bytes").asLong());
     assertEquals("2023-11-14T22:13:20Z", j.get("create_time").asText());
     assertEquals("", j.get("ip_address").asText(), "fields with no value are printed");
-    assertTrue(CliJson.of(vm).contains("\"name\": \"a\""), "jq's layout: " + CliJson.of(vm));
+    assertTrue(
+        CliJson.pretty(vm).contains("\"name\": \"a\""), "jq's layout: " + CliJson.pretty(vm));
   }
 
   @Test
@@ -47,13 +48,13 @@ class CliJsonTest {
                 .setRootfsSizeBytes(5)
                 .build(),
             Image.newBuilder().setName("y").build());
-    JsonNode j = mapper.readTree(CliJson.ofAll(images));
+    JsonNode j = mapper.readTree(CliJson.pretty(images));
     assertEquals(2, j.size());
     assertEquals("debian", j.get(0).get("source").asText());
     assertEquals("unspecified", j.get(1).get("source").asText());
     assertEquals(5, j.get(0).get("rootfs_size_bytes").asLong());
     assertTrue(j.get(0).get("rootfs_size_bytes").isIntegralNumber());
-    assertEquals("[]", CliJson.ofAll(List.of()).replaceAll("\\s", ""));
+    assertEquals("[]", CliJson.pretty(List.of()).replaceAll("\\s", ""));
   }
 
   @Test
