@@ -25,10 +25,6 @@ public record VmmHandle(String driver, long pid, Instant started, Path controlSo
   }
 
   /**
-   * The process this handle names, if it is still that very process: alive, started at the recorded
-   * instant, and running with this VM's run directory in its arguments.
-   */
-  /**
    * How far two readings of one process's start may differ. The JDK turns the kernel's start tick
    * into an Instant with the boot time of /proc/stat's btime, which the kernel derives from the
    * wall clock at each read: a JVM started later (vm-service after a restart) can see boot, and so
@@ -36,6 +32,11 @@ public record VmmHandle(String driver, long pid, Instant started, Path controlSo
    */
   static final java.time.Duration START_SLACK = java.time.Duration.ofSeconds(2);
 
+  /**
+   * The process this handle names, if it is still that very process: alive, started at the recorded
+   * instant (within {@link #START_SLACK}), and running with this VM's run directory in its
+   * arguments.
+   */
   public Optional<ProcessHandle> liveProcess() {
     return ProcessHandle.of(pid)
         .filter(ProcessHandle::isAlive)
