@@ -3,13 +3,8 @@ package dev.banger.cli;
 import dev.banger.api.vm.v1.PrepareWorkspaceResult;
 import dev.banger.api.vm.v1.Vm;
 import dev.banger.api.vm.v1.Workspace;
-import dev.banger.kit.process.Command;
-import dev.banger.kit.process.CommandFailedException;
-import dev.banger.kit.process.CommandResult;
-import dev.banger.kit.process.HostCommandRunner;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -82,7 +77,7 @@ final class VmExecCommand implements Callable<Integer> {
         }
         Workspace w = v.getWorkspace();
         dir = w.getGuestPath();
-        String now = hostHead(Path.of(w.getHostPath()));
+        String now = HostEdits.head(Path.of(w.getHostPath()));
         String moved =
             now == null
                 ? null
@@ -123,24 +118,6 @@ final class VmExecCommand implements Callable<Integer> {
         }
       }
       return GuestExecStream.run(s, v.getName(), dir, command);
-    }
-  }
-
-  /**
-   * The host checkout's HEAD now, or null when it cannot be read (moved away, no git): no warning
-   * then.
-   */
-  static String hostHead(Path root) {
-    try {
-      CommandResult r =
-          new HostCommandRunner()
-              .run(
-                  Command.of("git", "-C", root.toString(), "rev-parse", "--verify", "-q", "HEAD")
-                      .timeout(Duration.ofSeconds(20))
-                      .build());
-      return r.succeeded() ? r.stdoutText().strip() : null;
-    } catch (CommandFailedException e) {
-      return null;
     }
   }
 

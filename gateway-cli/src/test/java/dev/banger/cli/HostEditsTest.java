@@ -52,5 +52,7 @@ class HostEditsTest {
     assertTrue(
         HostEdits.since(repo, false, copied).startsWith("has a file"), "untracked not taken");
     assertNull(HostEdits.since(repo.resolve("missing"), false, copied), "git cannot say");
+    assertEquals(40, HostEdits.head(repo).length(), "HEAD's full id, no newline");
+    assertNull(HostEdits.head(repo.resolve("missing")), "no HEAD to read");
   }
 }
