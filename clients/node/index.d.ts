@@ -81,6 +81,8 @@ export interface VmProto {
   updateTime: Timestamp | null;
   startTime: Timestamp | null;
   workspace: Record<string, unknown> | null;
+  /** Uid of the user whose call created the VM; absent for VMs from before owners were kept. */
+  ownerUid?: number;
 }
 
 export interface CreateVmRequest {

@@ -30,6 +30,7 @@ import dev.banger.api.vm.v1.StopVmRequest;
 import dev.banger.api.vm.v1.StopVmResponse;
 import dev.banger.api.vm.v1.Vm;
 import dev.banger.api.vm.v1.VmServiceGrpc;
+import dev.banger.kit.auth.PeerCredentials;
 import dev.banger.kit.grpc.Unary;
 import dev.banger.kit.ops.OperationRegistry;
 import dev.banger.kit.ops.ProgressCall;
@@ -90,7 +91,7 @@ final class VmGrpcService extends VmServiceGrpc.VmServiceImplBase {
             p -> CreateVmResponse.newBuilder().setProgress(p).build(),
             VmErrors::toStatus);
     try {
-      CreateRequest domain = VmProtos.createRequest(req);
+      CreateRequest domain = VmProtos.createRequest(req, callerUid());
       Vm vm =
           toProto(
               detached(() -> app.lifecycle().create(domain, call.listener(), call.cancelled())));
@@ -218,7 +219,14 @@ final class VmGrpcService extends VmServiceGrpc.VmServiceImplBase {
     Unary.answer(
         obs,
         VmErrors::toStatus,
-        () -> PruneVmsResponse.newBuilder().addAllDeleted(detached(app.control()::prune)).build());
+        () -> {
+          Integer caller = callerUid();
+          VmControl.Pruned p = detached(() -> app.control().prune(caller, req.getAllOwners()));
+          return PruneVmsResponse.newBuilder()
+              .addAllDeleted(p.deleted())
+              .addAllKeptOtherOwners(p.keptOtherOwners())
+              .build();
+        });
   }
 
   @Override
@@ -316,6 +324,15 @@ final class VmGrpcService extends VmServiceGrpc.VmServiceImplBase {
    */
   private static <T> T detached(java.util.concurrent.Callable<T> work) throws Exception {
     return Context.current().fork().call(work);
+  }
+
+  /**
+   * The calling user, as the kernel gave it for the socket (null for a call with no peer
+   * credentials: an in-process channel).
+   */
+  private static Integer callerUid() {
+    PeerCredentials peer = PeerCredentials.current();
+    return peer == null ? null : peer.uid();
   }
 
   private static Vm toProto(VmRecord v) {

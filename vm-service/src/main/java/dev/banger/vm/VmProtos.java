@@ -25,7 +25,7 @@ final class VmProtos {
   private VmProtos() {}
 
   /** The proto request as the use case takes it; the use case checks every field. */
-  static CreateRequest createRequest(CreateVmRequest req) {
+  static CreateRequest createRequest(CreateVmRequest req, Integer callerUid) {
     VmSpec s = req.getSpec();
     return new CreateRequest(
         req.getRequestId(),
@@ -39,7 +39,8 @@ final class VmProtos {
         s.getNat(),
         s.getDriver(),
         req.getNoStart(),
-        req.getKeepFailed());
+        req.getKeepFailed(),
+        callerUid);
   }
 
   static PrepareRequest prepareRequest(PrepareWorkspaceRequest req) {
@@ -137,6 +138,9 @@ final class VmProtos {
     }
     if (v.startedAt() != null && v.state() == VmState.RUNNING) {
       b.setStartTime(ts(v.startedAt()));
+    }
+    if (v.ownerUid() != null) {
+      b.setOwnerUid(v.ownerUid());
     }
     if (v.lastWorkspace() != null) {
       PreparedWorkspace.fromJson(v.lastWorkspace()).ifPresent(w -> b.setWorkspace(workspace(w)));

@@ -173,7 +173,8 @@ class VmServiceServicer(object):
         raise NotImplementedError('Method not implemented!')
 
     def PruneVms(self, request, context):
-        """Deletes every VM that is not running (created, stopped, error).
+        """Deletes every VM of the caller that is not running (created, stopped, error); with
+        all_owners, every such VM.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

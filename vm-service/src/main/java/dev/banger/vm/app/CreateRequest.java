@@ -12,6 +12,8 @@ import java.util.Map;
  * @param requestId the client's idempotency key, or empty
  * @param keepFailed keep a VM whose first start failed or was cancelled (for inspection); by
  *     default such a create is undone entirely, as if never asked
+ * @param ownerUid the caller's uid (socket peer credentials), recorded on the VM; null when the
+ *     call came with none. Not part of {@link #canonical()}: it says who asked, not what
  */
 public record CreateRequest(
     String requestId,
@@ -25,7 +27,8 @@ public record CreateRequest(
     boolean nat,
     String driver,
     boolean noStart,
-    boolean keepFailed) {
+    boolean keepFailed,
+    Integer ownerUid) {
 
   /** Why {@code id} cannot be a request id, or null when it can (the rule every service holds). */
   public static String requestIdProblem(String id) {

@@ -150,28 +150,39 @@ public final class VmControl {
         });
   }
 
+  /** What a prune did: the VMs it deleted, and those at rest it left because others own them. */
+  public record Pruned(java.util.List<String> deleted, java.util.List<String> keptOtherOwners) {}
+
   /**
-   * Deletes every VM at rest (created, stopped, error); running ones are left alone.
+   * Deletes the caller's VMs at rest (created, stopped, error); running ones are left alone.
    *
-   * @return the names deleted, in order
+   * @param callerUid whose VMs these are; a VM with no recorded owner is nobody's but matches a
+   *     caller that came with none (a call from inside the process)
+   * @param allOwners every VM at rest, whoever created it
    */
-  public java.util.List<String> prune() throws Exception {
+  public Pruned prune(Integer callerUid, boolean allOwners) throws Exception {
     java.util.List<String> deleted = new java.util.ArrayList<>();
+    java.util.List<String> kept = new java.util.ArrayList<>();
     for (VmRecord v : store.list()) {
-      if (refresh(v).state().atRest()) {
-        try {
-          delete(v.id(), false);
-          deleted.add(v.name());
-        } catch (VmProblem raced) {
-          // Deleted or started by another call since the list: not this prune's to delete.
-          if (raced.kind() != VmProblem.Kind.NOT_FOUND
-              && raced.kind() != VmProblem.Kind.FAILED_PRECONDITION) {
-            throw raced;
-          }
+      if (!refresh(v).state().atRest()) {
+        continue;
+      }
+      if (!allOwners && !java.util.Objects.equals(v.ownerUid(), callerUid)) {
+        kept.add(v.name());
+        continue;
+      }
+      try {
+        delete(v.id(), false);
+        deleted.add(v.name());
+      } catch (VmProblem raced) {
+        // Deleted or started by another call since the list: not this prune's to delete.
+        if (raced.kind() != VmProblem.Kind.NOT_FOUND
+            && raced.kind() != VmProblem.Kind.FAILED_PRECONDITION) {
+          throw raced;
         }
       }
     }
-    return deleted;
+    return new Pruned(deleted, kept);
   }
 
   /**

@@ -219,6 +219,7 @@ public final class VmLifecycle {
             .nat(req.nat())
             .driver(driverName)
             .createRequestId(req.requestId().isEmpty() ? null : req.requestId())
+            .ownerUid(req.ownerUid())
             .build();
     try {
       store.insert(vm);

@@ -26,7 +26,8 @@ public record VmRecord(
     String createRequestId,
     Instant createdAt,
     Instant updatedAt,
-    Instant startedAt) {
+    Instant startedAt,
+    Integer ownerUid) {
 
   public static Builder builder() {
     return new Builder();
@@ -52,10 +53,11 @@ public record VmRecord(
         .createRequestId(createRequestId)
         .createdAt(createdAt)
         .updatedAt(updatedAt)
-        .startedAt(startedAt);
+        .startedAt(startedAt)
+        .ownerUid(ownerUid);
   }
 
-  /** Named setters for the nineteen fields; a new VM is {@link VmState#CREATED} by default. */
+  /** Named setters for the twenty fields; a new VM is {@link VmState#CREATED} by default. */
   public static final class Builder {
     private String id;
     private String name;
@@ -76,6 +78,7 @@ public record VmRecord(
     private Instant createdAt;
     private Instant updatedAt;
     private Instant startedAt;
+    private Integer ownerUid;
 
     private Builder() {}
 
@@ -174,6 +177,12 @@ public record VmRecord(
       return this;
     }
 
+    /** The creating caller's uid; null when not recorded (rows older than owners). */
+    public Builder ownerUid(Integer v) {
+      ownerUid = v;
+      return this;
+    }
+
     public VmRecord build() {
       return new VmRecord(
           id,
@@ -194,7 +203,8 @@ public record VmRecord(
           createRequestId,
           createdAt,
           updatedAt,
-          startedAt);
+          startedAt,
+          ownerUid);
     }
   }
 }

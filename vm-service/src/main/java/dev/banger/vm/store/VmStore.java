@@ -16,7 +16,7 @@ public final class VmStore {
   private static final String COLUMNS =
       "id, name, image, kernel, vcpu, memory_mib, work_disk_bytes,"
           + " system_overlay_bytes, nat, driver, state, state_reason, last_workspace, ip_address, mac_address,"
-          + " create_request_id, created_at, updated_at, started_at";
+          + " create_request_id, created_at, updated_at, started_at, owner_uid";
   private static final String SELECT = "SELECT " + COLUMNS + " FROM vms";
   private static final String NOW = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
 
@@ -78,7 +78,8 @@ public final class VmStore {
   public void insert(VmRecord v) throws SQLException {
     db.update(
         "INSERT INTO vms (id, name, image, kernel, vcpu, memory_mib, work_disk_bytes, system_overlay_bytes,"
-            + " nat, driver, state, create_request_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            + " nat, driver, state, create_request_id, owner_uid)"
+            + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         v.id(),
         v.name(),
         v.image(),
@@ -90,7 +91,8 @@ public final class VmStore {
         v.nat() ? 1 : 0,
         v.driver(),
         v.state().column(),
-        v.createRequestId());
+        v.createRequestId(),
+        v.ownerUid());
   }
 
   public void setState(String id, VmState state, String reason) throws SQLException {
@@ -153,6 +155,7 @@ public final class VmStore {
         .createdAt(instant(r.getString(17)))
         .updatedAt(instant(r.getString(18)))
         .startedAt(instant(r.getString(19)))
+        .ownerUid(r.getObject(20) == null ? null : r.getInt(20))
         .build();
   }
 

@@ -95,6 +95,12 @@ public final class AppHarness {
   /** A VM on record in {@code state}, as the use cases find one: 1 vCPU, 512 MiB, 1 GiB disks. */
   public dev.banger.vm.store.VmRecord recordVm(String name, dev.banger.vm.store.VmState state)
       throws Exception {
+    return recordVm(name, state, null);
+  }
+
+  /** {@link #recordVm} created by the user {@code ownerUid} (null: no recorded owner). */
+  public dev.banger.vm.store.VmRecord recordVm(
+      String name, dev.banger.vm.store.VmState state, Integer ownerUid) throws Exception {
     dev.banger.vm.store.VmRecord v =
         dev.banger.vm.store.VmRecord.builder()
             .id(java.util.UUID.randomUUID().toString())
@@ -106,6 +112,7 @@ public final class AppHarness {
             .workDiskBytes(1L << 30)
             .systemOverlayBytes(1L << 30)
             .driver("qemu")
+            .ownerUid(ownerUid)
             .build();
     store.insert(v);
     store.setState(v.id(), state, null);
@@ -121,10 +128,10 @@ public final class AppHarness {
   }
 
   public static CreateRequest create(String name) {
-    return new CreateRequest("", name, "", "", 0, 0, 0, 0, false, "", false, false);
+    return new CreateRequest("", name, "", "", 0, 0, 0, 0, false, "", false, false, null);
   }
 
   public static CreateRequest create(String requestId, String name, int vcpu) {
-    return new CreateRequest(requestId, name, "", "", vcpu, 0, 0, 0, false, "", false, false);
+    return new CreateRequest(requestId, name, "", "", vcpu, 0, 0, 0, false, "", false, false, null);
   }
 }

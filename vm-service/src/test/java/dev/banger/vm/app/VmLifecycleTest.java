@@ -114,7 +114,8 @@ class VmLifecycleTest {
   @Test
   void keepFailedKeepsACancelledCreateForInspection() throws Exception {
     h.host.cancelOn("launch");
-    CreateRequest keep = new CreateRequest("", "box", "", "", 0, 0, 0, 0, false, "", false, true);
+    CreateRequest keep =
+        new CreateRequest("", "box", "", "", 0, 0, 0, 0, false, "", false, true, null);
     assertThrows(StartFailed.class, () -> h.lifecycle.create(keep, QUIET, h.host.cancelled()));
     VmRecord v = h.store.find("box").orElseThrow();
     assertEquals(VmState.ERROR, v.state());
@@ -178,7 +179,7 @@ class VmLifecycleTest {
             () -> {
               try {
                 h.lifecycle.create(
-                    new CreateRequest("", "box", "", "", 0, 0, 0, 0, false, "", false, true),
+                    new CreateRequest("", "box", "", "", 0, 0, 0, 0, false, "", false, true, null),
                     QUIET,
                     () -> false);
               } catch (Exception e) {

@@ -46,7 +46,7 @@ class ConsoleLogTest {
   private VmRecord vmWithConsole(AppHarness h, String text) throws Exception {
     VmRecord v =
         h.lifecycle.create(
-            new CreateRequest("", "logs", "", "", 0, 0, 0, 0, false, "", true, false),
+            new CreateRequest("", "logs", "", "", 0, 0, 0, 0, false, "", true, false, null),
             (s, m, d, t) -> {},
             () -> false);
     Path log = h.paths.runDir(v.id()).resolve("console.log");
@@ -72,7 +72,7 @@ class ConsoleLogTest {
   void aVmThatNeverBootedHasAnEmptyConsoleAndAMissingVmIsNamed() throws Exception {
     AppHarness h = new AppHarness(dir);
     h.lifecycle.create(
-        new CreateRequest("", "quiet", "", "", 0, 0, 0, 0, false, "", true, false),
+        new CreateRequest("", "quiet", "", "", 0, 0, 0, 0, false, "", true, false, null),
         (s, m, d, t) -> {},
         () -> false);
     ConsoleLog logs = new ConsoleLog(new VmLookup(h.store), h.paths);

@@ -60,7 +60,7 @@ class VmSettingsTest {
 
   static VmRecord created(AppHarness h, String name) throws Exception {
     return h.lifecycle.create(
-        new CreateRequest("", name, "", "", 0, 0, 0, 0, false, "", true, false),
+        new CreateRequest("", name, "", "", 0, 0, 0, 0, false, "", true, false, null),
         (s, m, d, t) -> {},
         () -> false);
   }

@@ -72,7 +72,7 @@ class WorkspacePrepareTest {
 
   private VmRecord created(String name) throws Exception {
     return h.lifecycle.create(
-        new CreateRequest("", name, "", "", 0, 0, 0, 0, false, "", true, false),
+        new CreateRequest("", name, "", "", 0, 0, 0, 0, false, "", true, false, null),
         QUIET,
         () -> false);
   }
