@@ -2,8 +2,6 @@ package dev.banger.cli;
 
 import dev.banger.kit.state.StateLayout;
 import java.nio.file.Path;
-import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -42,30 +40,5 @@ final class SystemCommand extends CommandGroup {
                     "banger is not installed here: no "
                         + layout.manifest()
                         + " — see 'banger system install --help'"));
-  }
-
-  @Command(
-      name = "restart",
-      description =
-          "Restart the four services (running VMs survive: vm-service has" + " KillMode=process).",
-      mixinStandardHelpOptions = true)
-  static final class Restart implements Callable<Integer> {
-    @CommandLine.ParentCommand SystemCommand system;
-    @CommandLine.Mixin EtcOption etc;
-
-    @Override
-    public Integer call() {
-      SystemHost host = SystemHost.current.get();
-      SystemLayout layout = etc.layout(null, StateLayout.production());
-      host.requireRoot("restart");
-      InstallManifest m = installed(layout);
-      if (!host.systemd()) {
-        throw new CliException(host.noSystemd() + ": nothing to restart");
-      }
-      new Systemd(host.runner(), system.out())
-          .runAll(java.util.List.of(Systemd.systemctl("restart", null, m.units())));
-      system.out().println("restarted " + String.join(", ", m.units()));
-      return 0;
-    }
   }
 }

@@ -4,12 +4,8 @@ import dev.banger.api.vm.v1.PrepareWorkspaceRequest;
 import dev.banger.api.vm.v1.PrepareWorkspaceResponse;
 import dev.banger.api.vm.v1.PrepareWorkspaceResult;
 import java.io.PrintWriter;
-import java.nio.file.Path;
-import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 /** {@code banger vm workspace …}: a host checkout in a VM (docs/workspaces.md). */
 @Command(
@@ -58,68 +54,6 @@ final class VmWorkspaceCommand implements Runnable {
                 : ", on branch " + r.getWorkspace().getBranch())
             + (r.getOffline() ? ", written onto its work disk before boot" : "")
             + ")");
-  }
-
-  /** {@code banger vm workspace prepare VM PATH}. */
-  @Command(
-      name = "prepare",
-      description =
-          "Copy the git checkout at PATH into VM (tracked files and .git; "
-              + "--include-untracked adds untracked, never ignored, files).",
-      mixinStandardHelpOptions = true)
-  static final class Prepare implements Callable<Integer> {
-
-    @CommandLine.ParentCommand VmWorkspaceCommand ws;
-
-    @Parameters(index = "0", paramLabel = "VM", description = "VM name or id (running).")
-    String vmRef;
-
-    @Parameters(
-        index = "1",
-        paramLabel = "PATH",
-        description = "A directory inside a git work tree.")
-    Path path;
-
-    @CommandLine.Mixin WorkspaceOptions options;
-
-    @Option(
-        names = "--dry-run",
-        description = "List what would be copied, one path per line; copy nothing.")
-    boolean dryRun;
-
-    @Option(
-        names = {"-q", "--quiet"},
-        description = "No progress.")
-    boolean quiet;
-
-    @Option(
-        names = {"-f", "--force"},
-        description =
-            "Copy again even over changes made in the VM since the last copy (they are deleted).")
-    boolean force;
-
-    @Override
-    public Integer call() {
-      PrintWriter err = ws.vm.err();
-      try (Services s = ws.vm.services()) {
-        PrepareWorkspaceRequest req =
-            options.request(vmRef, path).setDryRun(dryRun).setForce(force).build();
-        PrepareWorkspaceResult r =
-            prepare(
-                s,
-                req,
-                new ProgressPrinter(err, ProgressPrinter.stderrIsTerminal(), quiet || dryRun));
-        if (dryRun) {
-          printDryRun(ws.vm.spec.commandLine().getOut(), err, r);
-          return 0;
-        }
-        if (!quiet) {
-          summary(err, vmRef, r);
-        }
-        ws.vm.spec.commandLine().getOut().println(r.getWorkspace().getGuestPath());
-        return 0;
-      }
-    }
   }
 
   /** A dry run's answer: every path that would go on stdout, one line of totals on stderr. */

@@ -31,7 +31,7 @@ import picocli.CommandLine.Parameters;
     name = "export",
     description = "Write the guest's changes to its workspace as a patch (git apply-able).",
     mixinStandardHelpOptions = true)
-final class VmWorkspaceExport implements Callable<Integer> {
+final class VmWorkspaceExportCommand implements Callable<Integer> {
 
   /** A commit id, or a ref name git would take; never an option. */
   static final Pattern BASE = Pattern.compile("[0-9A-Za-z][0-9A-Za-z._/^~-]{0,199}");
