@@ -11,11 +11,11 @@ import java.util.Optional;
  * there is one: {@code vm "x" not found — see 'banger vm list'}. The code, reason and metadata are
  * kept for {@code --debug}.
  */
-final class CliErrors {
+public final class CliErrors {
 
   private CliErrors() {}
 
-  static CliException of(StatusRuntimeException e) {
+  public static CliException of(StatusRuntimeException e) {
     Status s = e.getStatus();
     String what = s.getDescription() == null ? s.getCode().toString() : s.getDescription();
     Optional<ErrorInfo> info = Errors.errorInfo(e);

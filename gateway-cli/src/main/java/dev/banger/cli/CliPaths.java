@@ -8,11 +8,11 @@ import java.nio.file.Path;
  * directory: made absolute here, and a missing one is refused before any call, as a usage error
  * naming it.
  */
-final class CliPaths {
+public final class CliPaths {
 
   private CliPaths() {}
 
-  static String existing(String what, Path p) {
+  public static String existing(String what, Path p) {
     Path abs = p.toAbsolutePath().normalize();
     if (!Files.exists(abs)) {
       throw new CliException(what + " " + abs + " does not exist", 2, null);

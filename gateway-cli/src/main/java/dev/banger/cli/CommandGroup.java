@@ -1,5 +1,6 @@
 package dev.banger.cli;
 
+import dev.banger.kit.state.StateLayout;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 
@@ -8,7 +9,7 @@ import picocli.CommandLine;
  * prints its usage, and it gives its subcommands the services of the layout chosen on {@code
  * banger} itself, and the output streams.
  */
-abstract class CommandGroup implements Runnable {
+public abstract class CommandGroup implements Runnable {
 
   @CommandLine.ParentCommand Banger parent;
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -18,15 +19,25 @@ abstract class CommandGroup implements Runnable {
     spec.commandLine().usage(spec.commandLine().getOut());
   }
 
-  Services services() {
+  public Services services() {
     return new Services(parent.layout());
   }
 
-  PrintWriter out() {
+  /** Where the services are: the layout chosen on {@code banger} itself. */
+  public StateLayout layout() {
+    return parent.layout();
+  }
+
+  /** Whether {@code banger --debug} was given. */
+  public boolean debug() {
+    return parent.debug;
+  }
+
+  public PrintWriter out() {
     return spec.commandLine().getOut();
   }
 
-  PrintWriter err() {
+  public PrintWriter err() {
     return spec.commandLine().getErr();
   }
 }

@@ -1,5 +1,46 @@
 package dev.banger.cli;
 
+import dev.banger.cli.image.ImageCacheCommand;
+import dev.banger.cli.image.ImageCachePruneCommand;
+import dev.banger.cli.image.ImageCommand;
+import dev.banger.cli.image.ImageDeleteCommand;
+import dev.banger.cli.image.ImageListCommand;
+import dev.banger.cli.image.ImagePromoteCommand;
+import dev.banger.cli.image.ImagePullCommand;
+import dev.banger.cli.image.ImageRegisterCommand;
+import dev.banger.cli.image.ImageShowCommand;
+import dev.banger.cli.kernel.KernelCommand;
+import dev.banger.cli.kernel.KernelDeleteCommand;
+import dev.banger.cli.kernel.KernelImportCommand;
+import dev.banger.cli.kernel.KernelListCommand;
+import dev.banger.cli.kernel.KernelShowCommand;
+import dev.banger.cli.system.SystemCommand;
+import dev.banger.cli.system.SystemInstallCommand;
+import dev.banger.cli.system.SystemRestartCommand;
+import dev.banger.cli.system.SystemStatusCommand;
+import dev.banger.cli.system.SystemUninstallCommand;
+import dev.banger.cli.vm.VmCommand;
+import dev.banger.cli.vm.VmCpCommand;
+import dev.banger.cli.vm.VmCreateCommand;
+import dev.banger.cli.vm.VmDeleteCommand;
+import dev.banger.cli.vm.VmExecCommand;
+import dev.banger.cli.vm.VmKillCommand;
+import dev.banger.cli.vm.VmListCommand;
+import dev.banger.cli.vm.VmLogsCommand;
+import dev.banger.cli.vm.VmPortsCommand;
+import dev.banger.cli.vm.VmPruneCommand;
+import dev.banger.cli.vm.VmRestartCommand;
+import dev.banger.cli.vm.VmRunCommand;
+import dev.banger.cli.vm.VmSetCommand;
+import dev.banger.cli.vm.VmShowCommand;
+import dev.banger.cli.vm.VmSshCommand;
+import dev.banger.cli.vm.VmSshProxyCommand;
+import dev.banger.cli.vm.VmStartCommand;
+import dev.banger.cli.vm.VmStatsCommand;
+import dev.banger.cli.vm.VmStopCommand;
+import dev.banger.cli.vm.VmWorkspaceCommand;
+import dev.banger.cli.vm.VmWorkspaceExportCommand;
+import dev.banger.cli.vm.VmWorkspacePrepareCommand;
 import java.util.List;
 import java.util.Map;
 import picocli.CommandLine;
@@ -36,13 +77,13 @@ final class CommandTree {
               List.of(
                   VmRunCommand.class,
                   VmCreateCommand.class,
-                  VmActions.Start.class,
-                  VmActions.Stop.class,
-                  VmActions.Restart.class,
-                  VmActions.Kill.class,
-                  VmActions.Delete.class,
-                  VmActions.Prune.class,
-                  VmActions.Set.class,
+                  VmStartCommand.class,
+                  VmStopCommand.class,
+                  VmRestartCommand.class,
+                  VmKillCommand.class,
+                  VmDeleteCommand.class,
+                  VmPruneCommand.class,
+                  VmSetCommand.class,
                   VmListCommand.class,
                   VmShowCommand.class,
                   VmLogsCommand.class,
@@ -54,28 +95,29 @@ final class CommandTree {
                   VmPortsCommand.class,
                   VmCpCommand.class),
           VmWorkspaceCommand.class,
-              List.of(VmWorkspaceCommand.Prepare.class, VmWorkspaceExport.class),
+              List.of(VmWorkspacePrepareCommand.class, VmWorkspaceExportCommand.class),
           ImageCommand.class,
               List.of(
                   ImagePullCommand.class,
-                  ImageActions.ListImages.class,
-                  ImageActions.Show.class,
-                  ImageActions.Delete.class,
-                  ImageActions.Register.class,
-                  ImageActions.Promote.class,
-                  ImageActions.Cache.class),
+                  ImageListCommand.class,
+                  ImageShowCommand.class,
+                  ImageDeleteCommand.class,
+                  ImageRegisterCommand.class,
+                  ImagePromoteCommand.class,
+                  ImageCacheCommand.class),
+          ImageCacheCommand.class, List.of(ImageCachePruneCommand.class),
           SystemCommand.class,
               List.of(
                   SystemInstallCommand.class,
                   SystemStatusCommand.class,
-                  SystemCommand.Restart.class,
+                  SystemRestartCommand.class,
                   SystemUninstallCommand.class),
           KernelCommand.class,
               List.of(
-                  KernelCommand.Import.class,
-                  KernelCommand.ListKernels.class,
-                  KernelCommand.Show.class,
-                  KernelCommand.Delete.class));
+                  KernelImportCommand.class,
+                  KernelListCommand.class,
+                  KernelShowCommand.class,
+                  KernelDeleteCommand.class));
 
   /**
    * Options of {@code banger} itself that take a value, so the value is not taken for a command

@@ -12,14 +12,14 @@ import java.util.Locale;
  * A {@code [y/N]} question before something that cannot be undone, asked only when a person can
  * answer (stdin is a terminal); a script's run is not held up by a prompt nobody sees.
  */
-final class Confirm {
+public final class Confirm {
 
   /** Whether a person is at stdin; tests set it. */
-  static java.util.function.BooleanSupplier interactive =
+  public static java.util.function.BooleanSupplier interactive =
       () -> ProgressPrinter.isTerminal(Path.of("/proc/self/fd/0"));
 
   /** Where the answer is read; tests set it. */
-  static BufferedReader answers =
+  public static BufferedReader answers =
       new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
 
   private Confirm() {}
@@ -27,7 +27,7 @@ final class Confirm {
   /**
    * @return true when not interactive, or when the answer is y or yes
    */
-  static boolean ask(PrintWriter err, String question) {
+  public static boolean ask(PrintWriter err, String question) {
     if (!interactive.getAsBoolean()) {
       return true;
     }

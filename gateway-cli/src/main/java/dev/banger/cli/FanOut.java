@@ -14,11 +14,11 @@ import java.util.function.Function;
  * at once (the services serialise per name, never across names). Each outcome is one line, in the
  * order given; the exit code is 1 when any failed.
  */
-final class FanOut {
+public final class FanOut {
 
   private FanOut() {}
 
-  static int each(
+  public static int each(
       List<String> refs,
       Function<String, String> act,
       PrintWriter out,

@@ -7,7 +7,7 @@ import picocli.CommandLine.Option;
  * the same values one compact record per line (a list's elements each on its own), for {@code while
  * read} loops and {@code jq -c}.
  */
-final class Output {
+public final class Output {
 
   @Option(
       names = {"-o", "--output"},
@@ -26,7 +26,7 @@ final class Output {
   }
 
   /** True for json and jsonl: the command prints {@link #render} of its value, not a table. */
-  boolean json() {
+  public boolean json() {
     if (!format.equals("table") && !format.equals("json") && !format.equals("jsonl")) {
       throw new CliException(
           "--output must be table, json or jsonl, got \"" + format + "\"", 2, null);
@@ -38,7 +38,7 @@ final class Output {
    * {@code value} (an API message, a list of them, or any record or list Jackson maps) as -o asked:
    * indented JSON, or with jsonl one line per element of a list (one line for anything else).
    */
-  String render(Object value) {
+  public String render(Object value) {
     return format.equals("jsonl") ? CliJson.lines(value) : CliJson.pretty(value);
   }
 }

@@ -16,7 +16,7 @@ import java.util.function.Function;
  * one plain line per stage; with {@code -q} nothing. Goes to stderr, so stdout stays the result (a
  * name, JSON) for scripts.
  */
-final class ProgressPrinter {
+public final class ProgressPrinter {
 
   static final long TICK_MS = 250;
 
@@ -38,7 +38,7 @@ final class ProgressPrinter {
   private Thread ticker;
   private boolean interrupted;
 
-  ProgressPrinter(PrintWriter err, boolean tty, boolean quiet) {
+  public ProgressPrinter(PrintWriter err, boolean tty, boolean quiet) {
     this(err, tty, quiet, System::nanoTime, TerminalWidth::ofStderr);
   }
 
@@ -63,7 +63,7 @@ final class ProgressPrinter {
    * plain lines on the screen. fd 2 itself is looked at, through {@code /proc/self/fd/2} (banger
    * runs on Linux).
    */
-  static boolean stderrIsTerminal() {
+  public static boolean stderrIsTerminal() {
     String term = System.getenv("TERM");
     return term != null && !term.equals("dumb") && isTerminal(Path.of("/proc/self/fd/2"));
   }
@@ -189,7 +189,7 @@ final class ProgressPrinter {
    *
    * @return whether a line was ended
    */
-  synchronized boolean interrupt() {
+  public synchronized boolean interrupt() {
     interrupted = true;
     stopTicker();
     if (tty && !quiet && current != null) {
@@ -206,7 +206,7 @@ final class ProgressPrinter {
    * import): progress to the printer, the result returned. {@code progressOf} answers null for the
    * result event.
    */
-  static <E, R> R drain(
+  public static <E, R> R drain(
       Iterator<E> events,
       Function<E, Progress> progressOf,
       Function<E, R> resultOf,

@@ -19,23 +19,23 @@ import java.util.concurrent.TimeUnit;
  * Each service's grpc.health answer on its socket: the one probe {@code status} and {@code doctor}
  * share.
  */
-final class ServiceHealth {
+public final class ServiceHealth {
 
   private ServiceHealth() {}
 
-  record Row(
+  public record Row(
       String service,
       String state,
       String socket,
       String detail,
       @JsonProperty("latency_ms") long millis) {
-    boolean serving() {
+    public boolean serving() {
       return state.equals("SERVING");
     }
   }
 
   /** All four at once (the common pool has one thread on a 2-core machine, so virtual threads). */
-  static List<Row> probeAll(StateLayout layout, int timeoutSeconds) {
+  public static List<Row> probeAll(StateLayout layout, int timeoutSeconds) {
     try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
       List<CompletableFuture<Row>> probes = new ArrayList<>();
       for (ServiceName s : ServiceName.values()) {

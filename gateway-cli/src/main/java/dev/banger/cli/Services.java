@@ -13,7 +13,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /** The CLI's channels to the services of one layout, opened on first use. */
-final class Services implements AutoCloseable {
+public final class Services implements AutoCloseable {
 
   /**
    * Long work (a boot, a pull) streams progress; a stream that sees nothing for this long is given
@@ -21,7 +21,7 @@ final class Services implements AutoCloseable {
    */
   static final long LONG_DEADLINE_MINUTES = 60;
 
-  static final long SHORT_DEADLINE_SECONDS = 120;
+  public static final long SHORT_DEADLINE_SECONDS = 120;
 
   final StateLayout layout;
   private final Map<ServiceName, ManagedChannel> channels = new EnumMap<>(ServiceName.class);
@@ -30,7 +30,7 @@ final class Services implements AutoCloseable {
     this.layout = layout;
   }
 
-  synchronized io.grpc.Channel channel(ServiceName s) {
+  public synchronized io.grpc.Channel channel(ServiceName s) {
     ManagedChannel c =
         channels.computeIfAbsent(
             s,
@@ -50,22 +50,22 @@ final class Services implements AutoCloseable {
         c, new SocketNaming(s.id() + "-service", layout.socket(s)).interceptor());
   }
 
-  VmServiceGrpc.VmServiceBlockingStub vm() {
+  public VmServiceGrpc.VmServiceBlockingStub vm() {
     return VmServiceGrpc.newBlockingStub(channel(ServiceName.VM))
         .withDeadlineAfter(SHORT_DEADLINE_SECONDS, TimeUnit.SECONDS);
   }
 
-  VmServiceGrpc.VmServiceBlockingStub vmLong() {
+  public VmServiceGrpc.VmServiceBlockingStub vmLong() {
     return VmServiceGrpc.newBlockingStub(channel(ServiceName.VM))
         .withDeadlineAfter(LONG_DEADLINE_MINUTES, TimeUnit.MINUTES);
   }
 
-  ImageServiceGrpc.ImageServiceBlockingStub image() {
+  public ImageServiceGrpc.ImageServiceBlockingStub image() {
     return ImageServiceGrpc.newBlockingStub(channel(ServiceName.IMAGE))
         .withDeadlineAfter(SHORT_DEADLINE_SECONDS, TimeUnit.SECONDS);
   }
 
-  ImageServiceGrpc.ImageServiceBlockingStub imageLong() {
+  public ImageServiceGrpc.ImageServiceBlockingStub imageLong() {
     return ImageServiceGrpc.newBlockingStub(channel(ServiceName.IMAGE))
         .withDeadlineAfter(LONG_DEADLINE_MINUTES, TimeUnit.MINUTES);
   }
@@ -73,11 +73,11 @@ final class Services implements AutoCloseable {
   /**
    * banger's own SSH key and known_hosts (vm-service made them; the user's ~/.ssh is never used).
    */
-  Path sshKey() {
+  public Path sshKey() {
     return layout.libDir().resolve("ssh/id_ed25519");
   }
 
-  Path knownHosts() {
+  public Path knownHosts() {
     return layout.libDir().resolve("ssh/known_hosts");
   }
 

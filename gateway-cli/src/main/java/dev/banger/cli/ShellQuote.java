@@ -8,15 +8,15 @@ import java.util.stream.Collectors;
  * user's words is quoted to arrive as the same word: {@code vm run -- sh -c 'exit 7'} runs {@code
  * sh}, {@code -c}, {@code exit 7} in the guest. Plain words stay readable.
  */
-final class ShellQuote {
+public final class ShellQuote {
 
   private ShellQuote() {}
 
-  static String join(List<String> words) {
+  public static String join(List<String> words) {
     return words.stream().map(ShellQuote::quote).collect(Collectors.joining(" "));
   }
 
-  static String quote(String w) {
+  public static String quote(String w) {
     if (!w.isEmpty() && w.matches("[A-Za-z0-9_./=:,+@%^-]+")) {
       return w;
     }

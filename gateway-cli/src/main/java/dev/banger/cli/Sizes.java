@@ -6,11 +6,11 @@ import java.util.Locale;
  * Sizes as people type them: {@code 512M}, {@code 8G}, {@code 1.5G}, {@code 1073741824} (bytes),
  * binary units.
  */
-final class Sizes {
+public final class Sizes {
 
   private Sizes() {}
 
-  static long bytes(String option, String text) {
+  public static long bytes(String option, String text) {
     try {
       return dev.banger.kit.text.ByteSizes.parse(text);
     } catch (IllegalArgumentException e) {
@@ -18,7 +18,7 @@ final class Sizes {
     }
   }
 
-  static String human(long bytes) {
+  public static String human(long bytes) {
     String[] units = {"B", "KiB", "MiB", "GiB", "TiB"};
     double v = bytes;
     int u = 0;

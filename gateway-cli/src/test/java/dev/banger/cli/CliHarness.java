@@ -18,16 +18,17 @@ import java.util.Map;
  * What the CLI tests share: a service double on a real socket under {@code DIR/run}, and a CLI run
  * against DIR.
  */
-final class CliHarness {
+public final class CliHarness {
 
   private CliHarness() {}
 
-  record Result(int code, String out, String err) {}
+  public record Result(int code, String out, String err) {}
 
   /**
    * Serves the doubles (none: health only) as service {@code name} at {@code dir/run/<name>.sock}.
    */
-  static KitServer serve(Path dir, String name, BindableService... services) throws Exception {
+  public static KitServer serve(Path dir, String name, BindableService... services)
+      throws Exception {
     Files.createDirectories(dir.resolve("run"));
     KitServer.Builder b =
         KitServer.builder(name)
@@ -45,7 +46,7 @@ final class CliHarness {
     return b.start();
   }
 
-  static Result run(Path dir, String... args) {
+  public static Result run(Path dir, String... args) {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
     String[] all = new String[args.length + 2];

@@ -40,17 +40,17 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Supplier;
 
 /**
- * An ImageService double for the CLI's tests, like {@link FakeVmService}: images and kernels in
- * maps, every request recorded, progress then the result, NOT_FOUND with the real service's
- * ErrorInfo. Lists come back one item per page, so the CLI's paging is exercised.
+ * An ImageService double for the CLI's tests, like {@link dev.banger.cli.vm.FakeVmService}: images
+ * and kernels in maps, every request recorded, progress then the result, NOT_FOUND with the real
+ * service's ErrorInfo. Lists come back one item per page, so the CLI's paging is exercised.
  */
-final class FakeImageService extends ImageServiceGrpc.ImageServiceImplBase {
+public final class FakeImageService extends ImageServiceGrpc.ImageServiceImplBase {
 
-  final Map<String, Image> images = new ConcurrentHashMap<>();
-  final Map<String, Kernel> kernels = new ConcurrentHashMap<>();
-  final List<Object> requests = new CopyOnWriteArrayList<>();
+  public final Map<String, Image> images = new ConcurrentHashMap<>();
+  public final Map<String, Kernel> kernels = new ConcurrentHashMap<>();
+  public final List<Object> requests = new CopyOnWriteArrayList<>();
 
-  static Image image(String name, boolean managed) {
+  public static Image image(String name, boolean managed) {
     return Image.newBuilder()
         .setId(UUID.nameUUIDFromBytes(name.getBytes()).toString())
         .setName(name)
@@ -62,7 +62,7 @@ final class FakeImageService extends ImageServiceGrpc.ImageServiceImplBase {
         .build();
   }
 
-  static Kernel kernel(String name) {
+  public static Kernel kernel(String name) {
     return Kernel.newBuilder()
         .setId(UUID.nameUUIDFromBytes(name.getBytes()).toString())
         .setName(name)
