@@ -415,8 +415,71 @@ class CliImagePullIT {
         show.stderrText());
   }
 
+  /**
+   * Debian's kernel from the mirror, installed by apt in mmdebstrap: vmlinux extracted, the initrd
+   * its package's hooks made, and the modules tree; the pull's work files are gone afterwards. An
+   * entry that is not in the catalog names the ones that are.
+   */
   @Test
   @Order(8)
+  void kernelPullInstallsDebiansKernelFromTheMirror() throws Exception {
+    CommandResult r =
+        RUN.run(
+            Command.of(
+                    DIST.resolve("bin/banger").toString(),
+                    "--state-dir",
+                    state.toString(),
+                    "kernel",
+                    "pull",
+                    "debian-bookworm",
+                    "--name",
+                    "deb")
+                .timeout(Duration.ofMinutes(12))
+                .build());
+    assertEquals(0, r.exitCode(), both(r));
+    assertEquals("deb\n", r.stdoutText());
+    for (String step :
+        List.of(
+            "[1/8] catalog entry debian-bookworm",
+            "[2/8] mmdebstrap: linux-image-amd64 from bookworm",
+            "[3/8] taking the kernel's files",
+            "[5/8] decompressing",
+            "[8/8] kernel deb (")) {
+      assertTrue(r.stderrText().contains(step), step + " reported:\n" + r.stderrText());
+    }
+    JsonObject k =
+        JsonParser.parseString(banger("kernel", "show", "deb", "-o", "json").stdoutText())
+            .getAsJsonObject();
+    String version = k.get("version").getAsString();
+    assertTrue(version.matches("6\\.[0-9]+\\.[0-9]+-[0-9]+-amd64"), version);
+    byte[] elf = Files.readAllBytes(Path.of(k.get("vmlinux_path").getAsString()));
+    assertEquals("\u007fELF", new String(elf, 0, 4, java.nio.charset.StandardCharsets.ISO_8859_1));
+    assertTrue(
+        Files.size(Path.of(k.get("initrd_path").getAsString())) > (4 << 20),
+        "an initrd made by initramfs-tools");
+    Path modules = Path.of(k.get("modules_path").getAsString()).resolve("lib/modules/" + version);
+    assertTrue(Files.isRegularFile(modules.resolve("modules.dep")), modules.toString());
+    try (Stream<Path> virtio = Files.walk(modules.resolve("kernel/drivers/block"))) {
+      assertTrue(
+          virtio.anyMatch(p -> p.getFileName().toString().startsWith("virtio_blk.ko")),
+          "virtio_blk among the modules");
+    }
+    Path staging =
+        Path.of(k.get("vmlinux_path").getAsString()).getParent().resolveSibling(".staging");
+    try (Stream<Path> left = Files.exists(staging) ? Files.list(staging) : Stream.empty()) {
+      assertEquals(List.of(), left.toList(), "the pull's work files are gone");
+    }
+
+    CommandResult unknown = banger("kernel", "pull", "debian-potato");
+    assertEquals(1, unknown.exitCode(), both(unknown));
+    assertTrue(
+        unknown.stderrText().contains("kernels come from the debian entries: debian-bookworm"),
+        both(unknown));
+    assertEquals(0, banger("kernel", "delete", "deb").exitCode());
+  }
+
+  @Test
+  @Order(9)
   void bangerdStopsOnSigtermAndLeavesNoProcess() throws Exception {
     List<ProcessHandle> children =
         ProcessHandle.of(bangerd.pid()).map(p -> p.descendants().toList()).orElse(List.of());

@@ -13,6 +13,7 @@ import dev.banger.cli.kernel.KernelCommand;
 import dev.banger.cli.kernel.KernelDeleteCommand;
 import dev.banger.cli.kernel.KernelImportCommand;
 import dev.banger.cli.kernel.KernelListCommand;
+import dev.banger.cli.kernel.KernelPullCommand;
 import dev.banger.cli.kernel.KernelShowCommand;
 import dev.banger.cli.system.SystemCommand;
 import dev.banger.cli.system.SystemInstallCommand;
@@ -115,6 +116,7 @@ final class CommandTree {
           KernelCommand.class,
               List.of(
                   KernelImportCommand.class,
+                  KernelPullCommand.class,
                   KernelListCommand.class,
                   KernelShowCommand.class,
                   KernelDeleteCommand.class));

@@ -227,6 +227,29 @@ public final class FakeImageService extends ImageServiceGrpc.ImageServiceImplBas
   }
 
   @Override
+  public void pullKernel(
+      dev.banger.api.image.v1.PullKernelRequest req,
+      StreamObserver<dev.banger.api.image.v1.PullKernelResponse> obs) {
+    requests.add(req);
+    if (!req.getEntry().startsWith("debian-")) {
+      obs.onError(
+          io.grpc.Status.NOT_FOUND
+              .withDescription("no catalog entry \"" + req.getEntry() + "\"")
+              .asRuntimeException());
+      return;
+    }
+    String name = req.getName().isEmpty() ? req.getEntry() : req.getName();
+    obs.onNext(
+        dev.banger.api.image.v1.PullKernelResponse.newBuilder()
+            .setProgress(progress("bootstrap", 0, 0))
+            .build());
+    Kernel k = kernel(name);
+    kernels.put(name, k);
+    obs.onNext(dev.banger.api.image.v1.PullKernelResponse.newBuilder().setKernel(k).build());
+    obs.onCompleted();
+  }
+
+  @Override
   public void listKernels(ListKernelsRequest req, StreamObserver<ListKernelsResponse> obs) {
     requests.add(req);
     unary(

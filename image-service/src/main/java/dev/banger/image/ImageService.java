@@ -10,6 +10,7 @@ import dev.banger.image.app.ImagePulls;
 import dev.banger.image.app.ImageRegistrar;
 import dev.banger.image.app.KernelImport;
 import dev.banger.image.app.KernelLibrary;
+import dev.banger.image.app.KernelPull;
 import dev.banger.image.app.NameLocks;
 import dev.banger.image.app.PullPipeline;
 import dev.banger.image.app.PullSources;
@@ -25,6 +26,7 @@ import dev.banger.image.oci.RegistryCredentials;
 import dev.banger.image.oci.TransportPolicy;
 import dev.banger.image.peers.GrpcWorkSeeds;
 import dev.banger.image.ports.WorkSeeds;
+import dev.banger.image.source.DebianKernelPackages;
 import dev.banger.image.store.ImageStore;
 import dev.banger.image.store.KernelStore;
 import dev.banger.kit.config.ConfigException;
@@ -109,10 +111,17 @@ public final class ImageService implements BangerService {
             limits.maxTotalBytes());
     List<Path> stateRoots = ownState(context.layout());
     SourceFiles sources = new SourceFiles(stateRoots, System.getProperty("user.name"));
-    KernelLibrary kernels =
-        new KernelLibrary(
-            kernelStore,
-            new KernelImport(kernelsDir, sources, KernelImport.Limits.DEFAULT, kernelStore));
+    KernelImport importer =
+        new KernelImport(kernelsDir, sources, KernelImport.Limits.DEFAULT, kernelStore);
+    KernelLibrary kernels = new KernelLibrary(kernelStore, importer);
+    // A pull's files are in its own work directory under kernels/.staging: no user path rules.
+    KernelPull kernelPull =
+        new KernelPull(
+            catalog,
+            new DebianKernelPackages(context.commands(), PullSources.BOOTSTRAP_TIMEOUT),
+            kernelsDir,
+            kernels,
+            importer.withSources(new SourceFiles(List.of(), System.getProperty("user.name"))));
     NameLocks locks = new NameLocks();
     ImageRegistrar registrar = new ImageRegistrar(store, kernelStore, kit, stateRoots);
     ImagePromoter promoter = new ImagePromoter(images, kit, seeder, store);
@@ -121,6 +130,7 @@ public final class ImageService implements BangerService {
             new ImagePulls(store, pullSources, pipeline, kernels, cache, locks),
             new ImageLibrary(store, registrar, promoter, locks),
             kernels,
+            kernelPull,
             context.operations()));
   }
 

@@ -49,6 +49,11 @@ class ImageServiceStub(object):
                 request_serializer=banger_dot_image_dot_v1_dot_image__pb2.ImportKernelRequest.SerializeToString,
                 response_deserializer=banger_dot_image_dot_v1_dot_image__pb2.ImportKernelResponse.FromString,
                 )
+        self.PullKernel = channel.unary_stream(
+                '/banger.image.v1.ImageService/PullKernel',
+                request_serializer=banger_dot_image_dot_v1_dot_image__pb2.PullKernelRequest.SerializeToString,
+                response_deserializer=banger_dot_image_dot_v1_dot_image__pb2.PullKernelResponse.FromString,
+                )
         self.ListKernels = channel.unary_unary(
                 '/banger.image.v1.ImageService/ListKernels',
                 request_serializer=banger_dot_image_dot_v1_dot_image__pb2.ListKernelsRequest.SerializeToString,
@@ -133,6 +138,15 @@ class ImageServiceServicer(object):
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def PullKernel(self, request, context):
+        """Installs Debian's kernel package (linux-image-amd64 with initramfs-tools) for a catalog
+        entry's suite from its mirror, with apt inside mmdebstrap (signatures and checksums verified
+        by apt), and imports its vmlinuz, initrd and modules as a kernel. Progress then the Kernel.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def ListKernels(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -210,6 +224,11 @@ def add_ImageServiceServicer_to_server(servicer, server):
                     servicer.ImportKernel,
                     request_deserializer=banger_dot_image_dot_v1_dot_image__pb2.ImportKernelRequest.FromString,
                     response_serializer=banger_dot_image_dot_v1_dot_image__pb2.ImportKernelResponse.SerializeToString,
+            ),
+            'PullKernel': grpc.unary_stream_rpc_method_handler(
+                    servicer.PullKernel,
+                    request_deserializer=banger_dot_image_dot_v1_dot_image__pb2.PullKernelRequest.FromString,
+                    response_serializer=banger_dot_image_dot_v1_dot_image__pb2.PullKernelResponse.SerializeToString,
             ),
             'ListKernels': grpc.unary_unary_rpc_method_handler(
                     servicer.ListKernels,
@@ -367,6 +386,23 @@ class ImageService(object):
         return grpc.experimental.unary_stream(request, target, '/banger.image.v1.ImageService/ImportKernel',
             banger_dot_image_dot_v1_dot_image__pb2.ImportKernelRequest.SerializeToString,
             banger_dot_image_dot_v1_dot_image__pb2.ImportKernelResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def PullKernel(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(request, target, '/banger.image.v1.ImageService/PullKernel',
+            banger_dot_image_dot_v1_dot_image__pb2.PullKernelRequest.SerializeToString,
+            banger_dot_image_dot_v1_dot_image__pb2.PullKernelResponse.FromString,
             options, channel_credentials,
             insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
 

@@ -131,4 +131,33 @@ class KernelCliTest {
     assertEquals("", rmGhost.out(), "nothing was deleted");
     assertTrue(rmGhost.err().contains("kernel \"ghost\" not found"), rmGhost.err());
   }
+
+  @Test
+  void pullTakesAnEntryOrTheHostsDebianReleaseAndNamesTheKernel() throws Exception {
+    CliHarness.Result r = run("kernel", "pull", "debian-trixie", "--name", "t", "-q");
+    assertEquals(0, r.code(), r.err());
+    assertEquals("t\n", r.out());
+    var req = (dev.banger.api.image.v1.PullKernelRequest) fake.requests.getLast();
+    assertEquals("debian-trixie", req.getEntry());
+    assertEquals("t", req.getName());
+    CliHarness.Result missing = run("kernel", "pull", "ubuntu-noble", "-q");
+    assertEquals(1, missing.code());
+    assertTrue(missing.err().contains("no catalog entry \"ubuntu-noble\""), missing.err());
+
+    Path debian =
+        Files.writeString(
+            dir.resolve("debian"),
+            "PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nID=debian\nVERSION_CODENAME=bookworm\n");
+    assertEquals("debian-bookworm", KernelPullCommand.hostEntry(debian));
+    Path ubuntu = Files.writeString(dir.resolve("ubuntu"), "ID=ubuntu\nVERSION_CODENAME=noble\n");
+    dev.banger.cli.CliException e =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            dev.banger.cli.CliException.class, () -> KernelPullCommand.hostEntry(ubuntu));
+    assertTrue(e.getMessage().contains("banger kernel pull debian-bookworm"), e.getMessage());
+    assertEquals(
+        "debian-bookworm",
+        KernelPullCommand.hostEntry(
+            Files.writeString(dir.resolve("q"), "ID=\"debian\"\nVERSION_CODENAME=\"bookworm\"\n")));
+    assertFalse(Files.exists(dir.resolve("nothing")));
+  }
 }

@@ -33,6 +33,7 @@ import dev.banger.image.app.ImagePromoter;
 import dev.banger.image.app.ImagePulls;
 import dev.banger.image.app.ImageRegistrar;
 import dev.banger.image.app.KernelLibrary;
+import dev.banger.image.app.KernelPull;
 import dev.banger.image.app.Page;
 import dev.banger.image.app.PullSources;
 import dev.banger.image.oci.BlobCache;
@@ -59,10 +60,14 @@ public final class ImageGrpcService extends ImageServiceGrpc.ImageServiceImplBas
   private final OperationRegistry ops;
 
   public ImageGrpcService(
-      ImagePulls pulls, ImageLibrary library, KernelLibrary kernels, OperationRegistry ops) {
+      ImagePulls pulls,
+      ImageLibrary library,
+      KernelLibrary kernels,
+      KernelPull kernelPull,
+      OperationRegistry ops) {
     this.pulls = pulls;
     this.library = library;
-    this.kernels = new KernelRpcs(kernels, KernelRequests.Host.SYSTEM, ops);
+    this.kernels = new KernelRpcs(kernels, kernelPull, KernelRequests.Host.SYSTEM, ops);
     this.ops = ops;
   }
 
@@ -233,6 +238,13 @@ public final class ImageGrpcService extends ImageServiceGrpc.ImageServiceImplBas
   @Override
   public void importKernel(ImportKernelRequest req, StreamObserver<ImportKernelResponse> obs) {
     kernels.importKernel(req, obs);
+  }
+
+  @Override
+  public void pullKernel(
+      dev.banger.api.image.v1.PullKernelRequest req,
+      StreamObserver<dev.banger.api.image.v1.PullKernelResponse> obs) {
+    kernels.pullKernel(req, obs);
   }
 
   @Override

@@ -10,8 +10,11 @@ import dev.banger.api.image.v1.ImportKernelResponse;
 import dev.banger.api.image.v1.Kernel;
 import dev.banger.api.image.v1.ListKernelsRequest;
 import dev.banger.api.image.v1.ListKernelsResponse;
+import dev.banger.api.image.v1.PullKernelRequest;
+import dev.banger.api.image.v1.PullKernelResponse;
 import dev.banger.image.app.KernelImport;
 import dev.banger.image.app.KernelLibrary;
+import dev.banger.image.app.KernelPull;
 import dev.banger.image.app.Page;
 import dev.banger.image.store.KernelStore;
 import dev.banger.kit.ops.OperationRegistry;
@@ -29,11 +32,14 @@ final class KernelRpcs {
   private static final Logger LOG = LoggerFactory.getLogger(KernelRpcs.class);
 
   private final KernelLibrary kernels;
+  private final KernelPull pull;
   private final KernelRequests.Host host;
   private final OperationRegistry ops;
 
-  KernelRpcs(KernelLibrary kernels, KernelRequests.Host host, OperationRegistry ops) {
+  KernelRpcs(
+      KernelLibrary kernels, KernelPull pull, KernelRequests.Host host, OperationRegistry ops) {
     this.kernels = kernels;
+    this.pull = pull;
     this.host = host;
     this.ops = ops;
   }
@@ -66,6 +72,37 @@ final class KernelRpcs {
       progress.succeed(kernel, ImportKernelResponse.newBuilder().setKernel(kernel).build());
     } catch (Throwable t) {
       progress.fail(t, LOG, "import of kernel " + request.name());
+    }
+  }
+
+  void pullKernel(PullKernelRequest req, StreamObserver<PullKernelResponse> obs) {
+    KernelPull.Request request = new KernelPull.Request(req.getEntry(), req.getName());
+    String name = req.getName().isEmpty() ? req.getEntry() : req.getName();
+    try {
+      ImageRequests.requestId(req.getRequestId());
+      pull.suite(request.entry());
+      ImageRequests.name("name", name);
+      kernels.refuseExisting(name);
+    } catch (RuntimeException e) {
+      obs.onError(ImageErrors.toStatus(e));
+      return;
+    }
+    ProgressCall<PullKernelResponse> progress =
+        new ProgressCall<>(
+            ops,
+            ImageServiceGrpc.getPullKernelMethod().getFullMethodName(),
+            "kernels/" + name,
+            req.getRequestId(),
+            obs,
+            KernelPull.stages(),
+            p -> PullKernelResponse.newBuilder().setProgress(p).build(),
+            ImageErrors::toStatus);
+    try {
+      Kernel kernel =
+          ImageProtos.kernel(pull.run(request, progress.listener(), progress.cancelled()));
+      progress.succeed(kernel, PullKernelResponse.newBuilder().setKernel(kernel).build());
+    } catch (Throwable t) {
+      progress.fail(t, LOG, "pull of kernel " + name);
     }
   }
 

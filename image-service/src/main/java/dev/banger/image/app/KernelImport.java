@@ -56,6 +56,14 @@ public final class KernelImport {
     this.store = store;
   }
 
+  /**
+   * The same import reading through other source rules: a pull's, whose files are in its own work
+   * directory (inside banger's state, which the user-path rules refuse).
+   */
+  public KernelImport withSources(SourceFiles other) {
+    return new KernelImport(kernelsDir, other, limits, store);
+  }
+
   public KernelStore.KernelRow run(Request req, StageProgress l, BooleanSupplier cancelled)
       throws IOException {
     // Every path resolved first: a typo in the last one fails before anything is copied.

@@ -65,6 +65,16 @@ public final class KernelLibrary {
   /** Imports under the name's write lock; the kernel it recorded. */
   public KernelStore.KernelRow importKernel(
       KernelImport.Request request, StageProgress l, BooleanSupplier cancelled) throws Exception {
+    return importKernel(request, importer, l, cancelled);
+  }
+
+  /** {@link #importKernel} by another import (a pull's, which reads its own work files). */
+  KernelStore.KernelRow importKernel(
+      KernelImport.Request request,
+      KernelImport importer,
+      StageProgress l,
+      BooleanSupplier cancelled)
+      throws Exception {
     Lock lock = lock(request.name()).writeLock();
     lock.lock();
     try {

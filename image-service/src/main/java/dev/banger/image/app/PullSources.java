@@ -22,7 +22,7 @@ import java.util.function.Function;
 public final class PullSources {
 
   /** The longest an mmdebstrap build may run; the default image takes under a minute here. */
-  static final Duration BOOTSTRAP_TIMEOUT = Duration.ofHours(1);
+  public static final Duration BOOTSTRAP_TIMEOUT = Duration.ofHours(1);
 
   /**
    * What a reference resolved to: its source (holding nothing yet) and the name an image gets by
