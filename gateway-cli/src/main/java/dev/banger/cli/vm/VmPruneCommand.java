@@ -18,7 +18,8 @@ import picocli.CommandLine.Option;
 
 @Command(
     name = "prune",
-    description = "Delete every VM that is not running.",
+    description =
+        "Delete your VMs that are not running (created, stopped, error); --all: everyone's.",
     mixinStandardHelpOptions = true)
 public final class VmPruneCommand implements Callable<Integer> {
   @CommandLine.ParentCommand VmCommand vm;
@@ -28,27 +29,58 @@ public final class VmPruneCommand implements Callable<Integer> {
       description = "Do not ask first (it asks only when stdin is a terminal).")
   boolean force;
 
+  @Option(
+      names = "--all",
+      description = "Also VMs other users created, and VMs with no recorded owner.")
+  boolean all;
+
+  /** This process's uid, as the kernel reports it to vm-service over the socket. */
+  static int myUid() {
+    try {
+      return (Integer)
+          java.nio.file.Files.getAttribute(java.nio.file.Path.of("/proc/self"), "unix:uid");
+    } catch (java.io.IOException e) {
+      return -1; // no match: the question lists nothing, the service still prunes by its rule
+    }
+  }
+
+  private void keptNote(List<String> kept) {
+    if (!kept.isEmpty()) {
+      vm.err()
+          .println(
+              "kept "
+                  + kept.size()
+                  + " VM(s) not yours ("
+                  + String.join(", ", kept)
+                  + "); --all deletes them too");
+    }
+  }
+
   @Override
   public Integer call() {
     try (Services s = vm.services()) {
       if (!force) {
-        List<String> atRest = new ArrayList<>();
+        List<String> mine = new ArrayList<>();
+        List<String> others = new ArrayList<>();
         for (Vm v : s.vm().listVms(ListVmsRequest.getDefaultInstance()).getVmsList()) {
           if (v.getState() == VmState.VM_STATE_CREATED
               || v.getState() == VmState.VM_STATE_STOPPED
               || v.getState() == VmState.VM_STATE_ERROR) {
-            atRest.add(v.getName());
+            // The service decides whose VMs go; this only lists what it will take, to ask.
+            boolean isMine = v.hasOwnerUid() && v.getOwnerUid() == myUid();
+            (all || isMine ? mine : others).add(v.getName());
           }
         }
-        if (atRest.isEmpty()) {
+        if (mine.isEmpty()) {
+          keptNote(others);
           return 0;
         }
         if (!Confirm.ask(
             vm.err(),
             "delete "
-                + atRest.size()
+                + mine.size()
                 + " VM(s) not running ("
-                + String.join(", ", atRest)
+                + String.join(", ", mine)
                 + ") and their disks?")) {
           throw new CliException("nothing deleted");
         }
@@ -56,8 +88,12 @@ public final class VmPruneCommand implements Callable<Integer> {
       PruneVmsResponse r =
           s.vmLong()
               .pruneVms(
-                  PruneVmsRequest.newBuilder().setRequestId(UUID.randomUUID().toString()).build());
+                  PruneVmsRequest.newBuilder()
+                      .setRequestId(UUID.randomUUID().toString())
+                      .setAllOwners(all)
+                      .build());
       r.getDeletedList().forEach(n -> vm.out().println(n + " deleted"));
+      keptNote(r.getKeptOtherOwnersList());
       return 0;
     }
   }

@@ -35,8 +35,12 @@ final class FakeVmService extends VmServiceGrpc.VmServiceImplBase {
   final Map<String, Vm> vms = new ConcurrentHashMap<>();
   final List<Object> requests = new CopyOnWriteArrayList<>();
 
+  /** The test JVM's uid: the owner the fake's VMs get, and whom its prune takes as the caller. */
+  static final int CALLER_UID = VmPruneCommand.myUid();
+
   static Vm vm(String name, VmState state, String ip) {
     return Vm.newBuilder()
+        .setOwnerUid(CALLER_UID)
         .setId(java.util.UUID.nameUUIDFromBytes(name.getBytes()).toString())
         .setName(name)
         .setState(state)
@@ -217,6 +221,11 @@ final class FakeVmService extends VmServiceGrpc.VmServiceImplBase {
       if (st == VmState.VM_STATE_CREATED
           || st == VmState.VM_STATE_STOPPED
           || st == VmState.VM_STATE_ERROR) {
+        Vm v = vms.get(name);
+        if (!req.getAllOwners() && !(v.hasOwnerUid() && v.getOwnerUid() == CALLER_UID)) {
+          b.addKeptOtherOwners(name);
+          continue;
+        }
         vms.remove(name);
         b.addDeleted(name);
       }

@@ -112,6 +112,31 @@ class VmCliTest {
       Confirm.interactive = () -> false;
       fake.vms.put("old", FakeVmService.vm("old", VmState.VM_STATE_STOPPED, ""));
       assertEquals("old deleted\n", run("vm", "prune").out(), "stdin not a terminal: no question");
+
+      // Another user's VM and one from before owners were kept: named, kept, until --all.
+      fake.vms.put(
+          "bobs",
+          FakeVmService.vm("bobs", VmState.VM_STATE_STOPPED, "").toBuilder()
+              .setOwnerUid(4242)
+              .build());
+      fake.vms.put(
+          "legacy",
+          FakeVmService.vm("legacy", VmState.VM_STATE_ERROR, "").toBuilder()
+              .clearOwnerUid()
+              .build());
+      Confirm.interactive = () -> true;
+      CliHarness.Result none = run("vm", "prune");
+      assertEquals(0, none.code(), none.err());
+      assertEquals(
+          "kept 2 VM(s) not yours (bobs, legacy); --all deletes them too\n",
+          none.err(),
+          "no question");
+      Confirm.answers = new java.io.BufferedReader(new java.io.StringReader("y\n"));
+      CliHarness.Result every = run("vm", "prune", "--all");
+      assertEquals("bobs deleted\nlegacy deleted\n", every.out());
+      assertTrue(every.err().startsWith("delete 2 VM(s) not running (bobs, legacy)"), every.err());
+      assertEquals(
+          true, ((dev.banger.api.vm.v1.PruneVmsRequest) fake.requests.getLast()).getAllOwners());
     } finally {
       Confirm.interactive = interactive;
       Confirm.answers = answers;
