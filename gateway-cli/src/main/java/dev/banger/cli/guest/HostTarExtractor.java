@@ -1,5 +1,6 @@
 package dev.banger.cli.guest;
 
+import dev.banger.kit.archive.TarTypeFlags;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
@@ -18,7 +19,6 @@ import java.util.HashSet;
 import java.util.Set;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
-import org.apache.commons.compress.archivers.tar.TarConstants;
 
 /**
  * Unpacks the tar stream GetFiles sends ({@code vm cp VM:/path… DIR}) onto the host, treating it as
@@ -73,7 +73,7 @@ public final class HostTarExtractor {
           }
           replaceable(target, e.getName());
           Files.copy(source, target, StandardCopyOption.COPY_ATTRIBUTES, LinkOption.NOFOLLOW_LINKS);
-        } else if (regular(e)) {
+        } else if (TarTypeFlags.regular(e.getLinkFlag())) {
           replaceable(target, e.getName());
           try (var out =
               Files.newOutputStream(
@@ -152,17 +152,6 @@ public final class HostTarExtractor {
           target + " is a directory; tar entry \"" + name + "\" is not");
     }
     Files.deleteIfExists(target);
-  }
-
-  /**
-   * By type flag: commons-compress's isFile() also says yes to devices and FIFOs, which are not
-   * made on the host.
-   */
-  private static boolean regular(TarArchiveEntry e) {
-    byte f = e.getLinkFlag();
-    return f == TarConstants.LF_NORMAL
-        || f == TarConstants.LF_OLDNORM
-        || f == TarConstants.LF_CONTIG;
   }
 
   private static IOException refused(String name, String why) {

@@ -1,6 +1,7 @@
 package dev.banger.image.source;
 
 import dev.banger.image.kernel.KernelRelease;
+import dev.banger.kit.archive.TarTypeFlags;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -17,7 +18,6 @@ import java.util.concurrent.CancellationException;
 import java.util.function.BooleanSupplier;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
-import org.apache.commons.compress.archivers.tar.TarConstants;
 
 /**
  * Takes a kernel out of a root filesystem's tarball (mmdebstrap's, with Debian's kernel package
@@ -146,7 +146,7 @@ public final class KernelTarFiles {
       Files.createSymbolicLink(target, Path.of(e.getLinkName()));
       return;
     }
-    if (!regular(e)) {
+    if (!TarTypeFlags.regular(e.getLinkFlag())) {
       // The kernel and initrd must be files: the import opens what a link would point at.
       throw new IOException(
           "the kernel's files hold "
@@ -174,17 +174,6 @@ public final class KernelTarFiles {
     Files.setPosixFilePermissions(part, mode);
     Files.setLastModifiedTime(part, FileTime.from(e.getLastModifiedDate().toInstant()));
     Files.move(part, target, StandardCopyOption.REPLACE_EXISTING);
-  }
-
-  /**
-   * A plain file. Not {@code isFile()} alone: Commons Compress calls every entry that is not a
-   * directory a file, links, devices and FIFOs included.
-   */
-  static boolean regular(TarArchiveEntry e) {
-    byte flag = e.getLinkFlag();
-    return flag == TarConstants.LF_NORMAL
-        || flag == TarConstants.LF_OLDNORM
-        || flag == TarConstants.LF_CONTIG;
   }
 
   /**

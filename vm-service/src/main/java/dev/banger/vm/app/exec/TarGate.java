@@ -1,5 +1,6 @@
 package dev.banger.vm.app.exec;
 
+import dev.banger.kit.archive.TarTypeFlags;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -43,7 +44,7 @@ public final class TarGate {
     out.setAddPaxHeadersForNonAsciiNames(true);
     for (TarArchiveEntry e = in.getNextEntry(); e != null; e = in.getNextEntry()) {
       String name = inside(e.getName(), e.getName(), symlinks);
-      boolean file = regular(e);
+      boolean file = TarTypeFlags.regular(e.getLinkFlag());
       // By the type flag: isDirectory() says yes to any entry whose name ends in "/", devices too.
       boolean directory = e.getLinkFlag() == TarConstants.LF_DIR;
       if (!(file || directory || e.isSymbolicLink() || e.isLink())) {
@@ -73,17 +74,6 @@ public final class TarGate {
     out.finish();
     out.flush();
     return new Copied(entries, bytes);
-  }
-
-  /**
-   * A regular file by its type flag. Not {@code isFile()}, which says yes to anything that is not a
-   * directory, devices and FIFOs included.
-   */
-  static boolean regular(TarArchiveEntry e) {
-    byte f = e.getLinkFlag();
-    return f == TarConstants.LF_NORMAL
-        || f == TarConstants.LF_OLDNORM
-        || f == TarConstants.LF_CONTIG;
   }
 
   /** {@code path} normalised (no "./", no trailing "/"), or refused for {@code entry}. */
