@@ -77,7 +77,7 @@ final class KernelRpcs {
 
   void pullKernel(PullKernelRequest req, StreamObserver<PullKernelResponse> obs) {
     KernelPull.Request request = new KernelPull.Request(req.getEntry(), req.getName());
-    String name = req.getName().isEmpty() ? req.getEntry() : req.getName();
+    String name = request.kernelName();
     try {
       ImageRequests.requestId(req.getRequestId());
       pull.suite(request.entry());

@@ -24,7 +24,12 @@ import java.util.stream.Stream;
 public final class KernelPull {
 
   /** What to pull; an empty name means the entry's. */
-  public record Request(String entry, String name) {}
+  public record Request(String entry, String name) {
+    /** The name the kernel gets. */
+    public String kernelName() {
+      return name.isEmpty() ? entry : name;
+    }
+  }
 
   private final Catalog catalog;
   private final KernelPackages packages;
@@ -98,7 +103,7 @@ public final class KernelPull {
   public KernelStore.KernelRow run(Request req, StageProgress l, BooleanSupplier cancelled)
       throws Exception {
     CatalogEntry.Debian suite = suite(req.entry());
-    String name = req.name().isEmpty() ? req.entry() : req.name();
+    String name = req.kernelName();
     library.refuseExisting(name);
     l.stage(
         "resolve",
