@@ -8,6 +8,7 @@ import dev.banger.api.vm.v1.VmState;
 import dev.banger.cli.CliException;
 import dev.banger.cli.Confirm;
 import dev.banger.cli.Services;
+import dev.banger.kit.state.HostIdentity;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -37,9 +38,8 @@ public final class VmPruneCommand implements Callable<Integer> {
   /** This process's uid, as the kernel reports it to vm-service over the socket. */
   static int myUid() {
     try {
-      return (Integer)
-          java.nio.file.Files.getAttribute(java.nio.file.Path.of("/proc/self"), "unix:uid");
-    } catch (java.io.IOException e) {
+      return HostIdentity.currentUid();
+    } catch (IllegalStateException e) {
       return -1; // no match: the question lists nothing, the service still prunes by its rule
     }
   }
@@ -62,12 +62,13 @@ public final class VmPruneCommand implements Callable<Integer> {
       if (!force) {
         List<String> mine = new ArrayList<>();
         List<String> others = new ArrayList<>();
+        int me = myUid();
         for (Vm v : s.vm().listVms(ListVmsRequest.getDefaultInstance()).getVmsList()) {
           if (v.getState() == VmState.VM_STATE_CREATED
               || v.getState() == VmState.VM_STATE_STOPPED
               || v.getState() == VmState.VM_STATE_ERROR) {
             // The service decides whose VMs go; this only lists what it will take, to ask.
-            boolean isMine = v.hasOwnerUid() && v.getOwnerUid() == myUid();
+            boolean isMine = v.hasOwnerUid() && v.getOwnerUid() == me;
             (all || isMine ? mine : others).add(v.getName());
           }
         }
