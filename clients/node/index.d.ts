@@ -108,6 +108,8 @@ export interface Progress {
   bytesDone: number;
   bytesTotal: number;
   time: Date | null;
+  /** A line of a tool's own output (mmdebstrap, apt), not banger's sentence: show it on request. */
+  toolOutput: boolean;
 }
 
 export interface ProgressOptions {

@@ -36,6 +36,7 @@ function progressOf(p) {
     bytesDone: Number(p.bytesDone),
     bytesTotal: Number(p.bytesTotal),
     time: dateOf(p.time),
+    toolOutput: Boolean(p.toolOutput),
   };
 }
 

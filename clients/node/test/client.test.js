@@ -55,6 +55,7 @@ describe('against a fake vm-service', () => {
       ],
     );
     assert.equal(seen[0].time.toISOString(), '2023-11-14T22:13:20.000Z');
+    assert.equal(seen[0].toolOutput, false);
   });
 
   it('createStream yields progress events then the vm', async () => {

@@ -15,7 +15,7 @@ class Progress:
 
     __slots__ = (
         "operation_id", "stage", "message", "stage_index", "stage_count",
-        "bytes_done", "bytes_total", "percent",
+        "bytes_done", "bytes_total", "percent", "tool_output",
     )
 
     def __init__(self, p):
@@ -27,6 +27,8 @@ class Progress:
         self.bytes_done = p.bytes_done
         self.bytes_total = p.bytes_total
         self.percent = p.percent
+        # A line of a tool's own output (mmdebstrap, apt), not banger's sentence: show on request.
+        self.tool_output = p.tool_output
 
     def __repr__(self):
         return "Progress([%d/%d] %s: %s)" % (self.stage_index, self.stage_count, self.stage, self.message)

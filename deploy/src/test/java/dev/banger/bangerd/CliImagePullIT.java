@@ -447,6 +447,9 @@ class CliImagePullIT {
             "[8/8] kernel deb (")) {
       assertTrue(r.stderrText().contains(step), step + " reported:\n" + r.stderrText());
     }
+    assertFalse(
+        r.stderrText().lines().anyMatch(l -> l.matches("\\[\\d+/\\d+\\] +[IW]: .*")),
+        "mmdebstrap's own lines are shown only with -v:\n" + r.stderrText());
     JsonObject k =
         JsonParser.parseString(banger("kernel", "show", "deb", "-o", "json").stdoutText())
             .getAsJsonObject();

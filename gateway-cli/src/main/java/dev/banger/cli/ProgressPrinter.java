@@ -37,6 +37,7 @@ public final class ProgressPrinter {
   private int columns = TerminalWidth.DEFAULT;
   private Thread ticker;
   private boolean interrupted;
+  private boolean verbose;
 
   public ProgressPrinter(PrintWriter err, boolean tty, boolean quiet) {
     this(err, tty, quiet, System::nanoTime, TerminalWidth::ofStderr);
@@ -54,6 +55,16 @@ public final class ProgressPrinter {
     this.quiet = quiet;
     this.clock = clock;
     this.width = width;
+  }
+
+  /**
+   * With {@code --verbose}: the tools' own lines ({@code Progress.tool_output}: mmdebstrap's and
+   * apt's) are shown too, each on a line of its own under the stage; without it they are not shown
+   * at all (they carry staging paths and come by the hundred), the stage's timer still runs.
+   */
+  public ProgressPrinter verbose(boolean on) {
+    this.verbose = on;
+    return this;
   }
 
   /**
@@ -88,6 +99,12 @@ public final class ProgressPrinter {
     if (quiet || interrupted) {
       return; // after Ctrl-C the interrupt's lines are the last word, not a redrawn stage
     }
+    if (p.getToolOutput()) {
+      if (verbose) {
+        toolLine(p);
+      }
+      return;
+    }
     if (tty) {
       live(p);
     } else {
@@ -105,6 +122,24 @@ public final class ProgressPrinter {
       }
     }
     lastStage = p.getStage();
+  }
+
+  /**
+   * A tool's line, indented under its stage; on a terminal it is written above the running stage,
+   * which is then redrawn, so it scrolls by while the stage line stays last.
+   */
+  private void toolLine(Progress p) {
+    String line = "      " + p.getMessage();
+    if (!tty) {
+      err.println(line);
+      return;
+    }
+    err.print("\r" + ProgressLine.fit(line, "", width.getAsInt()) + CLEAR_TO_END + "\n");
+    if (current != null) {
+      draw(clock.getAsLong());
+    } else {
+      err.flush();
+    }
   }
 
   /**

@@ -126,6 +126,14 @@ public final class FakeImageService extends ImageServiceGrpc.ImageServiceImplBas
               .setProgress(progress(stages.get(i), i + 1, stages.size()))
               .build());
     }
+    // A line of the build tool's own, as image-service relays mmdebstrap's.
+    obs.onNext(
+        PullImageResponse.newBuilder()
+            .setProgress(
+                progress("publish", 5, 5).toBuilder()
+                    .setMessage("I: tool chatter")
+                    .setToolOutput(true))
+            .build());
     Image img =
         image(name, true).toBuilder()
             .setOrigin(req.getReference())

@@ -180,4 +180,63 @@ class ProgressPrinterTest {
     // This JVM's own stderr is surefire's pipe or file, never a terminal.
     assertFalse(ProgressPrinter.isTerminal(Path.of("/proc/self/fd/2")));
   }
+
+  /** A catalog build: banger's sentence for the stage, then mmdebstrap's own lines. */
+  private static final List<Progress> BUILD =
+      List.of(
+          p("bootstrap", 2, "mmdebstrap bookworm (58 packages)", 0, 0),
+          p("bootstrap", 2, "I: chroot architecture amd64 is equal to the host's", 0, 0).toBuilder()
+              .setToolOutput(true)
+              .build(),
+          p("bootstrap", 2, "W: cannot find /tmp/staging/pull-1/etc/hostname", 0, 0).toBuilder()
+              .setToolOutput(true)
+              .build(),
+          p("flatten", 3, "unpacking mmdebstrap's tarball", 0, 0));
+
+  @Test
+  void toolOutputIsHiddenUnlessVerbose() {
+    assertEquals(
+        """
+        [2/7] mmdebstrap bookworm (58 packages)
+        [3/7] unpacking mmdebstrap's tarball
+        """,
+        render(false, false, BUILD));
+    StringWriter buf = new StringWriter();
+    ProgressPrinter verbose =
+        new ProgressPrinter(new PrintWriter(buf, true), false, false).verbose(true);
+    BUILD.forEach(verbose::show);
+    verbose.done();
+    assertEquals(
+        """
+        [2/7] mmdebstrap bookworm (58 packages)
+              I: chroot architecture amd64 is equal to the host's
+              W: cannot find /tmp/staging/pull-1/etc/hostname
+        [3/7] unpacking mmdebstrap's tarball
+        """,
+        buf.toString());
+  }
+
+  @Test
+  void onATerminalHiddenToolOutputLeavesTheStageLineAndVerboseWritesItAbove() {
+    String hidden = renderTimed(80, BUILD, 0, 1, 2, 3, 4);
+    assertFalse(hidden.contains("I: chroot"), hidden);
+    assertTrue(
+        hidden.contains("\r[2/7] mmdebstrap bookworm (58 packages)  (3.0 s)\033[K\n"), hidden);
+
+    StringWriter buf = new StringWriter();
+    java.util.concurrent.atomic.AtomicLong now = new java.util.concurrent.atomic.AtomicLong();
+    ProgressPrinter printer =
+        new ProgressPrinter(new PrintWriter(buf, true), true, false, now::get, () -> 40)
+            .verbose(true);
+    printer.show(BUILD.get(0));
+    now.set(1_000_000_000L);
+    printer.show(BUILD.get(2));
+    printer.done();
+    String out = buf.toString();
+    assertTrue(
+        out.contains(
+            "\r      W: cannot find /tmp/staging/pull…\033[K\n"
+                + "\r[2/7] mmdebstrap bookworm (58 p…  1.0 s\033[K"),
+        "the tool's line cut to the width, then the stage redrawn below it: " + out);
+  }
 }

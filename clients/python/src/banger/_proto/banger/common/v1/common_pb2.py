@@ -15,7 +15,7 @@ from google.protobuf import any_pb2 as google_dot_protobuf_dot_any__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1d\x62\x61nger/common/v1/common.proto\x12\x10\x62\x61nger.common.v1\x1a\x19google/protobuf/any.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xce\x01\n\x08Progress\x12\x14\n\x0coperation_id\x18\x01 \x01(\t\x12\r\n\x05stage\x18\x02 \x01(\t\x12\x0f\n\x07message\x18\x03 \x01(\t\x12\x12\n\nbytes_done\x18\x04 \x01(\x03\x12\x13\n\x0b\x62ytes_total\x18\x05 \x01(\x03\x12\x0f\n\x07percent\x18\x06 \x01(\x01\x12\x13\n\x0bstage_index\x18\x07 \x01(\x05\x12\x13\n\x0bstage_count\x18\x08 \x01(\x05\x12(\n\x04time\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xb2\x01\n\x0eOperationError\x12\x0c\n\x04\x63ode\x18\x01 \x01(\x05\x12\x0f\n\x07message\x18\x02 \x01(\t\x12\x0e\n\x06reason\x18\x03 \x01(\t\x12@\n\x08metadata\x18\x04 \x03(\x0b\x32..banger.common.v1.OperationError.MetadataEntry\x1a/\n\rMetadataEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\xe6\x02\n\tOperation\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04kind\x18\x02 \x01(\t\x12\x0e\n\x06target\x18\x03 \x01(\t\x12/\n\x05state\x18\x04 \x01(\x0e\x32 .banger.common.v1.OperationState\x12\x31\n\rlast_progress\x18\x05 \x01(\x0b\x32\x1a.banger.common.v1.Progress\x12/\n\x05\x65rror\x18\x06 \x01(\x0b\x32 .banger.common.v1.OperationError\x12$\n\x06result\x18\x07 \x01(\x0b\x32\x14.google.protobuf.Any\x12/\n\x0b\x63reate_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0bupdate_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x12\n\nrequest_id\x18\n \x01(\t\"!\n\x13GetOperationRequest\x12\n\n\x02id\x18\x01 \x01(\t\"F\n\x14GetOperationResponse\x12.\n\toperation\x18\x01 \x01(\x0b\x32\x1b.banger.common.v1.Operation\"o\n\x15ListOperationsRequest\x12/\n\x05state\x18\x01 \x01(\x0e\x32 .banger.common.v1.OperationState\x12\x11\n\tpage_size\x18\x02 \x01(\x05\x12\x12\n\npage_token\x18\x03 \x01(\t\"b\n\x16ListOperationsResponse\x12/\n\noperations\x18\x01 \x03(\x0b\x32\x1b.banger.common.v1.Operation\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"#\n\x15WatchOperationRequest\x12\n\n\x02id\x18\x01 \x01(\t\"~\n\x16WatchOperationResponse\x12.\n\x08progress\x18\x01 \x01(\x0b\x32\x1a.banger.common.v1.ProgressH\x00\x12+\n\x04\x64one\x18\x02 \x01(\x0b\x32\x1b.banger.common.v1.OperationH\x00\x42\x07\n\x05\x65vent\"8\n\x16\x43\x61ncelOperationRequest\x12\n\n\x02id\x18\x01 \x01(\t\x12\x12\n\nrequest_id\x18\x02 \x01(\t\"I\n\x17\x43\x61ncelOperationResponse\x12.\n\toperation\x18\x01 \x01(\x0b\x32\x1b.banger.common.v1.Operation*\xa8\x01\n\x0eOperationState\x12\x1f\n\x1bOPERATION_STATE_UNSPECIFIED\x10\x00\x12\x1b\n\x17OPERATION_STATE_RUNNING\x10\x01\x12\x1d\n\x19OPERATION_STATE_SUCCEEDED\x10\x02\x12\x1a\n\x16OPERATION_STATE_FAILED\x10\x03\x12\x1d\n\x19OPERATION_STATE_CANCELLED\x10\x04\x32\xa6\x03\n\x11OperationsService\x12]\n\x0cGetOperation\x12%.banger.common.v1.GetOperationRequest\x1a&.banger.common.v1.GetOperationResponse\x12\x63\n\x0eListOperations\x12\'.banger.common.v1.ListOperationsRequest\x1a(.banger.common.v1.ListOperationsResponse\x12\x65\n\x0eWatchOperation\x12\'.banger.common.v1.WatchOperationRequest\x1a(.banger.common.v1.WatchOperationResponse0\x01\x12\x66\n\x0f\x43\x61ncelOperation\x12(.banger.common.v1.CancelOperationRequest\x1a).banger.common.v1.CancelOperationResponseB)\n\x18\x64\x65v.banger.api.common.v1B\x0b\x43ommonProtoP\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1d\x62\x61nger/common/v1/common.proto\x12\x10\x62\x61nger.common.v1\x1a\x19google/protobuf/any.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xe3\x01\n\x08Progress\x12\x14\n\x0coperation_id\x18\x01 \x01(\t\x12\r\n\x05stage\x18\x02 \x01(\t\x12\x0f\n\x07message\x18\x03 \x01(\t\x12\x12\n\nbytes_done\x18\x04 \x01(\x03\x12\x13\n\x0b\x62ytes_total\x18\x05 \x01(\x03\x12\x0f\n\x07percent\x18\x06 \x01(\x01\x12\x13\n\x0bstage_index\x18\x07 \x01(\x05\x12\x13\n\x0bstage_count\x18\x08 \x01(\x05\x12(\n\x04time\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x13\n\x0btool_output\x18\n \x01(\x08\"\xb2\x01\n\x0eOperationError\x12\x0c\n\x04\x63ode\x18\x01 \x01(\x05\x12\x0f\n\x07message\x18\x02 \x01(\t\x12\x0e\n\x06reason\x18\x03 \x01(\t\x12@\n\x08metadata\x18\x04 \x03(\x0b\x32..banger.common.v1.OperationError.MetadataEntry\x1a/\n\rMetadataEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\xe6\x02\n\tOperation\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04kind\x18\x02 \x01(\t\x12\x0e\n\x06target\x18\x03 \x01(\t\x12/\n\x05state\x18\x04 \x01(\x0e\x32 .banger.common.v1.OperationState\x12\x31\n\rlast_progress\x18\x05 \x01(\x0b\x32\x1a.banger.common.v1.Progress\x12/\n\x05\x65rror\x18\x06 \x01(\x0b\x32 .banger.common.v1.OperationError\x12$\n\x06result\x18\x07 \x01(\x0b\x32\x14.google.protobuf.Any\x12/\n\x0b\x63reate_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0bupdate_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x12\n\nrequest_id\x18\n \x01(\t\"!\n\x13GetOperationRequest\x12\n\n\x02id\x18\x01 \x01(\t\"F\n\x14GetOperationResponse\x12.\n\toperation\x18\x01 \x01(\x0b\x32\x1b.banger.common.v1.Operation\"o\n\x15ListOperationsRequest\x12/\n\x05state\x18\x01 \x01(\x0e\x32 .banger.common.v1.OperationState\x12\x11\n\tpage_size\x18\x02 \x01(\x05\x12\x12\n\npage_token\x18\x03 \x01(\t\"b\n\x16ListOperationsResponse\x12/\n\noperations\x18\x01 \x03(\x0b\x32\x1b.banger.common.v1.Operation\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"#\n\x15WatchOperationRequest\x12\n\n\x02id\x18\x01 \x01(\t\"~\n\x16WatchOperationResponse\x12.\n\x08progress\x18\x01 \x01(\x0b\x32\x1a.banger.common.v1.ProgressH\x00\x12+\n\x04\x64one\x18\x02 \x01(\x0b\x32\x1b.banger.common.v1.OperationH\x00\x42\x07\n\x05\x65vent\"8\n\x16\x43\x61ncelOperationRequest\x12\n\n\x02id\x18\x01 \x01(\t\x12\x12\n\nrequest_id\x18\x02 \x01(\t\"I\n\x17\x43\x61ncelOperationResponse\x12.\n\toperation\x18\x01 \x01(\x0b\x32\x1b.banger.common.v1.Operation*\xa8\x01\n\x0eOperationState\x12\x1f\n\x1bOPERATION_STATE_UNSPECIFIED\x10\x00\x12\x1b\n\x17OPERATION_STATE_RUNNING\x10\x01\x12\x1d\n\x19OPERATION_STATE_SUCCEEDED\x10\x02\x12\x1a\n\x16OPERATION_STATE_FAILED\x10\x03\x12\x1d\n\x19OPERATION_STATE_CANCELLED\x10\x04\x32\xa6\x03\n\x11OperationsService\x12]\n\x0cGetOperation\x12%.banger.common.v1.GetOperationRequest\x1a&.banger.common.v1.GetOperationResponse\x12\x63\n\x0eListOperations\x12\'.banger.common.v1.ListOperationsRequest\x1a(.banger.common.v1.ListOperationsResponse\x12\x65\n\x0eWatchOperation\x12\'.banger.common.v1.WatchOperationRequest\x1a(.banger.common.v1.WatchOperationResponse0\x01\x12\x66\n\x0f\x43\x61ncelOperation\x12(.banger.common.v1.CancelOperationRequest\x1a).banger.common.v1.CancelOperationResponseB)\n\x18\x64\x65v.banger.api.common.v1B\x0b\x43ommonProtoP\x01\x62\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'banger.common.v1.common_pb2', globals())
@@ -25,32 +25,32 @@ if _descriptor._USE_C_DESCRIPTORS == False:
   DESCRIPTOR._serialized_options = b'\n\030dev.banger.api.common.v1B\013CommonProtoP\001'
   _OPERATIONERROR_METADATAENTRY._options = None
   _OPERATIONERROR_METADATAENTRY._serialized_options = b'8\001'
-  _OPERATIONSTATE._serialized_start=1481
-  _OPERATIONSTATE._serialized_end=1649
+  _OPERATIONSTATE._serialized_start=1502
+  _OPERATIONSTATE._serialized_end=1670
   _PROGRESS._serialized_start=112
-  _PROGRESS._serialized_end=318
-  _OPERATIONERROR._serialized_start=321
-  _OPERATIONERROR._serialized_end=499
-  _OPERATIONERROR_METADATAENTRY._serialized_start=452
-  _OPERATIONERROR_METADATAENTRY._serialized_end=499
-  _OPERATION._serialized_start=502
-  _OPERATION._serialized_end=860
-  _GETOPERATIONREQUEST._serialized_start=862
-  _GETOPERATIONREQUEST._serialized_end=895
-  _GETOPERATIONRESPONSE._serialized_start=897
-  _GETOPERATIONRESPONSE._serialized_end=967
-  _LISTOPERATIONSREQUEST._serialized_start=969
-  _LISTOPERATIONSREQUEST._serialized_end=1080
-  _LISTOPERATIONSRESPONSE._serialized_start=1082
-  _LISTOPERATIONSRESPONSE._serialized_end=1180
-  _WATCHOPERATIONREQUEST._serialized_start=1182
-  _WATCHOPERATIONREQUEST._serialized_end=1217
-  _WATCHOPERATIONRESPONSE._serialized_start=1219
-  _WATCHOPERATIONRESPONSE._serialized_end=1345
-  _CANCELOPERATIONREQUEST._serialized_start=1347
-  _CANCELOPERATIONREQUEST._serialized_end=1403
-  _CANCELOPERATIONRESPONSE._serialized_start=1405
-  _CANCELOPERATIONRESPONSE._serialized_end=1478
-  _OPERATIONSSERVICE._serialized_start=1652
-  _OPERATIONSSERVICE._serialized_end=2074
+  _PROGRESS._serialized_end=339
+  _OPERATIONERROR._serialized_start=342
+  _OPERATIONERROR._serialized_end=520
+  _OPERATIONERROR_METADATAENTRY._serialized_start=473
+  _OPERATIONERROR_METADATAENTRY._serialized_end=520
+  _OPERATION._serialized_start=523
+  _OPERATION._serialized_end=881
+  _GETOPERATIONREQUEST._serialized_start=883
+  _GETOPERATIONREQUEST._serialized_end=916
+  _GETOPERATIONRESPONSE._serialized_start=918
+  _GETOPERATIONRESPONSE._serialized_end=988
+  _LISTOPERATIONSREQUEST._serialized_start=990
+  _LISTOPERATIONSREQUEST._serialized_end=1101
+  _LISTOPERATIONSRESPONSE._serialized_start=1103
+  _LISTOPERATIONSRESPONSE._serialized_end=1201
+  _WATCHOPERATIONREQUEST._serialized_start=1203
+  _WATCHOPERATIONREQUEST._serialized_end=1238
+  _WATCHOPERATIONRESPONSE._serialized_start=1240
+  _WATCHOPERATIONRESPONSE._serialized_end=1366
+  _CANCELOPERATIONREQUEST._serialized_start=1368
+  _CANCELOPERATIONREQUEST._serialized_end=1424
+  _CANCELOPERATIONRESPONSE._serialized_start=1426
+  _CANCELOPERATIONRESPONSE._serialized_end=1499
+  _OPERATIONSSERVICE._serialized_start=1673
+  _OPERATIONSSERVICE._serialized_end=2095
 # @@protoc_insertion_point(module_scope)

@@ -74,6 +74,11 @@ public final class ImagePullCommand implements Callable<Integer> {
       description = "No progress.")
   boolean quiet;
 
+  @Option(
+      names = {"-v", "--verbose"},
+      description = "Show the build tools' own output (mmdebstrap, apt) under the progress too.")
+  boolean verbose;
+
   @Override
   public Integer call() {
     PullImageRequest.Builder req =
@@ -102,7 +107,8 @@ public final class ImagePullCommand implements Callable<Integer> {
               s.imageLong().pullImage(req.build()),
               (PullImageResponse r) -> r.hasProgress() ? r.getProgress() : null,
               PullImageResponse::getImage,
-              new ProgressPrinter(image.err(), ProgressPrinter.stderrIsTerminal(), quiet));
+              new ProgressPrinter(image.err(), ProgressPrinter.stderrIsTerminal(), quiet)
+                  .verbose(verbose));
       image.out().println(pulled.getName());
       return 0;
     }

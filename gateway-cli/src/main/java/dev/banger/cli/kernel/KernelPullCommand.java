@@ -46,6 +46,11 @@ public final class KernelPullCommand implements Callable<Integer> {
       description = "No progress.")
   boolean quiet;
 
+  @Option(
+      names = {"-v", "--verbose"},
+      description = "Show the build tools' own output (mmdebstrap, apt) under the progress too.")
+  boolean verbose;
+
   static final Path OS_RELEASE = Path.of("/etc/os-release");
 
   @Override
@@ -62,7 +67,8 @@ public final class KernelPullCommand implements Callable<Integer> {
               s.imageLong().pullKernel(req.build()),
               (PullKernelResponse r) -> r.hasProgress() ? r.getProgress() : null,
               PullKernelResponse::getKernel,
-              new ProgressPrinter(kernel.err(), ProgressPrinter.stderrIsTerminal(), quiet));
+              new ProgressPrinter(kernel.err(), ProgressPrinter.stderrIsTerminal(), quiet)
+                  .verbose(verbose));
       kernel.out().println(k.getName());
       return 0;
     }

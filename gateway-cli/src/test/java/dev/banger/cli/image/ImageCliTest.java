@@ -66,6 +66,10 @@ class ImageCliTest {
     assertEquals(0, r.code(), r.err());
     assertEquals("alp\n", r.out());
     assertTrue(r.err().contains("[1/5] resolve") && r.err().contains("[5/5] publish"), r.err());
+    assertFalse(r.err().contains("tool chatter"), "the tool's own lines only with -v: " + r.err());
+    assertTrue(
+        run("image", "pull", "-v", "debian-bookworm").err().contains("      I: tool chatter\n"),
+        "-v shows them");
     PullImageRequest req = assertInstanceOf(PullImageRequest.class, fake.requests.getFirst());
     assertEquals("docker.io/library/alpine:3.20", req.getReference());
     assertEquals("alp", req.getName());

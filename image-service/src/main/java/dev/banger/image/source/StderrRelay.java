@@ -5,11 +5,12 @@ import dev.banger.kit.text.Printable;
 import java.util.concurrent.TimeUnit;
 
 /**
- * mmdebstrap's stderr as {@code bootstrap} progress. Its own status lines ({@code I:}, {@code W:},
- * {@code E:}: a dozen per build) all go through; anything else (apt and dpkg chatter, thousands of
- * lines with --verbose) at most one every {@value #INTERVAL_MS} ms. Lines are escaped and cut: they
- * carry text from the mirror. Once the tarball flows, the lines that follow (mmdebstrap cleaning
- * up) are reported under {@code flatten}, so stages never go backwards.
+ * mmdebstrap's stderr as {@code bootstrap} progress, marked as tool output (clients show it only
+ * when asked for detail). Its own status lines ({@code I:}, {@code W:}, {@code E:}: a dozen per
+ * build) all go through; anything else (apt and dpkg chatter, thousands of lines with --verbose) at
+ * most one every {@value #INTERVAL_MS} ms. Lines are escaped and cut: they carry text from the
+ * mirror. Once the tarball flows, the lines that follow (mmdebstrap cleaning up) are reported under
+ * {@code flatten}, so stages never go backwards.
  */
 final class StderrRelay {
 
@@ -35,6 +36,6 @@ final class StderrRelay {
       return;
     }
     last = now;
-    progress.stage(stage, Printable.bare(raw.strip(), MAX_LINE), 0, 0);
+    progress.toolOutput(stage, Printable.bare(raw.strip(), MAX_LINE));
   }
 }

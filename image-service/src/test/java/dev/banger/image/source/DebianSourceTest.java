@@ -103,7 +103,18 @@ class DebianSourceTest {
   void statusLinesAllPassChatterIsThinnedAndStagesNeverGoBack() {
     List<String> seen = new ArrayList<>();
     StderrRelay relay =
-        new StderrRelay((stage, message, done, total) -> seen.add(stage + ": " + message));
+        new StderrRelay(
+            new dev.banger.kit.ops.StageProgress() {
+              @Override
+              public void stage(String stage, String message, long done, long total) {
+                seen.add("not marked as tool output: " + message);
+              }
+
+              @Override
+              public void toolOutput(String stage, String line) {
+                seen.add(stage + ": " + line);
+              }
+            });
     relay.line("I: downloading packages with apt...");
     for (int i = 0; i < 1000; i++) {
       relay.line("Get:" + i + " http://deb.debian.org/debian bookworm/main amd64 pkg" + i);

@@ -68,29 +68,42 @@ public final class ProgressCall<R> {
   }
 
   public StageProgress listener() {
-    return (stage, message, done, total) -> {
-      java.time.Instant now = java.time.Instant.now();
-      Progress p =
-          Progress.newBuilder()
-              .setStage(stage)
-              .setMessage(message)
-              .setBytesDone(done)
-              .setBytesTotal(total)
-              .setStageIndex(1 + stages.indexOf(stage))
-              .setStageCount(stages.size())
-              .setPercent(percent(stages.indexOf(stage), stages.size(), done, total))
-              .setTime(
-                  com.google.protobuf.Timestamp.newBuilder()
-                      .setSeconds(now.getEpochSecond())
-                      .setNanos(now.getNano()))
-              .build();
-      op.progress(p);
-      synchronized (this) {
-        if (!call.isCancelled()) {
-          call.onNext(progressMessage.apply(p.toBuilder().setOperationId(op.id()).build()));
-        }
+    return new StageProgress() {
+      @Override
+      public void stage(String stage, String message, long done, long total) {
+        send(stage, message, done, total, false);
+      }
+
+      @Override
+      public void toolOutput(String stage, String line) {
+        send(stage, line, 0, 0, true);
       }
     };
+  }
+
+  private void send(String stage, String message, long done, long total, boolean toolOutput) {
+    java.time.Instant now = java.time.Instant.now();
+    Progress p =
+        Progress.newBuilder()
+            .setStage(stage)
+            .setMessage(message)
+            .setBytesDone(done)
+            .setBytesTotal(total)
+            .setStageIndex(1 + stages.indexOf(stage))
+            .setStageCount(stages.size())
+            .setPercent(percent(stages.indexOf(stage), stages.size(), done, total))
+            .setToolOutput(toolOutput)
+            .setTime(
+                com.google.protobuf.Timestamp.newBuilder()
+                    .setSeconds(now.getEpochSecond())
+                    .setNanos(now.getNano()))
+            .build();
+    op.progress(p);
+    synchronized (this) {
+      if (!call.isCancelled()) {
+        call.onNext(progressMessage.apply(p.toBuilder().setOperationId(op.id()).build()));
+      }
+    }
   }
 
   /**

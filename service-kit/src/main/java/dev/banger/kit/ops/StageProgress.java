@@ -8,4 +8,13 @@ package dev.banger.kit.ops;
 @FunctionalInterface
 public interface StageProgress {
   void stage(String stage, String message, long done, long total);
+
+  /**
+   * A line of a tool's own output (mmdebstrap, apt) during {@code stage}: clients show it only when
+   * asked for detail, so a build does not scroll hundreds of lines with staging paths. A listener
+   * that makes no such distinction (a test's lambda) gets it as an ordinary report.
+   */
+  default void toolOutput(String stage, String line) {
+    stage(stage, line, 0, 0);
+  }
 }
