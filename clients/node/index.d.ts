@@ -50,7 +50,7 @@ export interface RawClients {
   health(service?: ServiceName): RawClient;
 }
 
-export type VmState = 'unspecified' | 'created' | 'starting' | 'running' | 'stopping' | 'stopped' | 'error';
+export type VmState = 'unspecified' | 'created' | 'starting' | 'running' | 'paused' | 'stopping' | 'stopped' | 'error';
 
 export interface Timestamp {
   seconds: string;
@@ -189,6 +189,9 @@ export class Vm {
   putFile(path: string, data: Buffer | Uint8Array | string, opts?: PutFileOptions): Promise<{ entries: number; contentBytes: number }>;
   getFile(path: string): Promise<Buffer>;
   delete(opts?: { force?: boolean; requestId?: string }): Promise<void>;
+  /** The vCPUs stop; memory, disks and network are kept. */
+  pause(): Promise<Vm>;
+  resume(): Promise<Vm>;
   stop(opts?: { timeoutSeconds?: number }): Promise<Vm>;
   start(opts?: ProgressOptions & { requestId?: string }): Promise<Vm>;
   refresh(): Promise<Vm>;

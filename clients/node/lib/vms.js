@@ -84,6 +84,20 @@ class Vm {
     await this._client.vms.delete(this._ref, opts);
   }
 
+  /** Pauses the VM (its vCPUs stop; memory, disks and network are kept); takes the new state. */
+  async pause() {
+    const c = this._client;
+    const res = await unary(c.raw.vm, 'PauseVm', { vm: this._ref }, c.sockets.vm);
+    return this._set(res.vm);
+  }
+
+  /** Resumes a paused VM; this object takes the new state. */
+  async resume() {
+    const c = this._client;
+    const res = await unary(c.raw.vm, 'ResumeVm', { vm: this._ref }, c.sockets.vm);
+    return this._set(res.vm);
+  }
+
   /** Stops the VM (guest poweroff, bounded wait, then kill); this object takes the new state. */
   async stop(opts = {}) {
     const c = this._client;

@@ -241,6 +241,13 @@ describe('against a fake vm-service', () => {
     assert.match(err.message, /101 bytes/);
   });
 
+  it('pause and resume update the Vm', async () => {
+    await vm.pause();
+    assert.equal(vm.state, 'paused');
+    await vm.resume();
+    assert.equal(vm.state, 'running');
+  });
+
   it('stop and start update the Vm; delete needs force while running', async () => {
     await vm.stop();
     assert.equal(vm.state, 'stopped');

@@ -122,6 +122,18 @@ async function startFake() {
       state.vms.delete(vm.id);
       cb(null, {});
     },
+    PauseVm(call, cb) {
+      const vm = find(call.request.vm);
+      if (!vm) return cb(notFound(call.request.vm));
+      vm.state = 'VM_STATE_PAUSED';
+      cb(null, { vm });
+    },
+    ResumeVm(call, cb) {
+      const vm = find(call.request.vm);
+      if (!vm) return cb(notFound(call.request.vm));
+      vm.state = 'VM_STATE_RUNNING';
+      cb(null, { vm });
+    },
     StopVm(call, cb) {
       const vm = find(call.request.vm);
       if (!vm) return cb(notFound(call.request.vm));

@@ -64,6 +64,12 @@ class FakeVms(vm_pb2_grpc.VmServiceServicer):
         else:
             yield vm_pb2.ExecResponse(exit=vm_pb2.ExecExit(exit_code=3))
 
+    def PauseVm(self, request, context):
+        return vm_pb2.PauseVmResponse(vm=self._vm("demo", vm_pb2.VM_STATE_PAUSED))
+
+    def ResumeVm(self, request, context):
+        return vm_pb2.ResumeVmResponse(vm=self._vm("demo"))
+
     def ListVms(self, request, context):
         page = {"": (["a", "b"], "p2"), "p2": (["c"], "")}[request.page_token]
         return vm_pb2.ListVmsResponse(vms=[self._vm(n) for n in page[0]], next_page_token=page[1])
@@ -80,8 +86,8 @@ class FakeVms(vm_pb2_grpc.VmServiceServicer):
             yield vm_pb2.GetFilesResponse(tar=data[i : i + 100_000])
 
     @staticmethod
-    def _vm(name):
-        return vm_pb2.Vm(id="id-" + name, name=name, state=vm_pb2.VM_STATE_RUNNING, ip_address="10.0.0.2")
+    def _vm(name, state=vm_pb2.VM_STATE_RUNNING):
+        return vm_pb2.Vm(id="id-" + name, name=name, state=state, ip_address="10.0.0.2")
 
 
 class FakeImages(image_pb2_grpc.ImageServiceServicer):
@@ -133,6 +139,11 @@ class ClientTest(unittest.TestCase):
         self.assertEqual(("demo", "running", "10.0.0.2"), (vm.name, vm.state, vm.ip_address))
         events = list(self.client.vms.create_stream(name="other"))
         self.assertEqual([banger.Progress, banger.Progress, banger.Vm], [type(e) for e in events])
+
+    def test_pause_and_resume_take_the_new_state(self):
+        vm = self.client.vms.get("demo")
+        self.assertEqual("paused", vm.pause().state)
+        self.assertEqual("running", vm.resume().state)
 
     def test_lists_follow_every_page(self):
         self.assertEqual(["a", "b"], [i.name for i in self.client.images.list()])

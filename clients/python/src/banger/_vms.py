@@ -112,6 +112,17 @@ class Vm:
         """The bytes of one regular file in the VM."""
         return single_file(self.get_tar(path), path)
 
+    def pause(self):
+        """Stops the VM's vCPUs; memory, disks and network are kept."""
+        with translated():
+            self.raw = self._client.raw.vm.PauseVm(vm_pb2.PauseVmRequest(vm=self.id)).vm
+        return self
+
+    def resume(self):
+        with translated():
+            self.raw = self._client.raw.vm.ResumeVm(vm_pb2.ResumeVmRequest(vm=self.id)).vm
+        return self
+
     def stop(self, timeout_seconds=0):
         with translated():
             self.raw = self._client.raw.vm.StopVm(

@@ -16,6 +16,8 @@ import dev.banger.api.vm.v1.GetVmRequest;
 import dev.banger.api.vm.v1.GetVmStatsRequest;
 import dev.banger.api.vm.v1.GetVmStatsResponse;
 import dev.banger.api.vm.v1.ListVmsRequest;
+import dev.banger.api.vm.v1.PauseVmRequest;
+import dev.banger.api.vm.v1.ResumeVmRequest;
 import dev.banger.api.vm.v1.SetVmRequest;
 import dev.banger.api.vm.v1.StartVmRequest;
 import dev.banger.api.vm.v1.StopVmRequest;
@@ -503,8 +505,15 @@ class VmLifecycleIT {
     assertEquals(1, running.qemus().size());
     assertEquals(1, running.pinnedHosts());
 
+    // A paused VM stops gracefully too: vm-service resumes it first, so the guest powers off.
+    assertEquals(
+        VmState.VM_STATE_PAUSED,
+        vms().pauseVm(PauseVmRequest.newBuilder().setVm("e2e-one").build()).getVm().getState());
     Vm stopped = vms().stopVm(StopVmRequest.newBuilder().setVm("e2e-one").build()).getVm();
     assertEquals(VmState.VM_STATE_STOPPED, stopped.getState());
+    assertTrue(
+        stack.log().contains("stopped VM e2e-one (guest powered off)"),
+        "the paused guest was resumed and powered itself off");
     HostState atRest = host();
     assertEquals(List.of(), atRest.taps(), "the tap goes with the boot");
     assertEquals(List.of(), atRest.qemus());
@@ -537,6 +546,24 @@ class VmLifecycleIT {
     Vm before = get("e2e-one");
     assertEquals(VmState.VM_STATE_RUNNING, before.getState());
     long qemu = Long.parseLong(host().qemus().getFirst().strip());
+
+    // Paused: the vCPUs stop, so the guest answers nothing, not even a TCP handshake; the VMM,
+    // tap and lease stay. A vm-service killed meanwhile adopts it paused (QMP says so), and a
+    // resume brings the guest back where it was.
+    Vm paused = vms().pauseVm(PauseVmRequest.newBuilder().setVm("e2e-one").build()).getVm();
+    assertEquals(VmState.VM_STATE_PAUSED, paused.getState());
+    assertEquals(1, host().taps().size());
+    assertNotEquals(0, sshPort(before.getIpAddress()), "a paused guest does not answer");
+    stack.kill9();
+    stack.start(true, "--all");
+    assertTrue(stack.log().contains("adopted paused VM e2e-one"), "adopted paused on restart");
+    assertEquals(VmState.VM_STATE_PAUSED, get("e2e-one").getState());
+    assertEquals(
+        VmState.VM_STATE_RUNNING,
+        vms().resumeVm(ResumeVmRequest.newBuilder().setVm("e2e-one").build()).getVm().getState());
+    assertTrue(answersWithin(before.getIpAddress(), Duration.ofSeconds(30)), "resumed, it answers");
+    assertEquals(qemu, Long.parseLong(host().qemus().getFirst().strip()), "the same VMM");
+
     stack.kill9();
     assertTrue(
         ProcessHandle.of(qemu).map(ProcessHandle::isAlive).orElse(false),
@@ -565,6 +592,24 @@ class VmLifecycleIT {
     VmStack.RUN.check(Command.of("kill", "-9", Long.toString(qemu2)).build());
     ProcessHandle.of(qemu2).ifPresent(h -> h.onExit().join());
     assertEquals(VmState.VM_STATE_STOPPED, get("e2e-one").getState());
+  }
+
+  boolean answersWithin(String ip, Duration limit) throws Exception {
+    long deadline = System.nanoTime() + limit.toNanos();
+    while (sshPort(ip) != 0) {
+      if (System.nanoTime() > deadline) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Exit status of a 3-second TCP connect to the guest's SSH port (0: it answered). */
+  int sshPort(String ip) throws Exception {
+    return stack
+        .inNetns(
+            Duration.ofSeconds(20), "timeout", "3", "bash", "-c", "exec 3<>/dev/tcp/\"$0\"/22", ip)
+        .exitCode();
   }
 
   @Test

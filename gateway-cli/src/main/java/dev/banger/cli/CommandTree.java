@@ -28,9 +28,11 @@ import dev.banger.cli.vm.VmExecCommand;
 import dev.banger.cli.vm.VmKillCommand;
 import dev.banger.cli.vm.VmListCommand;
 import dev.banger.cli.vm.VmLogsCommand;
+import dev.banger.cli.vm.VmPauseCommand;
 import dev.banger.cli.vm.VmPortsCommand;
 import dev.banger.cli.vm.VmPruneCommand;
 import dev.banger.cli.vm.VmRestartCommand;
+import dev.banger.cli.vm.VmResumeCommand;
 import dev.banger.cli.vm.VmRunCommand;
 import dev.banger.cli.vm.VmSetCommand;
 import dev.banger.cli.vm.VmShowCommand;
@@ -81,6 +83,8 @@ final class CommandTree {
                   VmStartCommand.class,
                   VmStopCommand.class,
                   VmRestartCommand.class,
+                  VmPauseCommand.class,
+                  VmResumeCommand.class,
                   VmKillCommand.class,
                   VmDeleteCommand.class,
                   VmPruneCommand.class,

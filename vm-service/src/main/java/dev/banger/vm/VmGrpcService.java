@@ -15,6 +15,8 @@ import dev.banger.api.vm.v1.KillVmRequest;
 import dev.banger.api.vm.v1.KillVmResponse;
 import dev.banger.api.vm.v1.ListVmsRequest;
 import dev.banger.api.vm.v1.ListVmsResponse;
+import dev.banger.api.vm.v1.PauseVmRequest;
+import dev.banger.api.vm.v1.PauseVmResponse;
 import dev.banger.api.vm.v1.PrepareWorkspaceRequest;
 import dev.banger.api.vm.v1.PrepareWorkspaceResponse;
 import dev.banger.api.vm.v1.PrepareWorkspaceResult;
@@ -22,6 +24,8 @@ import dev.banger.api.vm.v1.PruneVmsRequest;
 import dev.banger.api.vm.v1.PruneVmsResponse;
 import dev.banger.api.vm.v1.RestartVmRequest;
 import dev.banger.api.vm.v1.RestartVmResponse;
+import dev.banger.api.vm.v1.ResumeVmRequest;
+import dev.banger.api.vm.v1.ResumeVmResponse;
 import dev.banger.api.vm.v1.SetVmRequest;
 import dev.banger.api.vm.v1.SetVmResponse;
 import dev.banger.api.vm.v1.StartVmRequest;
@@ -37,6 +41,7 @@ import dev.banger.kit.ops.ProgressCall;
 import dev.banger.vm.app.CreateRequest;
 import dev.banger.vm.app.VmControl;
 import dev.banger.vm.app.VmLifecycle;
+import dev.banger.vm.app.VmPause;
 import dev.banger.vm.app.inspect.ConsoleLog;
 import dev.banger.vm.app.inspect.VmListing;
 import dev.banger.vm.app.inspect.VmSettings;
@@ -62,6 +67,7 @@ final class VmGrpcService extends VmServiceGrpc.VmServiceImplBase {
   record UseCases(
       VmLifecycle lifecycle,
       VmControl control,
+      VmPause pause,
       VmListing listing,
       ConsoleLog console,
       VmStats stats,
@@ -198,6 +204,28 @@ final class VmGrpcService extends VmServiceGrpc.VmServiceImplBase {
         () ->
             KillVmResponse.newBuilder()
                 .setVm(toProto(detached(() -> app.control().kill(req.getVm()))))
+                .build());
+  }
+
+  @Override
+  public void pauseVm(PauseVmRequest req, StreamObserver<PauseVmResponse> obs) {
+    Unary.answer(
+        obs,
+        VmErrors::toStatus,
+        () ->
+            PauseVmResponse.newBuilder()
+                .setVm(toProto(detached(() -> app.pause().pause(req.getVm()))))
+                .build());
+  }
+
+  @Override
+  public void resumeVm(ResumeVmRequest req, StreamObserver<ResumeVmResponse> obs) {
+    Unary.answer(
+        obs,
+        VmErrors::toStatus,
+        () ->
+            ResumeVmResponse.newBuilder()
+                .setVm(toProto(detached(() -> app.pause().resume(req.getVm()))))
                 .build());
   }
 

@@ -136,7 +136,7 @@ final class VmProtos {
     if (v.updatedAt() != null) {
       b.setUpdateTime(ts(v.updatedAt()));
     }
-    if (v.startedAt() != null && v.state() == VmState.RUNNING) {
+    if (v.startedAt() != null && v.state().live()) {
       b.setStartTime(ts(v.startedAt()));
     }
     if (v.ownerUid() != null) {

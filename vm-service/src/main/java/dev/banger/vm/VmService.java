@@ -11,6 +11,7 @@ import dev.banger.vm.app.Draining;
 import dev.banger.vm.app.VmControl;
 import dev.banger.vm.app.VmLifecycle;
 import dev.banger.vm.app.VmLookup;
+import dev.banger.vm.app.VmPause;
 import dev.banger.vm.app.VmReconciler;
 import dev.banger.vm.app.VmRemoval;
 import dev.banger.vm.app.inspect.ConsoleLog;
@@ -154,6 +155,7 @@ public final class VmService implements BangerService {
             new VmGrpcService.UseCases(
                 lifecycle,
                 control,
+                new VmPause(store, runtime, control, locks),
                 new VmListing(store, control),
                 new ConsoleLog(lookup, paths),
                 new VmStats(runtime, new ProcHostUsage(context.commands())),

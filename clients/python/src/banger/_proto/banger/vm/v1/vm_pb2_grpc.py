@@ -34,6 +34,16 @@ class VmServiceStub(object):
                 request_serializer=banger_dot_vm_dot_v1_dot_vm__pb2.RestartVmRequest.SerializeToString,
                 response_deserializer=banger_dot_vm_dot_v1_dot_vm__pb2.RestartVmResponse.FromString,
                 )
+        self.PauseVm = channel.unary_unary(
+                '/banger.vm.v1.VmService/PauseVm',
+                request_serializer=banger_dot_vm_dot_v1_dot_vm__pb2.PauseVmRequest.SerializeToString,
+                response_deserializer=banger_dot_vm_dot_v1_dot_vm__pb2.PauseVmResponse.FromString,
+                )
+        self.ResumeVm = channel.unary_unary(
+                '/banger.vm.v1.VmService/ResumeVm',
+                request_serializer=banger_dot_vm_dot_v1_dot_vm__pb2.ResumeVmRequest.SerializeToString,
+                response_deserializer=banger_dot_vm_dot_v1_dot_vm__pb2.ResumeVmResponse.FromString,
+                )
         self.KillVm = channel.unary_unary(
                 '/banger.vm.v1.VmService/KillVm',
                 request_serializer=banger_dot_vm_dot_v1_dot_vm__pb2.KillVmRequest.SerializeToString,
@@ -122,6 +132,22 @@ class VmServiceServicer(object):
 
     def RestartVm(self, request, context):
         """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def PauseVm(self, request, context):
+        """Stops the guest's vCPUs (QEMU "stop", Firecracker PATCH /vm Paused).
+        A paused VM is returned as it is; any state but running or paused is
+        FAILED_PRECONDITION.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ResumeVm(self, request, context):
+        """Runs a paused VM's vCPUs again; a running VM is returned as it is.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -240,6 +266,16 @@ def add_VmServiceServicer_to_server(servicer, server):
                     servicer.RestartVm,
                     request_deserializer=banger_dot_vm_dot_v1_dot_vm__pb2.RestartVmRequest.FromString,
                     response_serializer=banger_dot_vm_dot_v1_dot_vm__pb2.RestartVmResponse.SerializeToString,
+            ),
+            'PauseVm': grpc.unary_unary_rpc_method_handler(
+                    servicer.PauseVm,
+                    request_deserializer=banger_dot_vm_dot_v1_dot_vm__pb2.PauseVmRequest.FromString,
+                    response_serializer=banger_dot_vm_dot_v1_dot_vm__pb2.PauseVmResponse.SerializeToString,
+            ),
+            'ResumeVm': grpc.unary_unary_rpc_method_handler(
+                    servicer.ResumeVm,
+                    request_deserializer=banger_dot_vm_dot_v1_dot_vm__pb2.ResumeVmRequest.FromString,
+                    response_serializer=banger_dot_vm_dot_v1_dot_vm__pb2.ResumeVmResponse.SerializeToString,
             ),
             'KillVm': grpc.unary_unary_rpc_method_handler(
                     servicer.KillVm,
@@ -376,6 +412,40 @@ class VmService(object):
         return grpc.experimental.unary_stream(request, target, '/banger.vm.v1.VmService/RestartVm',
             banger_dot_vm_dot_v1_dot_vm__pb2.RestartVmRequest.SerializeToString,
             banger_dot_vm_dot_v1_dot_vm__pb2.RestartVmResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def PauseVm(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/banger.vm.v1.VmService/PauseVm',
+            banger_dot_vm_dot_v1_dot_vm__pb2.PauseVmRequest.SerializeToString,
+            banger_dot_vm_dot_v1_dot_vm__pb2.PauseVmResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def ResumeVm(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/banger.vm.v1.VmService/ResumeVm',
+            banger_dot_vm_dot_v1_dot_vm__pb2.ResumeVmRequest.SerializeToString,
+            banger_dot_vm_dot_v1_dot_vm__pb2.ResumeVmResponse.FromString,
             options, channel_credentials,
             insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
 

@@ -182,6 +182,49 @@ final class FakeVmService extends VmServiceGrpc.VmServiceImplBase {
     }
   }
 
+  /** As vm-service: running and paused swap; a repeat is harmless; anything else is refused. */
+  @Override
+  public void pauseVm(
+      dev.banger.api.vm.v1.PauseVmRequest req,
+      StreamObserver<dev.banger.api.vm.v1.PauseVmResponse> obs) {
+    requests.add(req);
+    try {
+      Vm v = swap(req.getVm(), VmState.VM_STATE_RUNNING, VmState.VM_STATE_PAUSED);
+      obs.onNext(dev.banger.api.vm.v1.PauseVmResponse.newBuilder().setVm(v).build());
+      obs.onCompleted();
+    } catch (RuntimeException e) {
+      obs.onError(e);
+    }
+  }
+
+  @Override
+  public void resumeVm(
+      dev.banger.api.vm.v1.ResumeVmRequest req,
+      StreamObserver<dev.banger.api.vm.v1.ResumeVmResponse> obs) {
+    requests.add(req);
+    try {
+      Vm v = swap(req.getVm(), VmState.VM_STATE_PAUSED, VmState.VM_STATE_RUNNING);
+      obs.onNext(dev.banger.api.vm.v1.ResumeVmResponse.newBuilder().setVm(v).build());
+      obs.onCompleted();
+    } catch (RuntimeException e) {
+      obs.onError(e);
+    }
+  }
+
+  private Vm swap(String ref, VmState from, VmState to) {
+    Vm v = find(ref);
+    if (v.getState() != from && v.getState() != to) {
+      throw Errors.of(
+          Status.FAILED_PRECONDITION.withDescription(
+              "vm \"" + v.getName() + "\" is " + v.getState() + ": not running or paused"),
+          "VM_WRONG_STATE",
+          Map.of("vm", v.getName()));
+    }
+    Vm changed = v.toBuilder().setState(to).build();
+    vms.put(changed.getName(), changed);
+    return changed;
+  }
+
   /** The new spec as asked (0 keeps a value); the real checks are vm-service's (VmSettingsTest). */
   @Override
   public void setVm(

@@ -247,6 +247,22 @@ class VmCliTest {
   }
 
   @Test
+  void pauseAndResumeNameTheNewStateAndAStoppedVmFails() {
+    fake.vms.put("a", FakeVmService.vm("a", VmState.VM_STATE_RUNNING, "172.16.0.2"));
+    fake.vms.put("b", FakeVmService.vm("b", VmState.VM_STATE_RUNNING, "172.16.0.3"));
+    fake.vms.put("off", FakeVmService.vm("off", VmState.VM_STATE_STOPPED, ""));
+    CliHarness.Result p = run("vm", "pause", "a", "b");
+    assertEquals(0, p.code(), p.err());
+    assertEquals("a paused\nb paused\n", p.out());
+    assertTrue(run("vm", "list").out().contains("paused"), "the table shows it as it is named");
+    CliHarness.Result r = run("vm", "resume", "a", "off");
+    assertEquals(1, r.code());
+    assertEquals("a running\n", r.out());
+    assertTrue(r.err().contains("vm \"off\" is"), r.err());
+    assertEquals(2, run("vm", "pause").code(), "a VM name is required");
+  }
+
+  @Test
   void manyNamesFanOutAndEachFailureIsReported() {
     fake.vms.put("a", FakeVmService.vm("a", VmState.VM_STATE_RUNNING, "172.16.0.2"));
     fake.vms.put("b", FakeVmService.vm("b", VmState.VM_STATE_RUNNING, "172.16.0.3"));

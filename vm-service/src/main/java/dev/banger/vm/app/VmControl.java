@@ -70,10 +70,14 @@ public final class VmControl {
           Duration timeout =
               Duration.ofSeconds(
                   timeoutSeconds > 0 ? timeoutSeconds : config.stopTimeoutSecondsOrDefault());
+          boolean wasPaused = v.state() == VmState.PAUSED;
           store.setState(v.id(), VmState.STOPPING, null);
           RunningVm vmm = runtime.get(v.id()).map(VmRuntime.Entry::vmm).orElse(null);
           String how = "was not running";
           if (vmm != null && vmm.alive()) {
+            if (wasPaused) {
+              resumeToStop(v, vmm);
+            }
             how = shutDown(v, vmm, timeout);
           }
           release.release(v, vmm);
@@ -81,6 +85,18 @@ public final class VmControl {
           LOG.info("stopped VM {} ({})", v.name(), how);
           return lookup.find(v.id());
         });
+  }
+
+  /**
+   * A paused guest can answer neither SSH nor the power button, so it runs again first; if even
+   * that fails, the shutdown below ends in the kill.
+   */
+  private static void resumeToStop(VmRecord v, RunningVm vmm) {
+    try {
+      vmm.resume();
+    } catch (DriverException e) {
+      LOG.info("paused VM {} not resumed before its stop: {}", v.name(), e.getMessage());
+    }
   }
 
   private String shutDown(VmRecord v, RunningVm vmm, Duration timeout) throws Exception {
@@ -186,12 +202,11 @@ public final class VmControl {
   }
 
   /**
-   * A VM recorded as running whose VMM is gone (killed, crashed, powered off from inside) is
-   * stopped: its tap and handles go, its state says so.
+   * A VM recorded as running or paused whose VMM is gone (killed, crashed, powered off from inside)
+   * is stopped: its tap and handles go, its state says so.
    */
   public VmRecord refresh(VmRecord vm) throws Exception {
-    if (vm.state() != VmState.RUNNING
-        || runtime.get(vm.id()).map(e -> e.vmm().alive()).orElse(false)) {
+    if (!vm.state().live() || runtime.get(vm.id()).map(e -> e.vmm().alive()).orElse(false)) {
       return vm;
     }
     return locks.with(
@@ -199,7 +214,7 @@ public final class VmControl {
         () -> {
           VmRecord v = lookup.find(vm.id());
           var entry = runtime.get(v.id());
-          if (v.state() != VmState.RUNNING || (entry.isPresent() && entry.get().vmm().alive())) {
+          if (!v.state().live() || (entry.isPresent() && entry.get().vmm().alive())) {
             return v;
           }
           LOG.info("VMM of VM {} is gone; marking it stopped", v.name());

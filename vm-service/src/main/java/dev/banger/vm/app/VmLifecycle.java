@@ -294,6 +294,10 @@ public final class VmLifecycle {
           if (v.state() == VmState.RUNNING) {
             return v;
           }
+          if (v.state() == VmState.PAUSED) {
+            throw VmProblems.wrongState(
+                v.name(), v.state().column(), "resume it (banger vm resume " + v.name() + ")");
+          }
           if (!v.state().atRest()) {
             throw VmProblems.wrongState(
                 v.name(), v.state().column(), "another operation is under way");

@@ -23,6 +23,18 @@ public final class VmProblems {
         Map.of("vm", name, "state", state));
   }
 
+  /**
+   * FAILED_PRECONDITION for work that needs the guest running ({@code what}), with the way to get
+   * it there: resume a paused VM, start any other.
+   */
+  public static VmProblem notRunning(String name, dev.banger.vm.store.VmState state, String what) {
+    String fix =
+        state == dev.banger.vm.store.VmState.PAUSED
+            ? "resume it (banger vm resume " + name + ")"
+            : "start it (banger vm start " + name + ")";
+    return wrongState(name, state.column(), what + "; " + fix);
+  }
+
   public static VmProblem alreadyExists(String name) {
     return new VmProblem(
         VmProblem.Kind.ALREADY_EXISTS,

@@ -77,13 +77,14 @@ public final class VmReconciler {
     for (VmRecord v : store.list()) {
       List<ProcessHandle> live = vmms.getOrDefault(v.id(), List.of());
       vmms.remove(v.id());
-      if (v.state() == VmState.RUNNING) {
+      if (v.state().live()) {
         Optional<Handles> h = handles(v);
         Optional<RunningVm> vmm = h.flatMap(x -> driver.adopt(x.vmm()));
         if (vmm.isPresent()) {
           runtime.put(v.id(), vmm.get(), h.get());
           adopted.add(v.name());
-          LOG.info("adopted running VM {} (VMM pid {})", v.name(), vmm.get().pid());
+          LOG.info("adopted {} VM {} (VMM pid {})", v.state().column(), v.name(), vmm.get().pid());
+          syncPaused(v, vmm.get());
           stopOthers(v, live, vmm.get().pid(), stopped);
           continue;
         }
@@ -93,7 +94,7 @@ public final class VmReconciler {
         case STARTING ->
             store.setState(v.id(), VmState.ERROR, "vm-service restarted while the VM was starting");
         case STOPPING -> store.setState(v.id(), VmState.STOPPED, null);
-        case RUNNING ->
+        case RUNNING, PAUSED ->
             store.setState(v.id(), VmState.STOPPED, "the VMM was gone when vm-service restarted");
         default -> {
           if (v.state() != VmState.ERROR && live.isEmpty()) {
@@ -123,6 +124,25 @@ public final class VmReconciler {
     } catch (IOException e) {
       LOG.warn("VM {}: {}", v.name(), e.getMessage());
       return Optional.empty();
+    }
+  }
+
+  /**
+   * The record follows the VMM: a vm-service that died between a pause (or resume) and recording it
+   * left the other state on record. A VMM that cannot say keeps the record as it is.
+   */
+  private void syncPaused(VmRecord v, RunningVm vmm) throws java.sql.SQLException {
+    String status;
+    try {
+      status = vmm.status();
+    } catch (dev.banger.vm.driver.DriverException e) {
+      LOG.info("state of adopted VM {} not checked: {}", v.name(), e.getMessage());
+      return;
+    }
+    boolean paused = status.equalsIgnoreCase("paused");
+    if (paused != (v.state() == VmState.PAUSED)) {
+      store.setPaused(v.id(), paused);
+      LOG.info("VM {} was recorded {} but its VMM is {}", v.name(), v.state().column(), status);
     }
   }
 

@@ -21,6 +21,18 @@ final class QemuVm extends VmmProcess {
     return qmp("query-status").path("status").asText("unknown");
   }
 
+  /** QMP {@code stop}: the vCPUs halt; QEMU answers at once, already stopped or not. */
+  @Override
+  public void pause() throws DriverException {
+    qmp("stop");
+  }
+
+  /** QMP {@code cont}. */
+  @Override
+  public void resume() throws DriverException {
+    qmp("cont");
+  }
+
   @Override
   public void requestPowerdown() throws DriverException {
     qmp("system_powerdown");

@@ -15,6 +15,12 @@ public interface RunningVm {
   /** The VMM's view of the guest, e.g. "running", "paused", "shutdown". */
   String status() throws DriverException;
 
+  /** Stops the guest's vCPUs; memory and devices stay as they are. Repeating it is harmless. */
+  void pause() throws DriverException;
+
+  /** Runs the guest's vCPUs again after {@link #pause}. Repeating it is harmless. */
+  void resume() throws DriverException;
+
   /** Asks the guest to power off (ACPI power button); the guest may ignore it. */
   void requestPowerdown() throws DriverException;
 

@@ -5,6 +5,8 @@ public enum VmState {
   CREATED,
   STARTING,
   RUNNING,
+  /** vCPUs stopped (PauseVm); the VMM, its memory, tap and lease are kept. */
+  PAUSED,
   STOPPING,
   STOPPED,
   ERROR;
@@ -15,6 +17,11 @@ public enum VmState {
 
   public static VmState ofColumn(String s) {
     return valueOf(s.toUpperCase(java.util.Locale.ROOT));
+  }
+
+  /** States in which a VMM runs the guest, paused or not. */
+  public boolean live() {
+    return this == RUNNING || this == PAUSED;
   }
 
   /** States in which no VMM should be running. */

@@ -106,6 +106,17 @@ public final class VmStore {
         id);
   }
 
+  /**
+   * Between running and paused: unlike {@link #setState}, {@code started_at} stays, since the guest
+   * was not booted again.
+   */
+  public void setPaused(String id, boolean paused) throws SQLException {
+    db.update(
+        "UPDATE vms SET state = ?, state_reason = NULL, updated_at = " + NOW + " WHERE id = ?",
+        (paused ? VmState.PAUSED : VmState.RUNNING).column(),
+        id);
+  }
+
   public void setNetwork(String id, String ip, String mac) throws SQLException {
     db.update(
         "UPDATE vms SET ip_address = ?, mac_address = ?, updated_at = " + NOW + " WHERE id = ?",

@@ -41,6 +41,7 @@ public final class AppHarness {
   public final BootRelease release;
   public final VmLifecycle lifecycle;
   public final VmControl control;
+  public final VmPause pause;
 
   public AppHarness(Path dir) throws Exception {
     StateLayout layout = StateLayout.under(dir.resolve("state"));
@@ -86,6 +87,7 @@ public final class AppHarness {
         new VmControl(
             new VmControl.Parts(
                 store, runtime, lifecycle, release, removal, guest, VmConfig.empty(), locks));
+    pause = new VmPause(store, runtime, control, locks);
   }
 
   public VmReconciler reconciler() {

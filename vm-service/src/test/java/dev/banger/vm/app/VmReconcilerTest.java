@@ -114,4 +114,36 @@ class VmReconcilerTest {
     assertEquals(VmState.STOPPED, after.state());
     assertEquals("the VMM was gone when vm-service restarted", after.stateReason());
   }
+
+  @Test
+  void aPausedVmIsAdoptedPaused() throws Exception {
+    VmRecord v = vm("napping", VmState.PAUSED);
+    try (StandInVmm vmm = StandInVmm.start(h.paths.runDir(v.id()))) {
+      h.host.vmms.add(vmm.pid());
+      h.driver.paused.add(vmm.pid());
+      HandlesFile.write(h.paths.vmDir(v.id()), new Handles(handleOf(v, vmm), "tb-1", "172.16.0.9"));
+      VmReconciler.Report r = h.reconciler().run(Runnable::run);
+      assertEquals(List.of("napping"), r.adopted());
+      assertEquals(VmState.PAUSED, h.store.find(v.id()).orElseThrow().state());
+      assertTrue(vmm.process.isAlive());
+    }
+  }
+
+  /** vm-service died between the VMM's pause and recording it: the VMM's word wins. */
+  @Test
+  void theRecordFollowsTheAdoptedVmmsPauseState() throws Exception {
+    VmRecord v = vm("between", VmState.RUNNING);
+    VmRecord w = vm("other-way", VmState.PAUSED);
+    try (StandInVmm a = StandInVmm.start(h.paths.runDir(v.id()));
+        StandInVmm b = StandInVmm.start(h.paths.runDir(w.id()))) {
+      h.host.vmms.add(a.pid());
+      h.host.vmms.add(b.pid());
+      h.driver.paused.add(a.pid());
+      HandlesFile.write(h.paths.vmDir(v.id()), new Handles(handleOf(v, a), "tb-1", "172.16.0.9"));
+      HandlesFile.write(h.paths.vmDir(w.id()), new Handles(handleOf(w, b), "tb-2", "172.16.0.10"));
+      h.reconciler().run(Runnable::run);
+      assertEquals(VmState.PAUSED, h.store.find(v.id()).orElseThrow().state());
+      assertEquals(VmState.RUNNING, h.store.find(w.id()).orElseThrow().state());
+    }
+  }
 }

@@ -30,6 +30,9 @@ public final class FakeDriver implements VmmDriver {
   public final java.util.List<StandInVmm> orphans =
       java.util.Collections.synchronizedList(new java.util.ArrayList<>());
 
+  /** VMMs whose vCPUs are stopped ({@link RunningVm#pause}). */
+  public final java.util.Set<Long> paused = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
   public FakeDriver(FakeHost host) {
     this.host = host;
   }
@@ -90,7 +93,31 @@ public final class FakeDriver implements VmmDriver {
 
     @Override
     public String status() {
-      return alive() ? "running" : "shutdown";
+      return !alive() ? "shutdown" : paused.contains(handle.pid()) ? "paused" : "running";
+    }
+
+    @Override
+    public void pause() throws DriverException {
+      vmmCall("pause");
+      paused.add(handle.pid());
+    }
+
+    @Override
+    public void resume() throws DriverException {
+      vmmCall("resume");
+      paused.remove(handle.pid());
+    }
+
+    /** A VMM call as the drivers fail it: a DriverException, also when the VMM is gone. */
+    private void vmmCall(String name) throws DriverException {
+      if (!alive()) {
+        throw new DriverException("the VMM of " + handle.runDir() + " is gone");
+      }
+      try {
+        host.call(name);
+      } catch (IllegalStateException e) {
+        throw new DriverException(e.getMessage(), e);
+      }
     }
 
     @Override

@@ -90,10 +90,7 @@ public final class GuestExec {
     ExecRules.check(order);
     VmRecord vm = vms.find(order.vm());
     if (vm.state() != VmState.RUNNING || vm.ipAddress() == null) {
-      throw VmProblems.wrongState(
-          vm.name(),
-          vm.state().name().toLowerCase(java.util.Locale.ROOT),
-          "a command runs only in a running VM; start it (banger vm start " + vm.name() + ")");
+      throw VmProblems.notRunning(vm.name(), vm.state(), "a command runs only in a running VM");
     }
     String dir = order.workingDir().isEmpty() ? defaultDirectory(vm) : order.workingDir();
     String script = GuestScript.of(order, dir);

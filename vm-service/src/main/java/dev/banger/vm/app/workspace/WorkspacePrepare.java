@@ -100,10 +100,8 @@ public final class WorkspacePrepare {
           VmRecord v = vms.find(vm.id());
           boolean neverStarted = v.state() == VmState.CREATED && v.startedAt() == null;
           if (!neverStarted && (v.state() != VmState.RUNNING || v.ipAddress() == null)) {
-            throw VmProblems.wrongState(
-                v.name(),
-                v.state().column(),
-                "start it first ('banger vm start " + v.name() + "')");
+            throw VmProblems.notRunning(
+                v.name(), v.state(), "a workspace is copied only into a running VM");
           }
           long t0 = System.nanoTime();
           LongConsumer sent =

@@ -86,10 +86,20 @@ public final class FirecrackerApi {
 
   /** PUT {@code body} (serialized as JSON) to {@code path}, insisting on a 2xx answer. */
   public void put(String path, Object body) throws DriverException {
+    send("PUT", path, body);
+  }
+
+  /** PATCH {@code body} (serialized as JSON) to {@code path}, insisting on a 2xx answer. */
+  public void patch(String path, Object body) throws DriverException {
+    send("PATCH", path, body);
+  }
+
+  private void send(String method, String path, Object body) throws DriverException {
     try {
-      call("PUT", path, JSON.writeValueAsString(body));
+      call(method, path, JSON.writeValueAsString(body));
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-      throw new DriverException("cannot encode the body of PUT " + path + ": " + e.getMessage(), e);
+      throw new DriverException(
+          "cannot encode the body of " + method + " " + path + ": " + e.getMessage(), e);
     }
   }
 

@@ -30,6 +30,18 @@ final class FirecrackerVm extends VmmProcess {
     return info.path("state").asText("unknown");
   }
 
+  /** {@code PATCH /vm {"state": "Paused"}}. */
+  @Override
+  public void pause() throws DriverException {
+    api.patch("/vm", Map.of("state", "Paused"));
+  }
+
+  /** {@code PATCH /vm {"state": "Resumed"}}. */
+  @Override
+  public void resume() throws DriverException {
+    api.patch("/vm", Map.of("state", "Resumed"));
+  }
+
   /**
    * {@code SendCtrlAltDel}: the guest sees Ctrl+Alt+Del on the i8042 keyboard; with {@code
    * reboot=k} the reboot it triggers ends Firecracker. The guest may ignore it.

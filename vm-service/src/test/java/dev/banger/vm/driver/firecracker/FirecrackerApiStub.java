@@ -174,10 +174,10 @@ final class FirecrackerApiStub implements StubHttpServer.Handler {
       case "PUT logger" -> putLogger(parse(StubSchema.LOGGER, body));
       case "PUT metrics" -> putMetrics(parse(StubSchema.METRICS, body));
       case "PUT actions" -> action(parse(StubSchema.ACTION, body).get("action_type").asText());
+      case "PATCH vm" -> patchVm(parse(StubSchema.VM, body).get("state").asText());
       case "PATCH drives",
           "PATCH network-interfaces",
           "PATCH machine-config",
-          "PATCH vm",
           "PATCH balloon",
           "PATCH mmds" ->
           throw new Fault("The banger stub does not implement " + method + " /" + res + ".");
@@ -404,6 +404,14 @@ final class FirecrackerApiStub implements StubHttpServer.Handler {
     }
     state = "Running";
     guest.started(bootSource);
+  }
+
+  /** Pause and resume: only once the guest runs; a repeat answers 204 and changes nothing. */
+  private void patchVm(String to) throws Fault {
+    if (state.equals("Not started")) {
+      throw new Fault(PRE_BOOT);
+    }
+    state = to.equals("Paused") ? "Paused" : "Running";
   }
 
   private static void openable(String path, String prefix) throws Fault {

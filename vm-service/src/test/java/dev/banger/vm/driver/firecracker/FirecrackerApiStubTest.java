@@ -320,6 +320,25 @@ class FirecrackerApiStubTest {
     assertEquals(List.of("started"), guest);
   }
 
+  /** PATCH /vm: Firecracker's Vm object only, and only once the guest runs. */
+  @Test
+  void pauseAndResumeAreCheckedAndOnlyAfterStart() throws Exception {
+    configure();
+    assertFault(
+        api.exchange("PATCH", "/vm", "{\"state\": \"Paused\"}"), 400, FirecrackerApiStub.PRE_BOOT);
+    assertEquals(204, put("/actions", "{\"action_type\": \"InstanceStart\"}").status());
+    FirecrackerApi.Response bad = api.exchange("PATCH", "/vm", "{\"state\": \"Frozen\"}");
+    assertEquals(400, bad.status());
+    assertTrue(bad.faultMessage().contains("unknown variant `Frozen`"), bad.faultMessage());
+    assertEquals(400, api.exchange("PATCH", "/vm", "{}").status(), "state is required");
+    assertEquals(400, api.exchange("PATCH", "/vm", "{\"state\": \"Paused\", \"x\": 1}").status());
+    assertEquals(204, api.exchange("PATCH", "/vm", "{\"state\": \"Paused\"}").status());
+    assertEquals("Paused", api.get("/").get("state").asText());
+    assertEquals(204, api.exchange("PATCH", "/vm", "{\"state\": \"Paused\"}").status());
+    assertEquals(204, api.exchange("PATCH", "/vm", "{\"state\": \"Resumed\"}").status());
+    assertEquals("Running", api.get("/").get("state").asText());
+  }
+
   @Test
   void afterStartPreBootResourcesAndASecondStartAreRefused() throws Exception {
     configure();

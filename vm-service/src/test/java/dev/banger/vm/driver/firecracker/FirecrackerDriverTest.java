@@ -285,6 +285,20 @@ class FirecrackerDriverTest {
   }
 
   @Test
+  void pauseAndResumePatchTheVmAndStatusFollows() throws Exception {
+    vm = driver().launch(spec(vmlinux, 1, rootfs, false));
+    vm.pause();
+    assertEquals("PATCH /vm 204", recordedLines().getLast());
+    assertEquals("Paused", body("/vm").get("state").asText());
+    assertEquals("Paused", vm.status());
+    vm.resume();
+    assertEquals("Resumed", body("/vm").get("state").asText());
+    assertEquals("Running", vm.status());
+    vm.kill();
+    assertTrue(vm.awaitExit(Duration.ofSeconds(10)));
+  }
+
+  @Test
   void killEndsItAndRemovesTheSocket() throws Exception {
     vm = driver().launch(spec(vmlinux, 1, rootfs, false));
     vm.kill();

@@ -145,6 +145,10 @@ final class StubSchema {
           "module",
           STR);
   static final StubSchema METRICS = of(Set.of("metrics_path"), "metrics_path", STR);
+
+  /** {@code PATCH /vm}: Firecracker's {@code Vm} object, its one field required. */
+  static final StubSchema VM = of(Set.of("state"), "state", oneOf("Paused", "Resumed"));
+
   static final StubSchema ACTION =
       of(
           Set.of("action_type"),
