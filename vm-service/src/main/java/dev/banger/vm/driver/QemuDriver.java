@@ -24,6 +24,9 @@ public final class QemuDriver implements VmmDriver {
 
   static final Duration QMP_TIMEOUT = Duration.ofSeconds(5);
 
+  /** Saving or loading a guest's memory: a few seconds per GiB here; a bound for a wedged QEMU. */
+  static final Duration STATE_TIMEOUT = Duration.ofMinutes(5);
+
   /** Picks the accelerator for a kernel: fixed by config, or the {@link KvmProbe}'s verdict. */
   @FunctionalInterface
   public interface AccelChooser {
@@ -55,6 +58,40 @@ public final class QemuDriver implements VmmDriver {
 
   @Override
   public RunningVm launch(LaunchSpec spec) throws DriverException {
+    return start(spec, List.of());
+  }
+
+  /**
+   * QEMU with the same devices as the saved VM, waiting for its state ({@code -incoming defer}),
+   * then fed the file; a QEMU that fails to load it is killed.
+   */
+  @Override
+  public RunningVm restore(LaunchSpec spec, Path directory) throws DriverException {
+    Path state = directory.resolve(QemuStateTransfer.FILE);
+    requireFile("saved state", state);
+    QemuVm vm = start(spec, List.of("-incoming", "defer"));
+    try {
+      QemuStateTransfer.load(
+          QemuArgs.qmpSocket(spec),
+          spec.runDir(),
+          state,
+          vm.process()
+              .orElseThrow(() -> new DriverException("QEMU of VM " + spec.vmId() + " exited")),
+          STATE_TIMEOUT,
+          QMP_TIMEOUT);
+      return vm;
+    } catch (DriverException | RuntimeException e) {
+      vm.kill();
+      try {
+        vm.awaitExit(Duration.ofSeconds(10));
+      } catch (InterruptedException ie) {
+        Thread.currentThread().interrupt();
+      }
+      throw e;
+    }
+  }
+
+  private QemuVm start(LaunchSpec spec, List<String> extra) throws DriverException {
     requireFile("kernel", spec.kernel());
     if (spec.initrd().isPresent()) {
       requireFile("initrd", spec.initrd().get());
@@ -66,7 +103,8 @@ public final class QemuDriver implements VmmDriver {
     List<String> argv;
     Accelerator a = accel.choose(spec.kernel());
     try {
-      argv = QemuArgs.build(spec, a, tscKhz);
+      argv = new java.util.ArrayList<>(QemuArgs.build(spec, a, tscKhz));
+      argv.addAll(extra);
       Files.createDirectories(
           spec.runDir(),
           PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));

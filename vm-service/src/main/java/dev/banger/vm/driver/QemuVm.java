@@ -33,6 +33,17 @@ final class QemuVm extends VmmProcess {
     qmp("cont");
   }
 
+  /** QEMU's migration stream in {@code directory}/{@value QemuStateTransfer#FILE}. */
+  @Override
+  public long saveState(Path directory) throws DriverException {
+    return QemuStateTransfer.save(
+        qmpSocket,
+        handle.runDir(),
+        directory.resolve(QemuStateTransfer.FILE),
+        QemuDriver.STATE_TIMEOUT,
+        qmpTimeout);
+  }
+
   @Override
   public void requestPowerdown() throws DriverException {
     qmp("system_powerdown");

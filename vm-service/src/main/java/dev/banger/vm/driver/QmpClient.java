@@ -64,7 +64,20 @@ final class QmpClient implements AutoCloseable {
 
   /** Runs {@code command} and returns its {@code return} value. */
   JsonNode execute(String command) throws IOException {
+    return execute(command, null);
+  }
+
+  /** An empty {@code arguments} object to fill for {@link #execute(String, ObjectNode)}. */
+  static ObjectNode arguments() {
+    return JSON.createObjectNode();
+  }
+
+  /** Runs {@code command} with {@code arguments} (null: none) and returns its value. */
+  JsonNode execute(String command, ObjectNode arguments) throws IOException {
     ObjectNode req = JSON.createObjectNode().put("execute", command);
+    if (arguments != null) {
+      req.set("arguments", arguments);
+    }
     byte[] bytes = (JSON.writeValueAsString(req) + "\n").getBytes(StandardCharsets.UTF_8);
     return bounded(
         () -> {

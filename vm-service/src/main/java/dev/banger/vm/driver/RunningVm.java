@@ -21,6 +21,15 @@ public interface RunningVm {
   /** Runs the guest's vCPUs again after {@link #pause}. Repeating it is harmless. */
   void resume() throws DriverException;
 
+  /**
+   * Saves the guest's device and memory state into {@code directory} (which must exist and be
+   * empty; the files in it are the driver's own) and returns their total size. The guest is left
+   * paused: pause it first, so its disks can be copied at the same instant (docs/snapshots.md).
+   */
+  default long saveState(java.nio.file.Path directory) throws DriverException {
+    throw new DriverException("saving a VM's state is not built for this driver");
+  }
+
   /** Asks the guest to power off (ACPI power button); the guest may ignore it. */
   void requestPowerdown() throws DriverException;
 

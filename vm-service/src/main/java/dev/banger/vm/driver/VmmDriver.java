@@ -17,6 +17,15 @@ public interface VmmDriver {
   RunningVm launch(LaunchSpec spec) throws DriverException;
 
   /**
+   * Starts a VMM for {@code spec} that loads {@code state} (a {@link RunningVm#saveState} of a VM
+   * of the same shape) instead of booting, and returns once the restored guest runs. On failure
+   * nothing is left running.
+   */
+  default RunningVm restore(LaunchSpec spec, java.nio.file.Path state) throws DriverException {
+    throw new DriverException("restoring a VM's state is not built for the " + name() + " driver");
+  }
+
+  /**
    * Re-attaches to a VMM this driver launched before (vm-service restarted while it ran). Empty
    * when that process is gone or is no longer the one launched ({@link VmmHandle#liveProcess}).
    */

@@ -73,6 +73,9 @@ class QemuDriverTest {
         /bin/busybox mount -t proc proc /proc
         echo "BANGER-INIT-OK $(/bin/busybox cat /proc/cmdline)"
         case "$(/bin/busybox cat /proc/cmdline)" in *probe=poweroff*) /bin/busybox poweroff -f ;; esac
+        case "$(/bin/busybox cat /proc/cmdline)" in *probe=tick*)
+          while :; do echo "tick $(/bin/busybox cat /proc/uptime)"; /bin/busybox sleep 1; done ;;
+        esac
         while :; do /bin/busybox sleep 1000; done
         """);
     tree.resolve("sbin/init").toFile().setExecutable(true);
@@ -152,6 +155,105 @@ class QemuDriverTest {
     ((QemuVm) vm).quit();
     assertTrue(vm.awaitExit(Duration.ofSeconds(10)), "QMP quit ends QEMU");
     assertFalse(vm.alive());
+  }
+
+  /**
+   * The guest ticks once a second on the console. Paused, it stops ticking; its state saved to a
+   * file and loaded by a new QEMU, it ticks on there without booting again. A truncated state is
+   * refused and leaves no QEMU.
+   */
+  @Test
+  void pauseStopsTheGuestAndASavedStateRunsOnInANewQemu() throws Exception {
+    QemuDriver driver = new QemuDriver(new HostCommandRunner(), Accelerator.TCG);
+    LaunchSpec s = spec("1f0e2d3c-0000-4000-8000-000000000005", "probe=tick", rootfs);
+    vm = driver.launch(s);
+    waitFor(s.consoleLog(), "tick ", BOOT);
+    vm.pause();
+    assertEquals("paused", vm.status());
+    Thread.sleep(500); // a tick already on its way out
+    long ticks = ticks(s.consoleLog());
+    Thread.sleep(2500);
+    assertEquals(ticks, ticks(s.consoleLog()), "no tick while paused");
+
+    Path saved = Files.createDirectories(dir.resolve("saved"));
+    Path state = saved.resolve(QemuStateTransfer.FILE);
+    long t0 = System.nanoTime();
+    long size = vm.saveState(saved);
+    System.out.printf(
+        "qemu microvm TCG: 256 MiB guest state saved, %d bytes in %d ms%n",
+        size, (System.nanoTime() - t0) / 1_000_000);
+    assertEquals(size, Files.size(state));
+    assertTrue(size > 1 << 20, "memory in the file: " + size);
+    assertEquals(List.of(), leftSockets(s.runDir()), "the transfer's socket is gone");
+    ((QemuVm) vm).quit();
+    assertTrue(vm.awaitExit(Duration.ofSeconds(10)));
+
+    Path truncated = Files.createDirectories(dir.resolve("truncated"));
+    try (var in = Files.newInputStream(state)) {
+      Files.write(truncated.resolve(QemuStateTransfer.FILE), in.readNBytes((int) (size / 2)));
+    }
+    LaunchSpec bad =
+        new LaunchSpec(
+            "1f0e2d3c-0000-4000-8000-000000000006",
+            1,
+            256,
+            kernel,
+            Optional.of(initrd),
+            "probe=tick",
+            rootfs,
+            Optional.empty(),
+            Optional.empty(),
+            dir.resolve("run-bad"));
+    DriverException none =
+        assertThrows(
+            DriverException.class,
+            () -> driver.restore(bad, Files.createDirectories(dir.resolve("empty"))));
+    assertTrue(none.getMessage().contains("does not exist"), none.getMessage());
+    DriverException e = assertThrows(DriverException.class, () -> driver.restore(bad, truncated));
+    assertTrue(e.getMessage().contains("truncated, damaged"), e.getMessage());
+    assertEquals(
+        "",
+        new HostCommandRunner()
+            .run(Command.of("pgrep", "-f", "banger-1f0e2d3c-0000-4000-8000-000000000006").build())
+            .stdoutText(),
+        "no QEMU left of the refused restore");
+
+    LaunchSpec again =
+        new LaunchSpec(
+            "1f0e2d3c-0000-4000-8000-000000000007",
+            1,
+            256,
+            kernel,
+            Optional.of(initrd),
+            "probe=tick",
+            rootfs,
+            Optional.empty(),
+            Optional.empty(),
+            dir.resolve("run-again"));
+    t0 = System.nanoTime();
+    vm = driver.restore(again, saved);
+    System.out.printf(
+        "qemu microvm TCG: restored and running in %d ms%n", (System.nanoTime() - t0) / 1_000_000);
+    assertEquals("running", vm.status());
+    String console = waitFor(again.consoleLog(), "tick ", Duration.ofSeconds(30));
+    assertFalse(
+        console.contains("BANGER-INIT-OK") || console.contains("Linux version"),
+        "the restored guest did not boot again: " + console);
+    ((QemuVm) vm).quit();
+    assertTrue(vm.awaitExit(Duration.ofSeconds(10)));
+  }
+
+  static long ticks(Path console) throws Exception {
+    return Files.readString(console, java.nio.charset.StandardCharsets.ISO_8859_1)
+        .lines()
+        .filter(l -> l.startsWith("tick "))
+        .count();
+  }
+
+  static List<String> leftSockets(Path runDir) throws Exception {
+    try (Stream<Path> s = Files.list(runDir)) {
+      return s.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("state-")).toList();
+    }
   }
 
   @Test

@@ -90,6 +90,18 @@ public final class FirecrackerDriver implements VmmDriver {
     return launch(spec, plan);
   }
 
+  /** A fresh Firecracker that loads the snapshot in {@code directory} and runs it. */
+  @Override
+  public RunningVm restore(LaunchSpec spec, Path directory) throws DriverException {
+    for (String f : List.of(FirecrackerSetup.STATE_FILE, FirecrackerSetup.MEMORY_FILE)) {
+      if (!Files.isRegularFile(directory.resolve(f))) {
+        throw new DriverException(
+            "saved state " + directory.resolve(f) + " does not exist or is not a regular file");
+      }
+    }
+    return launch(spec, FirecrackerSetup.restorePlan(spec, directory));
+  }
+
   /** Launches and sends {@code plan} as given (tests send plans the driver itself never would). */
   RunningVm launch(LaunchSpec spec, List<ApiCall> plan) throws DriverException {
     Path sock = FirecrackerSetup.apiSocket(spec);

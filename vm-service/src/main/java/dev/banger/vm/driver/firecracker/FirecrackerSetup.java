@@ -41,6 +41,40 @@ final class FirecrackerSetup {
     return "banger-" + (clean.length() > 8 ? clean.substring(0, 8) : clean);
   }
 
+  /** A saved state's two files in its directory: the microVM's state and the guest memory. */
+  static final String STATE_FILE = "fc-vmstate.bin";
+
+  static final String MEMORY_FILE = "fc-memory.bin";
+
+  /** {@code PUT /snapshot/create}: a full snapshot into {@code directory}. */
+  static ApiCall snapshotCreate(Path directory) {
+    return new ApiCall(
+        "snapshot create",
+        "/snapshot/create",
+        obj()
+            .put("snapshot_type", "Full")
+            .put("snapshot_path", directory.resolve(STATE_FILE).toString())
+            .put("mem_file_path", directory.resolve(MEMORY_FILE).toString()));
+  }
+
+  /**
+   * A fresh Firecracker that loads {@code directory}'s snapshot and runs it: the logger, then
+   * {@code PUT /snapshot/load} with the memory file as a {@code File} backend. Firecracker reopens
+   * the drives and the tap the snapshot recorded; 1.10 can override neither (docs/snapshots.md).
+   */
+  static List<ApiCall> restorePlan(LaunchSpec s, Path directory) {
+    List<ApiCall> calls = new ArrayList<>(plan(s, true).subList(0, 1));
+    ObjectNode load =
+        obj().put("snapshot_path", directory.resolve(STATE_FILE).toString()).put("resume_vm", true);
+    load.set(
+        "mem_backend",
+        obj()
+            .put("backend_type", "File")
+            .put("backend_path", directory.resolve(MEMORY_FILE).toString()));
+    calls.add(new ApiCall("snapshot load", "/snapshot/load", load));
+    return calls;
+  }
+
   static List<ApiCall> plan(LaunchSpec s, boolean logger) {
     List<ApiCall> calls = new ArrayList<>();
     if (logger) {

@@ -130,7 +130,10 @@ final class FirecrackerApiStub implements StubHttpServer.Handler {
     String res = seg[0];
     String id = seg.length > 1 ? seg[1] : null;
     if (seg.length > 2
-        || (id != null && !res.equals("drives") && !res.equals("network-interfaces"))) {
+        || (id != null
+            && !res.equals("drives")
+            && !res.equals("network-interfaces")
+            && !(res.equals("snapshot") && (id.equals("create") || id.equals("load"))))) {
       throw new Fault("Invalid request method and/or path: " + method + " " + path + ".");
     }
     if (method.equals("GET") && body != null) {
@@ -175,6 +178,13 @@ final class FirecrackerApiStub implements StubHttpServer.Handler {
       case "PUT metrics" -> putMetrics(parse(StubSchema.METRICS, body));
       case "PUT actions" -> action(parse(StubSchema.ACTION, body).get("action_type").asText());
       case "PATCH vm" -> patchVm(parse(StubSchema.VM, body).get("state").asText());
+      case "PUT snapshot" -> {
+        if (id.equals("create")) {
+          snapshotCreate(parse(StubSchema.SNAPSHOT_CREATE, body));
+        } else {
+          snapshotLoad(parse(StubSchema.SNAPSHOT_LOAD, body));
+        }
+      }
       case "PATCH drives",
           "PATCH network-interfaces",
           "PATCH machine-config",
@@ -404,6 +414,63 @@ final class FirecrackerApiStub implements StubHttpServer.Handler {
     }
     state = "Running";
     guest.started(bootSource);
+  }
+
+  /** Only of a paused microVM, as Firecracker's vCPUs refuse to save their state while running. */
+  private void snapshotCreate(ObjectNode params) throws Fault {
+    if (state.equals("Not started")) {
+      throw new Fault(PRE_BOOT);
+    }
+    if (!state.equals("Paused")) {
+      throw new Fault(
+          "Create snapshot error: Cannot save the microVM state: Operation not allowed:"
+              + " save/restore unavailable while running");
+    }
+    ObjectNode config = FirecrackerApi.JSON.createObjectNode();
+    config.set("machine_config", machineConfig);
+    config.set("boot_source", bootSource);
+    config.set("drives", FirecrackerApi.JSON.valueToTree(drives.values()));
+    config.set("network_interfaces", FirecrackerApi.JSON.valueToTree(ifaces.values()));
+    try {
+      StubSnapshots.create(params, config);
+    } catch (IOException e) {
+      throw new Fault(
+          "Create snapshot error: Cannot perform open on the snapshot backing file: "
+              + e.getMessage());
+    }
+  }
+
+  /**
+   * Only into a Firecracker with nothing configured (a fresh process); exactly one memory source.
+   */
+  private void snapshotLoad(ObjectNode params) throws Fault {
+    if (!state.equals("Not started")) {
+      throw new Fault(POST_BOOT);
+    }
+    if (machineConfig != null || bootSource != null || !drives.isEmpty() || !ifaces.isEmpty()) {
+      throw new Fault(
+          "Load snapshot error: Loading a microVM snapshot not allowed after configuring"
+              + " boot-specific resources.");
+    }
+    if (params.has("mem_file_path") == params.has("mem_backend")) {
+      throw new Fault(
+          DESERIALIZE
+              + "too many fields or missing field: either `mem_backend` or `mem_file_path` is"
+              + " required.");
+    }
+    ObjectNode saved;
+    try {
+      saved = StubSnapshots.load(params);
+    } catch (IOException e) {
+      throw new Fault("Load snapshot error: Failed to restore from snapshot: " + e.getMessage());
+    }
+    machineConfig = (ObjectNode) saved.get("machine_config");
+    bootSource = (ObjectNode) saved.get("boot_source");
+    saved.path("drives").forEach(d -> drives.put(d.get("drive_id").asText(), (ObjectNode) d));
+    saved
+        .path("network_interfaces")
+        .forEach(n -> ifaces.put(n.get("iface_id").asText(), (ObjectNode) n));
+    state = params.path("resume_vm").asBoolean(false) ? "Running" : "Paused";
   }
 
   /** Pause and resume: only once the guest runs; a repeat answers 204 and changes nothing. */

@@ -146,6 +146,41 @@ final class StubSchema {
           STR);
   static final StubSchema METRICS = of(Set.of("metrics_path"), "metrics_path", STR);
 
+  static final StubSchema SNAPSHOT_CREATE =
+      of(
+          Set.of("snapshot_path", "mem_file_path"),
+          "snapshot_path",
+          STR,
+          "mem_file_path",
+          STR,
+          "snapshot_type",
+          oneOf("Full", "Diff"));
+
+  static final StubSchema MEMORY_BACKEND =
+      of(
+          Set.of("backend_type", "backend_path"),
+          "backend_type",
+          oneOf("File", "Uffd"),
+          "backend_path",
+          STR);
+
+  /** Firecracker 1.10's SnapshotLoadParams (network_overrides came later). */
+  static final StubSchema SNAPSHOT_LOAD =
+      of(
+          Set.of("snapshot_path"),
+          "snapshot_path",
+          STR,
+          "mem_file_path",
+          STR,
+          "mem_backend",
+          new Nested(MEMORY_BACKEND),
+          "resume_vm",
+          BOOL,
+          "enable_diff_snapshots",
+          BOOL,
+          "track_dirty_pages",
+          BOOL);
+
   /** {@code PATCH /vm}: Firecracker's {@code Vm} object, its one field required. */
   static final StubSchema VM = of(Set.of("state"), "state", oneOf("Paused", "Resumed"));
 

@@ -1,0 +1,243 @@
+package dev.banger.vm.driver;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * A QEMU guest's device and memory state to a file and back (docs/snapshots.md), through QEMU's own
+ * migration over a Unix socket in the VM's run directory: QEMU 7.2 has no {@code file:} migration,
+ * and {@code exec:} would run a shell. vm-service listens and writes the file when saving; QEMU
+ * listens ({@code -incoming defer}, then {@code migrate-incoming}) and vm-service feeds it the file
+ * when restoring. Every wait is bounded; a failure removes what it wrote.
+ */
+final class QemuStateTransfer {
+
+  /** The migration stream's file in a saved-state directory. */
+  static final String FILE = "qemu-state.bin";
+
+  /** QEMU's default bandwidth cap (128 MiB/s) would pace a local save for nothing. */
+  static final long UNCAPPED = 1L << 40;
+
+  static final Duration POLL = Duration.ofMillis(50);
+  private static final int CHUNK = 1 << 20;
+
+  private QemuStateTransfer() {}
+
+  /**
+   * Saves the state of the QEMU on {@code qmp} to {@code file} (which must not exist) and returns
+   * its size. QEMU is left in {@code postmigrate}: paused, resumable with {@code cont}.
+   */
+  static long save(Path qmp, Path runDir, Path file, Duration timeout, Duration qmpTimeout)
+      throws DriverException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    Path sock = runDir.resolve("state-out.sock");
+    boolean done = false;
+    try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+      Files.deleteIfExists(sock);
+      server.bind(UnixDomainSocketAddress.of(sock));
+      CompletableFuture<Long> received = new CompletableFuture<>();
+      Thread.ofVirtual()
+          .name("qemu-state-save")
+          .start(
+              () -> {
+                try (SocketChannel in = server.accept();
+                    FileChannel out =
+                        FileChannel.open(
+                            file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                  received.complete(copy(in, out));
+                  out.force(true);
+                } catch (Throwable t) {
+                  received.completeExceptionally(t);
+                }
+              });
+      try (QmpClient c = QmpClient.connect(qmp, qmpTimeout)) {
+        c.execute("migrate-set-parameters", QmpClient.arguments().put("max-bandwidth", UNCAPPED));
+        c.execute("migrate", QmpClient.arguments().put("uri", "unix:" + sock));
+        awaitOutgoing(c, deadline);
+      }
+      long size = received.get(remaining(deadline), TimeUnit.NANOSECONDS);
+      done = true;
+      return size;
+    } catch (IOException e) {
+      throw new DriverException("saving the VM's state to " + file + ": " + e.getMessage(), e);
+    } catch (ExecutionException e) {
+      throw new DriverException(
+          "saving the VM's state to " + file + ": " + e.getCause().getMessage(), e.getCause());
+    } catch (TimeoutException e) {
+      throw new DriverException(
+          "saving the VM's state took longer than " + timeout.toSeconds() + " s", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new DriverException("saving the VM's state was interrupted", e);
+    } finally {
+      deleteQuietly(sock);
+      if (!done) {
+        cancelQuietly(qmp, qmpTimeout);
+        deleteQuietly(file);
+      }
+    }
+  }
+
+  /** Polls {@code query-migrate} until QEMU says completed; failed or cancelled is an error. */
+  private static void awaitOutgoing(QmpClient c, long deadline)
+      throws IOException, TimeoutException, InterruptedException {
+    while (true) {
+      JsonNode m = c.execute("query-migrate");
+      String status = m.path("status").asText("");
+      switch (status) {
+        case "completed" -> {
+          return;
+        }
+        case "failed", "cancelled" ->
+            throw new IOException(
+                "QEMU's migration "
+                    + status
+                    + (m.has("error-desc") ? ": " + m.get("error-desc").asText() : ""));
+        default -> {
+          if (System.nanoTime() > deadline) {
+            throw new TimeoutException("migration still " + status);
+          }
+          Thread.sleep(POLL);
+        }
+      }
+    }
+  }
+
+  /**
+   * Feeds {@code file} to a QEMU started with {@code -incoming defer} and waits until it runs the
+   * restored guest (one saved paused is continued). A QEMU that rejects the stream (truncated, from
+   * another QEMU, another machine shape) exits: that is reported as such.
+   */
+  static void load(
+      Path qmp, Path runDir, Path file, ProcessHandle qemu, Duration timeout, Duration qmpTimeout)
+      throws DriverException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    Path sock = runDir.resolve("state-in.sock");
+    try {
+      Files.deleteIfExists(sock);
+      try (QmpClient c = QmpClient.connect(qmp, qmpTimeout)) {
+        c.execute("migrate-incoming", QmpClient.arguments().put("uri", "unix:" + sock));
+      }
+      try (SocketChannel out = SocketChannel.open(UnixDomainSocketAddress.of(sock));
+          FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
+        copy(in, out);
+        out.shutdownOutput();
+      } catch (IOException e) {
+        if (exitsSoon(qemu)) {
+          throw rejected(file);
+        }
+        throw e;
+      }
+      while (true) {
+        if (!qemu.isAlive()) {
+          throw rejected(file);
+        }
+        String status;
+        try (QmpClient c = QmpClient.connect(qmp, qmpTimeout)) {
+          status = c.execute("query-status").path("status").asText("");
+          // Loaded, QEMU takes the run state the source had: a guest saved paused (as snapshots
+          // are) comes back paused, and runs on from here.
+          if (status.equals("paused")) {
+            c.execute("cont");
+            return;
+          }
+        } catch (IOException e) {
+          if (exitsSoon(qemu)) {
+            throw rejected(file);
+          }
+          throw e;
+        }
+        if (status.equals("running")) {
+          return;
+        }
+        if (System.nanoTime() > deadline) {
+          throw new DriverException(
+              "the saved state was not loaded within "
+                  + timeout.toSeconds()
+                  + " s ("
+                  + status
+                  + ")");
+        }
+        Thread.sleep(POLL);
+      }
+    } catch (IOException e) {
+      throw new DriverException("restoring the VM's state from " + file + ": " + e.getMessage(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new DriverException("restoring the VM's state was interrupted", e);
+    } finally {
+      deleteQuietly(sock);
+    }
+  }
+
+  /**
+   * Whether QEMU is gone or on its way out: a QEMU that rejects the stream resets the connection
+   * first and exits a moment later.
+   */
+  private static boolean exitsSoon(ProcessHandle qemu) throws InterruptedException {
+    try {
+      qemu.onExit().get(3, TimeUnit.SECONDS);
+      return true;
+    } catch (TimeoutException e) {
+      return false;
+    } catch (ExecutionException e) {
+      return !qemu.isAlive();
+    }
+  }
+
+  private static DriverException rejected(Path file) {
+    return new DriverException(
+        "QEMU exited while loading the saved state "
+            + file
+            + ": it is truncated, damaged, or from another QEMU version or VM shape");
+  }
+
+  private static long copy(
+      java.nio.channels.ReadableByteChannel in, java.nio.channels.WritableByteChannel out)
+      throws IOException {
+    ByteBuffer buf = ByteBuffer.allocateDirect(CHUNK);
+    long total = 0;
+    while (in.read(buf) >= 0) {
+      buf.flip();
+      while (buf.hasRemaining()) {
+        total += out.write(buf);
+      }
+      buf.clear();
+    }
+    return total;
+  }
+
+  private static long remaining(long deadline) {
+    return Math.max(1, deadline - System.nanoTime());
+  }
+
+  private static void cancelQuietly(Path qmp, Duration qmpTimeout) {
+    try (QmpClient c = QmpClient.connect(qmp, qmpTimeout)) {
+      c.execute("migrate_cancel");
+    } catch (IOException e) {
+      // the QEMU is gone or never started a migration: nothing to cancel
+    }
+  }
+
+  private static void deleteQuietly(Path p) {
+    try {
+      Files.deleteIfExists(p);
+    } catch (IOException e) {
+      // a leftover socket is removed before the next bind; a leftover file is reported above
+    }
+  }
+}
