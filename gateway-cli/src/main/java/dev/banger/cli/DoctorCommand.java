@@ -62,7 +62,7 @@ final class DoctorCommand implements Callable<Integer> {
               "fix the file bangerd reads"));
     }
     HostChecks host = HostChecks.fromSystem();
-    checks.add(host.kvm(layout.libDir().resolve("kvm-probe.json"), vm.accelOrDefault()));
+    checks.add(host.kvm(layout.kvmProbeCache(), vm.accelOrDefault()));
     checks.addAll(host.vmms(vm));
     checks.addAll(host.tools());
     List<ServiceHealth.Row> health = ServiceHealth.probeAll(layout, 2);

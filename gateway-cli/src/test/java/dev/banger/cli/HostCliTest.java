@@ -64,9 +64,9 @@ class HostCliTest {
     bin("qemu-system-x86_64", "mkfs.ext4", "debugfs", "e2fsck", "ip", "nft", "ssh");
     Path kvm = Files.createFile(dir.resolve("kvm"));
     System.setProperty("banger.kvm.device", kvm.toString());
-    Files.createDirectories(dir.resolve("lib"));
+    Files.createDirectories(dir.resolve("lib/db/vm"));
     Files.writeString(
-        dir.resolve("lib/kvm-probe.json"),
+        dir.resolve("lib/db/vm/kvm-probe.json"),
         "{\"kernel\":\"/k/vmlinux-6.1\",\"size\":1,\"mtime\":2,"
             + "\"kvm\":false,\"reason\":\"KVM did not boot vmlinux-6.1 (timed out after 20 s); using TCG\"}");
     Path config = Files.writeString(dir.resolve("config.toml"), "[vm]\ndefault_image = \"alp\"\n");

@@ -184,7 +184,7 @@ public final class VmService implements BangerService {
         KvmProbe probe =
             new KvmProbe(
                 context.commands(),
-                paths.libDir().resolve("kvm-probe.json"),
+                context.layout().kvmProbeCache(),
                 paths.runRoot().resolve("probe"));
         return new QemuDriver(
             context.commands(),

@@ -100,8 +100,8 @@ public final class HostChecks {
   }
 
   /**
-   * /dev/kvm, and whether the KVM probe (vm-service's, cached in lib/kvm-probe.json) saw it boot a
-   * kernel.
+   * /dev/kvm, and whether the KVM probe (vm-service's, cached in lib/db/vm/kvm-probe.json) saw it
+   * boot a kernel.
    */
   public Check kvm(Path probeFile, String accel) {
     if (!Files.exists(kvmDevice)) {

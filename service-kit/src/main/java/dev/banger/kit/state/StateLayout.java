@@ -32,7 +32,21 @@ public record StateLayout(Path libDir, Path cacheDir, Path runDir) {
    * that in production, where each service is a different user, none can open another's.
    */
   public Path database(ServiceName s) {
-    return libDir.resolve("db").resolve(s.id()).resolve(s.id() + ".db");
+    return serviceState(s).resolve(s.id() + ".db");
+  }
+
+  /**
+   * The service's own state directory ({@code db/<name>/}), where its database lives: the one place
+   * under the state directory a service running as its own user is sure to be able to write (the
+   * system install makes it for that user), so small state files of its own go here too.
+   */
+  public Path serviceState(ServiceName s) {
+    return libDir.resolve("db").resolve(s.id());
+  }
+
+  /** vm-service's cached verdict of the KVM probe (kernel, size, mtime, verdict, reason). */
+  public Path kvmProbeCache() {
+    return serviceState(ServiceName.VM).resolve("kvm-probe.json");
   }
 
   public Path images() {

@@ -35,5 +35,9 @@ class StateLayoutTest {
     assertEquals(Path.of("/run/banger/net.sock"), p.socket(ServiceName.NET));
     assertEquals(Path.of("/var/lib/banger/db/image/image.db"), p.database(ServiceName.IMAGE));
     assertEquals(Path.of("/var/cache/banger/oci"), p.ociCache());
+    assertEquals(
+        Path.of("/var/lib/banger/db/vm/kvm-probe.json"),
+        p.kvmProbeCache(),
+        "beside vm-service's database, where its user can write");
   }
 }
