@@ -139,7 +139,8 @@ public final class VmReconciler {
       LOG.info("state of adopted VM {} not checked: {}", v.name(), e.getMessage());
       return;
     }
-    boolean paused = status.equalsIgnoreCase("paused");
+    // QEMU says "postmigrate" after its state was saved (a snapshot): paused as well.
+    boolean paused = status.equalsIgnoreCase("paused") || status.equals("postmigrate");
     if (paused != (v.state() == VmState.PAUSED)) {
       store.setPaused(v.id(), paused);
       LOG.info("VM {} was recorded {} but its VMM is {}", v.name(), v.state().column(), status);

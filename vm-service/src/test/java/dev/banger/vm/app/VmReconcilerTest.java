@@ -129,21 +129,30 @@ class VmReconcilerTest {
     }
   }
 
-  /** vm-service died between the VMM's pause and recording it: the VMM's word wins. */
+  /**
+   * vm-service died between the VMM's pause and recording it: the VMM's word wins. QEMU's
+   * "postmigrate" (its state was just saved) counts as paused.
+   */
   @Test
   void theRecordFollowsTheAdoptedVmmsPauseState() throws Exception {
     VmRecord v = vm("between", VmState.RUNNING);
     VmRecord w = vm("other-way", VmState.PAUSED);
+    VmRecord x = vm("saved", VmState.RUNNING);
     try (StandInVmm a = StandInVmm.start(h.paths.runDir(v.id()));
-        StandInVmm b = StandInVmm.start(h.paths.runDir(w.id()))) {
-      h.host.vmms.add(a.pid());
-      h.host.vmms.add(b.pid());
+        StandInVmm b = StandInVmm.start(h.paths.runDir(w.id()));
+        StandInVmm c = StandInVmm.start(h.paths.runDir(x.id()))) {
+      for (StandInVmm s : List.of(a, b, c)) {
+        h.host.vmms.add(s.pid());
+      }
       h.driver.paused.add(a.pid());
+      h.driver.statusOverride.put(c.pid(), "postmigrate");
       HandlesFile.write(h.paths.vmDir(v.id()), new Handles(handleOf(v, a), "tb-1", "172.16.0.9"));
       HandlesFile.write(h.paths.vmDir(w.id()), new Handles(handleOf(w, b), "tb-2", "172.16.0.10"));
+      HandlesFile.write(h.paths.vmDir(x.id()), new Handles(handleOf(x, c), "tb-3", "172.16.0.11"));
       h.reconciler().run(Runnable::run);
       assertEquals(VmState.PAUSED, h.store.find(v.id()).orElseThrow().state());
       assertEquals(VmState.RUNNING, h.store.find(w.id()).orElseThrow().state());
+      assertEquals(VmState.PAUSED, h.store.find(x.id()).orElseThrow().state());
     }
   }
 }

@@ -175,6 +175,7 @@ class QemuDriverTest {
     Thread.sleep(2500);
     assertEquals(ticks, ticks(s.consoleLog()), "no tick while paused");
 
+    long coldRss = rssBytes(vm.pid());
     Path saved = Files.createDirectories(dir.resolve("saved"));
     Path state = saved.resolve(QemuStateTransfer.FILE);
     long t0 = System.nanoTime();
@@ -236,11 +237,24 @@ class QemuDriverTest {
         "qemu microvm TCG: restored and running in %d ms%n", (System.nanoTime() - t0) / 1_000_000);
     assertEquals("running", vm.status());
     String console = waitFor(again.consoleLog(), "tick ", Duration.ofSeconds(30));
+    System.out.printf(
+        "qemu microvm TCG: QEMU RSS cold-booted %d MiB, restored %d MiB%n",
+        coldRss >> 20, rssBytes(vm.pid()) >> 20);
     assertFalse(
         console.contains("BANGER-INIT-OK") || console.contains("Linux version"),
         "the restored guest did not boot again: " + console);
     ((QemuVm) vm).quit();
     assertTrue(vm.awaitExit(Duration.ofSeconds(10)));
+  }
+
+  /** Resident set size of a process, from /proc/PID/status. */
+  static long rssBytes(long pid) throws Exception {
+    return Files.readAllLines(Path.of("/proc/" + pid + "/status")).stream()
+            .filter(l -> l.startsWith("VmRSS:"))
+            .mapToLong(l -> Long.parseLong(l.replaceAll("[^0-9]", "")))
+            .findFirst()
+            .orElse(0)
+        << 10;
   }
 
   static long ticks(Path console) throws Exception {

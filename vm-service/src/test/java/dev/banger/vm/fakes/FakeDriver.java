@@ -30,6 +30,10 @@ public final class FakeDriver implements VmmDriver {
   public final java.util.List<StandInVmm> orphans =
       java.util.Collections.synchronizedList(new java.util.ArrayList<>());
 
+  /** A status a VMM reports instead of its own (QEMU's "postmigrate" after a saved state). */
+  public final java.util.Map<Long, String> statusOverride =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
   /** VMMs whose vCPUs are stopped ({@link RunningVm#pause}). */
   public final java.util.Set<Long> paused = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
@@ -93,6 +97,9 @@ public final class FakeDriver implements VmmDriver {
 
     @Override
     public String status() {
+      if (alive() && statusOverride.containsKey(handle.pid())) {
+        return statusOverride.get(handle.pid());
+      }
       return !alive() ? "shutdown" : paused.contains(handle.pid()) ? "paused" : "running";
     }
 
