@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.banger.kit.process.HostCommandRunner;
 import dev.banger.vm.driver.DriverException;
 import dev.banger.vm.driver.LaunchSpec;
@@ -21,10 +20,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The driver's contract, end to end against {@link FirecrackerStubMain} started as the {@code
@@ -32,137 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
  * setsid, the API calls in their exact order and bodies, status, Ctrl+Alt+Del, kill, adoption, and
  * every refusal turned into a DriverException with nothing left behind.
  */
-class FirecrackerDriverTest {
-
-  static final String VM_ID = "3f1c2a9e-7b4d-4e21-9a0c-5d6e7f8a9b0c";
-
-  @TempDir Path dir;
-  Path run;
-  Path calls;
-  Path vmlinux;
-  Path initrd;
-  Path rootfs;
-  Path work;
-  RunningVm vm;
-
-  @BeforeEach
-  void files() throws IOException {
-    run = dir.resolve("run");
-    calls = dir.resolve("calls.jsonl");
-    vmlinux = FakeKernels.vmlinux(dir.resolve("vmlinux"));
-    initrd = Files.write(dir.resolve("initrd.img"), new byte[512]);
-    rootfs = Files.write(dir.resolve("rootfs.ext4"), new byte[4096]);
-    work = Files.write(dir.resolve("work.ext4"), new byte[4096]);
-  }
-
-  @AfterEach
-  void nothingLeft() throws Exception {
-    List<ProcessHandle> left = ours(dir);
-    left.forEach(ProcessHandle::destroyForcibly);
-    if (vm != null) {
-      vm.awaitExit(Duration.ofSeconds(5));
-    }
-    if (!left.isEmpty()) {
-      throw new AssertionError("the test left " + left.size() + " stub process(es) running");
-    }
-  }
-
-  /** Processes whose command line names {@code root}: stubs launched for this test. */
-  static List<ProcessHandle> ours(Path root) {
-    return ProcessHandle.allProcesses()
-        .filter(
-            h ->
-                h.info()
-                    .arguments()
-                    .map(a -> Arrays.stream(a).anyMatch(x -> x.contains(root.toString())))
-                    .orElse(false))
-        .toList();
-  }
-
-  /** The argv that starts the stub in place of {@code firecracker}. */
-  List<String> stub(String... properties) {
-    // the class path goes in an @argfile: with the whole test class path on its command line the
-    // JDK reported no arguments for the stub (seen here), and adoption matches on the arguments
-    Path argfile = dir.resolve("stub.args");
-    try {
-      Files.writeString(
-          argfile, "-cp \"" + System.getProperty("java.class.path").replace("\\", "\\\\") + "\"\n");
-    } catch (IOException e) {
-      throw new java.io.UncheckedIOException(e);
-    }
-    List<String> argv =
-        new ArrayList<>(
-            List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-XX:TieredStopAtLevel=1",
-                "-XX:+UseSerialGC",
-                "-Xshare:auto",
-                "@" + argfile,
-                "-Dfcstub.record=" + calls));
-    for (String p : properties) {
-      argv.add("-D" + p);
-    }
-    argv.add(FirecrackerStubMain.class.getName());
-    return argv;
-  }
-
-  FirecrackerDriver driver(String... properties) {
-    return new FirecrackerDriver(
-        new HostCommandRunner(), stub(properties), Duration.ofSeconds(20), Duration.ofSeconds(5));
-  }
-
-  LaunchSpec spec(Path kernel, int vcpus, Path root, boolean full) {
-    return new LaunchSpec(
-        VM_ID,
-        vcpus,
-        256,
-        kernel,
-        full ? Optional.of(initrd) : Optional.empty(),
-        "quiet banger.x=1",
-        root,
-        full ? Optional.of(work) : Optional.empty(),
-        full
-            ? Optional.of(new LaunchSpec.Nic("tb-3f1c2a9e", "02:fc:00:00:00:07"))
-            : Optional.empty(),
-        run);
-  }
-
-  List<JsonNode> recorded() throws IOException {
-    List<JsonNode> out = new ArrayList<>();
-    for (String l : Files.readAllLines(calls)) {
-      out.add(FirecrackerApi.JSON.readTree(l));
-    }
-    return out;
-  }
-
-  List<String> recordedLines() throws IOException {
-    return recorded().stream()
-        .map(
-            n ->
-                n.get("method").asText()
-                    + " "
-                    + n.get("path").asText()
-                    + " "
-                    + n.get("status").asInt())
-        .toList();
-  }
-
-  JsonNode body(String path) throws IOException {
-    return recorded().stream()
-        .filter(n -> n.get("path").asText().equals(path))
-        .reduce((a, b) -> b)
-        .orElseThrow()
-        .get("body");
-  }
-
-  /** The launch must fail, and leave neither a process nor the API socket. */
-  DriverException refused(FirecrackerDriver d, LaunchSpec spec) {
-    DriverException e = assertThrows(DriverException.class, () -> vm = d.launch(spec));
-    assertEquals(List.of(), ours(dir), "a refused launch left a process");
-    assertFalse(
-        Files.exists(FirecrackerSetup.apiSocket(spec)), "a refused launch left the API socket");
-    return e;
-  }
+class FirecrackerDriverTest extends DriverFixture {
 
   static String[] stat(long pid) throws IOException {
     String s = Files.readString(Path.of("/proc/" + pid + "/stat"));
@@ -282,68 +148,6 @@ class FirecrackerDriverTest {
     assertTrue(Files.readString(run.resolve("console.log")).contains("reboot: Restarting system"));
     assertEquals("PUT /actions 204", recordedLines().getLast());
     assertEquals("SendCtrlAltDel", body("/actions").get("action_type").asText());
-  }
-
-  @Test
-  void pauseAndResumePatchTheVmAndStatusFollows() throws Exception {
-    vm = driver().launch(spec(vmlinux, 1, rootfs, false));
-    vm.pause();
-    assertEquals("PATCH /vm 204", recordedLines().getLast());
-    assertEquals("Paused", body("/vm").get("state").asText());
-    assertEquals("Paused", vm.status());
-    vm.resume();
-    assertEquals("Resumed", body("/vm").get("state").asText());
-    assertEquals("Running", vm.status());
-    vm.kill();
-    assertTrue(vm.awaitExit(Duration.ofSeconds(10)));
-  }
-
-  /**
-   * A paused VM's snapshot (vmstate and memory files), loaded by a fresh Firecracker that runs it;
-   * a directory without the files is refused before any process starts.
-   */
-  @Test
-  void aSnapshotOfAPausedVmIsLoadedByANewFirecracker() throws Exception {
-    FirecrackerDriver d = driver();
-    vm = d.launch(spec(vmlinux, 2, rootfs, true));
-    Path saved = Files.createDirectories(dir.resolve("saved"));
-    DriverException running = assertThrows(DriverException.class, () -> vm.saveState(saved));
-    assertTrue(
-        running.getMessage().contains("save/restore unavailable while running"),
-        running.getMessage());
-    vm.pause();
-    long size = vm.saveState(saved);
-    assertEquals("PUT /snapshot/create 204", recordedLines().getLast());
-    assertEquals("Full", body("/snapshot/create").get("snapshot_type").asText());
-    assertEquals(256L << 20, Files.size(saved.resolve(FirecrackerSetup.MEMORY_FILE)));
-    assertEquals(
-        size,
-        Files.size(saved.resolve(FirecrackerSetup.STATE_FILE)) + (256L << 20),
-        "the size of both files");
-    vm.kill();
-    assertTrue(vm.awaitExit(Duration.ofSeconds(10)));
-
-    DriverException none =
-        assertThrows(
-            DriverException.class,
-            () ->
-                d.restore(
-                    spec(vmlinux, 2, rootfs, true), Files.createDirectories(dir.resolve("e"))));
-    assertTrue(none.getMessage().contains("does not exist"), none.getMessage());
-    assertEquals(List.of(), ours(dir), "nothing started for a missing state");
-
-    vm = d.restore(spec(vmlinux, 2, rootfs, true), saved);
-    assertEquals("Running", vm.status());
-    List<String> lines = recordedLines();
-    assertEquals(
-        List.of("PUT /logger 204", "PUT /snapshot/load 204"),
-        lines.subList(lines.size() - 3, lines.size() - 1),
-        "a fresh Firecracker: the logger, then the load, no boot configuration; then GET /");
-    JsonNode load = body("/snapshot/load");
-    assertEquals("File", load.get("mem_backend").get("backend_type").asText());
-    assertTrue(load.get("resume_vm").asBoolean());
-    vm.kill();
-    assertTrue(vm.awaitExit(Duration.ofSeconds(10)));
   }
 
   @Test
