@@ -39,6 +39,8 @@ export type RawClient = GrpcClient & { [method: string]: (...args: any[]) => any
 
 export interface RawClients {
   readonly vm: RawClient;
+  /** banger.vm.v1.SnapshotService on vm.sock. */
+  readonly snapshot: RawClient;
   readonly image: RawClient;
   readonly net: RawClient;
   readonly disk: RawClient;

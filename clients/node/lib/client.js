@@ -116,6 +116,11 @@ class RawClients {
     return this._owner._client('vm', 'VmService', services().banger.vm.v1.VmService);
   }
 
+  /** SnapshotService on vm.sock: snapshots of running VMs. */
+  get snapshot() {
+    return this._owner._client('vm', 'SnapshotService', services().banger.vm.v1.SnapshotService);
+  }
+
   get image() {
     return this._owner._client('image', 'ImageService', services().banger.image.v1.ImageService);
   }

@@ -16,6 +16,7 @@ const REPO_PROTO = path.join(PACKAGE_ROOT, '..', '..', 'proto');
 const FILES = [
   'banger/common/v1/common.proto',
   'banger/vm/v1/vm.proto',
+  'banger/vm/v1/snapshot.proto',
   'banger/image/v1/image.proto',
   'banger/net/v1/net.proto',
   'banger/disk/v1/disk.proto',

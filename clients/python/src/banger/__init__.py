@@ -18,7 +18,7 @@ from banger._errors import BangerError, translated
 from banger._exec import ExecResult, ExecStream
 from banger._proto.banger.common.v1 import common_pb2_grpc
 from banger._proto.banger.image.v1 import image_pb2, image_pb2_grpc
-from banger._proto.banger.vm.v1 import vm_pb2_grpc
+from banger._proto.banger.vm.v1 import snapshot_pb2_grpc, vm_pb2_grpc
 from banger._proto.grpc.health.v1 import health_pb2, health_pb2_grpc
 from banger._sockets import resolve_socket_dir, target
 from banger._vms import Progress, Vm, Vms
@@ -42,6 +42,11 @@ class Raw:
     @property
     def vm(self):
         return vm_pb2_grpc.VmServiceStub(self._client.channel("vm"))
+
+    @property
+    def snapshot(self):
+        """banger.vm.v1.SnapshotService on vm.sock."""
+        return snapshot_pb2_grpc.SnapshotServiceStub(self._client.channel("vm"))
 
     @property
     def image(self):

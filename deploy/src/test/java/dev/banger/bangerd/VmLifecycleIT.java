@@ -505,6 +505,9 @@ class VmLifecycleIT {
     assertEquals(1, running.qemus().size());
     assertEquals(1, running.pinnedHosts());
 
+    // A snapshot of the running VM: its disks and memory at one instant, the VM running on.
+    snapshotOfARunningVmIsWholeAndTheVmRunsOn(ip);
+
     // A paused VM stops gracefully too: vm-service resumes it first, so the guest powers off.
     assertEquals(
         VmState.VM_STATE_PAUSED,
@@ -602,6 +605,55 @@ class VmLifecycleIT {
       }
     }
     return true;
+  }
+
+  /**
+   * SnapshotService on real QEMU and disk-service: the VM paused, its disks copied and its state
+   * saved, then resumed; the files are where the snapshot says; a delete takes them all.
+   */
+  void snapshotOfARunningVmIsWholeAndTheVmRunsOn(String ip) throws Exception {
+    var snaps =
+        dev.banger.api.vm.v1.SnapshotServiceGrpc.newBlockingStub(stack.channel(ServiceName.VM))
+            .withDeadlineAfter(10, TimeUnit.MINUTES);
+    List<String> stages = new ArrayList<>();
+    dev.banger.api.vm.v1.Snapshot snap = null;
+    long t0 = System.nanoTime();
+    var it =
+        snaps.createSnapshot(
+            dev.banger.api.vm.v1.CreateSnapshotRequest.newBuilder()
+                .setVm("e2e-one")
+                .setName("e2e-snap")
+                .build());
+    while (it.hasNext()) {
+      var e = it.next();
+      if (e.hasProgress()) {
+        stages.add(e.getProgress().getStage());
+      } else {
+        snap = e.getSnapshot();
+      }
+    }
+    System.out.printf(
+        "[VmLifecycleIT] snapshot of a running VM: %d ms, state %d bytes, disks %d bytes%n",
+        (System.nanoTime() - t0) / 1_000_000, snap.getStateBytes(), snap.getDiskBytes());
+    assertEquals(List.of("pause", "copy-disks", "save-state", "record", "resume"), stages);
+    assertEquals(VmState.VM_STATE_RUNNING, get("e2e-one").getState(), "resumed");
+    assertEquals(0, stack.ssh(ip, "true").exitCode(), "and answering");
+    Path dir = state.resolve("lib/snapshots").resolve(snap.getId());
+    assertTrue(Files.isRegularFile(dir.resolve("rootfs.ext4")));
+    assertTrue(Files.isRegularFile(dir.resolve("work.ext4")));
+    assertEquals(snap.getStateBytes(), Files.size(dir.resolve("state/qemu-state.bin")));
+    assertTrue(snap.getStateBytes() > 16 << 20, "the guest's memory is in it");
+    assertEquals(
+        List.of("e2e-snap"),
+        snaps
+            .listSnapshots(dev.banger.api.vm.v1.ListSnapshotsRequest.getDefaultInstance())
+            .getSnapshotsList()
+            .stream()
+            .map(dev.banger.api.vm.v1.Snapshot::getName)
+            .toList());
+    snaps.deleteSnapshot(
+        dev.banger.api.vm.v1.DeleteSnapshotRequest.newBuilder().setSnapshot("e2e-snap").build());
+    assertFalse(Files.exists(dir), "the saved state and the disk copies are gone");
   }
 
   /** Exit status of a 3-second TCP connect to the guest's SSH port (0: it answered). */

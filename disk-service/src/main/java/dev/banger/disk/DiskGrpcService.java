@@ -3,6 +3,8 @@ package dev.banger.disk;
 import com.google.protobuf.ByteString;
 import dev.banger.api.disk.v1.BuildWorkSeedRequest;
 import dev.banger.api.disk.v1.BuildWorkSeedResponse;
+import dev.banger.api.disk.v1.CopySnapshotDisksRequest;
+import dev.banger.api.disk.v1.CopySnapshotDisksResponse;
 import dev.banger.api.disk.v1.CreateOverlayRequest;
 import dev.banger.api.disk.v1.CreateOverlayResponse;
 import dev.banger.api.disk.v1.CreateWorkDiskRequest;
@@ -17,6 +19,8 @@ import dev.banger.api.disk.v1.ReadExt4FileRequest;
 import dev.banger.api.disk.v1.ReadExt4FileResponse;
 import dev.banger.api.disk.v1.RemoveOverlayRequest;
 import dev.banger.api.disk.v1.RemoveOverlayResponse;
+import dev.banger.api.disk.v1.RemoveSnapshotDisksRequest;
+import dev.banger.api.disk.v1.RemoveSnapshotDisksResponse;
 import dev.banger.api.disk.v1.RemoveWorkDiskRequest;
 import dev.banger.api.disk.v1.RemoveWorkDiskResponse;
 import dev.banger.api.disk.v1.WriteGuestFilesRequest;
@@ -52,6 +56,7 @@ final class DiskGrpcService extends DiskServiceGrpc.DiskServiceImplBase {
   private final WorkSeedBuilder seeds;
   private final GuestFilePatcher patcher;
   private final WorkDiskTreeWriter trees;
+  private final SnapshotDisks snapshots;
 
   DiskGrpcService(
       PathGuard guard,
@@ -59,8 +64,10 @@ final class DiskGrpcService extends DiskServiceGrpc.DiskServiceImplBase {
       VmDisks disks,
       WorkSeedBuilder seeds,
       GuestFilePatcher patcher,
-      WorkDiskTreeWriter trees) {
+      WorkDiskTreeWriter trees,
+      SnapshotDisks snapshots) {
     this.trees = trees;
+    this.snapshots = snapshots;
     this.guard = guard;
     this.kit = kit;
     this.disks = disks;
@@ -82,6 +89,35 @@ final class DiskGrpcService extends DiskServiceGrpc.DiskServiceImplBase {
                 .setOverlay(
                     disks.createOverlay(req.getVmId(), req.getBasePath(), req.getSizeBytes()))
                 .build());
+  }
+
+  @Override
+  public void copySnapshotDisks(
+      CopySnapshotDisksRequest req, StreamObserver<CopySnapshotDisksResponse> out) {
+    answer(
+        out,
+        "vm_id",
+        () -> {
+          SnapshotDisks.Copied c = snapshots.copy(req.getVmId(), req.getSnapshotId());
+          return CopySnapshotDisksResponse.newBuilder()
+              .setDirectory(c.directory().toString())
+              .setOverlayPath(c.overlay().toString())
+              .setWorkDiskPath(c.workDisk().map(java.nio.file.Path::toString).orElse(""))
+              .setBytesCopied(c.bytesCopied())
+              .build();
+        });
+  }
+
+  @Override
+  public void removeSnapshotDisks(
+      RemoveSnapshotDisksRequest req, StreamObserver<RemoveSnapshotDisksResponse> out) {
+    answer(
+        out,
+        "snapshot_id",
+        () -> {
+          snapshots.remove(req.getSnapshotId());
+          return RemoveSnapshotDisksResponse.getDefaultInstance();
+        });
   }
 
   @Override

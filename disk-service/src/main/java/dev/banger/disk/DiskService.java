@@ -46,6 +46,7 @@ public final class DiskService implements BangerService {
             disks,
             new WorkSeedBuilder(guard, kit, scratch),
             new GuestFilePatcher(guard, kit),
-            new WorkDiskTreeWriter(disks, kit, scratch)));
+            new WorkDiskTreeWriter(disks, kit, scratch),
+            new SnapshotDisks(guard, disks, cloner)));
   }
 }

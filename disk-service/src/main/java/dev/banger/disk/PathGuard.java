@@ -30,12 +30,18 @@ final class PathGuard {
   private final StateLayout layout;
   private final Path imagesRoot;
   private final Path vmsRoot;
+  private final Path snapshotsRoot;
 
   /** Creates the images and VMs directories if needed and resolves them once, at start-up. */
   PathGuard(StateLayout layout) throws IOException {
     this.layout = layout;
     this.imagesRoot = Files.createDirectories(layout.images()).toRealPath();
     this.vmsRoot = Files.createDirectories(layout.vms()).toRealPath();
+    this.snapshotsRoot = Files.createDirectories(layout.snapshots()).toRealPath();
+  }
+
+  Path snapshotsRoot() {
+    return snapshotsRoot;
   }
 
   Path vmsRoot() {
@@ -105,12 +111,39 @@ final class PathGuard {
 
   /** Validates a VM id. */
   static String vmId(String raw) {
+    return uuid("vm_id", raw);
+  }
+
+  /** Validates a snapshot id (vm-service makes them: UUIDs, as VM ids). */
+  static String snapshotId(String raw) {
+    return uuid("snapshot_id", raw);
+  }
+
+  private static String uuid(String field, String raw) {
     if (raw == null || !VM_ID.matcher(raw).matches()) {
       throw Errors.invalidArgument(
-          "vm_id",
-          "vm_id \"" + (raw == null ? "" : printable(raw)) + "\" is not a lower-case UUID");
+          field,
+          field + " \"" + (raw == null ? "" : printable(raw)) + "\" is not a lower-case UUID");
     }
     return raw;
+  }
+
+  /**
+   * A snapshot's directory, created when missing and given, like a VM's, to the owner of the VMs
+   * directory: vm-service writes the saved VMM state beside the disk copies.
+   */
+  Path snapshotDir(String snapshotId) throws IOException {
+    Path dir = snapshotsRoot.resolve(snapshotId(snapshotId));
+    if (Files.isSymbolicLink(dir)) {
+      throw Errors.invalidArgument(
+          "snapshot_id",
+          "the directory of snapshot " + snapshotId + " is a symlink; refusing to use it");
+    }
+    if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+      Files.createDirectories(dir);
+      giveToOwnerOf(vmsRoot, dir);
+    }
+    return dir;
   }
 
   /**

@@ -161,6 +161,26 @@ final class VmDisks {
     remove(PathGuard.vmId(rawVmId), DiskObjects.Kind.WORK_DISK, WORK_FILE);
   }
 
+  /** What runs on a VM's recorded disks (overlay, work disk; either may be absent) while held. */
+  @FunctionalInterface
+  interface OnDisks<T> {
+    T run(Optional<Path> overlay, Optional<Path> workDisk) throws IOException;
+  }
+
+  /**
+   * Runs {@code body} on the recorded disks of a VM under that VM's lock, so neither is removed or
+   * made again meanwhile (a snapshot's copy).
+   */
+  <T> T withDisks(String rawVmId, OnDisks<T> body) throws IOException {
+    String vmId = PathGuard.vmId(rawVmId);
+    return locked(
+        vmId,
+        () ->
+            body.run(
+                store.find(vmId, DiskObjects.Kind.OVERLAY).map(r -> Path.of(r.path())),
+                store.find(vmId, DiskObjects.Kind.WORK_DISK).map(r -> Path.of(r.path()))));
+  }
+
   /** What runs on a VM's work disk while it is held. */
   @FunctionalInterface
   interface OnWorkDisk<T> {

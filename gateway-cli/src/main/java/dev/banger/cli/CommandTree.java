@@ -15,6 +15,11 @@ import dev.banger.cli.kernel.KernelImportCommand;
 import dev.banger.cli.kernel.KernelListCommand;
 import dev.banger.cli.kernel.KernelPullCommand;
 import dev.banger.cli.kernel.KernelShowCommand;
+import dev.banger.cli.snapshot.SnapshotCommand;
+import dev.banger.cli.snapshot.SnapshotCreateCommand;
+import dev.banger.cli.snapshot.SnapshotDeleteCommand;
+import dev.banger.cli.snapshot.SnapshotListCommand;
+import dev.banger.cli.snapshot.SnapshotShowCommand;
 import dev.banger.cli.system.SystemCommand;
 import dev.banger.cli.system.SystemInstallCommand;
 import dev.banger.cli.system.SystemRestartCommand;
@@ -69,6 +74,7 @@ final class CommandTree {
                   VmCommand.class,
                   ImageCommand.class,
                   KernelCommand.class,
+                  SnapshotCommand.class,
                   SystemCommand.class,
                   StatusCommand.class,
                   DoctorCommand.class,
@@ -117,6 +123,12 @@ final class CommandTree {
                   SystemStatusCommand.class,
                   SystemRestartCommand.class,
                   SystemUninstallCommand.class),
+          SnapshotCommand.class,
+              List.of(
+                  SnapshotCreateCommand.class,
+                  SnapshotListCommand.class,
+                  SnapshotShowCommand.class,
+                  SnapshotDeleteCommand.class),
           KernelCommand.class,
               List.of(
                   KernelImportCommand.class,

@@ -8,11 +8,12 @@ import picocli.CommandLine;
 import picocli.CommandLine.Model.PositionalParamSpec;
 
 /**
- * Completion of the names the services hold: the VM, image or kernel a command's first argument
- * names is completed from {@code banger vm|image|kernel list -q} at the moment Tab is pressed (one
- * CLI run per Tab, with the same {@code --state-dir} as the line being typed). Which commands take
- * which names comes from the command model (a positional labelled VM, IMAGE or KERNEL), not from a
- * list kept by hand; commands taking several (vm start a b) complete each.
+ * Completion of the names the services hold: the VM, image, kernel or snapshot a command's first
+ * argument names is completed from {@code banger vm|image|kernel|snapshot list -q} at the moment
+ * Tab is pressed (one CLI run per Tab, with the same {@code --state-dir} as the line being typed).
+ * Which commands take which names comes from the command model (a positional labelled VM, IMAGE,
+ * KERNEL or SNAPSHOT), not from a list kept by hand; commands taking several (vm start a b)
+ * complete each.
  */
 final class LiveCompletion {
 
@@ -22,7 +23,7 @@ final class LiveCompletion {
   record Target(String path, String kind, boolean many) {}
 
   private static final Map<String, String> KINDS =
-      Map.of("VM", "vm", "IMAGE", "image", "KERNEL", "kernel");
+      Map.of("VM", "vm", "IMAGE", "image", "KERNEL", "kernel", "SNAPSHOT", "snapshot");
 
   private LiveCompletion() {}
 

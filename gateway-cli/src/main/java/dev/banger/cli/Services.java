@@ -60,6 +60,17 @@ public final class Services implements AutoCloseable {
         .withDeadlineAfter(LONG_DEADLINE_MINUTES, TimeUnit.MINUTES);
   }
 
+  public dev.banger.api.vm.v1.SnapshotServiceGrpc.SnapshotServiceBlockingStub snapshots() {
+    return dev.banger.api.vm.v1.SnapshotServiceGrpc.newBlockingStub(channel(ServiceName.VM))
+        .withDeadlineAfter(SHORT_DEADLINE_SECONDS, TimeUnit.SECONDS);
+  }
+
+  /** For a snapshot's create, which streams progress while a large memory is saved. */
+  public dev.banger.api.vm.v1.SnapshotServiceGrpc.SnapshotServiceBlockingStub snapshotsLong() {
+    return dev.banger.api.vm.v1.SnapshotServiceGrpc.newBlockingStub(channel(ServiceName.VM))
+        .withDeadlineAfter(LONG_DEADLINE_MINUTES, TimeUnit.MINUTES);
+  }
+
   public ImageServiceGrpc.ImageServiceBlockingStub image() {
     return ImageServiceGrpc.newBlockingStub(channel(ServiceName.IMAGE))
         .withDeadlineAfter(SHORT_DEADLINE_SECONDS, TimeUnit.SECONDS);

@@ -32,6 +32,8 @@ class LiveCompletionTest {
         t.contains(new LiveCompletion.Target("vm workspace prepare", "vm", false)), t.toString());
     assertTrue(t.contains(new LiveCompletion.Target("image show", "image", false)), t.toString());
     assertTrue(t.contains(new LiveCompletion.Target("kernel show", "kernel", false)), t.toString());
+    assertTrue(
+        t.contains(new LiveCompletion.Target("snapshot rm", "snapshot", true)), t.toString());
     assertTrue(t.stream().noneMatch(x -> x.path().equals("vm run")), "vm run takes a PATH");
   }
 

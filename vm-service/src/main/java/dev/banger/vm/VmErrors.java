@@ -50,6 +50,13 @@ final class VmErrors {
     if (t instanceof StartFailed f) {
       return startFailed(f.vm(), f.failure());
     }
+    if (t instanceof dev.banger.vm.app.snapshot.SnapshotFailed f) {
+      StatusRuntimeException s = toStatus(f.failure());
+      return Errors.of(
+          s.getStatus().withDescription(f.getMessage()),
+          f.failure().cancelled() ? "CANCELLED" : "SNAPSHOT_FAILED",
+          Map.of("step", f.failure().step(), "snapshot", f.snapshot()));
+    }
     if (t instanceof StepFailedException f) {
       if (f.cancelled()) {
         return Errors.of(

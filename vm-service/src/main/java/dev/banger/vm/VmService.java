@@ -18,6 +18,8 @@ import dev.banger.vm.app.inspect.ConsoleLog;
 import dev.banger.vm.app.inspect.VmListing;
 import dev.banger.vm.app.inspect.VmSettings;
 import dev.banger.vm.app.inspect.VmStats;
+import dev.banger.vm.app.snapshot.SnapshotCreate;
+import dev.banger.vm.app.snapshot.Snapshots;
 import dev.banger.vm.app.start.BootWatch;
 import dev.banger.vm.app.start.StartPlan;
 import dev.banger.vm.app.workspace.OfflineWorkspace;
@@ -31,6 +33,7 @@ import dev.banger.vm.driver.firecracker.FirecrackerDriver;
 import dev.banger.vm.peers.GrpcDiskPort;
 import dev.banger.vm.peers.GrpcImagePort;
 import dev.banger.vm.peers.GrpcNetPort;
+import dev.banger.vm.peers.GrpcSnapshotDisks;
 import dev.banger.vm.peers.GrpcWorkDiskTrees;
 import dev.banger.vm.peers.PeerChannels;
 import dev.banger.vm.ports.DiskPort;
@@ -41,6 +44,7 @@ import dev.banger.vm.runtime.ProcHostUsage;
 import dev.banger.vm.runtime.VmPaths;
 import dev.banger.vm.runtime.VmRuntime;
 import dev.banger.vm.runtime.VmmScan;
+import dev.banger.vm.store.SnapshotStore;
 import dev.banger.vm.store.VmStore;
 import dev.banger.vm.workspace.WorkspaceLister;
 import io.grpc.BindableService;
@@ -150,7 +154,13 @@ public final class VmService implements BangerService {
             new WorkspaceLister(context.commands()),
             new OfflineWorkspace(disk, images, new GrpcWorkDiskTrees(peers, Duration.ofHours(1))));
     var exec = new dev.banger.vm.app.exec.GuestExec(lookup, access);
+    SnapshotStore snapshotStore = new SnapshotStore(context.database());
+    GrpcSnapshotDisks snapshotDisks = new GrpcSnapshotDisks(peers);
     return List.of(
+        new SnapshotGrpcService(
+            new SnapshotCreate(store, snapshotStore, runtime, control, locks, snapshotDisks),
+            new Snapshots(snapshotStore, snapshotDisks, locks),
+            context.operations()),
         new VmGrpcService(
             new VmGrpcService.UseCases(
                 lifecycle,

@@ -13,7 +13,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19\x62\x61nger/disk/v1/disk.proto\x12\x0e\x62\x61nger.disk.v1\"m\n\x07Overlay\x12\r\n\x05vm_id\x18\x01 \x01(\t\x12\x0c\n\x04path\x18\x02 \x01(\t\x12\x31\n\x08strategy\x18\x03 \x01(\x0e\x32\x1f.banger.disk.v1.OverlayStrategy\x12\x12\n\nsize_bytes\x18\x04 \x01(\x04\"\x87\x01\n\x08WorkDisk\x12\r\n\x05vm_id\x18\x01 \x01(\t\x12\x0c\n\x04path\x18\x02 \x01(\t\x12\x12\n\nsize_bytes\x18\x03 \x01(\x04\x12\x11\n\tfrom_seed\x18\x04 \x01(\x08\x12\x37\n\x0e\x63lone_strategy\x18\x05 \x01(\x0e\x32\x1f.banger.disk.v1.OverlayStrategy\"R\n\tGuestFile\x12\x0c\n\x04path\x18\x01 \x01(\t\x12\x0f\n\x07\x63ontent\x18\x02 \x01(\x0c\x12\x0b\n\x03uid\x18\x03 \x01(\r\x12\x0b\n\x03gid\x18\x04 \x01(\r\x12\x0c\n\x04mode\x18\x05 \x01(\r\"j\n\nFstabEntry\x12\x0e\n\x06source\x18\x01 \x01(\t\x12\x0e\n\x06target\x18\x02 \x01(\t\x12\x0f\n\x07\x66s_type\x18\x03 \x01(\t\x12\x0f\n\x07options\x18\x04 \x01(\t\x12\x0c\n\x04\x64ump\x18\x05 \x01(\r\x12\x0c\n\x04pass\x18\x06 \x01(\r\"U\n\tExt4Entry\x12\x0c\n\x04path\x18\x01 \x01(\t\x12\x0b\n\x03uid\x18\x02 \x01(\r\x12\x0b\n\x03gid\x18\x03 \x01(\r\x12\x0c\n\x04mode\x18\x04 \x01(\r\x12\x12\n\nsize_bytes\x18\x05 \x01(\x04\"g\n\x18WriteWorkDiskTreeRequest\x12\x34\n\x06header\x18\x01 \x01(\x0b\x32\".banger.disk.v1.WorkDiskTreeHeaderH\x00\x12\r\n\x03tar\x18\x02 \x01(\x0cH\x00\x42\x06\n\x04part\"Y\n\x12WorkDiskTreeHeader\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\r\n\x05vm_id\x18\x02 \x01(\t\x12\x0c\n\x04path\x18\x03 \x01(\t\x12\x12\n\nfile_bytes\x18\x04 \x01(\x04\"`\n\x19WriteWorkDiskTreeResponse\x12\x13\n\x0b\x64irectories\x18\x01 \x01(\r\x12\r\n\x05\x66iles\x18\x02 \x01(\r\x12\x10\n\x08symlinks\x18\x03 \x01(\r\x12\r\n\x05\x62ytes\x18\x04 \x01(\x04\"`\n\x14\x43reateOverlayRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\r\n\x05vm_id\x18\x02 \x01(\t\x12\x11\n\tbase_path\x18\x03 \x01(\t\x12\x12\n\nsize_bytes\x18\x04 \x01(\x04\"A\n\x15\x43reateOverlayResponse\x12(\n\x07overlay\x18\x01 \x01(\x0b\x32\x17.banger.disk.v1.Overlay\"9\n\x14RemoveOverlayRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\r\n\x05vm_id\x18\x02 \x01(\t\"\x17\n\x15RemoveOverlayResponse\"a\n\x15\x43reateWorkDiskRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\r\n\x05vm_id\x18\x02 \x01(\t\x12\x11\n\tseed_path\x18\x03 \x01(\t\x12\x12\n\nsize_bytes\x18\x04 \x01(\x04\"E\n\x16\x43reateWorkDiskResponse\x12+\n\twork_disk\x18\x01 \x01(\x0b\x32\x18.banger.disk.v1.WorkDisk\":\n\x15RemoveWorkDiskRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\r\n\x05vm_id\x18\x02 \x01(\t\"\x18\n\x16RemoveWorkDiskResponse\"\xe5\x01\n\x16WriteGuestFilesRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x12\n\nimage_path\x18\x02 \x01(\t\x12(\n\x05\x66iles\x18\x03 \x03(\x0b\x32\x19.banger.disk.v1.GuestFile\x12\x1a\n\x12\x66stab_drop_targets\x18\x04 \x03(\t\x12-\n\tfstab_add\x18\x05 \x03(\x0b\x32\x1a.banger.disk.v1.FstabEntry\x12.\n\x0b\x64irectories\x18\x06 \x03(\x0b\x32\x19.banger.disk.v1.Ext4Entry\"J\n\x17WriteGuestFilesResponse\x12\x15\n\rfiles_written\x18\x01 \x01(\r\x12\x18\n\x10\x64irectories_made\x18\x02 \x01(\r\"?\n\x14\x42uildWorkSeedRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x13\n\x0brootfs_path\x18\x02 \x01(\t\"\x8d\x01\n\x15\x42uildWorkSeedResponse\x12\x11\n\tseed_path\x18\x01 \x01(\t\x12\x12\n\nsize_bytes\x18\x02 \x01(\x04\x12\x14\n\x0c\x66iles_copied\x18\x03 \x01(\r\x12\x18\n\x10symlinks_skipped\x18\x04 \x01(\r\x12\x1d\n\x15special_files_skipped\x18\x05 \x01(\r\":\n\x15ProbeExt4PathsRequest\x12\x12\n\nimage_path\x18\x01 \x01(\t\x12\r\n\x05paths\x18\x02 \x03(\t\"*\n\x16ProbeExt4PathsResponse\x12\x10\n\x08\x65xisting\x18\x01 \x03(\t\"7\n\x13ReadExt4FileRequest\x12\x12\n\nimage_path\x18\x01 \x01(\t\x12\x0c\n\x04path\x18\x02 \x01(\t\"Q\n\x14ReadExt4FileResponse\x12\x0f\n\x07\x63ontent\x18\x01 \x01(\x0c\x12(\n\x05\x65ntry\x18\x02 \x01(\x0b\x32\x19.banger.disk.v1.Ext4Entry\"<\n\x18ListExt4DirectoryRequest\x12\x12\n\nimage_path\x18\x01 \x01(\t\x12\x0c\n\x04path\x18\x02 \x01(\t\"G\n\x19ListExt4DirectoryResponse\x12*\n\x07\x65ntries\x18\x01 \x03(\x0b\x32\x19.banger.disk.v1.Ext4Entry*\x95\x01\n\x0fOverlayStrategy\x12 \n\x1cOVERLAY_STRATEGY_UNSPECIFIED\x10\x00\x12 \n\x1cOVERLAY_STRATEGY_DM_SNAPSHOT\x10\x01\x12\x1c\n\x18OVERLAY_STRATEGY_REFLINK\x10\x02\x12 \n\x1cOVERLAY_STRATEGY_SPARSE_COPY\x10\x03\x32\xdf\x07\n\x0b\x44iskService\x12\\\n\rCreateOverlay\x12$.banger.disk.v1.CreateOverlayRequest\x1a%.banger.disk.v1.CreateOverlayResponse\x12\\\n\rRemoveOverlay\x12$.banger.disk.v1.RemoveOverlayRequest\x1a%.banger.disk.v1.RemoveOverlayResponse\x12_\n\x0e\x43reateWorkDisk\x12%.banger.disk.v1.CreateWorkDiskRequest\x1a&.banger.disk.v1.CreateWorkDiskResponse\x12_\n\x0eRemoveWorkDisk\x12%.banger.disk.v1.RemoveWorkDiskRequest\x1a&.banger.disk.v1.RemoveWorkDiskResponse\x12\x62\n\x0fWriteGuestFiles\x12&.banger.disk.v1.WriteGuestFilesRequest\x1a\'.banger.disk.v1.WriteGuestFilesResponse\x12\\\n\rBuildWorkSeed\x12$.banger.disk.v1.BuildWorkSeedRequest\x1a%.banger.disk.v1.BuildWorkSeedResponse\x12_\n\x0eProbeExt4Paths\x12%.banger.disk.v1.ProbeExt4PathsRequest\x1a&.banger.disk.v1.ProbeExt4PathsResponse\x12Y\n\x0cReadExt4File\x12#.banger.disk.v1.ReadExt4FileRequest\x1a$.banger.disk.v1.ReadExt4FileResponse\x12h\n\x11ListExt4Directory\x12(.banger.disk.v1.ListExt4DirectoryRequest\x1a).banger.disk.v1.ListExt4DirectoryResponse\x12j\n\x11WriteWorkDiskTree\x12(.banger.disk.v1.WriteWorkDiskTreeRequest\x1a).banger.disk.v1.WriteWorkDiskTreeResponse(\x01\x42%\n\x16\x64\x65v.banger.api.disk.v1B\tDiskProtoP\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19\x62\x61nger/disk/v1/disk.proto\x12\x0e\x62\x61nger.disk.v1\"m\n\x07Overlay\x12\r\n\x05vm_id\x18\x01 \x01(\t\x12\x0c\n\x04path\x18\x02 \x01(\t\x12\x31\n\x08strategy\x18\x03 \x01(\x0e\x32\x1f.banger.disk.v1.OverlayStrategy\x12\x12\n\nsize_bytes\x18\x04 \x01(\x04\"\x87\x01\n\x08WorkDisk\x12\r\n\x05vm_id\x18\x01 \x01(\t\x12\x0c\n\x04path\x18\x02 \x01(\t\x12\x12\n\nsize_bytes\x18\x03 \x01(\x04\x12\x11\n\tfrom_seed\x18\x04 \x01(\x08\x12\x37\n\x0e\x63lone_strategy\x18\x05 \x01(\x0e\x32\x1f.banger.disk.v1.OverlayStrategy\"R\n\tGuestFile\x12\x0c\n\x04path\x18\x01 \x01(\t\x12\x0f\n\x07\x63ontent\x18\x02 \x01(\x0c\x12\x0b\n\x03uid\x18\x03 \x01(\r\x12\x0b\n\x03gid\x18\x04 \x01(\r\x12\x0c\n\x04mode\x18\x05 \x01(\r\"j\n\nFstabEntry\x12\x0e\n\x06source\x18\x01 \x01(\t\x12\x0e\n\x06target\x18\x02 \x01(\t\x12\x0f\n\x07\x66s_type\x18\x03 \x01(\t\x12\x0f\n\x07options\x18\x04 \x01(\t\x12\x0c\n\x04\x64ump\x18\x05 \x01(\r\x12\x0c\n\x04pass\x18\x06 \x01(\r\"U\n\tExt4Entry\x12\x0c\n\x04path\x18\x01 \x01(\t\x12\x0b\n\x03uid\x18\x02 \x01(\r\x12\x0b\n\x03gid\x18\x03 \x01(\r\x12\x0c\n\x04mode\x18\x04 \x01(\r\x12\x12\n\nsize_bytes\x18\x05 \x01(\x04\"g\n\x18WriteWorkDiskTreeRequest\x12\x34\n\x06header\x18\x01 \x01(\x0b\x32\".banger.disk.v1.WorkDiskTreeHeaderH\x00\x12\r\n\x03tar\x18\x02 \x01(\x0cH\x00\x42\x06\n\x04part\"Y\n\x12WorkDiskTreeHeader\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\r\n\x05vm_id\x18\x02 \x01(\t\x12\x0c\n\x04path\x18\x03 \x01(\t\x12\x12\n\nfile_bytes\x18\x04 \x01(\x04\"`\n\x19WriteWorkDiskTreeResponse\x12\x13\n\x0b\x64irectories\x18\x01 \x01(\r\x12\r\n\x05\x66iles\x18\x02 \x01(\r\x12\x10\n\x08symlinks\x18\x03 \x01(\r\x12\r\n\x05\x62ytes\x18\x04 \x01(\x04\"`\n\x14\x43reateOverlayRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\r\n\x05vm_id\x18\x02 \x01(\t\x12\x11\n\tbase_path\x18\x03 \x01(\t\x12\x12\n\nsize_bytes\x18\x04 \x01(\x04\"A\n\x15\x43reateOverlayResponse\x12(\n\x07overlay\x18\x01 \x01(\x0b\x32\x17.banger.disk.v1.Overlay\"9\n\x14RemoveOverlayRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\r\n\x05vm_id\x18\x02 \x01(\t\"\x17\n\x15RemoveOverlayResponse\"a\n\x15\x43reateWorkDiskRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\r\n\x05vm_id\x18\x02 \x01(\t\x12\x11\n\tseed_path\x18\x03 \x01(\t\x12\x12\n\nsize_bytes\x18\x04 \x01(\x04\"E\n\x16\x43reateWorkDiskResponse\x12+\n\twork_disk\x18\x01 \x01(\x0b\x32\x18.banger.disk.v1.WorkDisk\":\n\x15RemoveWorkDiskRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\r\n\x05vm_id\x18\x02 \x01(\t\"\x18\n\x16RemoveWorkDiskResponse\"R\n\x18\x43opySnapshotDisksRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\r\n\x05vm_id\x18\x02 \x01(\t\x12\x13\n\x0bsnapshot_id\x18\x03 \x01(\t\"r\n\x19\x43opySnapshotDisksResponse\x12\x11\n\tdirectory\x18\x01 \x01(\t\x12\x14\n\x0coverlay_path\x18\x02 \x01(\t\x12\x16\n\x0ework_disk_path\x18\x03 \x01(\t\x12\x14\n\x0c\x62ytes_copied\x18\x04 \x01(\x04\"E\n\x1aRemoveSnapshotDisksRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x13\n\x0bsnapshot_id\x18\x02 \x01(\t\"\x1d\n\x1bRemoveSnapshotDisksResponse\"\xe5\x01\n\x16WriteGuestFilesRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x12\n\nimage_path\x18\x02 \x01(\t\x12(\n\x05\x66iles\x18\x03 \x03(\x0b\x32\x19.banger.disk.v1.GuestFile\x12\x1a\n\x12\x66stab_drop_targets\x18\x04 \x03(\t\x12-\n\tfstab_add\x18\x05 \x03(\x0b\x32\x1a.banger.disk.v1.FstabEntry\x12.\n\x0b\x64irectories\x18\x06 \x03(\x0b\x32\x19.banger.disk.v1.Ext4Entry\"J\n\x17WriteGuestFilesResponse\x12\x15\n\rfiles_written\x18\x01 \x01(\r\x12\x18\n\x10\x64irectories_made\x18\x02 \x01(\r\"?\n\x14\x42uildWorkSeedRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x13\n\x0brootfs_path\x18\x02 \x01(\t\"\x8d\x01\n\x15\x42uildWorkSeedResponse\x12\x11\n\tseed_path\x18\x01 \x01(\t\x12\x12\n\nsize_bytes\x18\x02 \x01(\x04\x12\x14\n\x0c\x66iles_copied\x18\x03 \x01(\r\x12\x18\n\x10symlinks_skipped\x18\x04 \x01(\r\x12\x1d\n\x15special_files_skipped\x18\x05 \x01(\r\":\n\x15ProbeExt4PathsRequest\x12\x12\n\nimage_path\x18\x01 \x01(\t\x12\r\n\x05paths\x18\x02 \x03(\t\"*\n\x16ProbeExt4PathsResponse\x12\x10\n\x08\x65xisting\x18\x01 \x03(\t\"7\n\x13ReadExt4FileRequest\x12\x12\n\nimage_path\x18\x01 \x01(\t\x12\x0c\n\x04path\x18\x02 \x01(\t\"Q\n\x14ReadExt4FileResponse\x12\x0f\n\x07\x63ontent\x18\x01 \x01(\x0c\x12(\n\x05\x65ntry\x18\x02 \x01(\x0b\x32\x19.banger.disk.v1.Ext4Entry\"<\n\x18ListExt4DirectoryRequest\x12\x12\n\nimage_path\x18\x01 \x01(\t\x12\x0c\n\x04path\x18\x02 \x01(\t\"G\n\x19ListExt4DirectoryResponse\x12*\n\x07\x65ntries\x18\x01 \x03(\x0b\x32\x19.banger.disk.v1.Ext4Entry*\x95\x01\n\x0fOverlayStrategy\x12 \n\x1cOVERLAY_STRATEGY_UNSPECIFIED\x10\x00\x12 \n\x1cOVERLAY_STRATEGY_DM_SNAPSHOT\x10\x01\x12\x1c\n\x18OVERLAY_STRATEGY_REFLINK\x10\x02\x12 \n\x1cOVERLAY_STRATEGY_SPARSE_COPY\x10\x03\x32\xb9\t\n\x0b\x44iskService\x12\\\n\rCreateOverlay\x12$.banger.disk.v1.CreateOverlayRequest\x1a%.banger.disk.v1.CreateOverlayResponse\x12\\\n\rRemoveOverlay\x12$.banger.disk.v1.RemoveOverlayRequest\x1a%.banger.disk.v1.RemoveOverlayResponse\x12_\n\x0e\x43reateWorkDisk\x12%.banger.disk.v1.CreateWorkDiskRequest\x1a&.banger.disk.v1.CreateWorkDiskResponse\x12_\n\x0eRemoveWorkDisk\x12%.banger.disk.v1.RemoveWorkDiskRequest\x1a&.banger.disk.v1.RemoveWorkDiskResponse\x12h\n\x11\x43opySnapshotDisks\x12(.banger.disk.v1.CopySnapshotDisksRequest\x1a).banger.disk.v1.CopySnapshotDisksResponse\x12n\n\x13RemoveSnapshotDisks\x12*.banger.disk.v1.RemoveSnapshotDisksRequest\x1a+.banger.disk.v1.RemoveSnapshotDisksResponse\x12\x62\n\x0fWriteGuestFiles\x12&.banger.disk.v1.WriteGuestFilesRequest\x1a\'.banger.disk.v1.WriteGuestFilesResponse\x12\\\n\rBuildWorkSeed\x12$.banger.disk.v1.BuildWorkSeedRequest\x1a%.banger.disk.v1.BuildWorkSeedResponse\x12_\n\x0eProbeExt4Paths\x12%.banger.disk.v1.ProbeExt4PathsRequest\x1a&.banger.disk.v1.ProbeExt4PathsResponse\x12Y\n\x0cReadExt4File\x12#.banger.disk.v1.ReadExt4FileRequest\x1a$.banger.disk.v1.ReadExt4FileResponse\x12h\n\x11ListExt4Directory\x12(.banger.disk.v1.ListExt4DirectoryRequest\x1a).banger.disk.v1.ListExt4DirectoryResponse\x12j\n\x11WriteWorkDiskTree\x12(.banger.disk.v1.WriteWorkDiskTreeRequest\x1a).banger.disk.v1.WriteWorkDiskTreeResponse(\x01\x42%\n\x16\x64\x65v.banger.api.disk.v1B\tDiskProtoP\x01\x62\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'banger.disk.v1.disk_pb2', globals())
@@ -21,8 +21,8 @@ if _descriptor._USE_C_DESCRIPTORS == False:
 
   DESCRIPTOR._options = None
   DESCRIPTOR._serialized_options = b'\n\026dev.banger.api.disk.v1B\tDiskProtoP\001'
-  _OVERLAYSTRATEGY._serialized_start=2269
-  _OVERLAYSTRATEGY._serialized_end=2418
+  _OVERLAYSTRATEGY._serialized_start=2571
+  _OVERLAYSTRATEGY._serialized_end=2720
   _OVERLAY._serialized_start=45
   _OVERLAY._serialized_end=154
   _WORKDISK._serialized_start=157
@@ -55,26 +55,34 @@ if _descriptor._USE_C_DESCRIPTORS == False:
   _REMOVEWORKDISKREQUEST._serialized_end=1344
   _REMOVEWORKDISKRESPONSE._serialized_start=1346
   _REMOVEWORKDISKRESPONSE._serialized_end=1370
-  _WRITEGUESTFILESREQUEST._serialized_start=1373
-  _WRITEGUESTFILESREQUEST._serialized_end=1602
-  _WRITEGUESTFILESRESPONSE._serialized_start=1604
-  _WRITEGUESTFILESRESPONSE._serialized_end=1678
-  _BUILDWORKSEEDREQUEST._serialized_start=1680
-  _BUILDWORKSEEDREQUEST._serialized_end=1743
-  _BUILDWORKSEEDRESPONSE._serialized_start=1746
-  _BUILDWORKSEEDRESPONSE._serialized_end=1887
-  _PROBEEXT4PATHSREQUEST._serialized_start=1889
-  _PROBEEXT4PATHSREQUEST._serialized_end=1947
-  _PROBEEXT4PATHSRESPONSE._serialized_start=1949
-  _PROBEEXT4PATHSRESPONSE._serialized_end=1991
-  _READEXT4FILEREQUEST._serialized_start=1993
-  _READEXT4FILEREQUEST._serialized_end=2048
-  _READEXT4FILERESPONSE._serialized_start=2050
-  _READEXT4FILERESPONSE._serialized_end=2131
-  _LISTEXT4DIRECTORYREQUEST._serialized_start=2133
-  _LISTEXT4DIRECTORYREQUEST._serialized_end=2193
-  _LISTEXT4DIRECTORYRESPONSE._serialized_start=2195
-  _LISTEXT4DIRECTORYRESPONSE._serialized_end=2266
-  _DISKSERVICE._serialized_start=2421
-  _DISKSERVICE._serialized_end=3412
+  _COPYSNAPSHOTDISKSREQUEST._serialized_start=1372
+  _COPYSNAPSHOTDISKSREQUEST._serialized_end=1454
+  _COPYSNAPSHOTDISKSRESPONSE._serialized_start=1456
+  _COPYSNAPSHOTDISKSRESPONSE._serialized_end=1570
+  _REMOVESNAPSHOTDISKSREQUEST._serialized_start=1572
+  _REMOVESNAPSHOTDISKSREQUEST._serialized_end=1641
+  _REMOVESNAPSHOTDISKSRESPONSE._serialized_start=1643
+  _REMOVESNAPSHOTDISKSRESPONSE._serialized_end=1672
+  _WRITEGUESTFILESREQUEST._serialized_start=1675
+  _WRITEGUESTFILESREQUEST._serialized_end=1904
+  _WRITEGUESTFILESRESPONSE._serialized_start=1906
+  _WRITEGUESTFILESRESPONSE._serialized_end=1980
+  _BUILDWORKSEEDREQUEST._serialized_start=1982
+  _BUILDWORKSEEDREQUEST._serialized_end=2045
+  _BUILDWORKSEEDRESPONSE._serialized_start=2048
+  _BUILDWORKSEEDRESPONSE._serialized_end=2189
+  _PROBEEXT4PATHSREQUEST._serialized_start=2191
+  _PROBEEXT4PATHSREQUEST._serialized_end=2249
+  _PROBEEXT4PATHSRESPONSE._serialized_start=2251
+  _PROBEEXT4PATHSRESPONSE._serialized_end=2293
+  _READEXT4FILEREQUEST._serialized_start=2295
+  _READEXT4FILEREQUEST._serialized_end=2350
+  _READEXT4FILERESPONSE._serialized_start=2352
+  _READEXT4FILERESPONSE._serialized_end=2433
+  _LISTEXT4DIRECTORYREQUEST._serialized_start=2435
+  _LISTEXT4DIRECTORYREQUEST._serialized_end=2495
+  _LISTEXT4DIRECTORYRESPONSE._serialized_start=2497
+  _LISTEXT4DIRECTORYRESPONSE._serialized_end=2568
+  _DISKSERVICE._serialized_start=2723
+  _DISKSERVICE._serialized_end=3932
 # @@protoc_insertion_point(module_scope)

@@ -34,6 +34,16 @@ class DiskServiceStub(object):
                 request_serializer=banger_dot_disk_dot_v1_dot_disk__pb2.RemoveWorkDiskRequest.SerializeToString,
                 response_deserializer=banger_dot_disk_dot_v1_dot_disk__pb2.RemoveWorkDiskResponse.FromString,
                 )
+        self.CopySnapshotDisks = channel.unary_unary(
+                '/banger.disk.v1.DiskService/CopySnapshotDisks',
+                request_serializer=banger_dot_disk_dot_v1_dot_disk__pb2.CopySnapshotDisksRequest.SerializeToString,
+                response_deserializer=banger_dot_disk_dot_v1_dot_disk__pb2.CopySnapshotDisksResponse.FromString,
+                )
+        self.RemoveSnapshotDisks = channel.unary_unary(
+                '/banger.disk.v1.DiskService/RemoveSnapshotDisks',
+                request_serializer=banger_dot_disk_dot_v1_dot_disk__pb2.RemoveSnapshotDisksRequest.SerializeToString,
+                response_deserializer=banger_dot_disk_dot_v1_dot_disk__pb2.RemoveSnapshotDisksResponse.FromString,
+                )
         self.WriteGuestFiles = channel.unary_unary(
                 '/banger.disk.v1.DiskService/WriteGuestFiles',
                 request_serializer=banger_dot_disk_dot_v1_dot_disk__pb2.WriteGuestFilesRequest.SerializeToString,
@@ -90,6 +100,21 @@ class DiskServiceServicer(object):
 
     def RemoveWorkDisk(self, request, context):
         """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CopySnapshotDisks(self, request, context):
+        """Copies a VM's overlay and work disk, as they are now, into snapshots/<snapshot_id>/ (reflink
+        where possible, else sparse). vm-service pauses the VM first. A retry returns the same copies.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RemoveSnapshotDisks(self, request, context):
+        """Removes a snapshot's disk copies and, when empty, its directory. Idempotent.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -159,6 +184,16 @@ def add_DiskServiceServicer_to_server(servicer, server):
                     servicer.RemoveWorkDisk,
                     request_deserializer=banger_dot_disk_dot_v1_dot_disk__pb2.RemoveWorkDiskRequest.FromString,
                     response_serializer=banger_dot_disk_dot_v1_dot_disk__pb2.RemoveWorkDiskResponse.SerializeToString,
+            ),
+            'CopySnapshotDisks': grpc.unary_unary_rpc_method_handler(
+                    servicer.CopySnapshotDisks,
+                    request_deserializer=banger_dot_disk_dot_v1_dot_disk__pb2.CopySnapshotDisksRequest.FromString,
+                    response_serializer=banger_dot_disk_dot_v1_dot_disk__pb2.CopySnapshotDisksResponse.SerializeToString,
+            ),
+            'RemoveSnapshotDisks': grpc.unary_unary_rpc_method_handler(
+                    servicer.RemoveSnapshotDisks,
+                    request_deserializer=banger_dot_disk_dot_v1_dot_disk__pb2.RemoveSnapshotDisksRequest.FromString,
+                    response_serializer=banger_dot_disk_dot_v1_dot_disk__pb2.RemoveSnapshotDisksResponse.SerializeToString,
             ),
             'WriteGuestFiles': grpc.unary_unary_rpc_method_handler(
                     servicer.WriteGuestFiles,
@@ -265,6 +300,40 @@ class DiskService(object):
         return grpc.experimental.unary_unary(request, target, '/banger.disk.v1.DiskService/RemoveWorkDisk',
             banger_dot_disk_dot_v1_dot_disk__pb2.RemoveWorkDiskRequest.SerializeToString,
             banger_dot_disk_dot_v1_dot_disk__pb2.RemoveWorkDiskResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def CopySnapshotDisks(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/banger.disk.v1.DiskService/CopySnapshotDisks',
+            banger_dot_disk_dot_v1_dot_disk__pb2.CopySnapshotDisksRequest.SerializeToString,
+            banger_dot_disk_dot_v1_dot_disk__pb2.CopySnapshotDisksResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def RemoveSnapshotDisks(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/banger.disk.v1.DiskService/RemoveSnapshotDisks',
+            banger_dot_disk_dot_v1_dot_disk__pb2.RemoveSnapshotDisksRequest.SerializeToString,
+            banger_dot_disk_dot_v1_dot_disk__pb2.RemoveSnapshotDisksResponse.FromString,
             options, channel_credentials,
             insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
 

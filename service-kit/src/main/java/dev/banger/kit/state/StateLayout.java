@@ -57,6 +57,11 @@ public record StateLayout(Path libDir, Path cacheDir, Path runDir) {
     return libDir.resolve("kernels");
   }
 
+  /** Snapshots of VMs (docs/snapshots.md): disk-service's disk copies and vm-service's state. */
+  public Path snapshots() {
+    return libDir.resolve("snapshots");
+  }
+
   public Path vms() {
     return libDir.resolve("vms");
   }

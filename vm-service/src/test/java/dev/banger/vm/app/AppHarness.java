@@ -42,6 +42,10 @@ public final class AppHarness {
   public final VmLifecycle lifecycle;
   public final VmControl control;
   public final VmPause pause;
+  public final dev.banger.vm.fakes.FakeSnapshotDisks snapshotDisks;
+  public final dev.banger.vm.store.SnapshotStore snapshotStore;
+  public final dev.banger.vm.app.snapshot.SnapshotCreate snapshotCreate;
+  public final dev.banger.vm.app.snapshot.Snapshots snapshots;
 
   public AppHarness(Path dir) throws Exception {
     StateLayout layout = StateLayout.under(dir.resolve("state"));
@@ -88,6 +92,12 @@ public final class AppHarness {
             new VmControl.Parts(
                 store, runtime, lifecycle, release, removal, guest, VmConfig.empty(), locks));
     pause = new VmPause(store, runtime, control, locks);
+    snapshotDisks = new dev.banger.vm.fakes.FakeSnapshotDisks(host, dir.resolve("snapshots"));
+    snapshotStore = new dev.banger.vm.store.SnapshotStore(db);
+    snapshotCreate =
+        new dev.banger.vm.app.snapshot.SnapshotCreate(
+            store, snapshotStore, runtime, control, locks, snapshotDisks);
+    snapshots = new dev.banger.vm.app.snapshot.Snapshots(snapshotStore, snapshotDisks, locks);
   }
 
   public VmReconciler reconciler() {

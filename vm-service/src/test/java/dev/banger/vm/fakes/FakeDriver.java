@@ -127,6 +127,19 @@ public final class FakeDriver implements VmmDriver {
       }
     }
 
+    /** A file of the VM's id, as a driver writes its own files into the directory. */
+    @Override
+    public long saveState(java.nio.file.Path directory) throws DriverException {
+      vmmCall("saveState");
+      try {
+        return java.nio.file.Files.size(
+            java.nio.file.Files.writeString(
+                directory.resolve("fake-state.bin"), "state of VMM " + handle.pid()));
+      } catch (java.io.IOException e) {
+        throw new DriverException(e.getMessage(), e);
+      }
+    }
+
     @Override
     public void requestPowerdown() {}
 

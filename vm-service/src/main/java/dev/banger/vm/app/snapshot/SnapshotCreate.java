@@ -1,0 +1,146 @@
+package dev.banger.vm.app.snapshot;
+
+import dev.banger.kit.concurrent.KeyedLocks;
+import dev.banger.kit.ops.StageProgress;
+import dev.banger.vm.app.VmControl;
+import dev.banger.vm.app.VmLookup;
+import dev.banger.vm.app.VmNames;
+import dev.banger.vm.app.VmProblem;
+import dev.banger.vm.app.VmProblems;
+import dev.banger.vm.driver.DriverException;
+import dev.banger.vm.driver.RunningVm;
+import dev.banger.vm.ports.SnapshotDiskPort;
+import dev.banger.vm.runtime.VmRuntime;
+import dev.banger.vm.steps.Step;
+import dev.banger.vm.steps.StepFailedException;
+import dev.banger.vm.steps.StepRunner;
+import dev.banger.vm.store.SnapshotRecord;
+import dev.banger.vm.store.SnapshotStore;
+import dev.banger.vm.store.VmRecord;
+import dev.banger.vm.store.VmStore;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.BooleanSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Takes a snapshot of a running or paused VM (docs/snapshots.md): pause, copy disks, save state,
+ * record, resume, each a step with its undo, under the VM's lock, so no stop, delete or workspace
+ * copy of the VM runs meanwhile. The name is checked before anything is touched.
+ */
+public final class SnapshotCreate {
+
+  private static final Logger LOG = LoggerFactory.getLogger(SnapshotCreate.class);
+
+  private final VmStore vms;
+  private final SnapshotStore snapshots;
+  private final VmLookup lookup;
+  private final VmRuntime runtime;
+  private final VmControl control;
+  private final KeyedLocks locks;
+  private final List<SnapshotStep> steps;
+
+  public SnapshotCreate(
+      VmStore vms,
+      SnapshotStore snapshots,
+      VmRuntime runtime,
+      VmControl control,
+      KeyedLocks locks,
+      SnapshotDiskPort disks) {
+    this.vms = vms;
+    this.snapshots = snapshots;
+    this.lookup = new VmLookup(vms);
+    this.runtime = runtime;
+    this.control = control;
+    this.locks = locks;
+    this.steps =
+        List.of(
+            new PauseStep(vms),
+            new CopyDisksStep(disks),
+            new SaveStateStep(),
+            new RecordStep(snapshots),
+            new ResumeStep(vms));
+  }
+
+  /** The stage names of a snapshot, in order (Progress.stage_index follows them). */
+  public static String[] stages() {
+    return new String[] {
+      PauseStep.NAME, CopyDisksStep.NAME, SaveStateStep.NAME, RecordStep.NAME, ResumeStep.NAME
+    };
+  }
+
+  public SnapshotRecord create(
+      String vmRef, String name, StageProgress progress, BooleanSupplier cancelled)
+      throws Exception {
+    String problem = VmNames.problem(name);
+    if (problem != null) {
+      throw VmProblem.invalid("name", problem.replaceFirst("^VM name", "snapshot name"));
+    }
+    VmRecord found = lookup.find(vmRef);
+    return locks.with(
+        found.id(),
+        () -> {
+          if (snapshots.nameTaken(name)) {
+            throw new VmProblem(
+                VmProblem.Kind.ALREADY_EXISTS,
+                "SNAPSHOT_EXISTS",
+                "snapshot \"" + name + "\" already exists",
+                Map.of("snapshot", name));
+          }
+          VmRecord vm = control.refresh(lookup.find(found.id()));
+          if (!vm.state().live()) {
+            throw VmProblems.wrongState(
+                vm.name(), vm.state().column(), "only a running or paused VM can be snapshotted");
+          }
+          RunningVm vmm =
+              runtime
+                  .get(vm.id())
+                  .map(VmRuntime.Entry::vmm)
+                  .orElseThrow(() -> new DriverException("no VMM is known for VM " + vm.name()));
+          SnapshotState state = new SnapshotState(UUID.randomUUID().toString(), name, vm, vmm);
+          long t0 = System.nanoTime();
+          try {
+            StepRunner.run(
+                steps.stream().map(s -> Step.of(s.name(), ctx -> s.run(state, ctx))).toList(),
+                listener(progress, vm.name()),
+                cancelled);
+          } catch (StepFailedException e) {
+            throw new SnapshotFailed(name, vm.name(), e);
+          }
+          SnapshotRecord r = state.record();
+          LOG.info(
+              "snapshot {} of VM {} taken in {} ms: state {} bytes, disks {} bytes in {}",
+              r.name(),
+              vm.name(),
+              (System.nanoTime() - t0) / 1_000_000,
+              r.stateBytes(),
+              r.diskBytes(),
+              r.directory());
+          return r;
+        });
+  }
+
+  private static StepRunner.Listener listener(StageProgress progress, String vm) {
+    return new StepRunner.Listener() {
+      @Override
+      public void started(int index, int count, String step) {
+        progress.stage(step, sentence(step, vm), 0, 0);
+      }
+
+      @Override
+      public void finished(int index, int count, String step, long millis) {}
+    };
+  }
+
+  private static String sentence(String step, String vm) {
+    return switch (step) {
+      case PauseStep.NAME -> "pausing " + vm;
+      case CopyDisksStep.NAME -> "copying the disks of " + vm;
+      case SaveStateStep.NAME -> "saving the memory and device state of " + vm;
+      case RecordStep.NAME -> "recording the snapshot";
+      default -> "resuming " + vm;
+    };
+  }
+}
