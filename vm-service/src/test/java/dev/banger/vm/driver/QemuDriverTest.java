@@ -101,6 +101,10 @@ class QemuDriverTest {
   }
 
   LaunchSpec spec(String id, String args, Path disk) {
+    return spec(id, args, disk, dir.resolve("run"));
+  }
+
+  LaunchSpec spec(String id, String args, Path disk, Path runDir) {
     return new LaunchSpec(
         id,
         1,
@@ -111,7 +115,7 @@ class QemuDriverTest {
         disk,
         Optional.empty(),
         Optional.empty(),
-        dir.resolve("run"));
+        runDir);
   }
 
   static String waitFor(Path log, String marker, Duration timeout) throws Exception {
@@ -194,17 +198,7 @@ class QemuDriverTest {
       Files.write(truncated.resolve(QemuStateTransfer.FILE), in.readNBytes((int) (size / 2)));
     }
     LaunchSpec bad =
-        new LaunchSpec(
-            "1f0e2d3c-0000-4000-8000-000000000006",
-            1,
-            256,
-            kernel,
-            Optional.of(initrd),
-            "probe=tick",
-            rootfs,
-            Optional.empty(),
-            Optional.empty(),
-            dir.resolve("run-bad"));
+        spec("1f0e2d3c-0000-4000-8000-000000000006", "probe=tick", rootfs, dir.resolve("run-bad"));
     DriverException none =
         assertThrows(
             DriverException.class,
@@ -220,17 +214,8 @@ class QemuDriverTest {
         "no QEMU left of the refused restore");
 
     LaunchSpec again =
-        new LaunchSpec(
-            "1f0e2d3c-0000-4000-8000-000000000007",
-            1,
-            256,
-            kernel,
-            Optional.of(initrd),
-            "probe=tick",
-            rootfs,
-            Optional.empty(),
-            Optional.empty(),
-            dir.resolve("run-again"));
+        spec(
+            "1f0e2d3c-0000-4000-8000-000000000007", "probe=tick", rootfs, dir.resolve("run-again"));
     t0 = System.nanoTime();
     vm = driver.restore(again, saved);
     System.out.printf(
