@@ -50,12 +50,17 @@ public final class VmCommand extends CommandGroup {
   /** A running VM's address, or a sentence saying why there is none to reach. */
   static String reachable(Vm vm) {
     if (vm.getState() != VmState.VM_STATE_RUNNING || vm.getIpAddress().isEmpty()) {
+      String how = vm.getState() == VmState.VM_STATE_PAUSED ? "resume" : "start";
       throw new CliException(
           "vm \""
               + vm.getName()
               + "\" is "
               + state(vm)
-              + " — start it with 'banger vm start "
+              + " — "
+              + how
+              + " it with 'banger vm "
+              + how
+              + " "
               + vm.getName()
               + "'");
     }

@@ -377,6 +377,10 @@ class VmCliTest {
     CliHarness.Result ssh = run("vm", "ssh", "a", "--", "true");
     assertEquals(1, ssh.code());
     assertEquals("banger: vm \"a\" is stopped — start it with 'banger vm start a'\n", ssh.err());
+    fake.vms.put("p", FakeVmService.vm("p", VmState.VM_STATE_PAUSED, "172.16.0.9"));
+    assertEquals(
+        "banger: vm \"p\" is paused — resume it with 'banger vm resume p'\n",
+        run("vm", "ssh", "p", "--", "true").err());
   }
 
   @Test
