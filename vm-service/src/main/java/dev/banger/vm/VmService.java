@@ -19,6 +19,7 @@ import dev.banger.vm.app.inspect.VmListing;
 import dev.banger.vm.app.inspect.VmSettings;
 import dev.banger.vm.app.inspect.VmStats;
 import dev.banger.vm.app.snapshot.SnapshotCreate;
+import dev.banger.vm.app.snapshot.SnapshotSweep;
 import dev.banger.vm.app.snapshot.Snapshots;
 import dev.banger.vm.app.start.BootWatch;
 import dev.banger.vm.app.start.StartPlan;
@@ -156,9 +157,30 @@ public final class VmService implements BangerService {
     var exec = new dev.banger.vm.app.exec.GuestExec(lookup, access);
     SnapshotStore snapshotStore = new SnapshotStore(context.database());
     GrpcSnapshotDisks snapshotDisks = new GrpcSnapshotDisks(peers);
+    SnapshotSweep sweep = new SnapshotSweep(paths.snapshotsRoot(), snapshotStore, snapshotDisks);
+    List<String> orphans = sweep.orphans();
+    if (!orphans.isEmpty()) {
+      Thread.ofVirtual()
+          .name("snapshot-sweep")
+          .start(
+              () -> {
+                try {
+                  sweep.remove(orphans, 15, 2000);
+                } catch (InterruptedException e) {
+                  Thread.currentThread().interrupt();
+                }
+              });
+    }
     return List.of(
         new SnapshotGrpcService(
-            new SnapshotCreate(store, snapshotStore, runtime, control, locks, snapshotDisks),
+            new SnapshotCreate(
+                store,
+                snapshotStore,
+                runtime,
+                control,
+                locks,
+                snapshotDisks,
+                SnapshotCreate.usableSpace(paths.snapshotsRoot())),
             new Snapshots(snapshotStore, snapshotDisks, locks),
             context.operations()),
         new VmGrpcService(

@@ -26,6 +26,13 @@ public record VmPaths(StateLayout layout) {
     return layout.runDir();
   }
 
+  /**
+   * {@code lib/snapshots/}: one directory per snapshot, made by disk-service (docs/snapshots.md).
+   */
+  public Path snapshotsRoot() {
+    return layout.snapshots();
+  }
+
   public Path sshDir() {
     return layout.libDir().resolve("ssh");
   }

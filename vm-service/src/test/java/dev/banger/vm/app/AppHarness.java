@@ -42,6 +42,10 @@ public final class AppHarness {
   public final VmLifecycle lifecycle;
   public final VmControl control;
   public final VmPause pause;
+
+  /** What the snapshots' file system has free, as SnapshotCreate asks it. */
+  public volatile long freeBytes = 1L << 40;
+
   public final dev.banger.vm.fakes.FakeSnapshotDisks snapshotDisks;
   public final dev.banger.vm.store.SnapshotStore snapshotStore;
   public final dev.banger.vm.app.snapshot.SnapshotCreate snapshotCreate;
@@ -96,7 +100,7 @@ public final class AppHarness {
     snapshotStore = new dev.banger.vm.store.SnapshotStore(db);
     snapshotCreate =
         new dev.banger.vm.app.snapshot.SnapshotCreate(
-            store, snapshotStore, runtime, control, locks, snapshotDisks);
+            store, snapshotStore, runtime, control, locks, snapshotDisks, () -> freeBytes);
     snapshots = new dev.banger.vm.app.snapshot.Snapshots(snapshotStore, snapshotDisks, locks);
   }
 

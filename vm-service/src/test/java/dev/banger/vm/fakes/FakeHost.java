@@ -31,6 +31,12 @@ public final class FakeHost {
     return this;
   }
 
+  /** The named call works again (a peer that came back). */
+  public FakeHost recover(String call) {
+    failing.remove(call);
+    return this;
+  }
+
   /** The named call waits until its caller cancels (a boot that never comes up). */
   public FakeHost hangOn(String call) {
     hanging.add(call);

@@ -41,6 +41,7 @@ public final class SnapshotCreate {
   private final VmControl control;
   private final KeyedLocks locks;
   private final List<SnapshotStep> steps;
+  private final java.util.function.LongSupplier freeBytes;
 
   public SnapshotCreate(
       VmStore vms,
@@ -48,7 +49,9 @@ public final class SnapshotCreate {
       VmRuntime runtime,
       VmControl control,
       KeyedLocks locks,
-      SnapshotDiskPort disks) {
+      SnapshotDiskPort disks,
+      java.util.function.LongSupplier freeBytes) {
+    this.freeBytes = freeBytes;
     this.vms = vms;
     this.snapshots = snapshots;
     this.lookup = new VmLookup(vms);
@@ -94,6 +97,7 @@ public final class SnapshotCreate {
             throw VmProblems.wrongState(
                 vm.name(), vm.state().column(), "only a running or paused VM can be snapshotted");
           }
+          requireRoomForMemory(vm);
           RunningVm vmm =
               runtime
                   .get(vm.id())
@@ -120,6 +124,41 @@ public final class SnapshotCreate {
               r.directory());
           return r;
         });
+  }
+
+  /**
+   * The saved memory is at most the guest's memory; refused before the pause when the file system
+   * of the snapshots cannot take it, so a full disk never costs the VM a pause. The disk copies are
+   * not counted here: disk-service's copy fails its step when space runs out, and is undone.
+   */
+  private void requireRoomForMemory(VmRecord vm) {
+    long need = (long) vm.memoryMib() << 20;
+    long free = freeBytes.getAsLong();
+    if (free < need) {
+      throw new VmProblem(
+          VmProblem.Kind.FAILED_PRECONDITION,
+          "SNAPSHOT_NO_SPACE",
+          "not enough free space for the memory of vm \""
+              + vm.name()
+              + "\": "
+              + (need >> 20)
+              + " MiB needed, "
+              + (free >> 20)
+              + " MiB free",
+          Map.of("vm", vm.name()));
+    }
+  }
+
+  /** Usable bytes of the file system holding {@code dir} (0 when it cannot be read). */
+  public static java.util.function.LongSupplier usableSpace(java.nio.file.Path dir) {
+    return () -> {
+      try {
+        java.nio.file.Files.createDirectories(dir);
+        return java.nio.file.Files.getFileStore(dir).getUsableSpace();
+      } catch (java.io.IOException e) {
+        return 0;
+      }
+    };
   }
 
   private static StepRunner.Listener listener(StageProgress progress, String vm) {

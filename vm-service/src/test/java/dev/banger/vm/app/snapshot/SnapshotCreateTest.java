@@ -125,6 +125,14 @@ class SnapshotCreateTest {
         assertThrows(
             VmProblem.class, () -> h.snapshotCreate.create("up", "taken", QUIET, () -> false));
     assertEquals(VmProblem.Kind.ALREADY_EXISTS, taken.kind());
+    h.freeBytes = 100L << 20;
+    VmProblem full =
+        assertThrows(
+            VmProblem.class, () -> h.snapshotCreate.create("up", "s3", QUIET, () -> false));
+    assertEquals(
+        "not enough free space for the memory of vm \"up\": 512 MiB needed, 100 MiB free",
+        full.getMessage());
+    h.freeBytes = 1L << 40;
     VmProblem ghost =
         assertThrows(
             VmProblem.class, () -> h.snapshotCreate.create("ghost", "s2", QUIET, () -> false));
