@@ -104,6 +104,7 @@ final class DiskGrpcService extends DiskServiceGrpc.DiskServiceImplBase {
               .setOverlayPath(c.overlay().toString())
               .setWorkDiskPath(c.workDisk().map(java.nio.file.Path::toString).orElse(""))
               .setBytesCopied(c.bytesCopied())
+              .setStateDirectory(c.state().toString())
               .build();
         });
   }

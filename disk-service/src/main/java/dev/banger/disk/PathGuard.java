@@ -129,8 +129,9 @@ final class PathGuard {
   }
 
   /**
-   * A snapshot's directory, created when missing and given, like a VM's, to the owner of the VMs
-   * directory: vm-service writes the saved VMM state beside the disk copies.
+   * A snapshot's directory, created when missing: root's, 0711. Unlike a VM's directory it is not
+   * given to vm-service's user, who could otherwise swap a half-written copy for a symlink while
+   * disk-service writes it as root; vm-service only traverses it into {@code state/}, its own.
    */
   Path snapshotDir(String snapshotId) throws IOException {
     Path dir = snapshotsRoot.resolve(snapshotId(snapshotId));
@@ -140,10 +141,29 @@ final class PathGuard {
           "the directory of snapshot " + snapshotId + " is a symlink; refusing to use it");
     }
     if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
-      Files.createDirectories(dir);
-      giveToOwnerOf(vmsRoot, dir);
+      Files.createDirectory(
+          dir,
+          java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+              java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x")));
     }
     return dir;
+  }
+
+  /**
+   * The snapshot's {@code state/} (created when missing, 0700) given to the owner of the VMs
+   * directory: the one place vm-service writes in a snapshot.
+   */
+  Path snapshotStateDir(Path snapshotDir) throws IOException {
+    Path state = snapshotDir.resolve("state");
+    if (!Files.isDirectory(state, LinkOption.NOFOLLOW_LINKS)) {
+      Files.deleteIfExists(state);
+      Files.createDirectory(
+          state,
+          java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+              java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+      giveToOwnerOf(vmsRoot, state);
+    }
+    return state;
   }
 
   /**

@@ -68,6 +68,10 @@ class SnapshotDisksTest {
       assertArrayEquals(overlayThen, Files.readAllBytes(Path.of(c.getOverlayPath())));
       assertArrayEquals(workThen, Files.readAllBytes(Path.of(c.getWorkDiskPath())));
       assertTrue(c.getBytesCopied() > 0);
+      assertEquals(snapDir.toRealPath().resolve("state").toString(), c.getStateDirectory());
+      assertEquals("rwx--x--x", mode(snapDir), "root's: vm-service only passes through");
+      assertEquals("rw-------", mode(Path.of(c.getOverlayPath())), "the guest's disk, root's only");
+      assertEquals("rwx------", mode(Path.of(c.getStateDirectory())), "vm-service's, private");
       try (var f =
           java.nio.channels.FileChannel.open(overlay, java.nio.file.StandardOpenOption.WRITE)) {
         f.write(java.nio.ByteBuffer.wrap("later".getBytes()), 4096);
@@ -78,12 +82,13 @@ class SnapshotDisksTest {
           "a write to the VM's disk after the copy is not in it");
       assertEquals(0, disk.copySnapshotDisks(req).getBytesCopied(), "a retry finds the copies");
 
-      Files.writeString(snapDir.resolve("qemu-state.bin"), "vm-service's");
+      Files.writeString(snapDir.resolve("state/qemu-state.bin"), "vm-service's");
       disk.removeSnapshotDisks(RemoveSnapshotDisksRequest.newBuilder().setSnapshotId(snap).build());
       assertFalse(Files.exists(Path.of(c.getOverlayPath())));
       assertFalse(Files.exists(Path.of(c.getWorkDiskPath())));
-      assertTrue(Files.exists(snapDir.resolve("qemu-state.bin")), "not disk-service's to remove");
-      Files.delete(snapDir.resolve("qemu-state.bin"));
+      assertTrue(
+          Files.exists(snapDir.resolve("state/qemu-state.bin")), "not disk-service's to remove");
+      Files.delete(snapDir.resolve("state/qemu-state.bin"));
       disk.removeSnapshotDisks(RemoveSnapshotDisksRequest.newBuilder().setSnapshotId(snap).build());
       assertFalse(Files.exists(snapDir), "empty, the directory goes too; a repeat is harmless");
       assertTrue(Files.exists(overlay), "the VM's own disks stay");
@@ -138,5 +143,10 @@ class SnapshotDisksTest {
           RemoveSnapshotDisksRequest.newBuilder().setSnapshotId(planted).build());
       assertTrue(Files.exists(victim.resolve("rootfs.ext4")), "nothing removed through the link");
     }
+  }
+
+  static String mode(Path p) throws Exception {
+    return java.nio.file.attribute.PosixFilePermissions.toString(
+        Files.getPosixFilePermissions(p, java.nio.file.LinkOption.NOFOLLOW_LINKS));
   }
 }

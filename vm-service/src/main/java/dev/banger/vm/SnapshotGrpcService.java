@@ -98,10 +98,16 @@ final class SnapshotGrpcService extends SnapshotServiceGrpc.SnapshotServiceImplB
     Unary.answer(
         obs,
         VmErrors::toStatus,
-        () -> {
-          snapshots.delete(req.getSnapshot());
-          return DeleteSnapshotResponse.getDefaultInstance();
-        });
+        () ->
+            // Detached from the call, as DeleteVm: a client that goes away mid-delete must not cut
+            // the disk-service call short and leave a row whose saved state is gone.
+            Context.current()
+                .fork()
+                .call(
+                    () -> {
+                      snapshots.delete(req.getSnapshot());
+                      return DeleteSnapshotResponse.getDefaultInstance();
+                    }));
   }
 
   static Snapshot toProto(SnapshotRecord s) {

@@ -113,7 +113,8 @@ class DiskServiceServicer(object):
         raise NotImplementedError('Method not implemented!')
 
     def RemoveSnapshotDisks(self, request, context):
-        """Removes a snapshot's disk copies and, when empty, its directory. Idempotent.
+        """Removes a snapshot's disk copies, its state/ directory once vm-service has emptied it, and
+        the snapshot's directory. Idempotent.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -46,7 +46,7 @@ public final class VmListCommand implements Callable<Integer> {
         req.setState(VmState.valueOf("VM_STATE_" + state.toUpperCase(Locale.ROOT)));
       } catch (IllegalArgumentException e) {
         throw new CliException(
-            "--state must be created, starting, running, stopping, stopped or error, got \""
+            "--state must be created, starting, running, paused, stopping, stopped or error, got \""
                 + state
                 + "\"",
             2,

@@ -6,11 +6,12 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * mmdebstrap's stderr as {@code bootstrap} progress, marked as tool output (clients show it only
- * when asked for detail). Its own status lines ({@code I:}, {@code W:}, {@code E:}: a dozen per
- * build) all go through; anything else (apt and dpkg chatter, thousands of lines with --verbose) at
- * most one every {@value #INTERVAL_MS} ms. Lines are escaped and cut: they carry text from the
- * mirror. Once the tarball flows, the lines that follow (mmdebstrap cleaning up) are reported under
- * {@code flatten}, so stages never go backwards.
+ * when asked for detail) except its {@code E:} lines, which every client shows. Its own status
+ * lines ({@code I:}, {@code W:}, {@code E:}: a dozen per build) all go through; anything else (apt
+ * and dpkg chatter, thousands of lines with --verbose) at most one every {@value #INTERVAL_MS} ms.
+ * Lines are escaped and cut: they carry text from the mirror. Once the tarball flows, the lines
+ * that follow (mmdebstrap cleaning up) are reported under {@code flatten}, so stages never go
+ * backwards.
  */
 final class StderrRelay {
 
@@ -36,6 +37,12 @@ final class StderrRelay {
       return;
     }
     last = now;
-    progress.toolOutput(stage, Printable.bare(raw.strip(), MAX_LINE));
+    String line = Printable.bare(raw.strip(), MAX_LINE);
+    if (raw.startsWith("E: ")) {
+      // An error is shown without --verbose: a failing build says why on its own.
+      progress.stage(stage, line, 0, 0);
+    } else {
+      progress.toolOutput(stage, line);
+    }
   }
 }

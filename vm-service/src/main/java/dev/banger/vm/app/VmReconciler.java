@@ -139,8 +139,9 @@ public final class VmReconciler {
       LOG.info("state of adopted VM {} not checked: {}", v.name(), e.getMessage());
       return;
     }
-    // QEMU says "postmigrate" after its state was saved (a snapshot): paused as well.
-    boolean paused = status.equalsIgnoreCase("paused") || status.equals("postmigrate");
+    // Anything but running is a guest whose vCPUs do not run: QEMU's "paused", "postmigrate"
+    // (its state was just saved), "io-error" (paused on a full disk), Firecracker's "Paused".
+    boolean paused = !status.equalsIgnoreCase("running");
     if (paused != (v.state() == VmState.PAUSED)) {
       store.setPaused(v.id(), paused);
       LOG.info("VM {} was recorded {} but its VMM is {}", v.name(), v.state().column(), status);

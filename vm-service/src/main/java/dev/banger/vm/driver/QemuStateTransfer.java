@@ -33,6 +33,10 @@ final class QemuStateTransfer {
   static final long UNCAPPED = 1L << 40;
 
   static final Duration POLL = Duration.ofMillis(50);
+
+  private static final java.util.concurrent.ScheduledExecutorService TIMER =
+      java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
+          r -> Thread.ofPlatform().daemon().name("qemu-state-timeout").unstarted(r));
   private static final int CHUNK = 1 << 20;
 
   private QemuStateTransfer() {}
@@ -46,30 +50,17 @@ final class QemuStateTransfer {
     long deadline = System.nanoTime() + timeout.toNanos();
     Path sock = runDir.resolve("state-out.sock");
     boolean done = false;
+    Receiver receiver = null;
     try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
       Files.deleteIfExists(sock);
       server.bind(UnixDomainSocketAddress.of(sock));
-      CompletableFuture<Long> received = new CompletableFuture<>();
-      Thread.ofVirtual()
-          .name("qemu-state-save")
-          .start(
-              () -> {
-                try (SocketChannel in = server.accept();
-                    FileChannel out =
-                        FileChannel.open(
-                            file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-                  received.complete(copy(in, out));
-                  out.force(true);
-                } catch (Throwable t) {
-                  received.completeExceptionally(t);
-                }
-              });
+      receiver = new Receiver(server, file);
       try (QmpClient c = QmpClient.connect(qmp, qmpTimeout)) {
         c.execute("migrate-set-parameters", QmpClient.arguments().put("max-bandwidth", UNCAPPED));
         c.execute("migrate", QmpClient.arguments().put("uri", "unix:" + sock));
         awaitOutgoing(c, deadline);
       }
-      long size = received.get(remaining(deadline), TimeUnit.NANOSECONDS);
+      long size = receiver.received.get(remaining(deadline), TimeUnit.NANOSECONDS);
       done = true;
       return size;
     } catch (IOException e) {
@@ -87,8 +78,70 @@ final class QemuStateTransfer {
       deleteQuietly(sock);
       if (!done) {
         cancelQuietly(qmp, qmpTimeout);
+        if (receiver != null) {
+          try {
+            receiver.stop();
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        }
         deleteQuietly(file);
       }
+    }
+  }
+
+  /**
+   * Takes QEMU's one connection and writes the stream to the file (0600: it is the guest's memory),
+   * synced before the size is reported. {@link #stop} ends it early and waits for it, so the file
+   * can be removed after.
+   */
+  private static final class Receiver {
+    final CompletableFuture<Long> received = new CompletableFuture<>();
+    private final ServerSocketChannel server;
+    private volatile SocketChannel in;
+    private final Thread thread;
+
+    Receiver(ServerSocketChannel server, Path file) {
+      this.server = server;
+      this.thread =
+          Thread.ofVirtual()
+              .name("qemu-state-save")
+              .start(
+                  () -> {
+                    try (SocketChannel ch = server.accept();
+                        FileChannel out =
+                            FileChannel.open(
+                                file,
+                                java.util.Set.of(
+                                    StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
+                                java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                                    java.nio.file.attribute.PosixFilePermissions.fromString(
+                                        "rw-------")))) {
+                      in = ch;
+                      long n = copy(ch, out);
+                      out.force(true);
+                      received.complete(n);
+                    } catch (Throwable t) {
+                      received.completeExceptionally(t);
+                    }
+                  });
+    }
+
+    void stop() throws InterruptedException {
+      closeQuietly(server);
+      closeQuietly(in);
+      thread.join(10_000);
+    }
+  }
+
+  private static void closeQuietly(java.nio.channels.Channel c) {
+    if (c == null) {
+      return;
+    }
+    try {
+      c.close();
+    } catch (IOException e) {
+      // closing is the point
     }
   }
 
@@ -134,8 +187,16 @@ final class QemuStateTransfer {
       }
       try (SocketChannel out = SocketChannel.open(UnixDomainSocketAddress.of(sock));
           FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
-        copy(in, out);
-        out.shutdownOutput();
+        // A wedged QEMU that stops reading would block this write for ever: a timer closes the
+        // channel at the deadline, which ends the write with an exception.
+        java.util.concurrent.ScheduledFuture<?> timer =
+            TIMER.schedule(() -> closeQuietly(out), remaining(deadline), TimeUnit.NANOSECONDS);
+        try {
+          copy(in, out);
+          out.shutdownOutput();
+        } finally {
+          timer.cancel(false);
+        }
       } catch (IOException e) {
         if (exitsSoon(qemu)) {
           throw rejected(file);
@@ -225,11 +286,28 @@ final class QemuStateTransfer {
     return Math.max(1, deadline - System.nanoTime());
   }
 
+  /**
+   * Cancels a migration under way and waits (a few seconds at most) until QEMU says it ended, so
+   * the undo's {@code cont} or the next snapshot does not find it still active.
+   */
   private static void cancelQuietly(Path qmp, Duration qmpTimeout) {
     try (QmpClient c = QmpClient.connect(qmp, qmpTimeout)) {
       c.execute("migrate_cancel");
+      long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+      while (System.nanoTime() < until) {
+        String status = c.execute("query-migrate").path("status").asText("none");
+        if (!status.equals("active")
+            && !status.equals("setup")
+            && !status.equals("cancelling")
+            && !status.equals("device")) {
+          return;
+        }
+        Thread.sleep(POLL);
+      }
     } catch (IOException e) {
       // the QEMU is gone or never started a migration: nothing to cancel
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 

@@ -33,7 +33,8 @@ public final class GrpcSnapshotDisks implements SnapshotDiskPort {
         r.getWorkDiskPath().isEmpty()
             ? Optional.empty()
             : Optional.of(Path.of(r.getWorkDiskPath())),
-        r.getBytesCopied());
+        r.getBytesCopied(),
+        Path.of(r.getStateDirectory()));
   }
 
   @Override

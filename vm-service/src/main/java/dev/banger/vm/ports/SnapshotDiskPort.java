@@ -10,11 +10,21 @@ import java.util.Optional;
  */
 public interface SnapshotDiskPort {
 
-  /** The copies of one VM's disks for one snapshot. */
-  record Copies(Path directory, Path overlay, Optional<Path> workDisk, long bytesCopied) {}
+  /**
+   * The copies of one VM's disks for one snapshot.
+   *
+   * @param stateDirectory the snapshot's {@code state/}, vm-service's own (0700): the saved VMM
+   *     state goes there, and vm-service writes nowhere else in the snapshot's directory
+   */
+  record Copies(
+      Path directory,
+      Path overlay,
+      Optional<Path> workDisk,
+      long bytesCopied,
+      Path stateDirectory) {}
 
   Copies copy(String vmId, String snapshotId);
 
-  /** Removes the disk copies, and the directory once nothing else is in it. */
+  /** Removes the disk copies, the emptied {@code state/} and the directory. */
   void remove(String snapshotId);
 }

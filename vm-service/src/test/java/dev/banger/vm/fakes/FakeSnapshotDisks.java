@@ -29,7 +29,9 @@ public final class FakeSnapshotDisks implements SnapshotDiskPort {
       Path dir = Files.createDirectories(root.resolve(snapshotId));
       Files.writeString(dir.resolve("rootfs.ext4"), "overlay of " + vmId);
       Files.writeString(dir.resolve("work.ext4"), "work disk of " + vmId);
-      return new Copies(dir, dir.resolve("rootfs.ext4"), Optional.of(dir.resolve("work.ext4")), 42);
+      Path state = Files.createDirectories(dir.resolve("state"));
+      return new Copies(
+          dir, dir.resolve("rootfs.ext4"), Optional.of(dir.resolve("work.ext4")), 42, state);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -42,6 +44,7 @@ public final class FakeSnapshotDisks implements SnapshotDiskPort {
     try {
       Files.deleteIfExists(dir.resolve("rootfs.ext4"));
       Files.deleteIfExists(dir.resolve("work.ext4"));
+      Files.deleteIfExists(dir.resolve("state"));
       Files.deleteIfExists(dir);
     } catch (DirectoryNotEmptyException e) {
       // vm-service's files are still there: disk-service leaves the directory too

@@ -29,12 +29,13 @@ final class PauseStep implements SnapshotStep {
     }
     s.vmm().pause();
     s.pausedHere(true);
-    store.setPaused(s.vm().id(), true);
+    // Registered before the record is written: a failed write must still resume the VMM.
     ctx.onUndo(
         "resume VM " + s.vm().name(),
         () -> {
           s.vmm().resume();
           store.setPaused(s.vm().id(), false);
         });
+    store.setPaused(s.vm().id(), true);
   }
 }

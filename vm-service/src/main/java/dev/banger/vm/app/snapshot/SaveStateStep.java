@@ -8,9 +8,9 @@ import java.util.Comparator;
 import java.util.stream.Stream;
 
 /**
- * The VMM's device and memory state, saved in {@code state/} of the snapshot's directory: that
- * subdirectory is vm-service's alone (the disk copies beside it are disk-service's), so undo and
- * delete remove it whole without knowing the driver's file names.
+ * The VMM's device and memory state, saved in the snapshot's {@code state/}: that directory is
+ * vm-service's alone (disk-service made it, the copies beside it are root's), so undo and delete
+ * empty it without knowing the driver's file names.
  */
 final class SaveStateStep implements SnapshotStep {
 
@@ -24,20 +24,21 @@ final class SaveStateStep implements SnapshotStep {
 
   @Override
   public void run(SnapshotState s, StepContext ctx) throws Exception {
-    Path dir = s.copies().directory().resolve(STATE_DIR);
-    ctx.onUndo("saved state of snapshot " + s.name(), () -> removeTree(dir));
-    Files.createDirectory(dir);
+    Path dir = s.copies().stateDirectory();
+    ctx.onUndo("saved state of snapshot " + s.name(), () -> empty(dir));
     s.stateBytes(s.vmm().saveState(dir));
   }
 
-  /** Removes {@code dir} and what is in it; nothing when it is gone already. */
-  static void removeTree(Path dir) throws IOException {
-    if (!Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+  /** Removes what is in {@code dir}, keeping {@code dir}; nothing when it is gone. */
+  static void empty(Path dir) throws IOException {
+    if (!Files.isDirectory(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
       return;
     }
     try (Stream<Path> all = Files.walk(dir)) {
       for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
+        if (!p.equals(dir)) {
+          Files.deleteIfExists(p);
+        }
       }
     }
   }

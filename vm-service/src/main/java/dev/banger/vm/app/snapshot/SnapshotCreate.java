@@ -41,6 +41,7 @@ public final class SnapshotCreate {
   private final VmControl control;
   private final KeyedLocks locks;
   private final List<SnapshotStep> steps;
+  private final ResumeStep resume;
   private final java.util.function.LongSupplier freeBytes;
 
   public SnapshotCreate(
@@ -63,8 +64,8 @@ public final class SnapshotCreate {
             new PauseStep(vms),
             new CopyDisksStep(disks),
             new SaveStateStep(),
-            new RecordStep(snapshots),
-            new ResumeStep(vms));
+            new RecordStep(snapshots));
+    this.resume = new ResumeStep(vms);
   }
 
   /** The stage names of a snapshot, in order (Progress.stage_index follows them). */
@@ -82,48 +83,81 @@ public final class SnapshotCreate {
       throw VmProblem.invalid("name", problem.replaceFirst("^VM name", "snapshot name"));
     }
     VmRecord found = lookup.find(vmRef);
+    // The name's lock too: two snapshots of two VMs under one name must not both get to the row.
     return locks.with(
-        found.id(),
-        () -> {
-          if (snapshots.nameTaken(name)) {
-            throw new VmProblem(
-                VmProblem.Kind.ALREADY_EXISTS,
-                "SNAPSHOT_EXISTS",
-                "snapshot \"" + name + "\" already exists",
-                Map.of("snapshot", name));
-          }
-          VmRecord vm = control.refresh(lookup.find(found.id()));
-          if (!vm.state().live()) {
-            throw VmProblems.wrongState(
-                vm.name(), vm.state().column(), "only a running or paused VM can be snapshotted");
-          }
-          requireRoomForMemory(vm);
-          RunningVm vmm =
-              runtime
-                  .get(vm.id())
-                  .map(VmRuntime.Entry::vmm)
-                  .orElseThrow(() -> new DriverException("no VMM is known for VM " + vm.name()));
-          SnapshotState state = new SnapshotState(UUID.randomUUID().toString(), name, vm, vmm);
-          long t0 = System.nanoTime();
-          try {
-            StepRunner.run(
-                steps.stream().map(s -> Step.of(s.name(), ctx -> s.run(state, ctx))).toList(),
-                listener(progress, vm.name()),
-                cancelled);
-          } catch (StepFailedException e) {
-            throw new SnapshotFailed(name, vm.name(), e);
-          }
-          SnapshotRecord r = state.record();
-          LOG.info(
-              "snapshot {} of VM {} taken in {} ms: state {} bytes, disks {} bytes in {}",
-              r.name(),
-              vm.name(),
-              (System.nanoTime() - t0) / 1_000_000,
-              r.stateBytes(),
-              r.diskBytes(),
-              r.directory());
-          return r;
-        });
+        "snapshot-name:" + name,
+        () -> locks.with(found.id(), () -> createLocked(found, name, progress, cancelled)));
+  }
+
+  private SnapshotRecord createLocked(
+      VmRecord found, String name, StageProgress progress, BooleanSupplier cancelled)
+      throws Exception {
+    if (snapshots.nameTaken(name)) {
+      throw new VmProblem(
+          VmProblem.Kind.ALREADY_EXISTS,
+          "SNAPSHOT_EXISTS",
+          "snapshot \"" + name + "\" already exists",
+          Map.of("snapshot", name));
+    }
+    VmRecord vm = control.refresh(lookup.find(found.id()));
+    if (!vm.state().live()) {
+      throw VmProblems.wrongState(
+          vm.name(), vm.state().column(), "only a running or paused VM can be snapshotted");
+    }
+    requireRoomForMemory(vm);
+    if (!vm.driver().equals("qemu")) {
+      throw new VmProblem(
+          VmProblem.Kind.UNIMPLEMENTED,
+          "SNAPSHOT_DRIVER",
+          "snapshots are built for the qemu driver; vm \""
+              + vm.name()
+              + "\" runs under "
+              + vm.driver(),
+          Map.of("vm", vm.name(), "driver", vm.driver()));
+    }
+    RunningVm vmm =
+        runtime
+            .get(vm.id())
+            .map(VmRuntime.Entry::vmm)
+            .orElseThrow(() -> new DriverException("no VMM is known for VM " + vm.name()));
+    refuseSavedAlready(vm, vmm);
+    SnapshotState state = new SnapshotState(UUID.randomUUID().toString(), name, vm, vmm);
+    long t0 = System.nanoTime();
+    try {
+      StepRunner.run(
+          steps.stream().map(s -> Step.of(s.name(), ctx -> s.run(state, ctx))).toList(),
+          listener(progress, vm.name()),
+          cancelled);
+    } catch (StepFailedException e) {
+      throw new SnapshotFailed(name, vm.name(), e);
+    }
+    SnapshotRecord r = state.record();
+    // After the row: a VM that will not run again does not cost the snapshot, which is
+    // whole; the error says the VM is left paused.
+    progress.stage(ResumeStep.NAME, sentence(ResumeStep.NAME, vm.name()), 0, 0);
+    try {
+      resume.run(state, null);
+    } catch (Exception e) {
+      throw new VmProblem(
+          VmProblem.Kind.UNAVAILABLE,
+          "SNAPSHOT_VM_NOT_RESUMED",
+          "snapshot \""
+              + name
+              + "\" was taken, but vm \""
+              + vm.name()
+              + "\" could not be resumed and is paused: "
+              + e.getMessage(),
+          Map.of("vm", vm.name(), "snapshot", name));
+    }
+    LOG.info(
+        "snapshot {} of VM {} taken in {} ms: state {} bytes, disks {} bytes in {}",
+        r.name(),
+        vm.name(),
+        (System.nanoTime() - t0) / 1_000_000,
+        r.stateBytes(),
+        r.diskBytes(),
+        r.directory());
+    return r;
   }
 
   /**
@@ -159,6 +193,21 @@ public final class SnapshotCreate {
         return 0;
       }
     };
+  }
+
+  /**
+   * QEMU 7.2 aborts when a state already saved is saved again without a run in between (its disks
+   * were handed over at the first save): a VM paused since its last snapshot is sent back.
+   */
+  private static void refuseSavedAlready(VmRecord vm, RunningVm vmm) throws DriverException {
+    if (vm.state() == dev.banger.vm.store.VmState.PAUSED && "postmigrate".equals(vmm.status())) {
+      throw VmProblems.wrongState(
+          vm.name(),
+          "paused",
+          "it was snapshotted since it was paused; resume it (banger vm resume "
+              + vm.name()
+              + ") before another snapshot");
+    }
   }
 
   private static StepRunner.Listener listener(StageProgress progress, String vm) {

@@ -61,7 +61,7 @@ public final class SnapshotSweep {
     for (String id : orphans) {
       for (int attempt = 1; ; attempt++) {
         try {
-          SaveStateStep.removeTree(root.resolve(id).resolve(SaveStateStep.STATE_DIR));
+          SaveStateStep.empty(root.resolve(id).resolve(SaveStateStep.STATE_DIR));
           disks.remove(id);
           LOG.info("removed snapshot directory {}, left by a snapshot that did not finish", id);
           break;

@@ -43,16 +43,16 @@ public final class Snapshots {
   }
 
   /**
-   * Removes the saved state (vm-service's {@code state/}), then the disk copies and the directory
-   * (disk-service), then the row: a delete cut short leaves a row whose files are partly gone, and
-   * deleting again finishes it.
+   * Empties the saved state (vm-service's {@code state/}), then removes the disk copies and the
+   * directory (disk-service), then the row: a delete cut short leaves a row whose files are partly
+   * gone, and deleting again finishes it.
    */
   public void delete(String ref) throws Exception {
     SnapshotRecord s = get(ref);
     locks.with(
         "snapshot:" + s.id(),
         () -> {
-          SaveStateStep.removeTree(s.directory().resolve(SaveStateStep.STATE_DIR));
+          SaveStateStep.empty(s.directory().resolve(SaveStateStep.STATE_DIR));
           disks.remove(s.id());
           store.delete(s.id());
           LOG.info("deleted snapshot {} ({})", s.name(), s.id());

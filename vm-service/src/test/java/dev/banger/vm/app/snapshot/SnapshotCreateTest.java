@@ -95,6 +95,55 @@ class SnapshotCreateTest {
   }
 
   @Test
+  void aFailedCopyIsUndoneAndTheVmRunsOn() throws Exception {
+    h.host.failOn("copySnapshotDisks");
+    SnapshotFailed e =
+        assertThrows(
+            SnapshotFailed.class,
+            () -> h.snapshotCreate.create("up", "nocopy", QUIET, () -> false));
+    assertEquals("copy-disks", e.failure().step());
+    assertEquals(
+        List.of("pause", "copySnapshotDisks", "removeSnapshotDisks", "resume"), h.host.calls);
+    assertNothingLeft();
+  }
+
+  @Test
+  void aVmThatWillNotResumeKeepsTheSnapshotAndTheErrorSaysSo() throws Exception {
+    h.host.failOn("resume");
+    VmProblem e =
+        assertThrows(
+            VmProblem.class, () -> h.snapshotCreate.create("up", "kept", QUIET, () -> false));
+    assertTrue(
+        e.getMessage().contains("was taken, but vm \"up\" could not be resumed and is paused"),
+        e.getMessage());
+    assertEquals("kept", h.snapshots.get("kept").name(), "the whole snapshot stays");
+    assertEquals(VmState.PAUSED, h.store.find("up").orElseThrow().state());
+  }
+
+  @Test
+  void aVmPausedSinceItsLastSnapshotIsSentBackAndOtherDriversRefused() throws Exception {
+    h.pause.pause("up");
+    h.snapshotCreate.create("up", "first", QUIET, () -> false);
+    long pid = h.runtime.get(up.id()).orElseThrow().vmm().pid();
+    h.driver.statusOverride.put(pid, "postmigrate"); // as QEMU is after a save
+    h.host.calls.clear();
+    VmProblem again =
+        assertThrows(
+            VmProblem.class, () -> h.snapshotCreate.create("up", "second", QUIET, () -> false));
+    assertTrue(
+        again.getMessage().contains("resume it (banger vm resume up) before another snapshot"),
+        again.getMessage());
+    assertEquals(List.of(), h.host.calls, "QEMU is not asked to save twice");
+    h.driver.statusOverride.clear();
+
+    h.db.update("UPDATE vms SET driver = ? WHERE id = ?", "firecracker", up.id());
+    VmProblem other =
+        assertThrows(
+            VmProblem.class, () -> h.snapshotCreate.create("up", "fc", QUIET, () -> false));
+    assertEquals(VmProblem.Kind.UNIMPLEMENTED, other.kind());
+  }
+
+  @Test
   void aCancelDuringTheCopyIsUndoneToo() throws Exception {
     h.host.cancelOn("copySnapshotDisks");
     SnapshotFailed e =

@@ -37,7 +37,6 @@ class SnapshotSweepTest {
     String orphan = UUID.randomUUID().toString();
     h.snapshotDisks.copy(kept.vmId(), orphan); // a crash after the copy, before the row
     Path orphanDir = kept.directory().resolveSibling(orphan);
-    Files.createDirectories(orphanDir.resolve("state"));
     Files.writeString(orphanDir.resolve("state/qemu-state.bin"), "half");
     Path foreign = Files.createDirectories(kept.directory().resolveSibling("lost+found"));
 
