@@ -6,6 +6,8 @@ import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -49,11 +51,17 @@ final class DiskInUse {
   /**
    * True when another process holds a lock on QEMU's lock bytes of {@code image}. A file that
    * cannot be opened for writing is reported free: the edit that follows opens it the same way and
-   * fails with its own, clearer error.
+   * fails with its own, clearer error. A symbolic link is not followed (O_NOFOLLOW) and anything
+   * but a regular file is not opened: disk-service runs as root in directories the VM owner can
+   * write, and a link planted there must not make it open another file read-write.
    */
   static boolean held(Path image) {
+    if (!Files.isRegularFile(image, LinkOption.NOFOLLOW_LINKS)) {
+      return false;
+    }
     try (FileChannel c =
-        FileChannel.open(image, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+        FileChannel.open(
+            image, StandardOpenOption.READ, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
       FileLock l = c.tryLock(LOCK_START, LOCK_LENGTH, false);
       if (l == null) {
         return true;

@@ -118,6 +118,26 @@ class DiskInUseTest {
     assertFalse(DiskInUse.held(dir.resolve("nope.ext4")));
   }
 
+  /**
+   * A link planted where a disk belongs is not followed: the file it names, held by a QEMU, is not
+   * opened (so is not seen held), nor is a FIFO.
+   */
+  @Test
+  void aPlantedLinkOrFifoIsNotOpened() throws Exception {
+    Path victim = Files.write(dir.resolve("victim.img"), new byte[1 << 20]);
+    Process qemu = qemuHolding(victim);
+    try {
+      Path link = Files.createSymbolicLink(dir.resolve("rootfs.ext4"), victim);
+      assertTrue(DiskInUse.held(victim), "the real file is held");
+      assertFalse(DiskInUse.held(link), "the link is not followed");
+      Path fifo = dir.resolve("work.ext4");
+      new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor();
+      assertFalse(DiskInUse.held(fifo));
+    } finally {
+      qemu.destroyForcibly().waitFor();
+    }
+  }
+
   @Test
   void halfMadeDisksOfAKilledDiskServiceGoAtItsNextStart() throws Exception {
     Path state = dir.resolve("state");
