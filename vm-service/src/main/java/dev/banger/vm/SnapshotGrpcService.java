@@ -16,7 +16,6 @@ import dev.banger.kit.ops.ProgressCall;
 import dev.banger.vm.app.snapshot.SnapshotCreate;
 import dev.banger.vm.app.snapshot.Snapshots;
 import dev.banger.vm.store.SnapshotRecord;
-import io.grpc.Context;
 import io.grpc.stub.StreamObserver;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -55,12 +54,10 @@ final class SnapshotGrpcService extends SnapshotServiceGrpc.SnapshotServiceImplB
     try {
       Snapshot s =
           toProto(
-              Context.current()
-                  .fork()
-                  .call(
-                      () ->
-                          create.create(
-                              req.getVm(), req.getName(), call.listener(), call.cancelled())));
+              Detached.call(
+                  () ->
+                      create.create(
+                          req.getVm(), req.getName(), call.listener(), call.cancelled())));
       call.succeed(s, CreateSnapshotResponse.newBuilder().setSnapshot(s).build());
     } catch (Throwable t) {
       call.fail(t, LOG, "snapshot " + req.getName() + " of VM " + req.getVm());
@@ -101,13 +98,11 @@ final class SnapshotGrpcService extends SnapshotServiceGrpc.SnapshotServiceImplB
         () ->
             // Detached from the call, as DeleteVm: a client that goes away mid-delete must not cut
             // the disk-service call short and leave a row whose saved state is gone.
-            Context.current()
-                .fork()
-                .call(
-                    () -> {
-                      snapshots.delete(req.getSnapshot());
-                      return DeleteSnapshotResponse.getDefaultInstance();
-                    }));
+            Detached.call(
+                () -> {
+                  snapshots.delete(req.getSnapshot());
+                  return DeleteSnapshotResponse.getDefaultInstance();
+                }));
   }
 
   static Snapshot toProto(SnapshotRecord s) {

@@ -49,7 +49,6 @@ import dev.banger.vm.app.inspect.VmStats;
 import dev.banger.vm.app.start.StartPlan;
 import dev.banger.vm.app.workspace.WorkspacePrepare;
 import dev.banger.vm.store.VmRecord;
-import io.grpc.Context;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import org.slf4j.Logger;
@@ -100,7 +99,8 @@ final class VmGrpcService extends VmServiceGrpc.VmServiceImplBase {
       CreateRequest domain = VmProtos.createRequest(req, callerUid());
       Vm vm =
           toProto(
-              detached(() -> app.lifecycle().create(domain, call.listener(), call.cancelled())));
+              Detached.call(
+                  () -> app.lifecycle().create(domain, call.listener(), call.cancelled())));
       call.succeed(vm, CreateVmResponse.newBuilder().setVm(vm).build());
     } catch (Throwable t) {
       call.fail(t, LOG, "create of VM " + req.getName());
@@ -123,7 +123,7 @@ final class VmGrpcService extends VmServiceGrpc.VmServiceImplBase {
     try {
       PrepareWorkspaceResult r =
           VmProtos.prepareResult(
-              detached(
+              Detached.call(
                   () ->
                       app.workspaces()
                           .prepare(
@@ -149,7 +149,7 @@ final class VmGrpcService extends VmServiceGrpc.VmServiceImplBase {
     try {
       Vm vm =
           toProto(
-              detached(
+              Detached.call(
                   () -> app.lifecycle().start(req.getVm(), call.listener(), call.cancelled())));
       call.succeed(vm, StartVmResponse.newBuilder().setVm(vm).build());
     } catch (Throwable t) {
@@ -172,7 +172,7 @@ final class VmGrpcService extends VmServiceGrpc.VmServiceImplBase {
     try {
       Vm vm =
           toProto(
-              detached(
+              Detached.call(
                   () -> {
                     app.control().stop(req.getVm(), req.getTimeoutSeconds());
                     return app.lifecycle().start(req.getVm(), call.listener(), call.cancelled());
@@ -192,7 +192,8 @@ final class VmGrpcService extends VmServiceGrpc.VmServiceImplBase {
             StopVmResponse.newBuilder()
                 .setVm(
                     toProto(
-                        detached(() -> app.control().stop(req.getVm(), req.getTimeoutSeconds()))))
+                        Detached.call(
+                            () -> app.control().stop(req.getVm(), req.getTimeoutSeconds()))))
                 .build());
   }
 
@@ -203,7 +204,7 @@ final class VmGrpcService extends VmServiceGrpc.VmServiceImplBase {
         VmErrors::toStatus,
         () ->
             KillVmResponse.newBuilder()
-                .setVm(toProto(detached(() -> app.control().kill(req.getVm()))))
+                .setVm(toProto(Detached.call(() -> app.control().kill(req.getVm()))))
                 .build());
   }
 
@@ -214,7 +215,7 @@ final class VmGrpcService extends VmServiceGrpc.VmServiceImplBase {
         VmErrors::toStatus,
         () ->
             PauseVmResponse.newBuilder()
-                .setVm(toProto(detached(() -> app.pause().pause(req.getVm()))))
+                .setVm(toProto(Detached.call(() -> app.pause().pause(req.getVm()))))
                 .build());
   }
 
@@ -225,7 +226,7 @@ final class VmGrpcService extends VmServiceGrpc.VmServiceImplBase {
         VmErrors::toStatus,
         () ->
             ResumeVmResponse.newBuilder()
-                .setVm(toProto(detached(() -> app.pause().resume(req.getVm()))))
+                .setVm(toProto(Detached.call(() -> app.pause().resume(req.getVm()))))
                 .build());
   }
 
@@ -235,7 +236,7 @@ final class VmGrpcService extends VmServiceGrpc.VmServiceImplBase {
         obs,
         VmErrors::toStatus,
         () ->
-            detached(
+            Detached.call(
                 () -> {
                   app.control().delete(req.getVm(), req.getForce());
                   return DeleteVmResponse.getDefaultInstance();
@@ -249,7 +250,7 @@ final class VmGrpcService extends VmServiceGrpc.VmServiceImplBase {
         VmErrors::toStatus,
         () -> {
           Integer caller = callerUid();
-          VmControl.Pruned p = detached(() -> app.control().prune(caller, req.getAllOwners()));
+          VmControl.Pruned p = Detached.call(() -> app.control().prune(caller, req.getAllOwners()));
           return PruneVmsResponse.newBuilder()
               .addAllDeleted(p.deleted())
               .addAllKeptOtherOwners(p.keptOtherOwners())
@@ -343,15 +344,6 @@ final class VmGrpcService extends VmServiceGrpc.VmServiceImplBase {
         () ->
             VmProtos.stats(
                 app.stats().sample(app.control().refresh(app.lifecycle().find(req.getVm())))));
-  }
-
-  /**
-   * Runs VM work in a context of its own: the calls it makes to the other services must not be
-   * cancelled with the client's call, or a cancelled create could not run its undos and a delete
-   * could stop half-way. The client's cancel reaches the work through {@code cancelled()} instead.
-   */
-  private static <T> T detached(java.util.concurrent.Callable<T> work) throws Exception {
-    return Context.current().fork().call(work);
   }
 
   /**

@@ -1,7 +1,6 @@
 package dev.banger.vm.app;
 
 import dev.banger.kit.concurrent.KeyedLocks;
-import dev.banger.vm.driver.DriverException;
 import dev.banger.vm.driver.RunningVm;
 import dev.banger.vm.runtime.VmRuntime;
 import dev.banger.vm.store.VmRecord;
@@ -65,14 +64,7 @@ public final class VmPause {
                         + v.name()
                         + ")");
           }
-          RunningVm vmm =
-              runtime
-                  .get(v.id())
-                  .map(VmRuntime.Entry::vmm)
-                  .orElseThrow(
-                      () ->
-                          new DriverException(
-                              "no VMM is known for VM " + v.name() + " (" + v.id() + ")"));
+          RunningVm vmm = runtime.vmmOf(v.id(), v.name());
           if (pause) {
             vmm.pause();
           } else {

@@ -33,7 +33,6 @@ public final class GrpcSnapshotDisks implements SnapshotDiskPort {
         r.getWorkDiskPath().isEmpty()
             ? Optional.empty()
             : Optional.of(Path.of(r.getWorkDiskPath())),
-        r.getBytesCopied(),
         Path.of(r.getStateDirectory()));
   }
 

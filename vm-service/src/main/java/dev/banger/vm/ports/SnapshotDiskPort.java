@@ -16,12 +16,7 @@ public interface SnapshotDiskPort {
    * @param stateDirectory the snapshot's {@code state/}, vm-service's own (0700): the saved VMM
    *     state goes there, and vm-service writes nowhere else in the snapshot's directory
    */
-  record Copies(
-      Path directory,
-      Path overlay,
-      Optional<Path> workDisk,
-      long bytesCopied,
-      Path stateDirectory) {}
+  record Copies(Path directory, Path overlay, Optional<Path> workDisk, Path stateDirectory) {}
 
   Copies copy(String vmId, String snapshotId);
 

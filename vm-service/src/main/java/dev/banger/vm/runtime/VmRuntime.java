@@ -31,6 +31,20 @@ public final class VmRuntime {
     return Optional.ofNullable(running.get(id));
   }
 
+  /**
+   * The VMM of a VM recorded running or paused; a DriverException naming the VM when none is known
+   * (a record that says live with no VMM behind it).
+   */
+  public dev.banger.vm.driver.RunningVm vmmOf(String id, String name)
+      throws dev.banger.vm.driver.DriverException {
+    return get(id)
+        .map(Entry::vmm)
+        .orElseThrow(
+            () ->
+                new dev.banger.vm.driver.DriverException(
+                    "no VMM is known for VM " + name + " (" + id + ")"));
+  }
+
   public void remove(String id) {
     running.remove(id);
   }

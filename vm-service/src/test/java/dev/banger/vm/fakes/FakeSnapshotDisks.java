@@ -31,7 +31,7 @@ public final class FakeSnapshotDisks implements SnapshotDiskPort {
       Files.writeString(dir.resolve("work.ext4"), "work disk of " + vmId);
       Path state = Files.createDirectories(dir.resolve("state"));
       return new Copies(
-          dir, dir.resolve("rootfs.ext4"), Optional.of(dir.resolve("work.ext4")), 42, state);
+          dir, dir.resolve("rootfs.ext4"), Optional.of(dir.resolve("work.ext4")), state);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -26,9 +26,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Takes a snapshot of a running or paused VM (docs/snapshots.md): pause, copy disks, save state,
- * record, resume, each a step with its undo, under the VM's lock, so no stop, delete or workspace
- * copy of the VM runs meanwhile. The name is checked before anything is touched.
+ * Takes a snapshot of a running or paused VM (docs/snapshots.md): pause, copy disks, save state and
+ * record, each a step with its undo, then resume; all under the VM's lock, so no stop, delete or
+ * workspace copy of the VM runs meanwhile. The name is checked before anything is touched.
  */
 public final class SnapshotCreate {
 
@@ -41,7 +41,6 @@ public final class SnapshotCreate {
   private final VmControl control;
   private final KeyedLocks locks;
   private final List<SnapshotStep> steps;
-  private final ResumeStep resume;
   private final java.util.function.LongSupplier freeBytes;
 
   public SnapshotCreate(
@@ -65,13 +64,18 @@ public final class SnapshotCreate {
             new CopyDisksStep(disks),
             new SaveStateStep(),
             new RecordStep(snapshots));
-    this.resume = new ResumeStep(vms);
   }
+
+  /**
+   * The last stage: not a step of the plan, since it comes after the row and its failure undoes
+   * nothing (the snapshot is whole; the VM is left paused and the error says so).
+   */
+  static final String RESUME = "resume";
 
   /** The stage names of a snapshot, in order (Progress.stage_index follows them). */
   public static String[] stages() {
     return new String[] {
-      PauseStep.NAME, CopyDisksStep.NAME, SaveStateStep.NAME, RecordStep.NAME, ResumeStep.NAME
+      PauseStep.NAME, CopyDisksStep.NAME, SaveStateStep.NAME, RecordStep.NAME, RESUME
     };
   }
 
@@ -115,11 +119,7 @@ public final class SnapshotCreate {
               + vm.driver(),
           Map.of("vm", vm.name(), "driver", vm.driver()));
     }
-    RunningVm vmm =
-        runtime
-            .get(vm.id())
-            .map(VmRuntime.Entry::vmm)
-            .orElseThrow(() -> new DriverException("no VMM is known for VM " + vm.name()));
+    RunningVm vmm = runtime.vmmOf(vm.id(), vm.name());
     refuseSavedAlready(vm, vmm);
     SnapshotState state = new SnapshotState(UUID.randomUUID().toString(), name, vm, vmm);
     long t0 = System.nanoTime();
@@ -134,9 +134,12 @@ public final class SnapshotCreate {
     SnapshotRecord r = state.record();
     // After the row: a VM that will not run again does not cost the snapshot, which is
     // whole; the error says the VM is left paused.
-    progress.stage(ResumeStep.NAME, sentence(ResumeStep.NAME, vm.name()), 0, 0);
+    progress.stage(RESUME, sentence(RESUME, vm.name()), 0, 0);
     try {
-      resume.run(state, null);
+      if (state.pausedHere()) {
+        vmm.resume();
+        vms.setPaused(vm.id(), false);
+      }
     } catch (Exception e) {
       throw new VmProblem(
           VmProblem.Kind.UNAVAILABLE,
@@ -183,12 +186,15 @@ public final class SnapshotCreate {
     }
   }
 
-  /** Usable bytes of the file system holding {@code dir} (0 when it cannot be read). */
+  /**
+   * Usable bytes of the file system holding {@code dir} (0 when it cannot be read). disk-service
+   * makes {@code dir}; before it has, the state directory above it is on the same file system.
+   */
   public static java.util.function.LongSupplier usableSpace(java.nio.file.Path dir) {
     return () -> {
       try {
-        java.nio.file.Files.createDirectories(dir);
-        return java.nio.file.Files.getFileStore(dir).getUsableSpace();
+        java.nio.file.Path probe = java.nio.file.Files.isDirectory(dir) ? dir : dir.getParent();
+        return java.nio.file.Files.getFileStore(probe).getUsableSpace();
       } catch (java.io.IOException e) {
         return 0;
       }

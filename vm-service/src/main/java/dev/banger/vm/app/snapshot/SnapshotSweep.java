@@ -1,5 +1,6 @@
 package dev.banger.vm.app.snapshot;
 
+import dev.banger.kit.state.DirectoryTrees;
 import dev.banger.vm.app.VmNames;
 import dev.banger.vm.ports.SnapshotDiskPort;
 import dev.banger.vm.store.SnapshotStore;
@@ -61,7 +62,7 @@ public final class SnapshotSweep {
     for (String id : orphans) {
       for (int attempt = 1; ; attempt++) {
         try {
-          SaveStateStep.empty(root.resolve(id).resolve(SaveStateStep.STATE_DIR));
+          DirectoryTrees.empty(root.resolve(id).resolve(SaveStateStep.STATE_DIR));
           disks.remove(id);
           LOG.info("removed snapshot directory {}, left by a snapshot that did not finish", id);
           break;

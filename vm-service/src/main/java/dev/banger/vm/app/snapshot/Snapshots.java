@@ -1,6 +1,7 @@
 package dev.banger.vm.app.snapshot;
 
 import dev.banger.kit.concurrent.KeyedLocks;
+import dev.banger.kit.state.DirectoryTrees;
 import dev.banger.vm.app.VmProblem;
 import dev.banger.vm.ports.SnapshotDiskPort;
 import dev.banger.vm.store.SnapshotRecord;
@@ -52,7 +53,7 @@ public final class Snapshots {
     locks.with(
         "snapshot:" + s.id(),
         () -> {
-          SaveStateStep.empty(s.directory().resolve(SaveStateStep.STATE_DIR));
+          DirectoryTrees.empty(s.directory().resolve(SaveStateStep.STATE_DIR));
           disks.remove(s.id());
           store.delete(s.id());
           LOG.info("deleted snapshot {} ({})", s.name(), s.id());
