@@ -7,7 +7,6 @@ import java.io.IOException;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Map;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -96,7 +95,7 @@ final class SnapshotDisks {
           for (String name : new String[] {VmDisks.OVERLAY_FILE, VmDisks.WORK_FILE}) {
             DiskInUse.refuseIfOpen(dir.resolve(name), "snapshot disk");
             Files.deleteIfExists(dir.resolve(name));
-            Files.deleteIfExists(dir.resolve("." + name + ".partial"));
+            Files.deleteIfExists(PartialFile.partialOf(dir, name));
           }
           try {
             Files.deleteIfExists(dir.resolve("state"));
@@ -125,20 +124,14 @@ final class SnapshotDisks {
     if (Files.isRegularFile(target, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
       return 0; // a retried copy: made already
     }
-    Path partial = dir.resolve("." + name + ".partial");
-    Files.deleteIfExists(partial);
-    boolean ok = false;
-    try {
-      FileCloner.Result r = cloner.copy(source, partial, true);
-      Files.setPosixFilePermissions(
-          partial, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
-      Files.move(partial, target, StandardCopyOption.ATOMIC_MOVE);
-      ok = true;
-      return r.bytesCopied();
-    } finally {
-      if (!ok) {
-        Files.deleteIfExists(partial);
-      }
-    }
+    return PartialFile.make(
+        dir,
+        name,
+        partial -> {
+          FileCloner.Result r = cloner.copy(source, partial, true);
+          Files.setPosixFilePermissions(
+              partial, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+          return r.bytesCopied();
+        });
   }
 }

@@ -11,7 +11,6 @@ import io.grpc.Status;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -220,7 +219,7 @@ final class VmDisks {
                 dir.resolve(file),
                 kind == DiskObjects.Kind.OVERLAY ? "rootfs overlay" : "work disk");
             Files.deleteIfExists(dir.resolve(file));
-            Files.deleteIfExists(dir.resolve("." + file + ".partial"));
+            Files.deleteIfExists(PartialFile.partialOf(dir, file));
           }
           store.delete(vmId, kind);
           return null;
@@ -286,25 +285,19 @@ final class VmDisks {
    * Builds {@code dir/name} through {@code dir/.name.partial}; nothing is left behind on failure.
    */
   private static FileCloner.Result build(Path dir, String name, Builder b) throws IOException {
-    Path partial = dir.resolve("." + name + ".partial");
     Path target = dir.resolve(name);
-    Files.deleteIfExists(partial);
     if (Files.exists(target, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
       LOG.warn("{} exists without a record (an interrupted create); replacing it", target);
       Files.delete(target);
     }
-    boolean ok = false;
-    try {
-      FileCloner.Result r = b.build(partial);
-      PathGuard.giveToOwnerOf(dir, partial);
-      Files.move(partial, target, StandardCopyOption.ATOMIC_MOVE);
-      ok = true;
-      return r;
-    } finally {
-      if (!ok) {
-        Files.deleteIfExists(partial);
-      }
-    }
+    return PartialFile.make(
+        dir,
+        name,
+        partial -> {
+          FileCloner.Result r = b.build(partial);
+          PathGuard.giveToOwnerOf(dir, partial);
+          return r;
+        });
   }
 
   /**
@@ -325,7 +318,7 @@ final class VmDisks {
           continue;
         }
         for (String name : new String[] {OVERLAY_FILE, WORK_FILE}) {
-          Path partial = dir.resolve("." + name + ".partial");
+          Path partial = PartialFile.partialOf(dir, name);
           if (Files.deleteIfExists(partial)) {
             LOG.info("removed {}, left by an interrupted create", partial);
             removed++;
