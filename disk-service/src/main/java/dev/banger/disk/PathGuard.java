@@ -54,6 +54,29 @@ final class PathGuard {
   }
 
   /**
+   * What a VM disk may be made from: an image's file, or one of a snapshot's disk copies ({@code
+   * snapshots/<uuid>/rootfs.ext4} or {@code work.ext4}, nothing else there), for a VM started from
+   * the snapshot (docs/snapshots.md).
+   */
+  Path existingDiskSource(String field, String raw) {
+    return existing(field, raw, List.of(Root.IMAGES, Root.SNAPSHOTS));
+  }
+
+  /** Whether {@code path} (as recorded for a disk) is one of a snapshot's disk copies. */
+  boolean isSnapshotDisk(String path) {
+    return path != null && snapshotDisk(Path.of(path));
+  }
+
+  private boolean snapshotDisk(Path real) {
+    Path rel = real.startsWith(snapshotsRoot) ? snapshotsRoot.relativize(real) : null;
+    return rel != null
+        && rel.getNameCount() == 2
+        && VM_ID.matcher(rel.getName(0).toString()).matches()
+        && (rel.getName(1).toString().equals(VmDisks.OVERLAY_FILE)
+            || rel.getName(1).toString().equals(VmDisks.WORK_FILE));
+  }
+
+  /**
    * An existing file under the images or VMs directory (what WriteGuestFiles and the probes may
    * read).
    */
@@ -63,7 +86,8 @@ final class PathGuard {
 
   private enum Root {
     IMAGES,
-    VMS
+    VMS,
+    SNAPSHOTS
   }
 
   private Path existing(String field, String raw, List<Root> roots) {
@@ -88,7 +112,16 @@ final class PathGuard {
           field, field + " \"" + raw + "\" cannot be resolved: " + e.getMessage());
     }
     for (Root r : roots) {
-      Path root = r == Root.IMAGES ? imagesRoot : vmsRoot;
+      Path root =
+          switch (r) {
+            case IMAGES -> imagesRoot;
+            case VMS -> vmsRoot;
+            case SNAPSHOTS -> snapshotsRoot;
+          };
+      if (r == Root.SNAPSHOTS && real.startsWith(root) && !snapshotDisk(real)) {
+        throw Errors.invalidArgument(
+            field, field + " \"" + raw + "\" is not a snapshot's rootfs.ext4 or work.ext4");
+      }
       if (real.startsWith(root) && !real.equals(root)) {
         if (!Files.isRegularFile(real, LinkOption.NOFOLLOW_LINKS)) {
           throw Errors.invalidArgument(field, field + " \"" + raw + "\" is not a regular file");
@@ -97,7 +130,11 @@ final class PathGuard {
       }
     }
     String where =
-        roots.size() == 1 ? layout.images().toString() : layout.images() + " or " + layout.vms();
+        roots.size() == 1
+            ? layout.images().toString()
+            : layout.images()
+                + " or "
+                + (roots.contains(Root.VMS) ? layout.vms() : layout.snapshots());
     throw Errors.invalidArgument(
         field,
         field

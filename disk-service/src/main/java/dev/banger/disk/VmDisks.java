@@ -46,7 +46,7 @@ final class VmDisks {
 
   Overlay createOverlay(String rawVmId, String rawBase, long requested) throws IOException {
     String vmId = PathGuard.vmId(rawVmId);
-    Path base = guard.existingImageFile("base_path", rawBase);
+    Path base = guard.existingDiskSource("base_path", rawBase);
     Ext4Image baseImage = kit.open(base);
     long baseSize = Files.size(base);
     long size = requested == 0 ? baseSize : checkSize("size_bytes", requested);
@@ -81,7 +81,7 @@ final class VmDisks {
       throw Errors.invalidArgument("size_bytes", "size_bytes is required for a work disk");
     }
     long size = checkSize("size_bytes", requested);
-    Path seed = rawSeed.isEmpty() ? null : guard.existingImageFile("seed_path", rawSeed);
+    Path seed = rawSeed.isEmpty() ? null : guard.existingDiskSource("seed_path", rawSeed);
     Ext4Image seedImage = seed == null ? null : kit.open(seed);
     long seedSize = seed == null ? 0 : Files.size(seed);
     if (seedSize > size) {
@@ -233,12 +233,16 @@ final class VmDisks {
     if (row.isPresent() && Files.isRegularFile(Path.of(row.get().path()))) {
       DiskObjects.Row r = row.get();
       String src = source == null ? null : source.toString();
-      if (java.util.Objects.equals(r.sourcePath(), src) && r.sizeBytes() == size) {
+      // A disk copied from a snapshot is the VM's own from then on: its later starts name the
+      // image's files (the snapshot may be gone), and get the disk they have.
+      boolean same =
+          java.util.Objects.equals(r.sourcePath(), src) || guard.isSnapshotDisk(r.sourcePath());
+      if (same
+          && (r.sizeBytes() == size
+              || (kind == DiskObjects.Kind.OVERLAY && guard.isSnapshotDisk(r.sourcePath())))) {
         return row;
       }
-      if (kind == DiskObjects.Kind.WORK_DISK
-          && java.util.Objects.equals(r.sourcePath(), src)
-          && r.sizeBytes() < size) {
+      if (kind == DiskObjects.Kind.WORK_DISK && same && r.sizeBytes() < size) {
         return Optional.of(grown(r, size));
       }
       throw Errors.of(

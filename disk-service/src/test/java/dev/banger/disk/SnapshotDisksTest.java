@@ -96,6 +96,86 @@ class SnapshotDisksTest {
   }
 
   @Test
+  void aVmMadeFromASnapshotGetsCopiesThatLaterStartsReuse() throws Exception {
+    try (ServiceHarness h = ServiceHarness.start(dir, new DiskServiceModule())) {
+      var disk = DiskServiceGrpc.newBlockingStub(h.channel(ServiceName.DISK));
+      Path base = TestRootfs.build(h.layout().images(), "debian.ext4");
+      String source = UUID.randomUUID().toString();
+      disk.createOverlay(
+          CreateOverlayRequest.newBuilder().setVmId(source).setBasePath(base.toString()).build());
+      disk.createWorkDisk(
+          CreateWorkDiskRequest.newBuilder().setVmId(source).setSizeBytes(64L << 20).build());
+      String snap = UUID.randomUUID().toString();
+      CopySnapshotDisksResponse c =
+          disk.copySnapshotDisks(
+              CopySnapshotDisksRequest.newBuilder().setVmId(source).setSnapshotId(snap).build());
+
+      String clone = UUID.randomUUID().toString();
+      var overlay =
+          disk.createOverlay(
+                  CreateOverlayRequest.newBuilder()
+                      .setVmId(clone)
+                      .setBasePath(c.getOverlayPath())
+                      .build())
+              .getOverlay();
+      var work =
+          disk.createWorkDisk(
+                  CreateWorkDiskRequest.newBuilder()
+                      .setVmId(clone)
+                      .setSeedPath(c.getWorkDiskPath())
+                      .setSizeBytes(64L << 20)
+                      .build())
+              .getWorkDisk();
+      assertArrayEquals(
+          Files.readAllBytes(Path.of(c.getOverlayPath())),
+          Files.readAllBytes(Path.of(overlay.getPath())),
+          "the clone's rootfs is the snapshot's, byte for byte (no config written on it)");
+      assertArrayEquals(
+          Files.readAllBytes(Path.of(c.getWorkDiskPath())),
+          Files.readAllBytes(Path.of(work.getPath())));
+
+      // The clone's later cold start names the image's files: it gets the disks it has.
+      var again =
+          disk.createOverlay(
+                  CreateOverlayRequest.newBuilder()
+                      .setVmId(clone)
+                      .setBasePath(base.toString())
+                      .setSizeBytes(Files.size(base))
+                      .build())
+              .getOverlay();
+      assertEquals(overlay.getPath(), again.getPath());
+      var grown =
+          disk.createWorkDisk(
+                  CreateWorkDiskRequest.newBuilder()
+                      .setVmId(clone)
+                      .setSizeBytes(128L << 20)
+                      .build())
+              .getWorkDisk();
+      assertEquals(128L << 20, Files.size(Path.of(grown.getPath())), "grown, as any work disk");
+
+      Path snapDir = h.layout().snapshots().resolve(snap);
+      for (String bad :
+          new String[] {
+            snapDir.resolve("state").toString(),
+            snapDir.toString(),
+            h.layout().snapshots().toString()
+          }) {
+        StatusRuntimeException e =
+            assertThrows(
+                StatusRuntimeException.class,
+                () ->
+                    disk.createOverlay(
+                        CreateOverlayRequest.newBuilder()
+                            .setVmId(UUID.randomUUID().toString())
+                            .setBasePath(bad)
+                            .build()));
+        assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode(), bad);
+        assertTrue(e.getStatus().getDescription().startsWith("base_path"), bad);
+      }
+    }
+  }
+
+  @Test
   void hostileOrUnknownIdsAreRefusedAndTouchNothing() throws Exception {
     try (ServiceHarness h = ServiceHarness.start(dir, new DiskServiceModule())) {
       var disk = DiskServiceGrpc.newBlockingStub(h.channel(ServiceName.DISK));
