@@ -92,7 +92,7 @@ final class VmGrpcService extends VmServiceGrpc.VmServiceImplBase {
             "vms/" + (req.getName().isEmpty() ? "(generated)" : req.getName()),
             req.getRequestId(),
             obs,
-            VmLifecycle.createStages(),
+            VmLifecycle.createStages(!req.getSnapshot().isEmpty()),
             p -> CreateVmResponse.newBuilder().setProgress(p).build(),
             VmErrors::toStatus);
     try {

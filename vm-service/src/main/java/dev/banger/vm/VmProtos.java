@@ -40,7 +40,8 @@ final class VmProtos {
         s.getDriver(),
         req.getNoStart(),
         req.getKeepFailed(),
-        callerUid);
+        callerUid,
+        req.getSnapshot());
   }
 
   static PrepareRequest prepareRequest(PrepareWorkspaceRequest req) {

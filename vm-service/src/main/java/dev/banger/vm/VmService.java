@@ -116,6 +116,16 @@ public final class VmService implements BangerService {
         sizing.memoryMib().source(),
         sizing.workDiskBytes().value(),
         sizing.workDiskBytes().source());
+    SnapshotStore snapshotStore = new SnapshotStore(context.database());
+    dev.banger.vm.app.SnapshotUse snapshotUse = new dev.banger.vm.app.SnapshotUse();
+    StartPlan restorePlan =
+        StartPlan.restore(
+            net,
+            disk,
+            access,
+            driver,
+            paths,
+            Duration.ofSeconds(config.bootTimeoutSecondsOrDefault()));
     BootRelease release = new BootRelease(runtime, net, scan);
     VmRemoval removal = new VmRemoval(store, net, disk, images, access, paths);
     VmLifecycle lifecycle =
@@ -130,7 +140,8 @@ public final class VmService implements BangerService {
                 driver.name(),
                 locks,
                 removal,
-                draining));
+                draining,
+                new VmLifecycle.Restores(restorePlan, snapshotStore, snapshotUse)));
     VmControl control =
         new VmControl(
             new VmControl.Parts(
@@ -155,7 +166,6 @@ public final class VmService implements BangerService {
             new WorkspaceLister(context.commands()),
             new OfflineWorkspace(disk, images, new GrpcWorkDiskTrees(peers, Duration.ofHours(1))));
     var exec = new dev.banger.vm.app.exec.GuestExec(lookup, access);
-    SnapshotStore snapshotStore = new SnapshotStore(context.database());
     GrpcSnapshotDisks snapshotDisks = new GrpcSnapshotDisks(peers);
     SnapshotSweep sweep = new SnapshotSweep(paths.snapshotsRoot(), snapshotStore, snapshotDisks);
     List<String> orphans = sweep.orphans();
@@ -181,7 +191,7 @@ public final class VmService implements BangerService {
                 locks,
                 snapshotDisks,
                 SnapshotCreate.usableSpace(paths.snapshotsRoot())),
-            new Snapshots(snapshotStore, snapshotDisks, locks),
+            new Snapshots(snapshotStore, snapshotDisks, locks, snapshotUse),
             context.operations()),
         new VmGrpcService(
             new VmGrpcService.UseCases(

@@ -14,6 +14,7 @@ import java.util.Map;
  *     default such a create is undone entirely, as if never asked
  * @param ownerUid the caller's uid (socket peer credentials), recorded on the VM; null when the
  *     call came with none. Not part of {@link #canonical()}: it says who asked, not what
+ * @param snapshot name or id of the snapshot to start from, or empty for a boot
  */
 public record CreateRequest(
     String requestId,
@@ -28,7 +29,40 @@ public record CreateRequest(
     String driver,
     boolean noStart,
     boolean keepFailed,
-    Integer ownerUid) {
+    Integer ownerUid,
+    String snapshot) {
+
+  /** A create that boots (no snapshot). */
+  public CreateRequest(
+      String requestId,
+      String name,
+      String image,
+      String kernel,
+      int vcpu,
+      int memoryMib,
+      long workDiskBytes,
+      long systemOverlayBytes,
+      boolean nat,
+      String driver,
+      boolean noStart,
+      boolean keepFailed,
+      Integer ownerUid) {
+    this(
+        requestId,
+        name,
+        image,
+        kernel,
+        vcpu,
+        memoryMib,
+        workDiskBytes,
+        systemOverlayBytes,
+        nat,
+        driver,
+        noStart,
+        keepFailed,
+        ownerUid,
+        "");
+  }
 
   /** Why {@code id} cannot be a request id, or null when it can (the rule every service holds). */
   public static String requestIdProblem(String id) {
@@ -75,6 +109,10 @@ public record CreateRequest(
     m.put("nat", Boolean.toString(nat));
     m.put("driver", oneLine(driver));
     m.put("no_start", Boolean.toString(noStart));
+    if (!snapshot.isEmpty()) {
+      // Only when set, so the canonical text of a boot is what it was before snapshots.
+      m.put("snapshot", oneLine(snapshot));
+    }
     return m;
   }
 

@@ -12,6 +12,8 @@ import dev.banger.vm.ports.ImagePort;
 import dev.banger.vm.runtime.VmRuntime;
 import dev.banger.vm.steps.StepFailedException;
 import dev.banger.vm.steps.StepRunner;
+import dev.banger.vm.store.SnapshotRecord;
+import dev.banger.vm.store.SnapshotStore;
 import dev.banger.vm.store.VmRecord;
 import dev.banger.vm.store.VmState;
 import dev.banger.vm.store.VmStore;
@@ -50,6 +52,9 @@ public final class VmLifecycle {
   private final KeyedLocks locks;
   private final VmRemoval removal;
   private final Draining draining;
+  private final StartPlan restorePlan;
+  private final CloneSource clones;
+  private final SnapshotUse snapshotUse;
 
   /**
    * The starts under way, by VM id: a forced delete cancels the start instead of waiting for it.
@@ -67,7 +72,11 @@ public final class VmLifecycle {
       String driverName,
       KeyedLocks locks,
       VmRemoval removal,
-      Draining draining) {}
+      Draining draining,
+      Restores restores) {}
+
+  /** What a create from a snapshot needs beyond a boot's parts. */
+  public record Restores(StartPlan plan, SnapshotStore snapshots, SnapshotUse use) {}
 
   public VmLifecycle(Parts p) {
     this.store = p.store();
@@ -81,12 +90,21 @@ public final class VmLifecycle {
     this.locks = p.locks();
     this.removal = p.removal();
     this.draining = p.draining();
+    this.restorePlan = p.restores().plan();
+    this.clones = new CloneSource(p.restores().snapshots(), p.driverName());
+    this.snapshotUse = p.restores().use();
   }
 
   public static String[] createStages() {
-    String[] s = new String[StartPlan.STAGES.length + 1];
+    return createStages(false);
+  }
+
+  /** A create's stages: resolving the image, then the boot's or the restore's start plan. */
+  public static String[] createStages(boolean fromSnapshot) {
+    String[] plan = fromSnapshot ? StartPlan.RESTORE_STAGES : StartPlan.STAGES;
+    String[] s = new String[plan.length + 1];
     s[0] = RESOLVE;
-    System.arraycopy(StartPlan.STAGES, 0, s, 1, StartPlan.STAGES.length);
+    System.arraycopy(plan, 0, s, 1, plan.length);
     return s;
   }
 
@@ -124,12 +142,34 @@ public final class VmLifecycle {
     if (store.nameTaken(name)) {
       throw VmProblems.alreadyExists(name);
     }
-    VmRecord vm = record(req, name, progress);
+    SnapshotRecord from = req.snapshot().isEmpty() ? null : clones.resolve(req);
+    if (from != null) {
+      snapshotUse.acquire(from);
+    }
+    try {
+      return createAndStart(req, name, from, progress, cancelled);
+    } finally {
+      if (from != null) {
+        snapshotUse.release(from);
+      }
+    }
+  }
+
+  private VmRecord createAndStart(
+      CreateRequest req,
+      String name,
+      SnapshotRecord from,
+      StageProgress progress,
+      BooleanSupplier cancelled)
+      throws Exception {
+    VmRecord vm =
+        record(
+            from == null ? req : CloneSource.shapedBy(req, from), req.canonical(), name, progress);
     if (req.noStart()) {
       return lookup.find(vm.id());
     }
     try {
-      return startEntered(vm.id(), progress, cancelled);
+      return startEntered(vm.id(), progress, cancelled, from);
     } catch (CancelledStart c) {
       if (req.keepFailed()) {
         throw c.problem();
@@ -179,7 +219,8 @@ public final class VmLifecycle {
   }
 
   /** Resolves the image and sizes, inserts the row (state created), and pins the image. */
-  private VmRecord record(CreateRequest req, String name, StageProgress progress) throws Exception {
+  private VmRecord record(CreateRequest req, String asked, String name, StageProgress progress)
+      throws Exception {
     // Zero: the size resolved from [vm_defaults], [vm], the host and the floors (VmSizing).
     int vcpu = req.vcpu() == 0 ? (int) sizing.vcpu().value() : req.vcpu();
     int mem = req.memoryMib() == 0 ? (int) sizing.memoryMib().value() : req.memoryMib();
@@ -239,7 +280,7 @@ public final class VmLifecycle {
       throw e;
     }
     if (!req.requestId().isEmpty()) {
-      store.setCreateRequest(id, req.canonical());
+      store.setCreateRequest(id, asked); // what was asked, which a retry is compared with
     }
     LOG.info(
         "created VM {} ({}) from image {} with kernel {}", name, id, r.imageName(), r.kernelName());
@@ -276,7 +317,7 @@ public final class VmLifecycle {
       throws Exception {
     draining.enter();
     try {
-      return startEntered(ref, progress, cancelled);
+      return startEntered(ref, progress, cancelled, null);
     } catch (CancelledStart c) {
       throw c.problem();
     } finally {
@@ -284,7 +325,11 @@ public final class VmLifecycle {
     }
   }
 
-  private VmRecord startEntered(String ref, StageProgress progress, BooleanSupplier cancelled)
+  /**
+   * @param from the snapshot a new VM's first start restores, or null to boot
+   */
+  private VmRecord startEntered(
+      String ref, StageProgress progress, BooleanSupplier cancelled, SnapshotRecord from)
       throws Exception {
     VmRecord vm = lookup.find(ref);
     return locks.with(
@@ -305,18 +350,20 @@ public final class VmLifecycle {
           boolean first = v.startedAt() == null;
           BootImage r = images.resolve(v.image(), v.kernel());
           store.setState(v.id(), VmState.STARTING, null);
-          StartState state = new StartState(v, r, first);
+          StartState state = new StartState(v, r, first, from);
+          StartPlan chosen = from == null ? plan : restorePlan;
           AtomicBoolean deleting = new AtomicBoolean();
           starting.put(v.id(), deleting);
           long t0 = System.nanoTime();
           try {
             List<StepRunner.Timing> timings =
-                plan.run(
+                chosen.run(
                     state,
                     listener(progress),
                     () -> cancelled.getAsBoolean() || draining.stopping() || deleting.get());
             LOG.info(
-                "started VM {} in {} ms: {}",
+                "{} VM {} in {} ms: {}",
+                from == null ? "started" : "restored from snapshot " + from.name() + ",",
                 v.name(),
                 (System.nanoTime() - t0) / 1_000_000,
                 timings);

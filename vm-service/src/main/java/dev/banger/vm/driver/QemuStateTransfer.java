@@ -171,9 +171,9 @@ final class QemuStateTransfer {
   }
 
   /**
-   * Feeds {@code file} to a QEMU started with {@code -incoming defer} and waits until it runs the
-   * restored guest (one saved paused is continued). A QEMU that rejects the stream (truncated, from
-   * another QEMU, another machine shape) exits: that is reported as such.
+   * Feeds {@code file} to a QEMU started with {@code -incoming defer} and waits until it holds the
+   * restored guest, paused. A QEMU that rejects the stream (truncated, from another QEMU, another
+   * machine shape) exits: that is reported as such.
    */
   static void load(
       Path qmp, Path runDir, Path file, ProcessHandle qemu, Duration timeout, Duration qmpTimeout)
@@ -203,37 +203,36 @@ final class QemuStateTransfer {
         }
         throw e;
       }
-      while (true) {
-        if (!qemu.isAlive()) {
-          throw rejected(file);
-        }
-        String status;
-        try (QmpClient c = QmpClient.connect(qmp, qmpTimeout)) {
-          status = c.execute("query-status").path("status").asText("");
-          // Loaded, QEMU takes the run state the source had: a guest saved paused (as snapshots
-          // are) comes back paused, and runs on from here.
-          if (status.equals("paused")) {
-            c.execute("cont");
-            return;
-          }
-        } catch (IOException e) {
-          if (exitsSoon(qemu)) {
+      try (QmpClient c = QmpClient.connect(qmp, qmpTimeout)) {
+        while (true) {
+          if (!qemu.isAlive()) {
             throw rejected(file);
           }
-          throw e;
+          String status = c.execute("query-status").path("status").asText("");
+          // Loaded, QEMU takes the run state the source had: snapshots are saved paused and come
+          // back paused, for the caller to finish its set-up (a clone's network) and resume.
+          if (status.equals("paused")) {
+            return;
+          }
+          if (status.equals("running")) {
+            c.execute("stop");
+            return;
+          }
+          if (System.nanoTime() > deadline) {
+            throw new DriverException(
+                "the saved state was not loaded within "
+                    + timeout.toSeconds()
+                    + " s ("
+                    + status
+                    + ")");
+          }
+          Thread.sleep(POLL);
         }
-        if (status.equals("running")) {
-          return;
+      } catch (IOException e) {
+        if (exitsSoon(qemu)) {
+          throw rejected(file);
         }
-        if (System.nanoTime() > deadline) {
-          throw new DriverException(
-              "the saved state was not loaded within "
-                  + timeout.toSeconds()
-                  + " s ("
-                  + status
-                  + ")");
-        }
-        Thread.sleep(POLL);
+        throw e;
       }
     } catch (IOException e) {
       throw new DriverException("restoring the VM's state from " + file + ": " + e.getMessage(), e);

@@ -18,8 +18,9 @@ public interface VmmDriver {
 
   /**
    * Starts a VMM for {@code spec} that loads {@code state} (a {@link RunningVm#saveState} of a VM
-   * of the same shape) instead of booting, and returns once the restored guest runs. On failure
-   * nothing is left running.
+   * of the same shape) instead of booting, and returns the restored guest paused: the caller
+   * finishes what must be in place before the guest runs on (a clone's network), then {@link
+   * RunningVm#resume}s it. On failure nothing is left running.
    */
   default RunningVm restore(LaunchSpec spec, java.nio.file.Path state) throws DriverException {
     throw new DriverException("restoring a VM's state is not built for the " + name() + " driver");

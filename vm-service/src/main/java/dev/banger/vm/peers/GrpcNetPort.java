@@ -72,6 +72,18 @@ public final class GrpcNetPort implements NetPort {
         .releaseTap(ReleaseTapRequest.newBuilder().setRequestId(rid()).setVmId(vmId).build());
   }
 
+  @Override
+  public void createCloneNetwork(String vmId, String guestIp) {
+    peers
+        .net()
+        .createCloneNetwork(
+            dev.banger.api.net.v1.CreateCloneNetworkRequest.newBuilder()
+                .setRequestId(rid())
+                .setVmId(vmId)
+                .setGuestIp(guestIp)
+                .build());
+  }
+
   /** Each peer call carries its own id: these calls are idempotent by their natural keys. */
   static String rid() {
     return UUID.randomUUID().toString();

@@ -20,4 +20,11 @@ public interface NetPort {
   String acquireTap(String vmId);
 
   void releaseTap(String vmId);
+
+  /**
+   * Moves the VM's tap, already open in its VMM, into a network namespace of its own where the
+   * restored guest keeps {@code guestIp} (its snapshot's), reached from the bridge at the VM's
+   * lease address. Releasing the tap removes the namespace.
+   */
+  void createCloneNetwork(String vmId, String guestIp);
 }

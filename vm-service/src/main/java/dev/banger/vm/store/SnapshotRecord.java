@@ -10,6 +10,9 @@ import java.time.Instant;
  * @param directory where disk-service put the disk copies and vm-service the saved VMM state
  * @param stateBytes bytes of the saved device and memory state
  * @param diskBytes apparent bytes of the disk copies
+ * @param guestIp the source VM's address when the snapshot was taken, which its clones wake with;
+ *     null for a snapshot recorded before clones were built (it cannot be started from)
+ * @param guestMac the source VM's MAC, likewise
  */
 public record SnapshotRecord(
     String id,
@@ -26,6 +29,8 @@ public record SnapshotRecord(
     Path directory,
     long stateBytes,
     long diskBytes,
+    String guestIp,
+    String guestMac,
     Instant createdAt) {
 
   /** The shape and origin of a snapshot of {@code vm}, before its files exist. */
@@ -39,7 +44,9 @@ public record SnapshotRecord(
         .memoryMib(vm.memoryMib())
         .workDiskBytes(vm.workDiskBytes())
         .systemOverlayBytes(vm.systemOverlayBytes())
-        .driver(vm.driver());
+        .driver(vm.driver())
+        .guestIp(vm.ipAddress())
+        .guestMac(vm.macAddress());
   }
 
   public static Builder builder() {
@@ -62,6 +69,8 @@ public record SnapshotRecord(
     private Path directory;
     private long stateBytes;
     private long diskBytes;
+    private String guestIp;
+    private String guestMac;
     private Instant createdAt;
 
     private Builder() {}
@@ -136,6 +145,16 @@ public record SnapshotRecord(
       return this;
     }
 
+    public Builder guestIp(String v) {
+      guestIp = v;
+      return this;
+    }
+
+    public Builder guestMac(String v) {
+      guestMac = v;
+      return this;
+    }
+
     public Builder createdAt(Instant v) {
       createdAt = v;
       return this;
@@ -157,6 +176,8 @@ public record SnapshotRecord(
           directory,
           stateBytes,
           diskBytes,
+          guestIp,
+          guestMac,
           createdAt);
     }
   }

@@ -13,7 +13,8 @@ public final class SnapshotStore {
 
   private static final String COLUMNS =
       "id, name, vm_id, vm_name, image, kernel, vcpu, memory_mib, work_disk_bytes,"
-          + " system_overlay_bytes, driver, directory, state_bytes, disk_bytes, created_at";
+          + " system_overlay_bytes, driver, directory, state_bytes, disk_bytes, guest_ip, guest_mac,"
+          + " created_at";
 
   private final SqliteDatabase db;
 
@@ -45,7 +46,7 @@ public final class SnapshotStore {
     db.update(
         "INSERT INTO snapshots ("
             + COLUMNS.replace(", created_at", "")
-            + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         s.id(),
         s.name(),
         s.vmId(),
@@ -59,7 +60,9 @@ public final class SnapshotStore {
         s.driver(),
         s.directory().toString(),
         s.stateBytes(),
-        s.diskBytes());
+        s.diskBytes(),
+        s.guestIp(),
+        s.guestMac());
   }
 
   public void delete(String id) throws SQLException {
@@ -82,7 +85,9 @@ public final class SnapshotStore {
         .directory(Path.of(r.getString(12)))
         .stateBytes(r.getLong(13))
         .diskBytes(r.getLong(14))
-        .createdAt(Instant.parse(r.getString(15)))
+        .guestIp(r.getString(15))
+        .guestMac(r.getString(16))
+        .createdAt(Instant.parse(r.getString(17)))
         .build();
   }
 }

@@ -50,6 +50,7 @@ public final class AppHarness {
   public final dev.banger.vm.store.SnapshotStore snapshotStore;
   public final dev.banger.vm.app.snapshot.SnapshotCreate snapshotCreate;
   public final dev.banger.vm.app.snapshot.Snapshots snapshots;
+  public final SnapshotUse snapshotUse = new SnapshotUse();
 
   public AppHarness(Path dir) throws Exception {
     StateLayout layout = StateLayout.under(dir.resolve("state"));
@@ -76,6 +77,9 @@ public final class AppHarness {
             new VmSizing.Value(1, "test"),
             new VmSizing.Value(512, "test"),
             new VmSizing.Value(1L << 30, "test"));
+    snapshotStore = new dev.banger.vm.store.SnapshotStore(db);
+    StartPlan restorePlan =
+        StartPlan.restore(net, disk, guest, driver, paths, Duration.ofSeconds(30));
     release = new BootRelease(runtime, net, scan);
     VmRemoval removal = new VmRemoval(store, net, disk, images, guest, paths);
     lifecycle =
@@ -90,18 +94,19 @@ public final class AppHarness {
                 "qemu",
                 locks,
                 removal,
-                draining));
+                draining,
+                new VmLifecycle.Restores(restorePlan, snapshotStore, snapshotUse)));
     control =
         new VmControl(
             new VmControl.Parts(
                 store, runtime, lifecycle, release, removal, guest, VmConfig.empty(), locks));
     pause = new VmPause(store, runtime, control, locks);
     snapshotDisks = new dev.banger.vm.fakes.FakeSnapshotDisks(host, dir.resolve("snapshots"));
-    snapshotStore = new dev.banger.vm.store.SnapshotStore(db);
     snapshotCreate =
         new dev.banger.vm.app.snapshot.SnapshotCreate(
             store, snapshotStore, runtime, control, locks, snapshotDisks, () -> freeBytes);
-    snapshots = new dev.banger.vm.app.snapshot.Snapshots(snapshotStore, snapshotDisks, locks);
+    snapshots =
+        new dev.banger.vm.app.snapshot.Snapshots(snapshotStore, snapshotDisks, locks, snapshotUse);
   }
 
   public VmReconciler reconciler() {

@@ -218,6 +218,8 @@ class QemuDriverTest {
             "1f0e2d3c-0000-4000-8000-000000000007", "probe=tick", rootfs, dir.resolve("run-again"));
     t0 = System.nanoTime();
     vm = driver.restore(again, saved);
+    assertEquals("paused", vm.status(), "restored paused, for the caller to resume");
+    vm.resume();
     System.out.printf(
         "qemu microvm TCG: restored and running in %d ms%n", (System.nanoTime() - t0) / 1_000_000);
     assertEquals("running", vm.status());

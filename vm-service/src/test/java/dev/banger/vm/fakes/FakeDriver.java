@@ -68,6 +68,33 @@ public final class FakeDriver implements VmmDriver {
             "qemu", pid, Instant.EPOCH, spec.runDir().resolve("qmp.sock"), spec.runDir()));
   }
 
+  /** The specs restores were asked with, in order. */
+  public final java.util.List<LaunchSpec> restored =
+      java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+
+  /**
+   * As a restore does: the saved state must be there (a file of {@link Vm#saveState}), and the
+   * guest comes back paused.
+   */
+  @Override
+  public RunningVm restore(LaunchSpec spec, java.nio.file.Path directory) throws DriverException {
+    host.call("restore");
+    if (!Files.isRegularFile(directory.resolve("fake-state.bin"))) {
+      throw new DriverException("the saved state " + directory + " does not exist");
+    }
+    if (!Files.isRegularFile(spec.rootDisk())
+        || !Files.isRegularFile(spec.workDisk().orElseThrow())) {
+      throw new DriverException("a disk of VM " + spec.vmId() + " does not exist");
+    }
+    restored.add(spec);
+    long pid = pids.incrementAndGet();
+    host.vmms.add(pid);
+    paused.add(pid);
+    return new Vm(
+        new VmmHandle(
+            "qemu", pid, Instant.EPOCH, spec.runDir().resolve("qmp.sock"), spec.runDir()));
+  }
+
   @Override
   public Optional<RunningVm> adopt(VmmHandle handle) {
     return host.vmms.contains(handle.pid()) ? Optional.of(new Vm(handle)) : Optional.empty();

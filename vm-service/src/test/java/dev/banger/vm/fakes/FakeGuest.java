@@ -56,12 +56,21 @@ public final class FakeGuest implements GuestAccess {
       throws java.io.IOException {
     host.call("run");
     ranCommands.add(command);
+    java.io.ByteArrayOutputStream stdin = new java.io.ByteArrayOutputStream();
+    if (input != null) {
+      input.writeTo(stdin);
+    }
+    ranInputs.add(stdin.toByteArray());
     out.write(runOutput.getBytes(java.nio.charset.StandardCharsets.UTF_8));
     return 0;
   }
 
   /** The commands {@link #run} ran, in order. */
   public final java.util.List<String> ranCommands =
+      java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+
+  /** The bytes each {@link #run} command was fed, in order. */
+  public final java.util.List<byte[]> ranInputs =
       java.util.Collections.synchronizedList(new java.util.ArrayList<>());
 
   /** What {@link #run}'s command prints on stdout (it exits 0). */

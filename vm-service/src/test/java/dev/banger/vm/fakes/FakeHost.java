@@ -43,6 +43,12 @@ public final class FakeHost {
     return this;
   }
 
+  /** The named call stops waiting (the boot came up after all). */
+  public FakeHost unhang(String call) {
+    hanging.remove(call);
+    return this;
+  }
+
   public boolean hangs(String call) {
     return hanging.contains(call);
   }

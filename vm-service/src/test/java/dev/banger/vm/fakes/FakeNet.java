@@ -46,5 +46,19 @@ public final class FakeNet implements NetPort {
   public void releaseTap(String vmId) {
     host.call("releaseTap");
     host.taps.remove(vmId);
+    cloneNetworks.remove(vmId);
+  }
+
+  /** VMs whose tap is in a clone namespace, with the guest address it was built for. */
+  public final java.util.Map<String, String> cloneNetworks =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  @Override
+  public void createCloneNetwork(String vmId, String guestIp) {
+    host.call("createCloneNetwork");
+    if (!host.taps.contains(vmId)) {
+      throw new IllegalStateException("VM " + vmId + " has no tap (TAP_REQUIRED)");
+    }
+    cloneNetworks.put(vmId, guestIp);
   }
 }

@@ -37,32 +37,36 @@ public final class LaunchStep implements StartStep {
 
   @Override
   public void run(StartState s, StepContext ctx) throws Exception {
-    String id = s.vm().id();
-    LaunchSpec spec =
-        new LaunchSpec(
-            id,
-            s.vm().vcpu(),
-            s.vm().memoryMib(),
-            s.image().kernelFile(),
-            s.image().initrd(),
-            "",
-            Path.of(s.overlayPath()),
-            Optional.of(Path.of(s.workDiskPath())),
-            Optional.of(new LaunchSpec.Nic(s.tap(), s.lease().mac())),
-            paths.runDir(id));
+    LaunchSpec spec = spec(s, paths, s.lease().mac());
     s.launch(spec);
     // The undo comes first: a launch cancelled or failed after QEMU daemonized has no handle to
     // kill, and its VMM would hold the disks the next undos remove.
-    ctx.onUndo("VMM of VM " + s.vm().name(), () -> stop(s));
+    ctx.onUndo("VMM of VM " + s.vm().name(), () -> stop(s, scan, paths));
     s.vmm(driver.launch(spec));
     record(s, paths);
+  }
+
+  /** The VMM's configuration for the state's disks and tap, its NIC with {@code mac}. */
+  static LaunchSpec spec(StartState s, VmPaths paths, String mac) {
+    String id = s.vm().id();
+    return new LaunchSpec(
+        id,
+        s.vm().vcpu(),
+        s.vm().memoryMib(),
+        s.image().kernelFile(),
+        s.image().initrd(),
+        "",
+        Path.of(s.overlayPath()),
+        Optional.of(Path.of(s.workDiskPath())),
+        Optional.of(new LaunchSpec.Nic(s.tap(), mac)),
+        paths.runDir(id));
   }
 
   /**
    * Ends the start's current VMM (the relaunched one, if the boot was restarted), then any other
    * VMM whose argv names this VM's run directory: one a launch started but never handed back.
    */
-  private void stop(StartState s) throws Exception {
+  static void stop(StartState s, VmmScan scan, VmPaths paths) throws Exception {
     RunningVm vmm = s.launched().orElse(null);
     if (vmm != null) {
       vmm.kill();

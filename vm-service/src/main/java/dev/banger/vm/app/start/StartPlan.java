@@ -47,6 +47,40 @@ public final class StartPlan {
             new ReadyStep(guest, driver, paths, bootTimeout, watch)));
   }
 
+  /**
+   * The plan of a new VM's first start from a snapshot: lease, disk copies, tap, the VMM restoring
+   * the saved state (paused), the clone's network, resume, re-identify. No guest config is written:
+   * the guest is already running and would not read it.
+   */
+  public static StartPlan restore(
+      NetPort net,
+      DiskPort disk,
+      GuestAccess guest,
+      VmmDriver driver,
+      VmPaths paths,
+      Duration readyTimeout) {
+    return new StartPlan(
+        List.of(
+            new LeaseStep(net),
+            new CloneDisksStep(disk),
+            new TapStep(net),
+            new RestoreStep(driver, paths),
+            new CloneNetworkStep(net),
+            new ResumeGuestStep(),
+            new ReidentifyStep(guest, readyTimeout, java.time.Clock.systemUTC())));
+  }
+
+  /** The restore plan's stage names. */
+  public static final String[] RESTORE_STAGES = {
+    LeaseStep.NAME,
+    CloneDisksStep.NAME,
+    TapStep.NAME,
+    RestoreStep.NAME,
+    CloneNetworkStep.NAME,
+    ResumeGuestStep.NAME,
+    ReidentifyStep.NAME
+  };
+
   /** Stage names in order, as Progress events carry them. */
   public String[] stages() {
     return steps.stream().map(StartStep::name).toArray(String[]::new);

@@ -5,6 +5,7 @@ import dev.banger.vm.driver.RunningVm;
 import dev.banger.vm.ports.BootImage;
 import dev.banger.vm.ports.Lease;
 import dev.banger.vm.runtime.Handles;
+import dev.banger.vm.store.SnapshotRecord;
 import dev.banger.vm.store.VmRecord;
 import java.util.Objects;
 
@@ -18,6 +19,7 @@ public final class StartState {
   private final VmRecord vm;
   private final BootImage image;
   private final boolean firstStart;
+  private final SnapshotRecord snapshot;
   private Lease lease;
   private String overlayPath;
   private String workDiskPath;
@@ -31,9 +33,23 @@ public final class StartState {
    *     undone on failure, leaving the host as before the start
    */
   public StartState(VmRecord vm, BootImage image, boolean firstStart) {
+    this(vm, image, firstStart, null);
+  }
+
+  /**
+   * @param snapshot the snapshot a new VM starts from (its first start restores the saved state
+   *     instead of booting), or null for a boot
+   */
+  public StartState(VmRecord vm, BootImage image, boolean firstStart, SnapshotRecord snapshot) {
     this.vm = Objects.requireNonNull(vm);
     this.image = Objects.requireNonNull(image);
     this.firstStart = firstStart;
+    this.snapshot = snapshot;
+  }
+
+  /** The snapshot this start restores. */
+  public SnapshotRecord snapshot() {
+    return require(snapshot, "snapshot to restore");
   }
 
   public VmRecord vm() {

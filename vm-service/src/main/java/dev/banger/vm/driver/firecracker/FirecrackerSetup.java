@@ -65,7 +65,9 @@ final class FirecrackerSetup {
   static List<ApiCall> restorePlan(LaunchSpec s, Path directory) {
     List<ApiCall> calls = new ArrayList<>(plan(s, true).subList(0, 1));
     ObjectNode load =
-        obj().put("snapshot_path", directory.resolve(STATE_FILE).toString()).put("resume_vm", true);
+        obj()
+            .put("snapshot_path", directory.resolve(STATE_FILE).toString())
+            .put("resume_vm", false);
     load.set(
         "mem_backend",
         obj()

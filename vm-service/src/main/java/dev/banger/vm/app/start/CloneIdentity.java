@@ -1,0 +1,52 @@
+package dev.banger.vm.app.start;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.time.Instant;
+
+/**
+ * What a restored guest is told to become (docs/snapshots.md, "Identity of clones"): it wakes with
+ * the snapshot's hostname, a clock stopped at the snapshot instant and the snapshot's RNG state.
+ * One command, the same text for every clone, sets the name, the clock and stirs fresh host
+ * randomness into the kernel's pool; everything that varies arrives on its stdin, so no name or
+ * number is ever parsed by the guest's shell as code.
+ */
+final class CloneIdentity {
+
+  /** Bytes of host randomness written to the guest's /dev/urandom. */
+  static final int RANDOM_BYTES = 64;
+
+  static final String COMMAND =
+      "read -r name && read -r when"
+          + " && date -s \"@$when\" >/dev/null"
+          + " && hostname \"$name\""
+          + " && printf '%s\\n' \"$name\" >/etc/hostname"
+          + " && head -c "
+          + RANDOM_BYTES
+          + " >/dev/urandom";
+
+  private static final SecureRandom RANDOM = new SecureRandom();
+
+  private CloneIdentity() {}
+
+  /** The command's stdin: the name, the host's time now (seconds.millis), then the random bytes. */
+  static byte[] input(String name, Instant now) {
+    if (!name.matches("[a-z0-9][a-z0-9-]{0,62}")) {
+      throw new IllegalArgumentException("not a VM name: " + name.length() + " chars");
+    }
+    ByteArrayOutputStream b = new ByteArrayOutputStream();
+    String lines =
+        name
+            + "\n"
+            + now.getEpochSecond()
+            + "."
+            + String.format("%03d", now.getNano() / 1_000_000)
+            + "\n";
+    b.writeBytes(lines.getBytes(StandardCharsets.US_ASCII));
+    byte[] random = new byte[RANDOM_BYTES];
+    RANDOM.nextBytes(random);
+    b.writeBytes(random);
+    return b.toByteArray();
+  }
+}
