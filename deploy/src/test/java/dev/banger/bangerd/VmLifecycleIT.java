@@ -485,6 +485,9 @@ class VmLifecycleIT {
     assertTrue(uname.stdoutText().contains("Linux e2e-one"), uname.stdoutText());
     assertTrue(uname.stdoutText().lines().anyMatch("e2e-one"::equals), uname.stdoutText());
     assertEquals(0, stack.ssh(ip, "echo kept > /root/marker && sync").exitCode());
+    // A process that a snapshot carries into its clones (the [1] keeps pgrep from finding itself).
+    assertEquals(
+        0, stack.ssh(ip, "nohup sleep 86400 >/dev/null 2>&1 </dev/null & echo started").exitCode());
     StringBuilder console = new StringBuilder();
     vms()
         .getVmLogs(GetVmLogsRequest.newBuilder().setVm("e2e-one").build())
@@ -654,6 +657,7 @@ class VmLifecycleIT {
         java.nio.file.attribute.PosixFilePermissions.toString(
             Files.getPosixFilePermissions(dir.resolve("state"))));
     assertTrue(snap.getStateBytes() > 16 << 20, "the guest's memory is in it");
+    clonesStartFromTheSnapshotEachWithItsOwnIdentity(ip);
     assertEquals(
         List.of("e2e-snap"),
         snaps
@@ -665,6 +669,77 @@ class VmLifecycleIT {
     snaps.deleteSnapshot(
         dev.banger.api.vm.v1.DeleteSnapshotRequest.newBuilder().setSnapshot("e2e-snap").build());
     assertFalse(Files.exists(dir), "the saved state and the disk copies are gone");
+  }
+
+  /**
+   * Three VMs started at once from the snapshot "e2e-snap" of e2e-one, which had written
+   * /root/marker and runs a process: each sees the marker and the process, has its own hostname,
+   * address and clock, answers at NAME.vm, and its writes are its own. Then all three go, and their
+   * namespaces with them.
+   */
+  void clonesStartFromTheSnapshotEachWithItsOwnIdentity(String sourceIp) throws Exception {
+    List<String> names = List.of("clone-a", "clone-b", "clone-c");
+    List<java.util.concurrent.CompletableFuture<Vm>> started = new ArrayList<>();
+    long t0 = System.nanoTime();
+    for (String n : names) {
+      started.add(
+          java.util.concurrent.CompletableFuture.supplyAsync(
+              () ->
+                  last(vms()
+                          .createVm(
+                              CreateVmRequest.newBuilder()
+                                  .setName(n)
+                                  .setSnapshot("e2e-snap")
+                                  .build()))
+                      .getVm()));
+    }
+    List<Vm> clones = new ArrayList<>();
+    for (var f : started) {
+      clones.add(f.get(10, TimeUnit.MINUTES));
+    }
+    System.out.printf(
+        "[VmLifecycleIT] 3 VMs from a snapshot, started at once: %d ms%n",
+        (System.nanoTime() - t0) / 1_000_000);
+    java.util.Set<String> addresses = new java.util.HashSet<>(List.of(sourceIp));
+    String gateway = sourceIp.substring(0, sourceIp.lastIndexOf('.')) + ".1";
+    for (Vm c : clones) {
+      assertEquals(VmState.VM_STATE_RUNNING, c.getState(), c.toString());
+      assertTrue(addresses.add(c.getIpAddress()), "an address of its own: " + c.getIpAddress());
+      CommandResult r =
+          stack.ssh(
+              c.getIpAddress(),
+              "cat /root/marker; hostname; cat /etc/hostname; date +%s;"
+                  + " pgrep -f 'sleep 86400[1]' >/dev/null && echo process-running;"
+                  + " echo "
+                  + c.getName()
+                  + " > /root/mine && sync");
+      assertEquals(0, r.exitCode(), r.stderrText());
+      List<String> lines = r.stdoutText().lines().toList();
+      assertEquals("kept", lines.get(0), "the source's file: " + lines);
+      assertEquals(c.getName(), lines.get(1), "its own hostname");
+      assertEquals(c.getName(), lines.get(2));
+      long skew = Math.abs(Long.parseLong(lines.get(3)) - System.currentTimeMillis() / 1000);
+      assertTrue(skew < 30, "its clock set to the host's, off by " + skew + " s");
+      assertEquals("process-running", lines.get(4), "the source's process runs on in it");
+      CommandResult dns =
+          stack.inNetns(
+              Duration.ofSeconds(20), "dig", "+short", "@" + gateway, c.getName() + ".vm");
+      assertEquals(c.getIpAddress(), dns.stdoutText().strip(), c.getName() + ".vm resolves");
+    }
+    for (Vm c : clones) {
+      CommandResult r = stack.ssh(c.getIpAddress(), "cat /root/mine");
+      assertEquals(c.getName() + "\n", r.stdoutText(), "its writes are its own");
+    }
+    assertEquals(1, stack.ssh(sourceIp, "test -e /root/mine").exitCode(), "not in the source");
+    HostState withClones = host();
+    assertEquals(4, withClones.qemus().size(), "the source and three clones");
+    assertEquals(1, withClones.taps().size(), "the clones' taps are in their own namespaces");
+    for (String n : names) {
+      vms().deleteVm(DeleteVmRequest.newBuilder().setVm(n).build());
+    }
+    CommandResult netns = VmStack.RUN.run(Command.of("ip", "netns", "list").build());
+    assertFalse(
+        netns.stdoutText().contains("bcl-"), "no clone namespace left: " + netns.stdoutText());
   }
 
   /** Exit status of a 3-second TCP connect to the guest's SSH port (0: it answered). */

@@ -35,8 +35,10 @@ public final class VmCreateCommand implements Callable<Integer> {
     try (Services s = vm.services()) {
       ProgressPrinter shown =
           new ProgressPrinter(vm.err(), ProgressPrinter.stderrIsTerminal(), quiet);
-      if (noStart) {
-        Vm created = VmCommand.create(s, specOptions.request().setNoStart(true).build(), shown);
+      if (noStart || specOptions.snapshot != null) {
+        // From a snapshot the create is the start (vm-service refuses --no-start with it), and
+        // Ctrl-C cancels the call, which vm-service undoes whole.
+        Vm created = VmCommand.create(s, specOptions.request().setNoStart(noStart).build(), shown);
         vm.out().println(created.getName());
         return 0;
       }

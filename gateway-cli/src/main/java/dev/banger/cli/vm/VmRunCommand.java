@@ -115,14 +115,24 @@ public final class VmRunCommand implements Callable<Integer> {
       }
       // A fresh VM gets its workspace written onto its work disk before it boots (no SSH, no
       // guest CPU); a branch needs git in the guest, so then it is copied after the start.
-      boolean offline = path != null && (workspace.branch == null || workspace.branch.isEmpty());
+      // A VM from a snapshot is running when its create returns (its state is restored, not
+      // booted): its workspace can only be copied in over SSH.
+      boolean fromSnapshot = specOptions.snapshot != null;
+      boolean offline =
+          !fromSnapshot && path != null && (workspace.branch == null || workspace.branch.isEmpty());
       ProgressPrinter shown = new ProgressPrinter(err, ProgressPrinter.stderrIsTerminal(), quiet);
       // Recorded first, started second: the CLI knows the VM before its boot, so Ctrl-C can undo
       // it.
       BootInterrupt interrupt = BootInterrupt.install(s, err, specOptions.keepFailed, shown);
       Vm created;
       try {
-        created = VmCommand.create(s, specOptions.request().setNoStart(true).build(), shown);
+        created =
+            VmCommand.create(
+                s,
+                fromSnapshot
+                    ? specOptions.request().build()
+                    : specOptions.request().setNoStart(true).build(),
+                shown);
       } catch (StatusRuntimeException e) {
         interrupt.waitIfFired();
         interrupt.remove();
@@ -139,7 +149,9 @@ public final class VmRunCommand implements Callable<Integer> {
           r = prepareOffline(s, created, path, shown);
         }
         try {
-          created = VmCommand.start(s, created.getId(), shown);
+          if (!fromSnapshot) {
+            created = VmCommand.start(s, created.getId(), shown);
+          }
         } catch (StatusRuntimeException e) {
           interrupt.waitIfFired();
           interrupt.remove();

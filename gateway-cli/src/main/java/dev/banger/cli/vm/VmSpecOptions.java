@@ -51,6 +51,15 @@ final class VmSpecOptions {
               + " start is cancelled; by default a cancelled create leaves nothing. A failed start is always kept.")
   boolean keepFailed;
 
+  @Option(
+      names = "--snapshot",
+      paramLabel = "SNAPSHOT",
+      description =
+          "Start from this snapshot ('banger snapshot create') instead of booting: copies of its"
+              + " disks and its saved state, running on with a name and address of its own."
+              + " Image, kernel and sizes come from the snapshot.")
+  String snapshot;
+
   CreateVmRequest.Builder request() {
     CreateVmRequest.Builder b =
         CreateVmRequest.newBuilder()
@@ -64,6 +73,9 @@ final class VmSpecOptions {
     }
     if (kernel != null) {
       b.setKernel(kernel);
+    }
+    if (snapshot != null) {
+      b.setSnapshot(snapshot);
     }
     VmSpec.Builder s = VmSpec.newBuilder().setNat(nat);
     // 0 on the wire means "the default": a 0 typed by the user is refused, not taken as that.

@@ -29,7 +29,9 @@ public final class HandlesFile {
       String controlSocket,
       String runDir,
       String tap,
-      String ip) {
+      String ip,
+      String guestIp,
+      String guestMac) {
     static Json of(Handles h) {
       VmmHandle v = h.vmm();
       return new Json(
@@ -39,7 +41,9 @@ public final class HandlesFile {
           v.controlSocket().toString(),
           v.runDir().toString(),
           h.tap(),
-          h.ip());
+          h.ip(),
+          h.guest() == null ? null : h.guest().ip(),
+          h.guest() == null ? null : h.guest().mac());
     }
 
     Handles handles() {
@@ -51,7 +55,9 @@ public final class HandlesFile {
               Path.of(controlSocket),
               Path.of(runDir)),
           tap,
-          ip);
+          ip,
+          // Absent in files written before clones existed: a booted VM's.
+          guestIp == null ? null : new Handles.Guest(guestIp, guestMac));
     }
   }
 

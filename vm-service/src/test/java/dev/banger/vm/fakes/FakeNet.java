@@ -21,8 +21,19 @@ public final class FakeNet implements NetPort {
   public Lease leaseIp(String vmId, String vmName) {
     host.call("leaseIp");
     boolean created = host.leases.add(vmId);
-    return new Lease("172.16.0.9", 24, "172.16.0.1", "172.16.0.1", "02:00:00:00:00:09", created);
+    // One address per VM, the first .9, as net-service hands them out.
+    int n = 9 + numbers.computeIfAbsent(vmId, k -> numbers.size());
+    return new Lease(
+        "172.16.0." + n,
+        24,
+        "172.16.0.1",
+        "172.16.0.1",
+        String.format("02:00:00:00:00:%02x", n),
+        created);
   }
+
+  private final java.util.Map<String, Integer> numbers =
+      new java.util.concurrent.ConcurrentHashMap<>();
 
   @Override
   public void releaseIp(String vmId) {

@@ -27,6 +27,8 @@ final class RecordStep implements SnapshotStep {
     }
     SnapshotRecord r =
         SnapshotRecord.of(s.vm())
+            .guestIp(s.guest().ip())
+            .guestMac(s.guest().mac())
             .id(s.id())
             .name(s.name())
             .directory(s.copies().directory())

@@ -121,7 +121,13 @@ public final class SnapshotCreate {
     }
     RunningVm vmm = runtime.vmmOf(vm.id(), vm.name());
     refuseSavedAlready(vm, vmm);
-    SnapshotState state = new SnapshotState(UUID.randomUUID().toString(), name, vm, vmm);
+    // A VM running restored from a snapshot holds that snapshot's address, not its lease's.
+    dev.banger.vm.runtime.Handles.Guest guest =
+        runtime
+            .get(vm.id())
+            .map(e -> e.handles().guest())
+            .orElse(new dev.banger.vm.runtime.Handles.Guest(vm.ipAddress(), vm.macAddress()));
+    SnapshotState state = new SnapshotState(UUID.randomUUID().toString(), name, vm, vmm, guest);
     long t0 = System.nanoTime();
     try {
       StepRunner.run(

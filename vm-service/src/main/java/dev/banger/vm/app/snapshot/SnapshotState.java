@@ -12,16 +12,31 @@ public final class SnapshotState {
   private final String name;
   private final VmRecord vm;
   private final RunningVm vmm;
+  private final dev.banger.vm.runtime.Handles.Guest guest;
   private boolean pausedHere;
   private SnapshotDiskPort.Copies copies;
   private long stateBytes;
   private SnapshotRecord record;
 
-  SnapshotState(String id, String name, VmRecord vm, RunningVm vmm) {
+  /**
+   * @param guest the address and MAC inside the guest, which its clones will wake with: the VM's
+   *     own, or a snapshot's when the VM runs restored from one
+   */
+  SnapshotState(
+      String id,
+      String name,
+      VmRecord vm,
+      RunningVm vmm,
+      dev.banger.vm.runtime.Handles.Guest guest) {
     this.id = id;
     this.name = name;
     this.vm = vm;
     this.vmm = vmm;
+    this.guest = guest;
+  }
+
+  public dev.banger.vm.runtime.Handles.Guest guest() {
+    return guest;
   }
 
   public String id() {

@@ -80,7 +80,12 @@ public final class LaunchStep implements StartStep {
 
   /** Writes the handles of the state's VMM, atomically, where reconcile reads them. */
   static void record(StartState s, VmPaths paths) throws java.io.IOException {
-    Handles h = new Handles(s.vmm().handle(), s.tap(), s.lease().ip());
+    Handles h =
+        new Handles(
+            s.vmm().handle(),
+            s.tap(),
+            s.lease().ip(),
+            s.restoring().map(r -> new Handles.Guest(r.guestIp(), r.guestMac())).orElse(null));
     s.handles(h);
     HandlesFile.write(paths.vmDir(s.vm().id()), h);
   }

@@ -47,6 +47,11 @@ public final class StartState {
     this.snapshot = snapshot;
   }
 
+  /** The snapshot this start restores, if it restores one. */
+  public java.util.Optional<SnapshotRecord> restoring() {
+    return java.util.Optional.ofNullable(snapshot);
+  }
+
   /** The snapshot this start restores. */
   public SnapshotRecord snapshot() {
     return require(snapshot, "snapshot to restore");

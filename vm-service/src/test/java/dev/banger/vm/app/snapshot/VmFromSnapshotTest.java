@@ -108,6 +108,13 @@ class VmFromSnapshotTest {
             tail(h.guest.ranInputs.getLast())),
         "each clone gets fresh randomness");
 
+    assertFalse(c.ipAddress().equals(snap.guestIp()), "reached at its own lease address");
+    SnapshotRecord ofClone = h.snapshotCreate.create("c1", "second", QUIET, () -> false);
+    assertEquals(
+        snap.guestIp(),
+        ofClone.guestIp(),
+        "a clone's snapshot records the address its guest holds");
+    assertEquals(snap.guestMac(), ofClone.guestMac());
     h.control.stop("c1", 0);
     assertFalse(h.net.cloneNetworks.containsKey(c.id()), "the tap's release takes the namespace");
     h.host.calls.clear();
