@@ -74,6 +74,39 @@ final class NetArgs {
     }
   }
 
+  /** The address a restored guest believes it has: a dotted IPv4 address, checked strictly. */
+  static int guestIp(String raw) {
+    try {
+      return Ipv4Cidr.parseAddress(raw);
+    } catch (IllegalArgumentException e) {
+      throw Errors.invalidArgument("guest_ip", "guest_ip " + quoted(raw) + " " + e.getMessage());
+    }
+  }
+
+  /**
+   * The guest's address against the VM's lease: a host address of the bridge's network that is
+   * neither the bridge's own (the guest's gateway, answered by proxy ARP) nor the lease's (which
+   * the clone namespace holds on its veth, to be translated to the guest's).
+   */
+  static void guestIpOn(int guest, Lease l) {
+    Ipv4Cidr net = l.network();
+    String why = null;
+    if (!net.contains(guest)) {
+      why = "is not on bridge " + l.bridge() + "'s network " + net.networkText();
+    } else if (guest == net.network()) {
+      why = "is the network address of " + net.networkText();
+    } else if (guest == net.broadcast()) {
+      why = "is the broadcast address of " + net.networkText();
+    } else if (guest == net.address()) {
+      why = "is bridge " + l.bridge() + "'s own address, the guest's gateway";
+    } else if (guest == l.address()) {
+      why = "is the VM's own lease address; the guest's is the snapshot source's";
+    }
+    if (why != null) {
+      throw Errors.invalidArgument("guest_ip", "guest_ip " + Ipv4Cidr.format(guest) + " " + why);
+    }
+  }
+
   static void requestId(String raw) {
     String problem = dev.banger.kit.text.RequestIds.problem(raw);
     if (problem != null) {

@@ -3,6 +3,8 @@ package dev.banger.net;
 import dev.banger.api.net.v1.AcquireTapRequest;
 import dev.banger.api.net.v1.AcquireTapResponse;
 import dev.banger.api.net.v1.Bridge;
+import dev.banger.api.net.v1.CreateCloneNetworkRequest;
+import dev.banger.api.net.v1.CreateCloneNetworkResponse;
 import dev.banger.api.net.v1.DisableNatRequest;
 import dev.banger.api.net.v1.DisableNatResponse;
 import dev.banger.api.net.v1.DnsRecord;
@@ -47,6 +49,7 @@ final class NetGrpcService extends NetServiceGrpc.NetServiceImplBase {
           "RemoveBridge",
           "AcquireTap",
           "ReleaseTap",
+          "CreateCloneNetwork",
           "ListTaps",
           "LeaseIp",
           "RenameLease",
@@ -144,6 +147,23 @@ final class NetGrpcService extends NetServiceGrpc.NetServiceImplBase {
           NetArgs.requestId(req.getRequestId());
           return ReleaseTapResponse.newBuilder()
               .setExisted(net.releaseTap(NetArgs.vmId(req.getVmId())))
+              .build();
+        });
+  }
+
+  @Override
+  public void createCloneNetwork(
+      CreateCloneNetworkRequest req, StreamObserver<CreateCloneNetworkResponse> out) {
+    answer(
+        out,
+        () -> {
+          NetArgs.requestId(req.getRequestId());
+          String vmId = NetArgs.vmId(req.getVmId());
+          int guest = NetArgs.guestIp(req.getGuestIp());
+          CloneNetworks.Built b = net.createCloneNetwork(vmId, guest);
+          return CreateCloneNetworkResponse.newBuilder()
+              .setNamespace(b.namespace())
+              .setIp(b.ip())
               .build();
         });
   }

@@ -11,6 +11,7 @@ import dev.banger.kit.state.HostIdentity;
 import dev.banger.kit.state.ServiceName;
 import dev.banger.net.host.Ip;
 import dev.banger.net.host.IpForwarding;
+import dev.banger.net.host.Netns;
 import dev.banger.net.host.Nft;
 import io.grpc.BindableService;
 import java.time.Clock;
@@ -20,8 +21,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * net-service (docs/architecture.md §6, docs/net-service.md): bridge, taps and warm pool, IPv4
- * leases, per-VM NAT in banger's own nftables table, and the .vm DNS server ({@link VmDns}), whose
- * records follow the leases through {@link LeaseEvents}. Reconciles the host at start-up.
+ * leases, per-VM NAT in banger's own nftables table, clone networks ({@link CloneNetworks}), and
+ * the .vm DNS server ({@link VmDns}), whose records follow the leases through {@link LeaseEvents}.
+ * Reconciles the host at start-up.
  */
 public final class NetService implements BangerService {
 
@@ -71,6 +73,8 @@ public final class NetService implements BangerService {
     pending.clearLeftovers(ip); // before reconcile, which leaves unmarked links alone
     pool = new TapPool(ip, marks, cfg.tapPoolSizeOrDefault(), poolOwner(context), pending);
     Taps taps = new Taps(ip, marks, pool, pending);
+    CloneNetworks clones =
+        new CloneNetworks(ip, new Netns(context.commands(), Netns.RUN), marks, taps);
     Nat nat =
         new Nat(
             new Nft(context.commands()),
@@ -79,9 +83,9 @@ public final class NetService implements BangerService {
             settings,
             cfg.uplinkOverride());
     dns = new VmDns(cfg.dnsPortOrDefault());
-    VmNetworking net = new VmNetworking(bridges, leases, taps, pool, nat, dns);
+    VmNetworking net = new VmNetworking(bridges, leases, taps, clones, pool, nat, dns);
     try {
-      new Reconciler(ip, marks, bridges, leases, taps, pool, net).run();
+      new Reconciler(ip, marks, bridges, leases, taps, clones, pool, net).run();
       events.subscribe(dns); // replays every lease into the zone
       dns.listen(cfg.dnsListenAddresses());
       for (BridgeRecord b : bridges.all()) {

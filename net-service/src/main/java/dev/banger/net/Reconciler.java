@@ -16,6 +16,8 @@ import org.slf4j.LoggerFactory;
  *   <li>Nothing at all when no bridge was ever set up: a net-service that was never asked to build
  *       a network does not touch the host (a throwaway {@code bangerd --all} stays harmless).
  *   <li>Every recorded bridge is ensured (made again after a reboot, given its address, set up).
+ *   <li>This installation's clone namespaces: kept when their VM has a lease and its tap is inside
+ *       (the tap is adopted), else deleted ({@link CloneNetworks#reconcile}).
  *   <li>Taps carrying this installation's mark: a VM's tap whose VM has a lease is kept
  *       (re-attached and set up if needed); one without a lease, a duplicate, or one that is not a
  *       tap is deleted. Warm taps are kept if still owned by the pool owner and untouched, else
@@ -34,6 +36,7 @@ final class Reconciler {
   private final Bridges bridges;
   private final Leases leases;
   private final Taps taps;
+  private final CloneNetworks clones;
   private final TapPool pool;
   private final VmNetworking vms;
 
@@ -43,8 +46,10 @@ final class Reconciler {
       Bridges bridges,
       Leases leases,
       Taps taps,
+      CloneNetworks clones,
       TapPool pool,
       VmNetworking vms) {
+    this.clones = clones;
     this.ip = ip;
     this.marks = marks;
     this.bridges = bridges;
@@ -54,13 +59,19 @@ final class Reconciler {
     this.vms = vms;
   }
 
-  record Report(int bridgesEnsured, int tapsKept, int tapsDeleted, int poolAdopted) {}
+  record Report(
+      int bridgesEnsured,
+      int tapsKept,
+      int tapsDeleted,
+      int poolAdopted,
+      int clonesKept,
+      int clonesDeleted) {}
 
   Report run() throws Exception {
     List<BridgeRecord> recorded = bridges.all();
     if (recorded.isEmpty()) {
       LOG.info("reconcile: no bridge set up yet; the host's network is left alone");
-      return new Report(0, 0, 0, 0);
+      return new Report(0, 0, 0, 0, 0, 0);
     }
     int ensured = 0;
     for (BridgeRecord b : recorded) {
@@ -74,6 +85,12 @@ final class Reconciler {
     Map<String, Lease> leased = new HashMap<>();
     for (Lease l : leases.all()) {
       leased.put(l.vmId(), l);
+    }
+    CloneNetworks.Reconciled cloned = new CloneNetworks.Reconciled(0, 0);
+    try {
+      cloned = clones.reconcile(leased);
+    } catch (Exception e) {
+      LOG.error("reconcile: clone namespaces could not be listed: {}", e.getMessage());
     }
     int kept = 0;
     int deleted = 0;
@@ -125,13 +142,16 @@ final class Reconciler {
       LOG.error("reconcile: NAT table could not be rebuilt: {}", e.getMessage());
     }
     pool.activate();
-    Report r = new Report(ensured, kept, deleted, warm.size());
+    Report r = new Report(ensured, kept, deleted, warm.size(), cloned.kept(), cloned.deleted());
     LOG.info(
-        "reconcile: {} bridge(s) ensured, {} tap(s) kept, {} deleted, {} warm tap(s) adopted",
+        "reconcile: {} bridge(s) ensured, {} tap(s) kept, {} deleted, {} warm tap(s) adopted,"
+            + " {} clone namespace(s) kept, {} deleted",
         ensured,
         kept,
         deleted,
-        warm.size());
+        warm.size(),
+        cloned.kept(),
+        cloned.deleted());
     return r;
   }
 }

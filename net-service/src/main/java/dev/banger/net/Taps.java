@@ -88,20 +88,25 @@ final class Taps {
       return Optional.empty();
     }
     if (l.get().ownerUid() != owner) {
-      throw NetArgs.failedPrecondition(
-          "TAP_OWNER_DIFFERS",
-          "VM "
-              + t.vmId()
-              + " already has tap "
-              + t.name()
-              + " owned by uid "
-              + l.get().ownerUid()
-              + ", not "
-              + owner
-              + "; release it first");
+      throw ownerDiffers(t.vmId(), t.name(), l.get().ownerUid(), owner);
     }
     attach(t.name(), bridge, l.get());
     return Optional.of(t.asRepeat());
+  }
+
+  static io.grpc.StatusRuntimeException ownerDiffers(
+      String vmId, String name, long have, long asked) {
+    return NetArgs.failedPrecondition(
+        "TAP_OWNER_DIFFERS",
+        "VM "
+            + vmId
+            + " already has tap "
+            + name
+            + " owned by uid "
+            + have
+            + ", not "
+            + asked
+            + "; release it first");
   }
 
   /**
@@ -174,16 +179,30 @@ final class Taps {
     }
   }
 
-  /** Deletes the VM's tap; false when it had none. */
-  boolean release(String vmId) throws CommandFailedException {
+  /**
+   * Deletes the VM's tap; false when it had none. Only a link that still carries the VM's mark is
+   * deleted: a tap that moved into a clone namespace is not in the host's, and its name there may
+   * since have gone to another VM's tap.
+   */
+  boolean release(String vmId) throws CommandFailedException, IOException {
     TapRecord t = byVm.get(vmId);
     if (t == null) {
       return false;
     }
-    ip.deleteLink(t.name());
+    Optional<LinkInfo> l = ip.link(t.name());
+    if (l.isPresent()
+        && marks.read(l.get().alias()) instanceof TapMarks.VmTap(String owner)
+        && owner.equals(vmId)) {
+      ip.deleteLink(t.name());
+      LOG.info("deleted tap {} of vm={}", t.name(), vmId);
+    }
     byVm.remove(vmId);
-    LOG.info("deleted tap {} of vm={}", t.name(), vmId);
     return true;
+  }
+
+  /** Drops the record of a tap that is gone (it died with a clone namespace). */
+  void forget(String vmId) {
+    byVm.remove(vmId);
   }
 
   /** Takes a tap found on the host at start-up into the table. */

@@ -2,6 +2,7 @@ package dev.banger.net;
 
 import dev.banger.kit.concurrent.KeyedLocks;
 import dev.banger.kit.net.Ipv4Cidr;
+import dev.banger.net.host.LinkInfo;
 import java.util.List;
 import java.util.Optional;
 
@@ -17,6 +18,7 @@ final class VmNetworking {
   private final Taps taps;
   private final TapPool pool;
   private final Nat nat;
+  private final CloneNetworks clones;
   private final KeyedLocks locks = new KeyedLocks();
   private final Nat.Source natSource;
   private final BridgeWatcher watcher;
@@ -32,8 +34,15 @@ final class VmNetworking {
   }
 
   VmNetworking(
-      Bridges bridges, Leases leases, Taps taps, TapPool pool, Nat nat, BridgeWatcher watcher) {
+      Bridges bridges,
+      Leases leases,
+      Taps taps,
+      CloneNetworks clones,
+      TapPool pool,
+      Nat nat,
+      BridgeWatcher watcher) {
     this.watcher = watcher;
+    this.clones = clones;
     this.bridges = bridges;
     this.leases = leases;
     this.taps = taps;
@@ -101,7 +110,7 @@ final class VmNetworking {
         vmId,
         () -> {
           Optional<Lease> l = leases.find(vmId);
-          taps.release(vmId);
+          releaseTapLocked(vmId);
           if (l.isEmpty()) {
             return false;
           }
@@ -152,12 +161,53 @@ final class VmNetworking {
                     + "; its tap goes there, not on "
                     + bridge);
           }
+          Optional<LinkInfo> cloned = clones.tapInside(vmId);
+          if (cloned.isPresent()) {
+            // Moved into its clone namespace: still the VM's tap, just no longer on the bridge.
+            LinkInfo t = cloned.get();
+            if (t.ownerUid() != owner) {
+              throw Taps.ownerDiffers(vmId, t.name(), t.ownerUid(), owner);
+            }
+            TapRecord r = new TapRecord(t.name(), vmId, t.ownerUid(), l.bridge(), false);
+            taps.adopt(r);
+            return r;
+          }
           return taps.acquire(vmId, owner, l.bridge());
         });
   }
 
   boolean releaseTap(String vmId) throws Exception {
-    return locks.with(vmId, () -> taps.release(vmId));
+    return locks.with(vmId, () -> releaseTapLocked(vmId));
+  }
+
+  /**
+   * The clone namespace goes first, with the tap if it is in there; it is looked for by name, so a
+   * restarted net-service that never saw the VM's tap still removes it.
+   */
+  private boolean releaseTapLocked(String vmId) throws Exception {
+    boolean cloned = clones.remove(vmId);
+    return taps.release(vmId) || cloned;
+  }
+
+  /** Builds the clone network around the VM's tap for a guest that believes it is {@code guest}. */
+  CloneNetworks.Built createCloneNetwork(String vmId, int guest) throws Exception {
+    return locks.with(
+        vmId,
+        () -> {
+          Lease l =
+              leases
+                  .find(vmId)
+                  .orElseThrow(
+                      () ->
+                          NetArgs.failedPrecondition(
+                              "LEASE_REQUIRED",
+                              "VM "
+                                  + vmId
+                                  + " has no lease; call LeaseIp and AcquireTap before"
+                                  + " CreateCloneNetwork"));
+          NetArgs.guestIpOn(guest, l);
+          return clones.create(l, guest);
+        });
   }
 
   List<TapRecord> taps() {

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.rpc.ErrorInfo;
 import dev.banger.api.net.v1.AcquireTapRequest;
+import dev.banger.api.net.v1.CreateCloneNetworkRequest;
 import dev.banger.api.net.v1.DisableNatRequest;
 import dev.banger.api.net.v1.EnableNatRequest;
 import dev.banger.api.net.v1.EnsureBridgeRequest;
@@ -165,6 +166,44 @@ class HostileInputTest {
             s ->
                 s.renameLease(
                     RenameLeaseRequest.newBuilder().setVmId("x").setVmName("ok").build())));
+    all.add(
+        c(
+            "CreateCloneNetwork vm_id",
+            "vm_id",
+            s ->
+                s.createCloneNetwork(
+                    CreateCloneNetworkRequest.newBuilder()
+                        .setVmId("../" + VM)
+                        .setGuestIp("172.16.0.200")
+                        .build())));
+    // guest_ip: not an address, or not one a clone of this VM's lease (172.16.0.2 on
+    // 172.16.0.1/24) may have
+    for (String bad :
+        List.of(
+            "",
+            "172.16.0.1",
+            "172.16.0.2",
+            "172.16.0.0",
+            "172.16.0.255",
+            "172.16.1.200",
+            "10.0.0.5",
+            "172.16.0.200/32",
+            "172.16.0.020",
+            "256.16.0.200",
+            "172.16.0.200; flush ruleset",
+            "::1",
+            "0x7f.0.0.1",
+            "172.16.0.200\n",
+            " 172.16.0.200",
+            LONG)) {
+      all.add(
+          c(
+              "CreateCloneNetwork guest_ip " + printable(bad),
+              "guest_ip",
+              s ->
+                  s.createCloneNetwork(
+                      CreateCloneNetworkRequest.newBuilder().setVmId(VM).setGuestIp(bad).build())));
+    }
     // vm_name
     for (String bad :
         List.of(

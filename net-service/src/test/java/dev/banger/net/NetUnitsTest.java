@@ -21,7 +21,10 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
-/** The pure pieces: address choice, MACs, tap names and marks, the NAT script, uid rules, locks. */
+/**
+ * The pure pieces: address choice, MACs, tap and clone names and marks, the NAT and clone scripts,
+ * guest addresses, uid rules, locks.
+ */
 class NetUnitsTest {
 
   static final Ipv4Cidr NET = Ipv4Cidr.parse("10.0.0.1/29"); // hosts .1-.6; .1 is the bridge
@@ -100,6 +103,70 @@ class NetUnitsTest {
     assertInstanceOf(TapMarks.NotOurs.class, marks.read("banger:0123abcd:pool "));
     assertInstanceOf(TapMarks.NotOurs.class, marks.read("banger:0123abcd:vm:x"));
     assertThrows(IllegalArgumentException.class, () -> new TapMarks("0123abc;"));
+  }
+
+  @Test
+  void cloneNamesCarryTheWholeVmIdAndAreReadOnlyForThisInstallation() {
+    String vm = "3f0c2a9e-1b2d-4c5e-8f90-a1b2c3d4e5f6";
+    TapMarks marks = new TapMarks("0123abcd");
+    String ns = marks.cloneNamespace(vm);
+    assertEquals("bcl-0123abcd-" + vm, ns);
+    assertEquals(java.util.Optional.of(vm), marks.cloneVm(ns));
+    assertTrue(new TapMarks("ffffffff").cloneVm(ns).isEmpty(), "another installation's");
+    assertTrue(marks.cloneVm("bcl-0123abcd-" + vm.toUpperCase()).isEmpty());
+    assertTrue(marks.cloneVm(ns + "x").isEmpty());
+    assertTrue(marks.cloneVm("banger-t-0123abcd").isEmpty());
+    assertEquals("tc-3f0c2a9e1b2d", TapMarks.cloneVethName(vm));
+    assertEquals(15, TapMarks.cloneVethName(vm).length());
+    assertInstanceOf(TapMarks.NotOurs.class, marks.read(marks.cloneMark(vm)), "not a tap's mark");
+  }
+
+  @Test
+  void cloneRulesetTranslatesBothWaysAndReadsBack() throws Exception {
+    String s = CloneRuleset.render("tb-3f0c2a9e", a("172.16.0.7"), a("172.16.0.200"));
+    assertTrue(s.contains("iifname \"uplink\" ip daddr 172.16.0.7 dnat to 172.16.0.200"), s);
+    assertTrue(s.contains("oifname \"uplink\" ip saddr 172.16.0.200 snat to 172.16.0.7"), s);
+    assertTrue(s.contains("hook ingress device \"tb-3f0c2a9e\""), s);
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> CloneRuleset.render("tb\" accept; #", a("172.16.0.7"), a("172.16.0.200")));
+    String json =
+        """
+        {"nftables": [{"metainfo": {"version": "1.0.6"}},
+          {"table": {"family": "ip", "name": "banger_clone", "handle": 1}},
+          {"rule": {"family": "ip", "table": "banger_clone", "chain": "prerouting", "handle": 3,
+            "expr": [{"match": {"op": "==", "left": {"meta": {"key": "iifname"}}, "right": "uplink"}},
+              {"match": {"op": "==", "left": {"payload": {"protocol": "ip", "field": "daddr"}},
+                "right": "172.16.0.7"}},
+              {"dnat": {"addr": "172.16.0.200"}}]}}]}
+        """;
+    assertEquals(
+        java.util.Optional.of(new CloneRuleset.Read(a("172.16.0.7"), a("172.16.0.200"))),
+        CloneRuleset.read(json));
+    assertTrue(CloneRuleset.read("{\"nftables\": []}").isEmpty());
+  }
+
+  @Test
+  void aGuestAddressMustBeAnotherHostOfTheLeasesNetwork() {
+    Lease l =
+        new Lease(
+            "3f0c2a9e-1b2d-4c5e-8f90-a1b2c3d4e5f6",
+            "a",
+            "br-banger",
+            a("172.16.0.7"),
+            Ipv4Cidr.parse("172.16.0.1/24"),
+            "02:00:00:00:00:01",
+            false);
+    NetArgs.guestIpOn(a("172.16.0.200"), l);
+    NetArgs.guestIpOn(a("172.16.0.2"), l);
+    for (String bad :
+        List.of(
+            "172.16.0.0", "172.16.0.255", "172.16.0.1", "172.16.0.7", "172.16.1.2", "10.0.0.2")) {
+      StatusRuntimeException e =
+          assertThrows(StatusRuntimeException.class, () -> NetArgs.guestIpOn(a(bad), l), bad);
+      assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+      assertTrue(e.getStatus().getDescription().startsWith("guest_ip " + bad + " "));
+    }
   }
 
   @Test

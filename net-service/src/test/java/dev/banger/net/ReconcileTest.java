@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.banger.api.net.v1.AcquireTapRequest;
+import dev.banger.api.net.v1.CreateCloneNetworkRequest;
 import dev.banger.api.net.v1.EnableNatRequest;
 import dev.banger.api.net.v1.EnsureBridgeRequest;
 import dev.banger.api.net.v1.Lease;
@@ -17,11 +18,14 @@ import dev.banger.api.net.v1.ListTapsRequest;
 import dev.banger.api.net.v1.ReleaseIpRequest;
 import dev.banger.api.net.v1.RemoveBridgeRequest;
 import dev.banger.api.net.v1.Tap;
+import dev.banger.kit.process.Command;
+import dev.banger.kit.process.HostCommandRunner;
 import dev.banger.net.testing.ChildNetService;
 import dev.banger.net.testing.NetNamespace;
 import dev.banger.net.testing.NetProbes;
 import dev.banger.net.testing.NetTestTeardown;
 import dev.banger.net.testing.RootNamespaceGuard;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -51,7 +55,8 @@ import org.junit.jupiter.api.io.TempDir;
  * while it is down; the restart must reconcile: running VMs keep their taps (same link, not
  * re-made), strays marked as ours go, other software's links stay, the pool refills, the NAT table
  * matches the leases. Then the interrupted work completes on retry, and releasing it all leaves the
- * namespace as it began.
+ * namespace as it began. Last, a clone namespace made by a service under {@code ip netns exec}: it
+ * dies with the service's mount namespace, and the restarted service deletes the name left behind.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ReconcileTest {
@@ -324,6 +329,49 @@ class ReconcileTest {
       assertEquals(0, rs.getInt(1), "the record is cleared");
     }
     ns.ip("link", "del", "dev", "tbp-cafecafe");
+    assertEquals(start, ns.state());
+  }
+
+  @Test
+  @Order(4)
+  void aCloneNamespaceDiesWithTheServicesMountNamespaceAndStartUpClearsItsName() throws Exception {
+    NetNamespace.State start = ns.state();
+    svc.stub().ensureBridge(EnsureBridgeRequest.getDefaultInstance());
+    String vm = UUID.randomUUID().toString();
+    svc.stub().leaseIp(LeaseIpRequest.newBuilder().setVmId(vm).setVmName("cloned").build());
+    Tap tap =
+        svc.stub()
+            .acquireTap(AcquireTapRequest.newBuilder().setVmId(vm).setOwnerUid(1000).build())
+            .getTap();
+    String name =
+        svc.stub()
+            .createCloneNetwork(
+                CreateCloneNetworkRequest.newBuilder()
+                    .setVmId(vm)
+                    .setGuestIp("172.16.0.200")
+                    .build())
+            .getNamespace();
+    // Under ip netns exec the service has a mount namespace of its own: the name shows in the
+    // host's /run/netns, but the mount that makes it a namespace is the service's alone.
+    Path entry = Path.of("/run/netns", name);
+    assertTrue(Files.exists(entry));
+    assertFalse(
+        new HostCommandRunner().run(Command.of("ip", "-n", name, "link").build()).succeeded(),
+        "the host cannot enter it");
+    svc.kill9(); // the mount namespace goes, and with it the clone namespace, veth and tap
+    svc.restart();
+    assertFalse(Files.exists(entry), "start-up deleted the stale name");
+    assertTrue(svc.log().contains("reconcile: deleting clone namespace " + name), svc.log());
+    assertTrue(svc.stub().listTaps(ListTapsRequest.getDefaultInstance()).getTapsList().isEmpty());
+    Tap again =
+        svc.stub()
+            .acquireTap(AcquireTapRequest.newBuilder().setVmId(vm).setOwnerUid(1000).build())
+            .getTap();
+    assertEquals(tap.getName(), again.getName(), "a new tap under the VM's name, on the bridge");
+    assertEquals("br-banger", ns.link(again.getName()).path("master").asText());
+    assertTrue(
+        svc.stub().releaseIp(ReleaseIpRequest.newBuilder().setVmId(vm).build()).getExisted());
+    assertTrue(svc.stub().removeBridge(RemoveBridgeRequest.getDefaultInstance()).getDeleted());
     assertEquals(start, ns.state());
   }
 

@@ -31,9 +31,25 @@ public final class Ip {
   private final CommandRunner runner;
   private final IpJson json;
 
+  /** Global options before every command: empty, or {@code -n NAMESPACE}. */
+  private final List<String> global;
+
   public Ip(CommandRunner runner, UserDirectory users) {
+    this(runner, new IpJson(users, Path.of("/sys/class/net")), List.of());
+  }
+
+  private Ip(CommandRunner runner, IpJson json, List<String> global) {
     this.runner = runner;
-    this.json = new IpJson(users, Path.of("/sys/class/net"));
+    this.json = json;
+    this.global = global;
+  }
+
+  /**
+   * The same commands inside the named network namespace ({@code ip -n NAME …}, batches included).
+   * A namespace that cannot be entered (a stale /run/netns entry) fails every command.
+   */
+  public Ip in(String netns) {
+    return new Ip(runner, json.withoutSysfs(), List.of("-n", IpBatch.token(netns)));
   }
 
   /** Every link with details. */
@@ -90,7 +106,11 @@ public final class Ip {
     if (batch.isEmpty()) {
       return;
     }
-    runner.check(Command.of("ip", "-batch", "-").stdin(batch.script()).timeout(TIMEOUT).build());
+    List<String> argv = new ArrayList<>();
+    argv.add("ip");
+    argv.addAll(global);
+    argv.addAll(List.of("-batch", "-"));
+    runner.check(Command.of(argv).stdin(batch.script()).timeout(TIMEOUT).build());
   }
 
   /**
@@ -139,6 +159,7 @@ public final class Ip {
   private CommandResult run(List<String> args) throws CommandFailedException {
     List<String> argv = new ArrayList<>();
     argv.add("ip");
+    argv.addAll(global);
     argv.addAll(args);
     return runner.run(Command.of(argv).timeout(TIMEOUT).build());
   }

@@ -26,7 +26,9 @@ final class IpJson {
 
   /**
    * @param sysClassNet where the kernel shows each link's tun owner as a number ({@code
-   *     /sys/class/net/<link>/owner}); read when ip printed a name
+   *     /sys/class/net/<link>/owner}); read when ip printed a name. Null for links of another
+   *     network namespace: this process's sysfs shows its own namespace's links, and a link of the
+   *     same name there would give the wrong owner
    */
   IpJson(UserDirectory users, Path sysClassNet) {
     this.users = users;
@@ -54,7 +56,8 @@ final class IpJson {
               l.path("master").asText(""),
               l.path("ifalias").asText(""),
               flags.contains("UP"),
-              flags));
+              flags,
+              l.path("address").asText("")));
     }
     return out;
   }
@@ -75,7 +78,7 @@ final class IpJson {
     if (text.matches("[0-9]{1,10}")) {
       return Long.parseLong(text);
     }
-    if (link.matches("[A-Za-z0-9_.:@+-]{1,15}")) {
+    if (sysClassNet != null && link.matches("[A-Za-z0-9_.:@+-]{1,15}")) {
       try {
         String n =
             Files.readString(sysClassNet.resolve(link).resolve("owner"), StandardCharsets.US_ASCII)
@@ -88,6 +91,11 @@ final class IpJson {
       }
     }
     return users.uidOf(text).map(Integer::longValue).orElse(UNKNOWN_OWNER);
+  }
+
+  /** The same reader for another namespace's links: owners by name go through the user database. */
+  IpJson withoutSysfs() {
+    return new IpJson(users, null);
   }
 
   /** A tun owner ip named but banger could not turn into a uid; matches no real uid. */

@@ -15,6 +15,7 @@ import java.util.List;
  * @param alias the link alias ({@code ifalias}); empty when none. banger marks its taps here
  * @param up administratively up (flag UP)
  * @param flags every flag as ip printed it
+ * @param mac the link-layer address ({@code address}); empty when ip printed none
  */
 public record LinkInfo(
     String name,
@@ -24,7 +25,8 @@ public record LinkInfo(
     String master,
     String alias,
     boolean up,
-    List<String> flags) {
+    List<String> flags,
+    String mac) {
 
   public LinkInfo {
     flags = List.copyOf(flags);

@@ -17,6 +17,12 @@ import java.util.concurrent.TimeUnit;
  * net-service in a child JVM inside a test's network namespace ({@link NetServiceMain} under {@code
  * ip netns exec}), with its own state directory and config. The test (or benchmark) talks to it
  * over the Unix socket; {@link #kill9} is a real SIGKILL of the service process.
+ *
+ * <p>{@code ip netns exec} also gives the service a mount namespace of its own, so a namespace the
+ * service makes with {@code ip netns add} (a clone network) is a mount only it sees, and dies with
+ * it. {@link #startSharingMounts} enters the network namespace alone ({@code nsenter --net}), as
+ * net-service runs in production: its namespaces outlive a restart and the test reads them with
+ * {@code ip -n}.
  */
 public final class ChildNetService implements AutoCloseable {
 
@@ -26,10 +32,13 @@ public final class ChildNetService implements AutoCloseable {
   private final Path stateDir;
   private final Path config;
   private final Path log;
+  private final boolean sharedMounts;
   private RunningProcess process;
   private ManagedChannel channel;
 
-  private ChildNetService(NetNamespace ns, Path stateDir, Path config, Path log) {
+  private ChildNetService(
+      NetNamespace ns, Path stateDir, Path config, Path log, boolean sharedMounts) {
+    this.sharedMounts = sharedMounts;
     this.ns = ns;
     this.stateDir = stateDir;
     this.config = config;
@@ -39,11 +48,23 @@ public final class ChildNetService implements AutoCloseable {
   /** Writes {@code configToml} beside the state and starts the service; returns once it serves. */
   public static ChildNetService start(NetNamespace ns, Path dir, String configToml)
       throws Exception {
+    return start(ns, dir, configToml, false);
+  }
+
+  /** Like {@link #start}, in the test's network namespace but the host's mount namespace. */
+  public static ChildNetService startSharingMounts(NetNamespace ns, Path dir, String configToml)
+      throws Exception {
+    return start(ns, dir, configToml, true);
+  }
+
+  private static ChildNetService start(
+      NetNamespace ns, Path dir, String configToml, boolean sharedMounts) throws Exception {
     Path state = dir.resolve("state");
     Files.createDirectories(state);
     Path cfg = dir.resolve("config.toml");
     Files.writeString(cfg, configToml);
-    ChildNetService c = new ChildNetService(ns, state, cfg, dir.resolve("net-service.log"));
+    ChildNetService c =
+        new ChildNetService(ns, state, cfg, dir.resolve("net-service.log"), sharedMounts);
     c.launch();
     return c;
   }
@@ -53,22 +74,22 @@ public final class ChildNetService implements AutoCloseable {
     String java = ProcessHandle.current().info().command().orElseThrow();
     List<String> argv =
         new ArrayList<>(
-            List.of(
-                "ip",
-                "netns",
-                "exec",
-                ns.name(),
-                java,
-                "-XX:+UseSerialGC",
-                "-XX:TieredStopAtLevel=1",
-                "-Xshare:auto",
-                "--enable-native-access=ALL-UNNAMED",
-                "-Dguice_bytecode_gen_option=DISABLED",
-                "-cp",
-                System.getProperty("java.class.path"),
-                NetServiceMain.class.getName(),
-                stateDir.toString(),
-                config.toString()));
+            sharedMounts
+                ? List.of("nsenter", "--net=/run/netns/" + ns.name(), "--")
+                : List.of("ip", "netns", "exec", ns.name()));
+    argv.addAll(
+        List.of(
+            java,
+            "-XX:+UseSerialGC",
+            "-XX:TieredStopAtLevel=1",
+            "-Xshare:auto",
+            "--enable-native-access=ALL-UNNAMED",
+            "-Dguice_bytecode_gen_option=DISABLED",
+            "-cp",
+            System.getProperty("java.class.path"),
+            NetServiceMain.class.getName(),
+            stateDir.toString(),
+            config.toString()));
     process = RUN.start(Command.of(argv).build(), log);
     long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
     while (true) {
@@ -92,6 +113,19 @@ public final class ChildNetService implements AutoCloseable {
 
   public Path database() {
     return stateDir.resolve("lib").resolve("db").resolve("net").resolve("net.db");
+  }
+
+  /** This installation's id (host_settings), which names its clone namespaces. */
+  public String installId() throws Exception {
+    try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + database());
+        java.sql.ResultSet rs =
+            c.createStatement()
+                .executeQuery("SELECT value FROM host_settings WHERE key = 'install_id'")) {
+      if (!rs.next()) {
+        throw new IllegalStateException("no install id in " + database());
+      }
+      return rs.getString(1);
+    }
   }
 
   public Path stateDir() {

@@ -46,6 +46,28 @@ public final class NetNamespace implements AutoCloseable {
     return ns;
   }
 
+  /**
+   * A namespace someone else made (net-service's clone namespaces), to read with the same helpers;
+   * {@link #close} deletes it like one of the test's own.
+   */
+  public static NetNamespace named(String name) {
+    return new NetNamespace(name);
+  }
+
+  /** Names in /run/netns starting with {@code prefix}, sorted. */
+  public static List<String> namesStartingWith(String prefix) throws Exception {
+    java.nio.file.Path dir = java.nio.file.Path.of("/run/netns");
+    if (!java.nio.file.Files.isDirectory(dir)) {
+      return List.of();
+    }
+    try (var s = java.nio.file.Files.list(dir)) {
+      return s.map(p -> p.getFileName().toString())
+          .filter(n -> n.startsWith(prefix))
+          .sorted()
+          .toList();
+    }
+  }
+
   static void requireTools() throws Exception {
     Assumptions.assumeTrue(
         "root".equals(System.getProperty("user.name")),
