@@ -485,7 +485,7 @@ class VmLifecycleIT {
     assertTrue(uname.stdoutText().contains("Linux e2e-one"), uname.stdoutText());
     assertTrue(uname.stdoutText().lines().anyMatch("e2e-one"::equals), uname.stdoutText());
     assertEquals(0, stack.ssh(ip, "echo kept > /root/marker && sync").exitCode());
-    // A process that a snapshot carries into its clones (the [1] keeps pgrep from finding itself).
+    // A process that a snapshot carries into its clones.
     assertEquals(
         0, stack.ssh(ip, "nohup sleep 86400 >/dev/null 2>&1 </dev/null & echo started").exitCode());
     StringBuilder console = new StringBuilder();
@@ -684,14 +684,27 @@ class VmLifecycleIT {
     for (String n : names) {
       started.add(
           java.util.concurrent.CompletableFuture.supplyAsync(
-              () ->
-                  last(vms()
-                          .createVm(
-                              CreateVmRequest.newBuilder()
-                                  .setName(n)
-                                  .setSnapshot("e2e-snap")
-                                  .build()))
-                      .getVm()));
+              () -> {
+                List<String> done = new ArrayList<>();
+                Vm made = null;
+                var events =
+                    vms()
+                        .createVm(
+                            CreateVmRequest.newBuilder()
+                                .setName(n)
+                                .setSnapshot("e2e-snap")
+                                .build());
+                while (events.hasNext()) {
+                  var e = events.next();
+                  if (e.hasVm()) {
+                    made = e.getVm();
+                  } else if (e.getProgress().getMessage().contains(" done in ")) {
+                    done.add(e.getProgress().getMessage());
+                  }
+                }
+                System.out.printf("[VmLifecycleIT] %s from the snapshot: %s%n", n, done);
+                return made;
+              }));
     }
     List<Vm> clones = new ArrayList<>();
     for (var f : started) {
@@ -709,7 +722,7 @@ class VmLifecycleIT {
           stack.ssh(
               c.getIpAddress(),
               "cat /root/marker; hostname; cat /etc/hostname; date +%s;"
-                  + " pgrep -f 'sleep 86400[1]' >/dev/null && echo process-running;"
+                  + " pgrep -f '[s]leep 86400' >/dev/null && echo process-running;"
                   + " echo "
                   + c.getName()
                   + " > /root/mine && sync");
@@ -734,12 +747,17 @@ class VmLifecycleIT {
     HostState withClones = host();
     assertEquals(4, withClones.qemus().size(), "the source and three clones");
     assertEquals(1, withClones.taps().size(), "the clones' taps are in their own namespaces");
+    // A clone stops as any VM: its guest powers off when asked over SSH through its namespace.
+    assertEquals(
+        VmState.VM_STATE_STOPPED,
+        vms().stopVm(StopVmRequest.newBuilder().setVm("clone-a").build()).getVm().getState());
+    assertTrue(stack.log().contains("stopped VM clone-a (guest powered off)"), "powered off");
     for (String n : names) {
-      vms().deleteVm(DeleteVmRequest.newBuilder().setVm(n).build());
+      vms().deleteVm(DeleteVmRequest.newBuilder().setVm(n).setForce(true).build());
     }
-    CommandResult netns = VmStack.RUN.run(Command.of("ip", "netns", "list").build());
-    assertFalse(
-        netns.stdoutText().contains("bcl-"), "no clone namespace left: " + netns.stdoutText());
+    // Each clone's namespace hangs on the bridge by a veth (tc-…): gone with the namespace.
+    String links = stack.inNetns(Duration.ofSeconds(10), "ip", "-o", "link", "show").stdoutText();
+    assertFalse(links.contains(": tc-"), "no clone network left: " + links);
   }
 
   /** Exit status of a 3-second TCP connect to the guest's SSH port (0: it answered). */
