@@ -68,6 +68,25 @@ final class GuestAccessFactory {
     }
 
     @Override
+    public void awaitReadyRunning(
+        String ip,
+        String name,
+        Duration timeout,
+        BooleanSupplier cancelled,
+        String command,
+        GuestSsh.Input input)
+        throws Exception {
+      GuestSsh.Readiness r =
+          ssh.awaitReady(ip, PORT, name + ".vm", timeout, cancelled, command, input);
+      LOG.info(
+          "VM {} ({}) answered SSH and ran its first command after {} attempt(s) in {} ms",
+          name,
+          ip,
+          r.attempts(),
+          r.elapsed().toMillis());
+    }
+
+    @Override
     public boolean poweroff(String ip, String name) {
       try {
         ssh.poweroff(ip, PORT, name + ".vm", POWEROFF_TIMEOUT);

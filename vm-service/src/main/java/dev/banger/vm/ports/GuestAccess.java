@@ -20,6 +20,20 @@ public interface GuestAccess {
   void awaitReady(String ip, String name, Duration timeout, BooleanSupplier cancelled)
       throws Exception;
 
+  /**
+   * As {@link #awaitReady}, with {@code command} (as root, fed {@code input} afresh on each
+   * attempt) as the readiness probe: it must be idempotent, since a failed attempt is repeated.
+   * Saves the second SSH handshake a separate {@link #run} would cost.
+   */
+  void awaitReadyRunning(
+      String ip,
+      String name,
+      Duration timeout,
+      BooleanSupplier cancelled,
+      String command,
+      dev.banger.vm.ssh.GuestSsh.Input input)
+      throws Exception;
+
   /** Asks the guest to power off; false when it could not be asked (no SSH). */
   boolean poweroff(String ip, String name);
 

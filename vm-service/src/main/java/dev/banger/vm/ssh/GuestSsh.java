@@ -134,6 +134,24 @@ public final class GuestSsh implements AutoCloseable {
   public Readiness awaitReady(
       String ip, int port, String pinAlias, Duration timeout, BooleanSupplier cancelled)
       throws GuestSshException {
+    return awaitReady(ip, port, pinAlias, timeout, cancelled, "true", null);
+  }
+
+  /**
+   * As {@link #awaitReady(String, int, String, Duration, BooleanSupplier)}, with {@code command}
+   * (fed {@code input} afresh on every attempt) as the probe instead of {@code true}: a caller
+   * whose first command is idempotent saves a second handshake, which costs a guest under TCG about
+   * a second.
+   */
+  public Readiness awaitReady(
+      String ip,
+      int port,
+      String pinAlias,
+      Duration timeout,
+      BooleanSupplier cancelled,
+      String command,
+      Input input)
+      throws GuestSshException {
     PinningVerifier.Target t = target(ip, port, pinAlias);
     String where = ip + ":" + port;
     long start = System.nanoTime();
@@ -145,22 +163,32 @@ public final class GuestSsh implements AutoCloseable {
       checkCancel(cancelled, where);
       attempts++;
       try (ClientSession s = open(t, deadline, READY_CONNECT, cancelled)) {
+        ChannelOutcome o = new ChannelOutcome();
+        o.input = input;
+        BoundedBuffer err = new BoundedBuffer(4096);
         Integer status =
             run(
                 s,
-                "true",
+                command,
                 bound(deadline, HANDSHAKE),
                 OutputStream.nullOutputStream(),
-                OutputStream.nullOutputStream(),
+                err,
                 cancelled,
-                where);
+                where,
+                o);
         if (status != null && status == 0) {
           return new Readiness(attempts, Duration.ofNanos(System.nanoTime() - start));
         }
+        String shown = command.equals("true") ? "`true`" : "the readiness command";
         last =
             status == null
-                ? "`true` ended without an exit status"
-                : "`true` exited with status " + status;
+                ? shown + " ended without an exit status"
+                : shown
+                    + " exited with status "
+                    + status
+                    + (err.bytes().length == 0
+                        ? ""
+                        : ": " + new String(err.bytes(), StandardCharsets.UTF_8).strip());
       } catch (Unreachable e) {
         // An attempt cut short by the overall deadline says less than the one before it did
         // ("connection refused" beats "connect timed out").

@@ -37,6 +37,28 @@ public final class FakeGuest implements GuestAccess {
     }
   }
 
+  /** Ready as {@link #awaitReady}; then the command is recorded with its input, as {@link #run}. */
+  @Override
+  public void awaitReadyRunning(
+      String ip,
+      String name,
+      Duration timeout,
+      BooleanSupplier cancelled,
+      String command,
+      GuestSsh.Input input)
+      throws java.io.IOException {
+    awaitReady(ip, name, timeout, cancelled);
+    run(
+        ip,
+        name,
+        command,
+        timeout,
+        input,
+        OutputStream.nullOutputStream(),
+        OutputStream.nullOutputStream(),
+        cancelled);
+  }
+
   @Override
   public boolean poweroff(String ip, String name) {
     host.call("poweroff");

@@ -99,6 +99,17 @@ public final class LocalShellGuest implements GuestAccess {
   public void awaitReady(String ip, String name, Duration timeout, BooleanSupplier cancelled) {}
 
   @Override
+  public void awaitReadyRunning(
+      String ip,
+      String name,
+      Duration timeout,
+      BooleanSupplier cancelled,
+      String command,
+      dev.banger.vm.ssh.GuestSsh.Input input) {
+    throw new UnsupportedOperationException("re-identify is tested with FakeGuest");
+  }
+
+  @Override
   public boolean poweroff(String ip, String name) {
     return false;
   }

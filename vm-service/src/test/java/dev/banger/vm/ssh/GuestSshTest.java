@@ -73,6 +73,38 @@ class GuestSshTest {
   }
 
   @Test
+  void aReadinessCommandIsFedItsInputAndItsFailureIsTheReason() throws Exception {
+    server = TestSshServer.start(identity.publicKey());
+    GuestSsh.Readiness r =
+        ssh.awaitReady(
+            IP,
+            server.port(),
+            "dev.vm",
+            T,
+            () -> false,
+            "stdin",
+            in -> in.write("name\n1700000000.000\n".getBytes(StandardCharsets.UTF_8)));
+    assertEquals(1, r.attempts(), "one handshake: the probe is the command");
+    assertEquals(List.of("stdin"), server.commands);
+    assertEquals(List.of("name\n1700000000.000\n"), server.inputs);
+
+    GuestSshException e =
+        assertThrows(
+            GuestSshException.class,
+            () ->
+                ssh.awaitReady(
+                    IP,
+                    server.port(),
+                    "dev.vm",
+                    Duration.ofMillis(800),
+                    () -> false,
+                    "exit 3",
+                    null));
+    assertTrue(
+        e.getMessage().contains("the readiness command exited with status 3"), e.getMessage());
+  }
+
+  @Test
   void retriesUntilAServerComesUpLate() throws Exception {
     int port = TestSshServer.freePort();
     AtomicReference<TestSshServer> late = new AtomicReference<>();

@@ -30,6 +30,10 @@ final class TestSshServer implements AutoCloseable {
   final KeyPair hostKey;
   final SshServer server;
   final List<String> commands = new CopyOnWriteArrayList<>();
+
+  /** What each {@code stdin} command read, in order. */
+  final List<String> inputs = new CopyOnWriteArrayList<>();
+
   final AtomicInteger authentications = new AtomicInteger();
   volatile boolean poweroffFails;
 
@@ -160,6 +164,9 @@ final class TestSshServer implements AutoCloseable {
             out.flush();
             return 0;
           }
+        case "stdin":
+          inputs.add(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+          return 0;
         case "cat":
           in.transferTo(out);
           out.flush();
