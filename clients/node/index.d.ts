@@ -96,6 +96,8 @@ export interface CreateVmRequest {
   spec?: VmSpec;
   noStart?: boolean;
   keepFailed?: boolean;
+  /** A snapshot (name or id) to start from instead of booting: image, kernel, sizes are its. */
+  snapshot?: string;
 }
 
 /** banger.common.v1.Progress with numbers. */

@@ -145,11 +145,13 @@ class Vms:
         self._client = client
 
     def create(self, name="", image="", kernel="", vcpu=0, memory_mib=0, work_disk_bytes=0,
-               no_start=False, on_progress=None):
+               no_start=False, on_progress=None, snapshot=""):
         """Creates and (unless no_start) boots a VM; returns it once SSH answers. on_progress,
         when given, is called with each Progress. Leaving early (Ctrl-C) cancels the create, and
-        the service undoes it entirely."""
-        stream = self.create_stream(name, image, kernel, vcpu, memory_mib, work_disk_bytes, no_start)
+        the service undoes it entirely. snapshot: start from that snapshot's saved state instead
+        of booting (image, kernel and sizes are then the snapshot's)."""
+        stream = self.create_stream(name, image, kernel, vcpu, memory_mib, work_disk_bytes, no_start,
+                                    snapshot)
         vm = None
         for event in stream:
             if isinstance(event, Progress):
@@ -160,12 +162,13 @@ class Vms:
         return vm
 
     def create_stream(self, name="", image="", kernel="", vcpu=0, memory_mib=0,
-                      work_disk_bytes=0, no_start=False):
+                      work_disk_bytes=0, no_start=False, snapshot=""):
         """The same create as an iterator: Progress events, then the Vm."""
         spec = vm_pb2.VmSpec(vcpu=vcpu, memory_mib=memory_mib, work_disk_bytes=work_disk_bytes)
         call = self._client.raw.vm.CreateVm(
             vm_pb2.CreateVmRequest(
-                request_id=_rid(), name=name, image=image, kernel=kernel, spec=spec, no_start=no_start
+                request_id=_rid(), name=name, image=image, kernel=kernel, spec=spec, no_start=no_start,
+                snapshot=snapshot,
             )
         )
         try:

@@ -34,6 +34,11 @@ class NetServiceStub(object):
                 request_serializer=banger_dot_net_dot_v1_dot_net__pb2.ReleaseTapRequest.SerializeToString,
                 response_deserializer=banger_dot_net_dot_v1_dot_net__pb2.ReleaseTapResponse.FromString,
                 )
+        self.CreateCloneNetwork = channel.unary_unary(
+                '/banger.net.v1.NetService/CreateCloneNetwork',
+                request_serializer=banger_dot_net_dot_v1_dot_net__pb2.CreateCloneNetworkRequest.SerializeToString,
+                response_deserializer=banger_dot_net_dot_v1_dot_net__pb2.CreateCloneNetworkResponse.FromString,
+                )
         self.ListTaps = channel.unary_unary(
                 '/banger.net.v1.NetService/ListTaps',
                 request_serializer=banger_dot_net_dot_v1_dot_net__pb2.ListTapsRequest.SerializeToString,
@@ -112,6 +117,16 @@ class NetServiceServicer(object):
 
     def ReleaseTap(self, request, context):
         """Deletes the VM's tap; nothing to do is fine.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreateCloneNetwork(self, request, context):
+        """Moves a VM's tap, already opened by its VMM, into a network namespace of the VM's own, where
+        the guest keeps the address and MAC it had when it was snapshotted (docs/snapshots.md): a veth
+        joins the namespace to the lease's bridge with the lease's address, which is translated to
+        the guest's. ReleaseTap and ReleaseIp remove the namespace. The same namespace on a repeat.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -203,6 +218,11 @@ def add_NetServiceServicer_to_server(servicer, server):
                     servicer.ReleaseTap,
                     request_deserializer=banger_dot_net_dot_v1_dot_net__pb2.ReleaseTapRequest.FromString,
                     response_serializer=banger_dot_net_dot_v1_dot_net__pb2.ReleaseTapResponse.SerializeToString,
+            ),
+            'CreateCloneNetwork': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateCloneNetwork,
+                    request_deserializer=banger_dot_net_dot_v1_dot_net__pb2.CreateCloneNetworkRequest.FromString,
+                    response_serializer=banger_dot_net_dot_v1_dot_net__pb2.CreateCloneNetworkResponse.SerializeToString,
             ),
             'ListTaps': grpc.unary_unary_rpc_method_handler(
                     servicer.ListTaps,
@@ -329,6 +349,23 @@ class NetService(object):
         return grpc.experimental.unary_unary(request, target, '/banger.net.v1.NetService/ReleaseTap',
             banger_dot_net_dot_v1_dot_net__pb2.ReleaseTapRequest.SerializeToString,
             banger_dot_net_dot_v1_dot_net__pb2.ReleaseTapResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def CreateCloneNetwork(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/banger.net.v1.NetService/CreateCloneNetwork',
+            banger_dot_net_dot_v1_dot_net__pb2.CreateCloneNetworkRequest.SerializeToString,
+            banger_dot_net_dot_v1_dot_net__pb2.CreateCloneNetworkResponse.FromString,
             options, channel_credentials,
             insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
 
