@@ -96,13 +96,18 @@ public final class WarmBench {
     System.out.printf(
         "warm create to running and re-identified: %d ms; stages: %s%n",
         (System.nanoTime() - t0) / 1_000_000, String.join(", ", steps));
+    for (String line : Files.readAllLines(state.resolve("bangerd-all.log"))) {
+      if (line.contains("restored: QEMU up")) {
+        System.out.println("  restore-vmm: " + line.substring(line.indexOf("QEMU up")));
+      }
+    }
     long coldRss = rss(vms, "source");
     long warmRss = rss(vms, "probe");
     System.out.printf(
         "QEMU RSS: cold-booted source %d MiB, restored clone %d MiB (ratio %.2f)%n",
         coldRss >> 20, warmRss >> 20, (double) warmRss / coldRss);
-    vms.deleteVm(DeleteVmRequest.newBuilder().setVm("probe").build());
-    vms.deleteVm(DeleteVmRequest.newBuilder().setVm("source").build());
+    vms.deleteVm(DeleteVmRequest.newBuilder().setVm("probe").setForce(true).build());
+    vms.deleteVm(DeleteVmRequest.newBuilder().setVm("source").setForce(true).build());
 
     // Three at once.
     t0 = System.nanoTime();
@@ -122,7 +127,7 @@ public final class WarmBench {
     System.out.printf(
         "3 clones started at once: all running in %d ms%n", (System.nanoTime() - t0) / 1_000_000);
     for (String n : List.of("c1", "c2", "c3")) {
-      vms.deleteVm(DeleteVmRequest.newBuilder().setVm(n).build());
+      vms.deleteVm(DeleteVmRequest.newBuilder().setVm(n).setForce(true).build());
     }
 
     Path cli = VmBench.DIST.resolve("bin/banger").toAbsolutePath();

@@ -640,7 +640,8 @@ class VmLifecycleIT {
     System.out.printf(
         "[VmLifecycleIT] snapshot of a running VM: %d ms, state %d bytes, disks %d bytes%n",
         (System.nanoTime() - t0) / 1_000_000, snap.getStateBytes(), snap.getDiskBytes());
-    assertEquals(List.of("pause", "copy-disks", "save-state", "record", "resume"), stages);
+    assertEquals(
+        List.of("drop-caches", "pause", "copy-disks", "save-state", "record", "resume"), stages);
     assertEquals(VmState.VM_STATE_RUNNING, get("e2e-one").getState(), "resumed");
     assertEquals(0, stack.ssh(ip, "true").exitCode(), "and answering");
     Path dir = state.resolve("lib/snapshots").resolve(snap.getId());

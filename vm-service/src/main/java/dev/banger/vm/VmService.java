@@ -190,6 +190,7 @@ public final class VmService implements BangerService {
                 control,
                 locks,
                 snapshotDisks,
+                access,
                 SnapshotCreate.usableSpace(paths.snapshotsRoot())),
             new Snapshots(snapshotStore, snapshotDisks, locks, snapshotUse),
             context.operations()),

@@ -19,6 +19,8 @@ import java.util.Optional;
  */
 public final class QemuDriver implements VmmDriver {
 
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(QemuDriver.class);
+
   /** Device setup takes well under a second; a bound keeps a wedged QEMU from holding a start. */
   static final Duration LAUNCH_TIMEOUT = Duration.ofSeconds(30);
 
@@ -69,16 +71,25 @@ public final class QemuDriver implements VmmDriver {
   public RunningVm restore(LaunchSpec spec, Path directory) throws DriverException {
     Path state = directory.resolve(QemuStateTransfer.FILE);
     requireFile("saved state", state);
+    long t0 = System.nanoTime();
     QemuVm vm = start(spec, List.of("-incoming", "defer"));
+    long started = System.nanoTime();
     try {
-      QemuStateTransfer.load(
-          QemuArgs.qmpSocket(spec),
-          spec.runDir(),
-          state,
-          vm.process()
-              .orElseThrow(() -> new DriverException("QEMU of VM " + spec.vmId() + " exited")),
-          STATE_TIMEOUT,
-          QMP_TIMEOUT);
+      QemuStateTransfer.Loaded l =
+          QemuStateTransfer.load(
+              QemuArgs.qmpSocket(spec),
+              spec.runDir(),
+              state,
+              vm.process()
+                  .orElseThrow(() -> new DriverException("QEMU of VM " + spec.vmId() + " exited")),
+              STATE_TIMEOUT,
+              QMP_TIMEOUT);
+      LOG.info(
+          "VM {} restored: QEMU up in {} ms, state fed in {} ms, loaded {} ms later",
+          spec.vmId(),
+          (started - t0) / 1_000_000,
+          l.feedMillis(),
+          l.settleMillis());
       return vm;
     } catch (DriverException | RuntimeException e) {
       vm.kill();

@@ -29,6 +29,12 @@ final class QemuStateTransfer {
   /** The migration stream's file in a saved-state directory. */
   static final String FILE = "qemu-state.bin";
 
+  /**
+   * Beside the state: the QEMU that wrote it (QMP {@code query-version}), since QEMU only promises
+   * to load states of its own version and may fail late or oddly on another's.
+   */
+  static final String VERSION_FILE = "qemu-version.txt";
+
   /** QEMU's default bandwidth cap (128 MiB/s) would pace a local save for nothing. */
   static final long UNCAPPED = 1L << 40;
 
@@ -55,12 +61,19 @@ final class QemuStateTransfer {
       Files.deleteIfExists(sock);
       server.bind(UnixDomainSocketAddress.of(sock));
       receiver = new Receiver(server, file);
+      String version;
       try (QmpClient c = QmpClient.connect(qmp, qmpTimeout)) {
+        version = version(c);
         c.execute("migrate-set-parameters", QmpClient.arguments().put("max-bandwidth", UNCAPPED));
         c.execute("migrate", QmpClient.arguments().put("uri", "unix:" + sock));
         awaitOutgoing(c, deadline);
       }
       long size = receiver.received.get(remaining(deadline), TimeUnit.NANOSECONDS);
+      Files.writeString(
+          file.resolveSibling(VERSION_FILE),
+          version + "\n",
+          StandardOpenOption.CREATE_NEW,
+          StandardOpenOption.WRITE);
       done = true;
       return size;
     } catch (IOException e) {
@@ -86,7 +99,42 @@ final class QemuStateTransfer {
           }
         }
         deleteQuietly(file);
+        deleteQuietly(file.resolveSibling(VERSION_FILE));
       }
+    }
+  }
+
+  /** QEMU's own version and package, e.g. {@code 7.2.19 (Debian 1:7.2+dfsg-7+deb12u16)}. */
+  static String version(QmpClient c) throws IOException {
+    var v = c.execute("query-version");
+    var q = v.path("qemu");
+    String pkg = v.path("package").asText("").strip();
+    return q.path("major").asInt()
+        + "."
+        + q.path("minor").asInt()
+        + "."
+        + q.path("micro").asInt()
+        + (pkg.isEmpty() ? "" : " " + pkg);
+  }
+
+  /**
+   * Refuses a state written by another QEMU than the one about to load it, naming both; a state
+   * without a version file (saved before it was kept) is let through to QEMU's own checks.
+   */
+  static void requireSameVersion(QmpClient c, Path file) throws IOException, DriverException {
+    Path saved = file.resolveSibling(VERSION_FILE);
+    if (!Files.isRegularFile(saved)) {
+      return;
+    }
+    String was = Files.readString(saved).strip();
+    String is = version(c);
+    if (!was.equals(is)) {
+      throw new DriverException(
+          "the saved state was written by QEMU "
+              + was
+              + " and this host runs QEMU "
+              + is
+              + "; QEMU loads only its own version's states: take a new snapshot");
     }
   }
 
@@ -175,14 +223,20 @@ final class QemuStateTransfer {
    * restored guest, paused. A QEMU that rejects the stream (truncated, from another QEMU, another
    * machine shape) exits: that is reported as such.
    */
-  static void load(
+  /** How long a load took: feeding the file to QEMU, then QEMU finishing with it. */
+  record Loaded(long feedMillis, long settleMillis) {}
+
+  static Loaded load(
       Path qmp, Path runDir, Path file, ProcessHandle qemu, Duration timeout, Duration qmpTimeout)
       throws DriverException {
+    long t0 = System.nanoTime();
+    long fed = t0;
     long deadline = System.nanoTime() + timeout.toNanos();
     Path sock = runDir.resolve("state-in.sock");
     try {
       Files.deleteIfExists(sock);
       try (QmpClient c = QmpClient.connect(qmp, qmpTimeout)) {
+        requireSameVersion(c, file);
         c.execute("migrate-incoming", QmpClient.arguments().put("uri", "unix:" + sock));
       }
       try (SocketChannel out = SocketChannel.open(UnixDomainSocketAddress.of(sock));
@@ -194,6 +248,7 @@ final class QemuStateTransfer {
         try {
           copy(in, out);
           out.shutdownOutput();
+          fed = System.nanoTime();
         } finally {
           timer.cancel(false);
         }
@@ -212,11 +267,11 @@ final class QemuStateTransfer {
           // Loaded, QEMU takes the run state the source had: snapshots are saved paused and come
           // back paused, for the caller to finish its set-up (a clone's network) and resume.
           if (status.equals("paused")) {
-            return;
+            return loaded(t0, fed);
           }
           if (status.equals("running")) {
             c.execute("stop");
-            return;
+            return loaded(t0, fed);
           }
           if (System.nanoTime() > deadline) {
             throw new DriverException(
@@ -242,6 +297,11 @@ final class QemuStateTransfer {
     } finally {
       deleteQuietly(sock);
     }
+  }
+
+  private static Loaded loaded(long t0, long fed) {
+    long now = System.nanoTime();
+    return new Loaded((fed - t0) / 1_000_000, (now - fed) / 1_000_000);
   }
 
   /**

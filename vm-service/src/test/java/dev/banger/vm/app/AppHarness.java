@@ -104,7 +104,7 @@ public final class AppHarness {
     snapshotDisks = new dev.banger.vm.fakes.FakeSnapshotDisks(host, dir.resolve("snapshots"));
     snapshotCreate =
         new dev.banger.vm.app.snapshot.SnapshotCreate(
-            store, snapshotStore, runtime, control, locks, snapshotDisks, () -> freeBytes);
+            store, snapshotStore, runtime, control, locks, snapshotDisks, guest, () -> freeBytes);
     snapshots =
         new dev.banger.vm.app.snapshot.Snapshots(snapshotStore, snapshotDisks, locks, snapshotUse);
   }

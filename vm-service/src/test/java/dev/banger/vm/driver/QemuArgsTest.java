@@ -36,7 +36,7 @@ class QemuArgsTest {
         a.get(i + 1),
         "a comma in a path cannot add an option");
     assertEquals(
-        "console=ttyS0 reboot=t panic=-1 tsc_early_khz=2299998 tsc=reliable root=/dev/vda rw ip=dhcp",
+        "console=ttyS0 reboot=t panic=-1 init_on_free=1 tsc_early_khz=2299998 tsc=reliable root=/dev/vda rw ip=dhcp",
         a.get(a.indexOf("-append") + 1));
     assertEquals("tcg,thread=multi", a.get(a.indexOf("-accel") + 1));
     assertTrue(a.contains("virtio-net-device,netdev=net0,mac=02:ab:cd:ef:01:02"));

@@ -206,6 +206,16 @@ class QemuDriverTest {
     assertTrue(none.getMessage().contains("does not exist"), none.getMessage());
     DriverException e = assertThrows(DriverException.class, () -> driver.restore(bad, truncated));
     assertTrue(e.getMessage().contains("truncated, damaged"), e.getMessage());
+    String version = Files.readString(saved.resolve(QemuStateTransfer.VERSION_FILE)).strip();
+    assertTrue(version.matches("[0-9]+\\.[0-9]+\\.[0-9]+.*"), "the saving QEMU's: " + version);
+    Path foreign = Files.createDirectories(dir.resolve("foreign"));
+    Files.copy(state, foreign.resolve(QemuStateTransfer.FILE));
+    Files.writeString(foreign.resolve(QemuStateTransfer.VERSION_FILE), "6.2.0 (elsewhere)\n");
+    DriverException other = assertThrows(DriverException.class, () -> driver.restore(bad, foreign));
+    assertTrue(
+        other.getMessage().contains("written by QEMU 6.2.0 (elsewhere)")
+            && other.getMessage().contains("take a new snapshot"),
+        other.getMessage());
     assertEquals(
         "",
         new HostCommandRunner()

@@ -26,9 +26,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Takes a snapshot of a running or paused VM (docs/snapshots.md): pause, copy disks, save state and
- * record, each a step with its undo, then resume; all under the VM's lock, so no stop, delete or
- * workspace copy of the VM runs meanwhile. The name is checked before anything is touched.
+ * Takes a snapshot of a running or paused VM (docs/snapshots.md): drop the guest's page cache,
+ * pause, copy disks, save state and record, each a step with its undo, then resume; all under the
+ * VM's lock, so no stop, delete or workspace copy of the VM runs meanwhile. The name is checked
+ * before anything is touched.
  */
 public final class SnapshotCreate {
 
@@ -50,6 +51,7 @@ public final class SnapshotCreate {
       VmControl control,
       KeyedLocks locks,
       SnapshotDiskPort disks,
+      dev.banger.vm.ports.GuestAccess guest,
       java.util.function.LongSupplier freeBytes) {
     this.freeBytes = freeBytes;
     this.vms = vms;
@@ -60,6 +62,7 @@ public final class SnapshotCreate {
     this.locks = locks;
     this.steps =
         List.of(
+            new DropCachesStep(guest),
             new PauseStep(vms),
             new CopyDisksStep(disks),
             new SaveStateStep(),
@@ -75,7 +78,12 @@ public final class SnapshotCreate {
   /** The stage names of a snapshot, in order (Progress.stage_index follows them). */
   public static String[] stages() {
     return new String[] {
-      PauseStep.NAME, CopyDisksStep.NAME, SaveStateStep.NAME, RecordStep.NAME, RESUME
+      DropCachesStep.NAME,
+      PauseStep.NAME,
+      CopyDisksStep.NAME,
+      SaveStateStep.NAME,
+      RecordStep.NAME,
+      RESUME
     };
   }
 
