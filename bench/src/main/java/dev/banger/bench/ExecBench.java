@@ -6,10 +6,8 @@ import dev.banger.api.vm.v1.ExecResponse;
 import dev.banger.api.vm.v1.ExecStart;
 import dev.banger.api.vm.v1.Vm;
 import dev.banger.api.vm.v1.VmServiceGrpc;
-import dev.banger.kit.grpc.UnixChannels;
 import dev.banger.kit.process.Command;
 import dev.banger.kit.process.CommandResult;
-import dev.banger.kit.process.RunningProcess;
 import dev.banger.net.testing.NetNamespace;
 import io.grpc.ManagedChannel;
 import io.grpc.stub.StreamObserver;
@@ -35,31 +33,15 @@ public final class ExecBench {
 
   public static void main(String[] args) throws Exception {
     int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 30;
-    Path state = Files.createTempDirectory(Path.of("/tmp"), "bgr-exec-bench-");
-    Path cfg =
-        Files.writeString(
-            state.resolve("config.toml"),
-            """
+    VmBench.withStack(
+        "bgr-exec-bench-",
+        """
         [net]
         tap_pool_size = 0
         [vm]
         boot_timeout_seconds = 300
-        """);
-    try (NetNamespace ns = NetNamespace.create()) {
-      VmBench.prepare(state, cfg);
-      RunningProcess all = VmBench.bangerd(state, cfg, ns.name(), "--all");
-      ManagedChannel ch = UnixChannels.forSocket(state.resolve("run/vm.sock"));
-      try {
-        run(ch, ns, state, rounds);
-      } finally {
-        ch.shutdownNow();
-        all.terminate();
-        all.waitFor(Duration.ofSeconds(30));
-      }
-    } finally {
-      VmBench.RUN.run(Command.of("pkill", "-9", "-f", state.toString()).build());
-      VmBench.RUN.run(Command.of("rm", "-rf", "--one-file-system", state.toString()).build());
-    }
+        """,
+        (ch, ns, state) -> run(ch, ns, state, rounds));
   }
 
   static void run(ManagedChannel ch, NetNamespace ns, Path state, int rounds) throws Exception {

@@ -81,6 +81,36 @@ public final class VmBench {
     }
   }
 
+  /** What runs against a prepared stack: its vm-service channel, namespace and state dir. */
+  interface StackBody {
+    void run(ManagedChannel vm, NetNamespace ns, Path state) throws Exception;
+  }
+
+  /**
+   * A whole banger in a namespace of its own on a fresh state dir under /tmp ({@code prefix}), with
+   * {@code config}, the kernel imported and the default image built; {@code body} runs against it,
+   * and everything goes afterwards (processes, state dir, namespace).
+   */
+  static void withStack(String prefix, String config, StackBody body) throws Exception {
+    Path state = Files.createTempDirectory(Path.of("/tmp"), prefix);
+    Path cfg = Files.writeString(state.resolve("config.toml"), config);
+    try (NetNamespace ns = NetNamespace.create()) {
+      prepare(state, cfg);
+      RunningProcess all = bangerd(state, cfg, ns.name(), "--all");
+      ManagedChannel ch = UnixChannels.forSocket(state.resolve("run/vm.sock"));
+      try {
+        body.run(ch, ns, state);
+      } finally {
+        ch.shutdownNow();
+        all.terminate();
+        all.waitFor(Duration.ofSeconds(30));
+      }
+    } finally {
+      RUN.run(Command.of("pkill", "-9", "-f", state.toString()).build());
+      RUN.run(Command.of("rm", "-rf", "--one-file-system", state.toString()).build());
+    }
+  }
+
   /** Kernel and image, made outside the namespace (mmdebstrap needs Debian's mirror). */
   static void prepare(Path state, Path cfg) throws Exception {
     RunningProcess disk = bangerd(state, cfg, null, "--service", "disk");

@@ -7,11 +7,8 @@ import dev.banger.api.vm.v1.GetVmStatsRequest;
 import dev.banger.api.vm.v1.SnapshotServiceGrpc;
 import dev.banger.api.vm.v1.Vm;
 import dev.banger.api.vm.v1.VmServiceGrpc;
-import dev.banger.kit.grpc.UnixChannels;
 import dev.banger.kit.process.Command;
 import dev.banger.kit.process.CommandResult;
-import dev.banger.kit.process.RunningProcess;
-import dev.banger.net.testing.NetNamespace;
 import io.grpc.ManagedChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,33 +29,17 @@ public final class WarmBench {
 
   public static void main(String[] args) throws Exception {
     int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 5;
-    Path state = Files.createTempDirectory(Path.of("/tmp"), "bgr-warm-bench-");
-    Path cfg =
-        Files.writeString(
-            state.resolve("config.toml"),
-            """
+    VmBench.withStack(
+        "bgr-warm-bench-",
+        """
         [net]
         tap_pool_size = 0
         [vm]
         work_disk_bytes = 536870912
         system_overlay_bytes = 1073741824
         boot_timeout_seconds = 300
-        """);
-    try (NetNamespace ns = NetNamespace.create()) {
-      VmBench.prepare(state, cfg);
-      RunningProcess all = VmBench.bangerd(state, cfg, ns.name(), "--all");
-      ManagedChannel ch = UnixChannels.forSocket(state.resolve("run/vm.sock"));
-      try {
-        run(ch, state, rounds);
-      } finally {
-        ch.shutdownNow();
-        all.terminate();
-        all.waitFor(Duration.ofSeconds(30));
-      }
-    } finally {
-      VmBench.RUN.run(Command.of("pkill", "-9", "-f", state.toString()).build());
-      VmBench.RUN.run(Command.of("rm", "-rf", "--one-file-system", state.toString()).build());
-    }
+        """,
+        (ch, ns, state) -> run(ch, state, rounds));
   }
 
   static void run(ManagedChannel ch, Path state, int rounds) throws Exception {
