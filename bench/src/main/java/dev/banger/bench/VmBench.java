@@ -107,7 +107,31 @@ public final class VmBench {
       }
     } finally {
       RUN.run(Command.of("pkill", "-9", "-f", state.toString()).build());
+      deleteCloneNetnsNames(state.resolve("bangerd-all.log"));
       RUN.run(Command.of("rm", "-rf", "--one-file-system", state.toString()).build());
+    }
+  }
+
+  /**
+   * The names in /run/netns of clone namespaces this run's net-service made and could not remove
+   * (stopped with clones running): found by the install id its log names.
+   */
+  static void deleteCloneNetnsNames(Path log) throws Exception {
+    if (!Files.exists(log)) {
+      return;
+    }
+    java.util.regex.Matcher m =
+        java.util.regex.Pattern.compile("install id ([0-9a-f]{8})").matcher(Files.readString(log));
+    if (!m.find() || !Files.isDirectory(Path.of("/run/netns"))) {
+      return;
+    }
+    String prefix = "bcl-" + m.group(1) + "-";
+    try (Stream<Path> names = Files.list(Path.of("/run/netns"))) {
+      for (Path p : names.toList()) {
+        if (p.getFileName().toString().startsWith(prefix)) {
+          RUN.run(Command.of("ip", "netns", "del", p.getFileName().toString()).build());
+        }
+      }
     }
   }
 

@@ -227,6 +227,7 @@ final class BootedStack implements AutoCloseable {
     } finally {
       // Whatever a failed test left: QEMU processes of this state dir, then the namespace.
       VmStack.RUN.run(Command.of("pkill", "-9", "-f", state.toString()).build());
+      stack.deleteCloneNetnsNames();
       VmStack.deleteNetns(netns);
       VmStack.RUN.run(Command.of("rm", "-rf", "--one-file-system", state.toString()).build());
     }

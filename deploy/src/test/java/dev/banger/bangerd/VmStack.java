@@ -57,6 +57,33 @@ final class VmStack implements AutoCloseable {
   }
 
   /**
+   * Deletes the names of clone namespaces (docs/net-service.md) that this stack's net-service made
+   * and could not remove because it was stopped with clones running: under {@code ip netns exec} a
+   * namespace dies with the service, but its name stays in /run/netns. The install id is read from
+   * the service's log, so other installations' names are left alone.
+   */
+  void deleteCloneNetnsNames() throws Exception {
+    java.util.regex.Matcher m =
+        java.util.regex.Pattern.compile("install id ([0-9a-f]{8})").matcher(log());
+    java.util.Set<String> ids = new java.util.HashSet<>();
+    while (m.find()) {
+      ids.add(m.group(1));
+    }
+    Path names = Path.of("/run/netns");
+    if (ids.isEmpty() || !Files.isDirectory(names)) {
+      return;
+    }
+    try (var list = Files.list(names)) {
+      for (Path p : list.toList()) {
+        String n = p.getFileName().toString();
+        if (ids.stream().anyMatch(id -> n.startsWith("bcl-" + id + "-"))) {
+          deleteNetns(n);
+        }
+      }
+    }
+  }
+
+  /**
    * Starts bangerd with {@code args} (e.g. "--all"), inside the namespace when {@code inNetns};
    * returns once it serves.
    */

@@ -33,9 +33,31 @@ final class DiskInUse {
 
   private DiskInUse() {}
 
-  /** FAILED_PRECONDITION naming the disk when a VMM holds it; nothing when it is free or absent. */
+  /**
+   * How long a held disk is looked at again before the refusal. A VMM just killed still holds its
+   * locks until the kernel has torn down its memory (gigabytes for a guest under TCG) and only then
+   * closes its files, so an undo that kills a VMM and then removes its disks would otherwise race
+   * the exit.
+   */
+  static final java.time.Duration GRACE = java.time.Duration.ofSeconds(5);
+
+  /**
+   * FAILED_PRECONDITION naming the disk when a VMM holds it (still, after {@link #GRACE}); nothing
+   * when it is free or absent.
+   */
   static void refuseIfOpen(Path image, String what) {
-    if (held(image)) {
+    long deadline = System.nanoTime() + GRACE.toNanos();
+    boolean held = held(image);
+    while (held && System.nanoTime() < deadline) {
+      try {
+        Thread.sleep(100);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+      held = held(image);
+    }
+    if (held) {
       throw Errors.of(
           Status.FAILED_PRECONDITION.withDescription(
               what

@@ -108,6 +108,19 @@ class DiskInUseTest {
       }
       assertFalse(DiskInUse.held(overlay), "QEMU's locks go with it");
       disk.writeGuestFiles(edit);
+      // A VMM on its way out: killed just before the remove, it still holds its locks for a
+      // moment; the remove waits for them rather than failing the undo that killed it.
+      Process exiting = qemuHolding(overlay);
+      Thread.ofVirtual()
+          .start(
+              () -> {
+                try {
+                  Thread.sleep(1000);
+                } catch (InterruptedException e) {
+                  return;
+                }
+                exiting.destroyForcibly();
+              });
       disk.removeOverlay(RemoveOverlayRequest.newBuilder().setVmId(vm).build());
       assertFalse(Files.exists(overlay));
     }

@@ -312,10 +312,11 @@ final class CloneNetworks {
   record Reconciled(int kept, int deleted) {}
 
   /**
-   * Start-up: this installation's clone namespaces whose VM has a lease and whose tap is inside are
-   * kept (the veth put back on the bridge if it fell off) and their taps adopted; every other one
-   * (no lease, no tap, a stale entry) is deleted. Runs before the host's taps are reconciled, so a
-   * second tap for a cloned VM counts as the duplicate it is.
+   * Start-up: this installation's clone namespaces whose VM has a lease, whose tap is inside and
+   * whose address translation was written (the last step of a build) are kept (the veth put back on
+   * the bridge if it fell off) and their taps adopted; every other one (no lease, no tap, a stale
+   * entry) is deleted. Runs before the host's taps are reconciled, so a second tap for a cloned VM
+   * counts as the duplicate it is.
    */
   Reconciled reconcile(Map<String, Lease> leased) throws IOException {
     int kept = 0;
@@ -336,6 +337,9 @@ final class CloneNetworks {
           tap = tapIn(ns, vmId);
           if (tap.isEmpty()) {
             why = "the VM's tap is not in it";
+          } else if (readBuilt(ns, vmId).isEmpty()) {
+            // Killed while building: a later boot would be handed a tap it cannot open.
+            why = "it was never finished (no address translation)";
           }
         } catch (CommandFailedException e) {
           why = "it cannot be entered: a stale entry";

@@ -28,19 +28,7 @@ final class CloneSource {
     }
     refuseSet("image", !req.image().isEmpty());
     refuseSet("kernel", !req.kernel().isEmpty());
-    SnapshotRecord s =
-        store
-            .find(req.snapshot())
-            .orElseThrow(
-                () ->
-                    new VmProblem(
-                        VmProblem.Kind.NOT_FOUND,
-                        "SNAPSHOT_NOT_FOUND",
-                        "snapshot \""
-                            + dev.banger.kit.text.Printable.bare(req.snapshot(), 80)
-                            + "\" not found",
-                        Map.of(
-                            "snapshot", dev.banger.kit.text.Printable.bare(req.snapshot(), 80))));
+    SnapshotRecord s = store.find(req.snapshot()).orElseThrow(() -> notFound(req.snapshot()));
     refuseOther("spec.vcpu", req.vcpu(), s.vcpu());
     refuseOther("spec.memory_mib", req.memoryMib(), s.memoryMib());
     refuseOther("spec.work_disk_bytes", req.workDiskBytes(), s.workDiskBytes());
@@ -87,6 +75,20 @@ final class CloneSource {
         r.keepFailed(),
         r.ownerUid(),
         r.snapshot());
+  }
+
+  static VmProblem notFound(String ref) {
+    String shown = dev.banger.kit.text.Printable.bare(ref, 80);
+    return new VmProblem(
+        VmProblem.Kind.NOT_FOUND,
+        "SNAPSHOT_NOT_FOUND",
+        "snapshot \"" + shown + "\" not found",
+        Map.of("snapshot", shown));
+  }
+
+  /** Whether the snapshot's row is still there (a delete may have run since it was read). */
+  boolean stillThere(SnapshotRecord s) throws Exception {
+    return store.find(s.id()).isPresent();
   }
 
   private static void refuseSet(String field, boolean set) {

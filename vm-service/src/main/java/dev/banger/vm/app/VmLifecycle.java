@@ -145,6 +145,11 @@ public final class VmLifecycle {
     SnapshotRecord from = req.snapshot().isEmpty() ? null : clones.resolve(req);
     if (from != null) {
       snapshotUse.acquire(from);
+      // A delete that ran between the read and the acquire has taken the files: look again.
+      if (!clones.stillThere(from)) {
+        snapshotUse.release(from);
+        throw CloneSource.notFound(req.snapshot());
+      }
     }
     try {
       return createAndStart(req, name, from, progress, cancelled);
@@ -171,26 +176,38 @@ public final class VmLifecycle {
     try {
       return startEntered(vm.id(), progress, cancelled, from);
     } catch (CancelledStart c) {
-      if (req.keepFailed()) {
-        throw c.problem();
-      }
-      try {
-        locks.with(
-            vm.id(),
-            () -> {
-              removal.remove(lookup.find(vm.id()));
-              return null;
-            });
-        LOG.info("create of VM {} cancelled: rolled back and its record removed", name);
-      } catch (Exception e) {
-        // The start is rolled back; only the record and its references are left, in error,
-        // for a later delete. The caller is still told what cancelled the create.
-        LOG.warn(
-            "create of VM {} cancelled and rolled back; removing its record failed: {}",
-            name,
-            e.toString());
+      if (!req.keepFailed()) {
+        removeRecord(vm, name, "cancelled");
       }
       throw c.problem();
+    } catch (StartFailed f) {
+      // A VM whose restore failed has no disks left and would boot cold from its image on a
+      // later start, which is not what was asked: it goes, unless kept for inspection.
+      if (from != null && !req.keepFailed()) {
+        removeRecord(vm, name, "failed");
+      }
+      throw f;
+    }
+  }
+
+  /** Removes the record of a create whose start was rolled back; logs, never throws. */
+  private void removeRecord(VmRecord vm, String name, String how) {
+    try {
+      locks.with(
+          vm.id(),
+          () -> {
+            removal.remove(lookup.find(vm.id()));
+            return null;
+          });
+      LOG.info("create of VM {} {}: rolled back and its record removed", name, how);
+    } catch (Exception e) {
+      // The start is rolled back; only the record and its references are left, in error,
+      // for a later delete. The caller is still told what ended the create.
+      LOG.warn(
+          "create of VM {} {} and rolled back; removing its record failed: {}",
+          name,
+          how,
+          e.toString());
     }
   }
 

@@ -180,6 +180,19 @@ public final class GuestSsh implements AutoCloseable {
           return new Readiness(attempts, Duration.ofNanos(System.nanoTime() - start));
         }
         String shown = command.equals("true") ? "`true`" : "the readiness command";
+        if (status != null && !command.equals("true")) {
+          // The guest answered and ran it: its failure will not change by asking again.
+          throw new GuestSshException(
+              shown
+                  + " failed on "
+                  + where
+                  + " (exit "
+                  + status
+                  + ")"
+                  + (err.bytes().length == 0
+                      ? ""
+                      : ": " + new String(err.bytes(), StandardCharsets.UTF_8).strip()));
+        }
         last =
             status == null
                 ? shown + " ended without an exit status"

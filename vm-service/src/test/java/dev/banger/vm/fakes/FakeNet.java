@@ -23,6 +23,11 @@ public final class FakeNet implements NetPort {
     boolean created = host.leases.add(vmId);
     // One address per VM, the first .9, as net-service hands them out.
     int n = 9 + numbers.computeIfAbsent(vmId, k -> numbers.size());
+    String forced = nextIp;
+    if (forced != null && created) {
+      nextIp = null;
+      return new Lease(forced, 24, "172.16.0.1", "172.16.0.1", "02:00:00:00:00:fe", true);
+    }
     return new Lease(
         "172.16.0." + n,
         24,
@@ -31,6 +36,9 @@ public final class FakeNet implements NetPort {
         String.format("02:00:00:00:00:%02x", n),
         created);
   }
+
+  /** The address the next new lease gets (an address come free again), once. */
+  public volatile String nextIp;
 
   private final java.util.Map<String, Integer> numbers =
       new java.util.concurrent.ConcurrentHashMap<>();

@@ -100,8 +100,9 @@ class GuestSshTest {
                     () -> false,
                     "exit 3",
                     null));
-    assertTrue(
-        e.getMessage().contains("the readiness command exited with status 3"), e.getMessage());
+    assertTrue(e.getMessage().contains("the readiness command failed"), e.getMessage());
+    assertTrue(e.getMessage().contains("(exit 3)"), e.getMessage());
+    assertEquals(1, server.commands.stream().filter("exit 3"::equals).count(), "not retried");
   }
 
   @Test

@@ -17,6 +17,13 @@ final class CloneIdentity {
   /** Bytes of host randomness written to the guest's /dev/urandom. */
   static final int RANDOM_BYTES = 64;
 
+  /**
+   * Writing to /dev/urandom only mixes bytes into the input pool; {@code RNDRESEEDCRNG} (ioctl
+   * 0x5207, root) makes the kernel reseed its generator from that pool now rather than at its next
+   * scheduled reseed, so siblings stop sharing the snapshot's generator state at once. The ioctl
+   * needs a program that can call it: perl, which every Debian and Ubuntu has; a guest without it
+   * still gets the bytes mixed in. Whole seconds: busybox's date takes no fraction.
+   */
   static final String COMMAND =
       "read -r name && read -r when"
           + " && date -s \"@$when\" >/dev/null"
@@ -24,25 +31,24 @@ final class CloneIdentity {
           + " && printf '%s\\n' \"$name\" >/etc/hostname"
           + " && head -c "
           + RANDOM_BYTES
-          + " >/dev/urandom";
+          + " >/dev/urandom"
+          + " && { ! command -v perl >/dev/null"
+          + " || perl -e 'open(my $f, \"<\", \"/dev/urandom\") or die $!;"
+          + " ioctl($f, 0x5207, 0) or die \"reseed: $!\\n\"'; }";
 
   private static final SecureRandom RANDOM = new SecureRandom();
 
   private CloneIdentity() {}
 
-  /** The command's stdin: the name, the host's time now (seconds.millis), then the random bytes. */
+  /** The command's stdin: the name, the host's time now (epoch seconds), then the random bytes. */
   static byte[] input(String name, Instant now) {
     if (!name.matches("[a-z0-9][a-z0-9-]{0,62}")) {
       throw new IllegalArgumentException("not a VM name: " + name.length() + " chars");
     }
     ByteArrayOutputStream b = new ByteArrayOutputStream();
-    String lines =
-        name
-            + "\n"
-            + now.getEpochSecond()
-            + "."
-            + String.format("%03d", now.getNano() / 1_000_000)
-            + "\n";
+    // Rounded to the nearest second: the command's date takes whole seconds only.
+    long seconds = now.getEpochSecond() + (now.getNano() >= 500_000_000 ? 1 : 0);
+    String lines = name + "\n" + seconds + "\n";
     b.writeBytes(lines.getBytes(StandardCharsets.US_ASCII));
     byte[] random = new byte[RANDOM_BYTES];
     RANDOM.nextBytes(random);

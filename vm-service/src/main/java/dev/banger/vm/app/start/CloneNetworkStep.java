@@ -24,6 +24,11 @@ public final class CloneNetworkStep implements StartStep {
 
   @Override
   public void run(StartState s, StepContext ctx) {
+    // The source's address may have come free and been leased to this VM (its source deleted):
+    // the guest then holds its own lease already, and stays on the bridge as a booted VM does.
+    if (s.lease().ip().equals(s.snapshot().guestIp())) {
+      return;
+    }
     net.createCloneNetwork(s.vm().id(), s.snapshot().guestIp());
   }
 }

@@ -135,7 +135,31 @@ class VmFromSnapshotTest {
     assertThrows(
         StartFailed.class, () -> h.lifecycle.create(clone("c1", "warm"), QUIET, () -> false));
     assertEquals(before, h.host.held(), "copies, tap, VMM and lease all given back");
-    assertEquals(VmState.ERROR, h.store.find("c1").orElseThrow().state());
+    assertTrue(
+        h.store.find("c1").isEmpty(),
+        "no VM left that a later start would boot cold from its image");
+
+    h.host.recover("createCloneNetwork").failOn("restore");
+    assertThrows(
+        StartFailed.class,
+        () ->
+            h.lifecycle.create(
+                new CreateRequest(
+                    "", "kept", "", "", 0, 0, 0, 0, false, "", false, true, null, "warm"),
+                QUIET,
+                () -> false));
+    assertEquals(VmState.ERROR, h.store.find("kept").orElseThrow().state(), "kept_failed keeps it");
+  }
+
+  @Test
+  void aVmLeasedTheSnapshotsOwnAddressNeedsNoCloneNetwork() throws Exception {
+    h.control.delete("up", true);
+    h.net.nextIp = snap.guestIp();
+    VmRecord c = h.lifecycle.create(clone("heir", "warm"), QUIET, () -> false);
+    assertEquals(VmState.RUNNING, c.state());
+    assertEquals(snap.guestIp(), c.ipAddress());
+    assertFalse(h.host.calls.contains("createCloneNetwork"), "on the bridge, as a booted VM");
+    assertTrue(h.net.cloneNetworks.isEmpty());
   }
 
   @Test
