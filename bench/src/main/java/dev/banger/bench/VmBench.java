@@ -27,6 +27,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -117,21 +118,10 @@ public final class VmBench {
    * (stopped with clones running): found by the install id its log names.
    */
   static void deleteCloneNetnsNames(Path log) throws Exception {
-    if (!Files.exists(log)) {
-      return;
-    }
-    java.util.regex.Matcher m =
-        java.util.regex.Pattern.compile("install id ([0-9a-f]{8})").matcher(Files.readString(log));
-    if (!m.find() || !Files.isDirectory(Path.of("/run/netns"))) {
-      return;
-    }
-    String prefix = "bcl-" + m.group(1) + "-";
-    try (Stream<Path> names = Files.list(Path.of("/run/netns"))) {
-      for (Path p : names.toList()) {
-        if (p.getFileName().toString().startsWith(prefix)) {
-          RUN.run(Command.of("ip", "netns", "del", p.getFileName().toString()).build());
-        }
-      }
+    Optional<String> install =
+        Files.exists(log) ? NetNamespace.installIdIn(Files.readString(log)) : Optional.empty();
+    if (install.isPresent()) {
+      NetNamespace.deleteCloneNamespaces(install.get());
     }
   }
 

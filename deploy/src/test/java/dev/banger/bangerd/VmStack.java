@@ -63,23 +63,9 @@ final class VmStack implements AutoCloseable {
    * the service's log, so other installations' names are left alone.
    */
   void deleteCloneNetnsNames() throws Exception {
-    java.util.regex.Matcher m =
-        java.util.regex.Pattern.compile("install id ([0-9a-f]{8})").matcher(log());
-    java.util.Set<String> ids = new java.util.HashSet<>();
-    while (m.find()) {
-      ids.add(m.group(1));
-    }
-    Path names = Path.of("/run/netns");
-    if (ids.isEmpty() || !Files.isDirectory(names)) {
-      return;
-    }
-    try (var list = Files.list(names)) {
-      for (Path p : list.toList()) {
-        String n = p.getFileName().toString();
-        if (ids.stream().anyMatch(id -> n.startsWith("bcl-" + id + "-"))) {
-          deleteNetns(n);
-        }
-      }
+    java.util.Optional<String> install = dev.banger.net.testing.NetNamespace.installIdIn(log());
+    if (install.isPresent()) {
+      dev.banger.net.testing.NetNamespace.deleteCloneNamespaces(install.get());
     }
   }
 

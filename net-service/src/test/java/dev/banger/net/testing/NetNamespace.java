@@ -54,6 +54,26 @@ public final class NetNamespace implements AutoCloseable {
     return new NetNamespace(name);
   }
 
+  /**
+   * Deletes the clone namespaces (docs/net-service.md, "Clone networks") of installation {@code
+   * installId} found in /run/netns: left by a net-service stopped with clones running. Returns
+   * their names.
+   */
+  public static List<String> deleteCloneNamespaces(String installId) throws Exception {
+    List<String> found = namesStartingWith("bcl-" + installId + "-");
+    for (String n : found) {
+      named(n).close();
+    }
+    return found;
+  }
+
+  /** The install id a net-service's log names at start-up, if it got that far. */
+  public static java.util.Optional<String> installIdIn(String serviceLog) {
+    java.util.regex.Matcher m =
+        java.util.regex.Pattern.compile("install id ([0-9a-f]{8})").matcher(serviceLog);
+    return m.find() ? java.util.Optional.of(m.group(1)) : java.util.Optional.empty();
+  }
+
   /** Names in /run/netns starting with {@code prefix}, sorted. */
   public static List<String> namesStartingWith(String prefix) throws Exception {
     java.nio.file.Path dir = java.nio.file.Path.of("/run/netns");

@@ -45,10 +45,6 @@ public final class NetTestTeardown {
     } catch (Exception e) {
       return List.of(); // the service never got as far as making its database
     }
-    List<String> found = NetNamespace.namesStartingWith("bcl-" + install + "-");
-    for (String n : found) {
-      NetNamespace.named(n).close();
-    }
-    return found;
+    return NetNamespace.deleteCloneNamespaces(install);
   }
 }

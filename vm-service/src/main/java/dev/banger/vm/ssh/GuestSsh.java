@@ -180,28 +180,19 @@ public final class GuestSsh implements AutoCloseable {
           return new Readiness(attempts, Duration.ofNanos(System.nanoTime() - start));
         }
         String shown = command.equals("true") ? "`true`" : "the readiness command";
+        String said =
+            err.bytes().length == 0
+                ? ""
+                : ": " + new String(err.bytes(), StandardCharsets.UTF_8).strip();
         if (status != null && !command.equals("true")) {
           // The guest answered and ran it: its failure will not change by asking again.
           throw new GuestSshException(
-              shown
-                  + " failed on "
-                  + where
-                  + " (exit "
-                  + status
-                  + ")"
-                  + (err.bytes().length == 0
-                      ? ""
-                      : ": " + new String(err.bytes(), StandardCharsets.UTF_8).strip()));
+              shown + " failed on " + where + " (exit " + status + ")" + said);
         }
         last =
             status == null
                 ? shown + " ended without an exit status"
-                : shown
-                    + " exited with status "
-                    + status
-                    + (err.bytes().length == 0
-                        ? ""
-                        : ": " + new String(err.bytes(), StandardCharsets.UTF_8).strip());
+                : shown + " exited with status " + status + said;
       } catch (Unreachable e) {
         // An attempt cut short by the overall deadline says less than the one before it did
         // ("connection refused" beats "connect timed out").
