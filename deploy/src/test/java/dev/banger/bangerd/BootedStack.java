@@ -79,6 +79,26 @@ final class BootedStack implements AutoCloseable {
    */
   static BootedStack start(String netns, String label, String extraConfig, boolean forceAgain)
       throws Exception {
+    return start(netns, label, extraConfig, forceAgain, true, (images, kernel) -> {});
+  }
+
+  /** More images, pulled outside the namespace after the kernel (and the catalog image). */
+  interface Prep {
+    void pull(ImageServiceGrpc.ImageServiceBlockingStub images, Kernel kernel) throws Exception;
+  }
+
+  /**
+   * @param catalogImage build debian-bookworm (a stack whose tests use only {@code prep}'s images
+   *     saves the minutes it takes)
+   */
+  static BootedStack start(
+      String netns,
+      String label,
+      String extraConfig,
+      boolean forceAgain,
+      boolean catalogImage,
+      Prep morePulls)
+      throws Exception {
     assumeTrue(
         "root".equals(System.getProperty("user.name")),
         "SKIPPED LOUDLY: needs root (netns, bridge, taps)");
@@ -122,46 +142,10 @@ final class BootedStack implements AutoCloseable {
                               .setHostRelease(release)
                               .build()))
                   .getKernel();
-          long t1 = System.nanoTime();
-          var pulled =
-              last(
-                  images
-                      .withDeadlineAfter(15, TimeUnit.MINUTES)
-                      .pullImage(
-                          PullImageRequest.newBuilder()
-                              .setReference("debian-bookworm")
-                              .setKernel(k.getName())
-                              .build()));
-          System.out.printf(
-              "[%s] kernel %s imported in %d ms; image %s built in %d ms%n",
-              label,
-              k.getVersion(),
-              (t1 - t0) / 1_000_000,
-              pulled.getImage().getName(),
-              (System.nanoTime() - t1) / 1_000_000);
-          if (forceAgain) {
-            var forced =
-                last(
-                    images
-                        .withDeadlineAfter(15, TimeUnit.MINUTES)
-                        .pullImage(
-                            PullImageRequest.newBuilder()
-                                .setReference("debian-bookworm")
-                                .setKernel(k.getName())
-                                .setForce(true)
-                                .build()));
-            assertNotEquals(
-                pulled.getImage().getId(), forced.getImage().getId(), "force builds anew");
-            assertFalse(
-                Files.exists(Path.of(pulled.getImage().getRootfsPath())),
-                "the replaced rootfs is gone");
-            System.out.printf(
-                "[%s] image %s pulled again with force: %s replaces %s%n",
-                label,
-                forced.getImage().getName(),
-                forced.getImage().getId(),
-                pulled.getImage().getId());
+          if (catalogImage) {
+            pullCatalogImage(images, k, t0, label, forceAgain);
           }
+          morePulls.pull(images, k);
         } finally {
           img.stop();
         }
@@ -172,6 +156,49 @@ final class BootedStack implements AutoCloseable {
     } catch (Throwable t) {
       b.close();
       throw t;
+    }
+  }
+
+  private static void pullCatalogImage(
+      ImageServiceGrpc.ImageServiceBlockingStub images,
+      Kernel k,
+      long t0,
+      String label,
+      boolean forceAgain) {
+    long t1 = System.nanoTime();
+    var pulled =
+        last(
+            images
+                .withDeadlineAfter(15, TimeUnit.MINUTES)
+                .pullImage(
+                    PullImageRequest.newBuilder()
+                        .setReference("debian-bookworm")
+                        .setKernel(k.getName())
+                        .build()));
+    System.out.printf(
+        "[%s] kernel %s imported in %d ms; image %s built in %d ms%n",
+        label,
+        k.getVersion(),
+        (t1 - t0) / 1_000_000,
+        pulled.getImage().getName(),
+        (System.nanoTime() - t1) / 1_000_000);
+    if (forceAgain) {
+      var forced =
+          last(
+              images
+                  .withDeadlineAfter(15, TimeUnit.MINUTES)
+                  .pullImage(
+                      PullImageRequest.newBuilder()
+                          .setReference("debian-bookworm")
+                          .setKernel(k.getName())
+                          .setForce(true)
+                          .build()));
+      assertNotEquals(pulled.getImage().getId(), forced.getImage().getId(), "force builds anew");
+      assertFalse(
+          Files.exists(Path.of(pulled.getImage().getRootfsPath())), "the replaced rootfs is gone");
+      System.out.printf(
+          "[%s] image %s pulled again with force: %s replaces %s%n",
+          label, forced.getImage().getName(), forced.getImage().getId(), pulled.getImage().getId());
     }
   }
 

@@ -16,9 +16,11 @@ import dev.banger.image.app.PullPipeline;
 import dev.banger.image.app.PullSources;
 import dev.banger.image.build.RootfsBuilder;
 import dev.banger.image.catalog.Catalog;
+import dev.banger.image.catalog.CatalogEntry;
 import dev.banger.image.flatten.DiskReserve;
 import dev.banger.image.flatten.FlattenLimits;
 import dev.banger.image.kernel.SourceFiles;
+import dev.banger.image.kit.GuestKits;
 import dev.banger.image.oci.BlobCache;
 import dev.banger.image.oci.LayerFetcher;
 import dev.banger.image.oci.RegistryClient;
@@ -27,6 +29,7 @@ import dev.banger.image.oci.TransportPolicy;
 import dev.banger.image.peers.GrpcWorkSeeds;
 import dev.banger.image.ports.WorkSeeds;
 import dev.banger.image.source.DebianKernelPackages;
+import dev.banger.image.source.DebianKitPackages;
 import dev.banger.image.store.ImageStore;
 import dev.banger.image.store.KernelStore;
 import dev.banger.kit.config.ConfigException;
@@ -95,12 +98,19 @@ public final class ImageService implements BangerService {
     disk = context.channelTo(ServiceName.DISK);
     WorkSeeds seeder =
         new GrpcWorkSeeds(disk, context.config().socketPath(ServiceName.DISK, context.layout()));
-    PullPipeline pipeline = new PullPipeline(images, limits, builder, seeder, store);
     TransportPolicy transport =
         TransportPolicy.withInsecureRegistries(
             cfg.insecureRegistries() == null ? Set.of() : new HashSet<>(cfg.insecureRegistries()));
     Catalog catalog = Catalog.load(cfg.catalog(), transport);
     LOG.info("image catalog: {}", String.join(", ", catalog.names()));
+    GuestKits kits =
+        new GuestKits(
+            images.resolve("kit"),
+            images.resolve(".staging"),
+            kit,
+            new DebianKitPackages(context.commands(), PullSources.BOOTSTRAP_TIMEOUT),
+            () -> kitSuite(catalog));
+    PullPipeline pipeline = new PullPipeline(images, limits, builder, seeder, store, kits);
     PullSources pullSources =
         new PullSources(
             catalog,
@@ -131,8 +141,28 @@ public final class ImageService implements BangerService {
             new ImageLibrary(store, registrar, promoter, locks),
             kernels,
             kernelPull,
+            kits,
             context.operations()));
   }
+
+  /** The kit's packages come from the suite and mirror of the built-in Debian entry. */
+  private static CatalogEntry.Debian kitSuite(Catalog catalog) {
+    return catalog
+        .find(KIT_SUITE_ENTRY)
+        .filter(CatalogEntry.Debian.class::isInstance)
+        .map(CatalogEntry.Debian.class::cast)
+        .orElseThrow(
+            () ->
+                new ImageProblem(
+                    ImageProblem.Kind.FAILED_PRECONDITION,
+                    "KIT_SUITE_MISSING",
+                    "banger's guest kit is built from the catalog entry \""
+                        + KIT_SUITE_ENTRY
+                        + "\", which is not a Debian entry in this configuration",
+                    java.util.Map.of("entry", KIT_SUITE_ENTRY)));
+  }
+
+  static final String KIT_SUITE_ENTRY = "debian-bookworm";
 
   /**
    * banger's own directories: a kernel import never reads from them, nothing in them may be

@@ -36,6 +36,7 @@ import dev.banger.image.app.KernelLibrary;
 import dev.banger.image.app.KernelPull;
 import dev.banger.image.app.Page;
 import dev.banger.image.app.PullSources;
+import dev.banger.image.kit.GuestKits;
 import dev.banger.image.oci.BlobCache;
 import dev.banger.image.store.ImageStore;
 import dev.banger.kit.grpc.Unary;
@@ -54,6 +55,7 @@ public final class ImageGrpcService extends ImageServiceGrpc.ImageServiceImplBas
 
   private static final Logger LOG = LoggerFactory.getLogger(ImageGrpcService.class);
 
+  private final GuestKits kits;
   private final ImagePulls pulls;
   private final ImageLibrary library;
   private final KernelRpcs kernels;
@@ -64,11 +66,18 @@ public final class ImageGrpcService extends ImageServiceGrpc.ImageServiceImplBas
       ImageLibrary library,
       KernelLibrary kernels,
       KernelPull kernelPull,
+      GuestKits kits,
       OperationRegistry ops) {
+    this.kits = kits;
     this.pulls = pulls;
     this.library = library;
     this.kernels = new KernelRpcs(kernels, kernelPull, KernelRequests.Host.SYSTEM, ops);
     this.ops = ops;
+  }
+
+  /** An image as a proto, naming the guest kit when its VMs boot it. */
+  private Image image(ImageStore.ImageRow r) {
+    return ImageProtos.image(r, kits.current());
   }
 
   @Override
@@ -101,7 +110,7 @@ public final class ImageGrpcService extends ImageServiceGrpc.ImageServiceImplBas
             p -> PullImageResponse.newBuilder().setProgress(p).build(),
             ImageErrors::toStatus);
     try {
-      Image image = ImageProtos.image(pulls.pull(order, progress.listener(), progress.cancelled()));
+      Image image = image(pulls.pull(order, progress.listener(), progress.cancelled()));
       progress.succeed(image, PullImageResponse.newBuilder().setImage(image).build());
     } catch (Throwable t) {
       progress.fail(t, LOG, "pull of " + order.source().origin());
@@ -118,7 +127,7 @@ public final class ImageGrpcService extends ImageServiceGrpc.ImageServiceImplBas
               library.list(req.getPageToken(), Page.size(req.getPageSize()));
           ListImagesResponse.Builder b =
               ListImagesResponse.newBuilder().setNextPageToken(page.nextPageToken());
-          page.rows().forEach(r -> b.addImages(ImageProtos.image(r)));
+          page.rows().forEach(r -> b.addImages(image(r)));
           return b.build();
         });
   }
@@ -128,10 +137,7 @@ public final class ImageGrpcService extends ImageServiceGrpc.ImageServiceImplBas
     Unary.answer(
         obs,
         ImageErrors::toStatus,
-        () ->
-            GetImageResponse.newBuilder()
-                .setImage(ImageProtos.image(library.find(req.getImage())))
-                .build());
+        () -> GetImageResponse.newBuilder().setImage(image(library.find(req.getImage()))).build());
   }
 
   @Override
@@ -158,9 +164,7 @@ public final class ImageGrpcService extends ImageServiceGrpc.ImageServiceImplBas
                   ImageRequests.name("name", req.getName()),
                   ImageRequests.hostPath("rootfs_path", req.getRootfsPath()),
                   req.getDefaultKernel());
-          return RegisterImageResponse.newBuilder()
-              .setImage(ImageProtos.image(library.register(r)))
-              .build();
+          return RegisterImageResponse.newBuilder().setImage(image(library.register(r))).build();
         });
   }
 
@@ -186,8 +190,7 @@ public final class ImageGrpcService extends ImageServiceGrpc.ImageServiceImplBas
             ImageErrors::toStatus);
     try {
       // Answered once the name's lock is released, as a pull is.
-      Image image =
-          ImageProtos.image(library.promote(row, progress.listener(), progress.cancelled()));
+      Image image = image(library.promote(row, progress.listener(), progress.cancelled()));
       progress.succeed(image, PromoteImageResponse.newBuilder().setImage(image).build());
     } catch (Throwable t) {
       progress.fail(t, LOG, "promote of " + row.name());
@@ -203,7 +206,7 @@ public final class ImageGrpcService extends ImageServiceGrpc.ImageServiceImplBas
         () -> {
           String vm = ImageRequests.vmId(req.getVmId());
           return AddImageReferenceResponse.newBuilder()
-              .setImage(ImageProtos.image(library.addReference(req.getImage(), vm)))
+              .setImage(image(library.addReference(req.getImage(), vm)))
               .build();
         });
   }

@@ -1,9 +1,11 @@
 package dev.banger.image.api;
 
 import com.google.protobuf.Timestamp;
+import dev.banger.api.image.v1.GuestBoot;
 import dev.banger.api.image.v1.Image;
 import dev.banger.api.image.v1.ImageSource;
 import dev.banger.api.image.v1.Kernel;
+import dev.banger.image.build.GuestCheck;
 import dev.banger.image.store.ImageStore;
 import dev.banger.image.store.KernelStore;
 import java.time.Instant;
@@ -13,7 +15,10 @@ final class ImageProtos {
 
   private ImageProtos() {}
 
-  static Image image(ImageStore.ImageRow r) {
+  /**
+   * @param kit the current guest kit's file, if built: named for images that boot it
+   */
+  static Image image(ImageStore.ImageRow r, java.util.Optional<java.nio.file.Path> kit) {
     Image.Builder b =
         Image.newBuilder()
             .setId(r.id())
@@ -32,7 +37,15 @@ final class ImageProtos {
             .setVmReferences(r.vmRefs())
             .setDownloadBytes(r.downloadBytes())
             .setManaged(r.managed())
+            .setGuestBoot(
+                r.guest().boot() == GuestCheck.Boot.KIT
+                    ? GuestBoot.GUEST_BOOT_KIT
+                    : GuestBoot.GUEST_BOOT_SYSTEMD)
+            .addAllGuestNotes(r.guest().notes())
             .setCreateTime(time(r.created()));
+    if (r.guest().boot() == GuestCheck.Boot.KIT) {
+      kit.ifPresent(k -> b.setKitPath(k.toString()));
+    }
     if (r.workSeedPath() != null) {
       b.setWorkSeedPath(r.workSeedPath());
     }

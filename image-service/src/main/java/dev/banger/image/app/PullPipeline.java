@@ -1,5 +1,6 @@
 package dev.banger.image.app;
 
+import dev.banger.image.build.GuestCheck;
 import dev.banger.image.build.GuestPieces;
 import dev.banger.image.build.ModulesLayer;
 import dev.banger.image.build.RootfsBuilder;
@@ -7,6 +8,7 @@ import dev.banger.image.flatten.FlattenLimits;
 import dev.banger.image.flatten.FlattenResult;
 import dev.banger.image.flatten.LayerFlattener;
 import dev.banger.image.flatten.SpaceGuard;
+import dev.banger.image.kit.GuestKits;
 import dev.banger.image.ports.WorkSeeds;
 import dev.banger.image.source.RootfsSource;
 import dev.banger.image.store.ImageStore;
@@ -36,25 +38,31 @@ public final class PullPipeline {
 
   /** The stages after the source's own, the same for every source. */
   static final List<String> SHARED_STAGES =
-      List.of("flatten", "build", "ownership", "seed", "publish");
+      List.of("flatten", "kit", "build", "ownership", "seed", "publish");
 
   private final Path imagesDir;
   private final FlattenLimits limits;
   private final RootfsBuilder builder;
   private final WorkSeeds seeder;
   private final ImageStore store;
+  private final GuestKits kits;
 
+  /**
+   * @param kits banger's guest kit, built during the first pull of an image that needs it
+   */
   public PullPipeline(
       Path imagesDir,
       FlattenLimits limits,
       RootfsBuilder builder,
       WorkSeeds seeder,
-      ImageStore store) {
+      ImageStore store,
+      GuestKits kits) {
     this.imagesDir = imagesDir;
     this.limits = limits;
     this.builder = builder;
     this.seeder = seeder;
     this.store = store;
+    this.kits = kits;
   }
 
   /**
@@ -115,6 +123,13 @@ public final class PullPipeline {
       }
       flattener.apply(new ByteArrayInputStream(GuestPieces.layer()), "banger guest pieces");
       FlattenResult flat = flattener.finish();
+      GuestCheck.Verdict guest = GuestCheck.check(flat.entries());
+      // Always reported: what a VM of this image will get is part of what the pull says.
+      l.stage("kit", String.join("; ", guest.notes()), 0, 0);
+      if (guest.boot() == GuestCheck.Boot.KIT) {
+        kits.ensure(l, cancelled);
+        check(cancelled);
+      }
 
       Path rootfs = staging.resolve("rootfs.ext4");
       long size = builder.sizeFor(flat, req.sizeBytes());
@@ -164,7 +179,9 @@ public final class PullPipeline {
               kernelId,
               fetched.downloadBytes(),
               java.time.Instant.now(),
-              0);
+              0,
+              true,
+              guest);
       try {
         if (req.replaces() == null) {
           store.insert(row);

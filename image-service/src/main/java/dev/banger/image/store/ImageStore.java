@@ -1,5 +1,6 @@
 package dev.banger.image.store;
 
+import dev.banger.image.build.GuestCheck;
 import dev.banger.kit.db.SqliteDatabase;
 import java.time.Instant;
 import java.util.List;
@@ -26,7 +27,40 @@ public final class ImageStore {
       long downloadBytes,
       Instant created,
       int vmRefs,
-      boolean managed) {
+      boolean managed,
+      GuestCheck.Verdict guest) {
+
+    /** Everything but the guest check: an image that boots its own systemd, as banger's own. */
+    public ImageRow(
+        String id,
+        String name,
+        String source,
+        String origin,
+        String digest,
+        String rootfsPath,
+        long rootfsBytes,
+        String workSeedPath,
+        String defaultKernel,
+        long downloadBytes,
+        Instant created,
+        int vmRefs,
+        boolean managed) {
+      this(
+          id,
+          name,
+          source,
+          origin,
+          digest,
+          rootfsPath,
+          rootfsBytes,
+          workSeedPath,
+          defaultKernel,
+          downloadBytes,
+          created,
+          vmRefs,
+          managed,
+          new GuestCheck.Verdict(GuestCheck.Boot.SYSTEMD, List.of()));
+    }
 
     /** A managed image: its files live under images/ and go with it. */
     public ImageRow(
@@ -62,7 +96,8 @@ public final class ImageStore {
   private static final String SELECT =
       "SELECT i.id, i.name, i.source, i.origin, i.digest, i.rootfs_path,"
           + " i.rootfs_bytes, i.work_seed_path, i.default_kernel, i.download_bytes, i.created_at,"
-          + " (SELECT COUNT(*) FROM image_refs r WHERE r.image_id = i.id), i.managed FROM images i";
+          + " (SELECT COUNT(*) FROM image_refs r WHERE r.image_id = i.id), i.managed, i.guest_boot,"
+          + " i.guest_notes FROM images i";
 
   private final NamedTable<ImageRow> table;
 
@@ -87,7 +122,9 @@ public final class ImageStore {
                     r.getLong(10),
                     Instant.parse(r.getString(11)),
                     r.getInt(12),
-                    r.getInt(13) == 1));
+                    r.getInt(13) == 1,
+                    new GuestCheck.Verdict(
+                        GuestCheck.Boot.of(r.getString(14)), notes(r.getString(15)))));
   }
 
   /** By id or by name. */
@@ -106,8 +143,8 @@ public final class ImageStore {
 
   private static final String INSERT =
       "INSERT INTO images (id, name, source, origin, digest, rootfs_path, rootfs_bytes,"
-          + " work_seed_path, default_kernel, download_bytes, managed)"
-          + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+          + " work_seed_path, default_kernel, download_bytes, managed, guest_boot, guest_notes)"
+          + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
   public void insert(ImageRow r) {
     update(INSERT, values(r));
@@ -152,8 +189,14 @@ public final class ImageStore {
       r.workSeedPath(),
       r.defaultKernel(),
       r.downloadBytes(),
-      r.managed() ? 1 : 0
+      r.managed() ? 1 : 0,
+      r.guest().boot().id(),
+      String.join("\n", r.guest().notes())
     };
+  }
+
+  private static List<String> notes(String stored) {
+    return stored == null || stored.isEmpty() ? List.of() : List.of(stored.split("\n"));
   }
 
   /**

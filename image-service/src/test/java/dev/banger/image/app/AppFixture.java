@@ -54,7 +54,8 @@ final class AppFixture {
             rootfs -> {
               throw new AssertionError("no seed is built in these tests");
             },
-            images);
+            images,
+            null);
     pulls = new ImagePulls(images, null, pipeline, kernelLibrary, null, locks);
     library = new ImageLibrary(images, null, null, locks);
   }

@@ -69,6 +69,17 @@ final class QemuArgs {
     a.addAll(List.of("-append", cmdline(s, tscKhz)));
     disk(a, "root", s.rootDisk());
     s.workDisk().ifPresent(w -> disk(a, "work", w));
+    // Shared by every VM of the host, so never writable: QEMU opens it read-only and the guest
+    // sees a read-only disk.
+    s.kitDisk()
+        .ifPresent(
+            k ->
+                a.addAll(
+                    List.of(
+                        "-drive",
+                        "id=kit,file=" + opt(k) + ",format=raw,if=none,readonly=on",
+                        "-device",
+                        "virtio-blk-device,drive=kit")));
     s.tap()
         .ifPresent(
             n -> {
@@ -96,7 +107,7 @@ final class QemuArgs {
     if (tscKhz > 0) {
       b.append(" tsc_early_khz=").append(tscKhz).append(" tsc=reliable");
     }
-    b.append(" root=/dev/vda rw");
+    b.append(' ').append(s.rootArgs());
     if (!extra.isEmpty()) {
       b.append(' ').append(extra);
     }

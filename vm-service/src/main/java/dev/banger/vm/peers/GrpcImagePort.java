@@ -3,6 +3,7 @@ package dev.banger.vm.peers;
 import dev.banger.api.image.v1.AddImageReferenceRequest;
 import dev.banger.api.image.v1.GetImageRequest;
 import dev.banger.api.image.v1.GetKernelRequest;
+import dev.banger.api.image.v1.GuestBoot;
 import dev.banger.api.image.v1.Image;
 import dev.banger.api.image.v1.Kernel;
 import dev.banger.api.image.v1.ListKernelsRequest;
@@ -68,7 +69,26 @@ public final class GrpcImagePort implements ImagePort {
         k.getId(),
         k.getName(),
         kernelFile(k),
-        k.getInitrdPath().isEmpty() ? Optional.empty() : Optional.of(Path.of(k.getInitrdPath())));
+        k.getInitrdPath().isEmpty() ? Optional.empty() : Optional.of(Path.of(k.getInitrdPath())),
+        kit(image));
+  }
+
+  /** The guest kit an image's VMs attach; refused when it needs one this host has not built. */
+  private static Optional<Path> kit(Image image) {
+    if (image.getGuestBoot() != GuestBoot.GUEST_BOOT_KIT) {
+      return Optional.empty();
+    }
+    if (image.getKitPath().isEmpty()) {
+      throw new VmProblem(
+          VmProblem.Kind.FAILED_PRECONDITION,
+          "GUEST_KIT_MISSING",
+          "image \""
+              + image.getName()
+              + "\" boots banger's guest kit, which is not built on this host; pull the image"
+              + " again (banger image pull --force) to build it",
+          Map.of("image", image.getName()));
+    }
+    return Optional.of(Path.of(image.getKitPath()));
   }
 
   @Override

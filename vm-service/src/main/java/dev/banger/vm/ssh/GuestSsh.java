@@ -40,7 +40,14 @@ public final class GuestSsh implements AutoCloseable {
    */
   public static final int CAPTURE_LIMIT = 16 << 20;
 
-  static final String POWEROFF_COMMAND = "systemctl poweroff || poweroff";
+  /**
+   * A guest booted by banger's guest kit is stopped through the kit's PID 1 (a USR2, as busybox's
+   * poweroff sends; docs/guest-kit.md), since its image may have systemd's tools without systemd
+   * running; any other guest through systemd, or a poweroff of its own.
+   */
+  static final String POWEROFF_COMMAND =
+      "if [ -x /.banger/libexec/pid1 ]; then exec /.banger/bin/kill -USR2 1; fi;"
+          + " systemctl poweroff || poweroff";
 
   // Readiness retries quickly: a booting guest refuses connections until sshd listens, and a
   // short connect bound notices the moment it does. Before the guest's NIC is up a connect is

@@ -12,17 +12,18 @@ import org.junit.jupiter.api.Test;
 class QemuArgsTest {
 
   static LaunchSpec spec(String bootArgs, Path root) {
-    return new LaunchSpec(
-        "0b5e1f2a-1111-4222-8333-444455556666",
-        2,
-        512,
-        Path.of("/k/vmlinux"),
-        Optional.empty(),
-        bootArgs,
-        root,
-        Optional.of(Path.of("/v/work.ext4")),
-        Optional.of(new LaunchSpec.Nic("tb-0b5e1f2a", "02:ab:cd:ef:01:02")),
-        Path.of("/run/vm"));
+    return LaunchSpec.builder()
+        .vmId("0b5e1f2a-1111-4222-8333-444455556666")
+        .vcpus(2)
+        .memoryMib(512)
+        .kernel(Path.of("/k/vmlinux"))
+        .initrd(Optional.empty())
+        .bootArgs(bootArgs)
+        .rootDisk(root)
+        .workDisk(Optional.of(Path.of("/v/work.ext4")))
+        .tap(Optional.of(new LaunchSpec.Nic("tb-0b5e1f2a", "02:ab:cd:ef:01:02")))
+        .runDir(Path.of("/run/vm"))
+        .build();
   }
 
   @Test

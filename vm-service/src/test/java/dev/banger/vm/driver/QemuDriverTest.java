@@ -105,17 +105,18 @@ class QemuDriverTest {
   }
 
   LaunchSpec spec(String id, String args, Path disk, Path runDir) {
-    return new LaunchSpec(
-        id,
-        1,
-        256,
-        kernel,
-        Optional.of(initrd),
-        args,
-        disk,
-        Optional.empty(),
-        Optional.empty(),
-        runDir);
+    return LaunchSpec.builder()
+        .vmId(id)
+        .vcpus(1)
+        .memoryMib(256)
+        .kernel(kernel)
+        .initrd(Optional.of(initrd))
+        .bootArgs(args)
+        .rootDisk(disk)
+        .workDisk(Optional.empty())
+        .tap(Optional.empty())
+        .runDir(runDir)
+        .build();
   }
 
   static String waitFor(Path log, String marker, Duration timeout) throws Exception {
@@ -292,17 +293,18 @@ class QemuDriverTest {
     Path garbage = Files.writeString(dir.resolve("not-a-kernel"), "hello");
     Path comma = Files.copy(rootfs, dir.resolve("a,b.ext4"));
     LaunchSpec s =
-        new LaunchSpec(
-            "1f0e2d3c-0000-4000-8000-000000000004",
-            1,
-            256,
-            garbage,
-            Optional.of(initrd),
-            "",
-            comma,
-            Optional.empty(),
-            Optional.empty(),
-            dir.resolve("run"));
+        LaunchSpec.builder()
+            .vmId("1f0e2d3c-0000-4000-8000-000000000004")
+            .vcpus(1)
+            .memoryMib(256)
+            .kernel(garbage)
+            .initrd(Optional.of(initrd))
+            .bootArgs("")
+            .rootDisk(comma)
+            .workDisk(Optional.empty())
+            .tap(Optional.empty())
+            .runDir(dir.resolve("run"))
+            .build();
     e = assertThrows(DriverException.class, () -> driver.launch(s));
     assertTrue(
         e.getMessage().contains("QEMU refused to start VM 1f0e2d3c-0000-4000-8000-000000000004: "),

@@ -49,17 +49,18 @@ public final class LaunchStep implements StartStep {
   /** The VMM's configuration for the state's disks and tap, its NIC with {@code mac}. */
   static LaunchSpec spec(StartState s, VmPaths paths, String mac) {
     String id = s.vm().id();
-    return new LaunchSpec(
-        id,
-        s.vm().vcpu(),
-        s.vm().memoryMib(),
-        s.image().kernelFile(),
-        s.image().initrd(),
-        "",
-        Path.of(s.overlayPath()),
-        Optional.of(Path.of(s.workDiskPath())),
-        Optional.of(new LaunchSpec.Nic(s.tap(), mac)),
-        paths.runDir(id));
+    return LaunchSpec.builder()
+        .vmId(id)
+        .vcpus(s.vm().vcpu())
+        .memoryMib(s.vm().memoryMib())
+        .kernel(s.image().kernelFile())
+        .initrd(s.image().initrd())
+        .rootDisk(Path.of(s.overlayPath()))
+        .workDisk(Optional.of(Path.of(s.workDiskPath())))
+        .tap(Optional.of(new LaunchSpec.Nic(s.tap(), mac)))
+        .runDir(paths.runDir(id))
+        .kitDisk(s.image().kit())
+        .build();
   }
 
   /**

@@ -8,8 +8,9 @@ import java.util.List;
 
 /**
  * The API calls that configure and boot one VM, in the order the driver sends them: logger,
- * machine-config, boot-source, the root drive, the work drive, the NIC, then InstanceStart. Every
- * value comes from a validated {@link LaunchSpec}; Firecracker itself checks the files.
+ * machine-config, boot-source, the guest kit's drive (if any), the root drive, the work drive, the
+ * NIC, then InstanceStart. Every value comes from a validated {@link LaunchSpec}; Firecracker
+ * itself checks the files.
  */
 final class FirecrackerSetup {
 
@@ -20,7 +21,7 @@ final class FirecrackerSetup {
    * Console on the UART (Firecracker's stdout), reboot through the i8042 (ends Firecracker), no PCI
    * probing.
    */
-  static final String BASE_ARGS = "console=ttyS0 reboot=k panic=1 pci=off root=/dev/vda rw";
+  static final String BASE_ARGS = "console=ttyS0 reboot=k panic=1 pci=off";
 
   /** One PUT: what the step is called in errors, the path and the JSON body. */
   record ApiCall(String step, String path, ObjectNode body) {}
@@ -102,10 +103,19 @@ final class FirecrackerSetup {
     s.initrd().ifPresent(i -> boot.put("initrd_path", i.toString()));
     boot.put("boot_args", cmdline(s));
     calls.add(new ApiCall("boot-source", "/boot-source", boot));
-    calls.add(new ApiCall("root drive", "/drives/rootfs", drive("rootfs", s.rootDisk(), true)));
+    // With the kit, the kit is the root device: Firecracker attaches that one first (vda), the
+    // others in the order they are added, and passes root=/dev/vda itself (docs/guest-kit.md).
+    boolean kit = s.kitDisk().isPresent();
+    s.kitDisk()
+        .ifPresent(
+            k -> calls.add(new ApiCall("kit drive", "/drives/kit", drive("kit", k, true, true))));
+    calls.add(
+        new ApiCall("root drive", "/drives/rootfs", drive("rootfs", s.rootDisk(), !kit, false)));
     s.workDisk()
         .ifPresent(
-            w -> calls.add(new ApiCall("work drive", "/drives/work", drive("work", w, false))));
+            w ->
+                calls.add(
+                    new ApiCall("work drive", "/drives/work", drive("work", w, false, false))));
     s.tap()
         .ifPresent(
             n ->
@@ -129,7 +139,8 @@ final class FirecrackerSetup {
     if (extra.chars().anyMatch(c -> c < 0x20 || c > 0x7e)) {
       throw new IllegalArgumentException("boot arguments must be printable ASCII");
     }
-    String line = extra.isEmpty() ? BASE_ARGS : BASE_ARGS + " " + extra;
+    String base = BASE_ARGS + " " + (s.kitDisk().isPresent() ? s.kitFirstRootArgs() : s.rootArgs());
+    String line = extra.isEmpty() ? base : base + " " + extra;
     if (line.length() > MAX_CMDLINE) {
       throw new IllegalArgumentException(
           "kernel command line would be "
@@ -140,12 +151,12 @@ final class FirecrackerSetup {
     return line;
   }
 
-  private static ObjectNode drive(String id, Path file, boolean root) {
+  private static ObjectNode drive(String id, Path file, boolean root, boolean readOnly) {
     return obj()
         .put("drive_id", id)
         .put("path_on_host", file.toString())
         .put("is_root_device", root)
-        .put("is_read_only", false);
+        .put("is_read_only", readOnly);
   }
 
   private static ObjectNode obj() {

@@ -106,19 +106,21 @@ abstract class DriverFixture {
   }
 
   LaunchSpec spec(Path kernel, int vcpus, Path root, boolean full) {
-    return new LaunchSpec(
-        VM_ID,
-        vcpus,
-        256,
-        kernel,
-        full ? Optional.of(initrd) : Optional.empty(),
-        "quiet banger.x=1",
-        root,
-        full ? Optional.of(work) : Optional.empty(),
-        full
-            ? Optional.of(new LaunchSpec.Nic("tb-3f1c2a9e", "02:fc:00:00:00:07"))
-            : Optional.empty(),
-        run);
+    return LaunchSpec.builder()
+        .vmId(VM_ID)
+        .vcpus(vcpus)
+        .memoryMib(256)
+        .kernel(kernel)
+        .initrd(full ? Optional.of(initrd) : Optional.empty())
+        .bootArgs("quiet banger.x=1")
+        .rootDisk(root)
+        .workDisk(full ? Optional.of(work) : Optional.empty())
+        .tap(
+            full
+                ? Optional.of(new LaunchSpec.Nic("tb-3f1c2a9e", "02:fc:00:00:00:07"))
+                : Optional.empty())
+        .runDir(run)
+        .build();
   }
 
   List<JsonNode> recorded() throws IOException {

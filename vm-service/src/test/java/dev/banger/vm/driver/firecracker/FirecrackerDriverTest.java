@@ -331,17 +331,18 @@ class FirecrackerDriverTest extends DriverFixture {
   @Test
   void badBootArgumentsStartNothing() {
     LaunchSpec s =
-        new LaunchSpec(
-            VM_ID,
-            1,
-            256,
-            vmlinux,
-            Optional.empty(),
-            "init=/bin/sh\nevil",
-            rootfs,
-            Optional.empty(),
-            Optional.empty(),
-            run);
+        LaunchSpec.builder()
+            .vmId(VM_ID)
+            .vcpus(1)
+            .memoryMib(256)
+            .kernel(vmlinux)
+            .initrd(Optional.empty())
+            .bootArgs("init=/bin/sh\nevil")
+            .rootDisk(rootfs)
+            .workDisk(Optional.empty())
+            .tap(Optional.empty())
+            .runDir(run)
+            .build();
     DriverException e = assertThrows(DriverException.class, () -> vm = driver().launch(s));
     assertTrue(e.getMessage().contains("printable ASCII"), e.getMessage());
     assertFalse(Files.exists(calls), "no process was started");

@@ -21,17 +21,18 @@ public final class LaunchThenExitMain {
     Path run = Path.of(args[0]);
     List<String> stub = Arrays.asList(args).subList(3, args.length);
     LaunchSpec spec =
-        new LaunchSpec(
-            "0badc0de-0000-4000-8000-000000000001",
-            1,
-            128,
-            Path.of(args[1]),
-            Optional.empty(),
-            "",
-            Path.of(args[2]),
-            Optional.empty(),
-            Optional.empty(),
-            run);
+        LaunchSpec.builder()
+            .vmId("0badc0de-0000-4000-8000-000000000001")
+            .vcpus(1)
+            .memoryMib(128)
+            .kernel(Path.of(args[1]))
+            .initrd(Optional.empty())
+            .bootArgs("")
+            .rootDisk(Path.of(args[2]))
+            .workDisk(Optional.empty())
+            .tap(Optional.empty())
+            .runDir(run)
+            .build();
     RunningVm vm = new FirecrackerDriver(new HostCommandRunner(), stub).launch(spec);
     System.out.println(
         ProcessHandle.current().pid() + " " + vm.pid() + " " + vm.handle().started());

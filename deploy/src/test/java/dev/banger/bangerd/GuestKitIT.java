@@ -1,0 +1,220 @@
+package dev.banger.bangerd;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.banger.api.image.v1.GetImageRequest;
+import dev.banger.api.image.v1.GuestBoot;
+import dev.banger.api.image.v1.Image;
+import dev.banger.api.image.v1.ImageServiceGrpc;
+import dev.banger.api.image.v1.PullImageRequest;
+import dev.banger.api.image.v1.PullImageResponse;
+import dev.banger.image.testing.TarLayers;
+import dev.banger.image.testing.TestRegistry;
+import dev.banger.kit.process.Command;
+import dev.banger.kit.process.CommandResult;
+import dev.banger.kit.state.ServiceName;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * banger's guest kit end to end (docs/guest-kit.md): an image with no init, no SSH server and no C
+ * library (busybox alone, built here and pushed to a registry on loopback) is pulled, the pull
+ * builds the kit from Debian's mirror, and {@code vm run --rm -- cmd} boots it under QEMU, runs the
+ * command over SSH as root and stops it cleanly.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class GuestKitIT {
+
+  private static final String NETNS = "bgkit-it";
+  private static final String BUSYBOX_IMAGE = "bb";
+
+  private static Path registryDir;
+  private static TestRegistry registry;
+  private static BootedStack booted;
+  private static final List<String> pullStages = new ArrayList<>();
+  private static final List<String> pullMessages = new ArrayList<>();
+
+  @BeforeAll
+  static void setUp() throws Exception {
+    Path busybox = Path.of("/bin/busybox");
+    assumeTrue(
+        Files.isRegularFile(busybox)
+            && VmStack.RUN
+                .run(Command.of("file", "-b", busybox.toString()).build())
+                .stdoutText()
+                .contains("static"),
+        "SKIPPED LOUDLY: needs a static /bin/busybox (apt-get install busybox-static file)");
+    registryDir = Files.createTempDirectory(Path.of("/tmp"), "bgkit-reg-");
+    registry = TestRegistry.start(registryDir);
+    registry.pushImage(
+        "test/busybox",
+        "v1",
+        List.of(busyboxLayer(Files.readAllBytes(busybox))),
+        TarLayers.Compression.GZIP.mediaType());
+    String ref = registry.host() + "/test/busybox:v1";
+    booted =
+        BootedStack.start(
+            NETNS,
+            "GuestKitIT",
+            "",
+            false,
+            false,
+            (images, kernel) -> {
+              long t0 = System.nanoTime();
+              Iterator<PullImageResponse> it =
+                  images
+                      .withDeadlineAfter(15, TimeUnit.MINUTES)
+                      .pullImage(
+                          PullImageRequest.newBuilder()
+                              .setReference(ref)
+                              .setName(BUSYBOX_IMAGE)
+                              .build());
+              while (it.hasNext()) {
+                PullImageResponse r = it.next();
+                if (r.hasProgress()) {
+                  if (!pullStages.contains(r.getProgress().getStage())) {
+                    pullStages.add(r.getProgress().getStage());
+                  }
+                  pullMessages.add(
+                      r.getProgress().getStage() + ": " + r.getProgress().getMessage());
+                }
+              }
+              System.out.printf(
+                  "[GuestKitIT] busybox image pulled (kit built) in %d ms%n",
+                  (System.nanoTime() - t0) / 1_000_000);
+            });
+  }
+
+  @AfterAll
+  static void tearDown() throws Exception {
+    try {
+      if (booted != null) {
+        booted.close();
+      }
+    } finally {
+      if (registry != null) {
+        registry.close();
+      }
+      if (registryDir != null) {
+        VmStack.RUN.run(
+            Command.of("rm", "-rf", "--one-file-system", registryDir.toString()).build());
+      }
+    }
+  }
+
+  /**
+   * busybox and its applets, root in /etc/passwd, and nothing else: no init, no sshd, no libc. As a
+   * registry's busybox image is, plus an os-release the test can recognise.
+   */
+  static byte[] busyboxLayer(byte[] busybox) {
+    TarLayers l =
+        TarLayers.layer()
+            .dir("bin", 0755)
+            .file("bin/busybox", busybox, 0755, 0, 0)
+            .dir("etc", 0755)
+            .file("etc/passwd", "root:x:0:0:root:/root:/bin/sh\n", 0644, 0, 0)
+            .file("etc/group", "root:x:0:\n", 0644, 0, 0)
+            .file("etc/os-release", "NAME=\"kit test busybox\"\nID=kit-busybox\n", 0644, 0, 0)
+            .dir("root", 0700)
+            .dir("tmp", 01777);
+    for (String applet :
+        List.of(
+            "sh",
+            "cat",
+            "id",
+            "ls",
+            "tar",
+            "mkdir",
+            "uname",
+            "hostname",
+            "date",
+            "rm",
+            "true",
+            "sleep",
+            "env",
+            "ps",
+            "mount")) {
+      l.symlink("bin/" + applet, "busybox");
+    }
+    return l.build(TarLayers.Compression.GZIP);
+  }
+
+  private static Image image(String name) {
+    return ImageServiceGrpc.newBlockingStub(booted.stack.channel(ServiceName.IMAGE))
+        .withDeadlineAfter(1, TimeUnit.MINUTES)
+        .getImage(GetImageRequest.newBuilder().setImage(name).build())
+        .getImage();
+  }
+
+  @Test
+  @Order(1)
+  void thePullSaysTheKitIsUsedAndBuildsIt() throws Exception {
+    assertTrue(pullStages.contains("kit"), "stages: " + pullStages);
+    assertTrue(
+        pullMessages.stream().anyMatch(m -> m.contains("no systemd: banger's guest kit")),
+        String.join("\n", pullMessages));
+    Image img = image(BUSYBOX_IMAGE);
+    assertEquals(GuestBoot.GUEST_BOOT_KIT, img.getGuestBoot());
+    assertTrue(
+        img.getGuestNotesList().stream().anyMatch(n -> n.startsWith("no systemd")),
+        img.getGuestNotesList().toString());
+    assertTrue(
+        img.getGuestNotesList().stream().anyMatch(n -> n.startsWith("no C library")),
+        img.getGuestNotesList().toString());
+    Path kit = Path.of(img.getKitPath());
+    assertTrue(Files.isRegularFile(kit), "kit at " + kit);
+    // The kit holds its init, its SSH server pointed at its own loader, and that loader.
+    String ls =
+        VmStack.RUN
+            .check(Command.of("debugfs", "-R", "ls -l /sbin", kit.toString()).build())
+            .stdoutText();
+    assertTrue(ls.contains("init") && ls.contains("dropbear"), ls);
+    Path manifest = kit.resolveSibling("manifest.txt");
+    String m = Files.readString(manifest);
+    assertTrue(m.contains("lib/ld.so link -> ld-linux-x86-64.so.2"), m);
+    assertTrue(m.contains("libexec/pid1 file rwxr-xr-x"), m);
+    System.out.printf("[GuestKitIT] kit %s: %d bytes%n", kit, Files.size(kit));
+  }
+
+  @Test
+  @Order(2)
+  void aBusyboxImageBootsTheKitAndRunsACommandAsRoot() throws Exception {
+    long t0 = System.nanoTime();
+    CommandResult r =
+        booted.banger(
+            "vm",
+            "run",
+            "--image",
+            BUSYBOX_IMAGE,
+            "--name",
+            "kit-bb",
+            "--rm",
+            "--",
+            "sh",
+            "-c",
+            "id; cat /etc/os-release || true; mountpoint /root 2>/dev/null || grep ' /root ' /proc/mounts");
+    long ms = (System.nanoTime() - t0) / 1_000_000;
+    String out = r.stdoutText() + r.stderrText();
+    System.out.printf("[GuestKitIT] vm run --rm on the kit: %d ms%n", ms);
+    assertEquals(0, r.exitCode(), out);
+    assertTrue(out.contains("uid=0(root) gid=0(root)"), out);
+    assertTrue(out.contains("ID=kit-busybox"), out);
+    assertTrue(out.contains("/dev/vdb /root ext4"), "the work disk is /root, by device: " + out);
+    // --rm removed it: nothing of the VM is left.
+    CommandResult list = booted.banger("vm", "list", "-o", "json");
+    assertFalse(list.stdoutText().contains("kit-bb"), list.stdoutText());
+  }
+}

@@ -1,0 +1,87 @@
+package dev.banger.image.build;
+
+import dev.banger.ext4.FileType;
+import dev.banger.image.flatten.EntryMeta;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What a VM of a flattened image will need from banger (docs/guest-kit.md), decided from the files
+ * the layers left: an image boots its own init only when it has systemd, udev and OpenSSH's server,
+ * since banger's guest units, the work disk's mount and SSH all rest on them. Anything else boots
+ * banger's guest kit. Paths are looked up both as they are and below {@code usr/}, for images whose
+ * {@code /lib} and {@code /sbin} are links into {@code /usr}.
+ */
+public final class GuestCheck {
+
+  private GuestCheck() {}
+
+  /** How a VM of an image starts. */
+  public enum Boot {
+    /** The image's own systemd, with banger's units (as every catalog image). */
+    SYSTEMD,
+    /** banger's guest kit as init and SSH server. */
+    KIT;
+
+    /** As stored and shown. */
+    public String id() {
+      return name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    public static Boot of(String id) {
+      return valueOf(id.toUpperCase(java.util.Locale.ROOT));
+    }
+  }
+
+  /** The verdict and what it rests on, one line per finding, as {@code image show} prints them. */
+  public record Verdict(Boot boot, List<String> notes) {
+    public Verdict {
+      notes = List.copyOf(notes);
+    }
+  }
+
+  public static Verdict check(Map<String, EntryMeta> entries) {
+    boolean systemd = any(entries, "lib/systemd/systemd");
+    boolean udev = any(entries, "lib/systemd/systemd-udevd") || any(entries, "bin/udevadm");
+    boolean sshd = any(entries, "sbin/sshd");
+    boolean glibc =
+        any(entries, "lib/x86_64-linux-gnu/libc.so.6") || any(entries, "lib64/libc.so.6");
+    boolean musl = any(entries, "lib/ld-musl-x86_64.so.1");
+    List<String> notes = new ArrayList<>();
+    Boot boot;
+    if (systemd && udev && sshd) {
+      boot = Boot.SYSTEMD;
+      notes.add(
+          "systemd, udev and an OpenSSH server: the image's own init boots it, with banger's units");
+    } else {
+      boot = Boot.KIT;
+      if (!systemd) {
+        notes.add("no systemd: banger's guest kit is its init and SSH server");
+      } else if (!sshd) {
+        notes.add("systemd but no OpenSSH server: banger's guest kit boots it instead of systemd");
+      } else {
+        notes.add(
+            "systemd without udev: banger's guest kit boots it instead (mounts the work disk by"
+                + " device)");
+      }
+    }
+    if (!glibc && !musl) {
+      notes.add("no C library found: commands run only if the image has its own static tools");
+    } else if (musl && !glibc) {
+      notes.add("musl C library");
+    }
+    return new Verdict(boot, notes);
+  }
+
+  /** A regular file at {@code path} or at {@code usr/path}. */
+  private static boolean any(Map<String, EntryMeta> entries, String path) {
+    for (String p : List.of(path, "usr/" + path)) {
+      EntryMeta m = entries.get(p);
+      if (m != null && m.type() == FileType.REGULAR) {
+        return true;
+      }
+    }
+    return false;
+  }
+}

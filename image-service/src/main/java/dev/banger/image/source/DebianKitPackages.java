@@ -1,0 +1,83 @@
+package dev.banger.image.source;
+
+import dev.banger.image.catalog.CatalogEntry;
+import dev.banger.image.kit.KitTree;
+import dev.banger.image.ports.KitPackages;
+import dev.banger.kit.ops.StageProgress;
+import dev.banger.kit.process.CommandRunner;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
+
+/**
+ * The kit's packages from a Debian suite: {@code mmdebstrap --variant=extract} has apt resolve them
+ * and their dependencies, check the Release signature and every package's checksum, and unpack them
+ * without running any maintainer script; {@link KitTree#take} keeps the few files the kit needs.
+ */
+public final class DebianKitPackages implements KitPackages {
+
+  private final CommandRunner runner;
+  private final Duration timeout;
+
+  public DebianKitPackages(CommandRunner runner, Duration timeout) {
+    this.runner = runner;
+    this.timeout = timeout;
+  }
+
+  /** Every value comes from a checked catalog entry (CatalogRules). */
+  static List<String> argv(CatalogEntry.Debian suite) {
+    return List.of(
+        "setsid",
+        "--wait",
+        "mmdebstrap",
+        "--mode=unshare",
+        "--variant=extract",
+        "--format=tar",
+        "--components=" + String.join(",", suite.components()),
+        "--include=" + String.join(",", PACKAGES),
+        "--",
+        suite.suite(),
+        "-",
+        suite.mirror().toString());
+  }
+
+  @Override
+  public void fetch(
+      CatalogEntry.Debian suite, Path tree, Path work, StageProgress p, BooleanSupplier cancelled)
+      throws Exception {
+    p.stage(
+        "kit",
+        "mmdebstrap: "
+            + String.join(", ", PACKAGES)
+            + " from "
+            + suite.suite()
+            + " at "
+            + suite.mirror(),
+        0,
+        0);
+    StderrRelay relay = new StderrRelay(p);
+    relay.switchTo("kit");
+    AtomicReference<KitTree.Taken> taken = new AtomicReference<>();
+    MmdebstrapRun.run(
+        runner,
+        argv(suite),
+        work,
+        timeout,
+        suite.name(),
+        relay,
+        () -> {},
+        cancelled,
+        in -> taken.set(KitTree.take(in, tree, cancelled)));
+    p.stage(
+        "kit",
+        "kept "
+            + taken.get().files()
+            + " files ("
+            + taken.get().bytes()
+            + " bytes) of the packages",
+        0,
+        0);
+  }
+}

@@ -1,0 +1,6 @@
+-- How VMs of an image boot (docs/guest-kit.md): 'systemd' (its own init, with banger's units) or
+-- 'kit' (banger's guest kit as init and SSH server), and the findings that decided it, one per
+-- line. Images pulled before this column existed were all systemd images built by banger.
+ALTER TABLE images ADD COLUMN guest_boot TEXT NOT NULL DEFAULT 'systemd'
+  CHECK (guest_boot IN ('systemd', 'kit'));
+ALTER TABLE images ADD COLUMN guest_notes TEXT NOT NULL DEFAULT '';
