@@ -1,5 +1,6 @@
 package dev.banger.image.kit;
 
+import dev.banger.kit.ops.Cancellation;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -93,9 +94,7 @@ public final class KitTree {
     TarArchiveInputStream tar = new TarArchiveInputStream(in);
     TarArchiveEntry e;
     while ((e = tar.getNextEntry()) != null) {
-      if (cancelled.getAsBoolean()) {
-        throw new IOException("cancelled while unpacking the kit's packages");
-      }
+      Cancellation.check(cancelled, "the kit build was cancelled");
       String name = e.getName().startsWith("./") ? e.getName().substring(2) : e.getName();
       String target = targetOf(name);
       if (target == null) {

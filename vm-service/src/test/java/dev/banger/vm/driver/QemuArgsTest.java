@@ -46,6 +46,44 @@ class QemuArgsTest {
   }
 
   @Test
+  void theGuestKitIsAReadOnlyThirdDiskAndTheKernelsRoot() {
+    LaunchSpec base = spec("", Path.of("/v/root.ext4"));
+    LaunchSpec s =
+        LaunchSpec.builder()
+            .vmId(base.vmId())
+            .vcpus(1)
+            .memoryMib(256)
+            .kernel(base.kernel())
+            .rootDisk(base.rootDisk())
+            .workDisk(base.workDisk())
+            .tap(base.tap())
+            .runDir(base.runDir())
+            .kitDisk(Optional.of(Path.of("/img/kit/1-x,y/kit.ext4")))
+            .build();
+    List<String> a = QemuArgs.build(s, Accelerator.TCG, 0);
+    List<String> drives = new java.util.ArrayList<>();
+    for (int i = 0; i < a.size(); i++) {
+      if (a.get(i).equals("-drive")) {
+        drives.add(a.get(i + 1));
+      }
+    }
+    assertEquals(
+        List.of(
+            "id=root,file=/v/root.ext4,format=raw,if=none,discard=unmap",
+            "id=work,file=/v/work.ext4,format=raw,if=none,discard=unmap",
+            "id=kit,file=/img/kit/1-x,,y/kit.ext4,format=raw,if=none,readonly=on"),
+        drives,
+        "root, work, kit: vda, vdb, vdc");
+    assertTrue(
+        QemuArgs.cmdline(s, 0)
+            .endsWith(" root=/dev/vdc ro fsck.mode=skip banger.root=/dev/vda banger.work=/dev/vdb"),
+        QemuArgs.cmdline(s, 0));
+    assertEquals(
+        "root=/dev/vda ro fsck.mode=skip banger.root=/dev/vdb banger.work=/dev/vdc",
+        s.kitFirstRootArgs());
+  }
+
+  @Test
   void bootArgsMustBePrintableAndBounded() {
     assertThrows(
         IllegalArgumentException.class,

@@ -138,6 +138,54 @@ class FirecrackerDriverTest extends DriverFixture {
   }
 
   @Test
+  void theGuestKitIsTheReadOnlyRootDeviceAndTheOthersFollow() throws Exception {
+    Path kit = Files.writeString(dir.resolve("kit.ext4"), "kit");
+    LaunchSpec full = spec(vmlinux, 1, rootfs, true);
+    LaunchSpec s =
+        LaunchSpec.builder()
+            .vmId(full.vmId())
+            .vcpus(1)
+            .memoryMib(256)
+            .kernel(full.kernel())
+            .initrd(full.initrd())
+            .rootDisk(full.rootDisk())
+            .workDisk(full.workDisk())
+            .tap(full.tap())
+            .runDir(full.runDir())
+            .kitDisk(Optional.of(kit))
+            .build();
+    vm = driver().launch(s);
+    List<String> lines = recordedLines();
+    assertEquals(
+        List.of("PUT /drives/kit 204", "PUT /drives/rootfs 204", "PUT /drives/work 204"),
+        lines.stream().filter(l -> l.contains("/drives/")).toList());
+    assertEquals(
+        FirecrackerApi.JSON.valueToTree(
+            Map.of(
+                "drive_id",
+                "kit",
+                "path_on_host",
+                kit.toString(),
+                "is_root_device",
+                true,
+                "is_read_only",
+                true)),
+        body("/drives/kit"));
+    assertEquals(false, body("/drives/rootfs").get("is_root_device").asBoolean());
+    assertTrue(
+        body("/boot-source")
+            .get("boot_args")
+            .asText()
+            .startsWith(
+                "console=ttyS0 reboot=k panic=1 pci=off root=/dev/vda ro fsck.mode=skip"
+                    + " banger.root=/dev/vdb banger.work=/dev/vdc"),
+        body("/boot-source").toString());
+    assertEquals("Running", vm.status());
+    vm.kill();
+    assertTrue(vm.awaitExit(Duration.ofSeconds(10)));
+  }
+
+  @Test
   void ctrlAltDelEndsFirecracker() throws Exception {
     vm = driver().launch(spec(vmlinux, 1, rootfs, false));
     vm.requestPowerdown();
