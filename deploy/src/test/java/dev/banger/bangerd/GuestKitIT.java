@@ -40,6 +40,9 @@ class GuestKitIT {
 
   private static final String NETNS = "bgkit-it";
   private static final String BUSYBOX_IMAGE = "bb";
+  private static final String MINBASE_IMAGE = "minbase";
+  private static final String WEB_IMAGE = "web";
+  private static final String BROKEN_IMAGE = "broken";
 
   private static Path registryDir;
   private static TestRegistry registry;
@@ -65,6 +68,56 @@ class GuestKitIT {
         List.of(busyboxLayer(Files.readAllBytes(busybox))),
         TarLayers.Compression.GZIP.mediaType());
     String ref = registry.host() + "/test/busybox:v1";
+    // A server image: its CMD is busybox's httpd on 8080, as the user www, in /www.
+    registry.pushImageWithRunConfig(
+        "test/web",
+        "v1",
+        List.of(
+            busyboxLayer(Files.readAllBytes(busybox)),
+            TarLayers.layer()
+                .file(
+                    "etc/passwd",
+                    "root:x:0:0:root:/root:/bin/sh\nwww:x:33:33:www:/www:/bin/sh\n",
+                    0644,
+                    0,
+                    0)
+                .file("etc/group", "root:x:0:\nwww:x:33:\n", 0644, 0, 0)
+                .dir("www", 0755, 33, 33)
+                .file("www/index.html", "hello from the image's own command\n", 0644, 33, 33)
+                .symlink("bin/httpd", "busybox")
+                .build(TarLayers.Compression.GZIP)),
+        TarLayers.Compression.GZIP.mediaType(),
+        java.util.Map.of(
+            "Env", List.of("PATH=/usr/sbin:/usr/bin:/sbin:/bin", "GREETING=hi"),
+            "Entrypoint", List.of("httpd", "-f"),
+            "Cmd", List.of("-p", "8080", "-h", "/www"),
+            "WorkingDir", "/www",
+            "User", "www"));
+    // A broken one: its program is not in the image.
+    registry.pushImageWithRunConfig(
+        "test/broken",
+        "v1",
+        List.of(busyboxLayer(Files.readAllBytes(busybox))),
+        TarLayers.Compression.GZIP.mediaType(),
+        java.util.Map.of("Cmd", List.of("/usr/bin/nginx", "-g", "daemon off;")));
+    // Debian minbase: glibc, bash and apt, but no systemd and no sshd, as debian:bookworm is.
+    byte[] minbase =
+        VmStack.RUN
+            .check(
+                Command.of(
+                        "mmdebstrap",
+                        "--mode=unshare",
+                        "--variant=minbase",
+                        "--format=tar",
+                        "bookworm",
+                        "-",
+                        "http://deb.debian.org/debian")
+                    .timeout(java.time.Duration.ofMinutes(10))
+                    .build())
+            .stdout();
+    registry.pushImage(
+        "test/minbase", "v1", List.of(minbase), TarLayers.Compression.NONE.mediaType());
+    String minbaseRef = registry.host() + "/test/minbase:v1";
     booted =
         BootedStack.start(
             NETNS,
@@ -95,6 +148,31 @@ class GuestKitIT {
               System.out.printf(
                   "[GuestKitIT] busybox image pulled (kit built) in %d ms%n",
                   (System.nanoTime() - t0) / 1_000_000);
+              for (String[] p :
+                  List.of(
+                      new String[] {registry.host() + "/test/web:v1", WEB_IMAGE},
+                      new String[] {registry.host() + "/test/broken:v1", BROKEN_IMAGE})) {
+                BootedStack.last(
+                    images
+                        .withDeadlineAfter(15, TimeUnit.MINUTES)
+                        .pullImage(
+                            PullImageRequest.newBuilder()
+                                .setReference(p[0])
+                                .setName(p[1])
+                                .build()));
+              }
+              long t1 = System.nanoTime();
+              BootedStack.last(
+                  images
+                      .withDeadlineAfter(15, TimeUnit.MINUTES)
+                      .pullImage(
+                          PullImageRequest.newBuilder()
+                              .setReference(minbaseRef)
+                              .setName(MINBASE_IMAGE)
+                              .build()));
+              System.out.printf(
+                  "[GuestKitIT] minbase image pulled in %d ms%n",
+                  (System.nanoTime() - t1) / 1_000_000);
             });
   }
 
@@ -146,7 +224,11 @@ class GuestKitIT {
             "sleep",
             "env",
             "ps",
-            "mount")) {
+            "mount",
+            "pidof",
+            "grep",
+            "tr",
+            "readlink")) {
       l.symlink("bin/" + applet, "busybox");
     }
     return l.build(TarLayers.Compression.GZIP);
@@ -216,5 +298,132 @@ class GuestKitIT {
     // --rm removed it: nothing of the VM is left.
     CommandResult list = booted.banger("vm", "list", "-o", "json");
     assertFalse(list.stdoutText().contains("kit-bb"), list.stdoutText());
+  }
+
+  @Test
+  @Order(3)
+  void aDebianImageWithoutSystemdOrSshdRunsCommandsWithItsOwnLibraries() throws Exception {
+    Image img = image(MINBASE_IMAGE);
+    assertEquals(GuestBoot.GUEST_BOOT_KIT, img.getGuestBoot());
+    assertEquals(
+        List.of("no systemd: banger's guest kit is its init and SSH server"),
+        img.getGuestNotesList());
+    long t0 = System.nanoTime();
+    CommandResult r =
+        booted.banger(
+            "vm",
+            "run",
+            "--image",
+            MINBASE_IMAGE,
+            "--name",
+            "kit-minbase",
+            "--rm",
+            "--",
+            "sh",
+            "-c",
+            "id; . /etc/os-release; echo \"ID=$ID\"; echo \"LDP=[$LD_LIBRARY_PATH]\";"
+                + " bash -c 'echo bash $BASH_VERSION'; cat /proc/1/cmdline | tr '\\0' ' '");
+    long ms = (System.nanoTime() - t0) / 1_000_000;
+    String out = r.stdoutText() + r.stderrText();
+    System.out.printf("[GuestKitIT] vm run --rm on minbase with the kit: %d ms%n", ms);
+    assertEquals(0, r.exitCode(), out);
+    assertTrue(out.contains("uid=0(root) gid=0(root)"), out);
+    assertTrue(out.contains("ID=debian"), out);
+    // dropbear runs on the kit's libraries, the session on the image's: nothing leaks.
+    assertTrue(out.contains("LDP=[]"), out);
+    assertTrue(out.contains("bash 5."), out);
+    assertTrue(out.contains("/.banger/libexec/pid1"), "the kit's PID 1: " + out);
+  }
+
+  @Test
+  @Order(4)
+  void aServerImagesOwnCommandIsUpWhenRunDetachedReturns() throws Exception {
+    Image img = image(WEB_IMAGE);
+    assertEquals(
+        List.of("httpd", "-f", "-p", "8080", "-h", "/www"), img.getCommand().getArgvList());
+    assertEquals(33, img.getCommand().getUid());
+    assertEquals("", img.getCommand().getProblem());
+    assertTrue(
+        img.getGuestNotesList().stream()
+            .anyMatch(n -> n.startsWith("runs [httpd, -f, -p, 8080, -h, /www] as uid 33 in /www")),
+        img.getGuestNotesList().toString());
+
+    CommandResult r = booted.banger("vm", "run", "-d", "--image", WEB_IMAGE, "--name", "kit-web");
+    assertEquals(0, r.exitCode(), r.stdoutText() + r.stderrText());
+    try {
+      String ip = vmIp("kit-web");
+      // Up when run -d returned; a few tries for the listen itself.
+      CommandResult page = null;
+      for (int i = 0; i < 20; i++) {
+        page =
+            booted.stack.inNetns(
+                java.time.Duration.ofSeconds(10),
+                "curl",
+                "-sS",
+                "--max-time",
+                "5",
+                "http://" + ip + ":8080/");
+        if (page.succeeded()) {
+          break;
+        }
+        Thread.sleep(500);
+      }
+      assertEquals("hello from the image's own command\n", page.stdoutText(), page.stderrText());
+      // As the image's user, with the image's environment and directory.
+      CommandResult ps =
+          booted.banger(
+              "vm",
+              "exec",
+              "kit-web",
+              "--guest-path",
+              "/root",
+              "--",
+              "sh",
+              "-c",
+              "p=$(pidof httpd); grep -E '^(Uid|Gid):' /proc/$p/status;"
+                  + " tr '\\0' '\\n' < /proc/$p/environ; readlink /proc/$p/cwd");
+      String out = ps.stdoutText() + ps.stderrText();
+      assertTrue(out.matches("(?s).*Uid:\\s+33\\s+33.*"), out);
+      assertTrue(out.matches("(?s).*Gid:\\s+33\\s+33.*"), out);
+      assertTrue(out.contains("GREETING=hi"), out);
+      assertTrue(out.contains("HOME=/\n"), out);
+      assertTrue(out.contains("/www\n"), out);
+      assertFalse(out.contains("LD_LIBRARY_PATH"), out);
+    } finally {
+      booted.banger("vm", "delete", "--force", "kit-web");
+    }
+  }
+
+  @Test
+  @Order(5)
+  void anImageWhoseProgramIsMissingIsNamedAtPullTimeAndBeforeAnyVm() throws Exception {
+    CommandResult r =
+        booted.banger("vm", "run", "-d", "--image", BROKEN_IMAGE, "--name", "kit-broken");
+    assertEquals(1, r.exitCode(), r.stdoutText() + r.stderrText());
+    assertTrue(
+        r.stderrText()
+            .contains(
+                "image broken's own command cannot run: its command's program \"/usr/bin/nginx\""
+                    + " is not in the image; give the VM a command: banger vm run --image broken"
+                    + " -- CMD"),
+        r.stderrText());
+    assertFalse(booted.banger("vm", "list", "-o", "json").stdoutText().contains("kit-broken"));
+    Image img = image(BROKEN_IMAGE);
+    assertEquals(
+        "its command's program \"/usr/bin/nginx\" is not in the image",
+        img.getCommand().getProblem());
+    assertTrue(
+        img.getGuestNotesList().stream()
+            .anyMatch(n -> n.startsWith("its command cannot run: its command's program")),
+        img.getGuestNotesList().toString());
+  }
+
+  private static String vmIp(String name) throws Exception {
+    CommandResult show = booted.banger("vm", "show", name, "-o", "json");
+    java.util.regex.Matcher m =
+        java.util.regex.Pattern.compile("\"ip(?:_a|A)ddress\"\\s*:\\s*\"([0-9.]+)\"")
+            .matcher(show.stdoutText());
+    assertTrue(m.find(), show.stdoutText());
+    return m.group(1);
   }
 }

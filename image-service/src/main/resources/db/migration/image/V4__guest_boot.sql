@@ -4,3 +4,5 @@
 ALTER TABLE images ADD COLUMN guest_boot TEXT NOT NULL DEFAULT 'systemd'
   CHECK (guest_boot IN ('systemd', 'kit'));
 ALTER TABLE images ADD COLUMN guest_notes TEXT NOT NULL DEFAULT '';
+-- What a kit VM started without a command runs (ImageCommand as JSON), '' for none.
+ALTER TABLE images ADD COLUMN guest_command TEXT NOT NULL DEFAULT '';

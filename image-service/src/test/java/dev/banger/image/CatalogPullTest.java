@@ -165,7 +165,7 @@ class CatalogPullTest {
         .filter(PullImageResponse::hasProgress)
         .forEach(e -> stages.add(e.getProgress().getStage()));
     assertEquals(
-        List.of("resolve", "fetch", "flatten", "build", "ownership", "seed", "publish"),
+        List.of("resolve", "fetch", "flatten", "kit", "build", "ownership", "seed", "publish"),
         List.copyOf(stages));
     assertTrue(
         events.stream()

@@ -107,7 +107,7 @@ class DebianBootstrapTest {
         .filter(PullImageResponse::hasProgress)
         .forEach(e -> stages.add(e.getProgress().getStage()));
     assertEquals(
-        List.of("resolve", "bootstrap", "flatten", "build", "ownership", "seed", "publish"),
+        List.of("resolve", "bootstrap", "flatten", "kit", "build", "ownership", "seed", "publish"),
         List.copyOf(stages));
     assertTrue(
         events.stream()

@@ -116,7 +116,7 @@ class ImagePullTest {
         .filter(PullImageResponse::hasProgress)
         .forEach(e -> stages.add(e.getProgress().getStage()));
     assertEquals(
-        List.of("resolve", "fetch", "flatten", "build", "ownership", "seed", "publish"),
+        List.of("resolve", "fetch", "flatten", "kit", "build", "ownership", "seed", "publish"),
         List.copyOf(stages));
     // Bytes are for transfers only (common.proto): flatten's "layer i/n" is in its message, not in
     // bytes_done/total,

@@ -78,6 +78,16 @@ public final class ImageCommand extends CommandGroup {
                 + i.getName()
                 + "' copies it in");
     out.printf("vms:      %d%n", i.getVmReferences());
+    out.printf(
+        "boots:    %s%n",
+        switch (i.getGuestBoot()) {
+          case GUEST_BOOT_KIT -> "banger's guest kit (init and SSH server)";
+          case GUEST_BOOT_SYSTEMD -> "its own systemd, with banger's units";
+          default -> "its own init (pulled before banger checked images)";
+        });
+    for (String note : i.getGuestNotesList()) {
+      out.printf("          - %s%n", note);
+    }
     if (i.getDownloadBytes() > 0) {
       out.printf("download: %s%n", Sizes.human(i.getDownloadBytes()));
     }

@@ -64,6 +64,42 @@ public final class VmRunCommand implements Callable<Integer> {
 
   @CommandLine.Mixin WorkspaceOptions workspace;
 
+  /**
+   * A VM without a command is for the image's own command (docs/guest-kit.md): when the image says
+   * its command cannot run, say so before any VM exists.
+   */
+  private void refuseBrokenImageCommand(Services s) {
+    if (specOptions.image == null || specOptions.snapshot != null) {
+      return;
+    }
+    dev.banger.api.image.v1.Image image;
+    try {
+      image =
+          s.image()
+              .getImage(
+                  dev.banger.api.image.v1.GetImageRequest.newBuilder()
+                      .setImage(specOptions.image)
+                      .build())
+              .getImage();
+    } catch (StatusRuntimeException e) {
+      return; // the create names a missing image in its own words
+    }
+    String problem = image.getCommand().getProblem();
+    if (image.getGuestBoot() == dev.banger.api.image.v1.GuestBoot.GUEST_BOOT_KIT
+        && !problem.isEmpty()) {
+      throw new CliException(
+          "image "
+              + image.getName()
+              + "'s own command cannot run: "
+              + problem
+              + "; give the VM a command: banger vm run --image "
+              + image.getName()
+              + " -- CMD",
+          1,
+          null);
+    }
+  }
+
   @Override
   public Integer call() {
     List<String> original = spec.commandLine().getParseResult().originalArgs();
@@ -101,6 +137,9 @@ public final class VmRunCommand implements Callable<Integer> {
     }
     PrintWriter err = vm.err();
     try (Services s = vm.services()) {
+      if (command.isEmpty()) {
+        refuseBrokenImageCommand(s);
+      }
       if (path != null) {
         // The checkout is checked before a VM exists: a bad PATH costs no VM.
         PrepareWorkspaceResult dry =

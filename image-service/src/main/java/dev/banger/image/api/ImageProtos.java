@@ -6,6 +6,7 @@ import dev.banger.api.image.v1.Image;
 import dev.banger.api.image.v1.ImageSource;
 import dev.banger.api.image.v1.Kernel;
 import dev.banger.image.build.GuestCheck;
+import dev.banger.image.build.ImageCommand;
 import dev.banger.image.store.ImageStore;
 import dev.banger.image.store.KernelStore;
 import java.time.Instant;
@@ -46,6 +47,16 @@ final class ImageProtos {
     if (r.guest().boot() == GuestCheck.Boot.KIT) {
       kit.ifPresent(k -> b.setKitPath(k.toString()));
     }
+    ImageCommand c = r.guest().command();
+    b.setCommand(
+        dev.banger.api.image.v1.ImageCommand.newBuilder()
+            .addAllArgv(c.argv())
+            .addAllEnv(c.env())
+            .setWorkingDir(c.workingDir())
+            .setUser(c.user())
+            .setUid((int) c.uid())
+            .setGid((int) c.gid())
+            .setProblem(c.problem()));
     if (r.workSeedPath() != null) {
       b.setWorkSeedPath(r.workSeedPath());
     }

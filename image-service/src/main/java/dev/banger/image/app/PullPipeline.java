@@ -2,6 +2,7 @@ package dev.banger.image.app;
 
 import dev.banger.image.build.GuestCheck;
 import dev.banger.image.build.GuestPieces;
+import dev.banger.image.build.ImageCommand;
 import dev.banger.image.build.ModulesLayer;
 import dev.banger.image.build.RootfsBuilder;
 import dev.banger.image.flatten.FlattenLimits;
@@ -123,7 +124,9 @@ public final class PullPipeline {
       }
       flattener.apply(new ByteArrayInputStream(GuestPieces.layer()), "banger guest pieces");
       FlattenResult flat = flattener.finish();
-      GuestCheck.Verdict guest = GuestCheck.check(flat.entries());
+      GuestCheck.Verdict guest =
+          GuestCheck.check(flat.entries())
+              .with(ImageCommand.resolve(fetched.run(), flat.root(), flat.entries()));
       // Always reported: what a VM of this image will get is part of what the pull says.
       l.stage("kit", String.join("; ", guest.notes()), 0, 0);
       if (guest.boot() == GuestCheck.Boot.KIT) {

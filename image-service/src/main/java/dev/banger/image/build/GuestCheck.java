@@ -34,10 +34,41 @@ public final class GuestCheck {
     }
   }
 
-  /** The verdict and what it rests on, one line per finding, as {@code image show} prints them. */
-  public record Verdict(Boot boot, List<String> notes) {
+  /**
+   * The verdict and what it rests on, one line per finding, as {@code image show} prints them.
+   *
+   * @param command what a kit VM started without a command runs
+   */
+  public record Verdict(Boot boot, List<String> notes, ImageCommand command) {
     public Verdict {
       notes = List.copyOf(notes);
+    }
+
+    public Verdict(Boot boot, List<String> notes) {
+      this(boot, notes, ImageCommand.NONE);
+    }
+
+    /** The same verdict, with the image's command and the notes it adds. */
+    public Verdict with(ImageCommand c) {
+      List<String> more = new ArrayList<>(notes);
+      if (!c.argv().isEmpty()) {
+        if (boot == Boot.SYSTEMD) {
+          more.add("its own command is not run: systemd is its init");
+        } else if (c.runnable()) {
+          more.add(
+              "runs "
+                  + c.argv()
+                  + " as uid "
+                  + c.uid()
+                  + " in "
+                  + c.workingDir()
+                  + " when a VM starts without a command");
+        } else {
+          more.add(
+              "its command cannot run: " + c.problem() + "; give VMs a command (vm run -- CMD)");
+        }
+      }
+      return new Verdict(boot, more, c);
     }
   }
 

@@ -7,15 +7,17 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The parts of an image config a pull checks: the platform it was built for, and {@code
- * rootfs.diff_ids}, the digests of the layers uncompressed (what image-service verifies each
- * unpacked layer against).
+ * The parts of an image config a pull uses: the platform it was built for, {@code rootfs.diff_ids},
+ * the digests of the layers uncompressed (what image-service verifies each unpacked layer against),
+ * and what the image says to run.
  *
  * @param os null when the config does not say
  * @param architecture null when the config does not say
  * @param variant null when none
+ * @param run what the image says to run (docs/guest-kit.md)
  */
-public record ImageConfig(String os, String architecture, String variant, List<Digest> diffIds) {
+public record ImageConfig(
+    String os, String architecture, String variant, List<Digest> diffIds, RunConfig run) {
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -52,7 +54,11 @@ public record ImageConfig(String os, String architecture, String variant, List<D
       }
     }
     return new ImageConfig(
-        text(root, "os"), text(root, "architecture"), text(root, "variant"), diffIds);
+        text(root, "os"),
+        text(root, "architecture"),
+        text(root, "variant"),
+        diffIds,
+        RunConfig.parse(root.path("config"), where));
   }
 
   private static String text(JsonNode root, String field) {

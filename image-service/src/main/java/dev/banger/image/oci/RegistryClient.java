@@ -142,7 +142,8 @@ public final class RegistryClient implements AutoCloseable {
         m.layers(),
         entry != null ? entry.platform() : Manifests.WANTED_PLATFORM,
         entry != null ? top.digest() : null,
-        config.diffIds());
+        config.diffIds(),
+        config.run());
   }
 
   /**

@@ -12,6 +12,7 @@ import java.util.Objects;
  * @param indexDigest digest of the index the reference named, or null when it named the manifest
  * @param diffIds the config's {@code rootfs.diff_ids}: each layer's digest uncompressed, in layer
  *     order (empty only if the config has none)
+ * @param run the config's Entrypoint, Cmd, Env, WorkingDir and User
  */
 public record ResolvedImage(
     ImageReference ref,
@@ -20,7 +21,8 @@ public record ResolvedImage(
     List<Descriptor> layers,
     String platform,
     Digest indexDigest,
-    List<Digest> diffIds) {
+    List<Digest> diffIds,
+    RunConfig run) {
 
   public ResolvedImage {
     Objects.requireNonNull(ref, "ref");

@@ -6,6 +6,7 @@ import dev.banger.image.oci.ImageReference;
 import dev.banger.image.oci.LayerFetcher;
 import dev.banger.image.oci.RegistryClient;
 import dev.banger.image.oci.ResolvedImage;
+import dev.banger.image.oci.RunConfig;
 import dev.banger.kit.ops.Cancellation;
 import dev.banger.kit.ops.StageProgress;
 import java.nio.file.Path;
@@ -71,6 +72,11 @@ public final class OciSource extends RegistryBackedSource {
       @Override
       public long downloadBytes() {
         return image.downloadSize();
+      }
+
+      @Override
+      public RunConfig run() {
+        return image.run();
       }
 
       @Override

@@ -1,6 +1,7 @@
 package dev.banger.image.source;
 
 import dev.banger.image.flatten.LayerFlattener;
+import dev.banger.image.oci.RunConfig;
 import dev.banger.kit.ops.StageProgress;
 import java.nio.file.Path;
 import java.util.List;
@@ -36,6 +37,11 @@ public interface RootfsSource extends AutoCloseable {
 
     /** {@code images.download_bytes}: what was downloaded (0 where the source cannot tell). */
     long downloadBytes();
+
+    /** What the image says to run; none for sources that say nothing (recipes, bundles). */
+    default RunConfig run() {
+      return RunConfig.NONE;
+    }
 
     /**
      * Applies the root filesystem, oldest layer first, reporting stage {@code flatten} (and the

@@ -1,6 +1,7 @@
 package dev.banger.image.store;
 
 import dev.banger.image.build.GuestCheck;
+import dev.banger.image.build.ImageCommand;
 import dev.banger.kit.db.SqliteDatabase;
 import java.time.Instant;
 import java.util.List;
@@ -97,7 +98,7 @@ public final class ImageStore {
       "SELECT i.id, i.name, i.source, i.origin, i.digest, i.rootfs_path,"
           + " i.rootfs_bytes, i.work_seed_path, i.default_kernel, i.download_bytes, i.created_at,"
           + " (SELECT COUNT(*) FROM image_refs r WHERE r.image_id = i.id), i.managed, i.guest_boot,"
-          + " i.guest_notes FROM images i";
+          + " i.guest_notes, i.guest_command FROM images i";
 
   private final NamedTable<ImageRow> table;
 
@@ -124,7 +125,9 @@ public final class ImageStore {
                     r.getInt(12),
                     r.getInt(13) == 1,
                     new GuestCheck.Verdict(
-                        GuestCheck.Boot.of(r.getString(14)), notes(r.getString(15)))));
+                        GuestCheck.Boot.of(r.getString(14)),
+                        notes(r.getString(15)),
+                        command(r.getString(16)))));
   }
 
   /** By id or by name. */
@@ -143,8 +146,8 @@ public final class ImageStore {
 
   private static final String INSERT =
       "INSERT INTO images (id, name, source, origin, digest, rootfs_path, rootfs_bytes,"
-          + " work_seed_path, default_kernel, download_bytes, managed, guest_boot, guest_notes)"
-          + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+          + " work_seed_path, default_kernel, download_bytes, managed, guest_boot, guest_notes,"
+          + " guest_command) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
   public void insert(ImageRow r) {
     update(INSERT, values(r));
@@ -191,8 +194,31 @@ public final class ImageStore {
       r.downloadBytes(),
       r.managed() ? 1 : 0,
       r.guest().boot().id(),
-      String.join("\n", r.guest().notes())
+      String.join("\n", r.guest().notes()),
+      r.guest().command().equals(ImageCommand.NONE) ? "" : json(r.guest().command())
     };
+  }
+
+  private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
+      new com.fasterxml.jackson.databind.ObjectMapper();
+
+  private static String json(ImageCommand c) {
+    try {
+      return JSON.writeValueAsString(c);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static ImageCommand command(String stored) {
+    if (stored == null || stored.isEmpty()) {
+      return ImageCommand.NONE;
+    }
+    try {
+      return JSON.readValue(stored, ImageCommand.class);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException("images.guest_command is not an image command: " + e);
+    }
   }
 
   private static List<String> notes(String stored) {

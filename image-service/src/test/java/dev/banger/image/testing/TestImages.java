@@ -50,6 +50,21 @@ final class TestImages {
       List<byte[]> layers,
       String layerMediaType,
       List<Digest> givenDiffIds) {
+    return pushImage(reg, repo, tag, platform, layers, layerMediaType, givenDiffIds, null);
+  }
+
+  /**
+   * @param runConfig the config's {@code config} object, or null for one with only a PATH
+   */
+  static Pushed pushImage(
+      TestRegistry reg,
+      String repo,
+      String tag,
+      String platform,
+      List<byte[]> layers,
+      String layerMediaType,
+      List<Digest> givenDiffIds,
+      Map<String, Object> runConfig) {
     boolean docker = layerMediaType.startsWith("application/vnd.docker.");
     String[] p = platform.split("/");
     Map<String, Object> config = new LinkedHashMap<>();
@@ -60,8 +75,11 @@ final class TestImages {
     }
     config.put(
         "config",
-        Map.of(
-            "Env", List.of("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")));
+        runConfig != null
+            ? runConfig
+            : Map.of(
+                "Env",
+                List.of("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")));
     List<String> diffIds = new ArrayList<>();
     for (byte[] l : layers) {
       diffIds.add(Digest.sha256(TarLayers.decompress(l, compressionOf(layerMediaType))).toString());

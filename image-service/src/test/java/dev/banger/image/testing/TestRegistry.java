@@ -141,6 +141,21 @@ public final class TestRegistry implements AutoCloseable {
         .digest();
   }
 
+  /**
+   * As {@link #pushImage(String, String, List, String)}, with the config's {@code config} object
+   * (Entrypoint, Cmd, Env, WorkingDir, User) as given.
+   */
+  public Digest pushImageWithRunConfig(
+      String repo,
+      String tag,
+      List<byte[]> layerBlobs,
+      String layerMediaType,
+      java.util.Map<String, Object> runConfig) {
+    return TestImages.pushImage(
+            this, repo, tag, "linux/amd64", layerBlobs, layerMediaType, null, runConfig)
+        .digest();
+  }
+
   /** The same for another platform ({@code os/arch[/variant]}), e.g. {@code linux/arm64}. */
   public Digest pushImage(
       String repo, String tag, String platform, List<byte[]> layerBlobs, String layerMediaType) {

@@ -79,10 +79,12 @@ public final class GrpcDiskPort implements DiskPort {
   }
 
   @Override
-  public void writeOverlayConfig(String overlayPath, String vmName, Lease lease) {
+  public void writeOverlayConfig(
+      String overlayPath, String vmName, Lease lease, java.util.Optional<String> imageCommand) {
     peers
         .disk()
-        .writeGuestFiles(GuestConfig.overlay(GrpcNetPort.rid(), overlayPath, vmName, lease));
+        .writeGuestFiles(
+            GuestConfig.overlay(GrpcNetPort.rid(), overlayPath, vmName, lease, imageCommand));
   }
 
   @Override

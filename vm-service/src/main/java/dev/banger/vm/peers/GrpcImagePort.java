@@ -5,6 +5,7 @@ import dev.banger.api.image.v1.GetImageRequest;
 import dev.banger.api.image.v1.GetKernelRequest;
 import dev.banger.api.image.v1.GuestBoot;
 import dev.banger.api.image.v1.Image;
+import dev.banger.api.image.v1.ImageCommand;
 import dev.banger.api.image.v1.Kernel;
 import dev.banger.api.image.v1.ListKernelsRequest;
 import dev.banger.api.image.v1.RemoveImageReferenceRequest;
@@ -12,6 +13,7 @@ import dev.banger.kit.config.VmConfig;
 import dev.banger.vm.app.VmProblem;
 import dev.banger.vm.ports.BootImage;
 import dev.banger.vm.ports.ImagePort;
+import dev.banger.vm.ports.KitBoot;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.nio.file.Files;
@@ -74,7 +76,7 @@ public final class GrpcImagePort implements ImagePort {
   }
 
   /** The guest kit an image's VMs attach; refused when it needs one this host has not built. */
-  private static Optional<Path> kit(Image image) {
+  private static Optional<KitBoot> kit(Image image) {
     if (image.getGuestBoot() != GuestBoot.GUEST_BOOT_KIT) {
       return Optional.empty();
     }
@@ -88,7 +90,18 @@ public final class GrpcImagePort implements ImagePort {
               + " again (banger image pull --force) to build it",
           Map.of("image", image.getName()));
     }
-    return Optional.of(Path.of(image.getKitPath()));
+    ImageCommand c = image.getCommand();
+    Optional<KitBoot.Command> command =
+        c.getArgvCount() == 0 || !c.getProblem().isEmpty()
+            ? Optional.empty()
+            : Optional.of(
+                new KitBoot.Command(
+                    c.getArgvList(),
+                    c.getEnvList(),
+                    c.getWorkingDir().isEmpty() ? "/" : c.getWorkingDir(),
+                    Integer.toUnsignedLong(c.getUid()),
+                    Integer.toUnsignedLong(c.getGid())));
+    return Optional.of(new KitBoot(Path.of(image.getKitPath()), command));
   }
 
   @Override

@@ -21,10 +21,20 @@ final class GuestConfig {
   /** Where the guest mounts the work disk; the fs root of the work disk becomes this directory. */
   static final String WORK_MOUNT = "/root";
 
+  /** Where the guest kit's PID 1 looks for the image's own command (docs/guest-kit.md). */
+  static final String IMAGE_COMMAND = "/etc/banger/command";
+
   private GuestConfig() {}
 
+  /**
+   * @param imageCommand the script the guest kit runs for the image's own command, if any
+   */
   static WriteGuestFilesRequest overlay(
-      String requestId, String overlayPath, String name, Lease lease) {
+      String requestId,
+      String overlayPath,
+      String name,
+      Lease lease,
+      java.util.Optional<String> imageCommand) {
     String hosts =
         "127.0.0.1\tlocalhost\n127.0.1.1\t"
             + name
@@ -44,8 +54,9 @@ final class GuestConfig {
             + "\nDNS="
             + lease.dnsServer()
             + "\n";
-    return WriteGuestFilesRequest.newBuilder()
-        .setRequestId(requestId)
+    WriteGuestFilesRequest.Builder b = WriteGuestFilesRequest.newBuilder();
+    imageCommand.ifPresent(c -> b.addFiles(file(IMAGE_COMMAND, c, 0644)));
+    return b.setRequestId(requestId)
         .setImagePath(overlayPath)
         .addDirectories(dir("/etc/banger", 0755))
         .addFiles(file("/etc/hostname", name + "\n", 0644))

@@ -9,7 +9,8 @@ import java.util.Optional;
  * @param kernelFile the uncompressed vmlinux when there is one (its PVH entry boots 2-3 s faster
  *     under TCG), else the bzImage
  * @param workSeedPath the image's work-seed, or empty
- * @param kit banger's guest kit, for an image without a usable init (docs/guest-kit.md)
+ * @param kit banger's guest kit and the image's command, for an image without a usable init
+ *     (docs/guest-kit.md)
  */
 public record BootImage(
     String imageId,
@@ -21,7 +22,7 @@ public record BootImage(
     String kernelName,
     Path kernelFile,
     Optional<Path> initrd,
-    Optional<Path> kit) {
+    Optional<KitBoot> kit) {
 
   /** An image that boots its own init. */
   public BootImage(

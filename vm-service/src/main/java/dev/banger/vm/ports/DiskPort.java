@@ -27,7 +27,8 @@ public interface DiskPort {
   void removeWorkDisk(String vmId);
 
   /** Hostname, hosts, resolver, the leased address and the mounts, onto the overlay. */
-  void writeOverlayConfig(String overlayPath, String vmName, Lease lease);
+  void writeOverlayConfig(
+      String overlayPath, String vmName, Lease lease, java.util.Optional<String> imageCommand);
 
   /** The owner's key as {@code /root/.ssh/authorized_keys}, onto the work disk. */
   void writeWorkDiskConfig(String workDiskPath, String authorizedKeysLine);

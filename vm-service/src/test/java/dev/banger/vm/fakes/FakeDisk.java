@@ -48,7 +48,8 @@ public final class FakeDisk implements DiskPort {
   }
 
   @Override
-  public void writeOverlayConfig(String overlayPath, String vmName, Lease lease) {
+  public void writeOverlayConfig(
+      String overlayPath, String vmName, Lease lease, java.util.Optional<String> imageCommand) {
     host.call("writeOverlayConfig");
   }
 

@@ -16,7 +16,9 @@ class GuestConfigTest {
   void guestConfigCarriesTheLeaseAndMountsTheWorkDiskAtRoot() {
     Lease lease =
         new Lease("172.16.0.7", 24, "172.16.0.1", "172.16.0.1", "02:00:00:00:00:07", true);
-    WriteGuestFilesRequest o = GuestConfig.overlay("r1", "/s/vms/x/rootfs.ext4", "dev-box", lease);
+    WriteGuestFilesRequest o =
+        GuestConfig.overlay(
+            "r1", "/s/vms/x/rootfs.ext4", "dev-box", lease, java.util.Optional.empty());
     assertEquals(
         "ADDRESS=172.16.0.7/24\nGATEWAY=172.16.0.1\nDNS=172.16.0.1\n",
         content(o, "/etc/banger/network.env"));

@@ -68,7 +68,7 @@ public final class GuestScript {
   }
 
   /** {@code s} as one sh word that means exactly {@code s}. */
-  static String quote(String s) {
+  public static String quote(String s) {
     return "'" + s.replace("'", "'\\''") + "'";
   }
 }

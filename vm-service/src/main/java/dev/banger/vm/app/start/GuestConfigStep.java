@@ -1,11 +1,13 @@
 package dev.banger.vm.app.start;
 
 import dev.banger.vm.ports.DiskPort;
+import dev.banger.vm.ports.KitBoot;
 import dev.banger.vm.steps.StepContext;
 
 /**
- * The per-boot files on the overlay (name, resolver, address, mounts). Nothing to undo: the overlay
- * they are written on is the overlay step's, and the next start rewrites them.
+ * The per-boot files on the overlay (name, resolver, address, mounts, and for a kit image its own
+ * command: {@link ImageCommandScript}). Nothing to undo: the overlay they are written on is the
+ * overlay step's, and the next start rewrites them.
  */
 public final class GuestConfigStep implements StartStep {
 
@@ -23,6 +25,10 @@ public final class GuestConfigStep implements StartStep {
 
   @Override
   public void run(StartState s, StepContext ctx) {
-    disk.writeOverlayConfig(s.overlayPath(), s.vm().name(), s.lease());
+    disk.writeOverlayConfig(
+        s.overlayPath(),
+        s.vm().name(),
+        s.lease(),
+        s.image().kit().flatMap(KitBoot::command).map(ImageCommandScript::render));
   }
 }

@@ -59,7 +59,7 @@ public final class LaunchStep implements StartStep {
         .workDisk(Optional.of(Path.of(s.workDiskPath())))
         .tap(Optional.of(new LaunchSpec.Nic(s.tap(), mac)))
         .runDir(paths.runDir(id))
-        .kitDisk(s.image().kit())
+        .kitDisk(s.image().kit().map(dev.banger.vm.ports.KitBoot::disk))
         .build();
   }
 

@@ -1,0 +1,39 @@
+package dev.banger.vm.app.start;
+
+import dev.banger.vm.app.exec.GuestScript;
+import dev.banger.vm.ports.KitBoot;
+
+/**
+ * The POSIX sh script the guest kit's PID 1 runs at every boot for an image's own command ({@code
+ * /etc/banger/command}, written with the other guest files; docs/guest-kit.md). Every value is the
+ * image's and single-quoted: the kit's shell passes it on as it is, never expanding or splitting
+ * it. Only the kit's tools run before the program: {@code env -i} gives it exactly the image's
+ * environment and {@code nsenter -S -G} its user (no supplementary groups), so the image needs
+ * neither a shell nor {@code su}; the program itself is found on the image's own PATH, as a
+ * container runtime finds it.
+ */
+public final class ImageCommandScript {
+
+  private ImageCommandScript() {}
+
+  public static String render(KitBoot.Command c) {
+    StringBuilder s = new StringBuilder();
+    s.append("# banger: the image's ENTRYPOINT and CMD, run by the guest kit's PID 1\n");
+    s.append("cd -- ").append(GuestScript.quote(c.workingDir())).append(" || exit 126\n");
+    s.append("exec /.banger/bin/env -i");
+    boolean home = false;
+    for (String e : c.env()) {
+      home |= e.startsWith("HOME=");
+      s.append(' ').append(GuestScript.quote(e));
+    }
+    if (!home) {
+      s.append(' ').append(GuestScript.quote("HOME=" + (c.uid() == 0 ? "/root" : "/")));
+    }
+    s.append(" /.banger/bin/nsenter -S ").append(c.uid()).append(" -G ").append(c.gid());
+    s.append(" --");
+    for (String a : c.argv()) {
+      s.append(' ').append(GuestScript.quote(a));
+    }
+    return s.append('\n').toString();
+  }
+}
