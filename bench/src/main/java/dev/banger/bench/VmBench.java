@@ -93,10 +93,20 @@ public final class VmBench {
    * and everything goes afterwards (processes, state dir, namespace).
    */
   static void withStack(String prefix, String config, StackBody body) throws Exception {
+    withStack(prefix, config, (images, kernel) -> {}, body);
+  }
+
+  /** More images for a stack, pulled with its kernel before the stack moves into its namespace. */
+  interface MorePulls {
+    void pull(ImageServiceGrpc.ImageServiceBlockingStub images, String kernel) throws Exception;
+  }
+
+  static void withStack(String prefix, String config, MorePulls more, StackBody body)
+      throws Exception {
     Path state = Files.createTempDirectory(Path.of("/tmp"), prefix);
     Path cfg = Files.writeString(state.resolve("config.toml"), config);
     try (NetNamespace ns = NetNamespace.create()) {
-      prepare(state, cfg);
+      prepare(state, cfg, more);
       RunningProcess all = bangerd(state, cfg, ns.name(), "--all");
       ManagedChannel ch = UnixChannels.forSocket(state.resolve("run/vm.sock"));
       try {
@@ -127,6 +137,10 @@ public final class VmBench {
 
   /** Kernel and image, made outside the namespace (mmdebstrap needs Debian's mirror). */
   static void prepare(Path state, Path cfg) throws Exception {
+    prepare(state, cfg, (images, kernel) -> {});
+  }
+
+  static void prepare(Path state, Path cfg, MorePulls more) throws Exception {
     RunningProcess disk = bangerd(state, cfg, null, "--service", "disk");
     RunningProcess image = bangerd(state, cfg, null, "--service", "image");
     ManagedChannel ch = UnixChannels.forSocket(state.resolve("run/image.sock"));
@@ -160,6 +174,7 @@ public final class VmBench {
       System.out.printf(
           "image debian-bookworm built in %.1f s (kernel %s)%n",
           (System.nanoTime() - t0) / 1e9, release);
+      more.pull(images, kernel);
     } finally {
       ch.shutdownNow();
       for (RunningProcess p : List.of(image, disk)) {

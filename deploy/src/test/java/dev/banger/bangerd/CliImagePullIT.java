@@ -189,17 +189,22 @@ class CliImagePullIT {
     String any = "[^\\n]*";
     List<String> expected =
         List.of(
-            "\\[1/7\\] resolving " + Pattern.quote(ref),
-            "\\[2/7\\] fetching 2 layers \\("
+            "\\[1/8\\] resolving " + Pattern.quote(ref),
+            "\\[2/8\\] fetching 2 layers \\("
                 + layerBytes
                 + " bytes\\) 0 B/"
                 + Pattern.quote(human(layerBytes)),
-            "\\[3/7\\] applying layer 1/2 \\(" + Pattern.quote(layerDigests.get(0)) + "\\)",
-            "\\[3/7\\] applying layer 2/2 \\(" + Pattern.quote(layerDigests.get(1)) + "\\)",
-            "\\[4/7\\] mkfs\\.ext4 -d: \\d+ entries, 1073741824 bytes",
-            "\\[5/7\\] restoring owners and modes",
-            "\\[6/7\\] building the work-seed \\(disk-service\\)",
-            "\\[7/7\\] \\d+ owners restored, 1 device node" + any);
+            "\\[3/8\\] applying layer 1/2 \\(" + Pattern.quote(layerDigests.get(0)) + "\\)",
+            "\\[3/8\\] applying layer 2/2 \\(" + Pattern.quote(layerDigests.get(1)) + "\\)",
+            // No init here: the first such pull on a host builds banger's guest kit.
+            "\\[4/8\\] no systemd: banger's guest kit is its init and SSH server; no C library"
+                + any,
+            "\\[4/8\\] building banger's guest kit: mmdebstrap busybox-static, dropbear-bin" + any,
+            "\\[4/8\\] banger's guest kit 1-[0-9a-f]{12} built: \\d+ entries, \\d+ bytes",
+            "\\[5/8\\] mkfs\\.ext4 -d: \\d+ entries, 1073741824 bytes",
+            "\\[6/8\\] restoring owners and modes",
+            "\\[7/8\\] building the work-seed \\(disk-service\\)",
+            "\\[8/8\\] \\d+ owners restored, 1 device node" + any);
     List<String> lines = err.lines().toList();
     assertEquals(
         expected.size(), lines.size(), "one line per step, no byte-count updates:\n" + err);
@@ -256,6 +261,10 @@ class CliImagePullIT {
     assertTrue(s.contains("digest:   " + manifestDigest + "\n"), s);
     assertTrue(s.contains("rootfs:   1.0 GiB, " + rootfs + "\n"), s);
     assertTrue(s.contains("download: " + human(layerBytes) + "\n"), s);
+    // A toy image with no init: its VMs boot banger's guest kit, and show says why.
+    assertTrue(s.contains("boots:    banger's guest kit (init and SSH server)\n"), s);
+    assertTrue(
+        s.contains("          - no systemd: banger's guest kit is its init and SSH server\n"), s);
     CommandResult byId = banger("image", "show", img.get("id").getAsString(), "-o", "json");
     assertEquals(0, byId.exitCode(), both(byId));
     assertEquals(
@@ -330,8 +339,8 @@ class CliImagePullIT {
         "the name on the terminal: " + toFile.stdoutText());
     String logged = Files.readString(errFile);
     assertFalse(logged.contains("\r"), "a log file gets no redrawn line:\n" + logged);
-    assertEquals(8, logged.lines().count(), logged);
-    assertTrue(logged.startsWith("[1/7] resolving " + ref + "\n[2/7] fetching 2 layers"), logged);
+    assertEquals(9, logged.lines().count(), logged);
+    assertTrue(logged.startsWith("[1/8] resolving " + ref + "\n[2/8] fetching 2 layers"), logged);
 
     CommandResult screen = underPty(cli + "tty-screen");
     assertEquals(0, screen.exitCode(), both(screen));
@@ -340,13 +349,13 @@ class CliImagePullIT {
         "[CliImagePullIT] on a terminal: " + tty.replace("\r", "\\r").replace("\n", "\\n"));
     // A stage list: each stage redrawn in place with its timer while it runs, then drawn once
     // more with the time it took and left on its own line; every line cut to the terminal.
-    assertTrue(tty.contains("\r[1/7] resolving " + ref + "  "), "the running stage: " + tty);
+    assertTrue(tty.contains("\r[1/8] resolving " + ref + "  "), "the running stage: " + tty);
     assertTrue(
-        tty.matches("(?s).*\\r\\[1/7\\] resolving [^\\r]*\\(\\d+\\.\\d s\\)\u001b\\[K\\r?\\n.*"),
+        tty.matches("(?s).*\\r\\[1/8\\] resolving [^\\r]*\\(\\d+\\.\\d s\\)\u001b\\[K\\r?\\n.*"),
         "the stage, ended with its time on a line of its own: " + tty);
-    assertTrue(tty.contains("\r[7/7] "), tty);
+    assertTrue(tty.contains("\r[8/8] "), tty);
     assertEquals(
-        8, tty.chars().filter(c -> c == '\n').count(), "one line per stage, then the name: " + tty);
+        9, tty.chars().filter(c -> c == '\n').count(), "one line per stage, then the name: " + tty);
     for (String drawn : tty.split("\r")) {
       String line = drawn.replace("\u001b[K", "").replace("\n", "");
       assertTrue(line.length() < 80, "no line wider than the terminal: '" + line + "'");

@@ -389,6 +389,19 @@ class GuestKitIT {
       assertTrue(out.contains("HOME=/\n"), out);
       assertTrue(out.contains("/www\n"), out);
       assertFalse(out.contains("LD_LIBRARY_PATH"), out);
+      // Commands over SSH get the image's Env too (its PATH among it).
+      CommandResult env =
+          booted.banger(
+              "vm",
+              "exec",
+              "kit-web",
+              "--guest-path",
+              "/root",
+              "--",
+              "sh",
+              "-c",
+              "echo \"$GREETING $PATH\"");
+      assertEquals("hi /usr/sbin:/usr/bin:/sbin:/bin\n", env.stdoutText(), env.stderrText());
     } finally {
       booted.banger("vm", "delete", "--force", "kit-web");
     }

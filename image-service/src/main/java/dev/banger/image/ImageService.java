@@ -133,7 +133,7 @@ public final class ImageService implements BangerService {
             kernels,
             importer.withSources(new SourceFiles(List.of(), System.getProperty("user.name"))));
     NameLocks locks = new NameLocks();
-    ImageRegistrar registrar = new ImageRegistrar(store, kernelStore, kit, stateRoots);
+    ImageRegistrar registrar = new ImageRegistrar(store, kernelStore, kit, stateRoots, kits);
     ImagePromoter promoter = new ImagePromoter(images, kit, seeder, store);
     return List.of(
         new ImageGrpcService(

@@ -171,7 +171,7 @@ class CatalogPullTest {
         events.stream()
             .filter(PullImageResponse::hasProgress)
             .map(PullImageResponse::getProgress)
-            .allMatch(p -> p.getStageCount() == 7 && p.getStageIndex() >= 1),
+            .allMatch(p -> p.getStageCount() == 8 && p.getStageIndex() >= 1),
         "stage indexes follow the source's stages");
     Image image = events.getLast().getImage();
     assertEquals("tiny-zst", image.getName(), "the catalog name is the default image name");

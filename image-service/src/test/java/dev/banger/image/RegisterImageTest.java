@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.banger.api.image.v1.AddImageReferenceRequest;
 import dev.banger.api.image.v1.DeleteImageRequest;
+import dev.banger.api.image.v1.GuestBoot;
 import dev.banger.api.image.v1.Image;
 import dev.banger.api.image.v1.ImageServiceGrpc;
 import dev.banger.api.image.v1.ImageSource;
@@ -110,6 +111,31 @@ class RegisterImageTest {
     return assertThrows(StatusRuntimeException.class, r::run).getStatus().getCode();
   }
 
+  /**
+   * systemd, udev and sshd, as a rootfs made with mmdebstrap has them, but none of banger's guest
+   * units: its systemd would never set up the network, so the kit boots it.
+   */
+  @Test
+  void aSystemdRootfsBangerDidNotBuildBootsTheKit() throws Exception {
+    Path tree = Files.createDirectories(dir.resolve("trees").resolve("reg-sysd"));
+    for (String f :
+        List.of("usr/lib/systemd/systemd", "usr/lib/systemd/systemd-udevd", "usr/sbin/sshd")) {
+      Files.createDirectories(tree.resolve(f).getParent());
+      Files.writeString(tree.resolve(f), "x");
+    }
+    Files.createSymbolicLink(tree.resolve("lib"), Path.of("usr/lib"));
+    Files.createSymbolicLink(tree.resolve("sbin"), Path.of("usr/sbin"));
+    Path img = user.resolve("reg-sysd.ext4");
+    RealImages.check(
+        Command.of("mkfs.ext4", "-q", "-F", "-d", tree.toString(), img.toString(), "64M").build());
+    Image image = register("reg-sysd", img.toString());
+    assertEquals(GuestBoot.GUEST_BOOT_KIT, image.getGuestBoot());
+    assertTrue(
+        image.getGuestNotes(0).contains("not banger's guest units"),
+        image.getGuestNotesList().toString());
+    stub.deleteImage(DeleteImageRequest.newBuilder().setImage("reg-sysd").build());
+  }
+
   @Test
   void registerRecordsTheFileByReferenceAndIsIdempotent() throws Exception {
     Path img = rootfs("reg-a", true);
@@ -122,6 +148,12 @@ class RegisterImageTest {
     assertEquals(image.getOrigin(), image.getRootfsPath());
     assertEquals(64L << 20, image.getRootfsSizeBytes());
     assertEquals("", image.getWorkSeedPath());
+    // No systemd: banger's guest kit boots it, built by the registration.
+    assertEquals(GuestBoot.GUEST_BOOT_KIT, image.getGuestBoot());
+    assertTrue(
+        image.getGuestNotes(0).startsWith("no systemd: banger's guest kit"),
+        image.getGuestNotesList().toString());
+    assertTrue(Files.isRegularFile(Path.of(image.getKitPath())), image.getKitPath());
     assertEquals(
         image.getId(), register("reg-a", img.toString()).getId(), "same name, same file: a retry");
     Path other = rootfs("reg-a-other", true);

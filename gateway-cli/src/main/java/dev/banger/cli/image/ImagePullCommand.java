@@ -70,6 +70,13 @@ public final class ImagePullCommand implements Callable<Integer> {
   String kernel;
 
   @Option(
+      names = "--guest-kit",
+      description =
+          "Boot its VMs on banger's guest kit (init and SSH server) even if the image has systemd,"
+              + " udev and sshd.")
+  boolean guestKit;
+
+  @Option(
       names = {"-q", "--quiet"},
       description = "No progress.")
   boolean quiet;
@@ -85,7 +92,8 @@ public final class ImagePullCommand implements Callable<Integer> {
         PullImageRequest.newBuilder()
             .setRequestId(UUID.randomUUID().toString())
             .setReference(reference)
-            .setForce(force);
+            .setForce(force)
+            .setGuestKit(guestKit);
     if (name != null) {
       req.setName(name);
     }

@@ -94,7 +94,8 @@ public final class ImageGrpcService extends ImageServiceGrpc.ImageServiceImplBas
                   : ImageRequests.name("name", req.getName()),
               ImageRequests.size(req.getSizeBytes()),
               req.getKernel(),
-              req.getForce());
+              req.getForce(),
+              req.getGuestKit());
     } catch (RuntimeException e) {
       obs.onError(ImageErrors.toStatus(e));
       return;

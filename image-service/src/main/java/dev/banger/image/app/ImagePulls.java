@@ -25,8 +25,16 @@ public final class ImagePulls {
    * What to pull: the opened source, the image's name and size (0: automatic), the kernel it pairs
    * with (id or name, "" for none), and whether it replaces an image of the same name.
    */
+  /**
+   * @param guestKit boot its VMs on banger's guest kit whatever the image has
+   */
   public record Order(
-      RootfsSource source, String name, long sizeBytes, String kernel, boolean force) {}
+      RootfsSource source,
+      String name,
+      long sizeBytes,
+      String kernel,
+      boolean force,
+      boolean guestKit) {}
 
   private final ImageStore store;
   private final PullSources sources;
@@ -114,7 +122,8 @@ public final class ImagePulls {
                 order.name(),
                 order.sizeBytes(),
                 paired.kernel(),
-                existing.map(ImageStore.ImageRow::id).orElse(null)),
+                existing.map(ImageStore.ImageRow::id).orElse(null),
+                order.guestKit()),
             l,
             cancelled);
     existing.ifPresent(

@@ -3,6 +3,9 @@ package dev.banger.image.app;
 import dev.banger.ext4.Ext4Image;
 import dev.banger.ext4.Ext4Toolkit;
 import dev.banger.ext4.GuestPath;
+import dev.banger.image.build.GuestCheck;
+import dev.banger.image.flatten.EntryMeta;
+import dev.banger.image.kit.GuestKits;
 import dev.banger.image.store.ImageStore;
 import dev.banger.image.store.KernelStore;
 import java.io.IOException;
@@ -35,13 +38,19 @@ public final class ImageRegistrar {
   private final KernelStore kernels;
   private final Ext4Toolkit kit;
   private final List<Path> stateRoots;
+  private final GuestKits kits;
 
   /**
    * @param stateRoots banger's state and cache directories, resolved: nothing inside them may be
    *     registered
    */
   public ImageRegistrar(
-      ImageStore store, KernelStore kernels, Ext4Toolkit kit, List<Path> stateRoots) {
+      ImageStore store,
+      KernelStore kernels,
+      Ext4Toolkit kit,
+      List<Path> stateRoots,
+      GuestKits kits) {
+    this.kits = kits;
     this.store = store;
     this.kernels = kernels;
     this.kit = kit;
@@ -99,6 +108,23 @@ public final class ImageRegistrar {
     } catch (IOException e) {
       throw unreadable(real, e);
     }
+    GuestCheck.Verdict guest = check(image);
+    if (guest.boot() == GuestCheck.Boot.KIT) {
+      try {
+        kits.ensure((stage, message, done, total) -> {}, () -> false);
+      } catch (RuntimeException e) {
+        throw e;
+      } catch (Exception e) {
+        throw new ImageProblem(
+            ImageProblem.Kind.FAILED_PRECONDITION,
+            "KIT_BUILD_FAILED",
+            "image "
+                + req.name()
+                + " needs banger's guest kit, which could not be built: "
+                + e.getMessage(),
+            Map.of("name", req.name()));
+      }
+    }
     ImageStore.ImageRow row =
         new ImageStore.ImageRow(
             UUID.randomUUID().toString(),
@@ -113,9 +139,29 @@ public final class ImageRegistrar {
             0,
             Instant.now(),
             0,
-            false);
+            false,
+            guest);
     store.insert(row);
     return store.find(row.id()).orElseThrow();
+  }
+
+  /**
+   * What a VM of the file will boot (docs/guest-kit.md): the same check a pull makes, on the paths
+   * debugfs finds in it (links in the middle of a path followed, the last one not).
+   */
+  private GuestCheck.Verdict check(Ext4Image image) {
+    List<GuestPath> paths = new java.util.ArrayList<>();
+    for (String p : GuestCheck.PATHS) {
+      paths.add(GuestPath.of("/" + p));
+      paths.add(GuestPath.of("/usr/" + p));
+    }
+    Map<String, EntryMeta> entries = new java.util.TreeMap<>();
+    for (var e : kit.stat(image, paths).entrySet()) {
+      entries.put(
+          e.getKey().toString().substring(1),
+          new EntryMeta(e.getValue().type(), 0, 0, e.getValue().permissions(), 0, 0, 0));
+    }
+    return GuestCheck.check(entries);
   }
 
   /** Follows every symlink; the result must be a regular file outside banger's state. */

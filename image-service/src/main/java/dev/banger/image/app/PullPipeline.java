@@ -78,7 +78,8 @@ public final class PullPipeline {
       String name,
       long sizeBytes,
       KernelStore.KernelRow kernel,
-      String replaces) {}
+      String replaces,
+      boolean guestKit) {}
 
   /** Every stage a pull from {@code source} reports, in order. */
   public static List<String> stages(RootfsSource source) {
@@ -125,7 +126,7 @@ public final class PullPipeline {
       flattener.apply(new ByteArrayInputStream(GuestPieces.layer()), "banger guest pieces");
       FlattenResult flat = flattener.finish();
       GuestCheck.Verdict guest =
-          GuestCheck.check(flat.entries())
+          GuestCheck.check(flat.entries(), req.guestKit())
               .with(ImageCommand.resolve(fetched.run(), flat.root(), flat.entries()));
       // Always reported: what a VM of this image will get is part of what the pull says.
       l.stage("kit", String.join("; ", guest.notes()), 0, 0);

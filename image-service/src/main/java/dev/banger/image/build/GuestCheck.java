@@ -73,15 +73,49 @@ public final class GuestCheck {
   }
 
   public static Verdict check(Map<String, EntryMeta> entries) {
+    return check(entries, false);
+  }
+
+  /**
+   * @param kitAsked the pull asked for the kit whatever the image has
+   */
+  /** banger's network unit: every image banger builds has it (GuestPieces); others do not. */
+  static final String BANGER_UNIT = "etc/systemd/system/banger-network.service";
+
+  /**
+   * Every path {@link #check} looks at (relative, without the {@code usr/} variants): what a check
+   * of an ext4 file must stat to give the same verdict.
+   */
+  public static final List<String> PATHS =
+      List.of(
+          "lib/systemd/systemd",
+          "lib/systemd/systemd-udevd",
+          "bin/udevadm",
+          "sbin/sshd",
+          BANGER_UNIT,
+          "lib/x86_64-linux-gnu/libc.so.6",
+          "lib64/libc.so.6",
+          "lib/ld-musl-x86_64.so.1");
+
+  public static Verdict check(Map<String, EntryMeta> entries, boolean kitAsked) {
     boolean systemd = any(entries, "lib/systemd/systemd");
     boolean udev = any(entries, "lib/systemd/systemd-udevd") || any(entries, "bin/udevadm");
     boolean sshd = any(entries, "sbin/sshd");
+    boolean units = entries.containsKey(BANGER_UNIT);
     boolean glibc =
         any(entries, "lib/x86_64-linux-gnu/libc.so.6") || any(entries, "lib64/libc.so.6");
     boolean musl = any(entries, "lib/ld-musl-x86_64.so.1");
     List<String> notes = new ArrayList<>();
     Boot boot;
-    if (systemd && udev && sshd) {
+    if (systemd && udev && sshd && !units) {
+      boot = Boot.KIT;
+      notes.add(
+          "systemd, udev and sshd, but not banger's guest units (an image banger did not build):"
+              + " banger's guest kit boots it");
+    } else if (systemd && udev && sshd && kitAsked) {
+      boot = Boot.KIT;
+      notes.add("banger's guest kit, as the pull asked, though it has systemd, udev and sshd");
+    } else if (systemd && udev && sshd) {
       boot = Boot.SYSTEMD;
       notes.add(
           "systemd, udev and an OpenSSH server: the image's own init boots it, with banger's units");

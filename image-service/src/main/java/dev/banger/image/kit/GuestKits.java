@@ -87,7 +87,6 @@ public final class GuestKits {
   public synchronized Path ensure(StageProgress p, BooleanSupplier cancelled) throws Exception {
     Optional<Path> have = current();
     if (have.isPresent()) {
-      p.stage("kit", "banger's guest kit " + version + " is built", 0, 0);
       return have.get();
     }
     Files.createDirectories(dir);
@@ -106,7 +105,6 @@ public final class GuestKits {
       Path out = Files.createDirectory(work.resolve(version));
       Path image = out.resolve(FILE);
       long size = sizeFor(tree);
-      p.stage("kit", "mkfs.ext4 -d: " + manifest.size() + " entries, " + size + " bytes", 0, 0);
       ext4.tools().mkfs(image, size, tree);
       ext4.setOwnership(ext4.open(image), rootOwned(tree));
       Files.write(out.resolve(MANIFEST), manifest, StandardCharsets.UTF_8);
@@ -114,7 +112,17 @@ public final class GuestKits {
       Files.setPosixFilePermissions(out, PosixFilePermissions.fromString("rwxr-xr-x"));
       Cancellation.check(cancelled, CANCELLED);
       Files.move(out, dir.resolve(version), StandardCopyOption.ATOMIC_MOVE);
-      p.stage("kit", "banger's guest kit " + version + " built", 0, 0);
+      p.stage(
+          "kit",
+          "banger's guest kit "
+              + version
+              + " built: "
+              + manifest.size()
+              + " entries, "
+              + size
+              + " bytes",
+          0,
+          0);
       return dir.resolve(version).resolve(FILE);
     } finally {
       DirectoryTrees.delete(work);

@@ -49,7 +49,7 @@ public final class DebianKitPackages implements KitPackages {
       throws Exception {
     p.stage(
         "kit",
-        "mmdebstrap: "
+        "building banger's guest kit: mmdebstrap "
             + String.join(", ", PACKAGES)
             + " from "
             + suite.suite()
@@ -70,14 +70,5 @@ public final class DebianKitPackages implements KitPackages {
         () -> {},
         cancelled,
         in -> taken.set(KitTree.take(in, tree, cancelled)));
-    p.stage(
-        "kit",
-        "kept "
-            + taken.get().files()
-            + " files ("
-            + taken.get().bytes()
-            + " bytes) of the packages",
-        0,
-        0);
   }
 }

@@ -27,7 +27,7 @@ class ImagePullsTest {
   ImageStore.ImageRow pull(String origin, String name, String kernel, boolean force)
       throws Exception {
     return app.pulls.pull(
-        new ImagePulls.Order(source(origin), name, 0, kernel, force), QUIET, NOT_CANCELLED);
+        new ImagePulls.Order(source(origin), name, 0, kernel, force, false), QUIET, NOT_CANCELLED);
   }
 
   @Test

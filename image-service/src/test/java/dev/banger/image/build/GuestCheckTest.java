@@ -28,7 +28,8 @@ class GuestCheckTest {
                 "usr/lib/systemd/systemd",
                 "usr/lib/systemd/systemd-udevd",
                 "usr/sbin/sshd",
-                "usr/lib/x86_64-linux-gnu/libc.so.6"));
+                "usr/lib/x86_64-linux-gnu/libc.so.6",
+                GuestCheck.BANGER_UNIT));
     assertEquals(GuestCheck.Boot.SYSTEMD, v.boot());
     assertEquals(1, v.notes().size(), v.notes().toString());
     assertEquals(
@@ -38,7 +39,8 @@ class GuestCheckTest {
                     "lib/systemd/systemd",
                     "bin/udevadm",
                     "sbin/sshd",
-                    "lib/x86_64-linux-gnu/libc.so.6"))
+                    "lib/x86_64-linux-gnu/libc.so.6",
+                    GuestCheck.BANGER_UNIT))
             .boot());
   }
 
@@ -59,6 +61,27 @@ class GuestCheckTest {
     GuestCheck.Verdict noUdev = GuestCheck.check(files("usr/lib/systemd/systemd", "usr/sbin/sshd"));
     assertEquals(GuestCheck.Boot.KIT, noUdev.boot());
     assertTrue(noUdev.notes().get(0).startsWith("systemd without udev"), noUdev.notes().toString());
+  }
+
+  @Test
+  void withoutBangersUnitsOrWhenAskedTheKitBootsEvenASystemdImage() {
+    Map<String, EntryMeta> full =
+        files(
+            "usr/lib/systemd/systemd",
+            "usr/lib/systemd/systemd-udevd",
+            "usr/sbin/sshd",
+            "usr/lib/x86_64-linux-gnu/libc.so.6");
+    GuestCheck.Verdict foreign = GuestCheck.check(full);
+    assertEquals(GuestCheck.Boot.KIT, foreign.boot());
+    assertTrue(
+        foreign.notes().get(0).contains("not banger's guest units"), foreign.notes().toString());
+    full.putAll(files(GuestCheck.BANGER_UNIT));
+    assertEquals(GuestCheck.Boot.SYSTEMD, GuestCheck.check(full).boot());
+    GuestCheck.Verdict asked = GuestCheck.check(full, true);
+    assertEquals(GuestCheck.Boot.KIT, asked.boot());
+    assertTrue(
+        asked.notes().get(0).startsWith("banger's guest kit, as the pull asked"),
+        asked.notes().toString());
   }
 
   @Test

@@ -80,11 +80,11 @@ public final class GrpcDiskPort implements DiskPort {
 
   @Override
   public void writeOverlayConfig(
-      String overlayPath, String vmName, Lease lease, java.util.Optional<String> imageCommand) {
+      String overlayPath, String vmName, Lease lease, java.util.Map<String, String> kitFiles) {
     peers
         .disk()
         .writeGuestFiles(
-            GuestConfig.overlay(GrpcNetPort.rid(), overlayPath, vmName, lease, imageCommand));
+            GuestConfig.overlay(GrpcNetPort.rid(), overlayPath, vmName, lease, kitFiles));
   }
 
   @Override

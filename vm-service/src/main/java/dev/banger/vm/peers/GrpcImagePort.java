@@ -86,8 +86,8 @@ public final class GrpcImagePort implements ImagePort {
           "GUEST_KIT_MISSING",
           "image \""
               + image.getName()
-              + "\" boots banger's guest kit, which is not built on this host; pull the image"
-              + " again (banger image pull --force) to build it",
+              + "\" boots banger's guest kit, which is not built on this host (its files were"
+              + " removed?); pull the image again with --force, or register it again, to build it",
           Map.of("image", image.getName()));
     }
     ImageCommand c = image.getCommand();
@@ -101,7 +101,7 @@ public final class GrpcImagePort implements ImagePort {
                     c.getWorkingDir().isEmpty() ? "/" : c.getWorkingDir(),
                     Integer.toUnsignedLong(c.getUid()),
                     Integer.toUnsignedLong(c.getGid())));
-    return Optional.of(new KitBoot(Path.of(image.getKitPath()), command));
+    return Optional.of(new KitBoot(Path.of(image.getKitPath()), c.getEnvList(), command));
   }
 
   @Override

@@ -21,20 +21,17 @@ final class GuestConfig {
   /** Where the guest mounts the work disk; the fs root of the work disk becomes this directory. */
   static final String WORK_MOUNT = "/root";
 
-  /** Where the guest kit's PID 1 looks for the image's own command (docs/guest-kit.md). */
-  static final String IMAGE_COMMAND = "/etc/banger/command";
-
   private GuestConfig() {}
 
   /**
-   * @param imageCommand the script the guest kit runs for the image's own command, if any
+   * @param kitFiles a guest-kit VM's files (the image's command and Env), under {@code /etc/banger}
    */
   static WriteGuestFilesRequest overlay(
       String requestId,
       String overlayPath,
       String name,
       Lease lease,
-      java.util.Optional<String> imageCommand) {
+      java.util.Map<String, String> kitFiles) {
     String hosts =
         "127.0.0.1\tlocalhost\n127.0.1.1\t"
             + name
@@ -55,7 +52,12 @@ final class GuestConfig {
             + lease.dnsServer()
             + "\n";
     WriteGuestFilesRequest.Builder b = WriteGuestFilesRequest.newBuilder();
-    imageCommand.ifPresent(c -> b.addFiles(file(IMAGE_COMMAND, c, 0644)));
+    for (java.util.Map.Entry<String, String> f : kitFiles.entrySet()) {
+      if (!f.getKey().startsWith("/etc/banger/") || f.getKey().contains("..")) {
+        throw new IllegalArgumentException("a kit file must lie in /etc/banger: " + f.getKey());
+      }
+      b.addFiles(file(f.getKey(), f.getValue(), 0644));
+    }
     return b.setRequestId(requestId)
         .setImagePath(overlayPath)
         .addDirectories(dir("/etc/banger", 0755))

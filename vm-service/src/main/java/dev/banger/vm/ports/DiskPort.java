@@ -27,8 +27,12 @@ public interface DiskPort {
   void removeWorkDisk(String vmId);
 
   /** Hostname, hosts, resolver, the leased address and the mounts, onto the overlay. */
+  /**
+   * @param kitFiles more files for a guest-kit VM, guest path to content, all under {@code
+   *     /etc/banger/}
+   */
   void writeOverlayConfig(
-      String overlayPath, String vmName, Lease lease, java.util.Optional<String> imageCommand);
+      String overlayPath, String vmName, Lease lease, java.util.Map<String, String> kitFiles);
 
   /** The owner's key as {@code /root/.ssh/authorized_keys}, onto the work disk. */
   void writeWorkDiskConfig(String workDiskPath, String authorizedKeysLine);

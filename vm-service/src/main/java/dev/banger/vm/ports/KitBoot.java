@@ -9,9 +9,14 @@ import java.util.Optional;
  * image's own command, which the kit's init runs as a service at every boot.
  *
  * @param disk the kit's read-only ext4 file
+ * @param env the image's Env ({@code NAME=value} each): commands run over SSH get it too
  * @param command the image's ENTRYPOINT and CMD, when it names one that can run
  */
-public record KitBoot(Path disk, Optional<Command> command) {
+public record KitBoot(Path disk, List<String> env, Optional<Command> command) {
+
+  public KitBoot {
+    env = List.copyOf(env);
+  }
 
   /**
    * The image's command as image-service resolved it against the image's files.

@@ -49,7 +49,7 @@ public final class FakeDisk implements DiskPort {
 
   @Override
   public void writeOverlayConfig(
-      String overlayPath, String vmName, Lease lease, java.util.Optional<String> imageCommand) {
+      String overlayPath, String vmName, Lease lease, java.util.Map<String, String> kitFiles) {
     host.call("writeOverlayConfig");
   }
 

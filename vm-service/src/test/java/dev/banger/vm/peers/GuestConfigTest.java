@@ -17,8 +17,7 @@ class GuestConfigTest {
     Lease lease =
         new Lease("172.16.0.7", 24, "172.16.0.1", "172.16.0.1", "02:00:00:00:00:07", true);
     WriteGuestFilesRequest o =
-        GuestConfig.overlay(
-            "r1", "/s/vms/x/rootfs.ext4", "dev-box", lease, java.util.Optional.empty());
+        GuestConfig.overlay("r1", "/s/vms/x/rootfs.ext4", "dev-box", lease, java.util.Map.of());
     assertEquals(
         "ADDRESS=172.16.0.7/24\nGATEWAY=172.16.0.1\nDNS=172.16.0.1\n",
         content(o, "/etc/banger/network.env"));

@@ -21,12 +21,19 @@ public final class GuestScript {
   /** Exit status for a program the guest does not have. */
   public static final int NO_PROGRAM = 127;
 
+  /**
+   * The image's Env on a guest booted by banger's guest kit (docs/guest-kit.md): read before the
+   * caller's own variables, so those win. Absent on other guests.
+   */
+  public static final String IMAGE_ENV = "/etc/banger/image-env";
+
   private GuestScript() {}
 
   /** The script for {@code order}, run in {@code workingDir}. */
   public static String of(ExecOrder order, String workingDir) {
     StringBuilder s = new StringBuilder();
     s.append("echo $$ >&2; ");
+    s.append("[ -r ").append(IMAGE_ENV).append(" ] && . ").append(IMAGE_ENV).append("; ");
     s.append("cd -- ")
         .append(quote(workingDir))
         .append(" 2>/dev/null || { printf '%s\\n' ")

@@ -1,7 +1,6 @@
 package dev.banger.vm.app.start;
 
 import dev.banger.vm.ports.DiskPort;
-import dev.banger.vm.ports.KitBoot;
 import dev.banger.vm.steps.StepContext;
 
 /**
@@ -29,6 +28,6 @@ public final class GuestConfigStep implements StartStep {
         s.overlayPath(),
         s.vm().name(),
         s.lease(),
-        s.image().kit().flatMap(KitBoot::command).map(ImageCommandScript::render));
+        s.image().kit().map(ImageCommandScript::files).orElse(java.util.Map.of()));
   }
 }

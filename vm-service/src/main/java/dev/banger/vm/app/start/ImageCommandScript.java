@@ -14,7 +14,39 @@ import dev.banger.vm.ports.KitBoot;
  */
 public final class ImageCommandScript {
 
+  /** Where the kit's PID 1 looks for it. */
+  public static final String COMMAND_PATH = "/etc/banger/command";
+
+  /** The image's Env for commands run over SSH (read by every exec: {@link GuestScript}). */
+  public static final String ENV_PATH = GuestScript.IMAGE_ENV;
+
   private ImageCommandScript() {}
+
+  /**
+   * The files a kit VM's rootfs gets before each boot: the image's Env for exec, and its command
+   * when it has one that can run.
+   */
+  public static java.util.Map<String, String> files(KitBoot kit) {
+    java.util.Map<String, String> files = new java.util.TreeMap<>();
+    files.put(ENV_PATH, env(kit.env()));
+    kit.command().ifPresent(c -> files.put(COMMAND_PATH, render(c)));
+    return files;
+  }
+
+  /**
+   * {@code export 'NAME=value'} per entry, for sh's {@code .}; an entry whose name is not a shell
+   * name is left out (sh could not export it anyway).
+   */
+  static String env(java.util.List<String> env) {
+    StringBuilder s = new StringBuilder("# banger: the image's Env, for commands run over SSH\n");
+    for (String e : env) {
+      int eq = e.indexOf('=');
+      if (eq > 0 && e.substring(0, eq).matches("[A-Za-z_][A-Za-z0-9_]*")) {
+        s.append("export ").append(GuestScript.quote(e)).append('\n');
+      }
+    }
+    return s.toString();
+  }
 
   public static String render(KitBoot.Command c) {
     StringBuilder s = new StringBuilder();

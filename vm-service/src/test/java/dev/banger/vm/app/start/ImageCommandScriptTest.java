@@ -46,6 +46,47 @@ class ImageCommandScriptTest {
     assertEquals(false, own.contains("HOME=/root"), own);
   }
 
+  @Test
+  void theImagesEnvIsExportedAndBadNamesLeftOut() throws Exception {
+    String env =
+        ImageCommandScript.env(
+            List.of("PATH=/usr/local/bin:/usr/bin", "X=it's", "1BAD=x", "NOEQUALS", "A-B=c", "E="));
+    assertEquals(
+        "# banger: the image's Env, for commands run over SSH\n"
+            + "export 'PATH=/usr/local/bin:/usr/bin'\n"
+            + "export 'X=it'\\''s'\n"
+            + "export 'E='\n",
+        env);
+    Path f = Files.writeString(dir.resolve("env"), env);
+    CommandResult r =
+        new HostCommandRunner()
+            .run(
+                Command.of(
+                        "sh",
+                        "-c",
+                        ". \"$1\"; printf '%s|%s|%s' \"$X\" \"$E\" \"$PATH\"",
+                        "sh",
+                        f.toString())
+                    .build());
+    assertEquals("it's||/usr/local/bin:/usr/bin", r.stdoutText(), r.stderrText());
+  }
+
+  @Test
+  void aKitVmGetsTheEnvAlwaysAndTheCommandWhenItHasOne() {
+    KitBoot noCommand = new KitBoot(Path.of("/k"), List.of("A=b"), java.util.Optional.empty());
+    assertEquals(
+        List.of("/etc/banger/image-env"),
+        List.copyOf(ImageCommandScript.files(noCommand).keySet()));
+    KitBoot withCommand =
+        new KitBoot(
+            Path.of("/k"),
+            List.of(),
+            java.util.Optional.of(new KitBoot.Command(List.of("x"), List.of(), "/", 0, 0)));
+    assertEquals(
+        List.of("/etc/banger/command", "/etc/banger/image-env"),
+        List.copyOf(ImageCommandScript.files(withCommand).keySet()));
+  }
+
   /** Run by a real sh with stand-ins for the kit's env and nsenter: the argv arrives intact. */
   @Test
   void aRealShellPassesTheArgumentsOnUnchanged() throws Exception {
