@@ -86,6 +86,7 @@ final class DoctorCommand implements Callable<Integer> {
       checks.add(
           imageUp ? defaultImage(s, vm.defaultImageOrDefault()) : notChecked("default-image"));
       checks.add(imageUp ? kernel(s, vm.defaultKernel()) : notChecked("kernel"));
+      checks.add(imageUp ? images(s) : notChecked("images"));
     }
     checks.add(vmDefaults(full.vmSizing(dev.banger.kit.config.VmSizing.Host.probe())));
     checks.add(HostChecks.writable(layout.libDir(), layout.equals(StateLayout.production())));
@@ -148,6 +149,51 @@ final class DoctorCommand implements Callable<Integer> {
               "cannot ask for " + name + ": " + CliErrors.of(e).getMessage(),
               "");
     }
+  }
+
+  /**
+   * How the images' VMs boot (docs/guest-kit.md): a kit image whose kit is not built here fails,
+   * one whose own command cannot run warns; otherwise the count of each kind.
+   */
+  static Check images(Services s) {
+    List<Image> all;
+    try {
+      all = dev.banger.cli.image.ImageCommand.all(s);
+    } catch (StatusRuntimeException e) {
+      return new Check(
+          "images", Status.FAIL, "cannot list images: " + CliErrors.of(e).getMessage(), "");
+    }
+    int kit = 0;
+    for (Image i : all) {
+      if (i.getGuestBoot() != dev.banger.api.image.v1.GuestBoot.GUEST_BOOT_KIT) {
+        continue;
+      }
+      kit++;
+      if (i.getKitPath().isEmpty()) {
+        return new Check(
+            "images",
+            Status.FAIL,
+            i.getName() + " boots banger's guest kit, which is not built on this host",
+            "banger image pull --force " + i.getOrigin());
+      }
+      if (!i.getCommand().getProblem().isEmpty()) {
+        return new Check(
+            "images",
+            Status.WARN,
+            i.getName() + "'s own command cannot run: " + i.getCommand().getProblem(),
+            "give its VMs a command: banger vm run --image " + i.getName() + " -- CMD");
+      }
+    }
+    return Check.pass(
+        "images",
+        all.size()
+            + " image"
+            + (all.size() == 1 ? "" : "s")
+            + ": "
+            + (all.size() - kit)
+            + " boot their own systemd, "
+            + kit
+            + " banger's guest kit");
   }
 
   private static Check kernel(Services s, String configured) {

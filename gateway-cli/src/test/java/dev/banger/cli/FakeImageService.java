@@ -119,7 +119,7 @@ public final class FakeImageService extends ImageServiceGrpc.ImageServiceImplBas
         req.getName().isEmpty()
             ? req.getReference().replaceAll(".*/", "").replace(':', '-')
             : req.getName();
-    List<String> stages = List.of("resolve", "fetch", "flatten", "kit", "build", "publish");
+    List<String> stages = List.of("resolve", "fetch", "flatten", "build", "publish");
     for (int i = 0; i < stages.size(); i++) {
       obs.onNext(
           PullImageResponse.newBuilder()

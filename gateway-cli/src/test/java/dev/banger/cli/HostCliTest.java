@@ -106,6 +106,10 @@ class HostCliTest {
           m.get("default-image").get("fix").asText(),
           "[vm] default_image is read");
       assertEquals("PASS", status(m, "kernel"));
+      assertEquals("PASS", status(m, "images"));
+      assertEquals(
+          "0 images: 0 boot their own systemd, 0 banger's guest kit",
+          m.get("images").get("detail").asText());
       assertEquals("PASS", status(m, "state-dir"));
       long free = Files.getFileStore(dir).getUsableSpace();
       assertEquals(
@@ -125,8 +129,58 @@ class HostCliTest {
                     "(?s).*WARN\\s+mmdebstrap\\s+not found: mmdebstrap\n\\s+fix: apt-get install mmdebstrap.*"),
             ok.out());
         assertTrue(ok.out().contains("PASS  default-image   alp (2.0 GiB)"), ok.out());
+        assertTrue(
+            ok.out().contains("PASS  images          1 image: 1 boot their own systemd, 0"),
+            ok.out());
         assertTrue(ok.out().matches("(?s).*\n\\d+ checks: 0 failed, \\d+ warnings\n"), ok.out());
       }
+    }
+  }
+
+  @Test
+  void doctorNamesAKitImageWhoseCommandCannotRunOrWhoseKitIsGone() throws Exception {
+    bin();
+    FakeImageService images = new FakeImageService();
+    images.images.put(
+        "web",
+        FakeImageService.image("web", true).toBuilder()
+            .setGuestBoot(dev.banger.api.image.v1.GuestBoot.GUEST_BOOT_KIT)
+            .setKitPath("/var/lib/banger/images/kit/1-x/kit.ext4")
+            .build());
+    images.images.put(
+        "broken",
+        FakeImageService.image("broken", true).toBuilder()
+            .setGuestBoot(dev.banger.api.image.v1.GuestBoot.GUEST_BOOT_KIT)
+            .setKitPath("/var/lib/banger/images/kit/1-x/kit.ext4")
+            .setCommand(
+                dev.banger.api.image.v1.ImageCommand.newBuilder()
+                    .addArgv("/usr/bin/nginx")
+                    .setProblem("its command's program \"/usr/bin/nginx\" is not in the image"))
+            .build());
+    try (KitServer i = CliHarness.serve(dir, "image", images)) {
+      Map<String, JsonNode> m = byCheck(CliHarness.run(dir, "doctor", "-o", "json").out());
+      assertEquals("WARN", status(m, "images"));
+      assertEquals(
+          "broken's own command cannot run: its command's program \"/usr/bin/nginx\" is not in"
+              + " the image",
+          m.get("images").get("detail").asText());
+      assertEquals(
+          "give its VMs a command: banger vm run --image broken -- CMD",
+          m.get("images").get("fix").asText());
+
+      images.images.put(
+          "broken",
+          FakeImageService.image("broken", true).toBuilder()
+              .setGuestBoot(dev.banger.api.image.v1.GuestBoot.GUEST_BOOT_KIT)
+              .build());
+      m = byCheck(CliHarness.run(dir, "doctor", "-o", "json").out());
+      assertEquals("FAIL", status(m, "images"));
+      assertEquals(
+          "broken boots banger's guest kit, which is not built on this host",
+          m.get("images").get("detail").asText());
+      assertEquals(
+          "banger image pull --force docker.io/library/broken:latest",
+          m.get("images").get("fix").asText());
     }
   }
 
@@ -149,6 +203,7 @@ class HostCliTest {
     assertEquals("FAIL", status(m, "firecracker"), "no VMM at all");
     assertEquals("FAIL", status(m, "image-service"));
     assertEquals("WARN", status(m, "default-image"), "not checked without image-service");
+    assertEquals("WARN", status(m, "images"), "not checked without image-service");
     assertEquals("FAIL", status(m, "state-dir"), "no lib directory yet");
     assertEquals(2, CliHarness.run(dir, "doctor", "-o", "yaml").code());
   }

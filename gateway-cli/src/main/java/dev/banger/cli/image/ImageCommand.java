@@ -20,7 +20,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true)
 public final class ImageCommand extends CommandGroup {
 
-  static List<Image> all(Services s) {
+  public static List<Image> all(Services s) {
     List<Image> all = new ArrayList<>();
     String token = "";
     do {

@@ -43,13 +43,18 @@ public final class KitTree {
   static final List<String> LIB_DIRS =
       List.of("lib/x86_64-linux-gnu/", "usr/lib/x86_64-linux-gnu/");
 
-  /** The busybox applets the kit's scripts call by name (builtins of ash need none). */
+  /**
+   * The busybox applets the kit's scripts call by name (builtins of ash need none), and those a
+   * clone's re-identify needs when the image lacks them (date, head, hostname).
+   */
   static final List<String> APPLETS =
       List.of(
           "sh",
           "cat",
           "chroot",
+          "date",
           "env",
+          "head",
           "hostname",
           "ip",
           "kill",

@@ -22,10 +22,13 @@ final class CloneIdentity {
    * 0x5207, root) makes the kernel reseed its generator from that pool now rather than at its next
    * scheduled reseed, so siblings stop sharing the snapshot's generator state at once. The ioctl
    * needs a program that can call it: perl, which every Debian and Ubuntu has; a guest without it
-   * still gets the bytes mixed in. Whole seconds: busybox's date takes no fraction.
+   * still gets the bytes mixed in. Whole seconds: busybox's date takes no fraction. A guest booted
+   * by banger's guest kit may have none of date, hostname or head: the kit's busybox has them, last
+   * on the PATH so the image's own come first (docs/guest-kit.md).
    */
   static final String COMMAND =
-      "read -r name && read -r when"
+      "{ [ ! -d /.banger/bin ] || PATH=\"$PATH:/.banger/bin\"; }"
+          + " && read -r name && read -r when"
           + " && date -s \"@$when\" >/dev/null"
           + " && hostname \"$name\""
           + " && printf '%s\\n' \"$name\" >/etc/hostname"
