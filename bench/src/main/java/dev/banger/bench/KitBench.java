@@ -21,14 +21,7 @@ public final class KitBench {
     int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 3;
     VmBench.withStack(
         "bgr-kit-bench-",
-        """
-        [net]
-        tap_pool_size = 0
-        [vm]
-        work_disk_bytes = 536870912
-        system_overlay_bytes = 1073741824
-        boot_timeout_seconds = 300
-        """,
+        VmBench.SMALL_STACK_CONFIG,
         (images, kernel) -> {
           long t0 = System.nanoTime();
           VmBench.last(

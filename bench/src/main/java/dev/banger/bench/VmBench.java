@@ -82,6 +82,17 @@ public final class VmBench {
     }
   }
 
+  /** The config of the VM benches' stacks: no tap pool, small disks, a generous boot time. */
+  static final String SMALL_STACK_CONFIG =
+      """
+      [net]
+      tap_pool_size = 0
+      [vm]
+      work_disk_bytes = 536870912
+      system_overlay_bytes = 1073741824
+      boot_timeout_seconds = 300
+      """;
+
   /** What runs against a prepared stack: its vm-service channel, namespace and state dir. */
   interface StackBody {
     void run(ManagedChannel vm, NetNamespace ns, Path state) throws Exception;

@@ -30,16 +30,7 @@ public final class WarmBench {
   public static void main(String[] args) throws Exception {
     int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 5;
     VmBench.withStack(
-        "bgr-warm-bench-",
-        """
-        [net]
-        tap_pool_size = 0
-        [vm]
-        work_disk_bytes = 536870912
-        system_overlay_bytes = 1073741824
-        boot_timeout_seconds = 300
-        """,
-        (ch, ns, state) -> run(ch, state, rounds));
+        "bgr-warm-bench-", VmBench.SMALL_STACK_CONFIG, (ch, ns, state) -> run(ch, state, rounds));
   }
 
   static void run(ManagedChannel ch, Path state, int rounds) throws Exception {

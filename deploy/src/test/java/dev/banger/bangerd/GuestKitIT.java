@@ -43,6 +43,7 @@ class GuestKitIT {
   private static final String MINBASE_IMAGE = "minbase";
   private static final String WEB_IMAGE = "web";
   private static final String BROKEN_IMAGE = "broken";
+  private static final String NO_UDEV_IMAGE = "no-udev";
 
   private static Path registryDir;
   private static TestRegistry registry;
@@ -101,23 +102,15 @@ class GuestKitIT {
         TarLayers.Compression.GZIP.mediaType(),
         java.util.Map.of("Cmd", List.of("/usr/bin/nginx", "-g", "daemon off;")));
     // Debian minbase: glibc, bash and apt, but no systemd and no sshd, as debian:bookworm is.
-    byte[] minbase =
-        VmStack.RUN
-            .check(
-                Command.of(
-                        "mmdebstrap",
-                        "--mode=unshare",
-                        "--variant=minbase",
-                        "--format=tar",
-                        "bookworm",
-                        "-",
-                        "http://deb.debian.org/debian")
-                    .timeout(java.time.Duration.ofMinutes(10))
-                    .build())
-            .stdout();
+    byte[] minbase = minbase();
     registry.pushImage(
         "test/minbase", "v1", List.of(minbase), TarLayers.Compression.NONE.mediaType());
     String minbaseRef = registry.host() + "/test/minbase:v1";
+    // systemd and OpenSSH's server but no udev, as a debootstrap'd Debian often is: its systemd
+    // would wait for a work-disk device only udev announces.
+    byte[] noUdev = minbase("--include=systemd-sysv,openssh-server");
+    registry.pushImage(
+        "test/no-udev", "v1", List.of(noUdev), TarLayers.Compression.NONE.mediaType());
     booted =
         BootedStack.start(
             NETNS,
@@ -151,7 +144,8 @@ class GuestKitIT {
               for (String[] p :
                   List.of(
                       new String[] {registry.host() + "/test/web:v1", WEB_IMAGE},
-                      new String[] {registry.host() + "/test/broken:v1", BROKEN_IMAGE})) {
+                      new String[] {registry.host() + "/test/broken:v1", BROKEN_IMAGE},
+                      new String[] {registry.host() + "/test/no-udev:v1", NO_UDEV_IMAGE})) {
                 BootedStack.last(
                     images
                         .withDeadlineAfter(15, TimeUnit.MINUTES)
@@ -174,6 +168,17 @@ class GuestKitIT {
                   "[GuestKitIT] minbase image pulled in %d ms%n",
                   (System.nanoTime() - t1) / 1_000_000);
             });
+  }
+
+  /** A Debian bookworm minbase tarball from the mirror, with {@code more} mmdebstrap options. */
+  private static byte[] minbase(String... more) throws Exception {
+    List<String> argv =
+        new ArrayList<>(List.of("mmdebstrap", "--mode=unshare", "--variant=minbase"));
+    argv.addAll(List.of(more));
+    argv.addAll(List.of("--format=tar", "bookworm", "-", "http://deb.debian.org/debian"));
+    return VmStack.RUN
+        .check(Command.of(argv).timeout(java.time.Duration.ofMinutes(10)).build())
+        .stdout();
   }
 
   @AfterAll
@@ -353,6 +358,11 @@ class GuestKitIT {
     assertEquals(0, r.exitCode(), r.stdoutText() + r.stderrText());
     try {
       String ip = vmIp("kit-web");
+      String gateway = ip.substring(0, ip.lastIndexOf('.')) + ".1";
+      CommandResult dns =
+          booted.stack.inNetns(
+              java.time.Duration.ofSeconds(20), "dig", "+short", "@" + gateway, "kit-web.vm");
+      assertEquals(ip, dns.stdoutText().strip(), "kit-web.vm resolves");
       // Up when run -d returned; a few tries for the listen itself.
       CommandResult page = null;
       for (int i = 0; i < 20; i++) {
@@ -363,7 +373,9 @@ class GuestKitIT {
                 "-sS",
                 "--max-time",
                 "5",
-                "http://" + ip + ":8080/");
+                "--resolve",
+                "kit-web.vm:8080:" + ip,
+                "http://kit-web.vm:8080/");
         if (page.succeeded()) {
           break;
         }
@@ -382,13 +394,16 @@ class GuestKitIT {
               "sh",
               "-c",
               "p=$(pidof httpd); grep -E '^(Uid|Gid):' /proc/$p/status;"
-                  + " tr '\\0' '\\n' < /proc/$p/environ; readlink /proc/$p/cwd");
+                  + " tr '\\0' '\\n' < /proc/$p/environ; readlink /proc/$p/cwd;"
+                  + " echo \"exe=$(readlink /proc/$p/exe)\"");
       String out = ps.stdoutText() + ps.stderrText();
       assertTrue(out.matches("(?s).*Uid:\\s+33\\s+33.*"), out);
       assertTrue(out.matches("(?s).*Gid:\\s+33\\s+33.*"), out);
       assertTrue(out.contains("GREETING=hi"), out);
       assertTrue(out.contains("HOME=/\n"), out);
       assertTrue(out.contains("/www\n"), out);
+      // The image's own httpd, run by the path it resolved to, not the kit's busybox applet.
+      assertTrue(out.contains("exe=/bin/busybox\n"), out);
       assertFalse(out.contains("LD_LIBRARY_PATH"), out);
       // Commands over SSH get the image's Env too (its PATH among it).
       CommandResult env =
@@ -467,5 +482,33 @@ class GuestKitIT {
             .matcher(show.stdoutText());
     assertTrue(m.find(), show.stdoutText());
     return m.group(1);
+  }
+
+  @Test
+  @Order(6)
+  void systemdWithoutUdevBootsTheKitAndMountsTheWorkDiskByDevice() throws Exception {
+    Image img = image(NO_UDEV_IMAGE);
+    assertEquals(GuestBoot.GUEST_BOOT_KIT, img.getGuestBoot());
+    assertTrue(
+        img.getGuestNotes(0).startsWith("systemd without udev: banger's guest kit boots it"),
+        img.getGuestNotesList().toString());
+    CommandResult r =
+        booted.banger(
+            "vm",
+            "run",
+            "--image",
+            NO_UDEV_IMAGE,
+            "--name",
+            "kit-no-udev",
+            "--rm",
+            "--",
+            "sh",
+            "-c",
+            "id; cat /etc/os-release || true; grep ' /root ' /proc/mounts");
+    String out = r.stdoutText() + r.stderrText();
+    assertEquals(0, r.exitCode(), out);
+    assertTrue(out.contains("uid=0(root) gid=0(root)"), out);
+    assertTrue(out.contains("ID=debian"), out);
+    assertTrue(out.contains("/dev/vdb /root ext4"), out);
   }
 }

@@ -6,3 +6,6 @@ ALTER TABLE images ADD COLUMN guest_boot TEXT NOT NULL DEFAULT 'systemd'
 ALTER TABLE images ADD COLUMN guest_notes TEXT NOT NULL DEFAULT '';
 -- What a kit VM started without a command runs (ImageCommand as JSON), '' for none.
 ALTER TABLE images ADD COLUMN guest_command TEXT NOT NULL DEFAULT '';
+-- The guest kit version a kit image's VMs attach (images/kit/<version>/kit.ext4): the one built for
+-- its pull, so a restored VM finds the kit it had mounted after banger's scripts change.
+ALTER TABLE images ADD COLUMN guest_kit TEXT NOT NULL DEFAULT '';

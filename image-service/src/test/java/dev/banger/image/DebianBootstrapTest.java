@@ -268,6 +268,56 @@ class DebianBootstrapTest {
                 dev.banger.api.image.v1.GetImageRequest.newBuilder().setImage("tiny").build()));
   }
 
+  /**
+   * {@code image pull tiny --packages hello --name tiny-hello}: the recipe plus a package, resolved
+   * by apt from the recipe's mirror, an image of its own whose origin names what was added.
+   */
+  @Test
+  void packagesAddedToARecipeMakeAnImageOfItsOwn() throws Exception {
+    Image image = null;
+    var it =
+        stub.pullImage(
+            PullImageRequest.newBuilder()
+                .setReference("tiny")
+                .setName("tiny-hello")
+                .addPackages("hello")
+                .build());
+    while (it.hasNext()) {
+      PullImageResponse r = it.next();
+      if (r.hasImage()) {
+        image = r.getImage();
+      }
+    }
+    assertNotNull(image);
+    assertTrue(
+        image.getOrigin().matches("catalog:tiny\\+hello@sha256:[0-9a-f]{64}"), image.getOrigin());
+    assertEquals(
+        "regular",
+        stat(Path.of(image.getRootfsPath()), "/usr/bin/hello").type(),
+        "hello is installed");
+    stub.deleteImage(
+        dev.banger.api.image.v1.DeleteImageRequest.newBuilder().setImage("tiny-hello").build());
+
+    for (PullImageRequest bad :
+        List.of(
+            PullImageRequest.newBuilder().setReference("tiny").addPackages("hello").build(),
+            PullImageRequest.newBuilder()
+                .setReference("tiny")
+                .setName("x")
+                .addPackages("Hello;rm")
+                .build(),
+            PullImageRequest.newBuilder()
+                .setReference("docker.io/library/debian:bookworm")
+                .setName("x")
+                .addPackages("hello")
+                .build())) {
+      StatusRuntimeException e =
+          assertThrows(
+              StatusRuntimeException.class, () -> stub.pullImage(bad).forEachRemaining(r -> {}));
+      assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode(), e.getStatus().toString());
+    }
+  }
+
   @Test
   void aPackageTheMirrorDoesNotHaveIsABadRecipeAndLeavesNothing() throws Exception {
     List<String> before = imageDirs();

@@ -7,6 +7,7 @@ import dev.banger.cli.CliException;
 import dev.banger.cli.ProgressPrinter;
 import dev.banger.cli.Services;
 import dev.banger.cli.Sizes;
+import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -70,6 +71,15 @@ public final class ImagePullCommand implements Callable<Integer> {
   String kernel;
 
   @Option(
+      names = "--packages",
+      split = ",",
+      paramLabel = "PKG,PKG",
+      description =
+          "More Debian packages for a Debian catalog recipe (e.g. python3,build-essential); needs"
+              + " --name.")
+  List<String> packages = List.of();
+
+  @Option(
       names = "--guest-kit",
       description =
           "Boot its VMs on banger's guest kit (init and SSH server) even if the image has systemd,"
@@ -93,7 +103,8 @@ public final class ImagePullCommand implements Callable<Integer> {
             .setRequestId(UUID.randomUUID().toString())
             .setReference(reference)
             .setForce(force)
-            .setGuestKit(guestKit);
+            .setGuestKit(guestKit)
+            .addAllPackages(packages);
     if (name != null) {
       req.setName(name);
     }

@@ -43,6 +43,7 @@ import dev.banger.kit.grpc.Unary;
 import dev.banger.kit.ops.OperationRegistry;
 import dev.banger.kit.ops.ProgressCall;
 import io.grpc.stub.StreamObserver;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -77,7 +78,8 @@ public final class ImageGrpcService extends ImageServiceGrpc.ImageServiceImplBas
 
   /** An image as a proto, naming the guest kit when its VMs boot it. */
   private Image image(ImageStore.ImageRow r) {
-    return ImageProtos.image(r, kits.current());
+    String v = r.guest().kitVersion();
+    return ImageProtos.image(r, v.isEmpty() ? kits.current() : kits.path(v));
   }
 
   @Override
@@ -85,7 +87,8 @@ public final class ImageGrpcService extends ImageServiceGrpc.ImageServiceImplBas
     ImagePulls.Order order;
     try {
       ImageRequests.requestId(req.getRequestId());
-      PullSources.Opened opened = pulls.open(req.getReference(), req.getCredentials());
+      List<String> packages = ImageRequests.packages(req.getPackagesList(), req.getName());
+      PullSources.Opened opened = pulls.open(req.getReference(), req.getCredentials(), packages);
       order =
           new ImagePulls.Order(
               opened.source(),

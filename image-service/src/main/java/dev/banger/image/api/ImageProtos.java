@@ -56,7 +56,8 @@ final class ImageProtos {
             .setUser(c.user())
             .setUid((int) c.uid())
             .setGid((int) c.gid())
-            .setProblem(c.problem()));
+            .setProblem(c.problem())
+            .setProgram(c.program()));
     if (r.workSeedPath() != null) {
       b.setWorkSeedPath(r.workSeedPath());
     }

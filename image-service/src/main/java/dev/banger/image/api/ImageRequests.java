@@ -3,6 +3,7 @@ package dev.banger.image.api;
 import dev.banger.image.app.ImageNames;
 import dev.banger.image.oci.ImageReference;
 import dev.banger.kit.grpc.Errors;
+import java.util.List;
 import java.util.regex.Pattern;
 
 /** Validation of what callers send: every field is treated as hostile. */
@@ -30,6 +31,39 @@ final class ImageRequests {
           "vm_id", "vm_id must be a lower-case UUID (got " + ImageNames.quoted(raw) + ")");
     }
     return raw;
+  }
+
+  /** At most this many packages on one pull, as in a configured recipe. */
+  static final int MAX_PACKAGES = 500;
+
+  /**
+   * Debian package names ({@code CatalogRules.PACKAGE}); a pull that adds packages makes a new
+   * image, so it must be named: the recipe's own name is the plain recipe's.
+   */
+  static List<String> packages(List<String> raw, String name) {
+    if (raw.isEmpty()) {
+      return List.of();
+    }
+    if (raw.size() > MAX_PACKAGES) {
+      throw Errors.invalidArgument(
+          "packages", "packages lists " + raw.size() + " packages; at most " + MAX_PACKAGES);
+    }
+    for (String p : raw) {
+      if (!dev.banger.kit.config.CatalogRules.PACKAGE.matcher(p).matches()) {
+        throw Errors.invalidArgument(
+            "packages",
+            "packages: "
+                + ImageNames.quoted(p)
+                + " is not a Debian package name ("
+                + dev.banger.kit.config.CatalogRules.PACKAGE.pattern()
+                + ")");
+      }
+    }
+    if (name.isEmpty()) {
+      throw Errors.invalidArgument(
+          "name", "an image with added packages is an image of its own: give it a name (--name)");
+    }
+    return List.copyOf(raw);
   }
 
   static long size(long raw) {

@@ -66,10 +66,17 @@ public final class ImagePulls {
    * for a catalog name the catalog lacks.
    */
   public PullSources.Opened open(String reference, String credentials) {
+    return open(reference, credentials, List.of());
+  }
+
+  /**
+   * @param packages more Debian packages for a Debian catalog recipe (names checked by the caller)
+   */
+  public PullSources.Opened open(String reference, String credentials, List<String> packages) {
     if (!credentials.isEmpty() && credentials.indexOf(':') < 1) {
       throw ImageProblem.invalid("credentials", "credentials must be user:password");
     }
-    return sources.open(reference, credentials);
+    return sources.open(reference, credentials, packages);
   }
 
   /** Every stage a pull from {@code source} reports, in order. */

@@ -13,7 +13,6 @@ import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -112,6 +111,7 @@ public final class ImageRegistrar {
     if (guest.boot() == GuestCheck.Boot.KIT) {
       try {
         kits.ensure((stage, message, done, total) -> {}, () -> false);
+        guest = guest.withKit(kits.currentVersion());
       } catch (RuntimeException e) {
         throw e;
       } catch (Exception e) {
@@ -126,21 +126,16 @@ public final class ImageRegistrar {
       }
     }
     ImageStore.ImageRow row =
-        new ImageStore.ImageRow(
-            UUID.randomUUID().toString(),
-            req.name(),
-            "registered",
-            real.toString(),
-            "",
-            real.toString(),
-            bytes,
-            null,
-            kernelId,
-            0,
-            Instant.now(),
-            0,
-            false,
-            guest);
+        ImageStore.ImageRow.builder()
+            .id(UUID.randomUUID().toString())
+            .name(req.name())
+            .source("registered")
+            .origin(real.toString())
+            .rootfs(real.toString(), bytes)
+            .defaultKernel(kernelId)
+            .managed(false)
+            .guest(guest)
+            .build();
     store.insert(row);
     return store.find(row.id()).orElseThrow();
   }

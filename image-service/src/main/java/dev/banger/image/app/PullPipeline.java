@@ -132,6 +132,7 @@ public final class PullPipeline {
       l.stage("kit", String.join("; ", guest.notes()), 0, 0);
       if (guest.boot() == GuestCheck.Boot.KIT) {
         kits.ensure(l, cancelled);
+        guest = guest.withKit(kits.currentVersion());
         check(cancelled);
       }
 
@@ -171,21 +172,18 @@ public final class PullPipeline {
       Files.setPosixFilePermissions(finalDir, PosixFilePermissions.fromString("rwxr-xr-x"));
       String kernelId = req.kernel() == null ? null : req.kernel().id();
       ImageStore.ImageRow row =
-          new ImageStore.ImageRow(
-              id,
-              req.name(),
-              req.source().kind(),
-              req.source().origin(),
-              fetched.digest(),
-              finalDir.resolve("rootfs.ext4").toString(),
-              size,
-              finalDir.resolve(seed.getFileName()).toString(),
-              kernelId,
-              fetched.downloadBytes(),
-              java.time.Instant.now(),
-              0,
-              true,
-              guest);
+          ImageStore.ImageRow.builder()
+              .id(id)
+              .name(req.name())
+              .source(req.source().kind())
+              .origin(req.source().origin())
+              .digest(fetched.digest())
+              .rootfs(finalDir.resolve("rootfs.ext4").toString(), size)
+              .workSeedPath(finalDir.resolve(seed.getFileName()).toString())
+              .defaultKernel(kernelId)
+              .downloadBytes(fetched.downloadBytes())
+              .guest(guest)
+              .build();
       try {
         if (req.replaces() == null) {
           store.insert(row);

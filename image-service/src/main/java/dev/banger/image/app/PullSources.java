@@ -12,6 +12,7 @@ import dev.banger.image.source.OciSource;
 import dev.banger.image.source.RootfsSource;
 import dev.banger.kit.process.CommandRunner;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 
@@ -61,8 +62,28 @@ public final class PullSources {
    *     catalog does not have
    */
   Opened open(String reference, String credentials) {
+    return open(reference, credentials, List.of());
+  }
+
+  /**
+   * @param packages more Debian packages for a Debian recipe (checked names), or none
+   * @throws ImageProblem INVALID_ARGUMENT for packages with anything but a Debian recipe
+   */
+  Opened open(String reference, String credentials, List<String> packages) {
     if (ImageNames.isCatalogName(reference)) {
-      CatalogEntry entry = catalog.find(reference).orElseThrow(() -> notInCatalog(reference));
+      CatalogEntry found = catalog.find(reference).orElseThrow(() -> notInCatalog(reference));
+      CatalogEntry entry = found;
+      if (!packages.isEmpty()) {
+        if (!(found instanceof CatalogEntry.Debian d)) {
+          throw ImageProblem.invalid(
+              "packages",
+              "packages are added to a Debian catalog recipe; "
+                  + reference
+                  + " is a "
+                  + (found instanceof CatalogEntry.Bundle ? "pinned bundle" : "registry image"));
+        }
+        entry = d.with(packages);
+      }
       RootfsSource source =
           switch (entry) {
             case CatalogEntry.Oci o ->
@@ -71,7 +92,14 @@ public final class PullSources {
             case CatalogEntry.Bundle b ->
                 new BundleSource(b, () -> clients.apply(""), cache, maxBundleBytes);
           };
-      return new Opened(source, entry.name());
+      return new Opened(source, found.name());
+    }
+    if (!packages.isEmpty()) {
+      throw ImageProblem.invalid(
+          "packages",
+          "packages are added to a Debian catalog recipe (such as debian-bookworm); "
+              + reference
+              + " is a registry image");
     }
     ImageReference ref = ImageNames.reference(reference);
     return new Opened(

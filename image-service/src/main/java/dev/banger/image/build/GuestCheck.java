@@ -38,14 +38,26 @@ public final class GuestCheck {
    * The verdict and what it rests on, one line per finding, as {@code image show} prints them.
    *
    * @param command what a kit VM started without a command runs
+   * @param kitVersion the guest kit its VMs attach (the one built for its pull), empty for a
+   *     systemd image
    */
-  public record Verdict(Boot boot, List<String> notes, ImageCommand command) {
+  public record Verdict(Boot boot, List<String> notes, ImageCommand command, String kitVersion) {
     public Verdict {
       notes = List.copyOf(notes);
+      kitVersion = kitVersion == null ? "" : kitVersion;
     }
 
     public Verdict(Boot boot, List<String> notes) {
-      this(boot, notes, ImageCommand.NONE);
+      this(boot, notes, ImageCommand.NONE, "");
+    }
+
+    public Verdict(Boot boot, List<String> notes, ImageCommand command) {
+      this(boot, notes, command, "");
+    }
+
+    /** The same verdict, attached to kit {@code version}. */
+    public Verdict withKit(String version) {
+      return new Verdict(boot, notes, command, version);
     }
 
     /** The same verdict, with the image's command and the notes it adds. */
@@ -57,18 +69,18 @@ public final class GuestCheck {
         } else if (c.runnable()) {
           more.add(
               "runs "
-                  + c.argv()
+                  + dev.banger.kit.text.Printable.bare(c.argv().toString(), 300)
                   + " as uid "
                   + c.uid()
                   + " in "
-                  + c.workingDir()
+                  + dev.banger.kit.text.Printable.bare(c.workingDir(), 200)
                   + " when a VM starts without a command");
         } else {
           more.add(
               "its command cannot run: " + c.problem() + "; give VMs a command (vm run -- CMD)");
         }
       }
-      return new Verdict(boot, more, c);
+      return new Verdict(boot, more, c, kitVersion);
     }
   }
 

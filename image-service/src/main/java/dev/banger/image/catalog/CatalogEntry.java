@@ -67,6 +67,22 @@ public sealed interface CatalogEntry {
     }
 
     /**
+     * This recipe with more packages (an ad hoc recipe, {@code image pull --packages}): named
+     * {@code <entry>+<pkg>,<pkg>} so its origin, and {@code image show}, say what was added. The
+     * digest covers the whole package list, so it is an image of its own.
+     */
+    public Debian with(List<String> extra) {
+      List<String> added = extra.stream().distinct().filter(p -> !packages.contains(p)).toList();
+      if (added.isEmpty()) {
+        return this;
+      }
+      List<String> all = new java.util.ArrayList<>(packages);
+      all.addAll(added);
+      return new Debian(
+          name + "+" + String.join(",", added), suite, mirror, variant, components, all);
+    }
+
+    /**
      * For progress and logs: {@code bookworm (apt + 14 packages) from
      * http://deb.debian.org/debian}.
      */

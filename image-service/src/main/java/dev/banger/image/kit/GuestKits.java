@@ -76,7 +76,18 @@ public final class GuestKits {
 
   /** The current kit's file, if it is built. */
   public Optional<Path> current() {
-    Path f = dir.resolve(version).resolve(FILE);
+    return path(version);
+  }
+
+  /**
+   * The file of kit {@code v}, if it is on this host: images keep the kit they were pulled with (a
+   * restored VM must find the very kit it had mounted), while new pulls build the current one.
+   */
+  public Optional<Path> path(String v) {
+    if (v == null || !v.matches("1-[0-9a-f]{12}")) {
+      return Optional.empty();
+    }
+    Path f = dir.resolve(v).resolve(FILE);
     return Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS) ? Optional.of(f) : Optional.empty();
   }
 
@@ -111,6 +122,8 @@ public final class GuestKits {
       Files.setPosixFilePermissions(image, PosixFilePermissions.fromString("rw-r--r--"));
       Files.setPosixFilePermissions(out, PosixFilePermissions.fromString("rwxr-xr-x"));
       Cancellation.check(cancelled, CANCELLED);
+      // A version directory without its kit (files removed by hand) would refuse the rename.
+      DirectoryTrees.delete(dir.resolve(version));
       Files.move(out, dir.resolve(version), StandardCopyOption.ATOMIC_MOVE);
       p.stage(
           "kit",

@@ -36,19 +36,7 @@ public final class DebianKernelPackages implements KernelPackages {
 
   /** Every value comes from a checked catalog entry (CatalogRules), as for image recipes. */
   static List<String> argv(CatalogEntry.Debian suite) {
-    return List.of(
-        "setsid",
-        "--wait",
-        "mmdebstrap",
-        "--mode=unshare",
-        "--variant=essential",
-        "--format=tar",
-        "--components=" + String.join(",", suite.components()),
-        "--include=" + KERNEL_PACKAGE + ",initramfs-tools",
-        "--",
-        suite.suite(),
-        "-",
-        suite.mirror().toString());
+    return MmdebstrapRun.argv(suite, "essential", List.of(KERNEL_PACKAGE, "initramfs-tools"));
   }
 
   @Override

@@ -28,19 +28,7 @@ public final class DebianKitPackages implements KitPackages {
 
   /** Every value comes from a checked catalog entry (CatalogRules). */
   static List<String> argv(CatalogEntry.Debian suite) {
-    return List.of(
-        "setsid",
-        "--wait",
-        "mmdebstrap",
-        "--mode=unshare",
-        "--variant=extract",
-        "--format=tar",
-        "--components=" + String.join(",", suite.components()),
-        "--include=" + String.join(",", PACKAGES),
-        "--",
-        suite.suite(),
-        "-",
-        suite.mirror().toString());
+    return MmdebstrapRun.argv(suite, "extract", List.of(PACKAGES));
   }
 
   @Override

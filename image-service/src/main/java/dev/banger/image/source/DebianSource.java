@@ -6,7 +6,6 @@ import dev.banger.kit.ops.StageProgress;
 import dev.banger.kit.process.CommandRunner;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BooleanSupplier;
 
@@ -54,22 +53,7 @@ public final class DebianSource implements RootfsSource {
    * mmdebstrap sends SIGHUP to its whole process group, which would otherwise be the JVM's.
    */
   static List<String> argv(CatalogEntry.Debian r) {
-    List<String> argv =
-        new ArrayList<>(
-            List.of(
-                "setsid",
-                "--wait",
-                "mmdebstrap",
-                "--mode=unshare",
-                "--variant=" + r.variant(),
-                "--format=tar",
-                "--components=" + String.join(",", r.components())));
-    if (!r.packages().isEmpty()) {
-      argv.add("--include=" + String.join(",", r.packages()));
-    }
-    // "--" ends the options: the suite, "-" (the tar goes to stdout) and the mirror are positional.
-    argv.addAll(List.of("--", r.suite(), "-", r.mirror().toString()));
-    return argv;
+    return MmdebstrapRun.argv(r, r.variant(), r.packages());
   }
 
   @Override

@@ -1,5 +1,6 @@
 package dev.banger.image.source;
 
+import dev.banger.image.catalog.CatalogEntry;
 import dev.banger.kit.process.Command;
 import dev.banger.kit.process.CommandFailedException;
 import dev.banger.kit.process.CommandResult;
@@ -37,6 +38,31 @@ final class MmdebstrapRun {
   }
 
   private MmdebstrapRun() {}
+
+  /**
+   * The argument vector of a run that writes {@code suite}'s tarball to stdout with {@code variant}
+   * and {@code include}: every value comes from a checked catalog entry (CatalogRules) or from
+   * banger itself. Under {@code setsid}, so the SIGHUP mmdebstrap sends its process group when
+   * writing fails never reaches the JVM.
+   */
+  static List<String> argv(CatalogEntry.Debian suite, String variant, List<String> include) {
+    List<String> argv =
+        new java.util.ArrayList<>(
+            List.of(
+                "setsid",
+                "--wait",
+                "mmdebstrap",
+                "--mode=unshare",
+                "--variant=" + variant,
+                "--format=tar",
+                "--components=" + String.join(",", suite.components())));
+    if (!include.isEmpty()) {
+      argv.add("--include=" + String.join(",", include));
+    }
+    // "--" ends the options: the suite, "-" (the tar goes to stdout) and the mirror are positional.
+    argv.addAll(List.of("--", suite.suite(), "-", suite.mirror().toString()));
+    return argv;
+  }
 
   /**
    * Runs {@code argv} (under {@code setsid --wait}, which the caller puts first) and gives its

@@ -31,66 +31,109 @@ public final class ImageStore {
       boolean managed,
       GuestCheck.Verdict guest) {
 
-    /** Everything but the guest check: an image that boots its own systemd, as banger's own. */
-    public ImageRow(
-        String id,
-        String name,
-        String source,
-        String origin,
-        String digest,
-        String rootfsPath,
-        long rootfsBytes,
-        String workSeedPath,
-        String defaultKernel,
-        long downloadBytes,
-        Instant created,
-        int vmRefs,
-        boolean managed) {
-      this(
-          id,
-          name,
-          source,
-          origin,
-          digest,
-          rootfsPath,
-          rootfsBytes,
-          workSeedPath,
-          defaultKernel,
-          downloadBytes,
-          created,
-          vmRefs,
-          managed,
-          new GuestCheck.Verdict(GuestCheck.Boot.SYSTEMD, List.of()));
+    public static Builder builder() {
+      return new Builder();
     }
 
-    /** A managed image: its files live under images/ and go with it. */
-    public ImageRow(
-        String id,
-        String name,
-        String source,
-        String origin,
-        String digest,
-        String rootfsPath,
-        long rootfsBytes,
-        String workSeedPath,
-        String defaultKernel,
-        long downloadBytes,
-        Instant created,
-        int vmRefs) {
-      this(
-          id,
-          name,
-          source,
-          origin,
-          digest,
-          rootfsPath,
-          rootfsBytes,
-          workSeedPath,
-          defaultKernel,
-          downloadBytes,
-          created,
-          vmRefs,
-          true);
+    /**
+     * Fields by name. Defaults: managed, no VM references, created now, no seed, kernel or
+     * download, and an image that boots its own systemd.
+     */
+    public static final class Builder {
+      private String id;
+      private String name;
+      private String source;
+      private String origin;
+      private String digest = "";
+      private String rootfsPath;
+      private long rootfsBytes;
+      private String workSeedPath;
+      private String defaultKernel;
+      private long downloadBytes;
+      private Instant created = Instant.now();
+      private boolean managed = true;
+      private GuestCheck.Verdict guest = new GuestCheck.Verdict(GuestCheck.Boot.SYSTEMD, List.of());
+
+      private Builder() {}
+
+      public Builder id(String v) {
+        id = v;
+        return this;
+      }
+
+      public Builder name(String v) {
+        name = v;
+        return this;
+      }
+
+      public Builder source(String v) {
+        source = v;
+        return this;
+      }
+
+      public Builder origin(String v) {
+        origin = v;
+        return this;
+      }
+
+      public Builder digest(String v) {
+        digest = v;
+        return this;
+      }
+
+      public Builder rootfs(String path, long bytes) {
+        rootfsPath = path;
+        rootfsBytes = bytes;
+        return this;
+      }
+
+      public Builder workSeedPath(String v) {
+        workSeedPath = v;
+        return this;
+      }
+
+      public Builder defaultKernel(String v) {
+        defaultKernel = v;
+        return this;
+      }
+
+      public Builder downloadBytes(long v) {
+        downloadBytes = v;
+        return this;
+      }
+
+      public Builder created(Instant v) {
+        created = v;
+        return this;
+      }
+
+      public Builder managed(boolean v) {
+        managed = v;
+        return this;
+      }
+
+      public Builder guest(GuestCheck.Verdict v) {
+        guest = v;
+        return this;
+      }
+
+      public ImageRow build() {
+        return new ImageRow(
+            id,
+            name,
+            source,
+            origin,
+            digest,
+            rootfsPath,
+            rootfsBytes,
+            workSeedPath,
+            defaultKernel,
+            downloadBytes,
+            created,
+            0,
+            managed,
+            guest);
+      }
     }
   }
 
@@ -98,7 +141,7 @@ public final class ImageStore {
       "SELECT i.id, i.name, i.source, i.origin, i.digest, i.rootfs_path,"
           + " i.rootfs_bytes, i.work_seed_path, i.default_kernel, i.download_bytes, i.created_at,"
           + " (SELECT COUNT(*) FROM image_refs r WHERE r.image_id = i.id), i.managed, i.guest_boot,"
-          + " i.guest_notes, i.guest_command FROM images i";
+          + " i.guest_notes, i.guest_command, i.guest_kit FROM images i";
 
   private final NamedTable<ImageRow> table;
 
@@ -127,7 +170,8 @@ public final class ImageStore {
                     new GuestCheck.Verdict(
                         GuestCheck.Boot.of(r.getString(14)),
                         notes(r.getString(15)),
-                        command(r.getString(16)))));
+                        command(r.getString(16)),
+                        r.getString(17))));
   }
 
   /** By id or by name. */
@@ -147,7 +191,7 @@ public final class ImageStore {
   private static final String INSERT =
       "INSERT INTO images (id, name, source, origin, digest, rootfs_path, rootfs_bytes,"
           + " work_seed_path, default_kernel, download_bytes, managed, guest_boot, guest_notes,"
-          + " guest_command) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+          + " guest_command, guest_kit) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
   public void insert(ImageRow r) {
     update(INSERT, values(r));
@@ -195,7 +239,8 @@ public final class ImageStore {
       r.managed() ? 1 : 0,
       r.guest().boot().id(),
       String.join("\n", r.guest().notes()),
-      r.guest().command().equals(ImageCommand.NONE) ? "" : json(r.guest().command())
+      r.guest().command().equals(ImageCommand.NONE) ? "" : json(r.guest().command()),
+      r.guest().kitVersion()
     };
   }
 

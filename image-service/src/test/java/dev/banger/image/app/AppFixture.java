@@ -91,20 +91,16 @@ final class AppFixture {
     Path rootfs = Files.createDirectories(dir.resolve("images").resolve(id)).resolve("rootfs.ext4");
     Files.writeString(rootfs, "x");
     images.insert(
-        new ImageStore.ImageRow(
-            id,
-            name,
-            managed ? "oci" : "registered",
-            origin,
-            "sha256:00",
-            rootfs.toString(),
-            1,
-            null,
-            null,
-            1,
-            Instant.now(),
-            0,
-            managed));
+        ImageStore.ImageRow.builder()
+            .id(id)
+            .name(name)
+            .source(managed ? "oci" : "registered")
+            .origin(origin)
+            .digest("sha256:00")
+            .rootfs(rootfs.toString(), 1)
+            .downloadBytes(1)
+            .managed(managed)
+            .build());
     return images.find(id).orElseThrow();
   }
 

@@ -19,16 +19,22 @@ import org.junit.jupiter.api.io.TempDir;
 /** An image's ENTRYPOINT/CMD and User, resolved against its own files at pull time. */
 class ImageCommandTest {
 
-  @TempDir Path tree;
+  @TempDir Path root;
+  private Path tree;
   private final Map<String, EntryMeta> entries = new TreeMap<>();
 
   @BeforeEach
   void files() throws Exception {
+    tree = root.resolve("tree");
     Files.createDirectories(tree.resolve("etc"));
     Files.writeString(
         tree.resolve("etc/passwd"),
         "root:x:0:0:root:/root:/bin/sh\nnode:x:1000:1001::/home/node:/bin/sh\nbad line\n");
     Files.writeString(tree.resolve("etc/group"), "root:x:0:\nstaff:x:50:node\n");
+    entries.put("etc", new EntryMeta(FileType.DIRECTORY, 0, 0, 0755, 0, 0, 0));
+    entries.put("etc/passwd", new EntryMeta(FileType.REGULAR, 0, 0, 0644, 0, 0, 0));
+    entries.put("etc/group", new EntryMeta(FileType.REGULAR, 0, 0, 0644, 0, 0, 0));
+    file("app/server");
     file("usr/local/bin/node");
     file("usr/bin/python3");
     entries.put("usr/bin/py", new EntryMeta(FileType.SYMLINK, 0, 0, 0777, 0, 0, 0));
@@ -42,6 +48,56 @@ class ImageCommandTest {
   private ImageCommand resolve(
       List<String> entrypoint, List<String> cmd, List<String> env, String user) {
     return ImageCommand.resolve(new RunConfig(entrypoint, cmd, env, "", user), tree, entries);
+  }
+
+  @Test
+  void theProgramIsRunByTheAbsolutePathItResolvedTo() {
+    assertEquals(
+        "/usr/local/bin/node",
+        resolve(List.of(), List.of("node"), List.of("PATH=/usr/bin:/usr/local/bin"), "").program());
+    assertEquals(
+        "/bin/python3", resolve(List.of(), List.of("/bin/python3"), List.of(), "").program());
+    ImageCommand relative =
+        ImageCommand.resolve(
+            new RunConfig(List.of("./server"), List.of("-v"), List.of(), "/app", ""),
+            tree,
+            entries);
+    assertTrue(relative.runnable(), relative.problem());
+    assertEquals("/app/server", relative.program(), "against WorkingDir, as the runtime does");
+    ImageCommand noPath = resolve(List.of(), List.of("node"), List.of("A=b"), "");
+    assertEquals(
+        List.of("A=b", "PATH=" + ImageCommand.DEFAULT_PATH),
+        noPath.env(),
+        "an image without PATH runs with Docker's default, as the check looked there");
+    assertEquals("", resolve(List.of(), List.of("nope"), List.of(), "").program());
+  }
+
+  @Test
+  void anEtcThatLinksOutOfTheImageIsNeverRead() throws Exception {
+    Path outside = Files.createDirectories(root.resolve("host-etc"));
+    Files.writeString(outside.resolve("passwd"), "hostuser:x:4242:4242::/:/bin/sh\n");
+    Path etc = tree.resolve("etc");
+    Files.delete(etc.resolve("passwd"));
+    Files.delete(etc.resolve("group"));
+    Files.delete(etc);
+    Files.createSymbolicLink(etc, outside);
+    entries.put("etc", new EntryMeta(FileType.SYMLINK, 0, 0, 0777, 0, 0, 0));
+    assertEquals(
+        "its User \"hostuser\" is not in the image's /etc/passwd",
+        resolve(List.of(), List.of("node"), List.of(), "hostuser").problem());
+    // Even where the layers' record says a directory, the real path must stay in the tree.
+    entries.put("etc", new EntryMeta(FileType.DIRECTORY, 0, 0, 0755, 0, 0, 0));
+    assertEquals(
+        "its User \"hostuser\" is not in the image's /etc/passwd",
+        resolve(List.of(), List.of("node"), List.of(), "hostuser").problem());
+  }
+
+  @Test
+  void whatTheImageWroteIsPrintableInTheProblem() {
+    String p = resolve(List.of(), List.of("x\u001b[31m\nfake"), List.of(), "").problem();
+    assertFalse(p.contains("\u001b") || p.contains("\n"), p);
+    String u = resolve(List.of(), List.of("node"), List.of(), "ev\u001bil").problem();
+    assertFalse(u.contains("\u001b"), u);
   }
 
   @Test
@@ -99,6 +155,7 @@ class ImageCommandTest {
     assertEquals("", none.problem());
     Files.delete(tree.resolve("etc/passwd"));
     Files.createSymbolicLink(tree.resolve("etc/passwd"), Path.of("/etc/passwd"));
+    entries.put("etc/passwd", new EntryMeta(FileType.SYMLINK, 0, 0, 0777, 0, 0, 0));
     assertEquals(
         "its User \"root\" is not in the image's /etc/passwd",
         resolve(List.of(), List.of("node"), List.of(), "root").problem(),

@@ -111,8 +111,18 @@ class GuestKitsTest {
   }
 
   @Test
-  void theVersionFollowsTheRecipeOnly() {
-    assertEquals(GuestKits.version(), GuestKits.version());
+  void anOlderKitStaysReachableByItsVersionAndBadVersionsNameNothing() throws Exception {
+    GuestKits kits = kits(fromTarball());
+    Path kit = kits.ensure(progress, () -> false);
+    assertEquals(kit, kits.path(kits.currentVersion()).orElseThrow());
+    assertTrue(kits.path("1-000000000000").isEmpty());
+    assertTrue(kits.path("../../etc").isEmpty());
+    assertTrue(kits.path(null).isEmpty());
+    // A version directory someone emptied by hand is built again, not refused.
+    Files.delete(kit);
+    assertTrue(kits.current().isEmpty());
+    assertEquals(kit, kits.ensure(progress, () -> false));
+    assertEquals(2, fetches.get());
   }
 
   private List<Path> staged() throws Exception {

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.banger.kit.db.SqliteDatabase;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -17,20 +16,16 @@ class ImageStoreReplaceTest {
   @TempDir Path dir;
 
   static ImageStore.ImageRow row(String id, String name, String origin) {
-    return new ImageStore.ImageRow(
-        id,
-        name,
-        "oci",
-        origin,
-        "sha256:00",
-        "/x/" + id,
-        1,
-        "/x/s",
-        null,
-        1,
-        Instant.now(),
-        0,
-        true);
+    return ImageStore.ImageRow.builder()
+        .id(id)
+        .name(name)
+        .source("oci")
+        .origin(origin)
+        .digest("sha256:00")
+        .rootfs("/x/" + id, 1)
+        .workSeedPath("/x/s")
+        .downloadBytes(1)
+        .build();
   }
 
   @Test

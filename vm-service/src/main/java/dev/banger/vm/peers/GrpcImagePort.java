@@ -92,10 +92,11 @@ public final class GrpcImagePort implements ImagePort {
     }
     ImageCommand c = image.getCommand();
     Optional<KitBoot.Command> command =
-        c.getArgvCount() == 0 || !c.getProblem().isEmpty()
+        c.getArgvCount() == 0 || !c.getProblem().isEmpty() || !c.getProgram().startsWith("/")
             ? Optional.empty()
             : Optional.of(
                 new KitBoot.Command(
+                    c.getProgram(),
                     c.getArgvList(),
                     c.getEnvList(),
                     c.getWorkingDir().isEmpty() ? "/" : c.getWorkingDir(),

@@ -21,11 +21,15 @@ public record KitBoot(Path disk, List<String> env, Optional<Command> command) {
   /**
    * The image's command as image-service resolved it against the image's files.
    *
+   * @param program the absolute path the image's first word resolved to, run by that path
    * @param env {@code NAME=value} each
    */
   public record Command(
-      List<String> argv, List<String> env, String workingDir, long uid, long gid) {
+      String program, List<String> argv, List<String> env, String workingDir, long uid, long gid) {
     public Command {
+      if (!program.startsWith("/")) {
+        throw new IllegalArgumentException("an image command runs by its absolute path");
+      }
       argv = List.copyOf(argv);
       env = List.copyOf(env);
       if (argv.isEmpty()) {

@@ -40,12 +40,17 @@ public final class ImageCommandScript {
   static String env(java.util.List<String> env) {
     StringBuilder s = new StringBuilder("# banger: the image's Env, for commands run over SSH\n");
     for (String e : env) {
-      int eq = e.indexOf('=');
-      if (eq > 0 && e.substring(0, eq).matches("[A-Za-z_][A-Za-z0-9_]*")) {
+      if (shellName(e)) {
         s.append("export ").append(GuestScript.quote(e)).append('\n');
       }
     }
     return s.toString();
+  }
+
+  /** {@code NAME=value} with a name sh could export. */
+  private static boolean shellName(String entry) {
+    int eq = entry.indexOf('=');
+    return eq > 0 && entry.substring(0, eq).matches("[A-Za-z_][A-Za-z0-9_]*");
   }
 
   public static String render(KitBoot.Command c) {
@@ -55,15 +60,20 @@ public final class ImageCommandScript {
     s.append("exec /.banger/bin/env -i");
     boolean home = false;
     for (String e : c.env()) {
-      home |= e.startsWith("HOME=");
-      s.append(' ').append(GuestScript.quote(e));
+      // env would run an entry with no '=' as the program, and read one with a '-' as an option.
+      if (shellName(e)) {
+        home |= e.startsWith("HOME=");
+        s.append(' ').append(GuestScript.quote(e));
+      }
     }
     if (!home) {
       s.append(' ').append(GuestScript.quote("HOME=" + (c.uid() == 0 ? "/root" : "/")));
     }
     s.append(" /.banger/bin/nsenter -S ").append(c.uid()).append(" -G ").append(c.gid());
-    s.append(" --");
-    for (String a : c.argv()) {
+    // By the path resolved at pull time: busybox's nsenter runs its own applet for a bare name
+    // (httpd, sh, wget...) before it looks at PATH.
+    s.append(" -- ").append(GuestScript.quote(c.program()));
+    for (String a : c.argv().subList(1, c.argv().size())) {
       s.append(' ').append(GuestScript.quote(a));
     }
     return s.append('\n').toString();

@@ -22,8 +22,9 @@ class ImageCommandScriptTest {
     String s =
         ImageCommandScript.render(
             new KitBoot.Command(
+                "/bin/sh",
                 List.of("sh", "-c", "echo '$HOME' `id`; rm -rf /"),
-                List.of("A=it's $x"),
+                List.of("A=it's $x", "NOEQUALS", "-i=x"),
                 "/srv/my app",
                 33,
                 34));
@@ -31,18 +32,18 @@ class ImageCommandScriptTest {
         "# banger: the image's ENTRYPOINT and CMD, run by the guest kit's PID 1\n"
             + "cd -- '/srv/my app' || exit 126\n"
             + "exec /.banger/bin/env -i 'A=it'\\''s $x' 'HOME=/' /.banger/bin/nsenter -S 33 -G 34"
-            + " -- 'sh' '-c' 'echo '\\''$HOME'\\'' `id`; rm -rf /'\n",
+            + " -- '/bin/sh' '-c' 'echo '\\''$HOME'\\'' `id`; rm -rf /'\n",
         s);
   }
 
   @Test
   void rootGetsRootsHomeAndAnImagesHomeWins() {
     String root =
-        ImageCommandScript.render(new KitBoot.Command(List.of("x"), List.of(), "/", 0, 0));
+        ImageCommandScript.render(new KitBoot.Command("/x", List.of("x"), List.of(), "/", 0, 0));
     assertEquals(true, root.contains(" 'HOME=/root' "), root);
     String own =
         ImageCommandScript.render(
-            new KitBoot.Command(List.of("x"), List.of("HOME=/home/x"), "/", 0, 0));
+            new KitBoot.Command("/x", List.of("x"), List.of("HOME=/home/x"), "/", 0, 0));
     assertEquals(false, own.contains("HOME=/root"), own);
   }
 
@@ -81,28 +82,53 @@ class ImageCommandScriptTest {
         new KitBoot(
             Path.of("/k"),
             List.of(),
-            java.util.Optional.of(new KitBoot.Command(List.of("x"), List.of(), "/", 0, 0)));
+            java.util.Optional.of(new KitBoot.Command("/x", List.of("x"), List.of(), "/", 0, 0)));
     assertEquals(
         List.of("/etc/banger/command", "/etc/banger/image-env"),
         List.copyOf(ImageCommandScript.files(withCommand).keySet()));
   }
 
-  /** Run by a real sh with stand-ins for the kit's env and nsenter: the argv arrives intact. */
+  /**
+   * Run by a real sh with the real busybox's env and nsenter (the kit's, from Debian's
+   * busybox-static): the argv arrives intact, the environment is exactly the image's, and the
+   * program runs by its absolute path even where busybox has an applet of the same name.
+   */
   @Test
-  void aRealShellPassesTheArgumentsOnUnchanged() throws Exception {
+  void aRealShellAndBusyboxPassTheArgumentsOnUnchanged() throws Exception {
+    Path busybox = Path.of("/bin/busybox");
+    org.junit.jupiter.api.Assumptions.assumeTrue(
+        Files.isExecutable(busybox),
+        "SKIPPED LOUDLY: no /bin/busybox (apt-get install busybox-static)");
+    Path printf =
+        Files.isExecutable(Path.of("/usr/bin/printf"))
+            ? Path.of("/usr/bin/printf")
+            : Path.of("/bin/printf");
     String script =
         ImageCommandScript.render(
                 new KitBoot.Command(
-                    List.of("printf", "[%s]", "a b", "it's", "$HOME", "`x`", "*"),
-                    List.of("K=v v"),
+                    printf.toString(),
+                    List.of("printf", "[%s]", "a b", "it's", "$HOME", "`x`", "*", "${K}"),
+                    List.of("K=v v", "NOEQUALS"),
                     dir.toString(),
                     0,
                     0))
-            .replace("/.banger/bin/env -i", "env -i PATH=/usr/bin:/bin")
-            .replace("/.banger/bin/nsenter -S 0 -G 0 --", "");
+            .replace("/.banger/bin/env", busybox + " env")
+            .replace("/.banger/bin/nsenter", busybox + " nsenter");
     Path f = Files.writeString(dir.resolve("command"), script);
     Files.createFile(dir.resolve("a-file"));
     CommandResult r = new HostCommandRunner().run(Command.of("sh", f.toString()).build());
-    assertEquals("[a b][it's][$HOME][`x`][*]", r.stdoutText(), r.stderrText());
+    assertEquals("[a b][it's][$HOME][`x`][*][${K}]", r.stdoutText(), r.stderrText());
+
+    // What the program sees: the image's variables and HOME, nothing of the shell's.
+    String env =
+        ImageCommandScript.render(
+                new KitBoot.Command(
+                    "/usr/bin/env", List.of("env"), List.of("K=v v"), dir.toString(), 0, 0))
+            .replace("/.banger/bin/env", busybox + " env")
+            .replace("/.banger/bin/nsenter", busybox + " nsenter");
+    Path g = Files.writeString(dir.resolve("env-command"), env);
+    CommandResult e = new HostCommandRunner().run(Command.of("sh", g.toString()).build());
+    assertEquals(
+        List.of("HOME=/root", "K=v v"), e.stdoutText().lines().sorted().toList(), e.stderrText());
   }
 }
