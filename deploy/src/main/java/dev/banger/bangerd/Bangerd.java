@@ -95,7 +95,8 @@ public final class Bangerd implements Callable<Integer> {
       return EXIT_START_FAILED;
     }
     StateLayout layout = stateDir != null ? StateLayout.under(stateDir) : StateLayout.production();
-    modules.add(new KitModule(cfg, layout, which.all));
+    modules.add(
+        new KitModule(cfg, layout, which.all, new dev.banger.kit.config.LiveConfig(config, cfg)));
 
     ServiceHost host = Guice.createInjector(modules).getInstance(ServiceHost.class);
     CountDownLatch stopped = new CountDownLatch(1);

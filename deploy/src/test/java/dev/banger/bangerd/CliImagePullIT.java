@@ -490,8 +490,32 @@ class CliImagePullIT {
     assertEquals(0, banger("kernel", "delete", "deb").exitCode());
   }
 
+  /**
+   * A catalog entry written into the config file while bangerd runs counts from the next pull:
+   * before, the name is unknown; after, its recipe is built (and fails here on purpose, on a
+   * package the mirror lacks, so the test stays short).
+   */
   @Test
   @Order(9)
+  void aCatalogEntryAddedToTheConfigCountsWithoutARestart() throws Exception {
+    CommandResult before = banger("image", "pull", "-q", "latecomer");
+    assertEquals(1, before.exitCode(), both(before));
+    assertTrue(
+        before.stderrText().contains("the catalog has no image \"latecomer\""), both(before));
+    Path cfg = state.resolve("config.toml");
+    Files.writeString(
+        cfg,
+        Files.readString(cfg)
+            + "\n[image.catalog.latecomer.debian]\nsuite = \"bookworm\"\n"
+            + "variant = \"essential\"\npackages = [\"banger-no-such-package\"]\n");
+    CommandResult after = banger("image", "pull", "-q", "latecomer");
+    assertEquals(1, after.exitCode(), both(after));
+    assertTrue(after.stderrText().contains("banger-no-such-package"), both(after));
+    assertFalse(after.stderrText().contains("the catalog has no image"), both(after));
+  }
+
+  @Test
+  @Order(10)
   void bangerdStopsOnSigtermAndLeavesNoProcess() throws Exception {
     List<ProcessHandle> children =
         ProcessHandle.of(bangerd.pid()).map(p -> p.descendants().toList()).orElse(List.of());

@@ -17,6 +17,7 @@ import dev.banger.image.app.PullSources;
 import dev.banger.image.build.RootfsBuilder;
 import dev.banger.image.catalog.Catalog;
 import dev.banger.image.catalog.CatalogEntry;
+import dev.banger.image.catalog.LiveCatalog;
 import dev.banger.image.flatten.DiskReserve;
 import dev.banger.image.flatten.FlattenLimits;
 import dev.banger.image.kernel.SourceFiles;
@@ -101,15 +102,18 @@ public final class ImageService implements BangerService {
     TransportPolicy transport =
         TransportPolicy.withInsecureRegistries(
             cfg.insecureRegistries() == null ? Set.of() : new HashSet<>(cfg.insecureRegistries()));
-    Catalog catalog = Catalog.load(cfg.catalog(), transport);
-    LOG.info("image catalog: {}", String.join(", ", catalog.names()));
+    Catalog loaded = Catalog.load(cfg.catalog(), transport);
+    LOG.info("image catalog: {}", String.join(", ", loaded.names()));
+    // Catalog edits in the config file count from the next pull: no restart (docs/catalog.md).
+    LiveCatalog catalog =
+        new LiveCatalog(context.liveConfig(), transport, context.config(), loaded);
     GuestKits kits =
         new GuestKits(
             images.resolve("kit"),
             images.resolve(".staging"),
             kit,
             new DebianKitPackages(context.commands(), PullSources.BOOTSTRAP_TIMEOUT),
-            () -> kitSuite(catalog));
+            () -> kitSuite(catalog.get()));
     PullPipeline pipeline = new PullPipeline(images, limits, builder, seeder, store, kits);
     PullSources pullSources =
         new PullSources(

@@ -31,7 +31,7 @@ public final class KernelPull {
     }
   }
 
-  private final Catalog catalog;
+  private final java.util.function.Supplier<Catalog> catalogs;
   private final KernelPackages packages;
   private final Path kernelsDir;
   private final KernelLibrary library;
@@ -42,12 +42,12 @@ public final class KernelPull {
    *     not user paths
    */
   public KernelPull(
-      Catalog catalog,
+      java.util.function.Supplier<Catalog> catalogs,
       KernelPackages packages,
       Path kernelsDir,
       KernelLibrary library,
       KernelImport importer) {
-    this.catalog = catalog;
+    this.catalogs = catalogs;
     this.packages = packages;
     this.kernelsDir = kernelsDir;
     this.library = library;
@@ -69,7 +69,8 @@ public final class KernelPull {
           "entry", "entry (a catalog name, e.g. debian-bookworm) is required");
     }
     CatalogEntry e =
-        catalog
+        catalogs
+            .get()
             .find(entry)
             .orElseThrow(
                 () ->
@@ -95,8 +96,8 @@ public final class KernelPull {
   }
 
   private java.util.List<String> debianNames() {
-    return catalog.names().stream()
-        .filter(n -> catalog.find(n).orElseThrow() instanceof CatalogEntry.Debian)
+    return catalogs.get().names().stream()
+        .filter(n -> catalogs.get().find(n).orElseThrow() instanceof CatalogEntry.Debian)
         .toList();
   }
 

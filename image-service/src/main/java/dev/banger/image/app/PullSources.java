@@ -31,7 +31,7 @@ public final class PullSources {
    */
   public record Opened(RootfsSource source, String defaultName) {}
 
-  private final Catalog catalog;
+  private final java.util.function.Supplier<Catalog> catalogs;
   private final Function<String, RegistryClient> clients;
   private final LayerFetcher fetcher;
   private final BlobCache cache;
@@ -43,13 +43,13 @@ public final class PullSources {
    * @param maxBundleBytes the largest bundle downloaded (image.max_total_bytes)
    */
   public PullSources(
-      Catalog catalog,
+      java.util.function.Supplier<Catalog> catalogs,
       Function<String, RegistryClient> clients,
       LayerFetcher fetcher,
       BlobCache cache,
       CommandRunner commands,
       long maxBundleBytes) {
-    this.catalog = catalog;
+    this.catalogs = catalogs;
     this.clients = clients;
     this.fetcher = fetcher;
     this.cache = cache;
@@ -71,7 +71,8 @@ public final class PullSources {
    */
   Opened open(String reference, String credentials, List<String> packages) {
     if (ImageNames.isCatalogName(reference)) {
-      CatalogEntry found = catalog.find(reference).orElseThrow(() -> notInCatalog(reference));
+      CatalogEntry found =
+          catalogs.get().find(reference).orElseThrow(() -> notInCatalog(reference));
       CatalogEntry entry = found;
       if (!packages.isEmpty()) {
         if (!(found instanceof CatalogEntry.Debian d)) {
@@ -113,7 +114,7 @@ public final class PullSources {
         "the catalog has no image \""
             + name
             + "\" (it has: "
-            + String.join(", ", catalog.names())
+            + String.join(", ", catalogs.get().names())
             + "). For an OCI image give a tag or a registry, e.g. "
             + name
             + ":latest or docker.io/library/"

@@ -75,7 +75,7 @@ class KernelPullTest {
             TransportPolicy.secure());
     pull =
         new KernelPull(
-            catalog,
+            () -> catalog,
             packages,
             kernels,
             library,

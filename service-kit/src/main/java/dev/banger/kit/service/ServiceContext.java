@@ -7,14 +7,19 @@ import dev.banger.kit.process.CommandRunner;
 import dev.banger.kit.state.ServiceName;
 import dev.banger.kit.state.StateLayout;
 
-/** What a service gets from the host when it starts. */
+/**
+ * What a service gets from the host when it starts.
+ *
+ * @param liveConfig the config file as it is now, for the settings taken without a restart
+ */
 public record ServiceContext(
     ServiceName name,
     BangerConfig config,
     StateLayout layout,
     SqliteDatabase database,
     OperationRegistry operations,
-    CommandRunner commands) {
+    CommandRunner commands,
+    dev.banger.kit.config.LiveConfig liveConfig) {
 
   /**
    * A client channel to another banger service (image-service asks disk-service for work-seeds).

@@ -5,6 +5,7 @@ import dev.banger.kit.auth.AccessPolicy;
 import dev.banger.kit.auth.UserDirectory;
 import dev.banger.kit.config.BangerConfig;
 import dev.banger.kit.config.ConfigException;
+import dev.banger.kit.config.LiveConfig;
 import dev.banger.kit.config.PolicyFactory;
 import dev.banger.kit.config.ServiceConfig;
 import dev.banger.kit.db.SqliteDatabase;
@@ -48,6 +49,7 @@ public final class ServiceHost implements AutoCloseable {
   private final CommandRunner commands;
   private final UserDirectory directory;
   private final boolean allInOne;
+  private final LiveConfig live;
   private final List<Running> running = new ArrayList<>();
 
   private record Running(BangerService service, KitServer server) {}
@@ -59,7 +61,9 @@ public final class ServiceHost implements AutoCloseable {
       StateLayout layout,
       CommandRunner commands,
       UserDirectory directory,
-      @AllInOne boolean allInOne) {
+      @AllInOne boolean allInOne,
+      LiveConfig live) {
+    this.live = live;
     this.services = services;
     this.config = config;
     this.layout = layout;
@@ -133,7 +137,7 @@ public final class ServiceHost implements AutoCloseable {
     SqliteDatabase db = SqliteDatabase.open(layout.database(name), name.id(), s.migrations());
     OperationRegistry ops = new OperationRegistry();
     List<BindableService> grpc =
-        new ArrayList<>(s.start(new ServiceContext(name, config, layout, db, ops, commands)));
+        new ArrayList<>(s.start(new ServiceContext(name, config, layout, db, ops, commands, live)));
     grpc.add(new OperationsServiceImpl(ops));
     AccessPolicy policy = PolicyFactory.build(config, name, directory, self, owner);
     KitServer.Builder b =

@@ -52,13 +52,15 @@ class ServiceHostTest {
   }
 
   private ServiceHost host(String toml, BangerService... services) throws Exception {
+    var config = ConfigLoader.parse(toml, "test.toml");
     return new ServiceHost(
         Set.of(services),
-        ConfigLoader.parse(toml, "test.toml"),
+        config,
         StateLayout.under(dir),
         new ScriptedCommandRunner(),
         new UserDirectory(),
-        true);
+        true,
+        dev.banger.kit.config.LiveConfig.fixed(config));
   }
 
   @Test
