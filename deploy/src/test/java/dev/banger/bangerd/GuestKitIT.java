@@ -44,6 +44,7 @@ class GuestKitIT {
   private static final String WEB_IMAGE = "web";
   private static final String BROKEN_IMAGE = "broken";
   private static final String NO_UDEV_IMAGE = "no-udev";
+  private static final String REGISTERED_IMAGE = "made-by-hand";
 
   private static Path registryDir;
   private static TestRegistry registry;
@@ -155,6 +156,7 @@ class GuestKitIT {
                                 .setName(p[1])
                                 .build()));
               }
+              registerAndPromote(images);
               long t1 = System.nanoTime();
               BootedStack.last(
                   images
@@ -168,6 +170,48 @@ class GuestKitIT {
                   "[GuestKitIT] minbase image pulled in %d ms%n",
                   (System.nanoTime() - t1) / 1_000_000);
             });
+  }
+
+  /**
+   * As a user would make one: mmdebstrap with systemd, udev and OpenSSH's server into a directory,
+   * mkfs.ext4 of it, then RegisterImage and PromoteImage. It has none of banger's guest units, so
+   * its systemd would never configure the network: the registration says it boots the kit.
+   */
+  private static void registerAndPromote(ImageServiceGrpc.ImageServiceBlockingStub images)
+      throws Exception {
+    Path root = registryDir.resolve("hand-made");
+    VmStack.RUN.check(
+        Command.of(
+                "mmdebstrap",
+                "--mode=unshare",
+                "--variant=minbase",
+                "--include=systemd-sysv,udev,openssh-server",
+                "--format=directory",
+                "bookworm",
+                root.toString(),
+                "http://deb.debian.org/debian")
+            .timeout(java.time.Duration.ofMinutes(10))
+            .build());
+    Path file = registryDir.resolve("hand-made.ext4");
+    VmStack.RUN.check(
+        Command.of("mkfs.ext4", "-q", "-F", "-d", root.toString(), file.toString(), "2G").build());
+    VmStack.RUN.check(Command.of("rm", "-rf", "--one-file-system", root.toString()).build());
+    Image registered =
+        images
+            .registerImage(
+                dev.banger.api.image.v1.RegisterImageRequest.newBuilder()
+                    .setName(REGISTERED_IMAGE)
+                    .setRootfsPath(file.toString())
+                    .build())
+            .getImage();
+    assertEquals(GuestBoot.GUEST_BOOT_KIT, registered.getGuestBoot());
+    BootedStack.last(
+        images
+            .withDeadlineAfter(10, TimeUnit.MINUTES)
+            .promoteImage(
+                dev.banger.api.image.v1.PromoteImageRequest.newBuilder()
+                    .setImage(REGISTERED_IMAGE)
+                    .build()));
   }
 
   /** A Debian bookworm minbase tarball from the mirror, with {@code more} mmdebstrap options. */
@@ -510,5 +554,32 @@ class GuestKitIT {
     assertTrue(out.contains("uid=0(root) gid=0(root)"), out);
     assertTrue(out.contains("ID=debian"), out);
     assertTrue(out.contains("/dev/vdb /root ext4"), out);
+  }
+
+  @Test
+  @Order(7)
+  void aRootfsMadeByHandRegisteredAndPromotedBootsTheKit() throws Exception {
+    Image img = image(REGISTERED_IMAGE);
+    assertEquals(GuestBoot.GUEST_BOOT_KIT, img.getGuestBoot());
+    assertTrue(img.getManaged(), "promoted");
+    assertTrue(
+        img.getGuestNotes(0).contains("not banger's guest units"),
+        img.getGuestNotesList().toString());
+    CommandResult r =
+        booted.banger(
+            "vm",
+            "run",
+            "--image",
+            REGISTERED_IMAGE,
+            "--name",
+            "kit-by-hand",
+            "--rm",
+            "--",
+            "sh",
+            "-c",
+            "id -u; . /etc/os-release; echo \"$ID\"");
+    String out = r.stdoutText() + r.stderrText();
+    assertEquals(0, r.exitCode(), out);
+    assertEquals("0\ndebian\n", r.stdoutText(), out);
   }
 }
