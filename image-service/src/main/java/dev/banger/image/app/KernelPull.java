@@ -68,9 +68,10 @@ public final class KernelPull {
       throw ImageProblem.invalid(
           "entry", "entry (a catalog name, e.g. debian-bookworm) is required");
     }
+    // One snapshot for the whole call: each get() reads the config file again.
+    Catalog catalog = catalogs.get();
     CatalogEntry e =
-        catalogs
-            .get()
+        catalog
             .find(entry)
             .orElseThrow(
                 () ->
@@ -80,7 +81,7 @@ public final class KernelPull {
                         "no catalog entry \""
                             + dev.banger.kit.text.Printable.bare(entry, 64)
                             + "\"; kernels come from the debian entries: "
-                            + String.join(", ", debianNames()),
+                            + String.join(", ", debianNames(catalog)),
                         Map.of("entry", entry)));
     if (!(e instanceof CatalogEntry.Debian d)) {
       throw new ImageProblem(
@@ -89,15 +90,15 @@ public final class KernelPull {
           "catalog entry \""
               + entry
               + "\" is not a Debian suite, so it has no kernel package; kernels come from: "
-              + String.join(", ", debianNames()),
+              + String.join(", ", debianNames(catalog)),
           Map.of("entry", entry));
     }
     return d;
   }
 
-  private java.util.List<String> debianNames() {
-    return catalogs.get().names().stream()
-        .filter(n -> catalogs.get().find(n).orElseThrow() instanceof CatalogEntry.Debian)
+  private static java.util.List<String> debianNames(Catalog catalog) {
+    return catalog.names().stream()
+        .filter(n -> catalog.find(n).orElseThrow() instanceof CatalogEntry.Debian)
         .toList();
   }
 

@@ -71,8 +71,10 @@ public final class PullSources {
    */
   Opened open(String reference, String credentials, List<String> packages) {
     if (ImageNames.isCatalogName(reference)) {
+      // One snapshot for the whole call: each get() reads the config file again.
+      Catalog catalog = catalogs.get();
       CatalogEntry found =
-          catalogs.get().find(reference).orElseThrow(() -> notInCatalog(reference));
+          catalog.find(reference).orElseThrow(() -> notInCatalog(catalog, reference));
       CatalogEntry entry = found;
       if (!packages.isEmpty()) {
         if (!(found instanceof CatalogEntry.Debian d)) {
@@ -107,14 +109,14 @@ public final class PullSources {
         new OciSource(ref, () -> clients.apply(credentials), fetcher), ImageNames.derivedName(ref));
   }
 
-  private ImageProblem notInCatalog(String name) {
+  private static ImageProblem notInCatalog(Catalog catalog, String name) {
     return new ImageProblem(
         ImageProblem.Kind.NOT_FOUND,
         "CATALOG_ENTRY_NOT_FOUND",
         "the catalog has no image \""
             + name
             + "\" (it has: "
-            + String.join(", ", catalogs.get().names())
+            + String.join(", ", catalog.names())
             + "). For an OCI image give a tag or a registry, e.g. "
             + name
             + ":latest or docker.io/library/"
