@@ -88,9 +88,6 @@ public final class GuestCheck {
     return check(entries, false);
   }
 
-  /**
-   * @param kitAsked the pull asked for the kit whatever the image has
-   */
   /** banger's network unit: every image banger builds has it (GuestPieces); others do not. */
   static final String BANGER_UNIT = "etc/systemd/system/banger-network.service";
 
@@ -109,6 +106,9 @@ public final class GuestCheck {
           "lib64/libc.so.6",
           "lib/ld-musl-x86_64.so.1");
 
+  /**
+   * @param kitAsked the pull asked for the kit whatever the image has
+   */
   public static Verdict check(Map<String, EntryMeta> entries, boolean kitAsked) {
     boolean systemd = any(entries, "lib/systemd/systemd");
     boolean udev = any(entries, "lib/systemd/systemd-udevd") || any(entries, "bin/udevadm");

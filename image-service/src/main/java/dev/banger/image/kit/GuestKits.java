@@ -4,6 +4,7 @@ import dev.banger.ext4.Ext4Toolkit;
 import dev.banger.ext4.GuestPath;
 import dev.banger.ext4.Ownership;
 import dev.banger.image.catalog.CatalogEntry;
+import dev.banger.image.oci.Digest;
 import dev.banger.image.ports.KitPackages;
 import dev.banger.kit.ops.Cancellation;
 import dev.banger.kit.ops.StageProgress;
@@ -17,9 +18,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.security.MessageDigest;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -181,24 +180,24 @@ public final class GuestKits {
 
   /** A digest of what makes the kit: the package list and banger's scripts. */
   static String version() {
-    try {
-      MessageDigest md = MessageDigest.getInstance("SHA-256");
-      md.update(String.join(",", KitPackages.PACKAGES).getBytes(StandardCharsets.UTF_8));
-      for (Map.Entry<String, String> s : new java.util.TreeMap<>(KitTree.SCRIPTS).entrySet()) {
-        md.update(s.getValue().getBytes(StandardCharsets.UTF_8));
-        try (InputStream in = GuestKits.class.getResourceAsStream(s.getKey())) {
-          if (in == null) {
-            throw new IllegalStateException("kit script " + s.getKey() + " is missing");
-          }
-          md.update(in.readAllBytes());
+    Digest.Hasher hasher = Digest.newHasher("sha256");
+    feed(hasher, String.join(",", KitPackages.PACKAGES).getBytes(StandardCharsets.UTF_8));
+    for (Map.Entry<String, String> s : new java.util.TreeMap<>(KitTree.SCRIPTS).entrySet()) {
+      feed(hasher, s.getValue().getBytes(StandardCharsets.UTF_8));
+      try (InputStream in = GuestKits.class.getResourceAsStream(s.getKey())) {
+        if (in == null) {
+          throw new IllegalStateException("kit script " + s.getKey() + " is missing");
         }
+        feed(hasher, in.readAllBytes());
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
       }
-      md.update(String.join(",", KitTree.APPLETS).getBytes(StandardCharsets.UTF_8));
-      return "1-" + HexFormat.of().formatHex(md.digest()).substring(0, 12);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    } catch (java.security.NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
     }
+    feed(hasher, String.join(",", KitTree.APPLETS).getBytes(StandardCharsets.UTF_8));
+    return "1-" + hasher.digest().hex().substring(0, 12);
+  }
+
+  private static void feed(Digest.Hasher hasher, byte[] bytes) {
+    hasher.update(bytes, 0, bytes.length);
   }
 }

@@ -1,5 +1,6 @@
 package dev.banger.image.kit;
 
+import dev.banger.image.oci.Digest;
 import dev.banger.kit.ops.Cancellation;
 import java.io.IOException;
 import java.io.InputStream;
@@ -218,16 +219,14 @@ public final class KitTree {
   }
 
   static String sha256(Path p) throws IOException {
+    Digest.Hasher hasher = Digest.newHasher("sha256");
     try (InputStream in = Files.newInputStream(p)) {
-      java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
       byte[] buf = new byte[1 << 16];
       int n;
       while ((n = in.read(buf)) > 0) {
-        md.update(buf, 0, n);
+        hasher.update(buf, 0, n);
       }
-      return java.util.HexFormat.of().formatHex(md.digest());
-    } catch (java.security.NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
     }
+    return hasher.digest().hex();
   }
 }
