@@ -284,6 +284,17 @@ class GuestKitIT {
     return l.build(TarLayers.Compression.GZIP);
   }
 
+  /** {@code vm run --image IMAGE --name NAME --rm -- sh -c SCRIPT}, through the CLI. */
+  private static CommandResult runOnce(String image, String name, String script) throws Exception {
+    return booted.banger(
+        "vm", "run", "--image", image, "--name", name, "--rm", "--", "sh", "-c", script);
+  }
+
+  /** {@code vm exec VM --guest-path /root -- sh -c SCRIPT}, through the CLI. */
+  private static CommandResult shIn(String vm, String script) throws Exception {
+    return booted.banger("vm", "exec", vm, "--guest-path", "/root", "--", "sh", "-c", script);
+  }
+
   private static Image image(String name) {
     return ImageServiceGrpc.newBlockingStub(booted.stack.channel(ServiceName.IMAGE))
         .withDeadlineAfter(1, TimeUnit.MINUTES)
@@ -326,17 +337,9 @@ class GuestKitIT {
   void aBusyboxImageBootsTheKitAndRunsACommandAsRoot() throws Exception {
     long t0 = System.nanoTime();
     CommandResult r =
-        booted.banger(
-            "vm",
-            "run",
-            "--image",
+        runOnce(
             BUSYBOX_IMAGE,
-            "--name",
             "kit-bb",
-            "--rm",
-            "--",
-            "sh",
-            "-c",
             "id; cat /etc/os-release || true; mountpoint /root 2>/dev/null || grep ' /root ' /proc/mounts");
     long ms = (System.nanoTime() - t0) / 1_000_000;
     String out = r.stdoutText() + r.stderrText();
@@ -360,17 +363,9 @@ class GuestKitIT {
         img.getGuestNotesList());
     long t0 = System.nanoTime();
     CommandResult r =
-        booted.banger(
-            "vm",
-            "run",
-            "--image",
+        runOnce(
             MINBASE_IMAGE,
-            "--name",
             "kit-minbase",
-            "--rm",
-            "--",
-            "sh",
-            "-c",
             "id; . /etc/os-release; echo \"ID=$ID\"; echo \"LDP=[$LD_LIBRARY_PATH]\";"
                 + " bash -c 'echo bash $BASH_VERSION'; cat /proc/1/cmdline | tr '\\0' ' '");
     long ms = (System.nanoTime() - t0) / 1_000_000;
@@ -428,15 +423,8 @@ class GuestKitIT {
       assertEquals("hello from the image's own command\n", page.stdoutText(), page.stderrText());
       // As the image's user, with the image's environment and directory.
       CommandResult ps =
-          booted.banger(
-              "vm",
-              "exec",
+          shIn(
               "kit-web",
-              "--guest-path",
-              "/root",
-              "--",
-              "sh",
-              "-c",
               "p=$(pidof httpd); grep -E '^(Uid|Gid):' /proc/$p/status;"
                   + " tr '\\0' '\\n' < /proc/$p/environ; readlink /proc/$p/cwd;"
                   + " echo \"exe=$(readlink /proc/$p/exe)\"");
@@ -450,17 +438,7 @@ class GuestKitIT {
       assertTrue(out.contains("exe=/bin/busybox\n"), out);
       assertFalse(out.contains("LD_LIBRARY_PATH"), out);
       // Commands over SSH get the image's Env too (its PATH among it).
-      CommandResult env =
-          booted.banger(
-              "vm",
-              "exec",
-              "kit-web",
-              "--guest-path",
-              "/root",
-              "--",
-              "sh",
-              "-c",
-              "echo \"$GREETING $PATH\"");
+      CommandResult env = shIn("kit-web", "echo \"$GREETING $PATH\"");
       assertEquals("hi /usr/sbin:/usr/bin:/sbin:/bin\n", env.stdoutText(), env.stderrText());
 
       // A warm start of it: the clone wakes with the image's server running and its own name,
@@ -537,17 +515,9 @@ class GuestKitIT {
         img.getGuestNotes(0).startsWith("systemd without udev: banger's guest kit boots it"),
         img.getGuestNotesList().toString());
     CommandResult r =
-        booted.banger(
-            "vm",
-            "run",
-            "--image",
+        runOnce(
             NO_UDEV_IMAGE,
-            "--name",
             "kit-no-udev",
-            "--rm",
-            "--",
-            "sh",
-            "-c",
             "id; cat /etc/os-release || true; grep ' /root ' /proc/mounts");
     String out = r.stdoutText() + r.stderrText();
     assertEquals(0, r.exitCode(), out);
@@ -566,18 +536,7 @@ class GuestKitIT {
         img.getGuestNotes(0).contains("not banger's guest units"),
         img.getGuestNotesList().toString());
     CommandResult r =
-        booted.banger(
-            "vm",
-            "run",
-            "--image",
-            REGISTERED_IMAGE,
-            "--name",
-            "kit-by-hand",
-            "--rm",
-            "--",
-            "sh",
-            "-c",
-            "id -u; . /etc/os-release; echo \"$ID\"");
+        runOnce(REGISTERED_IMAGE, "kit-by-hand", "id -u; . /etc/os-release; echo \"$ID\"");
     String out = r.stdoutText() + r.stderrText();
     assertEquals(0, r.exitCode(), out);
     assertEquals("0\ndebian\n", r.stdoutText(), out);
