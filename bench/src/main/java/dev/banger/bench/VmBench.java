@@ -53,33 +53,10 @@ public final class VmBench {
 
   public static void main(String[] args) throws Exception {
     int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 3;
-    Path state = Files.createTempDirectory(Path.of("/tmp"), "bgr-vm-bench-");
-    Path cfg =
-        Files.writeString(
-            state.resolve("config.toml"),
-            """
-        [net]
-        tap_pool_size = 0
-        [vm]
-        work_disk_bytes = 536870912
-        system_overlay_bytes = 1073741824
-        boot_timeout_seconds = 300
-        """);
-    try (NetNamespace ns = NetNamespace.create()) {
-      prepare(state, cfg);
-      RunningProcess all = bangerd(state, cfg, ns.name(), "--all");
-      ManagedChannel ch = UnixChannels.forSocket(state.resolve("run/vm.sock"));
-      try {
-        run(VmServiceGrpc.newBlockingStub(ch), ns, state, rounds);
-      } finally {
-        ch.shutdownNow();
-        all.terminate();
-        all.waitFor(Duration.ofSeconds(30));
-      }
-    } finally {
-      RUN.run(Command.of("pkill", "-9", "-f", state.toString()).build());
-      RUN.run(Command.of("rm", "-rf", "--one-file-system", state.toString()).build());
-    }
+    withStack(
+        "bgr-vm-bench-",
+        SMALL_STACK_CONFIG,
+        (ch, ns, state) -> run(VmServiceGrpc.newBlockingStub(ch), ns, state, rounds));
   }
 
   /** The config of the VM benches' stacks: no tap pool, small disks, a generous boot time. */
