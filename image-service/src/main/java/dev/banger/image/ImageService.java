@@ -29,8 +29,10 @@ import dev.banger.image.oci.RegistryCredentials;
 import dev.banger.image.oci.TransportPolicy;
 import dev.banger.image.peers.GrpcWorkSeeds;
 import dev.banger.image.ports.WorkSeeds;
+import dev.banger.image.source.BootstrapModes;
 import dev.banger.image.source.DebianKernelPackages;
 import dev.banger.image.source.DebianKitPackages;
+import dev.banger.image.source.ProcessFacts;
 import dev.banger.image.store.ImageStore;
 import dev.banger.image.store.KernelStore;
 import dev.banger.kit.config.ConfigException;
@@ -107,12 +109,15 @@ public final class ImageService implements BangerService {
     // Catalog edits in the config file count from the next pull: no restart (docs/catalog.md).
     LiveCatalog catalog =
         new LiveCatalog(context.liveConfig(), transport, context.config(), loaded);
+    // Asked afresh at each build: catalog, kit and kernel builds all run mmdebstrap.
+    BootstrapModes bootstrapModes = new BootstrapModes(new ProcessFacts());
     GuestKits kits =
         new GuestKits(
             images.resolve("kit"),
             images.resolve(".staging"),
             kit,
-            new DebianKitPackages(context.commands(), PullSources.BOOTSTRAP_TIMEOUT),
+            new DebianKitPackages(
+                context.commands(), bootstrapModes, PullSources.BOOTSTRAP_TIMEOUT),
             () -> kitSuite(catalog.get()));
     PullPipeline pipeline = new PullPipeline(images, limits, builder, seeder, store, kits);
     PullSources pullSources =
@@ -122,6 +127,7 @@ public final class ImageService implements BangerService {
             fetcher,
             cache,
             context.commands(),
+            bootstrapModes,
             limits.maxTotalBytes());
     List<Path> stateRoots = ownState(context.layout());
     SourceFiles sources = new SourceFiles(stateRoots, System.getProperty("user.name"));
@@ -132,7 +138,8 @@ public final class ImageService implements BangerService {
     KernelPull kernelPull =
         new KernelPull(
             catalog,
-            new DebianKernelPackages(context.commands(), PullSources.BOOTSTRAP_TIMEOUT),
+            new DebianKernelPackages(
+                context.commands(), bootstrapModes, PullSources.BOOTSTRAP_TIMEOUT),
             kernelsDir,
             kernels,
             importer.withSources(new SourceFiles(List.of(), System.getProperty("user.name"))));

@@ -6,6 +6,7 @@ import dev.banger.image.oci.BlobCache;
 import dev.banger.image.oci.ImageReference;
 import dev.banger.image.oci.LayerFetcher;
 import dev.banger.image.oci.RegistryClient;
+import dev.banger.image.source.BootstrapModes;
 import dev.banger.image.source.BundleSource;
 import dev.banger.image.source.DebianSource;
 import dev.banger.image.source.OciSource;
@@ -36,6 +37,7 @@ public final class PullSources {
   private final LayerFetcher fetcher;
   private final BlobCache cache;
   private final CommandRunner commands;
+  private final BootstrapModes modes;
   private final long maxBundleBytes;
 
   /**
@@ -48,12 +50,14 @@ public final class PullSources {
       LayerFetcher fetcher,
       BlobCache cache,
       CommandRunner commands,
+      BootstrapModes modes,
       long maxBundleBytes) {
     this.catalogs = catalogs;
     this.clients = clients;
     this.fetcher = fetcher;
     this.cache = cache;
     this.commands = commands;
+    this.modes = modes;
     this.maxBundleBytes = maxBundleBytes;
   }
 
@@ -91,7 +95,7 @@ public final class PullSources {
           switch (entry) {
             case CatalogEntry.Oci o ->
                 new OciSource(o.ref(), () -> clients.apply(credentials), fetcher);
-            case CatalogEntry.Debian d -> new DebianSource(d, commands, BOOTSTRAP_TIMEOUT);
+            case CatalogEntry.Debian d -> new DebianSource(d, commands, modes, BOOTSTRAP_TIMEOUT);
             case CatalogEntry.Bundle b ->
                 new BundleSource(b, () -> clients.apply(""), cache, maxBundleBytes);
           };

@@ -73,7 +73,8 @@ public final class BootstrapException extends Exception {
       kind = Kind.NO_USER_NAMESPACE;
       hint =
           "mmdebstrap's unshare mode needs a subuid/subgid range for this user, newuidmap/newgidmap (uidmap)"
-              + " and a service allowed to run them (no NoNewPrivileges); see docs/catalog.md";
+              + " and a service allowed to run them (no NoNewPrivileges); or install fakechroot and"
+              + " fakeroot, which need neither; see docs/catalog.md";
     } else {
       kind = Kind.FAILED;
       hint = "see the service log for mmdebstrap's output";

@@ -27,16 +27,18 @@ public final class DebianKernelPackages implements KernelPackages {
   static final int MAX_ENTRIES = 100_000;
 
   private final CommandRunner runner;
+  private final BootstrapModes modes;
   private final Duration timeout;
 
-  public DebianKernelPackages(CommandRunner runner, Duration timeout) {
+  public DebianKernelPackages(CommandRunner runner, BootstrapModes modes, Duration timeout) {
     this.runner = runner;
+    this.modes = modes;
     this.timeout = timeout;
   }
 
   /** Every value comes from a checked catalog entry (CatalogRules), as for image recipes. */
-  static List<String> argv(CatalogEntry.Debian suite) {
-    return MmdebstrapRun.argv(suite, "essential", List.of(KERNEL_PACKAGE, "initramfs-tools"));
+  static List<String> argv(BootstrapMode mode, CatalogEntry.Debian suite) {
+    return MmdebstrapRun.argv(mode, suite, "essential", List.of(KERNEL_PACKAGE, "initramfs-tools"));
   }
 
   @Override
@@ -54,7 +56,7 @@ public final class DebianKernelPackages implements KernelPackages {
     AtomicReference<KernelTarFiles.Taken> taken = new AtomicReference<>();
     MmdebstrapRun.run(
         runner,
-        argv(suite),
+        argv(modes.choose(), suite),
         tmp,
         timeout,
         suite.name(),

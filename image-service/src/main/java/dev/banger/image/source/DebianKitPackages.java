@@ -19,16 +19,18 @@ import java.util.function.BooleanSupplier;
 public final class DebianKitPackages implements KitPackages {
 
   private final CommandRunner runner;
+  private final BootstrapModes modes;
   private final Duration timeout;
 
-  public DebianKitPackages(CommandRunner runner, Duration timeout) {
+  public DebianKitPackages(CommandRunner runner, BootstrapModes modes, Duration timeout) {
     this.runner = runner;
+    this.modes = modes;
     this.timeout = timeout;
   }
 
   /** Every value comes from a checked catalog entry (CatalogRules). */
-  static List<String> argv(CatalogEntry.Debian suite) {
-    return MmdebstrapRun.argv(suite, "extract", List.of(PACKAGES));
+  static List<String> argv(BootstrapMode mode, CatalogEntry.Debian suite) {
+    return MmdebstrapRun.argv(mode, suite, "extract", List.of(PACKAGES));
   }
 
   @Override
@@ -50,7 +52,7 @@ public final class DebianKitPackages implements KitPackages {
     AtomicReference<KitTree.Taken> taken = new AtomicReference<>();
     MmdebstrapRun.run(
         runner,
-        argv(suite),
+        argv(modes.choose(), suite),
         work,
         timeout,
         suite.name(),

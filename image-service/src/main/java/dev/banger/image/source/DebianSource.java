@@ -14,21 +14,25 @@ import java.util.function.BooleanSupplier;
  * straight into the flattener as one layer, never to a file; its stderr becomes {@code bootstrap}
  * progress.
  *
- * <p>Always {@code --mode=unshare} ({@code root}/{@code auto} modes would mount in the host
- * namespace); how a run is stopped and cleaned up is {@link MmdebstrapRun}'s.
+ * <p>{@code --mode=unshare} or {@code fakechroot}, as {@link BootstrapModes} chooses ({@code
+ * root}/{@code auto} modes would mount in the host namespace); how a run is stopped and cleaned up
+ * is {@link MmdebstrapRun}'s.
  */
 public final class DebianSource implements RootfsSource {
 
   private final CatalogEntry.Debian recipe;
   private final CommandRunner runner;
+  private final BootstrapModes modes;
   private final Duration timeout;
 
   /**
    * @param timeout the longest a build may take
    */
-  public DebianSource(CatalogEntry.Debian recipe, CommandRunner runner, Duration timeout) {
+  public DebianSource(
+      CatalogEntry.Debian recipe, CommandRunner runner, BootstrapModes modes, Duration timeout) {
     this.recipe = recipe;
     this.runner = runner;
+    this.modes = modes;
     this.timeout = timeout;
   }
 
@@ -52,8 +56,8 @@ public final class DebianSource implements RootfsSource {
    * runs under {@code setsid}: when writing its tarball fails (a cancel, a refused entry),
    * mmdebstrap sends SIGHUP to its whole process group, which would otherwise be the JVM's.
    */
-  static List<String> argv(CatalogEntry.Debian r) {
-    return MmdebstrapRun.argv(r, r.variant(), r.packages());
+  static List<String> argv(BootstrapMode mode, CatalogEntry.Debian r) {
+    return MmdebstrapRun.argv(mode, r, r.variant(), r.packages());
   }
 
   @Override
@@ -86,11 +90,12 @@ public final class DebianSource implements RootfsSource {
   private void build(
       LayerFlattener flattener, Path work, StageProgress p, BooleanSupplier cancelled)
       throws Exception {
-    p.stage("bootstrap", "mmdebstrap " + recipe.describe(), 0, 0);
+    BootstrapMode mode = modes.choose();
+    p.stage("bootstrap", "mmdebstrap " + recipe.describe() + modeNote(mode), 0, 0);
     StderrRelay relay = new StderrRelay(p);
     MmdebstrapRun.run(
         runner,
-        argv(recipe),
+        argv(mode, recipe),
         work,
         timeout,
         recipe.name(),
@@ -101,5 +106,12 @@ public final class DebianSource implements RootfsSource {
         },
         cancelled,
         in -> flattener.apply(in, "mmdebstrap " + recipe.suite()));
+  }
+
+  /**
+   * Said only when it is not the usual mode, so a slower or differently confined build is named.
+   */
+  static String modeNote(BootstrapMode mode) {
+    return mode == BootstrapMode.UNSHARE ? "" : " (" + mode.flag() + " mode: no user namespace)";
   }
 }

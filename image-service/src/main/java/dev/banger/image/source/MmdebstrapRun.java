@@ -21,9 +21,10 @@ import java.util.function.BooleanSupplier;
  * One mmdebstrap run whose tarball (stdout) a reader consumes as it is written, never from a file:
  * the catalog image builds and the kernel pulls share it. Its stderr goes to a {@link StderrRelay}.
  *
- * <p>Always {@code --mode=unshare} (the callers' argument vectors say so): as root it unshares the
+ * <p>The mode is {@link BootstrapModes}'s choice. {@code --mode=unshare}: as root it unshares the
  * mount and pid namespaces (not the user namespace), so the proc/sys/dev mounts mmdebstrap makes
- * die with it and no mount can outlive a killed build; as banger-image it maps a subuid range. A
+ * die with it and no mount can outlive a killed build; as another user it maps a subuid range.
+ * {@code --mode=fakechroot} (an unprivileged service under its hardened unit) mounts nothing. A
  * cancel sends SIGTERM to mmdebstrap and every apt/dpkg below it at once (each cleans up, as after
  * Ctrl-C), then SIGKILL after {@link #STOP_GRACE}; TMPDIR is the caller's work directory, so
  * whatever a killed run leaves goes with it.
@@ -45,14 +46,15 @@ final class MmdebstrapRun {
    * banger itself. Under {@code setsid}, so the SIGHUP mmdebstrap sends its process group when
    * writing fails never reaches the JVM.
    */
-  static List<String> argv(CatalogEntry.Debian suite, String variant, List<String> include) {
+  static List<String> argv(
+      BootstrapMode mode, CatalogEntry.Debian suite, String variant, List<String> include) {
     List<String> argv =
         new java.util.ArrayList<>(
             List.of(
                 "setsid",
                 "--wait",
                 "mmdebstrap",
-                "--mode=unshare",
+                "--mode=" + mode.flag(),
                 "--variant=" + variant,
                 "--format=tar",
                 "--components=" + String.join(",", suite.components())));

@@ -35,7 +35,26 @@ class DebianSourceTest {
             "bookworm",
             "-",
             "http://deb.debian.org/debian"),
-        DebianSource.argv(d));
+        DebianSource.argv(BootstrapMode.UNSHARE, d));
+  }
+
+  @Test
+  void fakechrootModeChangesOnlyTheModeFlag() throws Exception {
+    var d =
+        (CatalogEntry.Debian)
+            Catalog.load(null, TransportPolicy.secure()).find("debian-bookworm").orElseThrow();
+    List<String> unshare = DebianSource.argv(BootstrapMode.UNSHARE, d);
+    List<String> fake = DebianSource.argv(BootstrapMode.FAKECHROOT, d);
+    assertEquals("--mode=fakechroot", fake.get(3));
+    List<String> expected = new ArrayList<>(unshare);
+    expected.set(3, "--mode=fakechroot");
+    assertEquals(expected, fake);
+    assertEquals("--mode=fakechroot", DebianKitPackages.argv(BootstrapMode.FAKECHROOT, d).get(3));
+    assertEquals(
+        "--mode=fakechroot", DebianKernelPackages.argv(BootstrapMode.FAKECHROOT, d).get(3));
+    assertEquals("", DebianSource.modeNote(BootstrapMode.UNSHARE));
+    assertEquals(
+        " (fakechroot mode: no user namespace)", DebianSource.modeNote(BootstrapMode.FAKECHROOT));
   }
 
   @Test
@@ -61,7 +80,7 @@ class DebianSourceTest {
             "trixie",
             "-",
             "https://m.example/debian"),
-        DebianSource.argv(d));
+        DebianSource.argv(BootstrapMode.UNSHARE, d));
   }
 
   @Test
