@@ -13,6 +13,7 @@ import dev.banger.kit.service.KitModule;
 import dev.banger.kit.service.ServiceHost;
 import dev.banger.kit.state.ServiceName;
 import dev.banger.kit.state.StateLayout;
+import dev.banger.kit.systemd.SystemdNotify;
 import dev.banger.net.NetServiceModule;
 import dev.banger.vm.VmServiceModule;
 import java.nio.file.Path;
@@ -107,6 +108,7 @@ public final class Bangerd implements Callable<Integer> {
             new Thread(
                 () -> {
                   log.info("stopping");
+                  SystemdNotify.stopping();
                   host.close();
                   stopped.countDown();
                 },
@@ -138,6 +140,8 @@ public final class Bangerd implements Callable<Integer> {
             ms,
             ProcessHandle.current().pid());
     spec.commandLine().getOut().flush();
+    // Type=notify units: systemctl start (and restart, and install) return only now.
+    SystemdNotify.ready();
     stopped.await();
     return 0;
   }
