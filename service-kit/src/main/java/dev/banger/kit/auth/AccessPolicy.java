@@ -87,6 +87,7 @@ public final class AccessPolicy {
       case Principal.User u ->
           directory.uidOf(u.name()).map(uid -> uid == peer.uid()).orElse(false);
       case Principal.Group g -> directory.isMember(peer.uid(), peer.gid(), g.name());
+      case Principal.Unit u -> !peer.unit().isEmpty() && u.name().equals(peer.unit());
     };
   }
 }

@@ -5,9 +5,19 @@ import io.grpc.Context;
 
 /**
  * Who is on the other end of a Unix socket, as the kernel saw it at connect time ({@code
- * SO_PEERCRED}): process id, user id, primary group id. Unforgeable by the peer.
+ * SO_PEERCRED}): process id, user id, primary group id. Unforgeable by the peer. {@code unit} is
+ * the systemd unit that process ran in at connect time ({@link SystemdUnitOf}), "" for none.
  */
-public record PeerCredentials(int pid, int uid, int gid) {
+public record PeerCredentials(int pid, int uid, int gid, String unit) {
+
+  public PeerCredentials {
+    unit = unit == null ? "" : unit;
+  }
+
+  /** Credentials of a peer in no systemd unit. */
+  public PeerCredentials(int pid, int uid, int gid) {
+    this(pid, uid, gid, "");
+  }
 
   /** Transport attribute set once per connection by the socket layer. */
   public static final Attributes.Key<PeerCredentials> TRANSPORT_ATTR =
@@ -24,6 +34,13 @@ public record PeerCredentials(int pid, int uid, int gid) {
 
   @Override
   public String toString() {
-    return "uid " + uid + " (gid " + gid + ", pid " + pid + ")";
+    return "uid "
+        + uid
+        + " (gid "
+        + gid
+        + ", pid "
+        + pid
+        + (unit.isEmpty() ? "" : ", unit " + unit)
+        + ")";
   }
 }

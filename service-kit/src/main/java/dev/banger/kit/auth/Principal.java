@@ -6,8 +6,9 @@ import java.util.regex.Pattern;
 /**
  * One entry of an allow list, as written in config: {@code root}, {@code uid:1000}, {@code
  * user:alice}, {@code group:banger}, {@code self} (the uid the service runs as), {@code owner} (the
- * user banger works for, from config) or {@code any} (every peer; for health probes only, by
- * choice).
+ * user banger works for, from config), {@code unit:NAME} (a process of the systemd unit NAME, such
+ * as {@code unit:banger-vm@alice.service}: what tells vm-service from its owner's shell, which
+ * share a uid) or {@code any} (every peer; for health probes only, by choice).
  */
 public sealed interface Principal {
 
@@ -32,6 +33,16 @@ public sealed interface Principal {
     @Override
     public String toString() {
       return "group:" + name;
+    }
+  }
+
+  /** systemd's unit name characters, ending in .service or .scope. */
+  Pattern UNIT = Pattern.compile("[A-Za-z0-9:_.@\\-]{1,240}\\.(service|scope)");
+
+  record Unit(String name) implements Principal {
+    @Override
+    public String toString() {
+      return "unit:" + name;
     }
   }
 
@@ -80,7 +91,8 @@ public sealed interface Principal {
       throw new IllegalArgumentException(
           "principal \""
               + text
-              + "\" is not one of root, self, owner, any, uid:N, user:NAME, group:NAME");
+              + "\" is not one of root, self, owner, any, uid:N, user:NAME, group:NAME,"
+              + " unit:NAME");
     }
     String kind = t.substring(0, colon);
     String value = t.substring(colon + 1);
@@ -97,9 +109,24 @@ public sealed interface Principal {
       }
       case "user" -> new User(checkName(text, value));
       case "group" -> new Group(checkName(text, value));
+      case "unit" -> {
+        if (!UNIT.matcher(value).matches()) {
+          throw new IllegalArgumentException(
+              "principal \""
+                  + text
+                  + "\": \""
+                  + value
+                  + "\" is not a systemd .service or .scope name");
+        }
+        yield new Unit(value);
+      }
       default ->
           throw new IllegalArgumentException(
-              "principal \"" + text + "\": unknown kind \"" + kind + "\" (use uid, user or group)");
+              "principal \""
+                  + text
+                  + "\": unknown kind \""
+                  + kind
+                  + "\" (use uid, user, group or unit)");
     };
   }
 

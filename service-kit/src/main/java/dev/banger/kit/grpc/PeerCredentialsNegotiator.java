@@ -1,6 +1,7 @@
 package dev.banger.kit.grpc;
 
 import dev.banger.kit.auth.PeerCredentials;
+import dev.banger.kit.auth.SystemdUnitOf;
 import io.grpc.Attributes;
 import io.grpc.netty.GrpcHttp2ConnectionHandler;
 import io.grpc.netty.InternalProtocolNegotiationEvent;
@@ -79,7 +80,8 @@ final class PeerCredentialsNegotiator implements InternalProtocolNegotiator.Prot
         try {
           io.netty.channel.unix.PeerCredentials c = uds.peerCredentials();
           attrs.set(
-              PeerCredentials.TRANSPORT_ATTR, new PeerCredentials(c.pid(), c.uid(), c.gids()[0]));
+              PeerCredentials.TRANSPORT_ATTR,
+              new PeerCredentials(c.pid(), c.uid(), c.gids()[0], new SystemdUnitOf().pid(c.pid())));
         } catch (IOException | RuntimeException e) {
           // Without credentials every call on this connection is denied by the policy.
           log.warn("could not read SO_PEERCRED of a new connection: {}", e.toString());
