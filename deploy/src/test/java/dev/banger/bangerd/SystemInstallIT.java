@@ -265,7 +265,7 @@ class SystemInstallIT {
     assertTrue(
         r.stdoutText()
             .contains(
-                "systemctl enable --now banger-disk.service banger-image.service"
+                "systemctl restart banger-disk.service banger-image.service"
                     + " banger-net.service banger-vm@nobody.service"),
         r.stdoutText());
   }

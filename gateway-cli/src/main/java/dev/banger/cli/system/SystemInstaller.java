@@ -45,6 +45,9 @@ final class SystemInstaller {
   static final Set<String> DERIVED =
       Set.of("lib/banger-cli.aot", "lib/banger-cli.jdk", "lib/.built");
 
+  /** Where the kvm group is looked for: udev and systemd-sysusers make it there, never in NSS. */
+  static final Path HOST_GROUPS = Path.of("/etc/group");
+
   SystemInstaller(
       SystemLayout layout, Path home, String owner, PrintWriter out, CommandRunner runner) {
     this.layout = layout;
@@ -93,7 +96,14 @@ final class SystemInstaller {
     earlier.ifPresent(m -> files.adoptDirs(m.dirs()));
     copyInstallation(files);
     trainStartupCache(files);
-    Map<String, String> tokens = Map.of("PREFIX", layout.prefix().toString(), "OWNER", owner);
+    Map<String, String> tokens =
+        Map.of(
+            "PREFIX",
+            layout.prefix().toString(),
+            "OWNER",
+            owner,
+            "VM_GROUPS",
+            SystemHost.localGroupExists(HOST_GROUPS, "kvm") ? "kvm banger" : "banger");
     for (String unit : SystemLayout.UNIT_TEMPLATES) {
       Path to = layout.unitDir().resolve(unit);
       files.write(to, render(unit, tokens), "rw-r--r--");

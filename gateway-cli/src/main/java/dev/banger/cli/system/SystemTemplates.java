@@ -33,8 +33,10 @@ final class SystemTemplates {
 
   /**
    * The example config, made to work for the system services: {@code owner} allowed by the "owner"
-   * principal, and every socket in the banger group (each service's user creates its own socket,
-   * and disk-service's would otherwise be root's group, which vm-service is not in).
+   * principal, every socket in the banger group (each service's user creates its own socket, and
+   * disk-service's would otherwise be root's group, which vm-service is not in), and net-service
+   * and disk-service open to vm-service's unit rather than to the owner's uid (health to anyone who
+   * can reach the socket).
    */
   static String config(String example, String owner) {
     StringBuilder b =
@@ -49,8 +51,19 @@ final class SystemTemplates {
             .append("\n\n")
             .append(
                 "# Each service's socket in the banger group, so the other services' users can connect.\n");
+    String vmUnit = "unit:banger-vm@" + owner + ".service";
     for (String s : new String[] {"image", "vm", "net", "disk"}) {
       b.append("[services.").append(s).append("]\nsocket_group = \"banger\"\n");
+      if (s.equals("net") || s.equals("disk")) {
+        // vm-service runs as the owner: by uid alone the owner's shell would pass as vm-service.
+        // Its unit's cgroup tells them apart (docs/deploy.md, "Who may call what").
+        b.append("allow = [\"root\", \"self\", \"")
+            .append(vmUnit)
+            .append(s.equals("disk") ? "\", \"user:banger-image\"]\n" : "\"]\n")
+            .append("[services.")
+            .append(s)
+            .append(".methods]\n\"grpc.health.v1.Health/*\" = [\"any\"]\n");
+      }
     }
     return b.toString();
   }

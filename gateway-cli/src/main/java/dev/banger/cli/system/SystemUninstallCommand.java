@@ -20,8 +20,8 @@ import picocli.CommandLine.Option;
  * {@code banger system uninstall [--purge]}: the units stopped and disabled (when systemd runs and
  * reads this ETC), then exactly the files and directories the manifest lists, then the manifest.
  * {@code --purge} also removes files changed since install and the state roots (/var/lib/banger,
- * /var/cache/banger, /run/banger). No manifest: nothing is installed, exit 0. Users and groups made
- * by systemd-sysusers stay (sysusers never removes them).
+ * /var/cache/banger, /run/banger) and the accounts install made (users banger-image and banger-net,
+ * group banger). No manifest: nothing is installed, exit 0.
  */
 @CommandLine.Command(
     name = "uninstall",
@@ -36,7 +36,8 @@ public final class SystemUninstallCommand implements Callable<Integer> {
       names = "--purge",
       description =
           "Also remove banger's state: /var/lib/banger, /var/cache/banger, /run/banger"
-              + " (images, VMs' disks, databases), and installed files changed since install.")
+              + " (images, VMs' disks, databases), installed files changed since install, and"
+              + " the users banger-image and banger-net and the group banger.")
   boolean purge;
 
   /** Tests only: purge DIR/lib, DIR/cache and DIR/run instead of the production roots. */
@@ -62,6 +63,10 @@ public final class SystemUninstallCommand implements Callable<Integer> {
     }
     if (purge) {
       ok &= purge(host, state, out);
+      if (stateRoot == null) {
+        // Only for the production install: a --state-root run (tests) never touches accounts.
+        ok &= purgeAccounts(host, out);
+      }
     }
     return ok ? 0 : 1;
   }
@@ -72,8 +77,12 @@ public final class SystemUninstallCommand implements Callable<Integer> {
     Systemd systemd = new Systemd(host.runner(), out);
     boolean ok = true;
     if (systemdHere) {
+      if (purge && stateRoot == null) {
+        // While net-service still runs: only it knows which links are its own.
+        ok = NetworkPurge.removeBridge(StateLayout.production(), out);
+      }
       // A VM's VMM outlives vm-service (KillMode=process): stop VMs first to stop them.
-      ok = systemd.tryRun(Systemd.systemctl("disable", "--now", m.units()));
+      ok &= systemd.tryRun(Systemd.systemctl("disable", "--now", m.units()));
     } else {
       out.println(
           "units    not stopped: "
@@ -95,8 +104,9 @@ public final class SystemUninstallCommand implements Callable<Integer> {
     if (systemdHere) {
       ok &= systemd.tryRun(Systemd.systemctl("daemon-reload", null, List.of()));
     }
-    out.println(
-        "users    banger-image, banger-net and group banger stay (systemd-sysusers never removes users)");
+    if (!purge) {
+      out.println("users    banger-image, banger-net and group banger stay (--purge removes them)");
+    }
     return ok;
   }
 
@@ -135,5 +145,37 @@ public final class SystemUninstallCommand implements Callable<Integer> {
       }
     }
     return ok;
+  }
+
+  /**
+   * The accounts banger.sysusers.conf makes: systemd-sysusers never removes users, so purge does,
+   * with the shadow tools. The owner's membership of banger goes with the group.
+   */
+  private static boolean purgeAccounts(SystemHost host, PrintWriter out) {
+    boolean ok = true;
+    for (String user : List.of("banger-image", "banger-net")) {
+      if (host.userExists(user)) {
+        ok &= account(host, out, Command.of("userdel", user), "user " + user);
+      }
+    }
+    if (host.groupExists("banger")) {
+      ok &= account(host, out, Command.of("groupdel", "banger"), "group banger");
+    }
+    return ok;
+  }
+
+  private static boolean account(
+      SystemHost host, PrintWriter out, Command.Builder cmd, String what) {
+    try {
+      CommandResult r = host.runner().run(cmd.timeout(Duration.ofMinutes(1)).build());
+      out.println(
+          r.succeeded()
+              ? "purge    " + what + " removed"
+              : "purge    " + what + " not removed: " + r.stderrText().strip());
+      return r.succeeded();
+    } catch (CommandFailedException e) {
+      out.println("purge    " + what + " not removed: " + e.getMessage());
+      return false;
+    }
   }
 }

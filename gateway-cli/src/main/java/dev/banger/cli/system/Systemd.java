@@ -26,7 +26,8 @@ final class Systemd {
   }
 
   /**
-   * What makes an installed banger run: its users, its directories, the units enabled and started.
+   * What makes an installed banger run: its users, its directories, the units enabled and
+   * (re)started.
    */
   static List<Command> startCommands(SystemLayout layout, String owner) {
     return List.of(
@@ -35,7 +36,10 @@ final class Systemd {
             .timeout(TIMEOUT)
             .build(),
         Command.of("systemctl", "daemon-reload").timeout(TIMEOUT).build(),
-        systemctl("enable", "--now", SystemLayout.units(owner)));
+        systemctl("enable", null, SystemLayout.units(owner)),
+        // restart, not "enable --now": a unit already running (installing again, an upgrade)
+        // would keep the old jars it has open. VMs outlive vm-service's restart.
+        systemctl("restart", null, SystemLayout.units(owner)));
   }
 
   static Command systemctl(String verb, String flag, List<String> units) {

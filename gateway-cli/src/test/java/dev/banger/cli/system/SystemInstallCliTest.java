@@ -102,7 +102,11 @@ class SystemInstallCliTest {
         r.out().contains("not started (--no-start)")
             && r.out()
                 .contains(
-                    "systemctl enable --now banger-disk.service"
+                    "systemctl enable banger-disk.service"
+                        + " banger-image.service banger-net.service banger-vm@alice.service")
+            && r.out()
+                .contains(
+                    "systemctl restart banger-disk.service"
                         + " banger-image.service banger-net.service banger-vm@alice.service"),
         r.out());
   }
@@ -240,7 +244,14 @@ class SystemInstallCliTest {
         .expect(
             "systemctl",
             "enable",
-            "--now",
+            "banger-disk.service",
+            "banger-image.service",
+            "banger-net.service",
+            "banger-vm@alice.service")
+        .thenSucceed("")
+        .expect(
+            "systemctl",
+            "restart",
             "banger-disk.service",
             "banger-image.service",
             "banger-net.service",
@@ -265,7 +276,6 @@ class SystemInstallCliTest {
         .expect(
             "systemctl",
             "enable",
-            "--now",
             "banger-disk.service",
             "banger-image.service",
             "banger-net.service",
@@ -276,7 +286,7 @@ class SystemInstallCliTest {
     assertTrue(
         bob.err()
             .contains(
-                "'systemctl enable --now banger-disk.service banger-image.service banger-net.service"
+                "'systemctl enable banger-disk.service banger-image.service banger-net.service"
                     + " banger-vm@bob.service' exited 1: Failed to enable unit"),
         bob.err());
     f.runner.verifyAllConsumed();
