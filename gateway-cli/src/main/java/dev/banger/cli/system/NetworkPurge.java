@@ -3,6 +3,7 @@ package dev.banger.cli.system;
 import dev.banger.api.net.v1.NetServiceGrpc;
 import dev.banger.api.net.v1.RemoveBridgeRequest;
 import dev.banger.api.net.v1.RemoveBridgeResponse;
+import dev.banger.cli.CliException;
 import dev.banger.kit.grpc.UnixChannels;
 import dev.banger.kit.state.ServiceName;
 import dev.banger.kit.state.StateLayout;
@@ -25,12 +26,17 @@ final class NetworkPurge {
   private NetworkPurge() {}
 
   /**
-   * @return false when something stays (a VM still holds a lease, net-service is down)
+   * @return false when net-service is not running (its links, if any, stay and are named)
+   * @throws CliException when net-service refuses (a VM still holds a lease): the caller stops
+   *     before removing anything, so the purge can be run again once the VMs are gone
    */
   static boolean removeBridge(StateLayout state, PrintWriter out) {
     Path socket = state.socket(ServiceName.NET);
     if (!Files.exists(socket)) {
-      out.println("network  net-service is not running (no " + socket + "): bridge not removed");
+      out.println(
+          "network  net-service is not running (no "
+              + socket
+              + "): its bridge and warm taps, if any, stay (ip link show | grep banger)");
       return false;
     }
     ManagedChannel ch = UnixChannels.forSocket(socket);
@@ -48,13 +54,13 @@ final class NetworkPurge {
               : "network  no bridge of banger's to remove");
       return true;
     } catch (StatusRuntimeException e) {
-      out.println(
-          "network  bridge not removed ("
+      throw new CliException(
+          "uninstall --purge stopped before removing anything: net-service did not remove its"
+              + " bridge ("
               + e.getStatus().getCode()
               + ": "
               + e.getStatus().getDescription()
-              + "): delete the VMs first ('banger vm prune'), then purge again");
-      return false;
+              + "); delete the VMs first ('banger vm prune'), then run it again");
     } finally {
       ch.shutdownNow();
     }

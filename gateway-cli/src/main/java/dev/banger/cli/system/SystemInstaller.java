@@ -7,6 +7,7 @@ import dev.banger.kit.config.ConfigLoader;
 import dev.banger.kit.process.Command;
 import dev.banger.kit.process.CommandResult;
 import dev.banger.kit.process.CommandRunner;
+import dev.banger.kit.state.ServiceName;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -247,6 +248,22 @@ final class SystemInstaller {
                 + "\": set owner = \""
                 + owner
                 + "\" there");
+      }
+      String vmUnit = "unit:banger-vm@" + owner + ".service";
+      for (ServiceName s : List.of(ServiceName.NET, ServiceName.DISK)) {
+        List<String> allow = existing.service(s).allow();
+        if (allow == null || !allow.contains(vmUnit)) {
+          out.println(
+              "         note: [services."
+                  + s.id()
+                  + "] does not allow \""
+                  + vmUnit
+                  + "\": "
+                  + (allow == null
+                      ? "the owner's shell may call " + s.id() + "-service directly"
+                      : "vm-service may be refused")
+                  + " (docs/deploy.md, \"Who may call what\")");
+        }
       }
     } catch (ConfigException | IOException e) {
       out.println("         note: bangerd will refuse it: " + e.getMessage());

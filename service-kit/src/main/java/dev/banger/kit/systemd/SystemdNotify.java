@@ -46,7 +46,8 @@ public final class SystemdNotify {
   }
 
   /**
-   * @param socket a path; an abstract name ({@code @…}) is not supported and is logged
+   * @param socket a path, as systemd gives system services; an abstract name ({@code @…}) is not
+   *     supported and is logged (systemd would then time the start out)
    */
   static boolean send(String socket, String message) {
     if (socket == null || socket.isBlank()) {
@@ -78,6 +79,9 @@ public final class SystemdNotify {
       }
       return true;
     } catch (Exception e) {
+      if (e instanceof InterruptedException) {
+        Thread.currentThread().interrupt();
+      }
       LOG.warn("could not tell systemd {} on {}: {}", message, socket, e.toString());
       return false;
     } catch (Error e) { // an InterruptedException is an Exception; this is netty's native loader

@@ -140,7 +140,18 @@ public final class WorkspaceLister {
   }
 
   private CommandResult gitResult(Path dir, String... args) throws WorkspaceException {
-    List<String> argv = new ArrayList<>(List.of("git", "-C", dir.toString()));
+    // The repository's own config may name programs git runs (core.fsmonitor, hooks): vm-service
+    // only reads the tree, and runs none of them in its unit.
+    List<String> argv =
+        new ArrayList<>(
+            List.of(
+                "git",
+                "-c",
+                "core.fsmonitor=false",
+                "-c",
+                "core.hooksPath=/dev/null",
+                "-C",
+                dir.toString()));
     argv.addAll(List.of(args));
     try {
       return runner.run(Command.of(argv).timeout(GIT_TIMEOUT).build());
