@@ -39,4 +39,4 @@ for service, call in CALLS.items():
             if code == "INVALID_ARGUMENT":
                 print(service, "allowed", "(the call reached its argument checks)")
             else:
-                print(service, "refused", code + ":", (e.details() or "").splitlines()[0][:160])
+                print(service, "refused", code + ":", (e.details() or "").split("\n")[0][:160])

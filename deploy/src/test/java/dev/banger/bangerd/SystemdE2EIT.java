@@ -36,8 +36,9 @@ class SystemdE2EIT {
         new ProcessBuilder(script.toString(), "--dist", Path.of(DIST).toAbsolutePath().toString())
             .redirectErrorStream(true)
             .start();
-    // A hung step must not hang the build: SIGTERM after 40 minutes (about 4 is usual), which the
-    // script turns into its cleanup.
+    // A hung step must not hang the build. Every step of the script is bounded by timeout(1) (at
+    // most 15 minutes), and bash runs its SIGTERM trap (the cleanup) once the step ends: SIGTERM
+    // after 40 minutes (about 4 is usual), SIGKILL to the whole tree after 60 as a last resort.
     Thread watchdog =
         Thread.ofVirtual()
             .start(
@@ -46,6 +47,10 @@ class SystemdE2EIT {
                     if (!p.waitFor(40, TimeUnit.MINUTES)) {
                       System.out.println("SystemdE2EIT: 40 minutes are up, stopping the script");
                       p.destroy();
+                      if (!p.waitFor(20, TimeUnit.MINUTES)) {
+                        p.descendants().forEach(ProcessHandle::destroyForcibly);
+                        p.destroyForcibly();
+                      }
                     }
                   } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
@@ -64,10 +69,8 @@ class SystemdE2EIT {
         }
       }
     }
-    if (!p.waitFor(5, TimeUnit.MINUTES)) { // its output has ended: it is only cleaning up
-      p.destroy(); // SIGTERM: the script's EXIT trap still removes the container and namespace
-      p.waitFor(2, TimeUnit.MINUTES);
-    }
+    // Its output has ended: it is only cleaning up, or the watchdog is ending it.
+    p.waitFor();
     watchdog.interrupt();
     int code = p.exitValue();
     Assumptions.assumeTrue(code != 77, "SKIPPED LOUDLY: " + skip);
