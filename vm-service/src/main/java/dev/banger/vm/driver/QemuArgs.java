@@ -52,10 +52,6 @@ final class QemuArgs {
                 "-display",
                 "none",
                 "-no-reboot",
-                // QEMU's seccomp filter: no fork/exec (QMP's "migrate exec:" and the like), no
-                // set*id, no obsolete calls. Its VMs are the owner's, as is its QMP socket.
-                "-sandbox",
-                "on,obsolete=deny,elevateprivileges=deny,spawn=deny",
                 "-chardev",
                 "file,id=console,path=" + opt(s.consoleLog()),
                 "-serial",
