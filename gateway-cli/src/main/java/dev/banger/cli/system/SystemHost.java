@@ -76,18 +76,6 @@ record SystemHost(int euid, String pid1, boolean systemd, Path systemdEtc, Comma
     }
   }
 
-  /**
-   * Whether {@code group} (an /etc/group file) has a line for {@code name}. Unreadable: no. For
-   * system groups only (kvm), which udev and systemd-sysusers write there, never to NSS.
-   */
-  static boolean localGroupExists(Path group, String name) {
-    try {
-      return Files.readAllLines(group).stream().anyMatch(l -> l.startsWith(name + ":"));
-    } catch (IOException e) {
-      return false;
-    }
-  }
-
   /** Whether the group exists ({@code getent group}); a failed lookup counts as no. */
   boolean groupExists(String name) {
     try {

@@ -104,7 +104,7 @@ final class SystemInstaller {
             "OWNER",
             owner,
             "VM_GROUPS",
-            SystemHost.localGroupExists(HOST_GROUPS, "kvm") ? "kvm banger" : "banger");
+            SystemTemplates.vmGroups(HOST_GROUPS));
     for (String unit : SystemLayout.UNIT_TEMPLATES) {
       Path to = layout.unitDir().resolve(unit);
       files.write(to, render(unit, tokens), "rw-r--r--");
@@ -249,7 +249,7 @@ final class SystemInstaller {
                 + owner
                 + "\" there");
       }
-      String vmUnit = "unit:banger-vm@" + owner + ".service";
+      String vmUnit = SystemTemplates.vmUnitPrincipal(owner);
       for (ServiceName s : List.of(ServiceName.NET, ServiceName.DISK)) {
         List<String> allow = existing.service(s).allow();
         if (allow == null || !allow.contains(vmUnit)) {

@@ -1,6 +1,7 @@
 package dev.banger.cli.system;
 
 import dev.banger.cli.CliException;
+import dev.banger.kit.auth.UserDirectory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,6 +19,23 @@ final class SystemTemplates {
   private static final Pattern TOKEN = Pattern.compile("@[A-Z_]+@");
 
   private SystemTemplates() {}
+
+  /**
+   * The allow-list principal of the owner's vm-service unit (docs/deploy.md, "Who may call what").
+   */
+  static String vmUnitPrincipal(String owner) {
+    return "unit:banger-vm@" + owner + ".service";
+  }
+
+  /**
+   * vm-service's {@code SupplementaryGroups=}: kvm only where {@code groupFile} has it (udev and
+   * systemd-sysusers write system groups there, never to NSS); systemd refuses a missing group.
+   */
+  static String vmGroups(Path groupFile) {
+    return new UserDirectory(Path.of("/etc/passwd"), groupFile).gidOf("kvm").isPresent()
+        ? "kvm banger"
+        : "banger";
+  }
 
   static String render(Path template, Map<String, String> tokens) throws IOException {
     String text = Files.readString(template);
@@ -51,7 +69,7 @@ final class SystemTemplates {
             .append("\n\n")
             .append(
                 "# Each service's socket in the banger group, so the other services' users can connect.\n");
-    String vmUnit = "unit:banger-vm@" + owner + ".service";
+    String vmUnit = vmUnitPrincipal(owner);
     for (String s : new String[] {"image", "vm", "net", "disk"}) {
       b.append("[services.").append(s).append("]\nsocket_group = \"banger\"\n");
       if (s.equals("net") || s.equals("disk")) {

@@ -52,8 +52,9 @@ class SystemTemplatesTest {
         "SupplementaryGroups=kvm banger\n",
         SystemTemplates.render(t, java.util.Map.of("VM_GROUPS", "kvm banger")));
     Files.writeString(dir.resolve("group"), "root:x:0:\nkvm:x:994:\n");
-    assertTrue(SystemHost.localGroupExists(dir.resolve("group"), "kvm"));
-    assertFalse(SystemHost.localGroupExists(dir.resolve("group"), "kv"));
-    assertFalse(SystemHost.localGroupExists(dir.resolve("missing"), "kvm"));
+    assertEquals("kvm banger", SystemTemplates.vmGroups(dir.resolve("group")));
+    Files.writeString(dir.resolve("other"), "root:x:0:\nkvm-users:x:995:\n");
+    assertEquals("banger", SystemTemplates.vmGroups(dir.resolve("other")), "a prefix is no match");
+    assertEquals("banger", SystemTemplates.vmGroups(dir.resolve("missing")));
   }
 }

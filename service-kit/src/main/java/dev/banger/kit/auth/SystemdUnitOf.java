@@ -34,17 +34,15 @@ public final class SystemdUnitOf {
     } catch (IOException | RuntimeException e) {
       return "";
     }
-    for (String prefix : List.of("0::", "1:name=systemd:")) {
-      for (String line : lines) {
-        if (line.startsWith(prefix)) {
-          String unit = unitIn(line.substring(prefix.length()));
-          if (!unit.isEmpty()) {
-            return unit;
-          }
+    for (String line : lines) {
+      if (line.startsWith("0::")) {
+        String unit = unitIn(line.substring("0::".length()));
+        if (!unit.isEmpty()) {
+          return unit;
         }
       }
     }
-    for (String line : lines) { // a legacy name=systemd line at another hierarchy number
+    for (String line : lines) { // legacy or hybrid: the name=systemd hierarchy, at any number
       int at = line.indexOf(":name=systemd:");
       if (at >= 0) {
         return unitIn(line.substring(at + ":name=systemd:".length()));
